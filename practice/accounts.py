@@ -1,0 +1,56 @@
+"""Accounts and roles: who may log in, and the password rules (pure)."""
+
+import enum
+import re
+
+from practice.i18n import N_
+
+
+class Role(enum.StrEnum):
+    THERAPIST = "therapist"
+    COMPANY_DOCTOR = "company_doctor"
+    EMPLOYER_CONTACT = "employer_contact"  # manager or HR adviser of an employer
+    PRACTICE_MANAGER = "practice_manager"
+    ADMINISTRATOR = "administrator"
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.THERAPIST: N_("therapist"),
+    Role.COMPANY_DOCTOR: N_("company doctor"),
+    Role.EMPLOYER_CONTACT: N_("employer contact"),
+    Role.PRACTICE_MANAGER: N_("practice manager"),
+    Role.ADMINISTRATOR: N_("administrator"),
+}
+
+# Where each role lands after login: its portal's first page.
+HOME_PATH: dict[Role, str] = {
+    Role.THERAPIST: "/caseload",
+    Role.COMPANY_DOCTOR: "/company-doctor",
+    Role.EMPLOYER_CONTACT: "/employer",
+    Role.PRACTICE_MANAGER: "/statistics",
+    Role.ADMINISTRATOR: "/admin/users",
+}
+
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_MAX_LENGTH = 128  # argon2 takes any length; the cap stops hashing megabytes
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new password is refused, or None. Length only: composition rules weaken
+    passwords (NIST 800-63B); the breached-list check comes with the 2FA work."""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        return f"at least {PASSWORD_MIN_LENGTH} characters"
+    if len(password) > PASSWORD_MAX_LENGTH:
+        return f"at most {PASSWORD_MAX_LENGTH} characters"
+    return None
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def email_problem(email: str) -> str | None:
+    if not _EMAIL.match(email) or len(email) > 254:
+        return "not a valid e-mail address"
+    return None

@@ -1,0 +1,133 @@
+"""The composition root of the web process: every route group, in flow order.
+
+``create_app()`` builds a fresh app from settings; ``app`` is what uvicorn serves
+(``practice.app:app``). Nothing a second process would need lives in this process:
+sessions, throttles and the queue are in Redis, everything else in the database.
+"""
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from arq.connections import ArqRedis
+from litestar import Litestar, Request, Router
+from litestar.config.csrf import CSRFConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.static_files import create_static_files_router
+from litestar.stores.redis import RedisStore
+from litestar.template.config import TemplateConfig
+from redis.asyncio import ConnectionPool
+
+from practice import i18n, redis_conn
+from practice import web as practice_web
+from practice.auth import PUBLIC, CurrentUser, make_session_auth, role_guard
+from practice.db import enable_sqlite_wal, engine
+from practice.settings import Settings
+from practice.templating import TEMPLATE_DIR, make_environment
+from practice.web_errors import EXCEPTION_HANDLERS
+from practice.web_security import add_security_headers
+from practice.worker import embedded
+
+log = logging.getLogger(__name__)
+
+
+def _template_config(settings: Settings) -> TemplateConfig[Any]:
+    from litestar.plugins.jinja import JinjaTemplateEngine as Engine  # noqa: PLC0415
+
+    return TemplateConfig(engine=Engine.from_environment(make_environment(settings.time_zone)))
+
+
+async def _choose_locale(request: Request[Any, Any, Any]) -> None:
+    user = request.scope.get("user")
+    i18n.current_locale.set(
+        i18n.pick_locale(
+            request.cookies.get("lang"),
+            user.locale if isinstance(user, CurrentUser) else None,
+            request.headers.get("accept-language"),
+        )
+    )
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    url = redis_conn.redis_url(settings)
+    # One client for sessions, throttles and the queue; connections open lazily.
+    redis = ArqRedis(connection_pool=ConnectionPool.from_url(url))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        db = engine()
+        await enable_sqlite_wal(db)
+        if db.engine_type == "postgres":
+            await db.start_connection_pool(min_size=1, max_size=10)
+        try:
+            if settings.embedded_worker:
+                async with embedded(settings, redis):
+                    yield
+            else:
+                yield
+        finally:
+            if db.engine_type == "postgres":
+                await db.close_connection_pool()
+            await redis.aclose()
+
+    session_auth = make_session_auth(settings)
+    return Litestar(
+        route_handlers=[
+            practice_web.router,
+            create_static_files_router(
+                path="/static", directories=[TEMPLATE_DIR / "static"], opt=PUBLIC,
+                include_in_schema=False,
+            ),
+        ],
+        stores={"sessions": RedisStore(redis, namespace="sessions")},
+        on_app_init=[session_auth.on_app_init],
+        guards=[role_guard],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="__Host-csrftoken" if settings.secure_cookies else "csrftoken",
+            cookie_secure=settings.secure_cookies,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            header_name="x-csrftoken",
+        ),
+        template_config=_template_config(settings),
+        openapi_config=OpenAPIConfig(
+            title="@Work practice service",
+            version="0.1.0",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+            openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC),
+            use_handler_docstrings=True,
+        ),
+        exception_handlers=EXCEPTION_HANDLERS,
+        before_request=_choose_locale,
+        before_send=[add_security_headers],
+        lifespan=[lifespan],
+        state=_state(settings=settings, redis=redis),
+        request_max_body_size=1024 * 1024,
+        logging_config=None,
+        debug=False,
+    )
+
+
+def _state(**values: Any) -> Any:
+    from litestar.datastructures import State  # noqa: PLC0415
+
+    return State(values)
+
+
+_app: Litestar | None = None
+
+
+def __getattr__(name: str) -> Any:
+    # ``practice.app:app`` is built on first access, not at import: importing this module
+    # (tests, the CLI) must not start an embedded Redis.
+    global _app
+    if name == "app":
+        if _app is None:
+            _app = create_app()
+        return _app
+    raise AttributeError(name)

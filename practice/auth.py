@@ -1,0 +1,165 @@
+"""Who is asking: server-side sessions in Redis, their lifetimes, and role guards.
+
+Sessions live in Redis (never in process memory or a signed cookie), so any web process
+can serve any request. The session id is rotated at login (no session fixation), expires
+after 30 minutes idle and 12 hours absolute, and is deleted server-side at logout.
+"""
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware.session.server_side import (
+    ServerSideSessionBackend,
+    ServerSideSessionConfig,
+)
+from litestar.security.session_auth import SessionAuth
+from litestar.types import Empty, Message, ScopeSession
+from litestar.utils.dataclass import extract_dataclass_items
+
+from practice.accounts import Role
+from practice.i18n import N_
+from practice.settings import Settings
+from practice.tables import User
+
+# Route options. Every route declares exactly one: the guard refuses undeclared routes.
+PUBLIC: dict[str, Any] = {"public": True, "exclude_from_auth": True}
+
+
+def roles(*allowed: Role) -> dict[str, Any]:
+    return {"roles": frozenset(allowed)}
+
+
+ROTATE = "_rotate"  # set in the session at login: the next response gets a fresh id
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    id: int
+    email: str
+    display_name: str
+    role: Role
+    locale: str
+
+
+class RotatingSessionBackend(ServerSideSessionBackend):
+    """Litestar's backend keeps the id from the cookie forever; this one rotates it on
+    request and does not store empty sessions (anonymous visitors cost no Redis key)."""
+
+    async def store_in_message(
+        self, scope_session: ScopeSession, message: Message, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> None:
+        store = self.config.get_store_from_app(connection.scope["app"])
+        headers = MutableScopeHeaders.from_message(message)
+        cookie_params = dict(
+            extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys())
+        )
+        old_id = connection.cookies.get(self.config.key)
+        if old_id == "null":
+            old_id = None
+        if scope_session is Empty or not scope_session:
+            if old_id:
+                await self.delete(old_id, store=store)
+                headers.add(
+                    "Set-Cookie",
+                    Cookie(value="null", key=self.config.key, expires=0, **cookie_params).to_header(
+                        header=""
+                    ),
+                )
+            return
+        session_id = old_id or self.generate_session_id()
+        if scope_session.pop(ROTATE, False):
+            if old_id:
+                await self.delete(old_id, store=store)
+            session_id = self.generate_session_id()
+        await self.set(session_id, self.serialize_data(scope_session, connection.scope), store=store)
+        headers.add(
+            "Set-Cookie", Cookie(value=session_id, key=self.config.key, **cookie_params).to_header(header="")
+        )
+
+
+class RotatingSessionConfig(ServerSideSessionConfig):
+    _backend_class = RotatingSessionBackend
+
+
+def session_config(settings: Settings) -> RotatingSessionConfig:
+    return RotatingSessionConfig(
+        # __Host- binds the cookie to this host and path / and requires Secure (TLS).
+        key="__Host-session" if settings.secure_cookies else "session",
+        max_age=settings.session_idle_minutes * 60,
+        renew_on_access=True,  # the idle timeout: every request pushes expiry forward
+        secure=settings.secure_cookies,
+        httponly=True,
+        samesite="lax",
+        path="/",
+        store="sessions",
+    )
+
+
+def new_session(user_id: int, now: float | None = None) -> dict[str, Any]:
+    moment = time.time() if now is None else now
+    return {"uid": user_id, "issued": moment, "seen": moment, ROTATE: True}
+
+
+def session_expired(session: dict[str, Any], settings: Settings, now: float) -> bool:
+    """Checked in code as well as by the Redis TTL, so it is testable with a frozen clock."""
+    issued = float(session.get("issued", 0))
+    seen = float(session.get("seen", 0))
+    return (
+        now - issued > settings.session_absolute_hours * 3600
+        or now - seen > settings.session_idle_minutes * 60
+    )
+
+
+def make_session_auth(settings: Settings) -> SessionAuth[CurrentUser, RotatingSessionBackend]:
+    async def retrieve_user(
+        session: dict[str, Any], connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> CurrentUser | None:
+        user_id = session.get("uid")
+        if not isinstance(user_id, int):
+            return None
+        now = time.time()
+        if session_expired(session, settings, now):
+            connection.clear_session()
+            return None
+        session["seen"] = now
+        row = (
+            await User.select(User.id, User.email, User.display_name, User.role, User.locale)
+            .where((User.id == user_id) & (User.active == True))  # noqa: E712 - SQL, not Python
+            .first()
+        )
+        if row is None:  # account disabled or removed: the session dies with it
+            connection.clear_session()
+            return None
+        return CurrentUser(
+            id=row["id"],
+            email=row["email"],
+            display_name=row["display_name"],
+            role=Role(row["role"]),
+            locale=row["locale"],
+        )
+
+    return SessionAuth[CurrentUser, RotatingSessionBackend](
+        retrieve_user_handler=retrieve_user,
+        session_backend_config=session_config(settings),
+        exclude_opt_key="exclude_from_auth",
+        exclude=["^/static/", "^/schema"],
+    )
+
+
+def role_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """Deny by default: a route must be public or name the roles that may use it."""
+    if handler.opt.get("public"):
+        return
+    allowed = handler.opt.get("roles")
+    if not allowed:
+        raise PermissionDeniedException(N_("This page is not available."))
+    user = connection.user
+    if not isinstance(user, CurrentUser):
+        raise NotAuthorizedException(N_("Log in first."))
+    if user.role not in allowed:
+        raise PermissionDeniedException(N_("Your role does not give access to this page."))

@@ -1,0 +1,81 @@
+"""Database helpers shared by every service: the write transaction and after-commit hooks.
+
+Services wrap each business operation in ``write_tx()``. On SQLite it begins IMMEDIATE:
+a DEFERRED read-then-write transaction fails with "database is locked" under concurrency
+(stack-notes §1.3). Inner ``write_tx()`` blocks join the outer one, so two services compose
+into one transaction. Work for the queue is registered with ``after_commit`` and runs only
+once the outermost transaction has committed: a job never sees uncommitted rows, and a
+rolled-back operation enqueues nothing.
+"""
+
+import contextlib
+import contextvars
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from piccolo.engine import engine_finder
+from piccolo.engine.base import Engine
+from piccolo.engine.sqlite import TransactionType
+
+log = logging.getLogger(__name__)
+
+AfterCommit = Callable[[], Awaitable[None]]
+_pending: contextvars.ContextVar[list[AfterCommit] | None] = contextvars.ContextVar(
+    "practice_after_commit", default=None
+)
+
+
+def engine() -> Engine:  # type: ignore[type-arg]
+    db = engine_finder()
+    if db is None:  # pragma: no cover - piccolo_conf always defines DB
+        raise RuntimeError("no Piccolo engine configured (PICCOLO_CONF)")
+    return db
+
+
+def _transaction(db: Engine) -> Any:  # type: ignore[type-arg]
+    if db.engine_type == "sqlite":
+        return db.transaction(transaction_type=TransactionType.immediate)
+    return db.transaction()
+
+
+@contextlib.asynccontextmanager
+async def write_tx() -> AsyncIterator[None]:
+    """One business operation: commit on success, roll back on any exception."""
+    if _pending.get() is not None:  # nested in our own transaction: join it
+        yield
+        return
+    db = engine()
+    # Inside a transaction we did not open (a test's rolled-back one), piccolo makes ours
+    # a no-op and "commit" means the end of this block: callbacks run then.
+    token = _pending.set([])
+    try:
+        async with _transaction(db):
+            yield
+        callbacks = _pending.get() or []
+    finally:
+        _pending.reset(token)
+    for callback in callbacks:
+        await _run_safely(callback)
+
+
+def after_commit(callback: AfterCommit) -> None:
+    """Run ``callback`` after the current write transaction commits (now if there is none)."""
+    pending = _pending.get()
+    if pending is None:
+        raise RuntimeError("after_commit outside write_tx(): open a write transaction first")
+    pending.append(callback)
+
+
+async def _run_safely(callback: AfterCommit) -> None:
+    # The database already holds the truth; a failed enqueue is repaired by the sweep.
+    try:
+        await callback()
+    except Exception:
+        log.exception("after-commit callback failed; the due-work sweep will retry it")
+
+
+async def enable_sqlite_wal(db: Engine) -> None:  # type: ignore[type-arg]
+    """WAL lets readers run beside the one writer; the setting is kept in the file."""
+    if db.engine_type == "sqlite":
+        await db.run_ddl("PRAGMA journal_mode=WAL")

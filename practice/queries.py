@@ -1,0 +1,18 @@
+"""Reads of the clinical core: lists and details, scoped to who asks."""
+
+from typing import Any
+
+from practice import audit
+from practice.audit import Action, Actor
+from practice.db import write_tx
+from practice.services import ACCOUNT_PURPOSE
+from practice.tables import User
+
+
+async def user_list(actor: Actor) -> list[dict[str, Any]]:
+    async with write_tx():  # the audit row and the read commit together
+        rows = await User.select(
+            User.id, User.email, User.display_name, User.role, User.active, User.created_at
+        ).order_by(User.email)
+        await audit.record(actor, Action.SEARCH, "user", None, purpose=ACCOUNT_PURPOSE)
+    return rows

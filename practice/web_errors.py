@@ -1,0 +1,134 @@
+"""Turn every refusal into a clear 4xx: an HTML page for browsers, JSON for API clients.
+
+Never a 500 for bad input. Unexpected errors become a generic 500 page that reveals
+nothing; the log names the exception type and where, not the data.
+"""
+
+import logging
+import traceback
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.response import Redirect, Template
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
+
+from practice.errors import Conflict, DomainError, InvalidInput, NotFound
+from practice.i18n import N_
+from practice.i18n import gettext as _
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: N_("The input is not valid"),
+    401: N_("Please log in"),
+    403: N_("No access"),
+    404: N_("Not found"),
+    405: N_("Not allowed"),
+    409: N_("That is not possible now"),
+    413: N_("Too large"),
+    429: N_("Too many attempts"),
+    500: N_("Something went wrong"),
+    503: N_("Temporarily unavailable"),
+}
+
+
+def wants_html(request: Request[Any, Any, Any]) -> bool:
+    if request.url.path.startswith("/api/"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _respond(
+    request: Request[Any, Any, Any],
+    status: int,
+    detail: str,
+    fields: dict[str, str] | None = None,
+    allowed: list[str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
+    fields = fields or {}
+    if wants_html(request):
+        return Template(
+            template_name="errors/page.html",
+            context={
+                "user": request.scope.get("user"),
+                "status": status,
+                "title": _(TITLES.get(status, "Error")),
+                "detail": detail,
+                "fields": fields,
+                "allowed": allowed or [],
+            },
+            status_code=status,
+            headers=headers,
+        )
+    body: dict[str, Any] = {"status_code": status, "detail": detail}
+    if fields:
+        body["fields"] = fields
+    if allowed is not None:
+        body["allowed"] = allowed
+    return Response(content=body, status_code=status, headers=headers)
+
+
+def _validation_fields(exc: ValidationException) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    for item in extra:
+        if isinstance(item, dict):
+            key = str(item.get("key") or item.get("source") or "body")
+            fields[key] = str(item.get("message", "invalid"))
+    return fields
+
+
+def http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if isinstance(exc, NotAuthorizedException) and wants_html(request):
+        return Redirect(path="/login", status_code=303)
+    if isinstance(exc, ValidationException):
+        fields = _validation_fields(exc)
+        detail = _("Check the fields: %(names)s") % {"names": ", ".join(fields) or "body"}
+        return _respond(request, HTTP_400_BAD_REQUEST, detail, fields)
+    headers = dict(exc.headers or {})
+    return _respond(request, exc.status_code, _(exc.detail) if exc.detail else "", headers=headers)
+
+
+def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    if isinstance(exc, InvalidInput):
+        return _respond(request, HTTP_400_BAD_REQUEST, exc.message, exc.fields)
+    if isinstance(exc, NotFound):
+        return _respond(request, HTTP_404_NOT_FOUND, exc.message)
+    if isinstance(exc, Conflict):
+        return _respond(request, HTTP_409_CONFLICT, exc.message, allowed=exc.allowed)
+    return _respond(request, HTTP_400_BAD_REQUEST, exc.message)
+
+
+def unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.error("dependency unavailable: %s", type(exc).__name__)
+    return _respond(
+        request, HTTP_503_SERVICE_UNAVAILABLE, _("Please try again in a moment."),
+        headers={"Retry-After": "5"},
+    )
+
+
+def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    # Type and code locations only: an exception's message may quote the data it choked on.
+    frames = "; ".join(
+        f"{frame.filename}:{frame.lineno} {frame.name}"
+        for frame in traceback.extract_tb(exc.__traceback__)[-5:]
+    )
+    log.error("unhandled %s at %s %s [%s]", type(exc).__name__, request.method,
+              request.url.path, frames)
+    return _respond(request, HTTP_500_INTERNAL_SERVER_ERROR, _("The error has been logged."))
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    HTTPException: http_exception,
+    DomainError: domain_error,
+    ConnectionError: unavailable,
+    Exception: server_error,
+}

@@ -1,0 +1,13 @@
+"""Piccolo app of `scheduling`; its tables arrive with the issues that need them."""
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+APP_CONFIG = AppConfig(
+    app_name="scheduling",
+    migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
+    table_classes=[],
+    migration_dependencies=["practice.piccolo_app"],
+    commands=[],
+)
