@@ -23,7 +23,7 @@ from redis.asyncio import ConnectionPool
 from practice import i18n, redis_conn
 from practice import web as practice_web
 from practice.auth import PUBLIC, CurrentUser, make_session_auth, role_guard
-from practice.db import enable_sqlite_wal, engine
+from practice.db import close_pool, enable_sqlite_wal, engine, open_pool
 from practice.settings import Settings
 from practice.templating import TEMPLATE_DIR, make_environment
 from practice.web_errors import EXCEPTION_HANDLERS
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 
 def _template_config(settings: Settings) -> TemplateConfig[Any]:
-    from litestar.plugins.jinja import JinjaTemplateEngine as Engine  # noqa: PLC0415
+    from litestar.plugins.jinja import JinjaTemplateEngine as Engine
 
     return TemplateConfig(engine=Engine.from_environment(make_environment(settings.time_zone)))
 
@@ -60,8 +60,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         db = engine()
         await enable_sqlite_wal(db)
-        if db.engine_type == "postgres":
-            await db.start_connection_pool(min_size=1, max_size=10)
+        await open_pool(db, max_size=10)
         try:
             if settings.embedded_worker:
                 async with embedded(settings, redis):
@@ -69,16 +68,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
             else:
                 yield
         finally:
-            if db.engine_type == "postgres":
-                await db.close_connection_pool()
-            await redis.aclose()
+            await close_pool(db)
+            await redis.aclose(close_connection_pool=True)
 
     session_auth = make_session_auth(settings)
     return Litestar(
         route_handlers=[
             practice_web.router,
             create_static_files_router(
-                path="/static", directories=[TEMPLATE_DIR / "static"], opt=PUBLIC,
+                path="/static",
+                directories=[TEMPLATE_DIR / "static"],
+                opt=PUBLIC,
                 include_in_schema=False,
             ),
         ],
@@ -114,7 +114,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
 
 def _state(**values: Any) -> Any:
-    from litestar.datastructures import State  # noqa: PLC0415
+    from litestar.datastructures import State
 
     return State(values)
 

@@ -7,7 +7,7 @@ after 30 minutes idle and 12 hours absolute, and is deleted server-side at logou
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
@@ -51,7 +51,10 @@ class RotatingSessionBackend(ServerSideSessionBackend):
     request and does not store empty sessions (anonymous visitors cost no Redis key)."""
 
     async def store_in_message(
-        self, scope_session: ScopeSession, message: Message, connection: ASGIConnection[Any, Any, Any, Any]
+        self,
+        scope_session: ScopeSession,
+        message: Message,
+        connection: ASGIConnection[Any, Any, Any, Any],
     ) -> None:
         store = self.config.get_store_from_app(connection.scope["app"])
         headers = MutableScopeHeaders.from_message(message)
@@ -72,13 +75,15 @@ class RotatingSessionBackend(ServerSideSessionBackend):
                 )
             return
         session_id = old_id or self.generate_session_id()
-        if scope_session.pop(ROTATE, False):
+        session = cast("dict[str, Any]", scope_session)
+        if session.pop(ROTATE, False):
             if old_id:
                 await self.delete(old_id, store=store)
             session_id = self.generate_session_id()
-        await self.set(session_id, self.serialize_data(scope_session, connection.scope), store=store)
+        await self.set(session_id, self.serialize_data(session, connection.scope), store=store)
         headers.add(
-            "Set-Cookie", Cookie(value=session_id, key=self.config.key, **cookie_params).to_header(header="")
+            "Set-Cookie",
+            Cookie(value=session_id, key=self.config.key, **cookie_params).to_header(header=""),
         )
 
 
@@ -115,7 +120,7 @@ def session_expired(session: dict[str, Any], settings: Settings, now: float) -> 
     )
 
 
-def make_session_auth(settings: Settings) -> SessionAuth[CurrentUser, RotatingSessionBackend]:
+def make_session_auth(settings: Settings) -> SessionAuth[CurrentUser, ServerSideSessionBackend]:
     async def retrieve_user(
         session: dict[str, Any], connection: ASGIConnection[Any, Any, Any, Any]
     ) -> CurrentUser | None:
@@ -143,7 +148,7 @@ def make_session_auth(settings: Settings) -> SessionAuth[CurrentUser, RotatingSe
             locale=row["locale"],
         )
 
-    return SessionAuth[CurrentUser, RotatingSessionBackend](
+    return SessionAuth[CurrentUser, ServerSideSessionBackend](
         retrieve_user_handler=retrieve_user,
         session_backend_config=session_config(settings),
         exclude_opt_key="exclude_from_auth",

@@ -24,7 +24,7 @@ def _configure_logging(settings: Settings) -> None:
 
 
 async def _migrate() -> None:
-    from piccolo.apps.migrations.commands.forwards import run_forwards  # noqa: PLC0415
+    from piccolo.apps.migrations.commands.forwards import run_forwards
 
     result = await run_forwards(app_name="all")
     if not result.success:
@@ -45,7 +45,7 @@ def migrate() -> None:
 @main.command()
 def demo() -> None:
     """Load the demo practice (idempotent)."""
-    from practice.demo import load_demo  # noqa: PLC0415
+    from practice.demo import load_demo
 
     asyncio.run(_migrate())
     created = asyncio.run(load_demo())
@@ -55,22 +55,32 @@ def demo() -> None:
 @main.command("create-user")
 @click.option("--email", required=True)
 @click.option("--name", "display_name", required=True)
-@click.option("--role", required=True,
-              type=click.Choice(["therapist", "company_doctor", "employer_contact",
-                                 "practice_manager", "administrator"]))
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(
+        ["therapist", "company_doctor", "employer_contact", "practice_manager", "administrator"]
+    ),
+)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--locale", default="nl", type=click.Choice(["nl", "en"]))
 def create_user(email: str, display_name: str, role: str, password: str, locale: str) -> None:
     """Create an account."""
-    from practice import services  # noqa: PLC0415
-    from practice.audit import Actor, Channel  # noqa: PLC0415
-    from practice.errors import DomainError, InvalidInput  # noqa: PLC0415
+    from practice import services
+    from practice.audit import Actor, Channel
+    from practice.errors import DomainError, InvalidInput
 
     try:
-        user_id = asyncio.run(services.create_user(
-            Actor.system(Channel.CLI), email=email, display_name=display_name, role=role,
-            password=password, locale=locale,
-        ))
+        user_id = asyncio.run(
+            services.create_user(
+                Actor.system(Channel.CLI),
+                email=email,
+                display_name=display_name,
+                role=role,
+                password=password,
+                locale=locale,
+            )
+        )
     except InvalidInput as exc:
         raise click.ClickException(
             "; ".join(f"{name}: {problem}" for name, problem in exc.fields.items())
@@ -87,7 +97,7 @@ def create_user(email: str, display_name: str, role: str, password: str, locale:
 @click.option("--workers", default=1, show_default=True, type=int, help="Web processes.")
 def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
     """Run the web service; on the embedded default also Redis and the worker, in-process."""
-    from practice import redis_conn  # noqa: PLC0415
+    from practice import redis_conn
 
     settings = _settings()
     _configure_logging(settings)
@@ -97,20 +107,26 @@ def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
         os.environ.setdefault("PRACTICE_EMBEDDED_WORKER", "true")
     asyncio.run(_migrate())
     if with_demo:
-        from practice.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo  # noqa: PLC0415
+        from practice.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
 
         asyncio.run(load_demo())
-        click.echo("\nDemo logins (password for all: %s):" % DEMO_PASSWORD)
+        click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         for account in DEMO_ACCOUNTS:
             click.echo(f"  {account.role.value:<18} {account.email}")
     click.echo(f"\n@Work practice service: http://{host}:{port}/  (Ctrl+C stops)\n")
     sys.stdout.flush()
 
-    import uvicorn  # noqa: PLC0415
+    import uvicorn
 
     try:
-        uvicorn.run("practice.app:app", host=host, port=port, workers=workers,
-                    access_log=False, log_level=settings.log_level.lower())
+        uvicorn.run(
+            "practice.app:app",
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=False,
+            log_level=settings.log_level.lower(),
+        )
     finally:
         redis_conn.stop_embedded()
 
@@ -118,8 +134,8 @@ def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
 @main.command()
 def worker() -> None:
     """Run a background worker (start as many as needed)."""
-    from practice import redis_conn  # noqa: PLC0415
-    from practice import worker as worker_module  # noqa: PLC0415
+    from practice import redis_conn
+    from practice import worker as worker_module
 
     settings = _settings()
     _configure_logging(settings)

@@ -75,6 +75,18 @@ async def _run_safely(callback: AfterCommit) -> None:
         log.exception("after-commit callback failed; the due-work sweep will retry it")
 
 
+async def open_pool(db: Engine, max_size: int) -> None:  # type: ignore[type-arg]
+    """PostgreSQL: a connection pool (without one Piccolo connects per query)."""
+    if db.engine_type == "postgres":
+        # asyncpg's min_size defaults to 10, above a small max_size
+        await db.start_connection_pool(min_size=1, max_size=max_size)  # type: ignore[no-untyped-call, call-arg]
+
+
+async def close_pool(db: Engine) -> None:  # type: ignore[type-arg]
+    if db.engine_type == "postgres":
+        await db.close_connection_pool()  # type: ignore[no-untyped-call]
+
+
 async def enable_sqlite_wal(db: Engine) -> None:  # type: ignore[type-arg]
     """WAL lets readers run beside the one writer; the setting is kept in the file."""
     if db.engine_type == "sqlite":

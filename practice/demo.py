@@ -38,8 +38,11 @@ async def load_demo() -> int:
         if await User.exists().where(User.email == account.email):
             continue
         await services.create_user(
-            actor, email=account.email, display_name=account.display_name,
-            role=account.role.value, password=DEMO_PASSWORD,
+            actor,
+            email=account.email,
+            display_name=account.display_name,
+            role=account.role.value,
+            password=DEMO_PASSWORD,
         )
         created += 1
     return created

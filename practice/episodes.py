@@ -86,7 +86,7 @@ def can_transition(current: EpisodeStatus, target: EpisodeStatus) -> bool:
     return target in _TRANSITIONS[current]
 
 
-class InvalidTransition(Exception):  # noqa: N818 - the domain name reads better than ...Error
+class InvalidTransition(Exception):
     """Raised for a move the state machine forbids.
 
     Carries the allowed set so a web layer can answer 409 Conflict and offer the moves that

@@ -48,7 +48,7 @@ def pick_locale(cookie: str | None, user_locale: str | None, accept_language: st
     """The language switch wins, then the account's preference, then the browser's."""
     for candidate in (cookie, user_locale):
         if candidate in LOCALES:
-            return candidate  # type: ignore[return-value]
+            return candidate
     for part in (accept_language or "").split(","):
         tag = part.split(";")[0].strip().lower()[:2]
         if tag in LOCALES:
@@ -79,5 +79,6 @@ def format_moment(value: datetime, tz: ZoneInfo, style: str = "medium") -> str:
 
 
 def format_number(value: float | int, digits: int = 1) -> str:
-    return format_decimal(value, format=f"#,##0.{'0' * digits}" if digits else "#,##0",
-                          locale=current_locale.get())
+    return format_decimal(
+        value, format=f"#,##0.{'0' * digits}" if digits else "#,##0", locale=current_locale.get()
+    )

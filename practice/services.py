@@ -66,8 +66,12 @@ async def authenticate(actor: Actor, *, email: str, password: str) -> int | None
     user_id = int(row["id"]) if row else None
     async with write_tx():
         await audit.record(
-            Actor(user_id=user_id if ok else None, role=None, source=actor.source,
-                  channel=actor.channel),
+            Actor(
+                user_id=user_id if ok else None,
+                role=None,
+                source=actor.source,
+                channel=actor.channel,
+            ),
             Action.LOGIN,
             "user",
             user_id,

@@ -24,6 +24,8 @@ async def is_throttled(redis: "Redis", source: str, email: str, limit: int) -> b
 async def count_failure(redis: "Redis", source: str, email: str) -> None:
     async with redis.pipeline(transaction=True) as pipe:
         for key in _keys(source, email):
+            # The window starts at the first failure; INCR keeps the key's expiry.
+            # (SET NX rather than EXPIRE NX: the embedded Redis is 6.2.)
+            pipe.set(key, 0, ex=WINDOW_SECONDS, nx=True)
             pipe.incr(key)
-            pipe.expire(key, WINDOW_SECONDS, nx=True)
         await pipe.execute()

@@ -9,7 +9,7 @@ import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import TooManyRequestsException
-from litestar.params import Body
+from litestar.params import Body, JSONBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_401_UNAUTHORIZED, HTTP_503_SERVICE_UNAVAILABLE
 
@@ -36,8 +36,9 @@ def actor_of(request: Request[Any, Any, Any]) -> Actor:
     return Actor(user_id=None, role=None, source=source, channel=channel)
 
 
-def page(request: Request[Any, Any, Any], name: str, status: int = HTTP_200_OK,
-         **context: Any) -> Template:
+def page(
+    request: Request[Any, Any, Any], name: str, status: int = HTTP_200_OK, **context: Any
+) -> Template:
     return Template(
         template_name=name,
         context={"user": request.scope.get("user"), **context},
@@ -94,8 +95,9 @@ async def login(
     redis = request.app.state.redis
     actor = actor_of(request)
     source = actor.source or "unknown"
-    if await throttle.is_throttled(redis, source, data.email.lower(),
-                                   settings.login_failures_per_minute):
+    if await throttle.is_throttled(
+        redis, source, data.email.lower(), settings.login_failures_per_minute
+    ):
         raise TooManyRequestsException(
             N_("Too many failed attempts. Wait a minute and try again."),
             headers={"Retry-After": str(throttle.WINDOW_SECONDS)},
@@ -103,8 +105,13 @@ async def login(
     user_id = await services.authenticate(actor, email=data.email, password=data.password)
     if user_id is None:
         await throttle.count_failure(redis, source, data.email.lower())
-        return page(request, "practice/login.html", status=HTTP_401_UNAUTHORIZED,
-                    error=_("E-mail address or password is incorrect."), email=data.email)
+        return page(
+            request,
+            "practice/login.html",
+            status=HTTP_401_UNAUTHORIZED,
+            error=_("E-mail address or password is incorrect."),
+            email=data.email,
+        )
     request.set_session(new_session(user_id))
     return Redirect(path="/", status_code=303)
 
@@ -183,8 +190,9 @@ class UserOut(msgspec.Struct):
 @get("/admin/users", opt=roles(Role.ADMINISTRATOR), include_in_schema=False)
 async def users_page(request: Request[Any, Any, Any]) -> Template:
     rows = await queries.user_list(actor_of(request))
-    return page(request, "practice/users.html", users=rows, errors={}, form={},
-                role_labels=ROLE_LABELS)
+    return page(
+        request, "practice/users.html", users=rows, errors={}, form={}, role_labels=ROLE_LABELS
+    )
 
 
 @post("/admin/users", opt=roles(Role.ADMINISTRATOR), status_code=303)
@@ -196,8 +204,15 @@ async def create_user_form(
     except InvalidInput as exc:
         rows = await queries.user_list(actor_of(request))
         form = msgspec.structs.asdict(data) | {"password": ""}
-        return page(request, "practice/users.html", status=400, users=rows,
-                    errors=exc.fields, form=form, role_labels=ROLE_LABELS)
+        return page(
+            request,
+            "practice/users.html",
+            status=400,
+            users=rows,
+            errors=exc.fields,
+            form=form,
+            role_labels=ROLE_LABELS,
+        )
     return Redirect(path="/admin/users", status_code=303)
 
 
@@ -209,18 +224,35 @@ async def list_users_api(request: Request[Any, Any, Any]) -> list[UserOut]:
 
 
 @post("/api/users", opt=roles(Role.ADMINISTRATOR))
-async def create_user_api(request: Request[Any, Any, Any], data: NewUser) -> UserOut:
+async def create_user_api(request: Request[Any, Any, Any], data: JSONBody[NewUser]) -> UserOut:
     """Create an account (administrator). 400 names each invalid field; 409 on a duplicate."""
     user_id = await services.create_user(actor_of(request), **msgspec.structs.asdict(data))
-    return UserOut(id=user_id, email=data.email.strip().lower(), display_name=data.display_name,
-                   role=data.role.value, active=True)
+    return UserOut(
+        id=user_id,
+        email=data.email.strip().lower(),
+        display_name=data.display_name,
+        role=data.role.value,
+        active=True,
+    )
 
 
 router = Router(
     path="/",
     route_handlers=[
-        healthz, readyz, login_page, login, logout, choose_language, home,
-        caseload, company_doctor_home, employer_home, statistics_home,
-        users_page, create_user_form, list_users_api, create_user_api,
+        healthz,
+        readyz,
+        login_page,
+        login,
+        logout,
+        choose_language,
+        home,
+        caseload,
+        company_doctor_home,
+        employer_home,
+        statistics_home,
+        users_page,
+        create_user_form,
+        list_users_api,
+        create_user_api,
     ],
 )

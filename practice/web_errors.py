@@ -110,7 +110,9 @@ def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[
 def unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.error("dependency unavailable: %s", type(exc).__name__)
     return _respond(
-        request, HTTP_503_SERVICE_UNAVAILABLE, _("Please try again in a moment."),
+        request,
+        HTTP_503_SERVICE_UNAVAILABLE,
+        _("Please try again in a moment."),
         headers={"Retry-After": "5"},
     )
 
@@ -121,8 +123,9 @@ def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[An
         f"{frame.filename}:{frame.lineno} {frame.name}"
         for frame in traceback.extract_tb(exc.__traceback__)[-5:]
     )
-    log.error("unhandled %s at %s %s [%s]", type(exc).__name__, request.method,
-              request.url.path, frames)
+    log.error(
+        "unhandled %s at %s %s [%s]", type(exc).__name__, request.method, request.url.path, frames
+    )
     return _respond(request, HTTP_500_INTERNAL_SERVER_ERROR, _("The error has been logged."))
 
 

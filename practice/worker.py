@@ -18,7 +18,7 @@ from arq import cron
 from arq.connections import ArqRedis, RedisSettings
 from arq.worker import Worker, func
 
-from practice.db import engine
+from practice.db import close_pool, engine, open_pool
 from practice.queue import ArqQueue, DueJob
 from practice.settings import Settings
 
@@ -54,15 +54,11 @@ async def sweep_due_work(ctx: dict[str, Any]) -> dict[str, int]:
 
 
 async def _startup(ctx: dict[str, Any]) -> None:
-    db = engine()
-    if db.engine_type == "postgres":
-        await db.start_connection_pool(min_size=1, max_size=5)
+    await open_pool(engine(), max_size=5)
 
 
 async def _shutdown(ctx: dict[str, Any]) -> None:
-    db = engine()
-    if db.engine_type == "postgres":
-        await db.close_connection_pool()
+    await close_pool(engine())
 
 
 def worker_options(settings: Settings) -> dict[str, Any]:
@@ -89,7 +85,7 @@ def make_worker(settings: Settings, pool: ArqRedis, **overrides: Any) -> Worker:
 
 def run(settings: Settings, redis_url: str) -> None:
     """``practice worker``: a separate worker process (scale out by starting more)."""
-    from arq.worker import run_worker  # noqa: PLC0415
+    from arq.worker import run_worker
 
     class WorkerSettings:
         redis_settings = RedisSettings.from_dsn(redis_url)
@@ -104,8 +100,9 @@ def run(settings: Settings, redis_url: str) -> None:
 @contextlib.asynccontextmanager
 async def embedded(settings: Settings, pool: ArqRedis) -> AsyncIterator[None]:
     """The worker inside the web process, for the single-command quick start."""
-    worker = make_worker(settings, pool, handle_signals=False, poll_delay=0.5,
-                         on_startup=None, on_shutdown=None)
+    worker = make_worker(
+        settings, pool, handle_signals=False, poll_delay=0.5, on_startup=None, on_shutdown=None
+    )
     task = asyncio.create_task(worker.async_run())
     task.add_done_callback(_report_death)
     try:

@@ -1,0 +1,64 @@
+"""The cast of the access tests: one account per role, with a known password.
+
+- therapist: the practice's own caseload pages;
+- company_doctor: reports about clients of record, with consent (later issues);
+- employer_contact: non-medical progress of their own employees only;
+- practice_manager: statistics and monitors;
+- administrator: accounts and settings.
+
+Passwords are hashed once per test session: argon2 costs ~150 ms a hash by design.
+"""
+
+import functools
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+
+from practice.accounts import Role
+from practice.tables import User
+
+PASSWORD = "correct horse battery"
+
+
+@functools.cache
+def password_hash() -> str:
+    return PasswordHasher().hash(PASSWORD)
+
+
+@dataclass(frozen=True)
+class Member:
+    id: int
+    email: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class Cast:
+    therapist: Member
+    company_doctor: Member
+    employer_contact: Member
+    practice_manager: Member
+    administrator: Member
+
+    def by_role(self, role: Role) -> Member:
+        member: Member = getattr(self, role.value)
+        return member
+
+
+async def make_user(role: Role, email: str | None = None, *, locale: str = "nl") -> Member:
+    address = email or f"{role.value.replace('_', '-')}@cast.test"
+    rows = await User.insert(
+        User(
+            email=address,
+            display_name=f"Test {role.value}",
+            role=role.value,
+            password_hash=password_hash(),
+            locale=locale,
+        )
+    ).returning(User.id)
+    return Member(id=int(rows[0]["id"]), email=address, role=role)
+
+
+async def make_cast() -> Cast:
+    members = {role.value: await make_user(role) for role in Role}
+    return Cast(**members)

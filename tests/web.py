@@ -1,0 +1,44 @@
+"""Helpers for driving the app like a browser: CSRF tokens, logging in, audit checks."""
+
+import re
+from typing import Any
+
+import httpx
+
+from practice.tables import AuditEvent
+from tests.cast import PASSWORD
+
+_TOKEN = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+async def csrf_token(client: httpx.AsyncClient, path: str = "/login") -> str:
+    """The token a form on ``path`` carries (the page also sets the CSRF cookie)."""
+    response = await client.get(path)
+    match = _TOKEN.search(response.text)
+    assert match, f"no CSRF token in {path} ({response.status_code})"
+    return match.group(1)
+
+
+async def post_form(
+    client: httpx.AsyncClient, path: str, data: dict[str, str], *, token_from: str = "/login"
+) -> httpx.Response:
+    token = await csrf_token(client, token_from)
+    return await client.post(path, data={**data, "_csrf_token": token})
+
+
+async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
+    return await post_form(client, "/login", {"email": email, "password": password})
+
+
+async def audit_rows(**where: Any) -> list[dict[str, Any]]:
+    query = AuditEvent.select()
+    for column, value in where.items():
+        query = query.where(getattr(AuditEvent, column) == value)
+    return await query.order_by(AuditEvent.id)
+
+
+async def assert_audited(**where: Any) -> dict[str, Any]:
+    """Assert that exactly one audit row matches and return it (the NEN 7513 test helper)."""
+    rows = await audit_rows(**where)
+    assert len(rows) == 1, f"expected one audit row for {where}, found {len(rows)}"
+    return rows[0]
