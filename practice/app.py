@@ -24,6 +24,7 @@ from practice import i18n, redis_conn
 from practice import web as practice_web
 from practice.auth import PUBLIC, CurrentUser, make_session_auth, role_guard
 from practice.db import close_pool, enable_sqlite_wal, engine, open_pool
+from practice.logs import pin_library_loggers
 from practice.settings import Settings
 from practice.templating import TEMPLATE_DIR, make_environment
 from practice.web_errors import EXCEPTION_HANDLERS
@@ -52,6 +53,7 @@ async def _choose_locale(request: Request[Any, Any, Any]) -> None:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
+    pin_library_loggers()
     url = redis_conn.redis_url(settings)
     # One client for sessions, throttles and the queue; connections open lazily.
     redis = ArqRedis(connection_pool=ConnectionPool.from_url(url))

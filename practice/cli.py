@@ -1,12 +1,12 @@
 """The ``practice`` command: every operator action, each calling a service."""
 
 import asyncio
-import logging
 import os
 import sys
 
 import click
 
+from practice.logs import configure_logging
 from practice.settings import Settings, SettingsError
 
 
@@ -18,9 +18,7 @@ def _settings() -> Settings:
 
 
 def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level)
 
 
 async def _migrate() -> None:

@@ -19,6 +19,7 @@ from arq.connections import ArqRedis, RedisSettings
 from arq.worker import Worker, func
 
 from practice.db import close_pool, engine, open_pool
+from practice.logs import pin_library_loggers
 from practice.queue import ArqQueue, DueJob
 from practice.settings import Settings
 
@@ -54,6 +55,7 @@ async def sweep_due_work(ctx: dict[str, Any]) -> dict[str, int]:
 
 
 async def _startup(ctx: dict[str, Any]) -> None:
+    pin_library_loggers()
     await open_pool(engine(), max_size=5)
 
 

@@ -1,0 +1,244 @@
+"""Who may reach what: role guards, CSRF, security headers, and refusals that lose nothing."""
+
+import httpx
+import pytest
+from litestar import Litestar
+
+from practice.accounts import HOME_PATH, Role
+from practice.audit import Action
+from practice.tables import User
+from practice.web_security import SECURITY_HEADERS
+from tests.cast import Cast
+from tests.web import audit_rows, csrf_token, login
+
+THERAPIST_ROUTE = "/caseload"
+
+
+async def test_an_employer_contact_gets_403_on_a_therapist_route(client, cast: Cast) -> None:
+    await login(client, cast.employer_contact.email)
+    response = await client.get(THERAPIST_ROUTE)
+    assert response.status_code == 403
+    assert "Geen toegang" in response.text
+
+
+@pytest.mark.parametrize("role", list(Role))
+async def test_each_role_lands_on_its_own_portal_and_nowhere_else(
+    client, cast: Cast, role: Role
+) -> None:
+    await login(client, cast.by_role(role).email)
+    for other, path in HOME_PATH.items():
+        response = await client.get(path)
+        assert response.status_code == (200 if other is role else 403), (role, path)
+
+
+async def test_an_anonymous_browser_is_sent_to_the_login_page(client, db) -> None:
+    response = await client.get(THERAPIST_ROUTE)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login"
+
+
+async def test_an_anonymous_api_call_gets_401_json(client, db) -> None:
+    response = await client.get("/api/users", headers={"accept": "application/json"})
+    assert response.status_code == 401
+    assert response.json()["status_code"] == 401
+
+
+async def test_a_post_without_csrf_token_is_refused_with_403(client, cast: Cast) -> None:
+    await client.get("/login")  # has the CSRF cookie, but sends no token
+    response = await client.post(
+        "/login", data={"email": cast.therapist.email, "password": "correct horse battery"}
+    )
+    assert response.status_code == 403
+    assert await audit_rows(action=Action.LOGIN.value) == []
+
+
+async def test_a_post_with_someone_elses_csrf_token_is_refused(app: Litestar, client, cast) -> None:
+    from tests.conftest import make_client  # noqa: PLC0415
+
+    async with make_client(app) as other:
+        foreign_token = await csrf_token(other)
+    await client.get("/login")
+    response = await client.post(
+        "/login",
+        data={"email": cast.therapist.email, "password": "x", "_csrf_token": foreign_token},
+    )
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/no/such/page", "/login", "/caseload", "/static/app.css"])
+async def test_security_headers_are_on_every_response_including_errors(
+    client, db, path: str
+) -> None:
+    response = await client.get(path)
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers.get(name) == value, (path, name)
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+async def test_pages_are_never_cached_but_static_files_may_be(client, db) -> None:
+    assert (await client.get("/login")).headers["cache-control"] == "no-store"
+    assert (await client.get("/no/such/page")).headers["cache-control"] == "no-store"
+    assert (await client.get("/static/app.css")).headers.get("cache-control") != "no-store"
+
+
+async def test_a_404_page_is_html_for_a_browser_and_json_for_an_api(client, db) -> None:
+    page = await client.get("/no/such/page")
+    assert page.status_code == 404
+    assert "Niet gevonden" in page.text
+    api = await client.get("/api/no-such-thing", headers={"accept": "application/json"})
+    assert api.status_code == 404
+    assert api.json()["status_code"] == 404
+
+
+async def _admin(client: httpx.AsyncClient, cast: Cast) -> str:
+    await login(client, cast.administrator.email)
+    return await csrf_token(client, "/admin/users")
+
+
+async def test_bad_form_input_gets_400_naming_the_field_and_writes_nothing(
+    client, cast: Cast
+) -> None:
+    token = await _admin(client, cast)
+    before = await User.count()
+    response = await client.post(
+        "/admin/users",
+        data={
+            "_csrf_token": token,
+            "email": "not-an-address",
+            "display_name": "Nieuwe Collega",
+            "role": "therapist",
+            "password": "long enough password",
+        },
+    )
+    assert response.status_code == 400
+    assert 'id="email-error"' in response.text
+    assert "not a valid e-mail address" in response.text
+    assert await User.count() == before
+
+
+async def test_a_form_missing_a_field_gets_400_naming_it(client, cast: Cast) -> None:
+    token = await _admin(client, cast)
+    before = await User.count()
+    response = await client.post(
+        "/admin/users", data={"_csrf_token": token, "email": "a@b.nl", "role": "therapist"}
+    )
+    assert response.status_code == 400
+    assert "display_name" in response.text
+    assert await User.count() == before
+
+
+async def test_an_unknown_role_in_a_form_gets_400_naming_the_role_field(
+    client, cast: Cast
+) -> None:
+    token = await _admin(client, cast)
+    response = await client.post(
+        "/admin/users",
+        data={
+            "_csrf_token": token,
+            "email": "a@b.nl",
+            "display_name": "X",
+            "role": "superuser",
+            "password": "long enough password",
+        },
+    )
+    assert response.status_code == 400
+    assert "role" in response.text
+
+
+async def test_an_administrator_creates_a_user_and_it_is_audited(client, cast: Cast) -> None:
+    token = await _admin(client, cast)
+    response = await client.post(
+        "/admin/users",
+        data={
+            "_csrf_token": token,
+            "email": " Nieuwe.Collega@Praktijk.NL ",
+            "display_name": "Nieuwe Collega",
+            "role": "therapist",
+            "password": "long enough password",
+        },
+    )
+    assert response.status_code == 303
+    row = await User.select().where(User.email == "nieuwe.collega@praktijk.nl").first()
+    assert row is not None
+    assert row["password_hash"].startswith("$argon2id$")
+    rows = await audit_rows(action=Action.CREATE.value, object_type="user")
+    assert [r["object_id"] for r in rows] == [str(row["id"])]
+    assert rows[0]["actor_id"] == cast.administrator.id
+
+
+async def test_the_json_api_names_invalid_fields_and_refuses_duplicates(
+    client, cast: Cast
+) -> None:
+    token = await _admin(client, cast)
+    headers = {"x-csrftoken": token, "accept": "application/json"}
+    bad = await client.post(
+        "/api/users",
+        json={"email": "x", "display_name": "", "role": "therapist", "password": "short"},
+        headers=headers,
+    )
+    assert bad.status_code == 400
+    assert set(bad.json()["fields"]) == {"email", "display_name", "password"}
+    wrong_type = await client.post(
+        "/api/users",
+        json={"email": 5, "display_name": "A", "role": "therapist", "password": "p" * 12},
+        headers=headers,
+    )
+    assert wrong_type.status_code == 400
+    assert "email" in wrong_type.json()["fields"]
+    duplicate = await client.post(
+        "/api/users",
+        json={
+            "email": cast.therapist.email,
+            "display_name": "Again",
+            "role": "therapist",
+            "password": "long enough password",
+        },
+        headers=headers,
+    )
+    assert duplicate.status_code == 409
+    listing = await client.get("/api/users", headers=headers)
+    assert listing.status_code == 200
+    assert all("password_hash" not in user for user in listing.json())
+
+
+async def test_a_malformed_json_body_gets_400_not_500(client, cast: Cast) -> None:
+    token = await _admin(client, cast)
+    response = await client.post(
+        "/api/users",
+        content=b"{not json",
+        headers={"x-csrftoken": token, "content-type": "application/json",
+                 "accept": "application/json"},
+    )
+    assert response.status_code == 400
+
+
+def test_every_route_declares_public_or_the_roles_that_may_use_it(app: Litestar) -> None:
+    undeclared = [
+        (route.path, handler.handler_name)
+        for route in app.routes
+        for handler in getattr(route, "route_handlers", [])
+        # Litestar adds an OPTIONS handler per path; the guard denies it like any other.
+        if handler.handler_name != "options_handler"
+        and not handler.opt.get("public")
+        and not handler.opt.get("roles")
+    ]
+    assert undeclared == []
+
+
+async def test_the_language_switch_serves_english(client, db) -> None:
+    token = await csrf_token(client)
+    switched = await client.post(
+        "/language", data={"_csrf_token": token, "locale": "en", "next": "/login"}
+    )
+    assert switched.status_code == 303
+    page = await client.get("/login")
+    assert "Log in" in page.text
+    assert 'lang="en"' in page.text
+
+
+async def test_the_language_switch_never_redirects_off_site(client, db) -> None:
+    token = await csrf_token(client)
+    response = await client.post(
+        "/language", data={"_csrf_token": token, "locale": "en", "next": "//evil.example"}
+    )
+    assert response.headers["location"] == "/"

@@ -1,0 +1,59 @@
+"""Settings fail loudly on values they cannot trust, and default to the embedded service."""
+
+from pathlib import Path
+
+import pytest
+
+from practice.settings import Settings, SettingsError
+
+
+def env(tmp_path: Path, **values: str) -> dict[str, str]:
+    return {"PRACTICE_DATA_DIR": str(tmp_path), **values}
+
+
+def test_the_default_is_a_sqlite_file_and_an_embedded_redis(tmp_path: Path) -> None:
+    settings = Settings.from_env(env(tmp_path))
+    assert settings.database_url == f"sqlite:///{tmp_path / 'practice.sqlite'}"
+    assert settings.redis_url is None
+    assert not settings.is_postgres
+    assert settings.time_zone.key == "Europe/Amsterdam"
+
+
+def test_the_generated_secret_key_is_kept_so_a_second_process_shares_it(tmp_path: Path) -> None:
+    first = Settings.from_env(env(tmp_path)).secret_key
+    second = Settings.from_env(env(tmp_path)).secret_key
+    assert first == second
+    assert len(first) >= 32
+
+
+def test_postgresql_without_a_secret_key_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="SECRET_KEY"):
+        Settings.from_env(env(tmp_path, DATABASE_URL="postgresql://u@h/db"))
+
+
+def test_a_short_secret_key_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="32"):
+        Settings.from_env(env(tmp_path, SECRET_KEY="short"))
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DATABASE_URL", "mysql://x/y", "unsupported scheme"),
+        ("REDIS_URL", "http://x", "REDIS_URL"),
+        ("BASE_URL", "ftp://x", "BASE_URL"),
+        ("TIME_ZONE", "Mars/Olympus", "TIME_ZONE"),
+        ("SMTP_PORT", "twenty-five", "SMTP_PORT"),
+        ("SMTP_STARTTLS", "maybe", "SMTP_STARTTLS"),
+        ("LOG_LEVEL", "LOUD", "LOG_LEVEL"),
+        ("SESSION_IDLE_MINUTES", "0", "minimum"),
+    ],
+)
+def test_a_bad_value_names_the_setting(tmp_path: Path, name: str, value: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(env(tmp_path, **{name: value}))
+
+
+def test_cookies_are_secure_only_behind_https(tmp_path: Path) -> None:
+    assert Settings.from_env(env(tmp_path, BASE_URL="https://praktijk.nl")).secure_cookies
+    assert not Settings.from_env(env(tmp_path, BASE_URL="http://127.0.0.1:8000")).secure_cookies
