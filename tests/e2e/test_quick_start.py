@@ -35,16 +35,25 @@ def served(tmp_data_dir: Path) -> Iterator[tuple[str, Path]]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "BASE_URL",
-                       "PRACTICE_EMBEDDED_WORKER"}
+        if key
+        not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "BASE_URL", "PRACTICE_EMBEDDED_WORKER"}
     }
     env["PRACTICE_DATA_DIR"] = str(tmp_data_dir)
     log_path = tmp_data_dir / "serve.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-c", "from practice.cli import main; main()",
-             "serve", "--demo", "--port", str(port)],
-            stdout=log, stderr=subprocess.STDOUT, env=env,
+            [
+                sys.executable,
+                "-c",
+                "from practice.cli import main; main()",
+                "serve",
+                "--demo",
+                "--port",
+                str(port),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
         )
         try:
             yield f"http://127.0.0.1:{port}", log_path
@@ -86,8 +95,11 @@ def test_the_quick_start_serves_a_login_page_and_the_demo_therapist_logs_in(
         assert match
         response = browser.post(
             "/login",
-            data={"email": therapist.email, "password": DEMO_PASSWORD,
-                  "_csrf_token": match.group(1)},
+            data={
+                "email": therapist.email,
+                "password": DEMO_PASSWORD,
+                "_csrf_token": match.group(1),
+            },
         )
         assert response.status_code == 303
         caseload = browser.get("/", follow_redirects=True)

@@ -53,7 +53,7 @@ async def test_a_post_without_csrf_token_is_refused_with_403(client, cast: Cast)
 
 
 async def test_a_post_with_someone_elses_csrf_token_is_refused(app: Litestar, client, cast) -> None:
-    from tests.conftest import make_client  # noqa: PLC0415
+    from tests.conftest import make_client
 
     async with make_client(app) as other:
         foreign_token = await csrf_token(other)
@@ -127,9 +127,7 @@ async def test_a_form_missing_a_field_gets_400_naming_it(client, cast: Cast) -> 
     assert await User.count() == before
 
 
-async def test_an_unknown_role_in_a_form_gets_400_naming_the_role_field(
-    client, cast: Cast
-) -> None:
+async def test_an_unknown_role_in_a_form_gets_400_naming_the_role_field(client, cast: Cast) -> None:
     token = await _admin(client, cast)
     response = await client.post(
         "/admin/users",
@@ -166,9 +164,7 @@ async def test_an_administrator_creates_a_user_and_it_is_audited(client, cast: C
     assert rows[0]["actor_id"] == cast.administrator.id
 
 
-async def test_the_json_api_names_invalid_fields_and_refuses_duplicates(
-    client, cast: Cast
-) -> None:
+async def test_the_json_api_names_invalid_fields_and_refuses_duplicates(client, cast: Cast) -> None:
     token = await _admin(client, cast)
     headers = {"x-csrftoken": token, "accept": "application/json"}
     bad = await client.post(
@@ -206,8 +202,11 @@ async def test_a_malformed_json_body_gets_400_not_500(client, cast: Cast) -> Non
     response = await client.post(
         "/api/users",
         content=b"{not json",
-        headers={"x-csrftoken": token, "content-type": "application/json",
-                 "accept": "application/json"},
+        headers={
+            "x-csrftoken": token,
+            "content-type": "application/json",
+            "accept": "application/json",
+        },
     )
     assert response.status_code == 400
 

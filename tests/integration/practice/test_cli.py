@@ -10,7 +10,11 @@ from practice.tables import User
 def practice(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", "from practice.cli import main; main()", *args],
-        capture_output=True, text=True, timeout=120, env=os.environ.copy(), check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ.copy(),
+        check=False,
     )
 
 
@@ -21,12 +25,30 @@ def _delete(email: str) -> None:
 def test_create_user_makes_an_account_and_refuses_a_weak_password() -> None:
     email = "cli-made@cast.test"
     try:
-        weak = practice("create-user", "--email", email, "--name", "Cli", "--role", "therapist",
-                        "--password", "short")
+        weak = practice(
+            "create-user",
+            "--email",
+            email,
+            "--name",
+            "Cli",
+            "--role",
+            "therapist",
+            "--password",
+            "short",
+        )
         assert weak.returncode != 0
         assert "password" in weak.stderr
-        made = practice("create-user", "--email", email, "--name", "Cli", "--role", "therapist",
-                        "--password", "a long enough password")
+        made = practice(
+            "create-user",
+            "--email",
+            email,
+            "--name",
+            "Cli",
+            "--role",
+            "therapist",
+            "--password",
+            "a long enough password",
+        )
         assert made.returncode == 0, made.stderr
         assert User.exists().where(User.email == email).run_sync()
     finally:
@@ -41,7 +63,10 @@ def test_migrate_is_idempotent() -> None:
 def test_a_bad_setting_stops_the_command_with_its_name() -> None:
     result = subprocess.run(
         [sys.executable, "-c", "from practice.cli import main; main()", "migrate"],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
         env={**os.environ, "TIME_ZONE": "Mars/Olympus"},
     )
     assert result.returncode != 0

@@ -18,7 +18,7 @@ async def test_readyz_reports_database_and_redis(client, db) -> None:
 
 
 async def test_readyz_says_503_when_redis_is_unreachable(app: Litestar, db) -> None:
-    from redis.asyncio import ConnectionPool  # noqa: PLC0415
+    from redis.asyncio import ConnectionPool
 
     broken = ConnectionPool.from_url("redis://127.0.0.1:1/0")
     original = app.state.redis.connection_pool

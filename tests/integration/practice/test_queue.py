@@ -33,8 +33,15 @@ async def pool(settings: Settings, redis: Any) -> AsyncIterator[ArqRedis]:
 
 async def _run_burst(settings: Settings, pool: ArqRedis) -> None:
     runner = worker.make_worker(
-        settings, pool, burst=True, handle_signals=False, poll_delay=0.05,
-        functions=[record_effect], cron_jobs=[], on_startup=None, on_shutdown=None,
+        settings,
+        pool,
+        burst=True,
+        handle_signals=False,
+        poll_delay=0.05,
+        functions=[record_effect],
+        cron_jobs=[],
+        on_startup=None,
+        on_shutdown=None,
     )
     try:
         await runner.main()
@@ -123,10 +130,14 @@ async def test_jobs_are_enqueued_only_after_the_transaction_commits(db) -> None:
 @pytest.mark.commits
 async def test_a_rolled_back_operation_enqueues_nothing(db) -> None:
     queue = RecordingQueue()
-    with pytest.raises(RuntimeError):
+
+    async def failing_operation() -> None:
         async with write_tx():
             enqueue_after_commit(queue, DueJob("record_effect", (1,), "record-effect:1"))
             raise RuntimeError("the operation fails")
+
+    with pytest.raises(RuntimeError):
+        await failing_operation()
     assert queue.jobs == []
 
 

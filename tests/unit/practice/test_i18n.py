@@ -17,7 +17,9 @@ def _message_ids() -> set[str]:
     ids: set[str] = set()
     for folder in (ROOT / "practice", ROOT / "scheduling", ROOT / "reporting", TEMPLATE_DIR):
         for _file, _line, message, _comments, _context in extract_from_dir(
-            str(folder), METHODS, keywords=KEYWORDS,
+            str(folder),
+            METHODS,
+            keywords=KEYWORDS,
             options_map={"**.html": {"extensions": "jinja2.ext.i18n"}},
         ):
             ids.add(message if isinstance(message, str) else message[0])
@@ -41,7 +43,7 @@ def test_the_default_locale_is_dutch_and_the_switch_wins() -> None:
 
 
 def test_dates_follow_the_locale() -> None:
-    from datetime import date  # noqa: PLC0415
+    from datetime import date
 
     token = i18n.current_locale.set("nl")
     try:
