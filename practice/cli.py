@@ -64,13 +64,13 @@ def demo() -> None:
 @click.option("--locale", default="nl", type=click.Choice(["nl", "en"]))
 def create_user(email: str, display_name: str, role: str, password: str, locale: str) -> None:
     """Create an account."""
-    from practice import services
     from practice.audit import Actor, Channel
     from practice.errors import DomainError, InvalidInput
+    from practice.services import accounts
 
     try:
         user_id = asyncio.run(
-            services.create_user(
+            accounts.create_user(
                 Actor.system(Channel.CLI),
                 email=email,
                 display_name=display_name,

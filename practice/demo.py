@@ -6,9 +6,9 @@ and clients in every stage of the flow.
 
 from dataclasses import dataclass
 
-from practice import services
 from practice.accounts import Role
 from practice.audit import Actor, Channel
+from practice.services import accounts as account_services
 from practice.tables import User
 
 DEMO_PASSWORD = "werkgericht-demo"  # noqa: S105 - printed on purpose: demo data only
@@ -37,7 +37,7 @@ async def load_demo() -> int:
     for account in DEMO_ACCOUNTS:
         if await User.exists().where(User.email == account.email):
             continue
-        await services.create_user(
+        await account_services.create_user(
             actor,
             email=account.email,
             display_name=account.display_name,

@@ -6,9 +6,33 @@ of ``select(exclude_secrets=True)``. Foreign keys to clinical records restrict d
 otherwise default a nullable Varchar to '' and a nullable Date to today (stack-notes §1.6).
 """
 
-from piccolo.columns import Boolean, Integer, Serial, Timestamptz, Varchar
+from piccolo.columns import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
+
+
+def _fk(table: type[Table] | str, *, null: bool = False) -> ForeignKey:  # type: ignore[type-arg]
+    """Clinical records are never deleted by cascade: deleting a parent must fail loudly."""
+    return ForeignKey(references=table, on_delete=OnDelete.restrict, null=null, index=True)
+
+
+def _date(*, null: bool = True) -> Date:
+    # Piccolo's nullable Date defaults to today; a missing date must stay missing.
+    return Date(null=null, default=None) if null else Date()
+
+
+def _text(*, secret: bool = False) -> Text:
+    return Text(null=True, default=None, secret=secret)
 
 
 class User(Table, tablename="app_user"):
@@ -45,4 +69,326 @@ class AuditEvent(Table):
     outcome = Varchar(length=16)
 
 
-ALL: list[type[Table]] = [User, AuditEvent]
+# ---------------------------------------------------------------- parties
+
+
+class Employer(Table):
+    """An organisation whose employees are referred; its contract settings live here."""
+
+    id: Serial
+    name = Varchar(length=200, unique=True)
+    default_offer = Varchar(length=32, default="atwork_basic")  # practice.episodes.Offer
+    cost_per_absence_day_cents = Integer(default=25000)  # €250: the brochure's figure
+    report_every = Integer(default=5)  # interim report after every n-th held session
+    employer_update_every_days = Integer(null=True, default=None)  # None: with each report
+    min_cell_size = Integer(default=5)  # statistics below this n are suppressed
+    screening_day_unit = Varchar(length=16, default="calendar")  # practice.deadlines.DayUnit
+
+
+class Department(Table):
+    id: Serial
+    employer = _fk(Employer)
+    name = Varchar(length=200)
+
+
+class EmployerContact(Table):
+    """A manager (leidinggevende) or HR adviser; may have an account to see progress."""
+
+    id: Serial
+    employer = _fk(Employer)
+    user = _fk(User, null=True)
+    name = Varchar(length=200)
+    email = Varchar(length=254)
+    contact_role = Varchar(length=32)  # manager | hr_adviser | other
+
+
+class CompanyDoctor(Table):
+    """A bedrijfsarts, of an arbodienst or organisation."""
+
+    id: Serial
+    user = _fk(User, null=True)
+    name = Varchar(length=200)
+    email = Varchar(length=254)
+    organisation = Varchar(length=200, null=True, default=None)
+
+
+class Therapist(Table):
+    """A behandelaar: the staff record behind a therapist account."""
+
+    id: Serial
+    user = ForeignKey(references=User, on_delete=OnDelete.restrict, null=False, unique=True)
+    qualifications = Varchar(length=200, default="")  # e.g. "CBT, EMDR"; never shown to employers
+    capacity = Integer(default=25)  # active episodes
+    backup = _fk("Therapist", null=True)
+
+
+class TherapistAffiliation(Table):
+    """A therapist's tie to an employer: treating its staff is a conflict of interest."""
+
+    id: Serial
+    therapist = _fk(Therapist)
+    employer = _fk(Employer)
+
+
+class Client(Table):
+    """The employee in care. Not medical in itself, but being a client is sensitive."""
+
+    id: Serial
+    name = Varchar(length=200)
+    date_of_birth = _date()
+    email = Varchar(length=254, null=True, default=None)
+    phone = Varchar(length=40, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Employment(Table):
+    id: Serial
+    client = _fk(Client)
+    employer = _fk(Employer)
+    department = _fk(Department, null=True)
+    job_title = Varchar(length=200, default="")
+    started_on = _date()
+    ended_on = _date()
+
+
+class ContractHours(Table):
+    """Contracted hours per week from a date on; history kept (contracts change in absence)."""
+
+    id: Serial
+    employment = _fk(Employment)
+    valid_from = Date()
+    minutes_per_week = Integer()  # integer minutes: exact on SQLite and PostgreSQL alike
+
+
+# ---------------------------------------------------------------- referral and episode
+
+
+class Referral(Table):
+    """The aanmelding: its receipt starts the screening clock."""
+
+    id: Serial
+    client = _fk(Client)
+    employer = _fk(Employer)
+    received_at = Timestamptz()
+    referrer_type = Varchar(length=32)  # company_doctor | employer | gp | self | other
+    referrer_name = Varchar(length=200, null=True, default=None)
+    manager = _fk(EmployerContact, null=True)
+    company_doctor = _fk(CompanyDoctor, null=True)
+    requested_offer = Varchar(length=32)
+    priority = Boolean(default=False)
+    participation_basis = Varchar(length=64, default="voluntary")
+    absence_status = Varchar(length=16)  # practice.work_participation.AbsenceType
+    first_sick_day = _date()
+    known_to_practice_on = _date()
+    consent_at_referral = Boolean(default=False)
+    outcome = Varchar(length=32, null=True, default=None)  # practice.episodes.ReferralOutcome
+    outcome_note = _text()
+
+
+class TreatmentEpisode(Table):
+    """One behandeltraject: the treatment track; the work track hangs off the employment."""
+
+    id: Serial
+    referral = ForeignKey(references=Referral, on_delete=OnDelete.restrict, null=False,
+                          unique=True)
+    client = _fk(Client)
+    employment = _fk(Employment, null=True)
+    status = Varchar(length=32, index=True)  # practice.episodes.EpisodeStatus
+    offer = Varchar(length=32, null=True, default=None)
+    screening_planned_on = _date()
+    screening_held_on = _date()
+    briefing_sent_on = _date()
+    planned_start_on = _date()
+    started_on = _date()  # first held treatment session
+    closed_on = _date()  # last held treatment session
+    sessions_authorised = Integer(null=True, default=None)
+    reopened_from = _fk("TreatmentEpisode", null=True)  # relapse: the earlier episode
+
+
+class StatusChange(Table):
+    """Every move on the treatment track, with who and why (the state machine's history)."""
+
+    id: Serial
+    episode = _fk(TreatmentEpisode)
+    from_status = Varchar(length=32, null=True, default=None)
+    to_status = Varchar(length=32)
+    changed_at = Timestamptz(default=TimestamptzNow())
+    changed_by = _fk(User, null=True)
+    reason = _text()
+
+
+class OfferChange(Table):
+    id: Serial
+    episode = _fk(TreatmentEpisode)
+    from_offer = Varchar(length=32, null=True, default=None)
+    to_offer = Varchar(length=32)
+    changed_at = Timestamptz(default=TimestamptzNow())
+    changed_by = _fk(User, null=True)
+    reason = _text()
+
+
+class CaseAssignment(Table):
+    """Who is on the case team, and when: access follows assignment, not a mailbox."""
+
+    id: Serial
+    episode = _fk(TreatmentEpisode)
+    user = _fk(User)
+    team_role = Varchar(length=32)  # practice.case_team.TeamRole
+    valid_from = Date()
+    valid_to = _date()
+    handover_note = _text()
+
+
+class TaskOverride(Table):
+    """A therapist's reasoned override of a deadline: a warning silenced, never a block."""
+
+    id: Serial
+    episode = _fk(TreatmentEpisode)
+    task_key = Varchar(length=64)
+    reason = Text()
+    created_at = Timestamptz(default=TimestamptzNow())
+    created_by = _fk(User, null=True)
+
+
+# ---------------------------------------------------------------- clinical records (medical)
+
+
+class Screening(Table):
+    """The Screening's findings. Medical: never reaches an employer."""
+
+    id: Serial
+    episode = ForeignKey(references=TreatmentEpisode, on_delete=OnDelete.restrict, null=False,
+                         unique=True)
+    held_on = Date()
+    suitable = Boolean()  # for work-focused CBT
+    work_factors = _text(secret=True)
+    functioning_impact = _text(secret=True)
+    diagnosis_category = Varchar(length=48, secret=True)
+    complaint_instrument = Varchar(length=32, null=True, default=None, secret=True)
+    complaint_score = Integer(null=True, default=None, secret=True)
+    intervention_need = _text(secret=True)
+    proposal = Varchar(length=32)
+    discussed_with_client_on = _date()
+    late_reason = _text()
+
+
+class ManagerConsultation(Table):
+    """The manager's view (HSK's four questions) and the advice given to the manager."""
+
+    id: Serial
+    episode = _fk(TreatmentEpisode)
+    contact = _fk(EmployerContact, null=True)
+    held_on = Date()
+    recovery_view = _text()
+    functioning_before = _text()
+    future_view = _text()
+    existing_agreements = _text()
+    advice_to_manager = _text()
+
+
+class WorkGoal(Table):
+    """A goal from the @Work gesprek; an easy first goal is e.g. a weekly call with the manager."""
+
+    id: Serial
+    episode = _fk(TreatmentEpisode)
+    description = Text(secret=True)
+    easy_first_goal = Boolean(default=False)
+    set_on = Date()
+    achieved_on = _date()
+
+
+class Advice(Table):
+    """Advice of one party (capacity advice, treatment advice), with a conflict flag (TNO C4)."""
+
+    id: Serial
+    episode = _fk(TreatmentEpisode)
+    author_role = Varchar(length=32)  # company_doctor | therapist | gp | other
+    given_on = Date()
+    content = Text(secret=True)
+    conflicts_with_other_advice = Boolean(default=False)
+    conflict_note = _text(secret=True)
+
+
+class RelapsePreventionPlan(Table):
+    id: Serial
+    episode = ForeignKey(references=TreatmentEpisode, on_delete=OnDelete.restrict, null=False,
+                         unique=True)
+    drawn_up_on = Date()
+    warning_signs = Text(secret=True)
+    actions = Text(secret=True)
+    work_situation = Text(secret=True)
+    share_work_section_with_employer = Boolean(default=False)  # the client's explicit choice
+
+
+class FollowUp(Table):
+    """The follow-up-gesprek (Compleet) or the follow-up-meting (every offer)."""
+
+    id: Serial
+    episode = _fk(TreatmentEpisode)
+    kind = Varchar(length=32)  # conversation | measurement
+    held_on = Date()
+    response = Varchar(length=16)  # done | unreachable | declined
+    relapse = Boolean(null=True, default=None)
+    complaint_score = Integer(null=True, default=None, secret=True)
+
+
+# ---------------------------------------------------------------- work track (non-medical)
+
+
+class AbsenceEpisode(Table):
+    id: Serial
+    employment = _fk(Employment)
+    absence_type = Varchar(length=16)  # sickness | leave | not_absent
+    first_sick_day = _date()
+    reported_on = _date()
+    known_to_practice_on = _date()
+    full_recovery_on = _date()
+    previous = _fk("AbsenceEpisode", null=True)  # a relapse links to the earlier absence
+
+
+class WorkParticipation(Table):
+    """Hours worked per week on a date, by kind; volume % is computed, never stored."""
+
+    id: Serial
+    employment = _fk(Employment)
+    episode = _fk(TreatmentEpisode, null=True)
+    measured_on = Date()
+    own_work_minutes = Integer(default=0)
+    adapted_work_minutes = Integer(default=0)
+    therapeutic_minutes = Integer(default=0)
+    productive_minutes = Integer(default=0)
+    source = Varchar(length=32, default="client")
+    moment = Varchar(length=16, default="interim")  # begin | interim | end | follow_up
+
+
+class WorkResumptionAgreement(Table):
+    """An agreement about work resumption: the employer-visible part of the episode."""
+
+    id: Serial
+    episode = _fk(TreatmentEpisode)
+    agreed_on = Date()
+    description = Text()
+    hours_per_week_minutes = Integer(null=True, default=None)
+    starts_on = _date()
+    status = Varchar(length=16, default="agreed")  # agreed|in_progress|met|revised|abandoned
+
+
+class Consent(Table):
+    """The client's consent per recipient and purpose; withdrawal stops future sends."""
+
+    id: Serial
+    client = _fk(Client)
+    recipient = Varchar(length=32)  # practice.consent.Recipient
+    purpose = Varchar(length=32)  # practice.consent.Purpose
+    recipient_user = _fk(User, null=True)
+    given_at = Timestamptz()
+    withdrawn_at = Timestamptz(null=True, default=None)
+
+
+ALL: list[type[Table]] = [
+    User, AuditEvent, Employer, Department, EmployerContact, CompanyDoctor, Therapist,
+    TherapistAffiliation, Client, Employment, ContractHours, Referral, TreatmentEpisode,
+    StatusChange, OfferChange, CaseAssignment, TaskOverride, Screening, ManagerConsultation,
+    WorkGoal, Advice, RelapsePreventionPlan, FollowUp, AbsenceEpisode, WorkParticipation,
+    WorkResumptionAgreement, Consent,
+]

@@ -13,7 +13,7 @@ from litestar.params import Body, JSONBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_401_UNAUTHORIZED, HTTP_503_SERVICE_UNAVAILABLE
 
-from practice import queries, services, throttle
+from practice import throttle
 from practice.accounts import HOME_PATH, ROLE_LABELS, Role
 from practice.audit import Actor, Channel
 from practice.auth import PUBLIC, CurrentUser, new_session, roles
@@ -21,6 +21,8 @@ from practice.db import engine
 from practice.errors import InvalidInput
 from practice.i18n import LOCALES, N_
 from practice.i18n import gettext as _
+from practice.queries import accounts as account_queries
+from practice.services import accounts as account_services
 from practice.settings import Settings
 
 ANY_ROLE = roles(*Role)
@@ -102,7 +104,7 @@ async def login(
             N_("Too many failed attempts. Wait a minute and try again."),
             headers={"Retry-After": str(throttle.WINDOW_SECONDS)},
         )
-    user_id = await services.authenticate(actor, email=data.email, password=data.password)
+    user_id = await account_services.authenticate(actor, email=data.email, password=data.password)
     if user_id is None:
         await throttle.count_failure(redis, source, data.email.lower())
         return page(
@@ -118,7 +120,7 @@ async def login(
 
 @post("/logout", opt=ANY_ROLE, status_code=303)
 async def logout(request: Request[Any, Any, Any]) -> Redirect:
-    await services.record_logout(actor_of(request))
+    await account_services.record_logout(actor_of(request))
     request.clear_session()
     return Redirect(path="/login", status_code=303)
 
@@ -189,7 +191,7 @@ class UserOut(msgspec.Struct):
 
 @get("/admin/users", opt=roles(Role.ADMINISTRATOR), include_in_schema=False)
 async def users_page(request: Request[Any, Any, Any]) -> Template:
-    rows = await queries.user_list(actor_of(request))
+    rows = await account_queries.user_list(actor_of(request))
     return page(
         request, "practice/users.html", users=rows, errors={}, form={}, role_labels=ROLE_LABELS
     )
@@ -200,9 +202,9 @@ async def create_user_form(
     request: Request[Any, Any, Any], data: Annotated[NewUser, Form]
 ) -> Template | Redirect:
     try:
-        await services.create_user(actor_of(request), **msgspec.structs.asdict(data))
+        await account_services.create_user(actor_of(request), **msgspec.structs.asdict(data))
     except InvalidInput as exc:
-        rows = await queries.user_list(actor_of(request))
+        rows = await account_queries.user_list(actor_of(request))
         form = msgspec.structs.asdict(data) | {"password": ""}
         return page(
             request,
@@ -219,14 +221,14 @@ async def create_user_form(
 @get("/api/users", opt=roles(Role.ADMINISTRATOR))
 async def list_users_api(request: Request[Any, Any, Any]) -> list[UserOut]:
     """All accounts (administrator)."""
-    rows = await queries.user_list(actor_of(request))
+    rows = await account_queries.user_list(actor_of(request))
     return [msgspec.convert(row, UserOut, from_attributes=False, strict=False) for row in rows]
 
 
 @post("/api/users", opt=roles(Role.ADMINISTRATOR))
 async def create_user_api(request: Request[Any, Any, Any], data: JSONBody[NewUser]) -> UserOut:
     """Create an account (administrator). 400 names each invalid field; 409 on a duplicate."""
-    user_id = await services.create_user(actor_of(request), **msgspec.structs.asdict(data))
+    user_id = await account_services.create_user(actor_of(request), **msgspec.structs.asdict(data))
     return UserOut(
         id=user_id,
         email=data.email.strip().lower(),

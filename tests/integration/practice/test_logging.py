@@ -26,7 +26,7 @@ async def test_a_login_leaves_no_credentials_or_cookies_in_the_logs(
 async def test_an_unexpected_error_is_logged_without_its_message(
     client, cast: Cast, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from practice import queries
+    from practice.queries import accounts as queries
 
     async def explode(actor: object) -> list[dict[str, object]]:
         raise ValueError("diagnosis: a canary that must not reach the logs")

@@ -5,7 +5,7 @@ from typing import Any
 from practice import audit
 from practice.audit import Action, Actor
 from practice.db import write_tx
-from practice.services import ACCOUNT_PURPOSE
+from practice.services.accounts import ACCOUNT_PURPOSE
 from practice.tables import User
 
 
