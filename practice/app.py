@@ -20,7 +20,7 @@ from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 from redis.asyncio import ConnectionPool
 
-from practice import i18n, redis_conn
+from practice import i18n, redis_conn, web_episodes, web_parties
 from practice import web as practice_web
 from practice.auth import PUBLIC, CurrentUser, make_session_auth, role_guard
 from practice.db import close_pool, enable_sqlite_wal, engine, open_pool
@@ -77,6 +77,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             practice_web.router,
+            web_parties.router,
+            web_episodes.router,
             create_static_files_router(
                 path="/static",
                 directories=[TEMPLATE_DIR / "static"],

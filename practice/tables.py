@@ -189,8 +189,7 @@ class TreatmentEpisode(Table):
     """One behandeltraject: the treatment track; the work track hangs off the employment."""
 
     id: Serial
-    referral = ForeignKey(references=Referral, on_delete=OnDelete.restrict, null=False,
-                          unique=True)
+    referral = ForeignKey(references=Referral, on_delete=OnDelete.restrict, null=False, unique=True)
     client = _fk(Client)
     employment = _fk(Employment, null=True)
     status = Varchar(length=32, index=True)  # practice.episodes.EpisodeStatus
@@ -257,8 +256,9 @@ class Screening(Table):
     """The Screening's findings. Medical: never reaches an employer."""
 
     id: Serial
-    episode = ForeignKey(references=TreatmentEpisode, on_delete=OnDelete.restrict, null=False,
-                         unique=True)
+    episode = ForeignKey(
+        references=TreatmentEpisode, on_delete=OnDelete.restrict, null=False, unique=True
+    )
     held_on = Date()
     suitable = Boolean()  # for work-focused CBT
     work_factors = _text(secret=True)
@@ -311,8 +311,9 @@ class Advice(Table):
 
 class RelapsePreventionPlan(Table):
     id: Serial
-    episode = ForeignKey(references=TreatmentEpisode, on_delete=OnDelete.restrict, null=False,
-                         unique=True)
+    episode = ForeignKey(
+        references=TreatmentEpisode, on_delete=OnDelete.restrict, null=False, unique=True
+    )
     drawn_up_on = Date()
     warning_signs = Text(secret=True)
     actions = Text(secret=True)
@@ -386,9 +387,31 @@ class Consent(Table):
 
 
 ALL: list[type[Table]] = [
-    User, AuditEvent, Employer, Department, EmployerContact, CompanyDoctor, Therapist,
-    TherapistAffiliation, Client, Employment, ContractHours, Referral, TreatmentEpisode,
-    StatusChange, OfferChange, CaseAssignment, TaskOverride, Screening, ManagerConsultation,
-    WorkGoal, Advice, RelapsePreventionPlan, FollowUp, AbsenceEpisode, WorkParticipation,
-    WorkResumptionAgreement, Consent,
+    User,
+    AuditEvent,
+    Employer,
+    Department,
+    EmployerContact,
+    CompanyDoctor,
+    Therapist,
+    TherapistAffiliation,
+    Client,
+    Employment,
+    ContractHours,
+    Referral,
+    TreatmentEpisode,
+    StatusChange,
+    OfferChange,
+    CaseAssignment,
+    TaskOverride,
+    Screening,
+    ManagerConsultation,
+    WorkGoal,
+    Advice,
+    RelapsePreventionPlan,
+    FollowUp,
+    AbsenceEpisode,
+    WorkParticipation,
+    WorkResumptionAgreement,
+    Consent,
 ]

@@ -42,3 +42,15 @@ async def assert_audited(**where: Any) -> dict[str, Any]:
     rows = await audit_rows(**where)
     assert len(rows) == 1, f"expected one audit row for {where}, found {len(rows)}"
     return rows[0]
+
+
+async def api(
+    client: httpx.AsyncClient, method: str, path: str, json: Any | None = None
+) -> httpx.Response:
+    """A JSON API call as a logged-in browser script makes it (CSRF header from the cookie)."""
+    token = client.cookies.get("__Host-csrftoken")
+    if token is None:
+        await client.get("/login")
+        token = client.cookies.get("__Host-csrftoken")
+    headers = {"accept": "application/json", "x-csrftoken": token or ""}
+    return await client.request(method, path, json=json, headers=headers)

@@ -1,0 +1,72 @@
+"""Consent per recipient and purpose: given, withdrawn, and checked before every send."""
+
+from datetime import datetime
+
+from practice import audit
+from practice.audit import Action, Actor
+from practice.consent import Purpose, Recipient
+from practice.db import write_tx
+from practice.errors import Conflict, InvalidInput, NotFound
+from practice.tables import Client, Consent
+
+PURPOSE = "consent_management"
+
+
+async def give_consent(
+    actor: Actor,
+    *,
+    client_id: int,
+    recipient: str,
+    purpose: str,
+    given_at: datetime,
+    recipient_user_id: int | None = None,
+) -> int:
+    problems: dict[str, str] = {}
+    if recipient not in {r.value for r in Recipient}:
+        problems["recipient"] = f"one of {', '.join(r.value for r in Recipient)}"
+    if purpose not in {p.value for p in Purpose}:
+        problems["purpose"] = f"one of {', '.join(p.value for p in Purpose)}"
+    if given_at.tzinfo is None:
+        problems["given_at"] = "give a time zone"
+    if problems:
+        raise InvalidInput(problems)
+    async with write_tx():
+        if not await Client.exists().where(Client.id == client_id):
+            raise NotFound("No such client.")
+        rows = await Consent.insert(
+            Consent(
+                client=client_id,
+                recipient=recipient,
+                purpose=purpose,
+                recipient_user=recipient_user_id,
+                given_at=given_at,
+            )
+        ).returning(Consent.id)
+        await audit.record(
+            actor, Action.CREATE, "consent", rows[0]["id"], purpose=PURPOSE, client_id=client_id
+        )
+    return int(rows[0]["id"])
+
+
+async def withdraw_consent(
+    actor: Actor, *, client_id: int, consent_id: int, withdrawn_at: datetime
+) -> None:
+    """Withdrawal stops every future send for that recipient and purpose."""
+    if withdrawn_at.tzinfo is None:
+        raise InvalidInput({"withdrawn_at": "give a time zone"})
+    async with write_tx():
+        row = (
+            await Consent.select(Consent.withdrawn_at, Consent.given_at)
+            .where((Consent.id == consent_id) & (Consent.client == client_id))
+            .first()
+        )
+        if row is None:
+            raise NotFound("No such consent for this client.")
+        if row["withdrawn_at"] is not None:
+            raise Conflict("This consent was already withdrawn.")
+        if withdrawn_at < row["given_at"]:
+            raise InvalidInput({"withdrawn_at": "after the consent was given"})
+        await Consent.update({Consent.withdrawn_at: withdrawn_at}).where(Consent.id == consent_id)
+        await audit.record(
+            actor, Action.UPDATE, "consent", consent_id, purpose=PURPOSE, client_id=client_id
+        )

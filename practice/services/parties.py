@@ -1,0 +1,266 @@
+"""Parties: employers and their contacts, company doctors, therapists, clients, employments."""
+
+from datetime import date
+from decimal import Decimal
+
+from practice import audit
+from practice.audit import Action, Actor
+from practice.db import write_tx
+from practice.deadlines import DayUnit
+from practice.episodes import Offer
+from practice.errors import Conflict, InvalidInput, NotFound
+from practice.tables import (
+    Client,
+    CompanyDoctor,
+    ContractHours,
+    Employer,
+    EmployerContact,
+    Employment,
+    Therapist,
+    TherapistAffiliation,
+    User,
+)
+
+PURPOSE = "practice_administration"
+CARE_PURPOSE = "treatment"
+CONTACT_ROLES = ("manager", "hr_adviser", "other")
+
+
+def _require(problems: dict[str, str]) -> None:
+    if problems:
+        raise InvalidInput(problems)
+
+
+def hours_to_minutes(hours: Decimal, field: str) -> int:
+    """Contract hours as exact integer minutes (Decimal hours, e.g. 22.8 = 0.6 × 38)."""
+    if hours < 0 or hours > 168:
+        raise InvalidInput({field: "between 0 and 168 hours per week"})
+    minutes = hours * 60
+    if minutes != minutes.to_integral_value():
+        raise InvalidInput({field: "use whole minutes (e.g. 22.8 or 22.75 hours)"})
+    return int(minutes)
+
+
+async def create_employer(
+    actor: Actor,
+    *,
+    name: str,
+    default_offer: str = Offer.BASIC.value,
+    cost_per_absence_day_cents: int = 25000,
+    report_every: int = 5,
+    employer_update_every_days: int | None = None,
+    min_cell_size: int = 5,
+    screening_day_unit: str = DayUnit.CALENDAR.value,
+) -> int:
+    problems: dict[str, str] = {}
+    if not name.strip():
+        problems["name"] = "required"
+    if default_offer not in {o.value for o in Offer}:
+        problems["default_offer"] = f"one of {', '.join(o.value for o in Offer)}"
+    if cost_per_absence_day_cents < 0:
+        problems["cost_per_absence_day_cents"] = "not negative"
+    if report_every < 1:
+        problems["report_every"] = "at least 1"
+    if employer_update_every_days is not None and employer_update_every_days < 1:
+        problems["employer_update_every_days"] = "at least 1, or empty"
+    if min_cell_size < 1:
+        problems["min_cell_size"] = "at least 1"
+    if screening_day_unit not in {u.value for u in DayUnit}:
+        problems["screening_day_unit"] = "calendar or working"
+    _require(problems)
+    async with write_tx():
+        if await Employer.exists().where(Employer.name == name.strip()):
+            raise Conflict("An employer with this name already exists.")
+        rows = await Employer.insert(
+            Employer(
+                name=name.strip(),
+                default_offer=default_offer,
+                cost_per_absence_day_cents=cost_per_absence_day_cents,
+                report_every=report_every,
+                employer_update_every_days=employer_update_every_days,
+                min_cell_size=min_cell_size,
+                screening_day_unit=screening_day_unit,
+            )
+        ).returning(Employer.id)
+        employer_id = int(rows[0]["id"])
+        await audit.record(actor, Action.CREATE, "employer", employer_id, purpose=PURPOSE)
+    return employer_id
+
+
+async def _user_with_role(user_id: int | None, role: str, field: str) -> None:
+    if user_id is None:
+        return
+    row = await User.select(User.role).where(User.id == user_id).first()
+    if row is None or row["role"] != role:
+        raise InvalidInput({field: f"not an account with the role {role}"})
+
+
+async def add_employer_contact(
+    actor: Actor,
+    *,
+    employer_id: int,
+    name: str,
+    email: str,
+    contact_role: str,
+    user_id: int | None = None,
+) -> int:
+    problems: dict[str, str] = {}
+    if not name.strip():
+        problems["name"] = "required"
+    if "@" not in email:
+        problems["email"] = "not a valid e-mail address"
+    if contact_role not in CONTACT_ROLES:
+        problems["contact_role"] = f"one of {', '.join(CONTACT_ROLES)}"
+    _require(problems)
+    async with write_tx():
+        if not await Employer.exists().where(Employer.id == employer_id):
+            raise NotFound("No such employer.")
+        await _user_with_role(user_id, "employer_contact", "user_id")
+        rows = await EmployerContact.insert(
+            EmployerContact(
+                employer=employer_id,
+                name=name.strip(),
+                email=email.strip().lower(),
+                contact_role=contact_role,
+                user=user_id,
+            )
+        ).returning(EmployerContact.id)
+        contact_id = int(rows[0]["id"])
+        await audit.record(actor, Action.CREATE, "employer_contact", contact_id, purpose=PURPOSE)
+    return contact_id
+
+
+async def create_company_doctor(
+    actor: Actor,
+    *,
+    name: str,
+    email: str,
+    organisation: str | None = None,
+    user_id: int | None = None,
+) -> int:
+    problems: dict[str, str] = {}
+    if not name.strip():
+        problems["name"] = "required"
+    if "@" not in email:
+        problems["email"] = "not a valid e-mail address"
+    _require(problems)
+    async with write_tx():
+        await _user_with_role(user_id, "company_doctor", "user_id")
+        rows = await CompanyDoctor.insert(
+            CompanyDoctor(
+                name=name.strip(),
+                email=email.strip().lower(),
+                organisation=organisation,
+                user=user_id,
+            )
+        ).returning(CompanyDoctor.id)
+        doctor_id = int(rows[0]["id"])
+        await audit.record(actor, Action.CREATE, "company_doctor", doctor_id, purpose=PURPOSE)
+    return doctor_id
+
+
+async def register_therapist(
+    actor: Actor,
+    *,
+    user_id: int,
+    qualifications: str = "",
+    capacity: int = 25,
+    employer_affiliations: tuple[int, ...] = (),
+) -> int:
+    if capacity < 0:
+        raise InvalidInput({"capacity": "not negative"})
+    async with write_tx():
+        await _user_with_role(user_id, "therapist", "user_id")
+        if await Therapist.exists().where(Therapist.user == user_id):
+            raise Conflict("This account is already registered as a therapist.")
+        rows = await Therapist.insert(
+            Therapist(user=user_id, qualifications=qualifications, capacity=capacity)
+        ).returning(Therapist.id)
+        therapist_id = int(rows[0]["id"])
+        for employer_id in employer_affiliations:
+            await TherapistAffiliation.insert(
+                TherapistAffiliation(therapist=therapist_id, employer=employer_id)
+            )
+        await audit.record(actor, Action.CREATE, "therapist", therapist_id, purpose=PURPOSE)
+    return therapist_id
+
+
+async def register_client(
+    actor: Actor,
+    *,
+    name: str,
+    employer_id: int,
+    contract_hours: Decimal,
+    contract_from: date,
+    date_of_birth: date | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    job_title: str = "",
+    department_id: int | None = None,
+) -> tuple[int, int]:
+    """A client with their employment and contract hours; returns (client id, employment id)."""
+    problems: dict[str, str] = {}
+    if not name.strip():
+        problems["name"] = "required"
+    if email is not None and "@" not in email:
+        problems["email"] = "not a valid e-mail address"
+    try:
+        minutes = hours_to_minutes(contract_hours, "contract_hours")
+    except InvalidInput as exc:
+        problems.update(exc.fields)
+        minutes = 0
+    _require(problems)
+    async with write_tx():
+        if not await Employer.exists().where(Employer.id == employer_id):
+            raise InvalidInput({"employer_id": "no such employer"})
+        rows = await Client.insert(
+            Client(name=name.strip(), date_of_birth=date_of_birth, email=email, phone=phone)
+        ).returning(Client.id)
+        client_id = int(rows[0]["id"])
+        rows = await Employment.insert(
+            Employment(
+                client=client_id,
+                employer=employer_id,
+                department=department_id,
+                job_title=job_title,
+                started_on=None,
+            )
+        ).returning(Employment.id)
+        employment_id = int(rows[0]["id"])
+        await ContractHours.insert(
+            ContractHours(
+                employment=employment_id, valid_from=contract_from, minutes_per_week=minutes
+            )
+        )
+        await audit.record(
+            actor, Action.CREATE, "client", client_id, purpose=CARE_PURPOSE, client_id=client_id
+        )
+    return client_id, employment_id
+
+
+async def change_contract_hours(
+    actor: Actor, *, employment_id: int, valid_from: date, hours: Decimal
+) -> None:
+    """A new contract period; the old one is kept, so volume % can use either (pitfall 7)."""
+    minutes = hours_to_minutes(hours, "hours")
+    async with write_tx():
+        row = (
+            await Employment.select(Employment.client).where(Employment.id == employment_id).first()
+        )
+        if row is None:
+            raise NotFound("No such employment.")
+        if await ContractHours.exists().where(
+            (ContractHours.employment == employment_id) & (ContractHours.valid_from == valid_from)
+        ):
+            raise Conflict("A contract period already starts on that date.")
+        await ContractHours.insert(
+            ContractHours(employment=employment_id, valid_from=valid_from, minutes_per_week=minutes)
+        )
+        await audit.record(
+            actor,
+            Action.UPDATE,
+            "employment",
+            employment_id,
+            purpose=CARE_PURPOSE,
+            client_id=int(row["client"]),
+        )

@@ -1,0 +1,231 @@
+"""The work track (tweesporenbeleid): participation, absence, work-resumption agreements."""
+
+from datetime import date
+from decimal import Decimal
+
+from practice import audit
+from practice.audit import Action, Actor
+from practice.db import write_tx
+from practice.errors import InvalidInput, NotFound
+from practice.services.parties import hours_to_minutes
+from practice.tables import (
+    AbsenceEpisode,
+    TreatmentEpisode,
+    WorkParticipation,
+    WorkResumptionAgreement,
+)
+from practice.work_participation import AbsenceType
+
+PURPOSE = "treatment"
+SOURCES = ("client", "employer", "company_doctor", "therapist")
+MOMENTS = ("begin", "interim", "end", "follow_up")
+AGREEMENT_STATUSES = ("agreed", "in_progress", "met", "revised", "abandoned")
+
+
+async def _episode(episode_id: int) -> dict[str, object]:
+    row = (
+        await TreatmentEpisode.select(TreatmentEpisode.client, TreatmentEpisode.employment)
+        .where(TreatmentEpisode.id == episode_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("No such episode.")
+    if row["employment"] is None:
+        raise InvalidInput({"episode_id": "the episode has no employment to record work for"})
+    return row
+
+
+async def record_participation(
+    actor: Actor,
+    *,
+    episode_id: int,
+    measured_on: date,
+    own_work_hours: Decimal,
+    adapted_work_hours: Decimal = Decimal(0),
+    therapeutic_hours: Decimal = Decimal(0),
+    productive_hours: Decimal = Decimal(0),
+    source: str = "client",
+    moment: str = "interim",
+) -> int:
+    """Hours worked per week on a date, by kind; volume % follows from the contract then."""
+    problems: dict[str, str] = {}
+    minutes: dict[str, int] = {}
+    for name, value in (
+        ("own_work_hours", own_work_hours),
+        ("adapted_work_hours", adapted_work_hours),
+        ("therapeutic_hours", therapeutic_hours),
+        ("productive_hours", productive_hours),
+    ):
+        try:
+            minutes[name] = hours_to_minutes(value, name)
+        except InvalidInput as exc:
+            problems.update(exc.fields)
+    if source not in SOURCES:
+        problems["source"] = f"one of {', '.join(SOURCES)}"
+    if moment not in MOMENTS:
+        problems["moment"] = f"one of {', '.join(MOMENTS)}"
+    if problems:
+        raise InvalidInput(problems)
+    async with write_tx():
+        row = await _episode(episode_id)
+        rows = await WorkParticipation.insert(
+            WorkParticipation(
+                employment=row["employment"],
+                episode=episode_id,
+                measured_on=measured_on,
+                own_work_minutes=minutes["own_work_hours"],
+                adapted_work_minutes=minutes["adapted_work_hours"],
+                therapeutic_minutes=minutes["therapeutic_hours"],
+                productive_minutes=minutes["productive_hours"],
+                source=source,
+                moment=moment,
+            )
+        ).returning(WorkParticipation.id)
+        await audit.record(
+            actor,
+            Action.CREATE,
+            "work_participation",
+            rows[0]["id"],
+            purpose=PURPOSE,
+            client_id=int(str(row["client"])),
+        )
+    return int(rows[0]["id"])
+
+
+async def record_absence(
+    actor: Actor,
+    *,
+    episode_id: int,
+    absence_type: str,
+    first_sick_day: date,
+    reported_on: date | None = None,
+    previous_id: int | None = None,
+) -> int:
+    """A (new) absence; a relapse after full recovery is a new absence linked to the last."""
+    if absence_type not in {AbsenceType.SICKNESS.value, AbsenceType.LEAVE.value}:
+        raise InvalidInput({"absence_type": "sickness or leave"})
+    async with write_tx():
+        row = await _episode(episode_id)
+        rows = await AbsenceEpisode.insert(
+            AbsenceEpisode(
+                employment=row["employment"],
+                absence_type=absence_type,
+                first_sick_day=first_sick_day,
+                reported_on=reported_on,
+                known_to_practice_on=reported_on,
+                previous=previous_id,
+            )
+        ).returning(AbsenceEpisode.id)
+        await audit.record(
+            actor,
+            Action.CREATE,
+            "absence",
+            rows[0]["id"],
+            purpose=PURPOSE,
+            client_id=int(str(row["client"])),
+        )
+    return int(rows[0]["id"])
+
+
+async def record_recovery(
+    actor: Actor, *, episode_id: int, absence_id: int, full_recovery_on: date
+) -> None:
+    """The hersteldmelding: full recovery does not close the case (pitfall 9)."""
+    async with write_tx():
+        row = await _episode(episode_id)
+        absence = (
+            await AbsenceEpisode.select(AbsenceEpisode.first_sick_day)
+            .where(
+                (AbsenceEpisode.id == absence_id) & (AbsenceEpisode.employment == row["employment"])
+            )
+            .first()
+        )
+        if absence is None:
+            raise NotFound("No such absence for this episode.")
+        if absence["first_sick_day"] and full_recovery_on <= absence["first_sick_day"]:
+            raise InvalidInput({"full_recovery_on": "after the first sick day"})
+        await AbsenceEpisode.update({AbsenceEpisode.full_recovery_on: full_recovery_on}).where(
+            AbsenceEpisode.id == absence_id
+        )
+        await audit.record(
+            actor,
+            Action.UPDATE,
+            "absence",
+            absence_id,
+            purpose=PURPOSE,
+            client_id=int(str(row["client"])),
+        )
+
+
+async def record_agreement(
+    actor: Actor,
+    *,
+    episode_id: int,
+    agreed_on: date,
+    description: str,
+    hours_per_week: Decimal | None = None,
+    starts_on: date | None = None,
+    status: str = "agreed",
+) -> int:
+    """An agreement about work resumption: the part of the episode the employer may see."""
+    problems: dict[str, str] = {}
+    if not description.strip():
+        problems["description"] = "required"
+    if status not in AGREEMENT_STATUSES:
+        problems["status"] = f"one of {', '.join(AGREEMENT_STATUSES)}"
+    minutes = None
+    if hours_per_week is not None:
+        try:
+            minutes = hours_to_minutes(hours_per_week, "hours_per_week")
+        except InvalidInput as exc:
+            problems.update(exc.fields)
+    if problems:
+        raise InvalidInput(problems)
+    async with write_tx():
+        row = await _episode(episode_id)
+        rows = await WorkResumptionAgreement.insert(
+            WorkResumptionAgreement(
+                episode=episode_id,
+                agreed_on=agreed_on,
+                description=description.strip(),
+                hours_per_week_minutes=minutes,
+                starts_on=starts_on,
+                status=status,
+            )
+        ).returning(WorkResumptionAgreement.id)
+        await audit.record(
+            actor,
+            Action.CREATE,
+            "agreement",
+            rows[0]["id"],
+            purpose=PURPOSE,
+            client_id=int(str(row["client"])),
+        )
+    return int(rows[0]["id"])
+
+
+async def update_agreement_status(
+    actor: Actor, *, episode_id: int, agreement_id: int, status: str
+) -> None:
+    if status not in AGREEMENT_STATUSES:
+        raise InvalidInput({"status": f"one of {', '.join(AGREEMENT_STATUSES)}"})
+    async with write_tx():
+        row = await _episode(episode_id)
+        updated = (
+            await WorkResumptionAgreement.update({WorkResumptionAgreement.status: status})
+            .where(
+                (WorkResumptionAgreement.id == agreement_id)
+                & (WorkResumptionAgreement.episode == episode_id)
+            )
+            .returning(WorkResumptionAgreement.id)
+        )
+        if not updated:
+            raise NotFound("No such agreement for this episode.")
+        await audit.record(
+            actor,
+            Action.UPDATE,
+            "agreement",
+            agreement_id,
+            purpose=PURPOSE,
+            client_id=int(str(row["client"])),
+        )
