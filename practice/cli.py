@@ -47,7 +47,7 @@ def demo() -> None:
 
     asyncio.run(_migrate())
     created = asyncio.run(load_demo())
-    click.echo(f"demo practice ready ({created} accounts created)")
+    click.echo(f"demo practice ready ({created} episodes created)")
 
 
 @main.command("create-user")

@@ -17,11 +17,14 @@ from practice import throttle
 from practice.accounts import HOME_PATH, ROLE_LABELS, Role
 from practice.audit import Actor, Channel
 from practice.auth import PUBLIC, CurrentUser, new_session, roles
+from practice.clock import today_in
 from practice.db import engine
 from practice.errors import InvalidInput
 from practice.i18n import LOCALES, N_
 from practice.i18n import gettext as _
+from practice.labels import OFFER_LABELS, STATUS_LABELS, TASK_LABELS
 from practice.queries import accounts as account_queries
+from practice.queries import episodes as episode_queries
 from practice.services import accounts as account_services
 from practice.settings import Settings
 
@@ -152,7 +155,19 @@ async def home(request: Request[Any, Any, Any]) -> Redirect:
 
 @get("/caseload", opt=roles(Role.THERAPIST), include_in_schema=False)
 async def caseload(request: Request[Any, Any, Any]) -> Template:
-    return page(request, "practice/caseload.html")
+    """The therapist's clients, overdue deadlines first, with days left."""
+    settings: Settings = request.app.state.settings
+    entries = await episode_queries.caseload(
+        actor_of(request), today_in(settings.time_zone), settings.time_zone
+    )
+    return page(
+        request,
+        "practice/caseload.html",
+        entries=entries,
+        task_labels=TASK_LABELS,
+        status_labels=STATUS_LABELS,
+        offer_labels=OFFER_LABELS,
+    )
 
 
 @get("/company-doctor", opt=roles(Role.COMPANY_DOCTOR), include_in_schema=False)

@@ -104,6 +104,13 @@ async def caseload(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
     return await episode_queries.caseload(actor, today, settings.time_zone)
 
 
+@get("/api/monitor", opt=roles(Role.PRACTICE_MANAGER))
+async def monitor(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
+    """Wait-time and deadline monitor across therapists: open deadlines, overdue first."""
+    actor, today, settings = _context(request)
+    return await episode_queries.deadline_monitor(actor, today, settings.time_zone)
+
+
 @get("/api/episodes/{episode_id:int}", opt=READERS)
 async def episode_detail(
     request: Request[Any, Any, Any], episode_id: FromPath[int]
@@ -512,6 +519,7 @@ router = Router(
     route_handlers=[
         create_referral,
         caseload,
+        monitor,
         episode_detail,
         post_transition,
         post_referral_outcome,

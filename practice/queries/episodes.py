@@ -406,3 +406,56 @@ async def caseload(
     async with write_tx():
         await audit.record(actor, Action.SEARCH, "caseload", actor.user_id, purpose=PURPOSE)
     return entries
+
+
+async def deadline_monitor(
+    actor: Actor,
+    today: date,
+    tz: ZoneInfo,
+    held_session_dates: dict[int, tuple[date, ...]] | None = None,
+) -> list[dict[str, Any]]:
+    """For practice managers: every open deadline across therapists, overdue first."""
+    rows = await TreatmentEpisode.select(
+        TreatmentEpisode.id,
+        TreatmentEpisode.status,
+        TreatmentEpisode.client._.name.as_alias("client_name"),
+    ).where(
+        TreatmentEpisode.status.not_in(
+            [
+                EpisodeStatus.DECLINED.value,
+                EpisodeStatus.DROPPED_OUT.value,
+                EpisodeStatus.REFERRED_ELSEWHERE.value,
+            ]
+        )
+    )
+    ids = [int(r["id"]) for r in rows]
+    therapists: dict[int, str] = {}
+    for a in (
+        await CaseAssignment.select(
+            CaseAssignment.episode,
+            CaseAssignment.user._.display_name.as_alias("name"),
+            CaseAssignment.valid_to,
+        ).where(CaseAssignment.episode.is_in(ids) & (CaseAssignment.team_role == "therapist"))
+        if ids
+        else []
+    ):
+        if a["valid_to"] is None or a["valid_to"] >= today:
+            therapists[int(a["episode"])] = a["name"]
+    facts = await load_facts(ids, tz, held_session_dates)
+    items = []
+    for row in rows:
+        fact, rules = facts[int(row["id"])]
+        for t in derive_tasks(fact, today, rules):
+            if t.done_on is None and t.due_on is not None:
+                items.append(
+                    {
+                        "episode_id": row["id"],
+                        "client_name": row["client_name"],
+                        "therapist": therapists.get(int(row["id"])),
+                        **task_json(t),
+                    }
+                )
+    items.sort(key=lambda i: (not i["overdue"], i["due_on"]))
+    async with write_tx():
+        await audit.record(actor, Action.SEARCH, "deadline_monitor", None, purpose=PURPOSE)
+    return items

@@ -241,3 +241,24 @@ async def test_the_language_switch_never_redirects_off_site(client, db) -> None:
         "/language", data={"_csrf_token": token, "locale": "en", "next": "//evil.example"}
     )
     assert response.headers["location"] == "/"
+
+
+def test_every_handler_written_in_a_web_module_is_registered(app: Litestar) -> None:
+    import importlib
+    import pkgutil
+
+    from litestar.handlers import HTTPRouteHandler
+
+    registered = {
+        handler.fn for route in app.routes for handler in getattr(route, "route_handlers", [])
+    }
+    written = {
+        (module_name, name)
+        for package in ("practice", "scheduling", "reporting")
+        for info in pkgutil.iter_modules(importlib.import_module(package).__path__)
+        if info.name.startswith("web")
+        for module_name in [f"{package}.{info.name}"]
+        for name, value in vars(importlib.import_module(module_name)).items()
+        if isinstance(value, HTTPRouteHandler) and value.fn not in registered
+    }
+    assert written == set()

@@ -10,7 +10,7 @@ from practice.templating import TEMPLATE_DIR
 
 ROOT = Path(__file__).resolve().parents[3]
 METHODS = [("**.py", "python"), ("**.html", "jinja2")]
-KEYWORDS = {"_": None, "N_": None, "gettext": None}
+KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
 
 
 def _message_ids() -> set[str]:
@@ -29,7 +29,11 @@ def _message_ids() -> set[str]:
 def test_every_message_id_has_a_dutch_translation() -> None:
     po_file = i18n.LOCALE_DIR / "nl" / "LC_MESSAGES" / "messages.po"
     with po_file.open("rb") as handle:
-        translated = {m.id for m in read_po(handle) if m.id and m.string}
+        translated = {
+            m.id[0] if isinstance(m.id, tuple) else m.id
+            for m in read_po(handle)
+            if m.id and (all(m.string) if isinstance(m.string, tuple) else m.string)
+        }
     untranslated = sorted(_message_ids() - translated)
     assert untranslated == [], f"add these to {po_file}"
 

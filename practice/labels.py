@@ -1,0 +1,39 @@
+"""What the UI calls the domain's codes: English message ids, translated by the catalogue."""
+
+from practice.episodes import EpisodeStatus, Offer
+from practice.i18n import N_
+from practice.tasks import TaskKind
+
+STATUS_LABELS: dict[str, str] = {
+    EpisodeStatus.REFERRED: N_("referred"),
+    EpisodeStatus.SCREENING_PLANNED: N_("screening planned"),
+    EpisodeStatus.SCREENED: N_("screened"),
+    EpisodeStatus.IN_TREATMENT: N_("in treatment"),
+    EpisodeStatus.PAUSED: N_("paused"),
+    EpisodeStatus.CLOSED: N_("closed"),
+    EpisodeStatus.DECLINED: N_("declined"),
+    EpisodeStatus.DROPPED_OUT: N_("dropped out"),
+    EpisodeStatus.REFERRED_ELSEWHERE: N_("referred elsewhere"),
+}
+
+OFFER_LABELS: dict[str, str] = {
+    Offer.BASIC: N_("@Work"),
+    Offer.COMPLEET: N_("@Work Compleet"),
+    Offer.PREVENTIVE: N_("preventive trajectory"),
+    Offer.OTHER: N_("other"),
+}
+
+TASK_LABELS: dict[str, str] = {
+    TaskKind.SCREENING: N_("Screening"),
+    TaskKind.MANAGER_CONSULTATION: N_("Consultation with the manager"),
+    TaskKind.COMPANY_DOCTOR_BRIEFING: N_("Briefing of the company doctor"),
+    TaskKind.TREATMENT_START: N_("Start of treatment"),
+    TaskKind.INTERIM_REPORT: N_("Interim report"),
+    TaskKind.ALIGNMENT_MEETING: N_("Alignment meeting"),
+    TaskKind.EMPLOYER_UPDATE: N_("Process update to the employer"),
+    TaskKind.RELAPSE_PREVENTION_PLAN: N_("Relapse-prevention plan"),
+    TaskKind.FOLLOW_UP_CONVERSATION: N_("Follow-up conversation"),
+    TaskKind.FOLLOW_UP_MEASUREMENT: N_("Follow-up measurement"),
+    TaskKind.SESSION_GAP: N_("No session for a long time"),
+    TaskKind.SESSION_BUDGET: N_("Session budget almost used"),
+}
