@@ -20,16 +20,18 @@ from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 from redis.asyncio import ConnectionPool
 
-from practice import i18n, redis_conn, web_episodes, web_parties
+from practice import composition, i18n, redis_conn, web_episodes, web_parties
 from practice import web as practice_web
 from practice.auth import PUBLIC, CurrentUser, make_session_auth, role_guard
 from practice.db import close_pool, enable_sqlite_wal, engine, open_pool
 from practice.logs import pin_library_loggers
+from practice.queue import ArqQueue
 from practice.settings import Settings
 from practice.templating import TEMPLATE_DIR, make_environment
 from practice.web_errors import EXCEPTION_HANDLERS
 from practice.web_security import add_security_headers
 from practice.worker import embedded
+from scheduling import web as scheduling_web
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,7 @@ async def _choose_locale(request: Request[Any, Any, Any]) -> None:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     pin_library_loggers()
+    composition.connect()
     url = redis_conn.redis_url(settings)
     # One client for sessions, throttles and the queue; connections open lazily.
     redis = ArqRedis(connection_pool=ConnectionPool.from_url(url))
@@ -79,6 +82,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             practice_web.router,
             web_parties.router,
             web_episodes.router,
+            scheduling_web.router,
             create_static_files_router(
                 path="/static",
                 directories=[TEMPLATE_DIR / "static"],
@@ -110,7 +114,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=_choose_locale,
         before_send=[add_security_headers],
         lifespan=[lifespan],
-        state=_state(settings=settings, redis=redis),
+        state=_state(settings=settings, redis=redis, queue=ArqQueue(redis)),
         request_max_body_size=1024 * 1024,
         logging_config=None,
         debug=False,

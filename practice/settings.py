@@ -87,6 +87,7 @@ class Settings:
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     login_failures_per_minute: int = 5
+    reminder_hours: int = 24
 
     @property
     def is_postgres(self) -> bool:
@@ -144,4 +145,5 @@ class Settings:
             session_idle_minutes=_env_int("SESSION_IDLE_MINUTES", 30, env, minimum=1),
             session_absolute_hours=_env_int("SESSION_ABSOLUTE_HOURS", 12, env, minimum=1),
             login_failures_per_minute=_env_int("LOGIN_FAILURES_PER_MINUTE", 5, env, minimum=1),
+            reminder_hours=_env_int("REMINDER_HOURS", 24, env, minimum=1),
         )

@@ -386,6 +386,30 @@ class Consent(Table):
     withdrawn_at = Timestamptz(null=True, default=None)
 
 
+# ---------------------------------------------------------------- outbound messages
+
+
+class OutboundMessage(Table):
+    """An e-mail to send, exactly once per key (e.g. "reminder:42:client").
+
+    Written in the same transaction as the event that causes it; a job sends it and stamps
+    ``sent_at``. A unique key makes a second creation impossible; the sweep re-drives rows
+    that a crashed or lost job left unsent. Bodies are built from non-medical templates.
+    """
+
+    id: Serial
+    key = Varchar(length=128, unique=True)
+    to_address = Varchar(length=254)
+    subject = Varchar(length=200)
+    body_text = Text()
+    ics = Text(null=True, default=None)  # a calendar invitation to attach
+    created_at = Timestamptz(default=TimestamptzNow())
+    send_after = Timestamptz(default=TimestamptzNow(), index=True)
+    sent_at = Timestamptz(null=True, default=None, index=True)
+    attempts = Integer(default=0)
+    last_error = Varchar(length=200, null=True, default=None)
+
+
 ALL: list[type[Table]] = [
     User,
     AuditEvent,
@@ -414,4 +438,5 @@ ALL: list[type[Table]] = [
     WorkParticipation,
     WorkResumptionAgreement,
     Consent,
+    OutboundMessage,
 ]

@@ -1,7 +1,7 @@
 """The one Jinja environment, shared by web pages and documents (PDFs, e-mails).
 
-Autoescape on and ``StrictUndefined``: a missing value fails loudly instead of printing
-an empty string into a report.
+Autoescape on (except for plain-text .txt templates) and ``StrictUndefined``: a missing
+value fails loudly instead of printing an empty string into a report.
 """
 
 from collections.abc import Callable
@@ -20,7 +20,8 @@ TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 def make_environment(time_zone: ZoneInfo) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
-        autoescape=True,
+        # HTML is escaped; plain-text e-mail templates (.txt) are not, or "&" became "&amp;".
+        autoescape=jinja2.select_autoescape(disabled_extensions=("txt",), default=True),
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,

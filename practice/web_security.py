@@ -39,4 +39,6 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
         # Pages and documents about clients must never sit in a browser or proxy cache.
         headers["Cache-Control"] = "no-store"
     method: Any = scope.get("method", "-")
+    if path.startswith("/calendar/"):
+        path = "/calendar/<token>"  # the token is a credential
     log.info("%s %s %s", method, path, message["status"])

@@ -18,20 +18,28 @@ from arq import cron
 from arq.connections import ArqRedis, RedisSettings
 from arq.worker import Worker, func
 
+from practice import composition, outbox
+from practice import jobs as practice_jobs
 from practice.db import close_pool, engine, open_pool
 from practice.logs import pin_library_loggers
 from practice.queue import ArqQueue, DueJob
 from practice.settings import Settings
+from scheduling import jobs as scheduling_jobs
 
 log = logging.getLogger(__name__)
 
-Sweep = Callable[[date], Awaitable[list[DueJob]]]
+Sweep = Callable[[date, Settings], Awaitable[list[DueJob]]]
 
-# What each package finds due, in flow order; the issues that add due work add a finder.
-SWEEPS: list[Sweep] = []
+# What each package finds due, in flow order. Finders that create rows (reminders) come
+# before the outbox finder that sends what is unsent.
+SWEEPS: list[Sweep] = [
+    scheduling_jobs.due_alignment_meetings,
+    scheduling_jobs.due_reminders,
+    outbox.due_messages,
+]
 
 # Job functions, in flow order (besides the sweep itself).
-JOBS: list[Any] = []
+JOBS: list[Any] = [func(practice_jobs.send_message, max_tries=8)]
 
 SWEEP_MINUTES = set(range(0, 60, 5))
 
@@ -44,7 +52,7 @@ async def sweep_due_work(ctx: dict[str, Any]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for sweep in SWEEPS:
         try:
-            due = await sweep(today)
+            due = await sweep(today, settings)
         except Exception:  # one broken finder must not stop the others
             log.exception("sweep %s failed", getattr(sweep, "__name__", sweep))
             continue
@@ -56,6 +64,7 @@ async def sweep_due_work(ctx: dict[str, Any]) -> dict[str, int]:
 
 async def _startup(ctx: dict[str, Any]) -> None:
     pin_library_loggers()
+    composition.connect()
     await open_pool(engine(), max_size=5)
 
 

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+pytest_plugins = ["tests.mailbox"]  # the real SMTP server fixture
+
 _run_dir = Path(tempfile.mkdtemp(prefix="practice-test-"))
 _pg_url = os.environ.get("TEST_DATABASE_URL", "")
 _pg_test_db = f"practice_test_{uuid.uuid4().hex[:10]}"
@@ -65,12 +67,13 @@ from practice.app import create_app  # noqa: E402
 from practice.db import engine  # noqa: E402
 from practice.settings import Settings  # noqa: E402
 from practice.tables import ALL as PRACTICE_TABLES  # noqa: E402
+from scheduling.tables import ALL as SCHEDULING_TABLES  # noqa: E402
 from tests.cast import Cast, make_cast  # noqa: E402
 
 # The embedded Redis for the default run is started once, here, and shared by the session.
 os.environ["REDIS_URL"] = redis_conn.redis_url(Settings.from_env())
 # Every test table, children before parents, for emptying after committing tests.
-ALL_TABLES = [*reversed(PRACTICE_TABLES)]
+ALL_TABLES = [*reversed([*PRACTICE_TABLES, *SCHEDULING_TABLES])]
 
 
 def _migrate() -> None:

@@ -4,8 +4,9 @@ Every read of client data leaves an audit row; a refused read does too, and answ
 that the refusal does not reveal whether the episode exists.
 """
 
+import dataclasses
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -45,6 +46,17 @@ from practice.work_participation import (
 
 PURPOSE = "treatment"
 MINUTES = 60
+
+# Facts about an episode that downstream packages hold (held sessions in ``scheduling``,
+# reports sent in ``reporting``). They register a source at start-up (practice.composition)
+# instead of this package importing them: the dependency keeps pointing downstream.
+FactSource = Callable[[Sequence[int]], Awaitable[dict[int, dict[str, Any]]]]
+_fact_sources: dict[str, FactSource] = {}
+
+
+def register_fact_source(name: str, source: FactSource) -> None:
+    """Idempotent: registering the same name again replaces the source."""
+    _fact_sources[name] = source
 
 
 def _hours(minutes: int) -> Decimal:
@@ -101,14 +113,10 @@ def rules_for(employer: dict[str, Any]) -> TaskRules:
 
 
 async def load_facts(
-    episode_ids: Sequence[int],
-    tz: ZoneInfo,
-    held_session_dates: dict[int, tuple[date, ...]] | None = None,
+    episode_ids: Sequence[int], tz: ZoneInfo
 ) -> dict[int, tuple[EpisodeFacts, TaskRules]]:
-    """Facts for many episodes in a fixed number of queries (one per table, not per episode).
-
-    Held sessions live in ``scheduling``, downstream; it passes them in.
-    """
+    """Facts for many episodes in a fixed number of queries (one per table, not per episode),
+    completed by the registered downstream sources (held sessions, reports sent)."""
     if not episode_ids:
         return {}
     ids = list(episode_ids)
@@ -141,7 +149,10 @@ async def load_facts(
         TaskOverride.episode, TaskOverride.task_key, TaskOverride.reason
     ).where(TaskOverride.episode.is_in(ids)):
         overrides[int(o["episode"])][o["task_key"]] = o["reason"]
-    sessions = held_session_dates or {}
+    extra: dict[int, dict[str, Any]] = defaultdict(dict)
+    for source in _fact_sources.values():
+        for episode_id, fields in (await source(ids)).items():
+            extra[episode_id].update(fields)
     result: dict[int, tuple[EpisodeFacts, TaskRules]] = {}
     for e in episodes:
         episode_id = int(e["id"])
@@ -154,7 +165,7 @@ async def load_facts(
             manager_consultation_on=consultations.get(episode_id),
             briefing_sent_on=e["briefing_sent_on"],
             treatment_started_on=e["started_on"],
-            held_session_dates=sessions.get(episode_id, ()),
+            held_session_dates=(),
             interim_reports_done={},
             alignment_meeting_held_on=None,
             employer_update_sent_on=(),
@@ -165,6 +176,8 @@ async def load_facts(
             sessions_authorised=e["sessions_authorised"],
             overrides=overrides.get(episode_id, {}),
         )
+        if episode_id in extra:
+            facts = dataclasses.replace(facts, **extra[episode_id])
         result[episode_id] = (facts, rules_for(employers[int(e["employer_id"])]))
     return result
 
@@ -198,10 +211,8 @@ def task_json(task: Task) -> dict[str, Any]:
     }
 
 
-async def episode_tasks(
-    episode_id: int, today: date, tz: ZoneInfo, held_session_dates: tuple[date, ...] = ()
-) -> list[Task]:
-    loaded = await load_facts([episode_id], tz, {episode_id: held_session_dates})
+async def episode_tasks(episode_id: int, today: date, tz: ZoneInfo) -> list[Task]:
+    loaded = await load_facts([episode_id], tz)
     facts, rules = loaded[episode_id]
     return derive_tasks(facts, today, rules)
 
@@ -211,7 +222,6 @@ async def episode_detail(
     episode_id: int,
     today: date,
     tz: ZoneInfo,
-    held_session_dates: tuple[date, ...] = (),
 ) -> dict[str, Any]:
     """Everything about one episode for its therapist (medical parts included), audited."""
     client_id = await access_episode(actor, episode_id, today, write=False)
@@ -227,7 +237,7 @@ async def episode_detail(
         .first()
     )
     assert e is not None  # access_episode found it
-    tasks = await episode_tasks(episode_id, today, tz, held_session_dates)
+    tasks = await episode_tasks(episode_id, today, tz)
     detail: dict[str, Any] = {
         "id": episode_id,
         "client": {"id": client_id, "name": e["client_name"]},
@@ -363,7 +373,6 @@ async def caseload(
     actor: Actor,
     today: date,
     tz: ZoneInfo,
-    held_session_dates: dict[int, tuple[date, ...]] | None = None,
 ) -> list[dict[str, Any]]:
     """The therapist's current episodes with open tasks, overdue first."""
     assigned = await CaseAssignment.select(CaseAssignment.episode).where(
@@ -385,7 +394,7 @@ async def caseload(
         if ids
         else []
     )
-    facts = await load_facts(ids, tz, held_session_dates)
+    facts = await load_facts(ids, tz)
     entries = []
     for row in rows:
         fact, rules = facts[int(row["id"])]
@@ -412,7 +421,6 @@ async def deadline_monitor(
     actor: Actor,
     today: date,
     tz: ZoneInfo,
-    held_session_dates: dict[int, tuple[date, ...]] | None = None,
 ) -> list[dict[str, Any]]:
     """For practice managers: every open deadline across therapists, overdue first."""
     rows = await TreatmentEpisode.select(
@@ -441,7 +449,7 @@ async def deadline_monitor(
     ):
         if a["valid_to"] is None or a["valid_to"] >= today:
             therapists[int(a["episode"])] = a["name"]
-    facts = await load_facts(ids, tz, held_session_dates)
+    facts = await load_facts(ids, tz)
     items = []
     for row in rows:
         fact, rules = facts[int(row["id"])]

@@ -54,7 +54,7 @@ async def test_the_sweep_enqueues_each_due_item_once_and_the_worker_runs_it(
 ) -> None:
     ran.clear()
 
-    async def due(today: date) -> list[DueJob]:
+    async def due(today: date, settings: Settings) -> list[DueJob]:
         return [DueJob("record_effect", (n,), f"record-effect:{n}") for n in (1, 2)]
 
     monkeypatch.setattr(worker, "SWEEPS", [due])
@@ -70,7 +70,7 @@ async def test_a_flushed_redis_loses_nothing_because_the_sweep_refills_it(
 ) -> None:
     ran.clear()
 
-    async def due(today: date) -> list[DueJob]:
+    async def due(today: date, settings: Settings) -> list[DueJob]:
         return [DueJob("record_effect", (7,), "record-effect:7")]
 
     monkeypatch.setattr(worker, "SWEEPS", [due])
@@ -87,10 +87,10 @@ async def test_a_flushed_redis_loses_nothing_because_the_sweep_refills_it(
 async def test_one_broken_finder_does_not_stop_the_others(
     settings: Settings, pool: ArqRedis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def broken(today: date) -> list[DueJob]:
+    async def broken(today: date, settings: Settings) -> list[DueJob]:
         raise RuntimeError("boom")
 
-    async def fine(today: date) -> list[DueJob]:
+    async def fine(today: date, settings: Settings) -> list[DueJob]:
         return [DueJob("record_effect", (3,), "record-effect:3")]
 
     monkeypatch.setattr(worker, "SWEEPS", [broken, fine])

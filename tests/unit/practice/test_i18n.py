@@ -9,7 +9,7 @@ from practice import i18n
 from practice.templating import TEMPLATE_DIR
 
 ROOT = Path(__file__).resolve().parents[3]
-METHODS = [("**.py", "python"), ("**.html", "jinja2")]
+METHODS = [("**.py", "python"), ("**.html", "jinja2"), ("**.txt", "jinja2")]
 KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
 
 
@@ -20,7 +20,10 @@ def _message_ids() -> set[str]:
             str(folder),
             METHODS,
             keywords=KEYWORDS,
-            options_map={"**.html": {"extensions": "jinja2.ext.i18n"}},
+            options_map={
+                "**.html": {"extensions": "jinja2.ext.i18n"},
+                "**.txt": {"extensions": "jinja2.ext.i18n"},
+            },
         ):
             ids.add(message if isinstance(message, str) else message[0])
     return ids

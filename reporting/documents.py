@@ -1,0 +1,287 @@
+"""The one render path for documents: Jinja template -> HTML -> PDF/A-3b.
+
+Why it is built this way (targets PDF-1 and PDF-2):
+
+- Every document goes through the one Jinja environment (``practice.templating``), so text
+  typed by therapists or clients is escaped the same way in every document.
+- WeasyPrint loads images, stylesheets, fonts and attachments through a URL fetcher. Its
+  default fetcher follows ``file:``, ``http:`` and redirects, which would turn a document
+  containing user text into a local-file read or a request from inside our network. Ours
+  denies by default: ``data:`` URLs and files under ``templates/pdf/`` only. A refused
+  resource fails alone; the document renders without it.
+- Rendering is CPU-bound, holds the GIL, and WeasyPrint keeps memory after big renders
+  (issues #220, #611); a hostile document can lay out for minutes. So it runs in worker
+  processes that are replaced after a number of renders and killed on timeout.
+"""
+
+import asyncio
+import functools
+import mimetypes
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo
+
+import jinja2
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from practice import i18n, templating
+
+ASSETS_DIR = templating.TEMPLATE_DIR / "pdf"
+PDF_VARIANT = "pdf/a-3b"  # archival, fonts embedded; WeasyPrint does not validate it
+MAX_HTML_BYTES = 2 * 1024 * 1024  # a report is tens of kB; more is a bug or an attack
+MAX_TASKS_PER_CHILD = 25  # bounds the memory a worker can keep (#220, #611)
+MAX_WORKERS = max(1, min(4, os.cpu_count() or 1))  # CPU-bound: about one per core
+_ASSET_BASE_URL = ASSETS_DIR.resolve().as_uri() + "/"  # "print.css" resolves into the folder
+
+
+class RenderError(RuntimeError):
+    """The PDF could not be rendered (a worker died, twice)."""
+
+
+class RenderTimeout(RenderError):
+    """The render took longer than its time limit; its worker was killed."""
+
+
+class RefusedURL(ValueError):
+    """A resource outside the allow-list. WeasyPrint logs it and renders without it."""
+
+
+# ---------------------------------------------------------------- HTML
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    # Built once per process: Jinja caches compiled templates on the environment.
+    return templating.make_environment(ZoneInfo("Europe/Amsterdam"))
+
+
+def render_html(template_name: str, context: Mapping[str, Any], *, locale: str = "nl") -> str:
+    """Render a document template (``pdf/...``) in ``locale`` (``nl`` or ``en``)."""
+    if locale not in i18n.LOCALES:
+        raise ValueError(f"unsupported locale {locale!r}; expected one of {i18n.LOCALES}")
+    # The catalogue, dates and <html lang> follow the document's reader, not the request.
+    token = i18n.current_locale.set(locale)
+    try:
+        return _environment().get_template(template_name).render(context)
+    finally:
+        i18n.current_locale.reset(token)
+
+
+# ---------------------------------------------------------------- the fetcher (PDF-1)
+
+
+class AssetFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no types
+    """Deny-by-default fetcher: ``data:`` URLs and regular files under one folder.
+
+    It subclasses ``URLFetcher`` because WeasyPrint 70 reads ``_fail_on_errors`` from the
+    fetcher (``urls.fetch``); that stays False so a refusal drops only the one resource.
+    Nothing here opens a socket: ``data:`` goes to the base class, which is restricted to
+    that scheme and to no redirects, and files are read directly after resolving symlinks
+    and ``..`` so nothing outside the folder can be reached.
+    """
+
+    def __init__(self, root: Path = ASSETS_DIR) -> None:
+        super().__init__(
+            timeout=5,
+            allowed_protocols=frozenset({"data"}),
+            allow_redirects=False,
+            fail_on_errors=False,
+        )
+        self._root = root.resolve(strict=True)
+
+    def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
+        scheme = url.partition(":")[0].lower() if ":" in url else ""
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme == "file":
+            return self._packaged_file(url)
+        raise RefusedURL(f"resource not allowed in documents: {url[:200]}")
+
+    def _packaged_file(self, url: str) -> URLFetcherResponse:
+        parts = urlsplit(url)
+        if parts.netloc not in ("", "localhost"):  # file://host/... would be a network share
+            raise RefusedURL(f"resource not allowed in documents: {url[:200]}")
+        try:
+            path = Path(unquote(parts.path)).resolve(strict=True)
+        except (OSError, ValueError, RuntimeError) as error:  # missing, NUL byte, symlink loop
+            raise RefusedURL(f"resource not allowed in documents: {url[:200]}") from error
+        if not path.is_relative_to(self._root) or not path.is_file():
+            raise RefusedURL(f"resource not allowed in documents: {url[:200]}")
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(
+            path.as_uri(), path.read_bytes(), headers={"Content-Type": content_type}
+        )
+
+
+# ---------------------------------------------------------------- the render (in a worker)
+
+
+@functools.cache
+def _font_config() -> Any:
+    # One per process: it caches fontconfig look-ups and @font-face files between renders.
+    return FontConfiguration()
+
+
+def _render_in_worker(html: str, title: str) -> bytes:
+    """The actual WeasyPrint call. Runs in a pool worker; never call it on an event loop."""
+    document = HTML(string=html, base_url=_ASSET_BASE_URL, url_fetcher=AssetFetcher()).render(
+        font_config=_font_config(), pdf_variant=PDF_VARIANT
+    )
+    document.metadata.title = title
+    # No embedded files (PDF-1): <link rel=attachment> and <a rel=attachment> would embed
+    # whatever the fetcher returns, and a report is never a container for other files.
+    document.metadata.attachments = []
+    for page in document.pages:
+        page.links[:] = [link for link in page.links if link[0] != "attachment"]
+    pdf: bytes = document.write_pdf(pdf_variant=PDF_VARIANT)
+    return pdf
+
+
+def _check_size(html: str) -> None:
+    if len(html) > MAX_HTML_BYTES or len(html.encode("utf-8")) > MAX_HTML_BYTES:
+        raise ValueError(f"document HTML is larger than {MAX_HTML_BYTES} bytes")
+
+
+# ---------------------------------------------------------------- the pool (PDF-2)
+
+
+class _Pool:
+    """The process pool, replaced whole when a render times out or a worker dies.
+
+    A stuck worker cannot be interrupted, only killed, and killing a worker breaks its
+    ``ProcessPoolExecutor``; so the executor is dropped and a fresh one starts on the next
+    render. Workers come from a ``forkserver`` that has imported WeasyPrint once: cheap to
+    start, and no fork of a process that runs threads (the web server, the event loop).
+    As with any spawn/forkserver pool, workers re-import the ``__main__`` script, so a
+    script that renders must guard its entry point (uvicorn, arq, pytest, ``practice`` do).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._executor: ProcessPoolExecutor | None = None
+
+    def get(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload([__name__])
+                self._executor = ProcessPoolExecutor(
+                    max_workers=MAX_WORKERS,
+                    mp_context=context,
+                    max_tasks_per_child=MAX_TASKS_PER_CHILD,
+                )
+            return self._executor
+
+    def discard(self, executor: ProcessPoolExecutor) -> None:
+        """Kill ``executor``'s workers; renders still running on it fail and are retried."""
+        with self._lock:
+            if self._executor is executor:
+                self._executor = None
+        # Python 3.11 has no public way to kill workers (3.14 adds kill_workers()). Queued
+        # renders are not cancelled: the dead worker breaks the pool, which fails them with
+        # BrokenProcessPool, and that is what the retry below recognises.
+        for process in list((executor._processes or {}).values()):
+            process.kill()
+        executor.shutdown(wait=False)
+
+    def shutdown(self) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            self.discard(executor)
+
+
+_pool = _Pool()
+
+
+def shutdown_render_pool() -> None:
+    """Stop the workers (application shutdown, tests). The next render starts a new pool."""
+    _pool.shutdown()
+
+
+def _submit(executor: ProcessPoolExecutor, html: str, title: str) -> Future[bytes]:
+    try:
+        return executor.submit(_render_in_worker, html, title)
+    except RuntimeError as error:  # another thread's timeout shut this executor down
+        raise BrokenProcessPool("the render pool was replaced") from error
+
+
+def _attempt(html: str, title: str, deadline: float) -> bytes:
+    executor = _pool.get()
+    try:
+        future = _submit(executor, html, title)
+        return future.result(timeout=max(0.0, deadline - time.monotonic()))
+    except TimeoutError:
+        _pool.discard(executor)
+        raise RenderTimeout("PDF render exceeded its time limit") from None
+    except BrokenProcessPool:
+        _pool.discard(executor)
+        raise
+
+
+async def _attempt_async(html: str, title: str, deadline: float) -> bytes:
+    executor = _pool.get()
+
+    async def submit_and_wait() -> bytes:
+        # submit() itself can block: it forks a worker, and the very first one waits for
+        # the forkserver to import WeasyPrint (about a second). Keep that off the loop too.
+        future = await asyncio.to_thread(_submit, executor, html, title)
+        return await asyncio.wrap_future(future)
+
+    try:
+        return await asyncio.wait_for(submit_and_wait(), max(0.0, deadline - time.monotonic()))
+    except TimeoutError:
+        _pool.discard(executor)
+        raise RenderTimeout("PDF render exceeded its time limit") from None
+    except BrokenProcessPool:
+        _pool.discard(executor)
+        raise
+
+
+# A pool breaks when a worker dies: another render's timeout killed it, or WeasyPrint
+# crashed. The first is not this document's fault, so it gets one more try on a fresh pool,
+# within the same deadline; a second death is reported as RenderError.
+_WORKER_DIED = "the PDF worker died while rendering this document"
+
+
+def render_pdf(html: str, *, title: str, timeout_s: float = 30.0) -> bytes:
+    """Render ``html`` to PDF/A-3b in a worker process; blocks the calling thread.
+
+    For synchronous callers (CLI, scripts). On an event loop use ``render_pdf_async``.
+    Raises ``ValueError`` for oversized HTML, ``RenderTimeout`` after ``timeout_s`` (the
+    worker is killed) and ``RenderError`` if workers keep dying.
+    """
+    _check_size(html)
+    deadline = time.monotonic() + timeout_s
+    try:
+        return _attempt(html, title, deadline)
+    except BrokenProcessPool:
+        pass
+    try:
+        return _attempt(html, title, deadline)
+    except BrokenProcessPool as error:
+        raise RenderError(_WORKER_DIED) from error
+
+
+async def render_pdf_async(html: str, *, title: str, timeout_s: float = 30.0) -> bytes:
+    """Like ``render_pdf``, but awaits the worker so the event loop keeps serving."""
+    _check_size(html)
+    deadline = time.monotonic() + timeout_s
+    try:
+        return await _attempt_async(html, title, deadline)
+    except BrokenProcessPool:
+        pass
+    try:
+        return await _attempt_async(html, title, deadline)
+    except BrokenProcessPool as error:
+        raise RenderError(_WORKER_DIED) from error

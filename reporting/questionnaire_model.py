@@ -1,0 +1,187 @@
+"""The shape of a questionnaire: items, answer options, scoring rule, severity bands.
+
+A questionnaire is plain data, so a practice adds an instrument with `from_data` instead of
+code. Everything is checked when the instrument is built: a band table with a gap would leave
+some totals without a severity, and that would only show up when a client happens to score
+in the gap. The built-in instruments and the scoring live in `reporting.questionnaires`.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import NamedTuple
+
+
+class ScoringRule(StrEnum):
+    """How answers become a total; a closed list so stored data cannot name unknown code."""
+
+    SUM = "sum"  # the total is the sum of the chosen option values (PHQ-9, GAD-7)
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One question; `id` is stable across versions of the text (it keys stored answers)."""
+
+    id: str
+    text: str
+
+
+class Option(NamedTuple):
+    """One answer option: the stored value (scored) and its printed label."""
+
+    value: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """A severity band, both ends inclusive; `label` is an English message id."""
+
+    min: int
+    max: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Questionnaire:
+    """A scored instrument, validated when built so every possible total has one band.
+
+    `loinc` is the LOINC code of the *total score* observation, kept for the FHIR export.
+    """
+
+    code: str
+    title: str
+    items: tuple[Item, ...]
+    options: tuple[Option, ...]
+    bands: tuple[Band, ...]
+    instruction: str = ""
+    scoring: ScoringRule = ScoringRule.SUM
+    loinc: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.code.strip():
+            raise ValueError("a questionnaire needs a code")
+        if not self.items:
+            raise ValueError(f"{self.code} has no items")
+        _refuse_duplicates(self.code, "item id", (item.id for item in self.items))
+        if not self.options:
+            raise ValueError(f"{self.code} has no answer options")
+        _refuse_duplicates(self.code, "option value", (str(o.value) for o in self.options))
+        _check_bands(self.code, self.bands, self.min_total, self.max_total)
+
+    @property
+    def min_total(self) -> int:
+        """The lowest possible total: every item at the lowest option."""
+        return len(self.items) * min(option.value for option in self.options)
+
+    @property
+    def max_total(self) -> int:
+        """The highest possible total: every item at the highest option."""
+        return len(self.items) * max(option.value for option in self.options)
+
+    def band_for(self, total: int) -> Band:
+        """The band containing `total`; construction guarantees there is exactly one."""
+        for band in self.bands:
+            if band.min <= total <= band.max:
+                return band
+        raise ValueError(f"{self.code}: {total} is outside {self.min_total}-{self.max_total}")
+
+
+def _refuse_duplicates(code: str, what: str, values: Iterable[str]) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"{code}: duplicate {what} {value!r}")
+        seen.add(value)
+
+
+def _check_bands(code: str, bands: Sequence[Band], low: int, high: int) -> None:
+    """Bands must tile [low, high] in ascending order: no gap, no overlap, nothing outside."""
+    if not bands:
+        raise ValueError(f"{code} has no severity bands")
+    if bands[0].min != low:
+        raise ValueError(f"{code}: bands start at {bands[0].min}, the lowest total is {low}")
+    expected = low
+    for band in bands:
+        if band.min > band.max:
+            raise ValueError(f"{code}: band {band.label!r} runs from {band.min} down to {band.max}")
+        if band.min > expected:
+            raise ValueError(f"{code}: bands leave {expected}-{band.min - 1} uncovered")
+        if band.min < expected:
+            raise ValueError(f"{code}: band {band.label!r} overlaps at {band.min}-{expected - 1}")
+        expected = band.max + 1
+    if expected - 1 != high:
+        raise ValueError(f"{code}: bands end at {expected - 1}, the highest total is {high}")
+
+
+_KEYS = frozenset({"code", "title", "instruction", "items", "options", "bands", "scoring", "loinc"})
+
+
+def from_data(data: Mapping[str, object]) -> Questionnaire:
+    """Build (and so validate) an instrument from plain data, e.g. parsed JSON or TOML.
+
+    Unknown keys are refused rather than ignored: a misspelt "band" would otherwise vanish
+    and leave the instrument to fail later with a less helpful message.
+    """
+    unknown = sorted(set(data) - _KEYS)
+    if unknown:
+        raise ValueError(f"unknown questionnaire keys: {', '.join(unknown)}")
+    loinc = data.get("loinc")
+    if loinc is not None and not isinstance(loinc, str):
+        raise ValueError("loinc must be text")
+    return Questionnaire(
+        code=_text(data, "code", "questionnaire"),
+        title=_text(data, "title", "questionnaire"),
+        instruction=_text(data, "instruction", "questionnaire", default=""),
+        items=tuple(Item(_text(r, "id", w), _text(r, "text", w)) for w, r in _rows(data, "items")),
+        options=tuple(
+            Option(_integer(r, "value", w), _text(r, "label", w)) for w, r in _rows(data, "options")
+        ),
+        bands=tuple(
+            Band(_integer(r, "min", w), _integer(r, "max", w), _text(r, "label", w))
+            for w, r in _rows(data, "bands")
+        ),
+        scoring=ScoringRule(_text(data, "scoring", "questionnaire", default=ScoringRule.SUM)),
+        loinc=loinc,
+    )
+
+
+def to_data(questionnaire: Questionnaire) -> dict[str, object]:
+    """The plain-data form that `from_data` reads back into an equal instrument."""
+    return {
+        "code": questionnaire.code,
+        "title": questionnaire.title,
+        "instruction": questionnaire.instruction,
+        "items": [{"id": item.id, "text": item.text} for item in questionnaire.items],
+        "options": [{"value": o.value, "label": o.label} for o in questionnaire.options],
+        "bands": [{"min": b.min, "max": b.max, "label": b.label} for b in questionnaire.bands],
+        "scoring": questionnaire.scoring.value,
+        "loinc": questionnaire.loinc,
+    }
+
+
+def _rows(data: Mapping[str, object], key: str) -> list[tuple[str, Mapping[str, object]]]:
+    """The records under `key`, each with its place ("items[2]") for error messages."""
+    rows = data.get(key)
+    if not isinstance(rows, list | tuple):
+        raise ValueError(f"{key} must be a list")
+    found: list[tuple[str, Mapping[str, object]]] = []
+    for index, row in enumerate(rows):
+        if not isinstance(row, Mapping):
+            raise ValueError(f"{key}[{index}] must be a mapping")
+        found.append((f"{key}[{index}]", row))
+    return found
+
+
+def _text(row: Mapping[str, object], key: str, where: str, default: str | None = None) -> str:
+    value = row.get(key, default)
+    if not isinstance(value, str):
+        raise ValueError(f"{where}.{key} must be text")
+    return value
+
+
+def _integer(row: Mapping[str, object], key: str, where: str) -> int:
+    value = row.get(key)
+    if type(value) is not int:  # not bool, not float: 2.0 points is a data error
+        raise ValueError(f"{where}.{key} must be a whole number")
+    return value

@@ -1,0 +1,25 @@
+"""Due-work finders of `scheduling`, run by the worker's sweep (practice/worker.py)."""
+
+from datetime import UTC, date, datetime, timedelta
+
+from practice import outbox
+from practice.db import write_tx
+from practice.queue import DueJob
+from practice.settings import Settings
+from scheduling import services
+
+
+async def due_reminders(today: date, settings: Settings) -> list[DueJob]:
+    """Create the reminder messages that became due; they are sent like any message."""
+    async with write_tx():
+        created = await services.queue_due_reminders(
+            datetime.now(UTC), timedelta(hours=settings.reminder_hours)
+        )
+    return [outbox.send_job(message_id) for message_id in created]
+
+
+async def due_alignment_meetings(today: date, settings: Settings) -> list[DueJob]:
+    """Propose the afstemmingsoverleg where it became due (also after an upgrade)."""
+    async with write_tx():
+        await services.propose_alignment_meetings()
+    return []
