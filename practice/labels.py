@@ -28,6 +28,7 @@ TASK_LABELS: dict[str, str] = {
     TaskKind.MANAGER_CONSULTATION: N_("Consultation with the manager"),
     TaskKind.COMPANY_DOCTOR_BRIEFING: N_("Briefing of the company doctor"),
     TaskKind.TREATMENT_START: N_("Start of treatment"),
+    TaskKind.REBOOKING: N_("Rebook the cancelled appointment"),
     TaskKind.INTERIM_REPORT: N_("Interim report"),
     TaskKind.ALIGNMENT_MEETING: N_("Alignment meeting"),
     TaskKind.EMPLOYER_UPDATE: N_("Process update to the employer"),

@@ -5,21 +5,22 @@ back-dated edit (a session reclassified as a no-show, an offer upgrade) reshapes
 itself. `Task.key` is stable per episode, so a service that persists tasks or report drafts
 creates each one once (pitfall 3). Deadlines warn with a reason and never block (pitfall
 19): a late task shows as overdue, and a reason to override it takes it off that list.
+
+This module is the public face: the types (`TaskKind`, `TaskRules`, `EpisodeFacts`, `Task`),
+the defaults, and `derive_tasks`, which runs the per-kind rules of `practice.task_rules` in
+order and then filters, overrides and sorts. The rules import these types, so this module
+imports the rules inside `derive_tasks` rather than at the top: one direction at import
+time, no cycle, and no third module for the types.
 """
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 
 from practice import deadlines
 from practice.deadlines import DayUnit, DeadlineRule, DeadlineStatus
-from practice.episodes import (
-    EpisodeStatus,
-    Offer,
-    is_terminal,
-    offer_includes_follow_up_conversation,
-)
+from practice.episodes import EpisodeStatus, Offer, is_terminal
 from practice.working_days import WorkingDays
 
 
@@ -30,6 +31,7 @@ class TaskKind(StrEnum):
     MANAGER_CONSULTATION = "manager_consultation"
     COMPANY_DOCTOR_BRIEFING = "company_doctor_briefing"
     TREATMENT_START = "treatment_start"
+    REBOOKING = "rebooking"
     INTERIM_REPORT = "interim_report"
     ALIGNMENT_MEETING = "alignment_meeting"
     EMPLOYER_UPDATE = "employer_update"
@@ -49,8 +51,10 @@ DEFAULT_INTERIM_REPORT_RULE = DeadlineRule(5, DayUnit.WORKING, "held session")
 DEFAULT_ALIGNMENT_RULE = DeadlineRule(10, DayUnit.WORKING, "4th held session")
 # Three weeks: early enough to catch the month-long silence of TNO case 1 (C13).
 DEFAULT_SESSION_GAP_DAYS = 21
+# A practice cancellation must be told to the client and rebooked (pitfall 20: TNO case 1
+# lost a month); two working days after the cancelled date, configurable like the rest.
+DEFAULT_REBOOKING_RULE = DeadlineRule(2, DayUnit.WORKING, "practice cancellation")
 _START_ANCHORS = frozenset({"aanmelding", "screening"})  # open question 2 allows either
-_NON_STARTS = frozenset({EpisodeStatus.DECLINED, EpisodeStatus.REFERRED_ELSEWHERE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +73,7 @@ class TaskRules:
     follow_up_measurement_closes_months: int = deadlines.FOLLOW_UP_MEASUREMENT_CLOSES_MONTHS
     session_gap_days: int = DEFAULT_SESSION_GAP_DAYS
     employer_update_every_days: int | None = None  # None: only with each interim report
+    rebooking_within: DeadlineRule = DEFAULT_REBOOKING_RULE
 
     def __post_init__(self) -> None:
         # Rules come from configuration: fail when it is loaded, not on some therapist's page.
@@ -96,6 +101,8 @@ class EpisodeFacts:
     count them and anchor on the n-th, so planned, cancelled and no-show sessions must never
     be in it (pitfalls 3, 20). `closed_on` is also the end date of a terminal episode.
     `overrides` maps a task key to the reason the therapist gave for overriding it.
+    `unrebooked_practice_cancellations` holds the dates of appointments the practice
+    cancelled that have no replacement yet; booking one takes its date out (pitfall 20).
     """
 
     referred_on: date
@@ -115,6 +122,7 @@ class EpisodeFacts:
     follow_up_measurement_done_on: date | None
     sessions_authorised: int | None
     overrides: Mapping[str, str] = field(default_factory=dict)
+    unrebooked_practice_cancellations: tuple[date, ...] = ()
 
     def __post_init__(self) -> None:
         # Sorting silently would hide a query bug; the n-th session must be the n-th.
@@ -146,218 +154,12 @@ class Task:
         return self.status is not None and self.status.is_overdue
 
 
-_ACTIVE = frozenset({EpisodeStatus.IN_TREATMENT, EpisodeStatus.PAUSED})
 # Messages owed to a third party about what already happened: ending the episode does not
 # cancel that debt, so these survive a drop-out when they were already late.
 _REPORT_KINDS = frozenset(
     {TaskKind.COMPANY_DOCTOR_BRIEFING, TaskKind.INTERIM_REPORT, TaskKind.EMPLOYER_UPDATE}
 )
 _KIND_ORDER = {kind: index for index, kind in enumerate(TaskKind)}
-_REFERRAL = "the referral (aanmelding)"
-
-
-@dataclass(frozen=True, slots=True)
-class _Ctx:
-    """The arguments every rule needs, bundled so each rule stays a few lines long."""
-
-    facts: EpisodeFacts
-    today: date
-    rules: TaskRules
-    days: WorkingDays
-
-    def due(self, anchor_on: date, rule: DeadlineRule) -> date:
-        return deadlines.due_on(anchor_on, rule, self.days)
-
-    def task(self, kind: TaskKind, due: date | None, done: date | None, reason: str,
-             key: str | None = None, ordinal: int | None = None) -> Task:  # fmt: skip
-        status = None if due is None else deadlines.deadline_status(due, done, self.today)
-        return Task(kind, key or kind.value, due, done, status, reason, None, ordinal)
-
-
-def _after(rule: DeadlineRule, anchor: str, on: date) -> str:
-    return f"{rule.amount} {rule.unit} days after {anchor} on {on}"
-
-
-def _screening(c: _Ctx) -> Iterator[Task]:
-    rule, referred_on = c.rules.screening_rule, c.facts.referred_on
-    reason = f"Screening due {_after(rule, _REFERRAL, referred_on)}"
-    yield c.task(TaskKind.SCREENING, c.due(referred_on, rule), c.facts.screening_held_on, reason)
-
-
-def _manager_consultation(c: _Ctx) -> Iterator[Task]:
-    # Part of the screening phase, without a term of its own: due with the Screening.
-    rule, referred_on = c.rules.screening_rule, c.facts.referred_on
-    reason = f"consult the manager in the screening phase: {_after(rule, _REFERRAL, referred_on)}"
-    done = c.facts.manager_consultation_on
-    yield c.task(TaskKind.MANAGER_CONSULTATION, c.due(referred_on, rule), done, reason)
-
-
-def _briefing(c: _Ctx) -> Iterator[Task]:
-    if (screened := c.facts.screening_held_on) is None:
-        return
-    rule = c.rules.briefing_within
-    after = _after(rule, "the Screening", screened)
-    reason = f'brief the company doctor "spoedig na de Screening": {after}'
-    done = c.facts.briefing_sent_on
-    yield c.task(TaskKind.COMPANY_DOCTOR_BRIEFING, c.due(screened, rule), done, reason)
-
-
-def _treatment_start(c: _Ctx) -> Iterator[Task]:
-    facts, rule = c.facts, c.rules.treatment_start_rule
-    never_started = facts.status in _NON_STARTS and facts.treatment_started_on is None
-    if (screened := facts.screening_held_on) is None or never_started:
-        return
-    by_referral = rule.anchor_name == "aanmelding"
-    anchor, label = (facts.referred_on, _REFERRAL) if by_referral else (screened, "the Screening")
-    reason = f"first treatment session: {_after(rule, label, anchor)}"
-    yield c.task(TaskKind.TREATMENT_START, c.due(anchor, rule), facts.treatment_started_on, reason)
-
-
-def _interim_reports(c: _Ctx) -> Iterator[Task]:
-    held, rule = c.facts.held_session_dates, c.rules.interim_report_within
-    for n in deadlines.interim_reports_due(len(held), c.rules.report_every):
-        after = _after(rule, f"held session {n}", held[n - 1])
-        reason = f"written tussenevaluatie for the company doctor: {after}"
-        done = c.facts.interim_reports_done.get(n)
-        due = c.due(held[n - 1], rule)
-        yield c.task(TaskKind.INTERIM_REPORT, due, done, reason, f"interim_report:{n}", n)
-
-
-def _alignment_meeting(c: _Ctx) -> Iterator[Task]:
-    facts, n, rule = c.facts, c.rules.alignment_after, c.rules.alignment_within
-    held, done = facts.held_session_dates, facts.alignment_meeting_held_on
-    # Judged on today's offer: an upgrade creates it, a downgrade removes it, unless it was
-    # already held (a held meeting is history, whatever the offer is now).
-    due_by_offer = facts.offer is not None and deadlines.alignment_meeting_due(
-        facts.offer, len(held), n
-    )
-    if not due_by_offer and done is None:
-        return
-    if len(held) < n:
-        yield c.task(
-            TaskKind.ALIGNMENT_MEETING, None, done, f"afstemmingsoverleg before session {n}"
-        )
-        return
-    due = c.due(held[n - 1], rule)
-    reason = f"afstemmingsoverleg (Compleet only): {_after(rule, f'held session {n}', held[n - 1])}"
-    if done is None and due < c.today:
-        reason += f"; the anchor stays session {n}, so an upgrade after it is overdue at once"
-    yield c.task(TaskKind.ALIGNMENT_MEETING, due, done, reason)
-
-
-def _employer_updates(c: _Ctx) -> Iterator[Task]:
-    # Process information is cumulative (sessions held, work agreements so far), so any
-    # update sent on or after session n covers the one owed with report n, if late.
-    held, rule = c.facts.held_session_dates, c.rules.interim_report_within
-    sent = sorted(c.facts.employer_update_sent_on)
-    for n in deadlines.interim_reports_due(len(held), c.rules.report_every):
-        done = next((day for day in sent if day >= held[n - 1]), None)
-        after = _after(rule, f"held session {n}", held[n - 1])
-        reason = f"non-medical process update to the employer with interim report {n}: {after}"
-        due = c.due(held[n - 1], rule)
-        yield c.task(TaskKind.EMPLOYER_UPDATE, due, done, reason, f"employer_update:{n}", n)
-    yield from _periodic_updates(c, sent)
-
-
-def _periodic_updates(c: _Ctx, sent: list[date]) -> Iterator[Task]:
-    """A rolling interval: each update is due `every` days after the previous one went out."""
-    every, anchor = c.rules.employer_update_every_days, c.facts.treatment_started_on
-    if every is None or anchor is None:
-        return
-    ends_on = c.facts.closed_on if c.facts.status is EpisodeStatus.CLOSED else None
-    i = 1
-    while ends_on is None or anchor + timedelta(days=every) <= ends_on:
-        done = next((day for day in sent if day > anchor), None)  # strictly later: ends
-        since = "treatment start" if i == 1 else "previous update"
-        reason = (
-            f"process update to the employer {every} calendar days after the {since} on {anchor}"
-        )
-        due = anchor + timedelta(days=every)
-        yield c.task(
-            TaskKind.EMPLOYER_UPDATE, due, done, reason, f"employer_update:periodic:{i}", i
-        )
-        if done is None:
-            return
-        anchor, i = done, i + 1
-
-
-def _relapse_plan(c: _Ctx) -> Iterator[Task]:
-    facts, kind = c.facts, TaskKind.RELAPSE_PREVENTION_PLAN
-    held, done = facts.held_session_dates, facts.relapse_plan_done_on
-    if facts.status is EpisodeStatus.CLOSED:
-        # closed_on should be set; the last held session is the end date §4.3 names.
-        closed = facts.closed_on or (held[-1] if held else None)
-        when = f"due on the closing date {closed}" if closed else "no closing date known"
-        yield c.task(kind, closed, done, f"relapse-prevention plan at the end of treatment: {when}")
-    elif (facts.status in _ACTIVE and held) or done is not None:
-        yield c.task(kind, None, done, "relapse-prevention plan: no due date until closing")
-
-
-def _last_session_if_closed(facts: EpisodeFacts) -> date | None:
-    """The anchor of the follow-ups: the last held session, or the closing date, which the
-    therapist records as that session's date when sessions are not in the system."""
-    if facts.status is not EpisodeStatus.CLOSED:
-        return None
-    return facts.held_session_dates[-1] if facts.held_session_dates else facts.closed_on
-
-
-def _follow_up_conversation(c: _Ctx) -> Iterator[Task]:
-    done, months = c.facts.follow_up_conversation_held_on, c.rules.follow_up_conversation_months
-    compleet = c.facts.offer is not None and offer_includes_follow_up_conversation(c.facts.offer)
-    if (last := _last_session_if_closed(c.facts)) is None or not (compleet or done):
-        return
-    after = f"{months} calendar months after the last held session on {last}"
-    reason = f"follow-up-gesprek (Compleet only): {after}"
-    due = deadlines.follow_up_conversation_due(last, months)
-    yield c.task(TaskKind.FOLLOW_UP_CONVERSATION, due, done, reason)
-
-
-def _follow_up_measurement(c: _Ctx) -> Iterator[Task]:
-    # Every offer: measuring only Compleet clients would make the follow-up column a
-    # Compleet-only statistic, a selection bias (pitfall 11).
-    if (last := _last_session_if_closed(c.facts)) is None:
-        return
-    opens, closes = (
-        c.rules.follow_up_measurement_opens_months,
-        c.rules.follow_up_measurement_closes_months,
-    )
-    window = deadlines.follow_up_measurement_window(last, opens, closes)
-    reason = (
-        f"follow-up-meting: {opens} to {closes} calendar months after the last held session on"
-        f" {last}; the window opens on {window.opens_on}, not before"
-    )
-    done = c.facts.follow_up_measurement_done_on
-    if done is not None and done < window.opens_on:
-        reason, done = f"{reason}; the measurement on {done} was too early to count", None
-    yield c.task(TaskKind.FOLLOW_UP_MEASUREMENT, window.closes_on, done, reason)
-
-
-def _session_gap(c: _Ctx) -> Iterator[Task]:
-    # In treatment only: a pause is itself the explanation for a gap.
-    held, limit = c.facts.held_session_dates, c.rules.session_gap_days
-    if c.facts.status is not EpisodeStatus.IN_TREATMENT or not held:
-        return
-    if (gap := (c.today - held[-1]).days) > limit:
-        reason = f"no held session for {gap} days since {held[-1]} (alert after {limit})"
-        due = held[-1] + timedelta(days=limit)
-        # Keyed on the last session: each gap is its own alert, with its own override.
-        yield c.task(TaskKind.SESSION_GAP, due, None, reason, f"session_gap:{held[-1]}")
-
-
-def _session_budget(c: _Ctx) -> Iterator[Task]:
-    authorised, used = c.facts.sessions_authorised, len(c.facts.held_session_dates)
-    if authorised is not None and c.facts.status in _ACTIVE and used >= authorised - 1:
-        reason = f"{used} of {authorised} authorised sessions held: extend or plan the ending"
-        # Keyed on the budget: a newly authorised budget warns again at its own end.
-        key = f"session_budget:{authorised}"
-        yield c.task(TaskKind.SESSION_BUDGET, None, None, reason, key, authorised)
-
-
-_RULES: tuple[Callable[[_Ctx], Iterator[Task]], ...] = (
-    _screening, _manager_consultation, _briefing, _treatment_start, _interim_reports,
-    _alignment_meeting, _employer_updates, _relapse_plan, _follow_up_conversation,
-    _follow_up_measurement, _session_gap, _session_budget,
-)  # fmt: skip
 
 
 def derive_tasks(
@@ -367,8 +169,11 @@ def derive_tasks(
     days: WorkingDays = deadlines.DEFAULT_WORKING_DAYS,
 ) -> list[Task]:
     """The episode's tasks and alerts on `today`, done ones included, overdue ones first."""
-    context = _Ctx(facts, today, rules, days)
-    tasks = [task for rule in _RULES for task in rule(context)]
+    # Imported here, not at the top: task_rules imports this module's types (see its docstring).
+    from practice.task_rules import RULES, RuleContext
+
+    context = RuleContext(facts, today, rules, days)
+    tasks = [task for rule in RULES for task in rule(context)]
     if is_terminal(facts.status):
         tasks = [task for task in tasks if _survives_the_end(task, facts.closed_on, today)]
     tasks = [_with_override(task, facts.overrides.get(task.key)) for task in tasks]

@@ -53,6 +53,7 @@ class TherapistIn(msgspec.Struct, forbid_unknown_fields=True):
     qualifications: Name = ""
     capacity: int = 25
     employer_affiliations: tuple[int, ...] = ()
+    backup_therapist_id: int | None = None
 
 
 class ClientIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -92,6 +93,20 @@ async def add_contact(
         await parties.add_employer_contact(
             actor_of(request), employer_id=employer_id, **msgspec.structs.asdict(data)
         )
+    )
+
+
+class DepartmentIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name
+
+
+@post("/api/employers/{employer_id:int}/departments", opt=STAFF)
+async def add_department(
+    request: Request[Any, Any, Any], employer_id: FromPath[int], data: JSONBody[DepartmentIn]
+) -> Created:
+    """A department of the employer (for conflict-of-interest checks and statistics)."""
+    return Created(
+        await parties.add_department(actor_of(request), employer_id=employer_id, name=data.name)
     )
 
 
@@ -142,6 +157,7 @@ router = Router(
         create_employer,
         list_employers,
         add_contact,
+        add_department,
         list_contacts,
         create_company_doctor,
         list_company_doctors,

@@ -19,7 +19,8 @@ TZ = ZoneInfo("Europe/Amsterdam")
 
 
 async def episode_facts(episode_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    """Held counting sessions and the held alignment meeting, per episode (a fact source)."""
+    """Held counting sessions, the held alignment meeting and practice cancellations still to
+    rebook, per episode (a fact source for practice.tasks)."""
     held = await held_counting_dates(episode_ids)
     facts: dict[int, dict[str, Any]] = {k: {"held_session_dates": v} for k, v in held.items()}
     if episode_ids:
@@ -35,6 +36,21 @@ async def episode_facts(episode_ids: Sequence[int]) -> dict[int, dict[str, Any]]
         for m in meetings:
             facts.setdefault(int(m["episode"]), {}).setdefault(
                 "alignment_meeting_held_on", m["starts_at"].astimezone(TZ).date()
+            )
+        cancelled = (
+            await Appointment.select(Appointment.episode, Appointment.starts_at)
+            .where(
+                Appointment.episode.is_in(list(episode_ids))
+                & (Appointment.attendance == Attendance.CANCELLED_BY_PRACTICE.value)
+                & Appointment.rebooked_as.is_null()
+            )
+            .order_by(Appointment.starts_at)
+        )
+        for c in cancelled:
+            entry = facts.setdefault(int(c["episode"]), {})
+            entry["unrebooked_practice_cancellations"] = (
+                *entry.get("unrebooked_practice_cancellations", ()),
+                c["starts_at"].astimezone(TZ).date(),
             )
     return facts
 
@@ -77,7 +93,18 @@ async def appointments_between(
     ]
 
 
-async def episode_appointments(episode_id: int) -> list[dict[str, Any]]:
+async def episode_appointments(
+    actor: Actor, episode_id: int, client_id: int
+) -> list[dict[str, Any]]:
+    async with write_tx():
+        await audit.record(
+            actor,
+            Action.READ,
+            "appointments",
+            episode_id,
+            purpose="treatment",
+            client_id=client_id,
+        )
     rows = (
         await Appointment.select(
             Appointment.id,

@@ -37,8 +37,10 @@ from scheduling.ics import CalendarEntry, calendar
 from scheduling.tables import (
     Appointment,
     ClosingDay,
+    Location,
     MeetingProposal,
     Participant,
+    Room,
     TherapistAbsence,
     WorkingHours,
 )
@@ -480,6 +482,95 @@ async def add_absence(
             )
         ).returning(TherapistAbsence.id)
         await audit.record(actor, Action.CREATE, "absence", rows[0]["id"], purpose="scheduling")
+    return int(rows[0]["id"])
+
+
+async def create_location(
+    actor: Actor, *, name: str, address: str = "", rooms: Sequence[str] = ()
+) -> int:
+    if not name.strip():
+        raise InvalidInput({"name": "required"})
+    async with write_tx():
+        if await Location.exists().where(Location.name == name.strip()):
+            raise Conflict("A location with this name already exists.")
+        rows = await Location.insert(Location(name=name.strip(), address=address)).returning(
+            Location.id
+        )
+        location_id = int(rows[0]["id"])
+        for room in rooms:
+            await Room.insert(Room(location=location_id, name=room))
+        await audit.record(actor, Action.CREATE, "location", location_id, purpose="scheduling")
+    return location_id
+
+
+async def rebook(
+    actor: Actor,
+    *,
+    appointment_id: int,
+    starts_at: datetime,
+    tz: ZoneInfo,
+    queue: JobQueue | None = None,
+) -> int:
+    """A new date for a cancelled appointment; the old one points to its replacement."""
+    row = await Appointment.select().where(Appointment.id == appointment_id).first()
+    if row is None:
+        raise NotFound("No such appointment.")
+    if not str(row["attendance"]).startswith("cancelled"):
+        raise Conflict("Only a cancelled appointment is rebooked.")
+    if row["rebooked_as"] is not None:
+        raise Conflict("This appointment was already rebooked.")
+    minutes = int((row["ends_at"] - row["starts_at"]).total_seconds() // 60)
+    booking = Booking(
+        episode_id=int(row["episode"]),
+        therapist_user_id=int(row["therapist"]),
+        kind=str(row["kind"]),
+        duration_minutes=minutes,
+        room_id=row["room"],
+        online=bool(row["online"]),
+        video_link=row["video_link"],
+    )
+    async with write_tx():
+        new_id = await book(actor, booking, starts_at, tz, queue)
+        await Appointment.update({Appointment.rebooked_as: new_id}).where(
+            Appointment.id == appointment_id
+        )
+    return new_id
+
+
+async def add_participant(
+    actor: Actor,
+    *,
+    appointment_id: int,
+    role: str,
+    name: str,
+    email: str | None = None,
+    required: bool = True,
+    user_id: int | None = None,
+) -> int:
+    """Someone else at the table: manager, HR adviser or company doctor."""
+    if role not in {r.value for r in ParticipantRole} or role in {"client", "therapist"}:
+        raise InvalidInput({"role": "manager, hr_adviser or company_doctor"})
+    if not name.strip():
+        raise InvalidInput({"name": "required"})
+    async with write_tx():
+        row = (
+            await Appointment.select(Appointment.episode)
+            .where(Appointment.id == appointment_id)
+            .first()
+        )
+        if row is None:
+            raise NotFound("No such appointment.")
+        rows = await Participant.insert(
+            Participant(
+                appointment=appointment_id,
+                role=role,
+                user=user_id,
+                name=name.strip(),
+                email=email,
+                required=required,
+            )
+        ).returning(Participant.id)
+        await audit.record(actor, Action.UPDATE, "appointment", appointment_id, purpose=PURPOSE)
     return int(rows[0]["id"])
 
 

@@ -19,7 +19,7 @@ from practice.settings import Settings
 from practice.web import actor_of
 from scheduling import queries, services
 from scheduling.services import Booking
-from scheduling.tables import Appointment, CalendarFeed
+from scheduling.tables import Appointment, CalendarFeed, Room
 
 THERAPIST = roles(Role.THERAPIST)
 STAFF = roles(Role.ADMINISTRATOR, Role.PRACTICE_MANAGER)
@@ -141,8 +141,8 @@ async def list_appointments(
     request: Request[Any, Any, Any], episode_id: FromPath[int]
 ) -> list[dict[str, Any]]:
     actor, settings = _context(request)
-    await access_episode(actor, episode_id, today_in(settings.time_zone), write=False)
-    return await queries.episode_appointments(episode_id)
+    client_id = await access_episode(actor, episode_id, today_in(settings.time_zone), write=False)
+    return await queries.episode_appointments(actor, episode_id, client_id)
 
 
 class AttendanceIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -265,6 +265,88 @@ class FeedOut(msgspec.Struct):
     url: str
 
 
+class RebookIn(msgspec.Struct, forbid_unknown_fields=True):
+    starts_at: datetime
+
+
+@post("/api/appointments/{appointment_id:int}/rebooking", opt=THERAPIST)
+async def rebook(
+    request: Request[Any, Any, Any], appointment_id: FromPath[int], data: JSONBody[RebookIn]
+) -> Created:
+    """A new date for a cancelled appointment (closes the rebooking task)."""
+    row = (
+        await Appointment.select(Appointment.episode)
+        .where(Appointment.id == appointment_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("No such appointment.")
+    actor = await _writer(request, int(row["episode"]))
+    settings: Settings = request.app.state.settings
+    return Created(
+        await services.rebook(
+            actor,
+            appointment_id=appointment_id,
+            starts_at=data.starts_at,
+            tz=settings.time_zone,
+            queue=request.app.state.queue,
+        )
+    )
+
+
+class ParticipantIn(msgspec.Struct, forbid_unknown_fields=True):
+    role: str
+    name: Short
+    email: Short | None = None
+    required: bool = True
+    user_id: int | None = None
+
+
+@post("/api/appointments/{appointment_id:int}/participants", opt=THERAPIST)
+async def participant(
+    request: Request[Any, Any, Any], appointment_id: FromPath[int], data: JSONBody[ParticipantIn]
+) -> Created:
+    """Add a manager, HR adviser or company doctor (required or optional) to an appointment."""
+    row = (
+        await Appointment.select(Appointment.episode)
+        .where(Appointment.id == appointment_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("No such appointment.")
+    actor = await _writer(request, int(row["episode"]))
+    return Created(
+        await services.add_participant(
+            actor, appointment_id=appointment_id, **msgspec.structs.asdict(data)
+        )
+    )
+
+
+class LocationIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: Short
+    address: Short = ""
+    rooms: list[Short] = []
+
+
+@post("/api/locations", opt=STAFF)
+async def location(request: Request[Any, Any, Any], data: JSONBody[LocationIn]) -> Created:
+    """A practice location with its rooms."""
+    actor, _ = _context(request)
+    return Created(
+        await services.create_location(
+            actor, name=data.name, address=data.address, rooms=data.rooms
+        )
+    )
+
+
+@get("/api/locations", opt=roles(Role.THERAPIST, Role.ADMINISTRATOR, Role.PRACTICE_MANAGER))
+async def locations() -> list[dict[str, Any]]:
+    """Locations and rooms, for choosing where to book."""
+    return await Room.select(
+        Room.id, Room.name, Room.location._.name.as_alias("location")
+    ).order_by(Room.id)
+
+
 @post("/api/calendar-feed", opt=THERAPIST)
 async def create_feed(request: Request[Any, Any, Any]) -> FeedOut:
     """A secret iCalendar URL for the therapist's own calendar; shown once."""
@@ -301,6 +383,10 @@ router = Router(
         book_series,
         list_appointments,
         attendance,
+        rebook,
+        participant,
+        location,
+        locations,
         week,
         slots,
         working_hours,

@@ -4,9 +4,11 @@ Deadlines are never enforced here: a late screening is recorded like a timely on
 task list (``practice.tasks``) shows it as late with its reason.
 """
 
+from collections.abc import Sequence
 from datetime import date
+from zoneinfo import ZoneInfo
 
-from practice import audit
+from practice import audit, outbox
 from practice.audit import Action, Actor
 from practice.case_team import Assignment, HandoverError, TeamRole, plan_handover
 from practice.db import write_tx
@@ -16,6 +18,7 @@ from practice.screening import Proposal, screening_problems
 from practice.tables import (
     Advice,
     CaseAssignment,
+    Client,
     FollowUp,
     ManagerConsultation,
     OfferChange,
@@ -24,8 +27,10 @@ from practice.tables import (
     StatusChange,
     TaskOverride,
     TreatmentEpisode,
+    User,
     WorkGoal,
 )
+from practice.templating import make_environment
 
 PURPOSE = "treatment"
 ADVICE_AUTHORS = ("company_doctor", "therapist", "gp", "other")
@@ -333,10 +338,59 @@ async def hand_over(
                 handover_note=note,
             )
         )
+        await _tell_the_team(
+            episode_id,
+            _client(row),
+            plan.notify_person_ids,
+            leaving_user_id,
+            successor_user_id,
+            on,
+        )
         await audit.record(
             actor, Action.UPDATE, "case_team", episode_id, purpose=PURPOSE, client_id=_client(row)
         )
     return sorted(r.value for r in plan.notify_roles)
+
+
+async def _tell_the_team(
+    episode_id: int,
+    client_id: int,
+    people: Sequence[int],
+    leaving_user_id: int,
+    successor_user_id: int,
+    on: date,
+) -> None:
+    """Every other member of the case team hears who their new contact is (TNO C2).
+
+    Sent as outbox messages, so they leave with the handover's commit or not at all. The
+    text names the client by initials only: it may reach the employer side.
+    """
+    names = {
+        int(u["id"]): u
+        for u in await User.select(User.id, User.display_name, User.email).where(
+            User.id.is_in([*people, leaving_user_id, successor_user_id])
+        )
+    }
+    client = await Client.select(Client.name).where(Client.id == client_id).first()
+    initials = "".join(f"{part[0]}." for part in str(client["name"] if client else "").split())
+    env = make_environment(ZoneInfo("Europe/Amsterdam"))
+    for person in people:
+        member = names.get(person)
+        if member is None:
+            continue
+        context = {
+            "name": member["display_name"],
+            "on": on,
+            "client": initials,
+            "successor": names[successor_user_id]["display_name"],
+            "leaver": names[leaving_user_id]["display_name"],
+        }
+        await outbox.queue_message(
+            key=f"handover:{episode_id}:{successor_user_id}:{on}:{person}",
+            to_address=member["email"],
+            subject=env.get_template("practice/handover/subject.txt").render(context).strip(),
+            body_text=env.get_template("practice/handover/body.txt").render(context),
+        )
 
 
 async def add_work_goal(

@@ -13,6 +13,7 @@ from practice.tables import (
     Client,
     CompanyDoctor,
     ContractHours,
+    Department,
     Employer,
     EmployerContact,
     Employment,
@@ -130,6 +131,19 @@ async def add_employer_contact(
     return contact_id
 
 
+async def add_department(actor: Actor, *, employer_id: int, name: str) -> int:
+    if not name.strip():
+        raise InvalidInput({"name": "required"})
+    async with write_tx():
+        if not await Employer.exists().where(Employer.id == employer_id):
+            raise NotFound("No such employer.")
+        rows = await Department.insert(
+            Department(employer=employer_id, name=name.strip())
+        ).returning(Department.id)
+        await audit.record(actor, Action.CREATE, "department", rows[0]["id"], purpose=PURPOSE)
+    return int(rows[0]["id"])
+
+
 async def create_company_doctor(
     actor: Actor,
     *,
@@ -166,15 +180,26 @@ async def register_therapist(
     qualifications: str = "",
     capacity: int = 25,
     employer_affiliations: tuple[int, ...] = (),
+    backup_therapist_id: int | None = None,
 ) -> int:
+    """A behandelaar: qualifications, capacity, a backup colleague, and employer ties."""
     if capacity < 0:
         raise InvalidInput({"capacity": "not negative"})
     async with write_tx():
         await _user_with_role(user_id, "therapist", "user_id")
+        if backup_therapist_id is not None and not await Therapist.exists().where(
+            Therapist.id == backup_therapist_id
+        ):
+            raise InvalidInput({"backup_therapist_id": "no such therapist"})
         if await Therapist.exists().where(Therapist.user == user_id):
             raise Conflict("This account is already registered as a therapist.")
         rows = await Therapist.insert(
-            Therapist(user=user_id, qualifications=qualifications, capacity=capacity)
+            Therapist(
+                user=user_id,
+                qualifications=qualifications,
+                capacity=capacity,
+                backup=backup_therapist_id,
+            )
         ).returning(Therapist.id)
         therapist_id = int(rows[0]["id"])
         for employer_id in employer_affiliations:

@@ -340,6 +340,15 @@ async def test_a_handover_moves_access_to_the_successor(client, cast) -> None:
         201,
     )
     assert set(done["notify"]) == {"company_doctor", "manager"}
+    from practice.tables import OutboundMessage
+
+    messages = await OutboundMessage.select().order_by(OutboundMessage.to_address)
+    assert [m["to_address"] for m in messages] == [
+        cast.company_doctor.email,
+        cast.employer_contact.email,
+    ]
+    assert all("A.J." in m["body_text"] and "Anna" not in m["body_text"] for m in messages)
+    assert "Nieuwe contactpersoon" in messages[0]["subject"]
     assert (
         await client.get(f"/api/episodes/{episode_id}", headers={"accept": "application/json"})
     ).status_code == 404
@@ -400,3 +409,42 @@ async def test_a_therapist_tied_to_the_employer_cannot_take_the_case(client, cas
     assert response.status_code == 409
     assert "works for the client's employer" in response.json()["detail"]
     assert date(2026, 4, 22)  # the frozen day of the test
+
+
+async def test_departments_and_a_backup_therapist_are_registered(client, cast: Cast) -> None:
+    from practice.accounts import Role
+    from practice.tables import Department, Therapist
+    from tests.cast import make_user
+
+    await login(client, cast.administrator.email)
+    employer = await ok(await api(client, "POST", "/api/employers", {"name": "Afdelingen BV"}), 201)
+    await ok(
+        await api(
+            client,
+            "POST",
+            f"/api/employers/{employer['id']}/departments",
+            {"name": "Wijkteam Noord"},
+        ),
+        201,
+    )
+    assert await Department.count() == 1
+    first = await ok(
+        await api(client, "POST", "/api/therapists", {"user_id": cast.therapist.id}), 201
+    )
+    colleague = await make_user(Role.THERAPIST, "backup-colleague@cast.test")
+    await ok(
+        await api(
+            client,
+            "POST",
+            "/api/therapists",
+            {"user_id": colleague.id, "backup_therapist_id": first["id"]},
+        ),
+        201,
+    )
+    row = await Therapist.select(Therapist.backup).where(Therapist.user == colleague.id).first()
+    assert row is not None
+    assert row["backup"] == first["id"]
+    missing = await api(
+        client, "POST", f"/api/employers/{employer['id']}/departments", {"name": " "}
+    )
+    assert missing.status_code == 400

@@ -382,3 +382,139 @@ async def test_the_week_calendar_and_free_slots_follow_working_hours(client, cas
     assert "09:00" in starts and "10:45" in starts
     assert not any("09:30" < s < "10:45" for s in starts)
     assert datetime.fromisoformat(free[-1]["ends_at"]).hour <= 12
+
+
+@time_machine.travel("2026-06-01 10:00 +0200", tick=False)
+async def test_an_alignment_meeting_invites_the_manager_and_optionally_the_company_doctor(
+    client, cast: Cast
+) -> None:
+    from scheduling.tables import Participant
+
+    episode_id = await _compleet_in_treatment(client, cast, "atwork_compleet")
+    meeting = await ok(
+        await book(client, episode_id, "2026-06-10T13:00:00+02:00", "alignment_meeting"), 201
+    )
+    rows = (
+        await Participant.select(Participant.role, Participant.required)
+        .where(Participant.appointment == meeting["id"])
+        .order_by(Participant.role)
+    )
+    assert [(r["role"], r["required"]) for r in rows] == [
+        ("company_doctor", False),
+        ("manager", True),
+    ]
+    added = await api(
+        client,
+        "POST",
+        f"/api/appointments/{meeting['id']}/participants",
+        {"role": "hr_adviser", "name": "H. Rozen", "required": False},
+    )
+    assert added.status_code == 201
+    wrong = await api(
+        client,
+        "POST",
+        f"/api/appointments/{meeting['id']}/participants",
+        {"role": "neighbour", "name": "X"},
+    )
+    assert wrong.status_code == 400
+
+
+@time_machine.travel("2026-06-01 10:00 +0200", tick=False)
+async def test_a_room_cannot_be_double_booked_by_two_therapists(client, cast: Cast) -> None:
+    from practice.accounts import Role
+    from practice.tables import CompanyDoctor
+    from tests.cast import make_user
+
+    episode_id = await _compleet_in_treatment(client, cast, "atwork_basic")
+    await login(client, cast.administrator.email)
+    await ok(
+        await api(client, "POST", "/api/locations", {"name": "Utrecht", "rooms": ["Kamer 1"]}), 201
+    )
+    colleague = await make_user(Role.THERAPIST, "colleague@cast.test")
+    await ok(await api(client, "POST", "/api/therapists", {"user_id": colleague.id}), 201)
+    employer = await ok(await api(client, "POST", "/api/employers", {"name": "Tweede BV"}), 201)
+    contact = await ok(
+        await api(
+            client,
+            "POST",
+            f"/api/employers/{employer['id']}/contacts",
+            {"name": "M", "email": "m@tweede.nl", "contact_role": "manager"},
+        ),
+        201,
+    )
+    doctor = await CompanyDoctor.select(CompanyDoctor.id).first()
+    assert doctor is not None
+    second = await refer(
+        client,
+        cast,
+        {"employer": employer["id"], "doctor": doctor["id"], "contact": contact["id"]},
+        therapist_user_id=colleague.id,
+    )
+    await login(client, cast.therapist.email)
+    room_id = (await ok(await client.get("/api/locations", headers=JSON)))[0]["id"]
+    await ok(
+        await api(
+            client,
+            "POST",
+            f"/api/episodes/{episode_id}/appointments",
+            {
+                "kind": "treatment_session",
+                "starts_at": "2026-06-03T10:00:00+02:00",
+                "room_id": room_id,
+            },
+        ),
+        201,
+    )
+    await login(client, colleague.email)
+    clash = await api(
+        client,
+        "POST",
+        f"/api/episodes/{second}/appointments",
+        {"kind": "treatment_session", "starts_at": "2026-06-03T10:30:00+02:00", "room_id": room_id},
+    )
+    assert clash.status_code == 409
+    elsewhere = await api(
+        client,
+        "POST",
+        f"/api/episodes/{second}/appointments",
+        {"kind": "treatment_session", "starts_at": "2026-06-03T10:30:00+02:00"},
+    )
+    assert elsewhere.status_code == 201  # the colleague is free; only the room was taken
+
+
+@time_machine.travel("2026-06-01 10:00 +0200", tick=False)
+async def test_a_practice_cancellation_creates_a_rebooking_task_until_rebooked(
+    client, cast: Cast
+) -> None:
+    episode_id = await _compleet_in_treatment(client, cast, "atwork_basic")
+    created = await ok(await book(client, episode_id, "2026-06-02T10:00:00+02:00"), 201)
+    await ok(
+        await api(
+            client,
+            "POST",
+            f"/api/appointments/{created['id']}/attendance",
+            {"attendance": "cancelled_by_practice", "reason": "ziek"},
+        )
+    )
+    detail = await ok(await client.get(f"/api/episodes/{episode_id}", headers=JSON))
+    rebooking = task(detail, "rebooking:2026-06-02")
+    assert rebooking["due_on"] == "2026-06-04"
+    new = await ok(
+        await api(
+            client,
+            "POST",
+            f"/api/appointments/{created['id']}/rebooking",
+            {"starts_at": "2026-06-09T10:00:00+02:00"},
+        ),
+        201,
+    )
+    assert new["id"] != created["id"]
+    detail = await ok(await client.get(f"/api/episodes/{episode_id}", headers=JSON))
+    assert not [t for t in detail["tasks"] if t["key"].startswith("rebooking")]
+    again = await api(
+        client,
+        "POST",
+        f"/api/appointments/{created['id']}/rebooking",
+        {"starts_at": "2026-06-16T10:00:00+02:00"},
+    )
+    assert again.status_code == 409

@@ -338,6 +338,88 @@ def test_the_session_budget_alert_comes_one_session_before_the_budget_runs_out()
     assert "8 of 9 authorised sessions" in alert.reason
 
 
+CANCELLED = date(2026, 2, 5)  # a Thursday: two working days later is Monday 9 February
+
+
+def test_a_practice_cancellation_opens_a_rebooking_task_due_two_working_days_later() -> None:
+    episode = in_treatment(3, unrebooked_practice_cancellations=(CANCELLED,))
+
+    rebooking = by_key(derive_tasks(episode, today=CANCELLED))["rebooking:2026-02-05"]
+
+    assert rebooking.kind is TaskKind.REBOOKING
+    assert rebooking.is_open
+    assert rebooking.due_on == date(2026, 2, 9)  # across the weekend
+    assert rebooking.status is not None and rebooking.status.days_left == 4
+    assert not rebooking.is_overdue
+    assert "the practice cancelled the appointment on 2026-02-05" in rebooking.reason
+    assert "new date" in rebooking.reason
+    assert "2 working days after the practice cancellation on 2026-02-05" in rebooking.reason
+
+
+def test_an_unrebooked_cancellation_is_overdue_after_its_two_working_days() -> None:
+    episode = in_treatment(3, unrebooked_practice_cancellations=(CANCELLED,))
+
+    rebooking = by_key(derive_tasks(episode, today=date(2026, 2, 10)))["rebooking:2026-02-05"]
+
+    assert rebooking.is_overdue
+
+
+def test_a_cancelled_screening_is_rebooked_too_and_the_term_is_configurable() -> None:
+    rules = TaskRules(rebooking_within=DeadlineRule(1, DayUnit.CALENDAR, "practice cancellation"))
+    episode = facts(status=S.SCREENING_PLANNED, unrebooked_practice_cancellations=(CANCELLED,))
+
+    rebooking = by_key(derive_tasks(episode, today=CANCELLED, rules=rules))["rebooking:2026-02-05"]
+
+    assert rebooking.due_on == date(2026, 2, 6)
+    assert "1 calendar days after" in rebooking.reason
+
+
+@pytest.mark.parametrize("status", [S.CLOSED, S.DECLINED, S.DROPPED_OUT, S.REFERRED_ELSEWHERE])
+def test_an_ended_episode_gets_no_rebooking_task(status: EpisodeStatus) -> None:
+    episode = replace(
+        in_treatment(3, unrebooked_practice_cancellations=(CANCELLED,)),
+        status=status,
+        closed_on=date(2026, 2, 12),
+    )
+
+    tasks = derive_tasks(episode, today=date(2026, 2, 20))
+
+    assert not [task for task in tasks if task.kind is TaskKind.REBOOKING]
+
+
+def test_a_paused_episode_still_gets_its_rebooking_task() -> None:
+    episode = replace(
+        in_treatment(3, unrebooked_practice_cancellations=(CANCELLED,)), status=S.PAUSED
+    )
+
+    assert open_keys(derive_tasks(episode, today=CANCELLED), TaskKind.REBOOKING) == [
+        "rebooking:2026-02-05"
+    ]
+
+
+def test_rebooking_keys_are_one_per_cancelled_date_and_stable_across_days() -> None:
+    later = date(2026, 2, 12)
+    episode = in_treatment(3, unrebooked_practice_cancellations=(later, CANCELLED, later))
+
+    first = open_keys(derive_tasks(episode, today=CANCELLED), TaskKind.REBOOKING)
+    again = open_keys(derive_tasks(episode, today=date(2026, 3, 1)), TaskKind.REBOOKING)
+
+    assert first == again == ["rebooking:2026-02-05", "rebooking:2026-02-12"]
+
+
+def test_an_override_reason_takes_an_overdue_rebooking_off_the_overdue_list() -> None:
+    key, reason = "rebooking:2026-02-05", "client abroad until March; rebooking agreed by phone"
+    episode = in_treatment(
+        3, unrebooked_practice_cancellations=(CANCELLED,), overrides={key: reason}
+    )
+
+    rebooking = by_key(derive_tasks(episode, today=date(2026, 2, 16)))[key]
+
+    assert not rebooking.is_overdue
+    assert rebooking.override_reason == reason
+    assert rebooking.status is not None and rebooking.status.days_left == -7  # still shown
+
+
 def test_a_dropped_out_episode_keeps_no_future_tasks() -> None:
     dropped = replace(in_treatment(7), status=S.DROPPED_OUT, closed_on=date(2026, 3, 4))
 

@@ -1,0 +1,260 @@
+"""The rules behind the task list: one generator per task kind (brief §4.5).
+
+`practice.tasks` owns the public types and `derive_tasks`; this module owns what each kind
+of task is due on and why. The dependency runs one way at import time: this module imports
+the types from `practice.tasks`, and `derive_tasks` imports `RULES` and `RuleContext` from
+here inside the function, when both modules are fully loaded. So there is no import cycle to
+trip over, callers keep importing everything from `practice.tasks`, and each rule stays next
+to the types it builds without a third module for them.
+
+A rule takes a `RuleContext` and yields tasks, done ones included; `derive_tasks` then drops
+what an ended episode no longer owes, applies overrides and sorts. Every reason says how its
+due date was computed, so the therapist can question the number (pitfall 19).
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from practice import deadlines
+from practice.deadlines import DeadlineRule
+from practice.episodes import EpisodeStatus, offer_includes_follow_up_conversation
+from practice.tasks import EpisodeFacts, Task, TaskKind, TaskRules
+from practice.working_days import WorkingDays
+
+_ACTIVE = frozenset({EpisodeStatus.IN_TREATMENT, EpisodeStatus.PAUSED})
+_NON_STARTS = frozenset({EpisodeStatus.DECLINED, EpisodeStatus.REFERRED_ELSEWHERE})
+# Ended for the client, whether or not the state machine allows a reopening (closed does).
+_ENDED = frozenset(
+    {
+        EpisodeStatus.CLOSED,
+        EpisodeStatus.DECLINED,
+        EpisodeStatus.DROPPED_OUT,
+        EpisodeStatus.REFERRED_ELSEWHERE,
+    }
+)
+_REFERRAL = "the referral (aanmelding)"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleContext:
+    """The arguments every rule needs, bundled so each rule stays a few lines long."""
+
+    facts: EpisodeFacts
+    today: date
+    rules: TaskRules
+    days: WorkingDays
+
+    def due(self, anchor_on: date, rule: DeadlineRule) -> date:
+        return deadlines.due_on(anchor_on, rule, self.days)
+
+    def task(self, kind: TaskKind, due: date | None, done: date | None, reason: str,
+             key: str | None = None, ordinal: int | None = None) -> Task:  # fmt: skip
+        status = None if due is None else deadlines.deadline_status(due, done, self.today)
+        return Task(kind, key or kind.value, due, done, status, reason, None, ordinal)
+
+
+def _after(rule: DeadlineRule, anchor: str, on: date) -> str:
+    return f"{rule.amount} {rule.unit} days after {anchor} on {on}"
+
+
+def _screening(c: RuleContext) -> Iterator[Task]:
+    rule, referred_on = c.rules.screening_rule, c.facts.referred_on
+    reason = f"Screening due {_after(rule, _REFERRAL, referred_on)}"
+    yield c.task(TaskKind.SCREENING, c.due(referred_on, rule), c.facts.screening_held_on, reason)
+
+
+def _manager_consultation(c: RuleContext) -> Iterator[Task]:
+    # Part of the screening phase, without a term of its own: due with the Screening.
+    rule, referred_on = c.rules.screening_rule, c.facts.referred_on
+    reason = f"consult the manager in the screening phase: {_after(rule, _REFERRAL, referred_on)}"
+    done = c.facts.manager_consultation_on
+    yield c.task(TaskKind.MANAGER_CONSULTATION, c.due(referred_on, rule), done, reason)
+
+
+def _briefing(c: RuleContext) -> Iterator[Task]:
+    if (screened := c.facts.screening_held_on) is None:
+        return
+    rule = c.rules.briefing_within
+    after = _after(rule, "the Screening", screened)
+    reason = f'brief the company doctor "spoedig na de Screening": {after}'
+    done = c.facts.briefing_sent_on
+    yield c.task(TaskKind.COMPANY_DOCTOR_BRIEFING, c.due(screened, rule), done, reason)
+
+
+def _treatment_start(c: RuleContext) -> Iterator[Task]:
+    facts, rule = c.facts, c.rules.treatment_start_rule
+    never_started = facts.status in _NON_STARTS and facts.treatment_started_on is None
+    if (screened := facts.screening_held_on) is None or never_started:
+        return
+    by_referral = rule.anchor_name == "aanmelding"
+    anchor, label = (facts.referred_on, _REFERRAL) if by_referral else (screened, "the Screening")
+    reason = f"first treatment session: {_after(rule, label, anchor)}"
+    yield c.task(TaskKind.TREATMENT_START, c.due(anchor, rule), facts.treatment_started_on, reason)
+
+
+def _rebooking(c: RuleContext) -> Iterator[Task]:
+    # Pitfall 20 (TNO case 1 lost a month): an appointment the practice cancelled stays a
+    # task until the replacement is booked, which takes its date out of the facts. A set,
+    # because two cancellations on one day are one rebooking and a key must be unique.
+    if c.facts.status in _ENDED:
+        return
+    rule = c.rules.rebooking_within
+    for cancelled in sorted(set(c.facts.unrebooked_practice_cancellations)):
+        after = _after(rule, "the practice cancellation", cancelled)
+        reason = (
+            f"the practice cancelled the appointment on {cancelled}: tell the client and give"
+            f" them a new date, {after}"
+        )
+        due = c.due(cancelled, rule)
+        yield c.task(TaskKind.REBOOKING, due, None, reason, f"rebooking:{cancelled}")
+
+
+def _interim_reports(c: RuleContext) -> Iterator[Task]:
+    held, rule = c.facts.held_session_dates, c.rules.interim_report_within
+    for n in deadlines.interim_reports_due(len(held), c.rules.report_every):
+        after = _after(rule, f"held session {n}", held[n - 1])
+        reason = f"written tussenevaluatie for the company doctor: {after}"
+        done = c.facts.interim_reports_done.get(n)
+        due = c.due(held[n - 1], rule)
+        yield c.task(TaskKind.INTERIM_REPORT, due, done, reason, f"interim_report:{n}", n)
+
+
+def _alignment_meeting(c: RuleContext) -> Iterator[Task]:
+    facts, n, rule = c.facts, c.rules.alignment_after, c.rules.alignment_within
+    held, done = facts.held_session_dates, facts.alignment_meeting_held_on
+    # Judged on today's offer: an upgrade creates it, a downgrade removes it, unless it was
+    # already held (a held meeting is history, whatever the offer is now).
+    due_by_offer = facts.offer is not None and deadlines.alignment_meeting_due(
+        facts.offer, len(held), n
+    )
+    if not due_by_offer and done is None:
+        return
+    if len(held) < n:
+        yield c.task(
+            TaskKind.ALIGNMENT_MEETING, None, done, f"afstemmingsoverleg before session {n}"
+        )
+        return
+    due = c.due(held[n - 1], rule)
+    reason = f"afstemmingsoverleg (Compleet only): {_after(rule, f'held session {n}', held[n - 1])}"
+    if done is None and due < c.today:
+        reason += f"; the anchor stays session {n}, so an upgrade after it is overdue at once"
+    yield c.task(TaskKind.ALIGNMENT_MEETING, due, done, reason)
+
+
+def _employer_updates(c: RuleContext) -> Iterator[Task]:
+    # Process information is cumulative (sessions held, work agreements so far), so any
+    # update sent on or after session n covers the one owed with report n, if late.
+    held, rule = c.facts.held_session_dates, c.rules.interim_report_within
+    sent = sorted(c.facts.employer_update_sent_on)
+    for n in deadlines.interim_reports_due(len(held), c.rules.report_every):
+        done = next((day for day in sent if day >= held[n - 1]), None)
+        after = _after(rule, f"held session {n}", held[n - 1])
+        reason = f"non-medical process update to the employer with interim report {n}: {after}"
+        due = c.due(held[n - 1], rule)
+        yield c.task(TaskKind.EMPLOYER_UPDATE, due, done, reason, f"employer_update:{n}", n)
+    yield from _periodic_updates(c, sent)
+
+
+def _periodic_updates(c: RuleContext, sent: list[date]) -> Iterator[Task]:
+    """A rolling interval: each update is due `every` days after the previous one went out."""
+    every, anchor = c.rules.employer_update_every_days, c.facts.treatment_started_on
+    if every is None or anchor is None:
+        return
+    ends_on = c.facts.closed_on if c.facts.status is EpisodeStatus.CLOSED else None
+    i = 1
+    while ends_on is None or anchor + timedelta(days=every) <= ends_on:
+        done = next((day for day in sent if day > anchor), None)  # strictly later: ends
+        since = "treatment start" if i == 1 else "previous update"
+        reason = (
+            f"process update to the employer {every} calendar days after the {since} on {anchor}"
+        )
+        due = anchor + timedelta(days=every)
+        yield c.task(
+            TaskKind.EMPLOYER_UPDATE, due, done, reason, f"employer_update:periodic:{i}", i
+        )
+        if done is None:
+            return
+        anchor, i = done, i + 1
+
+
+def _relapse_plan(c: RuleContext) -> Iterator[Task]:
+    facts, kind = c.facts, TaskKind.RELAPSE_PREVENTION_PLAN
+    held, done = facts.held_session_dates, facts.relapse_plan_done_on
+    if facts.status is EpisodeStatus.CLOSED:
+        # closed_on should be set; the last held session is the end date §4.3 names.
+        closed = facts.closed_on or (held[-1] if held else None)
+        when = f"due on the closing date {closed}" if closed else "no closing date known"
+        yield c.task(kind, closed, done, f"relapse-prevention plan at the end of treatment: {when}")
+    elif (facts.status in _ACTIVE and held) or done is not None:
+        yield c.task(kind, None, done, "relapse-prevention plan: no due date until closing")
+
+
+def _last_session_if_closed(facts: EpisodeFacts) -> date | None:
+    """The anchor of the follow-ups: the last held session, or the closing date, which the
+    therapist records as that session's date when sessions are not in the system."""
+    if facts.status is not EpisodeStatus.CLOSED:
+        return None
+    return facts.held_session_dates[-1] if facts.held_session_dates else facts.closed_on
+
+
+def _follow_up_conversation(c: RuleContext) -> Iterator[Task]:
+    done, months = c.facts.follow_up_conversation_held_on, c.rules.follow_up_conversation_months
+    compleet = c.facts.offer is not None and offer_includes_follow_up_conversation(c.facts.offer)
+    if (last := _last_session_if_closed(c.facts)) is None or not (compleet or done):
+        return
+    after = f"{months} calendar months after the last held session on {last}"
+    reason = f"follow-up-gesprek (Compleet only): {after}"
+    due = deadlines.follow_up_conversation_due(last, months)
+    yield c.task(TaskKind.FOLLOW_UP_CONVERSATION, due, done, reason)
+
+
+def _follow_up_measurement(c: RuleContext) -> Iterator[Task]:
+    # Every offer: measuring only Compleet clients would make the follow-up column a
+    # Compleet-only statistic, a selection bias (pitfall 11).
+    if (last := _last_session_if_closed(c.facts)) is None:
+        return
+    opens, closes = (
+        c.rules.follow_up_measurement_opens_months,
+        c.rules.follow_up_measurement_closes_months,
+    )
+    window = deadlines.follow_up_measurement_window(last, opens, closes)
+    reason = (
+        f"follow-up-meting: {opens} to {closes} calendar months after the last held session on"
+        f" {last}; the window opens on {window.opens_on}, not before"
+    )
+    done = c.facts.follow_up_measurement_done_on
+    if done is not None and done < window.opens_on:
+        reason, done = f"{reason}; the measurement on {done} was too early to count", None
+    yield c.task(TaskKind.FOLLOW_UP_MEASUREMENT, window.closes_on, done, reason)
+
+
+def _session_gap(c: RuleContext) -> Iterator[Task]:
+    # In treatment only: a pause is itself the explanation for a gap.
+    held, limit = c.facts.held_session_dates, c.rules.session_gap_days
+    if c.facts.status is not EpisodeStatus.IN_TREATMENT or not held:
+        return
+    if (gap := (c.today - held[-1]).days) > limit:
+        reason = f"no held session for {gap} days since {held[-1]} (alert after {limit})"
+        due = held[-1] + timedelta(days=limit)
+        # Keyed on the last session: each gap is its own alert, with its own override.
+        yield c.task(TaskKind.SESSION_GAP, due, None, reason, f"session_gap:{held[-1]}")
+
+
+def _session_budget(c: RuleContext) -> Iterator[Task]:
+    authorised, used = c.facts.sessions_authorised, len(c.facts.held_session_dates)
+    if authorised is not None and c.facts.status in _ACTIVE and used >= authorised - 1:
+        reason = f"{used} of {authorised} authorised sessions held: extend or plan the ending"
+        # Keyed on the budget: a newly authorised budget warns again at its own end.
+        key = f"session_budget:{authorised}"
+        yield c.task(TaskKind.SESSION_BUDGET, None, None, reason, key, authorised)
+
+
+Rule = Callable[[RuleContext], Iterator[Task]]
+
+# The order in which `derive_tasks` runs them; the list it returns is sorted afterwards.
+RULES: tuple[Rule, ...] = (
+    _screening, _manager_consultation, _briefing, _treatment_start, _rebooking,
+    _interim_reports, _alignment_meeting, _employer_updates, _relapse_plan,
+    _follow_up_conversation, _follow_up_measurement, _session_gap, _session_budget,
+)  # fmt: skip
