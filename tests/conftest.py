@@ -67,13 +67,14 @@ from practice.app import create_app  # noqa: E402
 from practice.db import engine  # noqa: E402
 from practice.settings import Settings  # noqa: E402
 from practice.tables import ALL as PRACTICE_TABLES  # noqa: E402
+from reporting.tables import ALL as REPORTING_TABLES  # noqa: E402
 from scheduling.tables import ALL as SCHEDULING_TABLES  # noqa: E402
 from tests.cast import Cast, make_cast  # noqa: E402
 
 # The embedded Redis for the default run is started once, here, and shared by the session.
 os.environ["REDIS_URL"] = redis_conn.redis_url(Settings.from_env())
 # Every test table, children before parents, for emptying after committing tests.
-ALL_TABLES = [*reversed([*PRACTICE_TABLES, *SCHEDULING_TABLES])]
+ALL_TABLES = [*reversed([*PRACTICE_TABLES, *SCHEDULING_TABLES, *REPORTING_TABLES])]
 
 
 def _migrate() -> None:

@@ -1,0 +1,121 @@
+"""Tables of telling others: reports, the documents that were sent, deliveries, employer
+updates, meeting minutes and questionnaire responses.
+
+Sent artefacts are immutable: a Document row is written once with the exact PDF bytes and
+their hash; a Delivery row per recipient and channel is unique, so a second delivery of the
+same document cannot be recorded, and every effect is keyed in the database.
+"""
+
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    Bytea,
+    Date,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from practice.tables import TreatmentEpisode, User
+from scheduling.tables import Appointment
+
+
+def _fk(table: type[Table] | str, *, null: bool = False) -> ForeignKey:  # type: ignore[type-arg]
+    return ForeignKey(references=table, on_delete=OnDelete.restrict, null=null, index=True)
+
+
+class Report(Table):
+    """A report to the company doctor: the briefing after the screening (ordinal 0) or the
+    interim evaluation after held session n. Medical; drafted by the sweep, approved by the
+    therapist, then delivered. One per (episode, kind, ordinal): the key of exactly-once."""
+
+    id: Serial
+    episode = _fk(TreatmentEpisode)
+    kind = Varchar(length=32)  # briefing | interim_report
+    ordinal = Integer(default=0)
+    status = Varchar(length=16, default="draft", index=True)  # draft|approved|sent|blocked
+    due_on = Date(null=True, default=None)
+    drafted_at = Timestamptz(default=TimestamptzNow())
+    progress = Text(default="", secret=True)
+    work_participation = Text(default="", secret=True)
+    advice = Text(default="", secret=True)
+    approved_at = Timestamptz(null=True, default=None)
+    approved_by = _fk(User, null=True)
+    blocked_reason = Varchar(length=300, null=True, default=None)
+
+
+class Document(Table):
+    """A rendered PDF exactly as sent; never updated."""
+
+    id: Serial
+    episode = _fk(TreatmentEpisode)
+    report = _fk(Report, null=True)
+    kind = Varchar(length=32)  # briefing | interim_report | relapse_prevention_plan | ...
+    version = Integer(default=1)
+    title = Varchar(length=200)
+    pdf = Bytea()
+    sha256 = Varchar(length=64)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Delivery(Table):
+    """One document to one recipient over one channel; unique, so it happens once."""
+
+    id: Serial
+    document = _fk(Document)
+    recipient = _fk(User)
+    channel = Varchar(length=16)  # portal | email
+    delivered_at = Timestamptz(default=TimestamptzNow())
+    read_at = Timestamptz(null=True, default=None)
+
+
+class EmployerUpdate(Table):
+    """Procesinformatie: what an employer was told, built only from the EmployerView type."""
+
+    id: Serial
+    episode = _fk(TreatmentEpisode)
+    trigger = Varchar(length=64)  # e.g. interim_report:5, agreements:<hash>, periodic:<date>
+    content = JSON()  # the serialised EmployerView, exactly as shown
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class MeetingMinutes(Table):
+    """Minutes of an alignment meeting: a shared (non-medical) and an internal part."""
+
+    id: Serial
+    appointment = ForeignKey(
+        references=Appointment, on_delete=OnDelete.restrict, null=False, unique=True
+    )
+    shared_text = Text(default="")  # visible to the manager / HR who attended
+    internal_text = Text(default="", secret=True)  # therapist only
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class QuestionnaireResponse(Table):
+    """A completed questionnaire (PHQ-9, GAD-7, ...): answers, total and band. Medical."""
+
+    id: Serial
+    episode = _fk(TreatmentEpisode)
+    instrument = Varchar(length=32)
+    moment = Varchar(length=16)  # screening | interim | end | follow_up
+    administered_on = Date()
+    answers = JSON(secret=True)
+    total = Integer(secret=True)
+    band = Varchar(length=32, secret=True)
+    complete = Boolean(default=True)
+
+
+ALL: list[type[Table]] = [
+    Report,
+    Document,
+    Delivery,
+    EmployerUpdate,
+    MeetingMinutes,
+    QuestionnaireResponse,
+]
