@@ -31,6 +31,8 @@ from practice.templating import TEMPLATE_DIR, make_environment
 from practice.web_errors import EXCEPTION_HANDLERS
 from practice.web_security import add_security_headers
 from practice.worker import embedded
+from reporting import web as reporting_web
+from reporting import web_statistics
 from scheduling import web as scheduling_web
 
 log = logging.getLogger(__name__)
@@ -83,6 +85,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             web_parties.router,
             web_episodes.router,
             scheduling_web.router,
+            reporting_web.router,
+            web_statistics.router,
             create_static_files_router(
                 path="/static",
                 directories=[TEMPLATE_DIR / "static"],

@@ -5,8 +5,10 @@ The only module besides app.py, worker.py and cli.py that imports every package.
 """
 
 from practice.queries.episodes import register_fact_source
+from reporting import records as reporting_records
 from scheduling import queries as scheduling_queries
 
 
 def connect() -> None:
     register_fact_source("scheduling", scheduling_queries.episode_facts)
+    register_fact_source("reporting", reporting_records.episode_facts)

@@ -170,16 +170,6 @@ async def caseload(request: Request[Any, Any, Any]) -> Template:
     )
 
 
-@get("/company-doctor", opt=roles(Role.COMPANY_DOCTOR), include_in_schema=False)
-async def company_doctor_home(request: Request[Any, Any, Any]) -> Template:
-    return page(request, "practice/portal.html", portal=_("Reports"))
-
-
-@get("/employer", opt=roles(Role.EMPLOYER_CONTACT), include_in_schema=False)
-async def employer_home(request: Request[Any, Any, Any]) -> Template:
-    return page(request, "practice/portal.html", portal=_("Employees in treatment"))
-
-
 @get("/statistics", opt=roles(Role.PRACTICE_MANAGER), include_in_schema=False)
 async def statistics_home(request: Request[Any, Any, Any]) -> Template:
     return page(request, "practice/portal.html", portal=_("Statistics"))
@@ -264,8 +254,6 @@ router = Router(
         choose_language,
         home,
         caseload,
-        company_doctor_home,
-        employer_home,
         statistics_home,
         users_page,
         create_user_form,

@@ -24,6 +24,7 @@ from practice.db import close_pool, engine, open_pool
 from practice.logs import pin_library_loggers
 from practice.queue import ArqQueue, DueJob
 from practice.settings import Settings
+from reporting import jobs as reporting_jobs
 from scheduling import jobs as scheduling_jobs
 
 log = logging.getLogger(__name__)
@@ -35,11 +36,16 @@ Sweep = Callable[[date, Settings], Awaitable[list[DueJob]]]
 SWEEPS: list[Sweep] = [
     scheduling_jobs.due_alignment_meetings,
     scheduling_jobs.due_reminders,
+    reporting_jobs.due_reports,
+    reporting_jobs.due_employer_updates,
     outbox.due_messages,
 ]
 
 # Job functions, in flow order (besides the sweep itself).
-JOBS: list[Any] = [func(practice_jobs.send_message, max_tries=8)]
+JOBS: list[Any] = [
+    func(reporting_jobs.deliver_report, max_tries=8, timeout=120),
+    func(practice_jobs.send_message, max_tries=8),
+]
 
 SWEEP_MINUTES = set(range(0, 60, 5))
 

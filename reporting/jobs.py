@@ -1,0 +1,23 @@
+"""Jobs and due-work finders of `reporting`: thin doors around the services."""
+
+from datetime import date
+from typing import Any
+
+from practice.outbox import send_job
+from practice.queue import DueJob
+from practice.settings import Settings
+from reporting import services
+
+
+async def deliver_report(ctx: dict[str, Any], report_id: int) -> str:
+    return await services.deliver_report(ctx["settings"], report_id)
+
+
+async def due_reports(today: date, settings: Settings) -> list[DueJob]:
+    """Draft what became due; deliver what was approved and not yet sent (re-drives crashes)."""
+    await services.draft_due_reports(today)
+    return [services.deliver_job(report_id) for report_id in await services.approved_undelivered()]
+
+
+async def due_employer_updates(today: date, settings: Settings) -> list[DueJob]:
+    return [send_job(message_id) for message_id in await services.send_due_employer_updates(today)]

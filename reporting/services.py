@@ -1,0 +1,508 @@
+"""Use cases of telling others: draft, approve and deliver reports; employer updates;
+meeting minutes; the relapse-prevention plan document.
+
+Exactly once, whatever runs twice: every effect has a unique key in the database (report per
+episode/kind/ordinal, document per report version, delivery per document/recipient/channel,
+employer update per episode/trigger, message per key). Jobs may repeat; effects do not.
+"""
+
+import hashlib
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from practice import audit, outbox
+from practice.audit import Action, Actor, Channel, Outcome
+from practice.consent import Purpose, Recipient
+from practice.db import write_tx
+from practice.episodes import EpisodeStatus
+from practice.errors import Conflict, InvalidInput, NotFound
+from practice.queries.episodes import load_facts, participation_series
+from practice.queue import JobQueue, enqueue_after_commit
+from practice.settings import Settings
+from practice.tables import (
+    Employer,
+    RelapsePreventionPlan,
+    Screening,
+    TreatmentEpisode,
+    User,
+    WorkGoal,
+    WorkResumptionAgreement,
+)
+from practice.tasks import derive_tasks
+from reporting import interim_reports
+from reporting.documents import render_html, render_pdf_async
+from reporting.employer_updates import agreements_trigger, periodic_trigger
+from reporting.interim_reports import BRIEFING, INTERIM_REPORT, ReportFacts
+from reporting.records import (
+    build_employer_view,
+    consent_problem,
+    team_members,
+)
+from reporting.tables import Delivery, Document, EmployerUpdate, MeetingMinutes, Report
+from scheduling.services import held_counting_dates
+from scheduling.tables import Appointment
+
+PURPOSE = "reporting"
+TZ = ZoneInfo("Europe/Amsterdam")
+LIVE = [
+    EpisodeStatus.SCREENED.value,
+    EpisodeStatus.IN_TREATMENT.value,
+    EpisodeStatus.PAUSED.value,
+    EpisodeStatus.CLOSED.value,
+]
+SYSTEM = Actor.system(Channel.WORKER)
+
+
+# ---------------------------------------------------------------- drafting (the sweep)
+
+
+async def draft_due_reports(today: date) -> list[int]:
+    """Create the draft of every report that the task rules say is due and has no draft."""
+    episodes = await TreatmentEpisode.select(TreatmentEpisode.id).where(
+        TreatmentEpisode.status.is_in(LIVE)
+    )
+    ids = [int(e["id"]) for e in episodes]
+    created: list[int] = []
+    for episode_id, (facts, rules) in (await load_facts(ids, TZ)).items():
+        for task in derive_tasks(facts, today, rules):
+            if task.done_on is not None:
+                continue
+            if task.kind == "company_doctor_briefing":
+                kind, ordinal = BRIEFING, 0
+            elif task.kind == "interim_report" and task.ordinal is not None:
+                kind, ordinal = INTERIM_REPORT, task.ordinal
+            else:
+                continue
+            report_id = await _draft(episode_id, kind, ordinal, task.due_on)
+            if report_id is not None:
+                created.append(report_id)
+    return created
+
+
+async def _draft(episode_id: int, kind: str, ordinal: int, due_on: date | None) -> int | None:
+    async with write_tx():
+        if await Report.exists().where(
+            (Report.episode == episode_id) & (Report.kind == kind) & (Report.ordinal == ordinal)
+        ):
+            return None
+        text = interim_reports.draft(await _facts(episode_id, kind, ordinal))
+        rows = (
+            await Report.insert(
+                Report(
+                    episode=episode_id,
+                    kind=kind,
+                    ordinal=ordinal,
+                    due_on=due_on,
+                    progress=text.progress,
+                    work_participation=text.work_participation,
+                    advice=text.advice,
+                )
+            )
+            .on_conflict(action="DO NOTHING")
+            .returning(Report.id)
+        )
+        if not rows:
+            return None
+        await audit.record(SYSTEM, Action.CREATE, "report", rows[0]["id"], purpose=PURPOSE)
+        return int(rows[0]["id"])
+
+
+async def _facts(episode_id: int, kind: str, ordinal: int) -> ReportFacts:
+    episode = (
+        await TreatmentEpisode.select(TreatmentEpisode.employment)
+        .where(TreatmentEpisode.id == episode_id)
+        .first()
+    )
+    screening = (
+        await Screening.select(
+            Screening.work_factors,
+            Screening.functioning_impact,
+            Screening.intervention_need,
+            exclude_secrets=False,
+        )
+        .where(Screening.episode == episode_id)
+        .first()
+    )
+    summary = None
+    if screening:
+        summary = "\n".join(str(v) for v in screening.values() if v)
+    goals = await WorkGoal.select(
+        WorkGoal.description, WorkGoal.achieved_on, exclude_secrets=False
+    ).where(WorkGoal.episode == episode_id)
+    agreements = await WorkResumptionAgreement.select(WorkResumptionAgreement.description).where(
+        WorkResumptionAgreement.episode == episode_id
+    )
+    series = await participation_series(episode["employment"] if episode else None, episode_id)
+    held = (await held_counting_dates([episode_id])).get(episode_id, ())
+    return ReportFacts(
+        kind=kind,
+        ordinal=ordinal,
+        sessions_held=len(held),
+        goals=[(g["description"], g["achieved_on"]) for g in goals],
+        participation=[(p["measured_on"], p["volume_percent"]) for p in series],
+        agreements=[a["description"] for a in agreements],
+        screening_summary=summary,
+        treatment_advice=screening["intervention_need"] if screening else None,
+    )
+
+
+# ---------------------------------------------------------------- the therapist's part
+
+
+class ReportText(msgspec.Struct, forbid_unknown_fields=True):
+    progress: str
+    work_participation: str
+    advice: str
+
+
+async def edit_report(actor: Actor, *, report_id: int, text: ReportText) -> None:
+    async with write_tx():
+        row = await _report(report_id)
+        if row["status"] != "draft":
+            raise Conflict("Only a draft can be edited.", allowed=["draft"])
+        await Report.update(
+            {
+                Report.progress: text.progress,
+                Report.work_participation: text.work_participation,
+                Report.advice: text.advice,
+            }
+        ).where(Report.id == report_id)
+        await audit.record(
+            actor,
+            Action.UPDATE,
+            "report",
+            report_id,
+            purpose=PURPOSE,
+            client_id=await _client_of(int(row["episode"])),
+        )
+
+
+async def approve_report(actor: Actor, *, report_id: int, queue: JobQueue | None) -> None:
+    """The therapist's approval: only now may the report be rendered and delivered."""
+    async with write_tx():
+        row = await _report(report_id)
+        if row["status"] != "draft":
+            raise Conflict(f"This report is {row['status']}, not a draft.", allowed=["draft"])
+        await Report.update(
+            {
+                Report.status: "approved",
+                Report.approved_at: datetime.now(UTC),
+                Report.approved_by: actor.user_id,
+            }
+        ).where(Report.id == report_id)
+        await audit.record(
+            actor,
+            Action.UPDATE,
+            "report",
+            report_id,
+            purpose=PURPOSE,
+            client_id=await _client_of(int(row["episode"])),
+        )
+        if queue is not None:
+            enqueue_after_commit(queue, deliver_job(report_id))
+
+
+async def _report(report_id: int) -> dict[str, Any]:
+    row = await Report.select(exclude_secrets=False).where(Report.id == report_id).first()
+    if row is None:
+        raise NotFound("No such report.")
+    return row
+
+
+async def _client_of(episode_id: int) -> int:
+    row = (
+        await TreatmentEpisode.select(TreatmentEpisode.client)
+        .where(TreatmentEpisode.id == episode_id)
+        .first()
+    )
+    return int(row["client"]) if row else 0
+
+
+# ---------------------------------------------------------------- delivery (the job)
+
+
+def deliver_job(report_id: int) -> Any:
+    from practice.queue import DueJob
+
+    return DueJob("deliver_report", (report_id,), f"deliver-report:{report_id}")
+
+
+async def deliver_report(settings: Settings, report_id: int) -> str:
+    """Render, store and deliver one approved report: exactly once, however often it runs.
+
+    The PDF is rendered outside the transaction (it takes a while, in a child process);
+    the document, the delivery, the notification and the status change commit together.
+    A crash before the commit leaves the report approved, and the sweep runs this again.
+    """
+    row = await Report.select(exclude_secrets=False).where(Report.id == report_id).first()
+    if row is None or row["status"] != "approved":
+        return "nothing to do"
+    episode_id = int(row["episode"])
+    client_id = await _client_of(episode_id)
+    now = datetime.now(UTC)
+    doctors = await team_members(episode_id, "company_doctor", now.astimezone(TZ).date())
+    purpose = Purpose.BRIEFING if row["kind"] == BRIEFING else Purpose.INTERIM_REPORTS
+    problem = (
+        "no company doctor of record"
+        if not doctors
+        else await consent_problem(client_id, Recipient.COMPANY_DOCTOR, purpose, now, doctors[0])
+    )
+    if problem:
+        async with write_tx():
+            await Report.update(
+                {Report.status: "blocked", Report.blocked_reason: problem[:300]}
+            ).where((Report.id == report_id) & (Report.status == "approved"))
+            await audit.record(
+                SYSTEM,
+                Action.SEND,
+                "report",
+                report_id,
+                purpose=PURPOSE,
+                outcome=Outcome.DENIED,
+                client_id=client_id,
+            )
+        return "blocked"
+    doctor = doctors[0]
+    context = await _document_context(row, client_id)
+    pdf = await render_pdf_async(
+        render_html("reporting/interim-report/document.html", context), title=context["title"]
+    )
+    async with write_tx():
+        current = await Report.select(Report.status).where(Report.id == report_id).first()
+        if current is None or current["status"] != "approved":
+            return "nothing to do"  # another run got here first
+        document_id = await _store_document(row, episode_id, context["title"], pdf)
+        await Delivery.insert(
+            Delivery(document=document_id, recipient=doctor, channel="portal")
+        ).on_conflict(action="DO NOTHING")
+        email = await User.select(User.email).where(User.id == doctor).first()
+        if email is not None:
+            await outbox.queue_message(
+                key=f"document-notification:{document_id}:{doctor}",
+                to_address=email["email"],
+                subject="Nieuw document in het @Work portaal",
+                body_text=(
+                    f"Er staat een nieuw document voor u klaar.\n\n"
+                    f"{settings.base_url}/company-doctor\n"
+                ),
+            )
+        await Report.update({Report.status: "sent"}).where(Report.id == report_id)
+        await audit.record(
+            SYSTEM, Action.SEND, "document", document_id, purpose=PURPOSE, client_id=client_id
+        )
+    return "sent"
+
+
+async def _store_document(row: dict[str, Any], episode_id: int, title: str, pdf: bytes) -> int:
+    await Document.insert(
+        Document(
+            episode=episode_id,
+            report=row["id"],
+            kind=row["kind"],
+            version=1,
+            title=title,
+            pdf=pdf,
+            sha256=hashlib.sha256(pdf).hexdigest(),
+        )
+    ).on_conflict(action="DO NOTHING")
+    stored = (
+        await Document.select(Document.id)
+        .where((Document.report == row["id"]) & (Document.version == 1))
+        .first()
+    )
+    assert stored is not None
+    return int(stored["id"])
+
+
+async def _document_context(row: dict[str, Any], client_id: int) -> dict[str, Any]:
+    client = (
+        await TreatmentEpisode.select(
+            TreatmentEpisode.client._.name.as_alias("name"),
+            TreatmentEpisode.client._.date_of_birth.as_alias("born"),
+        )
+        .where(TreatmentEpisode.id == row["episode"])
+        .first()
+    )
+    return {
+        "title": interim_reports.title(row["kind"], row["ordinal"]),
+        "client_name": client["name"] if client else "",
+        "born": client["born"] if client else None,
+        "progress": row["progress"],
+        "work_participation": row["work_participation"],
+        "advice": row["advice"],
+        "approved_on": row["approved_at"].astimezone(TZ).date() if row["approved_at"] else None,
+    }
+
+
+async def approved_undelivered() -> list[int]:
+    rows = await Report.select(Report.id).where(Report.status == "approved")
+    return [int(r["id"]) for r in rows]
+
+
+# ---------------------------------------------------------------- employer updates
+
+
+async def send_due_employer_updates(today: date) -> list[int]:
+    """An update per change of agreements, per interim report sent and per period, to the
+    current managers / HR advisers of the case, only with the client's consent."""
+    now = datetime.now(UTC)
+    episodes = await TreatmentEpisode.select(
+        TreatmentEpisode.id,
+        TreatmentEpisode.client,
+        TreatmentEpisode.referral._.employer.as_alias("employer_id"),
+    ).where(TreatmentEpisode.status.is_in(LIVE))
+    employers = {
+        int(e["id"]): e
+        for e in await Employer.select(Employer.id, Employer.employer_update_every_days)
+    }
+    sent_reports = await Report.select(Report.episode, Report.ordinal).where(
+        (Report.status == "sent") & (Report.kind == INTERIM_REPORT)
+    )
+    messages: list[int] = []
+    for episode in episodes:
+        episode_id = int(episode["id"])
+        contacts = [
+            *await team_members(episode_id, "manager", today),
+            *await team_members(episode_id, "hr_adviser", today),
+        ]
+        if not contacts or await consent_problem(
+            int(episode["client"]), Recipient.EMPLOYER, Purpose.PROCESS_UPDATES, now, None
+        ):
+            continue
+        view = await build_employer_view(episode_id, now)
+        triggers = [
+            f"interim_report:{r['ordinal']}"
+            for r in sent_reports
+            if int(r["episode"]) == episode_id
+        ]
+        triggers.append(agreements_trigger(view.agreements) or "")
+        every = employers[int(episode["employer_id"])]["employer_update_every_days"]
+        triggers.append(periodic_trigger(view.last_update_on, every, today) or "")
+        for trigger in filter(None, triggers):
+            messages.extend(await _employer_update(episode_id, trigger, view, contacts))
+    return messages
+
+
+async def _employer_update(
+    episode_id: int, trigger: str, view: Any, contacts: list[int]
+) -> list[int]:
+    async with write_tx():
+        if await EmployerUpdate.exists().where(
+            (EmployerUpdate.episode == episode_id) & (EmployerUpdate.trigger == trigger)
+        ):
+            return []
+        content = json.loads(msgspec.json.encode(view))
+        rows = (
+            await EmployerUpdate.insert(
+                EmployerUpdate(
+                    episode=episode_id,
+                    trigger=trigger,
+                    content=content,
+                )
+            )
+            .on_conflict(action="DO NOTHING")
+            .returning(EmployerUpdate.id)
+        )
+        if not rows:
+            return []
+        update_id = int(rows[0]["id"])
+        created = []
+        for user in await User.select(User.id, User.email).where(User.id.is_in(contacts)):
+            message_id = await outbox.queue_message(
+                key=f"employer-update:{update_id}:{user['id']}",
+                to_address=user["email"],
+                subject="Nieuwe procesinformatie in het @Work portaal",
+                body_text="Er staat nieuwe procesinformatie voor u klaar in het @Work portaal.\n",
+            )
+            if message_id is not None:
+                created.append(message_id)
+        await audit.record(
+            SYSTEM,
+            Action.SEND,
+            "employer_update",
+            update_id,
+            purpose=PURPOSE,
+            client_id=await _client_of(episode_id),
+        )
+    return created
+
+
+# ---------------------------------------------------------------- minutes and plans
+
+
+async def record_minutes(
+    actor: Actor, *, appointment_id: int, shared_text: str, internal_text: str
+) -> None:
+    """Alignment-meeting minutes: the shared part is what the employer side may read."""
+    async with write_tx():
+        appointment = (
+            await Appointment.select(Appointment.kind, Appointment.episode)
+            .where(Appointment.id == appointment_id)
+            .first()
+        )
+        if appointment is None:
+            raise NotFound("No such appointment.")
+        if appointment["kind"] != "alignment_meeting":
+            raise InvalidInput({"appointment_id": "minutes belong to an alignment meeting"})
+        await MeetingMinutes.delete().where(MeetingMinutes.appointment == appointment_id)
+        await MeetingMinutes.insert(
+            MeetingMinutes(
+                appointment=appointment_id, shared_text=shared_text, internal_text=internal_text
+            )
+        )
+        await audit.record(
+            actor,
+            Action.UPDATE,
+            "minutes",
+            appointment_id,
+            purpose=PURPOSE,
+            client_id=await _client_of(int(appointment["episode"])),
+        )
+
+
+async def issue_relapse_prevention_plan(actor: Actor, *, episode_id: int) -> int:
+    """The plan as a PDF for the client: a new version each time it is issued."""
+    plan = (
+        await RelapsePreventionPlan.select(exclude_secrets=False)
+        .where(RelapsePreventionPlan.episode == episode_id)
+        .first()
+    )
+    if plan is None:
+        raise Conflict("Draw up the relapse-prevention plan first.")
+    client_id = await _client_of(episode_id)
+    client = (
+        await TreatmentEpisode.select(TreatmentEpisode.client._.name.as_alias("name"))
+        .where(TreatmentEpisode.id == episode_id)
+        .first()
+    )
+    title = "Terugvalpreventieplan"
+    html = render_html(
+        "reporting/relapse-prevention-plan/document.html",
+        {"title": title, "client_name": client["name"] if client else "", "plan": plan},
+    )
+    pdf = await render_pdf_async(html, title=title)
+    async with write_tx():
+        version = (
+            await Document.count().where(
+                (Document.episode == episode_id) & (Document.kind == "relapse_prevention_plan")
+            )
+            + 1
+        )
+        rows = await Document.insert(
+            Document(
+                episode=episode_id,
+                kind="relapse_prevention_plan",
+                version=version,
+                title=title,
+                pdf=pdf,
+                sha256=hashlib.sha256(pdf).hexdigest(),
+            )
+        ).returning(Document.id)
+        await audit.record(
+            actor, Action.PRINT, "document", rows[0]["id"], purpose=PURPOSE, client_id=client_id
+        )
+    return int(rows[0]["id"])

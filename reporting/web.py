@@ -1,0 +1,415 @@
+"""Doors of reporting: the therapist's reports, the company doctor's inbox, the employer portal.
+
+Employer surfaces (page, JSON, CSV, PDF) are built from ``practice.privacy.EmployerView``
+only; the company doctor sees documents delivered to them while they are of record and the
+client's consent holds.
+"""
+
+import csv
+import io
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, Router, get, patch, post
+from litestar.params import FromPath, JSONBody
+from litestar.response import Template
+
+from practice import audit
+from practice.accounts import Role
+from practice.audit import Action, Actor
+from practice.auth import roles
+from practice.clock import today_in
+from practice.consent import Purpose, Recipient
+from practice.db import write_tx
+from practice.errors import NotFound
+from practice.privacy import EmployerView
+from practice.queries.episodes import access_episode
+from practice.settings import Settings
+from practice.web import actor_of, page
+from reporting import services
+from reporting.documents import render_html, render_pdf_async
+from reporting.employer_updates import volume
+from reporting.records import build_employer_view, consent_problem, employer_episodes, team_members
+from reporting.tables import Delivery, Document, EmployerUpdate, Report
+from scheduling.tables import Appointment
+
+THERAPIST = roles(Role.THERAPIST)
+DOCTOR = roles(Role.COMPANY_DOCTOR)
+EMPLOYER = roles(Role.EMPLOYER_CONTACT)
+PURPOSE = "reporting"
+
+
+def _today(request: Request[Any, Any, Any]) -> Any:
+    settings: Settings = request.app.state.settings
+    return today_in(settings.time_zone)
+
+
+async def _writer(request: Request[Any, Any, Any], episode_id: int) -> Actor:
+    actor = actor_of(request)
+    await access_episode(actor, episode_id, _today(request), write=True)
+    return actor
+
+
+async def _report_episode(report_id: int) -> int:
+    row = await Report.select(Report.episode).where(Report.id == report_id).first()
+    if row is None:
+        raise NotFound("No such report.")
+    return int(row["episode"])
+
+
+# ---------------------------------------------------------------- the therapist's reports
+
+
+@get("/api/episodes/{episode_id:int}/reports", opt=THERAPIST)
+async def list_reports(
+    request: Request[Any, Any, Any], episode_id: FromPath[int]
+) -> list[dict[str, Any]]:
+    """Reports of the episode: drafts to review, approved, sent or blocked (with why)."""
+    await _writer(request, episode_id)
+    return (
+        await Report.select(
+            Report.id,
+            Report.kind,
+            Report.ordinal,
+            Report.status,
+            Report.due_on,
+            Report.blocked_reason,
+        )
+        .where(Report.episode == episode_id)
+        .order_by(Report.ordinal)
+    )
+
+
+@get("/api/reports/{report_id:int}", opt=THERAPIST)
+async def get_report(request: Request[Any, Any, Any], report_id: FromPath[int]) -> dict[str, Any]:
+    actor = await _writer(request, await _report_episode(report_id))
+    row = await Report.select(exclude_secrets=False).where(Report.id == report_id).first()
+    async with write_tx():
+        await audit.record(actor, Action.READ, "report", report_id, purpose=PURPOSE)
+    return dict(row or {})
+
+
+@patch("/api/reports/{report_id:int}", opt=THERAPIST)
+async def edit_report(
+    request: Request[Any, Any, Any], report_id: FromPath[int], data: JSONBody[services.ReportText]
+) -> None:
+    """Edit the draft before approving it."""
+    actor = await _writer(request, await _report_episode(report_id))
+    await services.edit_report(actor, report_id=report_id, text=data)
+
+
+@post("/api/reports/{report_id:int}/approval", opt=THERAPIST, status_code=200)
+async def approve(request: Request[Any, Any, Any], report_id: FromPath[int]) -> None:
+    """Approve the report: it is rendered and delivered to the company doctor of record
+    (with the client's consent), exactly once."""
+    actor = await _writer(request, await _report_episode(report_id))
+    await services.approve_report(actor, report_id=report_id, queue=request.app.state.queue)
+
+
+@get("/reports/{report_id:int}/preview", opt=THERAPIST, include_in_schema=False)
+async def preview(request: Request[Any, Any, Any], report_id: FromPath[int]) -> Response[str]:
+    """The document as it will be sent: the same template as the PDF."""
+    episode_id = await _report_episode(report_id)
+    await _writer(request, episode_id)
+    row = await Report.select(exclude_secrets=False).where(Report.id == report_id).first()
+    assert row is not None
+    context = await services._document_context(row, 0)
+    return Response(
+        render_html("reporting/interim-report/document.html", context), media_type="text/html"
+    )
+
+
+class MinutesIn(msgspec.Struct, forbid_unknown_fields=True):
+    shared_text: str
+    internal_text: str = ""
+
+
+@post("/api/appointments/{appointment_id:int}/minutes", opt=THERAPIST, status_code=200)
+async def minutes(
+    request: Request[Any, Any, Any], appointment_id: FromPath[int], data: JSONBody[MinutesIn]
+) -> None:
+    """Alignment-meeting minutes: a shared (non-medical) part and an internal part."""
+    row = (
+        await Appointment.select(Appointment.episode)
+        .where(Appointment.id == appointment_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("No such appointment.")
+    actor = await _writer(request, int(row["episode"]))
+    await services.record_minutes(
+        actor,
+        appointment_id=appointment_id,
+        shared_text=data.shared_text,
+        internal_text=data.internal_text,
+    )
+
+
+class DocumentOut(msgspec.Struct):
+    document_id: int
+
+
+@post("/api/episodes/{episode_id:int}/relapse-prevention-plan/document", opt=THERAPIST)
+async def plan_document(request: Request[Any, Any, Any], episode_id: FromPath[int]) -> DocumentOut:
+    """The relapse-prevention plan as a PDF for the client."""
+    actor = await _writer(request, episode_id)
+    return DocumentOut(await services.issue_relapse_prevention_plan(actor, episode_id=episode_id))
+
+
+# ---------------------------------------------------------------- documents
+
+
+async def _may_read_document(actor: Actor, document: dict[str, Any], today: Any) -> bool:
+    episode_id = int(document["episode"])
+    if actor.role == Role.THERAPIST.value:
+        try:
+            await access_episode(actor, episode_id, today, write=False)
+        except NotFound:
+            return False
+        return True
+    if actor.role != Role.COMPANY_DOCTOR.value or actor.user_id is None:
+        return False
+    delivered = await Delivery.exists().where(
+        (Delivery.document == document["id"]) & (Delivery.recipient == actor.user_id)
+    )
+    if not delivered or actor.user_id not in await team_members(
+        episode_id, "company_doctor", today
+    ):
+        return False
+    purpose = Purpose.BRIEFING if document["kind"] == "briefing" else Purpose.INTERIM_REPORTS
+    client = (
+        await Document.select(Document.episode._.client.as_alias("client"))
+        .where(Document.id == document["id"])
+        .first()
+    )
+    problem = await consent_problem(
+        int(client["client"]) if client else 0,
+        Recipient.COMPANY_DOCTOR,
+        purpose,
+        datetime.now(UTC),
+        actor.user_id,
+    )
+    return problem is None
+
+
+@get(
+    "/documents/{document_id:int}",
+    opt=roles(Role.THERAPIST, Role.COMPANY_DOCTOR),
+    include_in_schema=False,
+)
+async def download(request: Request[Any, Any, Any], document_id: FromPath[int]) -> Response[bytes]:
+    """A stored document, exactly as sent; a company doctor only while of record and with
+    consent; every download audited (a refusal too)."""
+    actor = actor_of(request)
+    document = (
+        await Document.select(
+            Document.id, Document.episode, Document.kind, Document.title, Document.pdf
+        )
+        .where(Document.id == document_id)
+        .first()
+    )
+    allowed = document is not None and await _may_read_document(actor, document, _today(request))
+    async with write_tx():
+        await audit.record(
+            actor,
+            Action.EXPORT,
+            "document",
+            document_id,
+            purpose=PURPOSE,
+            outcome=audit.Outcome.SUCCESS if allowed else audit.Outcome.DENIED,
+        )
+        if allowed and actor.role == Role.COMPANY_DOCTOR.value:
+            await Delivery.update({Delivery.read_at: datetime.now(UTC)}).where(
+                (Delivery.document == document_id)
+                & (Delivery.recipient == actor.user_id)
+                & Delivery.read_at.is_null()
+            )
+    if not allowed or document is None:
+        raise NotFound("No such document.")
+    return Response(
+        bytes(document["pdf"]),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="document-{document_id}.pdf"'},
+    )
+
+
+# ---------------------------------------------------------------- company doctor portal
+
+
+async def _inbox(actor: Actor) -> list[dict[str, Any]]:
+    rows = (
+        await Delivery.select(
+            Delivery.document,
+            Delivery.delivered_at,
+            Delivery.read_at,
+            Delivery.document._.title.as_alias("title"),
+            Delivery.document._.episode._.client._.name.as_alias("client_name"),
+        )
+        .where(Delivery.recipient == actor.user_id)
+        .order_by(Delivery.delivered_at, ascending=False)
+    )
+    async with write_tx():
+        await audit.record(actor, Action.SEARCH, "inbox", actor.user_id, purpose=PURPOSE)
+    return rows
+
+
+@get("/company-doctor", opt=DOCTOR, include_in_schema=False)
+async def doctor_inbox(request: Request[Any, Any, Any]) -> Template:
+    """The company doctor's inbox: documents delivered to them, new ones first."""
+    return page(
+        request, "reporting/company-doctor/inbox.html", documents=await _inbox(actor_of(request))
+    )
+
+
+@get("/api/company-doctor/documents", opt=DOCTOR)
+async def doctor_documents(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
+    return await _inbox(actor_of(request))
+
+
+# ---------------------------------------------------------------- employer portal
+
+
+async def employer_views(actor: Actor, today: Any) -> list[EmployerView]:
+    """The contact's employees in treatment, as EmployerViews, with the client's consent."""
+    views = []
+    now = datetime.now(UTC)
+    for episode_id in await employer_episodes(actor.user_id or 0, today):
+        if await _employer_consent(episode_id, now):
+            views.append(await build_employer_view(episode_id, now))
+    async with write_tx():
+        for view in views:
+            await audit.record(
+                actor, Action.READ, "employer_view", view.episode_id, purpose=PURPOSE
+            )
+    return views
+
+
+async def _employer_consent(episode_id: int, now: datetime) -> bool:
+    from practice.tables import TreatmentEpisode
+
+    row = (
+        await TreatmentEpisode.select(TreatmentEpisode.client)
+        .where(TreatmentEpisode.id == episode_id)
+        .first()
+    )
+    if row is None:
+        return False
+    return (
+        await consent_problem(
+            int(row["client"]), Recipient.EMPLOYER, Purpose.PROCESS_UPDATES, now, None
+        )
+        is None
+    )
+
+
+async def _updates(actor: Actor, today: Any) -> list[dict[str, Any]]:
+    episodes = await employer_episodes(actor.user_id or 0, today)
+    if not episodes:
+        return []
+    rows = (
+        await EmployerUpdate.select(
+            EmployerUpdate.id, EmployerUpdate.created_at, EmployerUpdate.content
+        )
+        .where(EmployerUpdate.episode.is_in(episodes))
+        .order_by(EmployerUpdate.created_at, ascending=False)
+    )
+    return [
+        {
+            "id": r["id"],
+            "created_at": r["created_at"],
+            "employee_name": msgspec.convert(_json(r["content"]), EmployerView).employee_name,
+        }
+        for r in rows
+    ]
+
+
+def _json(content: Any) -> Any:
+    return msgspec.json.decode(content) if isinstance(content, str | bytes) else content
+
+
+@get("/employer", opt=EMPLOYER, include_in_schema=False)
+async def employer_home(request: Request[Any, Any, Any]) -> Template:
+    """The employer portal: sessions held and agreements about work resumption, nothing else."""
+    actor = actor_of(request)
+    return page(
+        request,
+        "reporting/employer/home.html",
+        views=await employer_views(actor, _today(request)),
+        updates=await _updates(actor, _today(request)),
+    )
+
+
+@get("/api/employer/employees", opt=EMPLOYER)
+async def employer_employees(request: Request[Any, Any, Any]) -> list[EmployerView]:
+    """The contact's employees in treatment (non-medical progress only)."""
+    return await employer_views(actor_of(request), _today(request))
+
+
+@get("/api/employer/employees.csv", opt=EMPLOYER)
+async def employer_csv(request: Request[Any, Any, Any]) -> Response[str]:
+    """The same, as CSV."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        ["employee", "sessions_held", "agreements", "latest_volume_percent", "alignment_meeting_on"]
+    )
+    for view in await employer_views(actor_of(request), _today(request)):
+        latest = view.participation[-1].volume_percent if view.participation else None
+        writer.writerow(
+            [
+                view.employee_name,
+                view.sessions_held,
+                " | ".join(a.description for a in view.agreements),
+                volume(latest),
+                view.alignment_meeting_on or "",
+            ]
+        )
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="medewerkers.csv"'},
+    )
+
+
+@get("/employer/updates/{update_id:int}", opt=EMPLOYER, include_in_schema=False)
+async def employer_update_pdf(
+    request: Request[Any, Any, Any], update_id: FromPath[int]
+) -> Response[bytes]:
+    """A process update as PDF, rendered from the EmployerView that was sent."""
+    actor = actor_of(request)
+    row = await EmployerUpdate.select().where(EmployerUpdate.id == update_id).first()
+    if row is None or int(row["episode"]) not in await employer_episodes(
+        actor.user_id or 0, _today(request)
+    ):
+        raise NotFound("No such update.")
+    view = msgspec.convert(_json(row["content"]), EmployerView)
+    html = render_html(
+        "reporting/employer-update/document.html", {"title": "Procesinformatie", "view": view}
+    )
+    async with write_tx():
+        await audit.record(actor, Action.EXPORT, "employer_update", update_id, purpose=PURPOSE)
+    return Response(
+        await render_pdf_async(html, title="Procesinformatie"), media_type="application/pdf"
+    )
+
+
+router = Router(
+    path="/",
+    route_handlers=[
+        list_reports,
+        get_report,
+        edit_report,
+        approve,
+        preview,
+        minutes,
+        plan_document,
+        download,
+        doctor_inbox,
+        doctor_documents,
+        employer_home,
+        employer_employees,
+        employer_csv,
+        employer_update_pdf,
+    ],
+)

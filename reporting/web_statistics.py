@@ -1,0 +1,5 @@
+"""Statistics doors (being built)."""
+
+from litestar import Router
+
+router = Router(path="/", route_handlers=[])

@@ -1,0 +1,185 @@
+"""Reports to the company doctor: drafted by the sweep, approved by the therapist, delivered
+exactly once with consent; the company doctor reads them in the portal."""
+
+import io
+from datetime import date
+from typing import Any
+
+import httpx
+import time_machine
+from pypdf import PdfReader
+
+from practice.settings import Settings
+from reporting import jobs as reporting_jobs
+from reporting.tables import Delivery, Document, Report
+from tests.cast import Cast
+from tests.story import ok, refer, setup_parties
+from tests.web import api, login
+
+JSON = {"accept": "application/json"}
+TODAY = date(2026, 6, 15)
+SESSION_DAYS = [4, 6, 11, 13, 18, 20, 22, 26, 27, 29]  # May 2026, ten held sessions
+
+
+async def episode_with_ten_held_sessions(client: httpx.AsyncClient, cast: Cast) -> int:
+    episode_id = await refer(client, cast, await setup_parties(client, cast))
+    path = f"/api/episodes/{episode_id}"
+    await ok(
+        await api(
+            client,
+            "POST",
+            f"{path}/screening",
+            {
+                "held_on": "2026-04-24",
+                "suitable": True,
+                "diagnosis_category": "angststoornis",
+                "proposal": "atwork_basic",
+                "work_factors": "hoge werkdruk",
+            },
+        ),
+        201,
+    )
+    await ok(
+        await api(
+            client, "POST", f"{path}/transitions", {"to_status": "in_treatment", "on": "2026-05-04"}
+        )
+    )
+    for day in SESSION_DAYS:
+        created = await ok(
+            await api(
+                client,
+                "POST",
+                f"{path}/appointments",
+                {"kind": "treatment_session", "starts_at": f"2026-05-{day:02d}T10:00:00+02:00"},
+            ),
+            201,
+        )
+        await ok(
+            await api(
+                client,
+                "POST",
+                f"/api/appointments/{created['id']}/attendance",
+                {"attendance": "held"},
+            )
+        )
+    return episode_id
+
+
+async def reports(kind: str = "interim_report") -> list[dict[str, Any]]:
+    return (
+        await Report.select(Report.id, Report.ordinal, Report.status)
+        .where(Report.kind == kind)
+        .order_by(Report.ordinal)
+    )
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_ten_held_sessions_give_two_reports_sent_once_each_after_approval(
+    client, cast: Cast, settings: Settings
+) -> None:
+    episode_id = await episode_with_ten_held_sessions(client, cast)
+    assert await reporting_jobs.due_reports(TODAY, settings) == []  # nothing approved yet
+    assert await reporting_jobs.due_reports(TODAY, settings) == []  # the sweep runs twice
+    drafted = await reports()
+    assert [(r["ordinal"], r["status"]) for r in drafted] == [(5, "draft"), (10, "draft")]
+    assert await Document.count() == 0  # nothing leaves before approval
+
+    listed = await ok(await client.get(f"/api/episodes/{episode_id}/reports", headers=JSON))
+    assert {r["kind"] for r in listed} == {"briefing", "interim_report"}
+    for report in drafted:
+        await ok(
+            await api(
+                client,
+                "PATCH",
+                f"/api/reports/{report['id']}",
+                {
+                    "progress": f"Goede voortgang na sessie {report['ordinal']}.",
+                    "work_participation": "50% eigen werk",
+                    "advice": "Opbouw voortzetten",
+                },
+            )
+        )
+        await ok(await api(client, "POST", f"/api/reports/{report['id']}/approval"))
+    due = await reporting_jobs.due_reports(TODAY, settings)
+    assert sorted(job.args[0] for job in due) == [r["id"] for r in drafted]
+    ctx = {"settings": settings}
+    for job in due + due:  # every job runs twice
+        await reporting_jobs.deliver_report(ctx, *job.args)
+    assert [(r["ordinal"], r["status"]) for r in await reports()] == [(5, "sent"), (10, "sent")]
+    assert await Document.count() == 2
+    assert await Delivery.count() == 2
+    assert await reporting_jobs.due_reports(TODAY, settings) == []
+
+    detail = await ok(await client.get(f"/api/episodes/{episode_id}", headers=JSON))
+    report_tasks = [t for t in detail["tasks"] if t["key"].startswith("interim_report")]
+    assert all(t["done_on"] for t in report_tasks)
+
+    await login(client, cast.company_doctor.email)
+    inbox = await client.get("/company-doctor")
+    assert inbox.status_code == 200, inbox.text[:2000]
+    assert inbox.text.count("Tussenevaluatie na sessie") == 2
+    document = await Document.select(Document.id).where(Document.report == drafted[0]["id"]).first()
+    assert document is not None
+    pdf = await client.get(f"/documents/{document['id']}")
+    assert pdf.status_code == 200
+    assert pdf.headers["cache-control"] == "no-store"
+    reader = PdfReader(io.BytesIO(pdf.content))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "Tussenevaluatie na sessie 5" in text
+    assert "Goede voortgang na sessie 5." in text
+    assert "Anna Jansen" in text
+    root: Any = reader.trailer["/Root"]
+    assert "/OutputIntents" in root  # PDF/A
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_a_withdrawn_consent_blocks_the_send_and_says_why(
+    client, cast: Cast, settings: Settings
+) -> None:
+    episode_id = await episode_with_ten_held_sessions(client, cast)
+    await reporting_jobs.due_reports(TODAY, settings)
+    detail = await ok(await client.get(f"/api/episodes/{episode_id}", headers=JSON))
+    for consent in detail["consents"]:
+        await ok(
+            await api(
+                client,
+                "POST",
+                f"/api/episodes/{episode_id}/consents/{consent['id']}/withdrawal",
+                {"withdrawn_at": "2026-06-14T12:00:00+02:00"},
+            )
+        )
+    first = (await reports())[0]
+    await ok(await api(client, "POST", f"/api/reports/{first['id']}/approval"))
+    await reporting_jobs.deliver_report({"settings": settings}, first["id"])
+    row = (
+        await Report.select(Report.status, Report.blocked_reason)
+        .where(Report.id == first["id"])
+        .first()
+    )
+    assert row is not None
+    assert row["status"] == "blocked"
+    assert "withdrawn" in row["blocked_reason"]
+    assert await Document.count() == 0
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_a_company_doctor_sees_only_documents_delivered_to_them(
+    client, cast: Cast, settings: Settings
+) -> None:
+    from practice.accounts import Role
+    from tests.cast import make_user
+
+    await episode_with_ten_held_sessions(client, cast)
+    await reporting_jobs.due_reports(TODAY, settings)
+    first = (await reports())[0]
+    await ok(await api(client, "POST", f"/api/reports/{first['id']}/approval"))
+    await reporting_jobs.deliver_report({"settings": settings}, first["id"])
+    document = await Document.select(Document.id).first()
+    assert document is not None
+    other = await make_user(Role.COMPANY_DOCTOR, "other-doctor@cast.test")
+    await login(client, other.email)
+    response = await client.get(f"/documents/{document['id']}")
+    assert response.status_code == 404
+    assert "Anna" not in response.text
+    await login(client, cast.employer_contact.email)
+    assert (await client.get(f"/documents/{document['id']}")).status_code == 403
