@@ -43,7 +43,8 @@ SWEEPS: list[Sweep] = [
 
 # Job functions, in flow order (besides the sweep itself).
 JOBS: list[Any] = [
-    func(reporting_jobs.deliver_report, max_tries=8, timeout=120),
+    # A short timeout: after a crash arq blocks the job id for timeout + 10 s (no heartbeat).
+    func(reporting_jobs.deliver_report, max_tries=8, timeout=10),
     func(practice_jobs.send_message, max_tries=8),
 ]
 
@@ -86,7 +87,9 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         ],
         "ctx": {"settings": settings},
         "keep_result": 0,  # dedupe by job id only while waiting; the DB records results
-        "job_timeout": 120,
+        # arq blocks a crashed job's id for (the longest timeout of any function) + 10 s, as
+        # it has no heartbeat: keep every timeout short so recovery after a crash is quick.
+        "job_timeout": 30,
         "max_tries": 5,
         "timezone": settings.time_zone,
         "health_check_interval": 30,

@@ -4,13 +4,14 @@ from datetime import date
 from typing import Any
 
 from practice.outbox import send_job
-from practice.queue import DueJob
+from practice.queue import ArqQueue, DueJob
 from practice.settings import Settings
 from reporting import services
 
 
 async def deliver_report(ctx: dict[str, Any], report_id: int) -> str:
-    return await services.deliver_report(ctx["settings"], report_id)
+    queue = ArqQueue(ctx["redis"]) if "redis" in ctx else None
+    return await services.deliver_report(ctx["settings"], report_id, queue)
 
 
 async def due_reports(today: date, settings: Settings) -> list[DueJob]:

@@ -231,7 +231,7 @@ def deliver_job(report_id: int) -> Any:
     return DueJob("deliver_report", (report_id,), f"deliver-report:{report_id}")
 
 
-async def deliver_report(settings: Settings, report_id: int) -> str:
+async def deliver_report(settings: Settings, report_id: int, queue: JobQueue | None = None) -> str:
     """Render, store and deliver one approved report: exactly once, however often it runs.
 
     The PDF is rendered outside the transaction (it takes a while, in a child process);
@@ -281,7 +281,7 @@ async def deliver_report(settings: Settings, report_id: int) -> str:
         ).on_conflict(action="DO NOTHING")
         email = await User.select(User.email).where(User.id == doctor).first()
         if email is not None:
-            await outbox.queue_message(
+            message_id = await outbox.queue_message(
                 key=f"document-notification:{document_id}:{doctor}",
                 to_address=email["email"],
                 subject="Nieuw document in het @Work portaal",
@@ -290,6 +290,8 @@ async def deliver_report(settings: Settings, report_id: int) -> str:
                     f"{settings.base_url}/company-doctor\n"
                 ),
             )
+            if message_id is not None and queue is not None:
+                enqueue_after_commit(queue, outbox.send_job(message_id))
         await Report.update({Report.status: "sent"}).where(Report.id == report_id)
         await audit.record(
             SYSTEM, Action.SEND, "document", document_id, purpose=PURPOSE, client_id=client_id

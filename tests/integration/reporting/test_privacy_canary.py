@@ -1,0 +1,364 @@
+"""The privacy canary: every medical field holds a unique marker; nothing an employer account
+can reach (pages, JSON, CSV, PDFs, e-mails, error pages) may contain one (PRIV-1)."""
+
+import dataclasses
+import io
+from datetime import date
+from typing import Any
+
+import httpx
+import time_machine
+from pypdf import PdfReader
+
+from practice.settings import Settings
+from practice.tables import OutboundMessage
+from reporting import jobs as reporting_jobs
+from reporting.tables import EmployerUpdate
+from tests.cast import Cast
+from tests.integration.reporting.test_reports import episode_with_ten_held_sessions
+from tests.mailbox import Mailbox
+from tests.story import ok
+from tests.web import api, login
+
+JSON = {"accept": "application/json"}
+TODAY = date(2026, 6, 15)
+MARKERS = {
+    "work_factors": "CANARYworkfactors",
+    "functioning_impact": "CANARYfunctioning",
+    "intervention_need": "CANARYintervention",
+    "late_reason": "CANARYlatereason",
+    "advice": "CANARYadvice",
+    "conflict_note": "CANARYconflict",
+    "goal": "CANARYgoal",
+    "warning_signs": "CANARYwarning",
+    "actions": "CANARYactions",
+    "work_situation": "CANARYworksituation",
+    "internal_minutes": "CANARYinternal",
+    "report_progress": "CANARYreportprogress",
+    "report_advice": "CANARYreportadvice",
+    "qualifications": "CANARYqualifications",
+    "session_reason": "CANARYsessionreason",
+}
+DIAGNOSIS_WORDS = ("angststoornis", "Angststoornis", "GAD-7", "anxiety")
+
+
+async def seed_medical_markers(client: httpx.AsyncClient, cast: Cast) -> int:
+    """An episode whose every medical field carries a marker, and employer-visible facts."""
+    episode_id = await episode_with_ten_held_sessions(client, cast)
+    path = f"/api/episodes/{episode_id}"
+    from practice.tables import Screening, Therapist
+
+    await Screening.update(
+        {
+            Screening.work_factors: MARKERS["work_factors"],
+            Screening.functioning_impact: MARKERS["functioning_impact"],
+            Screening.intervention_need: MARKERS["intervention_need"],
+            Screening.late_reason: MARKERS["late_reason"],
+            Screening.complaint_instrument: "GAD-7",
+            Screening.complaint_score: 17,
+        }
+    ).where(Screening.episode == episode_id)
+    await Therapist.update({Therapist.qualifications: MARKERS["qualifications"]}).where(
+        Therapist.user == cast.therapist.id
+    )
+    await ok(
+        await api(
+            client,
+            "POST",
+            f"{path}/advice",
+            {
+                "author_role": "therapist",
+                "given_on": "2026-05-05",
+                "content": MARKERS["advice"],
+                "conflicts_with_other_advice": True,
+                "conflict_note": MARKERS["conflict_note"],
+            },
+        ),
+        201,
+    )
+    await ok(
+        await api(
+            client,
+            "POST",
+            f"{path}/work-goals",
+            {"description": MARKERS["goal"], "set_on": "2026-05-05"},
+        ),
+        201,
+    )
+    await ok(
+        await api(
+            client,
+            "POST",
+            f"{path}/relapse-prevention-plan",
+            {
+                "drawn_up_on": "2026-06-01",
+                "warning_signs": MARKERS["warning_signs"],
+                "actions": MARKERS["actions"],
+                "work_situation": MARKERS["work_situation"],
+            },
+        )
+    )
+    await ok(
+        await api(
+            client,
+            "POST",
+            f"{path}/agreements",
+            {
+                "agreed_on": "2026-05-06",
+                "description": "Twee ochtenden per week eigen werk",
+                "hours_per_week": "8",
+            },
+        ),
+        201,
+    )
+    await ok(
+        await api(
+            client,
+            "POST",
+            f"{path}/work-participation",
+            {"measured_on": "2026-05-06", "own_work_hours": "8", "moment": "begin"},
+        ),
+        201,
+    )
+    await ok(
+        await api(
+            client,
+            "POST",
+            f"{path}/consents",
+            {
+                "recipient": "employer",
+                "purpose": "process_updates",
+                "given_at": "2026-04-20T10:00:00+02:00",
+            },
+        ),
+        201,
+    )
+    meeting = await ok(
+        await api(
+            client,
+            "POST",
+            f"{path}/appointments",
+            {"kind": "alignment_meeting", "starts_at": "2026-06-01T13:00:00+02:00"},
+        ),
+        201,
+    )
+    await ok(
+        await api(
+            client,
+            "POST",
+            f"/api/appointments/{meeting['id']}/attendance",
+            {"attendance": "held", "reason": MARKERS["session_reason"]},
+        )
+    )
+    await ok(
+        await api(
+            client,
+            "POST",
+            f"/api/appointments/{meeting['id']}/minutes",
+            {
+                "shared_text": "Werkplek aangepast; wekelijks contact",
+                "internal_text": MARKERS["internal_minutes"],
+            },
+        )
+    )
+    return episode_id
+
+
+async def approve_and_deliver(client: httpx.AsyncClient, settings: Settings) -> None:
+    from reporting.tables import Report
+
+    await reporting_jobs.due_reports(TODAY, settings)
+    for report in await Report.select(Report.id).where(Report.kind == "interim_report"):
+        await ok(
+            await api(
+                client,
+                "PATCH",
+                f"/api/reports/{report['id']}",
+                {
+                    "progress": MARKERS["report_progress"],
+                    "work_participation": "50%",
+                    "advice": MARKERS["report_advice"],
+                },
+            )
+        )
+        await ok(await api(client, "POST", f"/api/reports/{report['id']}/approval"))
+        await reporting_jobs.deliver_report({"settings": settings}, report["id"])
+
+
+def pdf_text(content: bytes) -> str:
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def leaks(text: str) -> list[str]:
+    return [m for m in (*MARKERS.values(), *DIAGNOSIS_WORDS) if m in text]
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_no_medical_marker_reaches_any_employer_surface(
+    client, cast: Cast, settings: Settings, mailbox: Mailbox
+) -> None:
+    mail = dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=mailbox.port)
+    episode_id = await seed_medical_markers(client, cast)
+    await approve_and_deliver(client, settings)
+    await reporting_jobs.due_employer_updates(TODAY, mail)
+    for message in await OutboundMessage.select(OutboundMessage.id):
+        from practice import jobs as practice_jobs
+
+        await practice_jobs.send_message({"settings": mail}, message["id"])
+
+    await login(client, cast.employer_contact.email)
+    surfaces: dict[str, str] = {}
+    page = await client.get("/employer")
+    assert page.status_code == 200
+    surfaces["employer page"] = page.text
+    employees = await client.get("/api/employer/employees", headers=JSON)
+    assert employees.status_code == 200
+    surfaces["employer JSON"] = employees.text
+    csv = await client.get("/api/employer/employees.csv")
+    assert csv.status_code == 200
+    surfaces["employer CSV"] = csv.text
+    updates = await EmployerUpdate.select(EmployerUpdate.id)
+    assert updates, "an employer update was sent"
+    for update in updates:
+        pdf = await client.get(f"/employer/updates/{update['id']}")
+        assert pdf.status_code == 200
+        surfaces[f"update PDF {update['id']}"] = pdf_text(pdf.content)
+    for path in (
+        f"/api/episodes/{episode_id}",
+        f"/api/episodes/{episode_id}/reports",
+        "/company-doctor",
+        "/documents/1",
+        "/caseload",
+        "/api/caseload",
+        "/statistics",
+        "/api/employer/statistics",
+    ):
+        response = await client.get(path, headers=JSON)
+        surfaces[f"{path} ({response.status_code})"] = response.text
+    employer_mail = [
+        text
+        for message, text in zip(mailbox.messages, mailbox.texts(), strict=True)
+        if message["To"] == cast.employer_contact.email
+    ]
+    assert employer_mail, "the employer was notified"
+    surfaces.update({f"e-mail {n}": text for n, text in enumerate(employer_mail)})
+
+    found = {name: leaks(text) for name, text in surfaces.items() if leaks(text)}
+    assert found == {}
+    # The employer does see what it may: sessions held, agreements, participation, minutes.
+    assert "Twee ochtenden per week eigen werk" in surfaces["employer page"]
+    assert "Werkplek aangepast" in surfaces["employer page"]
+    view: list[dict[str, Any]] = employees.json()
+    assert view[0]["sessions_held"] == 10
+    assert view[0]["participation"][0]["volume_percent"] == "25.0"
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_the_work_section_of_the_plan_reaches_the_employer_only_by_the_clients_choice(
+    client, cast: Cast, settings: Settings
+) -> None:
+    episode_id = await seed_medical_markers(client, cast)
+    await login(client, cast.employer_contact.email)
+    assert MARKERS["work_situation"] not in (await client.get("/employer")).text
+    await login(client, cast.therapist.email)
+    path = f"/api/episodes/{episode_id}"
+    await ok(
+        await api(
+            client,
+            "POST",
+            f"{path}/relapse-prevention-plan",
+            {
+                "drawn_up_on": "2026-06-01",
+                "warning_signs": MARKERS["warning_signs"],
+                "actions": MARKERS["actions"],
+                "work_situation": "Taken afbakenen met de leiding",
+                "share_work_section_with_employer": True,
+            },
+        )
+    )
+    await ok(
+        await api(
+            client,
+            "POST",
+            f"{path}/consents",
+            {
+                "recipient": "employer",
+                "purpose": "relapse_plan_work_section",
+                "given_at": "2026-06-02T10:00:00+02:00",
+            },
+        ),
+        201,
+    )
+    await login(client, cast.employer_contact.email)
+    page = (await client.get("/employer")).text
+    assert "Taken afbakenen met de leiding" in page
+    assert MARKERS["warning_signs"] not in page
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_without_consent_the_employer_sees_nothing_and_gets_no_update(
+    client, cast: Cast, settings: Settings
+) -> None:
+    episode_id = await episode_with_ten_held_sessions(client, cast)
+    await ok(
+        await api(
+            client,
+            "POST",
+            f"/api/episodes/{episode_id}/agreements",
+            {"agreed_on": "2026-05-06", "description": "Start met 4 uur", "hours_per_week": "4"},
+        ),
+        201,
+    )
+    await reporting_jobs.due_employer_updates(TODAY, settings)
+    assert await EmployerUpdate.count() == 0
+    await login(client, cast.employer_contact.email)
+    assert (await client.get("/api/employer/employees", headers=JSON)).json() == []
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_an_agreement_change_sends_one_update_however_often_the_sweep_runs(
+    client, cast: Cast, settings: Settings
+) -> None:
+    episode_id = await episode_with_ten_held_sessions(client, cast)
+    path = f"/api/episodes/{episode_id}"
+    await ok(
+        await api(
+            client,
+            "POST",
+            f"{path}/consents",
+            {
+                "recipient": "employer",
+                "purpose": "process_updates",
+                "given_at": "2026-04-20T10:00:00+02:00",
+            },
+        ),
+        201,
+    )
+    await ok(
+        await api(
+            client,
+            "POST",
+            f"{path}/agreements",
+            {"agreed_on": "2026-05-06", "description": "Start met 4 uur", "hours_per_week": "4"},
+        ),
+        201,
+    )
+    await reporting_jobs.due_employer_updates(TODAY, settings)
+    await reporting_jobs.due_employer_updates(TODAY, settings)
+    assert await EmployerUpdate.count() == 1
+    await ok(
+        await api(
+            client,
+            "POST",
+            f"{path}/agreements",
+            {"agreed_on": "2026-06-10", "description": "Naar 12 uur", "hours_per_week": "12"},
+        ),
+        201,
+    )
+    await reporting_jobs.due_employer_updates(TODAY, settings)
+    assert await EmployerUpdate.count() == 2
+    messages = await OutboundMessage.select(
+        OutboundMessage.subject, OutboundMessage.body_text
+    ).where(OutboundMessage.to_address == cast.employer_contact.email)
+    assert len(messages) == 2
+    assert all("Naar 12 uur" not in m["body_text"] for m in messages)  # a link, not content
