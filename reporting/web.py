@@ -111,9 +111,11 @@ async def approve(request: Request[Any, Any, Any], report_id: FromPath[int]) -> 
 async def preview(request: Request[Any, Any, Any], report_id: FromPath[int]) -> Response[str]:
     """The document as it will be sent: the same template as the PDF."""
     episode_id = await _report_episode(report_id)
-    await _writer(request, episode_id)
+    actor = await _writer(request, episode_id)
     row = await Report.select(exclude_secrets=False).where(Report.id == report_id).first()
     assert row is not None
+    async with write_tx():
+        await audit.record(actor, Action.READ, "report", report_id, purpose=PURPOSE)
     context = await services._document_context(row, 0)
     return Response(
         render_html("reporting/interim-report/document.html", context), media_type="text/html"

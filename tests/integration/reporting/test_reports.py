@@ -183,3 +183,100 @@ async def test_a_company_doctor_sees_only_documents_delivered_to_them(
     assert "Anna" not in response.text
     await login(client, cast.employer_contact.email)
     assert (await client.get(f"/documents/{document['id']}")).status_code == 403
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_a_flushed_queue_loses_no_report(
+    client, cast: Cast, settings: Settings, redis: Any
+) -> None:
+    from arq.connections import ArqRedis
+    from redis.asyncio import ConnectionPool
+
+    from practice import redis_conn, worker
+
+    await episode_with_ten_held_sessions(client, cast)
+    await reporting_jobs.due_reports(TODAY, settings)
+    first = (await reports())[0]
+    await ok(await api(client, "POST", f"/api/reports/{first['id']}/approval"))  # enqueued
+    await redis.flushdb()  # Redis lost the job
+    pool = ArqRedis(connection_pool=ConnectionPool.from_url(redis_conn.redis_url(settings)))
+    try:
+        counts = await worker.sweep_due_work({"settings": settings, "redis": pool})
+        assert counts["deliver_report"] == 1  # the database knew it was due
+        runner = worker.make_worker(
+            settings,
+            pool,
+            burst=True,
+            handle_signals=False,
+            poll_delay=0.05,
+            cron_jobs=[],
+            on_startup=None,
+            on_shutdown=None,
+            ctx={"settings": settings},
+        )
+        await runner.main()
+    finally:
+        await pool.aclose(close_connection_pool=True)
+    assert (await reports())[0]["status"] == "sent"
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_html_in_a_report_is_printed_as_text_and_fetches_nothing(
+    client, cast: Cast, settings: Settings
+) -> None:
+    await episode_with_ten_held_sessions(client, cast)
+    await reporting_jobs.due_reports(TODAY, settings)
+    first = (await reports())[0]
+    payload = (
+        '<img src="file:///etc/passwd"> <link rel="stylesheet" '
+        'href="http://127.0.0.1:9/x.css"> einde'
+    )
+    await ok(
+        await api(
+            client,
+            "PATCH",
+            f"/api/reports/{first['id']}",
+            {"progress": payload, "work_participation": "", "advice": ""},
+        )
+    )
+    await ok(await api(client, "POST", f"/api/reports/{first['id']}/approval"))
+    await reporting_jobs.deliver_report({"settings": settings}, first["id"])
+    document = await Document.select(Document.pdf).first()
+    assert document is not None
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(document["pdf"])).pages)
+    assert "file:///etc/passwd" in text  # shown as the text it is
+    assert "root:" not in text
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_the_relapse_prevention_plan_becomes_a_pdf_for_the_client(client, cast: Cast) -> None:
+    from practice.audit import Action
+    from tests.web import assert_audited
+
+    episode_id = await episode_with_ten_held_sessions(client, cast)
+    await ok(
+        await api(
+            client,
+            "POST",
+            f"/api/episodes/{episode_id}/relapse-prevention-plan",
+            {
+                "drawn_up_on": "2026-06-12",
+                "warning_signs": "Slecht slapen",
+                "actions": "Bellen met mijn leidinggevende",
+                "work_situation": "Taken afbakenen",
+            },
+        )
+    )
+    created = await ok(
+        await api(client, "POST", f"/api/episodes/{episode_id}/relapse-prevention-plan/document"),
+        201,
+    )
+    pdf = await client.get(f"/documents/{created['document_id']}")
+    assert pdf.status_code == 200
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Terugvalpreventieplan" in text
+    assert "Slecht slapen" in text
+    assert "12 juni 2026" in text
+    await assert_audited(
+        action=Action.PRINT.value, object_type="document", object_id=str(created["document_id"])
+    )
