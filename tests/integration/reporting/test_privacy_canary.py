@@ -201,6 +201,19 @@ async def test_no_medical_marker_reaches_any_employer_surface(
     episode_id = await seed_medical_markers(client, cast)
     await approve_and_deliver(client, settings)
     await reporting_jobs.due_employer_updates(TODAY, mail)
+    # A follow-up alignment meeting tomorrow: the manager gets a reminder e-mail.
+    await ok(
+        await api(
+            client,
+            "POST",
+            f"/api/episodes/{episode_id}/appointments",
+            {"kind": "alignment_meeting", "starts_at": "2026-06-16T09:00:00+02:00"},
+        ),
+        201,
+    )
+    from scheduling import jobs as scheduling_jobs
+
+    await scheduling_jobs.due_reminders(TODAY, mail)
     for message in await OutboundMessage.select(OutboundMessage.id):
         from practice import jobs as practice_jobs
 
@@ -240,7 +253,8 @@ async def test_no_medical_marker_reaches_any_employer_surface(
         for message, text in zip(mailbox.messages, mailbox.texts(), strict=True)
         if message["To"] == cast.employer_contact.email
     ]
-    assert employer_mail, "the employer was notified"
+    assert len(employer_mail) >= 2, "the employer got the update notice and the reminder"
+    assert any("Herinnering" in text for text in employer_mail)
     surfaces.update({f"e-mail {n}": text for n, text in enumerate(employer_mail)})
 
     found = {name: leaks(text) for name, text in surfaces.items() if leaks(text)}
