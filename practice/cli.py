@@ -3,6 +3,7 @@
 import asyncio
 import os
 import sys
+from datetime import datetime
 
 import click
 
@@ -43,11 +44,25 @@ def migrate() -> None:
 @main.command()
 def demo() -> None:
     """Load the demo practice (idempotent)."""
-    from practice.demo import load_demo
-
     asyncio.run(_migrate())
-    created = asyncio.run(load_demo())
+    created = asyncio.run(_load_demo(_settings()))
     click.echo(f"demo practice ready ({created} episodes created)")
+
+
+async def _load_demo(settings: Settings) -> int:
+    """Every package adds its part of the demo practice, in flow order."""
+    from practice import composition
+    from practice.demo import load_demo
+    from reporting.services import draft_due_reports
+    from scheduling.demo import load_demo_sessions
+
+    composition.connect()
+    today = datetime.now(settings.time_zone).date()
+    created = await load_demo(today, settings.time_zone)
+    if created:
+        await load_demo_sessions(today, settings.time_zone)
+        await draft_due_reports(today)
+    return created
 
 
 @main.command("create-user")
@@ -105,9 +120,9 @@ def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
         os.environ.setdefault("PRACTICE_EMBEDDED_WORKER", "true")
     asyncio.run(_migrate())
     if with_demo:
-        from practice.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
+        from practice.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
-        asyncio.run(load_demo())
+        asyncio.run(_load_demo(settings))
         click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         for account in DEMO_ACCOUNTS:
             click.echo(f"  {account.role.value:<18} {account.email}")
