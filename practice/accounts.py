@@ -27,7 +27,7 @@ HOME_PATH: dict[Role, str] = {
     Role.THERAPIST: "/caseload",
     Role.COMPANY_DOCTOR: "/company-doctor",
     Role.EMPLOYER_CONTACT: "/employer",
-    Role.PRACTICE_MANAGER: "/statistics",
+    Role.PRACTICE_MANAGER: "/statistics/outcomes",
     Role.ADMINISTRATOR: "/admin/users",
 }
 

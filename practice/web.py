@@ -170,11 +170,6 @@ async def caseload(request: Request[Any, Any, Any]) -> Template:
     )
 
 
-@get("/statistics", opt=roles(Role.PRACTICE_MANAGER), include_in_schema=False)
-async def statistics_home(request: Request[Any, Any, Any]) -> Template:
-    return page(request, "practice/portal.html", portal=_("Statistics"))
-
-
 # ---------------------------------------------------------------- accounts (administrator)
 
 
@@ -254,7 +249,6 @@ router = Router(
         choose_language,
         home,
         caseload,
-        statistics_home,
         users_page,
         create_user_form,
         list_users_api,

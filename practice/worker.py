@@ -38,6 +38,7 @@ SWEEPS: list[Sweep] = [
     scheduling_jobs.due_reminders,
     reporting_jobs.due_reports,
     reporting_jobs.due_employer_updates,
+    reporting_jobs.due_follow_up_invitations,
     outbox.due_messages,
 ]
 

@@ -22,3 +22,8 @@ async def due_reports(today: date, settings: Settings) -> list[DueJob]:
 
 async def due_employer_updates(today: date, settings: Settings) -> list[DueJob]:
     return [send_job(message_id) for message_id in await services.send_due_employer_updates(today)]
+
+
+async def due_follow_up_invitations(today: date, settings: Settings) -> list[DueJob]:
+    """Invite clients whose follow-up measurement window opened."""
+    return [send_job(message_id) for message_id in await services.invite_due_follow_ups(today)]

@@ -280,3 +280,30 @@ async def test_the_relapse_prevention_plan_becomes_a_pdf_for_the_client(client, 
     await assert_audited(
         action=Action.PRINT.value, object_type="document", object_id=str(created["document_id"])
     )
+
+
+async def test_a_client_is_invited_once_when_the_follow_up_window_opens(
+    client, cast: Cast, settings: Settings
+) -> None:
+    from practice.tables import OutboundMessage
+    from reporting import services
+
+    with time_machine.travel("2026-06-15 10:00 +0200", tick=False):
+        episode_id = await episode_with_ten_held_sessions(client, cast)
+        await ok(
+            await api(
+                client,
+                "POST",
+                f"/api/episodes/{episode_id}/transitions",
+                {"to_status": "closed", "on": "2026-05-29"},
+            )
+        )
+    assert await services.invite_due_follow_ups(date(2026, 11, 28)) == []  # not yet open
+    first = await services.invite_due_follow_ups(date(2026, 11, 29))
+    again = await services.invite_due_follow_ups(date(2026, 12, 5))
+    assert len(first) == 1
+    assert again == []
+    message = await OutboundMessage.select().where(OutboundMessage.id == first[0]).first()
+    assert message is not None
+    assert message["to_address"] == "anna.jansen@example.org"
+    assert "werk" in message["body_text"]
