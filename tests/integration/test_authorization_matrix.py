@@ -1,0 +1,249 @@
+"""The authorization matrix: every route, every role, every relation (AZ-1, AZ-2, AUD-3).
+
+``MATRIX`` is the reviewed declaration of who may call what. A route that is added without
+an entry here, or whose roles change, fails the first test until the table is updated on
+purpose. The other tests walk the table: a role outside a route gets 403, a therapist
+outside the case gets 404, and neither answer carries client data.
+"""
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+import time_machine
+from litestar import Litestar
+
+from practice.accounts import Role
+from practice.audit import Outcome
+from practice.tables import AuditEvent
+from tests.cast import Cast, make_user
+from tests.integration.reporting.test_reports import episode_with_ten_held_sessions
+from tests.web import api, login
+
+T, CD, E, PM, A = (
+    "therapist",
+    "company_doctor",
+    "employer_contact",
+    "practice_manager",
+    "administrator",
+)
+EVERYONE = {T, CD, E, PM, A}
+PUBLIC = "PUBLIC"
+EP = "/api/episodes/{episode_id:int}"
+
+MATRIX: dict[tuple[str, str], set[str] | str] = {
+    ("GET", "/"): EVERYONE,
+    ("GET", "/admin/users"): {A},
+    ("POST", "/admin/users"): {A},
+    ("POST", "/api/absences"): {T},
+    ("POST", "/api/appointments/{appointment_id:int}/attendance"): {T},
+    ("POST", "/api/appointments/{appointment_id:int}/minutes"): {T},
+    ("POST", "/api/appointments/{appointment_id:int}/participants"): {T},
+    ("POST", "/api/appointments/{appointment_id:int}/rebooking"): {T},
+    ("GET", "/api/calendar"): {T},
+    ("DELETE", "/api/calendar-feed"): {T},
+    ("POST", "/api/calendar-feed"): {T},
+    ("GET", "/api/caseload"): {T},
+    ("POST", "/api/clients"): {PM, T},
+    ("POST", "/api/closing-days"): {A, PM},
+    ("GET", "/api/company-doctor/documents"): {CD},
+    ("GET", "/api/company-doctors"): {A, PM, T},
+    ("POST", "/api/company-doctors"): {A, PM, T},
+    ("GET", "/api/employer/employees"): {E},
+    ("GET", "/api/employer/employees.csv"): {E},
+    ("GET", "/api/employer/statistics"): {E},
+    ("GET", "/api/employers"): {A, PM, T},
+    ("POST", "/api/employers"): {A, PM},
+    ("GET", "/api/employers/{employer_id:int}/contacts"): {A, PM, T},
+    ("POST", "/api/employers/{employer_id:int}/contacts"): {A, PM, T},
+    ("POST", "/api/employers/{employer_id:int}/departments"): {A, PM},
+    ("GET", EP): {PM, T},
+    ("POST", EP + "/absences"): {T},
+    ("POST", EP + "/absences/{absence_id:int}/recovery"): {T},
+    ("POST", EP + "/advice"): {T},
+    ("POST", EP + "/agreements"): {T},
+    ("PATCH", EP + "/agreements/{agreement_id:int}"): {T},
+    ("POST", EP + "/appointment-series"): {T},
+    ("GET", EP + "/appointments"): {PM, T},
+    ("POST", EP + "/appointments"): {T},
+    ("POST", EP + "/consents"): {T},
+    ("POST", EP + "/consents/{consent_id:int}/withdrawal"): {T},
+    ("POST", EP + "/contract-hours"): {T},
+    ("POST", EP + "/follow-ups"): {T},
+    ("POST", EP + "/handovers"): {T},
+    ("POST", EP + "/manager-consultations"): {T},
+    ("POST", EP + "/offer"): {T},
+    ("GET", EP + "/outcome-chart"): {PM, T},
+    ("PATCH", EP + "/plan"): {T},
+    ("POST", EP + "/questionnaires"): {T},
+    ("POST", EP + "/referral-outcome"): {T},
+    ("POST", EP + "/relapse-prevention-plan"): {T},
+    ("POST", EP + "/relapse-prevention-plan/document"): {T},
+    ("GET", EP + "/reports"): {T},
+    ("POST", EP + "/screening"): {T},
+    ("POST", EP + "/screening-plan"): {T},
+    ("POST", EP + "/task-overrides"): {T},
+    ("POST", EP + "/transitions"): {T},
+    ("POST", EP + "/work-goals"): {T},
+    ("POST", EP + "/work-participation"): {T},
+    ("GET", "/api/free-slots"): {T},
+    ("GET", "/api/locations"): {A, PM, T},
+    ("POST", "/api/locations"): {A, PM},
+    ("GET", "/api/monitor"): {PM},
+    ("POST", "/api/referrals"): {PM, T},
+    ("GET", "/api/reports/{report_id:int}"): {T},
+    ("PATCH", "/api/reports/{report_id:int}"): {T},
+    ("POST", "/api/reports/{report_id:int}/approval"): {T},
+    ("GET", "/api/statistics/outcomes"): {PM},
+    ("POST", "/api/therapists"): {A},
+    ("GET", "/api/users"): {A},
+    ("POST", "/api/users"): {A},
+    ("PUT", "/api/working-hours"): {T},
+    ("GET", "/calendar/{token:str}"): PUBLIC,
+    ("GET", "/caseload"): {T},
+    ("GET", "/company-doctor"): {CD},
+    ("GET", "/documents/{document_id:int}"): {CD, T},
+    ("GET", "/employer"): {E},
+    ("GET", "/employer/updates/{update_id:int}"): {E},
+    ("GET", "/healthz"): PUBLIC,
+    ("POST", "/language"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): EVERYONE,
+    ("GET", "/readyz"): PUBLIC,
+    ("GET", "/reports/{report_id:int}/preview"): {T},
+    ("GET", "/schema"): PUBLIC,
+    ("GET", "/schema/openapi.json"): PUBLIC,
+    ("GET", "/schema/scalar"): PUBLIC,
+    ("GET", "/schema/{path:str}"): PUBLIC,
+    ("GET", "/static/{file_path:path}"): PUBLIC,
+    ("HEAD", "/static/{file_path:path}"): PUBLIC,
+    ("GET", "/statistics/episodes"): {PM},
+    ("GET", "/statistics/outcomes"): {PM},
+    ("GET", "/statistics/outcomes.csv"): {PM},
+    ("GET", "/statistics/outcomes.pdf"): {PM},
+}
+
+
+def registered(app: Litestar) -> dict[tuple[str, str], set[str] | str]:
+    found: dict[tuple[str, str], set[str] | str] = {}
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            if handler.handler_name == "options_handler":
+                continue
+            roles = handler.opt.get("roles")
+            declared: set[str] | str = (
+                PUBLIC if handler.opt.get("public") else {r.value for r in roles or ()}
+            )
+            for method in handler.http_methods:
+                found[(method, route.path)] = declared
+    return found
+
+
+def test_every_route_is_declared_in_the_matrix_with_its_roles(app: Litestar) -> None:
+    actual = registered(app)
+    undeclared = sorted(set(actual) - set(MATRIX))
+    gone = sorted(set(MATRIX) - set(actual))
+    changed = sorted(k for k in set(actual) & set(MATRIX) if actual[k] != MATRIX[k])
+    assert (undeclared, gone, changed) == ([], [], [])
+
+
+def fill(path: str, ids: dict[str, int]) -> str:
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return str(ids.get(name, 999999)) if not name.endswith(("token", "path")) else "x"
+
+    return re.sub(r"\{(\w+)(?::\w+)?\}", one, path)
+
+
+async def call(client: httpx.AsyncClient, method: str, path: str) -> httpx.Response:
+    body: Any = {} if method in {"POST", "PATCH", "PUT"} else None
+    return await api(client, method, path, body)
+
+
+async def story(client: httpx.AsyncClient, cast: Cast) -> dict[str, int]:
+    """One client in treatment with sessions, an appointment and a report draft."""
+    from reporting import jobs
+    from reporting.tables import Report
+    from scheduling.tables import Appointment
+
+    episode_id = await episode_with_ten_held_sessions(client, cast)
+    from datetime import date
+
+    from practice.settings import Settings
+
+    await jobs.due_reports(date(2026, 6, 15), Settings.from_env())
+    appointment = await Appointment.select(Appointment.id).first()
+    report = await Report.select(Report.id).first()
+    assert appointment is not None and report is not None
+    return {
+        "episode_id": episode_id,
+        "appointment_id": appointment["id"],
+        "report_id": report["id"],
+    }
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_a_role_outside_a_route_gets_403_without_client_data(client, cast: Cast) -> None:
+    ids = await story(client, cast)
+    for role in Role:
+        await login(client, cast.by_role(role).email)
+        for (method, path), allowed in MATRIX.items():
+            if allowed == PUBLIC or role.value in allowed or method == "HEAD":
+                continue
+            response = await call(client, method, fill(path, ids))
+            assert response.status_code == 403, (role, method, path, response.status_code)
+            assert "Anna" not in response.text
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_a_therapist_outside_the_case_gets_404_without_client_data_and_is_audited(
+    client, cast: Cast
+) -> None:
+    ids = await story(client, cast)
+    outsider = await make_user(Role.THERAPIST, "outsider@cast.test")
+    await login(client, outsider.email)
+    scoped = [
+        (m, p)
+        for (m, p), allowed in MATRIX.items()
+        if allowed != PUBLIC
+        and T in allowed
+        and any(f"{{{name}:int}}" in p for name in ("episode_id", "appointment_id", "report_id"))
+    ]
+    assert len(scoped) > 30
+    for method, path in scoped:
+        response = await call(client, method, fill(path, ids))
+        # An empty body may be refused as invalid before the case is looked up; that
+        # answer says nothing about the case. Reads, and the valid writes below, get 404.
+        expected = {404} if method == "GET" else {400, 404}
+        assert response.status_code in expected, (method, path, response.status_code)
+        assert "Anna" not in response.text
+    valid_writes = [
+        (EP + "/transitions", {"to_status": "paused"}),
+        (
+            EP + "/appointments",
+            {"kind": "treatment_session", "starts_at": "2026-06-17T10:00:00+02:00"},
+        ),
+        (EP + "/agreements", {"agreed_on": "2026-06-15", "description": "x"}),
+        ("/api/appointments/{appointment_id:int}/attendance", {"attendance": "no_show"}),
+        ("/api/reports/{report_id:int}/approval", None),
+    ]
+    before = await AuditEvent.count().where(AuditEvent.outcome == Outcome.SUCCESS.value)
+    for path, body in valid_writes:
+        response = await api(client, "POST", fill(path, ids), body)
+        assert response.status_code == 404, (path, response.status_code)
+    after = await AuditEvent.count().where(AuditEvent.outcome == Outcome.SUCCESS.value)
+    assert after == before  # nothing was done
+    denied = await AuditEvent.count().where(
+        (AuditEvent.actor_id == outsider.id) & (AuditEvent.outcome == Outcome.DENIED.value)
+    )
+    assert denied >= len(valid_writes)  # every refused look at the case left a row
+
+
+@pytest.mark.parametrize("path", ["/api/caseload", "/api/episodes/1", "/employer", "/admin/users"])
+async def test_an_anonymous_caller_is_refused_everywhere_but_public_routes(
+    client, db, path: str
+) -> None:
+    response = await client.get(path, headers={"accept": "application/json"})
+    assert response.status_code == 401
