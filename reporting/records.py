@@ -197,3 +197,12 @@ async def episode_facts(episode_ids: Sequence[int]) -> dict[int, dict[str, Any]]
             u["created_at"].astimezone(TZ).date(),
         )
     return facts
+
+
+async def client_of(episode_id: int) -> int:
+    row = (
+        await TreatmentEpisode.select(TreatmentEpisode.client)
+        .where(TreatmentEpisode.id == episode_id)
+        .first()
+    )
+    return int(row["client"]) if row else 0

@@ -1,51 +1,43 @@
-"""Use cases of telling others: draft, approve and deliver reports; employer updates;
-meeting minutes; the relapse-prevention plan document.
+"""Use cases of reports: draft (the sweep), edit and approve (the therapist), and deliver
+(the job) interim reports and briefings.
 
 Exactly once, whatever runs twice: every effect has a unique key in the database (report per
 episode/kind/ordinal, document per report version, delivery per document/recipient/channel,
 employer update per episode/trigger, message per key). Jobs may repeat; effects do not.
+
+The other ways of telling others live beside it and are re-exported here, so callers keep
+one name to import: `reporting.employer_update_services` (employer updates),
+`reporting.follow_up_services` (follow-up invitations) and `reporting.document_services`
+(minutes and the relapse-prevention plan).
 """
 
 import hashlib
-import json
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
 
-from practice import audit, deadlines, outbox
+from practice import audit, outbox
 from practice.audit import Action, Actor, Channel, Outcome
 from practice.consent import Purpose, Recipient
 from practice.db import write_tx
 from practice.episodes import EpisodeStatus
-from practice.errors import Conflict, InvalidInput, NotFound
+from practice.errors import Conflict, NotFound
 from practice.queries.episodes import load_facts, participation_series
 from practice.queue import JobQueue, enqueue_after_commit
 from practice.settings import Settings
-from practice.tables import (
-    Employer,
-    RelapsePreventionPlan,
-    Screening,
-    TreatmentEpisode,
-    User,
-    WorkGoal,
-    WorkResumptionAgreement,
-)
+from practice.tables import Screening, TreatmentEpisode, User, WorkGoal, WorkResumptionAgreement
 from practice.tasks import derive_tasks
-from practice.templating import make_environment
 from reporting import interim_reports
+from reporting.document_services import issue_relapse_prevention_plan, record_minutes
 from reporting.documents import render_html, render_pdf_async
-from reporting.employer_updates import agreements_trigger, periodic_trigger
+from reporting.employer_update_services import send_due_employer_updates
+from reporting.follow_up_services import invite_due_follow_ups
 from reporting.interim_reports import BRIEFING, INTERIM_REPORT, ReportFacts
-from reporting.records import (
-    build_employer_view,
-    consent_problem,
-    team_members,
-)
-from reporting.tables import Delivery, Document, EmployerUpdate, MeetingMinutes, Report
+from reporting.records import client_of, consent_problem, team_members
+from reporting.tables import Delivery, Document, Report
 from scheduling.services import held_counting_dates
-from scheduling.tables import Appointment
 
 PURPOSE = "reporting"
 TZ = ZoneInfo("Europe/Amsterdam")
@@ -178,7 +170,7 @@ async def edit_report(actor: Actor, *, report_id: int, text: ReportText) -> None
             "report",
             report_id,
             purpose=PURPOSE,
-            client_id=await _client_of(int(row["episode"])),
+            client_id=await client_of(int(row["episode"])),
         )
 
 
@@ -201,7 +193,7 @@ async def approve_report(actor: Actor, *, report_id: int, queue: JobQueue | None
             "report",
             report_id,
             purpose=PURPOSE,
-            client_id=await _client_of(int(row["episode"])),
+            client_id=await client_of(int(row["episode"])),
         )
         if queue is not None:
             enqueue_after_commit(queue, deliver_job(report_id))
@@ -212,15 +204,6 @@ async def _report(report_id: int) -> dict[str, Any]:
     if row is None:
         raise NotFound("No such report.")
     return row
-
-
-async def _client_of(episode_id: int) -> int:
-    row = (
-        await TreatmentEpisode.select(TreatmentEpisode.client)
-        .where(TreatmentEpisode.id == episode_id)
-        .first()
-    )
-    return int(row["client"]) if row else 0
 
 
 # ---------------------------------------------------------------- delivery (the job)
@@ -243,7 +226,7 @@ async def deliver_report(settings: Settings, report_id: int, queue: JobQueue | N
     if row is None or row["status"] != "approved":
         return "nothing to do"
     episode_id = int(row["episode"])
-    client_id = await _client_of(episode_id)
+    client_id = await client_of(episode_id)
     now = datetime.now(UTC)
     doctors = await team_members(episode_id, "company_doctor", now.astimezone(TZ).date())
     purpose = Purpose.BRIEFING if row["kind"] == BRIEFING else Purpose.INTERIM_REPORTS
@@ -346,234 +329,20 @@ async def approved_undelivered() -> list[int]:
     return [int(r["id"]) for r in rows]
 
 
-# ---------------------------------------------------------------- employer updates
-
-
-async def send_due_employer_updates(today: date) -> list[int]:
-    """An update per change of agreements, per interim report sent and per period, to the
-    current managers / HR advisers of the case, only with the client's consent."""
-    now = datetime.now(UTC)
-    episodes = await TreatmentEpisode.select(
-        TreatmentEpisode.id,
-        TreatmentEpisode.client,
-        TreatmentEpisode.referral._.employer.as_alias("employer_id"),
-    ).where(TreatmentEpisode.status.is_in(LIVE))
-    employers = {
-        int(e["id"]): e
-        for e in await Employer.select(Employer.id, Employer.employer_update_every_days)
-    }
-    sent_reports = await Report.select(Report.episode, Report.ordinal).where(
-        (Report.status == "sent") & (Report.kind == INTERIM_REPORT)
-    )
-    messages: list[int] = []
-    for episode in episodes:
-        episode_id = int(episode["id"])
-        contacts = [
-            *await team_members(episode_id, "manager", today),
-            *await team_members(episode_id, "hr_adviser", today),
-        ]
-        if not contacts or await consent_problem(
-            int(episode["client"]), Recipient.EMPLOYER, Purpose.PROCESS_UPDATES, now, None
-        ):
-            continue
-        view = await build_employer_view(episode_id, now)
-        triggers = [
-            f"interim_report:{r['ordinal']}"
-            for r in sent_reports
-            if int(r["episode"]) == episode_id
-        ]
-        triggers.append(agreements_trigger(view.agreements) or "")
-        every = employers[int(episode["employer_id"])]["employer_update_every_days"]
-        triggers.append(periodic_trigger(view.last_update_on, every, today) or "")
-        for trigger in filter(None, triggers):
-            messages.extend(await _employer_update(episode_id, trigger, view, contacts))
-    return messages
-
-
-async def _employer_update(
-    episode_id: int, trigger: str, view: Any, contacts: list[int]
-) -> list[int]:
-    async with write_tx():
-        if await EmployerUpdate.exists().where(
-            (EmployerUpdate.episode == episode_id) & (EmployerUpdate.trigger == trigger)
-        ):
-            return []
-        content = json.loads(msgspec.json.encode(view))
-        rows = (
-            await EmployerUpdate.insert(
-                EmployerUpdate(
-                    episode=episode_id,
-                    trigger=trigger,
-                    content=content,
-                )
-            )
-            .on_conflict(action="DO NOTHING")
-            .returning(EmployerUpdate.id)
-        )
-        if not rows:
-            return []
-        update_id = int(rows[0]["id"])
-        created = []
-        for user in await User.select(User.id, User.email).where(User.id.is_in(contacts)):
-            message_id = await outbox.queue_message(
-                key=f"employer-update:{update_id}:{user['id']}",
-                to_address=user["email"],
-                subject="Nieuwe procesinformatie in het @Work portaal",
-                body_text="Er staat nieuwe procesinformatie voor u klaar in het @Work portaal.\n",
-            )
-            if message_id is not None:
-                created.append(message_id)
-        await audit.record(
-            SYSTEM,
-            Action.SEND,
-            "employer_update",
-            update_id,
-            purpose=PURPOSE,
-            client_id=await _client_of(episode_id),
-        )
-    return created
-
-
-# ---------------------------------------------------------------- follow-up measurement
-
-
-async def invite_due_follow_ups(today: date) -> list[int]:
-    """Invite each client whose follow-up window opened and who has no measurement yet.
-
-    Once per episode (the message key); the response is recorded as a FollowUp (done,
-    unreachable or declined), so the response rate can be reported (S11).
-    """
-    loaded = await load_facts(
-        [
-            int(e["id"])
-            for e in await TreatmentEpisode.select(TreatmentEpisode.id).where(
-                TreatmentEpisode.status == EpisodeStatus.CLOSED.value
-            )
-        ],
-        TZ,
-    )
-    env = make_environment(TZ)
-    created: list[int] = []
-    for episode_id, (facts, rules) in loaded.items():
-        task = next(
-            (
-                t
-                for t in derive_tasks(facts, today, rules)
-                if t.kind == "follow_up_measurement" and t.done_on is None
-            ),
-            None,
-        )
-        if task is None or task.due_on is None:
-            continue
-        last = facts.held_session_dates[-1] if facts.held_session_dates else facts.closed_on
-        if last is None:
-            continue
-        opens_on = deadlines.follow_up_measurement_window(
-            last,
-            rules.follow_up_measurement_opens_months,
-            rules.follow_up_measurement_closes_months,
-        ).opens_on
-        if today < opens_on:
-            continue
-        client = (
-            await TreatmentEpisode.select(
-                TreatmentEpisode.client._.name.as_alias("name"),
-                TreatmentEpisode.client._.email.as_alias("email"),
-            )
-            .where(TreatmentEpisode.id == episode_id)
-            .first()
-        )
-        if client is None or not client["email"]:
-            continue
-        context = {"name": client["name"]}
-        async with write_tx():
-            message_id = await outbox.queue_message(
-                key=f"follow-up-invitation:{episode_id}",
-                to_address=client["email"],
-                subject=env.get_template("reporting/follow-up-invitation/subject.txt")
-                .render(context)
-                .strip(),
-                body_text=env.get_template("reporting/follow-up-invitation/body.txt").render(
-                    context
-                ),
-            )
-        if message_id is not None:
-            created.append(message_id)
-    return created
-
-
-# ---------------------------------------------------------------- minutes and plans
-
-
-async def record_minutes(
-    actor: Actor, *, appointment_id: int, shared_text: str, internal_text: str
-) -> None:
-    """Alignment-meeting minutes: the shared part is what the employer side may read."""
-    async with write_tx():
-        appointment = (
-            await Appointment.select(Appointment.kind, Appointment.episode)
-            .where(Appointment.id == appointment_id)
-            .first()
-        )
-        if appointment is None:
-            raise NotFound("No such appointment.")
-        if appointment["kind"] != "alignment_meeting":
-            raise InvalidInput({"appointment_id": "minutes belong to an alignment meeting"})
-        await MeetingMinutes.delete().where(MeetingMinutes.appointment == appointment_id)
-        await MeetingMinutes.insert(
-            MeetingMinutes(
-                appointment=appointment_id, shared_text=shared_text, internal_text=internal_text
-            )
-        )
-        await audit.record(
-            actor,
-            Action.UPDATE,
-            "minutes",
-            appointment_id,
-            purpose=PURPOSE,
-            client_id=await _client_of(int(appointment["episode"])),
-        )
-
-
-async def issue_relapse_prevention_plan(actor: Actor, *, episode_id: int) -> int:
-    """The plan as a PDF for the client: a new version each time it is issued."""
-    plan = (
-        await RelapsePreventionPlan.select(exclude_secrets=False)
-        .where(RelapsePreventionPlan.episode == episode_id)
-        .first()
-    )
-    if plan is None:
-        raise Conflict("Draw up the relapse-prevention plan first.")
-    client_id = await _client_of(episode_id)
-    client = (
-        await TreatmentEpisode.select(TreatmentEpisode.client._.name.as_alias("name"))
-        .where(TreatmentEpisode.id == episode_id)
-        .first()
-    )
-    title = "Terugvalpreventieplan"
-    html = render_html(
-        "reporting/relapse-prevention-plan/document.html",
-        {"title": title, "client_name": client["name"] if client else "", "plan": plan},
-    )
-    pdf = await render_pdf_async(html, title=title)
-    async with write_tx():
-        version = (
-            await Document.count().where(
-                (Document.episode == episode_id) & (Document.kind == "relapse_prevention_plan")
-            )
-            + 1
-        )
-        rows = await Document.insert(
-            Document(
-                episode=episode_id,
-                kind="relapse_prevention_plan",
-                version=version,
-                title=title,
-                pdf=pdf,
-                sha256=hashlib.sha256(pdf).hexdigest(),
-            )
-        ).returning(Document.id)
-        await audit.record(
-            actor, Action.PRINT, "document", rows[0]["id"], purpose=PURPOSE, client_id=client_id
-        )
-    return int(rows[0]["id"])
+__all__ = [
+    "LIVE",
+    "PURPOSE",
+    "SYSTEM",
+    "TZ",
+    "ReportText",
+    "approve_report",
+    "approved_undelivered",
+    "deliver_job",
+    "deliver_report",
+    "draft_due_reports",
+    "edit_report",
+    "invite_due_follow_ups",
+    "issue_relapse_prevention_plan",
+    "record_minutes",
+    "send_due_employer_updates",
+]

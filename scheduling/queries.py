@@ -12,7 +12,7 @@ from practice.db import write_tx
 from scheduling.appointments import KIND_LABELS, AppointmentKind, Attendance
 from scheduling.calendars import Slot, WeeklyHours, free_slots
 from scheduling.ics import CalendarEntry, calendar, initials
-from scheduling.services import LIVE, _absences, held_counting_dates, working_days
+from scheduling.services import LIVE, held_counting_dates, therapist_absences, working_days
 from scheduling.tables import Appointment, CalendarFeed, WorkingHours
 
 TZ = ZoneInfo("Europe/Amsterdam")
@@ -147,7 +147,7 @@ async def therapist_free_slots(
         day_to,
         WeeklyHours(hours),
         busy,
-        await _absences(therapist_user_id, start, end),
+        await therapist_absences(therapist_user_id, start, end),
         await working_days(),
         duration,
         TZ,

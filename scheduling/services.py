@@ -1,51 +1,50 @@
-"""Use cases of time: booking (single and series), attendance, proposals, availability.
+"""Use cases of time: booking (single and series) and rebooking a cancelled appointment.
 
 No double booking: every booking checks and inserts inside one ``write_tx``. On SQLite that
 transaction is IMMEDIATE, so bookings are serialised and the check cannot race; on
 PostgreSQL an exclusion constraint refuses an overlap even if two checks pass at once.
+
+The other use cases of time live beside it and are re-exported here, so callers keep one
+name to import: `scheduling.attendance` (attendance, participants, proposals),
+`scheduling.availability` (working hours, absences, closing days, locations) and
+`scheduling.notices` (confirmations and reminders).
 """
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from practice import audit, outbox
+from practice import audit
 from practice.audit import Action, Actor
 from practice.db import write_tx
-from practice.episodes import EpisodeStatus, Offer
+from practice.episodes import EpisodeStatus
 from practice.errors import Conflict, InvalidInput, NotFound
-from practice.queue import JobQueue, enqueue_after_commit
-from practice.tables import CaseAssignment, Client, TreatmentEpisode, User
-from practice.templating import make_environment
-from practice.working_days import WorkingDays
-from scheduling.appointments import (
-    AppointmentKind,
-    Attendance,
-    InvalidAttendanceChange,
-    ParticipantRole,
-    check_attendance_change,
-    counts_toward_reporting,
-    needs_client_notification,
+from practice.queue import JobQueue
+from practice.tables import CaseAssignment, TreatmentEpisode
+from scheduling.appointments import AppointmentKind, ParticipantRole
+from scheduling.attendance import (
+    PURPOSE,
+    add_participant,
+    held_counting_dates,
+    propose_alignment_meetings,
+    record_attendance,
 )
-from scheduling.calendars import Absence, AbsenceReason, Slot, plan_series, weekly_series
-from scheduling.ics import CalendarEntry, calendar
-from scheduling.tables import (
-    Appointment,
-    ClosingDay,
-    Location,
-    MeetingProposal,
-    Participant,
-    Room,
-    TherapistAbsence,
-    WorkingHours,
+from scheduling.availability import (
+    add_absence,
+    add_closing_day,
+    create_location,
+    set_working_hours,
+    therapist_absences,
+    working_days,
 )
+from scheduling.calendars import Slot, plan_series, weekly_series
+from scheduling.notices import confirm_booking, queue_due_reminders
+from scheduling.tables import Appointment, Participant
 
-PURPOSE = "treatment"
 LIVE = ("planned", "held", "no_show")
 ENDED = {EpisodeStatus.DECLINED, EpisodeStatus.DROPPED_OUT, EpisodeStatus.REFERRED_ELSEWHERE}
 MAX_SERIES = 52
@@ -77,11 +76,6 @@ def _check(booking: Booking, starts_at: datetime) -> dict[str, str]:
     return problems
 
 
-async def working_days() -> WorkingDays:
-    closing = frozenset(r["day"] for r in await ClosingDay.select(ClosingDay.day))
-    return WorkingDays(extra_closing_days=closing)
-
-
 async def _busy(
     therapist_user_id: int, room_id: int | None, start: datetime, end: datetime
 ) -> list[dict[str, object]]:
@@ -102,15 +96,6 @@ async def _busy(
 async def _busy_slots(booking: Booking, start: datetime, end: datetime) -> list[Slot]:
     rows = await _busy(booking.therapist_user_id, booking.room_id, start, end)
     return [Slot(r["starts_at"], r["ends_at"]) for r in rows]  # type: ignore[arg-type]
-
-
-async def _absences(therapist_user_id: int, start: datetime, end: datetime) -> list[Absence]:
-    rows = await TherapistAbsence.select().where(
-        (TherapistAbsence.therapist == therapist_user_id)
-        & (TherapistAbsence.starts_at < end)
-        & (TherapistAbsence.ends_at > start)
-    )
-    return [Absence(r["starts_at"], r["ends_at"], AbsenceReason(r["reason"])) for r in rows]
 
 
 async def _live_episode(episode_id: int) -> dict[str, object]:
@@ -192,12 +177,14 @@ async def book(
     async with write_tx():
         episode = await _live_episode(booking.episode_id)
         busy = await _busy_slots(booking, slot.start, slot.end)
-        absences = await _absences(booking.therapist_user_id, slot.start, slot.end)
+        absences = await therapist_absences(booking.therapist_user_id, slot.start, slot.end)
         occurrence = plan_series([slot], busy, days, tz, absences=absences).occurrences[0]
         if not occurrence.bookable:
             raise Conflict(_refusal_text(occurrence.refusal, occurrence.holiday_name))
         appointment_id = await _insert(booking, slot, None)
-        await _confirm(appointment_id, int(str(episode["client"])), slot, booking.online, queue)
+        await confirm_booking(
+            appointment_id, int(str(episode["client"])), slot, booking.online, queue
+        )
         await audit.record(
             actor,
             Action.CREATE,
@@ -255,7 +242,11 @@ async def book_series(
         start, end = slots[0].start, slots[-1].end
         busy = await _busy_slots(booking, start, end)
         plan = plan_series(
-            slots, busy, days, tz, absences=await _absences(booking.therapist_user_id, start, end)
+            slots,
+            busy,
+            days,
+            tz,
+            absences=await therapist_absences(booking.therapist_user_id, start, end),
         )
         booked = []
         for occurrence in plan.occurrences:
@@ -265,7 +256,7 @@ async def book_series(
                 )
         if booked:
             first_id, first_start = booked[0]
-            await _confirm(
+            await confirm_booking(
                 first_id,
                 int(str(episode["client"])),
                 Slot(first_start, first_start + slots[0].duration),
@@ -284,223 +275,6 @@ async def book_series(
         (o.slot.start, str(o.refusal), o.holiday_name) for o in plan.occurrences if not o.bookable
     ]
     return SeriesResult(booked=booked, refused=refused)
-
-
-def _render(folder: str, **context: object) -> tuple[str, str]:
-    env = make_environment(ZoneInfo("Europe/Amsterdam"))
-    subject = env.get_template(f"scheduling/{folder}/subject.txt").render(**context).strip()
-    body = env.get_template(f"scheduling/{folder}/body.txt").render(**context)
-    return subject, body
-
-
-async def _client_contact(client_id: int) -> tuple[str, str | None]:
-    row = await Client.select(Client.name, Client.email).where(Client.id == client_id).first()
-    return ("", None) if row is None else (str(row["name"]), row["email"])
-
-
-async def _confirm(
-    appointment_id: int, client_id: int, slot: Slot, online: bool, queue: JobQueue | None
-) -> None:
-    """A confirmation with an .ics invitation to the client (no kind of care named)."""
-    name, email = await _client_contact(client_id)
-    if not email:
-        return
-    subject, body = _render("confirmation", name=name, starts_at=slot.start, online=online)
-    ics = calendar(
-        [CalendarEntry(f"appointment-{appointment_id}@atwork", slot.start, slot.end, "Afspraak")],
-        method="REQUEST",
-    )
-    message_id = await outbox.queue_message(
-        key=f"confirmation:{appointment_id}",
-        to_address=email,
-        subject=subject,
-        body_text=body,
-        ics=ics,
-    )
-    if message_id is not None and queue is not None:
-        enqueue_after_commit(queue, outbox.send_job(message_id))
-
-
-async def record_attendance(
-    actor: Actor,
-    *,
-    appointment_id: int,
-    attendance: str,
-    reason: str | None = None,
-    queue: JobQueue | None = None,
-) -> None:
-    """Held / cancelled / no-show; a practice cancellation notifies the client at once."""
-    if attendance not in {a.value for a in Attendance}:
-        raise InvalidInput({"attendance": f"one of {', '.join(a.value for a in Attendance)}"})
-    target = Attendance(attendance)
-    async with write_tx():
-        row = await Appointment.select().where(Appointment.id == appointment_id).first()
-        if row is None:
-            raise NotFound("No such appointment.")
-        try:
-            check_attendance_change(Attendance(row["attendance"]), target)
-        except InvalidAttendanceChange as exc:
-            raise Conflict(str(exc), allowed=sorted(a.value for a in exc.allowed)) from exc
-        if target is Attendance.HELD and row["starts_at"] > datetime.now(row["starts_at"].tzinfo):
-            raise Conflict("An appointment in the future cannot have been held yet.")
-        await Appointment.update(
-            {Appointment.attendance: target.value, Appointment.attendance_reason: reason}
-        ).where(Appointment.id == appointment_id)
-        episode = (
-            await TreatmentEpisode.select(TreatmentEpisode.client)
-            .where(TreatmentEpisode.id == row["episode"])
-            .first()
-        )
-        client_id = int(episode["client"]) if episode else None
-        if needs_client_notification(target) and client_id is not None:
-            name, email = await _client_contact(client_id)
-            if email:
-                subject, body = _render("cancellation", name=name, starts_at=row["starts_at"])
-                ics = calendar(
-                    [
-                        CalendarEntry(
-                            f"appointment-{appointment_id}@atwork",
-                            row["starts_at"],
-                            row["ends_at"],
-                            "Afspraak",
-                            cancelled=True,
-                        )
-                    ],
-                    method="CANCEL",
-                )
-                message_id = await outbox.queue_message(
-                    key=f"cancellation:{appointment_id}",
-                    to_address=email,
-                    subject=subject,
-                    body_text=body,
-                    ics=ics,
-                )
-                if message_id is not None and queue is not None:
-                    enqueue_after_commit(queue, outbox.send_job(message_id))
-        if target is Attendance.HELD:
-            await propose_alignment_meetings([int(row["episode"])])
-        await audit.record(
-            actor,
-            Action.UPDATE,
-            "appointment",
-            appointment_id,
-            purpose=PURPOSE,
-            client_id=client_id,
-        )
-
-
-async def held_counting_dates(episode_ids: Sequence[int]) -> dict[int, tuple[date, ...]]:
-    """Dates of held sessions that count toward reports and the alignment meeting."""
-    if not episode_ids:
-        return {}
-    rows = (
-        await Appointment.select(Appointment.episode, Appointment.starts_at, Appointment.kind)
-        .where(
-            Appointment.episode.is_in(list(episode_ids))
-            & (Appointment.attendance == Attendance.HELD.value)
-        )
-        .order_by(Appointment.starts_at)
-    )
-    tz = ZoneInfo("Europe/Amsterdam")
-    found: dict[int, list[date]] = {}
-    for r in rows:
-        if counts_toward_reporting(AppointmentKind(r["kind"])):
-            found.setdefault(int(r["episode"]), []).append(r["starts_at"].astimezone(tz).date())
-    return {k: tuple(v) for k, v in found.items()}
-
-
-async def propose_alignment_meetings(episode_ids: Sequence[int] | None = None) -> list[int]:
-    """Propose the afstemmingsoverleg for Compleet episodes with ≥ 4 held sessions.
-
-    Idempotent (one proposal per episode). Called after each held session and by the sweep,
-    which also catches an upgrade to Compleet after the 4th session.
-    """
-    query = TreatmentEpisode.select(TreatmentEpisode.id).where(
-        (TreatmentEpisode.offer == Offer.COMPLEET.value)
-        & TreatmentEpisode.status.is_in(
-            [EpisodeStatus.IN_TREATMENT.value, EpisodeStatus.PAUSED.value]
-        )
-    )
-    if episode_ids is not None:
-        query = query.where(TreatmentEpisode.id.is_in(list(episode_ids) or [-1]))
-    candidates = [int(r["id"]) for r in await query]
-    held = await held_counting_dates(candidates)
-    proposed = []
-    for episode_id in candidates:
-        if len(held.get(episode_id, ())) >= 4:
-            rows = (
-                await MeetingProposal.insert(MeetingProposal(episode=episode_id))
-                .on_conflict(target=MeetingProposal.episode, action="DO NOTHING")
-                .returning(MeetingProposal.id)
-            )
-            if rows:
-                proposed.append(episode_id)
-    return proposed
-
-
-async def set_working_hours(
-    actor: Actor, *, therapist_user_id: int, ranges: Sequence[tuple[int, time, time]]
-) -> None:
-    """Replace the therapist's weekly hours (weekday 0 = Monday, local times)."""
-    problems: dict[str, str] = {}
-    for weekday, starts, ends in ranges:
-        if not 0 <= weekday <= 6:
-            problems["weekday"] = "0 (Monday) to 6 (Sunday)"
-        if ends <= starts:
-            problems["ends"] = "after the start"
-    if problems:
-        raise InvalidInput(problems)
-    async with write_tx():
-        if not await User.exists().where(
-            (User.id == therapist_user_id) & (User.role == "therapist")
-        ):
-            raise InvalidInput({"therapist_user_id": "not a therapist"})
-        await WorkingHours.delete().where(WorkingHours.therapist == therapist_user_id)
-        for weekday, starts, ends in ranges:
-            await WorkingHours.insert(
-                WorkingHours(therapist=therapist_user_id, weekday=weekday, starts=starts, ends=ends)
-            )
-        await audit.record(
-            actor, Action.UPDATE, "working_hours", therapist_user_id, purpose="scheduling"
-        )
-
-
-async def add_absence(
-    actor: Actor, *, therapist_user_id: int, starts_at: datetime, ends_at: datetime, reason: str
-) -> int:
-    if reason not in {r.value for r in AbsenceReason}:
-        raise InvalidInput({"reason": f"one of {', '.join(r.value for r in AbsenceReason)}"})
-    if starts_at.tzinfo is None or ends_at.tzinfo is None or ends_at <= starts_at:
-        raise InvalidInput({"ends_at": "aware times, the end after the start"})
-    async with write_tx():
-        rows = await TherapistAbsence.insert(
-            TherapistAbsence(
-                therapist=therapist_user_id,
-                starts_at=starts_at,
-                ends_at=ends_at,
-                reason=reason,
-            )
-        ).returning(TherapistAbsence.id)
-        await audit.record(actor, Action.CREATE, "absence", rows[0]["id"], purpose="scheduling")
-    return int(rows[0]["id"])
-
-
-async def create_location(
-    actor: Actor, *, name: str, address: str = "", rooms: Sequence[str] = ()
-) -> int:
-    if not name.strip():
-        raise InvalidInput({"name": "required"})
-    async with write_tx():
-        if await Location.exists().where(Location.name == name.strip()):
-            raise Conflict("A location with this name already exists.")
-        rows = await Location.insert(Location(name=name.strip(), address=address)).returning(
-            Location.id
-        )
-        location_id = int(rows[0]["id"])
-        for room in rooms:
-            await Room.insert(Room(location=location_id, name=room))
-        await audit.record(actor, Action.CREATE, "location", location_id, purpose="scheduling")
-    return location_id
 
 
 async def rebook(
@@ -537,84 +311,25 @@ async def rebook(
     return new_id
 
 
-async def add_participant(
-    actor: Actor,
-    *,
-    appointment_id: int,
-    role: str,
-    name: str,
-    email: str | None = None,
-    required: bool = True,
-    user_id: int | None = None,
-) -> int:
-    """Someone else at the table: manager, HR adviser or company doctor."""
-    if role not in {r.value for r in ParticipantRole} or role in {"client", "therapist"}:
-        raise InvalidInput({"role": "manager, hr_adviser or company_doctor"})
-    if not name.strip():
-        raise InvalidInput({"name": "required"})
-    async with write_tx():
-        row = (
-            await Appointment.select(Appointment.episode)
-            .where(Appointment.id == appointment_id)
-            .first()
-        )
-        if row is None:
-            raise NotFound("No such appointment.")
-        rows = await Participant.insert(
-            Participant(
-                appointment=appointment_id,
-                role=role,
-                user=user_id,
-                name=name.strip(),
-                email=email,
-                required=required,
-            )
-        ).returning(Participant.id)
-        await audit.record(actor, Action.UPDATE, "appointment", appointment_id, purpose=PURPOSE)
-    return int(rows[0]["id"])
-
-
-async def add_closing_day(actor: Actor, *, day: date, reason: str = "") -> None:
-    async with write_tx():
-        await ClosingDay.insert(ClosingDay(day=day, reason=reason)).on_conflict(
-            target=ClosingDay.day, action="DO NOTHING"
-        )
-        await audit.record(actor, Action.CREATE, "closing_day", str(day), purpose="scheduling")
-
-
-async def queue_due_reminders(now: datetime, lead: timedelta) -> list[int]:
-    """A reminder message for every live appointment starting within ``lead``: once each.
-
-    Keyed per appointment and recipient, so running this twice (or in two workers) creates
-    nothing new. Recipients: the client, and the participants of a meeting.
-    """
-    rows = await Appointment.select(
-        Appointment.id,
-        Appointment.starts_at,
-        Appointment.episode._.client._.name.as_alias("client_name"),
-        Appointment.episode._.client._.email.as_alias("client_email"),
-    ).where(
-        (Appointment.attendance == Attendance.PLANNED.value)
-        & (Appointment.starts_at > now)
-        & (Appointment.starts_at <= now + lead)
-    )
-    created: list[int] = []
-    for row in rows:
-        recipients = [("client", row["client_name"], row["client_email"])]
-        for p in await Participant.select(
-            Participant.id, Participant.name, Participant.email
-        ).where(Participant.appointment == row["id"]):
-            recipients.append((f"participant:{p['id']}", p["name"], p["email"]))
-        for who, name, email in recipients:
-            if not email:
-                continue
-            subject, body = _render("reminder", name=name, starts_at=row["starts_at"])
-            message_id = await outbox.queue_message(
-                key=f"reminder:{row['id']}:{who}",
-                to_address=str(email),
-                subject=subject,
-                body_text=body,
-            )
-            if message_id is not None:
-                created.append(message_id)
-    return created
+__all__ = [
+    "ENDED",
+    "LIVE",
+    "MAX_SERIES",
+    "PURPOSE",
+    "Booking",
+    "SeriesResult",
+    "add_absence",
+    "add_closing_day",
+    "add_participant",
+    "book",
+    "book_series",
+    "create_location",
+    "held_counting_dates",
+    "propose_alignment_meetings",
+    "queue_due_reminders",
+    "rebook",
+    "record_attendance",
+    "set_working_hours",
+    "therapist_absences",
+    "working_days",
+]

@@ -24,18 +24,10 @@ from hypothesis import strategies as st
 from practice.templating import make_environment
 from reporting.outcome_definitions import Unit
 from reporting.statistics import Filters
+from reporting.statistics_dashboard import Dashboard, Query
+from reporting.statistics_export import render_report_html, table_csv, table_json
+from reporting.statistics_model import RawRow, RawTable, display, figure_tables
 from reporting.suppression import Cell
-from reporting.web_statistics import (
-    Dashboard,
-    Query,
-    RawRow,
-    RawTable,
-    display,
-    figure_tables,
-    render_report_html,
-    table_csv,
-    table_json,
-)
 
 KEYS = ("volume", "waits", "sessions")
 

@@ -1,0 +1,184 @@
+"""What happens to a booked appointment: attendance (held, cancelled, no-show, with the
+client notified of a practice cancellation), the other participants, the held sessions
+that count toward reports, and the alignment-meeting proposal they trigger.
+"""
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from practice import audit, outbox
+from practice.audit import Action, Actor
+from practice.db import write_tx
+from practice.episodes import EpisodeStatus, Offer
+from practice.errors import Conflict, InvalidInput, NotFound
+from practice.queue import JobQueue, enqueue_after_commit
+from practice.tables import TreatmentEpisode
+from scheduling.appointments import (
+    AppointmentKind,
+    Attendance,
+    InvalidAttendanceChange,
+    ParticipantRole,
+    check_attendance_change,
+    counts_toward_reporting,
+    needs_client_notification,
+)
+from scheduling.ics import CalendarEntry, calendar
+from scheduling.notices import client_contact, render_notice
+from scheduling.tables import Appointment, MeetingProposal, Participant
+
+PURPOSE = "treatment"
+
+
+async def record_attendance(
+    actor: Actor,
+    *,
+    appointment_id: int,
+    attendance: str,
+    reason: str | None = None,
+    queue: JobQueue | None = None,
+) -> None:
+    """Held / cancelled / no-show; a practice cancellation notifies the client at once."""
+    if attendance not in {a.value for a in Attendance}:
+        raise InvalidInput({"attendance": f"one of {', '.join(a.value for a in Attendance)}"})
+    target = Attendance(attendance)
+    async with write_tx():
+        row = await Appointment.select().where(Appointment.id == appointment_id).first()
+        if row is None:
+            raise NotFound("No such appointment.")
+        try:
+            check_attendance_change(Attendance(row["attendance"]), target)
+        except InvalidAttendanceChange as exc:
+            raise Conflict(str(exc), allowed=sorted(a.value for a in exc.allowed)) from exc
+        if target is Attendance.HELD and row["starts_at"] > datetime.now(row["starts_at"].tzinfo):
+            raise Conflict("An appointment in the future cannot have been held yet.")
+        await Appointment.update(
+            {Appointment.attendance: target.value, Appointment.attendance_reason: reason}
+        ).where(Appointment.id == appointment_id)
+        episode = (
+            await TreatmentEpisode.select(TreatmentEpisode.client)
+            .where(TreatmentEpisode.id == row["episode"])
+            .first()
+        )
+        client_id = int(episode["client"]) if episode else None
+        if needs_client_notification(target) and client_id is not None:
+            name, email = await client_contact(client_id)
+            if email:
+                subject, body = render_notice("cancellation", name=name, starts_at=row["starts_at"])
+                ics = calendar(
+                    [
+                        CalendarEntry(
+                            f"appointment-{appointment_id}@atwork",
+                            row["starts_at"],
+                            row["ends_at"],
+                            "Afspraak",
+                            cancelled=True,
+                        )
+                    ],
+                    method="CANCEL",
+                )
+                message_id = await outbox.queue_message(
+                    key=f"cancellation:{appointment_id}",
+                    to_address=email,
+                    subject=subject,
+                    body_text=body,
+                    ics=ics,
+                )
+                if message_id is not None and queue is not None:
+                    enqueue_after_commit(queue, outbox.send_job(message_id))
+        if target is Attendance.HELD:
+            await propose_alignment_meetings([int(row["episode"])])
+        await audit.record(
+            actor,
+            Action.UPDATE,
+            "appointment",
+            appointment_id,
+            purpose=PURPOSE,
+            client_id=client_id,
+        )
+
+
+async def held_counting_dates(episode_ids: Sequence[int]) -> dict[int, tuple[date, ...]]:
+    """Dates of held sessions that count toward reports and the alignment meeting."""
+    if not episode_ids:
+        return {}
+    rows = (
+        await Appointment.select(Appointment.episode, Appointment.starts_at, Appointment.kind)
+        .where(
+            Appointment.episode.is_in(list(episode_ids))
+            & (Appointment.attendance == Attendance.HELD.value)
+        )
+        .order_by(Appointment.starts_at)
+    )
+    tz = ZoneInfo("Europe/Amsterdam")
+    found: dict[int, list[date]] = {}
+    for r in rows:
+        if counts_toward_reporting(AppointmentKind(r["kind"])):
+            found.setdefault(int(r["episode"]), []).append(r["starts_at"].astimezone(tz).date())
+    return {k: tuple(v) for k, v in found.items()}
+
+
+async def propose_alignment_meetings(episode_ids: Sequence[int] | None = None) -> list[int]:
+    """Propose the afstemmingsoverleg for Compleet episodes with ≥ 4 held sessions.
+
+    Idempotent (one proposal per episode). Called after each held session and by the sweep,
+    which also catches an upgrade to Compleet after the 4th session.
+    """
+    query = TreatmentEpisode.select(TreatmentEpisode.id).where(
+        (TreatmentEpisode.offer == Offer.COMPLEET.value)
+        & TreatmentEpisode.status.is_in(
+            [EpisodeStatus.IN_TREATMENT.value, EpisodeStatus.PAUSED.value]
+        )
+    )
+    if episode_ids is not None:
+        query = query.where(TreatmentEpisode.id.is_in(list(episode_ids) or [-1]))
+    candidates = [int(r["id"]) for r in await query]
+    held = await held_counting_dates(candidates)
+    proposed = []
+    for episode_id in candidates:
+        if len(held.get(episode_id, ())) >= 4:
+            rows = (
+                await MeetingProposal.insert(MeetingProposal(episode=episode_id))
+                .on_conflict(target=MeetingProposal.episode, action="DO NOTHING")
+                .returning(MeetingProposal.id)
+            )
+            if rows:
+                proposed.append(episode_id)
+    return proposed
+
+
+async def add_participant(
+    actor: Actor,
+    *,
+    appointment_id: int,
+    role: str,
+    name: str,
+    email: str | None = None,
+    required: bool = True,
+    user_id: int | None = None,
+) -> int:
+    """Someone else at the table: manager, HR adviser or company doctor."""
+    if role not in {r.value for r in ParticipantRole} or role in {"client", "therapist"}:
+        raise InvalidInput({"role": "manager, hr_adviser or company_doctor"})
+    if not name.strip():
+        raise InvalidInput({"name": "required"})
+    async with write_tx():
+        row = (
+            await Appointment.select(Appointment.episode)
+            .where(Appointment.id == appointment_id)
+            .first()
+        )
+        if row is None:
+            raise NotFound("No such appointment.")
+        rows = await Participant.insert(
+            Participant(
+                appointment=appointment_id,
+                role=role,
+                user=user_id,
+                name=name.strip(),
+                email=email,
+                required=required,
+            )
+        ).returning(Participant.id)
+        await audit.record(actor, Action.UPDATE, "appointment", appointment_id, purpose=PURPOSE)
+    return int(rows[0]["id"])
