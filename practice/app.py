@@ -20,7 +20,15 @@ from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 from redis.asyncio import ConnectionPool
 
-from practice import composition, i18n, redis_conn, web_episodes, web_parties
+from practice import (
+    composition,
+    i18n,
+    redis_conn,
+    web_account,
+    web_audit,
+    web_episodes,
+    web_parties,
+)
 from practice import web as practice_web
 from practice.auth import PUBLIC, CurrentUser, make_session_auth, role_guard
 from practice.db import close_pool, enable_sqlite_wal, engine, open_pool
@@ -82,6 +90,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             practice_web.router,
+            web_account.router,
+            web_audit.router,
             web_parties.router,
             web_episodes.router,
             scheduling_web.router,

@@ -4,12 +4,26 @@ Every service that creates, reads, updates, exports or sends client data calls `
 inside its own transaction, so the row and the effect commit together: if the audit row
 cannot be written, the operation fails (fail closed). Rows hold identifiers and categories,
 never medical content: callers pass an object type and id, not the object.
+
+The rows form a hash chain (``practice.audit_chain``; ``practice audit verify`` checks it).
+Appends are serialised so the chain stays linear with concurrent writers: ``record`` runs
+only inside ``write_tx()`` (it raises otherwise), which on SQLite is an IMMEDIATE transaction
+(one writer at a time), and on PostgreSQL it first takes a transaction-level advisory lock,
+held until commit, before reading the last hash. The price: audited transactions on
+PostgreSQL queue behind each other from their first audit row until they commit.
 """
 
 import enum
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
+from practice.audit_chain import GENESIS, link_hash
+from practice.db import engine, in_write_tx
 from practice.tables import AuditEvent
+
+# pg_advisory_xact_lock key of the chain's head ("audt"); any constant unique to this use.
+CHAIN_LOCK = 0x61756474
 
 
 class Action(enum.StrEnum):
@@ -29,6 +43,7 @@ class Outcome(enum.StrEnum):
     SUCCESS = "success"
     DENIED = "denied"
     FAILED = "failed"
+    PENDING = "pending"  # a login step passed, another (the second factor) must follow
 
 
 class Channel(enum.StrEnum):
@@ -63,17 +78,29 @@ async def record(
     client_id: int | None = None,
 ) -> None:
     """Append one audit row. Raises if it cannot be written, which aborts the operation."""
+    if not in_write_tx():
+        raise RuntimeError("audit.record outside write_tx(): the hash chain needs its lock")
+    if engine().engine_type == "postgres":
+        await AuditEvent.raw("SELECT pg_advisory_xact_lock({})", CHAIN_LOCK)
+    last = (
+        await AuditEvent.select(AuditEvent.row_hash)
+        .order_by(AuditEvent.id, ascending=False)
+        .first()
+    )
+    prev_hash = (last or {}).get("row_hash") or GENESIS
+    row: dict[str, Any] = {
+        "occurred_at": datetime.now(UTC),
+        "actor_id": actor.user_id,
+        "actor_role": actor.role,
+        "action": action.value,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "client_id": client_id,
+        "purpose": purpose,
+        "source": actor.source,
+        "channel": actor.channel.value,
+        "outcome": outcome.value,
+    }
     await AuditEvent.insert(
-        AuditEvent(
-            actor_id=actor.user_id,
-            actor_role=actor.role,
-            action=action.value,
-            object_type=object_type,
-            object_id=None if object_id is None else str(object_id),
-            client_id=client_id,
-            purpose=purpose,
-            source=actor.source,
-            channel=actor.channel.value,
-            outcome=outcome.value,
-        )
+        AuditEvent(**row, prev_hash=prev_hash, row_hash=link_hash(row, prev_hash))
     )

@@ -110,6 +110,33 @@ def new_session(user_id: int, now: float | None = None) -> dict[str, Any]:
     return {"uid": user_id, "issued": moment, "seen": moment, ROTATE: True}
 
 
+PENDING_SECONDS = 600  # time to enter the code, or to scan the QR code and confirm it
+
+
+def pending_session(user_id: int, stage: str, now: float | None = None) -> dict[str, Any]:
+    """After the password, before the second factor: no "uid", so nothing is logged in;
+    only the second-step routes (practice.web_account) read ``pending_uid``."""
+    moment = time.time() if now is None else now
+    return {
+        "pending_uid": user_id,
+        "pending": stage,
+        "issued": moment,
+        "seen": moment,
+        ROTATE: True,
+    }
+
+
+def pending_user(session: dict[str, Any], stage: str, now: float | None = None) -> int | None:
+    """The account waiting for this second step, unless the wait took too long."""
+    user_id = session.get("pending_uid")
+    if not isinstance(user_id, int) or session.get("pending") != stage:
+        return None
+    moment = time.time() if now is None else now
+    if moment - float(session.get("issued", 0)) > PENDING_SECONDS:
+        return None
+    return user_id
+
+
 def session_expired(session: dict[str, Any], settings: Settings, now: float) -> bool:
     """Checked in code as well as by the Redis TTL, so it is testable with a frozen clock."""
     issued = float(session.get("issued", 0))

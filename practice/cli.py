@@ -153,3 +153,8 @@ def worker() -> None:
     settings = _settings()
     _configure_logging(settings)
     worker_module.run(settings, redis_conn.redis_url(settings))
+
+
+from practice.audit_verify import audit as audit_commands  # noqa: E402 - the audit group
+
+main.add_command(audit_commands)

@@ -59,6 +59,11 @@ async def write_tx() -> AsyncIterator[None]:
         await _run_safely(callback)
 
 
+def in_write_tx() -> bool:
+    """Whether the caller runs inside ``write_tx()`` (audit.record requires it)."""
+    return _pending.get() is not None
+
+
 def after_commit(callback: AfterCommit) -> None:
     """Run ``callback`` after the current write transaction commits (now if there is none)."""
     pending = _pending.get()

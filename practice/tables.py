@@ -46,6 +46,21 @@ class User(Table, tablename="app_user"):
     active = Boolean(default=True)
     locale = Varchar(length=5, default="nl")
     created_at = Timestamptz(default=TimestamptzNow())
+    # Second factor (practice.totp): the secret, when enrolment was confirmed, the last
+    # time step accepted (a code works once), and the demo accounts' exemption.
+    totp_secret = Varchar(length=64, null=True, default=None, secret=True)
+    totp_enabled_at = Timestamptz(null=True, default=None)
+    totp_last_step = Integer(null=True, default=None)
+    totp_exempt = Boolean(default=False)  # set by the demo loader only; no route sets it
+
+
+class TotpRecoveryCode(Table):
+    """A one-time recovery code for the second factor, stored as salt$sha256, never plain."""
+
+    id: Serial
+    user = _fk(User)
+    code_hash = Varchar(length=100, secret=True)
+    used_at = Timestamptz(null=True, default=None)
 
 
 class AuditEvent(Table):
@@ -67,6 +82,10 @@ class AuditEvent(Table):
     source = Varchar(length=64, null=True, default=None)
     channel = Varchar(length=16)
     outcome = Varchar(length=16)
+    # The hash chain (practice.audit_chain): each row's hash covers its fields and the hash
+    # of the row before it, so a changed, deleted or reordered row breaks the chain.
+    prev_hash = Varchar(length=64, null=True, default=None)
+    row_hash = Varchar(length=64, null=True, default=None)
 
 
 # ---------------------------------------------------------------- parties
@@ -439,4 +458,5 @@ ALL: list[type[Table]] = [
     WorkResumptionAgreement,
     Consent,
     OutboundMessage,
+    TotpRecoveryCode,
 ]

@@ -16,7 +16,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_401_UNAUTHORIZED, HTTP_503_S
 from practice import throttle
 from practice.accounts import HOME_PATH, ROLE_LABELS, Role
 from practice.audit import Actor, Channel
-from practice.auth import PUBLIC, CurrentUser, new_session, roles
+from practice.auth import PUBLIC, CurrentUser, new_session, pending_session, roles
 from practice.clock import today_in
 from practice.db import engine
 from practice.errors import InvalidInput
@@ -27,8 +27,10 @@ from practice.queries import accounts as account_queries
 from practice.queries import episodes as episode_queries
 from practice.services import accounts as account_services
 from practice.settings import Settings
+from practice.totp import SecondFactor
 
 ANY_ROLE = roles(*Role)
+SECOND_STEP_PATH = {SecondFactor.VERIFY: "/login/totp", SecondFactor.ENROL: "/login/enrol"}
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 
@@ -107,8 +109,8 @@ async def login(
             N_("Too many failed attempts. Wait a minute and try again."),
             headers={"Retry-After": str(throttle.WINDOW_SECONDS)},
         )
-    user_id = await account_services.authenticate(actor, email=data.email, password=data.password)
-    if user_id is None:
+    checked = await account_services.authenticate(actor, email=data.email, password=data.password)
+    if checked is None:
         await throttle.count_failure(redis, source, data.email.lower())
         return page(
             request,
@@ -117,8 +119,12 @@ async def login(
             error=_("E-mail address or password is incorrect."),
             email=data.email,
         )
-    request.set_session(new_session(user_id))
-    return Redirect(path="/", status_code=303)
+    if checked.next is SecondFactor.NONE:
+        request.set_session(new_session(checked.user_id))
+        return Redirect(path="/", status_code=303)
+    # Password right, second factor to follow: a new session id without a login in it.
+    request.set_session(pending_session(checked.user_id, checked.next.value))
+    return Redirect(path=SECOND_STEP_PATH[checked.next], status_code=303)
 
 
 @post("/logout", opt=ANY_ROLE, status_code=303)

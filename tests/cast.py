@@ -7,10 +7,13 @@
 - administrator: accounts and settings.
 
 Passwords are hashed once per test session: argon2 costs ~150 ms a hash by design.
+Every member has the second factor on, with the known secret ``TOTP_SECRET``
+(``tests.web.login`` enters the current code).
 """
 
 import functools
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 
@@ -18,6 +21,7 @@ from practice.accounts import Role
 from practice.tables import User
 
 PASSWORD = "correct horse battery"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 @functools.cache
@@ -54,6 +58,8 @@ async def make_user(role: Role, email: str | None = None, *, locale: str = "nl")
             role=role.value,
             password_hash=password_hash(),
             locale=locale,
+            totp_secret=TOTP_SECRET,
+            totp_enabled_at=datetime.now(UTC),
         )
     ).returning(User.id)
     return Member(id=int(rows[0]["id"]), email=address, role=role)

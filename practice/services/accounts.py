@@ -3,6 +3,8 @@
 Each service is one write transaction (``write_tx``) and records its audit rows inside it.
 """
 
+from dataclasses import dataclass
+
 from practice import audit
 from practice.accounts import Role, email_problem, normalise_email, password_problem
 from practice.audit import Action, Actor, Outcome
@@ -10,6 +12,7 @@ from practice.db import write_tx
 from practice.errors import Conflict, InvalidInput
 from practice.passwords import hash_password, verify_password
 from practice.tables import User
+from practice.totp import SecondFactor, second_factor
 
 ACCOUNT_PURPOSE = "account_management"
 LOGIN_PURPOSE = "authentication"
@@ -54,16 +57,32 @@ async def create_user(
     return user_id
 
 
-async def authenticate(actor: Actor, *, email: str, password: str) -> int | None:
-    """The id of the active account with these credentials, or None; both outcomes audited."""
+@dataclass(frozen=True)
+class PasswordChecked:
+    """The password was right; ``next`` says whether a second factor must follow."""
+
+    user_id: int
+    next: SecondFactor
+
+
+async def authenticate(actor: Actor, *, email: str, password: str) -> PasswordChecked | None:
+    """The account with these credentials and its next login step, or None; both audited
+    (outcome ``pending`` when a second factor must follow)."""
     email = normalise_email(email)
     row = (
-        await User.select(User.id, User.password_hash)
+        await User.select(
+            User.id, User.password_hash, User.role, User.totp_enabled_at, User.totp_exempt
+        )
         .where((User.email == email) & (User.active == True))  # noqa: E712 - SQL
         .first()
     )
     ok = await verify_password(row["password_hash"] if row else None, password)
     user_id = int(row["id"]) if row else None
+    step = SecondFactor.NONE
+    if ok and row is not None:
+        step = second_factor(
+            Role(row["role"]), enabled=row["totp_enabled_at"] is not None, exempt=row["totp_exempt"]
+        )
     async with write_tx():
         await audit.record(
             Actor(
@@ -76,9 +95,11 @@ async def authenticate(actor: Actor, *, email: str, password: str) -> int | None
             "user",
             user_id,
             purpose=LOGIN_PURPOSE,
-            outcome=Outcome.SUCCESS if ok else Outcome.FAILED,
+            outcome=(Outcome.SUCCESS if step is SecondFactor.NONE else Outcome.PENDING)
+            if ok
+            else Outcome.FAILED,
         )
-    return user_id if ok else None
+    return PasswordChecked(user_id, step) if ok and user_id is not None else None
 
 
 async def record_logout(actor: Actor) -> None:

@@ -34,6 +34,8 @@ EP = "/api/episodes/{episode_id:int}"
 
 MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/"): EVERYONE,
+    ("GET", "/account/totp"): EVERYONE,
+    ("POST", "/account/totp"): EVERYONE,
     ("GET", "/admin/users"): {A},
     ("POST", "/admin/users"): {A},
     ("POST", "/api/absences"): {T},
@@ -46,6 +48,8 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/calendar-feed"): {T},
     ("GET", "/api/caseload"): {T},
     ("POST", "/api/clients"): {PM, T},
+    ("GET", "/api/clients/{client_id:int}/access-log"): {PM},
+    ("GET", "/api/clients/{client_id:int}/access-log.csv"): {PM},
     ("POST", "/api/closing-days"): {A, PM},
     ("GET", "/api/company-doctor/documents"): {CD},
     ("GET", "/api/company-doctors"): {A, PM, T},
@@ -110,6 +114,10 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/language"): PUBLIC,
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,
+    ("GET", "/login/enrol"): PUBLIC,
+    ("POST", "/login/enrol"): PUBLIC,
+    ("GET", "/login/totp"): PUBLIC,
+    ("POST", "/login/totp"): PUBLIC,
     ("POST", "/logout"): EVERYONE,
     ("GET", "/readyz"): PUBLIC,
     ("GET", "/reports/{report_id:int}/preview"): {T},

@@ -1,0 +1,64 @@
+"""The client's access log (AUD-6): who touched the client's data, what, when and why.
+
+Reading it is itself audited, in the same transaction. Newest first, paged by id.
+"""
+
+from typing import Any
+
+from practice import audit
+from practice.audit import Action, Actor
+from practice.db import write_tx
+from practice.errors import NotFound
+from practice.tables import AuditEvent, Client, User
+
+PURPOSE = "access_log_review"
+MAX_PAGE = 1000
+
+
+async def client_access_log(
+    actor: Actor, client_id: int, *, limit: int, before: int | None, export: bool = False
+) -> list[dict[str, Any]]:
+    limit = max(1, min(limit, MAX_PAGE))
+    async with write_tx():
+        if not await Client.exists().where(Client.id == client_id):
+            raise NotFound("No such client.")
+        query = AuditEvent.select(
+            AuditEvent.id,
+            AuditEvent.occurred_at,
+            AuditEvent.actor_id,
+            AuditEvent.actor_role,
+            AuditEvent.action,
+            AuditEvent.object_type,
+            AuditEvent.object_id,
+            AuditEvent.purpose,
+            AuditEvent.outcome,
+            AuditEvent.channel,
+            AuditEvent.source,
+        ).where(AuditEvent.client_id == client_id)
+        if before is not None:
+            query = query.where(AuditEvent.id < before)
+        rows: list[dict[str, Any]] = await query.order_by(AuditEvent.id, ascending=False).limit(
+            limit
+        )
+        actor_ids = {r["actor_id"] for r in rows if r["actor_id"] is not None}
+        names = (
+            {
+                u["id"]: u["display_name"]
+                for u in await User.select(User.id, User.display_name).where(
+                    User.id.is_in(list(actor_ids))
+                )
+            }
+            if actor_ids
+            else {}
+        )
+        await audit.record(
+            actor,
+            Action.EXPORT if export else Action.READ,
+            "access_log",
+            client_id,
+            purpose=PURPOSE,
+            client_id=client_id,
+        )
+    for row in rows:
+        row["actor_name"] = names.get(row["actor_id"])
+    return rows
