@@ -40,7 +40,7 @@ from practice.web_errors import EXCEPTION_HANDLERS
 from practice.web_security import add_security_headers
 from practice.worker import embedded
 from reporting import web as reporting_web
-from reporting import web_statistics
+from reporting import web_fhir, web_statistics
 from scheduling import web as scheduling_web
 
 log = logging.getLogger(__name__)
@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             scheduling_web.router,
             reporting_web.router,
             web_statistics.router,
+            web_fhir.router,
             create_static_files_router(
                 path="/static",
                 directories=[TEMPLATE_DIR / "static"],

@@ -1,9 +1,11 @@
 """The ``practice`` command: every operator action, each calling a service."""
 
 import asyncio
+import json
 import os
 import sys
 from datetime import datetime
+from pathlib import Path
 
 import click
 
@@ -153,6 +155,74 @@ def worker() -> None:
     settings = _settings()
     _configure_logging(settings)
     worker_module.run(settings, redis_conn.redis_url(settings))
+
+
+@main.command()
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def backup(target: Path) -> None:
+    """Write a backup of the whole database to TARGET (pg_dump, or SQLite's backup API)."""
+    from practice.backup import BackupError
+    from practice.backup import backup as run_backup
+
+    try:
+        run_backup(_settings(), target)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backup written to {target}")
+
+
+@main.command()
+@click.argument("source", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.confirmation_option(prompt="This replaces the database's contents. Continue?")
+def restore(source: Path) -> None:
+    """Replace the database's contents with the backup in SOURCE."""
+    from practice.backup import BackupError
+    from practice.backup import restore as run_restore
+
+    try:
+        run_restore(_settings(), source)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo("restored; run 'practice audit verify' to check the audit chain")
+
+
+@main.command("export-client")
+@click.argument("client_id", type=int)
+@click.option("--out", "target", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "kind",
+    default="zip",
+    show_default=True,
+    type=click.Choice(["zip", "fhir"]),
+    help="ZIP (JSON + PDFs) or a FHIR R5 Bundle.",
+)
+def export_client(client_id: int, target: Path, kind: str) -> None:
+    """Everything held about one client, for the client (data-subject access)."""
+    from practice.audit import Actor, Channel
+    from practice.errors import DomainError
+
+    actor = Actor.system(Channel.CLI)
+
+    async def run() -> bytes:
+        from practice import composition
+
+        composition.connect()
+        if kind == "fhir":
+            from reporting.fhir_export import export_client_bundle
+
+            bundle = await export_client_bundle(client_id, actor)
+            return json.dumps(bundle, ensure_ascii=False, indent=2).encode()
+        from reporting.client_export import export_client as export_zip
+
+        return await export_zip(actor, client_id)
+
+    try:
+        content = asyncio.run(run())
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    target.write_bytes(content)
+    click.echo(f"{len(content)} bytes written to {target}")
 
 
 from practice.audit_verify import audit as audit_commands  # noqa: E402 - the audit group

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from practice.tables import User
 
@@ -71,3 +72,13 @@ def test_a_bad_setting_stops_the_command_with_its_name() -> None:
     )
     assert result.returncode != 0
     assert "TIME_ZONE" in result.stderr
+
+
+def test_backup_and_export_client_write_their_files(tmp_data_dir: Path) -> None:
+    backup_file = tmp_data_dir / "practice.backup"
+    made = practice("backup", str(backup_file))
+    assert made.returncode == 0, made.stderr
+    assert backup_file.stat().st_size > 0
+    missing = practice("export-client", "999999", "--out", str(tmp_data_dir / "x.zip"))
+    assert missing.returncode != 0
+    assert "No such client" in missing.stderr
