@@ -166,10 +166,6 @@ async def employer_episodes(contact_user_id: int, on: date) -> list[int]:
     )
 
 
-def episode_ids_of(rows: Sequence[dict[str, Any]]) -> list[int]:
-    return [int(r["episode"]) for r in rows]
-
-
 async def episode_facts(episode_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """Reports sent and employer updates given, per episode (a fact source for the tasks)."""
     if not episode_ids:

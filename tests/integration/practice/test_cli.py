@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from practice.tables import User
 
 
@@ -82,3 +84,33 @@ def test_backup_and_export_client_write_their_files(tmp_data_dir: Path) -> None:
     missing = practice("export-client", "999999", "--out", str(tmp_data_dir / "x.zip"))
     assert missing.returncode != 0
     assert "No such client" in missing.stderr
+
+
+@pytest.mark.commits
+async def test_export_client_writes_a_fhir_bundle(db, tmp_data_dir: Path) -> None:
+    import json
+    from datetime import date
+    from decimal import Decimal
+
+    import anyio
+
+    from practice.audit import Actor, Channel
+    from practice.services import parties
+
+    actor = Actor.system(Channel.CLI)
+    employer_id = await parties.create_employer(actor, name="Export BV")
+    client_id, _ = await parties.register_client(
+        actor,
+        name="Export Cliënt",
+        employer_id=employer_id,
+        contract_hours=Decimal(32),
+        contract_from=date(2024, 1, 1),
+    )
+    target = tmp_data_dir / "bundle.json"
+    result = await anyio.to_thread.run_sync(
+        lambda: practice("export-client", str(client_id), "--out", str(target), "--format", "fhir")
+    )
+    assert result.returncode == 0, result.stderr
+    bundle = json.loads(target.read_text())
+    assert bundle["resourceType"] == "Bundle"
+    assert any(e["resource"]["resourceType"] == "Patient" for e in bundle["entry"])
