@@ -28,6 +28,8 @@ from practice import (
     web_audit,
     web_episodes,
     web_parties,
+    web_treatment_plan,
+    web_work,
 )
 from practice import web as practice_web
 from practice.auth import PUBLIC, CurrentUser, make_session_auth, role_guard
@@ -94,6 +96,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             web_audit.router,
             web_parties.router,
             web_episodes.router,
+            web_treatment_plan.router,
+            web_work.router,
             scheduling_web.router,
             reporting_web.router,
             web_statistics.router,

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from practice.accounts import Role
 from practice.audit import Actor, Channel
 from practice.services import accounts as account_services
-from practice.services import episodes, parties, referrals, work
+from practice.services import episodes, parties, referrals, treatment_plan, work
 from practice.tables import Employer, User
 
 DEMO_PASSWORD = "werkgericht-demo"  # noqa: S105 - printed on purpose: demo data only
@@ -262,7 +262,7 @@ async def _episode(
             hours_per_week=Decimal(12),
             starts_on=started_on + timedelta(days=7),
         )
-    await episodes.add_work_goal(
+    await treatment_plan.add_work_goal(
         actor,
         episode_id=episode_id,
         set_on=started_on,
@@ -291,7 +291,7 @@ async def _episode(
             own_work_hours=Decimal(28),
             moment="end",
         )
-    await episodes.record_relapse_prevention_plan(
+    await treatment_plan.record_relapse_prevention_plan(
         actor,
         episode_id=episode_id,
         drawn_up_on=closed_on - timedelta(days=7),
@@ -301,7 +301,7 @@ async def _episode(
     )
     await episodes.transition(actor, episode_id=episode_id, to_status="closed", on=closed_on)
     if stage.follow_up_days_ago is not None:
-        await episodes.record_follow_up(
+        await treatment_plan.record_follow_up(
             actor,
             episode_id=episode_id,
             kind="measurement",

@@ -24,7 +24,7 @@ from practice.i18n import LOCALES, N_
 from practice.i18n import gettext as _
 from practice.labels import OFFER_LABELS, STATUS_LABELS, TASK_LABELS
 from practice.queries import accounts as account_queries
-from practice.queries import episodes as episode_queries
+from practice.queries import caseload as caseload_queries
 from practice.services import accounts as account_services
 from practice.settings import Settings
 from practice.totp import SecondFactor
@@ -163,7 +163,7 @@ async def home(request: Request[Any, Any, Any]) -> Redirect:
 async def caseload(request: Request[Any, Any, Any]) -> Template:
     """The therapist's clients, overdue deadlines first, with days left."""
     settings: Settings = request.app.state.settings
-    entries = await episode_queries.caseload(
+    entries = await caseload_queries.caseload(
         actor_of(request), today_in(settings.time_zone), settings.time_zone
     )
     return page(

@@ -8,6 +8,7 @@ import logging
 import traceback
 from typing import Any
 
+import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.response import Redirect, Template
@@ -129,9 +130,21 @@ def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[An
     return _respond(request, HTTP_500_INTERNAL_SERVER_ERROR, _("The error has been logged."))
 
 
+def out_of_range(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A number too large for the database (e.g. an id in a URL): no such record exists."""
+    return _respond(request, HTTP_404_NOT_FOUND, _("Not found"))
+
+
+def invalid_value(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The database refused a value the type check let through (PostgreSQL range checks)."""
+    return _respond(request, HTTP_400_BAD_REQUEST, _("A value is out of range."))
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     HTTPException: http_exception,
     DomainError: domain_error,
+    OverflowError: out_of_range,
+    asyncpg.exceptions.DataError: invalid_value,
     ConnectionError: unavailable,
     Exception: server_error,
 }

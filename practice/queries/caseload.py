@@ -1,0 +1,117 @@
+"""Reads across episodes: a therapist's caseload and the practice manager's deadline monitor.
+
+Both derive the open tasks of many episodes at once from ``load_facts`` (a fixed number of
+queries, not one per episode) and list the overdue ones first.
+"""
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from practice import audit
+from practice.audit import Action, Actor
+from practice.db import write_tx
+from practice.episodes import EpisodeStatus
+from practice.queries.episodes import PURPOSE, load_facts, task_json
+from practice.tables import CaseAssignment, TreatmentEpisode
+from practice.tasks import derive_tasks
+
+
+async def caseload(
+    actor: Actor,
+    today: date,
+    tz: ZoneInfo,
+) -> list[dict[str, Any]]:
+    """The therapist's current episodes with open tasks, overdue first."""
+    assigned = await CaseAssignment.select(CaseAssignment.episode).where(
+        (CaseAssignment.user == actor.user_id)
+        & (CaseAssignment.team_role == "therapist")
+        & (CaseAssignment.valid_from <= today)
+        & (CaseAssignment.valid_to.is_null() | (CaseAssignment.valid_to >= today))
+    )
+    ids = sorted({int(a["episode"]) for a in assigned})
+    rows = (
+        await TreatmentEpisode.select(
+            TreatmentEpisode.id,
+            TreatmentEpisode.status,
+            TreatmentEpisode.offer,
+            TreatmentEpisode.client._.id.as_alias("client_id"),
+            TreatmentEpisode.client._.name.as_alias("client_name"),
+            TreatmentEpisode.referral._.employer._.name.as_alias("employer_name"),
+        ).where(TreatmentEpisode.id.is_in(ids))
+        if ids
+        else []
+    )
+    facts = await load_facts(ids, tz)
+    entries = []
+    for row in rows:
+        fact, rules = facts[int(row["id"])]
+        open_tasks = [t for t in derive_tasks(fact, today, rules) if t.done_on is None]
+        entries.append(
+            {
+                "episode_id": row["id"],
+                "client_id": row["client_id"],
+                "client_name": row["client_name"],
+                "employer": row["employer_name"],
+                "status": row["status"],
+                "offer": row["offer"],
+                "overdue": sum(1 for t in open_tasks if t.status and t.status.is_overdue),
+                "tasks": [task_json(t) for t in open_tasks],
+            }
+        )
+    entries.sort(key=lambda e: (-e["overdue"], str(e["client_name"])))
+    async with write_tx():
+        await audit.record(actor, Action.SEARCH, "caseload", actor.user_id, purpose=PURPOSE)
+    return entries
+
+
+async def deadline_monitor(
+    actor: Actor,
+    today: date,
+    tz: ZoneInfo,
+) -> list[dict[str, Any]]:
+    """For practice managers: every open deadline across therapists, overdue first."""
+    rows = await TreatmentEpisode.select(
+        TreatmentEpisode.id,
+        TreatmentEpisode.status,
+        TreatmentEpisode.client._.name.as_alias("client_name"),
+    ).where(
+        TreatmentEpisode.status.not_in(
+            [
+                EpisodeStatus.DECLINED.value,
+                EpisodeStatus.DROPPED_OUT.value,
+                EpisodeStatus.REFERRED_ELSEWHERE.value,
+            ]
+        )
+    )
+    ids = [int(r["id"]) for r in rows]
+    therapists: dict[int, str] = {}
+    for a in (
+        await CaseAssignment.select(
+            CaseAssignment.episode,
+            CaseAssignment.user._.display_name.as_alias("name"),
+            CaseAssignment.valid_to,
+        ).where(CaseAssignment.episode.is_in(ids) & (CaseAssignment.team_role == "therapist"))
+        if ids
+        else []
+    ):
+        if a["valid_to"] is None or a["valid_to"] >= today:
+            therapists[int(a["episode"])] = a["name"]
+    facts = await load_facts(ids, tz)
+    items = []
+    for row in rows:
+        fact, rules = facts[int(row["id"])]
+        for t in derive_tasks(fact, today, rules):
+            if t.done_on is None and t.due_on is not None:
+                items.append(
+                    {
+                        "episode_id": row["id"],
+                        "client_name": row["client_name"],
+                        "therapist": therapists.get(int(row["id"])),
+                        **task_json(t),
+                    }
+                )
+    items.sort(key=lambda i: (not i["overdue"], i["due_on"]))
+    async with write_tx():
+        await audit.record(actor, Action.SEARCH, "deadline_monitor", None, purpose=PURPOSE)
+    return items

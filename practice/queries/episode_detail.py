@@ -1,0 +1,151 @@
+"""The episode as a whole, as its therapist (or a practice manager) reads it on one page.
+
+Both tracks, the tasks with days left, the team, consents and history; the medical parts
+only for the therapist. Kept apart from ``practice.queries.episodes``, which holds the access
+check and the facts this page is built from.
+"""
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from practice import audit
+from practice.accounts import Role
+from practice.audit import Action, Actor
+from practice.db import write_tx
+from practice.episodes import EpisodeStatus, allowed_transitions
+from practice.queries.episodes import PURPOSE, access_episode, episode_tasks, task_json
+from practice.queries.participation import participation_series
+from practice.tables import (
+    Advice,
+    CaseAssignment,
+    Consent,
+    FollowUp,
+    OfferChange,
+    RelapsePreventionPlan,
+    Screening,
+    StatusChange,
+    TreatmentEpisode,
+    WorkGoal,
+    WorkResumptionAgreement,
+)
+
+
+async def episode_detail(
+    actor: Actor,
+    episode_id: int,
+    today: date,
+    tz: ZoneInfo,
+) -> dict[str, Any]:
+    """Everything about one episode for its therapist (medical parts included), audited."""
+    client_id = await access_episode(actor, episode_id, today, write=False)
+    medical = actor.role == Role.THERAPIST.value
+    e = (
+        await TreatmentEpisode.select(
+            *TreatmentEpisode.all_columns(),
+            *TreatmentEpisode.referral.all_columns(exclude=["id", "client", "employer"]),
+            TreatmentEpisode.referral._.employer._.name.as_alias("employer_name"),
+            TreatmentEpisode.client._.name.as_alias("client_name"),
+        )
+        .where(TreatmentEpisode.id == episode_id)
+        .first()
+    )
+    assert e is not None  # access_episode found it
+    tasks = await episode_tasks(episode_id, today, tz)
+    detail: dict[str, Any] = {
+        "id": episode_id,
+        "client": {"id": client_id, "name": e["client_name"]},
+        "employer": e["employer_name"],
+        "status": e["status"],
+        "allowed_transitions": sorted(
+            s.value for s in allowed_transitions(EpisodeStatus(e["status"]))
+        ),
+        "offer": e["offer"],
+        "referral": {
+            "received_at": e["referral.received_at"],
+            "referrer_type": e["referral.referrer_type"],
+            "requested_offer": e["referral.requested_offer"],
+            "absence_status": e["referral.absence_status"],
+            "first_sick_day": e["referral.first_sick_day"],
+            "outcome": e["referral.outcome"],
+        },
+        "dates": {
+            name: e[name]
+            for name in (
+                "screening_planned_on",
+                "screening_held_on",
+                "briefing_sent_on",
+                "planned_start_on",
+                "started_on",
+                "closed_on",
+            )
+        },
+        "sessions_authorised": e["sessions_authorised"],
+        "tasks": [task_json(t) for t in tasks],
+        "team": await _team(episode_id),
+        "status_history": await StatusChange.select(
+            StatusChange.from_status,
+            StatusChange.to_status,
+            StatusChange.changed_at,
+            StatusChange.reason,
+        )
+        .where(StatusChange.episode == episode_id)
+        .order_by(StatusChange.id),
+        "offer_history": await OfferChange.select(
+            OfferChange.from_offer, OfferChange.to_offer, OfferChange.changed_at, OfferChange.reason
+        )
+        .where(OfferChange.episode == episode_id)
+        .order_by(OfferChange.id),
+        "agreements": await WorkResumptionAgreement.select(
+            WorkResumptionAgreement.id,
+            WorkResumptionAgreement.agreed_on,
+            WorkResumptionAgreement.description,
+            WorkResumptionAgreement.hours_per_week_minutes,
+            WorkResumptionAgreement.starts_on,
+            WorkResumptionAgreement.status,
+        )
+        .where(WorkResumptionAgreement.episode == episode_id)
+        .order_by(WorkResumptionAgreement.agreed_on),
+        "work_participation": await participation_series(e["employment"], episode_id),
+        "consents": await Consent.select(
+            Consent.id,
+            Consent.recipient,
+            Consent.purpose,
+            Consent.recipient_user,
+            Consent.given_at,
+            Consent.withdrawn_at,
+        ).where(Consent.client == client_id),
+    }
+    if medical:
+        detail["screening"] = (
+            await Screening.select(exclude_secrets=False)
+            .where(Screening.episode == episode_id)
+            .first()
+        )
+        detail["goals"] = await WorkGoal.select().where(WorkGoal.episode == episode_id)
+        detail["advice"] = await Advice.select().where(Advice.episode == episode_id)
+        detail["relapse_prevention_plan"] = (
+            await RelapsePreventionPlan.select()
+            .where(RelapsePreventionPlan.episode == episode_id)
+            .first()
+        )
+        detail["follow_ups"] = await FollowUp.select().where(FollowUp.episode == episode_id)
+    async with write_tx():
+        await audit.record(
+            actor, Action.READ, "episode", episode_id, purpose=PURPOSE, client_id=client_id
+        )
+    return detail
+
+
+async def _team(episode_id: int) -> list[dict[str, Any]]:
+    return (
+        await CaseAssignment.select(
+            CaseAssignment.user,
+            CaseAssignment.user._.display_name.as_alias("name"),
+            CaseAssignment.team_role,
+            CaseAssignment.valid_from,
+            CaseAssignment.valid_to,
+        )
+        .where(CaseAssignment.episode == episode_id)
+        .order_by(CaseAssignment.id)
+    )

@@ -1,0 +1,53 @@
+"""The work-participation series of an employment: volume % per measurement.
+
+Its own module because two readers need it, the episode detail and the reports
+(``reporting``), and it needs nothing of the episode but its employment.
+"""
+
+from decimal import Decimal
+from typing import Any
+
+from practice.tables import ContractHours, WorkParticipation
+from practice.work_participation import (
+    ContractPeriod,
+    ParticipationMeasurement,
+    volume_percent_series,
+)
+
+MINUTES = 60
+
+
+def _hours(minutes: int) -> Decimal:
+    return Decimal(minutes) / MINUTES
+
+
+async def participation_series(employment_id: int | None, episode_id: int) -> list[dict[str, Any]]:
+    """Volume % per measurement, against the contract then and the original contract."""
+    if employment_id is None:
+        return []
+    contracts = [
+        ContractPeriod(valid_from=c["valid_from"], hours_per_week=_hours(c["minutes_per_week"]))
+        for c in await ContractHours.select().where(ContractHours.employment == employment_id)
+    ]
+    measurements = [
+        ParticipationMeasurement(
+            measured_on=m["measured_on"],
+            own_work_hours=_hours(m["own_work_minutes"]),
+            adapted_work_hours=_hours(m["adapted_work_minutes"]),
+            therapeutic_hours=_hours(m["therapeutic_minutes"]),
+            productive_hours=_hours(m["productive_minutes"]),
+        )
+        for m in await WorkParticipation.select()
+        .where(WorkParticipation.employment == employment_id)
+        .order_by(WorkParticipation.measured_on)
+    ]
+    return [
+        {
+            "measured_on": p.measured_on,
+            "hours_counted": p.hours_counted,
+            "contract_hours": p.contract_hours,
+            "volume_percent": p.volume_percent,
+            "baseline_volume_percent": p.baseline_volume_percent,
+        }
+        for p in volume_percent_series(measurements, contracts)
+    ]

@@ -1,0 +1,122 @@
+"""Handing a case-team role to a named successor, and telling the rest of the team (TNO C2).
+
+Its own module because it is about who works on the case, not about where the treatment
+stands: the rules of a handover are in ``practice.case_team``, this is the write that applies
+them and queues the messages in the same transaction.
+"""
+
+from collections.abc import Sequence
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from practice import audit, outbox
+from practice.audit import Action, Actor
+from practice.case_team import Assignment, HandoverError, TeamRole, plan_handover
+from practice.db import write_tx
+from practice.errors import Conflict, InvalidInput
+from practice.services.episodes import PURPOSE, client_of, episode_row
+from practice.tables import CaseAssignment, Client, User
+from practice.templating import make_environment
+
+
+async def hand_over(
+    actor: Actor,
+    *,
+    episode_id: int,
+    role: str,
+    leaving_user_id: int,
+    successor_user_id: int,
+    on: date,
+    note: str | None = None,
+) -> list[str]:
+    """Hand a case-team role to a named successor; returns the roles to notify (TNO C2)."""
+    if role not in {r.value for r in TeamRole}:
+        raise InvalidInput({"role": f"one of {', '.join(r.value for r in TeamRole)}"})
+    async with write_tx():
+        row = await episode_row(episode_id)
+        rows = await CaseAssignment.select().where(CaseAssignment.episode == episode_id)
+        assignments = [
+            Assignment(
+                person_id=int(r["user"]),
+                role=TeamRole(r["team_role"]),
+                valid_from=r["valid_from"],
+                valid_to=r["valid_to"],
+            )
+            for r in rows
+        ]
+        try:
+            plan = plan_handover(
+                assignments, leaving_user_id, successor_user_id, TeamRole(role), on
+            )
+        except HandoverError as exc:
+            raise Conflict(str(exc)) from exc
+        await CaseAssignment.update(
+            {CaseAssignment.valid_to: plan.ended.valid_to, CaseAssignment.handover_note: note}
+        ).where(
+            (CaseAssignment.episode == episode_id)
+            & (CaseAssignment.user == leaving_user_id)
+            & (CaseAssignment.team_role == role)
+            & CaseAssignment.valid_to.is_null()
+        )
+        await CaseAssignment.insert(
+            CaseAssignment(
+                episode=episode_id,
+                user=successor_user_id,
+                team_role=role,
+                valid_from=plan.started.valid_from,
+                handover_note=note,
+            )
+        )
+        await _tell_the_team(
+            episode_id,
+            client_of(row),
+            plan.notify_person_ids,
+            leaving_user_id,
+            successor_user_id,
+            on,
+        )
+        await audit.record(
+            actor, Action.UPDATE, "case_team", episode_id, purpose=PURPOSE, client_id=client_of(row)
+        )
+    return sorted(r.value for r in plan.notify_roles)
+
+
+async def _tell_the_team(
+    episode_id: int,
+    client_id: int,
+    people: Sequence[int],
+    leaving_user_id: int,
+    successor_user_id: int,
+    on: date,
+) -> None:
+    """Every other member of the case team hears who their new contact is (TNO C2).
+
+    Sent as outbox messages, so they leave with the handover's commit or not at all. The
+    text names the client by initials only: it may reach the employer side.
+    """
+    names = {
+        int(u["id"]): u
+        for u in await User.select(User.id, User.display_name, User.email).where(
+            User.id.is_in([*people, leaving_user_id, successor_user_id])
+        )
+    }
+    client = await Client.select(Client.name).where(Client.id == client_id).first()
+    initials = "".join(f"{part[0]}." for part in str(client["name"] if client else "").split())
+    env = make_environment(ZoneInfo("Europe/Amsterdam"))
+    for person in people:
+        member = names.get(person)
+        if member is None:
+            continue
+        context = {
+            "name": member["display_name"],
+            "on": on,
+            "client": initials,
+            "successor": names[successor_user_id]["display_name"],
+            "leaver": names[leaving_user_id]["display_name"],
+        }
+        await outbox.queue_message(
+            key=f"handover:{episode_id}:{successor_user_id}:{on}:{person}",
+            to_address=member["email"],
+            subject=env.get_template("practice/handover/subject.txt").render(context).strip(),
+            body_text=env.get_template("practice/handover/body.txt").render(context),
+        )

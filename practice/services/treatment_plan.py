@@ -1,0 +1,211 @@
+"""What is agreed and recorded around the treatment: work goals, advice, relapse plan, follow-ups.
+
+Also the silenced deadline warnings (task overrides). None of these moves the episode along
+its track (``practice.services.episodes`` does that); they are the content of the treatment
+plan and its aftercare, which the task list and the reports read.
+"""
+
+from datetime import date
+
+from practice import audit
+from practice.audit import Action, Actor
+from practice.db import write_tx
+from practice.episodes import EpisodeStatus
+from practice.errors import Conflict, InvalidInput
+from practice.services.episodes import PURPOSE, client_of, episode_row
+from practice.tables import Advice, FollowUp, RelapsePreventionPlan, TaskOverride, WorkGoal
+
+ADVICE_AUTHORS = ("company_doctor", "therapist", "gp", "other")
+FOLLOW_UP_KINDS = ("conversation", "measurement")
+FOLLOW_UP_RESPONSES = ("done", "unreachable", "declined")
+
+
+async def add_work_goal(
+    actor: Actor,
+    *,
+    episode_id: int,
+    description: str,
+    set_on: date,
+    easy_first_goal: bool = False,
+) -> int:
+    """A goal from the @Work gesprek (treatment plan)."""
+    if not description.strip():
+        raise InvalidInput({"description": "required"})
+    async with write_tx():
+        row = await episode_row(episode_id)
+        rows = await WorkGoal.insert(
+            WorkGoal(
+                episode=episode_id,
+                description=description.strip(),
+                set_on=set_on,
+                easy_first_goal=easy_first_goal,
+            )
+        ).returning(WorkGoal.id)
+        await audit.record(
+            actor,
+            Action.CREATE,
+            "work_goal",
+            rows[0]["id"],
+            purpose=PURPOSE,
+            client_id=client_of(row),
+        )
+    return int(rows[0]["id"])
+
+
+async def record_advice(
+    actor: Actor,
+    *,
+    episode_id: int,
+    author_role: str,
+    given_on: date,
+    content: str,
+    conflicts_with_other_advice: bool = False,
+    conflict_note: str | None = None,
+) -> int:
+    """Advice of one party; a conflict flag makes contradicting advice visible (TNO C4)."""
+    problems: dict[str, str] = {}
+    if author_role not in ADVICE_AUTHORS:
+        problems["author_role"] = f"one of {', '.join(ADVICE_AUTHORS)}"
+    if not content.strip():
+        problems["content"] = "required"
+    if conflicts_with_other_advice and not (conflict_note or "").strip():
+        problems["conflict_note"] = "say what the advice conflicts with"
+    if problems:
+        raise InvalidInput(problems)
+    async with write_tx():
+        row = await episode_row(episode_id)
+        rows = await Advice.insert(
+            Advice(
+                episode=episode_id,
+                author_role=author_role,
+                given_on=given_on,
+                content=content,
+                conflicts_with_other_advice=conflicts_with_other_advice,
+                conflict_note=conflict_note,
+            )
+        ).returning(Advice.id)
+        await audit.record(
+            actor, Action.CREATE, "advice", rows[0]["id"], purpose=PURPOSE, client_id=client_of(row)
+        )
+    return int(rows[0]["id"])
+
+
+async def record_relapse_prevention_plan(
+    actor: Actor,
+    *,
+    episode_id: int,
+    drawn_up_on: date,
+    warning_signs: str,
+    actions: str,
+    work_situation: str,
+    share_work_section_with_employer: bool = False,
+) -> None:
+    """The terugvalpreventieplan; drawing it up again replaces the earlier version."""
+    problems = {
+        name: "required"
+        for name, value in (
+            ("warning_signs", warning_signs),
+            ("actions", actions),
+            ("work_situation", work_situation),
+        )
+        if not value.strip()
+    }
+    if problems:
+        raise InvalidInput(problems)
+    async with write_tx():
+        row = await episode_row(episode_id)
+        await RelapsePreventionPlan.delete().where(RelapsePreventionPlan.episode == episode_id)
+        await RelapsePreventionPlan.insert(
+            RelapsePreventionPlan(
+                episode=episode_id,
+                drawn_up_on=drawn_up_on,
+                warning_signs=warning_signs,
+                actions=actions,
+                work_situation=work_situation,
+                share_work_section_with_employer=share_work_section_with_employer,
+            )
+        )
+        await audit.record(
+            actor,
+            Action.UPDATE,
+            "relapse_prevention_plan",
+            episode_id,
+            purpose=PURPOSE,
+            client_id=client_of(row),
+        )
+
+
+async def record_follow_up(
+    actor: Actor,
+    *,
+    episode_id: int,
+    kind: str,
+    held_on: date,
+    response: str,
+    relapse: bool | None = None,
+    complaint_score: int | None = None,
+) -> int:
+    """A follow-up conversation or measurement, including unreachable and declined ones."""
+    problems: dict[str, str] = {}
+    if kind not in FOLLOW_UP_KINDS:
+        problems["kind"] = f"one of {', '.join(FOLLOW_UP_KINDS)}"
+    if response not in FOLLOW_UP_RESPONSES:
+        problems["response"] = f"one of {', '.join(FOLLOW_UP_RESPONSES)}"
+    if response != "done" and (relapse is not None or complaint_score is not None):
+        problems["response"] = "only a follow-up that was done has results"
+    if problems:
+        raise InvalidInput(problems)
+    async with write_tx():
+        row = await episode_row(episode_id)
+        if row["status"] != EpisodeStatus.CLOSED.value:
+            raise Conflict(
+                "Follow-ups come after the episode is closed.", allowed=[EpisodeStatus.CLOSED.value]
+            )
+        rows = await FollowUp.insert(
+            FollowUp(
+                episode=episode_id,
+                kind=kind,
+                held_on=held_on,
+                response=response,
+                relapse=relapse,
+                complaint_score=complaint_score,
+            )
+        ).returning(FollowUp.id)
+        await audit.record(
+            actor,
+            Action.CREATE,
+            "follow_up",
+            rows[0]["id"],
+            purpose=PURPOSE,
+            client_id=client_of(row),
+        )
+    return int(rows[0]["id"])
+
+
+async def override_task(actor: Actor, *, episode_id: int, task_key: str, reason: str) -> None:
+    """Silence a deadline warning with a reason; the task and its history stay visible."""
+    if not reason.strip():
+        raise InvalidInput({"reason": "say why"})
+    if not task_key.strip() or len(task_key) > 64:
+        raise InvalidInput({"task_key": "a task key such as screening or interim_report:5"})
+    async with write_tx():
+        row = await episode_row(episode_id)
+        await TaskOverride.delete().where(
+            (TaskOverride.episode == episode_id) & (TaskOverride.task_key == task_key)
+        )
+        await TaskOverride.insert(
+            TaskOverride(
+                episode=episode_id,
+                task_key=task_key,
+                reason=reason.strip(),
+                created_by=actor.user_id,
+            )
+        )
+        await audit.record(
+            actor,
+            Action.UPDATE,
+            "task",
+            f"{episode_id}:{task_key}",
+            purpose=PURPOSE,
+            client_id=client_of(row),
+        )

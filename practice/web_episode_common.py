@@ -1,0 +1,46 @@
+"""What every JSON door of an episode shares: the request's context, the access check, the answer.
+
+The doors are split by concept (``web_episodes``, ``web_treatment_plan``, ``web_work``); each
+write goes the same way: access check (the therapist of record; 404 otherwise) → one service.
+"""
+
+from datetime import date
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request
+
+from practice.accounts import Role
+from practice.audit import Actor
+from practice.auth import roles
+from practice.clock import today_in
+from practice.queries.episodes import access_episode
+from practice.settings import Settings
+from practice.web import actor_of
+
+THERAPIST = roles(Role.THERAPIST)
+READERS = roles(Role.THERAPIST, Role.PRACTICE_MANAGER)
+Text = Annotated[str, msgspec.Meta(max_length=20_000)]
+Short = Annotated[str, msgspec.Meta(max_length=200)]
+
+
+class Done(msgspec.Struct):
+    ok: bool = True
+    id: int | None = None
+
+
+def request_context(request: Request[Any, Any, Any]) -> tuple[Actor, date, Settings]:
+    """Who asks, today in the practice's time zone, and the settings."""
+    settings: Settings = request.app.state.settings
+    return actor_of(request), today_in(settings.time_zone), settings
+
+
+async def episode_writer(request: Request[Any, Any, Any], episode_id: int) -> Actor:
+    """The actor, if they may write the episode; 404 (audited) otherwise."""
+    actor, today, _ = request_context(request)
+    await access_episode(actor, episode_id, today, write=True)
+    return actor
+
+
+def fields_of(data: msgspec.Struct) -> dict[str, Any]:
+    return msgspec.structs.asdict(data)
