@@ -448,3 +448,62 @@ async def test_departments_and_a_backup_therapist_are_registered(client, cast: C
         client, "POST", f"/api/employers/{employer['id']}/departments", {"name": " "}
     )
     assert missing.status_code == 400
+
+
+@time_machine.travel("2026-04-22 10:00 +0200", tick=False)
+async def test_the_remaining_states_drop_out_refer_elsewhere_and_reopen_after_relapse(
+    client, cast: Cast
+) -> None:
+    parties = await setup_parties(client, cast)
+    statuses = []
+    for ending in ("dropped_out", "referred_elsewhere", "reopened"):
+        episode_id = await refer(client, cast, parties)
+        path = f"/api/episodes/{episode_id}"
+        await ok(
+            await api(
+                client,
+                "POST",
+                f"{path}/screening",
+                {
+                    "held_on": "2026-04-21",
+                    "suitable": True,
+                    "diagnosis_category": "depressie",
+                    "proposal": "atwork_basic",
+                },
+            ),
+            201,
+        )
+        await ok(
+            await api(
+                client,
+                "POST",
+                f"{path}/transitions",
+                {"to_status": "in_treatment", "on": "2026-04-22"},
+            )
+        )
+        if ending == "reopened":
+            await ok(
+                await api(
+                    client,
+                    "POST",
+                    f"{path}/transitions",
+                    {"to_status": "closed", "on": "2026-04-22"},
+                )
+            )
+            await ok(
+                await api(
+                    client,
+                    "POST",
+                    f"{path}/transitions",
+                    {"to_status": "in_treatment", "reason": "terugval"},
+                )
+            )
+        else:
+            await ok(
+                await api(
+                    client, "POST", f"{path}/transitions", {"to_status": ending, "reason": "test"}
+                )
+            )
+        detail = await ok(await client.get(path, headers={"accept": "application/json"}))
+        statuses.append((detail["status"], detail["dates"]["closed_on"]))
+    assert statuses == [("dropped_out", None), ("referred_elsewhere", None), ("in_treatment", None)]
