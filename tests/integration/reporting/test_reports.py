@@ -213,6 +213,10 @@ async def test_a_flushed_queue_loses_no_report(
             on_startup=None,
             on_shutdown=None,
             ctx={"settings": settings},
+            # One job at a time: every job shares this test's (rolled-back) connection.
+            # Only the delivery runs; the e-mails are another test's subject.
+            max_jobs=1,
+            functions=[reporting_jobs.deliver_report],
         )
         await runner.main()
     finally:
