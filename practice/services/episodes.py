@@ -15,6 +15,7 @@ from practice.episodes import EpisodeStatus, InvalidTransition, Offer, check_tra
 from practice.errors import Conflict, InvalidInput, NotFound
 from practice.screening import Proposal, screening_problems
 from practice.tables import (
+    EmployerContact,
     ManagerConsultation,
     OfferChange,
     Screening,
@@ -201,6 +202,21 @@ async def record_manager_consultation(
     """HSK's four questions to the manager, and the advice the manager was given."""
     async with write_tx():
         row = await episode_row(episode_id)
+        if contact_id is not None:
+            referral = (
+                await TreatmentEpisode.select(
+                    TreatmentEpisode.referral._.employer.as_alias("employer")
+                )
+                .where(TreatmentEpisode.id == episode_id)
+                .first()
+            )
+            contact = (
+                await EmployerContact.select(EmployerContact.employer)
+                .where(EmployerContact.id == contact_id)
+                .first()
+            )
+            if contact is None or referral is None or contact["employer"] != referral["employer"]:
+                raise InvalidInput({"contact_id": "not a contact of the client's employer"})
         rows = await ManagerConsultation.insert(
             ManagerConsultation(
                 episode=episode_id,

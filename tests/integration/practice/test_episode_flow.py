@@ -507,3 +507,16 @@ async def test_the_remaining_states_drop_out_refer_elsewhere_and_reopen_after_re
         detail = await ok(await client.get(path, headers={"accept": "application/json"}))
         statuses.append((detail["status"], detail["dates"]["closed_on"]))
     assert statuses == [("dropped_out", None), ("referred_elsewhere", None), ("in_treatment", None)]
+
+
+@time_machine.travel("2026-04-22 10:00 +0200", tick=False)
+async def test_a_consultation_with_an_unknown_contact_gets_400_not_500(client, cast) -> None:
+    episode_id = await refer(client, cast, await setup_parties(client, cast))
+    response = await api(
+        client,
+        "POST",
+        f"/api/episodes/{episode_id}/manager-consultations",
+        {"held_on": "2026-04-21", "contact_id": 999999},
+    )
+    assert response.status_code == 400
+    assert "contact_id" in response.json()["fields"]
