@@ -41,12 +41,16 @@ PNG_DATA_URL = (
 )
 
 
+# Enough "../" to climb from the assets folder to / wherever the checkout lives (CI clones deeper).
+UP_TO_ROOT = "../" * len(ASSETS_DIR.resolve().parts)
+
+
 def _payloads(port: int) -> list[str]:
     return [
         '<img src="file:///etc/passwd">',
         f'<link rel="stylesheet" href="http://127.0.0.1:{port}/x.css">',
         f'<img src="http://127.0.0.1:{port}/y.png">',
-        '<img src="../../../../etc/hostname">',
+        f'<img src="{UP_TO_ROOT}etc/hostname">',
     ]
 
 
