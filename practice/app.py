@@ -26,6 +26,7 @@ from practice import (
     redis_conn,
     web_account,
     web_audit,
+    web_episode_page,
     web_episodes,
     web_parties,
     web_treatment_plan,
@@ -43,7 +44,9 @@ from practice.web_security import add_security_headers
 from practice.worker import embedded
 from reporting import web as reporting_web
 from reporting import web_fhir, web_statistics
+from reporting import web_pages as reporting_pages
 from scheduling import web as scheduling_web
+from scheduling import web_pages as scheduling_pages
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +101,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             web_episodes.router,
             web_treatment_plan.router,
             web_work.router,
+            web_episode_page.router,
             scheduling_web.router,
+            scheduling_pages.router,
             reporting_web.router,
+            reporting_pages.router,
             web_statistics.router,
             web_fhir.router,
             create_static_files_router(

@@ -5,10 +5,15 @@ The only module besides app.py, worker.py and cli.py that imports every package.
 """
 
 from practice.queries.episodes import register_fact_source
+from practice.web_episode_page import register_episode_section
 from reporting import records as reporting_records
+from reporting import web_pages as reporting_pages
 from scheduling import queries as scheduling_queries
+from scheduling import web_pages as scheduling_pages
 
 
 def connect() -> None:
     register_fact_source("scheduling", scheduling_queries.episode_facts)
     register_fact_source("reporting", reporting_records.episode_facts)
+    register_episode_section("sessions", scheduling_pages.SECTION)
+    register_episode_section("reports", reporting_pages.SECTION)

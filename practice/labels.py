@@ -1,8 +1,11 @@
 """What the UI calls the domain's codes: English message ids, translated by the catalogue."""
 
+from practice.consent import Purpose, Recipient
 from practice.episodes import EpisodeStatus, Offer
 from practice.i18n import N_
+from practice.screening import Proposal
 from practice.tasks import TaskKind
+from practice.work_participation import AbsenceType
 
 STATUS_LABELS: dict[str, str] = {
     EpisodeStatus.REFERRED: N_("referred"),
@@ -37,4 +40,41 @@ TASK_LABELS: dict[str, str] = {
     TaskKind.FOLLOW_UP_MEASUREMENT: N_("Follow-up measurement"),
     TaskKind.SESSION_GAP: N_("No session for a long time"),
     TaskKind.SESSION_BUDGET: N_("Session budget almost used"),
+}
+
+PROPOSAL_LABELS: dict[str, str] = {
+    Proposal.ATWORK_BASIC: N_("@Work"),
+    Proposal.ATWORK_COMPLEET: N_("@Work Compleet"),
+    Proposal.PREVENTIVE: N_("preventive trajectory"),
+    Proposal.OTHER_PRODUCT: N_("another product of the practice"),
+    Proposal.REFER_ELSEWHERE: N_("refer elsewhere"),
+    Proposal.NONE: N_("no treatment"),
+}
+
+REFERRER_LABELS: dict[str, str] = {
+    "company_doctor": N_("company doctor"),
+    "employer": N_("employer"),
+    "gp": N_("general practitioner"),
+    "self": N_("the client themselves"),
+    "other": N_("other"),
+}
+
+ABSENCE_LABELS: dict[str, str] = {
+    AbsenceType.SICKNESS: N_("absent through sickness"),
+    AbsenceType.LEAVE: N_("on leave"),
+    AbsenceType.NOT_ABSENT: N_("not absent (preventive)"),
+}
+
+RECIPIENT_LABELS: dict[str, str] = {
+    Recipient.COMPANY_DOCTOR: N_("company doctor"),
+    Recipient.EMPLOYER: N_("employer"),
+    Recipient.GENERAL_PRACTITIONER: N_("general practitioner"),
+}
+
+PURPOSE_LABELS: dict[str, str] = {
+    Purpose.INTERIM_REPORTS: N_("interim reports"),
+    Purpose.BRIEFING: N_("briefing after the screening"),
+    Purpose.PROCESS_UPDATES: N_("non-medical process updates"),
+    Purpose.RELAPSE_PLAN_WORK_SECTION: N_("the work section of the relapse-prevention plan"),
+    Purpose.FOLLOW_UP_RESULTS: N_("follow-up results"),
 }

@@ -12,7 +12,7 @@ from practice.audit import Action, Actor
 from practice.db import write_tx
 from practice.episodes import EpisodeStatus, Offer
 from practice.errors import Conflict, InvalidInput, NotFound
-from practice.queue import JobQueue, enqueue_after_commit
+from practice.queue import DueJob, JobQueue, enqueue_after_commit
 from practice.tables import TreatmentEpisode
 from scheduling.appointments import (
     AppointmentKind,
@@ -88,6 +88,12 @@ async def record_attendance(
                     enqueue_after_commit(queue, outbox.send_job(message_id))
         if target is Attendance.HELD:
             await propose_alignment_meetings([int(row["episode"])])
+            if queue is not None:
+                # A held session may make an interim report due: sweep now rather than at
+                # the next five-minute mark, so the draft waits on the client page already.
+                enqueue_after_commit(
+                    queue, DueJob("sweep_due_work", (), f"sweep:held:{appointment_id}")
+                )
         await audit.record(
             actor,
             Action.UPDATE,

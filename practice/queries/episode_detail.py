@@ -45,6 +45,7 @@ async def episode_detail(
             *TreatmentEpisode.all_columns(),
             *TreatmentEpisode.referral.all_columns(exclude=["id", "client", "employer"]),
             TreatmentEpisode.referral._.employer._.name.as_alias("employer_name"),
+            TreatmentEpisode.referral._.employer._.id.as_alias("employer_id"),
             TreatmentEpisode.client._.name.as_alias("client_name"),
         )
         .where(TreatmentEpisode.id == episode_id)
@@ -56,6 +57,7 @@ async def episode_detail(
         "id": episode_id,
         "client": {"id": client_id, "name": e["client_name"]},
         "employer": e["employer_name"],
+        "employer_id": e["employer_id"],
         "status": e["status"],
         "allowed_transitions": sorted(
             s.value for s in allowed_transitions(EpisodeStatus(e["status"]))

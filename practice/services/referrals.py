@@ -1,6 +1,7 @@
 """The aanmelding: a referral arrives, starts the screening clock and opens an episode."""
 
 from datetime import date, datetime
+from typing import Any
 
 from practice import audit
 from practice.audit import Action, Actor
@@ -10,6 +11,7 @@ from practice.db import write_tx
 from practice.episodes import EpisodeStatus, Offer, ReferralOutcome
 from practice.errors import Conflict, InvalidInput, NotFound
 from practice.services.episodes import apply_transition
+from practice.services.parties import register_client
 from practice.tables import (
     AbsenceEpisode,
     CaseAssignment,
@@ -257,3 +259,16 @@ async def record_referral_outcome(
             purpose=PURPOSE,
             client_id=int(episode["client"]),
         )
+
+
+async def refer_new_client(
+    actor: Actor, *, today: date, client: dict[str, Any], referral: dict[str, Any]
+) -> tuple[int, int]:
+    """A new client and their aanmelding in one go (the referral form): both or neither.
+
+    Returns (client id, episode id).
+    """
+    async with write_tx():
+        client_id, _ = await register_client(actor, **client)
+        _, episode_id = await refer_client(actor, today=today, client_id=client_id, **referral)
+    return client_id, episode_id

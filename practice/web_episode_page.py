@@ -1,0 +1,258 @@
+"""The therapist's pages of an episode: the client page, the referral form, their form posts.
+
+The client page shows both tracks of the clinical core; scheduling and reporting add their
+sections (sessions, reports) through ``register_episode_section`` at start-up
+(``practice.composition``), so this module never imports them. Each form posts the same
+request type as its JSON door (``practice.web_forms``) and, done, goes back to the page
+(post/redirect/get: reloading never posts twice).
+"""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from litestar import Request, Router, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from practice.accounts import Role
+from practice.audit import Actor
+from practice.auth import roles
+from practice.episodes import Offer
+from practice.errors import InvalidInput
+from practice.labels import (
+    ABSENCE_LABELS,
+    OFFER_LABELS,
+    PROPOSAL_LABELS,
+    PURPOSE_LABELS,
+    RECIPIENT_LABELS,
+    REFERRER_LABELS,
+    STATUS_LABELS,
+    TASK_LABELS,
+)
+from practice.queries import caseload as caseload_queries
+from practice.queries import episode_detail as detail_queries
+from practice.queries import parties as party_queries
+from practice.queries.episodes import access_episode
+from practice.screening import COMPLAINT_INSTRUMENTS, DIAGNOSIS_CATEGORIES, Proposal
+from practice.services import consents, episodes, referrals
+from practice.services import work as work_services
+from practice.web import page
+from practice.web_episode_common import THERAPIST, episode_writer, fields_of, request_context
+from practice.web_episodes import (
+    ConsultationIn,
+    ReferralIn,
+    ScreeningIn,
+    ScreeningPlanIn,
+    TransitionIn,
+)
+from practice.web_forms import FormData, form_struct
+from practice.web_parties import ClientIn
+from practice.web_work import AgreementIn, ConsentIn
+from practice.work_participation import AbsenceType
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeSection:
+    """A part of the client page that a downstream package renders from its own data."""
+
+    template: str
+    load: Callable[[Actor, int, int, date, ZoneInfo], Awaitable[dict[str, Any]]]
+
+
+_sections: dict[str, EpisodeSection] = {}
+
+
+def register_episode_section(name: str, section: EpisodeSection) -> None:
+    """Called at start-up; the page shows the sections in the order they were registered."""
+    _sections[name] = section
+
+
+def back_to_episode(episode_id: int) -> Redirect:
+    return Redirect(path=f"/episodes/{episode_id}", status_code=303)
+
+
+# ---------------------------------------------------------------- the client page
+
+
+@get("/episodes/{episode_id:int}", opt=THERAPIST, include_in_schema=False)
+async def episode_page(request: Request[Any, Any, Any], episode_id: FromPath[int]) -> Template:
+    """One client: tasks with days left, the treatment and work tracks, sessions, reports."""
+    actor, today, settings = request_context(request)
+    detail = await detail_queries.episode_detail(actor, episode_id, today, settings.time_zone)
+    client_id = int(detail["client"]["id"])
+    sections = [
+        (
+            section.template,
+            await section.load(actor, episode_id, client_id, today, settings.time_zone),
+        )
+        for section in _sections.values()
+    ]
+    return page(
+        request,
+        "practice/episode.html",
+        e=detail,
+        today=today,
+        sections=sections,
+        contacts=await party_queries.employer_contacts(int(detail["employer_id"])),
+        task_labels=TASK_LABELS,
+        status_labels=STATUS_LABELS,
+        offer_labels=OFFER_LABELS,
+        diagnoses=DIAGNOSIS_CATEGORIES,
+        instruments=COMPLAINT_INSTRUMENTS,
+        proposals=[p.value for p in Proposal],
+        proposal_labels=PROPOSAL_LABELS,
+        recipient_labels=RECIPIENT_LABELS,
+        purpose_labels=PURPOSE_LABELS,
+    )
+
+
+@post("/episodes/{episode_id:int}/screening-plan", opt=THERAPIST, include_in_schema=False)
+async def plan_screening(
+    request: Request[Any, Any, Any], episode_id: FromPath[int], data: FormData
+) -> Redirect:
+    actor = await episode_writer(request, episode_id)
+    form = form_struct(ScreeningPlanIn, data)
+    await episodes.plan_screening(actor, episode_id=episode_id, planned_on=form.planned_on)
+    return back_to_episode(episode_id)
+
+
+@post("/episodes/{episode_id:int}/screening", opt=THERAPIST, include_in_schema=False)
+async def record_screening(
+    request: Request[Any, Any, Any], episode_id: FromPath[int], data: FormData
+) -> Redirect:
+    actor = await episode_writer(request, episode_id)
+    form = form_struct(ScreeningIn, data)
+    await episodes.record_screening(actor, episode_id=episode_id, **fields_of(form))
+    return back_to_episode(episode_id)
+
+
+@post("/episodes/{episode_id:int}/manager-consultations", opt=THERAPIST, include_in_schema=False)
+async def record_consultation(
+    request: Request[Any, Any, Any], episode_id: FromPath[int], data: FormData
+) -> Redirect:
+    actor = await episode_writer(request, episode_id)
+    form = form_struct(ConsultationIn, data)
+    await episodes.record_manager_consultation(actor, episode_id=episode_id, **fields_of(form))
+    return back_to_episode(episode_id)
+
+
+@post("/episodes/{episode_id:int}/transitions", opt=THERAPIST, include_in_schema=False)
+async def move_episode(
+    request: Request[Any, Any, Any], episode_id: FromPath[int], data: FormData
+) -> Redirect:
+    actor = await episode_writer(request, episode_id)
+    form = form_struct(TransitionIn, data)
+    await episodes.transition(actor, episode_id=episode_id, **fields_of(form))
+    return back_to_episode(episode_id)
+
+
+@post("/episodes/{episode_id:int}/agreements", opt=THERAPIST, include_in_schema=False)
+async def record_agreement(
+    request: Request[Any, Any, Any], episode_id: FromPath[int], data: FormData
+) -> Redirect:
+    actor = await episode_writer(request, episode_id)
+    form = form_struct(AgreementIn, data)
+    await work_services.record_agreement(actor, episode_id=episode_id, **fields_of(form))
+    return back_to_episode(episode_id)
+
+
+@post("/episodes/{episode_id:int}/consents", opt=THERAPIST, include_in_schema=False)
+async def record_consent(
+    request: Request[Any, Any, Any], episode_id: FromPath[int], data: FormData
+) -> Redirect:
+    actor, today, settings = request_context(request)
+    client_id = await access_episode(actor, episode_id, today, write=True)
+    form = form_struct(ConsentIn, data, tz=settings.time_zone)
+    await consents.give_consent(actor, client_id=client_id, **fields_of(form))
+    return back_to_episode(episode_id)
+
+
+# ---------------------------------------------------------------- the referral form
+
+REFERRAL_FORM = "practice/referral-form.html"
+
+
+@get("/referrals/new", opt=THERAPIST, include_in_schema=False)
+async def referral_form(request: Request[Any, Any, Any]) -> Template:
+    """A new aanmelding: the client, their employer and contract, who referred them."""
+    _, today, _ = request_context(request)
+    return page(
+        request,
+        REFERRAL_FORM,
+        today=today,
+        choices=await party_queries.referral_choices(),
+        referrer_types=referrals.REFERRER_TYPES,
+        offers=[o.value for o in Offer],
+        offer_labels=OFFER_LABELS,
+        absence_statuses=[a.value for a in AbsenceType],
+        referrer_labels=REFERRER_LABELS,
+        absence_labels=ABSENCE_LABELS,
+    )
+
+
+_CLIENT_FIELDS = frozenset(ClientIn.__struct_fields__)
+
+
+@post("/referrals", opt=THERAPIST, include_in_schema=False)
+async def register_referral(request: Request[Any, Any, Any], data: FormData) -> Redirect:
+    """Client and referral together: both are written or neither (one transaction)."""
+    actor, today, settings = request_context(request)
+    client_part = {k: v for k, v in data.items() if k in _CLIENT_FIELDS}
+    referral_part = {k: v for k, v in data.items() if k not in _CLIENT_FIELDS}
+    problems: dict[str, str] = {}
+    client = referral = None
+    try:
+        client = form_struct(ClientIn, client_part)
+    except InvalidInput as exc:
+        problems.update(exc.fields)
+    try:
+        # the client does not exist yet: 0 stands in for its id until it does
+        referral = form_struct(ReferralIn, referral_part, tz=settings.time_zone, client_id=0)
+    except InvalidInput as exc:
+        problems.update(exc.fields)
+    if problems or client is None or referral is None:
+        raise InvalidInput(problems)
+    referral_fields = fields_of(referral)
+    referral_fields.pop("client_id")
+    referral_fields["therapist_user_id"] = referral_fields["therapist_user_id"] or actor.user_id
+    _, episode_id = await referrals.refer_new_client(
+        actor, today=today, client=fields_of(client), referral=referral_fields
+    )
+    return back_to_episode(episode_id)
+
+
+# ---------------------------------------------------------------- the practice manager's monitor
+
+
+@get("/monitor", opt=roles(Role.PRACTICE_MANAGER), include_in_schema=False)
+async def monitor_page(request: Request[Any, Any, Any]) -> Template:
+    """Wait times and deadlines across therapists, overdue first."""
+    actor, today, settings = request_context(request)
+    rows = await caseload_queries.deadline_monitor(actor, today, settings.time_zone)
+    return page(
+        request,
+        "practice/monitor.html",
+        rows=rows,
+        task_labels=TASK_LABELS,
+        status_labels=STATUS_LABELS,
+    )
+
+
+router = Router(
+    path="/",
+    route_handlers=[
+        episode_page,
+        plan_screening,
+        record_screening,
+        record_consultation,
+        move_episode,
+        record_agreement,
+        record_consent,
+        referral_form,
+        register_referral,
+        monitor_page,
+    ],
+)

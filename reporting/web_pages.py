@@ -1,0 +1,66 @@
+"""The therapist's reports on the client page: drafts to review, approve, and what was sent."""
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from litestar import Request, Router, post
+from litestar.params import FromPath
+from litestar.response import Redirect
+
+from practice.audit import Actor
+from practice.i18n import N_
+from practice.web_episode_page import EpisodeSection, back_to_episode
+from reporting import services
+from reporting.tables import Document, Report
+from reporting.web import THERAPIST, _report_episode, _writer
+
+REPORT_STATUS_LABELS: dict[str, str] = {
+    "draft": N_("draft"),
+    "approved": N_("approved"),
+    "sent": N_("sent"),
+    "blocked": N_("blocked"),
+}
+
+
+async def reports_section(
+    actor: Actor, episode_id: int, client_id: int, today: date, tz: ZoneInfo
+) -> dict[str, Any]:
+    """Reports of the episode (the page itself is audited) and its stored documents."""
+    reports = (
+        await Report.select(
+            Report.id,
+            Report.kind,
+            Report.ordinal,
+            Report.status,
+            Report.due_on,
+            Report.blocked_reason,
+        )
+        .where(Report.episode == episode_id)
+        .order_by(Report.ordinal)
+    )
+    documents = (
+        await Document.select(Document.id, Document.title, Document.created_at)
+        .where(Document.episode == episode_id)
+        .order_by(Document.id)
+    )
+    return {
+        "reports": reports,
+        "documents": documents,
+        "report_status_labels": REPORT_STATUS_LABELS,
+    }
+
+
+SECTION = EpisodeSection("reporting/episode-reports.html", reports_section)
+
+
+@post("/reports/{report_id:int}/approval", opt=THERAPIST, include_in_schema=False)
+async def approve(request: Request[Any, Any, Any], report_id: FromPath[int]) -> Redirect:
+    """Approve from the client page: delivered to the company doctor of record, exactly once."""
+    episode_id = await _report_episode(report_id)
+    actor = await _writer(request, episode_id)
+    await services.approve_report(actor, report_id=report_id, queue=request.app.state.queue)
+    return back_to_episode(episode_id)
+
+
+router = Router(path="/", route_handlers=[approve])
