@@ -213,7 +213,8 @@ def test_a_referral_travels_through_all_four_portals_in_a_real_browser(
     held = page.locator("[data-testid=held-count]").inner_text()
     assert held.startswith("5 "), held
 
-    approval = page.locator('form[action$="/approval"] button')
+    # The worker drafts the briefing and, after the 5th held session, the interim report.
+    approval = page.locator('tr[data-kind="interim_report"] form[action$="/approval"] button')
     therapist.wait_for(lambda: approval.count() > 0, "the interim report's draft")
     therapist.screenshot("therapist-client")
     therapist.check_accessibility()

@@ -1,0 +1,202 @@
+"""The therapist's HTML forms: the JSON doors' rules, post/redirect/get, no half-written records."""
+
+import re
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+import time_machine
+
+from practice.tables import Client, Consent, Referral, TreatmentEpisode, WorkResumptionAgreement
+from scheduling.tables import Appointment
+from tests.cast import Cast
+from tests.story import setup_parties
+from tests.web import csrf_token, login
+
+NOW = "2026-06-15 10:00 +0200"
+HTML = {"accept": "text/html"}
+
+
+async def post_page_form(
+    client: httpx.AsyncClient, page: str, action: str, data: dict[str, str]
+) -> httpx.Response:
+    """Post a form the way the browser does: token from the page, URL-encoded body."""
+    token = await csrf_token(client, page)
+    return await client.post(action, data={**data, "_csrf_token": token}, headers=HTML)
+
+
+def referral_form(parties: dict[str, int], **overrides: str) -> dict[str, str]:
+    return {
+        "name": "Anna Formulier",
+        "employer_id": str(parties["employer"]),
+        "contract_hours": "32",
+        "contract_from": "2020-01-01",
+        "date_of_birth": "",
+        "email": "",
+        "received_at": "2026-06-10T09:00",
+        "referrer_type": "company_doctor",
+        "referrer_name": "",
+        "company_doctor_id": str(parties["doctor"]),
+        "manager_id": str(parties["contact"]),
+        "requested_offer": "atwork_basic",
+        "absence_status": "sickness",
+        "first_sick_day": "2026-05-01",
+        "consent_at_referral": "true",
+        **overrides,
+    }
+
+
+async def referred(client: httpx.AsyncClient, cast: Cast) -> int:
+    parties = await setup_parties(client, cast)
+    await login(client, cast.therapist.email)
+    response = await post_page_form(client, "/referrals/new", "/referrals", referral_form(parties))
+    assert response.status_code == 303, response.text
+    match = re.fullmatch(r"/episodes/(\d+)", response.headers["location"])
+    assert match, response.headers["location"]
+    return int(match.group(1))
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_the_referral_form_registers_client_and_referral_and_opens_the_client_page(
+    client, cast: Cast
+) -> None:
+    episode_id = await referred(client, cast)
+    page = await client.get(f"/episodes/{episode_id}", headers=HTML)
+    assert page.status_code == 200
+    assert "<h1>Anna Formulier</h1>" in page.text
+    referral = await Referral.select().first()
+    assert referral is not None
+    # the browser's local time is the practice's: 09:00 in Amsterdam is 07:00 UTC in June
+    assert referral["received_at"].astimezone(UTC) == datetime(2026, 6, 10, 7, 0, tzinfo=UTC)
+    assert await Consent.count() == 2  # briefing and interim reports, given at referral
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_a_referral_form_with_bad_fields_names_them_and_writes_nothing(
+    client, cast: Cast
+) -> None:
+    parties = await setup_parties(client, cast)
+    await login(client, cast.therapist.email)
+    form = referral_form(parties, name="", contract_hours="many", received_at="yesterday")
+    response = await post_page_form(client, "/referrals/new", "/referrals", form)
+    assert response.status_code == 400
+    for field in ("contract_hours", "received_at"):
+        assert field in response.text
+    assert await Client.count() == 0
+    assert await TreatmentEpisode.count() == 0
+
+
+@pytest.mark.commits  # real transactions: the rollback of the client is what is tested
+@time_machine.travel(NOW, tick=False)
+async def test_a_referral_the_rules_refuse_leaves_no_client_behind(client, cast: Cast) -> None:
+    parties = await setup_parties(client, cast)
+    await login(client, cast.therapist.email)
+    # A first sick day while "not absent": the referral's rule refuses after the client's passed.
+    form = referral_form(parties, absence_status="not_absent")
+    response = await post_page_form(client, "/referrals/new", "/referrals", form)
+    assert response.status_code == 400
+    assert "first_sick_day" in response.text
+    assert await Client.count() == 0
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_the_client_page_forms_move_the_episode_into_treatment_with_sessions(
+    client, cast: Cast
+) -> None:
+    episode_id = await referred(client, cast)
+    page = f"/episodes/{episode_id}"
+    steps = [
+        ("/screening-plan", {"planned_on": "2026-06-11"}),
+        (
+            "/screening",
+            {
+                "held_on": "2026-06-11",
+                "diagnosis_category": "depressie",
+                "proposal": "atwork_basic",
+                "suitable": "true",
+                "complaint_instrument": "",
+                "complaint_score": "",
+            },
+        ),
+        ("/manager-consultations", {"held_on": "2026-06-12", "contact_id": ""}),
+        ("/transitions", {"to_status": "in_treatment", "on": "2026-06-12", "reason": ""}),
+        ("/agreements", {"agreed_on": "2026-06-12", "description": "Halve dagen", "starts_on": ""}),
+        (
+            "/consents",
+            {"recipient": "employer", "purpose": "process_updates", "given_at": "2026-06-12T10:00"},
+        ),
+        (
+            "/appointments",
+            {"kind": "treatment_session", "starts_at": "2026-06-16T10:00", "count": "3"},
+        ),
+    ]
+    for action, data in steps:
+        response = await post_page_form(client, page, page + action, data)
+        assert response.status_code == 303, (action, response.text[:500])
+        assert response.headers["location"] == page
+    episode = await TreatmentEpisode.select().where(TreatmentEpisode.id == episode_id).first()
+    assert episode is not None and episode["status"] == "in_treatment"
+    assert await WorkResumptionAgreement.count() == 1
+    starts = [a["starts_at"] for a in await Appointment.select().order_by(Appointment.starts_at)]
+    assert [s.isoformat() for s in starts] == [
+        "2026-06-16T08:00:00+00:00",
+        "2026-06-23T08:00:00+00:00",
+        "2026-06-30T08:00:00+00:00",
+    ]
+    shown = await client.get(page, headers=HTML)
+    assert "Halve dagen" in shown.text
+    assert shown.text.count('action="/appointments/') == 3  # one attendance form per session
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_attendance_from_the_client_page_refuses_a_session_in_the_future(
+    client, cast: Cast
+) -> None:
+    episode_id = await referred(client, cast)
+    page = f"/episodes/{episode_id}"
+    for action, data in [
+        (
+            "/screening",
+            {
+                "held_on": "2026-06-11",
+                "diagnosis_category": "depressie",
+                "proposal": "atwork_basic",
+                "suitable": "true",
+            },
+        ),
+        ("/transitions", {"to_status": "in_treatment", "on": "2026-06-12"}),
+        ("/appointments", {"kind": "treatment_session", "starts_at": "2026-06-16T10:00"}),
+    ]:
+        assert (await post_page_form(client, page, page + action, data)).status_code == 303
+    appointment = await Appointment.select(Appointment.id).first()
+    assert appointment is not None
+    response = await post_page_form(
+        client, page, f"/appointments/{appointment['id']}/attendance", {"attendance": "held"}
+    )
+    assert response.status_code == 409
+    assert "future" in response.text
+
+
+@pytest.mark.parametrize("path", ["/episodes/{id}", "/referrals/new", "/calendar"])
+@time_machine.travel(NOW, tick=False)
+async def test_the_therapist_pages_are_refused_to_a_company_doctor(
+    client, cast: Cast, path: str
+) -> None:
+    episode_id = await referred(client, cast)
+    await login(client, cast.company_doctor.email)
+    response = await client.get(path.format(id=episode_id), headers=HTML)
+    assert response.status_code == 403
+    assert "Anna" not in response.text
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_the_week_calendar_and_the_monitor_show_the_new_client(client, cast: Cast) -> None:
+    episode_id = await referred(client, cast)
+    page = f"/episodes/{episode_id}"
+    await post_page_form(client, page, page + "/screening-plan", {"planned_on": "2026-06-17"})
+    calendar = await client.get("/calendar?start=2026-06-15", headers=HTML)
+    assert calendar.status_code == 200
+    await login(client, cast.practice_manager.email)
+    monitor = await client.get("/monitor", headers=HTML)
+    assert monitor.status_code == 200
+    assert "Anna Formulier" in monitor.text
