@@ -4,6 +4,7 @@ The only module besides app.py, worker.py and cli.py that imports every package.
 ``create_app`` and the worker's start-up; registering twice is harmless.
 """
 
+from practice.queries.caseload import register_caseload_column
 from practice.queries.episodes import register_fact_source
 from practice.web_episode_page import register_episode_section
 from reporting import records as reporting_records
@@ -15,5 +16,6 @@ from scheduling import web_pages as scheduling_pages
 def connect() -> None:
     register_fact_source("scheduling", scheduling_queries.episode_facts)
     register_fact_source("reporting", reporting_records.episode_facts)
+    register_caseload_column("next_appointment", scheduling_queries.next_appointments)
     register_episode_section("sessions", scheduling_pages.SECTION)
     register_episode_section("reports", reporting_pages.SECTION)

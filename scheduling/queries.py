@@ -55,6 +55,23 @@ async def episode_facts(episode_ids: Sequence[int]) -> dict[int, dict[str, Any]]
     return facts
 
 
+async def next_appointments(episode_ids: Sequence[int]) -> dict[int, datetime]:
+    """The next planned appointment of each episode, local time (a caseload column)."""
+    if not episode_ids:
+        return {}
+    rows = await Appointment.select(Appointment.episode, Appointment.starts_at).where(
+        Appointment.episode.is_in(list(episode_ids))
+        & (Appointment.attendance == Attendance.PLANNED.value)
+        & (Appointment.starts_at >= datetime.now(UTC))
+    )
+    first: dict[int, datetime] = {}
+    for row in rows:
+        episode_id = int(row["episode"])
+        if episode_id not in first or row["starts_at"] < first[episode_id]:
+            first[episode_id] = row["starts_at"]
+    return {k: v.astimezone(TZ) for k, v in first.items()}
+
+
 async def appointments_between(
     actor: Actor, therapist_user_id: int, start: datetime, end: datetime
 ) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ Both derive the open tasks of many episodes at once from ``load_facts`` (a fixed
 queries, not one per episode) and list the overdue ones first.
 """
 
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,6 +16,15 @@ from practice.episodes import EpisodeStatus
 from practice.queries.episodes import PURPOSE, load_facts, task_json
 from practice.tables import CaseAssignment, TreatmentEpisode
 from practice.tasks import derive_tasks
+
+# Columns a downstream package adds to the caseload (e.g. the next appointment), per episode.
+CaseloadColumn = Callable[[Sequence[int]], Awaitable[dict[int, Any]]]
+_columns: dict[str, CaseloadColumn] = {}
+
+
+def register_caseload_column(name: str, source: CaseloadColumn) -> None:
+    """Called at start-up (``practice.composition``); an episode without a value gets None."""
+    _columns[name] = source
 
 
 async def caseload(
@@ -43,6 +53,7 @@ async def caseload(
         else []
     )
     facts = await load_facts(ids, tz)
+    columns = {name: await source(ids) for name, source in _columns.items()}
     entries = []
     for row in rows:
         fact, rules = facts[int(row["id"])]
@@ -57,6 +68,7 @@ async def caseload(
                 "offer": row["offer"],
                 "overdue": sum(1 for t in open_tasks if t.status and t.status.is_overdue),
                 "tasks": [task_json(t) for t in open_tasks],
+                **{name: values.get(int(row["id"])) for name, values in columns.items()},
             }
         )
     entries.sort(key=lambda e: (-e["overdue"], str(e["client_name"])))

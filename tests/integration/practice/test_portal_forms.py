@@ -200,3 +200,31 @@ async def test_the_week_calendar_and_the_monitor_show_the_new_client(client, cas
     monitor = await client.get("/monitor", headers=HTML)
     assert monitor.status_code == 200
     assert "Anna Formulier" in monitor.text
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_the_caseload_shows_new_referrals_with_their_clock_and_the_next_appointment(
+    client, cast: Cast
+) -> None:
+    episode_id = await referred(client, cast)
+    caseload = await client.get("/caseload", headers=HTML)
+    assert f'href="/episodes/{episode_id}">Anna Formulier</a>' in caseload.text
+    assert "nog 5 dagen" in caseload.text  # referred 10 June: screening by 20 June
+
+    page = f"/episodes/{episode_id}"
+    for action, data in [
+        (
+            "/screening",
+            {
+                "held_on": "2026-06-11",
+                "diagnosis_category": "depressie",
+                "proposal": "atwork_basic",
+                "suitable": "true",
+            },
+        ),
+        ("/transitions", {"to_status": "in_treatment", "on": "2026-06-12"}),
+        ("/appointments", {"kind": "treatment_session", "starts_at": "2026-06-16T10:00"}),
+    ]:
+        assert (await post_page_form(client, page, page + action, data)).status_code == 303
+    caseload = await client.get("/caseload", headers=HTML)
+    assert "16-06-2026, 10:00" in caseload.text
