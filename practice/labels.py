@@ -1,6 +1,7 @@
 """What the UI calls the domain's codes: English message ids, translated by the catalogue."""
 
 from practice.consent import Purpose, Recipient
+from practice.deadlines import DayUnit
 from practice.episodes import EpisodeStatus, Offer
 from practice.i18n import N_
 from practice.screening import Proposal
@@ -77,4 +78,15 @@ PURPOSE_LABELS: dict[str, str] = {
     Purpose.PROCESS_UPDATES: N_("non-medical process updates"),
     Purpose.RELAPSE_PLAN_WORK_SECTION: N_("the work section of the relapse-prevention plan"),
     Purpose.FOLLOW_UP_RESULTS: N_("follow-up results"),
+}
+
+CONTACT_ROLE_LABELS: dict[str, str] = {
+    "manager": N_("manager"),
+    "hr_adviser": N_("HR adviser"),
+    "other": N_("other"),
+}
+
+DAY_UNIT_LABELS: dict[str, str] = {
+    DayUnit.CALENDAR: N_("calendar days"),
+    DayUnit.WORKING: N_("working days"),
 }

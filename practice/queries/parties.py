@@ -26,3 +26,16 @@ async def employer_contacts(employer_id: int) -> list[dict[str, Any]]:
     return await EmployerContact.select(
         EmployerContact.id, EmployerContact.name, EmployerContact.contact_role
     ).where(EmployerContact.employer == employer_id)
+
+
+async def employers_with_contacts() -> list[dict[str, Any]]:
+    """Every employer with its contract settings and its contacts (the administrator's page)."""
+    employers = await Employer.select().order_by(Employer.name)
+    contacts = await EmployerContact.select().order_by(EmployerContact.name)
+    for employer in employers:
+        employer["contacts"] = [c for c in contacts if c["employer"] == employer["id"]]
+    return employers
+
+
+async def company_doctors() -> list[dict[str, Any]]:
+    return await CompanyDoctor.select().order_by(CompanyDoctor.name)

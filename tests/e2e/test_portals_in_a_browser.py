@@ -271,4 +271,9 @@ def test_a_referral_travels_through_all_four_portals_in_a_real_browser(
     administrator = Portal(browser, served, language, ADMINISTRATOR)
     administrator.screenshot("administrator-users")
     administrator.check_accessibility()
+    for path in ("/admin/employers", "/admin/company-doctors", "/admin/handovers"):
+        administrator.page.goto(path)
+        assert administrator.page.locator("form").count() >= 2
+        administrator.check_accessibility()
+    administrator.screenshot("administrator-handovers")
     administrator.close()

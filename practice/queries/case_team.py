@@ -1,0 +1,46 @@
+"""Who treats whom now: the therapist of every live episode, for handovers."""
+
+from datetime import date
+from typing import Any
+
+from practice import audit
+from practice.accounts import Role
+from practice.audit import Action, Actor
+from practice.db import write_tx
+from practice.episodes import EpisodeStatus
+from practice.tables import CaseAssignment, User
+
+PURPOSE = "administration"
+_ENDED = [
+    EpisodeStatus.CLOSED.value,
+    EpisodeStatus.DECLINED.value,
+    EpisodeStatus.DROPPED_OUT.value,
+    EpisodeStatus.REFERRED_ELSEWHERE.value,
+]
+
+
+async def current_therapists(actor: Actor, today: date) -> list[dict[str, Any]]:
+    """Episodes not ended, with their therapist today (client name: to know whom to hand over)."""
+    rows = await CaseAssignment.select(
+        CaseAssignment.episode,
+        CaseAssignment.user,
+        CaseAssignment.user._.display_name.as_alias("therapist"),
+        CaseAssignment.episode._.client._.name.as_alias("client_name"),
+        CaseAssignment.episode._.status.as_alias("status"),
+    ).where(
+        (CaseAssignment.team_role == "therapist")
+        & (CaseAssignment.valid_from <= today)
+        & (CaseAssignment.valid_to.is_null() | (CaseAssignment.valid_to >= today))
+        & CaseAssignment.episode._.status.not_in(_ENDED)
+    )
+    async with write_tx():
+        await audit.record(actor, Action.SEARCH, "case_team", None, purpose=PURPOSE)
+    return sorted(rows, key=lambda r: (str(r["therapist"]), str(r["client_name"])))
+
+
+async def therapist_accounts() -> list[dict[str, Any]]:
+    return await (
+        User.select(User.id, User.display_name)
+        .where((User.role == Role.THERAPIST.value) & (User.active == True))  # noqa: E712
+        .order_by(User.display_name)
+    )
