@@ -90,3 +90,18 @@ DAY_UNIT_LABELS: dict[str, str] = {
     DayUnit.CALENDAR: N_("calendar days"),
     DayUnit.WORKING: N_("working days"),
 }
+
+MOMENT_LABELS: dict[str, str] = {
+    "begin": N_("at the start"),
+    "interim": N_("during treatment"),
+    "end": N_("at the end"),
+    "follow_up": N_("at follow-up"),
+}
+
+FOLLOW_UP_LABELS: dict[str, str] = {
+    "conversation": N_("follow-up conversation"),
+    "measurement": N_("follow-up measurement"),
+    "done": N_("done"),
+    "unreachable": N_("unreachable"),
+    "declined": N_("declined"),
+}

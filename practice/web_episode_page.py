@@ -24,6 +24,8 @@ from practice.episodes import Offer
 from practice.errors import InvalidInput
 from practice.labels import (
     ABSENCE_LABELS,
+    FOLLOW_UP_LABELS,
+    MOMENT_LABELS,
     OFFER_LABELS,
     PROPOSAL_LABELS,
     PURPOSE_LABELS,
@@ -37,7 +39,7 @@ from practice.queries import episode_detail as detail_queries
 from practice.queries import parties as party_queries
 from practice.queries.episodes import access_episode
 from practice.screening import COMPLAINT_INSTRUMENTS, DIAGNOSIS_CATEGORIES, Proposal
-from practice.services import consents, episodes, referrals
+from practice.services import consents, episodes, referrals, treatment_plan
 from practice.services import work as work_services
 from practice.web import page
 from practice.web_episode_common import THERAPIST, episode_writer, fields_of, request_context
@@ -50,7 +52,8 @@ from practice.web_episodes import (
 )
 from practice.web_forms import FormData, form_struct
 from practice.web_parties import ClientIn
-from practice.web_work import AgreementIn, ConsentIn
+from practice.web_treatment_plan import FollowUpIn, RelapsePlanIn
+from practice.web_work import AgreementIn, ConsentIn, ParticipationIn
 from practice.work_participation import AbsenceType
 
 
@@ -106,6 +109,12 @@ async def episode_page(request: Request[Any, Any, Any], episode_id: FromPath[int
         proposal_labels=PROPOSAL_LABELS,
         recipient_labels=RECIPIENT_LABELS,
         purpose_labels=PURPOSE_LABELS,
+        participation_sources=work_services.SOURCES,
+        participation_moments=work_services.MOMENTS,
+        moment_labels=MOMENT_LABELS,
+        follow_up_kinds=treatment_plan.FOLLOW_UP_KINDS,
+        follow_up_responses=treatment_plan.FOLLOW_UP_RESPONSES,
+        follow_up_labels=FOLLOW_UP_LABELS,
     )
 
 
@@ -156,6 +165,38 @@ async def record_agreement(
     actor = await episode_writer(request, episode_id)
     form = form_struct(AgreementIn, data)
     await work_services.record_agreement(actor, episode_id=episode_id, **fields_of(form))
+    return back_to_episode(episode_id)
+
+
+@post("/episodes/{episode_id:int}/work-participation", opt=THERAPIST, include_in_schema=False)
+async def record_participation(
+    request: Request[Any, Any, Any], episode_id: FromPath[int], data: FormData
+) -> Redirect:
+    actor = await episode_writer(request, episode_id)
+    form = form_struct(ParticipationIn, data)
+    await work_services.record_participation(actor, episode_id=episode_id, **fields_of(form))
+    return back_to_episode(episode_id)
+
+
+@post("/episodes/{episode_id:int}/relapse-prevention-plan", opt=THERAPIST, include_in_schema=False)
+async def record_relapse_plan(
+    request: Request[Any, Any, Any], episode_id: FromPath[int], data: FormData
+) -> Redirect:
+    actor = await episode_writer(request, episode_id)
+    form = form_struct(RelapsePlanIn, data)
+    await treatment_plan.record_relapse_prevention_plan(
+        actor, episode_id=episode_id, **fields_of(form)
+    )
+    return back_to_episode(episode_id)
+
+
+@post("/episodes/{episode_id:int}/follow-ups", opt=THERAPIST, include_in_schema=False)
+async def record_follow_up(
+    request: Request[Any, Any, Any], episode_id: FromPath[int], data: FormData
+) -> Redirect:
+    actor = await episode_writer(request, episode_id)
+    form = form_struct(FollowUpIn, data)
+    await treatment_plan.record_follow_up(actor, episode_id=episode_id, **fields_of(form))
     return back_to_episode(episode_id)
 
 
@@ -250,6 +291,9 @@ router = Router(
         record_consultation,
         move_episode,
         record_agreement,
+        record_participation,
+        record_relapse_plan,
+        record_follow_up,
         record_consent,
         referral_form,
         register_referral,

@@ -228,3 +228,51 @@ async def test_the_caseload_shows_new_referrals_with_their_clock_and_the_next_ap
         assert (await post_page_form(client, page, page + action, data)).status_code == 303
     caseload = await client.get("/caseload", headers=HTML)
     assert "16-06-2026, 10:00" in caseload.text
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_the_work_track_and_the_end_of_treatment_are_recorded_from_the_client_page(
+    client, cast: Cast
+) -> None:
+    episode_id = await referred(client, cast)
+    page = f"/episodes/{episode_id}"
+    steps = [
+        (
+            "/screening",
+            {
+                "held_on": "2026-06-11",
+                "diagnosis_category": "depressie",
+                "proposal": "atwork_basic",
+                "suitable": "true",
+            },
+        ),
+        ("/transitions", {"to_status": "in_treatment", "on": "2026-06-12"}),
+        (
+            "/work-participation",
+            {
+                "measured_on": "2026-06-12",
+                "own_work_hours": "16",
+                "adapted_work_hours": "0",
+                "moment": "begin",
+            },
+        ),
+        (
+            "/relapse-prevention-plan",
+            {
+                "drawn_up_on": "2026-06-14",
+                "warning_signs": "slecht slapen",
+                "actions": "bellen",
+                "work_situation": "rustig opbouwen",
+            },
+        ),
+        ("/transitions", {"to_status": "closed", "on": "2026-06-14"}),
+        ("/follow-ups", {"kind": "conversation", "held_on": "2026-06-15", "response": "done"}),
+    ]
+    for action, data in steps:
+        response = await post_page_form(client, page, page + action, data)
+        assert response.status_code == 303, (action, response.text[:800])
+    shown = (await client.get(page, headers=HTML)).text
+    assert "50" in shown  # 16 of 32 contract hours
+    assert f"/api/episodes/{episode_id}/outcome-chart" in shown
+    assert "Terugvalpreventieplan opgesteld op" in shown
+    assert f'action="/episodes/{episode_id}/relapse-prevention-plan"' not in shown
