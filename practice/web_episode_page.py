@@ -270,13 +270,14 @@ async def register_referral(request: Request[Any, Any, Any], data: FormData) -> 
 
 @get("/monitor", opt=roles(Role.PRACTICE_MANAGER), include_in_schema=False)
 async def monitor_page(request: Request[Any, Any, Any]) -> Template:
-    """Wait times and deadlines across therapists, overdue first."""
+    """Deadlines across therapists (overdue first) and each therapist's free capacity."""
     actor, today, settings = request_context(request)
     rows = await caseload_queries.deadline_monitor(actor, today, settings.time_zone)
     return page(
         request,
         "practice/monitor.html",
         rows=rows,
+        capacity=await caseload_queries.therapist_capacity(today),
         task_labels=TASK_LABELS,
         status_labels=STATUS_LABELS,
     )

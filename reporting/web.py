@@ -247,6 +247,7 @@ async def _inbox(actor: Actor) -> list[dict[str, Any]]:
             Delivery.read_at,
             Delivery.document._.title.as_alias("title"),
             Delivery.document._.episode._.client._.name.as_alias("client_name"),
+            Delivery.document._.episode.as_alias("episode_id"),
         )
         .where(Delivery.recipient == actor.user_id)
         .order_by(Delivery.delivered_at, ascending=False)
@@ -258,9 +259,17 @@ async def _inbox(actor: Actor) -> list[dict[str, Any]]:
 
 @get("/company-doctor", opt=DOCTOR, include_in_schema=False)
 async def doctor_inbox(request: Request[Any, Any, Any]) -> Template:
-    """The company doctor's inbox: documents delivered to them, new ones first."""
+    """The company doctor's inbox: what is new, then per client a timeline of what was sent."""
+    documents = await _inbox(actor_of(request))
+    timelines: dict[int, list[dict[str, Any]]] = {}
+    for d in sorted(documents, key=lambda d: d["delivered_at"]):
+        timelines.setdefault(int(d["episode_id"]), []).append(d)
     return page(
-        request, "reporting/company-doctor/inbox.html", documents=await _inbox(actor_of(request))
+        request,
+        "reporting/company-doctor/inbox.html",
+        documents=documents,
+        new=[d for d in documents if d["read_at"] is None],
+        timelines=sorted(timelines.values(), key=lambda t: str(t[0]["client_name"])),
     )
 
 

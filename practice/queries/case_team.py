@@ -7,16 +7,10 @@ from practice import audit
 from practice.accounts import Role
 from practice.audit import Action, Actor
 from practice.db import write_tx
-from practice.episodes import EpisodeStatus
+from practice.queries.caseload import ENDED
 from practice.tables import CaseAssignment, User
 
 PURPOSE = "administration"
-_ENDED = [
-    EpisodeStatus.CLOSED.value,
-    EpisodeStatus.DECLINED.value,
-    EpisodeStatus.DROPPED_OUT.value,
-    EpisodeStatus.REFERRED_ELSEWHERE.value,
-]
 
 
 async def current_therapists(actor: Actor, today: date) -> list[dict[str, Any]]:
@@ -31,7 +25,7 @@ async def current_therapists(actor: Actor, today: date) -> list[dict[str, Any]]:
         (CaseAssignment.team_role == "therapist")
         & (CaseAssignment.valid_from <= today)
         & (CaseAssignment.valid_to.is_null() | (CaseAssignment.valid_to >= today))
-        & CaseAssignment.episode._.status.not_in(_ENDED)
+        & CaseAssignment.episode._.status.not_in(ENDED)
     )
     async with write_tx():
         await audit.record(actor, Action.SEARCH, "case_team", None, purpose=PURPOSE)

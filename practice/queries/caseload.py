@@ -14,8 +14,16 @@ from practice.audit import Action, Actor
 from practice.db import write_tx
 from practice.episodes import EpisodeStatus
 from practice.queries.episodes import PURPOSE, load_facts, task_json
-from practice.tables import CaseAssignment, TreatmentEpisode
+from practice.tables import CaseAssignment, Therapist, TreatmentEpisode
 from practice.tasks import derive_tasks
+
+# Episodes that no longer take a therapist's time.
+ENDED = [
+    EpisodeStatus.CLOSED.value,
+    EpisodeStatus.DECLINED.value,
+    EpisodeStatus.DROPPED_OUT.value,
+    EpisodeStatus.REFERRED_ELSEWHERE.value,
+]
 
 # Columns a downstream package adds to the caseload (e.g. the next appointment), per episode.
 CaseloadColumn = Callable[[Sequence[int]], Awaitable[dict[int, Any]]]
@@ -127,3 +135,29 @@ async def deadline_monitor(
     async with write_tx():
         await audit.record(actor, Action.SEARCH, "deadline_monitor", None, purpose=PURPOSE)
     return items
+
+
+async def therapist_capacity(today: date) -> list[dict[str, Any]]:
+    """Per therapist: episodes in progress against their capacity (the manager's planning)."""
+    therapists = await Therapist.select(
+        Therapist.user, Therapist.capacity, Therapist.user._.display_name.as_alias("name")
+    ).where(Therapist.user._.active == True)  # noqa: E712 - a Piccolo expression
+    assignments = await CaseAssignment.select(CaseAssignment.user, CaseAssignment.episode).where(
+        (CaseAssignment.team_role == "therapist")
+        & (CaseAssignment.valid_from <= today)
+        & (CaseAssignment.valid_to.is_null() | (CaseAssignment.valid_to >= today))
+        & CaseAssignment.episode._.status.not_in(ENDED)
+    )
+    active: dict[int, int] = {}
+    for a in assignments:
+        active[int(a["user"])] = active.get(int(a["user"]), 0) + 1
+    rows = [
+        {
+            "name": t["name"],
+            "capacity": t["capacity"],
+            "active": active.get(int(t["user"]), 0),
+            "free": t["capacity"] - active.get(int(t["user"]), 0),
+        }
+        for t in therapists
+    ]
+    return sorted(rows, key=lambda r: (r["free"], str(r["name"])))

@@ -241,7 +241,8 @@ def test_a_referral_travels_through_all_four_portals_in_a_real_browser(
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.body())).pages)
     assert client_name.split()[0] in text
     doctor.page.reload()
-    assert ("gelezen" if language == "nl" else "read") in row.first.inner_text()
+    entry = doctor.page.locator(f'li[data-document="{str(href).rsplit("/", 1)[1]}"]')
+    assert ("gelezen" if language == "nl" else "read") in entry.inner_text()
     doctor.close()
 
     # ---------------------------------------------------------------- the employer

@@ -200,6 +200,8 @@ async def test_the_week_calendar_and_the_monitor_show_the_new_client(client, cas
     monitor = await client.get("/monitor", headers=HTML)
     assert monitor.status_code == 200
     assert "Anna Formulier" in monitor.text
+    capacity = monitor.text.split("Capaciteit per behandelaar", 1)[1].split("</table>", 1)[0]
+    assert "<td>1</td><td>25</td><td>24</td>" in capacity  # one case of 25
 
 
 @time_machine.travel(NOW, tick=False)

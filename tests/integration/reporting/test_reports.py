@@ -117,7 +117,8 @@ async def test_ten_held_sessions_give_two_reports_sent_once_each_after_approval(
     await login(client, cast.company_doctor.email)
     inbox = await client.get("/company-doctor")
     assert inbox.status_code == 200, inbox.text[:2000]
-    assert inbox.text.count("Tussenevaluatie na sessie") == 2
+    assert inbox.text.count("Tussenevaluatie na sessie") == 4  # new, and on the timeline
+    assert inbox.text.count("data-document=") == 2
     document = await Document.select(Document.id).where(Document.report == drafted[0]["id"]).first()
     assert document is not None
     pdf = await client.get(f"/documents/{document['id']}")
