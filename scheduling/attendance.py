@@ -30,6 +30,42 @@ from scheduling.tables import Appointment, MeetingProposal, Participant
 PURPOSE = "treatment"
 
 
+NOTES_MAX_LENGTH = 20_000
+
+
+async def record_notes(actor: Actor, *, appointment_id: int, notes: str) -> None:
+    """The therapist's session notes (medical: shown to the therapist of record only)."""
+    if len(notes) > NOTES_MAX_LENGTH:
+        raise InvalidInput({"notes": f"at most {NOTES_MAX_LENGTH} characters"})
+    async with write_tx():
+        row = (
+            await Appointment.select(Appointment.episode._.client.as_alias("client_id"))
+            .where(Appointment.id == appointment_id)
+            .first()
+        )
+        if row is None:
+            raise NotFound("No such appointment.")
+        await Appointment.update({Appointment.notes: notes.strip() or None}).where(
+            Appointment.id == appointment_id
+        )
+        await audit.record(
+            actor,
+            Action.UPDATE,
+            "appointment",
+            appointment_id,
+            purpose=PURPOSE,
+            client_id=int(row["client_id"]),
+        )
+
+
+async def session_notes(episode_id: int) -> dict[int, str]:
+    """The notes of each appointment of the episode that has them (for its therapist)."""
+    rows = await Appointment.select(Appointment.id, Appointment.notes).where(
+        (Appointment.episode == episode_id) & Appointment.notes.is_not_null()
+    )
+    return {int(r["id"]): str(r["notes"]) for r in rows}
+
+
 async def record_attendance(
     actor: Actor,
     *,

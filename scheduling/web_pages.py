@@ -20,7 +20,7 @@ from practice.i18n import N_
 from practice.web import actor_of, page
 from practice.web_episode_page import EpisodeSection, back_to_episode
 from practice.web_forms import FormData, form_struct
-from scheduling import queries, services
+from scheduling import attendance, queries, services
 from scheduling.appointments import KIND_LABELS, Attendance
 from scheduling.services import Booking
 from scheduling.tables import Appointment
@@ -49,6 +49,7 @@ async def appointments_section(
     """The client page's sessions: booked, held, cancelled; the booking form."""
     return {
         "appointments": await queries.episode_appointments(actor, episode_id, client_id),
+        "notes": await attendance.session_notes(episode_id),
         "kind_labels": {k.value: v for k, v in KIND_LABELS.items()},
         "attendance_labels": ATTENDANCE_LABELS,
         "episode_id": episode_id,
@@ -107,14 +108,7 @@ async def book(
 async def record_attendance(
     request: Request[Any, Any, Any], appointment_id: FromPath[int], data: FormData
 ) -> Redirect:
-    row = (
-        await Appointment.select(Appointment.episode)
-        .where(Appointment.id == appointment_id)
-        .first()
-    )
-    if row is None:
-        raise NotFound("No such appointment.")
-    episode_id = int(row["episode"])
+    episode_id = await _episode_of(appointment_id)
     actor = await _writer(request, episode_id)
     form = form_struct(AttendanceIn, data)
     await services.record_attendance(
@@ -125,6 +119,33 @@ async def record_attendance(
         queue=request.app.state.queue,
     )
     return back_to_episode(episode_id)
+
+
+class NotesForm(msgspec.Struct, forbid_unknown_fields=True):
+    notes: str = ""
+
+
+@post("/appointments/{appointment_id:int}/notes", opt=THERAPIST, include_in_schema=False)
+async def record_notes(
+    request: Request[Any, Any, Any], appointment_id: FromPath[int], data: FormData
+) -> Redirect:
+    """Session notes from the client page; emptying the field removes them."""
+    episode_id = await _episode_of(appointment_id)
+    actor = await _writer(request, episode_id)
+    form = form_struct(NotesForm, data)
+    await attendance.record_notes(actor, appointment_id=appointment_id, notes=form.notes)
+    return back_to_episode(episode_id)
+
+
+async def _episode_of(appointment_id: int) -> int:
+    row = (
+        await Appointment.select(Appointment.episode)
+        .where(Appointment.id == appointment_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("No such appointment.")
+    return int(row["episode"])
 
 
 @get("/calendar", opt=THERAPIST, include_in_schema=False)
@@ -153,4 +174,4 @@ async def week_page(
     )
 
 
-router = Router(path="/", route_handlers=[book, record_attendance, week_page])
+router = Router(path="/", route_handlers=[book, record_attendance, record_notes, week_page])

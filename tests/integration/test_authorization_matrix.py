@@ -131,6 +131,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/episodes/{episode_id:int}/screening-plan"): {T},
     ("POST", "/episodes/{episode_id:int}/transitions"): {T},
     ("POST", "/appointments/{appointment_id:int}/attendance"): {T},
+    ("POST", "/appointments/{appointment_id:int}/notes"): {T},
     ("POST", "/reports/{report_id:int}/approval"): {T},
     ("GET", "/referrals/new"): {T},
     ("POST", "/referrals"): {T},

@@ -7,7 +7,14 @@ import httpx
 import pytest
 import time_machine
 
-from practice.tables import Client, Consent, Referral, TreatmentEpisode, WorkResumptionAgreement
+from practice.tables import (
+    AuditEvent,
+    Client,
+    Consent,
+    Referral,
+    TreatmentEpisode,
+    WorkResumptionAgreement,
+)
 from scheduling.tables import Appointment
 from tests.cast import Cast
 from tests.story import setup_parties
@@ -278,3 +285,37 @@ async def test_the_work_track_and_the_end_of_treatment_are_recorded_from_the_cli
     assert f"/api/episodes/{episode_id}/outcome-chart" in shown
     assert "Terugvalpreventieplan opgesteld op" in shown
     assert f'action="/episodes/{episode_id}/relapse-prevention-plan"' not in shown
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_session_notes_are_kept_for_the_therapist_and_audited(client, cast: Cast) -> None:
+    episode_id = await referred(client, cast)
+    page = f"/episodes/{episode_id}"
+    steps = [
+        (
+            "/screening",
+            {
+                "held_on": "2026-06-11",
+                "diagnosis_category": "depressie",
+                "proposal": "atwork_basic",
+                "suitable": "true",
+            },
+        ),
+        ("/transitions", {"to_status": "in_treatment", "on": "2026-06-11"}),
+        ("/appointments", {"kind": "treatment_session", "starts_at": "2026-06-12T10:00"}),
+    ]
+    for action, data in steps:
+        assert (await post_page_form(client, page, page + action, data)).status_code == 303
+    appointment = await Appointment.select(Appointment.id).first()
+    assert appointment is not None
+    base = f"/appointments/{appointment['id']}"
+    assert (
+        await post_page_form(client, page, base + "/attendance", {"attendance": "held"})
+    ).status_code == 303
+    response = await post_page_form(client, page, base + "/notes", {"notes": "Piekeren besproken"})
+    assert response.status_code == 303
+    assert "Piekeren besproken" in (await client.get(page, headers=HTML)).text
+    rows = await AuditEvent.select().where(
+        (AuditEvent.object_type == "appointment") & (AuditEvent.action == "update")
+    )
+    assert len(rows) == 2  # attendance, then the notes

@@ -38,6 +38,7 @@ MARKERS = {
     "report_advice": "CANARYreportadvice",
     "qualifications": "CANARYqualifications",
     "session_reason": "CANARYsessionreason",
+    "session_notes": "CANARYsessionnotes",
 }
 DIAGNOSIS_WORDS = ("angststoornis", "Angststoornis", "GAD-7", "anxiety")
 
@@ -60,6 +61,11 @@ async def seed_medical_markers(client: httpx.AsyncClient, cast: Cast) -> int:
     ).where(Screening.episode == episode_id)
     await Therapist.update({Therapist.qualifications: MARKERS["qualifications"]}).where(
         Therapist.user == cast.therapist.id
+    )
+    from scheduling.tables import Appointment
+
+    await Appointment.update({Appointment.notes: MARKERS["session_notes"]}).where(
+        Appointment.episode == episode_id
     )
     await ok(
         await api(
