@@ -97,6 +97,15 @@ class Portal:
         ]
         assert grave == [], (self.page.url, grave)
 
+    def assert_readable_on_a_tablet(self, name: str) -> None:
+        """At 768 px wide (a tablet held upright) nothing runs off the side of the page."""
+        size = self.page.viewport_size
+        self.page.set_viewport_size({"width": 768, "height": 1024})
+        overflow = self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        self.screenshot(f"{name}-tablet")
+        self.page.set_viewport_size(size)
+        assert overflow <= 0, f"{overflow}px wider than a tablet"
+
     def wait_for(self, found: Callable[[], bool], what: str) -> None:
         """Reload until ``found`` (the worker runs beside the web process)."""
         deadline = time.monotonic() + WAIT_SECONDS
@@ -218,6 +227,7 @@ def test_a_referral_travels_through_all_four_portals_in_a_real_browser(
     therapist.wait_for(lambda: approval.count() > 0, "the interim report's draft")
     therapist.screenshot("therapist-client")
     therapist.check_accessibility()
+    therapist.assert_readable_on_a_tablet("therapist-client")
     with page.expect_navigation():
         approval.first.click()
     documents = page.locator('a[href^="/documents/"]')
