@@ -202,3 +202,19 @@ async def client_of(episode_id: int) -> int:
         .first()
     )
     return int(row["client"]) if row else 0
+
+
+async def episode_reports(episode_id: int) -> list[dict[str, Any]]:
+    """Reports of the episode: drafts to review, approved, sent or blocked (with why)."""
+    return (
+        await Report.select(
+            Report.id,
+            Report.kind,
+            Report.ordinal,
+            Report.status,
+            Report.due_on,
+            Report.blocked_reason,
+        )
+        .where(Report.episode == episode_id)
+        .order_by(Report.ordinal)
+    )

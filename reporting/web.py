@@ -30,7 +30,13 @@ from practice.web import actor_of, page
 from reporting import services
 from reporting.documents import render_html, render_pdf_async
 from reporting.employer_updates import volume
-from reporting.records import build_employer_view, consent_problem, employer_episodes, team_members
+from reporting.records import (
+    build_employer_view,
+    consent_problem,
+    employer_episodes,
+    episode_reports,
+    team_members,
+)
 from reporting.tables import Delivery, Document, EmployerUpdate, Report
 from scheduling.tables import Appointment
 
@@ -67,18 +73,7 @@ async def list_reports(
 ) -> list[dict[str, Any]]:
     """Reports of the episode: drafts to review, approved, sent or blocked (with why)."""
     await _writer(request, episode_id)
-    return (
-        await Report.select(
-            Report.id,
-            Report.kind,
-            Report.ordinal,
-            Report.status,
-            Report.due_on,
-            Report.blocked_reason,
-        )
-        .where(Report.episode == episode_id)
-        .order_by(Report.ordinal)
-    )
+    return await episode_reports(episode_id)
 
 
 @get("/api/reports/{report_id:int}", opt=THERAPIST)

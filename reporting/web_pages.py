@@ -12,7 +12,8 @@ from practice.audit import Actor
 from practice.i18n import N_
 from practice.web_episode_page import EpisodeSection, back_to_episode
 from reporting import services
-from reporting.tables import Document, Report
+from reporting.records import episode_reports
+from reporting.tables import Document
 from reporting.web import THERAPIST, _report_episode, _writer
 
 REPORT_STATUS_LABELS: dict[str, str] = {
@@ -27,18 +28,7 @@ async def reports_section(
     actor: Actor, episode_id: int, client_id: int, today: date, tz: ZoneInfo
 ) -> dict[str, Any]:
     """Reports of the episode (the page itself is audited) and its stored documents."""
-    reports = (
-        await Report.select(
-            Report.id,
-            Report.kind,
-            Report.ordinal,
-            Report.status,
-            Report.due_on,
-            Report.blocked_reason,
-        )
-        .where(Report.episode == episode_id)
-        .order_by(Report.ordinal)
-    )
+    reports = await episode_reports(episode_id)
     documents = (
         await Document.select(Document.id, Document.title, Document.created_at)
         .where(Document.episode == episode_id)

@@ -36,6 +36,18 @@ async def _writer(request: Request[Any, Any, Any], episode_id: int) -> Actor:
     return actor
 
 
+async def episode_of(appointment_id: int) -> int:
+    """The episode an appointment belongs to; 404 for an unknown appointment."""
+    row = (
+        await Appointment.select(Appointment.episode)
+        .where(Appointment.id == appointment_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("No such appointment.")
+    return int(row["episode"])
+
+
 class AppointmentIn(msgspec.Struct, forbid_unknown_fields=True):
     kind: str
     starts_at: datetime
@@ -155,14 +167,7 @@ async def attendance(
     request: Request[Any, Any, Any], appointment_id: FromPath[int], data: JSONBody[AttendanceIn]
 ) -> Created:
     """Held, cancelled (by client or practice) or no-show; only held sessions count."""
-    row = (
-        await Appointment.select(Appointment.episode)
-        .where(Appointment.id == appointment_id)
-        .first()
-    )
-    if row is None:
-        raise NotFound("No such appointment.")
-    actor = await _writer(request, int(row["episode"]))
+    actor = await _writer(request, await episode_of(appointment_id))
     await services.record_attendance(
         actor,
         appointment_id=appointment_id,

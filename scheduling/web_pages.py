@@ -15,7 +15,6 @@ from litestar.response import Redirect, Template
 
 from practice.audit import Actor
 from practice.clock import today_in
-from practice.errors import NotFound
 from practice.i18n import N_
 from practice.web import actor_of, page
 from practice.web_episode_page import EpisodeSection, back_to_episode
@@ -23,8 +22,7 @@ from practice.web_forms import FormData, form_struct
 from scheduling import attendance, queries, services
 from scheduling.appointments import KIND_LABELS, Attendance
 from scheduling.services import Booking
-from scheduling.tables import Appointment
-from scheduling.web import THERAPIST, AttendanceIn, _writer
+from scheduling.web import THERAPIST, AttendanceIn, _writer, episode_of
 
 ATTENDANCE_LABELS: dict[str, str] = {
     Attendance.PLANNED: N_("planned"),
@@ -108,7 +106,7 @@ async def book(
 async def record_attendance(
     request: Request[Any, Any, Any], appointment_id: FromPath[int], data: FormData
 ) -> Redirect:
-    episode_id = await _episode_of(appointment_id)
+    episode_id = await episode_of(appointment_id)
     actor = await _writer(request, episode_id)
     form = form_struct(AttendanceIn, data)
     await services.record_attendance(
@@ -130,22 +128,11 @@ async def record_notes(
     request: Request[Any, Any, Any], appointment_id: FromPath[int], data: FormData
 ) -> Redirect:
     """Session notes from the client page; emptying the field removes them."""
-    episode_id = await _episode_of(appointment_id)
+    episode_id = await episode_of(appointment_id)
     actor = await _writer(request, episode_id)
     form = form_struct(NotesForm, data)
     await attendance.record_notes(actor, appointment_id=appointment_id, notes=form.notes)
     return back_to_episode(episode_id)
-
-
-async def _episode_of(appointment_id: int) -> int:
-    row = (
-        await Appointment.select(Appointment.episode)
-        .where(Appointment.id == appointment_id)
-        .first()
-    )
-    if row is None:
-        raise NotFound("No such appointment.")
-    return int(row["episode"])
 
 
 @get("/calendar", opt=THERAPIST, include_in_schema=False)

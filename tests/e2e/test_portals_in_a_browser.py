@@ -21,7 +21,8 @@ import pytest
 from pypdf import PdfReader
 
 from practice.demo import DEMO_PASSWORD
-from tests.e2e.browser import ARTEFACTS, CHROMIUM_ARGS, Served, chromium_path, serve_demo
+from tests.e2e.browser import ARTEFACTS, CHROMIUM_ARGS, chromium_path
+from tests.e2e.served import Served, serve_demo
 
 TZ = ZoneInfo("Europe/Amsterdam")
 THERAPIST = "therapeut@demo.atwork.nl"

@@ -5,12 +5,7 @@ worker) on a free port, waits for the login page, and logs in as the demo therap
 real HTTP.
 """
 
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,70 +14,19 @@ import httpx
 import pytest
 
 from practice.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-
-START_LIMIT_SECONDS = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.e2e.served import Served, serve_demo
 
 
 @pytest.fixture
-def served(tmp_data_dir: Path) -> Iterator[tuple[str, Path]]:
-    port = _free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key
-        not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "BASE_URL", "PRACTICE_EMBEDDED_WORKER"}
-    }
-    env["PRACTICE_DATA_DIR"] = str(tmp_data_dir)
-    log_path = tmp_data_dir / "serve.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "from practice.cli import main; main()",
-                "serve",
-                "--demo",
-                "--port",
-                str(port),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-        try:
-            yield f"http://127.0.0.1:{port}", log_path
-        finally:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _wait_for_login_page(base_url: str, log_path: Path) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < START_LIMIT_SECONDS:
-        try:
-            if httpx.get(f"{base_url}/login", timeout=2).status_code == 200:
-                return time.monotonic() - started
-        except httpx.TransportError:
-            pass
-        time.sleep(0.25)
-    pytest.fail(f"no login page within {START_LIMIT_SECONDS}s:\n{log_path.read_text()[-3000:]}")
+def served(tmp_data_dir: Path) -> Iterator[Served]:
+    # serve_demo fails the test if the login page is not up within START_LIMIT_SECONDS
+    yield from serve_demo(tmp_data_dir)
 
 
 def test_the_quick_start_serves_a_login_page_and_the_demo_therapist_logs_in(
-    served: tuple[str, Path],
+    served: Served,
 ) -> None:
-    base_url, log_path = served
-    _wait_for_login_page(base_url, log_path)
+    base_url, log_path = served.base_url, served.log_path
     output = log_path.read_text()
     assert f"{base_url}/" in output
     assert DEMO_PASSWORD in output

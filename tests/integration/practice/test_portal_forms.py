@@ -32,6 +32,31 @@ async def post_page_form(
     return await client.post(action, data={**data, "_csrf_token": token}, headers=HTML)
 
 
+# From referral to treatment in two posts: the screening, then the start.
+IN_TREATMENT = [
+    (
+        "/screening",
+        {
+            "held_on": "2026-06-11",
+            "diagnosis_category": "depressie",
+            "proposal": "atwork_basic",
+            "suitable": "true",
+        },
+    ),
+    ("/transitions", {"to_status": "in_treatment", "on": "2026-06-11"}),
+]
+
+
+async def post_steps(
+    client: httpx.AsyncClient, page: str, steps: list[tuple[str, dict[str, str]]]
+) -> None:
+    """Post each form of the page in turn; every one must succeed and return to the page."""
+    for action, data in steps:
+        response = await post_page_form(client, page, page + action, data)
+        assert response.status_code == 303, (action, response.text[:800])
+        assert response.headers["location"] == page
+
+
 def referral_form(parties: dict[str, int], **overrides: str) -> dict[str, str]:
     return {
         "name": "Anna Formulier",
@@ -137,10 +162,7 @@ async def test_the_client_page_forms_move_the_episode_into_treatment_with_sessio
             {"kind": "treatment_session", "starts_at": "2026-06-16T10:00", "count": "3"},
         ),
     ]
-    for action, data in steps:
-        response = await post_page_form(client, page, page + action, data)
-        assert response.status_code == 303, (action, response.text[:500])
-        assert response.headers["location"] == page
+    await post_steps(client, page, steps)
     episode = await TreatmentEpisode.select().where(TreatmentEpisode.id == episode_id).first()
     assert episode is not None and episode["status"] == "in_treatment"
     assert await WorkResumptionAgreement.count() == 1
@@ -161,20 +183,11 @@ async def test_attendance_from_the_client_page_refuses_a_session_in_the_future(
 ) -> None:
     episode_id = await referred(client, cast)
     page = f"/episodes/{episode_id}"
-    for action, data in [
-        (
-            "/screening",
-            {
-                "held_on": "2026-06-11",
-                "diagnosis_category": "depressie",
-                "proposal": "atwork_basic",
-                "suitable": "true",
-            },
-        ),
-        ("/transitions", {"to_status": "in_treatment", "on": "2026-06-12"}),
+    steps = [
+        *IN_TREATMENT,
         ("/appointments", {"kind": "treatment_session", "starts_at": "2026-06-16T10:00"}),
-    ]:
-        assert (await post_page_form(client, page, page + action, data)).status_code == 303
+    ]
+    await post_steps(client, page, steps)
     appointment = await Appointment.select(Appointment.id).first()
     assert appointment is not None
     response = await post_page_form(
@@ -221,20 +234,11 @@ async def test_the_caseload_shows_new_referrals_with_their_clock_and_the_next_ap
     assert "nog 5 dagen" in caseload.text  # referred 10 June: screening by 20 June
 
     page = f"/episodes/{episode_id}"
-    for action, data in [
-        (
-            "/screening",
-            {
-                "held_on": "2026-06-11",
-                "diagnosis_category": "depressie",
-                "proposal": "atwork_basic",
-                "suitable": "true",
-            },
-        ),
-        ("/transitions", {"to_status": "in_treatment", "on": "2026-06-12"}),
+    steps = [
+        *IN_TREATMENT,
         ("/appointments", {"kind": "treatment_session", "starts_at": "2026-06-16T10:00"}),
-    ]:
-        assert (await post_page_form(client, page, page + action, data)).status_code == 303
+    ]
+    await post_steps(client, page, steps)
     caseload = await client.get("/caseload", headers=HTML)
     assert "16-06-2026, 10:00" in caseload.text
 
@@ -246,16 +250,7 @@ async def test_the_work_track_and_the_end_of_treatment_are_recorded_from_the_cli
     episode_id = await referred(client, cast)
     page = f"/episodes/{episode_id}"
     steps = [
-        (
-            "/screening",
-            {
-                "held_on": "2026-06-11",
-                "diagnosis_category": "depressie",
-                "proposal": "atwork_basic",
-                "suitable": "true",
-            },
-        ),
-        ("/transitions", {"to_status": "in_treatment", "on": "2026-06-12"}),
+        *IN_TREATMENT,
         (
             "/work-participation",
             {
@@ -277,9 +272,7 @@ async def test_the_work_track_and_the_end_of_treatment_are_recorded_from_the_cli
         ("/transitions", {"to_status": "closed", "on": "2026-06-14"}),
         ("/follow-ups", {"kind": "conversation", "held_on": "2026-06-15", "response": "done"}),
     ]
-    for action, data in steps:
-        response = await post_page_form(client, page, page + action, data)
-        assert response.status_code == 303, (action, response.text[:800])
+    await post_steps(client, page, steps)
     shown = (await client.get(page, headers=HTML)).text
     assert "50" in shown  # 16 of 32 contract hours
     assert f"/api/episodes/{episode_id}/outcome-chart" in shown
@@ -292,20 +285,10 @@ async def test_session_notes_are_kept_for_the_therapist_and_audited(client, cast
     episode_id = await referred(client, cast)
     page = f"/episodes/{episode_id}"
     steps = [
-        (
-            "/screening",
-            {
-                "held_on": "2026-06-11",
-                "diagnosis_category": "depressie",
-                "proposal": "atwork_basic",
-                "suitable": "true",
-            },
-        ),
-        ("/transitions", {"to_status": "in_treatment", "on": "2026-06-11"}),
+        *IN_TREATMENT,
         ("/appointments", {"kind": "treatment_session", "starts_at": "2026-06-12T10:00"}),
     ]
-    for action, data in steps:
-        assert (await post_page_form(client, page, page + action, data)).status_code == 303
+    await post_steps(client, page, steps)
     appointment = await Appointment.select(Appointment.id).first()
     assert appointment is not None
     base = f"/appointments/{appointment['id']}"
