@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import msgspec
 from litestar import Request, Router, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -118,86 +119,39 @@ async def episode_page(request: Request[Any, Any, Any], episode_id: FromPath[int
     )
 
 
-@post("/episodes/{episode_id:int}/screening-plan", opt=THERAPIST, include_in_schema=False)
-async def plan_screening(
-    request: Request[Any, Any, Any], episode_id: FromPath[int], data: FormData
-) -> Redirect:
-    actor = await episode_writer(request, episode_id)
-    form = form_struct(ScreeningPlanIn, data)
-    await episodes.plan_screening(actor, episode_id=episode_id, planned_on=form.planned_on)
-    return back_to_episode(episode_id)
+EpisodeService = Callable[..., Awaitable[object]]
 
 
-@post("/episodes/{episode_id:int}/screening", opt=THERAPIST, include_in_schema=False)
-async def record_screening(
-    request: Request[Any, Any, Any], episode_id: FromPath[int], data: FormData
-) -> Redirect:
-    actor = await episode_writer(request, episode_id)
-    form = form_struct(ScreeningIn, data)
-    await episodes.record_screening(actor, episode_id=episode_id, **fields_of(form))
-    return back_to_episode(episode_id)
+def episode_form(path: str, request_type: type[msgspec.Struct], service: EpisodeService) -> Any:
+    """The door of one form on the client page: the therapist of record (404 otherwise)
+    posts ``request_type``; ``service(actor, episode_id=…, **fields)`` does the work."""
 
+    async def handler(
+        request: Request[Any, Any, Any], episode_id: FromPath[int], data: FormData
+    ) -> Redirect:
+        actor = await episode_writer(request, episode_id)
+        await service(actor, episode_id=episode_id, **fields_of(form_struct(request_type, data)))
+        return back_to_episode(episode_id)
 
-@post("/episodes/{episode_id:int}/manager-consultations", opt=THERAPIST, include_in_schema=False)
-async def record_consultation(
-    request: Request[Any, Any, Any], episode_id: FromPath[int], data: FormData
-) -> Redirect:
-    actor = await episode_writer(request, episode_id)
-    form = form_struct(ConsultationIn, data)
-    await episodes.record_manager_consultation(actor, episode_id=episode_id, **fields_of(form))
-    return back_to_episode(episode_id)
-
-
-@post("/episodes/{episode_id:int}/transitions", opt=THERAPIST, include_in_schema=False)
-async def move_episode(
-    request: Request[Any, Any, Any], episode_id: FromPath[int], data: FormData
-) -> Redirect:
-    actor = await episode_writer(request, episode_id)
-    form = form_struct(TransitionIn, data)
-    await episodes.transition(actor, episode_id=episode_id, **fields_of(form))
-    return back_to_episode(episode_id)
-
-
-@post("/episodes/{episode_id:int}/agreements", opt=THERAPIST, include_in_schema=False)
-async def record_agreement(
-    request: Request[Any, Any, Any], episode_id: FromPath[int], data: FormData
-) -> Redirect:
-    actor = await episode_writer(request, episode_id)
-    form = form_struct(AgreementIn, data)
-    await work_services.record_agreement(actor, episode_id=episode_id, **fields_of(form))
-    return back_to_episode(episode_id)
-
-
-@post("/episodes/{episode_id:int}/work-participation", opt=THERAPIST, include_in_schema=False)
-async def record_participation(
-    request: Request[Any, Any, Any], episode_id: FromPath[int], data: FormData
-) -> Redirect:
-    actor = await episode_writer(request, episode_id)
-    form = form_struct(ParticipationIn, data)
-    await work_services.record_participation(actor, episode_id=episode_id, **fields_of(form))
-    return back_to_episode(episode_id)
-
-
-@post("/episodes/{episode_id:int}/relapse-prevention-plan", opt=THERAPIST, include_in_schema=False)
-async def record_relapse_plan(
-    request: Request[Any, Any, Any], episode_id: FromPath[int], data: FormData
-) -> Redirect:
-    actor = await episode_writer(request, episode_id)
-    form = form_struct(RelapsePlanIn, data)
-    await treatment_plan.record_relapse_prevention_plan(
-        actor, episode_id=episode_id, **fields_of(form)
+    handler.__name__ = handler.__qualname__ = f"post_{path.strip('/').replace('-', '_')}_form"
+    return post(f"/episodes/{{episode_id:int}}{path}", opt=THERAPIST, include_in_schema=False)(
+        handler
     )
-    return back_to_episode(episode_id)
 
 
-@post("/episodes/{episode_id:int}/follow-ups", opt=THERAPIST, include_in_schema=False)
-async def record_follow_up(
-    request: Request[Any, Any, Any], episode_id: FromPath[int], data: FormData
-) -> Redirect:
-    actor = await episode_writer(request, episode_id)
-    form = form_struct(FollowUpIn, data)
-    await treatment_plan.record_follow_up(actor, episode_id=episode_id, **fields_of(form))
-    return back_to_episode(episode_id)
+# The client page's forms, in the order of the flow.
+EPISODE_FORMS = [
+    episode_form("/screening-plan", ScreeningPlanIn, episodes.plan_screening),
+    episode_form("/screening", ScreeningIn, episodes.record_screening),
+    episode_form("/manager-consultations", ConsultationIn, episodes.record_manager_consultation),
+    episode_form("/transitions", TransitionIn, episodes.transition),
+    episode_form("/agreements", AgreementIn, work_services.record_agreement),
+    episode_form("/work-participation", ParticipationIn, work_services.record_participation),
+    episode_form(
+        "/relapse-prevention-plan", RelapsePlanIn, treatment_plan.record_relapse_prevention_plan
+    ),
+    episode_form("/follow-ups", FollowUpIn, treatment_plan.record_follow_up),
+]
 
 
 @post("/episodes/{episode_id:int}/consents", opt=THERAPIST, include_in_schema=False)
@@ -287,14 +241,7 @@ router = Router(
     path="/",
     route_handlers=[
         episode_page,
-        plan_screening,
-        record_screening,
-        record_consultation,
-        move_episode,
-        record_agreement,
-        record_participation,
-        record_relapse_plan,
-        record_follow_up,
+        *EPISODE_FORMS,
         record_consent,
         referral_form,
         register_referral,
