@@ -159,6 +159,11 @@ def test_a_referral_travels_through_all_four_portals_in_a_real_browser(
     page = therapist.page
     therapist.screenshot("therapist-caseload")
     therapist.check_accessibility()
+    # Keyboard first: Tab reaches the skip link, which jumps past the navigation.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
 
     page.goto("/referrals/new")
     therapist.check_accessibility()
