@@ -228,3 +228,7 @@ def export_client(client_id: int, target: Path, kind: str) -> None:
 from practice.audit_verify import audit as audit_commands  # noqa: E402 - the audit group
 
 main.add_command(audit_commands)
+
+from practice.bench.command import bench as bench_command  # noqa: E402 - the bench command
+
+main.add_command(bench_command)

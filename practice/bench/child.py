@@ -1,0 +1,78 @@
+"""A child ``practice bench`` on another database, for what one process cannot measure.
+
+Piccolo binds every table to one engine per process, so a measurement that needs a second
+database (P-3's small data set; P-9's SQLite file during a PostgreSQL run) runs the bench
+again as a child process, limited to one target, and reads that target's JSON line.
+"""
+
+import asyncio
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from practice.bench.measurements import Bench
+from practice.bench.report import Outcome
+
+
+class ChildFailed(RuntimeError):
+    """The child bench exited with an error; the message holds the end of its output."""
+
+
+async def run_child(
+    bench: Bench, database_url: str, target: str, *, episodes: int, per_round: int
+) -> dict[str, Any]:
+    """The child's JSON line for ``target`` (its data set is built once, then reused)."""
+    with tempfile.TemporaryDirectory(prefix="practice-bench-") as folder:
+        report = Path(folder) / "child.json"
+        child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            "from practice.cli import main; main()",
+            "bench",
+            "--dataset",
+            "S",
+            "--episodes",
+            str(episodes),
+            "--only",
+            target,
+            "--rounds",
+            str(bench.rounds),
+            "--per-round",
+            str(per_round),
+            "--seed",
+            str(bench.plan.seed),
+            "--database-url",
+            database_url,
+            "--json",
+            str(report),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+            env=dict(os.environ),
+        )
+        _, errors = await child.communicate()
+        if child.returncode != 0 or not report.exists():
+            raise ChildFailed(errors.decode(errors="replace")[-1000:])
+        document = json.loads(report.read_text())
+    line: dict[str, Any] = next(t for t in document["targets"] if t["target"] == target)
+    return line
+
+
+def outcome_of(line: dict[str, Any], note: str) -> Outcome:
+    """A child's JSON line as this run's line, saying where it was measured."""
+    known = {"target", "title", "goal", "control", "candidate", "ratio", "status", "note"}
+    return Outcome(
+        target=line["target"],
+        title=line["title"],
+        goal=line["goal"],
+        control_label=line["control"]["label"],
+        candidate_label=line["candidate"]["label"],
+        control=line["control"]["shown"],
+        candidate=line["candidate"]["shown"],
+        ratio=line["ratio"],
+        status=line["status"],
+        note="; ".join(part for part in (line["note"], note) if part),
+        data={key: value for key, value in line.items() if key not in known},
+    )

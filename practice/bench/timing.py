@@ -1,0 +1,79 @@
+"""A/B timing: control and candidate in the same run, interleaved, medians and p95.
+
+Shared machines are noisy; a ratio of two things measured side by side is not. Each round
+runs both sides, the order alternating (ABBA…), so a slow minute hurts both. The spread of
+the per-round ratios is reported as the noise of the measurement.
+"""
+
+import contextlib
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+
+Call = Callable[[], Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class Stats:
+    n: int
+    p50_ms: float
+    p95_ms: float
+
+    def as_json(self) -> dict[str, float]:
+        return {"n": self.n, "p50_ms": round(self.p50_ms, 3), "p95_ms": round(self.p95_ms, 3)}
+
+
+def summarise(samples_s: list[float]) -> Stats:
+    ordered = sorted(samples_s)
+    p95_index = min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))
+    return Stats(
+        n=len(ordered),
+        p50_ms=statistics.median(ordered) * 1000,
+        p95_ms=ordered[p95_index] * 1000,
+    )
+
+
+@dataclass(frozen=True)
+class Side:
+    label: str
+    call: Call
+    # Entered around the side's requests of one round (e.g. the audit sink stubbed).
+    context: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext
+
+
+@dataclass
+class ABResult:
+    control: list[float] = field(default_factory=list)
+    candidate: list[float] = field(default_factory=list)
+    round_ratios: list[float] = field(default_factory=list)
+
+
+async def _timed(side: Side, count: int) -> list[float]:
+    samples = []
+    with side.context():
+        for _ in range(count):
+            started = time.perf_counter()
+            await side.call()
+            samples.append(time.perf_counter() - started)
+    return samples
+
+
+async def run_ab(
+    control: Side, candidate: Side, *, rounds: int, per_round: int, warmup: int = 2
+) -> ABResult:
+    await _timed(control, warmup)
+    await _timed(candidate, warmup)
+    result = ABResult()
+    for round_number in range(rounds):
+        if round_number % 2 == 0:
+            a = await _timed(control, per_round)
+            b = await _timed(candidate, per_round)
+        else:
+            b = await _timed(candidate, per_round)
+            a = await _timed(control, per_round)
+        result.control.extend(a)
+        result.candidate.extend(b)
+        result.round_ratios.append(statistics.median(b) / statistics.median(a))
+    return result
