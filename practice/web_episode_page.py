@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Request, Router, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from practice.accounts import Role
@@ -63,7 +63,9 @@ class EpisodeSection:
     """A part of the client page that a downstream package renders from its own data."""
 
     template: str
-    load: Callable[[Actor, int, int, date, ZoneInfo], Awaitable[dict[str, Any]]]
+    # (actor, episode id, client id, today, time zone, everything: the whole history, not
+    # only the latest part that a long treatment would otherwise fill the page with)
+    load: Callable[[Actor, int, int, date, ZoneInfo, bool], Awaitable[dict[str, Any]]]
 
 
 _sections: dict[str, EpisodeSection] = {}
@@ -82,15 +84,19 @@ def back_to_episode(episode_id: int) -> Redirect:
 
 
 @get("/episodes/{episode_id:int}", opt=THERAPIST, include_in_schema=False)
-async def episode_page(request: Request[Any, Any, Any], episode_id: FromPath[int]) -> Template:
-    """One client: tasks with days left, the treatment and work tracks, sessions, reports."""
+async def episode_page(
+    request: Request[Any, Any, Any], episode_id: FromPath[int], everything: FromQuery[bool] = False
+) -> Template:
+    """One client: tasks with days left, the treatment and work tracks, sessions, reports.
+
+    ``?everything=true`` lists every session; by default the latest ones."""
     actor, today, settings = request_context(request)
     detail = await detail_queries.episode_detail(actor, episode_id, today, settings.time_zone)
     client_id = int(detail["client"]["id"])
     sections = [
         (
             section.template,
-            await section.load(actor, episode_id, client_id, today, settings.time_zone),
+            await section.load(actor, episode_id, client_id, today, settings.time_zone, everything),
         )
         for section in _sections.values()
     ]

@@ -25,7 +25,7 @@ REPORT_STATUS_LABELS: dict[str, str] = {
 
 
 async def reports_section(
-    actor: Actor, episode_id: int, client_id: int, today: date, tz: ZoneInfo
+    actor: Actor, episode_id: int, client_id: int, today: date, tz: ZoneInfo, everything: bool
 ) -> dict[str, Any]:
     """Reports of the episode (the page itself is audited) and its stored documents."""
     reports = await episode_reports(episode_id)

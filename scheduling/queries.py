@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from piccolo.query.functions.aggregate import Count
+
 from practice import audit
 from practice.audit import Action, Actor
 from practice.db import write_tx
@@ -110,9 +112,24 @@ async def appointments_between(
     ]
 
 
+async def appointment_counts(episode_id: int) -> dict[str, int]:
+    """How many appointments the episode has, and how many of them were held."""
+    rows = (
+        await Appointment.select(Appointment.attendance, Count(Appointment.id).as_alias("n"))
+        .where(Appointment.episode == episode_id)
+        .group_by(Appointment.attendance)
+    )
+    by_attendance = {str(r["attendance"]): int(r["n"]) for r in rows}
+    return {
+        "all": sum(by_attendance.values()),
+        "held": by_attendance.get(Attendance.HELD.value, 0),
+    }
+
+
 async def episode_appointments(
-    actor: Actor, episode_id: int, client_id: int
+    actor: Actor, episode_id: int, client_id: int, *, latest: int | None = None
 ) -> list[dict[str, Any]]:
+    """The episode's appointments in time order; only the ``latest`` ones if given."""
     async with write_tx():
         await audit.record(
             actor,
@@ -122,19 +139,21 @@ async def episode_appointments(
             purpose="treatment",
             client_id=client_id,
         )
-    rows = (
-        await Appointment.select(
-            Appointment.id,
-            Appointment.kind,
-            Appointment.starts_at,
-            Appointment.ends_at,
-            Appointment.attendance,
-            Appointment.attendance_reason,
-            Appointment.online,
+    query = Appointment.select(
+        Appointment.id,
+        Appointment.kind,
+        Appointment.starts_at,
+        Appointment.ends_at,
+        Appointment.attendance,
+        Appointment.attendance_reason,
+        Appointment.online,
+    ).where(Appointment.episode == episode_id)
+    if latest is None:
+        rows = await query.order_by(Appointment.starts_at)
+    else:
+        rows = list(
+            reversed(await query.order_by(Appointment.starts_at, ascending=False).limit(latest))
         )
-        .where(Appointment.episode == episode_id)
-        .order_by(Appointment.starts_at)
-    )
     return [
         {**r, "starts_at": r["starts_at"].astimezone(TZ), "ends_at": r["ends_at"].astimezone(TZ)}
         for r in rows

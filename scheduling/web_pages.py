@@ -41,12 +41,21 @@ REFUSAL_LABELS: dict[str, str] = {
 }
 
 
+# A long treatment (or a data migration) can hold hundreds of appointments; the page shows
+# the latest ones and links to the whole list, so it stays quick to load and to read.
+LATEST_APPOINTMENTS = 30
+
+
 async def appointments_section(
-    actor: Actor, episode_id: int, client_id: int, today: date, tz: ZoneInfo
+    actor: Actor, episode_id: int, client_id: int, today: date, tz: ZoneInfo, everything: bool
 ) -> dict[str, Any]:
     """The client page's sessions: booked, held, cancelled; the booking form."""
+    latest = None if everything else LATEST_APPOINTMENTS
     return {
-        "appointments": await queries.episode_appointments(actor, episode_id, client_id),
+        "appointments": await queries.episode_appointments(
+            actor, episode_id, client_id, latest=latest
+        ),
+        "counts": await queries.appointment_counts(episode_id),
         "notes": await attendance.session_notes(episode_id),
         "kind_labels": {k.value: v for k, v in KIND_LABELS.items()},
         "attendance_labels": ATTENDANCE_LABELS,

@@ -302,3 +302,18 @@ async def test_session_notes_are_kept_for_the_therapist_and_audited(client, cast
         (AuditEvent.object_type == "appointment") & (AuditEvent.action == "update")
     )
     assert len(rows) == 2  # attendance, then the notes
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_a_long_treatment_shows_its_latest_sessions_and_links_to_all(
+    client, cast: Cast
+) -> None:
+    episode_id = await referred(client, cast)
+    page = f"/episodes/{episode_id}"
+    series = {"kind": "treatment_session", "starts_at": "2026-06-16T10:00", "count": "35"}
+    await post_steps(client, page, [*IN_TREATMENT, ("/appointments", series)])
+    shown = (await client.get(page, headers=HTML)).text
+    assert "De laatste 30 van 35 afspraken." in shown
+    assert shown.count('action="/appointments/') == 30
+    everything = (await client.get(page + "?everything=true", headers=HTML)).text
+    assert everything.count('action="/appointments/') == 35
