@@ -5,7 +5,7 @@ queries, not one per episode) and list the overdue ones first.
 """
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,17 @@ from practice.tasks import derive_tasks
 # Episodes that no longer take a therapist's time.
 ENDED = [
     EpisodeStatus.CLOSED.value,
+    EpisodeStatus.DECLINED.value,
+    EpisodeStatus.DROPPED_OUT.value,
+    EpisodeStatus.REFERRED_ELSEWHERE.value,
+]
+
+# The caseload is what still asks something of the therapist. A closed episode stays while
+# its follow-ups may be due (the follow-up measurement comes ½ to 1 year after the end, plus
+# a month to catch up); one that ended before treatment (declined, dropped out, referred
+# elsewhere) leaves at once. Without this a therapist's list grows with every client ever.
+KEEP_CLOSED_FOR = timedelta(days=365 + 31)
+ENDED_BEFORE_TREATMENT = [
     EpisodeStatus.DECLINED.value,
     EpisodeStatus.DROPPED_OUT.value,
     EpisodeStatus.REFERRED_ELSEWHERE.value,
@@ -56,10 +67,18 @@ async def caseload(
             TreatmentEpisode.client._.id.as_alias("client_id"),
             TreatmentEpisode.client._.name.as_alias("client_name"),
             TreatmentEpisode.referral._.employer._.name.as_alias("employer_name"),
-        ).where(TreatmentEpisode.id.is_in(ids))
+        ).where(
+            TreatmentEpisode.id.is_in(ids)
+            & TreatmentEpisode.status.not_in(ENDED_BEFORE_TREATMENT)
+            & (
+                (TreatmentEpisode.status != EpisodeStatus.CLOSED.value)
+                | (TreatmentEpisode.closed_on >= today - KEEP_CLOSED_FOR)
+            )
+        )
         if ids
         else []
     )
+    ids = [int(row["id"]) for row in rows]
     facts = await load_facts(ids, tz)
     columns = {name: await source(ids) for name, source in _columns.items()}
     entries = []

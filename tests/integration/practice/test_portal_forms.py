@@ -18,7 +18,7 @@ from practice.tables import (
 from scheduling.tables import Appointment
 from tests.cast import Cast
 from tests.story import setup_parties
-from tests.web import csrf_token, login
+from tests.web import api, csrf_token, login
 
 NOW = "2026-06-15 10:00 +0200"
 HTML = {"accept": "text/html"}
@@ -317,3 +317,30 @@ async def test_a_long_treatment_shows_its_latest_sessions_and_links_to_all(
     assert shown.count('action="/appointments/') == 30
     everything = (await client.get(page + "?everything=true", headers=HTML)).text
     assert everything.count('action="/appointments/') == 35
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_the_caseload_drops_declined_referrals_and_closed_episodes_after_their_follow_up(
+    client, cast: Cast
+) -> None:
+    episode_id = await referred(client, cast)
+    page = f"/episodes/{episode_id}"
+    closing = ("/transitions", {"to_status": "closed", "on": "2026-06-14"})
+    await post_steps(client, page, [*IN_TREATMENT, closing])
+    assert "Anna Formulier" in (await client.get("/caseload", headers=HTML)).text
+    with time_machine.travel("2027-07-14 10:00 +0200", tick=False):  # 395 days after closing
+        await login(client, cast.therapist.email)  # the session ended long ago
+        assert "Anna Formulier" in (await client.get("/caseload", headers=HTML)).text
+    with time_machine.travel("2027-07-16 10:00 +0200", tick=False):
+        await login(client, cast.therapist.email)
+        assert "Anna Formulier" not in (await client.get("/caseload", headers=HTML)).text
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_a_declined_referral_leaves_the_caseload(client, cast: Cast) -> None:
+    episode_id = await referred(client, cast)
+    response = await api(
+        client, "POST", f"/api/episodes/{episode_id}/referral-outcome", {"outcome": "declined"}
+    )
+    assert response.status_code == 200, response.text
+    assert "Anna Formulier" not in (await client.get("/caseload", headers=HTML)).text
