@@ -71,6 +71,9 @@ class WorkingDays:
             return False
         return not self.is_public_holiday(day)
 
+    # Pure and keyed by value (the calendar is a frozen value), so results are cached per
+    # process: a caseload asks the same few dates for every episode on every page view.
+    @functools.lru_cache(maxsize=8192)  # noqa: B019 - instances are small immutable values
     def add_working_days(self, start: date, n: int) -> date:
         """The n-th working day strictly after `start`; n = 0 gives `start` itself.
 
@@ -87,6 +90,7 @@ class WorkingDays:
                 remaining -= 1
         return day
 
+    @functools.lru_cache(maxsize=8192)  # noqa: B019 - see add_working_days
     def working_days_between(self, start: date, end: date) -> int:
         """Count of working days in (start, end]; negative when `end` lies before `start`.
 
