@@ -26,6 +26,14 @@ from practice.tables import AuditEvent
 CHAIN_LOCK = 0x61756474
 
 
+class AuditUnavailable(RuntimeError):
+    """The audit row could not be written, so the operation must not happen (fail closed).
+
+    Raised inside the operation's transaction, which then rolls back: no data leaves and
+    nothing is written. The web layer answers 503 (``practice.web_errors``).
+    """
+
+
 class Action(enum.StrEnum):
     CREATE = "create"
     READ = "read"
@@ -101,6 +109,11 @@ async def record(
         "channel": actor.channel.value,
         "outcome": outcome.value,
     }
-    await AuditEvent.insert(
-        AuditEvent(**row, prev_hash=prev_hash, row_hash=link_hash(row, prev_hash))
-    )
+    try:
+        await AuditEvent.insert(
+            AuditEvent(**row, prev_hash=prev_hash, row_hash=link_hash(row, prev_hash))
+        )
+    except Exception as exc:
+        # Whatever the cause (a refusing trigger, a full disk, a lost connection), the
+        # caller's transaction must not commit without its audit row.
+        raise AuditUnavailable(f"audit row not written: {type(exc).__name__}") from exc

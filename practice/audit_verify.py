@@ -6,6 +6,10 @@ was deleted, or rows were reordered), and its ``row_hash`` must match its fields
 row was changed). The chain's head is printed: recorded elsewhere (e.g. with the backup), it
 also reveals rows cut off the end or a chain rewritten from scratch, which the links alone
 cannot.
+
+After a retention purge (``practice.audit_retention``) the first kept row points at a purged
+row. The walk then starts from that row's ``prev_hash``, but only if a purge row in the
+chain names it as its anchor; rows cut off the start any other way are still reported.
 """
 
 import asyncio
@@ -24,12 +28,31 @@ class ChainReport:
     head: str  # the last row's hash (GENESIS for an empty log)
     broken_at: int | None = None  # the id of the first row that does not verify
     problem: str | None = None
+    starts_after: str | None = None  # the anchor of a retention purge, if the chain has one
+
+
+def _names_anchor(row: dict[str, object], anchor: str) -> bool:
+    from practice.audit_retention import PURGE_OBJECT, PURGE_PURPOSE
+
+    return (
+        row["action"] == "delete"
+        and row["object_type"] == PURGE_OBJECT
+        and row["purpose"] == PURGE_PURPOSE
+        and row["object_id"] == anchor
+    )
 
 
 async def verify_chain(batch: int = BATCH) -> ChainReport:
     from practice.tables import AuditEvent  # the CLI imports this module before the engine
 
-    prev_hash = GENESIS
+    first = (
+        await AuditEvent.select(AuditEvent.id, AuditEvent.prev_hash).order_by(AuditEvent.id).first()
+    )
+    anchor = None
+    if first is not None and first["prev_hash"] and first["prev_hash"] != GENESIS:
+        anchor = str(first["prev_hash"])  # rows before it were purged, or cut off
+    anchored = False
+    prev_hash = anchor or GENESIS
     last_id = 0
     count = 0
     while True:
@@ -40,8 +63,17 @@ async def verify_chain(batch: int = BATCH) -> ChainReport:
             .limit(batch)
         )
         if not rows:
-            return ChainReport(rows=count, head=prev_hash)
+            if anchor is not None and not anchored and first is not None:
+                return ChainReport(
+                    count,
+                    prev_hash,
+                    first["id"],
+                    "does not start the chain and no retention purge names the rows before "
+                    "it: rows were deleted",
+                )
+            return ChainReport(rows=count, head=prev_hash, starts_after=anchor)
         for row in rows:
+            anchored = anchored or (anchor is not None and _names_anchor(row, anchor))
             if row["prev_hash"] != prev_hash:
                 return ChainReport(
                     count,
@@ -72,4 +104,30 @@ def verify() -> None:
             err=True,
         )
         raise SystemExit(1)
-    click.echo(f"audit chain intact: {report.rows} rows, head {report.head}")
+    after = (
+        f" (after a retention purge, anchor {report.starts_after})" if report.starts_after else ""
+    )
+    click.echo(f"audit chain intact: {report.rows} rows, head {report.head}{after}")
+
+
+@audit.command()
+@click.option("--dry-run", is_flag=True, help="Only count the rows that would be purged.")
+def purge(dry_run: bool) -> None:
+    """Delete audit rows older than AUDIT_RETENTION_YEARS (never younger ones)."""
+    from datetime import UTC, datetime
+
+    from practice.audit_retention import purge_expired
+    from practice.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    report = asyncio.run(
+        purge_expired(datetime.now(UTC), settings.audit_retention_years, dry_run=dry_run)
+    )
+    verb = "would purge" if dry_run else "purged"
+    click.echo(
+        f"audit retention {settings.audit_retention_years} years: {verb} {report.purged} rows "
+        f"older than {report.cutoff.isoformat()}"
+    )

@@ -4,13 +4,17 @@ import asyncio
 import json
 import os
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from practice.logs import configure_logging
 from practice.settings import Settings, SettingsError
+
+T = TypeVar("T")
 
 
 def _settings() -> Settings:
@@ -223,6 +227,81 @@ def export_client(client_id: int, target: Path, kind: str) -> None:
         raise click.ClickException(exc.message) from exc
     target.write_bytes(content)
     click.echo(f"{len(content)} bytes written to {target}")
+
+
+@main.command("erase-client")
+@click.argument("client_id", type=int)
+@click.option("--request-ref", required=True, help="The practice's reference of the request.")
+@click.option("--by", "by_email", required=True, help="E-mail of the manager carrying it out.")
+@click.option("--requested-on", type=click.DateTime(["%Y-%m-%d"]), help="Default: today.")
+def erase_client(
+    client_id: int, request_ref: str, by_email: str, requested_on: datetime | None
+) -> None:
+    """Destroy everything held about one client, at the client's request (WGBO 7:455)."""
+    from practice.services import erasure
+
+    settings = _settings()
+    today = datetime.now(settings.time_zone).date()
+    result = _run_erasure(
+        settings,
+        lambda redis: erasure.erase_on_request(
+            client_id,
+            request_ref=request_ref,
+            by_email=by_email,
+            requested_on=requested_on.date() if requested_on else today,
+            redis=redis,
+        ),
+    )
+    if result.already_erased:
+        click.echo(f"client {client_id} was already erased (erasure record {result.record_id})")
+    else:
+        click.echo(
+            f"client {client_id} erased: {result.rows_destroyed} rows destroyed "
+            f"(erasure record {result.record_id})"
+        )
+
+
+@main.command("purge-expired")
+def purge_expired() -> None:
+    """Destroy the records whose retention period (WGBO 7:454) has ended."""
+    from practice.services import erasure
+
+    settings = _settings()
+    today = datetime.now(settings.time_zone).date()
+    results = _run_erasure(
+        settings, lambda redis: erasure.purge_expired(settings, today, redis=redis)
+    )
+    for result in results:
+        click.echo(f"client {result.client_id} erased (erasure record {result.record_id})")
+    click.echo(f"{len(results)} expired records destroyed")
+
+
+def _run_erasure(settings: Settings, operation: Callable[[Any], Awaitable[T]]) -> T:
+    """Run an erasure with the packages connected and, when REDIS_URL is set, the queue at
+    hand to drop jobs naming erased rows (the embedded Redis keeps no queue across runs)."""
+    from practice import composition, redis_conn
+    from practice.errors import DomainError, InvalidInput
+    from practice.services import erasure
+
+    async def run() -> T:
+        composition.connect()
+        redis = redis_conn.client(settings.redis_url) if settings.redis_url else None
+        try:
+            result = await operation(redis)
+        finally:
+            if redis is not None:
+                await redis.aclose()
+        await erasure.flush_storage()
+        return result
+
+    try:
+        return asyncio.run(run())
+    except InvalidInput as exc:
+        raise click.ClickException(
+            "; ".join(f"{name}: {problem}" for name, problem in exc.fields.items())
+        ) from exc
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
 
 
 from practice.audit_verify import audit as audit_commands  # noqa: E402 - the audit group

@@ -4,11 +4,14 @@ The only module besides app.py, worker.py and cli.py that imports every package.
 ``create_app`` and the worker's start-up; registering twice is harmless.
 """
 
+from practice import client_data
 from practice.queries.caseload import register_caseload_column
 from practice.queries.episodes import register_fact_source
 from practice.web_episode_page import register_episode_section
+from reporting import client_data as reporting_client_data
 from reporting import records as reporting_records
 from reporting import web_pages as reporting_pages
+from scheduling import client_data as scheduling_client_data
 from scheduling import queries as scheduling_queries
 from scheduling import web_pages as scheduling_pages
 
@@ -16,6 +19,11 @@ from scheduling import web_pages as scheduling_pages
 def connect() -> None:
     register_fact_source("scheduling", scheduling_queries.episode_facts)
     register_fact_source("reporting", reporting_records.episode_facts)
+    # What each package holds about a client: one list for the export and the erasure.
+    client_data.register(
+        "scheduling", scheduling_client_data.HOLDINGS, scheduling_client_data.job_ids
+    )
+    client_data.register("reporting", reporting_client_data.HOLDINGS, reporting_client_data.job_ids)
     register_caseload_column("next_appointment", scheduling_queries.next_appointments)
     register_episode_section("sessions", scheduling_pages.SECTION)
     register_episode_section("reports", reporting_pages.SECTION)

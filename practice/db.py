@@ -50,13 +50,44 @@ async def write_tx() -> AsyncIterator[None]:
     # a no-op and "commit" means the end of this block: callbacks run then.
     token = _pending.set([])
     try:
-        async with _transaction(db):
-            yield
+        transaction = _transaction(db)
+        try:
+            async with transaction:
+                yield
+        except Exception as exc:
+            if _abandoned(db, transaction):
+                await _discard(db, transaction)
+                raise ConnectionLost("the database connection was lost mid-transaction") from exc
+            raise
         callbacks = _pending.get() or []
     finally:
         _pending.reset(token)
     for callback in callbacks:
         await _run_safely(callback)
+
+
+class ConnectionLost(ConnectionError):
+    """The connection died inside a write transaction; the server rolled it back.
+
+    A ``ConnectionError``, so the web layer answers 503 ("try again"), not 500."""
+
+
+def _abandoned(db: Engine, transaction: Any) -> bool:  # type: ignore[type-arg]
+    # Piccolo's PostgreSQL transaction resets "the current transaction" and returns the
+    # connection only after its rollback succeeded. When the connection is gone, the
+    # rollback raises first, and the dead transaction would stay current for every later
+    # query in this context. (A nested block returns its parent: never current itself.)
+    return db.engine_type == "postgres" and db.current_transaction.get() is transaction
+
+
+async def _discard(db: Engine, transaction: Any) -> None:  # type: ignore[type-arg]
+    db.current_transaction.reset(transaction.context)
+    connection = transaction.connection
+    if db.pool:  # type: ignore[attr-defined]
+        # No-op when asyncpg already released it on close; else the pool resets or drops it.
+        await db.pool.release(connection)  # type: ignore[attr-defined]
+    elif not connection.is_closed():
+        connection.terminate()
 
 
 def in_write_tx() -> bool:

@@ -11,6 +11,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+# NEN 7513: audit logs are kept at least five years; a shorter setting is refused.
+AUDIT_RETENTION_MIN_YEARS = 5
+
 
 class SettingsError(ValueError):
     """A setting has a value we refuse to guess about."""
@@ -88,6 +91,12 @@ class Settings:
     session_absolute_hours: int = 12
     login_failures_per_minute: int = 5
     reminder_hours: int = 24
+    # WGBO 7:454: medical records are kept 20 years after the last change, never shorter.
+    record_retention_years: int = 20
+    # How long audit rows are kept. NEN 7513 asks for at least 5 years (the floor, enforced
+    # below); the default follows the medical record itself (WGBO 7:454: 20 years after the
+    # last change), so the log of who saw a record lives as long as the record.
+    audit_retention_years: int = 20
 
     @property
     def is_postgres(self) -> bool:
@@ -146,4 +155,8 @@ class Settings:
             session_absolute_hours=_env_int("SESSION_ABSOLUTE_HOURS", 12, env, minimum=1),
             login_failures_per_minute=_env_int("LOGIN_FAILURES_PER_MINUTE", 5, env, minimum=1),
             reminder_hours=_env_int("REMINDER_HOURS", 24, env, minimum=1),
+            record_retention_years=_env_int("RECORD_RETENTION_YEARS", 20, env, minimum=20),
+            audit_retention_years=_env_int(
+                "AUDIT_RETENTION_YEARS", 20, env, minimum=AUDIT_RETENTION_MIN_YEARS
+            ),
         )

@@ -429,6 +429,24 @@ class OutboundMessage(Table):
     last_error = Varchar(length=200, null=True, default=None)
 
 
+class ErasureRecord(Table):
+    """The minimal proof that a client's record was destroyed (WGBO 7:455 on request, 7:454
+    at the end of the retention period; practice.services.erasure).
+
+    Identifiers only: no name, no BSN, no medical data. ``client_id`` and ``executed_by``
+    are plain integers, not foreign keys: the client is gone, the proof stays.
+    """
+
+    id: Serial
+    client_id = Integer(index=True)
+    basis = Varchar(length=16)  # request | retention
+    request_ref = Varchar(length=64)  # the practice's reference of the request, not a name
+    requested_on = Date()
+    executed_at = Timestamptz(default=TimestamptzNow())
+    executed_by = Integer(null=True, default=None)  # the user; None: the retention sweep
+    rows_destroyed = Integer(default=0)
+
+
 ALL: list[type[Table]] = [
     User,
     AuditEvent,
@@ -459,4 +477,5 @@ ALL: list[type[Table]] = [
     Consent,
     OutboundMessage,
     TotpRecoveryCode,
+    ErasureRecord,
 ]

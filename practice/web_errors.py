@@ -2,6 +2,11 @@
 
 Never a 500 for bad input. Unexpected errors become a generic 500 page that reveals
 nothing; the log names the exception type and where, not the data.
+
+A lost dependency is a 503 with "try again", never a 500 and never a pass: PostgreSQL
+gone mid-request (the transaction is lost with the connection, so nothing of the write
+stays), Redis down (no session can be read, so nobody is let in), or an audit row that
+cannot be written (the operation rolls back, so no client data leaves: fail closed).
 """
 
 import logging
@@ -9,6 +14,7 @@ import traceback
 from typing import Any
 
 import asyncpg
+import redis.exceptions
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.response import Redirect, Template
@@ -20,6 +26,7 @@ from litestar.status_codes import (
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 
+from practice.audit import AuditUnavailable
 from practice.errors import Conflict, DomainError, InvalidInput, NotFound
 from practice.i18n import N_
 from practice.i18n import gettext as _
@@ -118,6 +125,12 @@ def unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
     )
 
 
+def audit_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    cause = exc.__cause__
+    log.error("audit row not written (%s): request refused", type(cause).__name__)
+    return unavailable(request, exc)
+
+
 def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     # Type and code locations only: an exception's message may quote the data it choked on.
     frames = "; ".join(
@@ -145,6 +158,15 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: domain_error,
     OverflowError: out_of_range,
     asyncpg.exceptions.DataError: invalid_value,
-    ConnectionError: unavailable,
+    ConnectionError: unavailable,  # incl. practice.db.ConnectionLost
+    # PostgreSQL: the connection broke (class 08, incl. ConnectionDoesNotExistError), the
+    # server is shutting down or starting (class 57), or out of connections or resources (53).
+    asyncpg.exceptions.PostgresConnectionError: unavailable,
+    asyncpg.exceptions.OperatorInterventionError: unavailable,
+    asyncpg.exceptions.InsufficientResourcesError: unavailable,
+    # redis-py's own ConnectionError and TimeoutError do not derive from the built-in ones.
+    redis.exceptions.ConnectionError: unavailable,
+    redis.exceptions.TimeoutError: unavailable,
+    AuditUnavailable: audit_unavailable,
     Exception: server_error,
 }

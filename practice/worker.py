@@ -40,6 +40,8 @@ SWEEPS: list[Sweep] = [
     reporting_jobs.due_employer_updates,
     reporting_jobs.due_follow_up_invitations,
     outbox.due_messages,
+    # Last: records whose 20-year retention (WGBO 7:454) ended are destroyed by a job.
+    practice_jobs.due_expired_records,
 ]
 
 # Job functions, in flow order (besides the sweep itself).
@@ -47,6 +49,7 @@ JOBS: list[Any] = [
     # A short timeout: after a crash arq blocks the job id for timeout + 10 s (no heartbeat).
     func(reporting_jobs.deliver_report, max_tries=8, timeout=10),
     func(practice_jobs.send_message, max_tries=8),
+    func(practice_jobs.erase_expired_record, max_tries=3),
 ]
 
 SWEEP_MINUTES = set(range(0, 60, 5))

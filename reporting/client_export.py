@@ -2,7 +2,8 @@
 
 A ZIP with one JSON file per table (the client's rows, medical columns included: the
 client may see their own record), every stored document as a PDF, and the client's access
-log (who saw what, when, why). Reads each table once, filtered on the client's episodes.
+log (who saw what, when, why). The tables are those ``practice.client_data`` lists: the same
+registry the erasure destroys, so the two cannot drift apart.
 """
 
 import io
@@ -12,54 +13,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from piccolo.table import Table
-
-from practice import audit
+from practice import audit, client_data
 from practice.audit import Action, Actor
 from practice.db import write_tx
 from practice.errors import NotFound
-from practice.tables import (
-    AbsenceEpisode,
-    Advice,
-    AuditEvent,
-    CaseAssignment,
-    Client,
-    Consent,
-    ContractHours,
-    Employment,
-    FollowUp,
-    ManagerConsultation,
-    OfferChange,
-    Referral,
-    RelapsePreventionPlan,
-    Screening,
-    StatusChange,
-    TaskOverride,
-    TreatmentEpisode,
-    WorkGoal,
-    WorkParticipation,
-    WorkResumptionAgreement,
-)
-from reporting.tables import Document, EmployerUpdate, QuestionnaireResponse, Report
-from scheduling.tables import Appointment
-
-BY_EPISODE: list[type[Table]] = [
-    StatusChange,
-    OfferChange,
-    CaseAssignment,
-    TaskOverride,
-    Screening,
-    ManagerConsultation,
-    WorkGoal,
-    Advice,
-    RelapsePreventionPlan,
-    FollowUp,
-    WorkResumptionAgreement,
-    Appointment,
-    Report,
-    EmployerUpdate,
-    QuestionnaireResponse,
-]
+from practice.tables import AuditEvent, Client
+from reporting.tables import Document
 
 
 def _plain(value: Any) -> Any:
@@ -80,42 +39,18 @@ def _rows(rows: list[dict[str, Any]]) -> str:
 
 async def export_client(actor: Actor, client_id: int) -> bytes:
     """The ZIP of everything about the client; the export itself is audited."""
-    client = await Client.select().where(Client.id == client_id).first()
-    if client is None:
+    found = await client_data.load_client_rows(client_id)
+    if not found.ids(Client):
         raise NotFound("No such client.")
-    episodes = await TreatmentEpisode.select().where(TreatmentEpisode.client == client_id)
-    episode_ids = [int(e["id"]) for e in episodes] or [-1]
-    employments = await Employment.select().where(Employment.client == client_id)
-    employment_ids = [int(e["id"]) for e in employments] or [-1]
+    # One file per table that holds client rows: the registry the erasure destroys.
     files: dict[str, str] = {
-        "client.json": _rows([client]),
-        "treatment_episode.json": _rows(episodes),
-        "referral.json": _rows(await Referral.select().where(Referral.client == client_id)),
-        "employment.json": _rows(employments),
-        "contract_hours.json": _rows(
-            await ContractHours.select().where(ContractHours.employment.is_in(employment_ids))
-        ),
-        "absence_episode.json": _rows(
-            await AbsenceEpisode.select().where(AbsenceEpisode.employment.is_in(employment_ids))
-        ),
-        "work_participation.json": _rows(
-            await WorkParticipation.select().where(
-                WorkParticipation.employment.is_in(employment_ids)
-            )
-        ),
-        "consent.json": _rows(await Consent.select().where(Consent.client == client_id)),
-        "access_log.json": _rows(
-            await AuditEvent.select()
-            .where(AuditEvent.client_id == client_id)
-            .order_by(AuditEvent.id)
-        ),
+        f"{table._meta.tablename}.json": _rows(list(found.rows.get(table, {}).values()))
+        for table in client_data.tables()
     }
-    for table in BY_EPISODE:
-        rows = await table.select(exclude_secrets=False).where(
-            table._meta.get_column_by_name("episode").is_in(episode_ids)
-        )
-        files[f"{table._meta.tablename}.json"] = _rows(rows)
-    documents = await Document.select().where(Document.episode.is_in(episode_ids))
+    files["access_log.json"] = _rows(
+        await AuditEvent.select().where(AuditEvent.client_id == client_id).order_by(AuditEvent.id)
+    )
+    documents = list(found.rows.get(Document, {}).values())
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in files.items():

@@ -64,6 +64,7 @@ from redis.asyncio import Redis  # noqa: E402
 
 from practice import redis_conn  # noqa: E402
 from practice.app import create_app  # noqa: E402
+from practice.audit_guard import append_only_suspended  # noqa: E402
 from practice.db import engine  # noqa: E402
 from practice.settings import Settings  # noqa: E402
 from practice.tables import ALL as PRACTICE_TABLES  # noqa: E402
@@ -111,8 +112,11 @@ async def db(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     """A transaction around the test, rolled back; ``@pytest.mark.commits`` opts out."""
     if request.node.get_closest_marker("commits"):
         yield
-        for table in ALL_TABLES:
-            await table.delete(force=True)
+        # The audit table refuses DELETE (append-only triggers); emptying it is the one
+        # deliberate exception, and the triggers are back on when this commits.
+        async with append_only_suspended():
+            for table in ALL_TABLES:
+                await table.delete(force=True)
         return
     async with engine().transaction() as transaction:
         yield

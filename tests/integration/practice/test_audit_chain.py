@@ -14,6 +14,7 @@ from practice import audit
 from practice.accounts import Role
 from practice.audit import Action, Actor, Channel, Outcome
 from practice.audit_chain import GENESIS
+from practice.audit_guard import append_only_suspended
 from practice.audit_verify import verify_chain
 from practice.db import write_tx
 from practice.tables import AuditEvent, Client
@@ -47,14 +48,16 @@ async def test_an_untouched_chain_verifies(db) -> None:
 
 async def test_a_changed_row_is_named(db) -> None:
     ids = await write_rows(5)
-    await AuditEvent.update({AuditEvent.object_id: "999"}).where(AuditEvent.id == ids[2])
+    async with append_only_suspended():  # tampering as the table owner
+        await AuditEvent.update({AuditEvent.object_id: "999"}).where(AuditEvent.id == ids[2])
     report = await verify_chain()
     assert report.broken_at == ids[2] and "changed" in (report.problem or "")
 
 
 async def test_a_deleted_row_is_named_by_the_row_after_it(db) -> None:
     ids = await write_rows(5)
-    await AuditEvent.delete().where(AuditEvent.id == ids[2])
+    async with append_only_suspended():
+        await AuditEvent.delete().where(AuditEvent.id == ids[2])
     report = await verify_chain()
     assert report.broken_at == ids[3] and "deleted" in (report.problem or "")
 
@@ -62,9 +65,10 @@ async def test_a_deleted_row_is_named_by_the_row_after_it(db) -> None:
 async def test_two_rows_swapped_are_named(db) -> None:
     ids = await write_rows(5)
     a, b = ids[1], ids[3]
-    await AuditEvent.update({AuditEvent.id: -1}).where(AuditEvent.id == a)
-    await AuditEvent.update({AuditEvent.id: a}).where(AuditEvent.id == b)
-    await AuditEvent.update({AuditEvent.id: b}).where(AuditEvent.id == -1)
+    async with append_only_suspended():
+        await AuditEvent.update({AuditEvent.id: -1}).where(AuditEvent.id == a)
+        await AuditEvent.update({AuditEvent.id: a}).where(AuditEvent.id == b)
+        await AuditEvent.update({AuditEvent.id: b}).where(AuditEvent.id == -1)
     report = await verify_chain()
     assert report.broken_at == a and "reordered" in (report.problem or "")
 
@@ -91,7 +95,8 @@ async def test_practice_audit_verify_exits_1_naming_the_tampered_row(db) -> None
     good = await asyncio.to_thread(practice, "audit", "verify")
     assert good.returncode == 0, good.stderr
     assert "4 rows" in good.stdout
-    await AuditEvent.update({AuditEvent.purpose: "curiosity"}).where(AuditEvent.id == ids[1])
+    async with append_only_suspended():
+        await AuditEvent.update({AuditEvent.purpose: "curiosity"}).where(AuditEvent.id == ids[1])
     bad = await asyncio.to_thread(practice, "audit", "verify")
     assert bad.returncode == 1
     assert f"row {ids[1]}" in bad.stderr

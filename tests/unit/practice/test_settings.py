@@ -57,3 +57,20 @@ def test_a_bad_value_names_the_setting(tmp_path: Path, name: str, value: str, me
 def test_cookies_are_secure_only_behind_https(tmp_path: Path) -> None:
     assert Settings.from_env(env(tmp_path, BASE_URL="https://praktijk.nl")).secure_cookies
     assert not Settings.from_env(env(tmp_path, BASE_URL="http://127.0.0.1:8000")).secure_cookies
+
+
+def test_audit_rows_are_kept_twenty_years_unless_configured(tmp_path: Path) -> None:
+    assert Settings.from_env(env(tmp_path)).audit_retention_years == 20
+    configured = Settings.from_env(env(tmp_path, AUDIT_RETENTION_YEARS="7"))
+    assert configured.audit_retention_years == 7
+
+
+@pytest.mark.parametrize("years", ["4", "0", "-1"])
+def test_an_audit_retention_below_five_years_is_refused(tmp_path: Path, years: str) -> None:
+    with pytest.raises(SettingsError, match=r"AUDIT_RETENTION_YEARS.*minimum 5"):
+        Settings.from_env(env(tmp_path, AUDIT_RETENTION_YEARS=years))
+
+
+def test_an_audit_retention_that_is_not_a_number_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="AUDIT_RETENTION_YEARS"):
+        Settings.from_env(env(tmp_path, AUDIT_RETENTION_YEARS="twenty"))

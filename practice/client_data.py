@@ -1,0 +1,254 @@
+"""What belongs to one client: the single registry behind the export and the erasure.
+
+Every table that holds rows about a client is a *holding*: how its rows are found from rows
+found before (mostly a foreign key to the client, an episode, an appointment, ...), and which
+of its columns date a change to the record (for retention). ``reporting.client_export``
+reads the client's record through ``load_client_rows``; ``practice.services.erasure``
+destroys the very same rows. Adding a table to one therefore adds it to the other, and
+``tests/integration/reporting/test_erasure.py`` fails on any table that references a holding
+without being one.
+
+The clinical core declares its own holdings here. ``scheduling`` and ``reporting`` register
+theirs at start-up (``practice.composition``), so this package never imports them.
+
+Kept on purpose, never a holding: the audit trail (the legal access log; identifiers and
+categories only) and the erasure records (the minimal proof of each erasure).
+"""
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from piccolo.columns import Column, ForeignKey
+from piccolo.custom_types import Combinable
+from piccolo.table import Table
+
+from practice.tables import (
+    AbsenceEpisode,
+    Advice,
+    CaseAssignment,
+    Client,
+    Consent,
+    ContractHours,
+    Employment,
+    FollowUp,
+    ManagerConsultation,
+    OfferChange,
+    OutboundMessage,
+    Referral,
+    RelapsePreventionPlan,
+    Screening,
+    StatusChange,
+    TaskOverride,
+    TreatmentEpisode,
+    WorkGoal,
+    WorkParticipation,
+    WorkResumptionAgreement,
+)
+
+Row = dict[str, Any]
+CHUNK = 500  # ids per IN (...): SQLite limits the variables of one statement
+PATTERNS = 100  # LIKE patterns per query: SQLite limits the depth of an expression tree
+
+
+@dataclass
+class Found:
+    """The client's rows found so far, per table, in the order they were found."""
+
+    client_id: int
+    rows: dict[type[Table], dict[int, Row]] = field(default_factory=dict)
+
+    def ids(self, table: type[Table]) -> list[int]:
+        return sorted(self.rows.get(table, {}))
+
+
+@dataclass(frozen=True)
+class Holding:
+    """One table's rows about a client.
+
+    ``where`` turns what was found so far into filters (each run as its own query, the
+    results joined), ``needs`` names the tables that must be found first, and ``changed``
+    the date or timestamp columns whose latest value counts as a change of the record.
+    """
+
+    table: type[Table]
+    needs: tuple[type[Table], ...]
+    where: Callable[[Found], list[Combinable]]
+    changed: tuple[str, ...] = ()
+
+
+def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _foreign_key(table: type[Table], name: str) -> ForeignKey:  # type: ignore[type-arg]
+    column = table._meta.get_column_by_name(name)
+    if not isinstance(column, ForeignKey):
+        raise TypeError(f"{table.__name__}.{name} is not a foreign key")
+    return column
+
+
+def _references(column: ForeignKey) -> type[Table]:  # type: ignore[type-arg]
+    return column._foreign_key_meta.resolved_references
+
+
+def linked(table: type[Table], *columns: str, changed: tuple[str, ...] = ()) -> Holding:
+    """Rows whose foreign key (any of ``columns``) points at a row already found."""
+    keys = [_foreign_key(table, name) for name in columns]
+
+    def where(found: Found) -> list[Combinable]:
+        return [
+            key.is_in(list(chunk)) for key in keys for chunk in _chunks(found.ids(_references(key)))
+        ]
+
+    return Holding(table, tuple(_references(key) for key in keys), where, changed)
+
+
+def messages(needs: tuple[type[Table], ...], keys: Callable[[Found], list[str]]) -> Holding:
+    """Outbox messages about the client, found by their keys.
+
+    A key ending in ``:%`` is a prefix (``reminder:12:%``); any other key is exact. Each
+    package knows the keys it writes, so each registers its own.
+    """
+
+    def where(found: Found) -> list[Combinable]:
+        clauses: list[Combinable] = []
+        for chunk in _chunks(keys(found), PATTERNS):
+            exact = [key for key in chunk if not key.endswith("%")]
+            clause: Combinable | None = OutboundMessage.key.is_in(exact) if exact else None
+            for prefix in (key for key in chunk if key.endswith("%")):
+                like = OutboundMessage.key.like(prefix)
+                clause = like if clause is None else clause | like
+            if clause is not None:
+                clauses.append(clause)
+        return clauses
+
+    return Holding(OutboundMessage, needs, where, ("created_at",))
+
+
+def _practice_message_keys(found: Found) -> list[str]:
+    # practice.services.case_team: handover notices name the episode first.
+    return [f"handover:{episode_id}:%" for episode_id in found.ids(TreatmentEpisode)]
+
+
+PRACTICE: tuple[Holding, ...] = (
+    Holding(Client, (), lambda found: [Client.id == found.client_id], ("created_at",)),
+    linked(Referral, "client", changed=("received_at",)),
+    linked(Employment, "client", changed=("started_on", "ended_on")),
+    linked(ContractHours, "employment", changed=("valid_from",)),
+    linked(AbsenceEpisode, "employment", changed=("reported_on", "full_recovery_on")),
+    linked(
+        TreatmentEpisode,
+        "client",
+        changed=("screening_held_on", "started_on", "closed_on"),
+    ),
+    linked(StatusChange, "episode", changed=("changed_at",)),
+    linked(OfferChange, "episode", changed=("changed_at",)),
+    linked(CaseAssignment, "episode", changed=("valid_from", "valid_to")),
+    linked(TaskOverride, "episode", changed=("created_at",)),
+    linked(Screening, "episode", changed=("held_on",)),
+    linked(ManagerConsultation, "episode", changed=("held_on",)),
+    linked(WorkGoal, "episode", changed=("set_on", "achieved_on")),
+    linked(Advice, "episode", changed=("given_on",)),
+    linked(RelapsePreventionPlan, "episode", changed=("drawn_up_on",)),
+    linked(FollowUp, "episode", changed=("held_on",)),
+    # Either key suffices: a measurement may hang off the employment before any episode.
+    linked(WorkParticipation, "employment", "episode", changed=("measured_on",)),
+    linked(WorkResumptionAgreement, "episode", changed=("agreed_on", "starts_on")),
+    linked(Consent, "client", changed=("given_at", "withdrawn_at")),
+    messages((TreatmentEpisode,), _practice_message_keys),
+)
+
+JobIds = Callable[[Found], list[str]]
+
+
+def _practice_job_ids(found: Found) -> list[str]:
+    return [f"message:{message_id}" for message_id in found.ids(OutboundMessage)]
+
+
+_parts: dict[str, tuple[tuple[Holding, ...], JobIds | None]] = {
+    "practice": (PRACTICE, _practice_job_ids)
+}
+
+
+def register(name: str, part: Sequence[Holding], job_ids: JobIds | None = None) -> None:
+    """A downstream package's holdings, and the queue job ids its rows name.
+
+    Idempotent: registering the same name again replaces the part.
+    """
+    _parts[name] = (tuple(part), job_ids)
+
+
+def _by_table() -> dict[type[Table], list[Holding]]:
+    grouped: dict[type[Table], list[Holding]] = {}
+    for part, _ in _parts.values():
+        for holding in part:
+            grouped.setdefault(holding.table, []).append(holding)
+    return grouped
+
+
+def _before(table: type[Table], needs: set[type[Table]]) -> set[type[Table]]:
+    """The tables to place before ``table``: those it needs and those it references."""
+    referenced = {_references(column) for column in table._meta.foreign_key_columns}
+    return (needs | referenced) - {table}  # a self-reference is cleared before deleting
+
+
+def tables() -> list[type[Table]]:
+    """Every table that holds client rows, each after the tables it needs or references.
+
+    Found in this order, deleted in the reverse one (foreign keys restrict deletes).
+    """
+    grouped = _by_table()
+    before = {
+        table: _before(table, {need for h in group for need in h.needs}) & grouped.keys()
+        for table, group in grouped.items()
+    }
+    ordered: list[type[Table]] = []
+    while len(ordered) < len(grouped):
+        ready = [t for t in grouped if t not in ordered and before[t] <= set(ordered)]
+        if not ready:
+            stuck = sorted(t.__name__ for t in grouped if t not in ordered)
+            raise RuntimeError(f"client data holdings cannot be ordered: {stuck}")
+        ordered.append(ready[0])
+    return ordered
+
+
+def holdings() -> list[Holding]:
+    """Every registered holding, in the order of ``tables()``."""
+    grouped = _by_table()
+    return [holding for table in tables() for holding in grouped[table]]
+
+
+def changed_columns(table: type[Table]) -> tuple[str, ...]:
+    """The columns of ``table`` that date a change (its holdings combined)."""
+    names: list[str] = []
+    for holding in _by_table().get(table, []):
+        names.extend(name for name in holding.changed if name not in names)
+    return tuple(names)
+
+
+def job_ids(found: Found) -> list[str]:
+    """The queue jobs that name one of the client's rows (their payloads hold only ids)."""
+    return [job for _, ids_of in _parts.values() if ids_of for job in ids_of(found)]
+
+
+async def load_client_rows(client_id: int, *, full: bool = True) -> Found:
+    """Every row held about the client; with ``full=False`` only ids and change dates."""
+    found = Found(client_id)
+    for holding in holdings():
+        table = holding.table
+        columns: list[Column] = (
+            []
+            if full
+            else [
+                table._meta.primary_key,
+                *(table._meta.get_column_by_name(name) for name in changed_columns(table)),
+            ]
+        )
+        rows = found.rows.setdefault(table, {})
+        for clause in holding.where(found):
+            query = table.select(*columns, exclude_secrets=False).where(clause)
+            for row in await query:
+                rows[int(row["id"])] = row
+    return found

@@ -1,0 +1,43 @@
+"""What `reporting` holds about a client: reports, documents, deliveries, employer updates,
+meeting minutes and questionnaire responses, and the messages and jobs that name them.
+
+Registered with ``practice.client_data`` at start-up (``practice.composition``); the export
+and the erasure of a client both read this list.
+"""
+
+from practice.client_data import Found, Holding, linked, messages
+from practice.tables import TreatmentEpisode
+from reporting.tables import (
+    Delivery,
+    Document,
+    EmployerUpdate,
+    MeetingMinutes,
+    QuestionnaireResponse,
+    Report,
+)
+
+
+def _message_keys(found: Found) -> list[str]:
+    # The keys reporting's services write (follow-up invitations, employer updates, document
+    # notifications), per episode, update and document.
+    return [
+        *(f"follow-up-invitation:{episode_id}" for episode_id in found.ids(TreatmentEpisode)),
+        *(f"employer-update:{update_id}:%" for update_id in found.ids(EmployerUpdate)),
+        *(f"document-notification:{document_id}:%" for document_id in found.ids(Document)),
+    ]
+
+
+def job_ids(found: Found) -> list[str]:
+    """reporting.services.deliver_job names the report."""
+    return [f"deliver-report:{report_id}" for report_id in found.ids(Report)]
+
+
+HOLDINGS: tuple[Holding, ...] = (
+    linked(Report, "episode", changed=("drafted_at", "approved_at")),
+    linked(Document, "episode", changed=("created_at",)),
+    linked(Delivery, "document", changed=("delivered_at",)),
+    linked(EmployerUpdate, "episode", changed=("created_at",)),
+    linked(MeetingMinutes, "appointment", changed=("updated_at",)),
+    linked(QuestionnaireResponse, "episode", changed=("administered_on",)),
+    messages((TreatmentEpisode, EmployerUpdate, Document), _message_keys),
+)

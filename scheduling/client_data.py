@@ -1,0 +1,34 @@
+"""What `scheduling` holds about a client: appointments, their participants and proposals.
+
+Registered with ``practice.client_data`` at start-up (``practice.composition``); the export
+and the erasure of a client both read this list.
+"""
+
+from practice.client_data import Found, Holding, linked, messages
+from practice.tables import TreatmentEpisode
+from scheduling.tables import Appointment, MeetingProposal, Participant
+
+
+def _message_keys(found: Found) -> list[str]:
+    # The keys scheduling.notices and scheduling.attendance write, per appointment.
+    keys: list[str] = []
+    for appointment_id in found.ids(Appointment):
+        keys += [
+            f"confirmation:{appointment_id}",
+            f"cancellation:{appointment_id}",
+            f"reminder:{appointment_id}:%",
+        ]
+    return keys
+
+
+def job_ids(found: Found) -> list[str]:
+    """scheduling.attendance queues a sweep named after the appointment that was held."""
+    return [f"sweep:held:{appointment_id}" for appointment_id in found.ids(Appointment)]
+
+
+HOLDINGS: tuple[Holding, ...] = (
+    linked(Appointment, "episode", changed=("starts_at", "created_at")),
+    linked(Participant, "appointment"),
+    linked(MeetingProposal, "episode", changed=("proposed_at",)),
+    messages((Appointment, TreatmentEpisode), _message_keys),
+)
