@@ -120,10 +120,17 @@ def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
 
     settings = _settings()
     _configure_logging(settings)
+    catcher = None
     if not settings.redis_url:
         # Start the embedded Redis here and hand its socket to the web process(es).
         os.environ["REDIS_URL"] = redis_conn.redis_url(settings)
         os.environ.setdefault("PRACTICE_EMBEDDED_WORKER", "true")
+        if "SMTP_HOST" not in os.environ:
+            from practice import mail_catcher
+
+            catcher = mail_catcher.start(settings.data_dir / "mail")
+            os.environ["SMTP_HOST"], os.environ["SMTP_PORT"] = "127.0.0.1", str(catcher.port)
+            click.echo(f"Outgoing mail is kept in {settings.data_dir / 'mail'} (none is sent).")
     asyncio.run(_migrate())
     if with_demo:
         from practice.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
@@ -147,6 +154,8 @@ def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
             log_level=settings.log_level.lower(),
         )
     finally:
+        if catcher is not None:
+            catcher.stop()
         redis_conn.stop_embedded()
 
 

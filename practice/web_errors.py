@@ -12,6 +12,7 @@ cannot be written (the operation rolls back, so no client data leaves: fail clos
 import logging
 import traceback
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 import redis.exceptions
@@ -47,6 +48,17 @@ TITLES = {
 }
 
 
+def _back_path(request: Request[Any, Any, Any]) -> str | None:
+    """The page the browser came from, on this site: a failed form offers the way back to it
+    (where the browser still has what was typed). Only a path, never another site."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.url.netloc or not referer.path.startswith("/"):
+        return None
+    if referer.path.startswith("//") or referer.path == request.url.path:
+        return None
+    return referer.path + (f"?{referer.query}" if referer.query else "")
+
+
 def wants_html(request: Request[Any, Any, Any]) -> bool:
     if request.url.path.startswith("/api/"):
         return False
@@ -72,6 +84,7 @@ def _respond(
                 "detail": detail,
                 "fields": fields,
                 "allowed": allowed or [],
+                "back": _back_path(request),
             },
             status_code=status,
             headers=headers,

@@ -344,3 +344,24 @@ async def test_a_declined_referral_leaves_the_caseload(client, cast: Cast) -> No
     )
     assert response.status_code == 200, response.text
     assert "Anna Formulier" not in (await client.get("/caseload", headers=HTML)).text
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_a_refused_form_links_back_to_the_page_it_came_from_and_nowhere_else(
+    client, cast: Cast
+) -> None:
+    parties = await setup_parties(client, cast)
+    await login(client, cast.therapist.email)
+    token = await csrf_token(client, "/referrals/new")
+    form = {**referral_form(parties, contract_hours="many"), "_csrf_token": token}
+    ours = await client.post(
+        "/referrals", data=form, headers={**HTML, "referer": "https://testserver/referrals/new"}
+    )
+    assert ours.status_code == 400
+    assert '<a href="/referrals/new">Terug naar de vorige pagina</a>' in ours.text
+    theirs = await client.post(
+        "/referrals", data=form, headers={**HTML, "referer": "https://evil.example/referrals/new"}
+    )
+    assert theirs.status_code == 400
+    assert "evil.example" not in theirs.text
+    assert "Terug naar de vorige pagina" not in theirs.text
