@@ -132,87 +132,229 @@ def _counted_kinds() -> QueryString:
     return q("(" + ", ".join("{}" for _ in kinds) + ")", *kinds)
 
 
-def _volume(moment: Moment) -> QueryString:
-    """Volume % in integer tenths, uncapped, of the episode's latest measurement at `moment`,
+# ---------------------------------------------------------------- the facts CTE
+#
+# Every per-episode fact that lives in another table (measurements, appointments, follow-ups,
+# absences) is computed once for all episodes by a derived table grouped per episode (or
+# per employment) and LEFT JOINed to the episode, never as a subquery per episode: on 100k
+# episodes the per-episode subqueries cost seconds per figure group (each one an index
+# probe per episode), and their plans were costly enough for PostgreSQL to JIT-compile them.
+#
+# The derived tables join straight to the episode's own columns (e.id, e.employment, ...),
+# not to a materialised CTE of the episodes, so that PostgreSQL sees the statistics of
+# those columns (a CTE's columns have none: its row estimates for the joins then grew a
+# thousandfold, and so did the plan's cost, past `jit_above_cost`). With these plans the
+# figure groups on the M data set cost about half of `jit_above_cost`, so PostgreSQL does
+# not JIT-compile them and JIT need not be switched off here.
+#
+# When the filters select few episodes (`_selective`), ``facts_scope`` holds the keys of
+# the matching episodes and each derived table is restricted to them, so that one
+# employer's or one therapist's figures read a few rows by index instead of aggregating
+# whole tables. That restriction never changes a value: the LEFT JOIN on the episode
+# already decides which rows count. It is not used for broad filters (an offer, a
+# diagnosis, a long period): PostgreSQL has no statistics on a CTE, plans the restriction
+# as if it kept 200 episodes, and probes an index tens of thousands of times, which made a
+# dashboard filtered on a common offer slower than the unfiltered one.
+
+# A referral period up to this long counts as selective (a year of a multi-year history).
+SELECTIVE_PERIOD = timedelta(days=366)
+
+SCOPE = "facts_scope"
+VOLUMES = "facts_volume"
+
+
+@dataclass(frozen=True, slots=True)
+class _Fact:
+    """One per-episode fact: a SQL expression over e, r, s (and em when `employer`) and
+    the derived tables it needs, by name (see `_join`)."""
+
+    expression: QueryString
+    joins: tuple[str, ...] = ()
+    employer: bool = False
+
+
+def _plain_facts(sql: Dialect) -> dict[str, _Fact]:
+    return {
+        "episode_id": _Fact(q("e.id")),
+        "client_id": _Fact(q("e.client")),
+        "status": _Fact(q("e.status")),
+        "offer": _Fact(q("e.offer")),
+        "employer_id": _Fact(q("r.employer")),
+        "diagnosis": _Fact(q("s.diagnosis_category")),
+        "absent": _Fact(q("CASE WHEN r.absence_status = {} THEN 0 ELSE 1 END", "not_absent")),
+        "referred_on": _Fact(sql.local_date("r.received_at")),
+        "screened_on": _Fact(q("e.screening_held_on")),
+        "started_on": _Fact(q("e.started_on")),
+        "closed_on": _Fact(q("e.closed_on")),
+        "first_sick_day": _Fact(q("r.first_sick_day")),
+        # em.id is the employer's primary key: the LEFT JOIN adds at most one row.
+        "cost_cents": _Fact(q("em.cost_per_absence_day_cents"), employer=True),
+        "employer_name": _Fact(q("em.name"), employer=True),
+    }
+
+
+def _joined_facts() -> dict[str, _Fact]:
+    return {
+        **{
+            VOLUME_COLUMN[moment]: _Fact(q(f"{VOLUME_COLUMN[moment]}.tenths"), (moment.value,))
+            for moment in MOMENTS
+        },
+        "partial_on": _Fact(q("partial.measured_on"), ("partial",)),
+        "full_on": _Fact(q("recovery.full_recovery_on"), ("recovery",)),
+        "held": _Fact(q("COALESCE(held.n, 0)"), ("held",)),
+        # The therapist's assessment at a follow-up, or a new sickness absence after the end.
+        "relapse_flag": _Fact(
+            q(
+                "CASE WHEN assessed.relapsed = 1 OR sickness.last_first_day > e.closed_on "
+                "THEN 1 WHEN assessed.not_relapsed = 1 THEN 0 END"
+            ),
+            ("assessed", "sickness"),
+        ),
+        "fu_response": _Fact(q("response.response"), ("response",)),
+        "agreement": _Fact(q("CASE WHEN agreed.episode IS NULL THEN 0 ELSE 1 END"), ("agreement",)),
+    }
+
+
+def _selective(filters: Filters) -> bool:
+    """Whether the filters keep few enough episodes to restrict the derived tables to them."""
+    if filters.employer_id is not None or filters.therapist_user_id is not None:
+        return True
+    if filters.referred_from is None or filters.referred_to is None:
+        return False
+    return filters.referred_to - filters.referred_from <= SELECTIVE_PERIOD
+
+
+def _in_scope(narrowed: bool, column: str, key: str) -> QueryString:
+    """`` AND <column> IN (the scope's keys)`` when the filters narrow the episodes."""
+    if not narrowed:
+        return q("")
+    return q(f" AND {column} IN (SELECT {key} FROM {SCOPE})")  # noqa: S608 - fixed names
+
+
+def _volumes(moments: Sequence[Moment], narrowed: bool) -> QueryString:
+    """``facts_volume``: per episode and moment, the volume % in integer tenths, uncapped,
+    of the latest measurement at that moment (latest `measured_on`, then highest id),
     against the contract valid on the measurement date; NULL without a (non-zero) contract.
+
+    The contract valid on a date is the one with the latest `valid_from` on or before it:
+    each contract is valid from its `valid_from` up to the next one's (LEAD), so at most one
+    matches and each (episode, moment) has one row. (Of two contracts from the same day the
+    later one counts; the per-episode subquery this replaced left that choice open.)
 
     round_half_up(1000 * counted / contract) = (2000 * counted + contract) div (2 * contract)
     for non-negative integers: the same rounding as `work_participation.volume_percent`.
     Counted minutes are own, adapted and other productive work; therapeutic (AT) hours not.
     """
     return q(
-        "(SELECT CASE WHEN ch.minutes_per_week > 0 THEN "
-        "(2000 * (wp.own_work_minutes + wp.adapted_work_minutes + wp.productive_minutes) "
-        "+ ch.minutes_per_week) / (2 * ch.minutes_per_week) END "
-        "FROM work_participation wp "
-        "LEFT JOIN contract_hours ch ON ch.employment = wp.employment AND ch.valid_from = "
-        "(SELECT MAX(c2.valid_from) FROM contract_hours c2 "
-        "WHERE c2.employment = wp.employment AND c2.valid_from <= wp.measured_on) "
-        "WHERE wp.episode = e.id AND wp.moment = {} "
-        "ORDER BY wp.measured_on DESC, wp.id DESC LIMIT 1)",
-        moment.value,
+        f"{VOLUMES} AS MATERIALIZED (SELECT w.episode AS episode, w.moment AS moment, "  # noqa: S608 - fixed names; values are bound
+        "CASE WHEN ch.minutes_per_week > 0 THEN "
+        "(2000 * w.counted + ch.minutes_per_week) / (2 * ch.minutes_per_week) END AS tenths "
+        "FROM (SELECT wp.episode, wp.moment, wp.employment, wp.measured_on, "
+        "wp.own_work_minutes + wp.adapted_work_minutes + wp.productive_minutes AS counted, "
+        "ROW_NUMBER() OVER (PARTITION BY wp.episode, wp.moment "
+        "ORDER BY wp.measured_on DESC, wp.id DESC) AS rn "
+        "FROM work_participation wp WHERE wp.moment IN {}{}) w "
+        "LEFT JOIN (SELECT c.employment, c.valid_from, c.minutes_per_week, "
+        "LEAD(c.valid_from) OVER (PARTITION BY c.employment ORDER BY c.valid_from, c.id) "
+        "AS valid_to FROM contract_hours c{}) ch ON ch.employment = w.employment "
+        "AND ch.valid_from <= w.measured_on "
+        "AND (ch.valid_to IS NULL OR ch.valid_to > w.measured_on) "
+        "WHERE w.rn = 1)",
+        q("(" + ", ".join("{}" for _ in moments) + ")", *(moment.value for moment in moments)),
+        _in_scope(narrowed, "wp.episode", "k_episode"),
+        # Whole employments only, so that LEAD still sees each one's every contract.
+        q(
+            " WHERE c.employment IN (SELECT wp2.employment FROM work_participation wp2 "  # noqa: S608 - fixed names
+            f"WHERE wp2.episode IN (SELECT k_episode FROM {SCOPE}))"
+        )
+        if narrowed
+        else q(""),
     )
 
 
-def _columns(sql: Dialect) -> dict[str, QueryString]:
-    """Every per-episode fact a figure can ask for, as a SQL expression over e, r and s."""
-    return {
-        "episode_id": q("e.id"),
-        "client_id": q("e.client"),
-        "status": q("e.status"),
-        "offer": q("e.offer"),
-        "employer_id": q("r.employer"),
-        "diagnosis": q("s.diagnosis_category"),
-        "absent": q("CASE WHEN r.absence_status = {} THEN 0 ELSE 1 END", "not_absent"),
-        "referred_on": sql.local_date("r.received_at"),
-        "screened_on": q("e.screening_held_on"),
-        "started_on": q("e.started_on"),
-        "closed_on": q("e.closed_on"),
-        "first_sick_day": q("r.first_sick_day"),
-        "vb": _volume(Moment.BEGIN),
-        "ve": _volume(Moment.END),
-        "vf": _volume(Moment.FOLLOW_UP),
-        "partial_on": q(
-            "(SELECT MIN(wp.measured_on) FROM work_participation wp WHERE wp.episode = e.id "
-            "AND wp.own_work_minutes + wp.adapted_work_minutes + wp.productive_minutes > 0)"
-        ),
-        "full_on": q(
-            "(SELECT a.full_recovery_on FROM absence_episode a "
-            "WHERE a.employment = e.employment AND a.first_sick_day = r.first_sick_day "
-            "ORDER BY a.id LIMIT 1)"
-        ),
-        "held": q(
-            "(SELECT COUNT(*) FROM appointment ap WHERE ap.episode = e.id "
-            "AND ap.attendance = {} AND ap.kind IN {})",
+def _join(name: str, narrowed: bool) -> QueryString:
+    """The LEFT JOIN of one derived table to the episode (see `_joined_facts`)."""
+
+    def episodes(alias: str) -> QueryString:
+        return _in_scope(narrowed, f"{alias}.episode", "k_episode")
+
+    def employments(alias: str) -> QueryString:
+        return _in_scope(narrowed, f"{alias}.employment", "k_employment")
+
+    moments = {moment.value: moment for moment in MOMENTS}
+    if name in moments:
+        alias = VOLUME_COLUMN[moments[name]]
+        return q(
+            f" LEFT JOIN {VOLUMES} {alias} ON {alias}.episode = e.id AND {alias}.moment = {{}}",
+            name,
+        )
+    if name == "partial":
+        return q(
+            " LEFT JOIN (SELECT wp.episode, MIN(wp.measured_on) AS measured_on "
+            "FROM work_participation wp "
+            "WHERE wp.own_work_minutes + wp.adapted_work_minutes + wp.productive_minutes > 0"
+            "{} GROUP BY wp.episode) partial ON partial.episode = e.id",
+            episodes("wp"),
+        )
+    if name == "recovery":
+        # The first absence (lowest id) of the employment that starts on the referral's
+        # first sick day.
+        return q(
+            " LEFT JOIN (SELECT ranked.employment, ranked.first_sick_day, "
+            "ranked.full_recovery_on FROM (SELECT a.employment, a.first_sick_day, "
+            "a.full_recovery_on, ROW_NUMBER() OVER (PARTITION BY a.employment, "
+            "a.first_sick_day ORDER BY a.id) AS rn FROM absence_episode a "
+            "WHERE a.first_sick_day IS NOT NULL{}) ranked "
+            "WHERE ranked.rn = 1) recovery ON recovery.employment = e.employment "
+            "AND recovery.first_sick_day = r.first_sick_day",
+            employments("a"),
+        )
+    if name == "held":
+        return q(
+            " LEFT JOIN (SELECT ap.episode, COUNT(*) AS n FROM appointment ap "
+            "WHERE ap.attendance = {} AND ap.kind IN {}{} "
+            "GROUP BY ap.episode) held ON held.episode = e.id",
             Attendance.HELD.value,
             _counted_kinds(),
-        ),
-        # The therapist's assessment at a follow-up, or a new sickness absence after the end.
-        "relapse_flag": q(
-            "CASE WHEN EXISTS (SELECT 1 FROM follow_up fu WHERE fu.episode = e.id "
-            "AND fu.relapse = {}) "
-            "OR EXISTS (SELECT 1 FROM absence_episode a2 WHERE a2.employment = e.employment "
-            "AND a2.absence_type = {} AND a2.first_sick_day > e.closed_on) THEN 1 "
-            "WHEN EXISTS (SELECT 1 FROM follow_up fu WHERE fu.episode = e.id "
-            "AND fu.relapse = {}) THEN 0 END",
+            episodes("ap"),
+        )
+    if name == "assessed":
+        return q(
+            " LEFT JOIN (SELECT fu.episode, "
+            "MAX(CASE WHEN fu.relapse = {} THEN 1 ELSE 0 END) AS relapsed, "
+            "MAX(CASE WHEN fu.relapse = {} THEN 1 ELSE 0 END) AS not_relapsed "
+            "FROM follow_up fu WHERE fu.relapse IS NOT NULL{} "
+            "GROUP BY fu.episode) assessed ON assessed.episode = e.id",
             True,
-            "sickness",
             False,
-        ),
-        "fu_response": q(
-            "(SELECT fu.response FROM follow_up fu WHERE fu.episode = e.id AND fu.kind = {} "
-            "ORDER BY fu.held_on DESC, fu.id DESC LIMIT 1)",
+            episodes("fu"),
+        )
+    if name == "sickness":
+        # "A sickness absence starts after the end" is "the latest one starts after it".
+        return q(
+            " LEFT JOIN (SELECT a2.employment, MAX(a2.first_sick_day) AS last_first_day "
+            "FROM absence_episode a2 WHERE a2.absence_type = {}{} "
+            "GROUP BY a2.employment) sickness ON sickness.employment = e.employment",
+            "sickness",
+            employments("a2"),
+        )
+    if name == "response":
+        return q(
+            " LEFT JOIN (SELECT ranked.episode, ranked.response FROM (SELECT fu.episode, "
+            "fu.response, ROW_NUMBER() OVER (PARTITION BY fu.episode "
+            "ORDER BY fu.held_on DESC, fu.id DESC) AS rn FROM follow_up fu "
+            "WHERE fu.kind = {}{}) ranked WHERE ranked.rn = 1) "
+            "response ON response.episode = e.id",
             "measurement",
-        ),
-        "agreement": q(
-            "CASE WHEN EXISTS (SELECT 1 FROM work_resumption_agreement wa "
-            "WHERE wa.episode = e.id) THEN 1 ELSE 0 END"
-        ),
-        "cost_cents": q(
-            "(SELECT em.cost_per_absence_day_cents FROM employer em WHERE em.id = r.employer)"
-        ),
-        "employer_name": q("(SELECT em.name FROM employer em WHERE em.id = r.employer)"),
-    }
+            episodes("fu"),
+        )
+    if name == "agreement":
+        return q(
+            " LEFT JOIN (SELECT DISTINCT wa.episode FROM work_resumption_agreement wa "
+            "WHERE wa.episode IS NOT NULL{}) agreed ON agreed.episode = e.id",
+            episodes("wa"),
+        )
+    raise ValueError(f"no derived table {name!r}")  # pragma: no cover - fixed names
 
 
 def _where(sql: Dialect, filters: Filters, *, screened_only: bool) -> QueryString:
@@ -246,20 +388,58 @@ def _where(sql: Dialect, filters: Filters, *, screened_only: bool) -> QueryStrin
 def facts_cte(
     sql: Dialect, filters: Filters, names: Sequence[str], *, screened_only: bool = True
 ) -> QueryString:
-    """``facts AS MATERIALIZED (...)``: one row per matching episode with the named columns.
+    """``facts AS MATERIALIZED (...)``, with the CTEs it is built from before it: one row
+    per matching episode with the named columns (and only those).
 
     Outcome figures cover screened episodes (an outcome needs a diagnosis category and a
     start); the wait-time figures cover every referral (`screened_only=False`).
     """
-    available = _columns(sql)
-    selected = [q(f"{{}} AS {name}", available[name]) for name in names]
-    return q(
-        "facts AS MATERIALIZED (SELECT {} FROM treatment_episode e "
-        "JOIN referral r ON r.id = e.referral "
-        "LEFT JOIN screening s ON s.episode = e.id{})",
-        join_sql(selected, ", "),
-        _where(sql, filters, screened_only=screened_only),
+    plain = _plain_facts(sql)
+    joined = _joined_facts()
+    facts = {**plain, **joined}
+    unknown = [name for name in names if name not in facts]
+    if unknown:
+        raise ValueError(f"no episode facts {unknown!r}")
+    employer = any(facts[name].employer for name in names)
+    where = _where(sql, filters, screened_only=screened_only)
+    episodes = q(
+        "FROM treatment_episode e JOIN referral r ON r.id = e.referral "
+        "LEFT JOIN screening s ON s.episode = e.id"
     )
+    joins = list(dict.fromkeys(j for name in names for j in facts[name].joins))
+    narrowed = bool(joins) and _selective(filters)
+    ctes: list[QueryString] = []
+    if narrowed:
+        ctes.append(
+            q(
+                f"{SCOPE} AS MATERIALIZED (SELECT e.id AS k_episode, "
+                "e.employment AS k_employment {}{})",
+                episodes,
+                where,
+            )
+        )
+    moments = [moment for moment in MOMENTS if moment.value in joins]
+    if moments:
+        ctes.append(_volumes(moments, narrowed))
+    selected = [q(f"{{}} AS {name}", facts[name].expression) for name in names]
+    ctes.append(
+        q(
+            "facts AS MATERIALIZED (SELECT {} {}{}{}{})",
+            join_sql(selected, ", "),
+            # Narrowed, the episodes are found from the scope (by primary key), else the
+            # planner joins every episode to the derived tables before it filters.
+            q(
+                f"FROM {SCOPE} fs JOIN treatment_episode e ON e.id = fs.k_episode "
+                "JOIN referral r ON r.id = e.referral LEFT JOIN screening s ON s.episode = e.id"
+            )
+            if narrowed
+            else episodes,
+            q(" LEFT JOIN employer em ON em.id = r.employer") if employer else q(""),
+            join_sql([_join(name, narrowed) for name in joins], ""),
+            where,
+        )
+    )
+    return join_sql(ctes, ", ")
 
 
 async def run(query: QueryString) -> list[dict[str, Any]]:
