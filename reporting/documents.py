@@ -41,6 +41,10 @@ PDF_VARIANT = "pdf/a-3b"  # archival, fonts embedded; WeasyPrint does not valida
 MAX_HTML_BYTES = 2 * 1024 * 1024  # a report is tens of kB; more is a bug or an attack
 MAX_TASKS_PER_CHILD = 25  # bounds the memory a worker can keep (#220, #611)
 MAX_WORKERS = max(1, min(4, os.cpu_count() or 1))  # CPU-bound: about one per core
+# Render processes run at a lower CPU priority than the web process and the database (P-6):
+# on a 2-core machine a busy pool would otherwise take the cores from the pages people wait
+# on. A render is a background job; it may wait, a page may not. 10 of Linux's 0..19.
+RENDER_NICENESS = 10
 _ASSET_BASE_URL = ASSETS_DIR.resolve().as_uri() + "/"  # "print.css" resolves into the folder
 
 
@@ -132,6 +136,11 @@ def _font_config() -> Any:
     return FontConfiguration()
 
 
+def _lower_priority() -> None:
+    """Pool-process initializer: yield the CPU to the web process (``RENDER_NICENESS``)."""
+    os.nice(RENDER_NICENESS)
+
+
 def _render_in_worker(html: str, title: str) -> bytes:
     """The actual WeasyPrint call. Runs in a pool worker; never call it on an event loop."""
     document = HTML(string=html, base_url=_ASSET_BASE_URL, url_fetcher=AssetFetcher()).render(
@@ -179,6 +188,7 @@ class _Pool:
                     max_workers=MAX_WORKERS,
                     mp_context=context,
                     max_tasks_per_child=MAX_TASKS_PER_CHILD,
+                    initializer=_lower_priority,
                 )
             return self._executor
 

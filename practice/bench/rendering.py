@@ -5,24 +5,31 @@ The candidate is the delivery job's own service, ``reporting.services.deliver_re
 fetch the report and its consent, render the template, make the PDF/A in the render pool,
 store the document, record the delivery and the audit row. Each call gets a report of its
 own, approved beforehand (delivery happens once per report). The control renders the very
-HTML the candidate rendered with ``HTML(string=...).write_pdf()``, in a thread: no
-database, no pool, no PDF/A, no URL fetcher.
+HTML the candidate rendered with ``HTML(string=...).write_pdf()``, in a process of its own
+at the same CPU priority as the app's render processes: no database, no PDF/A, no URL
+fetcher, no pool management.
 
 The bench creates what delivery needs, once: a company doctor account on the case and the
 client's consent for interim reports to that doctor.
 
-P-6: the caseload page while a second process renders reports back to back, against the
-same page with that process idle, interleaved. In production the worker renders in its
-own processes; what P-6 checks is that the web process keeps its p95 when the two cores
-are shared with rendering.
+P-6: the caseload page while the app's render pool renders reports back to back, against
+the same page with the pool idle, interleaved. The renders go through the functions the
+delivery job uses (``render_html``, then ``render_pdf_async`` into the pool of
+``reporting.documents``), so the pool's own settings (its size, its processes' CPU
+priority) are what is measured; what P-6 checks is that the web process keeps its p95
+when the two cores are shared with rendering.
+
+P-8 (render side): the resident memory of that same pool's processes over many renders,
+sampled from /proc while they render (``pool_render_memory``).
 """
 
 import asyncio
 import contextlib
 import multiprocessing
 import os
-import time
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -150,9 +157,40 @@ async def _render_pool() -> AsyncIterator[None]:
         shutdown_render_pool()
 
 
-async def interim_report(bench: Bench) -> Outcome:
+def _at_render_priority() -> None:
+    """Initializer of the control's process: the CPU priority of the app's render pool."""
+    from reporting.documents import RENDER_NICENESS
+
+    os.nice(RENDER_NICENESS)
+
+
+def _bare_render(html: str) -> bytes:
     from weasyprint import HTML
 
+    pdf: bytes = HTML(string=html, base_url=ASSET_BASE).write_pdf()
+    return pdf
+
+
+@contextlib.contextmanager
+def _bare_renderer() -> Iterator[ProcessPoolExecutor]:
+    """One process for the control's renders, as nice as the app's render processes.
+
+    The app renders at a lower CPU priority (reporting.documents.RENDER_NICENESS, P-6); a
+    control at normal priority would, on a shared machine, compare priorities rather than
+    the delivery's own cost. So the control renders in a process of its own at the same
+    niceness (and pays the same trip of HTML in and PDF bytes out).
+    """
+    context = multiprocessing.get_context("forkserver")
+    executor = ProcessPoolExecutor(
+        max_workers=1, mp_context=context, initializer=_at_render_priority
+    )
+    try:
+        yield executor
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+async def interim_report(bench: Bench) -> Outcome:
     from reporting.services import deliver_report
 
     settings, plan = bench.settings, bench.plan
@@ -169,15 +207,20 @@ async def interim_report(bench: Bench) -> Outcome:
             raise RuntimeError(f"the interim report was not sent: {result}")
         return result
 
-    async def bare() -> object:
-        return await asyncio.to_thread(HTML(string=html[0], base_url=ASSET_BASE).write_pdf)
-
     async with _render_pool():
         with _html_recorded(html):
             await deliver()
-        result = await run_ab(
-            Side("weasyprint", bare), Side("deliver", deliver), rounds=rounds, per_round=per_round
-        )
+        with _bare_renderer() as renderer:
+
+            async def bare() -> object:
+                return await asyncio.wrap_future(renderer.submit(_bare_render, html[0]))
+
+            result = await run_ab(
+                Side("weasyprint", bare),
+                Side("deliver", deliver),
+                rounds=rounds,
+                per_round=per_round,
+            )
     candidate = summarise(result.candidate)
     per_minute = 60_000 / candidate.p50_ms
     outcome = ratio_outcome(
@@ -185,7 +228,10 @@ async def interim_report(bench: Bench) -> Outcome:
         "interim report end to end",
         goal_ratio=1.2,
         result=result,
-        control_label="HTML(string=the same HTML, same stylesheet).write_pdf() in a thread",
+        control_label=(
+            "HTML(string=the same HTML, same stylesheet).write_pdf() in a process of its own "
+            "at the render pool's CPU priority"
+        ),
         candidate_label=(
             "reporting.services.deliver_report: fetch, consent, template, PDF/A in the "
             "render pool, store, delivery, audit"
@@ -198,25 +244,17 @@ async def interim_report(bench: Bench) -> Outcome:
 
 # ---------------------------------------------------------------- P-6 web while rendering
 
-
-def _render_forever(html: str, go: Any, idle: Any, quit_: Any) -> None:
-    """A stand-in for a worker's render process: render the report while ``go`` is set."""
-    from weasyprint import HTML
-
-    while not quit_.is_set():
-        if not go.wait(0.05):
-            idle.set()
-            continue
-        idle.clear()
-        HTML(string=html, base_url=ASSET_BASE).write_pdf()
-    idle.set()
+# The worker renders two reports at a time (targets.md B5, P-6): enough to keep a pool of
+# one process per core busy on this machine.
+RENDERS_IN_FLIGHT = 2
+TITLE = "Tussenevaluatie na sessie 5"
 
 
 def _report_html() -> str:
     from reporting.documents import render_html
 
     context = {
-        "title": "Tussenevaluatie na sessie 5",
+        "title": TITLE,
         "client_name": "Client 0000001",
         "born": date(1980, 5, 17),
         "progress": PROGRESS,
@@ -227,96 +265,163 @@ def _report_html() -> str:
     return render_html("reporting/interim-report/document.html", context)
 
 
-class Renderer:
-    """One process that renders reports continuously while switched on."""
+def pool_pids() -> list[int]:
+    """The app's render-pool processes alive now (none before the first render)."""
+    from reporting import documents
 
-    def __init__(self, html: str) -> None:
-        context = multiprocessing.get_context("spawn")  # never fork a running event loop
-        self.go, self.idle, self.quit = context.Event(), context.Event(), context.Event()
-        self.process = context.Process(
-            target=_render_forever, args=(html, self.go, self.idle, self.quit), daemon=True
-        )
+    executor = documents._pool._executor
+    if executor is None:
+        return []
+    return [p.pid for p in list((executor._processes or {}).values()) if p.pid is not None]
 
-    def __enter__(self) -> "Renderer":
-        self.process.start()
-        # Starting imports WeasyPrint: that must not fall into the first idle side.
-        if not self.idle.wait(timeout=120):
-            self.__exit__()
-            raise RuntimeError("the render process did not start")
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.quit.set()
-        self.go.set()
-        self.process.join(timeout=30)
-        if self.process.is_alive():
-            self.process.kill()
+def _niceness(pids: list[int]) -> list[int]:
+    found = []
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            found.append(os.getpriority(os.PRIO_PROCESS, pid))
+    return found
 
-    @contextlib.contextmanager
-    def rendering(self) -> Iterator[None]:
-        self.go.set()
-        time.sleep(0.1)  # the first render is under way before the first request
+
+class PoolRenderer:
+    """The app's render pool, rendering the interim report continuously while switched on."""
+
+    def __init__(self, html: str, in_flight: int = RENDERS_IN_FLIGHT) -> None:
+        self.html, self.in_flight, self.renders = html, in_flight, 0
+        self.niceness: set[int] = set()
+
+    async def render_once(self) -> None:
+        from reporting.documents import render_pdf_async
+
+        await render_pdf_async(self.html, title=TITLE)
+        self.renders += 1
+        self.niceness.update(_niceness(pool_pids()))
+
+    @contextlib.asynccontextmanager
+    async def rendering(self) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+
+        async def back_to_back() -> None:
+            while not stop.is_set():
+                await self.render_once()
+
+        renders = [asyncio.create_task(back_to_back()) for _ in range(self.in_flight)]
+        await asyncio.sleep(0.1)  # the first renders are under way before the first request
         try:
             yield
         finally:
-            self.go.clear()
-            # The render in progress finishes before the idle side is timed.
-            self.idle.wait(timeout=30)
+            stop.set()
+            # The renders in progress finish before the idle side is timed.
+            await asyncio.gather(*renders)
 
 
 async def web_while_rendering(bench: Bench) -> Outcome:
+    from reporting.documents import MAX_WORKERS, RENDER_NICENESS
+
     path = "/caseload"
 
     async def caseload() -> object:
         return await bench.therapist.get(path)
 
-    with Renderer(_report_html()) as renderer:
+    renderer = PoolRenderer(_report_html())
+    async with _render_pool():
+        # Starts the pool (its forkserver imports WeasyPrint): not in the first idle side.
+        await asyncio.gather(*(renderer.render_once() for _ in range(MAX_WORKERS)))
+        renderer.renders = 0
         result = await run_ab(
             Side("idle", caseload),
             Side("rendering", caseload, context=renderer.rendering),
             **bench.rounds_of(),
         )
-    return ratio_outcome(
+    niceness = ", ".join(str(n) for n in sorted(renderer.niceness)) or "unknown"
+    outcome = ratio_outcome(
         "P-6",
         "web p95 while the worker renders",
         goal_ratio=1.5,
         result=result,
-        control_label=f"GET {path} with the renderer idle",
+        control_label=f"GET {path} with the render pool idle",
         candidate_label=(
-            f"GET {path} while another process renders the interim report back to back"
+            f"GET {path} while the app's render pool renders the interim report, "
+            f"{renderer.in_flight} at a time, back to back (render_pdf_async)"
         ),
         on=("p95",),
-        note="the renderer stands in for a worker's render process (same HTML, WeasyPrint)",
+        note=(
+            f"{renderer.renders} renders during the rendering sides; pool of {MAX_WORKERS} "
+            f"process(es) at niceness {niceness} (reporting.documents.RENDER_NICENESS "
+            f"= {RENDER_NICENESS})"
+        ),
     )
+    outcome.data["renders"] = renderer.renders
+    outcome.data["pool_processes"] = MAX_WORKERS
+    outcome.data["render_niceness"] = sorted(renderer.niceness)
+    return outcome
 
 
-# ---------------------------------------------------------------- P-8 render-process memory
+# ---------------------------------------------------------------- P-8 render-pool memory
+
+SAMPLE_SECONDS = 0.05
 
 
-def _render_and_sample(html: str, renders: int, results: Any) -> None:
-    """Render ``renders`` times; report the RSS after the first half and after the last."""
-    from weasyprint import HTML
+@dataclass(frozen=True)
+class RenderMemory:
+    """The render pool's RSS over a series of renders (MB)."""
 
+    renders: int
+    first_half_peak: float  # highest RSS of any pool process during the first half
+    second_half_peak: float  # ... during the second half
+    processes: int  # distinct pool processes seen (the pool replaces them)
+
+    @property
+    def growth(self) -> float:
+        if not self.first_half_peak:
+            return 0.0
+        return self.second_half_peak / self.first_half_peak - 1
+
+
+async def pool_render_memory(renders: int) -> RenderMemory:
+    """Render the interim report ``renders`` times through the app's render pool.
+
+    The same path as the delivery job: ``render_html`` once, then ``render_pdf_async`` for
+    each render, one at a time, on a fresh pool. While each render runs, the RSS of every
+    pool process is read from /proc every 50 ms and once more after it; a render's sample
+    is the highest of those. The pool replaces each process after
+    ``MAX_TASKS_PER_CHILD`` renders, so the series spans several process lifetimes, as
+    the worker's renders do.
+    """
     from practice.bench.memory import rss_mb
+    from reporting.documents import render_pdf_async, shutdown_render_pool
 
-    half = None
-    for n in range(1, renders + 1):
-        HTML(string=html, base_url=ASSET_BASE).write_pdf()
-        if n == renders // 2:
-            half = rss_mb(os.getpid())
-    results.put((half, rss_mb(os.getpid())))
+    html = _report_html()
+    shutdown_render_pool()  # a fresh pool: no process has rendered before the first render
+    peaks: list[float] = []
+    seen: set[int] = set()
 
+    def sample() -> float:
+        highest = 0.0
+        for pid in pool_pids():
+            rss = rss_mb(pid)
+            if rss is None:
+                continue  # gone between the listing and the read: it was replaced
+            highest = max(highest, rss)
+            seen.add(pid)
+        return highest
 
-async def render_memory_growth(renders: int) -> tuple[float, float]:
-    """RSS (MB) of one render process after half of ``renders`` reports and after all."""
-    context = multiprocessing.get_context("spawn")
-    results = context.Queue()
-    process = context.Process(target=_render_and_sample, args=(_report_html(), renders, results))
-    process.start()
     try:
-        half, last = await asyncio.to_thread(results.get, True, 60 + 5 * renders)
+        for _ in range(renders):
+            render = asyncio.ensure_future(render_pdf_async(html, title=TITLE))
+            peak = 0.0
+            while not render.done():
+                peak = max(peak, sample())
+                await asyncio.wait({render}, timeout=SAMPLE_SECONDS)
+            render.result()
+            peak = max(peak, sample())
+            peaks.append(peak)
     finally:
-        process.join(timeout=30)
-        if process.is_alive():
-            process.kill()
-    return float(half or 0.0), float(last or 0.0)
+        shutdown_render_pool()
+    half = len(peaks) // 2
+    return RenderMemory(
+        renders=renders,
+        first_half_peak=max(peaks[:half], default=0.0),
+        second_half_peak=max(peaks[half:], default=0.0),
+        processes=len(seen),
+    )

@@ -9,7 +9,7 @@ import contextlib
 import statistics
 import time
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass, field
 
 Call = Callable[[], Awaitable[object]]
@@ -39,8 +39,12 @@ def summarise(samples_s: list[float]) -> Stats:
 class Side:
     label: str
     call: Call
-    # Entered around the side's requests of one round (e.g. the audit sink stubbed).
-    context: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext
+    # Entered around the side's requests of one round (e.g. the audit sink stubbed); an
+    # async one is awaited on both ends (e.g. renders started, and finished before the
+    # other side is timed).
+    context: Callable[[], AbstractContextManager[object] | AbstractAsyncContextManager[object]] = (
+        contextlib.nullcontext
+    )
 
 
 @dataclass
@@ -50,14 +54,22 @@ class ABResult:
     round_ratios: list[float] = field(default_factory=list)
 
 
-async def _timed(side: Side, count: int) -> list[float]:
+async def _calls(side: Side, count: int) -> list[float]:
     samples = []
-    with side.context():
-        for _ in range(count):
-            started = time.perf_counter()
-            await side.call()
-            samples.append(time.perf_counter() - started)
+    for _ in range(count):
+        started = time.perf_counter()
+        await side.call()
+        samples.append(time.perf_counter() - started)
     return samples
+
+
+async def _timed(side: Side, count: int) -> list[float]:
+    context = side.context()
+    if isinstance(context, AbstractAsyncContextManager):
+        async with context:
+            return await _calls(side, count)
+    with context:
+        return await _calls(side, count)
 
 
 async def run_ab(

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from practice.bench.command import TARGETS
+from reporting.documents import RENDER_NICENESS
 
 # P-3 needs a data set bigger than its 1,000-episode control; every other target is
 # measured on both engines (P-9 by a child bench on SQLite during a PostgreSQL run).
@@ -101,3 +102,13 @@ def test_the_bench_on_a_small_data_set_reports_every_target_in_its_table_and_jso
             assert line["status"] in {"pass", "FAIL"}, line
         if line["status"] == "not measured":
             assert line["note"], f"{target} does not say why it was not measured"
+
+    # P-6 and P-8 render through the app's own render pool, whose processes run at a lower
+    # CPU priority than the web process (reporting.documents, P-6).
+    rendering = by_target["P-6"]
+    assert rendering["renders"] > 0
+    assert rendering["render_niceness"]
+    assert min(rendering["render_niceness"]) >= min(19, os.nice(0) + RENDER_NICENESS)
+    memory = by_target["P-8"]
+    assert memory["render_processes"] >= 1
+    assert len(memory["rss_checkpoints"]) >= 2
