@@ -6,6 +6,7 @@ because a wrong status corrupts every statistic that filters on it (drop-out rat
 """
 
 from collections.abc import Mapping
+from datetime import timedelta
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -79,6 +80,17 @@ def allowed_transitions(status: EpisodeStatus) -> frozenset[EpisodeStatus]:
 def is_terminal(status: EpisodeStatus) -> bool:
     """True when nothing may follow (declined, dropped out, referred elsewhere)."""
     return not _TRANSITIONS[status]
+
+
+# Nothing may follow these (declined, dropped out, referred elsewhere): the episode asks
+# nothing more of anyone.
+TERMINAL_STATUSES: frozenset[EpisodeStatus] = frozenset(s for s in EpisodeStatus if is_terminal(s))
+# Ended episodes, closed ones included: they no longer take a therapist's treatment time.
+ENDED_STATUSES: frozenset[EpisodeStatus] = TERMINAL_STATUSES | {EpisodeStatus.CLOSED}
+# A closed episode stays on the therapist's caseload while its follow-ups may be due (the
+# follow-up measurement comes ½ to 1 year after the end, plus a month to catch up); a
+# terminal one leaves at once. Without this a caseload grows with every client ever seen.
+KEEP_CLOSED_ON_CASELOAD = timedelta(days=365 + 31)
 
 
 def can_transition(current: EpisodeStatus, target: EpisodeStatus) -> bool:

@@ -5,36 +5,26 @@ queries, not one per episode) and list the overdue ones first.
 """
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from practice import audit
 from practice.audit import Action, Actor
 from practice.db import write_tx
-from practice.episodes import EpisodeStatus
+from practice.episodes import (
+    ENDED_STATUSES,
+    KEEP_CLOSED_ON_CASELOAD,
+    TERMINAL_STATUSES,
+    EpisodeStatus,
+)
 from practice.queries.episodes import PURPOSE, load_facts, task_json
 from practice.tables import CaseAssignment, Therapist, TreatmentEpisode
 from practice.tasks import derive_tasks
 
-# Episodes that no longer take a therapist's time.
-ENDED = [
-    EpisodeStatus.CLOSED.value,
-    EpisodeStatus.DECLINED.value,
-    EpisodeStatus.DROPPED_OUT.value,
-    EpisodeStatus.REFERRED_ELSEWHERE.value,
-]
-
-# The caseload is what still asks something of the therapist. A closed episode stays while
-# its follow-ups may be due (the follow-up measurement comes ½ to 1 year after the end, plus
-# a month to catch up); one that ended before treatment (declined, dropped out, referred
-# elsewhere) leaves at once. Without this a therapist's list grows with every client ever.
-KEEP_CLOSED_FOR = timedelta(days=365 + 31)
-ENDED_BEFORE_TREATMENT = [
-    EpisodeStatus.DECLINED.value,
-    EpisodeStatus.DROPPED_OUT.value,
-    EpisodeStatus.REFERRED_ELSEWHERE.value,
-]
+# The status sets and the closed-episode rule live with the state machine (practice.episodes).
+TERMINAL = [s.value for s in TERMINAL_STATUSES]
+ENDED = [s.value for s in ENDED_STATUSES]
 
 # Columns a downstream package adds to the caseload (e.g. the next appointment), per episode.
 CaseloadColumn = Callable[[Sequence[int]], Awaitable[dict[int, Any]]]
@@ -69,10 +59,10 @@ async def caseload(
             TreatmentEpisode.referral._.employer._.name.as_alias("employer_name"),
         ).where(
             TreatmentEpisode.id.is_in(ids)
-            & TreatmentEpisode.status.not_in(ENDED_BEFORE_TREATMENT)
+            & TreatmentEpisode.status.not_in(TERMINAL)
             & (
                 (TreatmentEpisode.status != EpisodeStatus.CLOSED.value)
-                | (TreatmentEpisode.closed_on >= today - KEEP_CLOSED_FOR)
+                | (TreatmentEpisode.closed_on >= today - KEEP_CLOSED_ON_CASELOAD)
             )
         )
         if ids
@@ -114,15 +104,7 @@ async def deadline_monitor(
         TreatmentEpisode.id,
         TreatmentEpisode.status,
         TreatmentEpisode.client._.name.as_alias("client_name"),
-    ).where(
-        TreatmentEpisode.status.not_in(
-            [
-                EpisodeStatus.DECLINED.value,
-                EpisodeStatus.DROPPED_OUT.value,
-                EpisodeStatus.REFERRED_ELSEWHERE.value,
-            ]
-        )
-    )
+    ).where(TreatmentEpisode.status.not_in(TERMINAL))
     ids = [int(r["id"]) for r in rows]
     therapists: dict[int, str] = {}
     for a in (

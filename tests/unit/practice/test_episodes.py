@@ -141,3 +141,11 @@ def test_referral_outcomes_are_the_agreed_codes() -> None:
         "recovered_before_start",
         "duplicate",
     }
+
+
+def test_terminal_statuses_are_those_nothing_may_follow_and_ended_adds_closed() -> None:
+    from practice.episodes import ENDED_STATUSES, TERMINAL_STATUSES
+
+    s = EpisodeStatus
+    assert {s.DECLINED, s.DROPPED_OUT, s.REFERRED_ELSEWHERE} == TERMINAL_STATUSES
+    assert TERMINAL_STATUSES | {s.CLOSED} == ENDED_STATUSES
