@@ -4,11 +4,8 @@ Why it is built this way (targets PDF-1 and PDF-2):
 
 - Every document goes through the one Jinja environment (``practice.templating``), so text
   typed by therapists or clients is escaped the same way in every document.
-- WeasyPrint loads images, stylesheets, fonts and attachments through a URL fetcher. Its
-  default fetcher follows ``file:``, ``http:`` and redirects, which would turn a document
-  containing user text into a local-file read or a request from inside our network. Ours
-  denies by default: ``data:`` URLs and files under ``templates/pdf/`` only. A refused
-  resource fails alone; the document renders without it.
+- WeasyPrint fetches resources only through a deny-by-default fetcher
+  (``reporting.pdf_engine``, the one module that imports WeasyPrint).
 - Rendering is CPU-bound, holds the GIL, and WeasyPrint keeps memory after big renders
   (issues #220, #611); a hostile document can lay out for minutes. So it runs in worker
   processes that are replaced after a number of renders and killed on timeout.
@@ -16,7 +13,6 @@ Why it is built this way (targets PDF-1 and PDF-2):
 
 import asyncio
 import functools
-import mimetypes
 import multiprocessing
 import os
 import threading
@@ -24,20 +20,13 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 import jinja2
-from weasyprint import HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from practice import i18n, templating
 
-ASSETS_DIR = templating.TEMPLATE_DIR / "pdf"
-PDF_VARIANT = "pdf/a-3b"  # archival, fonts embedded; WeasyPrint does not validate it
 MAX_HTML_BYTES = 2 * 1024 * 1024  # a report is tens of kB; more is a bug or an attack
 MAX_TASKS_PER_CHILD = 25  # bounds the memory a worker can keep (#220, #611)
 MAX_WORKERS = max(1, min(4, os.cpu_count() or 1))  # CPU-bound: about one per core
@@ -45,7 +34,6 @@ MAX_WORKERS = max(1, min(4, os.cpu_count() or 1))  # CPU-bound: about one per co
 # on a 2-core machine a busy pool would otherwise take the cores from the pages people wait
 # on. A render is a background job; it may wait, a page may not. 10 of Linux's 0..19.
 RENDER_NICENESS = 10
-_ASSET_BASE_URL = ASSETS_DIR.resolve().as_uri() + "/"  # "print.css" resolves into the folder
 
 
 class RenderError(RuntimeError):
@@ -54,10 +42,6 @@ class RenderError(RuntimeError):
 
 class RenderTimeout(RenderError):
     """The render took longer than its time limit; its worker was killed."""
-
-
-class RefusedURL(ValueError):
-    """A resource outside the allow-list. WeasyPrint logs it and renders without it."""
 
 
 # ---------------------------------------------------------------- HTML
@@ -81,79 +65,17 @@ def render_html(template_name: str, context: Mapping[str, Any], *, locale: str =
         i18n.current_locale.reset(token)
 
 
-# ---------------------------------------------------------------- the fetcher (PDF-1)
-
-
-class AssetFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no types
-    """Deny-by-default fetcher: ``data:`` URLs and regular files under one folder.
-
-    It subclasses ``URLFetcher`` because WeasyPrint 70 reads ``_fail_on_errors`` from the
-    fetcher (``urls.fetch``); that stays False so a refusal drops only the one resource.
-    Nothing here opens a socket: ``data:`` goes to the base class, which is restricted to
-    that scheme and to no redirects, and files are read directly after resolving symlinks
-    and ``..`` so nothing outside the folder can be reached.
-    """
-
-    def __init__(self, root: Path = ASSETS_DIR) -> None:
-        super().__init__(
-            timeout=5,
-            allowed_protocols=frozenset({"data"}),
-            allow_redirects=False,
-            fail_on_errors=False,
-        )
-        self._root = root.resolve(strict=True)
-
-    def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
-        scheme = url.partition(":")[0].lower() if ":" in url else ""
-        if scheme == "data":
-            return super().fetch(url, headers)
-        if scheme == "file":
-            return self._packaged_file(url)
-        raise RefusedURL(f"resource not allowed in documents: {url[:200]}")
-
-    def _packaged_file(self, url: str) -> URLFetcherResponse:
-        parts = urlsplit(url)
-        if parts.netloc not in ("", "localhost"):  # file://host/... would be a network share
-            raise RefusedURL(f"resource not allowed in documents: {url[:200]}")
-        try:
-            path = Path(unquote(parts.path)).resolve(strict=True)
-        except (OSError, ValueError, RuntimeError) as error:  # missing, NUL byte, symlink loop
-            raise RefusedURL(f"resource not allowed in documents: {url[:200]}") from error
-        if not path.is_relative_to(self._root) or not path.is_file():
-            raise RefusedURL(f"resource not allowed in documents: {url[:200]}")
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(
-            path.as_uri(), path.read_bytes(), headers={"Content-Type": content_type}
-        )
-
-
-# ---------------------------------------------------------------- the render (in a worker)
-
-
-@functools.cache
-def _font_config() -> Any:
-    # One per process: it caches fontconfig look-ups and @font-face files between renders.
-    return FontConfiguration()
-
-
 def _lower_priority() -> None:
     """Pool-process initializer: yield the CPU to the web process (``RENDER_NICENESS``)."""
     os.nice(RENDER_NICENESS)
 
 
 def _render_in_worker(html: str, title: str) -> bytes:
-    """The actual WeasyPrint call. Runs in a pool worker; never call it on an event loop."""
-    document = HTML(string=html, base_url=_ASSET_BASE_URL, url_fetcher=AssetFetcher()).render(
-        font_config=_font_config(), pdf_variant=PDF_VARIANT
-    )
-    document.metadata.title = title
-    # No embedded files (PDF-1): <link rel=attachment> and <a rel=attachment> would embed
-    # whatever the fetcher returns, and a report is never a container for other files.
-    document.metadata.attachments = []
-    for page in document.pages:
-        page.links[:] = [link for link in page.links if link[0] != "attachment"]
-    pdf: bytes = document.write_pdf(pdf_variant=PDF_VARIANT)
-    return pdf
+    """Runs in a pool worker. The engine is imported here, not at the top: the web process
+    only submits renders, and WeasyPrint would cost it some 40 MB it never uses (P-8)."""
+    from reporting.pdf_engine import render
+
+    return render(html, title)
 
 
 def _check_size(html: str) -> None:
@@ -183,7 +105,7 @@ class _Pool:
         with self._lock:
             if self._executor is None:
                 context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload([__name__])
+                context.set_forkserver_preload(["reporting.pdf_engine"])
                 self._executor = ProcessPoolExecutor(
                     max_workers=MAX_WORKERS,
                     mp_context=context,

@@ -21,17 +21,15 @@ import pytest
 from pypdf import PdfReader
 
 from practice import i18n
-from reporting import documents
+from reporting import documents, pdf_engine
 from reporting.documents import (
-    ASSETS_DIR,
     MAX_HTML_BYTES,
-    AssetFetcher,
-    RefusedURL,
     RenderTimeout,
     render_html,
     render_pdf,
     render_pdf_async,
 )
+from reporting.pdf_engine import ASSETS_DIR, AssetFetcher, RefusedURL
 
 TITLE = "Voortgangsrapportage A. Jansen"
 # A 1x1 transparent PNG.
@@ -236,7 +234,7 @@ def test_the_fetcher_refuses_each_payload_and_allows_only_data_and_assets(
     monkeypatch.setattr(socket.socket, "connect", no_network)
 
     # The worker's own function, run in this process so the spy sees every fetch.
-    pdf = documents._render_in_worker(_raw_payload_html(listener.port), TITLE)
+    pdf = pdf_engine.render(_raw_payload_html(listener.port), TITLE)
 
     assets = ASSETS_DIR.resolve().as_uri()
     svg = _svg_with_external_images(listener.port)
