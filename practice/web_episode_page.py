@@ -76,6 +76,11 @@ def register_episode_section(name: str, section: EpisodeSection) -> None:
     _sections[name] = section
 
 
+# Open tasks come most urgent first; a neglected record can hold hundreds (one per owed
+# report and update), so the page names the first ones and links to the rest (P-2).
+OPEN_TASKS_SHOWN = 20
+
+
 def back_to_episode(episode_id: int) -> Redirect:
     return Redirect(path=f"/episodes/{episode_id}", status_code=303)
 
@@ -89,9 +94,11 @@ async def episode_page(
 ) -> Template:
     """One client: tasks with days left, the treatment and work tracks, sessions, reports.
 
-    ``?everything=true`` lists every session; by default the latest ones."""
+    ``?everything=true`` lists every open task, session and report; by default the most
+    urgent tasks and the latest sessions and reports."""
     actor, today, settings = request_context(request)
     detail = await detail_queries.episode_detail(actor, episode_id, today, settings.time_zone)
+    open_tasks = [t for t in detail["tasks"] if t["done_on"] is None]
     client_id = int(detail["client"]["id"])
     sections = [
         (
@@ -105,6 +112,8 @@ async def episode_page(
         "practice/episode.html",
         e=detail,
         today=today,
+        open_tasks=open_tasks if everything else open_tasks[:OPEN_TASKS_SHOWN],
+        open_task_count=len(open_tasks),
         sections=sections,
         contacts=await party_queries.employer_contacts(int(detail["employer_id"])),
         task_labels=TASK_LABELS,

@@ -204,17 +204,38 @@ async def client_of(episode_id: int) -> int:
     return int(row["client"]) if row else 0
 
 
-async def episode_reports(episode_id: int) -> list[dict[str, Any]]:
-    """Reports of the episode: drafts to review, approved, sent or blocked (with why)."""
-    return (
-        await Report.select(
-            Report.id,
-            Report.kind,
-            Report.ordinal,
-            Report.status,
-            Report.due_on,
-            Report.blocked_reason,
-        )
-        .where(Report.episode == episode_id)
-        .order_by(Report.ordinal)
+# Reports that wait for the therapist: always on the client page, however old.
+AWAITING_THERAPIST = ("draft", "blocked")
+
+
+async def episode_reports(episode_id: int, *, latest: int | None = None) -> list[dict[str, Any]]:
+    """Reports of the episode: drafts to review, approved, sent or blocked (with why).
+
+    With ``latest``, only the ``latest`` most recent ones plus every report that still waits
+    for the therapist: a long treatment has dozens, and the page must stay quick (P-2)."""
+    columns = (
+        Report.id,
+        Report.kind,
+        Report.ordinal,
+        Report.status,
+        Report.due_on,
+        Report.blocked_reason,
     )
+    of_episode = Report.episode == episode_id
+    if latest is None:
+        return await Report.select(*columns).where(of_episode).order_by(Report.ordinal)
+    recent = (
+        await Report.select(*columns)
+        .where(of_episode)
+        .order_by(Report.ordinal, ascending=False)
+        .limit(latest)
+    )
+    waiting = await Report.select(*columns).where(
+        of_episode & Report.status.is_in(list(AWAITING_THERAPIST))
+    )
+    by_id = {int(r["id"]): r for r in (*recent, *waiting)}
+    return sorted(by_id.values(), key=lambda r: (r["ordinal"], r["id"]))
+
+
+async def report_count(episode_id: int) -> int:
+    return int(await Report.count().where(Report.episode == episode_id))

@@ -12,7 +12,7 @@ from practice.audit import Actor
 from practice.i18n import N_
 from practice.web_episode_page import EpisodeSection, back_to_episode
 from reporting import services
-from reporting.records import episode_reports
+from reporting.records import episode_reports, report_count
 from reporting.tables import Document
 from reporting.web import THERAPIST, _report_episode, _writer
 
@@ -24,11 +24,16 @@ REPORT_STATUS_LABELS: dict[str, str] = {
 }
 
 
+# As with sessions: the latest reports by default, the whole list one link away; drafts and
+# blocked reports are always shown, since they wait for the therapist.
+LATEST_REPORTS = 10
+
+
 async def reports_section(
     actor: Actor, episode_id: int, client_id: int, today: date, tz: ZoneInfo, everything: bool
 ) -> dict[str, Any]:
     """Reports of the episode (the page itself is audited) and its stored documents."""
-    reports = await episode_reports(episode_id)
+    reports = await episode_reports(episode_id, latest=None if everything else LATEST_REPORTS)
     documents = (
         await Document.select(Document.id, Document.title, Document.created_at)
         .where(Document.episode == episode_id)
@@ -36,6 +41,7 @@ async def reports_section(
     )
     return {
         "reports": reports,
+        "report_count": await report_count(episode_id),
         "documents": documents,
         "report_status_labels": REPORT_STATUS_LABELS,
     }

@@ -1,7 +1,7 @@
 """The therapist's HTML forms: the JSON doors' rules, post/redirect/get, no half-written records."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -15,6 +15,7 @@ from practice.tables import (
     TreatmentEpisode,
     WorkResumptionAgreement,
 )
+from reporting.tables import Report
 from scheduling.tables import Appointment
 from tests.cast import Cast
 from tests.story import setup_parties
@@ -317,6 +318,55 @@ async def test_a_long_treatment_shows_its_latest_sessions_and_links_to_all(
     assert shown.count('action="/appointments/') == 30
     everything = (await client.get(page + "?everything=true", headers=HTML)).text
     assert everything.count('action="/appointments/') == 35
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_a_neglected_record_shows_its_most_urgent_tasks_and_latest_reports_with_a_link_to_all(
+    client, cast: Cast
+) -> None:
+    episode_id = await referred(client, cast)
+    page = f"/episodes/{episode_id}"
+    await post_steps(client, page, IN_TREATMENT)
+    # 110 held sessions, as a migrated record has them: 22 interim reports and 22 employer
+    # updates are owed, and none was written.
+    first = datetime(2024, 1, 8, 9, 0, tzinfo=UTC)
+    await Appointment.insert(
+        *(
+            Appointment(
+                episode=episode_id,
+                therapist=cast.therapist.id,
+                kind="treatment_session",
+                starts_at=first + timedelta(days=3 * n),
+                ends_at=first + timedelta(days=3 * n, minutes=45),
+                attendance="held",
+            )
+            for n in range(110)
+        )
+    )
+    # 14 reports: the oldest is a draft still to review, the rest were sent.
+    await Report.insert(
+        *(
+            Report(episode=episode_id, kind="interim_report", ordinal=n, status=status)
+            for n, status in ((1, "draft"), *((n, "sent") for n in range(2, 15)))
+        )
+    )
+    detail = (await client.get(f"/api/episodes/{episode_id}")).json()
+    open_tasks = sum(1 for task in detail["tasks"] if task["done_on"] is None)
+    assert open_tasks > 40
+    shown = (await client.get(page, headers=HTML)).text
+    tasks = shown[shown.index('id="tasks-title"') : shown.index('id="treatment-title"')]
+    assert f"De 20 meest dringende van {open_tasks} open taken." in tasks
+    assert tasks.count("<li ") == 20
+    reports = shown[shown.index('id="reports-title"') :]
+    assert "11 van 14 rapportages: de laatste, en elke die nog beoordeeld moet worden." in reports
+    assert "Tussenrapportage 1<" in reports  # the draft, however old
+    assert "Tussenrapportage 2<" not in reports
+    assert "Tussenrapportage 14<" in reports
+    everything = (await client.get(page + "?everything=true", headers=HTML)).text
+    start, end = everything.index('id="tasks-title"'), everything.index('id="treatment-title"')
+    tasks = everything[start:end]
+    assert tasks.count("<li ") == open_tasks
+    assert "Tussenrapportage 2<" in everything
 
 
 @time_machine.travel(NOW, tick=False)
