@@ -27,37 +27,43 @@ async def run_child(
     """The child's JSON line for ``target`` (its data set is built once, then reused)."""
     with tempfile.TemporaryDirectory(prefix="practice-bench-") as folder:
         report = Path(folder) / "child.json"
-        child = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            "from practice.cli import main; main()",
-            "bench",
-            "--dataset",
-            "S",
-            "--episodes",
-            str(episodes),
-            "--only",
-            target,
-            "--rounds",
-            str(bench.rounds),
-            "--per-round",
-            str(per_round),
-            "--seed",
-            str(bench.plan.seed),
-            "--database-url",
-            database_url,
-            "--json",
-            str(report),
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-            env=dict(os.environ),
-        )
-        _, errors = await child.communicate()
-        if child.returncode != 0 or not report.exists():
-            raise ChildFailed(errors.decode(errors="replace")[-1000:])
+        options = ["--only", target, "--rounds", str(bench.rounds)]
+        options += ["--per-round", str(per_round), "--json", str(report)]
+        await _child(bench, database_url, episodes, options)
+        if not report.exists():
+            raise ChildFailed(f"the child bench wrote no {report.name}")
         document = json.loads(report.read_text())
     line: dict[str, Any] = next(t for t in document["targets"] if t["target"] == target)
     return line
+
+
+async def load_in_child(bench: Bench, database_url: str, *, episodes: int) -> None:
+    """Build (or reuse) a data set of ``episodes`` on another database, measuring nothing."""
+    await _child(bench, database_url, episodes, ["--load-only"])
+
+
+async def _child(bench: Bench, database_url: str, episodes: int, options: list[str]) -> None:
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        "from practice.cli import main; main()",
+        "bench",
+        "--dataset",
+        "S",
+        "--episodes",
+        str(episodes),
+        "--seed",
+        str(bench.plan.seed),
+        "--database-url",
+        database_url,
+        *options,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+        env=dict(os.environ),
+    )
+    _, errors = await child.communicate()
+    if child.returncode != 0:
+        raise ChildFailed(errors.decode(errors="replace")[-1000:])
 
 
 def outcome_of(line: dict[str, Any], note: str) -> Outcome:

@@ -50,6 +50,7 @@ TARGETS = ("P-1", "P-2", "P-3", "P-4", "P-5", "P-6", "P-7", "P-8", "P-9")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--reset", is_flag=True, help="Empty the database first (never the audit log).")
 @click.option("--only", multiple=True, type=click.Choice(TARGETS), help="Measure only these.")
+@click.option("--load-only", is_flag=True, help="Build or reuse the data set; measure nothing.")
 def bench(
     dataset: str,
     episodes: int | None,
@@ -62,6 +63,7 @@ def bench(
     json_path: Path | None,
     reset: bool,
     only: tuple[str, ...],
+    load_only: bool,
 ) -> None:
     """Measure the performance targets P-1 … P-9 against bare controls (targets.md)."""
     if database_url:
@@ -85,6 +87,7 @@ def bench(
         "reset": reset,
         "only": set(only or TARGETS),
         "json_path": json_path,
+        "load_only": load_only,
     }
     from practice import redis_conn
 
@@ -126,6 +129,8 @@ async def _run(settings: Any, plan: Any, options: dict[str, Any]) -> None:
         raise click.ClickException(str(exc)) from exc
     loaded = time.monotonic() - started
     click.echo("  reused" if not counts else f"  loaded in {loaded:.1f} s", err=True)
+    if options["load_only"]:
+        return
 
     selected: set[str] = options["only"]
     plan_of: list[tuple[str, Callable[[m.Bench], Awaitable[Any]], str, str]] = [

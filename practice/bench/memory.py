@@ -19,9 +19,6 @@ issues #220 and #611; the pool replaces its processes to bound that).
 
 import asyncio
 import os
-import socket
-import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +29,7 @@ from practice.bench.client import log_in_with
 from practice.bench.measurements import Bench
 from practice.bench.rendering import pool_render_memory
 from practice.bench.report import FAIL, PASS, Outcome, not_measured
+from practice.bench.server import ServerFailed, web_worker
 
 RSS_LIMIT_MB = 150.0
 RENDER_GROWTH_LIMIT = 0.10
@@ -39,7 +37,6 @@ WARMUP_REQUESTS = 20
 TARGET_REQUESTS = 10_000
 CONNECTIONS = 4  # concurrent requests, as a few browsers send them
 CHECKPOINTS = 10
-START_SECONDS = 60
 TITLE, GOAL = "web worker and render-process memory", f"≤ {RSS_LIMIT_MB:g} MB"
 
 
@@ -53,67 +50,15 @@ def rss_mb(pid: int) -> float | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-async def _wait_until_up(http: httpx.AsyncClient, process: asyncio.subprocess.Process) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline and process.returncode is None:
-        try:
-            if (await http.get("/healthz")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.25)
-    raise RuntimeError("the web worker did not answer /healthz")
-
-
 async def web_worker_memory(bench: Bench) -> Outcome:
     if rss_mb(os.getpid()) is None:
         return not_measured("P-8", TITLE, GOAL, "no /proc on this system")
-    settings, port = bench.settings, _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url or "",
-        # Plain HTTP on loopback: cookies without Secure, or the client would not send them.
-        "BASE_URL": base_url,
-        "PRACTICE_EMBEDDED_WORKER": "false",
-        "LOG_LEVEL": "WARNING",
-    }
-    with tempfile.TemporaryFile() as log:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "practice.app:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-            stdout=log,
-            stderr=log,
-            env=env,
-        )
-        try:
-            return await _measure(bench, process, base_url)
-        except RuntimeError as exc:
-            log.seek(0)
-            tail = log.read().decode(errors="replace")[-500:]
-            return not_measured("P-8", TITLE, GOAL, f"{exc}: {tail}")
-        finally:
-            if process.returncode is None:
-                process.terminate()
-                await process.wait()
+    settings = bench.settings
+    try:
+        async with web_worker(settings.database_url, settings.redis_url or "") as worker:
+            return await _measure(bench, worker.process, worker.base_url)
+    except ServerFailed as exc:
+        return not_measured("P-8", TITLE, GOAL, str(exc))
 
 
 def _slope_per_request(points: list[tuple[int, float]]) -> float:
@@ -135,7 +80,6 @@ async def _measure(bench: Bench, process: asyncio.subprocess.Process, base_url: 
     plan = bench.plan
     limits = httpx.Limits(max_connections=CONNECTIONS)
     async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as http:
-        await _wait_until_up(http, process)
         browser = await log_in_with(http, plan.email(plan.bench_therapist), bench.password)
         paths = ["/caseload", f"/api/episodes/{plan.light_episode}"]
         for n in range(WARMUP_REQUESTS):

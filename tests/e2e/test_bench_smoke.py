@@ -14,6 +14,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -50,14 +51,14 @@ def bench_database(tmp_data_dir: Path) -> Iterator[str]:
     try:
         yield urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
     finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for database in (name, f"{name}_p3"):  # P-3 builds its small data set beside it
+            asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
 
 
-def test_the_bench_on_a_small_data_set_reports_every_target_in_its_table_and_json(
-    bench_database: str, tmp_data_dir: Path
-) -> None:
-    report = tmp_data_dir / "bench.json"
-    env = {**os.environ, "PRACTICE_DATA_DIR": str(tmp_data_dir)}
+def _bench(database: str, data_dir: Path, *options: str) -> dict[str, Any]:
+    """Run ``practice bench`` as a process with ``options``; the JSON it wrote."""
+    report = data_dir / "bench.json"
+    env = {**os.environ, "PRACTICE_DATA_DIR": str(data_dir)}
     completed = subprocess.run(
         [
             sys.executable,
@@ -66,18 +67,13 @@ def test_the_bench_on_a_small_data_set_reports_every_target_in_its_table_and_jso
             "bench",
             "--dataset",
             "S",
-            "--episodes",
-            "400",
             "--rounds",
             "1",
             "--per-round",
             "1",
-            "--rss-requests",
-            "10",
-            "--renders",
-            "4",
+            *options,
             "--database-url",
-            bench_database,
+            database,
             "--json",
             str(report),
         ],
@@ -89,8 +85,15 @@ def test_the_bench_on_a_small_data_set_reports_every_target_in_its_table_and_jso
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert "| Target" in completed.stdout
+    document: dict[str, Any] = json.loads(report.read_text())
+    return document
 
-    document = json.loads(report.read_text())
+
+def test_the_bench_on_a_small_data_set_reports_every_target_in_its_table_and_json(
+    bench_database: str, tmp_data_dir: Path
+) -> None:
+    options = ("--episodes", "400", "--rss-requests", "10", "--renders", "4")
+    document = _bench(bench_database, tmp_data_dir, *options)
     by_target = {t["target"]: t for t in document["targets"]}
     assert sorted(by_target) == sorted(TARGETS)
     assert document["dataset"]["episodes"] == 400
@@ -112,3 +115,14 @@ def test_the_bench_on_a_small_data_set_reports_every_target_in_its_table_and_jso
     memory = by_target["P-8"]
     assert memory["render_processes"] >= 1
     assert len(memory["rss_checkpoints"]) >= 2
+
+
+def test_the_scale_comparison_interleaves_two_web_workers_on_a_big_and_a_small_database(
+    bench_database: str, tmp_data_dir: Path
+) -> None:
+    # 1,200 episodes: just bigger than P-3's 1,000-episode control, which a child builds.
+    document = _bench(bench_database, tmp_data_dir, "--episodes", "1200", "--only", "P-3")
+    line = next(t for t in document["targets"] if t["target"] == "P-3")
+    assert line["status"] in {"pass", "FAIL"}, line
+    assert line["noise"]["rounds"] == 1
+    assert line["control_stats"]["n"] == line["candidate_stats"]["n"] == 1
