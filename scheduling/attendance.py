@@ -58,10 +58,16 @@ async def record_notes(actor: Actor, *, appointment_id: int, notes: str) -> None
         )
 
 
-async def session_notes(episode_id: int) -> dict[int, str]:
-    """The notes of each appointment of the episode that has them (for its therapist)."""
+async def session_notes(episode_id: int, appointment_ids: Sequence[int]) -> dict[int, str]:
+    """The notes of those appointments of the episode that have them (for its therapist).
+
+    Only the appointments the page shows: a long treatment has a note per session."""
+    if not appointment_ids:
+        return {}
     rows = await Appointment.select(Appointment.id, Appointment.notes).where(
-        (Appointment.episode == episode_id) & Appointment.notes.is_not_null()
+        (Appointment.episode == episode_id)
+        & Appointment.id.is_in(list(appointment_ids))
+        & Appointment.notes.is_not_null()
     )
     return {int(r["id"]): str(r["notes"]) for r in rows}
 
@@ -144,19 +150,22 @@ async def held_counting_dates(episode_ids: Sequence[int]) -> dict[int, tuple[dat
     """Dates of held sessions that count toward reports and the alignment meeting."""
     if not episode_ids:
         return {}
+    # The kinds are filtered in SQL and only two columns come back: a long treatment has a
+    # thousand held sessions, and this runs on every client page and caseload (P-2).
+    counting = [kind.value for kind in AppointmentKind if counts_toward_reporting(kind)]
     rows = (
-        await Appointment.select(Appointment.episode, Appointment.starts_at, Appointment.kind)
+        await Appointment.select(Appointment.episode, Appointment.starts_at)
         .where(
             Appointment.episode.is_in(list(episode_ids))
             & (Appointment.attendance == Attendance.HELD.value)
+            & Appointment.kind.is_in(counting)
         )
         .order_by(Appointment.starts_at)
     )
     tz = ZoneInfo("Europe/Amsterdam")
     found: dict[int, list[date]] = {}
     for r in rows:
-        if counts_toward_reporting(AppointmentKind(r["kind"])):
-            found.setdefault(int(r["episode"]), []).append(r["starts_at"].astimezone(tz).date())
+        found.setdefault(int(r["episode"]), []).append(r["starts_at"].astimezone(tz).date())
     return {k: tuple(v) for k, v in found.items()}
 
 

@@ -51,12 +51,11 @@ async def appointments_section(
 ) -> dict[str, Any]:
     """The client page's sessions: booked, held, cancelled; the booking form."""
     latest = None if everything else LATEST_APPOINTMENTS
+    appointments = await queries.episode_appointments(actor, episode_id, client_id, latest=latest)
     return {
-        "appointments": await queries.episode_appointments(
-            actor, episode_id, client_id, latest=latest
-        ),
+        "appointments": appointments,
         "counts": await queries.appointment_counts(episode_id),
-        "notes": await attendance.session_notes(episode_id),
+        "notes": await attendance.session_notes(episode_id, [a["id"] for a in appointments]),
         "kind_labels": {k.value: v for k, v in KIND_LABELS.items()},
         "attendance_labels": ATTENDANCE_LABELS,
         "episode_id": episode_id,

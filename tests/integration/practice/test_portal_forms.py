@@ -343,6 +343,9 @@ async def test_a_neglected_record_shows_its_most_urgent_tasks_and_latest_reports
             for n in range(110)
         )
     )
+    await Appointment.update({Appointment.notes: "Eerste sessie: kennismaking"}).where(
+        (Appointment.episode == episode_id) & (Appointment.starts_at == first)
+    )
     # 14 reports: the oldest is a draft still to review, the rest were sent.
     await Report.insert(
         *(
@@ -362,11 +365,13 @@ async def test_a_neglected_record_shows_its_most_urgent_tasks_and_latest_reports
     assert "Tussenrapportage 1<" in reports  # the draft, however old
     assert "Tussenrapportage 2<" not in reports
     assert "Tussenrapportage 14<" in reports
+    assert "Eerste sessie" not in shown  # the first session's row is not on the page
     everything = (await client.get(page + "?everything=true", headers=HTML)).text
     start, end = everything.index('id="tasks-title"'), everything.index('id="treatment-title"')
     tasks = everything[start:end]
     assert tasks.count("<li ") == open_tasks
     assert "Tussenrapportage 2<" in everything
+    assert "Eerste sessie: kennismaking" in everything
 
 
 @time_machine.travel(NOW, tick=False)
