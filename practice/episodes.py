@@ -87,6 +87,12 @@ def is_terminal(status: EpisodeStatus) -> bool:
 TERMINAL_STATUSES: frozenset[EpisodeStatus] = frozenset(s for s in EpisodeStatus if is_terminal(s))
 # Ended episodes, closed ones included: they no longer take a therapist's treatment time.
 ENDED_STATUSES: frozenset[EpisodeStatus] = TERMINAL_STATUSES | {EpisodeStatus.CLOSED}
+# Screened and not terminal: the company doctor is owed a briefing and interim reports, and
+# the employer process updates, until after the end (closed included: the last report may
+# still be due). The sweep drafts and sends only for these.
+REPORTING_STATUSES: frozenset[EpisodeStatus] = frozenset(
+    {EpisodeStatus.SCREENED, EpisodeStatus.IN_TREATMENT, EpisodeStatus.PAUSED, EpisodeStatus.CLOSED}
+)
 # A closed episode stays on the therapist's caseload while its follow-ups may be due (the
 # follow-up measurement comes ½ to 1 year after the end, plus a month to catch up); a
 # terminal one leaves at once. Without this a caseload grows with every client ever seen.

@@ -15,7 +15,7 @@ from practice import audit, outbox
 from practice.audit import Action, Actor, Channel
 from practice.consent import Purpose, Recipient
 from practice.db import write_tx
-from practice.episodes import EpisodeStatus
+from practice.episodes import REPORTING_STATUSES
 from practice.tables import Employer, TreatmentEpisode, User
 from reporting.employer_updates import agreements_trigger, periodic_trigger
 from reporting.interim_reports import INTERIM_REPORT
@@ -23,12 +23,6 @@ from reporting.records import build_employer_view, client_of, consent_problem, t
 from reporting.tables import EmployerUpdate, Report
 
 PURPOSE = "reporting"
-LIVE = [
-    EpisodeStatus.SCREENED.value,
-    EpisodeStatus.IN_TREATMENT.value,
-    EpisodeStatus.PAUSED.value,
-    EpisodeStatus.CLOSED.value,
-]
 SYSTEM = Actor.system(Channel.WORKER)
 
 
@@ -40,7 +34,7 @@ async def send_due_employer_updates(today: date) -> list[int]:
         TreatmentEpisode.id,
         TreatmentEpisode.client,
         TreatmentEpisode.referral._.employer.as_alias("employer_id"),
-    ).where(TreatmentEpisode.status.is_in(LIVE))
+    ).where(TreatmentEpisode.status.is_in([s.value for s in REPORTING_STATUSES]))
     employers = {
         int(e["id"]): e
         for e in await Employer.select(Employer.id, Employer.employer_update_every_days)

@@ -22,7 +22,7 @@ from practice import audit, outbox
 from practice.audit import Action, Actor, Channel, Outcome
 from practice.consent import Purpose, Recipient
 from practice.db import write_tx
-from practice.episodes import EpisodeStatus
+from practice.episodes import REPORTING_STATUSES
 from practice.errors import Conflict, NotFound
 from practice.queries.episodes import load_facts, participation_series
 from practice.queue import JobQueue, enqueue_after_commit
@@ -41,12 +41,6 @@ from scheduling.services import held_counting_dates
 
 PURPOSE = "reporting"
 TZ = ZoneInfo("Europe/Amsterdam")
-LIVE = [
-    EpisodeStatus.SCREENED.value,
-    EpisodeStatus.IN_TREATMENT.value,
-    EpisodeStatus.PAUSED.value,
-    EpisodeStatus.CLOSED.value,
-]
 SYSTEM = Actor.system(Channel.WORKER)
 
 
@@ -56,7 +50,7 @@ SYSTEM = Actor.system(Channel.WORKER)
 async def draft_due_reports(today: date) -> list[int]:
     """Create the draft of every report that the task rules say is due and has no draft."""
     episodes = await TreatmentEpisode.select(TreatmentEpisode.id).where(
-        TreatmentEpisode.status.is_in(LIVE)
+        TreatmentEpisode.status.is_in([s.value for s in REPORTING_STATUSES])
     )
     ids = [int(e["id"]) for e in episodes]
     created: list[int] = []
@@ -330,7 +324,6 @@ async def approved_undelivered() -> list[int]:
 
 
 __all__ = [
-    "LIVE",
     "PURPOSE",
     "SYSTEM",
     "TZ",

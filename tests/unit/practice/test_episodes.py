@@ -149,3 +149,11 @@ def test_terminal_statuses_are_those_nothing_may_follow_and_ended_adds_closed() 
     s = EpisodeStatus
     assert {s.DECLINED, s.DROPPED_OUT, s.REFERRED_ELSEWHERE} == TERMINAL_STATUSES
     assert TERMINAL_STATUSES | {s.CLOSED} == ENDED_STATUSES
+
+
+def test_reports_are_owed_from_the_screening_until_after_the_end_but_not_once_terminal() -> None:
+    from practice.episodes import REPORTING_STATUSES, TERMINAL_STATUSES
+
+    s = EpisodeStatus
+    before_screening = {s.REFERRED, s.SCREENING_PLANNED}
+    assert set(EpisodeStatus) - before_screening - TERMINAL_STATUSES == REPORTING_STATUSES
