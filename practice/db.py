@@ -11,12 +11,15 @@ rolled-back operation enqueues nothing.
 import contextlib
 import contextvars
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
+from piccolo.columns import Column
+from piccolo.columns.combination import Where
 from piccolo.engine import engine_finder
 from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import TransactionType
+from piccolo.querystring import QueryString
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +34,20 @@ def engine() -> Engine:  # type: ignore[type-arg]
     if db is None:  # pragma: no cover - piccolo_conf always defines DB
         raise RuntimeError("no Piccolo engine configured (PICCOLO_CONF)")
     return db
+
+
+def among(column: Column, ids: Iterable[int]) -> Where:
+    """``column IN (ids)``: the same SQL as ``column.is_in(ids)``, built cheaper.
+
+    Piccolo's ``is_in`` runs every value through ``convert_to_sql_value`` (for table rows,
+    enums and JSON); for the hundreds of plain ids the caseload and the client page pass,
+    that was a tenth of the page's time (targets P-1, P-2). The ids are made ``int`` here,
+    and they still go to the driver as parameters. Like ``is_in``, refuses an empty list.
+    """
+    values = [int(i) for i in ids]
+    if not values:
+        raise ValueError("among() needs at least one id")
+    return column.is_in(QueryString(", ".join("{}" for _ in values), *values))
 
 
 def _transaction(db: Engine) -> Any:  # type: ignore[type-arg]

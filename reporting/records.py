@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from practice.consent import ConsentRecord, Purpose, Recipient, why_not_sendable
+from practice.db import among
 from practice.privacy import AgreementView, EmployerView, ParticipationView
 from practice.queries.episodes import participation_series
 from practice.tables import (
@@ -173,7 +174,7 @@ async def episode_facts(episode_ids: Sequence[int]) -> dict[int, dict[str, Any]]
     facts: dict[int, dict[str, Any]] = {}
     sent = await Report.select(
         Report.episode, Report.kind, Report.ordinal, Report.approved_at
-    ).where(Report.episode.is_in(list(episode_ids)) & (Report.status == "sent"))
+    ).where(among(Report.episode, episode_ids) & (Report.status == "sent"))
     for r in sent:
         entry = facts.setdefault(int(r["episode"]), {})
         day = r["approved_at"].astimezone(TZ).date() if r["approved_at"] else None
@@ -183,7 +184,7 @@ async def episode_facts(episode_ids: Sequence[int]) -> dict[int, dict[str, Any]]
             entry.setdefault("interim_reports_done", {})[int(r["ordinal"])] = day
     updates = (
         await EmployerUpdate.select(EmployerUpdate.episode, EmployerUpdate.created_at)
-        .where(EmployerUpdate.episode.is_in(list(episode_ids)))
+        .where(among(EmployerUpdate.episode, episode_ids))
         .order_by(EmployerUpdate.created_at)
     )
     for u in updates:

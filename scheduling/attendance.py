@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from practice import audit, outbox
 from practice.audit import Action, Actor
-from practice.db import write_tx
+from practice.db import among, write_tx
 from practice.episodes import EpisodeStatus, Offer
 from practice.errors import Conflict, InvalidInput, NotFound
 from practice.queue import DueJob, JobQueue, enqueue_after_commit
@@ -66,7 +66,7 @@ async def session_notes(episode_id: int, appointment_ids: Sequence[int]) -> dict
         return {}
     rows = await Appointment.select(Appointment.id, Appointment.notes).where(
         (Appointment.episode == episode_id)
-        & Appointment.id.is_in(list(appointment_ids))
+        & among(Appointment.id, appointment_ids)
         & Appointment.notes.is_not_null()
     )
     return {int(r["id"]): str(r["notes"]) for r in rows}
@@ -156,7 +156,7 @@ async def held_counting_dates(episode_ids: Sequence[int]) -> dict[int, tuple[dat
     rows = (
         await Appointment.select(Appointment.episode, Appointment.starts_at)
         .where(
-            Appointment.episode.is_in(list(episode_ids))
+            among(Appointment.episode, episode_ids)
             & (Appointment.attendance == Attendance.HELD.value)
             & Appointment.kind.is_in(counting)
         )

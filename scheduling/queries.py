@@ -10,7 +10,7 @@ from piccolo.query.functions.aggregate import Count
 
 from practice import audit
 from practice.audit import Action, Actor
-from practice.db import write_tx
+from practice.db import among, write_tx
 from scheduling.appointments import KIND_LABELS, AppointmentKind, Attendance
 from scheduling.calendars import Slot, WeeklyHours, free_slots
 from scheduling.ics import CalendarEntry, calendar, initials
@@ -29,7 +29,7 @@ async def episode_facts(episode_ids: Sequence[int]) -> dict[int, dict[str, Any]]
         meetings = (
             await Appointment.select(Appointment.episode, Appointment.starts_at)
             .where(
-                Appointment.episode.is_in(list(episode_ids))
+                among(Appointment.episode, episode_ids)
                 & (Appointment.kind == AppointmentKind.ALIGNMENT_MEETING.value)
                 & (Appointment.attendance == Attendance.HELD.value)
             )
@@ -42,7 +42,7 @@ async def episode_facts(episode_ids: Sequence[int]) -> dict[int, dict[str, Any]]
         cancelled = (
             await Appointment.select(Appointment.episode, Appointment.starts_at)
             .where(
-                Appointment.episode.is_in(list(episode_ids))
+                among(Appointment.episode, episode_ids)
                 & (Appointment.attendance == Attendance.CANCELLED_BY_PRACTICE.value)
                 & Appointment.rebooked_as.is_null()
             )
@@ -62,7 +62,7 @@ async def next_appointments(episode_ids: Sequence[int]) -> dict[int, datetime]:
     if not episode_ids:
         return {}
     rows = await Appointment.select(Appointment.episode, Appointment.starts_at).where(
-        Appointment.episode.is_in(list(episode_ids))
+        among(Appointment.episode, episode_ids)
         & (Appointment.attendance == Attendance.PLANNED.value)
         & (Appointment.starts_at >= datetime.now(UTC))
     )

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from practice import audit
 from practice.audit import Action, Actor
-from practice.db import write_tx
+from practice.db import among, write_tx
 from practice.episodes import (
     ENDED_STATUSES,
     KEEP_CLOSED_ON_CASELOAD,
@@ -58,7 +58,7 @@ async def caseload(
             TreatmentEpisode.client._.name.as_alias("client_name"),
             TreatmentEpisode.referral._.employer._.name.as_alias("employer_name"),
         ).where(
-            TreatmentEpisode.id.is_in(ids)
+            among(TreatmentEpisode.id, ids)
             & TreatmentEpisode.status.not_in(TERMINAL)
             & (
                 (TreatmentEpisode.status != EpisodeStatus.CLOSED.value)
@@ -112,7 +112,7 @@ async def deadline_monitor(
             CaseAssignment.episode,
             CaseAssignment.user._.display_name.as_alias("name"),
             CaseAssignment.valid_to,
-        ).where(CaseAssignment.episode.is_in(ids) & (CaseAssignment.team_role == "therapist"))
+        ).where(among(CaseAssignment.episode, ids) & (CaseAssignment.team_role == "therapist"))
         if ids
         else []
     ):

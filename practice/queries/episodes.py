@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from practice import audit
 from practice.accounts import Role
 from practice.audit import Action, Actor, Outcome
-from practice.db import write_tx
+from practice.db import among, write_tx
 from practice.deadlines import DayUnit, DeadlineRule
 from practice.episodes import EpisodeStatus, Offer
 from practice.errors import NotFound
@@ -121,30 +121,30 @@ async def load_facts(
         *TreatmentEpisode.all_columns(),
         TreatmentEpisode.referral._.received_at.as_alias("received_at"),
         TreatmentEpisode.referral._.employer.as_alias("employer_id"),
-    ).where(TreatmentEpisode.id.is_in(ids))
+    ).where(among(TreatmentEpisode.id, ids))
     employer_ids = list({int(e["employer_id"]) for e in episodes})
     employers = {
-        int(e["id"]): e for e in await Employer.select().where(Employer.id.is_in(employer_ids))
+        int(e["id"]): e for e in await Employer.select().where(among(Employer.id, employer_ids))
     }
     consultations = _first_by_episode(
         await ManagerConsultation.select(
             ManagerConsultation.episode, ManagerConsultation.held_on
-        ).where(ManagerConsultation.episode.is_in(ids)),
+        ).where(among(ManagerConsultation.episode, ids)),
         "held_on",
     )
     plans = _first_by_episode(
         await RelapsePreventionPlan.select(
             RelapsePreventionPlan.episode, RelapsePreventionPlan.drawn_up_on
-        ).where(RelapsePreventionPlan.episode.is_in(ids)),
+        ).where(among(RelapsePreventionPlan.episode, ids)),
         "drawn_up_on",
     )
     follow_ups = await FollowUp.select(FollowUp.episode, FollowUp.kind, FollowUp.held_on).where(
-        FollowUp.episode.is_in(ids)
+        among(FollowUp.episode, ids)
     )
     overrides: dict[int, dict[str, str]] = defaultdict(dict)
     for o in await TaskOverride.select(
         TaskOverride.episode, TaskOverride.task_key, TaskOverride.reason
-    ).where(TaskOverride.episode.is_in(ids)):
+    ).where(among(TaskOverride.episode, ids)):
         overrides[int(o["episode"])][o["task_key"]] = o["reason"]
     extra: dict[int, dict[str, Any]] = defaultdict(dict)
     for source in _fact_sources.values():
