@@ -17,6 +17,3 @@ def test_among_refuses_an_empty_list_as_is_in_does() -> None:
     with pytest.raises(ValueError, match="at least one"):
         among(TreatmentEpisode.id, [])
 
-
-def test_among_makes_every_id_an_int() -> None:
-    assert among(TreatmentEpisode.id, ["7"]).querystring.compile_string("sqlite")[1] == [7]
