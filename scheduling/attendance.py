@@ -7,9 +7,11 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from piccolo.querystring import QueryString
+
 from practice import audit, outbox
 from practice.audit import Action, Actor
-from practice.db import among, write_tx
+from practice.db import among, engine, write_tx
 from practice.episodes import EpisodeStatus, Offer
 from practice.errors import Conflict, InvalidInput, NotFound
 from practice.queue import DueJob, JobQueue, enqueue_after_commit
@@ -146,14 +148,29 @@ async def record_attendance(
         )
 
 
+LOCAL_TZ = "Europe/Amsterdam"
+
+
 async def held_counting_dates(episode_ids: Sequence[int]) -> dict[int, tuple[date, ...]]:
-    """Dates of held sessions that count toward reports and the alignment meeting."""
+    """Dates (local) of held sessions that count toward reports and the alignment meeting."""
     if not episode_ids:
         return {}
-    # The kinds are filtered in SQL and only two columns come back: a long treatment has a
-    # thousand held sessions, and this runs on every client page and caseload (P-2).
+    # A long treatment has a thousand held sessions, and this runs for every client page
+    # and caseload (P-2): only the counting kinds, and on PostgreSQL one array of local
+    # dates per episode, made by the server, instead of a row and a Python conversion each.
     counting = [kind.value for kind in AppointmentKind if counts_toward_reporting(kind)]
-    rows = (
+    if engine().engine_type == "postgres":
+        rows = await Appointment.raw(
+            "SELECT episode, array_agg((starts_at AT TIME ZONE {})::date ORDER BY starts_at)"
+            " AS days FROM appointment WHERE episode IN ({}) AND attendance = {}"
+            " AND kind IN ({}) GROUP BY episode",
+            LOCAL_TZ,
+            QueryString(", ".join("{}" for _ in episode_ids), *map(int, episode_ids)),
+            Attendance.HELD.value,
+            QueryString(", ".join("{}" for _ in counting), *counting),
+        )
+        return {int(r["episode"]): tuple(r["days"]) for r in rows}
+    held = (
         await Appointment.select(Appointment.episode, Appointment.starts_at)
         .where(
             among(Appointment.episode, episode_ids)
@@ -162,9 +179,9 @@ async def held_counting_dates(episode_ids: Sequence[int]) -> dict[int, tuple[dat
         )
         .order_by(Appointment.starts_at)
     )
-    tz = ZoneInfo("Europe/Amsterdam")
+    tz = ZoneInfo(LOCAL_TZ)
     found: dict[int, list[date]] = {}
-    for r in rows:
+    for r in held:
         found.setdefault(int(r["episode"]), []).append(r["starts_at"].astimezone(tz).date())
     return {k: tuple(v) for k, v in found.items()}
 

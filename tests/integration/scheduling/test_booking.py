@@ -518,3 +518,41 @@ async def test_a_practice_cancellation_creates_a_rebooking_task_until_rebooked(
         {"starts_at": "2026-06-16T10:00:00+02:00"},
     )
     assert again.status_code == 409
+
+
+async def test_held_session_dates_are_local_days_in_order_and_only_of_counting_kinds(
+    client, cast: Cast
+) -> None:
+    from scheduling.attendance import held_counting_dates
+
+    parties = await setup_parties(client, cast)
+    episode_id = await refer(client, cast, parties)
+    other_id = await refer(client, cast, parties)
+    # Written directly: no practice books at half past midnight, but a migrated or corrected
+    # record can hold such a time. 23:30 UTC on Saturday 28 March 2026 is 00:30 on Sunday in
+    # Amsterdam (CET); 22:30 UTC on Sunday 29 March is 00:30 on Monday (CEST).
+    rows = [
+        ("2026-03-29T22:30:00+00:00", "treatment_session", "held"),
+        ("2026-03-28T23:30:00+00:00", "work_conversation", "held"),
+        ("2026-03-27T10:00:00+00:00", "screening", "held"),  # does not count
+        ("2026-03-26T10:00:00+00:00", "alignment_meeting", "held"),  # does not count
+        ("2026-03-25T10:00:00+00:00", "treatment_session", "no_show"),
+        ("2026-04-07T10:00:00+00:00", "treatment_session", "planned"),
+    ]
+    await Appointment.insert(
+        *(
+            Appointment(
+                episode=episode_id,
+                therapist=cast.therapist.id,
+                kind=kind,
+                starts_at=datetime.fromisoformat(at),
+                ends_at=datetime.fromisoformat(at),
+                attendance=attendance,
+            )
+            for at, kind, attendance in rows
+        )
+    )
+
+    dates = await held_counting_dates([episode_id, other_id])
+
+    assert dates == {episode_id: (date(2026, 3, 29), date(2026, 3, 30))}
