@@ -16,4 +16,3 @@ def test_among_writes_the_same_in_clause_as_is_in_with_the_ids_as_parameters() -
 def test_among_refuses_an_empty_list_as_is_in_does() -> None:
     with pytest.raises(ValueError, match="at least one"):
         among(TreatmentEpisode.id, [])
-
