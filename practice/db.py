@@ -27,6 +27,7 @@ AfterCommit = Callable[[], Awaitable[None]]
 _pending: contextvars.ContextVar[list[AfterCommit] | None] = contextvars.ContextVar(
     "practice_after_commit", default=None
 )
+_reading: contextvars.ContextVar[bool] = contextvars.ContextVar("practice_read_only", default=False)
 
 
 def engine() -> Engine:  # type: ignore[type-arg]
@@ -56,9 +57,42 @@ def _transaction(db: Engine) -> Any:  # type: ignore[type-arg]
     return db.transaction()
 
 
+class WriteInReadOnly(RuntimeError):
+    """A write was started inside ``read_only()``: a programming error."""
+
+
+@contextlib.asynccontextmanager
+async def read_only() -> AsyncIterator[None]:
+    """The reads of one page, together: on SQLite one connection and one snapshot instead of
+    a new connection (with a thread) per query, which is what Piccolo does outside a
+    transaction and was most of the caseload page there (P-1 on SQLite). On PostgreSQL each
+    query already takes a pooled connection, and the block only marks the reads.
+
+    Reads only. A write inside would upgrade a DEFERRED SQLite transaction, which fails at
+    once with "database is locked" when another writer got there first (no busy wait):
+    ``write_tx()`` inside raises ``WriteInReadOnly`` on both engines, so tests catch it.
+    Audit rows of the reads are written after the block.
+    """
+    if _reading.get() or _pending.get() is not None:  # nested, or inside a write: join
+        yield
+        return
+    db = engine()
+    token = _reading.set(True)
+    try:
+        if db.engine_type == "sqlite" and db.current_transaction.get() is None:
+            async with db.transaction(transaction_type=TransactionType.deferred):
+                yield
+        else:
+            yield
+    finally:
+        _reading.reset(token)
+
+
 @contextlib.asynccontextmanager
 async def write_tx() -> AsyncIterator[None]:
     """One business operation: commit on success, roll back on any exception."""
+    if _reading.get():
+        raise WriteInReadOnly("write_tx() inside read_only(): write after the reads")
     if _pending.get() is not None:  # nested in our own transaction: join it
         yield
         return

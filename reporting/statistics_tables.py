@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from practice.db import read_only
 from practice.i18n import N_
 from practice.i18n import gettext as _
 from practice.labels import OFFER_LABELS
@@ -51,17 +52,18 @@ class Results:
 async def compute(
     filters: Filters, today: date, benchmark: Benchmark, settings: Settings
 ) -> Results:
-    """Every figure group: one query each."""
+    """Every figure group: one query each (on SQLite all on one connection and snapshot)."""
     tz = settings.time_zone
-    return Results(
-        volumes=await statistics.volumes(filters, tz=tz),
-        after=await statistics.after_treatment(filters, today, tz=tz),
-        sessions=await statistics.sessions(filters, tz=tz),
-        waits=await statistics.wait_times(filters, tz=tz),
-        durations=await statistics.durations(filters, today, benchmark, tz=tz),
-        caseload=await statistics.caseload(filters, today, tz=tz),
-        scores=await statistics.questionnaire_scores(filters, tz=tz),
-    )
+    async with read_only():
+        return Results(
+            volumes=await statistics.volumes(filters, tz=tz),
+            after=await statistics.after_treatment(filters, today, tz=tz),
+            sessions=await statistics.sessions(filters, tz=tz),
+            waits=await statistics.wait_times(filters, tz=tz),
+            durations=await statistics.durations(filters, today, benchmark, tz=tz),
+            caseload=await statistics.caseload(filters, today, tz=tz),
+            scores=await statistics.questionnaire_scores(filters, tz=tz),
+        )
 
 
 def diagnosis_label(code: str) -> str:

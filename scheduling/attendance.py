@@ -4,7 +4,7 @@ that count toward reports, and the alignment-meeting proposal they trigger.
 """
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from piccolo.querystring import QueryString
@@ -156,34 +156,35 @@ async def held_counting_dates(episode_ids: Sequence[int]) -> dict[int, tuple[dat
     if not episode_ids:
         return {}
     # A long treatment has a thousand held sessions, and this runs for every client page
-    # and caseload (P-2): only the counting kinds, and on PostgreSQL one array of local
-    # dates per episode, made by the server, instead of a row and a Python conversion each.
+    # and caseload (P-1, P-2): one row per episode, not one per session. PostgreSQL makes
+    # the array of local dates itself; SQLite has no time zones, so it hands over the UTC
+    # times (stored as ISO text) in one string, made local dates here.
     counting = [kind.value for kind in AppointmentKind if counts_toward_reporting(kind)]
-    if engine().engine_type == "postgres":
-        rows = await Appointment.raw(
-            "SELECT episode, array_agg((starts_at AT TIME ZONE {})::date ORDER BY starts_at)"
-            " AS days FROM appointment WHERE episode IN ({}) AND attendance = {}"
-            " AND kind IN ({}) GROUP BY episode",
-            LOCAL_TZ,
-            QueryString(", ".join("{}" for _ in episode_ids), *map(int, episode_ids)),
-            Attendance.HELD.value,
-            QueryString(", ".join("{}" for _ in counting), *counting),
-        )
-        return {int(r["episode"]): tuple(r["days"]) for r in rows}
-    held = (
-        await Appointment.select(Appointment.episode, Appointment.starts_at)
-        .where(
-            among(Appointment.episode, episode_ids)
-            & (Appointment.attendance == Attendance.HELD.value)
-            & Appointment.kind.is_in(counting)
-        )
-        .order_by(Appointment.starts_at)
+    postgres = engine().engine_type == "postgres"
+    aggregate = (
+        "array_agg((starts_at AT TIME ZONE {})::date ORDER BY starts_at)"
+        if postgres
+        else "group_concat(starts_at, ',')"
     )
+    rows = await Appointment.raw(
+        f"SELECT episode, {aggregate} AS held FROM appointment"  # noqa: S608 (no user input)
+        " WHERE episode IN ({}) AND attendance = {} AND kind IN ({}) GROUP BY episode",
+        *([LOCAL_TZ] if postgres else []),
+        QueryString(", ".join("{}" for _ in episode_ids), *map(int, episode_ids)),
+        Attendance.HELD.value,
+        QueryString(", ".join("{}" for _ in counting), *counting),
+    )
+    if postgres:
+        return {int(r["episode"]): tuple(r["held"]) for r in rows}
     tz = ZoneInfo(LOCAL_TZ)
-    found: dict[int, list[date]] = {}
-    for r in held:
-        found.setdefault(int(r["episode"]), []).append(r["starts_at"].astimezone(tz).date())
-    return {k: tuple(v) for k, v in found.items()}
+    return {
+        int(r["episode"]): tuple(
+            # Same-format UTC text sorts in time order; Piccolo stores Timestamptz in UTC.
+            datetime.fromisoformat(moment).replace(tzinfo=UTC).astimezone(tz).date()
+            for moment in sorted(r["held"].split(","))
+        )
+        for r in rows
+    }
 
 
 async def propose_alignment_meetings(episode_ids: Sequence[int] | None = None) -> list[int]:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from practice import audit
 from practice.audit import Action, Actor
-from practice.db import among, write_tx
+from practice.db import among, read_only, write_tx
 from practice.episodes import (
     ENDED_STATUSES,
     KEEP_CLOSED_ON_CASELOAD,
@@ -42,35 +42,36 @@ async def caseload(
     tz: ZoneInfo,
 ) -> list[dict[str, Any]]:
     """The therapist's current episodes with open tasks, overdue first."""
-    assigned = await CaseAssignment.select(CaseAssignment.episode).where(
-        (CaseAssignment.user == actor.user_id)
-        & (CaseAssignment.team_role == "therapist")
-        & (CaseAssignment.valid_from <= today)
-        & (CaseAssignment.valid_to.is_null() | (CaseAssignment.valid_to >= today))
-    )
-    ids = sorted({int(a["episode"]) for a in assigned})
-    rows = (
-        await TreatmentEpisode.select(
-            TreatmentEpisode.id,
-            TreatmentEpisode.status,
-            TreatmentEpisode.offer,
-            TreatmentEpisode.client._.id.as_alias("client_id"),
-            TreatmentEpisode.client._.name.as_alias("client_name"),
-            TreatmentEpisode.referral._.employer._.name.as_alias("employer_name"),
-        ).where(
-            among(TreatmentEpisode.id, ids)
-            & TreatmentEpisode.status.not_in(TERMINAL)
-            & (
-                (TreatmentEpisode.status != EpisodeStatus.CLOSED.value)
-                | (TreatmentEpisode.closed_on >= today - KEEP_CLOSED_ON_CASELOAD)
-            )
+    async with read_only():
+        assigned = await CaseAssignment.select(CaseAssignment.episode).where(
+            (CaseAssignment.user == actor.user_id)
+            & (CaseAssignment.team_role == "therapist")
+            & (CaseAssignment.valid_from <= today)
+            & (CaseAssignment.valid_to.is_null() | (CaseAssignment.valid_to >= today))
         )
-        if ids
-        else []
-    )
-    ids = [int(row["id"]) for row in rows]
-    facts = await load_facts(ids, tz)
-    columns = {name: await source(ids) for name, source in _columns.items()}
+        ids = sorted({int(a["episode"]) for a in assigned})
+        rows = (
+            await TreatmentEpisode.select(
+                TreatmentEpisode.id,
+                TreatmentEpisode.status,
+                TreatmentEpisode.offer,
+                TreatmentEpisode.client._.id.as_alias("client_id"),
+                TreatmentEpisode.client._.name.as_alias("client_name"),
+                TreatmentEpisode.referral._.employer._.name.as_alias("employer_name"),
+            ).where(
+                among(TreatmentEpisode.id, ids)
+                & TreatmentEpisode.status.not_in(TERMINAL)
+                & (
+                    (TreatmentEpisode.status != EpisodeStatus.CLOSED.value)
+                    | (TreatmentEpisode.closed_on >= today - KEEP_CLOSED_ON_CASELOAD)
+                )
+            )
+            if ids
+            else []
+        )
+        ids = [int(row["id"]) for row in rows]
+        facts = await load_facts(ids, tz)
+        columns = {name: await source(ids) for name, source in _columns.items()}
     entries = []
     for row in rows:
         fact, rules = facts[int(row["id"])]

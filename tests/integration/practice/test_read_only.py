@@ -1,0 +1,47 @@
+"""``read_only()``: a page's reads on one connection (SQLite), and no write slipped inside.
+
+Committing tests (``@pytest.mark.commits``): inside the test's own rolled-back transaction
+every query would share one connection anyway, and what is tested is the block's own.
+"""
+
+import pytest
+
+from practice.db import WriteInReadOnly, engine, read_only, write_tx
+from practice.tables import Employer
+
+
+@pytest.mark.commits
+async def test_a_write_inside_read_only_is_refused_before_it_starts(db) -> None:
+    async def write_among_reads() -> None:
+        async with read_only():
+            await Employer.count()
+            async with write_tx():
+                await Employer.insert(Employer(name="Nooit geschreven BV"))
+
+    with pytest.raises(WriteInReadOnly):
+        await write_among_reads()
+    assert await Employer.count().where(Employer.name == "Nooit geschreven BV") == 0
+
+
+@pytest.mark.commits
+async def test_reads_inside_read_only_share_one_connection_on_sqlite(db) -> None:
+    db_engine = engine()
+    async with read_only():
+        first = db_engine.current_transaction.get()
+        await Employer.count()
+        assert db_engine.current_transaction.get() is first
+    if db_engine.engine_type == "sqlite":
+        assert first is not None  # one DEFERRED transaction: one connection, one snapshot
+    else:
+        assert first is None  # PostgreSQL: pooled connections per query, as before
+    assert db_engine.current_transaction.get() is None
+
+
+@pytest.mark.commits
+async def test_read_only_nests_and_a_write_after_it_works(db) -> None:
+    async with read_only(), read_only():
+        await Employer.count()
+    async with write_tx():
+        await Employer.insert(Employer(name="Na het lezen BV"))
+    assert await Employer.count().where(Employer.name == "Na het lezen BV") == 1
+    await Employer.delete().where(Employer.name == "Na het lezen BV")
