@@ -33,16 +33,20 @@ async def reports_section(
     actor: Actor, episode_id: int, client_id: int, today: date, tz: ZoneInfo, everything: bool
 ) -> dict[str, Any]:
     """Reports of the episode (the page itself is audited) and its stored documents."""
-    reports = await episode_reports(episode_id, latest=None if everything else LATEST_REPORTS)
+    latest = None if everything else LATEST_REPORTS
+    reports = await episode_reports(episode_id, latest=latest)
     documents = (
-        await Document.select(Document.id, Document.title, Document.created_at)
+        Document.select(Document.id, Document.title, Document.created_at)
         .where(Document.episode == episode_id)
-        .order_by(Document.id)
+        .order_by(Document.id, ascending=False)
     )
     return {
         "reports": reports,
         "report_count": await report_count(episode_id),
-        "documents": documents,
+        "documents": list(
+            reversed(await (documents if latest is None else documents.limit(latest)))
+        ),
+        "document_count": await Document.count().where(Document.episode == episode_id),
         "report_status_labels": REPORT_STATUS_LABELS,
     }
 

@@ -15,7 +15,7 @@ from practice.tables import (
     TreatmentEpisode,
     WorkResumptionAgreement,
 )
-from reporting.tables import Report
+from reporting.tables import Document, Report
 from scheduling.tables import Appointment
 from tests.cast import Cast
 from tests.story import setup_parties
@@ -353,6 +353,18 @@ async def test_a_neglected_record_shows_its_most_urgent_tasks_and_latest_reports
             for n, status in ((1, "draft"), *((n, "sent") for n in range(2, 15)))
         )
     )
+    await Document.insert(
+        *(
+            Document(
+                episode=episode_id,
+                kind="interim_report",
+                title=f"Document {n:02d}",
+                pdf=b"%PDF-",
+                sha256="0" * 64,
+            )
+            for n in range(1, 13)
+        )
+    )
     detail = (await client.get(f"/api/episodes/{episode_id}")).json()
     open_tasks = sum(1 for task in detail["tasks"] if task["done_on"] is None)
     assert open_tasks > 40
@@ -366,12 +378,15 @@ async def test_a_neglected_record_shows_its_most_urgent_tasks_and_latest_reports
     assert "Tussenrapportage 2<" not in reports
     assert "Tussenrapportage 14<" in reports
     assert "Eerste sessie" not in shown  # the first session's row is not on the page
+    assert "De laatste 10 van 12 documenten." in reports
+    assert "Document 12<" in reports and "Document 02<" not in reports
     everything = (await client.get(page + "?everything=true", headers=HTML)).text
     start, end = everything.index('id="tasks-title"'), everything.index('id="treatment-title"')
     tasks = everything[start:end]
     assert tasks.count("<li ") == open_tasks
     assert "Tussenrapportage 2<" in everything
     assert "Eerste sessie: kennismaking" in everything
+    assert "Document 02<" in everything
 
 
 @time_machine.travel(NOW, tick=False)
