@@ -22,11 +22,11 @@ from practice.bench.datasets import Plan
 from practice.bench.report import FAIL, PASS, Outcome, not_measured, ratio_outcome
 from practice.bench.timing import Side, run_ab, summarise
 from practice.clock import today_in
+from practice.episodes import ENDED_STATUSES, EpisodeStatus
 from practice.settings import Settings
 from practice.tasks import derive_tasks
 
 WRITERS = 20
-ENDED = {"closed", "declined", "dropped_out", "referred_elsewhere"}
 
 
 @dataclass
@@ -87,7 +87,7 @@ async def caseload_page(bench: Bench) -> Outcome:
         statements=statements,
         work=derive_every_task,
     )
-    active = sum(1 for e in entries if e["status"] not in ENDED)
+    active = sum(1 for e in entries if EpisodeStatus(e["status"]) not in ENDED_STATUSES)
     async with asgi_client(
         bare_app(settings, bench.replayer, {"caseload": page}), settings.base_url
     ) as bare_http:
