@@ -257,6 +257,22 @@ class CaseAssignment(Table):
     handover_note = _text()
 
 
+class BreakGlass(Table):
+    """A therapist's emergency read of an episode they hold no seat on ("break the glass").
+
+    Grants reading, that calendar day only (``practice.access_policy``); the reason is
+    shown to the practice manager and in the client's access log, so it may hold only what
+    the need was, never clinical content.
+    """
+
+    id: Serial
+    episode = _fk(TreatmentEpisode)
+    user = _fk(User)
+    reason = Text()
+    opened_on = Date()
+    opened_at = Timestamptz(default=TimestamptzNow())
+
+
 class TaskOverride(Table):
     """A therapist's reasoned override of a deadline: a warning silenced, never a block."""
 
@@ -464,6 +480,7 @@ ALL: list[type[Table]] = [
     StatusChange,
     OfferChange,
     CaseAssignment,
+    BreakGlass,
     TaskOverride,
     Screening,
     ManagerConsultation,

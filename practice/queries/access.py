@@ -1,0 +1,155 @@
+"""Load a requester's relation to an episode on a date, and apply ``practice.access_policy``.
+
+Every door and service that touches a client's data asks here; the decision itself is the
+pure table in ``practice.access_policy``. A refusal answers 404 (it does not reveal whether
+the record exists) and leaves an audit row that names the client when there is one, so the
+client's access log shows the attempt too (NEN 7513).
+"""
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from datetime import date
+
+from piccolo.table import Table
+
+from practice import audit
+from practice.access_policy import NO_RELATION, Need, Relation, decide, read_level
+from practice.audit import Action, Actor, Outcome
+from practice.case_team import TeamRole
+from practice.db import among, write_tx
+from practice.errors import NotFound
+from practice.tables import BreakGlass, CaseAssignment, Client, TreatmentEpisode
+
+PURPOSE = "treatment"
+
+
+def _current(valid_from: date, valid_to: date | None, on: date) -> bool:
+    return valid_from <= on and (valid_to is None or on <= valid_to)
+
+
+async def relations(user_id: int | None, episode_ids: list[int], on: date) -> dict[int, Relation]:
+    """The user's relation to each episode on ``on`` (missing episodes: no relation)."""
+    if user_id is None or not episode_ids:
+        return {}
+    seats: dict[int, set[TeamRole]] = defaultdict(set)
+    for row in await CaseAssignment.select(
+        CaseAssignment.episode,
+        CaseAssignment.team_role,
+        CaseAssignment.valid_from,
+        CaseAssignment.valid_to,
+    ).where(among(CaseAssignment.episode, episode_ids) & (CaseAssignment.user == user_id)):
+        if _current(row["valid_from"], row["valid_to"], on):
+            seats[int(row["episode"])].add(TeamRole(row["team_role"]))
+    glass = {
+        int(row["episode"])
+        for row in await BreakGlass.select(BreakGlass.episode).where(
+            among(BreakGlass.episode, episode_ids)
+            & (BreakGlass.user == user_id)
+            & (BreakGlass.opened_on == on)
+        )
+    }
+    return {
+        episode_id: Relation(frozenset(seats.get(episode_id, ())), episode_id in glass)
+        for episode_id in set(seats) | glass
+    }
+
+
+async def relation(user_id: int | None, episode_id: int, on: date) -> Relation:
+    return (await relations(user_id, [episode_id], on)).get(episode_id, NO_RELATION)
+
+
+async def client_of(episode_id: int) -> int | None:
+    row = (
+        await TreatmentEpisode.select(TreatmentEpisode.client)
+        .where(TreatmentEpisode.id == episode_id)
+        .first()
+    )
+    return None if row is None else int(row["client"])
+
+
+async def refuse(
+    actor: Actor,
+    object_type: str,
+    object_id: int | str | None,
+    client_id: int | None,
+    *,
+    write: bool,
+    message: str = "No such record.",
+) -> NotFound:
+    """Audit a refusal (naming the client where known) and return the 404 to raise."""
+    async with write_tx():
+        await audit.record(
+            actor,
+            Action.UPDATE if write else Action.READ,
+            object_type,
+            object_id,
+            purpose=PURPOSE,
+            outcome=Outcome.DENIED,
+            client_id=client_id,
+        )
+    return NotFound(message)
+
+
+async def authorize(actor: Actor, episode_id: int, need: Need, on: date) -> int:
+    """The episode's client id when ``actor`` may do ``need`` to it on ``on``; else 404."""
+    client_id = await client_of(episode_id)
+    if (
+        client_id is not None
+        and actor.role is not None
+        and decide(actor.role, need, await relation(actor.user_id, episode_id, on))
+    ):
+        return client_id
+    raise await refuse(
+        actor,
+        "episode",
+        episode_id,
+        client_id,
+        write=need is Need.RECORD_WRITE,
+        message="No such episode.",
+    )
+
+
+async def authorize_read(actor: Actor, episode_id: int, on: date) -> tuple[int, Need]:
+    """The client id and the richest read level (record, else overview) granted; else 404."""
+    client_id = await client_of(episode_id)
+    if client_id is not None and actor.role is not None:
+        level = read_level(actor.role, await relation(actor.user_id, episode_id, on))
+        if level is not None:
+            return client_id, level
+    raise await refuse(
+        actor, "episode", episode_id, client_id, write=False, message="No such episode."
+    )
+
+
+async def visible_episodes(actor: Actor, client_id: int, need: Need, on: date) -> list[int]:
+    """The client's episodes on which ``actor`` may do ``need`` on ``on``, in id order.
+
+    Client-level views (the FHIR export, documents) show these and nothing of the others:
+    a seat on one episode opens that episode, not the client's whole history.
+    """
+    if actor.role is None:
+        return []
+    episode_ids = [
+        int(r["id"])
+        for r in await TreatmentEpisode.select(TreatmentEpisode.id)
+        .where(TreatmentEpisode.client == client_id)
+        .order_by(TreatmentEpisode.id)
+    ]
+    held = await relations(actor.user_id, episode_ids, on)
+    return [e for e in episode_ids if decide(actor.role, need, held.get(e, NO_RELATION))]
+
+
+async def existing_client(client_id: int) -> int | None:
+    """``client_id`` when that client exists (an audit row may name only a real client)."""
+    return client_id if await Client.exists().where(Client.id == client_id) else None
+
+
+def episode_of(table: type[Table]) -> Callable[[int], Awaitable[int | None]]:
+    """A resolver for objects that belong to one episode (a column ``episode``)."""
+    episode = table._meta.get_column_by_name("episode")
+
+    async def resolve(object_id: int) -> int | None:
+        row = await table.select(episode).where(table._meta.primary_key == object_id).first()
+        return None if row is None else int(row["episode"])
+
+    return resolve
