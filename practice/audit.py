@@ -5,7 +5,8 @@ inside its own transaction, so the row and the effect commit together: if the au
 cannot be written, the operation fails (fail closed). Rows hold identifiers and categories,
 never medical content: callers pass an object type and id, not the object.
 
-The rows form a hash chain (``practice.audit_chain``; ``practice audit verify`` checks it).
+The rows form a hash chain keyed with ``AUDIT_KEY`` (``practice.audit_chain``; ``practice
+audit verify`` checks it). The key is read from the settings once per process (``chain_key``).
 Appends are serialised so the chain stays linear with concurrent writers: ``record`` runs
 only inside ``write_tx()`` (it raises otherwise), which on SQLite is an IMMEDIATE transaction
 (one writer at a time), and on PostgreSQL it first takes a transaction-level advisory lock,
@@ -14,16 +15,26 @@ PostgreSQL queue behind each other from their first audit row until they commit.
 """
 
 import enum
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from practice.audit_chain import GENESIS, link_hash
+from practice.audit_chain import GENESIS, keyed_link
 from practice.db import engine, in_write_tx
+from practice.settings import Settings
 from practice.tables import AuditEvent
 
 # pg_advisory_xact_lock key of the chain's head ("audt"); any constant unique to this use.
 CHAIN_LOCK = 0x61756474
+
+
+@functools.cache
+def chain_key() -> bytes:
+    """``AUDIT_KEY``, read once per process: settings may read the key file of the data
+    directory, which must not happen for every audit row. Every process of one deployment
+    reads the same key (the environment, or the file generated once in the data directory)."""
+    return Settings.from_env().audit_key.encode()
 
 
 class AuditUnavailable(RuntimeError):
@@ -96,6 +107,7 @@ async def record(
         .first()
     )
     prev_hash = (last or {}).get("row_hash") or GENESIS
+    key = chain_key()
     row: dict[str, Any] = {
         "occurred_at": datetime.now(UTC),
         "actor_id": actor.user_id,
@@ -111,7 +123,7 @@ async def record(
     }
     try:
         await AuditEvent.insert(
-            AuditEvent(**row, prev_hash=prev_hash, row_hash=link_hash(row, prev_hash))
+            AuditEvent(**row, prev_hash=prev_hash, row_hash=keyed_link(row, prev_hash, key))
         )
     except Exception as exc:
         # Whatever the cause (a refusing trigger, a full disk, a lost connection), the

@@ -1,15 +1,30 @@
-"""The audit hash chain (AUD-4): a canonical form of an audit row and its link hash (pure).
+"""The audit hash chain (AUD-4, AUD-8): a canonical form of an audit row and its link (pure).
 
-Each row's ``row_hash`` is sha256 over a canonical serialisation of its fields and the
+Each row's ``row_hash`` is computed over a canonical serialisation of its fields and the
 ``prev_hash`` it points at (the ``row_hash`` of the row before it; ``GENESIS`` for the
 first). Changing a field breaks that row's hash; deleting or reordering rows breaks the link
 of the row after. The row id is not hashed: the order along the id is what the links check.
 
-The format is versioned ("v1") and must never change for rows already written: a new format
-needs a new version tag, and the verifier must keep accepting the old one.
+Two schemes, told apart by the text of ``row_hash`` itself, so no column and no migration
+were needed and every row written before AUD-8 still verifies:
+
+- keyed (``KEYED`` prefix ``"h1:"`` + base64url of an HMAC-SHA256 with ``AUDIT_KEY``, 46
+  characters): what ``record`` writes now. The key is not in the database, so someone who
+  can rewrite the table (a database superuser) cannot compute a valid link for a changed row;
+- plain (64 hex digits of SHA-256, no prefix): rows written before AUD-8. Anyone can
+  recompute them, so the verifier accepts them only *before* the first keyed row (a keyed
+  row's HMAC covers its ``prev_hash``, which pins the plain rows before it) and refuses a
+  chain without any keyed row.
+
+base64url, not hex, because the columns are ``varchar(64)``: 3 + 43 characters fit, the
+prefix plus 64 hex digits would not. The canonical format is versioned ("v1") and must never
+change for rows already written: a new format needs a new version tag (and a new prefix),
+and the verifier must keep accepting the old ones.
 """
 
+import base64
 import hashlib
+import hmac
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -17,6 +32,7 @@ from typing import Any
 
 GENESIS = "0" * 64
 FORMAT = "v1"
+KEYED = "h1:"  # the scheme of a keyed link (HMAC-SHA256 with AUDIT_KEY, base64url)
 # The hashed fields, in order. ``id``, ``prev_hash`` and ``row_hash`` are not among them.
 FIELDS = (
     "occurred_at",
@@ -57,4 +73,27 @@ def canonical(row: Mapping[str, Any], prev_hash: str) -> bytes:
 
 
 def link_hash(row: Mapping[str, Any], prev_hash: str) -> str:
+    """The plain SHA-256 link of the rows written before AUD-8 (and of the migration that
+    chained the rows before AUD-4). Only for verifying those: new rows use ``keyed_link``."""
     return hashlib.sha256(canonical(row, prev_hash)).hexdigest()
+
+
+def keyed_link(row: Mapping[str, Any], prev_hash: str, key: bytes) -> str:
+    """The link ``record`` writes: HMAC-SHA256 with the audit key over the same content."""
+    digest = hmac.new(key, canonical(row, prev_hash), hashlib.sha256).digest()
+    return KEYED + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def is_keyed(row_hash: str) -> bool:
+    return row_hash.startswith(KEYED)
+
+
+def link_matches(row: Mapping[str, Any], prev_hash: str, key: bytes) -> bool:
+    """Whether ``row["row_hash"]`` is the link of ``row`` after ``prev_hash``, in its scheme.
+
+    The comparison takes constant time: the verifier must not tell, by its timing, how much
+    of a forged keyed link is right.
+    """
+    stored = str(row.get("row_hash") or "")
+    expected = keyed_link(row, prev_hash, key) if is_keyed(stored) else link_hash(row, prev_hash)
+    return hmac.compare_digest(stored.encode(), expected.encode())

@@ -2,10 +2,15 @@
 
 Rows are read in id order, in batches (keyset paging; constant memory at 25 M rows). For
 each row: its ``prev_hash`` must be the previous row's ``row_hash`` (else a row before it
-was deleted, or rows were reordered), and its ``row_hash`` must match its fields (else the
-row was changed). The chain's head is printed: recorded elsewhere (e.g. with the backup), it
-also reveals rows cut off the end or a chain rewritten from scratch, which the links alone
-cannot.
+was deleted, or rows were reordered), and its ``row_hash`` must match its fields under
+``AUDIT_KEY`` (else the row was changed, AUD-8: recomputing the chain needs the key, which
+is not in the database). The chain's head is printed: recorded elsewhere (e.g. with the
+backup), it also reveals rows cut off the end or the whole table emptied, which the links
+alone cannot.
+
+Rows written before keyed links (plain SHA-256, ``practice.audit_chain``) are accepted only
+before the first keyed row, and a chain with rows but no keyed row at all is refused:
+otherwise a superuser would rewrite the chain from the changed row on in the plain scheme.
 
 After a retention purge (``practice.audit_retention``) the first kept row points at a purged
 row. The walk then starts from that row's ``prev_hash``, but only if a purge row in the
@@ -17,7 +22,7 @@ from dataclasses import dataclass
 
 import click
 
-from practice.audit_chain import GENESIS, link_hash
+from practice.audit_chain import GENESIS, is_keyed, link_matches
 
 BATCH = 5000
 
@@ -42,8 +47,13 @@ def _names_anchor(row: dict[str, object], anchor: str) -> bool:
     )
 
 
-async def verify_chain(batch: int = BATCH) -> ChainReport:
-    from practice.tables import AuditEvent  # the CLI imports this module before the engine
+async def verify_chain(batch: int = BATCH, key: bytes | None = None) -> ChainReport:
+    """Walk the chain with ``key`` (default: this process's ``AUDIT_KEY``)."""
+    # Imported here: the CLI imports this module before the engine is configured.
+    from practice.audit import chain_key
+    from practice.tables import AuditEvent
+
+    key = chain_key() if key is None else key
 
     first = (
         await AuditEvent.select(AuditEvent.id, AuditEvent.prev_hash).order_by(AuditEvent.id).first()
@@ -53,6 +63,7 @@ async def verify_chain(batch: int = BATCH) -> ChainReport:
         anchor = str(first["prev_hash"])  # rows before it were purged, or cut off
     anchored = False
     prev_hash = anchor or GENESIS
+    keyed = is_keyed(prev_hash)  # a keyed row seen (or purged): no plain row may follow
     last_id = 0
     count = 0
     while True:
@@ -71,6 +82,15 @@ async def verify_chain(batch: int = BATCH) -> ChainReport:
                     "does not start the chain and no retention purge names the rows before "
                     "it: rows were deleted",
                 )
+            if count and not keyed and first is not None:
+                return ChainReport(
+                    0,  # none of them is proven: a plain chain can be recomputed by anyone
+                    prev_hash,
+                    first["id"],
+                    "starts a chain without any keyed row: it was recomputed without "
+                    "AUDIT_KEY (or nothing was recorded since the upgrade to keyed links; "
+                    "any audited action, e.g. a login, adds one)",
+                )
             return ChainReport(rows=count, head=prev_hash, starts_after=anchor)
         for row in rows:
             anchored = anchored or (anchor is not None and _names_anchor(row, anchor))
@@ -81,8 +101,22 @@ async def verify_chain(batch: int = BATCH) -> ChainReport:
                     row["id"],
                     "does not follow the row before it: a row was deleted or rows reordered",
                 )
-            if row["row_hash"] != link_hash(row, prev_hash):
-                return ChainReport(count, prev_hash, row["id"], "was changed after it was written")
+            if keyed and not is_keyed(str(row["row_hash"] or "")):
+                return ChainReport(
+                    count,
+                    prev_hash,
+                    row["id"],
+                    "carries an unkeyed hash after keyed rows: it was rewritten without AUDIT_KEY",
+                )
+            if not link_matches(row, prev_hash, key):
+                return ChainReport(
+                    count,
+                    prev_hash,
+                    row["id"],
+                    "was changed after it was written (or AUDIT_KEY is not the key it was "
+                    "written with)",
+                )
+            keyed = keyed or is_keyed(str(row["row_hash"]))
             prev_hash = row["row_hash"]
             last_id = row["id"]
             count += 1
@@ -96,7 +130,14 @@ def audit() -> None:
 @audit.command()
 def verify() -> None:
     """Check the audit hash chain; exit code 1 names the first changed, deleted or reordered row."""
-    report = asyncio.run(verify_chain())
+    from practice.audit import chain_key
+    from practice.settings import SettingsError
+
+    try:
+        key = chain_key()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    report = asyncio.run(verify_chain(key=key))
     if report.broken_at is not None:
         click.echo(
             f"audit chain BROKEN at row {report.broken_at}: {report.problem} "

