@@ -34,7 +34,13 @@ from practice import (
     web_work,
 )
 from practice import web as practice_web
-from practice.auth import PUBLIC, CurrentUser, make_session_auth, role_guard
+from practice.auth import (
+    PUBLIC,
+    CurrentUser,
+    csrf_bound_to_session,
+    make_session_auth,
+    role_guard,
+)
 from practice.db import close_pool, enable_sqlite_wal, engine, open_pool
 from practice.logs import pin_library_loggers
 from practice.queue import ArqQueue
@@ -119,7 +125,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         stores={"sessions": RedisStore(redis, namespace="sessions")},
         on_app_init=[session_auth.on_app_init],
-        guards=[role_guard],
+        guards=[csrf_bound_to_session, role_guard],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="__Host-csrftoken" if settings.secure_cookies else "csrftoken",

@@ -5,14 +5,17 @@ can serve any request. The session id is rotated at login (no session fixation),
 after 30 minutes idle and 12 hours absolute, and is deleted server-side at logout.
 """
 
+import hmac
 import time
 from dataclasses import dataclass
 from typing import Any, cast
 
+from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware.csrf import generate_csrf_token
 from litestar.middleware.session.server_side import (
     ServerSideSessionBackend,
     ServerSideSessionConfig,
@@ -20,6 +23,7 @@ from litestar.middleware.session.server_side import (
 from litestar.security.session_auth import SessionAuth
 from litestar.types import Empty, Message, ScopeSession
 from litestar.utils.dataclass import extract_dataclass_items
+from litestar.utils.scope.state import ScopeState
 
 from practice.accounts import Role
 from practice.i18n import N_
@@ -35,6 +39,10 @@ def roles(*allowed: Role) -> dict[str, Any]:
 
 
 ROTATE = "_rotate"  # set in the session at login: the next response gets a fresh id
+# The CSRF token of this session. Litestar's CSRF check is a double submit (form or header
+# token == cookie), which a token and cookie copied from another session would pass; the
+# guard below also requires the cookie to be the one this session was given.
+CSRF = "csrf"
 
 
 @dataclass(frozen=True)
@@ -73,18 +81,52 @@ class RotatingSessionBackend(ServerSideSessionBackend):
                         header=""
                     ),
                 )
+                # The session's CSRF token ends with it: the next page mints a fresh one.
+                _set_csrf_cookie(headers, connection, None)
             return
         session_id = old_id or self.generate_session_id()
         session = cast("dict[str, Any]", scope_session)
-        if session.pop(ROTATE, False):
+        rotated = bool(session.pop(ROTATE, False))
+        if rotated:
             if old_id:
                 await self.delete(old_id, store=store)
             session_id = self.generate_session_id()
+        token = session.get(CSRF)
+        if rotated or not isinstance(token, str):
+            # A new session gets a new CSRF token: one minted before the login, or for the
+            # session before this one, is refused from now on.
+            token = session[CSRF] = generate_csrf_token(_csrf_config(connection).secret)
+        if connection.cookies.get(_csrf_config(connection).cookie_name) != token:
+            _set_csrf_cookie(headers, connection, token)
         await self.set(session_id, self.serialize_data(session, connection.scope), store=store)
         headers.add(
             "Set-Cookie",
             Cookie(value=session_id, key=self.config.key, **cookie_params).to_header(header=""),
         )
+
+
+def _csrf_config(connection: ASGIConnection[Any, Any, Any, Any]) -> CSRFConfig:
+    config: CSRFConfig | None = connection.scope["app"].csrf_config
+    assert config is not None, "the app is built with a CSRFConfig"
+    return config
+
+
+def _set_csrf_cookie(
+    headers: MutableScopeHeaders, connection: ASGIConnection[Any, Any, Any, Any], token: str | None
+) -> None:
+    """Set the CSRF cookie (as Litestar's CSRF middleware would) to ``token``, or expire it."""
+    config = _csrf_config(connection)
+    cookie = Cookie(
+        key=config.cookie_name,
+        value=token or "null",
+        path=config.cookie_path,
+        secure=config.cookie_secure,
+        httponly=config.cookie_httponly,
+        samesite=config.cookie_samesite,
+        domain=config.cookie_domain,
+        expires=None if token else 0,
+    )
+    headers.add("Set-Cookie", cookie.to_header(header=""))
 
 
 class RotatingSessionConfig(ServerSideSessionConfig):
@@ -195,3 +237,29 @@ def role_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRout
         raise NotAuthorizedException(N_("Log in first."))
     if user.role not in allowed:
         raise PermissionDeniedException(N_("Your role does not give access to this page."))
+
+
+def csrf_bound_to_session(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    """A state-changing request of a session must carry that session's own CSRF token.
+
+    Runs after Litestar's CSRF middleware has matched the submitted token to the cookie, so
+    checking the cookie against the session checks the token too. Requests without a
+    session (the login form) keep the plain double-submit check."""
+    config = _csrf_config(connection)
+    session = connection.scope.get("session")
+    if handler.opt.get(config.exclude_from_csrf_key) or not isinstance(session, dict):
+        return
+    expected = session.get(CSRF)
+    if connection.scope.get("method") in config.safe_methods:
+        if isinstance(expected, str):
+            # The page's forms carry the session's token even when the browser lost the
+            # cookie (the session middleware sets it again on this response).
+            ScopeState.from_scope(connection.scope).csrf_token = expected
+        return
+    if not session:
+        return
+    cookie = connection.cookies.get(config.cookie_name, "")
+    if not isinstance(expected, str) or not hmac.compare_digest(cookie, expected):
+        raise PermissionDeniedException(N_("The form has expired. Reload the page and try again."))

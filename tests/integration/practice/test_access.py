@@ -65,6 +65,56 @@ async def test_a_post_with_someone_elses_csrf_token_is_refused(app: Litestar, cl
     assert response.status_code == 403
 
 
+CSRF_COOKIE = "__Host-csrftoken"
+
+
+def _plant_csrf_cookie(client: httpx.AsyncClient, token: str) -> None:
+    client.cookies.delete(CSRF_COOKIE)
+    client.cookies.set(CSRF_COOKIE, token, domain="testserver.local")
+
+
+async def test_a_csrf_token_of_one_session_is_refused_with_another_sessions_cookie(
+    app: Litestar, client, cast: Cast
+) -> None:
+    """Token and CSRF cookie copied from session A into session B: the double submit matches,
+    but the token is not B's, so B's state-changing request is refused."""
+    from tests.conftest import make_client
+
+    async with make_client(app) as session_a:
+        await login(session_a, cast.therapist.email)
+        token_a = await csrf_token(session_a, "/caseload")
+    await login(client, cast.therapist.email)
+    own_token = await csrf_token(client, "/caseload")
+    assert own_token != token_a
+    _plant_csrf_cookie(client, token_a)
+    response = await client.post("/logout", data={"_csrf_token": token_a})
+    assert response.status_code == 403
+    assert "verlopen" in response.text
+    assert await audit_rows(action=Action.LOGOUT.value) == []
+
+
+async def test_a_csrf_token_minted_before_login_is_refused_after_it(client, cast: Cast) -> None:
+    before = await csrf_token(client)
+    await login(client, cast.therapist.email)
+    after = client.cookies.get(CSRF_COOKIE)
+    assert after and after != before  # the login response set a fresh cookie
+    _plant_csrf_cookie(client, before)
+    assert (await client.post("/logout", data={"_csrf_token": before})).status_code == 403
+    # The session's own token still works, and a page shows it even without the cookie.
+    client.cookies.delete(CSRF_COOKIE)
+    assert await csrf_token(client, "/caseload") == after
+    assert client.cookies.get(CSRF_COOKIE) == after
+    assert (await client.post("/logout", data={"_csrf_token": after})).status_code == 303
+
+
+async def test_logout_ends_the_csrf_token_with_the_session(client, cast: Cast) -> None:
+    await login(client, cast.therapist.email)
+    token = await csrf_token(client, "/caseload")
+    assert (await client.post("/logout", data={"_csrf_token": token})).status_code == 303
+    assert client.cookies.get(CSRF_COOKIE) is None
+    assert await csrf_token(client) != token
+
+
 @pytest.mark.parametrize("path", ["/no/such/page", "/login", "/caseload", "/static/app.css"])
 async def test_security_headers_are_on_every_response_including_errors(
     client, db, path: str
