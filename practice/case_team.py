@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
+from practice.accounts import ROLE_LABELS, Role
+
 
 class TeamRole(StrEnum):
     """A seat on the case team; access and notifications hang on the seat."""
@@ -47,6 +49,67 @@ class Assignment:
     def is_current(self, on: date) -> bool:
         """True when `on` lies inside the assignment, both ends included."""
         return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
+
+
+# Which kind of account may hold a seat. A seat is a grant of access to the case (the manager
+# seat lists the employee in that person's portal), so a seat handed to the wrong kind of
+# account, or to a contact of another company, is a leak of client data (issue 14).
+SEAT_ACCOUNT_ROLE: dict[TeamRole, Role] = {
+    TeamRole.THERAPIST: Role.THERAPIST,
+    TeamRole.COMPANY_DOCTOR: Role.COMPANY_DOCTOR,
+    TeamRole.MANAGER: Role.EMPLOYER_CONTACT,
+    TeamRole.HR_ADVISER: Role.EMPLOYER_CONTACT,
+}
+# The seats of the client's employer: only that employer's own contacts may hold them.
+EMPLOYER_SEATS = frozenset({TeamRole.MANAGER, TeamRole.HR_ADVISER})
+SEAT_LABELS: dict[TeamRole, str] = {
+    TeamRole.THERAPIST: "therapist",
+    TeamRole.COMPANY_DOCTOR: "company doctor",
+    TeamRole.MANAGER: "manager",
+    TeamRole.HR_ADVISER: "HR adviser",
+}
+
+
+def seat_refusal(
+    seat: TeamRole,
+    *,
+    account_role: str,
+    active: bool,
+    employer_ids: Collection[int],
+    episode_employer_id: int,
+) -> str | None:
+    """Why this account may not hold `seat` on an episode of `episode_employer_id`, or None.
+
+    `employer_ids` are, for an employer contact, the employers it is a contact of, and for a
+    therapist, the employers it works for (C6); the caller loads them, this only decides.
+    The reason is a sentence for the person who chose the account.
+    """
+    label = SEAT_LABELS[seat]
+    if not active:
+        return f"the {label} seat must go to an active account; this account is deactivated"
+    required = SEAT_ACCOUNT_ROLE[seat]
+    if account_role != required.value:
+        known = {r.value: ROLE_LABELS[r] for r in Role}
+        actual = known.get(account_role, account_role)
+        return (
+            f"the {label} seat must go to {_a(ROLE_LABELS[required])}; this account is {_a(actual)}"
+        )
+    if seat in EMPLOYER_SEATS and episode_employer_id not in employer_ids:
+        whose = "another employer" if employer_ids else "no employer"
+        return (
+            f"the {label} seat must go to a contact of this episode's employer; "
+            f"this account is a contact of {whose}"
+        )
+    if seat is TeamRole.THERAPIST and conflict_of_interest(employer_ids, episode_employer_id):
+        return (
+            "the therapist seat must go to a therapist who does not work for the client's "
+            "employer (conflict of interest)"
+        )
+    return None
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
 class HandoverError(ValueError):

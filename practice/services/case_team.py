@@ -10,12 +10,20 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from practice import audit, outbox
+from practice.accounts import Role
 from practice.audit import Action, Actor
-from practice.case_team import Assignment, HandoverError, TeamRole, plan_handover
+from practice.case_team import Assignment, HandoverError, TeamRole, plan_handover, seat_refusal
 from practice.db import write_tx
 from practice.errors import Conflict, InvalidInput
 from practice.services.episodes import PURPOSE, client_of, episode_row
-from practice.tables import CaseAssignment, Client, User
+from practice.tables import (
+    CaseAssignment,
+    Client,
+    EmployerContact,
+    Referral,
+    TherapistAffiliation,
+    User,
+)
 from practice.templating import make_environment
 
 
@@ -34,6 +42,13 @@ async def hand_over(
         raise InvalidInput({"role": f"one of {', '.join(r.value for r in TeamRole)}"})
     async with write_tx():
         row = await episode_row(episode_id)
+        referral = await Referral.select(Referral.employer).where(Referral.id == row["referral"])
+        await require_seat_holder(
+            successor_user_id,
+            TeamRole(role),
+            episode_employer_id=int(referral[0]["employer"]),
+            field="successor_user_id",
+        )
         rows = await CaseAssignment.select().where(CaseAssignment.episode == episode_id)
         assignments = [
             Assignment(
@@ -79,6 +94,43 @@ async def hand_over(
             actor, Action.UPDATE, "case_team", episode_id, purpose=PURPOSE, client_id=client_of(row)
         )
     return sorted(r.value for r in plan.notify_roles)
+
+
+async def require_seat_holder(
+    user_id: int, seat: TeamRole, *, episode_employer_id: int, field: str
+) -> None:
+    """400 naming `field` unless the account may hold `seat` on an episode of that employer.
+
+    Every path that puts someone on a case team asks this (handover, referral), so a seat
+    never becomes a way into another company's employees (issue 14).
+    """
+    user = await User.select(User.role, User.active).where(User.id == user_id).first()
+    if user is None:
+        raise InvalidInput({field: "no such account"})
+    reason = seat_refusal(
+        seat,
+        account_role=str(user["role"]),
+        active=bool(user["active"]),
+        employer_ids=await _employer_ids(user_id, str(user["role"])),
+        episode_employer_id=episode_employer_id,
+    )
+    if reason is not None:
+        raise InvalidInput({field: reason})
+
+
+async def _employer_ids(user_id: int, account_role: str) -> set[int]:
+    """The employers the seat rule weighs: a contact's own, a therapist's affiliations (C6)."""
+    if account_role == Role.EMPLOYER_CONTACT.value:
+        contacts = await EmployerContact.select(EmployerContact.employer).where(
+            EmployerContact.user == user_id
+        )
+        return {int(c["employer"]) for c in contacts}
+    if account_role == Role.THERAPIST.value:
+        ties = await TherapistAffiliation.select(TherapistAffiliation.employer).where(
+            TherapistAffiliation.therapist._.user == user_id
+        )
+        return {int(t["employer"]) for t in ties}
+    return set()
 
 
 async def _tell_the_team(

@@ -1,7 +1,10 @@
 """Parties: employers and their contacts, company doctors, therapists, clients, employments."""
 
+import sqlite3
 from datetime import date
 from decimal import Decimal
+
+import asyncpg
 
 from practice import audit
 from practice.audit import Action, Actor
@@ -25,6 +28,8 @@ from practice.tables import (
 PURPOSE = "practice_administration"
 CARE_PURPOSE = "treatment"
 CONTACT_ROLES = ("manager", "hr_adviser", "other")
+# What the unique index on employer_contact.user raises, on either engine.
+_UNIQUE_VIOLATION = (asyncpg.exceptions.UniqueViolationError, sqlite3.IntegrityError)
 
 
 def _require(problems: dict[str, str]) -> None:
@@ -117,18 +122,52 @@ async def add_employer_contact(
         if not await Employer.exists().where(Employer.id == employer_id):
             raise NotFound("No such employer.")
         await _user_with_role(user_id, "employer_contact", "user_id")
-        rows = await EmployerContact.insert(
-            EmployerContact(
-                employer=employer_id,
-                name=name.strip(),
-                email=email.strip().lower(),
-                contact_role=contact_role,
-                user=user_id,
-            )
-        ).returning(EmployerContact.id)
+        await _not_a_contact_yet(user_id, employer_id)
+        try:
+            rows = await EmployerContact.insert(
+                EmployerContact(
+                    employer=employer_id,
+                    name=name.strip(),
+                    email=email.strip().lower(),
+                    contact_role=contact_role,
+                    user=user_id,
+                )
+            ).returning(EmployerContact.id)
+        except _UNIQUE_VIOLATION as exc:  # a second request linked the account just now
+            raise Conflict(
+                "This account was made a contact by another request just now; an account "
+                "can be the contact of one employer only."
+            ) from exc
         contact_id = int(rows[0]["id"])
         await audit.record(actor, Action.CREATE, "employer_contact", contact_id, purpose=PURPOSE)
     return contact_id
+
+
+async def _not_a_contact_yet(user_id: int | None, employer_id: int) -> None:
+    """409 when the account already is a contact: of this employer, or of another one.
+
+    An account is a contact of one employer only: the employer portal and statistics show
+    the employers of the account's contacts, so a second employer would hand it the first
+    one's figures (issue 14). A unique index on ``employer_contact.user`` holds the same
+    line against two requests at once. The same account twice for the same employer is
+    refused too, not merged: the second request may carry another name or contact role,
+    and silently keeping one of them would hide that.
+    """
+    if user_id is None:
+        return
+    taken = (
+        await EmployerContact.select(EmployerContact.employer)
+        .where(EmployerContact.user == user_id)
+        .first()
+    )
+    if taken is None:
+        return
+    if int(taken["employer"]) == employer_id:
+        raise Conflict("This account is already a contact of this employer.")
+    raise Conflict(
+        "This account is already a contact of another employer; an account can be the "
+        "contact of one employer only."
+    )
 
 
 async def add_department(actor: Actor, *, employer_id: int, name: str) -> int:

@@ -10,6 +10,7 @@ from practice.consent import Purpose, Recipient
 from practice.db import write_tx
 from practice.episodes import EpisodeStatus, Offer, ReferralOutcome
 from practice.errors import Conflict, InvalidInput, NotFound
+from practice.services.case_team import require_seat_holder
 from practice.services.episodes import apply_transition
 from practice.services.parties import register_client
 from practice.tables import (
@@ -126,6 +127,16 @@ async def refer_client(
             )
         manager_user = await _contact_user(manager_id, employer_id)
         doctor_user = await _doctor_user(company_doctor_id)
+        # The rule a handover follows: each seat to an active account of its kind (issue 14).
+        for seat_user, seat, field in (
+            (therapist_user_id, TeamRole.THERAPIST, "therapist_user_id"),
+            (doctor_user, TeamRole.COMPANY_DOCTOR, "company_doctor_id"),
+            (manager_user, TeamRole.MANAGER, "manager_id"),
+        ):
+            if seat_user is not None:
+                await require_seat_holder(
+                    seat_user, seat, episode_employer_id=employer_id, field=field
+                )
         rows = await Referral.insert(
             Referral(
                 client=client_id,

@@ -102,3 +102,61 @@ async def test_a_case_is_handed_to_another_therapist_who_then_sees_it(client, ca
     assert [c["user"] for c in current if c["team_role"] == "therapist"] == [successor.id]
     await login(client, successor.email)
     assert (await client.get(f"/episodes/{episode_id}", headers=HTML)).status_code == 200
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_the_handover_form_refuses_a_successor_who_is_no_therapist_with_a_400_page(
+    client, cast: Cast
+) -> None:
+    episode_id = await referred(client, cast)
+    await admin(client, cast)
+    response = await post_page_form(
+        client,
+        "/admin/handovers",
+        "/admin/handovers",
+        {
+            "episode_id": str(episode_id),
+            "leaving_user_id": str(cast.therapist.id),
+            "successor_user_id": str(cast.employer_contact.id),
+            "on": "2026-06-15",
+        },
+    )
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/html")
+    assert "the therapist seat must go to a therapist" in response.text
+    assert "successor_user_id" in response.text
+    assert await CaseAssignment.count().where(CaseAssignment.user == cast.employer_contact.id) == 1
+
+
+async def test_the_contact_form_refuses_an_account_of_another_employer_with_a_409_page(
+    client, cast: Cast
+) -> None:
+    await admin(client, cast)
+    first, second = [
+        (await Employer.insert(Employer(name=name)).returning(Employer.id))[0]["id"]
+        for name in ("Zorg & Co", "Bouw BV")
+    ]
+    await EmployerContact.insert(
+        EmployerContact(
+            employer=first,
+            user=cast.employer_contact.id,
+            name="L. Leiding",
+            email="l@zorg.nl",
+            contact_role="manager",
+        )
+    )
+    response = await post_page_form(
+        client,
+        "/admin/employers",
+        f"/admin/employers/{second}/contacts",
+        {
+            "name": "L. Leiding",
+            "email": "l@bouw.nl",
+            "contact_role": "manager",
+            "user_id": str(cast.employer_contact.id),
+        },
+    )
+    assert response.status_code == 409
+    assert response.headers["content-type"].startswith("text/html")
+    assert "already a contact of another employer" in response.text
+    assert await EmployerContact.count() == 1

@@ -10,6 +10,7 @@ from practice.case_team import (
     current_members,
     has_access,
     plan_handover,
+    seat_refusal,
 )
 
 R = TeamRole
@@ -98,3 +99,60 @@ def test_a_therapist_working_for_the_clients_employer_has_a_conflict_of_interest
     assert conflict_of_interest({10, 20}, 20)
     assert not conflict_of_interest({10, 20}, 30)
     assert not conflict_of_interest((), 30)
+
+
+# Who may take which seat on an episode of employer 7 (issue 14): (seat, account role,
+# active, employers of the account, what the refusal says, or None when allowed).
+EPISODE_EMPLOYER, OTHER_EMPLOYER = 7, 8
+SEATS = [
+    (R.THERAPIST, "therapist", True, set(), None),
+    (R.THERAPIST, "therapist", True, {OTHER_EMPLOYER}, None),
+    (R.THERAPIST, "therapist", True, {EPISODE_EMPLOYER}, "conflict of interest"),
+    (R.THERAPIST, "therapist", False, set(), "must go to an active account"),
+    (R.THERAPIST, "employer_contact", True, {EPISODE_EMPLOYER}, "must go to a therapist"),
+    (R.THERAPIST, "company_doctor", True, set(), "this account is a company doctor"),
+    (R.THERAPIST, "practice_manager", True, set(), "must go to a therapist"),
+    (R.THERAPIST, "administrator", True, set(), "this account is an administrator"),
+    (R.COMPANY_DOCTOR, "company_doctor", True, set(), None),
+    (R.COMPANY_DOCTOR, "company_doctor", False, set(), "must go to an active account"),
+    (R.COMPANY_DOCTOR, "employer_contact", True, {EPISODE_EMPLOYER}, "to a company doctor"),
+    (R.COMPANY_DOCTOR, "therapist", True, set(), "must go to a company doctor"),
+    (R.MANAGER, "employer_contact", True, {EPISODE_EMPLOYER}, None),
+    (R.MANAGER, "employer_contact", True, {OTHER_EMPLOYER}, "a contact of another employer"),
+    (R.MANAGER, "employer_contact", True, set(), "a contact of no employer"),
+    (R.MANAGER, "employer_contact", False, {EPISODE_EMPLOYER}, "an active account"),
+    (R.MANAGER, "company_doctor", True, set(), "must go to an employer contact"),
+    (R.MANAGER, "therapist", True, {EPISODE_EMPLOYER}, "must go to an employer contact"),
+    (R.HR_ADVISER, "employer_contact", True, {EPISODE_EMPLOYER}, None),
+    (R.HR_ADVISER, "employer_contact", True, {OTHER_EMPLOYER}, "contact of this episode's"),
+    (R.HR_ADVISER, "practice_manager", True, set(), "must go to an employer contact"),
+    (R.MANAGER, "no_such_role", True, set(), "this account is a no_such_role"),
+]
+
+
+@pytest.mark.parametrize(("seat", "account_role", "active", "employers", "refusal"), SEATS)
+def test_a_seat_goes_only_to_an_active_account_of_its_kind_and_employer(
+    seat: TeamRole, account_role: str, active: bool, employers: set[int], refusal: str | None
+) -> None:
+    reason = seat_refusal(
+        seat,
+        account_role=account_role,
+        active=active,
+        employer_ids=employers,
+        episode_employer_id=EPISODE_EMPLOYER,
+    )
+    if refusal is None:
+        assert reason is None
+    else:
+        assert reason is not None and refusal in reason
+
+
+def test_no_seat_goes_to_an_account_of_an_unknown_role() -> None:
+    for seat in TeamRole:
+        assert seat_refusal(
+            seat,
+            account_role="nobody",
+            active=True,
+            employer_ids=(),
+            episode_employer_id=EPISODE_EMPLOYER,
+        )
