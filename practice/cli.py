@@ -152,6 +152,10 @@ def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
             workers=workers,
             access_log=False,
             log_level=settings.log_level.lower(),
+            # uvicorn would rewrite the client from X-Forwarded-For for any peer in its own
+            # list (127.0.0.1 by default); the app reads that header itself, from
+            # TRUSTED_PROXIES only (practice.proxies), so uvicorn must leave it alone.
+            proxy_headers=False,
         )
     finally:
         if catcher is not None:

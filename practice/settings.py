@@ -11,6 +11,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from practice.proxies import Network, parse_networks
+
 # NEN 7513: audit logs are kept at least five years; a shorter setting is refused.
 AUDIT_RETENTION_MIN_YEARS = 5
 
@@ -72,6 +74,13 @@ def _kept_key(name: str, data_dir: Path, env: dict[str, str], *, production: boo
     return path.read_text().strip()
 
 
+def _trusted_proxies(env: dict[str, str]) -> tuple[Network, ...]:
+    try:
+        return parse_networks(env.get("TRUSTED_PROXIES") or "")
+    except ValueError as exc:
+        raise SettingsError(f"TRUSTED_PROXIES: {exc}") from None
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -102,6 +111,8 @@ class Settings:
     # below); the default follows the medical record itself (WGBO 7:454: 20 years after the
     # last change), so the log of who saw a record lives as long as the record.
     audit_retention_years: int = 20
+    # Reverse proxies whose X-Forwarded-For is believed (practice.proxies); none by default.
+    trusted_proxies: tuple[Network, ...] = ()
 
     @property
     def is_postgres(self) -> bool:
@@ -165,4 +176,5 @@ class Settings:
             audit_retention_years=_env_int(
                 "AUDIT_RETENTION_YEARS", 20, env, minimum=AUDIT_RETENTION_MIN_YEARS
             ),
+            trusted_proxies=_trusted_proxies(env),
         )

@@ -23,6 +23,7 @@ from practice.errors import InvalidInput
 from practice.i18n import LOCALES, N_
 from practice.i18n import gettext as _
 from practice.labels import OFFER_LABELS, STATUS_LABELS, TASK_LABELS
+from practice.proxies import client_address
 from practice.queries import accounts as account_queries
 from practice.queries import caseload as caseload_queries
 from practice.services import accounts as account_services
@@ -36,7 +37,13 @@ Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 def actor_of(request: Request[Any, Any, Any]) -> Actor:
     user = request.scope.get("user")
-    source = request.client.host if request.client else None
+    settings: Settings = request.app.state.settings
+    # The one place the client's address is decided: audit source and throttle key alike.
+    source = client_address(
+        request.client.host if request.client else None,
+        request.headers.getall("x-forwarded-for", []),
+        settings.trusted_proxies,
+    )
     channel = Channel.API if request.url.path.startswith("/api/") else Channel.WEB
     if isinstance(user, CurrentUser):
         return Actor(user_id=user.id, role=user.role.value, source=source, channel=channel)

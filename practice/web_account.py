@@ -49,7 +49,7 @@ async def _throttle(request: Request[Any, Any, Any], user_id: int) -> None:
 
 
 def _source(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
+    return actor_of(request).source or "unknown"  # the login throttle's key, the same rule
 
 
 # ---------------------------------------------------------------- the second login step

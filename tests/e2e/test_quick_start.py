@@ -55,3 +55,27 @@ def test_the_quick_start_serves_a_login_page_and_the_demo_therapist_logs_in(
     while "sweep_due_work" not in log_path.read_text() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert "sweep_due_work" in log_path.read_text()
+
+
+def test_the_served_app_ignores_x_forwarded_for_from_a_peer_it_was_not_told_to_trust(
+    served: Served,
+) -> None:
+    """uvicorn believes proxy headers from 127.0.0.1 unless told otherwise; ``practice serve``
+    leaves them to the app, which trusts no proxy by default (TRUSTED_PROXIES): a local peer
+    cannot choose a fresh throttle key for every guess."""
+    statuses = []
+    with httpx.Client(base_url=served.base_url, headers={"accept": "text/html"}) as browser:
+        for n in range(6):
+            match = re.search(r'name="_csrf_token" value="([^"]+)"', browser.get("/login").text)
+            assert match
+            response = browser.post(
+                "/login",
+                data={
+                    "email": "nobody@example.org",
+                    "password": f"wrong password {n}",
+                    "_csrf_token": match.group(1),
+                },
+                headers={"x-forwarded-for": f"203.0.113.{n + 1}"},
+            )
+            statuses.append(response.status_code)
+    assert statuses == [401, 401, 401, 401, 401, 429]

@@ -1,13 +1,18 @@
 """Logging in and out: passwords, throttling, sessions and their lifetimes."""
 
+import dataclasses
+from typing import Any
+
 import time_machine
 from litestar import Litestar
 
 from practice.audit import Action, Outcome
 from practice.auth import CurrentUser
+from practice.proxies import parse_networks
+from practice.settings import Settings
 from tests.cast import Cast
 from tests.conftest import make_client
-from tests.web import assert_audited, csrf_token, login
+from tests.web import assert_audited, audit_rows, csrf_token, login
 
 
 async def test_login_page_is_served_in_dutch_by_default(client, db) -> None:
@@ -61,6 +66,43 @@ async def test_failed_logins_from_elsewhere_do_not_lock_out_the_account(
         await login(client, cast.therapist.email, f"wrong password {n}")
     async with make_client(app, ip="10.9.8.7") as elsewhere:
         assert (await login(elsewhere, cast.therapist.email)).status_code == 303
+
+
+async def test_a_spoofed_x_forwarded_for_changes_neither_throttle_key_nor_audited_source(
+    client, cast: Cast
+) -> None:
+    """No proxy is trusted by default: a peer cannot pick a fresh address per guess."""
+    statuses = []
+    for n in range(6):
+        client.headers["x-forwarded-for"] = f"203.0.113.{n + 1}"
+        statuses.append((await login(client, cast.therapist.email, f"wrong {n}")).status_code)
+    assert statuses == [401, 401, 401, 401, 401, 429]
+    rows = await audit_rows(action=Action.LOGIN.value, outcome=Outcome.FAILED.value)
+    assert {row["source"] for row in rows} == {"127.0.0.1"}
+
+
+async def test_behind_a_trusted_proxy_the_forwarded_client_is_throttled_and_audited(
+    settings: Settings, redis: Any, cast: Cast
+) -> None:
+    from practice.app import create_app
+
+    behind_proxy = create_app(
+        dataclasses.replace(settings, trusted_proxies=parse_networks("10.0.0.1"))
+    )
+    try:
+        async with make_client(behind_proxy, ip="10.0.0.1") as proxy:
+            proxy.headers["x-forwarded-for"] = "1.1.1.1, 203.0.113.9"  # 1.1.1.1: the client's claim
+            statuses = [
+                (await login(proxy, cast.therapist.email, f"wrong {n}")).status_code
+                for n in range(6)
+            ]
+            assert statuses == [401, 401, 401, 401, 401, 429]
+            proxy.headers["x-forwarded-for"] = "198.51.100.4"  # another client, same proxy
+            assert (await login(proxy, cast.therapist.email)).status_code == 303
+    finally:
+        await behind_proxy.state.redis.aclose(close_connection_pool=True)
+    rows = await audit_rows(action=Action.LOGIN.value)
+    assert [row["source"] for row in rows] == ["203.0.113.9"] * 5 + ["198.51.100.4"] * 2
 
 
 async def test_the_session_id_changes_at_login(client, cast: Cast) -> None:

@@ -87,3 +87,11 @@ def test_an_audit_retention_below_five_years_is_refused(tmp_path: Path, years: s
 def test_an_audit_retention_that_is_not_a_number_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="AUDIT_RETENTION_YEARS"):
         Settings.from_env(env(tmp_path, AUDIT_RETENTION_YEARS="twenty"))
+
+
+def test_trusted_proxies_default_to_none_and_a_bad_entry_is_named(tmp_path: Path) -> None:
+    assert Settings.from_env(env(tmp_path)).trusted_proxies == ()
+    trusted = Settings.from_env(env(tmp_path, TRUSTED_PROXIES="10.0.0.1, 172.16.0.0/12"))
+    assert [str(n) for n in trusted.trusted_proxies] == ["10.0.0.1/32", "172.16.0.0/12"]
+    with pytest.raises(SettingsError, match=r"TRUSTED_PROXIES: 'proxy\.local'"):
+        Settings.from_env(env(tmp_path, TRUSTED_PROXIES="proxy.local"))
