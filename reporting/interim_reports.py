@@ -9,11 +9,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
 from practice.i18n import gettext as _
 
 BRIEFING = "briefing"
 INTERIM_REPORT = "interim_report"
+
+
+class ReportStatus(StrEnum):
+    """A report's life: the sweep drafts it, the therapist edits and approves the draft, the
+    delivery job sends it, or blocks it (no consent, no company doctor of record)."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+    SENT = "sent"
+    BLOCKED = "blocked"
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from practice.tables import (
     WorkResumptionAgreement,
 )
 from reporting.employer_updates import employer_view
+from reporting.interim_reports import ReportStatus
 from reporting.tables import EmployerUpdate, MeetingMinutes, Report
 from scheduling.appointments import AppointmentKind, Attendance
 from scheduling.services import held_counting_dates
@@ -206,7 +207,7 @@ async def client_of(episode_id: int) -> int:
 
 
 # Reports that wait for the therapist: always on the client page, however old.
-AWAITING_THERAPIST = ("draft", "blocked")
+AWAITING_THERAPIST = (ReportStatus.DRAFT, ReportStatus.BLOCKED)
 
 
 async def episode_reports(episode_id: int, *, latest: int | None = None) -> list[dict[str, Any]]:

@@ -34,7 +34,7 @@ from reporting.document_services import issue_relapse_prevention_plan, record_mi
 from reporting.documents import render_html, render_pdf_async
 from reporting.employer_update_services import send_due_employer_updates
 from reporting.follow_up_services import invite_due_follow_ups
-from reporting.interim_reports import BRIEFING, INTERIM_REPORT, ReportFacts
+from reporting.interim_reports import BRIEFING, INTERIM_REPORT, ReportFacts, ReportStatus
 from reporting.records import client_of, consent_problem, team_members
 from reporting.tables import Delivery, Document, Report
 from scheduling.services import held_counting_dates
@@ -149,15 +149,21 @@ class ReportText(msgspec.Struct, forbid_unknown_fields=True):
 async def edit_report(actor: Actor, *, report_id: int, text: ReportText) -> None:
     async with write_tx():
         row = await _report(report_id)
-        if row["status"] != "draft":
-            raise Conflict("Only a draft can be edited.", allowed=["draft"])
-        await Report.update(
-            {
-                Report.progress: text.progress,
-                Report.work_participation: text.work_participation,
-                Report.advice: text.advice,
-            }
-        ).where(Report.id == report_id)
+        # Conditional, like the approval: an edit racing an approval never changes what
+        # was approved.
+        edited = (
+            await Report.update(
+                {
+                    Report.progress: text.progress,
+                    Report.work_participation: text.work_participation,
+                    Report.advice: text.advice,
+                }
+            )
+            .where(_still_a_draft(report_id))
+            .returning(Report.id)
+        )
+        if not edited:
+            raise Conflict("Only a draft can be edited.", allowed=[ReportStatus.DRAFT])
         await audit.record(
             actor,
             Action.UPDATE,
@@ -172,15 +178,23 @@ async def approve_report(actor: Actor, *, report_id: int, queue: JobQueue | None
     """The therapist's approval: only now may the report be rendered and delivered."""
     async with write_tx():
         row = await _report(report_id)
-        if row["status"] != "draft":
-            raise Conflict(f"This report is {row['status']}, not a draft.", allowed=["draft"])
-        await Report.update(
-            {
-                Report.status: "approved",
-                Report.approved_at: datetime.now(UTC),
-                Report.approved_by: actor.user_id,
-            }
-        ).where(Report.id == report_id)
+        # One conditional update decides: of two approvals at once, only the first finds a
+        # draft (the second waits for its row lock on PostgreSQL, for the write lock on
+        # SQLite, then updates nothing), so there is one approval, one audit row, one job.
+        approved = (
+            await Report.update(
+                {
+                    Report.status: ReportStatus.APPROVED,
+                    Report.approved_at: datetime.now(UTC),
+                    Report.approved_by: actor.user_id,
+                }
+            )
+            .where(_still_a_draft(report_id))
+            .returning(Report.id)
+        )
+        if not approved:
+            status = (await _report(report_id))["status"]
+            raise Conflict(f"This report is {status}, not a draft.", allowed=[ReportStatus.DRAFT])
         await audit.record(
             actor,
             Action.UPDATE,
@@ -191,6 +205,10 @@ async def approve_report(actor: Actor, *, report_id: int, queue: JobQueue | None
         )
         if queue is not None:
             enqueue_after_commit(queue, deliver_job(report_id))
+
+
+def _still_a_draft(report_id: int) -> Any:
+    return (Report.id == report_id) & (Report.status == ReportStatus.DRAFT)
 
 
 async def _report(report_id: int) -> dict[str, Any]:
@@ -217,7 +235,7 @@ async def deliver_report(settings: Settings, report_id: int, queue: JobQueue | N
     A crash before the commit leaves the report approved, and the sweep runs this again.
     """
     row = await Report.select(exclude_secrets=False).where(Report.id == report_id).first()
-    if row is None or row["status"] != "approved":
+    if row is None or row["status"] != ReportStatus.APPROVED:
         return "nothing to do"
     episode_id = int(row["episode"])
     client_id = await client_of(episode_id)
@@ -232,8 +250,8 @@ async def deliver_report(settings: Settings, report_id: int, queue: JobQueue | N
     if problem:
         async with write_tx():
             await Report.update(
-                {Report.status: "blocked", Report.blocked_reason: problem[:300]}
-            ).where((Report.id == report_id) & (Report.status == "approved"))
+                {Report.status: ReportStatus.BLOCKED, Report.blocked_reason: problem[:300]}
+            ).where((Report.id == report_id) & (Report.status == ReportStatus.APPROVED))
             await audit.record(
                 SYSTEM,
                 Action.SEND,
@@ -251,7 +269,7 @@ async def deliver_report(settings: Settings, report_id: int, queue: JobQueue | N
     )
     async with write_tx():
         current = await Report.select(Report.status).where(Report.id == report_id).first()
-        if current is None or current["status"] != "approved":
+        if current is None or current["status"] != ReportStatus.APPROVED:
             return "nothing to do"  # another run got here first
         document_id = await _store_document(row, episode_id, context["title"], pdf)
         await Delivery.insert(
@@ -270,7 +288,7 @@ async def deliver_report(settings: Settings, report_id: int, queue: JobQueue | N
             )
             if message_id is not None and queue is not None:
                 enqueue_after_commit(queue, outbox.send_job(message_id))
-        await Report.update({Report.status: "sent"}).where(Report.id == report_id)
+        await Report.update({Report.status: ReportStatus.SENT}).where(Report.id == report_id)
         await audit.record(
             SYSTEM, Action.SEND, "document", document_id, purpose=PURPOSE, client_id=client_id
         )
@@ -319,7 +337,7 @@ async def _document_context(row: dict[str, Any], client_id: int) -> dict[str, An
 
 
 async def approved_undelivered() -> list[int]:
-    rows = await Report.select(Report.id).where(Report.status == "approved")
+    rows = await Report.select(Report.id).where(Report.status == ReportStatus.APPROVED)
     return [int(r["id"]) for r in rows]
 
 

@@ -12,15 +12,16 @@ from practice.audit import Actor
 from practice.i18n import N_
 from practice.web_episode_page import EpisodeSection, back_to_episode
 from reporting import services
+from reporting.interim_reports import ReportStatus
 from reporting.records import episode_reports, report_count
 from reporting.tables import Document
 from reporting.web import THERAPIST, _report_episode, _writer
 
 REPORT_STATUS_LABELS: dict[str, str] = {
-    "draft": N_("draft"),
-    "approved": N_("approved"),
-    "sent": N_("sent"),
-    "blocked": N_("blocked"),
+    ReportStatus.DRAFT: N_("draft"),
+    ReportStatus.APPROVED: N_("approved"),
+    ReportStatus.SENT: N_("sent"),
+    ReportStatus.BLOCKED: N_("blocked"),
 }
 
 

@@ -1,20 +1,25 @@
 """Reports to the company doctor: drafted by the sweep, approved by the therapist, delivered
 exactly once with consent; the company doctor reads them in the portal."""
 
+import asyncio
 import io
 from datetime import date
 from typing import Any
 
 import httpx
+import pytest
 import time_machine
+from litestar import Litestar
 from pypdf import PdfReader
 
+from practice.audit import Action
 from practice.settings import Settings
 from reporting import jobs as reporting_jobs
 from reporting.tables import Delivery, Document, Report
 from tests.cast import Cast
+from tests.conftest import make_client
 from tests.story import ok, refer, setup_parties
-from tests.web import api, login
+from tests.web import api, audit_rows, csrf_token, login
 
 JSON = {"accept": "application/json"}
 TODAY = date(2026, 6, 15)
@@ -131,6 +136,53 @@ async def test_ten_held_sessions_give_two_reports_sent_once_each_after_approval(
     assert "Anna Jansen" in text
     root: Any = reader.trailer["/Root"]
     assert "/OutputIntents" in root  # PDF/A
+
+
+async def approvals(report_id: int) -> list[dict[str, Any]]:
+    return await audit_rows(
+        action=Action.UPDATE.value, object_type="report", object_id=str(report_id)
+    )
+
+
+@pytest.mark.commits  # two requests at once need two transactions, not the test's one
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_two_approvals_of_one_report_at_once_give_one_approval_and_one_409(
+    app: Litestar, db, redis: Any, settings: Settings
+) -> None:
+    from tests.cast import make_cast
+
+    cast = await make_cast()
+    async with make_client(app) as client:
+        await episode_with_ten_held_sessions(client, cast)
+        await reporting_jobs.due_reports(TODAY, settings)
+        first = (await reports())[0]
+        path = f"/api/reports/{first['id']}/approval"
+        responses = await asyncio.gather(api(client, "POST", path), api(client, "POST", path))
+    assert sorted(r.status_code for r in responses) == [200, 409]
+    refused = next(r for r in responses if r.status_code == 409).json()
+    assert refused["detail"] == "This report is approved, not a draft."
+    assert refused["allowed"] == ["draft"]
+    assert len(await approvals(first["id"])) == 1
+    queued = [job for job in await redis.zrange("arq:queue", 0, -1) if b"deliver-report" in job]
+    assert queued == [f"deliver-report:{first['id']}".encode()]
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_approving_twice_from_the_client_page_says_why_with_a_409_page(
+    client, cast: Cast, settings: Settings
+) -> None:
+    episode_id = await episode_with_ten_held_sessions(client, cast)
+    await reporting_jobs.due_reports(TODAY, settings)
+    first = (await reports())[0]
+    token = await csrf_token(client, f"/episodes/{episode_id}")
+    path = f"/reports/{first['id']}/approval"
+    assert (await client.post(path, data={"_csrf_token": token})).status_code == 303
+    again = await client.post(path, data={"_csrf_token": token})
+    assert again.status_code == 409
+    assert again.headers["content-type"].startswith("text/html")
+    assert "Dat kan nu niet" in again.text
+    assert "not a draft" in again.text
+    assert len(await approvals(first["id"])) == 1
 
 
 @time_machine.travel("2026-06-15 10:00 +0200", tick=False)
