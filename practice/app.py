@@ -23,6 +23,7 @@ from redis.asyncio import ConnectionPool
 from practice import (
     composition,
     i18n,
+    lifeline,
     redis_conn,
     web_account,
     web_admin,
@@ -52,6 +53,7 @@ from practice.worker import embedded
 from reporting import web as reporting_web
 from reporting import web_fhir, web_statistics
 from reporting import web_pages as reporting_pages
+from reporting.documents import shutdown_render_pool
 from scheduling import web as scheduling_web
 from scheduling import web_pages as scheduling_pages
 
@@ -85,6 +87,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # A web worker of `practice serve --workers N` stops when its supervisor dies (OPS-1).
+        lifeline.die_with_supervisor()
         db = engine()
         await enable_sqlite_wal(db)
         await open_pool(db, max_size=10)
@@ -95,6 +99,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             else:
                 yield
         finally:
+            # The render processes go with the app, not at interpreter exit (OPS-1).
+            shutdown_render_pool()
             await close_pool(db)
             await redis.aclose(close_connection_pool=True)
 

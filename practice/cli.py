@@ -3,6 +3,7 @@
 import asyncio
 import json
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -120,31 +121,36 @@ def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
 
     settings = _settings()
     _configure_logging(settings)
+    # SIGTERM (systemd, docker stop, kill) must end the process through the `finally`
+    # below, like Ctrl+C does. uvicorn catches it for a graceful stop, but then restores
+    # the previous handler and raises it again; with the default handler the process would
+    # die there and leave the embedded Redis and the render processes running (OPS-1).
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     catcher = None
-    if not settings.redis_url:
-        # Start the embedded Redis here and hand its socket to the web process(es).
-        os.environ["REDIS_URL"] = redis_conn.redis_url(settings)
-        os.environ.setdefault("PRACTICE_EMBEDDED_WORKER", "true")
-        if "SMTP_HOST" not in os.environ:
-            from practice import mail_catcher
-
-            catcher = mail_catcher.start(settings.data_dir / "mail")
-            os.environ["SMTP_HOST"], os.environ["SMTP_PORT"] = "127.0.0.1", str(catcher.port)
-            click.echo(f"Outgoing mail is kept in {settings.data_dir / 'mail'} (none is sent).")
-    asyncio.run(_migrate())
-    if with_demo:
-        from practice.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-
-        asyncio.run(_load_demo(settings))
-        click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
-        for account in DEMO_ACCOUNTS:
-            click.echo(f"  {account.role.value:<18} {account.email}")
-    click.echo(f"\n@Work practice service: http://{host}:{port}/  (Ctrl+C stops)\n")
-    sys.stdout.flush()
-
-    import uvicorn
-
     try:
+        if not settings.redis_url:
+            # Start the embedded Redis here and hand its socket to the web process(es).
+            os.environ["REDIS_URL"] = redis_conn.redis_url(settings)
+            os.environ.setdefault("PRACTICE_EMBEDDED_WORKER", "true")
+            if "SMTP_HOST" not in os.environ:
+                from practice import mail_catcher
+
+                catcher = mail_catcher.start(settings.data_dir / "mail")
+                os.environ["SMTP_HOST"], os.environ["SMTP_PORT"] = "127.0.0.1", str(catcher.port)
+                click.echo(f"Outgoing mail is kept in {settings.data_dir / 'mail'} (none is sent).")
+        asyncio.run(_migrate())
+        if with_demo:
+            from practice.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+            asyncio.run(_load_demo(settings))
+            click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
+            for account in DEMO_ACCOUNTS:
+                click.echo(f"  {account.role.value:<18} {account.email}")
+        click.echo(f"\n@Work practice service: http://{host}:{port}/  (Ctrl+C stops)\n")
+        sys.stdout.flush()
+
+        import uvicorn
+
         uvicorn.run(
             "practice.app:app",
             host=host,
@@ -158,9 +164,23 @@ def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
             proxy_headers=False,
         )
     finally:
-        if catcher is not None:
-            catcher.stop()
-        redis_conn.stop_embedded()
+        _stop_children(catcher)
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _stop_children(catcher: Any) -> None:
+    """Everything `serve` and `worker` started, stopped on the way out (OPS-1). A SIGKILL
+    skips this; then each child notices its parent's death itself (practice.lifeline)."""
+    from practice import redis_conn
+    from reporting.documents import shutdown_render_pool
+
+    shutdown_render_pool()  # renders outside the app (the demo's); the app stops its own
+    if catcher is not None:
+        catcher.stop()  # a thread of this process; stopped so its port closes cleanly
+    redis_conn.stop_embedded()
 
 
 @main.command()
@@ -171,7 +191,12 @@ def worker() -> None:
 
     settings = _settings()
     _configure_logging(settings)
-    worker_module.run(settings, redis_conn.redis_url(settings))
+    # arq stops gracefully on SIGTERM and returns; this handler covers the start-up before.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        worker_module.run(settings, redis_conn.redis_url(settings))
+    finally:
+        _stop_children(None)
 
 
 @main.command()

@@ -25,6 +25,7 @@ from practice.logs import pin_library_loggers
 from practice.queue import ArqQueue, DueJob
 from practice.settings import Settings
 from reporting import jobs as reporting_jobs
+from reporting.documents import shutdown_render_pool
 from scheduling import jobs as scheduling_jobs
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,8 @@ async def _startup(ctx: dict[str, Any]) -> None:
 
 
 async def _shutdown(ctx: dict[str, Any]) -> None:
+    # The render processes stop with the worker, not at interpreter exit (OPS-1).
+    shutdown_render_pool()
     await close_pool(engine())
 
 

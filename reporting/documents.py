@@ -15,6 +15,7 @@ import asyncio
 import functools
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Mapping
@@ -25,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from practice import i18n, templating
+from practice import i18n, lifeline, templating
 
 MAX_HTML_BYTES = 2 * 1024 * 1024  # a report is tens of kB; more is a bug or an attack
 MAX_TASKS_PER_CHILD = 25  # bounds the memory a worker can keep (#220, #611)
@@ -65,8 +66,15 @@ def render_html(template_name: str, context: Mapping[str, Any], *, locale: str =
         i18n.current_locale.reset(token)
 
 
-def _lower_priority() -> None:
-    """Pool-process initializer: yield the CPU to the web process (``RENDER_NICENESS``)."""
+def _start_render_process() -> None:
+    """Pool-process initializer: die with the process that owns the pool, and yield the
+    CPU to the web process (``RENDER_NICENESS``).
+
+    Without the first, a SIGKILL of the web or worker process leaves its render processes
+    (and so its forkserver, see ``practice.lifeline``) behind for ever, blocked on their
+    task queue (OPS-1). SIGKILL: a render process holds nothing that needs a clean stop.
+    """
+    lifeline.die_with_owner(signal.SIGKILL)
     os.nice(RENDER_NICENESS)
 
 
@@ -110,7 +118,7 @@ class _Pool:
                     max_workers=MAX_WORKERS,
                     mp_context=context,
                     max_tasks_per_child=MAX_TASKS_PER_CHILD,
-                    initializer=_lower_priority,
+                    initializer=_start_render_process,
                 )
             return self._executor
 
