@@ -45,9 +45,11 @@ from practice.auth import (
 from practice.db import close_pool, enable_sqlite_wal, engine, open_pool
 from practice.logs import pin_library_loggers
 from practice.queue import ArqQueue
+from practice.request_limits import MAX_BODY_BYTES
 from practice.settings import Settings
 from practice.templating import TEMPLATE_DIR, make_environment
 from practice.web_errors import EXCEPTION_HANDLERS
+from practice.web_limits import refuse_deep_json
 from practice.web_security import add_security_headers
 from practice.worker import embedded
 from reporting import web as reporting_web
@@ -75,6 +77,12 @@ async def _choose_locale(request: Request[Any, Any, Any]) -> None:
             request.headers.get("accept-language"),
         )
     )
+
+
+async def _before_request(request: Request[Any, Any, Any]) -> None:
+    await _choose_locale(request)
+    # After the locale, so the refusal is in the caller's language.
+    await refuse_deep_json(request)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -150,11 +158,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             use_handler_docstrings=True,
         ),
         exception_handlers=EXCEPTION_HANDLERS,
-        before_request=_choose_locale,
+        before_request=_before_request,
         before_send=[add_security_headers],
         lifespan=[lifespan],
         state=_state(settings=settings, redis=redis, queue=ArqQueue(redis)),
-        request_max_body_size=1024 * 1024,
+        request_max_body_size=MAX_BODY_BYTES,
         logging_config=None,
         debug=False,
     )

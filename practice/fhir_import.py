@@ -31,6 +31,7 @@ from practice.audit import Actor
 from practice.db import write_tx
 from practice.episodes import EpisodeStatus, Offer
 from practice.errors import DomainError, InvalidInput
+from practice.request_limits import MAX_BODY_BYTES
 from practice.services import parties, referrals
 from practice.tables import (
     CaseAssignment,
@@ -41,7 +42,7 @@ from practice.tables import (
 )
 from practice.work_participation import AbsenceType
 
-MAX_BYTES = 1024 * 1024
+MAX_BYTES = MAX_BODY_BYTES  # the app refuses larger bodies while reading them
 MEDIA_TYPES = frozenset({"application/fhir+json", "application/json"})
 
 # ---------------------------------------------------------------- shared vocabulary

@@ -1,7 +1,5 @@
 """The client's access log for the practice manager: JSON and a CSV export (AUD-6)."""
 
-import csv
-import io
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -11,6 +9,7 @@ from litestar.params import FromPath, FromQuery, Parameter
 
 from practice.accounts import Role
 from practice.auth import roles
+from practice.csv_safe import csv_text
 from practice.queries import audit_log
 from practice.web import actor_of
 
@@ -51,12 +50,6 @@ async def access_log(
     return [msgspec.convert(row, AccessLogEntry, strict=False) for row in rows]
 
 
-def _cell(value: Any) -> str:
-    text = "" if value is None else value.isoformat() if isinstance(value, datetime) else str(value)
-    # A spreadsheet runs a cell starting with these as a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @get("/api/clients/{client_id:int}/access-log.csv", opt=MANAGER)
 async def access_log_csv(
     request: Request[Any, Any, Any],
@@ -68,13 +61,9 @@ async def access_log_csv(
     rows = await audit_log.client_access_log(
         actor_of(request), client_id, limit=limit, before=before, export=True
     )
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for row in rows:
-        writer.writerow([_cell(row.get(column)) for column in COLUMNS])
+    table: list[list[Any]] = [COLUMNS, *([row.get(column) for column in COLUMNS] for row in rows)]
     return Response(
-        content=buffer.getvalue(),
+        content=csv_text(table),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="access-log-client-{client_id}.csv"'

@@ -1,14 +1,14 @@
 """Outputs of the suppressed figures other than the page: CSV, JSON and the PDF's HTML.
 
 They take only `FigureTable`s (and the employer's summary through `shown`), so no export
-can reach a raw value; spreadsheet formula injection is neutralised here, once.
+can reach a raw value; spreadsheet formula injection is neutralised by
+``practice.csv_safe``, which writes every CSV of the service.
 """
 
-import csv
-import io
 from collections.abc import Sequence
 from typing import Any
 
+from practice.csv_safe import csv_text
 from reporting import statistics
 from reporting.documents import render_html
 from reporting.statistics_dashboard import Dashboard
@@ -16,36 +16,29 @@ from reporting.statistics_model import FigureTable, display
 from reporting.suppression import Shown, shown
 
 
-def _csv_safe(text: str) -> str:
-    """Labels that a spreadsheet would run as a formula get a leading apostrophe."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _plain(cell: Shown) -> str:
-    return cell.text
+def _figure(cell: Shown) -> object:
+    """A shown figure as its number, so a negative one stays a number in the spreadsheet;
+    a marker ("< 5", "x", "–") as its text. Either way it equals ``cell.text``."""
+    return cell.text if cell.value is None else cell.value
 
 
 def table_csv(table: FigureTable) -> str:
     """One table as CSV: per column the figure and its n; suppressed cells as "< 5"."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    header = [_csv_safe(table.title)]
+    header: list[object] = [table.title]
     for column in table.columns:
-        header += [_csv_safe(column), "n"]
-    header += [_csv_safe(column) for column in table.reference_columns]
-    writer.writerow(header)
+        header += [column, "n"]
+    header += list(table.reference_columns)
+    rows: list[list[object]] = [header]
     for row in table.rows:
-        line = [_csv_safe(row.label)]
+        line: list[object] = [row.label]
         for cell in row.cells:
-            line += [_plain(cell), "" if cell.n is None else str(cell.n)]
+            line += [_figure(cell), cell.n]
         if table.reference_columns:
-            line += [str(value) for value in row.reference or ()]
-        writer.writerow(line)
-    for label, cell in table.notes:
-        writer.writerow([_csv_safe(label), _plain(cell), ""])
-    for source in table.sources:
-        writer.writerow([_csv_safe(source)])
-    return buffer.getvalue()
+            line += list(row.reference or ())
+        rows.append(line)
+    rows += [[label, _figure(cell), ""] for label, cell in table.notes]
+    rows += [[source] for source in table.sources]
+    return csv_text(rows)
 
 
 def cell_json(cell: Shown) -> dict[str, Any]:

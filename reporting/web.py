@@ -5,8 +5,6 @@ only; the company doctor sees documents delivered to them while they are of reco
 client's consent holds.
 """
 
-import csv
-import io
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +19,7 @@ from practice.audit import Action, Actor
 from practice.auth import roles
 from practice.clock import today_in
 from practice.consent import Purpose, Recipient
+from practice.csv_safe import csv_text
 from practice.db import write_tx
 from practice.errors import NotFound
 from practice.privacy import EmployerView
@@ -355,24 +354,22 @@ async def employer_employees(request: Request[Any, Any, Any]) -> list[EmployerVi
 @get("/api/employer/employees.csv", opt=EMPLOYER)
 async def employer_csv(request: Request[Any, Any, Any]) -> Response[str]:
     """The same, as CSV."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
+    rows: list[list[object]] = [
         ["employee", "sessions_held", "agreements", "latest_volume_percent", "alignment_meeting_on"]
-    )
+    ]
     for view in await employer_views(actor_of(request), _today(request)):
         latest = view.participation[-1].volume_percent if view.participation else None
-        writer.writerow(
+        rows.append(
             [
                 view.employee_name,
                 view.sessions_held,
                 " | ".join(a.description for a in view.agreements),
                 volume(latest),
-                view.alignment_meeting_on or "",
+                view.alignment_meeting_on,
             ]
         )
     return Response(
-        buffer.getvalue(),
+        csv_text(rows),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="medewerkers.csv"'},
     )

@@ -24,8 +24,10 @@ from practice.accounts import Role
 from practice.auth import PUBLIC, roles
 from practice.clock import today_in
 from practice.fhir_import import BundleRejected, Issue, operation_outcome
+from practice.request_limits import MAX_JSON_DEPTH
 from practice.settings import Settings
 from practice.web import actor_of
+from practice.web_limits import NestedTooDeeply
 from reporting import fhir_codes, fhir_export
 
 FHIR_JSON = "application/fhir+json"
@@ -109,7 +111,27 @@ def _created(settings: Settings, result: fhir_import.ImportResult) -> dict[str, 
     return Bundle.model_validate(response).model_dump(mode="json")
 
 
-@post("/api/fhir/referrals", opt=IMPORTERS, status_code=HTTP_201_CREATED)
+# The app refuses a body that is too large or nested too deeply before the handler runs
+# (``practice.web_limits``); a FHIR client still gets an OperationOutcome for it.
+def _too_large(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    too_large = f"the bundle is larger than {fhir_import.MAX_BYTES} bytes"
+    return _outcome(HTTP_413_REQUEST_ENTITY_TOO_LARGE, [Issue("too-long", too_large)])
+
+
+def _too_deep(request: Request[Any, Any, Any], exc: NestedTooDeeply) -> Response[Any]:
+    too_deep = f"the bundle is nested more than {MAX_JSON_DEPTH} levels deep"
+    return _outcome(exc.status_code, [Issue("structure", too_deep)])
+
+
+@post(
+    "/api/fhir/referrals",
+    opt=IMPORTERS,
+    status_code=HTTP_201_CREATED,
+    exception_handlers={
+        HTTP_413_REQUEST_ENTITY_TOO_LARGE: _too_large,
+        NestedTooDeeply: _too_deep,
+    },
+)
 async def import_referral(
     request: Request[Any, Any, Any], therapist_user_id: FromQuery[int | None] = None
 ) -> Response[Any]:
@@ -121,13 +143,7 @@ async def import_referral(
     with the most free capacity who has no tie to the employer.
     """
     settings = _settings(request)
-    try:
-        raw = await request.body()  # the app refuses bodies over 1 MB while reading
-    except HTTPException as exc:
-        if exc.status_code != HTTP_413_REQUEST_ENTITY_TOO_LARGE:
-            raise
-        too_large = f"the bundle is larger than {fhir_import.MAX_BYTES} bytes"
-        return _outcome(HTTP_413_REQUEST_ENTITY_TOO_LARGE, [Issue("too-long", too_large)])
+    raw = await request.body()  # read and checked by the app already (see _too_large)
     try:
         parsed = fhir_import.parse_referral_bundle(
             raw,
