@@ -23,9 +23,11 @@ from piccolo.columns import Column, ForeignKey
 from piccolo.custom_types import Combinable
 from piccolo.table import Table
 
+from practice.services.break_glass import notice_key
 from practice.tables import (
     AbsenceEpisode,
     Advice,
+    BreakGlass,
     CaseAssignment,
     Client,
     Consent,
@@ -132,6 +134,11 @@ def _practice_message_keys(found: Found) -> list[str]:
     return [f"handover:{episode_id}:%" for episode_id in found.ids(TreatmentEpisode)]
 
 
+def _break_glass_message_keys(found: Found) -> list[str]:
+    # The practice managers' notices of each break-glass row, keyed by their writer.
+    return [notice_key(row_id, "%") for row_id in found.ids(BreakGlass)]
+
+
 PRACTICE: tuple[Holding, ...] = (
     Holding(Client, (), lambda found: [Client.id == found.client_id], ("created_at",)),
     linked(Referral, "client", changed=("received_at",)),
@@ -147,6 +154,9 @@ PRACTICE: tuple[Holding, ...] = (
     linked(OfferChange, "episode", changed=("changed_at",)),
     linked(CaseAssignment, "episode", changed=("valid_from", "valid_to")),
     linked(TaskOverride, "episode", changed=("created_at",)),
+    # Who read the record by breaking the glass, and why: part of the client's file (exported
+    # and erased with it), but a read, not a change, so it does not restart retention.
+    linked(BreakGlass, "episode"),
     linked(Screening, "episode", changed=("held_on",)),
     linked(ManagerConsultation, "episode", changed=("held_on",)),
     linked(WorkGoal, "episode", changed=("set_on", "achieved_on")),
@@ -158,6 +168,7 @@ PRACTICE: tuple[Holding, ...] = (
     linked(WorkResumptionAgreement, "episode", changed=("agreed_on", "starts_on")),
     linked(Consent, "client", changed=("given_at", "withdrawn_at")),
     messages((TreatmentEpisode,), _practice_message_keys),
+    messages((BreakGlass,), _break_glass_message_keys),
 )
 
 JobIds = Callable[[Found], list[str]]

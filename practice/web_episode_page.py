@@ -18,9 +18,11 @@ from litestar import Request, Router, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from practice.access_policy import Need, decide
 from practice.accounts import Role
 from practice.audit import Actor
 from practice.auth import roles
+from practice.break_glass import MONITOR_DAYS
 from practice.episodes import Offer
 from practice.errors import InvalidInput
 from practice.labels import (
@@ -35,6 +37,8 @@ from practice.labels import (
     STATUS_LABELS,
     TASK_LABELS,
 )
+from practice.queries import access
+from practice.queries import break_glass as break_glass_queries
 from practice.queries import caseload as caseload_queries
 from practice.queries import episode_detail as detail_queries
 from practice.queries import parties as party_queries
@@ -100,6 +104,16 @@ async def episode_page(
     detail = await detail_queries.episode_detail(actor, episode_id, today, settings.time_zone)
     open_tasks = [t for t in detail["tasks"] if t["done_on"] is None]
     client_id = int(detail["client"]["id"])
+    # Read-only when the viewer may read but not write: no therapist seat today, only a
+    # break-glass opening (practice.access_policy). The forms are left out then; the doors
+    # behind them refuse anyway.
+    held = await access.relation(actor.user_id, episode_id, today)
+    read_only = actor.role is None or not decide(actor.role, Need.RECORD_WRITE, held)
+    glass = (
+        await break_glass_queries.opened_today(actor.user_id, episode_id, today)
+        if read_only
+        else None
+    )
     sections = [
         (
             section.template,
@@ -112,6 +126,8 @@ async def episode_page(
         "practice/episode.html",
         e=detail,
         today=today,
+        read_only=read_only,
+        glass=glass,
         open_tasks=open_tasks if everything else open_tasks[:OPEN_TASKS_SHOWN],
         open_task_count=len(open_tasks),
         sections=sections,
@@ -239,7 +255,8 @@ async def register_referral(request: Request[Any, Any, Any], data: FormData) -> 
 
 @get("/monitor", opt=roles(Role.PRACTICE_MANAGER), include_in_schema=False)
 async def monitor_page(request: Request[Any, Any, Any]) -> Template:
-    """Deadlines across therapists (overdue first) and each therapist's free capacity."""
+    """Deadlines across therapists (overdue first), each therapist's free capacity, and the
+    break-glass events of the last days (who opened which record without a seat, and why)."""
     actor, today, settings = request_context(request)
     rows = await caseload_queries.deadline_monitor(actor, today, settings.time_zone)
     return page(
@@ -247,6 +264,8 @@ async def monitor_page(request: Request[Any, Any, Any]) -> Template:
         "practice/monitor.html",
         rows=rows,
         capacity=await caseload_queries.therapist_capacity(today),
+        break_glass=await break_glass_queries.recent(actor, today),
+        break_glass_days=MONITOR_DAYS,
         task_labels=TASK_LABELS,
         status_labels=STATUS_LABELS,
     )

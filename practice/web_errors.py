@@ -27,7 +27,10 @@ from litestar.status_codes import (
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 
+from practice.accounts import Role
 from practice.audit import AuditUnavailable
+from practice.auth import CurrentUser
+from practice.break_glass import offer_on_not_found
 from practice.errors import Conflict, DomainError, InvalidInput, NotFound
 from practice.i18n import N_
 from practice.i18n import gettext as _
@@ -59,6 +62,17 @@ def _back_path(request: Request[Any, Any, Any]) -> str | None:
     return referer.path + (f"?{referer.query}" if referer.query else "")
 
 
+def _break_glass_offer(request: Request[Any, Any, Any], status: int) -> str | None:
+    """A therapist's 404 on an episode page offers the break-glass form for that id: the
+    same link whether the episode exists or not, so the page still reveals nothing."""
+    user = request.scope.get("user")
+    if status != HTTP_404_NOT_FOUND or not isinstance(user, CurrentUser):
+        return None
+    if user.role is not Role.THERAPIST:
+        return None
+    return offer_on_not_found(request.url.path)
+
+
 def wants_html(request: Request[Any, Any, Any]) -> bool:
     if request.url.path.startswith("/api/"):
         return False
@@ -85,6 +99,7 @@ def _respond(
                 "fields": fields,
                 "allowed": allowed or [],
                 "back": _back_path(request),
+                "break_glass": _break_glass_offer(request, status),
             },
             status_code=status,
             headers=headers,
