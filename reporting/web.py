@@ -23,6 +23,7 @@ from practice.csv_safe import csv_text
 from practice.db import write_tx
 from practice.errors import NotFound
 from practice.privacy import EmployerView
+from practice.queries import access
 from practice.queries.episodes import access_episode
 from practice.settings import Settings
 from practice.web import actor_of, page
@@ -51,9 +52,13 @@ def _today(request: Request[Any, Any, Any]) -> Any:
 
 
 async def _writer(request: Request[Any, Any, Any], episode_id: int) -> Actor:
+    return (await _writer_on(request, episode_id))[0]
+
+
+async def _writer_on(request: Request[Any, Any, Any], episode_id: int) -> tuple[Actor, int]:
+    """The actor, and the episode's client id (for the audit row of a read)."""
     actor = actor_of(request)
-    await access_episode(actor, episode_id, _today(request), write=True)
-    return actor
+    return actor, await access_episode(actor, episode_id, _today(request), write=True)
 
 
 async def _report_episode(report_id: int) -> int:
@@ -71,16 +76,23 @@ async def list_reports(
     request: Request[Any, Any, Any], episode_id: FromPath[int]
 ) -> list[dict[str, Any]]:
     """Reports of the episode: drafts to review, approved, sent or blocked (with why)."""
-    await _writer(request, episode_id)
-    return await episode_reports(episode_id)
+    actor, client_id = await _writer_on(request, episode_id)
+    rows = await episode_reports(episode_id)
+    async with write_tx():
+        await audit.record(
+            actor, Action.READ, "reports", episode_id, purpose=PURPOSE, client_id=client_id
+        )
+    return rows
 
 
 @get("/api/reports/{report_id:int}", opt=THERAPIST)
 async def get_report(request: Request[Any, Any, Any], report_id: FromPath[int]) -> dict[str, Any]:
-    actor = await _writer(request, await _report_episode(report_id))
+    actor, client_id = await _writer_on(request, await _report_episode(report_id))
     row = await Report.select(exclude_secrets=False).where(Report.id == report_id).first()
     async with write_tx():
-        await audit.record(actor, Action.READ, "report", report_id, purpose=PURPOSE)
+        await audit.record(
+            actor, Action.READ, "report", report_id, purpose=PURPOSE, client_id=client_id
+        )
     return dict(row or {})
 
 
@@ -105,11 +117,13 @@ async def approve(request: Request[Any, Any, Any], report_id: FromPath[int]) -> 
 async def preview(request: Request[Any, Any, Any], report_id: FromPath[int]) -> Response[str]:
     """The document as it will be sent: the same template as the PDF."""
     episode_id = await _report_episode(report_id)
-    actor = await _writer(request, episode_id)
+    actor, client_id = await _writer_on(request, episode_id)
     row = await Report.select(exclude_secrets=False).where(Report.id == report_id).first()
     assert row is not None
     async with write_tx():
-        await audit.record(actor, Action.READ, "report", report_id, purpose=PURPOSE)
+        await audit.record(
+            actor, Action.READ, "report", report_id, purpose=PURPOSE, client_id=client_id
+        )
     context = await services._document_context(row, 0)
     return Response(
         render_html("reporting/interim-report/document.html", context), media_type="text/html"
@@ -200,7 +214,12 @@ async def download(request: Request[Any, Any, Any], document_id: FromPath[int]) 
     actor = actor_of(request)
     document = (
         await Document.select(
-            Document.id, Document.episode, Document.kind, Document.title, Document.pdf
+            Document.id,
+            Document.episode,
+            Document.episode._.client.as_alias("client_id"),
+            Document.kind,
+            Document.title,
+            Document.pdf,
         )
         .where(Document.id == document_id)
         .first()
@@ -214,6 +233,7 @@ async def download(request: Request[Any, Any, Any], document_id: FromPath[int]) 
             document_id,
             purpose=PURPOSE,
             outcome=audit.Outcome.SUCCESS if allowed else audit.Outcome.DENIED,
+            client_id=None if document is None else int(document["client_id"]),
         )
         if allowed and actor.role == Role.COMPANY_DOCTOR.value:
             await Delivery.update({Delivery.read_at: datetime.now(UTC)}).where(
@@ -242,12 +262,17 @@ async def _inbox(actor: Actor) -> list[dict[str, Any]]:
             Delivery.document._.title.as_alias("title"),
             Delivery.document._.episode._.client._.name.as_alias("client_name"),
             Delivery.document._.episode.as_alias("episode_id"),
+            Delivery.document._.episode._.client.as_alias("client_id"),
         )
         .where(Delivery.recipient == actor.user_id)
         .order_by(Delivery.delivered_at, ascending=False)
     )
+    # One row per client the inbox names (their access logs show it), in one statement.
+    shown: list[tuple[int | str | None, int | None]] = [
+        *sorted({(int(r["episode_id"]), int(r["client_id"])) for r in rows})
+    ] or [(actor.user_id, None)]
     async with write_tx():
-        await audit.record(actor, Action.SEARCH, "inbox", actor.user_id, purpose=PURPOSE)
+        await audit.record_many(actor, Action.SEARCH, "inbox", shown, purpose=PURPOSE)
     return rows
 
 
@@ -278,19 +303,22 @@ async def doctor_documents(request: Request[Any, Any, Any]) -> list[dict[str, An
 async def employer_views(actor: Actor, today: Any) -> list[EmployerView]:
     """The contact's employees in treatment, as EmployerViews, with the client's consent."""
     views = []
+    shown: list[tuple[int | str | None, int | None]] = []
     now = datetime.now(UTC)
     for episode_id in await employer_episodes(actor.user_id or 0, today):
-        if await _employer_consent(episode_id, now):
+        client_id = await _consenting_client(episode_id, now)
+        if client_id is not None:
             views.append(await build_employer_view(episode_id, now))
+            shown.append((episode_id, client_id))
+    # One row per employee shown, naming the client (their access log shows it), in one
+    # statement.
     async with write_tx():
-        for view in views:
-            await audit.record(
-                actor, Action.READ, "employer_view", view.episode_id, purpose=PURPOSE
-            )
+        await audit.record_many(actor, Action.READ, "employer_view", shown, purpose=PURPOSE)
     return views
 
 
-async def _employer_consent(episode_id: int, now: datetime) -> bool:
+async def _consenting_client(episode_id: int, now: datetime) -> int | None:
+    """The episode's client id when the client consents to process updates to the employer."""
     from practice.tables import TreatmentEpisode
 
     row = (
@@ -299,13 +327,12 @@ async def _employer_consent(episode_id: int, now: datetime) -> bool:
         .first()
     )
     if row is None:
-        return False
-    return (
-        await consent_problem(
-            int(row["client"]), Recipient.EMPLOYER, Purpose.PROCESS_UPDATES, now, None
-        )
-        is None
+        return None
+    client_id = int(row["client"])
+    problem = await consent_problem(
+        client_id, Recipient.EMPLOYER, Purpose.PROCESS_UPDATES, now, None
     )
+    return client_id if problem is None else None
 
 
 async def _updates(actor: Actor, today: Any) -> list[dict[str, Any]]:
@@ -314,11 +341,19 @@ async def _updates(actor: Actor, today: Any) -> list[dict[str, Any]]:
         return []
     rows = (
         await EmployerUpdate.select(
-            EmployerUpdate.id, EmployerUpdate.created_at, EmployerUpdate.content
+            EmployerUpdate.id,
+            EmployerUpdate.episode,
+            EmployerUpdate.episode._.client.as_alias("client_id"),
+            EmployerUpdate.created_at,
+            EmployerUpdate.content,
         )
         .where(EmployerUpdate.episode.is_in(episodes))
         .order_by(EmployerUpdate.created_at, ascending=False)
     )
+    # The list names the employee of each update: one row per client, in one statement.
+    shown = sorted({(int(r["episode"]), int(r["client_id"])) for r in rows})
+    async with write_tx():
+        await audit.record_many(actor, Action.SEARCH, "employer_updates", shown, purpose=PURPOSE)
     return [
         {
             "id": r["id"],
@@ -390,8 +425,16 @@ async def employer_update_pdf(
     html = render_html(
         "reporting/employer-update/document.html", {"title": "Procesinformatie", "view": view}
     )
+    client_id = await access.client_of(int(row["episode"]))
     async with write_tx():
-        await audit.record(actor, Action.EXPORT, "employer_update", update_id, purpose=PURPOSE)
+        await audit.record(
+            actor,
+            Action.EXPORT,
+            "employer_update",
+            update_id,
+            purpose=PURPOSE,
+            client_id=client_id,
+        )
     return Response(
         await render_pdf_async(html, title="Procesinformatie"), media_type="application/pdf"
     )

@@ -88,6 +88,7 @@ async def appointments_between(
             Appointment.attendance,
             Appointment.online,
             Appointment.room,
+            Appointment.episode._.client.as_alias("client_id"),
             Appointment.episode._.client._.name.as_alias("client_name"),
         )
         .where(
@@ -97,10 +98,12 @@ async def appointments_between(
         )
         .order_by(Appointment.starts_at)
     )
+    # One row per client the week names (their access logs show it), in one statement.
+    shown: list[tuple[int | str | None, int | None]] = [
+        *sorted({(int(r["episode"]), int(r["client_id"])) for r in rows})
+    ] or [(therapist_user_id, None)]
     async with write_tx():
-        await audit.record(
-            actor, Action.SEARCH, "calendar", therapist_user_id, purpose="scheduling"
-        )
+        await audit.record_many(actor, Action.SEARCH, "calendar", shown, purpose="scheduling")
     return [
         {
             **row,

@@ -8,7 +8,7 @@ from typing import Any
 from practice import audit
 from practice.audit import Action, Actor
 from practice.db import write_tx
-from practice.errors import NotFound
+from practice.queries.access import refuse
 from practice.tables import AuditEvent, Client, User
 
 PURPOSE = "access_log_review"
@@ -19,9 +19,12 @@ async def client_access_log(
     actor: Actor, client_id: int, *, limit: int, before: int | None, export: bool = False
 ) -> list[dict[str, Any]]:
     limit = max(1, min(limit, MAX_PAGE))
+    if not await Client.exists().where(Client.id == client_id):
+        # Outside the transaction below: the refusal's audit row must commit (AUD-9).
+        raise await refuse(
+            actor, "access_log", client_id, None, write=False, message="No such client."
+        )
     async with write_tx():
-        if not await Client.exists().where(Client.id == client_id):
-            raise NotFound("No such client.")
         query = AuditEvent.select(
             AuditEvent.id,
             AuditEvent.occurred_at,

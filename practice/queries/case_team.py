@@ -19,6 +19,7 @@ async def current_therapists(actor: Actor, today: date) -> list[dict[str, Any]]:
         CaseAssignment.episode,
         CaseAssignment.user,
         CaseAssignment.user._.display_name.as_alias("therapist"),
+        CaseAssignment.episode._.client.as_alias("client_id"),
         CaseAssignment.episode._.client._.name.as_alias("client_name"),
         CaseAssignment.episode._.status.as_alias("status"),
     ).where(
@@ -27,8 +28,10 @@ async def current_therapists(actor: Actor, today: date) -> list[dict[str, Any]]:
         & (CaseAssignment.valid_to.is_null() | (CaseAssignment.valid_to >= today))
         & CaseAssignment.episode._.status.not_in(ENDED)
     )
+    # One row per client listed (their access logs show it), in one statement.
+    shown = [(r["episode"], r["client_id"]) for r in rows] or [(None, None)]
     async with write_tx():
-        await audit.record(actor, Action.SEARCH, "case_team", None, purpose=PURPOSE)
+        await audit.record_many(actor, Action.SEARCH, "case_team", shown, purpose=PURPOSE)
     return sorted(rows, key=lambda r: (str(r["therapist"]), str(r["client_name"])))
 
 

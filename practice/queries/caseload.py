@@ -90,8 +90,11 @@ async def caseload(
             }
         )
     entries.sort(key=lambda e: (-e["overdue"], str(e["client_name"])))
+    # One row per client on the page (their access logs show it), in one statement (P-1);
+    # an empty caseload still records the search.
+    shown = [(e["episode_id"], e["client_id"]) for e in entries] or [(actor.user_id, None)]
     async with write_tx():
-        await audit.record(actor, Action.SEARCH, "caseload", actor.user_id, purpose=PURPOSE)
+        await audit.record_many(actor, Action.SEARCH, "caseload", shown, purpose=PURPOSE)
     return entries
 
 
@@ -104,6 +107,7 @@ async def deadline_monitor(
     rows = await TreatmentEpisode.select(
         TreatmentEpisode.id,
         TreatmentEpisode.status,
+        TreatmentEpisode.client,
         TreatmentEpisode.client._.name.as_alias("client_name"),
     ).where(TreatmentEpisode.status.not_in(TERMINAL))
     ids = [int(r["id"]) for r in rows]
@@ -134,8 +138,11 @@ async def deadline_monitor(
                     }
                 )
     items.sort(key=lambda i: (not i["overdue"], i["due_on"]))
+    # One row per client the monitor names, in one statement.
+    listed = {int(i["episode_id"]) for i in items}
+    shown = [(r["id"], r["client"]) for r in rows if int(r["id"]) in listed] or [(None, None)]
     async with write_tx():
-        await audit.record(actor, Action.SEARCH, "deadline_monitor", None, purpose=PURPOSE)
+        await audit.record_many(actor, Action.SEARCH, "deadline_monitor", shown, purpose=PURPOSE)
     return items
 
 
