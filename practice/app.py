@@ -48,7 +48,7 @@ from practice.queue import ArqQueue
 from practice.request_limits import MAX_BODY_BYTES
 from practice.settings import Settings
 from practice.templating import TEMPLATE_DIR, make_environment
-from practice.web_access import audited_role_guard
+from practice.web_access import audited_role_guard, relation_guard
 from practice.web_errors import EXCEPTION_HANDLERS
 from practice.web_limits import refuse_deep_json
 from practice.web_security import add_security_headers
@@ -142,7 +142,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         stores={"sessions": RedisStore(redis, namespace="sessions")},
         on_app_init=[session_auth.on_app_init],
         # The role guard's 403s are audited (AUD-9); its answers are practice.auth's.
-        guards=[csrf_bound_to_session, audited_role_guard],
+        guards=[csrf_bound_to_session, audited_role_guard, relation_guard],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="__Host-csrftoken" if settings.secure_cookies else "csrftoken",

@@ -25,6 +25,7 @@ from litestar.types import Empty, Message, ScopeSession
 from litestar.utils.dataclass import extract_dataclass_items
 from litestar.utils.scope.state import ScopeState
 
+from practice.access_policy import Need
 from practice.accounts import Role
 from practice.i18n import N_
 from practice.settings import Settings
@@ -34,8 +35,13 @@ from practice.tables import User
 PUBLIC: dict[str, Any] = {"public": True, "exclude_from_auth": True}
 
 
-def roles(*allowed: Role) -> dict[str, Any]:
-    return {"roles": frozenset(allowed)}
+def roles(*allowed: Role, need: Need | None = None) -> dict[str, Any]:
+    """The roles that may call a route, and for a client-data route what it does with the
+    data (``practice.web_access.relation_guard`` decides per care relation)."""
+    opt: dict[str, Any] = {"roles": frozenset(allowed)}
+    if need is not None:
+        opt["need"] = need
+    return opt
 
 
 ROTATE = "_rotate"  # set in the session at login: the next response gets a fresh id

@@ -5,15 +5,19 @@ The only module besides app.py, worker.py and cli.py that imports every package.
 """
 
 from practice import client_data
+from practice.queries.access import episode_of
 from practice.queries.caseload import register_caseload_column
 from practice.queries.episodes import register_fact_source
+from practice.web_access import register_object
 from practice.web_episode_page import register_episode_section
 from reporting import client_data as reporting_client_data
 from reporting import records as reporting_records
 from reporting import web_pages as reporting_pages
+from reporting.tables import Document, EmployerUpdate, Report
 from scheduling import client_data as scheduling_client_data
 from scheduling import queries as scheduling_queries
 from scheduling import web_pages as scheduling_pages
+from scheduling.tables import Appointment
 
 
 def connect() -> None:
@@ -27,3 +31,8 @@ def connect() -> None:
     register_caseload_column("next_appointment", scheduling_queries.next_appointments)
     register_episode_section("sessions", scheduling_pages.SECTION)
     register_episode_section("reports", reporting_pages.SECTION)
+    # How each package's objects find their episode, for the relation guard.
+    register_object("appointment_id", "appointment", episode_of(Appointment))
+    register_object("report_id", "report", episode_of(Report))
+    register_object("document_id", "document", episode_of(Document))
+    register_object("update_id", "employer_update", episode_of(EmployerUpdate))

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, Router, get, post
+from litestar.connection import ASGIConnection
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import TooManyRequestsException
 from litestar.params import Body, JSONBody
@@ -35,7 +36,7 @@ SECOND_STEP_PATH = {SecondFactor.VERIFY: "/login/totp", SecondFactor.ENROL: "/lo
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 
-def actor_of(request: Request[Any, Any, Any]) -> Actor:
+def actor_of(request: ASGIConnection[Any, Any, Any, Any]) -> Actor:
     user = request.scope.get("user")
     settings: Settings = request.app.state.settings
     # The one place the client's address is decided: audit source and throttle key alike.

@@ -7,13 +7,14 @@ import msgspec
 from litestar import Request, Response, Router, get
 from litestar.params import FromPath, FromQuery, Parameter
 
+from practice.access_policy import Need
 from practice.accounts import Role
 from practice.auth import roles
 from practice.csv_safe import csv_text
 from practice.queries import audit_log
 from practice.web import actor_of
 
-MANAGER = roles(Role.PRACTICE_MANAGER)
+MANAGER = roles(Role.PRACTICE_MANAGER, need=Need.ACCESS_LOG_READ)
 Limit = Annotated[int, Parameter(ge=1, le=audit_log.MAX_PAGE)]
 
 

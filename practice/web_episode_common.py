@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request
 
+from practice.access_policy import Need
 from practice.accounts import Role
 from practice.audit import Actor
 from practice.auth import roles
@@ -19,7 +20,8 @@ from practice.settings import Settings
 from practice.web import actor_of
 
 THERAPIST = roles(Role.THERAPIST)
-READERS = roles(Role.THERAPIST, Role.PRACTICE_MANAGER)
+# The practice manager reads the overview of any episode; the therapist the record.
+READERS = roles(Role.THERAPIST, Role.PRACTICE_MANAGER, need=Need.OVERVIEW_READ)
 Text = Annotated[str, msgspec.Meta(max_length=20_000)]
 Short = Annotated[str, msgspec.Meta(max_length=200)]
 

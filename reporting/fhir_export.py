@@ -26,9 +26,9 @@ import base64
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,6 +40,7 @@ from fhir.resources.resource import Resource
 from piccolo.columns import Column
 
 from practice import audit
+from practice.access_policy import Need
 from practice.accounts import Role
 from practice.audit import Action, Actor, Outcome
 from practice.db import write_tx
@@ -74,6 +75,7 @@ from practice.fhir_import import (
     extension_url,
     identifier_system,
 )
+from practice.queries.access import visible_episodes
 from practice.queries.episodes import access_episode
 from practice.settings import Settings
 from practice.tables import (
@@ -204,15 +206,20 @@ async def _where_in(query: Any, column: Column, ids: Iterable[int]) -> list[Row]
     return list(await query.where(column.is_in(wanted)))
 
 
-async def load_client_record(client_id: int, episode_id: int | None = None) -> ClientRecord | None:
-    """The client's rows (all episodes, or only ``episode_id``), in about twenty queries."""
+async def load_client_record(
+    client_id: int, episode_ids: Collection[int] | None = None, *, access_log: bool = True
+) -> ClientRecord | None:
+    """The client's rows (all episodes, or only ``episode_ids``), in about twenty queries.
+
+    ``access_log`` False leaves the client's access log out: it names what was done to the
+    episodes left out, so a partial record does not carry it."""
     client = await Client.select().where(Client.id == client_id).first()
     if client is None:
         return None
     record = ClientRecord(client=client)
     episodes = TreatmentEpisode.select().where(TreatmentEpisode.client == client_id)
-    if episode_id is not None:
-        episodes = episodes.where(TreatmentEpisode.id == episode_id)
+    if episode_ids is not None:
+        episodes = episodes.where(TreatmentEpisode.id.is_in(sorted(episode_ids) or [0]))
     record.episodes = await episodes.order_by(TreatmentEpisode.id)
     episode_ids = [int(e["id"]) for e in record.episodes]
     record.referrals = await _where_in(
@@ -263,9 +270,9 @@ async def load_client_record(client_id: int, episode_id: int | None = None) -> C
         WorkParticipation.employment,
         employment_ids,
     )
-    if episode_id is not None:  # one episode: its own measurements (or unlinked ones)
+    if episode_ids is not None:  # some episodes: their own measurements (or unlinked ones)
         record.participation = [
-            p for p in record.participation if p["episode"] in (None, episode_id)
+            p for p in record.participation if p["episode"] in (None, *episode_ids)
         ]
     record.agreements = await _where_in(
         WorkResumptionAgreement.select().order_by(WorkResumptionAgreement.agreed_on),
@@ -312,7 +319,9 @@ async def load_client_record(client_id: int, episode_id: int | None = None) -> C
             | EmployerContact.user.is_in(sorted(people) or [0])
         )
     record.audit_events = (
-        await AuditEvent.select(
+        []
+        if not access_log
+        else await AuditEvent.select(
             AuditEvent.id,
             AuditEvent.occurred_at,
             AuditEvent.actor_id,
@@ -1327,17 +1336,6 @@ def questionnaire_resource(base_url: str, code: str) -> FhirQuestionnaire:
 # ---------------------------------------------------------------- who may export
 
 
-async def _is_clients_therapist(user_id: int, client_id: int, today: date) -> bool:
-    rows = await CaseAssignment.select(CaseAssignment.valid_from, CaseAssignment.valid_to).where(
-        (CaseAssignment.user == user_id)
-        & (CaseAssignment.team_role == "therapist")
-        & (CaseAssignment.episode._.client == client_id)
-    )
-    return any(
-        r["valid_from"] <= today and (r["valid_to"] is None or r["valid_to"] >= today) for r in rows
-    )
-
-
 def _medical(actor: Actor) -> bool:
     return actor.role in (Role.THERAPIST.value, "system")
 
@@ -1373,15 +1371,17 @@ async def export_client(
     moment = now or datetime.now(UTC)
     today = moment.astimezone(tz).date()
     exists = await Client.exists().where(Client.id == client_id)
-    allowed = exists and (
-        actor.role in (Role.PRACTICE_MANAGER.value, "system")
-        or (
-            actor.role == Role.THERAPIST.value
-            and actor.user_id is not None
-            and await _is_clients_therapist(actor.user_id, client_id, today)
-        )
+    # The CLI exports everything (an erasure or transfer request); a person gets only the
+    # episodes the access policy grants them, never the client's other episodes.
+    if actor.role == "system":
+        visible: list[int] | None = None
+    else:
+        visible = await visible_episodes(actor, client_id, Need.OVERVIEW_READ, today)
+    allowed = exists and (visible is None or bool(visible))
+    every = visible is None or len(visible) == await TreatmentEpisode.count().where(
+        TreatmentEpisode.client == client_id
     )
-    record = await load_client_record(client_id) if allowed else None
+    record = await load_client_record(client_id, visible, access_log=every) if allowed else None
     if record is None:  # a refusal says nothing about whether the client exists
         async with write_tx():
             await audit.record(
@@ -1403,7 +1403,7 @@ async def export_episode(
     """One episode (with the client, the parties, consents and the access log) as a Bundle."""
     moment = now or datetime.now(UTC)
     client_id = await access_episode(actor, episode_id, moment.astimezone(tz).date(), write=False)
-    record = await load_client_record(client_id, episode_id)
+    record = await load_client_record(client_id, [episode_id], access_log=False)
     if record is None:  # pragma: no cover - access_episode found the episode and its client
         raise NotFound("No such episode.")
     return await _export(actor, record, "episode", episode_id, base_url=base_url, tz=tz, now=moment)

@@ -14,6 +14,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.response import Template
 
 from practice import audit
+from practice.access_policy import NO_RELATION, Need, decide
 from practice.accounts import Role
 from practice.audit import Action, Actor
 from practice.auth import roles
@@ -205,7 +206,7 @@ async def _may_read_document(actor: Actor, document: dict[str, Any], today: Any)
 
 @get(
     "/documents/{document_id:int}",
-    opt=roles(Role.THERAPIST, Role.COMPANY_DOCTOR),
+    opt=roles(Role.THERAPIST, Role.COMPANY_DOCTOR, need=Need.DOCUMENT_READ),
     include_in_schema=False,
 )
 async def download(request: Request[Any, Any, Any], document_id: FromPath[int]) -> Response[bytes]:
@@ -253,7 +254,9 @@ async def download(request: Request[Any, Any, Any], document_id: FromPath[int]) 
 # ---------------------------------------------------------------- company doctor portal
 
 
-async def _inbox(actor: Actor) -> list[dict[str, Any]]:
+async def _inbox(actor: Actor, today: Any) -> list[dict[str, Any]]:
+    """What was sent to this company doctor, for the cases they are the company doctor of
+    today: after a handover the leaver's inbox no longer names the client."""
     rows = (
         await Delivery.select(
             Delivery.document,
@@ -267,6 +270,14 @@ async def _inbox(actor: Actor) -> list[dict[str, Any]]:
         .where(Delivery.recipient == actor.user_id)
         .order_by(Delivery.delivered_at, ascending=False)
     )
+    held = await access.relations(
+        actor.user_id, sorted({int(r["episode_id"]) for r in rows}), today
+    )
+    rows = [
+        r
+        for r in rows
+        if decide(actor.role or "", Need.DOCUMENT_READ, held.get(int(r["episode_id"]), NO_RELATION))
+    ]
     # One row per client the inbox names (their access logs show it), in one statement.
     shown: list[tuple[int | str | None, int | None]] = [
         *sorted({(int(r["episode_id"]), int(r["client_id"])) for r in rows})
@@ -279,7 +290,7 @@ async def _inbox(actor: Actor) -> list[dict[str, Any]]:
 @get("/company-doctor", opt=DOCTOR, include_in_schema=False)
 async def doctor_inbox(request: Request[Any, Any, Any]) -> Template:
     """The company doctor's inbox: what is new, then per client a timeline of what was sent."""
-    documents = await _inbox(actor_of(request))
+    documents = await _inbox(actor_of(request), _today(request))
     timelines: dict[int, list[dict[str, Any]]] = {}
     for d in sorted(documents, key=lambda d: d["delivered_at"]):
         timelines.setdefault(int(d["episode_id"]), []).append(d)
@@ -294,7 +305,7 @@ async def doctor_inbox(request: Request[Any, Any, Any]) -> Template:
 
 @get("/api/company-doctor/documents", opt=DOCTOR)
 async def doctor_documents(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
-    return await _inbox(actor_of(request))
+    return await _inbox(actor_of(request), _today(request))
 
 
 # ---------------------------------------------------------------- employer portal
@@ -410,7 +421,11 @@ async def employer_csv(request: Request[Any, Any, Any]) -> Response[str]:
     )
 
 
-@get("/employer/updates/{update_id:int}", opt=EMPLOYER, include_in_schema=False)
+@get(
+    "/employer/updates/{update_id:int}",
+    opt=roles(Role.EMPLOYER_CONTACT, need=Need.PROGRESS_READ),
+    include_in_schema=False,
+)
 async def employer_update_pdf(
     request: Request[Any, Any, Any], update_id: FromPath[int]
 ) -> Response[bytes]:

@@ -20,6 +20,7 @@ from litestar.status_codes import (
 )
 
 from practice import fhir_import
+from practice.access_policy import Need
 from practice.accounts import Role
 from practice.auth import PUBLIC, roles
 from practice.clock import today_in
@@ -31,7 +32,7 @@ from practice.web_limits import NestedTooDeeply
 from reporting import fhir_codes, fhir_export
 
 FHIR_JSON = "application/fhir+json"
-READERS = roles(Role.THERAPIST, Role.PRACTICE_MANAGER)
+READERS = roles(Role.THERAPIST, Role.PRACTICE_MANAGER, need=Need.OVERVIEW_READ)
 IMPORTERS = roles(Role.COMPANY_DOCTOR, Role.PRACTICE_MANAGER)
 
 

@@ -45,7 +45,6 @@ from reporting.statistics_model import display
 MANAGER = roles(Role.PRACTICE_MANAGER)
 THERAPIST = roles(Role.THERAPIST)
 EMPLOYER = roles(Role.EMPLOYER_CONTACT)
-READERS = roles(Role.THERAPIST, Role.PRACTICE_MANAGER)
 PURPOSE = "statistics"
 PAGE_SIZE = 100
 
@@ -352,7 +351,7 @@ async def post_questionnaire(
     )
 
 
-@get("/api/episodes/{episode_id:int}/outcome-chart", opt=READERS, include_in_schema=False)
+@get("/api/episodes/{episode_id:int}/outcome-chart", opt=THERAPIST, include_in_schema=False)
 async def outcome_chart(
     request: Request[Any, Any, Any], episode_id: FromPath[int]
 ) -> Response[str]:

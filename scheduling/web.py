@@ -9,11 +9,13 @@ from litestar import Request, Response, Router, delete, get, post, put
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from practice.access_policy import Need, overview_only
 from practice.accounts import Role
 from practice.audit import Actor
 from practice.auth import PUBLIC, roles
 from practice.clock import today_in
 from practice.errors import InvalidInput, NotFound
+from practice.queries.access import authorize_read
 from practice.queries.episodes import access_episode
 from practice.settings import Settings
 from practice.web import actor_of
@@ -147,14 +149,16 @@ async def book_series(
 
 
 @get(
-    "/api/episodes/{episode_id:int}/appointments", opt=roles(Role.THERAPIST, Role.PRACTICE_MANAGER)
+    "/api/episodes/{episode_id:int}/appointments",
+    opt=roles(Role.THERAPIST, Role.PRACTICE_MANAGER, need=Need.OVERVIEW_READ),
 )
 async def list_appointments(
     request: Request[Any, Any, Any], episode_id: FromPath[int]
 ) -> list[dict[str, Any]]:
     actor, settings = _context(request)
-    client_id = await access_episode(actor, episode_id, today_in(settings.time_zone), write=False)
-    return await queries.episode_appointments(actor, episode_id, client_id)
+    client_id, level = await authorize_read(actor, episode_id, today_in(settings.time_zone))
+    rows = await queries.episode_appointments(actor, episode_id, client_id)
+    return rows if level is Need.RECORD_READ else overview_only(rows)
 
 
 class AttendanceIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -10,11 +10,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from practice import audit
-from practice.accounts import Role
+from practice.access_policy import Need, overview_only
 from practice.audit import Action, Actor
 from practice.db import write_tx
 from practice.episodes import EpisodeStatus, allowed_transitions
-from practice.queries.episodes import PURPOSE, access_episode, episode_tasks, task_json
+from practice.queries.access import authorize_read
+from practice.queries.episodes import PURPOSE, episode_tasks, task_json
 from practice.queries.participation import participation_series
 from practice.tables import (
     Advice,
@@ -38,8 +39,8 @@ async def episode_detail(
     tz: ZoneInfo,
 ) -> dict[str, Any]:
     """Everything about one episode for its therapist (medical parts included), audited."""
-    client_id = await access_episode(actor, episode_id, today, write=False)
-    medical = actor.role == Role.THERAPIST.value
+    client_id, level = await authorize_read(actor, episode_id, today)
+    medical = level is Need.RECORD_READ
     e = (
         await TreatmentEpisode.select(
             *TreatmentEpisode.all_columns(),
@@ -136,7 +137,7 @@ async def episode_detail(
         await audit.record(
             actor, Action.READ, "episode", episode_id, purpose=PURPOSE, client_id=client_id
         )
-    return detail
+    return detail if medical else overview_only(detail)
 
 
 async def _team(episode_id: int) -> list[dict[str, Any]]:

@@ -13,18 +13,16 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from practice import audit
-from practice.accounts import Role
-from practice.audit import Action, Actor, Outcome
-from practice.db import among, write_tx
+from practice.access_policy import Need
+from practice.audit import Actor
+from practice.db import among
 from practice.deadlines import DayUnit, DeadlineRule
 from practice.episodes import EpisodeStatus, Offer
-from practice.errors import NotFound
+from practice.queries.access import authorize, authorize_read
 
 # Re-exported: ``reporting`` reads the series through this module.
 from practice.queries.participation import participation_series
 from practice.tables import (
-    CaseAssignment,
     Employer,
     FollowUp,
     ManagerConsultation,
@@ -60,43 +58,13 @@ def register_fact_source(name: str, source: FactSource) -> None:
     _fact_sources[name] = source
 
 
-async def _is_current_therapist(user_id: int, episode_id: int, today: date) -> bool:
-    rows = await CaseAssignment.select(CaseAssignment.valid_from, CaseAssignment.valid_to).where(
-        (CaseAssignment.episode == episode_id)
-        & (CaseAssignment.user == user_id)
-        & (CaseAssignment.team_role == "therapist")
-    )
-    return any(
-        r["valid_from"] <= today and (r["valid_to"] is None or r["valid_to"] >= today) for r in rows
-    )
-
-
 async def access_episode(actor: Actor, episode_id: int, today: date, *, write: bool) -> int:
-    """The episode's client id if ``actor`` may read (or write) it; else 404, audited."""
-    row = (
-        await TreatmentEpisode.select(TreatmentEpisode.client)
-        .where(TreatmentEpisode.id == episode_id)
-        .first()
-    )
-    allowed = False
-    if row is not None and actor.user_id is not None:
-        if actor.role == Role.THERAPIST.value:
-            allowed = await _is_current_therapist(actor.user_id, episode_id, today)
-        elif actor.role == Role.PRACTICE_MANAGER.value:
-            allowed = not write
-    if not allowed:
-        async with write_tx():
-            await audit.record(
-                actor,
-                Action.UPDATE if write else Action.READ,
-                "episode",
-                episode_id,
-                purpose=PURPOSE,
-                outcome=Outcome.DENIED,
-                client_id=None if row is None else int(row["client"]),
-            )
-        raise NotFound("No such episode.")
-    return int(row["client"]) if row is not None else 0
+    """The episode's client id if ``actor`` may read (or write) it on ``today``; else 404,
+    audited. The decision is ``practice.access_policy``'s (``practice.queries.access``)."""
+    if write:
+        return await authorize(actor, episode_id, Need.RECORD_WRITE, today)
+    client_id, _level = await authorize_read(actor, episode_id, today)
+    return client_id
 
 
 def rules_for(employer: dict[str, Any]) -> TaskRules:

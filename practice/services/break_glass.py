@@ -8,7 +8,7 @@ someone who runs the practice is told, by name, the same day). Any of them fails
 Idempotent per therapist, episode and day: the grant already lasts the whole day, so a
 second request (a double click, a retry, a second look in the afternoon) answers with the
 first row and writes nothing, and the practice manager gets one notice per opening, not one
-per click. A unique index holds that line under races (migration 2026-12-04T09:00).
+per click. A unique index holds that line under races (migration 2026-12-03T18:20).
 """
 
 from dataclasses import dataclass

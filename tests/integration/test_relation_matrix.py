@@ -264,7 +264,7 @@ async def build_world(client: httpx.AsyncClient, cast: Cast) -> World:
 
 
 def expected(handler: Any, method: str, params: list[str], who: Requester) -> str:
-    """"role" (403), "relation" (404) or "allowed", from the route and the policy alone."""
+    """ "role" (403), "relation" (404) or "allowed", from the route and the policy alone."""
     if who.member.role not in handler.opt["roles"]:
         return "role"
     need = need_of(handler, params, method)
@@ -281,7 +281,7 @@ def expected(handler: Any, method: str, params: list[str], who: Requester) -> st
 
 
 async def denied_rows(actor_id: int, after: int) -> int:
-    return await AuditEvent.count().where(
+    return await AuditEvent.count().where(  # type: ignore[no-any-return]
         (AuditEvent.actor_id == actor_id)
         & (AuditEvent.id > after)
         & (AuditEvent.outcome == Outcome.DENIED.value)

@@ -369,7 +369,7 @@ async def test_employers_and_company_doctors_get_403_and_another_therapist_404(
     response = await client.get(paths[0], headers=FHIR)
     assert response.status_code == 404
     assert "Anna" not in response.text
-    await assert_audited(action="export", object_type="client", actor_id=other.id, outcome="denied")
+    await assert_audited(object_type="client", actor_id=other.id, outcome="denied")
     assert await audit_rows(action="export", outcome="success") == []
 
 

@@ -10,7 +10,7 @@ the first row, and no second notice reaches the practice manager
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
-ID = "2026-12-04T09:00:00:000000"
+ID = "2026-12-03T18:20:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "break_glass: one row per therapist, episode and day"
 
