@@ -14,8 +14,13 @@ ID = "2026-12-03T18:20:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "break_glass: one row per therapist, episode and day"
 
-# "user" is a reserved word in PostgreSQL; quoted, the same SQL runs on SQLite.
-FORWARDS = 'CREATE UNIQUE INDEX break_glass_once_a_day ON break_glass (episode, "user", opened_on)'
+# "user" is a reserved word in PostgreSQL; quoted, the same SQL runs on SQLite. IF NOT
+# EXISTS: this migration was first dated 2026-12-04T09:00, and a database that applied it
+# under that id must not fail on the same index now.
+FORWARDS = (
+    "CREATE UNIQUE INDEX IF NOT EXISTS break_glass_once_a_day "
+    'ON break_glass (episode, "user", opened_on)'
+)
 BACKWARDS = "DROP INDEX IF EXISTS break_glass_once_a_day"
 
 
