@@ -3,7 +3,7 @@
 import enum
 import re
 
-from practice.i18n import N_
+from practice.platform.i18n import N_
 
 
 class Role(enum.StrEnum):

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from practice.access_policy import Relation
 from practice.case_team import TeamRole
 from practice.errors import InvalidInput
-from practice.i18n import N_
+from practice.platform.i18n import N_
 
 REASON_MIN = 10
 REASON_MAX = 500

@@ -9,7 +9,7 @@ destroys the very same rows. Adding a table to one therefore adds it to the othe
 without being one.
 
 The clinical core declares its own holdings here. ``scheduling`` and ``reporting`` register
-theirs at start-up (``practice.composition``), so this package never imports them.
+theirs at start-up (``practice.composition.wiring``), so this package never imports them.
 
 Kept on purpose, never a holding: the audit trail (the legal access log; identifiers and
 categories only) and the erasure records (the minimal proof of each erasure).

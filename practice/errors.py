@@ -1,6 +1,6 @@
 """Domain errors: what a service refuses, in words a user can act on.
 
-The web layer maps them to 4xx (``practice.web_errors``); nothing here knows HTTP.
+The web layer maps them to 4xx (``practice.web.errors``); nothing here knows HTTP.
 """
 
 

@@ -3,10 +3,10 @@
 from datetime import date, datetime
 from typing import Any
 
-from practice import outbox
-from practice.queue import DueJob
+from practice.platform import outbox
+from practice.platform.queue import DueJob
+from practice.platform.settings import Settings
 from practice.services import erasure
-from practice.settings import Settings
 
 
 async def send_message(ctx: dict[str, Any], message_id: int) -> bool:

@@ -3,7 +3,7 @@
 from practice.consent import Purpose, Recipient
 from practice.deadlines import DayUnit
 from practice.episodes import EpisodeStatus, Offer
-from practice.i18n import N_
+from practice.platform.i18n import N_
 from practice.screening import Proposal
 from practice.tasks import TaskKind
 from practice.work_participation import AbsenceType

@@ -7,7 +7,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, dict_factory
 
-from practice.settings import Settings
+from practice.platform.settings import Settings
 
 RETURNING_SINCE = 3.35  # SQLite's RETURNING; before it Piccolo reads the rowid after inserts
 
@@ -20,7 +20,7 @@ class PracticeSQLiteEngine(SQLiteEngine):
     then execute, fetchall and close, each a separate call into the connection's thread.
     The pragma is a no-op there (SQLite ignores it inside a transaction, and Piccolo's
     ``get_connection`` already set it on the connection), and each hand-off waits for the
-    GIL: on a page of a dozen reads (``practice.db.read_only``) that was a millisecond and
+    GIL: on a page of a dozen reads (``practice.platform.db.read_only``) that was a millisecond and
     a half per query (P-1 on SQLite). Same SQL, same rows (``dict_factory``), same errors.
     """
 

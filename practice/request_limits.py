@@ -3,7 +3,7 @@
 JSON decoders recurse once per level of nesting (msgspec in Litestar's body parsing, the
 ``json`` module in the FHIR import), so a 2 KB body of 1,000 ``[`` exhausts Python's
 recursion limit and would end in a 500. The web layer counts the depth first, with the
-cheap count below, and refuses a body over the limit with a 400 (``practice.web_limits``).
+cheap count below, and refuses a body over the limit with a 400 (``practice.web.limits``).
 """
 
 from itertools import accumulate

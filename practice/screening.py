@@ -6,7 +6,7 @@ therapist and, through written reports, the company doctor, never the employer.
 
 from enum import StrEnum
 
-from practice.i18n import N_
+from practice.platform.i18n import N_
 
 # The brochure reports outcomes for these three; "other" keeps the list closed but complete.
 # A practice that needs more categories extends this mapping (code → Dutch label).

@@ -82,7 +82,7 @@ class AuditEvent(Table):
     source = Varchar(length=64, null=True, default=None)
     channel = Varchar(length=16)
     outcome = Varchar(length=16)
-    # The hash chain (practice.audit_chain): each row's hash covers its fields and the hash
+    # The hash chain (practice.audit.chain): each row's hash covers its fields and the hash
     # of the row before it, so a changed, deleted or reordered row breaks the chain.
     prev_hash = Varchar(length=64, null=True, default=None)
     row_hash = Varchar(length=64, null=True, default=None)

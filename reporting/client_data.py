@@ -1,7 +1,7 @@
 """What `reporting` holds about a client: reports, documents, deliveries, employer updates,
 meeting minutes and questionnaire responses, and the messages and jobs that name them.
 
-Registered with ``practice.client_data`` at start-up (``practice.composition``); the export
+Registered with ``practice.client_data`` at start-up (``practice.composition.wiring``); the export
 and the erasure of a client both read this list.
 """
 
@@ -28,7 +28,7 @@ def _message_keys(found: Found) -> list[str]:
 
 
 def job_ids(found: Found) -> list[str]:
-    """reporting.services.deliver_job names the report."""
+    """reporting.services.reports.deliver_job names the report."""
     return [f"deliver-report:{report_id}" for report_id in found.ids(Report)]
 
 

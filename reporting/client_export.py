@@ -13,10 +13,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from practice import audit, client_data
-from practice.audit import Action, Actor
-from practice.db import write_tx
+from practice import client_data
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor
 from practice.errors import NotFound
+from practice.platform.db import write_tx
 from practice.tables import AuditEvent, Client
 from reporting.tables import Document
 

@@ -2,7 +2,7 @@
 
 Why it is built this way (targets PDF-1 and PDF-2):
 
-- Every document goes through the one Jinja environment (``practice.templating``), so text
+- Every document goes through the one Jinja environment (``practice.platform.templating``), so text
   typed by therapists or clients is escaped the same way in every document.
 - WeasyPrint fetches resources only through a deny-by-default fetcher
   (``reporting.pdf_engine``, the one module that imports WeasyPrint).
@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from practice import i18n, lifeline, templating
+from practice.platform import i18n, lifeline, templating
 
 MAX_HTML_BYTES = 2 * 1024 * 1024  # a report is tens of kB; more is a bug or an attack
 MAX_TASKS_PER_CHILD = 25  # bounds the memory a worker can keep (#220, #611)
@@ -71,7 +71,7 @@ def _start_render_process() -> None:
     CPU to the web process (``RENDER_NICENESS``).
 
     Without the first, a SIGKILL of the web or worker process leaves its render processes
-    (and so its forkserver, see ``practice.lifeline``) behind for ever, blocked on their
+    (and so its forkserver, see ``practice.platform.lifeline``) behind for ever, blocked on their
     task queue (OPS-1). SIGKILL: a render process holds nothing that needs a clean stop.
     """
     lifeline.die_with_owner(signal.SIGKILL)

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from practice.i18n import gettext as _
+from practice.platform.i18n import gettext as _
 
 BRIEFING = "briefing"
 INTERIM_REPORT = "interim_report"

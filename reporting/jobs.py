@@ -3,10 +3,10 @@
 from datetime import date
 from typing import Any
 
-from practice.outbox import send_job
-from practice.queue import ArqQueue, DueJob
-from practice.settings import Settings
-from reporting import services
+from practice.platform.outbox import send_job
+from practice.platform.queue import ArqQueue, DueJob
+from practice.platform.settings import Settings
+from reporting.services import reports as services
 
 
 async def deliver_report(ctx: dict[str, Any], report_id: int) -> str:

@@ -21,7 +21,7 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from practice import templating
+from practice.platform import templating
 
 ASSETS_DIR = templating.TEMPLATE_DIR / "pdf"
 PDF_VARIANT = "pdf/a-3b"  # archival, fonts embedded; WeasyPrint does not validate it

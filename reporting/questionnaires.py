@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import NamedTuple
 
-from practice.i18n import N_
+from practice.platform.i18n import N_
 from reporting.questionnaire_model import (
     Band,
     Item,

@@ -21,7 +21,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Protocol
 
-from practice.i18n import N_
+from practice.platform.i18n import N_
 
 
 class AppointmentKind(StrEnum):

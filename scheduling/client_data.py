@@ -1,6 +1,6 @@
 """What `scheduling` holds about a client: appointments, their participants and proposals.
 
-Registered with ``practice.client_data`` at start-up (``practice.composition``); the export
+Registered with ``practice.client_data`` at start-up (``practice.composition.wiring``); the export
 and the erasure of a client both read this list.
 """
 
@@ -10,7 +10,8 @@ from scheduling.tables import Appointment, MeetingProposal, Participant
 
 
 def _message_keys(found: Found) -> list[str]:
-    # The keys scheduling.notices and scheduling.attendance write, per appointment.
+    # The keys scheduling.services.notices and scheduling.services.attendance write, per
+    # appointment.
     keys: list[str] = []
     for appointment_id in found.ids(Appointment):
         keys += [
@@ -22,7 +23,7 @@ def _message_keys(found: Found) -> list[str]:
 
 
 def job_ids(found: Found) -> list[str]:
-    """scheduling.attendance queues a sweep named after the appointment that was held."""
+    """scheduling.services.attendance queues a sweep named after the appointment that was held."""
     return [f"sweep:held:{appointment_id}" for appointment_id in found.ids(Appointment)]
 
 

@@ -4,10 +4,10 @@ so the caseload shows interim reports, alignment meetings and session gaps comin
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from practice.audit import Actor, Channel
+from practice.audit.trail import Actor, Channel
 from practice.tables import CaseAssignment, TreatmentEpisode
-from scheduling import services
-from scheduling.services import Booking
+from scheduling.services import booking as services
+from scheduling.services.booking import Booking
 from scheduling.tables import Appointment
 
 MAX_SESSIONS = 9

@@ -2,11 +2,11 @@
 
 from datetime import UTC, date, datetime, timedelta
 
-from practice import outbox
-from practice.db import write_tx
-from practice.queue import DueJob
-from practice.settings import Settings
-from scheduling import services
+from practice.platform import outbox
+from practice.platform.db import write_tx
+from practice.platform.queue import DueJob
+from practice.platform.settings import Settings
+from scheduling.services import booking as services
 
 
 async def due_reminders(today: date, settings: Settings) -> list[DueJob]:

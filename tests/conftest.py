@@ -63,11 +63,11 @@ from litestar import Litestar  # noqa: E402
 from piccolo.apps.migrations.commands.forwards import run_forwards  # noqa: E402
 from redis.asyncio import Redis  # noqa: E402
 
-from practice import redis_conn  # noqa: E402
-from practice.app import create_app  # noqa: E402
-from practice.audit_guard import append_only_suspended  # noqa: E402
-from practice.db import engine  # noqa: E402
-from practice.settings import Settings  # noqa: E402
+from practice.audit.guard import append_only_suspended  # noqa: E402
+from practice.composition.app import create_app  # noqa: E402
+from practice.platform import redis_conn  # noqa: E402
+from practice.platform.db import engine  # noqa: E402
+from practice.platform.settings import Settings  # noqa: E402
 from practice.tables import ALL as PRACTICE_TABLES  # noqa: E402
 from reporting.tables import ALL as REPORTING_TABLES  # noqa: E402
 from scheduling.tables import ALL as SCHEDULING_TABLES  # noqa: E402

@@ -12,12 +12,12 @@ from datetime import date
 
 from piccolo.table import Table
 
-from practice import audit
 from practice.access_policy import NO_RELATION, Need, Relation, decide, read_level
-from practice.audit import Action, Actor, Outcome
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor, Outcome
 from practice.case_team import TeamRole
-from practice.db import among, write_tx
 from practice.errors import NotFound
+from practice.platform.db import among, write_tx
 from practice.tables import BreakGlass, CaseAssignment, Client, TreatmentEpisode
 
 PURPOSE = "treatment"

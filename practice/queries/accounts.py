@@ -2,9 +2,9 @@
 
 from typing import Any
 
-from practice import audit
-from practice.audit import Action, Actor
-from practice.db import write_tx
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor
+from practice.platform.db import write_tx
 from practice.services.accounts import ACCOUNT_PURPOSE
 from practice.tables import User
 

@@ -5,9 +5,9 @@ Reading it is itself audited, in the same transaction. Newest first, paged by id
 
 from typing import Any
 
-from practice import audit
-from practice.audit import Action, Actor
-from practice.db import write_tx
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor
+from practice.platform.db import write_tx
 from practice.queries.access import refuse
 from practice.tables import AuditEvent, Client, User
 

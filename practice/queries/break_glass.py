@@ -8,10 +8,10 @@ client page) and the practice manager who must be able to question it (the monit
 from datetime import date
 from typing import Any
 
-from practice import audit
-from practice.audit import Action, Actor
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor
 from practice.break_glass import monitor_since
-from practice.db import write_tx
+from practice.platform.db import write_tx
 from practice.tables import BreakGlass
 
 # The manager reviews who opened which record: the purpose of the client's access log.

@@ -3,10 +3,10 @@
 from datetime import date
 from typing import Any
 
-from practice import audit
 from practice.accounts import Role
-from practice.audit import Action, Actor
-from practice.db import write_tx
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor
+from practice.platform.db import write_tx
 from practice.queries.caseload import ENDED
 from practice.tables import CaseAssignment, User
 

@@ -9,15 +9,15 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from practice import audit
-from practice.audit import Action, Actor
-from practice.db import among, read_only, write_tx
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor
 from practice.episodes import (
     ENDED_STATUSES,
     KEEP_CLOSED_ON_CASELOAD,
     TERMINAL_STATUSES,
     EpisodeStatus,
 )
+from practice.platform.db import among, read_only, write_tx
 from practice.queries.episodes import PURPOSE, load_facts, task_json
 from practice.tables import CaseAssignment, Therapist, TreatmentEpisode
 from practice.tasks import derive_tasks
@@ -32,7 +32,8 @@ _columns: dict[str, CaseloadColumn] = {}
 
 
 def register_caseload_column(name: str, source: CaseloadColumn) -> None:
-    """Called at start-up (``practice.composition``); an episode without a value gets None."""
+    """Called at start-up (``practice.composition.wiring``); an episode without a value gets
+    None."""
     _columns[name] = source
 
 

@@ -9,11 +9,11 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from practice import audit
 from practice.access_policy import Need, overview_only
-from practice.audit import Action, Actor
-from practice.db import write_tx
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor
 from practice.episodes import EpisodeStatus, allowed_transitions
+from practice.platform.db import write_tx
 from practice.queries.access import authorize_read
 from practice.queries.episodes import PURPOSE, episode_tasks, task_json
 from practice.queries.participation import participation_series

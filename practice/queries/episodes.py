@@ -14,10 +14,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from practice.access_policy import Need
-from practice.audit import Actor
-from practice.db import among
+from practice.audit.trail import Actor
 from practice.deadlines import DayUnit, DeadlineRule
 from practice.episodes import EpisodeStatus, Offer
+from practice.platform.db import among
 from practice.queries.access import authorize, authorize_read
 
 # Re-exported: ``reporting`` reads the series through this module.
@@ -47,7 +47,7 @@ __all__ = [
 PURPOSE = "treatment"
 
 # Facts about an episode that downstream packages hold (held sessions in ``scheduling``,
-# reports sent in ``reporting``). They register a source at start-up (practice.composition)
+# reports sent in ``reporting``). They register a source at start-up (practice.composition.wiring)
 # instead of this package importing them: the dependency keeps pointing downstream.
 FactSource = Callable[[Sequence[int]], Awaitable[dict[int, dict[str, Any]]]]
 _fact_sources: dict[str, FactSource] = {}

@@ -5,12 +5,12 @@ Each service is one write transaction (``write_tx``) and records its audit rows 
 
 from dataclasses import dataclass
 
-from practice import audit
 from practice.accounts import Role, email_problem, normalise_email, password_problem
-from practice.audit import Action, Actor, Outcome
-from practice.db import write_tx
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor, Outcome
 from practice.errors import Conflict, InvalidInput
-from practice.passwords import hash_password, verify_password
+from practice.platform.db import write_tx
+from practice.platform.passwords import hash_password, verify_password
 from practice.tables import User
 from practice.totp import SecondFactor, second_factor
 

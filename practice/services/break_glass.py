@@ -15,16 +15,17 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from practice import audit, i18n, outbox
 from practice.accounts import Role
-from practice.audit import Action, Actor
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor
 from practice.break_glass import MONITOR_DAYS, clean_reason, refusal
-from practice.db import write_tx
 from practice.errors import Conflict, NotFound
+from practice.platform import i18n, outbox
+from practice.platform.db import write_tx
+from practice.platform.queue import JobQueue, enqueue_after_commit
+from practice.platform.templating import make_environment
 from practice.queries import access
-from practice.queue import JobQueue, enqueue_after_commit
 from practice.tables import BreakGlass, User
-from practice.templating import make_environment
 
 PURPOSE = "break_glass"
 OBJECT_TYPE = "break_glass"

@@ -9,12 +9,14 @@ from collections.abc import Sequence
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from practice import audit, outbox
 from practice.accounts import Role
-from practice.audit import Action, Actor
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor
 from practice.case_team import Assignment, HandoverError, TeamRole, plan_handover, seat_refusal
-from practice.db import write_tx
 from practice.errors import Conflict, InvalidInput
+from practice.platform import outbox
+from practice.platform.db import write_tx
+from practice.platform.templating import make_environment
 from practice.services.episodes import PURPOSE, client_of, episode_row
 from practice.tables import (
     CaseAssignment,
@@ -24,7 +26,6 @@ from practice.tables import (
     TherapistAffiliation,
     User,
 )
-from practice.templating import make_environment
 
 
 async def hand_over(

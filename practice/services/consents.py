@@ -2,11 +2,11 @@
 
 from datetime import datetime
 
-from practice import audit
-from practice.audit import Action, Actor
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor
 from practice.consent import Purpose, Recipient
-from practice.db import write_tx
 from practice.errors import Conflict, InvalidInput, NotFound
+from practice.platform.db import write_tx
 from practice.tables import Client, Consent
 
 PURPOSE = "consent_management"

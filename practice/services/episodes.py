@@ -8,11 +8,11 @@ follow-ups, silenced warnings) in ``practice.services.treatment_plan``.
 
 from datetime import date
 
-from practice import audit
-from practice.audit import Action, Actor
-from practice.db import write_tx
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor
 from practice.episodes import EpisodeStatus, InvalidTransition, Offer, check_transition
 from practice.errors import Conflict, InvalidInput, NotFound
+from practice.platform.db import write_tx
 from practice.screening import Proposal, screening_problems
 from practice.tables import (
     EmployerContact,

@@ -31,16 +31,17 @@ from arq.constants import default_queue_name, job_key_prefix, result_key_prefix,
 from piccolo.columns import ForeignKey
 from piccolo.table import Table
 
-from practice import audit, client_data, retention
+from practice import client_data, retention
 from practice.accounts import Role, normalise_email
-from practice.audit import Action, Actor, Channel
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor, Channel
 from practice.client_data import CHUNK, Found
-from practice.db import after_commit, engine, write_tx
 from practice.episodes import EpisodeStatus
 from practice.errors import InvalidInput, NotFound
-from practice.queue import DueJob
+from practice.platform.db import after_commit, engine, write_tx
+from practice.platform.queue import DueJob
+from practice.platform.settings import Settings
 from practice.retention import RetentionDecision
-from practice.settings import Settings
 from practice.tables import AuditEvent, Client, ErasureRecord, TreatmentEpisode, User
 
 REQUEST = "request"

@@ -6,12 +6,12 @@ from decimal import Decimal
 
 import asyncpg
 
-from practice import audit
-from practice.audit import Action, Actor
-from practice.db import write_tx
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor
 from practice.deadlines import DayUnit
 from practice.episodes import Offer
 from practice.errors import Conflict, InvalidInput, NotFound
+from practice.platform.db import write_tx
 from practice.tables import (
     Client,
     CompanyDoctor,

@@ -3,13 +3,13 @@
 from datetime import date, datetime
 from typing import Any
 
-from practice import audit
-from practice.audit import Action, Actor
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor
 from practice.case_team import TeamRole, conflict_of_interest
 from practice.consent import Purpose, Recipient
-from practice.db import write_tx
 from practice.episodes import EpisodeStatus, Offer, ReferralOutcome
 from practice.errors import Conflict, InvalidInput, NotFound
+from practice.platform.db import write_tx
 from practice.services.case_team import require_seat_holder
 from practice.services.episodes import apply_transition
 from practice.services.parties import register_client

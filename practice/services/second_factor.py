@@ -7,9 +7,10 @@ Each is one write transaction with its audit row. Failures are audited without a
 from datetime import UTC, datetime
 from typing import Any
 
-from practice import audit, totp
-from practice.audit import Action, Actor, Outcome
-from practice.db import write_tx
+from practice import totp
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor, Outcome
+from practice.platform.db import write_tx
 from practice.services.accounts import ACCOUNT_PURPOSE, LOGIN_PURPOSE
 from practice.tables import TotpRecoveryCode, User
 

@@ -7,11 +7,11 @@ plan and its aftercare, which the task list and the reports read.
 
 from datetime import date
 
-from practice import audit
-from practice.audit import Action, Actor
-from practice.db import write_tx
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor
 from practice.episodes import EpisodeStatus
 from practice.errors import Conflict, InvalidInput
+from practice.platform.db import write_tx
 from practice.services.episodes import PURPOSE, client_of, episode_row
 from practice.tables import Advice, FollowUp, RelapsePreventionPlan, TaskOverride, WorkGoal
 

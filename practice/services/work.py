@@ -3,10 +3,10 @@
 from datetime import date
 from decimal import Decimal
 
-from practice import audit
-from practice.audit import Action, Actor
-from practice.db import write_tx
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor
 from practice.errors import InvalidInput, NotFound
+from practice.platform.db import write_tx
 from practice.services.parties import hours_to_minutes
 from practice.tables import (
     AbsenceEpisode,

@@ -19,7 +19,7 @@ import pytest
 
 START_LIMIT_SECONDS = 60
 
-_PRACTICE = [sys.executable, "-c", "from practice.cli import main; main()"]
+_PRACTICE = [sys.executable, "-c", "from practice.composition.cli import main; main()"]
 
 
 def _free_port() -> int:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from practice.bench.command import TARGETS
+from practice.composition.bench.command import TARGETS
 from reporting.documents import RENDER_NICENESS
 
 # P-3 needs a data set bigger than its 1,000-episode control; every other target is
@@ -63,7 +63,7 @@ def _bench(database: str, data_dir: Path, *options: str) -> dict[str, Any]:
         [
             sys.executable,
             "-c",
-            "from practice.cli import main; main()",
+            "from practice.composition.cli import main; main()",
             "bench",
             "--dataset",
             "S",

@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from practice.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from practice.composition.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from tests.e2e.served import START_LIMIT_SECONDS, _free_port
 
 pytestmark = pytest.mark.skipif(
@@ -37,7 +37,7 @@ STOP_LIMIT_SECONDS = 20  # a graceful stop: in-flight requests and jobs finish f
 ORPHAN_LIMIT_SECONDS = 10  # after a SIGKILL each child must notice on its own
 RENDER_LIMIT_SECONDS = 40
 
-_PRACTICE = [sys.executable, "-c", "from practice.cli import main; main()"]
+_PRACTICE = [sys.executable, "-c", "from practice.composition.cli import main; main()"]
 _TOKEN = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
 

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pypdf import PdfReader
 
-from practice.demo import DEMO_PASSWORD
+from practice.composition.demo import DEMO_PASSWORD
 from tests.e2e.browser import ARTEFACTS, CHROMIUM_ARGS, chromium_path
 from tests.e2e.served import Served, serve_demo
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from practice.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from practice.composition.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from tests.e2e.served import Served, serve_demo
 
 

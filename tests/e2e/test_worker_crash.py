@@ -38,7 +38,7 @@ def start_worker(data_dir: Path, smtp_port: int, log: IO[bytes]) -> subprocess.P
     }
     env.pop("PRACTICE_EMBEDDED_WORKER", None)
     return subprocess.Popen(
-        [sys.executable, "-c", "from practice.cli import main; main()", "worker"],
+        [sys.executable, "-c", "from practice.composition.cli import main; main()", "worker"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=log,
@@ -77,7 +77,7 @@ async def test_killed_workers_deliver_every_report_exactly_once(
     cast = await make_cast()
     async with make_client(app) as client:
         await episode_with_ten_held_sessions(client, cast)
-        from reporting import services
+        from reporting.services import reports as services
 
         await services.draft_due_reports(datetime.now(UTC).date())
         for report in await Report.select(Report.id).where(Report.kind == "interim_report"):

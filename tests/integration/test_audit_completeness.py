@@ -10,7 +10,7 @@ the same employer) and anonymously. For each answer:
   appointment, report, document, update or client): a denied row written during that
   request, naming the object's client when the object exists;
 - anonymous callers (401) leave no row at all: they carry no identity and are refused
-  before any object is looked up (``practice.web_access.audited_role_guard``).
+  before any object is looked up (``practice.web.access.audited_role_guard``).
 
 The misses are listed in the assertion message; the target is 0.
 """
@@ -29,11 +29,11 @@ from pypdf import PdfReader
 
 from practice.access_policy import Need
 from practice.accounts import Role
-from practice.audit import Outcome
-from practice.audit_verify import verify_chain
-from practice.db import engine
+from practice.audit.trail import Outcome
+from practice.audit.verify import verify_chain
+from practice.platform.db import engine
 from practice.tables import AuditEvent, Client, Employer
-from practice.web_access import need_of, resolvable
+from practice.web.access import need_of, resolvable
 from tests.cast import Cast, Member
 from tests.integration.test_authorization_matrix import story
 from tests.integration.test_relation_matrix import build_world
@@ -88,7 +88,7 @@ def fill(path: str, ids: dict[str, int]) -> str:
 
 
 def client_objects(path: str) -> list[str]:
-    """The path parameters that name a client's object (``practice.web_access``)."""
+    """The path parameters that name a client's object (``practice.web.access``)."""
     return [name for name in re.findall(r"\{(\w+)", path) if resolvable(name)]
 
 

@@ -15,7 +15,7 @@ import time_machine
 from litestar import Litestar
 
 from practice.accounts import Role
-from practice.audit import Outcome
+from practice.audit.trail import Outcome
 from practice.tables import AuditEvent
 from tests.cast import Cast, make_user
 from tests.integration.reporting.test_reports import episode_with_ten_held_sessions
@@ -212,7 +212,7 @@ async def story(client: httpx.AsyncClient, cast: Cast) -> dict[str, int]:
     episode_id = await episode_with_ten_held_sessions(client, cast)
     from datetime import date
 
-    from practice.settings import Settings
+    from practice.platform.settings import Settings
 
     await jobs.due_reports(date(2026, 6, 15), Settings.from_env())
     appointment = await Appointment.select(Appointment.id).first()

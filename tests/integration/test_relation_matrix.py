@@ -13,7 +13,7 @@ it stand people in each relation to it, in each role that can hold a seat:
 - other employer: a contact of another employer;
 - no relation: nothing at all.
 
-For every route that names a client's object (``practice.web_access.need_of``), the
+For every route that names a client's object (``practice.web.access.need_of``), the
 expected answer is computed from the route's roles and ``practice.access_policy`` alone; the
 test then calls the route and compares. A denied call answers 403 (role) or 404 (relation),
 carries no client data and leaves a denied audit row. A new client-data route is in the
@@ -31,11 +31,11 @@ from litestar import Litestar
 
 from practice.access_policy import NO_RELATION, Need, Relation, decide
 from practice.accounts import Role
-from practice.audit import Outcome
+from practice.audit.trail import Outcome
 from practice.case_team import TeamRole
-from practice.settings import Settings
+from practice.platform.settings import Settings
 from practice.tables import AuditEvent, CaseAssignment, Employer, EmployerContact, Therapist
-from practice.web_access import CLIENT_PARAM, need_of
+from practice.web.access import CLIENT_PARAM, need_of
 from reporting import jobs as reporting_jobs
 from reporting.tables import Document, EmployerUpdate, Report
 from tests.cast import Cast, Member, make_user
@@ -144,7 +144,7 @@ async def build_world(client: httpx.AsyncClient, cast: Cast) -> World:
     )
     agreement = {"agreed_on": "2026-06-15", "description": "Twee ochtenden per week"}
     await ok(await api(client, "POST", f"/api/episodes/{episode_id}/agreements", agreement), 201)
-    from reporting.employer_update_services import send_due_employer_updates
+    from reporting.services.employer_updates import send_due_employer_updates
 
     await send_due_employer_updates(TODAY)
     update = await EmployerUpdate.select(EmployerUpdate.id).first()

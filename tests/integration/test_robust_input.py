@@ -18,14 +18,14 @@ import time_machine
 from litestar import Litestar
 
 from practice.accounts import Role
-from practice.csv_safe import FORMULA_PREFIXES
+from practice.platform.csv_safe import FORMULA_PREFIXES
+from practice.platform.settings import Settings
 from practice.request_limits import MAX_BODY_BYTES, MAX_JSON_DEPTH
-from practice.settings import Settings
 from practice.tables import Client, Employer, Referral, User
-from practice.web_limits import BODY_METHODS
+from practice.web.limits import BODY_METHODS
 from reporting import jobs as reporting_jobs
+from reporting.statistics.web import TABLE_NAMES
 from reporting.tables import Report
-from reporting.web_statistics import TABLE_NAMES
 from scheduling.tables import Appointment
 from tests.cast import Cast, make_user
 from tests.integration.reporting.test_reports import episode_with_ten_held_sessions

@@ -63,10 +63,10 @@ from schemathesis.core.errors import SerializationNotPossible
 from schemathesis.core.result import Err
 
 from practice.accounts import Role
-from practice.app import create_app
-from practice.db import engine
-from practice.settings import Settings
-from practice.web_errors import EXCEPTION_HANDLERS
+from practice.composition.app import create_app
+from practice.platform.db import engine
+from practice.platform.settings import Settings
+from practice.web.errors import EXCEPTION_HANDLERS
 from tests.cast import Cast
 from tests.integration.reporting.test_reports import episode_with_ten_held_sessions
 from tests.web import login
@@ -292,7 +292,7 @@ def known_values(path: str, ids: dict[str, int]) -> dict[str, Any]:
     if path.startswith("/fhir/Questionnaire/"):
         values["name"] = "phq-9"
     elif path.startswith("/fhir/CodeSystem/"):
-        from reporting.fhir_codes import CODE_SYSTEMS
+        from reporting.fhir.codes import CODE_SYSTEMS
 
         values["name"] = next(iter(CODE_SYSTEMS))
     return values

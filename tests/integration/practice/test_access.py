@@ -5,9 +5,9 @@ import pytest
 from litestar import Litestar
 
 from practice.accounts import HOME_PATH, Role
-from practice.audit import Action
+from practice.audit.trail import Action
 from practice.tables import User
-from practice.web_security import SECURITY_HEADERS
+from practice.web.security import SECURITY_HEADERS
 from tests.cast import Cast
 from tests.web import audit_rows, csrf_token, login
 

@@ -9,11 +9,11 @@ import asyncio
 
 import pytest
 
-from practice import audit
-from practice.audit import Action, Actor, Channel
-from practice.audit_guard import append_only_suspended, append_only_triggers
-from practice.audit_verify import verify_chain
-from practice.db import engine, write_tx
+from practice.audit import trail as audit
+from practice.audit.guard import append_only_suspended, append_only_triggers
+from practice.audit.trail import Action, Actor, Channel
+from practice.audit.verify import verify_chain
+from practice.platform.db import engine, write_tx
 from practice.tables import AuditEvent
 from tests.integration.practice.test_audit_chain import practice
 

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from litestar import Litestar
 
-from practice import audit
 from practice.accounts import Role
-from practice.audit import Action, Actor, Channel, Outcome
-from practice.audit_chain import GENESIS, keyed_link, link_hash
-from practice.audit_guard import append_only_suspended
-from practice.audit_verify import verify_chain
-from practice.db import write_tx
+from practice.audit import trail as audit
+from practice.audit.chain import GENESIS, keyed_link, link_hash
+from practice.audit.guard import append_only_suspended
+from practice.audit.trail import Action, Actor, Channel, Outcome
+from practice.audit.verify import verify_chain
+from practice.platform.db import write_tx
 from practice.tables import AuditEvent, Client
 from tests.cast import Cast, make_user
 from tests.conftest import make_client
@@ -156,7 +156,7 @@ async def test_recording_outside_a_write_transaction_is_refused(db) -> None:
 
 def practice(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", "from practice.cli import main; main()", *args],
+        [sys.executable, "-c", "from practice.composition.cli import main; main()", *args],
         capture_output=True,
         text=True,
         timeout=120,

@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from practice import audit
-from practice.audit import Action, Actor, Channel
-from practice.audit_guard import append_only_suspended
-from practice.audit_retention import purge_expired, retention_cutoff
-from practice.audit_verify import verify_chain
-from practice.db import write_tx
+from practice.audit import trail as audit
+from practice.audit.guard import append_only_suspended
+from practice.audit.retention import purge_expired, retention_cutoff
+from practice.audit.trail import Action, Actor, Channel
+from practice.audit.verify import verify_chain
+from practice.platform.db import write_tx
 from practice.tables import AuditEvent
 
 ACTOR = Actor(user_id=1, role="therapist", source="127.0.0.1", channel=Channel.WEB)
@@ -87,7 +87,7 @@ async def test_rows_cut_off_the_start_of_the_chain_outside_a_purge_are_reported(
 
 def practice(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", "from practice.cli import main; main()", *args],
+        [sys.executable, "-c", "from practice.composition.cli import main; main()", *args],
         capture_output=True,
         text=True,
         timeout=120,

@@ -12,7 +12,7 @@ from practice.tables import User
 
 def practice(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", "from practice.cli import main; main()", *args],
+        [sys.executable, "-c", "from practice.composition.cli import main; main()", *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -65,7 +65,7 @@ def test_migrate_is_idempotent() -> None:
 
 def test_a_bad_setting_stops_the_command_with_its_name() -> None:
     result = subprocess.run(
-        [sys.executable, "-c", "from practice.cli import main; main()", "migrate"],
+        [sys.executable, "-c", "from practice.composition.cli import main; main()", "migrate"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -77,7 +77,7 @@ def test_a_bad_setting_stops_the_command_with_its_name() -> None:
 
 
 def test_backup_and_export_client_write_their_files(tmp_data_dir: Path) -> None:
-    backup_file = tmp_data_dir / "practice.backup"
+    backup_file = tmp_data_dir / "practice.platform.backup"
     made = practice("backup", str(backup_file))
     assert made.returncode == 0, made.stderr
     assert backup_file.stat().st_size > 0
@@ -94,7 +94,7 @@ async def test_export_client_writes_a_fhir_bundle(db, tmp_data_dir: Path) -> Non
 
     import anyio
 
-    from practice.audit import Actor, Channel
+    from practice.audit.trail import Actor, Channel
     from practice.services import parties
 
     actor = Actor.system(Channel.CLI)

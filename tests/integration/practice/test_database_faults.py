@@ -17,9 +17,9 @@ import asyncpg
 import httpx
 import pytest
 
-from practice import audit
-from practice.db import close_pool, engine, open_pool
-from practice.settings import Settings
+from practice.audit import trail as audit
+from practice.platform.db import close_pool, engine, open_pool
+from practice.platform.settings import Settings
 from practice.tables import (
     AuditEvent,
     CaseAssignment,

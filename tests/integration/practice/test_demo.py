@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from practice.demo import load_demo
+from practice.composition.demo import load_demo
 from practice.episodes import EpisodeStatus
 from practice.tables import TreatmentEpisode
 from tests.web import login

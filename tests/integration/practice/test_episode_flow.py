@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 import time_machine
 
-from practice.audit import Action, Outcome
+from practice.audit.trail import Action, Outcome
 from practice.tables import StatusChange, TreatmentEpisode
 from tests.cast import Cast
 from tests.story import ok, refer, setup_parties, task

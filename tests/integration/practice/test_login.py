@@ -6,10 +6,10 @@ from typing import Any
 import time_machine
 from litestar import Litestar
 
-from practice.audit import Action, Outcome
-from practice.auth import CurrentUser
+from practice.audit.trail import Action, Outcome
+from practice.platform.settings import Settings
 from practice.proxies import parse_networks
-from practice.settings import Settings
+from practice.web.auth import CurrentUser
 from tests.cast import Cast
 from tests.conftest import make_client
 from tests.web import assert_audited, audit_rows, csrf_token, login
@@ -84,7 +84,7 @@ async def test_a_spoofed_x_forwarded_for_changes_neither_throttle_key_nor_audite
 async def test_behind_a_trusted_proxy_the_forwarded_client_is_throttled_and_audited(
     settings: Settings, redis: Any, cast: Cast
 ) -> None:
-    from practice.app import create_app
+    from practice.composition.app import create_app
 
     behind_proxy = create_app(
         dataclasses.replace(settings, trusted_proxies=parse_networks("10.0.0.1"))
@@ -160,7 +160,7 @@ async def test_a_session_ends_12_hours_after_login_even_when_active(client, cast
 async def test_a_second_app_instance_sees_the_session_of_the_first(
     app: Litestar, settings, cast: Cast
 ) -> None:
-    from practice.app import create_app
+    from practice.composition.app import create_app
 
     other = create_app(settings)
     try:

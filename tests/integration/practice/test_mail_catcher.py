@@ -4,8 +4,8 @@ import dataclasses
 import mailbox
 from pathlib import Path
 
-from practice import mail, mail_catcher
-from practice.settings import Settings
+from practice.platform import mail, mail_catcher
+from practice.platform.settings import Settings
 
 
 async def test_mail_sent_by_the_adapter_lands_in_the_maildir_of_the_quick_start(

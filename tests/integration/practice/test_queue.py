@@ -9,11 +9,12 @@ import pytest_asyncio
 from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
 
-from practice import redis_conn, worker
 from practice.accounts import Role
-from practice.db import after_commit, write_tx
-from practice.queue import ArqQueue, DueJob, enqueue_after_commit
-from practice.settings import Settings
+from practice.composition import worker
+from practice.platform import redis_conn
+from practice.platform.db import after_commit, write_tx
+from practice.platform.queue import ArqQueue, DueJob, enqueue_after_commit
+from practice.platform.settings import Settings
 from practice.tables import User
 from tests.cast import make_user
 

@@ -6,7 +6,7 @@ every query would share one connection anyway, and what is tested is the block's
 
 import pytest
 
-from practice.db import WriteInReadOnly, engine, read_only, write_tx
+from practice.platform.db import WriteInReadOnly, engine, read_only, write_tx
 from practice.tables import Employer
 
 

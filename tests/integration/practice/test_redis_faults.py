@@ -28,9 +28,9 @@ from litestar import Litestar
 from redis.asyncio import ConnectionPool, Redis
 
 from practice import jobs as practice_jobs
-from practice import worker
-from practice.app import create_app
-from practice.settings import Settings
+from practice.composition import worker
+from practice.composition.app import create_app
+from practice.platform.settings import Settings
 from practice.tables import OutboundMessage
 from reporting import jobs as reporting_jobs
 from reporting.tables import Delivery

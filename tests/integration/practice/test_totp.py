@@ -8,8 +8,8 @@ import time_machine
 from litestar import Litestar
 
 from practice.accounts import Role
-from practice.audit import Action, Outcome
-from practice.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
+from practice.audit.trail import Action, Outcome
+from practice.composition.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
 from practice.tables import TotpRecoveryCode, User
 from tests.cast import PASSWORD, TOTP_SECRET, Cast, make_user
 from tests.conftest import make_client
@@ -172,7 +172,7 @@ async def test_an_employer_contact_logs_in_with_the_password_and_may_switch_totp
 
 
 async def test_an_account_made_by_the_administrator_must_enrol(client, db) -> None:
-    from practice.audit import Actor, Channel
+    from practice.audit.trail import Actor, Channel
     from practice.services.accounts import create_user
 
     await create_user(

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from practice.audit import Action, Actor, Channel
-from practice.settings import Settings
+from practice.audit.trail import Action, Actor, Channel
+from practice.platform.settings import Settings
 from practice.tables import AuditEvent, TreatmentEpisode
 from reporting.client_export import export_client
 from tests.cast import Cast, make_cast
@@ -58,14 +58,14 @@ async def test_the_client_export_holds_the_record_documents_and_access_log(
 async def test_a_backup_restores_the_same_rows(
     app, db, redis, settings: Settings, tmp_data_dir: Path
 ) -> None:
-    from practice.backup import backup_async, restore_async
+    from practice.platform.backup import backup_async, restore_async
 
     cast = await make_cast()
     async with make_client(app) as http:
         with time_machine.travel("2026-06-15 10:00 +0200", tick=False):
             await episode_with_ten_held_sessions(http, cast)
     counts = {"episodes": await TreatmentEpisode.count(), "audit": await AuditEvent.count()}
-    target = await backup_async(settings, tmp_data_dir / "practice.backup")
+    target = await backup_async(settings, tmp_data_dir / "practice.platform.backup")
     assert target.stat().st_size > 0
     await TreatmentEpisode.update({TreatmentEpisode.status: "declined"}, force=True)
     await restore_async(settings, target)

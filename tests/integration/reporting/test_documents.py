@@ -20,7 +20,7 @@ import jinja2
 import pytest
 from pypdf import PdfReader
 
-from practice import i18n
+from practice.platform import i18n
 from reporting import documents, pdf_engine
 from reporting.documents import (
     MAX_HTML_BYTES,

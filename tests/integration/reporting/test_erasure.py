@@ -15,14 +15,16 @@ from arq.connections import ArqRedis
 from pypdf import PdfReader
 from redis.asyncio import ConnectionPool, Redis
 
-from practice import client_data, composition, redis_conn
+from practice import client_data
 from practice import jobs as practice_jobs
-from practice.audit_verify import verify_chain
+from practice.audit.verify import verify_chain
+from practice.composition import wiring as composition
 from practice.errors import InvalidInput, NotFound
-from practice.outbox import send_job
-from practice.queue import ArqQueue
+from practice.platform import redis_conn
+from practice.platform.outbox import send_job
+from practice.platform.queue import ArqQueue
+from practice.platform.settings import Settings
 from practice.services import erasure
-from practice.settings import Settings
 from practice.tables import ALL as PRACTICE_TABLES
 from practice.tables import (
     Client,
@@ -36,8 +38,8 @@ from practice.tables import (
 )
 from reporting import jobs as reporting_jobs
 from reporting.client_export import export_client
-from reporting.questionnaire_services import record_questionnaire
-from reporting.services import deliver_job
+from reporting.services.questionnaires import record_questionnaire
+from reporting.services.reports import deliver_job
 from reporting.tables import ALL as REPORTING_TABLES
 from reporting.tables import Document, Report
 from scheduling import jobs as scheduling_jobs
@@ -182,7 +184,7 @@ async def client_with_markers(client: httpx.AsyncClient, cast: Cast, settings: S
 
 
 def _system() -> Any:
-    from practice.audit import Actor, Channel
+    from practice.audit.trail import Actor, Channel
 
     return Actor.system(Channel.CLI)
 

@@ -16,8 +16,7 @@ import time_machine
 from fhir.resources.bundle import Bundle
 from fhir.resources.operationoutcome import OperationOutcome
 
-from practice.fhir_import import MAX_BYTES
-from practice.settings import Settings
+from practice.platform.settings import Settings
 from practice.tables import (
     AbsenceEpisode,
     AuditEvent,
@@ -31,7 +30,8 @@ from practice.tables import (
     StatusChange,
     TreatmentEpisode,
 )
-from reporting.fhir_export import bundle_references
+from reporting.fhir.export import bundle_references
+from reporting.fhir.referral_import import MAX_BYTES
 from reporting.tables import Delivery, Document, QuestionnaireResponse
 from scheduling.tables import Appointment
 from tests.cast import Cast
@@ -405,10 +405,10 @@ async def test_exporting_a_client_with_twenty_sessions_takes_well_under_five_sec
 async def test_every_demo_client_exports_through_the_cli_function_the_largest_within_5_s(
     client, settings: Settings
 ) -> None:
-    from practice.audit import Actor, Channel
-    from practice.demo import load_demo
-    from reporting.fhir_export import export_client_bundle
-    from reporting.services import draft_due_reports
+    from practice.audit.trail import Actor, Channel
+    from practice.composition.demo import load_demo
+    from reporting.fhir.export import export_client_bundle
+    from reporting.services.reports import draft_due_reports
     from scheduling.demo import load_demo_sessions
 
     today = datetime.now(TZ).date()

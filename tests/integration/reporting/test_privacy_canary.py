@@ -10,7 +10,7 @@ import httpx
 import time_machine
 from pypdf import PdfReader
 
-from practice.settings import Settings
+from practice.platform.settings import Settings
 from practice.tables import OutboundMessage
 from reporting import jobs as reporting_jobs
 from reporting.tables import EmployerUpdate

@@ -12,8 +12,8 @@ import time_machine
 from litestar import Litestar
 from pypdf import PdfReader
 
-from practice.audit import Action
-from practice.settings import Settings
+from practice.audit.trail import Action
+from practice.platform.settings import Settings
 from reporting import jobs as reporting_jobs
 from reporting.tables import Delivery, Document, Report
 from tests.cast import Cast
@@ -245,7 +245,8 @@ async def test_a_flushed_queue_loses_no_report(
     from arq.connections import ArqRedis
     from redis.asyncio import ConnectionPool
 
-    from practice import redis_conn, worker
+    from practice.composition import worker
+    from practice.platform import redis_conn
 
     await episode_with_ten_held_sessions(client, cast)
     await reporting_jobs.due_reports(TODAY, settings)
@@ -307,7 +308,7 @@ async def test_html_in_a_report_is_printed_as_text_and_fetches_nothing(
 
 @time_machine.travel("2026-06-15 10:00 +0200", tick=False)
 async def test_the_relapse_prevention_plan_becomes_a_pdf_for_the_client(client, cast: Cast) -> None:
-    from practice.audit import Action
+    from practice.audit.trail import Action
     from tests.web import assert_audited
 
     episode_id = await episode_with_ten_held_sessions(client, cast)
@@ -343,7 +344,7 @@ async def test_a_client_is_invited_once_when_the_follow_up_window_opens(
     client, cast: Cast, settings: Settings
 ) -> None:
     from practice.tables import OutboundMessage
-    from reporting import services
+    from reporting.services import reports as services
 
     with time_machine.travel("2026-06-15 10:00 +0200", tick=False):
         episode_id = await episode_with_ten_held_sessions(client, cast)

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from practice.accounts import Role
-from practice.audit import Action
+from practice.audit.trail import Action
 from practice.episodes import Offer
 from practice.tables import (
     AbsenceEpisode,
@@ -42,12 +42,10 @@ from practice.tables import (
     WorkParticipation,
     WorkResumptionAgreement,
 )
-from reporting import statistics
-from reporting.figures import Observation, censored_median, mean, percentile
-from reporting.outcome_definitions import ABSENCE_BENCHMARKS, Moment
-from reporting.outcome_times import absence_duration, cost_avoided, time_to_resumption
-from reporting.outcome_times import wait_times as reference_wait_times
-from reporting.outcomes import (
+from reporting.statistics import sql as statistics
+from reporting.statistics.definitions import ABSENCE_BENCHMARKS, Moment
+from reporting.statistics.figures import Observation, censored_median, mean, percentile
+from reporting.statistics.reference import (
     EpisodeOutcome,
     follow_up_response_rate,
     relapse_rate,
@@ -55,8 +53,10 @@ from reporting.outcomes import (
     share_resumed,
     volume_by_diagnosis,
 )
-from reporting.statistics import Filters
-from reporting.suppression import Cell
+from reporting.statistics.reference_times import absence_duration, cost_avoided, time_to_resumption
+from reporting.statistics.reference_times import wait_times as reference_wait_times
+from reporting.statistics.sql import Filters
+from reporting.statistics.suppression import Cell
 from scheduling.tables import Appointment
 from tests.cast import Cast, make_user
 from tests.story import ok

@@ -1,6 +1,6 @@
 """The ``facts`` CTE of the statistics against the per-episode subqueries it replaced.
 
-`reporting.statistics_facts` once computed every fact from another table as a correlated
+`reporting.statistics.facts` once computed every fact from another table as a correlated
 subquery per episode (correct, but seconds per figure group on 100k episodes); it now joins
 derived tables grouped per episode. `reference_facts_cte` below is that earlier SQL, kept
 as the oracle: on seeded random data sets full of the awkward cases (several measurements
@@ -35,8 +35,8 @@ from practice.tables import (
     WorkParticipation,
     WorkResumptionAgreement,
 )
-from reporting.outcome_definitions import Moment
-from reporting.statistics_facts import (
+from reporting.statistics.definitions import Moment
+from reporting.statistics.facts import (
     DEFAULT_TZ,
     Dialect,
     Filters,

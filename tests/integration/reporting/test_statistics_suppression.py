@@ -21,13 +21,13 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from practice.templating import make_environment
-from reporting.outcome_definitions import Unit
-from reporting.statistics import Filters
-from reporting.statistics_dashboard import Dashboard, Query
-from reporting.statistics_export import render_report_html, table_csv, table_json
-from reporting.statistics_model import RawRow, RawTable, display, figure_tables
-from reporting.suppression import Cell
+from practice.platform.templating import make_environment
+from reporting.statistics.dashboard import Dashboard, Query
+from reporting.statistics.definitions import Unit
+from reporting.statistics.export import render_report_html, table_csv, table_json
+from reporting.statistics.model import RawRow, RawTable, display, figure_tables
+from reporting.statistics.sql import Filters
+from reporting.statistics.suppression import Cell
 
 KEYS = ("volume", "waits", "sessions")
 

@@ -6,7 +6,7 @@ import sys
 
 
 def test_importing_the_web_application_does_not_load_weasyprint() -> None:
-    probe = "import sys, practice.app; print('weasyprint' in sys.modules)"
+    probe = "import sys, practice.composition.app; print('weasyprint' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
     )

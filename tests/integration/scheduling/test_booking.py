@@ -523,7 +523,7 @@ async def test_a_practice_cancellation_creates_a_rebooking_task_until_rebooked(
 async def test_held_session_dates_are_local_days_in_order_and_only_of_counting_kinds(
     client, cast: Cast
 ) -> None:
-    from scheduling.attendance import held_counting_dates
+    from scheduling.services.attendance import held_counting_dates
 
     parties = await setup_parties(client, cast)
     episode_id = await refer(client, cast, parties)

@@ -10,8 +10,9 @@ from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
 
 from practice import jobs as practice_jobs
-from practice import redis_conn, worker
-from practice.settings import Settings
+from practice.composition import worker
+from practice.platform import redis_conn
+from practice.platform.settings import Settings
 from practice.tables import OutboundMessage
 from scheduling import jobs as scheduling_jobs
 from tests.cast import Cast

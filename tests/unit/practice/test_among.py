@@ -2,7 +2,7 @@
 
 import pytest
 
-from practice.db import among
+from practice.platform.db import among
 from practice.tables import TreatmentEpisode
 
 

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from practice.audit_chain import GENESIS, KEYED, is_keyed, keyed_link, link_hash, link_matches
+from practice.audit.chain import GENESIS, KEYED, is_keyed, keyed_link, link_hash, link_matches
 
 KEY = b"k" * 32
 ROW = {

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from practice.csv_safe import FORMULA_PREFIXES, csv_text, safe_cell
+from practice.platform.csv_safe import FORMULA_PREFIXES, csv_text, safe_cell
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -13,7 +13,7 @@ from fhir.resources.operationoutcome import OperationOutcome
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from practice.fhir_import import (
+from reporting.fhir.referral_import import (
     MAX_BYTES,
     BundleRejected,
     Issue,

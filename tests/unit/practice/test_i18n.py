@@ -5,8 +5,8 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from practice import i18n
-from practice.templating import TEMPLATE_DIR
+from practice.platform import i18n
+from practice.platform.templating import TEMPLATE_DIR
 
 ROOT = Path(__file__).resolve().parents[3]
 METHODS = [("**.py", "python"), ("**.html", "jinja2"), ("**.txt", "jinja2")]

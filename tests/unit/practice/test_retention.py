@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from practice.platform.settings import Settings, SettingsError
 from practice.retention import add_years, decide, destroy_from
-from practice.settings import Settings, SettingsError
 
 LAST_CHANGE = date(2006, 3, 14)
 

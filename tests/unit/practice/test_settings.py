@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from practice.settings import Settings, SettingsError
+from practice.platform.settings import Settings, SettingsError
 
 
 def env(tmp_path: Path, **values: str) -> dict[str, str]:

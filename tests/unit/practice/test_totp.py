@@ -5,7 +5,7 @@ import pytest
 
 from practice import totp
 from practice.accounts import Role
-from practice.audit_chain import GENESIS, canonical, link_hash
+from practice.audit.chain import GENESIS, canonical, link_hash
 from practice.totp import SecondFactor, second_factor
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"

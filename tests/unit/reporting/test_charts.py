@@ -6,8 +6,8 @@ import sys
 from datetime import date
 from decimal import Decimal
 
-from reporting import charts
-from reporting.suppression import Cell, shown
+from reporting.statistics import charts
+from reporting.statistics.suppression import Cell, shown
 
 BAR = 'class="rect reactive tooltip-trigger"'
 

@@ -22,8 +22,7 @@ from practice.work_participation import (
     ParticipationMeasurement,
     volume_percent_series,
 )
-from reporting.figures import Observation, Share, censored_median, percentile
-from reporting.outcome_definitions import (
+from reporting.statistics.definitions import (
     ABSENCE_BENCHMARKS,
     DEFINITIONS,
     HSK_REFERENCE,
@@ -31,13 +30,8 @@ from reporting.outcome_definitions import (
     Moment,
     Unit,
 )
-from reporting.outcome_times import (
-    absence_duration,
-    cost_avoided,
-    time_to_resumption,
-    wait_times,
-)
-from reporting.outcomes import (
+from reporting.statistics.figures import Observation, Share, censored_median, percentile
+from reporting.statistics.reference import (
     EpisodeOutcome,
     FollowUpResponse,
     follow_up_response_rate,
@@ -46,7 +40,13 @@ from reporting.outcomes import (
     share_resumed,
     volume_by_diagnosis,
 )
-from reporting.suppression import Cell, suppress_table
+from reporting.statistics.reference_times import (
+    absence_duration,
+    cost_avoided,
+    time_to_resumption,
+    wait_times,
+)
+from reporting.statistics.suppression import Cell, suppress_table
 
 D = Decimal
 TODAY = date(2026, 6, 1)

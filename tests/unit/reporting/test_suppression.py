@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reporting.suppression import (
+from reporting.statistics.suppression import (
     EMPTY_TEXT,
     MIN_CELL_DEFAULT,
     WITHHELD_TEXT,

@@ -1,0 +1,194 @@
+"""The audit trail (NEN 7513): who did what to which record, when, why, from where, outcome.
+
+Every service that creates, reads, updates, exports or sends client data calls ``record``
+inside its own transaction, so the row and the effect commit together: if the audit row
+cannot be written, the operation fails (fail closed). Rows hold identifiers and categories,
+never medical content: callers pass an object type and id, not the object.
+
+The rows form a hash chain keyed with ``AUDIT_KEY`` (``practice.audit.chain``; ``practice
+audit verify`` checks it). The key is read from the settings once per process (``chain_key``).
+Appends are serialised so the chain stays linear with concurrent writers: ``record`` runs
+only inside ``write_tx()`` (it raises otherwise), which on SQLite is an IMMEDIATE transaction
+(one writer at a time), and on PostgreSQL it first takes a transaction-level advisory lock,
+held until commit, before reading the last hash. The price: audited transactions on
+PostgreSQL queue behind each other from their first audit row until they commit.
+"""
+
+import enum
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from practice.audit.chain import GENESIS, keyed_link
+from practice.platform.db import engine, in_write_tx
+from practice.platform.settings import Settings
+from practice.tables import AuditEvent
+
+# pg_advisory_xact_lock key of the chain's head ("audt"); any constant unique to this use.
+CHAIN_LOCK = 0x61756474
+
+
+@functools.cache
+def chain_key() -> bytes:
+    """``AUDIT_KEY``, read once per process: settings may read the key file of the data
+    directory, which must not happen for every audit row. Every process of one deployment
+    reads the same key (the environment, or the file generated once in the data directory)."""
+    return Settings.from_env().audit_key.encode()
+
+
+class AuditUnavailable(RuntimeError):
+    """The audit row could not be written, so the operation must not happen (fail closed).
+
+    Raised inside the operation's transaction, which then rolls back: no data leaves and
+    nothing is written. The web layer answers 503 (``practice.web.errors``).
+    """
+
+
+class Action(enum.StrEnum):
+    CREATE = "create"
+    READ = "read"
+    UPDATE = "update"
+    DELETE = "delete"
+    SEARCH = "search"
+    EXPORT = "export"
+    PRINT = "print"
+    SEND = "send"
+    LOGIN = "login"
+    LOGOUT = "logout"
+
+
+class Outcome(enum.StrEnum):
+    SUCCESS = "success"
+    DENIED = "denied"
+    FAILED = "failed"
+    PENDING = "pending"  # a login step passed, another (the second factor) must follow
+
+
+class Channel(enum.StrEnum):
+    WEB = "web"
+    API = "api"
+    CLI = "cli"
+    WORKER = "worker"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a logged-in user, or the system itself (CLI, worker)."""
+
+    user_id: int | None
+    role: str | None
+    source: str | None  # IP address, or the host name for CLI and worker
+    channel: Channel
+
+    @classmethod
+    def system(cls, channel: Channel) -> "Actor":
+        return cls(user_id=None, role="system", source=None, channel=channel)
+
+
+async def record(
+    actor: Actor,
+    action: Action,
+    object_type: str,
+    object_id: int | str | None,
+    *,
+    purpose: str,
+    outcome: Outcome = Outcome.SUCCESS,
+    client_id: int | None = None,
+) -> None:
+    """Append one audit row. Raises if it cannot be written, which aborts the operation."""
+    if not in_write_tx():
+        raise RuntimeError("audit.record outside write_tx(): the hash chain needs its lock")
+    if engine().engine_type == "postgres":
+        await AuditEvent.raw("SELECT pg_advisory_xact_lock({})", CHAIN_LOCK)
+    last = (
+        await AuditEvent.select(AuditEvent.row_hash)
+        .order_by(AuditEvent.id, ascending=False)
+        .first()
+    )
+    prev_hash = (last or {}).get("row_hash") or GENESIS
+    key = chain_key()
+    row: dict[str, Any] = {
+        "occurred_at": datetime.now(UTC),
+        "actor_id": actor.user_id,
+        "actor_role": actor.role,
+        "action": action.value,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "client_id": client_id,
+        "purpose": purpose,
+        "source": actor.source,
+        "channel": actor.channel.value,
+        "outcome": outcome.value,
+    }
+    try:
+        await AuditEvent.insert(
+            AuditEvent(**row, prev_hash=prev_hash, row_hash=keyed_link(row, prev_hash, key))
+        )
+    except Exception as exc:
+        # Whatever the cause (a refusing trigger, a full disk, a lost connection), the
+        # caller's transaction must not commit without its audit row.
+        raise AuditUnavailable(f"audit row not written: {type(exc).__name__}") from exc
+
+
+# Rows per INSERT in ``record_many``: ~13 parameters a row stays far below the bound-parameter
+# limits of both engines (32,766 on SQLite, 32,767 on PostgreSQL).
+MANY_PER_STATEMENT = 1000
+
+
+async def record_many(
+    actor: Actor,
+    action: Action,
+    object_type: str,
+    items: Sequence[tuple[int | str | None, int | None]],
+    *,
+    purpose: str,
+    outcome: Outcome = Outcome.SUCCESS,
+) -> None:
+    """Append one row per ``(object_id, client_id)`` of ``items``, in one INSERT.
+
+    For list pages that name several clients: each client's access log must show the read
+    (AUD-9), and the page must not pay one statement per client (P-1, P-7). The rows are
+    linked here, in ``items`` order, exactly as ``record`` links one (``keyed_link`` with
+    ``chain_key``) under the same lock, so ``practice audit verify`` sees one chain.
+    """
+    if not items:
+        return
+    if not in_write_tx():
+        raise RuntimeError("audit.record_many outside write_tx(): the hash chain needs its lock")
+    if engine().engine_type == "postgres":
+        await AuditEvent.raw("SELECT pg_advisory_xact_lock({})", CHAIN_LOCK)
+    last = (
+        await AuditEvent.select(AuditEvent.row_hash)
+        .order_by(AuditEvent.id, ascending=False)
+        .first()
+    )
+    prev_hash = (last or {}).get("row_hash") or GENESIS
+    key = chain_key()
+    occurred_at = datetime.now(UTC)
+    events = []
+    for object_id, client_id in items:
+        row: dict[str, Any] = {
+            "occurred_at": occurred_at,
+            "actor_id": actor.user_id,
+            "actor_role": actor.role,
+            "action": action.value,
+            "object_type": object_type,
+            "object_id": None if object_id is None else str(object_id),
+            "client_id": client_id,
+            "purpose": purpose,
+            "source": actor.source,
+            "channel": actor.channel.value,
+            "outcome": outcome.value,
+        }
+        row_hash = keyed_link(row, prev_hash, key)
+        events.append(AuditEvent(**row, prev_hash=prev_hash, row_hash=row_hash))
+        prev_hash = row_hash
+    try:
+        # A multi-row VALUES list takes its serial ids in list order on both engines, so
+        # the id order (the order ``verify`` walks) is the order the links were made in.
+        for start in range(0, len(events), MANY_PER_STATEMENT):
+            await AuditEvent.insert(*events[start : start + MANY_PER_STATEMENT])
+    except Exception as exc:
+        raise AuditUnavailable(f"audit rows not written: {type(exc).__name__}") from exc

@@ -1,0 +1,188 @@
+"""The composition root of the web process: every route group, in flow order.
+
+``create_app()`` builds a fresh app from settings; ``app`` is what uvicorn serves
+(``practice.composition.app:app``). Nothing a second process would need lives in this process:
+sessions, throttles and the queue are in Redis, everything else in the database.
+"""
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from arq.connections import ArqRedis
+from litestar import Litestar, Request, Router
+from litestar.config.csrf import CSRFConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.static_files import create_static_files_router
+from litestar.stores.redis import RedisStore
+from litestar.template.config import TemplateConfig
+from redis.asyncio import ConnectionPool
+
+from practice.composition import wiring as composition
+from practice.composition.worker import embedded
+from practice.platform import i18n, lifeline, redis_conn
+from practice.platform.db import close_pool, enable_sqlite_wal, engine, open_pool
+from practice.platform.logs import pin_library_loggers
+from practice.platform.queue import ArqQueue
+from practice.platform.settings import Settings
+from practice.platform.templating import TEMPLATE_DIR, make_environment
+from practice.request_limits import MAX_BODY_BYTES
+from practice.web import access_log as web_audit
+from practice.web import account as web_account
+from practice.web import admin as web_admin
+from practice.web import break_glass as web_break_glass
+from practice.web import episode_page as web_episode_page
+from practice.web import episodes as web_episodes
+from practice.web import parties as web_parties
+from practice.web import portal as practice_web
+from practice.web import treatment_plan as web_treatment_plan
+from practice.web import work as web_work
+from practice.web.access import audited_role_guard, relation_guard
+from practice.web.auth import (
+    PUBLIC,
+    CurrentUser,
+    csrf_bound_to_session,
+    make_session_auth,
+)
+from practice.web.errors import EXCEPTION_HANDLERS
+from practice.web.limits import refuse_deep_json
+from practice.web.security import add_security_headers
+from reporting.documents import shutdown_render_pool
+from reporting.fhir import web as web_fhir
+from reporting.statistics import web as web_statistics
+from reporting.web import pages as reporting_pages
+from reporting.web import portals as reporting_web
+from scheduling.web import api as scheduling_web
+from scheduling.web import pages as scheduling_pages
+
+log = logging.getLogger(__name__)
+
+
+def _template_config(settings: Settings) -> TemplateConfig[Any]:
+    from litestar.plugins.jinja import JinjaTemplateEngine as Engine
+
+    return TemplateConfig(engine=Engine.from_environment(make_environment(settings.time_zone)))
+
+
+async def _choose_locale(request: Request[Any, Any, Any]) -> None:
+    user = request.scope.get("user")
+    i18n.current_locale.set(
+        i18n.pick_locale(
+            request.cookies.get("lang"),
+            user.locale if isinstance(user, CurrentUser) else None,
+            request.headers.get("accept-language"),
+        )
+    )
+
+
+async def _before_request(request: Request[Any, Any, Any]) -> None:
+    await _choose_locale(request)
+    # After the locale, so the refusal is in the caller's language.
+    await refuse_deep_json(request)
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    pin_library_loggers()
+    composition.connect()
+    url = redis_conn.redis_url(settings)
+    # One client for sessions, throttles and the queue; connections open lazily.
+    redis = ArqRedis(connection_pool=ConnectionPool.from_url(url))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # A web worker of `practice serve --workers N` stops when its supervisor dies (OPS-1).
+        lifeline.die_with_supervisor()
+        db = engine()
+        await enable_sqlite_wal(db)
+        await open_pool(db, max_size=10)
+        try:
+            if settings.embedded_worker:
+                async with embedded(settings, redis):
+                    yield
+            else:
+                yield
+        finally:
+            # The render processes go with the app, not at interpreter exit (OPS-1).
+            shutdown_render_pool()
+            await close_pool(db)
+            await redis.aclose(close_connection_pool=True)
+
+    session_auth = make_session_auth(settings)
+    return Litestar(
+        route_handlers=[
+            practice_web.router,
+            web_account.router,
+            web_audit.router,
+            web_parties.router,
+            web_episodes.router,
+            web_treatment_plan.router,
+            web_work.router,
+            web_episode_page.router,
+            web_break_glass.router,
+            web_admin.router,
+            scheduling_web.router,
+            scheduling_pages.router,
+            reporting_web.router,
+            reporting_pages.router,
+            web_statistics.router,
+            web_fhir.router,
+            create_static_files_router(
+                path="/static",
+                directories=[TEMPLATE_DIR / "static"],
+                opt=PUBLIC,
+                include_in_schema=False,
+            ),
+        ],
+        stores={"sessions": RedisStore(redis, namespace="sessions")},
+        on_app_init=[session_auth.on_app_init],
+        # The role guard's 403s are audited (AUD-9); its answers are practice.web.auth's.
+        guards=[csrf_bound_to_session, audited_role_guard, relation_guard],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="__Host-csrftoken" if settings.secure_cookies else "csrftoken",
+            cookie_secure=settings.secure_cookies,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            header_name="x-csrftoken",
+        ),
+        template_config=_template_config(settings),
+        openapi_config=OpenAPIConfig(
+            title="@Work practice service",
+            version="0.1.0",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+            openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC),
+            use_handler_docstrings=True,
+        ),
+        exception_handlers=EXCEPTION_HANDLERS,
+        before_request=_before_request,
+        before_send=[add_security_headers],
+        lifespan=[lifespan],
+        state=_state(settings=settings, redis=redis, queue=ArqQueue(redis)),
+        request_max_body_size=MAX_BODY_BYTES,
+        logging_config=None,
+        debug=False,
+    )
+
+
+def _state(**values: Any) -> Any:
+    from litestar.datastructures import State
+
+    return State(values)
+
+
+_app: Litestar | None = None
+
+
+def __getattr__(name: str) -> Any:
+    # ``practice.composition.app:app`` is built on first access, not at import: importing
+    # this module (tests, the CLI) must not start an embedded Redis.
+    global _app
+    if name == "app":
+        if _app is None:
+            _app = create_app()
+        return _app
+    raise AttributeError(name)

@@ -1,0 +1,352 @@
+"""The ``practice`` command: every operator action, each calling a service."""
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from practice.platform.logs import configure_logging
+from practice.platform.settings import Settings, SettingsError
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _configure_logging(settings: Settings) -> None:
+    configure_logging(settings.log_level)
+
+
+async def _migrate() -> None:
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    result = await run_forwards(app_name="all")
+    if not result.success:
+        raise click.ClickException(f"migrations failed: {result.message}")
+
+
+@click.group()
+def main() -> None:
+    """@Work practice service."""
+
+
+@main.command()
+def migrate() -> None:
+    """Apply every pending database migration (SQLite or PostgreSQL)."""
+    asyncio.run(_migrate())
+
+
+@main.command()
+def demo() -> None:
+    """Load the demo practice (idempotent)."""
+    asyncio.run(_migrate())
+    created = asyncio.run(_load_demo(_settings()))
+    click.echo(f"demo practice ready ({created} episodes created)")
+
+
+async def _load_demo(settings: Settings) -> int:
+    """Every package adds its part of the demo practice, in flow order."""
+    from practice.composition import wiring as composition
+    from practice.composition.demo import load_demo
+    from reporting.services.reports import draft_due_reports
+    from scheduling.demo import load_demo_sessions
+
+    composition.connect()
+    today = datetime.now(settings.time_zone).date()
+    created = await load_demo(today, settings.time_zone)
+    if created:
+        await load_demo_sessions(today, settings.time_zone)
+        await draft_due_reports(today)
+    return created
+
+
+@main.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(
+        ["therapist", "company_doctor", "employer_contact", "practice_manager", "administrator"]
+    ),
+)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--locale", default="nl", type=click.Choice(["nl", "en"]))
+def create_user(email: str, display_name: str, role: str, password: str, locale: str) -> None:
+    """Create an account."""
+    from practice.audit.trail import Actor, Channel
+    from practice.errors import DomainError, InvalidInput
+    from practice.services import accounts
+
+    try:
+        user_id = asyncio.run(
+            accounts.create_user(
+                Actor.system(Channel.CLI),
+                email=email,
+                display_name=display_name,
+                role=role,
+                password=password,
+                locale=locale,
+            )
+        )
+    except InvalidInput as exc:
+        raise click.ClickException(
+            "; ".join(f"{name}: {problem}" for name, problem in exc.fields.items())
+        ) from exc
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"user {user_id} created")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--demo/--no-demo", "with_demo", default=False, help="Load the demo practice.")
+@click.option("--workers", default=1, show_default=True, type=int, help="Web processes.")
+def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
+    """Run the web service; on the embedded default also Redis and the worker, in-process."""
+    from practice.platform import redis_conn
+
+    settings = _settings()
+    _configure_logging(settings)
+    # SIGTERM (systemd, docker stop, kill) must end the process through the `finally`
+    # below, like Ctrl+C does. uvicorn catches it for a graceful stop, but then restores
+    # the previous handler and raises it again; with the default handler the process would
+    # die there and leave the embedded Redis and the render processes running (OPS-1).
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    catcher = None
+    try:
+        if not settings.redis_url:
+            # Start the embedded Redis here and hand its socket to the web process(es).
+            os.environ["REDIS_URL"] = redis_conn.redis_url(settings)
+            os.environ.setdefault("PRACTICE_EMBEDDED_WORKER", "true")
+            if "SMTP_HOST" not in os.environ:
+                from practice.platform import mail_catcher
+
+                catcher = mail_catcher.start(settings.data_dir / "mail")
+                os.environ["SMTP_HOST"], os.environ["SMTP_PORT"] = "127.0.0.1", str(catcher.port)
+                click.echo(f"Outgoing mail is kept in {settings.data_dir / 'mail'} (none is sent).")
+        asyncio.run(_migrate())
+        if with_demo:
+            from practice.composition.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+            asyncio.run(_load_demo(settings))
+            click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
+            for account in DEMO_ACCOUNTS:
+                click.echo(f"  {account.role.value:<18} {account.email}")
+        click.echo(f"\n@Work practice service: http://{host}:{port}/  (Ctrl+C stops)\n")
+        sys.stdout.flush()
+
+        import uvicorn
+
+        uvicorn.run(
+            "practice.composition.app:app",
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=False,
+            log_level=settings.log_level.lower(),
+            # uvicorn would rewrite the client from X-Forwarded-For for any peer in its own
+            # list (127.0.0.1 by default); the app reads that header itself, from
+            # TRUSTED_PROXIES only (practice.proxies), so uvicorn must leave it alone.
+            proxy_headers=False,
+        )
+    finally:
+        _stop_children(catcher)
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _stop_children(catcher: Any) -> None:
+    """Everything `serve` and `worker` started, stopped on the way out (OPS-1). A SIGKILL
+    skips this; then each child notices its parent's death itself (practice.platform.lifeline)."""
+    from practice.platform import redis_conn
+    from reporting.documents import shutdown_render_pool
+
+    shutdown_render_pool()  # renders outside the app (the demo's); the app stops its own
+    if catcher is not None:
+        catcher.stop()  # a thread of this process; stopped so its port closes cleanly
+    redis_conn.stop_embedded()
+
+
+@main.command()
+def worker() -> None:
+    """Run a background worker (start as many as needed)."""
+    from practice.composition import worker as worker_module
+    from practice.platform import redis_conn
+
+    settings = _settings()
+    _configure_logging(settings)
+    # arq stops gracefully on SIGTERM and returns; this handler covers the start-up before.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        worker_module.run(settings, redis_conn.redis_url(settings))
+    finally:
+        _stop_children(None)
+
+
+@main.command()
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def backup(target: Path) -> None:
+    """Write a backup of the whole database to TARGET (pg_dump, or SQLite's backup API)."""
+    from practice.platform.backup import BackupError
+    from practice.platform.backup import backup as run_backup
+
+    try:
+        run_backup(_settings(), target)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backup written to {target}")
+
+
+@main.command()
+@click.argument("source", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.confirmation_option(prompt="This replaces the database's contents. Continue?")
+def restore(source: Path) -> None:
+    """Replace the database's contents with the backup in SOURCE."""
+    from practice.platform.backup import BackupError
+    from practice.platform.backup import restore as run_restore
+
+    try:
+        run_restore(_settings(), source)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo("restored; run 'practice audit verify' to check the audit chain")
+
+
+@main.command("export-client")
+@click.argument("client_id", type=int)
+@click.option("--out", "target", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "kind",
+    default="zip",
+    show_default=True,
+    type=click.Choice(["zip", "fhir"]),
+    help="ZIP (JSON + PDFs) or a FHIR R5 Bundle.",
+)
+def export_client(client_id: int, target: Path, kind: str) -> None:
+    """Everything held about one client, for the client (data-subject access)."""
+    from practice.audit.trail import Actor, Channel
+    from practice.errors import DomainError
+
+    actor = Actor.system(Channel.CLI)
+
+    async def run() -> bytes:
+        from practice.composition import wiring as composition
+
+        composition.connect()
+        if kind == "fhir":
+            from reporting.fhir.export import export_client_bundle
+
+            bundle = await export_client_bundle(client_id, actor)
+            return json.dumps(bundle, ensure_ascii=False, indent=2).encode()
+        from reporting.client_export import export_client as export_zip
+
+        return await export_zip(actor, client_id)
+
+    try:
+        content = asyncio.run(run())
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    target.write_bytes(content)
+    click.echo(f"{len(content)} bytes written to {target}")
+
+
+@main.command("erase-client")
+@click.argument("client_id", type=int)
+@click.option("--request-ref", required=True, help="The practice's reference of the request.")
+@click.option("--by", "by_email", required=True, help="E-mail of the manager carrying it out.")
+@click.option("--requested-on", type=click.DateTime(["%Y-%m-%d"]), help="Default: today.")
+def erase_client(
+    client_id: int, request_ref: str, by_email: str, requested_on: datetime | None
+) -> None:
+    """Destroy everything held about one client, at the client's request (WGBO 7:455)."""
+    from practice.services import erasure
+
+    settings = _settings()
+    today = datetime.now(settings.time_zone).date()
+    result = _run_erasure(
+        settings,
+        lambda redis: erasure.erase_on_request(
+            client_id,
+            request_ref=request_ref,
+            by_email=by_email,
+            requested_on=requested_on.date() if requested_on else today,
+            redis=redis,
+        ),
+    )
+    if result.already_erased:
+        click.echo(f"client {client_id} was already erased (erasure record {result.record_id})")
+    else:
+        click.echo(
+            f"client {client_id} erased: {result.rows_destroyed} rows destroyed "
+            f"(erasure record {result.record_id})"
+        )
+
+
+@main.command("purge-expired")
+def purge_expired() -> None:
+    """Destroy the records whose retention period (WGBO 7:454) has ended."""
+    from practice.services import erasure
+
+    settings = _settings()
+    today = datetime.now(settings.time_zone).date()
+    results = _run_erasure(
+        settings, lambda redis: erasure.purge_expired(settings, today, redis=redis)
+    )
+    for result in results:
+        click.echo(f"client {result.client_id} erased (erasure record {result.record_id})")
+    click.echo(f"{len(results)} expired records destroyed")
+
+
+def _run_erasure(settings: Settings, operation: Callable[[Any], Awaitable[T]]) -> T:
+    """Run an erasure with the packages connected and, when REDIS_URL is set, the queue at
+    hand to drop jobs naming erased rows (the embedded Redis keeps no queue across runs)."""
+    from practice.composition import wiring as composition
+    from practice.errors import DomainError, InvalidInput
+    from practice.platform import redis_conn
+    from practice.services import erasure
+
+    async def run() -> T:
+        composition.connect()
+        redis = redis_conn.client(settings.redis_url) if settings.redis_url else None
+        try:
+            result = await operation(redis)
+        finally:
+            if redis is not None:
+                await redis.aclose()
+        await erasure.flush_storage()
+        return result
+
+    try:
+        return asyncio.run(run())
+    except InvalidInput as exc:
+        raise click.ClickException(
+            "; ".join(f"{name}: {problem}" for name, problem in exc.fields.items())
+        ) from exc
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
+from practice.audit.verify import audit as audit_commands  # noqa: E402 - the audit group
+
+main.add_command(audit_commands)
+
+from practice.composition.bench.command import bench as bench_command  # noqa: E402 - the bench command
+
+main.add_command(bench_command)

@@ -1,0 +1,148 @@
+"""Every background job and schedule, in flow order: the one place to read what runs when.
+
+Jobs are at-least-once (arq reruns a job after a crash or restart); their effects are
+exactly-once because each job checks and records its effect in the database. The
+``sweep_due_work`` cron asks each package what is due *according to the database* and
+enqueues one job per item under a deterministic id, so a flushed or restarted Redis loses
+nothing: the next sweep puts the work back.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import date, datetime
+from typing import Any
+
+from arq import cron
+from arq.connections import ArqRedis, RedisSettings
+from arq.worker import Worker, func
+
+from practice import jobs as practice_jobs
+from practice.composition import wiring as composition
+from practice.platform import outbox
+from practice.platform.db import close_pool, engine, open_pool
+from practice.platform.logs import pin_library_loggers
+from practice.platform.queue import ArqQueue, DueJob
+from practice.platform.settings import Settings
+from reporting import jobs as reporting_jobs
+from reporting.documents import shutdown_render_pool
+from scheduling import jobs as scheduling_jobs
+
+log = logging.getLogger(__name__)
+
+Sweep = Callable[[date, Settings], Awaitable[list[DueJob]]]
+
+# What each package finds due, in flow order. Finders that create rows (reminders) come
+# before the outbox finder that sends what is unsent.
+SWEEPS: list[Sweep] = [
+    scheduling_jobs.due_alignment_meetings,
+    scheduling_jobs.due_reminders,
+    reporting_jobs.due_reports,
+    reporting_jobs.due_employer_updates,
+    reporting_jobs.due_follow_up_invitations,
+    outbox.due_messages,
+    # Last: records whose 20-year retention (WGBO 7:454) ended are destroyed by a job.
+    practice_jobs.due_expired_records,
+]
+
+# Job functions, in flow order (besides the sweep itself).
+JOBS: list[Any] = [
+    # A short timeout: after a crash arq blocks the job id for timeout + 10 s (no heartbeat).
+    func(reporting_jobs.deliver_report, max_tries=8, timeout=10),
+    func(practice_jobs.send_message, max_tries=8),
+    func(practice_jobs.erase_expired_record, max_tries=3),
+]
+
+SWEEP_MINUTES = set(range(0, 60, 5))
+
+
+async def sweep_due_work(ctx: dict[str, Any]) -> dict[str, int]:
+    """Enqueue everything the database says is due and not yet done."""
+    settings: Settings = ctx["settings"]
+    today = datetime.now(settings.time_zone).date()
+    queue = ArqQueue(ctx["redis"])
+    counts: dict[str, int] = {}
+    for sweep in SWEEPS:
+        try:
+            due = await sweep(today, settings)
+        except Exception:  # one broken finder must not stop the others
+            log.exception("sweep %s failed", getattr(sweep, "__name__", sweep))
+            continue
+        for job in due:
+            queued = await queue.enqueue(job)
+            counts[job.name] = counts.get(job.name, 0) + int(queued)
+    return counts
+
+
+async def _startup(ctx: dict[str, Any]) -> None:
+    pin_library_loggers()
+    composition.connect()
+    await open_pool(engine(), max_size=5)
+
+
+async def _shutdown(ctx: dict[str, Any]) -> None:
+    # The render processes stop with the worker, not at interpreter exit (OPS-1).
+    shutdown_render_pool()
+    await close_pool(engine())
+
+
+def worker_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "functions": [func(sweep_due_work, keep_result=0), *JOBS],
+        "cron_jobs": [
+            cron(sweep_due_work, minute=SWEEP_MINUTES, run_at_startup=True, keep_result=0)
+        ],
+        "ctx": {"settings": settings},
+        "keep_result": 0,  # dedupe by job id only while waiting; the DB records results
+        # arq blocks a crashed job's id for (the longest timeout of any function) + 10 s, as
+        # it has no heartbeat: keep every timeout short so recovery after a crash is quick.
+        "job_timeout": 30,
+        "max_tries": 5,
+        "timezone": settings.time_zone,
+        "health_check_interval": 30,
+        "allow_abort_jobs": True,
+    }
+
+
+def make_worker(settings: Settings, pool: ArqRedis, **overrides: Any) -> Worker:
+    options = worker_options(settings) | {"on_startup": _startup, "on_shutdown": _shutdown}
+    options.update(overrides)
+    return Worker(redis_pool=pool, **options)
+
+
+def run(settings: Settings, redis_url: str) -> None:
+    """``practice worker``: a separate worker process (scale out by starting more)."""
+    from arq.worker import run_worker
+
+    class WorkerSettings:
+        redis_settings = RedisSettings.from_dsn(redis_url)
+        on_startup = _startup
+        on_shutdown = _shutdown
+
+    for key, value in worker_options(settings).items():
+        setattr(WorkerSettings, key, value)
+    run_worker(WorkerSettings)  # type: ignore[arg-type]
+
+
+@contextlib.asynccontextmanager
+async def embedded(settings: Settings, pool: ArqRedis) -> AsyncIterator[None]:
+    """The worker inside the web process, for the single-command quick start."""
+    worker = make_worker(
+        settings, pool, handle_signals=False, poll_delay=0.5, on_startup=None, on_shutdown=None
+    )
+    task = asyncio.create_task(worker.async_run())
+    task.add_done_callback(_report_death)
+    try:
+        yield
+    finally:
+        task.remove_done_callback(_report_death)
+        await worker.close()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def _report_death(task: "asyncio.Task[None]") -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("embedded worker stopped: %s", type(task.exception()).__name__)

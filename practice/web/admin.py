@@ -1,0 +1,118 @@
+"""The administrator's pages: employers with their contract settings and contacts, company
+doctors, and handing a case over to another therapist.
+
+Forms post the JSON doors' request types (``practice.web.forms``) to the same services and
+return to the page they came from (post/redirect/get).
+"""
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Router, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from practice.accounts import Role
+from practice.episodes import Offer
+from practice.labels import CONTACT_ROLE_LABELS, DAY_UNIT_LABELS, OFFER_LABELS, STATUS_LABELS
+from practice.queries import case_team as team_queries
+from practice.queries import parties as party_queries
+from practice.services import case_team, parties
+from practice.web.auth import roles
+from practice.web.episode_common import fields_of, request_context
+from practice.web.forms import FormData, form_struct
+from practice.web.parties import CompanyDoctorIn, ContactIn, EmployerIn
+from practice.web.portal import page
+from practice.web.treatment_plan import HandoverIn
+
+ADMINISTRATOR = roles(Role.ADMINISTRATOR)
+
+
+class _EpisodeOnly(msgspec.Struct):
+    episode_id: int
+
+
+@get("/admin/employers", opt=ADMINISTRATOR, include_in_schema=False)
+async def employers_page(request: Request[Any, Any, Any]) -> Template:
+    """Employers, what their contract says (report cadence, €/absence day…), their contacts."""
+    return page(
+        request,
+        "practice/admin/employers.html",
+        employers=await party_queries.employers_with_contacts(),
+        offers=[o.value for o in Offer],
+        offer_labels=OFFER_LABELS,
+        day_unit_labels=DAY_UNIT_LABELS,
+        contact_role_labels=CONTACT_ROLE_LABELS,
+    )
+
+
+@post("/admin/employers", opt=ADMINISTRATOR, include_in_schema=False)
+async def create_employer(request: Request[Any, Any, Any], data: FormData) -> Redirect:
+    actor, _, _ = request_context(request)
+    await parties.create_employer(actor, **fields_of(form_struct(EmployerIn, data)))
+    return Redirect(path="/admin/employers", status_code=303)
+
+
+@post("/admin/employers/{employer_id:int}/contacts", opt=ADMINISTRATOR, include_in_schema=False)
+async def add_contact(
+    request: Request[Any, Any, Any], employer_id: FromPath[int], data: FormData
+) -> Redirect:
+    actor, _, _ = request_context(request)
+    form = form_struct(ContactIn, data)
+    await parties.add_employer_contact(actor, employer_id=employer_id, **fields_of(form))
+    return Redirect(path="/admin/employers", status_code=303)
+
+
+@get("/admin/company-doctors", opt=ADMINISTRATOR, include_in_schema=False)
+async def company_doctors_page(request: Request[Any, Any, Any]) -> Template:
+    return page(
+        request,
+        "practice/admin/company-doctors.html",
+        doctors=await party_queries.company_doctors(),
+    )
+
+
+@post("/admin/company-doctors", opt=ADMINISTRATOR, include_in_schema=False)
+async def create_company_doctor(request: Request[Any, Any, Any], data: FormData) -> Redirect:
+    actor, _, _ = request_context(request)
+    await parties.create_company_doctor(actor, **fields_of(form_struct(CompanyDoctorIn, data)))
+    return Redirect(path="/admin/company-doctors", status_code=303)
+
+
+@get("/admin/handovers", opt=ADMINISTRATOR, include_in_schema=False)
+async def handovers_page(request: Request[Any, Any, Any]) -> Template:
+    """Every live case with its therapist; a case is handed to a named successor."""
+    actor, today, _ = request_context(request)
+    return page(
+        request,
+        "practice/admin/handovers.html",
+        cases=await team_queries.current_therapists(actor, today),
+        therapists=await team_queries.therapist_accounts(),
+        status_labels=STATUS_LABELS,
+        today=today,
+    )
+
+
+@post("/admin/handovers", opt=ADMINISTRATOR, include_in_schema=False)
+async def hand_over(request: Request[Any, Any, Any], data: FormData) -> Redirect:
+    """The leaver keeps access until the day before ``on``; the team is told (TNO case C2)."""
+    actor, _, _ = request_context(request)
+    episode_id = form_struct(_EpisodeOnly, {"episode_id": data.get("episode_id", "")}).episode_id
+    rest = {k: v for k, v in data.items() if k != "episode_id"}
+    form = form_struct(HandoverIn, rest, role="therapist")
+    await case_team.hand_over(actor, episode_id=episode_id, **fields_of(form))
+    return Redirect(path="/admin/handovers", status_code=303)
+
+
+router = Router(
+    path="/",
+    route_handlers=[
+        employers_page,
+        create_employer,
+        add_contact,
+        company_doctors_page,
+        create_company_doctor,
+        handovers_page,
+        hand_over,
+    ],
+)

@@ -1,0 +1,284 @@
+"""The therapist's pages of an episode: the client page, the referral form, their form posts.
+
+The client page shows both tracks of the clinical core; scheduling and reporting add their
+sections (sessions, reports) through ``register_episode_section`` at start-up
+(``practice.composition.wiring``), so this module never imports them. Each form posts the same
+request type as its JSON door (``practice.web.forms``) and, done, goes back to the page
+(post/redirect/get: reloading never posts twice).
+"""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+from litestar import Request, Router, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from practice.access_policy import Need, decide
+from practice.accounts import Role
+from practice.audit.trail import Actor
+from practice.break_glass import MONITOR_DAYS
+from practice.episodes import Offer
+from practice.errors import InvalidInput
+from practice.labels import (
+    ABSENCE_LABELS,
+    FOLLOW_UP_LABELS,
+    MOMENT_LABELS,
+    OFFER_LABELS,
+    PROPOSAL_LABELS,
+    PURPOSE_LABELS,
+    RECIPIENT_LABELS,
+    REFERRER_LABELS,
+    STATUS_LABELS,
+    TASK_LABELS,
+)
+from practice.queries import access
+from practice.queries import break_glass as break_glass_queries
+from practice.queries import caseload as caseload_queries
+from practice.queries import episode_detail as detail_queries
+from practice.queries import parties as party_queries
+from practice.queries.episodes import access_episode
+from practice.screening import COMPLAINT_INSTRUMENTS, DIAGNOSIS_CATEGORIES, Proposal
+from practice.services import consents, episodes, referrals, treatment_plan
+from practice.services import work as work_services
+from practice.web.auth import roles
+from practice.web.episode_common import THERAPIST, episode_writer, fields_of, request_context
+from practice.web.episodes import (
+    ConsultationIn,
+    ReferralIn,
+    ScreeningIn,
+    ScreeningPlanIn,
+    TransitionIn,
+)
+from practice.web.forms import FormData, form_struct
+from practice.web.parties import ClientIn
+from practice.web.portal import page
+from practice.web.treatment_plan import FollowUpIn, RelapsePlanIn
+from practice.web.work import AgreementIn, ConsentIn, ParticipationIn
+from practice.work_participation import AbsenceType
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeSection:
+    """A part of the client page that a downstream package renders from its own data."""
+
+    template: str
+    # (actor, episode id, client id, today, time zone, everything: the whole history, not
+    # only the latest part that a long treatment would otherwise fill the page with)
+    load: Callable[[Actor, int, int, date, ZoneInfo, bool], Awaitable[dict[str, Any]]]
+
+
+_sections: dict[str, EpisodeSection] = {}
+
+
+def register_episode_section(name: str, section: EpisodeSection) -> None:
+    """Called at start-up; the page shows the sections in the order they were registered."""
+    _sections[name] = section
+
+
+# Open tasks come most urgent first; a neglected record can hold hundreds (one per owed
+# report and update), so the page names the first ones and links to the rest (P-2).
+OPEN_TASKS_SHOWN = 20
+
+
+def back_to_episode(episode_id: int) -> Redirect:
+    return Redirect(path=f"/episodes/{episode_id}", status_code=303)
+
+
+# ---------------------------------------------------------------- the client page
+
+
+@get("/episodes/{episode_id:int}", opt=THERAPIST, include_in_schema=False)
+async def episode_page(
+    request: Request[Any, Any, Any], episode_id: FromPath[int], everything: FromQuery[bool] = False
+) -> Template:
+    """One client: tasks with days left, the treatment and work tracks, sessions, reports.
+
+    ``?everything=true`` lists every open task, session and report; by default the most
+    urgent tasks and the latest sessions and reports."""
+    actor, today, settings = request_context(request)
+    detail = await detail_queries.episode_detail(actor, episode_id, today, settings.time_zone)
+    open_tasks = [t for t in detail["tasks"] if t["done_on"] is None]
+    client_id = int(detail["client"]["id"])
+    # Read-only when the viewer may read but not write: no therapist seat today, only a
+    # break-glass opening (practice.access_policy). The forms are left out then; the doors
+    # behind them refuse anyway.
+    held = await access.relation(actor.user_id, episode_id, today)
+    read_only = actor.role is None or not decide(actor.role, Need.RECORD_WRITE, held)
+    glass = (
+        await break_glass_queries.opened_today(actor.user_id, episode_id, today)
+        if read_only
+        else None
+    )
+    sections = [
+        (
+            section.template,
+            await section.load(actor, episode_id, client_id, today, settings.time_zone, everything),
+        )
+        for section in _sections.values()
+    ]
+    return page(
+        request,
+        "practice/episode.html",
+        e=detail,
+        today=today,
+        read_only=read_only,
+        glass=glass,
+        open_tasks=open_tasks if everything else open_tasks[:OPEN_TASKS_SHOWN],
+        open_task_count=len(open_tasks),
+        sections=sections,
+        contacts=await party_queries.employer_contacts(int(detail["employer_id"])),
+        task_labels=TASK_LABELS,
+        status_labels=STATUS_LABELS,
+        offer_labels=OFFER_LABELS,
+        diagnoses=DIAGNOSIS_CATEGORIES,
+        instruments=COMPLAINT_INSTRUMENTS,
+        proposals=[p.value for p in Proposal],
+        proposal_labels=PROPOSAL_LABELS,
+        recipient_labels=RECIPIENT_LABELS,
+        purpose_labels=PURPOSE_LABELS,
+        participation_sources=work_services.SOURCES,
+        participation_moments=work_services.MOMENTS,
+        moment_labels=MOMENT_LABELS,
+        follow_up_kinds=treatment_plan.FOLLOW_UP_KINDS,
+        follow_up_responses=treatment_plan.FOLLOW_UP_RESPONSES,
+        follow_up_labels=FOLLOW_UP_LABELS,
+    )
+
+
+EpisodeService = Callable[..., Awaitable[object]]
+
+
+def episode_form(path: str, request_type: type[msgspec.Struct], service: EpisodeService) -> Any:
+    """The door of one form on the client page: the therapist of record (404 otherwise)
+    posts ``request_type``; ``service(actor, episode_id=…, **fields)`` does the work."""
+
+    async def handler(
+        request: Request[Any, Any, Any], episode_id: FromPath[int], data: FormData
+    ) -> Redirect:
+        actor = await episode_writer(request, episode_id)
+        await service(actor, episode_id=episode_id, **fields_of(form_struct(request_type, data)))
+        return back_to_episode(episode_id)
+
+    handler.__name__ = handler.__qualname__ = f"post_{path.strip('/').replace('-', '_')}_form"
+    return post(f"/episodes/{{episode_id:int}}{path}", opt=THERAPIST, include_in_schema=False)(
+        handler
+    )
+
+
+# The client page's forms, in the order of the flow.
+EPISODE_FORMS = [
+    episode_form("/screening-plan", ScreeningPlanIn, episodes.plan_screening),
+    episode_form("/screening", ScreeningIn, episodes.record_screening),
+    episode_form("/manager-consultations", ConsultationIn, episodes.record_manager_consultation),
+    episode_form("/transitions", TransitionIn, episodes.transition),
+    episode_form("/agreements", AgreementIn, work_services.record_agreement),
+    episode_form("/work-participation", ParticipationIn, work_services.record_participation),
+    episode_form(
+        "/relapse-prevention-plan", RelapsePlanIn, treatment_plan.record_relapse_prevention_plan
+    ),
+    episode_form("/follow-ups", FollowUpIn, treatment_plan.record_follow_up),
+]
+
+
+@post("/episodes/{episode_id:int}/consents", opt=THERAPIST, include_in_schema=False)
+async def record_consent(
+    request: Request[Any, Any, Any], episode_id: FromPath[int], data: FormData
+) -> Redirect:
+    actor, today, settings = request_context(request)
+    client_id = await access_episode(actor, episode_id, today, write=True)
+    form = form_struct(ConsentIn, data, tz=settings.time_zone)
+    await consents.give_consent(actor, client_id=client_id, **fields_of(form))
+    return back_to_episode(episode_id)
+
+
+# ---------------------------------------------------------------- the referral form
+
+REFERRAL_FORM = "practice/referral-form.html"
+
+
+@get("/referrals/new", opt=THERAPIST, include_in_schema=False)
+async def referral_form(request: Request[Any, Any, Any]) -> Template:
+    """A new aanmelding: the client, their employer and contract, who referred them."""
+    _, today, _ = request_context(request)
+    return page(
+        request,
+        REFERRAL_FORM,
+        today=today,
+        choices=await party_queries.referral_choices(),
+        referrer_types=referrals.REFERRER_TYPES,
+        offers=[o.value for o in Offer],
+        offer_labels=OFFER_LABELS,
+        absence_statuses=[a.value for a in AbsenceType],
+        referrer_labels=REFERRER_LABELS,
+        absence_labels=ABSENCE_LABELS,
+    )
+
+
+_CLIENT_FIELDS = frozenset(ClientIn.__struct_fields__)
+
+
+@post("/referrals", opt=THERAPIST, include_in_schema=False)
+async def register_referral(request: Request[Any, Any, Any], data: FormData) -> Redirect:
+    """Client and referral together: both are written or neither (one transaction)."""
+    actor, today, settings = request_context(request)
+    client_part = {k: v for k, v in data.items() if k in _CLIENT_FIELDS}
+    referral_part = {k: v for k, v in data.items() if k not in _CLIENT_FIELDS}
+    problems: dict[str, str] = {}
+    client = referral = None
+    try:
+        client = form_struct(ClientIn, client_part)
+    except InvalidInput as exc:
+        problems.update(exc.fields)
+    try:
+        # the client does not exist yet: 0 stands in for its id until it does
+        referral = form_struct(ReferralIn, referral_part, tz=settings.time_zone, client_id=0)
+    except InvalidInput as exc:
+        problems.update(exc.fields)
+    if problems or client is None or referral is None:
+        raise InvalidInput(problems)
+    referral_fields = fields_of(referral)
+    referral_fields.pop("client_id")
+    referral_fields["therapist_user_id"] = referral_fields["therapist_user_id"] or actor.user_id
+    _, episode_id = await referrals.refer_new_client(
+        actor, today=today, client=fields_of(client), referral=referral_fields
+    )
+    return back_to_episode(episode_id)
+
+
+# ---------------------------------------------------------------- the practice manager's monitor
+
+
+@get("/monitor", opt=roles(Role.PRACTICE_MANAGER), include_in_schema=False)
+async def monitor_page(request: Request[Any, Any, Any]) -> Template:
+    """Deadlines across therapists (overdue first), each therapist's free capacity, and the
+    break-glass events of the last days (who opened which record without a seat, and why)."""
+    actor, today, settings = request_context(request)
+    rows = await caseload_queries.deadline_monitor(actor, today, settings.time_zone)
+    return page(
+        request,
+        "practice/monitor.html",
+        rows=rows,
+        capacity=await caseload_queries.therapist_capacity(today),
+        break_glass=await break_glass_queries.recent(actor, today),
+        break_glass_days=MONITOR_DAYS,
+        task_labels=TASK_LABELS,
+        status_labels=STATUS_LABELS,
+    )
+
+
+router = Router(
+    path="/",
+    route_handlers=[
+        episode_page,
+        *EPISODE_FORMS,
+        record_consent,
+        referral_form,
+        register_referral,
+        monitor_page,
+    ],
+)

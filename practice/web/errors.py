@@ -1,0 +1,200 @@
+"""Turn every refusal into a clear 4xx: an HTML page for browsers, JSON for API clients.
+
+Never a 500 for bad input. Unexpected errors become a generic 500 page that reveals
+nothing; the log names the exception type and where, not the data.
+
+A lost dependency is a 503 with "try again", never a 500 and never a pass: PostgreSQL
+gone mid-request (the transaction is lost with the connection, so nothing of the write
+stays), Redis down (no session can be read, so nobody is let in), or an audit row that
+cannot be written (the operation rolls back, so no client data leaves: fail closed).
+"""
+
+import logging
+import traceback
+from typing import Any
+from urllib.parse import urlsplit
+
+import asyncpg
+import redis.exceptions
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.response import Redirect, Template
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
+
+from practice.accounts import Role
+from practice.audit.trail import AuditUnavailable
+from practice.break_glass import offer_on_not_found
+from practice.errors import Conflict, DomainError, InvalidInput, NotFound
+from practice.platform.i18n import N_
+from practice.platform.i18n import gettext as _
+from practice.web.auth import CurrentUser
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: N_("The input is not valid"),
+    401: N_("Please log in"),
+    403: N_("No access"),
+    404: N_("Not found"),
+    405: N_("Not allowed"),
+    409: N_("That is not possible now"),
+    413: N_("Too large"),
+    429: N_("Too many attempts"),
+    500: N_("Something went wrong"),
+    503: N_("Temporarily unavailable"),
+}
+
+
+def _back_path(request: Request[Any, Any, Any]) -> str | None:
+    """The page the browser came from, on this site: a failed form offers the way back to it
+    (where the browser still has what was typed). Only a path, never another site."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.url.netloc or not referer.path.startswith("/"):
+        return None
+    if referer.path.startswith("//") or referer.path == request.url.path:
+        return None
+    return referer.path + (f"?{referer.query}" if referer.query else "")
+
+
+def _break_glass_offer(request: Request[Any, Any, Any], status: int) -> str | None:
+    """A therapist's 404 on an episode page offers the break-glass form for that id: the
+    same link whether the episode exists or not, so the page still reveals nothing."""
+    user = request.scope.get("user")
+    if status != HTTP_404_NOT_FOUND or not isinstance(user, CurrentUser):
+        return None
+    if user.role is not Role.THERAPIST:
+        return None
+    return offer_on_not_found(request.url.path)
+
+
+def wants_html(request: Request[Any, Any, Any]) -> bool:
+    if request.url.path.startswith("/api/"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _respond(
+    request: Request[Any, Any, Any],
+    status: int,
+    detail: str,
+    fields: dict[str, str] | None = None,
+    allowed: list[str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
+    fields = fields or {}
+    if wants_html(request):
+        return Template(
+            template_name="errors/page.html",
+            context={
+                "user": request.scope.get("user"),
+                "status": status,
+                "title": _(TITLES.get(status, "Error")),
+                "detail": detail,
+                "fields": fields,
+                "allowed": allowed or [],
+                "back": _back_path(request),
+                "break_glass": _break_glass_offer(request, status),
+            },
+            status_code=status,
+            headers=headers,
+        )
+    body: dict[str, Any] = {"status_code": status, "detail": detail}
+    if fields:
+        body["fields"] = fields
+    if allowed is not None:
+        body["allowed"] = allowed
+    return Response(content=body, status_code=status, headers=headers)
+
+
+def _validation_fields(exc: ValidationException) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    for item in extra:
+        if isinstance(item, dict):
+            key = str(item.get("key") or item.get("source") or "body")
+            fields[key] = str(item.get("message", "invalid"))
+    return fields
+
+
+def http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if isinstance(exc, NotAuthorizedException) and wants_html(request):
+        return Redirect(path="/login", status_code=303)
+    if isinstance(exc, ValidationException):
+        fields = _validation_fields(exc)
+        detail = _("Check the fields: %(names)s") % {"names": ", ".join(fields) or "body"}
+        return _respond(request, HTTP_400_BAD_REQUEST, detail, fields)
+    headers = dict(exc.headers or {})
+    return _respond(request, exc.status_code, _(exc.detail) if exc.detail else "", headers=headers)
+
+
+def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    if isinstance(exc, InvalidInput):
+        return _respond(request, HTTP_400_BAD_REQUEST, exc.message, exc.fields)
+    if isinstance(exc, NotFound):
+        return _respond(request, HTTP_404_NOT_FOUND, exc.message)
+    if isinstance(exc, Conflict):
+        return _respond(request, HTTP_409_CONFLICT, exc.message, allowed=exc.allowed)
+    return _respond(request, HTTP_400_BAD_REQUEST, exc.message)
+
+
+def unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.error("dependency unavailable: %s", type(exc).__name__)
+    return _respond(
+        request,
+        HTTP_503_SERVICE_UNAVAILABLE,
+        _("Please try again in a moment."),
+        headers={"Retry-After": "5"},
+    )
+
+
+def audit_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    cause = exc.__cause__
+    log.error("audit row not written (%s): request refused", type(cause).__name__)
+    return unavailable(request, exc)
+
+
+def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    # Type and code locations only: an exception's message may quote the data it choked on.
+    frames = "; ".join(
+        f"{frame.filename}:{frame.lineno} {frame.name}"
+        for frame in traceback.extract_tb(exc.__traceback__)[-5:]
+    )
+    log.error(
+        "unhandled %s at %s %s [%s]", type(exc).__name__, request.method, request.url.path, frames
+    )
+    return _respond(request, HTTP_500_INTERNAL_SERVER_ERROR, _("The error has been logged."))
+
+
+def out_of_range(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A number too large for the database (e.g. an id in a URL): no such record exists."""
+    return _respond(request, HTTP_404_NOT_FOUND, _("Not found"))
+
+
+def invalid_value(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The database refused a value the type check let through (PostgreSQL range checks)."""
+    return _respond(request, HTTP_400_BAD_REQUEST, _("A value is out of range."))
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    HTTPException: http_exception,
+    DomainError: domain_error,
+    OverflowError: out_of_range,
+    asyncpg.exceptions.DataError: invalid_value,
+    ConnectionError: unavailable,  # incl. practice.platform.db.ConnectionLost
+    # PostgreSQL: the connection broke (class 08, incl. ConnectionDoesNotExistError), the
+    # server is shutting down or starting (class 57), or out of connections or resources (53).
+    asyncpg.exceptions.PostgresConnectionError: unavailable,
+    asyncpg.exceptions.OperatorInterventionError: unavailable,
+    asyncpg.exceptions.InsufficientResourcesError: unavailable,
+    # redis-py's own ConnectionError and TimeoutError do not derive from the built-in ones.
+    redis.exceptions.ConnectionError: unavailable,
+    redis.exceptions.TimeoutError: unavailable,
+    AuditUnavailable: audit_unavailable,
+    Exception: server_error,
+}

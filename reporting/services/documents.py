@@ -1,0 +1,94 @@
+"""Documents of a meeting or for the client: alignment-meeting minutes and the issued
+relapse-prevention plan (a new PDF version each time).
+
+Apart from the reports: these are made by a person on demand, not drafted by a sweep and
+delivered by a job.
+"""
+
+import hashlib
+
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor
+from practice.errors import Conflict, InvalidInput, NotFound
+from practice.platform.db import write_tx
+from practice.tables import RelapsePreventionPlan, TreatmentEpisode
+from reporting.documents import render_html, render_pdf_async
+from reporting.queries.records import client_of
+from reporting.tables import Document, MeetingMinutes
+from scheduling.tables import Appointment
+
+PURPOSE = "reporting"
+
+
+async def record_minutes(
+    actor: Actor, *, appointment_id: int, shared_text: str, internal_text: str
+) -> None:
+    """Alignment-meeting minutes: the shared part is what the employer side may read."""
+    async with write_tx():
+        appointment = (
+            await Appointment.select(Appointment.kind, Appointment.episode)
+            .where(Appointment.id == appointment_id)
+            .first()
+        )
+        if appointment is None:
+            raise NotFound("No such appointment.")
+        if appointment["kind"] != "alignment_meeting":
+            raise InvalidInput({"appointment_id": "minutes belong to an alignment meeting"})
+        await MeetingMinutes.delete().where(MeetingMinutes.appointment == appointment_id)
+        await MeetingMinutes.insert(
+            MeetingMinutes(
+                appointment=appointment_id, shared_text=shared_text, internal_text=internal_text
+            )
+        )
+        await audit.record(
+            actor,
+            Action.UPDATE,
+            "minutes",
+            appointment_id,
+            purpose=PURPOSE,
+            client_id=await client_of(int(appointment["episode"])),
+        )
+
+
+async def issue_relapse_prevention_plan(actor: Actor, *, episode_id: int) -> int:
+    """The plan as a PDF for the client: a new version each time it is issued."""
+    plan = (
+        await RelapsePreventionPlan.select(exclude_secrets=False)
+        .where(RelapsePreventionPlan.episode == episode_id)
+        .first()
+    )
+    if plan is None:
+        raise Conflict("Draw up the relapse-prevention plan first.")
+    client_id = await client_of(episode_id)
+    client = (
+        await TreatmentEpisode.select(TreatmentEpisode.client._.name.as_alias("name"))
+        .where(TreatmentEpisode.id == episode_id)
+        .first()
+    )
+    title = "Terugvalpreventieplan"
+    html = render_html(
+        "reporting/relapse-prevention-plan/document.html",
+        {"title": title, "client_name": client["name"] if client else "", "plan": plan},
+    )
+    pdf = await render_pdf_async(html, title=title)
+    async with write_tx():
+        version = (
+            await Document.count().where(
+                (Document.episode == episode_id) & (Document.kind == "relapse_prevention_plan")
+            )
+            + 1
+        )
+        rows = await Document.insert(
+            Document(
+                episode=episode_id,
+                kind="relapse_prevention_plan",
+                version=version,
+                title=title,
+                pdf=pdf,
+                sha256=hashlib.sha256(pdf).hexdigest(),
+            )
+        ).returning(Document.id)
+        await audit.record(
+            actor, Action.PRINT, "document", rows[0]["id"], purpose=PURPOSE, client_id=client_id
+        )
+    return int(rows[0]["id"])

@@ -1,0 +1,84 @@
+"""The follow-up measurement invitation: once per closed episode, when its window opens.
+
+Its own module because it is a sweep of closed episodes by the task rules
+(`practice.tasks`), unlike the report and employer-update sweeps.
+"""
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from practice import deadlines
+from practice.episodes import EpisodeStatus
+from practice.platform import outbox
+from practice.platform.db import write_tx
+from practice.platform.templating import make_environment
+from practice.queries.episodes import load_facts
+from practice.tables import TreatmentEpisode
+from practice.tasks import derive_tasks
+
+TZ = ZoneInfo("Europe/Amsterdam")
+
+
+async def invite_due_follow_ups(today: date) -> list[int]:
+    """Invite each client whose follow-up window opened and who has no measurement yet.
+
+    Once per episode (the message key); the response is recorded as a FollowUp (done,
+    unreachable or declined), so the response rate can be reported (S11).
+    """
+    loaded = await load_facts(
+        [
+            int(e["id"])
+            for e in await TreatmentEpisode.select(TreatmentEpisode.id).where(
+                TreatmentEpisode.status == EpisodeStatus.CLOSED.value
+            )
+        ],
+        TZ,
+    )
+    env = make_environment(TZ)
+    created: list[int] = []
+    for episode_id, (facts, rules) in loaded.items():
+        task = next(
+            (
+                t
+                for t in derive_tasks(facts, today, rules)
+                if t.kind == "follow_up_measurement" and t.done_on is None
+            ),
+            None,
+        )
+        if task is None or task.due_on is None:
+            continue
+        last = facts.held_session_dates[-1] if facts.held_session_dates else facts.closed_on
+        if last is None:
+            continue
+        opens_on = deadlines.follow_up_measurement_window(
+            last,
+            rules.follow_up_measurement_opens_months,
+            rules.follow_up_measurement_closes_months,
+        ).opens_on
+        if today < opens_on:
+            continue
+        client = (
+            await TreatmentEpisode.select(
+                TreatmentEpisode.client._.name.as_alias("name"),
+                TreatmentEpisode.client._.email.as_alias("email"),
+            )
+            .where(TreatmentEpisode.id == episode_id)
+            .first()
+        )
+        if client is None or not client["email"]:
+            continue
+        context = {"name": client["name"]}
+        async with write_tx():
+            message_id = await outbox.queue_message(
+                key=f"follow-up-invitation:{episode_id}",
+                to_address=client["email"],
+                subject=env.get_template("reporting/follow-up-invitation/subject.txt")
+                .render(context)
+                .strip(),
+                body_text=env.get_template("reporting/follow-up-invitation/body.txt").render(
+                    context
+                ),
+            )
+        if message_id is not None:
+            created.append(message_id)
+    return created

@@ -1,0 +1,105 @@
+"""Use case: record a completed questionnaire (PHQ-9, GAD-7, ...) with its score.
+
+Scoring is `reporting.questionnaires.score`: an incomplete form is refused, never scored as
+if the missing items were 0, and every offending item is named so the form can mark them.
+"""
+
+from collections.abc import Mapping
+from datetime import date
+from typing import NamedTuple
+
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor
+from practice.errors import InvalidInput, NotFound
+from practice.platform.db import write_tx
+from practice.tables import TreatmentEpisode
+from reporting.questionnaire_model import Questionnaire
+from reporting.questionnaires import INSTRUMENTS, IncompleteQuestionnaire, InvalidAnswer, score
+from reporting.tables import QuestionnaireResponse
+
+PURPOSE = "treatment"
+MOMENTS = ("screening", "interim", "end", "follow_up")
+
+
+class Recorded(NamedTuple):
+    id: int
+    total: int
+    band: str  # the band's English message id, e.g. "moderate"
+
+
+def _problems(instrument: str, moment: str) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if instrument not in INSTRUMENTS:
+        problems["instrument"] = f"one of {', '.join(sorted(INSTRUMENTS))}"
+    if moment not in MOMENTS:
+        problems["moment"] = f"one of {', '.join(MOMENTS)}"
+    return problems
+
+
+def _scored(questionnaire: Questionnaire, answers: Mapping[str, int]) -> tuple[int, str]:
+    try:
+        result = score(questionnaire, answers)
+    except IncompleteQuestionnaire as error:
+        raise InvalidInput({f"answers.{item}": "no answer" for item in error.missing}) from error
+    except InvalidAnswer as error:
+        allowed = ", ".join(str(value) for value in error.allowed)
+        raise InvalidInput(
+            {
+                f"answers.{item}": (
+                    f"one of {allowed}"
+                    if item in {i.id for i in questionnaire.items}
+                    else f"not an item of {questionnaire.code}"
+                )
+                for item in error.items
+            }
+        ) from error
+    return result.total, result.band_label
+
+
+async def record_questionnaire(
+    actor: Actor,
+    *,
+    episode_id: int,
+    instrument: str,
+    moment: str,
+    administered_on: date,
+    answers: Mapping[str, int],
+    today: date | None = None,
+) -> Recorded:
+    """Score and store one completed questionnaire; the access check is the caller's."""
+    problems = _problems(instrument, moment)
+    if today is not None and administered_on > today:
+        problems["administered_on"] = "lies in the future"
+    if problems:
+        raise InvalidInput(problems)
+    total, band = _scored(INSTRUMENTS[instrument], answers)
+    async with write_tx():
+        episode = (
+            await TreatmentEpisode.select(TreatmentEpisode.client)
+            .where(TreatmentEpisode.id == episode_id)
+            .first()
+        )
+        if episode is None:
+            raise NotFound("No such episode.")
+        rows = await QuestionnaireResponse.insert(
+            QuestionnaireResponse(
+                episode=episode_id,
+                instrument=instrument,
+                moment=moment,
+                administered_on=administered_on,
+                answers=dict(answers),
+                total=total,
+                band=band,
+                complete=True,
+            )
+        ).returning(QuestionnaireResponse.id)
+        response_id = int(rows[0]["id"])
+        await audit.record(
+            actor,
+            Action.CREATE,
+            "questionnaire_response",
+            response_id,
+            purpose=PURPOSE,
+            client_id=int(episode["client"]),
+        )
+    return Recorded(response_id, total, band)

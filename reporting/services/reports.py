@@ -1,0 +1,360 @@
+"""Use cases of reports: draft (the sweep), edit and approve (the therapist), and deliver
+(the job) interim reports and briefings.
+
+Exactly once, whatever runs twice: every effect has a unique key in the database (report per
+episode/kind/ordinal, document per report version, delivery per document/recipient/channel,
+employer update per episode/trigger, message per key). Jobs may repeat; effects do not.
+
+The other ways of telling others live beside it and are re-exported here, so callers keep
+one name to import: `reporting.services.employer_updates` (employer updates),
+`reporting.services.follow_ups` (follow-up invitations) and `reporting.services.documents`
+(minutes and the relapse-prevention plan).
+"""
+
+import hashlib
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor, Channel, Outcome
+from practice.consent import Purpose, Recipient
+from practice.episodes import REPORTING_STATUSES
+from practice.errors import Conflict, NotFound
+from practice.platform import outbox
+from practice.platform.db import write_tx
+from practice.platform.queue import JobQueue, enqueue_after_commit
+from practice.platform.settings import Settings
+from practice.queries.episodes import load_facts, participation_series
+from practice.tables import Screening, TreatmentEpisode, User, WorkGoal, WorkResumptionAgreement
+from practice.tasks import derive_tasks
+from reporting import interim_reports
+from reporting.documents import render_html, render_pdf_async
+from reporting.interim_reports import BRIEFING, INTERIM_REPORT, ReportFacts, ReportStatus
+from reporting.queries.records import client_of, consent_problem, team_members
+from reporting.services.documents import issue_relapse_prevention_plan, record_minutes
+from reporting.services.employer_updates import send_due_employer_updates
+from reporting.services.follow_ups import invite_due_follow_ups
+from reporting.tables import Delivery, Document, Report
+from scheduling.services.booking import held_counting_dates
+
+PURPOSE = "reporting"
+TZ = ZoneInfo("Europe/Amsterdam")
+SYSTEM = Actor.system(Channel.WORKER)
+
+
+# ---------------------------------------------------------------- drafting (the sweep)
+
+
+async def draft_due_reports(today: date) -> list[int]:
+    """Create the draft of every report that the task rules say is due and has no draft."""
+    episodes = await TreatmentEpisode.select(TreatmentEpisode.id).where(
+        TreatmentEpisode.status.is_in([s.value for s in REPORTING_STATUSES])
+    )
+    ids = [int(e["id"]) for e in episodes]
+    created: list[int] = []
+    for episode_id, (facts, rules) in (await load_facts(ids, TZ)).items():
+        for task in derive_tasks(facts, today, rules):
+            if task.done_on is not None:
+                continue
+            if task.kind == "company_doctor_briefing":
+                kind, ordinal = BRIEFING, 0
+            elif task.kind == "interim_report" and task.ordinal is not None:
+                kind, ordinal = INTERIM_REPORT, task.ordinal
+            else:
+                continue
+            report_id = await _draft(episode_id, kind, ordinal, task.due_on)
+            if report_id is not None:
+                created.append(report_id)
+    return created
+
+
+async def _draft(episode_id: int, kind: str, ordinal: int, due_on: date | None) -> int | None:
+    async with write_tx():
+        if await Report.exists().where(
+            (Report.episode == episode_id) & (Report.kind == kind) & (Report.ordinal == ordinal)
+        ):
+            return None
+        text = interim_reports.draft(await _facts(episode_id, kind, ordinal))
+        rows = (
+            await Report.insert(
+                Report(
+                    episode=episode_id,
+                    kind=kind,
+                    ordinal=ordinal,
+                    due_on=due_on,
+                    progress=text.progress,
+                    work_participation=text.work_participation,
+                    advice=text.advice,
+                )
+            )
+            .on_conflict(action="DO NOTHING")
+            .returning(Report.id)
+        )
+        if not rows:
+            return None
+        await audit.record(SYSTEM, Action.CREATE, "report", rows[0]["id"], purpose=PURPOSE)
+        return int(rows[0]["id"])
+
+
+async def _facts(episode_id: int, kind: str, ordinal: int) -> ReportFacts:
+    episode = (
+        await TreatmentEpisode.select(TreatmentEpisode.employment)
+        .where(TreatmentEpisode.id == episode_id)
+        .first()
+    )
+    screening = (
+        await Screening.select(
+            Screening.work_factors,
+            Screening.functioning_impact,
+            Screening.intervention_need,
+            exclude_secrets=False,
+        )
+        .where(Screening.episode == episode_id)
+        .first()
+    )
+    summary = None
+    if screening:
+        summary = "\n".join(str(v) for v in screening.values() if v)
+    goals = await WorkGoal.select(
+        WorkGoal.description, WorkGoal.achieved_on, exclude_secrets=False
+    ).where(WorkGoal.episode == episode_id)
+    agreements = await WorkResumptionAgreement.select(WorkResumptionAgreement.description).where(
+        WorkResumptionAgreement.episode == episode_id
+    )
+    series = await participation_series(episode["employment"] if episode else None, episode_id)
+    held = (await held_counting_dates([episode_id])).get(episode_id, ())
+    return ReportFacts(
+        kind=kind,
+        ordinal=ordinal,
+        sessions_held=len(held),
+        goals=[(g["description"], g["achieved_on"]) for g in goals],
+        participation=[(p["measured_on"], p["volume_percent"]) for p in series],
+        agreements=[a["description"] for a in agreements],
+        screening_summary=summary,
+        treatment_advice=screening["intervention_need"] if screening else None,
+    )
+
+
+# ---------------------------------------------------------------- the therapist's part
+
+
+class ReportText(msgspec.Struct, forbid_unknown_fields=True):
+    progress: str
+    work_participation: str
+    advice: str
+
+
+async def edit_report(actor: Actor, *, report_id: int, text: ReportText) -> None:
+    async with write_tx():
+        row = await _report(report_id)
+        # Conditional, like the approval: an edit racing an approval never changes what
+        # was approved.
+        edited = (
+            await Report.update(
+                {
+                    Report.progress: text.progress,
+                    Report.work_participation: text.work_participation,
+                    Report.advice: text.advice,
+                }
+            )
+            .where(_still_a_draft(report_id))
+            .returning(Report.id)
+        )
+        if not edited:
+            raise Conflict("Only a draft can be edited.", allowed=[ReportStatus.DRAFT])
+        await audit.record(
+            actor,
+            Action.UPDATE,
+            "report",
+            report_id,
+            purpose=PURPOSE,
+            client_id=await client_of(int(row["episode"])),
+        )
+
+
+async def approve_report(actor: Actor, *, report_id: int, queue: JobQueue | None) -> None:
+    """The therapist's approval: only now may the report be rendered and delivered."""
+    async with write_tx():
+        row = await _report(report_id)
+        # One conditional update decides: of two approvals at once, only the first finds a
+        # draft (the second waits for its row lock on PostgreSQL, for the write lock on
+        # SQLite, then updates nothing), so there is one approval, one audit row, one job.
+        approved = (
+            await Report.update(
+                {
+                    Report.status: ReportStatus.APPROVED,
+                    Report.approved_at: datetime.now(UTC),
+                    Report.approved_by: actor.user_id,
+                }
+            )
+            .where(_still_a_draft(report_id))
+            .returning(Report.id)
+        )
+        if not approved:
+            status = (await _report(report_id))["status"]
+            raise Conflict(f"This report is {status}, not a draft.", allowed=[ReportStatus.DRAFT])
+        await audit.record(
+            actor,
+            Action.UPDATE,
+            "report",
+            report_id,
+            purpose=PURPOSE,
+            client_id=await client_of(int(row["episode"])),
+        )
+        if queue is not None:
+            enqueue_after_commit(queue, deliver_job(report_id))
+
+
+def _still_a_draft(report_id: int) -> Any:
+    return (Report.id == report_id) & (Report.status == ReportStatus.DRAFT)
+
+
+async def _report(report_id: int) -> dict[str, Any]:
+    row = await Report.select(exclude_secrets=False).where(Report.id == report_id).first()
+    if row is None:
+        raise NotFound("No such report.")
+    return row
+
+
+# ---------------------------------------------------------------- delivery (the job)
+
+
+def deliver_job(report_id: int) -> Any:
+    from practice.platform.queue import DueJob
+
+    return DueJob("deliver_report", (report_id,), f"deliver-report:{report_id}")
+
+
+async def deliver_report(settings: Settings, report_id: int, queue: JobQueue | None = None) -> str:
+    """Render, store and deliver one approved report: exactly once, however often it runs.
+
+    The PDF is rendered outside the transaction (it takes a while, in a child process);
+    the document, the delivery, the notification and the status change commit together.
+    A crash before the commit leaves the report approved, and the sweep runs this again.
+    """
+    row = await Report.select(exclude_secrets=False).where(Report.id == report_id).first()
+    if row is None or row["status"] != ReportStatus.APPROVED:
+        return "nothing to do"
+    episode_id = int(row["episode"])
+    client_id = await client_of(episode_id)
+    now = datetime.now(UTC)
+    doctors = await team_members(episode_id, "company_doctor", now.astimezone(TZ).date())
+    purpose = Purpose.BRIEFING if row["kind"] == BRIEFING else Purpose.INTERIM_REPORTS
+    problem = (
+        "no company doctor of record"
+        if not doctors
+        else await consent_problem(client_id, Recipient.COMPANY_DOCTOR, purpose, now, doctors[0])
+    )
+    if problem:
+        async with write_tx():
+            await Report.update(
+                {Report.status: ReportStatus.BLOCKED, Report.blocked_reason: problem[:300]}
+            ).where((Report.id == report_id) & (Report.status == ReportStatus.APPROVED))
+            await audit.record(
+                SYSTEM,
+                Action.SEND,
+                "report",
+                report_id,
+                purpose=PURPOSE,
+                outcome=Outcome.DENIED,
+                client_id=client_id,
+            )
+        return "blocked"
+    doctor = doctors[0]
+    context = await _document_context(row, client_id)
+    pdf = await render_pdf_async(
+        render_html("reporting/interim-report/document.html", context), title=context["title"]
+    )
+    async with write_tx():
+        current = await Report.select(Report.status).where(Report.id == report_id).first()
+        if current is None or current["status"] != ReportStatus.APPROVED:
+            return "nothing to do"  # another run got here first
+        document_id = await _store_document(row, episode_id, context["title"], pdf)
+        await Delivery.insert(
+            Delivery(document=document_id, recipient=doctor, channel="portal")
+        ).on_conflict(action="DO NOTHING")
+        email = await User.select(User.email).where(User.id == doctor).first()
+        if email is not None:
+            message_id = await outbox.queue_message(
+                key=f"document-notification:{document_id}:{doctor}",
+                to_address=email["email"],
+                subject="Nieuw document in het @Work portaal",
+                body_text=(
+                    f"Er staat een nieuw document voor u klaar.\n\n"
+                    f"{settings.base_url}/company-doctor\n"
+                ),
+            )
+            if message_id is not None and queue is not None:
+                enqueue_after_commit(queue, outbox.send_job(message_id))
+        await Report.update({Report.status: ReportStatus.SENT}).where(Report.id == report_id)
+        await audit.record(
+            SYSTEM, Action.SEND, "document", document_id, purpose=PURPOSE, client_id=client_id
+        )
+    return "sent"
+
+
+async def _store_document(row: dict[str, Any], episode_id: int, title: str, pdf: bytes) -> int:
+    await Document.insert(
+        Document(
+            episode=episode_id,
+            report=row["id"],
+            kind=row["kind"],
+            version=1,
+            title=title,
+            pdf=pdf,
+            sha256=hashlib.sha256(pdf).hexdigest(),
+        )
+    ).on_conflict(action="DO NOTHING")
+    stored = (
+        await Document.select(Document.id)
+        .where((Document.report == row["id"]) & (Document.version == 1))
+        .first()
+    )
+    assert stored is not None
+    return int(stored["id"])
+
+
+async def _document_context(row: dict[str, Any], client_id: int) -> dict[str, Any]:
+    client = (
+        await TreatmentEpisode.select(
+            TreatmentEpisode.client._.name.as_alias("name"),
+            TreatmentEpisode.client._.date_of_birth.as_alias("born"),
+        )
+        .where(TreatmentEpisode.id == row["episode"])
+        .first()
+    )
+    return {
+        "title": interim_reports.title(row["kind"], row["ordinal"]),
+        "client_name": client["name"] if client else "",
+        "born": client["born"] if client else None,
+        "progress": row["progress"],
+        "work_participation": row["work_participation"],
+        "advice": row["advice"],
+        "approved_on": row["approved_at"].astimezone(TZ).date() if row["approved_at"] else None,
+    }
+
+
+async def approved_undelivered() -> list[int]:
+    rows = await Report.select(Report.id).where(Report.status == ReportStatus.APPROVED)
+    return [int(r["id"]) for r in rows]
+
+
+__all__ = [
+    "PURPOSE",
+    "SYSTEM",
+    "TZ",
+    "ReportText",
+    "approve_report",
+    "approved_undelivered",
+    "deliver_job",
+    "deliver_report",
+    "draft_due_reports",
+    "edit_report",
+    "invite_due_follow_ups",
+    "issue_relapse_prevention_plan",
+    "record_minutes",
+    "send_due_employer_updates",
+]

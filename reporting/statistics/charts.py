@@ -1,0 +1,151 @@
+"""Server-rendered SVG charts (pygal) for the dashboard page and the PDF report.
+
+What holds for every chart:
+
+* no JavaScript and no external resource: pygal's ``js`` list is empty and the inline
+  config ``<script>`` it always writes is removed from the tree before serialising, so the
+  SVG can be shown as an ``<img>`` (CSP ``img-src data:``) and embedded by WeasyPrint, whose
+  URL fetcher accepts ``data:`` URLs only;
+* a chart draws only what the table beside it may show: it takes `Shown` cells, and a
+  suppressed cell (n below the minimum) or an empty one is not drawn at all;
+* every series names its n in the legend, so the figure carries its n even as an image.
+
+Labels arrive translated: this module knows nothing about locales.
+"""
+
+import base64
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pygal  # type: ignore[import-untyped]
+from pygal.style import Style  # type: ignore[import-untyped]
+
+from reporting.statistics.suppression import Shown
+
+# pygal appends a legacy finder for its map plugins to sys.meta_path (it has no find_spec),
+# so every later failed import warns "ImportWarning: PluginImportFixer.find_spec() not
+# found". No map plugin is used here: take the finder out again.
+sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, pygal.PluginImportFixer)]
+
+_STYLE = Style(
+    background="white",
+    plot_background="white",
+    foreground="#1d2433",
+    foreground_strong="#1d2433",
+    foreground_subtle="#5b6475",
+    font_family='"DejaVu Sans", Arial, sans-serif',
+    colors=("#0b5cad", "#9db9d9", "#a4161a", "#e3a3a5", "#2b7a3d", "#a8d5b1", "#6b4fa0"),
+    value_font_size=11,
+    legend_font_size=12,
+    title_font_size=14,
+)
+
+
+def _config(**overrides: Any) -> dict[str, Any]:
+    settings: dict[str, Any] = {
+        "js": [],
+        "style": _STYLE,
+        "width": 800,
+        "height": 400,
+        "legend_at_bottom": True,
+        "legend_at_bottom_columns": 2,
+        "truncate_legend": -1,
+        "truncate_label": -1,
+        "print_values": True,
+        "disable_xml_declaration": True,
+        "explicit_size": True,
+    }
+    settings.update(overrides)
+    return settings
+
+
+def _serialise(chart: Any) -> str:
+    """The chart as SVG text, without pygal's config script."""
+    root = chart.render_tree()
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] == "script":
+                parent.remove(child)
+    svg: str = ET.tostring(root, encoding="unicode")
+    return svg
+
+
+def data_uri(svg: str) -> str:
+    """``data:image/svg+xml;base64,...``: the form used in ``<img src>`` on page and PDF."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def _value(cell: Shown) -> float | None:
+    """The drawable value of a cell: None for suppressed and empty cells."""
+    if cell.suppressed or cell.value is None:
+        return None
+    return float(cell.value)
+
+
+def _n_text(cells: Sequence[Shown], n_label: str) -> str:
+    return "/".join(cell.text if cell.suppressed else str(cell.n) for cell in cells).join(
+        (f"{n_label} = ", "")
+    )
+
+
+def volume_chart(
+    *,
+    title: str,
+    moment_labels: Sequence[str],
+    ours: Mapping[str, Sequence[Shown]],
+    reference: Mapping[str, Sequence[Decimal]],
+    ours_label: str,
+    reference_label: str,
+    n_label: str = "n",
+) -> str:
+    """S2 as grouped bars: per moment, each diagnosis of ours next to the reference value.
+
+    `ours` maps a (translated) diagnosis label to one cell per moment; `reference` maps the
+    same labels to the benchmark values, where there is one. The legend carries each
+    series' n per moment; suppressed cells have no bar.
+    """
+    chart = pygal.Bar(**_config(title=title, range=(0, 100), include_x_axis=True))
+    chart.x_labels = list(moment_labels)
+    for label, cells in ours.items():
+        chart.add(
+            f"{label} ({ours_label}; {_n_text(cells, n_label)})",
+            [_value(cell) for cell in cells],
+        )
+        if label in reference:
+            chart.add(f"{label} ({reference_label})", [float(value) for value in reference[label]])
+    return _serialise(chart)
+
+
+def client_chart(
+    *,
+    title: str,
+    scores: Mapping[str, Sequence[tuple[date, int]]],
+    participation: Sequence[tuple[date, Decimal | None]],
+    participation_label: str,
+    score_label: str,
+) -> str:
+    """One client over time: questionnaire totals (left axis) and volume % (right axis)."""
+    chart = pygal.DateLine(
+        **_config(
+            title=title,
+            x_label_rotation=30,
+            print_values=False,
+            show_dots=True,
+            y_title=score_label,
+            range=(0, 30),
+            secondary_range=(0, 100),
+        )
+    )
+    chart.x_value_formatter = lambda day: day.isoformat()
+    for instrument, points in scores.items():
+        chart.add(instrument, [(day, total) for day, total in points])
+    chart.add(
+        participation_label,
+        [(day, float(volume)) for day, volume in participation if volume is not None],
+        secondary=True,
+    )
+    return _serialise(chart)

@@ -1,0 +1,224 @@
+"""The dashboard's query: the filters as given, their validation, and the assembly of
+every suppressed figure for one request (`build_dashboard`).
+
+Shared by the HTML, JSON, CSV and PDF routes so that all four show the same figures for
+the same query, at the same minimum cell size.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from litestar import Request
+
+from practice.episodes import Offer
+from practice.errors import InvalidInput
+from practice.labels import OFFER_LABELS
+from practice.platform.clock import today_in
+from practice.platform.i18n import gettext as _
+from practice.platform.settings import Settings
+from practice.screening import DIAGNOSIS_CATEGORIES
+from practice.tables import Employer, Therapist
+from reporting.statistics.definitions import ABSENCE_BENCHMARKS, HSK_REFERENCE, Benchmark, Moment
+from reporting.statistics.model import FigureTable, figure_tables
+from reporting.statistics.presentation import compute, dashboard_tables, diagnosis_label
+from reporting.statistics.sql import Filters
+from reporting.statistics.suppression import MIN_CELL_DEFAULT
+
+DEFAULT_BENCHMARK = "hsk_business_case"
+REFERENCES: Mapping[str, Mapping[str, Mapping[Moment, Benchmark]]] = {"hsk": HSK_REFERENCE}
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """The dashboard's query parameters as given (strings from a GET form)."""
+
+    referred_from: str | None = None
+    referred_to: str | None = None
+    offer: str | None = None
+    employer_id: str | None = None
+    therapist_user_id: str | None = None
+    diagnosis: str | None = None
+    benchmark: str | None = None
+    reference: str | None = None
+
+    def filters(self) -> Filters:
+        """Allow-listed filters; every bad value is named in one 400."""
+        problems: dict[str, str] = {}
+
+        def day(name: str, value: str | None) -> date | None:
+            if not value:
+                return None
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                problems[name] = "a date like 2026-01-31"
+                return None
+
+        def number(name: str, value: str | None) -> int | None:
+            if not value:
+                return None
+            if not value.isdigit() or len(value) > 12:
+                problems[name] = "a whole number"
+                return None
+            return int(value)
+
+        referred_from = day("referred_from", self.referred_from)
+        referred_to = day("referred_to", self.referred_to)
+        offer = None
+        if self.offer:
+            if self.offer in {o.value for o in Offer}:
+                offer = Offer(self.offer)
+            else:
+                problems["offer"] = f"one of {', '.join(o.value for o in Offer)}"
+        diagnosis = None
+        if self.diagnosis:
+            if self.diagnosis in DIAGNOSIS_CATEGORIES:
+                diagnosis = self.diagnosis
+            else:
+                problems["diagnosis"] = f"one of {', '.join(DIAGNOSIS_CATEGORIES)}"
+        employer_id = number("employer_id", self.employer_id)
+        therapist_user_id = number("therapist_user_id", self.therapist_user_id)
+        if self.benchmark and self.benchmark not in ABSENCE_BENCHMARKS:
+            problems["benchmark"] = f"one of {', '.join(ABSENCE_BENCHMARKS)}"
+        if self.reference and self.reference not in (*REFERENCES, "none"):
+            problems["reference"] = f"one of {', '.join((*REFERENCES, 'none'))}"
+        if referred_from and referred_to and referred_to < referred_from:
+            problems["referred_to"] = "lies before referred_from"
+        if problems:
+            raise InvalidInput(problems)
+        return Filters(
+            referred_from=referred_from,
+            referred_to=referred_to,
+            offer=offer,
+            employer_id=employer_id,
+            therapist_user_id=therapist_user_id,
+            diagnosis=diagnosis,
+        )
+
+    @property
+    def benchmark_key(self) -> str:
+        return self.benchmark or DEFAULT_BENCHMARK
+
+    @property
+    def reference_table(self) -> Mapping[str, Mapping[Moment, Benchmark]] | None:
+        return None if self.reference == "none" else REFERENCES[self.reference or "hsk"]
+
+    def as_query_string(self) -> str:
+        from urllib.parse import urlencode
+
+        given = {
+            name: value
+            for name, value in (
+                ("referred_from", self.referred_from),
+                ("referred_to", self.referred_to),
+                ("offer", self.offer),
+                ("employer_id", self.employer_id),
+                ("therapist_user_id", self.therapist_user_id),
+                ("diagnosis", self.diagnosis),
+            )
+            if value
+        }
+        return urlencode(given)
+
+
+def query_of(
+    referred_from: str | None,
+    referred_to: str | None,
+    offer: str | None,
+    employer_id: str | None,
+    therapist_user_id: str | None,
+    diagnosis: str | None,
+    benchmark: str | None = None,
+    reference: str | None = None,
+) -> Query:
+    return Query(
+        referred_from,
+        referred_to,
+        offer,
+        employer_id,
+        therapist_user_id,
+        diagnosis,
+        benchmark,
+        reference,
+    )
+
+
+async def _min_n(filters: Filters) -> int:
+    """The default minimum, or the employer's own when the figures are about one employer."""
+    if filters.employer_id is None:
+        return MIN_CELL_DEFAULT
+    row = (
+        await Employer.select(Employer.min_cell_size)
+        .where(Employer.id == filters.employer_id)
+        .first()
+    )
+    if row is None:
+        raise InvalidInput({"employer_id": "no such employer"})
+    return max(1, int(row["min_cell_size"]))
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    query: Query
+    filters: Filters
+    tables: list[FigureTable]
+    min_n: int
+    today: date
+
+
+async def build_dashboard(
+    request: Request[Any, Any, Any], query: Query, *, with_charts: bool = True
+) -> Dashboard:
+    settings: Settings = request.app.state.settings
+    filters = query.filters()
+    today = today_in(settings.time_zone)
+    min_n = await _min_n(filters)
+    results = await compute(filters, today, ABSENCE_BENCHMARKS[query.benchmark_key], settings)
+    raw = dashboard_tables(
+        results, reference=query.reference_table, drill_query=query.as_query_string()
+    )
+    return Dashboard(
+        query, filters, figure_tables(raw, min_n, with_charts=with_charts), min_n, today
+    )
+
+
+async def filter_choices() -> dict[str, Any]:
+    employers = await Employer.select(Employer.id, Employer.name).order_by(Employer.name)
+    therapists = await Therapist.select(
+        Therapist.user.as_alias("user_id"), Therapist.user._.display_name.as_alias("name")
+    ).order_by(Therapist.user._.display_name)
+    return {
+        "employers": employers,
+        "therapists": therapists,
+        "offers": [(o.value, _(OFFER_LABELS[o])) for o in Offer],
+        "diagnoses": [(code, _(label)) for code, label in DIAGNOSIS_CATEGORIES.items()],
+        "benchmarks": [(key, _(b.name)) for key, b in ABSENCE_BENCHMARKS.items()],
+    }
+
+
+def filter_summary(filters: Filters, choices: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The filters in words, shown above every figure (the period and offer included)."""
+    employers = {int(e["id"]): e["name"] for e in choices["employers"]}
+    therapists = {int(t["user_id"]): t["name"] for t in choices["therapists"]}
+    every = _("all")
+    period = _("%(start)s to %(end)s") % {
+        "start": filters.referred_from.isoformat() if filters.referred_from else "…",
+        "end": filters.referred_to.isoformat() if filters.referred_to else "…",
+    }
+    return [
+        (_("Referred"), period),
+        (_("Offer"), _(OFFER_LABELS[filters.offer]) if filters.offer else every),
+        (
+            _("Employer"),
+            employers.get(filters.employer_id, "?") if filters.employer_id is not None else every,
+        ),
+        (
+            _("Therapist"),
+            therapists.get(filters.therapist_user_id, "?")
+            if filters.therapist_user_id is not None
+            else every,
+        ),
+        (_("Diagnosis"), diagnosis_label(filters.diagnosis) if filters.diagnosis else every),
+    ]

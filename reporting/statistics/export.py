@@ -1,0 +1,105 @@
+"""Outputs of the suppressed figures other than the page: CSV, JSON and the PDF's HTML.
+
+They take only `FigureTable`s (and the employer's summary through `shown`), so no export
+can reach a raw value; spreadsheet formula injection is neutralised by
+``practice.platform.csv_safe``, which writes every CSV of the service.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from practice.platform.csv_safe import csv_text
+from reporting.documents import render_html
+from reporting.statistics import sql as statistics
+from reporting.statistics.dashboard import Dashboard
+from reporting.statistics.model import FigureTable, display
+from reporting.statistics.suppression import Shown, shown
+
+
+def _figure(cell: Shown) -> object:
+    """A shown figure as its number, so a negative one stays a number in the spreadsheet;
+    a marker ("< 5", "x", "–") as its text. Either way it equals ``cell.text``."""
+    return cell.text if cell.value is None else cell.value
+
+
+def table_csv(table: FigureTable) -> str:
+    """One table as CSV: per column the figure and its n; suppressed cells as "< 5"."""
+    header: list[object] = [table.title]
+    for column in table.columns:
+        header += [column, "n"]
+    header += list(table.reference_columns)
+    rows: list[list[object]] = [header]
+    for row in table.rows:
+        line: list[object] = [row.label]
+        for cell in row.cells:
+            line += [_figure(cell), cell.n]
+        if table.reference_columns:
+            line += list(row.reference or ())
+        rows.append(line)
+    rows += [[label, _figure(cell), ""] for label, cell in table.notes]
+    rows += [[source] for source in table.sources]
+    return csv_text(rows)
+
+
+def cell_json(cell: Shown) -> dict[str, Any]:
+    return {
+        "text": cell.text,
+        "value": None if cell.value is None else str(cell.value),
+        "n": cell.n,
+        "suppressed": cell.suppressed,
+    }
+
+
+def table_json(table: FigureTable) -> dict[str, Any]:
+    return {
+        "key": table.key,
+        "codes": list(table.codes),
+        "title": table.title,
+        "definitions": [{"title": t, "text": x} for t, x in table.definitions],
+        "unit": table.unit,
+        "min_n": table.min_n,
+        "columns": list(table.columns),
+        "reference_columns": list(table.reference_columns),
+        "rows": [
+            {
+                "key": row.key,
+                "label": row.label,
+                "cells": [cell_json(cell) for cell in row.cells],
+                "reference": None if row.reference is None else [str(v) for v in row.reference],
+            }
+            for row in table.rows
+        ],
+        "notes": [{"label": label, **cell_json(cell)} for label, cell in table.notes],
+        "sources": list(table.sources),
+    }
+
+
+def employer_json(summary: statistics.EmployerSummary, min_n: int) -> dict[str, Any]:
+    """S15 with suppression at the employer's minimum; nothing medical, no diagnosis."""
+    return {
+        "employees_referred": cell_json(shown(summary.employees_referred, min_n)),
+        "episodes": cell_json(shown(summary.episodes, min_n)),
+        "sessions_held": cell_json(shown(summary.sessions_held, min_n)),
+        "with_resumption_agreements_percent": cell_json(shown(summary.with_agreements.cell, min_n)),
+        "volume_percent": {
+            moment.value: cell_json(shown(cell, min_n)) for moment, cell in summary.volume.items()
+        },
+    }
+
+
+def render_report_html(
+    board: Dashboard, summary: Sequence[tuple[str, str]], title: str, *, locale: str
+) -> str:
+    """The PDF's HTML (also what the suppression test renders)."""
+    return render_html(
+        "reporting/statistics/report.html",
+        {
+            "title": title,
+            "tables": board.tables,
+            "summary": list(summary),
+            "today": board.today,
+            "min_n": board.min_n,
+            "display": display,
+        },
+        locale=locale,
+    )

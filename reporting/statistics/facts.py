@@ -1,0 +1,463 @@
+"""The shared ground of every outcome statistic: the `Filters`, and the one common table
+expression (``facts``) each figure group's query starts from.
+
+One place for the per-episode SQL facts, the SQLite/PostgreSQL differences and the filter
+clause, so every figure covers exactly the same episodes for the same filters. See
+`reporting.statistics.sql` for how the work is split between the database and Python.
+"""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from piccolo.querystring import QueryString
+
+from practice.episodes import EpisodeStatus, Offer
+from practice.platform.db import engine
+from practice.tables import TreatmentEpisode
+from reporting.statistics.definitions import Moment
+from reporting.statistics.figures import round_one
+from scheduling.appointments import DEFAULT_COUNTING_KINDS, Attendance
+
+HALF = Decimal("0.5")
+P90 = Decimal("0.9")
+FULL_TENTHS = 1000  # 100.0 % in tenths of a percent
+MOMENTS = (Moment.BEGIN, Moment.END, Moment.FOLLOW_UP)
+VOLUME_COLUMN = {Moment.BEGIN: "vb", Moment.END: "ve", Moment.FOLLOW_UP: "vf"}
+ACTIVE_STATUSES = (
+    EpisodeStatus.REFERRED,
+    EpisodeStatus.SCREENING_PLANNED,
+    EpisodeStatus.SCREENED,
+    EpisodeStatus.IN_TREATMENT,
+    EpisodeStatus.PAUSED,
+)
+DEFAULT_TZ = ZoneInfo("Europe/Amsterdam")
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Which episodes a figure covers; None means "all". The period is on the referral date
+    (the local date the aanmelding was received), both ends included."""
+
+    referred_from: date | None = None
+    referred_to: date | None = None
+    offer: Offer | None = None
+    employer_id: int | None = None
+    therapist_user_id: int | None = None
+    diagnosis: str | None = None
+
+    def __post_init__(self) -> None:
+        if (
+            self.referred_from is not None
+            and self.referred_to is not None
+            and self.referred_to < self.referred_from
+        ):
+            raise ValueError("the period ends before it starts")
+
+
+# ---------------------------------------------------------------- SQL building blocks
+
+
+def q(template: str, *args: Any) -> QueryString:
+    return QueryString(template, *args)
+
+
+def join_sql(parts: Sequence[QueryString], separator: str) -> QueryString:
+    if not parts:
+        return q("")
+    template = separator.join("{}" for _ in parts)
+    return QueryString(template, *parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """The few places where SQLite and PostgreSQL differ: date parameters, day arithmetic
+    and the local date of a timestamp."""
+
+    postgres: bool
+    tz: ZoneInfo
+
+    def day(self, value: date) -> QueryString:
+        # SQLite stores dates as ISO text and compares them as text; CAST(... AS DATE) would
+        # turn '2026-06-01' into the number 2026 there. PostgreSQL needs the type named.
+        return q("CAST({} AS DATE)", value) if self.postgres else q("{}", value.isoformat())
+
+    def days_between(self, start: str, end: str) -> str:
+        """Calendar days from `start` to `end` (SQL expressions over date columns)."""
+        if self.postgres:
+            return f"({end} - {start})"
+        return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
+
+    def local_date(self, column: str) -> QueryString:
+        """The calendar date in the practice's time zone of a timestamptz column.
+
+        PostgreSQL converts with its own zone data. SQLite stores UTC text and has no zone
+        data, so the offset is chosen with the EU summer-time rule (last Sunday of March to
+        last Sunday of October, 01:00 UTC), with the zone's own winter and summer offsets:
+        exact for Europe/Amsterdam since 1996.
+        """
+        if self.postgres:
+            return q(f"CAST(({column} AT TIME ZONE {{}}) AS DATE)", self.tz.key)
+        winter = dt.datetime(2001, 1, 15, tzinfo=self.tz).utcoffset() or timedelta(0)
+        summer = dt.datetime(2001, 7, 15, tzinfo=self.tz).utcoffset() or timedelta(0)
+
+        def modifier(offset: timedelta) -> str:
+            return f"{int(offset.total_seconds() // 60):+d} minutes"
+
+        year = f"strftime('%Y', {column})"
+        starts = f"date({year} || '-04-01', '-7 days', 'weekday 0') || ' 01:00:00'"
+        ends = f"date({year} || '-10-25', 'weekday 0') || ' 01:00:00'"
+        return q(
+            f"date({column}, CASE WHEN {column} >= {starts} AND {column} < {ends} "
+            "THEN {} ELSE {} END)",
+            modifier(summer),
+            modifier(winter),
+        )
+
+    def instant(self, day: date) -> dt.datetime:
+        """Midnight at the start of `day` in the practice's zone, as an aware UTC datetime."""
+        return dt.datetime.combine(day, dt.time(0), self.tz).astimezone(dt.UTC)
+
+
+def dialect(tz: ZoneInfo) -> Dialect:
+    return Dialect(postgres=engine().engine_type in ("postgres", "cockroach"), tz=tz)
+
+
+def _counted_kinds() -> QueryString:
+    kinds = sorted(kind.value for kind in DEFAULT_COUNTING_KINDS)
+    return q("(" + ", ".join("{}" for _ in kinds) + ")", *kinds)
+
+
+# ---------------------------------------------------------------- the facts CTE
+#
+# Every per-episode fact that lives in another table (measurements, appointments, follow-ups,
+# absences) is computed once for all episodes by a derived table grouped per episode (or
+# per employment) and LEFT JOINed to the episode, never as a subquery per episode: on 100k
+# episodes the per-episode subqueries cost seconds per figure group (each one an index
+# probe per episode), and their plans were costly enough for PostgreSQL to JIT-compile them.
+#
+# The derived tables join straight to the episode's own columns (e.id, e.employment, ...),
+# not to a materialised CTE of the episodes, so that PostgreSQL sees the statistics of
+# those columns (a CTE's columns have none: its row estimates for the joins then grew a
+# thousandfold, and so did the plan's cost, past `jit_above_cost`). With these plans the
+# figure groups on the M data set cost about half of `jit_above_cost`, so PostgreSQL does
+# not JIT-compile them and JIT need not be switched off here.
+#
+# When the filters select few episodes (`_selective`), ``facts_scope`` holds the keys of
+# the matching episodes and each derived table is restricted to them, so that one
+# employer's or one therapist's figures read a few rows by index instead of aggregating
+# whole tables. That restriction never changes a value: the LEFT JOIN on the episode
+# already decides which rows count. It is not used for broad filters (an offer, a
+# diagnosis, a long period): PostgreSQL has no statistics on a CTE, plans the restriction
+# as if it kept 200 episodes, and probes an index tens of thousands of times, which made a
+# dashboard filtered on a common offer slower than the unfiltered one.
+
+# A referral period up to this long counts as selective (a year of a multi-year history).
+SELECTIVE_PERIOD = timedelta(days=366)
+
+SCOPE = "facts_scope"
+VOLUMES = "facts_volume"
+
+
+@dataclass(frozen=True, slots=True)
+class _Fact:
+    """One per-episode fact: a SQL expression over e, r, s (and em when `employer`) and
+    the derived tables it needs, by name (see `_join`)."""
+
+    expression: QueryString
+    joins: tuple[str, ...] = ()
+    employer: bool = False
+
+
+def _plain_facts(sql: Dialect) -> dict[str, _Fact]:
+    return {
+        "episode_id": _Fact(q("e.id")),
+        "client_id": _Fact(q("e.client")),
+        "status": _Fact(q("e.status")),
+        "offer": _Fact(q("e.offer")),
+        "employer_id": _Fact(q("r.employer")),
+        "diagnosis": _Fact(q("s.diagnosis_category")),
+        "absent": _Fact(q("CASE WHEN r.absence_status = {} THEN 0 ELSE 1 END", "not_absent")),
+        "referred_on": _Fact(sql.local_date("r.received_at")),
+        "screened_on": _Fact(q("e.screening_held_on")),
+        "started_on": _Fact(q("e.started_on")),
+        "closed_on": _Fact(q("e.closed_on")),
+        "first_sick_day": _Fact(q("r.first_sick_day")),
+        # em.id is the employer's primary key: the LEFT JOIN adds at most one row.
+        "cost_cents": _Fact(q("em.cost_per_absence_day_cents"), employer=True),
+        "employer_name": _Fact(q("em.name"), employer=True),
+    }
+
+
+def _joined_facts() -> dict[str, _Fact]:
+    return {
+        **{
+            VOLUME_COLUMN[moment]: _Fact(q(f"{VOLUME_COLUMN[moment]}.tenths"), (moment.value,))
+            for moment in MOMENTS
+        },
+        "partial_on": _Fact(q("partial.measured_on"), ("partial",)),
+        "full_on": _Fact(q("recovery.full_recovery_on"), ("recovery",)),
+        "held": _Fact(q("COALESCE(held.n, 0)"), ("held",)),
+        # The therapist's assessment at a follow-up, or a new sickness absence after the end.
+        "relapse_flag": _Fact(
+            q(
+                "CASE WHEN assessed.relapsed = 1 OR sickness.last_first_day > e.closed_on "
+                "THEN 1 WHEN assessed.not_relapsed = 1 THEN 0 END"
+            ),
+            ("assessed", "sickness"),
+        ),
+        "fu_response": _Fact(q("response.response"), ("response",)),
+        "agreement": _Fact(q("CASE WHEN agreed.episode IS NULL THEN 0 ELSE 1 END"), ("agreement",)),
+    }
+
+
+def _selective(filters: Filters) -> bool:
+    """Whether the filters keep few enough episodes to restrict the derived tables to them."""
+    if filters.employer_id is not None or filters.therapist_user_id is not None:
+        return True
+    if filters.referred_from is None or filters.referred_to is None:
+        return False
+    return filters.referred_to - filters.referred_from <= SELECTIVE_PERIOD
+
+
+def _in_scope(narrowed: bool, column: str, key: str) -> QueryString:
+    """`` AND <column> IN (the scope's keys)`` when the filters narrow the episodes."""
+    if not narrowed:
+        return q("")
+    return q(f" AND {column} IN (SELECT {key} FROM {SCOPE})")  # noqa: S608 - fixed names
+
+
+def _volumes(moments: Sequence[Moment], narrowed: bool) -> QueryString:
+    """``facts_volume``: per episode and moment, the volume % in integer tenths, uncapped,
+    of the latest measurement at that moment (latest `measured_on`, then highest id),
+    against the contract valid on the measurement date; NULL without a (non-zero) contract.
+
+    The contract valid on a date is the one with the latest `valid_from` on or before it:
+    each contract is valid from its `valid_from` up to the next one's (LEAD), so at most one
+    matches and each (episode, moment) has one row. (Of two contracts from the same day the
+    later one counts; the per-episode subquery this replaced left that choice open.)
+
+    round_half_up(1000 * counted / contract) = (2000 * counted + contract) div (2 * contract)
+    for non-negative integers: the same rounding as `work_participation.volume_percent`.
+    Counted minutes are own, adapted and other productive work; therapeutic (AT) hours not.
+    """
+    return q(
+        f"{VOLUMES} AS MATERIALIZED (SELECT w.episode AS episode, w.moment AS moment, "  # noqa: S608 - fixed names; values are bound
+        "CASE WHEN ch.minutes_per_week > 0 THEN "
+        "(2000 * w.counted + ch.minutes_per_week) / (2 * ch.minutes_per_week) END AS tenths "
+        "FROM (SELECT wp.episode, wp.moment, wp.employment, wp.measured_on, "
+        "wp.own_work_minutes + wp.adapted_work_minutes + wp.productive_minutes AS counted, "
+        "ROW_NUMBER() OVER (PARTITION BY wp.episode, wp.moment "
+        "ORDER BY wp.measured_on DESC, wp.id DESC) AS rn "
+        "FROM work_participation wp WHERE wp.moment IN {}{}) w "
+        "LEFT JOIN (SELECT c.employment, c.valid_from, c.minutes_per_week, "
+        "LEAD(c.valid_from) OVER (PARTITION BY c.employment ORDER BY c.valid_from, c.id) "
+        "AS valid_to FROM contract_hours c{}) ch ON ch.employment = w.employment "
+        "AND ch.valid_from <= w.measured_on "
+        "AND (ch.valid_to IS NULL OR ch.valid_to > w.measured_on) "
+        "WHERE w.rn = 1)",
+        q("(" + ", ".join("{}" for _ in moments) + ")", *(moment.value for moment in moments)),
+        _in_scope(narrowed, "wp.episode", "k_episode"),
+        # Whole employments only, so that LEAD still sees each one's every contract.
+        q(
+            " WHERE c.employment IN (SELECT wp2.employment FROM work_participation wp2 "  # noqa: S608 - fixed names
+            f"WHERE wp2.episode IN (SELECT k_episode FROM {SCOPE}))"
+        )
+        if narrowed
+        else q(""),
+    )
+
+
+def _join(name: str, narrowed: bool) -> QueryString:
+    """The LEFT JOIN of one derived table to the episode (see `_joined_facts`)."""
+
+    def episodes(alias: str) -> QueryString:
+        return _in_scope(narrowed, f"{alias}.episode", "k_episode")
+
+    def employments(alias: str) -> QueryString:
+        return _in_scope(narrowed, f"{alias}.employment", "k_employment")
+
+    moments = {moment.value: moment for moment in MOMENTS}
+    if name in moments:
+        alias = VOLUME_COLUMN[moments[name]]
+        return q(
+            f" LEFT JOIN {VOLUMES} {alias} ON {alias}.episode = e.id AND {alias}.moment = {{}}",
+            name,
+        )
+    if name == "partial":
+        return q(
+            " LEFT JOIN (SELECT wp.episode, MIN(wp.measured_on) AS measured_on "
+            "FROM work_participation wp "
+            "WHERE wp.own_work_minutes + wp.adapted_work_minutes + wp.productive_minutes > 0"
+            "{} GROUP BY wp.episode) partial ON partial.episode = e.id",
+            episodes("wp"),
+        )
+    if name == "recovery":
+        # The first absence (lowest id) of the employment that starts on the referral's
+        # first sick day.
+        return q(
+            " LEFT JOIN (SELECT ranked.employment, ranked.first_sick_day, "
+            "ranked.full_recovery_on FROM (SELECT a.employment, a.first_sick_day, "
+            "a.full_recovery_on, ROW_NUMBER() OVER (PARTITION BY a.employment, "
+            "a.first_sick_day ORDER BY a.id) AS rn FROM absence_episode a "
+            "WHERE a.first_sick_day IS NOT NULL{}) ranked "
+            "WHERE ranked.rn = 1) recovery ON recovery.employment = e.employment "
+            "AND recovery.first_sick_day = r.first_sick_day",
+            employments("a"),
+        )
+    if name == "held":
+        return q(
+            " LEFT JOIN (SELECT ap.episode, COUNT(*) AS n FROM appointment ap "
+            "WHERE ap.attendance = {} AND ap.kind IN {}{} "
+            "GROUP BY ap.episode) held ON held.episode = e.id",
+            Attendance.HELD.value,
+            _counted_kinds(),
+            episodes("ap"),
+        )
+    if name == "assessed":
+        return q(
+            " LEFT JOIN (SELECT fu.episode, "
+            "MAX(CASE WHEN fu.relapse = {} THEN 1 ELSE 0 END) AS relapsed, "
+            "MAX(CASE WHEN fu.relapse = {} THEN 1 ELSE 0 END) AS not_relapsed "
+            "FROM follow_up fu WHERE fu.relapse IS NOT NULL{} "
+            "GROUP BY fu.episode) assessed ON assessed.episode = e.id",
+            True,
+            False,
+            episodes("fu"),
+        )
+    if name == "sickness":
+        # "A sickness absence starts after the end" is "the latest one starts after it".
+        return q(
+            " LEFT JOIN (SELECT a2.employment, MAX(a2.first_sick_day) AS last_first_day "
+            "FROM absence_episode a2 WHERE a2.absence_type = {}{} "
+            "GROUP BY a2.employment) sickness ON sickness.employment = e.employment",
+            "sickness",
+            employments("a2"),
+        )
+    if name == "response":
+        return q(
+            " LEFT JOIN (SELECT ranked.episode, ranked.response FROM (SELECT fu.episode, "
+            "fu.response, ROW_NUMBER() OVER (PARTITION BY fu.episode "
+            "ORDER BY fu.held_on DESC, fu.id DESC) AS rn FROM follow_up fu "
+            "WHERE fu.kind = {}{}) ranked WHERE ranked.rn = 1) "
+            "response ON response.episode = e.id",
+            "measurement",
+            episodes("fu"),
+        )
+    if name == "agreement":
+        return q(
+            " LEFT JOIN (SELECT DISTINCT wa.episode FROM work_resumption_agreement wa "
+            "WHERE wa.episode IS NOT NULL{}) agreed ON agreed.episode = e.id",
+            episodes("wa"),
+        )
+    raise ValueError(f"no derived table {name!r}")  # pragma: no cover - fixed names
+
+
+def _where(sql: Dialect, filters: Filters, *, screened_only: bool) -> QueryString:
+    parts: list[QueryString] = []
+    if screened_only:
+        parts.append(q("s.id IS NOT NULL"))
+    if filters.referred_from is not None:
+        parts.append(q("r.received_at >= {}", sql.instant(filters.referred_from)))
+    if filters.referred_to is not None:
+        parts.append(q("r.received_at < {}", sql.instant(filters.referred_to + timedelta(1))))
+    if filters.offer is not None:
+        parts.append(q("e.offer = {}", Offer(filters.offer).value))
+    if filters.employer_id is not None:
+        parts.append(q("r.employer = {}", filters.employer_id))
+    if filters.therapist_user_id is not None:
+        parts.append(
+            q(
+                "EXISTS (SELECT 1 FROM case_assignment ca WHERE ca.episode = e.id "
+                'AND ca."user" = {} AND ca.team_role = {})',
+                filters.therapist_user_id,
+                "therapist",
+            )
+        )
+    if filters.diagnosis is not None:
+        parts.append(q("s.diagnosis_category = {}", filters.diagnosis))
+    if not parts:
+        return q("")
+    return q(" WHERE {}", join_sql(parts, " AND "))
+
+
+def facts_cte(
+    sql: Dialect, filters: Filters, names: Sequence[str], *, screened_only: bool = True
+) -> QueryString:
+    """``facts AS MATERIALIZED (...)``, with the CTEs it is built from before it: one row
+    per matching episode with the named columns (and only those).
+
+    Outcome figures cover screened episodes (an outcome needs a diagnosis category and a
+    start); the wait-time figures cover every referral (`screened_only=False`).
+    """
+    plain = _plain_facts(sql)
+    joined = _joined_facts()
+    facts = {**plain, **joined}
+    unknown = [name for name in names if name not in facts]
+    if unknown:
+        raise ValueError(f"no episode facts {unknown!r}")
+    employer = any(facts[name].employer for name in names)
+    where = _where(sql, filters, screened_only=screened_only)
+    episodes = q(
+        "FROM treatment_episode e JOIN referral r ON r.id = e.referral "
+        "LEFT JOIN screening s ON s.episode = e.id"
+    )
+    joins = list(dict.fromkeys(j for name in names for j in facts[name].joins))
+    narrowed = bool(joins) and _selective(filters)
+    ctes: list[QueryString] = []
+    if narrowed:
+        ctes.append(
+            q(
+                f"{SCOPE} AS MATERIALIZED (SELECT e.id AS k_episode, "
+                "e.employment AS k_employment {}{})",
+                episodes,
+                where,
+            )
+        )
+    moments = [moment for moment in MOMENTS if moment.value in joins]
+    if moments:
+        ctes.append(_volumes(moments, narrowed))
+    selected = [q(f"{{}} AS {name}", facts[name].expression) for name in names]
+    ctes.append(
+        q(
+            "facts AS MATERIALIZED (SELECT {} {}{}{}{})",
+            join_sql(selected, ", "),
+            # Narrowed, the episodes are found from the scope (by primary key), else the
+            # planner joins every episode to the derived tables before it filters.
+            q(
+                f"FROM {SCOPE} fs JOIN treatment_episode e ON e.id = fs.k_episode "
+                "JOIN referral r ON r.id = e.referral LEFT JOIN screening s ON s.episode = e.id"
+            )
+            if narrowed
+            else episodes,
+            q(" LEFT JOIN employer em ON em.id = r.employer") if employer else q(""),
+            join_sql([_join(name, narrowed) for name in joins], ""),
+            where,
+        )
+    )
+    return join_sql(ctes, ", ")
+
+
+async def run(query: QueryString) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = await TreatmentEpisode.raw("{}", query)
+    return rows
+
+
+def as_int(value: Any) -> int:
+    return 0 if value is None else int(value)
+
+
+def as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def tenths_mean(total_tenths: int, n: int) -> Decimal | None:
+    if n == 0:
+        return None
+    return round_one(Decimal(total_tenths) / 10 / n)

@@ -1,0 +1,183 @@
+"""The render model of the outcome statistics: a figure before suppression (`RawTable`)
+and after it (`FigureTable`), and the one door between them (`suppress`).
+
+Kept apart from the routes and from the table builders so that every output (page, JSON,
+CSV, PDF) depends on the same small model, and so the suppression rule can be read, and
+tested, in one place: a `FigureTable` holds only `Shown` cells, never a raw value.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from babel.numbers import format_decimal
+
+from practice.platform.i18n import N_, current_locale
+from practice.platform.i18n import gettext as _
+from reporting.statistics import charts
+from reporting.statistics.definitions import DEFINITIONS, UNIT_LABELS, Unit
+from reporting.statistics.suppression import Cell, Shown, shown
+
+# Definitions of the two figures that have no S-code in the domain brief.
+EXTRA_DEFINITIONS: Mapping[str, tuple[str, str]] = {
+    "caseload": (
+        N_("Caseload per therapist"),
+        N_(
+            "Episodes that are referred, screened, in treatment or paused, per therapist "
+            "currently assigned to them, among the referrals matching the filters."
+        ),
+    ),
+    "questionnaires": (
+        N_("Questionnaire scores"),
+        N_(
+            "Mean total score of complete questionnaires per instrument and moment "
+            "(screening, interim, end of treatment, follow-up). Lower is better."
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RawRow:
+    key: str
+    label: str
+    cells: tuple[Cell, ...]
+    reference: tuple[Decimal, ...] | None = None
+    link: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RawTable:
+    """One figure before suppression: exact cells, labels already translated."""
+
+    key: str
+    codes: tuple[str, ...]
+    title: str
+    unit: Unit
+    columns: tuple[str, ...]
+    rows: tuple[RawRow, ...]
+    notes: tuple[tuple[str, Cell], ...] = ()
+    reference_columns: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    digits: int = 1  # decimals shown for the figures (0 for counts)
+
+
+@dataclass(frozen=True, slots=True)
+class FigureRow:
+    key: str
+    label: str
+    cells: tuple[Shown, ...]
+    reference: tuple[Decimal, ...] | None
+    link: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FigureTable:
+    """One figure as every output shows it: only `Shown` cells, never a raw value."""
+
+    key: str
+    codes: tuple[str, ...]
+    title: str
+    definitions: tuple[tuple[str, str], ...]
+    unit: str
+    columns: tuple[str, ...]
+    rows: tuple[FigureRow, ...]
+    notes: tuple[tuple[str, Shown], ...]
+    reference_columns: tuple[str, ...]
+    sources: tuple[str, ...]
+    digits: int
+    min_n: int
+    chart: str | None = None  # a data: URI of an SVG
+
+    @property
+    def n_text(self) -> str:
+        """The largest n shown in the table, for the figure's caption ("n ≤ ...")."""
+        counts = [cell.n for row in self.rows for cell in row.cells if cell.n is not None]
+        return str(max(counts)) if counts else "–"
+
+
+def _definitions(codes: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    found: list[tuple[str, str]] = []
+    for code in codes:
+        if code in DEFINITIONS:
+            definition = DEFINITIONS[code]
+            found.append((f"{code} {_(definition.title)}", _(definition.text)))
+        elif code in EXTRA_DEFINITIONS:
+            title, text = EXTRA_DEFINITIONS[code]
+            found.append((_(title), _(text)))
+    return tuple(found)
+
+
+def suppress(table: RawTable, min_n: int) -> FigureTable:
+    """Small-cell suppression of every figure and every count in the table."""
+    return FigureTable(
+        key=table.key,
+        codes=table.codes,
+        title=table.title,
+        definitions=_definitions(table.codes),
+        unit=_(UNIT_LABELS[table.unit]),
+        columns=table.columns,
+        rows=tuple(
+            FigureRow(
+                row.key,
+                row.label,
+                tuple(shown(cell, min_n) for cell in row.cells),
+                row.reference,
+                row.link,
+            )
+            for row in table.rows
+        ),
+        notes=tuple((label, shown(cell, min_n)) for label, cell in table.notes),
+        reference_columns=table.reference_columns,
+        sources=table.sources,
+        digits=table.digits,
+        min_n=min_n,
+    )
+
+
+def format_number(value: Decimal | int, digits: int = 1) -> str:
+    """`practice.platform.i18n.format_number` for exact Decimals: no detour through float."""
+    pattern = f"#,##0.{'0' * digits}" if digits else "#,##0"
+    return str(format_decimal(value, format=pattern, locale=current_locale.get()))
+
+
+def display(cell: Shown, digits: int = 1) -> str:
+    """A cell as the page and the PDF show it: the figure by locale, or its marker."""
+    if cell.value is None:
+        return cell.text
+    if isinstance(cell.value, int):
+        return format_number(cell.value, 0)
+    return format_number(cell.value, digits)
+
+
+def volume_chart(table: FigureTable) -> str:
+    """The S2 bar chart from the suppressed table (the "all" row is not drawn)."""
+    ours = {row.label: row.cells for row in table.rows if row.key != "all"}
+    reference = {row.label: row.reference for row in table.rows if row.reference is not None}
+    return charts.data_uri(
+        charts.volume_chart(
+            title=table.title,
+            moment_labels=table.columns,
+            ours=ours,
+            reference=reference,
+            ours_label=_("ours"),
+            reference_label=_("HSK reference"),
+        )
+    )
+
+
+def figure_tables(
+    raw: Sequence[RawTable], min_n: int, *, with_charts: bool = True
+) -> list[FigureTable]:
+    """Suppress every table; attach the chart to the S2 table."""
+    tables = []
+    for table in raw:
+        figure = suppress(table, min_n)
+        if with_charts and figure.key == "volume":
+            figure = _with_chart(figure)
+        tables.append(figure)
+    return tables
+
+
+def _with_chart(figure: FigureTable) -> FigureTable:
+    return replace(figure, chart=volume_chart(figure))

@@ -1,0 +1,390 @@
+"""Doors of the outcome statistics: the practice manager's dashboard (HTML, JSON, CSV, PDF),
+the drill-down to episodes, the employer's summary, and recording questionnaires.
+
+One path from numbers to every output: `reporting.statistics.sql` returns exact cells;
+`reporting.statistics.presentation.dashboard_tables` turns them into `RawTable`s;
+`reporting.statistics.model.suppress` applies small-cell suppression
+(`reporting.statistics.suppression.shown`) and is the only way to a `FigureTable`; the page,
+the JSON, the CSV and the PDF (`reporting.statistics.export`) are all rendered from `FigureTable`s.
+A suppressed cell keeps nothing of its value or n, so no output can show it. This module
+holds only the routes; `reporting.statistics.dashboard` validates the query and assembles
+the figures for one request.
+"""
+
+from datetime import date
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Response, Router, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.response import Template
+
+from practice.accounts import Role
+from practice.audit import trail as audit
+from practice.audit.trail import Action
+from practice.errors import InvalidInput, NotFound
+from practice.labels import OFFER_LABELS, STATUS_LABELS
+from practice.platform.clock import today_in
+from practice.platform.db import write_tx
+from practice.platform.i18n import current_locale
+from practice.platform.i18n import gettext as _
+from practice.platform.settings import Settings
+from practice.queries.episodes import access_episode
+from practice.screening import DIAGNOSIS_CATEGORIES
+from practice.tables import Employer, EmployerContact
+from practice.web.auth import roles
+from practice.web.portal import actor_of, page
+from reporting.documents import render_pdf_async
+from reporting.services.questionnaires import record_questionnaire
+from reporting.statistics import charts
+from reporting.statistics import sql as statistics
+from reporting.statistics.dashboard import build_dashboard, filter_choices, filter_summary, query_of
+from reporting.statistics.definitions import DEFINITIONS
+from reporting.statistics.export import employer_json, render_report_html, table_csv, table_json
+from reporting.statistics.model import display
+
+MANAGER = roles(Role.PRACTICE_MANAGER)
+THERAPIST = roles(Role.THERAPIST)
+EMPLOYER = roles(Role.EMPLOYER_CONTACT)
+PURPOSE = "statistics"
+PAGE_SIZE = 100
+
+
+# ---------------------------------------------------------------- routes: practice manager
+
+
+@get("/statistics/outcomes", opt=MANAGER, include_in_schema=False)
+async def dashboard_page(
+    request: Request[Any, Any, Any],
+    referred_from: FromQuery[str | None] = None,
+    referred_to: FromQuery[str | None] = None,
+    offer: FromQuery[str | None] = None,
+    employer_id: FromQuery[str | None] = None,
+    therapist_user_id: FromQuery[str | None] = None,
+    diagnosis: FromQuery[str | None] = None,
+    benchmark: FromQuery[str | None] = None,
+    reference: FromQuery[str | None] = None,
+) -> Template:
+    """The return-to-work dashboard: every figure with its definition and n."""
+    query = query_of(
+        referred_from,
+        referred_to,
+        offer,
+        employer_id,
+        therapist_user_id,
+        diagnosis,
+        benchmark,
+        reference,
+    )
+    board = await build_dashboard(request, query)
+    choices = await filter_choices()
+    return page(
+        request,
+        "reporting/statistics/dashboard.html",
+        board=board,
+        form=query,
+        choices=choices,
+        summary=filter_summary(board.filters, choices),
+        query_string=query.as_query_string(),
+        display=display,
+    )
+
+
+@get("/api/statistics/outcomes", opt=MANAGER)
+async def dashboard_json(
+    request: Request[Any, Any, Any],
+    referred_from: FromQuery[str | None] = None,
+    referred_to: FromQuery[str | None] = None,
+    offer: FromQuery[str | None] = None,
+    employer_id: FromQuery[str | None] = None,
+    therapist_user_id: FromQuery[str | None] = None,
+    diagnosis: FromQuery[str | None] = None,
+    benchmark: FromQuery[str | None] = None,
+    reference: FromQuery[str | None] = None,
+) -> dict[str, Any]:
+    """The dashboard's figures as JSON: the same cells, suppressed cells as text only."""
+    query = query_of(
+        referred_from,
+        referred_to,
+        offer,
+        employer_id,
+        therapist_user_id,
+        diagnosis,
+        benchmark,
+        reference,
+    )
+    board = await build_dashboard(request, query, with_charts=False)
+    return {
+        "today": board.today.isoformat(),
+        "min_n": board.min_n,
+        "filters": {
+            "referred_from": _iso(board.filters.referred_from),
+            "referred_to": _iso(board.filters.referred_to),
+            "offer": board.filters.offer,
+            "employer_id": board.filters.employer_id,
+            "therapist_user_id": board.filters.therapist_user_id,
+            "diagnosis": board.filters.diagnosis,
+        },
+        "tables": [table_json(table) for table in board.tables],
+    }
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+TABLE_NAMES = (
+    "volume",
+    "resumption",
+    "relapse",
+    "follow_up",
+    "waits",
+    "resumption_time",
+    "absence",
+    "cost",
+    "sessions",
+    "caseload",
+    "questionnaires",
+)
+
+
+@get("/statistics/outcomes.csv", opt=MANAGER, include_in_schema=False)
+async def dashboard_csv(
+    request: Request[Any, Any, Any],
+    table: FromQuery[str],
+    referred_from: FromQuery[str | None] = None,
+    referred_to: FromQuery[str | None] = None,
+    offer: FromQuery[str | None] = None,
+    employer_id: FromQuery[str | None] = None,
+    therapist_user_id: FromQuery[str | None] = None,
+    diagnosis: FromQuery[str | None] = None,
+    benchmark: FromQuery[str | None] = None,
+    reference: FromQuery[str | None] = None,
+) -> Response[str]:
+    """One table of the dashboard as CSV (suppressed cells as "< 5")."""
+    if table not in TABLE_NAMES:
+        raise InvalidInput({"table": f"one of {', '.join(TABLE_NAMES)}"})
+    query = query_of(
+        referred_from,
+        referred_to,
+        offer,
+        employer_id,
+        therapist_user_id,
+        diagnosis,
+        benchmark,
+        reference,
+    )
+    board = await build_dashboard(request, query, with_charts=False)
+    found = next(t for t in board.tables if t.key == table)
+    return Response(
+        content=table_csv(found),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="outcomes-{table}.csv"'},
+    )
+
+
+@get("/statistics/outcomes.pdf", opt=MANAGER, include_in_schema=False)
+async def dashboard_pdf(
+    request: Request[Any, Any, Any],
+    referred_from: FromQuery[str | None] = None,
+    referred_to: FromQuery[str | None] = None,
+    offer: FromQuery[str | None] = None,
+    employer_id: FromQuery[str | None] = None,
+    therapist_user_id: FromQuery[str | None] = None,
+    diagnosis: FromQuery[str | None] = None,
+    benchmark: FromQuery[str | None] = None,
+    reference: FromQuery[str | None] = None,
+) -> Response[bytes]:
+    """The management report: every table and the chart, as PDF."""
+    query = query_of(
+        referred_from,
+        referred_to,
+        offer,
+        employer_id,
+        therapist_user_id,
+        diagnosis,
+        benchmark,
+        reference,
+    )
+    board = await build_dashboard(request, query)
+    choices = await filter_choices()
+    title = _("Outcome statistics")
+    html = render_report_html(
+        board, filter_summary(board.filters, choices), title, locale=current_locale.get()
+    )
+    pdf = await render_pdf_async(html, title=title)
+    return Response(
+        content=pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": 'attachment; filename="outcome-statistics.pdf"'},
+    )
+
+
+@get("/statistics/episodes", opt=MANAGER, include_in_schema=False)
+async def episodes_page(
+    request: Request[Any, Any, Any],
+    referred_from: FromQuery[str | None] = None,
+    referred_to: FromQuery[str | None] = None,
+    offer: FromQuery[str | None] = None,
+    employer_id: FromQuery[str | None] = None,
+    therapist_user_id: FromQuery[str | None] = None,
+    diagnosis: FromQuery[str | None] = None,
+    page_number: FromQuery[int] = 1,
+) -> Template:
+    """The episodes behind the figures (drill-down); the search is audited."""
+    settings: Settings = request.app.state.settings
+    query = query_of(referred_from, referred_to, offer, employer_id, therapist_user_id, diagnosis)
+    filters = query.filters()
+    if page_number < 1 or page_number > 100_000:
+        raise InvalidInput({"page_number": "a page number from 1"})
+    total, lines = await statistics.episode_list(
+        filters,
+        limit=PAGE_SIZE,
+        offset=(page_number - 1) * PAGE_SIZE,
+        tz=settings.time_zone,
+    )
+    async with write_tx():
+        await audit.record(actor_of(request), Action.SEARCH, "episode", None, purpose=PURPOSE)
+    choices = await filter_choices()
+    return page(
+        request,
+        "reporting/statistics/episodes.html",
+        lines=lines,
+        total=total,
+        page_number=page_number,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        summary=filter_summary(filters, choices),
+        query_string=query.as_query_string(),
+        status_labels=STATUS_LABELS,
+        offer_labels=OFFER_LABELS,
+        diagnosis_labels=DIAGNOSIS_CATEGORIES,
+    )
+
+
+# ---------------------------------------------------------------- routes: employer (S15)
+
+
+async def _employers_of(user_id: int) -> list[dict[str, Any]]:
+    contacts = await EmployerContact.select(EmployerContact.employer).where(
+        EmployerContact.user == user_id
+    )
+    ids = sorted({int(c["employer"]) for c in contacts})
+    if not ids:
+        return []
+    rows: list[dict[str, Any]] = await Employer.select(
+        Employer.id, Employer.name, Employer.min_cell_size
+    ).where(Employer.id.is_in(ids))
+    return rows
+
+
+@get("/api/employer/statistics", opt=EMPLOYER)
+async def employer_statistics(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """S15 for the employer(s) this contact belongs to: non-medical aggregates only."""
+    settings: Settings = request.app.state.settings
+    actor = actor_of(request)
+    employers = [] if actor.user_id is None else await _employers_of(actor.user_id)
+    if not employers:
+        raise NotFound("No employer is linked to this account.")
+    definition = DEFINITIONS["S15"]
+    result = []
+    for employer in employers:
+        min_n = max(1, int(employer["min_cell_size"]))
+        summary = await statistics.employer_summary(int(employer["id"]), tz=settings.time_zone)
+        result.append(
+            {
+                "employer_id": int(employer["id"]),
+                "employer": employer["name"],
+                "min_n": min_n,
+                **employer_json(summary, min_n),
+            }
+        )
+    return {
+        "definition": {"title": _(definition.title), "text": _(definition.text)},
+        "employers": result,
+    }
+
+
+# ---------------------------------------------------------------- routes: questionnaires
+
+
+Item = Annotated[str, msgspec.Meta(max_length=64)]
+
+
+class QuestionnaireIn(msgspec.Struct, forbid_unknown_fields=True):
+    instrument: Annotated[str, msgspec.Meta(max_length=32)]
+    moment: Annotated[str, msgspec.Meta(max_length=16)]
+    administered_on: date
+    answers: Annotated[dict[Item, int], msgspec.Meta(max_length=200)]
+
+
+class QuestionnaireOut(msgspec.Struct):
+    id: int
+    instrument: str
+    total: int
+    band: str
+    band_label: str
+
+
+@post("/api/episodes/{episode_id:int}/questionnaires", opt=THERAPIST)
+async def post_questionnaire(
+    request: Request[Any, Any, Any], episode_id: FromPath[int], data: JSONBody[QuestionnaireIn]
+) -> QuestionnaireOut:
+    """Record a completed PHQ-9, GAD-7, ...: scored automatically; incomplete → 400."""
+    settings: Settings = request.app.state.settings
+    actor = actor_of(request)
+    today = today_in(settings.time_zone)
+    await access_episode(actor, episode_id, today, write=True)
+    recorded = await record_questionnaire(
+        actor,
+        episode_id=episode_id,
+        instrument=data.instrument,
+        moment=data.moment,
+        administered_on=data.administered_on,
+        answers=data.answers,
+        today=today,
+    )
+    return QuestionnaireOut(
+        id=recorded.id,
+        instrument=data.instrument,
+        total=recorded.total,
+        band=recorded.band,
+        band_label=_(recorded.band),
+    )
+
+
+@get("/api/episodes/{episode_id:int}/outcome-chart", opt=THERAPIST, include_in_schema=False)
+async def outcome_chart(
+    request: Request[Any, Any, Any], episode_id: FromPath[int]
+) -> Response[str]:
+    """One client's questionnaire totals and volume % over time, as SVG (read is audited)."""
+    settings: Settings = request.app.state.settings
+    actor = actor_of(request)
+    client_id = await access_episode(actor, episode_id, today_in(settings.time_zone), write=False)
+    series = await statistics.client_series(episode_id)
+    async with write_tx():
+        await audit.record(
+            actor, Action.READ, "episode", episode_id, purpose="treatment", client_id=client_id
+        )
+    svg = charts.client_chart(
+        title=_("Scores and work resumption over time"),
+        scores=series.scores,
+        participation=series.participation,
+        participation_label=_("work resumption (volume %)"),
+        score_label=_("total score"),
+    )
+    return Response(content=svg, media_type="image/svg+xml")
+
+
+router = Router(
+    path="/",
+    route_handlers=[
+        dashboard_page,
+        dashboard_json,
+        dashboard_csv,
+        dashboard_pdf,
+        episodes_page,
+        employer_statistics,
+        post_questionnaire,
+        outcome_chart,
+    ],
+)

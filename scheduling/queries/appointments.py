@@ -1,0 +1,227 @@
+"""Reads of time: calendars, free slots, feeds, and the session facts the tasks need."""
+
+import hashlib
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from piccolo.query.functions.aggregate import Count
+
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor
+from practice.platform.db import among, write_tx
+from scheduling.appointments import KIND_LABELS, AppointmentKind, Attendance
+from scheduling.calendars import Slot, WeeklyHours, free_slots
+from scheduling.ics import CalendarEntry, calendar, initials
+from scheduling.services.booking import LIVE, held_counting_dates, therapist_absences, working_days
+from scheduling.tables import Appointment, CalendarFeed, WorkingHours
+
+TZ = ZoneInfo("Europe/Amsterdam")
+
+
+async def episode_facts(episode_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Held counting sessions, the held alignment meeting and practice cancellations still to
+    rebook, per episode (a fact source for practice.tasks)."""
+    held = await held_counting_dates(episode_ids)
+    facts: dict[int, dict[str, Any]] = {k: {"held_session_dates": v} for k, v in held.items()}
+    if episode_ids:
+        meetings = (
+            await Appointment.select(Appointment.episode, Appointment.starts_at)
+            .where(
+                among(Appointment.episode, episode_ids)
+                & (Appointment.kind == AppointmentKind.ALIGNMENT_MEETING.value)
+                & (Appointment.attendance == Attendance.HELD.value)
+            )
+            .order_by(Appointment.starts_at)
+        )
+        for m in meetings:
+            facts.setdefault(int(m["episode"]), {}).setdefault(
+                "alignment_meeting_held_on", m["starts_at"].astimezone(TZ).date()
+            )
+        cancelled = (
+            await Appointment.select(Appointment.episode, Appointment.starts_at)
+            .where(
+                among(Appointment.episode, episode_ids)
+                & (Appointment.attendance == Attendance.CANCELLED_BY_PRACTICE.value)
+                & Appointment.rebooked_as.is_null()
+            )
+            .order_by(Appointment.starts_at)
+        )
+        for c in cancelled:
+            entry = facts.setdefault(int(c["episode"]), {})
+            entry["unrebooked_practice_cancellations"] = (
+                *entry.get("unrebooked_practice_cancellations", ()),
+                c["starts_at"].astimezone(TZ).date(),
+            )
+    return facts
+
+
+async def next_appointments(episode_ids: Sequence[int]) -> dict[int, datetime]:
+    """The next planned appointment of each episode, local time (a caseload column)."""
+    if not episode_ids:
+        return {}
+    rows = await Appointment.select(Appointment.episode, Appointment.starts_at).where(
+        among(Appointment.episode, episode_ids)
+        & (Appointment.attendance == Attendance.PLANNED.value)
+        & (Appointment.starts_at >= datetime.now(UTC))
+    )
+    first: dict[int, datetime] = {}
+    for row in rows:
+        episode_id = int(row["episode"])
+        if episode_id not in first or row["starts_at"] < first[episode_id]:
+            first[episode_id] = row["starts_at"]
+    return {k: v.astimezone(TZ) for k, v in first.items()}
+
+
+async def appointments_between(
+    actor: Actor, therapist_user_id: int, start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """The therapist's week or day: every appointment in [start, end), local times."""
+    rows = (
+        await Appointment.select(
+            Appointment.id,
+            Appointment.episode,
+            Appointment.kind,
+            Appointment.starts_at,
+            Appointment.ends_at,
+            Appointment.attendance,
+            Appointment.online,
+            Appointment.room,
+            Appointment.episode._.client.as_alias("client_id"),
+            Appointment.episode._.client._.name.as_alias("client_name"),
+        )
+        .where(
+            (Appointment.therapist == therapist_user_id)
+            & (Appointment.starts_at < end)
+            & (Appointment.ends_at > start)
+        )
+        .order_by(Appointment.starts_at)
+    )
+    # One row per client the week names (their access logs show it), in one statement.
+    shown: list[tuple[int | str | None, int | None]] = [
+        *sorted({(int(r["episode"]), int(r["client_id"])) for r in rows})
+    ] or [(therapist_user_id, None)]
+    async with write_tx():
+        await audit.record_many(actor, Action.SEARCH, "calendar", shown, purpose="scheduling")
+    return [
+        {
+            **row,
+            "starts_at": row["starts_at"].astimezone(TZ),
+            "ends_at": row["ends_at"].astimezone(TZ),
+            "label": KIND_LABELS[AppointmentKind(row["kind"])],
+        }
+        for row in rows
+    ]
+
+
+async def appointment_counts(episode_id: int) -> dict[str, int]:
+    """How many appointments the episode has, and how many of them were held."""
+    rows = (
+        await Appointment.select(Appointment.attendance, Count(Appointment.id).as_alias("n"))
+        .where(Appointment.episode == episode_id)
+        .group_by(Appointment.attendance)
+    )
+    by_attendance = {str(r["attendance"]): int(r["n"]) for r in rows}
+    return {
+        "all": sum(by_attendance.values()),
+        "held": by_attendance.get(Attendance.HELD.value, 0),
+    }
+
+
+async def episode_appointments(
+    actor: Actor, episode_id: int, client_id: int, *, latest: int | None = None
+) -> list[dict[str, Any]]:
+    """The episode's appointments in time order; only the ``latest`` ones if given."""
+    async with write_tx():
+        await audit.record(
+            actor,
+            Action.READ,
+            "appointments",
+            episode_id,
+            purpose="treatment",
+            client_id=client_id,
+        )
+    query = Appointment.select(
+        Appointment.id,
+        Appointment.kind,
+        Appointment.starts_at,
+        Appointment.ends_at,
+        Appointment.attendance,
+        Appointment.attendance_reason,
+        Appointment.online,
+    ).where(Appointment.episode == episode_id)
+    if latest is None:
+        rows = await query.order_by(Appointment.starts_at)
+    else:
+        rows = list(
+            reversed(await query.order_by(Appointment.starts_at, ascending=False).limit(latest))
+        )
+    return [
+        {**r, "starts_at": r["starts_at"].astimezone(TZ), "ends_at": r["ends_at"].astimezone(TZ)}
+        for r in rows
+    ]
+
+
+async def therapist_free_slots(
+    therapist_user_id: int, day_from: date, day_to: date, duration: timedelta, now: datetime
+) -> list[Slot]:
+    """Free start times within working hours, minus holidays, absences and bookings."""
+    hours: dict[int, list[tuple[Any, Any]]] = {}
+    for row in await WorkingHours.select().where(WorkingHours.therapist == therapist_user_id):
+        hours.setdefault(int(row["weekday"]), []).append((row["starts"], row["ends"]))
+    start = datetime.combine(day_from, datetime.min.time(), TZ)
+    end = datetime.combine(day_to + timedelta(days=1), datetime.min.time(), TZ)
+    busy = [
+        Slot(r["starts_at"], r["ends_at"])
+        for r in await Appointment.select(Appointment.starts_at, Appointment.ends_at).where(
+            (Appointment.therapist == therapist_user_id)
+            & Appointment.attendance.is_in(list(LIVE))
+            & (Appointment.starts_at < end)
+            & (Appointment.ends_at > start)
+        )
+    ]
+    return free_slots(
+        day_from,
+        day_to,
+        WeeklyHours(hours),
+        busy,
+        await therapist_absences(therapist_user_id, start, end),
+        await working_days(),
+        duration,
+        TZ,
+        not_before=now,
+    )
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def feed_ics(token: str) -> str | None:
+    """The therapist's calendar feed for a valid token; initials and a neutral title only."""
+    feed = (
+        await CalendarFeed.select(CalendarFeed.therapist)
+        .where((CalendarFeed.token_hash == token_hash(token)) & CalendarFeed.revoked_at.is_null())
+        .first()
+    )
+    if feed is None:
+        return None
+    since = datetime.now(UTC) - timedelta(days=30)
+    rows = await Appointment.select(
+        Appointment.id,
+        Appointment.starts_at,
+        Appointment.ends_at,
+        Appointment.attendance,
+        Appointment.episode._.client._.name.as_alias("client_name"),
+    ).where((Appointment.therapist == feed["therapist"]) & (Appointment.ends_at > since))
+    return calendar(
+        CalendarEntry(
+            uid=f"appointment-{r['id']}@atwork",
+            starts_at=r["starts_at"],
+            ends_at=r["ends_at"],
+            summary=f"{initials(str(r['client_name']))} – afspraak",
+            cancelled=r["attendance"].startswith("cancelled"),
+        )
+        for r in rows
+    )

@@ -1,0 +1,254 @@
+"""What happens to a booked appointment: attendance (held, cancelled, no-show, with the
+client notified of a practice cancellation), the other participants, the held sessions
+that count toward reports, and the alignment-meeting proposal they trigger.
+"""
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from piccolo.querystring import QueryString
+
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor
+from practice.episodes import EpisodeStatus, Offer
+from practice.errors import Conflict, InvalidInput, NotFound
+from practice.platform import outbox
+from practice.platform.db import among, engine, write_tx
+from practice.platform.queue import DueJob, JobQueue, enqueue_after_commit
+from practice.tables import TreatmentEpisode
+from scheduling.appointments import (
+    AppointmentKind,
+    Attendance,
+    InvalidAttendanceChange,
+    ParticipantRole,
+    check_attendance_change,
+    counts_toward_reporting,
+    needs_client_notification,
+)
+from scheduling.ics import CalendarEntry, calendar
+from scheduling.services.notices import client_contact, render_notice
+from scheduling.tables import Appointment, MeetingProposal, Participant
+
+PURPOSE = "treatment"
+
+
+NOTES_MAX_LENGTH = 20_000
+
+
+async def record_notes(actor: Actor, *, appointment_id: int, notes: str) -> None:
+    """The therapist's session notes (medical: shown to the therapist of record only)."""
+    if len(notes) > NOTES_MAX_LENGTH:
+        raise InvalidInput({"notes": f"at most {NOTES_MAX_LENGTH} characters"})
+    async with write_tx():
+        row = (
+            await Appointment.select(Appointment.episode._.client.as_alias("client_id"))
+            .where(Appointment.id == appointment_id)
+            .first()
+        )
+        if row is None:
+            raise NotFound("No such appointment.")
+        await Appointment.update({Appointment.notes: notes.strip() or None}).where(
+            Appointment.id == appointment_id
+        )
+        await audit.record(
+            actor,
+            Action.UPDATE,
+            "appointment",
+            appointment_id,
+            purpose=PURPOSE,
+            client_id=int(row["client_id"]),
+        )
+
+
+async def session_notes(episode_id: int, appointment_ids: Sequence[int]) -> dict[int, str]:
+    """The notes of those appointments of the episode that have them (for its therapist).
+
+    Only the appointments the page shows: a long treatment has a note per session."""
+    if not appointment_ids:
+        return {}
+    rows = await Appointment.select(Appointment.id, Appointment.notes).where(
+        (Appointment.episode == episode_id)
+        & among(Appointment.id, appointment_ids)
+        & Appointment.notes.is_not_null()
+    )
+    return {int(r["id"]): str(r["notes"]) for r in rows}
+
+
+async def record_attendance(
+    actor: Actor,
+    *,
+    appointment_id: int,
+    attendance: str,
+    reason: str | None = None,
+    queue: JobQueue | None = None,
+) -> None:
+    """Held / cancelled / no-show; a practice cancellation notifies the client at once."""
+    if attendance not in {a.value for a in Attendance}:
+        raise InvalidInput({"attendance": f"one of {', '.join(a.value for a in Attendance)}"})
+    target = Attendance(attendance)
+    async with write_tx():
+        row = await Appointment.select().where(Appointment.id == appointment_id).first()
+        if row is None:
+            raise NotFound("No such appointment.")
+        try:
+            check_attendance_change(Attendance(row["attendance"]), target)
+        except InvalidAttendanceChange as exc:
+            raise Conflict(str(exc), allowed=sorted(a.value for a in exc.allowed)) from exc
+        if target is Attendance.HELD and row["starts_at"] > datetime.now(row["starts_at"].tzinfo):
+            raise Conflict("An appointment in the future cannot have been held yet.")
+        await Appointment.update(
+            {Appointment.attendance: target.value, Appointment.attendance_reason: reason}
+        ).where(Appointment.id == appointment_id)
+        episode = (
+            await TreatmentEpisode.select(TreatmentEpisode.client)
+            .where(TreatmentEpisode.id == row["episode"])
+            .first()
+        )
+        client_id = int(episode["client"]) if episode else None
+        if needs_client_notification(target) and client_id is not None:
+            name, email = await client_contact(client_id)
+            if email:
+                subject, body = render_notice("cancellation", name=name, starts_at=row["starts_at"])
+                ics = calendar(
+                    [
+                        CalendarEntry(
+                            f"appointment-{appointment_id}@atwork",
+                            row["starts_at"],
+                            row["ends_at"],
+                            "Afspraak",
+                            cancelled=True,
+                        )
+                    ],
+                    method="CANCEL",
+                )
+                message_id = await outbox.queue_message(
+                    key=f"cancellation:{appointment_id}",
+                    to_address=email,
+                    subject=subject,
+                    body_text=body,
+                    ics=ics,
+                )
+                if message_id is not None and queue is not None:
+                    enqueue_after_commit(queue, outbox.send_job(message_id))
+        if target is Attendance.HELD:
+            await propose_alignment_meetings([int(row["episode"])])
+            if queue is not None:
+                # A held session may make an interim report due: sweep now rather than at
+                # the next five-minute mark, so the draft waits on the client page already.
+                enqueue_after_commit(
+                    queue, DueJob("sweep_due_work", (), f"sweep:held:{appointment_id}")
+                )
+        await audit.record(
+            actor,
+            Action.UPDATE,
+            "appointment",
+            appointment_id,
+            purpose=PURPOSE,
+            client_id=client_id,
+        )
+
+
+LOCAL_TZ = "Europe/Amsterdam"
+
+
+async def held_counting_dates(episode_ids: Sequence[int]) -> dict[int, tuple[date, ...]]:
+    """Dates (local) of held sessions that count toward reports and the alignment meeting."""
+    if not episode_ids:
+        return {}
+    # A long treatment has a thousand held sessions, and this runs for every client page
+    # and caseload (P-1, P-2): one row per episode, not one per session. PostgreSQL makes
+    # the array of local dates itself; SQLite has no time zones, so it hands over the UTC
+    # times (stored as ISO text) in one string, made local dates here.
+    counting = [kind.value for kind in AppointmentKind if counts_toward_reporting(kind)]
+    postgres = engine().engine_type == "postgres"
+    aggregate = (
+        "array_agg((starts_at AT TIME ZONE {})::date ORDER BY starts_at)"
+        if postgres
+        else "group_concat(starts_at, ',')"
+    )
+    rows = await Appointment.raw(
+        f"SELECT episode, {aggregate} AS held FROM appointment"  # noqa: S608 (no user input)
+        " WHERE episode IN ({}) AND attendance = {} AND kind IN ({}) GROUP BY episode",
+        *([LOCAL_TZ] if postgres else []),
+        QueryString(", ".join("{}" for _ in episode_ids), *map(int, episode_ids)),
+        Attendance.HELD.value,
+        QueryString(", ".join("{}" for _ in counting), *counting),
+    )
+    if postgres:
+        return {int(r["episode"]): tuple(r["held"]) for r in rows}
+    tz = ZoneInfo(LOCAL_TZ)
+    return {
+        int(r["episode"]): tuple(
+            # Same-format UTC text sorts in time order; Piccolo stores Timestamptz in UTC.
+            datetime.fromisoformat(moment).replace(tzinfo=UTC).astimezone(tz).date()
+            for moment in sorted(r["held"].split(","))
+        )
+        for r in rows
+    }
+
+
+async def propose_alignment_meetings(episode_ids: Sequence[int] | None = None) -> list[int]:
+    """Propose the afstemmingsoverleg for Compleet episodes with ≥ 4 held sessions.
+
+    Idempotent (one proposal per episode). Called after each held session and by the sweep,
+    which also catches an upgrade to Compleet after the 4th session.
+    """
+    query = TreatmentEpisode.select(TreatmentEpisode.id).where(
+        (TreatmentEpisode.offer == Offer.COMPLEET.value)
+        & TreatmentEpisode.status.is_in(
+            [EpisodeStatus.IN_TREATMENT.value, EpisodeStatus.PAUSED.value]
+        )
+    )
+    if episode_ids is not None:
+        query = query.where(TreatmentEpisode.id.is_in(list(episode_ids) or [-1]))
+    candidates = [int(r["id"]) for r in await query]
+    held = await held_counting_dates(candidates)
+    proposed = []
+    for episode_id in candidates:
+        if len(held.get(episode_id, ())) >= 4:
+            rows = (
+                await MeetingProposal.insert(MeetingProposal(episode=episode_id))
+                .on_conflict(target=MeetingProposal.episode, action="DO NOTHING")
+                .returning(MeetingProposal.id)
+            )
+            if rows:
+                proposed.append(episode_id)
+    return proposed
+
+
+async def add_participant(
+    actor: Actor,
+    *,
+    appointment_id: int,
+    role: str,
+    name: str,
+    email: str | None = None,
+    required: bool = True,
+    user_id: int | None = None,
+) -> int:
+    """Someone else at the table: manager, HR adviser or company doctor."""
+    if role not in {r.value for r in ParticipantRole} or role in {"client", "therapist"}:
+        raise InvalidInput({"role": "manager, hr_adviser or company_doctor"})
+    if not name.strip():
+        raise InvalidInput({"name": "required"})
+    async with write_tx():
+        row = (
+            await Appointment.select(Appointment.episode)
+            .where(Appointment.id == appointment_id)
+            .first()
+        )
+        if row is None:
+            raise NotFound("No such appointment.")
+        rows = await Participant.insert(
+            Participant(
+                appointment=appointment_id,
+                role=role,
+                user=user_id,
+                name=name.strip(),
+                email=email,
+                required=required,
+            )
+        ).returning(Participant.id)
+        await audit.record(actor, Action.UPDATE, "appointment", appointment_id, purpose=PURPOSE)
+    return int(rows[0]["id"])

@@ -1,0 +1,335 @@
+"""Use cases of time: booking (single and series) and rebooking a cancelled appointment.
+
+No double booking: every booking checks and inserts inside one ``write_tx``. On SQLite that
+transaction is IMMEDIATE, so bookings are serialised and the check cannot race; on
+PostgreSQL an exclusion constraint refuses an overlap even if two checks pass at once.
+
+The other use cases of time live beside it and are re-exported here, so callers keep one
+name to import: `scheduling.services.attendance` (attendance, participants, proposals),
+`scheduling.services.availability` (working hours, absences, closing days, locations) and
+`scheduling.services.notices` (confirmations and reminders).
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor
+from practice.episodes import EpisodeStatus
+from practice.errors import Conflict, InvalidInput, NotFound
+from practice.platform.db import write_tx
+from practice.platform.queue import JobQueue
+from practice.tables import CaseAssignment, TreatmentEpisode
+from scheduling.appointments import AppointmentKind, ParticipantRole
+from scheduling.calendars import Slot, plan_series, weekly_series
+from scheduling.services.attendance import (
+    PURPOSE,
+    add_participant,
+    held_counting_dates,
+    propose_alignment_meetings,
+    record_attendance,
+)
+from scheduling.services.availability import (
+    add_absence,
+    add_closing_day,
+    create_location,
+    set_working_hours,
+    therapist_absences,
+    working_days,
+)
+from scheduling.services.notices import confirm_booking, queue_due_reminders
+from scheduling.tables import Appointment, Participant
+
+LIVE = ("planned", "held", "no_show")
+ENDED = {EpisodeStatus.DECLINED, EpisodeStatus.DROPPED_OUT, EpisodeStatus.REFERRED_ELSEWHERE}
+MAX_SERIES = 52
+
+
+@dataclass(frozen=True)
+class Booking:
+    """What to book: the same for a single appointment and each occurrence of a series."""
+
+    episode_id: int
+    therapist_user_id: int
+    kind: str
+    duration_minutes: int
+    room_id: int | None = None
+    online: bool = False
+    video_link: str | None = None
+
+
+def _check(booking: Booking, starts_at: datetime) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if booking.kind not in {k.value for k in AppointmentKind}:
+        problems["kind"] = f"one of {', '.join(k.value for k in AppointmentKind)}"
+    if not 10 <= booking.duration_minutes <= 480:
+        problems["duration_minutes"] = "between 10 and 480"
+    if starts_at.tzinfo is None:
+        problems["starts_at"] = "give a time zone (e.g. 2026-05-04T10:00:00+02:00)"
+    if booking.video_link and not booking.video_link.startswith("https://"):
+        problems["video_link"] = "an https:// link"
+    return problems
+
+
+async def _busy(
+    therapist_user_id: int, room_id: int | None, start: datetime, end: datetime
+) -> list[dict[str, object]]:
+    """Live appointments of this therapist (or in this room) overlapping [start, end)."""
+    who: Any = Appointment.therapist == therapist_user_id
+    if room_id is not None:
+        who = who | (Appointment.room == room_id)
+    return await Appointment.select(
+        Appointment.id, Appointment.starts_at, Appointment.ends_at
+    ).where(
+        who
+        & Appointment.attendance.is_in(list(LIVE))
+        & (Appointment.starts_at < end)
+        & (Appointment.ends_at > start)
+    )
+
+
+async def _busy_slots(booking: Booking, start: datetime, end: datetime) -> list[Slot]:
+    rows = await _busy(booking.therapist_user_id, booking.room_id, start, end)
+    return [Slot(r["starts_at"], r["ends_at"]) for r in rows]  # type: ignore[arg-type]
+
+
+async def _live_episode(episode_id: int) -> dict[str, object]:
+    row = (
+        await TreatmentEpisode.select(TreatmentEpisode.status, TreatmentEpisode.client)
+        .where(TreatmentEpisode.id == episode_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("No such episode.")
+    if EpisodeStatus(str(row["status"])) in ENDED:
+        raise Conflict("This episode has ended; no new appointments.")
+    return row
+
+
+async def _insert(booking: Booking, slot: Slot, series: str | None) -> int:
+    try:
+        rows = await Appointment.insert(
+            Appointment(
+                episode=booking.episode_id,
+                therapist=booking.therapist_user_id,
+                room=booking.room_id,
+                kind=booking.kind,
+                starts_at=slot.start,
+                ends_at=slot.end,
+                online=booking.online,
+                video_link=booking.video_link,
+                series=series,
+            )
+        ).returning(Appointment.id)
+    except asyncpg.exceptions.ExclusionViolationError as exc:
+        # Two bookings passed the check at the same moment; the database kept one.
+        raise Conflict("That time is already booked.") from exc
+    appointment_id = int(rows[0]["id"])
+    if booking.kind == AppointmentKind.ALIGNMENT_MEETING:
+        await _add_team_participants(appointment_id, booking.episode_id, slot.start.date())
+    return appointment_id
+
+
+async def _add_team_participants(appointment_id: int, episode_id: int, on: date) -> None:
+    """The afstemmingsoverleg: the manager required; company doctor and HR optional."""
+    team = await CaseAssignment.select(
+        CaseAssignment.user,
+        CaseAssignment.team_role,
+        CaseAssignment.user._.display_name.as_alias("name"),
+        CaseAssignment.user._.email.as_alias("email"),
+        CaseAssignment.valid_to,
+    ).where((CaseAssignment.episode == episode_id) & (CaseAssignment.valid_from <= on))
+    for member in team:
+        if member["valid_to"] is not None and member["valid_to"] < on:
+            continue
+        role = member["team_role"]
+        if role in {
+            ParticipantRole.MANAGER,
+            ParticipantRole.COMPANY_DOCTOR,
+            ParticipantRole.HR_ADVISER,
+        }:
+            await Participant.insert(
+                Participant(
+                    appointment=appointment_id,
+                    role=role,
+                    user=member["user"],
+                    name=member["name"],
+                    email=member["email"],
+                    required=role == ParticipantRole.MANAGER,
+                )
+            )
+
+
+async def book(
+    actor: Actor, booking: Booking, starts_at: datetime, tz: ZoneInfo, queue: JobQueue | None = None
+) -> int:
+    """Book one appointment, or refuse with 409 naming the clash (or the holiday)."""
+    problems = _check(booking, starts_at)
+    if problems:
+        raise InvalidInput(problems)
+    slot = Slot(starts_at, starts_at + timedelta(minutes=booking.duration_minutes))
+    days = await working_days()
+    async with write_tx():
+        episode = await _live_episode(booking.episode_id)
+        busy = await _busy_slots(booking, slot.start, slot.end)
+        absences = await therapist_absences(booking.therapist_user_id, slot.start, slot.end)
+        occurrence = plan_series([slot], busy, days, tz, absences=absences).occurrences[0]
+        if not occurrence.bookable:
+            raise Conflict(_refusal_text(occurrence.refusal, occurrence.holiday_name))
+        appointment_id = await _insert(booking, slot, None)
+        await confirm_booking(
+            appointment_id, int(str(episode["client"])), slot, booking.online, queue
+        )
+        await audit.record(
+            actor,
+            Action.CREATE,
+            "appointment",
+            appointment_id,
+            purpose=PURPOSE,
+            client_id=int(str(episode["client"])),
+        )
+    return appointment_id
+
+
+def _refusal_text(refusal: object, holiday: str | None) -> str:
+    texts = {
+        "holiday": f"The practice is closed on {holiday or 'that public holiday'}.",
+        "closed": "The practice is closed that day.",
+        "absence": "The therapist is absent then.",
+        "conflict": "That time is already booked.",
+    }
+    return texts.get(str(refusal), "That time cannot be booked.")
+
+
+@dataclass(frozen=True)
+class SeriesResult:
+    booked: list[tuple[int, datetime]]
+    refused: list[tuple[datetime, str, str | None]]  # start, reason, holiday name
+
+
+async def book_series(
+    actor: Actor,
+    booking: Booking,
+    first_starts_at: datetime,
+    count: int,
+    every_weeks: int,
+    tz: ZoneInfo,
+    queue: JobQueue | None = None,
+) -> SeriesResult:
+    """A weekly series: every occurrence checked; refused ones reported, never skipped."""
+    problems = _check(booking, first_starts_at)
+    if not 1 <= count <= MAX_SERIES:
+        problems["count"] = f"between 1 and {MAX_SERIES}"
+    if not 1 <= every_weeks <= 8:
+        problems["every_weeks"] = "between 1 and 8"
+    if problems:
+        raise InvalidInput(problems)
+    slots = weekly_series(
+        first_starts_at.astimezone(tz),
+        timedelta(minutes=booking.duration_minutes),
+        count,
+        every_weeks,
+    )
+    days = await working_days()
+    series = str(uuid.uuid4())
+    async with write_tx():
+        episode = await _live_episode(booking.episode_id)
+        start, end = slots[0].start, slots[-1].end
+        busy = await _busy_slots(booking, start, end)
+        plan = plan_series(
+            slots,
+            busy,
+            days,
+            tz,
+            absences=await therapist_absences(booking.therapist_user_id, start, end),
+        )
+        booked = []
+        for occurrence in plan.occurrences:
+            if occurrence.bookable:
+                booked.append(
+                    (await _insert(booking, occurrence.slot, series), occurrence.slot.start)
+                )
+        if booked:
+            first_id, first_start = booked[0]
+            await confirm_booking(
+                first_id,
+                int(str(episode["client"])),
+                Slot(first_start, first_start + slots[0].duration),
+                booking.online,
+                queue,
+            )
+        await audit.record(
+            actor,
+            Action.CREATE,
+            "appointment_series",
+            series,
+            purpose=PURPOSE,
+            client_id=int(str(episode["client"])),
+        )
+    refused = [
+        (o.slot.start, str(o.refusal), o.holiday_name) for o in plan.occurrences if not o.bookable
+    ]
+    return SeriesResult(booked=booked, refused=refused)
+
+
+async def rebook(
+    actor: Actor,
+    *,
+    appointment_id: int,
+    starts_at: datetime,
+    tz: ZoneInfo,
+    queue: JobQueue | None = None,
+) -> int:
+    """A new date for a cancelled appointment; the old one points to its replacement."""
+    row = await Appointment.select().where(Appointment.id == appointment_id).first()
+    if row is None:
+        raise NotFound("No such appointment.")
+    if not str(row["attendance"]).startswith("cancelled"):
+        raise Conflict("Only a cancelled appointment is rebooked.")
+    if row["rebooked_as"] is not None:
+        raise Conflict("This appointment was already rebooked.")
+    minutes = int((row["ends_at"] - row["starts_at"]).total_seconds() // 60)
+    booking = Booking(
+        episode_id=int(row["episode"]),
+        therapist_user_id=int(row["therapist"]),
+        kind=str(row["kind"]),
+        duration_minutes=minutes,
+        room_id=row["room"],
+        online=bool(row["online"]),
+        video_link=row["video_link"],
+    )
+    async with write_tx():
+        new_id = await book(actor, booking, starts_at, tz, queue)
+        await Appointment.update({Appointment.rebooked_as: new_id}).where(
+            Appointment.id == appointment_id
+        )
+    return new_id
+
+
+__all__ = [
+    "ENDED",
+    "LIVE",
+    "MAX_SERIES",
+    "PURPOSE",
+    "Booking",
+    "SeriesResult",
+    "add_absence",
+    "add_closing_day",
+    "add_participant",
+    "book",
+    "book_series",
+    "create_location",
+    "held_counting_dates",
+    "propose_alignment_meetings",
+    "queue_due_reminders",
+    "rebook",
+    "record_attendance",
+    "set_working_hours",
+    "therapist_absences",
+    "working_days",
+]

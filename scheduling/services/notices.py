@@ -1,0 +1,91 @@
+"""The client's messages about appointments: the confirmation with its .ics invitation,
+the reminder sweep, and the shared rendering of their templates.
+
+Apart from booking and attendance so that what reaches a client's inbox (never the kind of
+care) is written in one place; every message goes through the outbox, keyed, once.
+"""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from practice.platform import outbox
+from practice.platform.queue import JobQueue, enqueue_after_commit
+from practice.platform.templating import make_environment
+from practice.tables import Client
+from scheduling.appointments import Attendance
+from scheduling.calendars import Slot
+from scheduling.ics import CalendarEntry, calendar
+from scheduling.tables import Appointment, Participant
+
+
+def render_notice(folder: str, **context: object) -> tuple[str, str]:
+    env = make_environment(ZoneInfo("Europe/Amsterdam"))
+    subject = env.get_template(f"scheduling/{folder}/subject.txt").render(**context).strip()
+    body = env.get_template(f"scheduling/{folder}/body.txt").render(**context)
+    return subject, body
+
+
+async def client_contact(client_id: int) -> tuple[str, str | None]:
+    row = await Client.select(Client.name, Client.email).where(Client.id == client_id).first()
+    return ("", None) if row is None else (str(row["name"]), row["email"])
+
+
+async def confirm_booking(
+    appointment_id: int, client_id: int, slot: Slot, online: bool, queue: JobQueue | None
+) -> None:
+    """A confirmation with an .ics invitation to the client (no kind of care named)."""
+    name, email = await client_contact(client_id)
+    if not email:
+        return
+    subject, body = render_notice("confirmation", name=name, starts_at=slot.start, online=online)
+    ics = calendar(
+        [CalendarEntry(f"appointment-{appointment_id}@atwork", slot.start, slot.end, "Afspraak")],
+        method="REQUEST",
+    )
+    message_id = await outbox.queue_message(
+        key=f"confirmation:{appointment_id}",
+        to_address=email,
+        subject=subject,
+        body_text=body,
+        ics=ics,
+    )
+    if message_id is not None and queue is not None:
+        enqueue_after_commit(queue, outbox.send_job(message_id))
+
+
+async def queue_due_reminders(now: datetime, lead: timedelta) -> list[int]:
+    """A reminder message for every live appointment starting within ``lead``: once each.
+
+    Keyed per appointment and recipient, so running this twice (or in two workers) creates
+    nothing new. Recipients: the client, and the participants of a meeting.
+    """
+    rows = await Appointment.select(
+        Appointment.id,
+        Appointment.starts_at,
+        Appointment.episode._.client._.name.as_alias("client_name"),
+        Appointment.episode._.client._.email.as_alias("client_email"),
+    ).where(
+        (Appointment.attendance == Attendance.PLANNED.value)
+        & (Appointment.starts_at > now)
+        & (Appointment.starts_at <= now + lead)
+    )
+    created: list[int] = []
+    for row in rows:
+        recipients = [("client", row["client_name"], row["client_email"])]
+        for p in await Participant.select(
+            Participant.id, Participant.name, Participant.email
+        ).where(Participant.appointment == row["id"]):
+            recipients.append((f"participant:{p['id']}", p["name"], p["email"]))
+        for who, name, email in recipients:
+            if not email:
+                continue
+            subject, body = render_notice("reminder", name=name, starts_at=row["starts_at"])
+            message_id = await outbox.queue_message(
+                key=f"reminder:{row['id']}:{who}",
+                to_address=str(email),
+                subject=subject,
+                body_text=body,
+            )
+            if message_id is not None:
+                created.append(message_id)
+    return created
