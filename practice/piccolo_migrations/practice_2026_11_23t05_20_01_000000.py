@@ -34,7 +34,7 @@ class AuditEvent(Table, tablename="audit_event", schema=None):
 
 
 async def _link_existing_rows():
-    from practice.audit_chain import GENESIS, link_hash
+    from practice.audit.chain import GENESIS, link_hash
 
     if await AuditEvent.exists().where(AuditEvent.row_hash.is_not_null()):
         return  # the chain exists already: nothing to backfill

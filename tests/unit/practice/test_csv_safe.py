@@ -72,4 +72,4 @@ def test_no_module_but_csv_safe_writes_csv() -> None:
         for path in (ROOT / package).rglob("*.py")
         if re.search(r"^\s*(import csv|from csv import)", path.read_text(), re.MULTILINE)
     ]
-    assert writers == ["practice/csv_safe.py"]
+    assert writers == ["practice/platform/csv_safe.py"]
