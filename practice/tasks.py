@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
+from typing import TypedDict
 
 from practice import deadlines
 from practice.deadlines import DayUnit, DeadlineRule, DeadlineStatus
@@ -128,6 +129,22 @@ class EpisodeFacts:
         # Sorting silently would hide a query bug; the n-th session must be the n-th.
         if list(self.held_session_dates) != sorted(self.held_session_dates):
             raise ValueError("held_session_dates must be sorted ascending")
+
+
+class FactPatch(TypedDict, total=False):
+    """The facts about an episode that a downstream package holds, as a patch of
+    `EpisodeFacts` fields (the fact-source port of practice.queries.episodes).
+
+    Typed so that mypy sees a misspelt or mistyped fact; a unit test holds every key to the
+    name and type of its `EpisodeFacts` field.
+    """
+
+    held_session_dates: tuple[date, ...]
+    alignment_meeting_held_on: date | None
+    unrebooked_practice_cancellations: tuple[date, ...]
+    briefing_sent_on: date | None
+    interim_reports_done: Mapping[int, date]
+    employer_update_sent_on: tuple[date, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from practice.tables import (
     TreatmentEpisode,
     WorkResumptionAgreement,
 )
+from practice.tasks import FactPatch
 from reporting.employer_updates import employer_view
 from reporting.interim_reports import ReportStatus
 from reporting.tables import EmployerUpdate, MeetingMinutes, Report
@@ -168,11 +169,11 @@ async def employer_episodes(contact_user_id: int, on: date) -> list[int]:
     )
 
 
-async def episode_facts(episode_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+async def episode_facts(episode_ids: Sequence[int]) -> dict[int, FactPatch]:
     """Reports sent and employer updates given, per episode (a fact source for the tasks)."""
     if not episode_ids:
         return {}
-    facts: dict[int, dict[str, Any]] = {}
+    facts: dict[int, FactPatch] = {}
     sent = await Report.select(
         Report.episode, Report.kind, Report.ordinal, Report.approved_at
     ).where(among(Report.episode, episode_ids) & (Report.status == "sent"))
@@ -181,8 +182,13 @@ async def episode_facts(episode_ids: Sequence[int]) -> dict[int, dict[str, Any]]
         day = r["approved_at"].astimezone(TZ).date() if r["approved_at"] else None
         if r["kind"] == "briefing":
             entry["briefing_sent_on"] = day
-        else:
-            entry.setdefault("interim_reports_done", {})[int(r["ordinal"])] = day
+        elif day is not None:
+            # A sent report without an approval date counts as not done, as `.get` of a
+            # missing ordinal does. A patch holds a read-only Mapping; add to a copy.
+            entry["interim_reports_done"] = {
+                **entry.get("interim_reports_done", {}),
+                int(r["ordinal"]): day,
+            }
     updates = (
         await EmployerUpdate.select(EmployerUpdate.episode, EmployerUpdate.created_at)
         .where(among(EmployerUpdate.episode, episode_ids))
