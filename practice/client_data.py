@@ -23,7 +23,9 @@ from piccolo.columns import Column, ForeignKey
 from piccolo.custom_types import Combinable
 from piccolo.table import Table
 
+from practice.platform.outbox import send_job_id
 from practice.services.break_glass import notice_key
+from practice.services.case_team import handover_keys_of
 from practice.tables import (
     AbsenceEpisode,
     Advice,
@@ -130,8 +132,7 @@ def messages(needs: tuple[type[Table], ...], keys: Callable[[Found], list[str]])
 
 
 def _practice_message_keys(found: Found) -> list[str]:
-    # practice.services.case_team: handover notices name the episode first.
-    return [f"handover:{episode_id}:%" for episode_id in found.ids(TreatmentEpisode)]
+    return [handover_keys_of(episode_id) for episode_id in found.ids(TreatmentEpisode)]
 
 
 def _break_glass_message_keys(found: Found) -> list[str]:
@@ -175,7 +176,7 @@ JobIds = Callable[[Found], list[str]]
 
 
 def _practice_job_ids(found: Found) -> list[str]:
-    return [f"message:{message_id}" for message_id in found.ids(OutboundMessage)]
+    return [send_job_id(message_id) for message_id in found.ids(OutboundMessage)]
 
 
 _parts: dict[str, tuple[tuple[Holding, ...], JobIds | None]] = {

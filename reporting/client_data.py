@@ -7,6 +7,9 @@ and the erasure of a client both read this list.
 
 from practice.client_data import Found, Holding, linked, messages
 from practice.tables import TreatmentEpisode
+from reporting.services.employer_updates import employer_update_key
+from reporting.services.follow_ups import follow_up_invitation_key
+from reporting.services.reports import deliver_job_id, document_notification_key
 from reporting.tables import (
     Delivery,
     Document,
@@ -19,17 +22,17 @@ from reporting.tables import (
 
 def _message_keys(found: Found) -> list[str]:
     # The keys reporting's services write (follow-up invitations, employer updates, document
-    # notifications), per episode, update and document.
+    # notifications), per episode, update and document, built by their writers' key functions.
     return [
-        *(f"follow-up-invitation:{episode_id}" for episode_id in found.ids(TreatmentEpisode)),
-        *(f"employer-update:{update_id}:%" for update_id in found.ids(EmployerUpdate)),
-        *(f"document-notification:{document_id}:%" for document_id in found.ids(Document)),
+        *(follow_up_invitation_key(episode_id) for episode_id in found.ids(TreatmentEpisode)),
+        *(employer_update_key(update_id, "%") for update_id in found.ids(EmployerUpdate)),
+        *(document_notification_key(document_id, "%") for document_id in found.ids(Document)),
     ]
 
 
 def job_ids(found: Found) -> list[str]:
     """reporting.services.reports.deliver_job names the report."""
-    return [f"deliver-report:{report_id}" for report_id in found.ids(Report)]
+    return [deliver_job_id(report_id) for report_id in found.ids(Report)]
 
 
 HOLDINGS: tuple[Holding, ...] = (

@@ -6,25 +6,27 @@ and the erasure of a client both read this list.
 
 from practice.client_data import Found, Holding, linked, messages
 from practice.tables import TreatmentEpisode
+from scheduling.services.attendance import cancellation_key, held_sweep_job_id
+from scheduling.services.notices import confirmation_key, reminder_key
 from scheduling.tables import Appointment, MeetingProposal, Participant
 
 
 def _message_keys(found: Found) -> list[str]:
     # The keys scheduling.services.notices and scheduling.services.attendance write, per
-    # appointment.
+    # appointment, built by their writers' own key functions.
     keys: list[str] = []
     for appointment_id in found.ids(Appointment):
         keys += [
-            f"confirmation:{appointment_id}",
-            f"cancellation:{appointment_id}",
-            f"reminder:{appointment_id}:%",
+            confirmation_key(appointment_id),
+            cancellation_key(appointment_id),
+            reminder_key(appointment_id, "%"),
         ]
     return keys
 
 
 def job_ids(found: Found) -> list[str]:
     """scheduling.services.attendance queues a sweep named after the appointment that was held."""
-    return [f"sweep:held:{appointment_id}" for appointment_id in found.ids(Appointment)]
+    return [held_sweep_job_id(appointment_id) for appointment_id in found.ids(Appointment)]
 
 
 HOLDINGS: tuple[Holding, ...] = (

@@ -46,8 +46,13 @@ async def queue_message(
     return int(rows[0]["id"]) if rows else None
 
 
+def send_job_id(message_id: int) -> str:
+    """The queue job id of sending one message (erasure removes it with the message)."""
+    return f"message:{message_id}"
+
+
 def send_job(message_id: int) -> DueJob:
-    return DueJob("send_message", (message_id,), f"message:{message_id}")
+    return DueJob("send_message", (message_id,), send_job_id(message_id))
 
 
 async def send_message(settings: Settings, message_id: int) -> bool:

@@ -28,6 +28,17 @@ from practice.tables import (
 )
 
 
+def handover_key(episode_id: int, successor_user_id: int, on: date, person: int) -> str:
+    """The outbox key of one handover notice; the episode comes first, so
+    ``handover_keys_of`` finds every notice of an episode."""
+    return f"{handover_keys_of(episode_id)[:-1]}{successor_user_id}:{on}:{person}"
+
+
+def handover_keys_of(episode_id: int) -> str:
+    """The LIKE pattern of every handover notice of the episode (the client-data registry)."""
+    return f"handover:{episode_id}:%"
+
+
 async def hand_over(
     actor: Actor,
     *,
@@ -168,7 +179,7 @@ async def _tell_the_team(
             "leaver": names[leaving_user_id]["display_name"],
         }
         await outbox.queue_message(
-            key=f"handover:{episode_id}:{successor_user_id}:{on}:{person}",
+            key=handover_key(episode_id, successor_user_id, on, person),
             to_address=member["email"],
             subject=env.get_template("practice/handover/subject.txt").render(context).strip(),
             body_text=env.get_template("practice/handover/body.txt").render(context),

@@ -27,6 +27,12 @@ PURPOSE = "reporting"
 SYSTEM = Actor.system(Channel.WORKER)
 
 
+def employer_update_key(update_id: int, user_id: int | str) -> str:
+    """The outbox key of the notice of one employer update to one contact;
+    ``user_id="%"`` gives the LIKE pattern of all notices of that update."""
+    return f"employer-update:{update_id}:{user_id}"
+
+
 async def send_due_employer_updates(today: date) -> list[int]:
     """An update per change of agreements, per interim report sent and per period, to the
     current managers / HR advisers of the case, only with the client's consent."""
@@ -94,7 +100,7 @@ async def _employer_update(
         created = []
         for user in await User.select(User.id, User.email).where(User.id.is_in(contacts)):
             message_id = await outbox.queue_message(
-                key=f"employer-update:{update_id}:{user['id']}",
+                key=employer_update_key(update_id, int(user["id"])),
                 to_address=user["email"],
                 subject="Nieuwe procesinformatie in het @Work portaal",
                 body_text="Er staat nieuwe procesinformatie voor u klaar in het @Work portaal.\n",

@@ -19,6 +19,11 @@ from practice.tasks import derive_tasks
 TZ = ZoneInfo("Europe/Amsterdam")
 
 
+def follow_up_invitation_key(episode_id: int) -> str:
+    """The outbox key of the follow-up invitation of an episode (one per episode)."""
+    return f"follow-up-invitation:{episode_id}"
+
+
 async def invite_due_follow_ups(today: date) -> list[int]:
     """Invite each client whose follow-up window opened and who has no measurement yet.
 
@@ -70,7 +75,7 @@ async def invite_due_follow_ups(today: date) -> list[int]:
         context = {"name": client["name"]}
         async with write_tx():
             message_id = await outbox.queue_message(
-                key=f"follow-up-invitation:{episode_id}",
+                key=follow_up_invitation_key(episode_id),
                 to_address=client["email"],
                 subject=env.get_template("reporting/follow-up-invitation/subject.txt")
                 .render(context)

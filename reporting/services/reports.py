@@ -219,13 +219,24 @@ async def _report(report_id: int) -> dict[str, Any]:
     return row
 
 
+def deliver_job_id(report_id: int) -> str:
+    """The queue job id of delivering one report (erasure removes it with the report)."""
+    return f"deliver-report:{report_id}"
+
+
+def document_notification_key(document_id: int, doctor_id: int | str) -> str:
+    """The outbox key of the notice of one document to one company doctor;
+    ``doctor_id="%"`` gives the LIKE pattern of all notices of that document."""
+    return f"document-notification:{document_id}:{doctor_id}"
+
+
 # ---------------------------------------------------------------- delivery (the job)
 
 
 def deliver_job(report_id: int) -> Any:
     from practice.platform.queue import DueJob
 
-    return DueJob("deliver_report", (report_id,), f"deliver-report:{report_id}")
+    return DueJob("deliver_report", (report_id,), deliver_job_id(report_id))
 
 
 async def deliver_report(settings: Settings, report_id: int, queue: JobQueue | None = None) -> str:
@@ -279,7 +290,7 @@ async def deliver_report(settings: Settings, report_id: int, queue: JobQueue | N
         email = await User.select(User.email).where(User.id == doctor).first()
         if email is not None:
             message_id = await outbox.queue_message(
-                key=f"document-notification:{document_id}:{doctor}",
+                key=document_notification_key(document_id, doctor),
                 to_address=email["email"],
                 subject="Nieuw document in het @Work portaal",
                 body_text=(

@@ -33,6 +33,16 @@ from scheduling.tables import Appointment, MeetingProposal, Participant
 PURPOSE = "treatment"
 
 
+def cancellation_key(appointment_id: int) -> str:
+    """The outbox key of an appointment's cancellation notice (one per appointment)."""
+    return f"cancellation:{appointment_id}"
+
+
+def held_sweep_job_id(appointment_id: int) -> str:
+    """The queue job id of the due-work sweep a held appointment starts."""
+    return f"sweep:held:{appointment_id}"
+
+
 NOTES_MAX_LENGTH = 20_000
 
 
@@ -123,7 +133,7 @@ async def record_attendance(
                     method="CANCEL",
                 )
                 message_id = await outbox.queue_message(
-                    key=f"cancellation:{appointment_id}",
+                    key=cancellation_key(appointment_id),
                     to_address=email,
                     subject=subject,
                     body_text=body,
@@ -137,7 +147,7 @@ async def record_attendance(
                 # A held session may make an interim report due: sweep now rather than at
                 # the next five-minute mark, so the draft waits on the client page already.
                 enqueue_after_commit(
-                    queue, DueJob("sweep_due_work", (), f"sweep:held:{appointment_id}")
+                    queue, DueJob("sweep_due_work", (), held_sweep_job_id(appointment_id))
                 )
         await audit.record(
             actor,

@@ -25,6 +25,17 @@ def render_notice(folder: str, **context: object) -> tuple[str, str]:
     return subject, body
 
 
+def confirmation_key(appointment_id: int) -> str:
+    """The outbox key of an appointment's confirmation (one per appointment)."""
+    return f"confirmation:{appointment_id}"
+
+
+def reminder_key(appointment_id: int, recipient: str) -> str:
+    """The outbox key of one reminder of an appointment to one recipient (``client`` or
+    ``participant:<id>``); ``recipient="%"`` gives the LIKE pattern of all its reminders."""
+    return f"reminder:{appointment_id}:{recipient}"
+
+
 async def client_contact(client_id: int) -> tuple[str, str | None]:
     row = await Client.select(Client.name, Client.email).where(Client.id == client_id).first()
     return ("", None) if row is None else (str(row["name"]), row["email"])
@@ -43,7 +54,7 @@ async def confirm_booking(
         method="REQUEST",
     )
     message_id = await outbox.queue_message(
-        key=f"confirmation:{appointment_id}",
+        key=confirmation_key(appointment_id),
         to_address=email,
         subject=subject,
         body_text=body,
@@ -81,7 +92,7 @@ async def queue_due_reminders(now: datetime, lead: timedelta) -> list[int]:
                 continue
             subject, body = render_notice("reminder", name=name, starts_at=row["starts_at"])
             message_id = await outbox.queue_message(
-                key=f"reminder:{row['id']}:{who}",
+                key=reminder_key(int(row["id"]), who),
                 to_address=str(email),
                 subject=subject,
                 body_text=body,
