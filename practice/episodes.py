@@ -87,6 +87,13 @@ def is_terminal(status: EpisodeStatus) -> bool:
 TERMINAL_STATUSES: frozenset[EpisodeStatus] = frozenset(s for s in EpisodeStatus if is_terminal(s))
 # Ended episodes, closed ones included: they no longer take a therapist's treatment time.
 ENDED_STATUSES: frozenset[EpisodeStatus] = TERMINAL_STATUSES | {EpisodeStatus.CLOSED}
+# Not ended, from the referral on: the episode is on the practice's books (the caseload
+# statistics count these; a referral import finds its case team among these).
+OPEN_STATUSES: frozenset[EpisodeStatus] = frozenset(EpisodeStatus) - ENDED_STATUSES
+# Treatment has begun and not ended: sessions are held, or resume after a pause.
+TREATING_STATUSES: frozenset[EpisodeStatus] = frozenset(
+    {EpisodeStatus.IN_TREATMENT, EpisodeStatus.PAUSED}
+)
 # Screened and not terminal: the company doctor is owed a briefing and interim reports, and
 # the employer process updates, until after the end (closed included: the last report may
 # still be due). The sweep drafts and sends only for these.

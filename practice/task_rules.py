@@ -18,21 +18,16 @@ from datetime import date, timedelta
 
 from practice import deadlines
 from practice.deadlines import DeadlineRule
-from practice.episodes import EpisodeStatus, offer_includes_follow_up_conversation
+from practice.episodes import (
+    ENDED_STATUSES,
+    TREATING_STATUSES,
+    EpisodeStatus,
+    offer_includes_follow_up_conversation,
+)
 from practice.tasks import EpisodeFacts, Task, TaskKind, TaskRules
 from practice.working_days import WorkingDays
 
-_ACTIVE = frozenset({EpisodeStatus.IN_TREATMENT, EpisodeStatus.PAUSED})
 _NON_STARTS = frozenset({EpisodeStatus.DECLINED, EpisodeStatus.REFERRED_ELSEWHERE})
-# Ended for the client, whether or not the state machine allows a reopening (closed does).
-_ENDED = frozenset(
-    {
-        EpisodeStatus.CLOSED,
-        EpisodeStatus.DECLINED,
-        EpisodeStatus.DROPPED_OUT,
-        EpisodeStatus.REFERRED_ELSEWHERE,
-    }
-)
 _REFERRAL = "the referral (aanmelding)"
 
 
@@ -97,7 +92,7 @@ def _rebooking(c: RuleContext) -> Iterator[Task]:
     # Pitfall 20 (TNO case 1 lost a month): an appointment the practice cancelled stays a
     # task until the replacement is booked, which takes its date out of the facts. A set,
     # because two cancellations on one day are one rebooking and a key must be unique.
-    if c.facts.status in _ENDED:
+    if c.facts.status in ENDED_STATUSES:
         return
     rule = c.rules.rebooking_within
     for cancelled in sorted(set(c.facts.unrebooked_practice_cancellations)):
@@ -186,7 +181,7 @@ def _relapse_plan(c: RuleContext) -> Iterator[Task]:
         closed = facts.closed_on or (held[-1] if held else None)
         when = f"due on the closing date {closed}" if closed else "no closing date known"
         yield c.task(kind, closed, done, f"relapse-prevention plan at the end of treatment: {when}")
-    elif (facts.status in _ACTIVE and held) or done is not None:
+    elif (facts.status in TREATING_STATUSES and held) or done is not None:
         yield c.task(kind, None, done, "relapse-prevention plan: no due date until closing")
 
 
@@ -243,7 +238,7 @@ def _session_gap(c: RuleContext) -> Iterator[Task]:
 
 def _session_budget(c: RuleContext) -> Iterator[Task]:
     authorised, used = c.facts.sessions_authorised, len(c.facts.held_session_dates)
-    if authorised is not None and c.facts.status in _ACTIVE and used >= authorised - 1:
+    if authorised is not None and c.facts.status in TREATING_STATUSES and used >= authorised - 1:
         reason = f"{used} of {authorised} authorised sessions held: extend or plan the ending"
         # Keyed on the budget: a newly authorised budget warns again at its own end.
         key = f"session_budget:{authorised}"

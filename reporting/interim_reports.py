@@ -5,16 +5,29 @@ drafts it from the record; the therapist edits and approves it; nothing medical 
 without that approval and a valid consent (domain pitfall 4).
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from types import MappingProxyType
 
+from practice.consent import Purpose
 from practice.platform.i18n import gettext as _
 
 BRIEFING = "briefing"
 INTERIM_REPORT = "interim_report"
+# The consent a document of each kind needs before the company doctor gets it: consent for
+# one purpose never covers another, so the briefing and the interim reports are asked apart.
+PURPOSE_OF_DOCUMENT: Mapping[str, Purpose] = MappingProxyType(
+    {BRIEFING: Purpose.BRIEFING, INTERIM_REPORT: Purpose.INTERIM_REPORTS}
+)
+
+
+def consent_purpose(kind: str) -> Purpose:
+    """The consent purpose of a document of ``kind`` sent to the company doctor; any other
+    kind reaching them is medical, so it needs the interim reports' consent."""
+    return PURPOSE_OF_DOCUMENT.get(kind, Purpose.INTERIM_REPORTS)
 
 
 class ReportStatus(StrEnum):

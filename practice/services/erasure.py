@@ -36,7 +36,7 @@ from practice.accounts import Role, normalise_email
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor, Channel
 from practice.client_data import CHUNK, Found
-from practice.episodes import EpisodeStatus
+from practice.episodes import ENDED_STATUSES, EpisodeStatus
 from practice.errors import InvalidInput, NotFound
 from practice.platform.db import after_commit, engine, write_tx
 from practice.platform.queue import DueJob
@@ -51,14 +51,6 @@ PURPOSES = {REQUEST: "erasure_request", RETENTION: "retention_expired"}
 ERASERS = frozenset({Role.PRACTICE_MANAGER.value, Role.ADMINISTRATOR.value})
 # A reference, not a description: no spaces, so a name does not slip in as easily.
 REQUEST_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/#-]{0,63}")
-ENDED = frozenset(
-    {
-        EpisodeStatus.CLOSED,
-        EpisodeStatus.DECLINED,
-        EpisodeStatus.DROPPED_OUT,
-        EpisodeStatus.REFERRED_ELSEWHERE,
-    }
-)
 CHANGE_ACTIONS = [Action.CREATE.value, Action.UPDATE.value, Action.DELETE.value]
 SWEEP_LIMIT = 100  # clients per sweep; the next sweep takes the rest
 _JOB_KEY_PREFIXES = (job_key_prefix, retry_key_prefix, result_key_prefix)
@@ -144,7 +136,7 @@ async def retention_decision(client_id: int, today: date, settings: Settings) ->
     statuses = await TreatmentEpisode.select(TreatmentEpisode.status).where(
         TreatmentEpisode.client == client_id
     )
-    open_episode = any(EpisodeStatus(row["status"]) not in ENDED for row in statuses)
+    open_episode = any(EpisodeStatus(row["status"]) not in ENDED_STATUSES for row in statuses)
     return retention.decide(
         dates, today, years=settings.record_retention_years, open_episode=open_episode
     )

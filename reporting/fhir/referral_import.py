@@ -28,7 +28,7 @@ from pydantic import ValidationError
 
 from practice.accounts import Role
 from practice.audit.trail import Actor
-from practice.episodes import EpisodeStatus, Offer
+from practice.episodes import OPEN_STATUSES, Offer
 from practice.errors import DomainError, InvalidInput
 from practice.platform.db import write_tx
 from practice.request_limits import MAX_BODY_BYTES
@@ -561,14 +561,6 @@ def parse_referral_bundle(
 
 # ---------------------------------------------------------------- into the database
 
-LIVE_STATUSES = [
-    EpisodeStatus.REFERRED.value,
-    EpisodeStatus.SCREENING_PLANNED.value,
-    EpisodeStatus.SCREENED.value,
-    EpisodeStatus.IN_TREATMENT.value,
-    EpisodeStatus.PAUSED.value,
-]
-
 
 async def _employer(request: ReferralRequest) -> dict[str, Any]:
     """By this service's identifier first, then by name (case and spacing ignored)."""
@@ -604,7 +596,7 @@ async def therapist_loads(today: date) -> dict[int, tuple[int, int]]:
         CaseAssignment.user, CaseAssignment.valid_from, CaseAssignment.valid_to
     ).where(
         (CaseAssignment.team_role == "therapist")
-        & CaseAssignment.episode._.status.is_in(LIVE_STATUSES)
+        & CaseAssignment.episode._.status.is_in([status.value for status in OPEN_STATUSES])
     )
     live: dict[int, int] = defaultdict(int)
     for a in assignments:

@@ -176,7 +176,7 @@ async def episode_facts(episode_ids: Sequence[int]) -> dict[int, FactPatch]:
     facts: dict[int, FactPatch] = {}
     sent = await Report.select(
         Report.episode, Report.kind, Report.ordinal, Report.approved_at
-    ).where(among(Report.episode, episode_ids) & (Report.status == "sent"))
+    ).where(among(Report.episode, episode_ids) & (Report.status == ReportStatus.SENT.value))
     for r in sent:
         entry = facts.setdefault(int(r["episode"]), {})
         day = r["approved_at"].astimezone(TZ).date() if r["approved_at"] else None

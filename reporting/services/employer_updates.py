@@ -19,7 +19,7 @@ from practice.platform import outbox
 from practice.platform.db import write_tx
 from practice.tables import Employer, TreatmentEpisode, User
 from reporting.employer_updates import agreements_trigger, periodic_trigger
-from reporting.interim_reports import INTERIM_REPORT
+from reporting.interim_reports import INTERIM_REPORT, ReportStatus
 from reporting.queries.records import build_employer_view, client_of, consent_problem, team_members
 from reporting.tables import EmployerUpdate, Report
 
@@ -47,7 +47,7 @@ async def send_due_employer_updates(today: date) -> list[int]:
         for e in await Employer.select(Employer.id, Employer.employer_update_every_days)
     }
     sent_reports = await Report.select(Report.episode, Report.ordinal).where(
-        (Report.status == "sent") & (Report.kind == INTERIM_REPORT)
+        (Report.status == ReportStatus.SENT.value) & (Report.kind == INTERIM_REPORT)
     )
     messages: list[int] = []
     for episode in episodes:

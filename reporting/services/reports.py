@@ -20,7 +20,7 @@ import msgspec
 
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor, Channel, Outcome
-from practice.consent import Purpose, Recipient
+from practice.consent import Recipient
 from practice.episodes import REPORTING_STATUSES
 from practice.errors import Conflict, NotFound
 from practice.platform import outbox
@@ -253,7 +253,7 @@ async def deliver_report(settings: Settings, report_id: int, queue: JobQueue | N
     client_id = await client_of(episode_id)
     now = datetime.now(UTC)
     doctors = await team_members(episode_id, "company_doctor", now.astimezone(TZ).date())
-    purpose = Purpose.BRIEFING if row["kind"] == BRIEFING else Purpose.INTERIM_REPORTS
+    purpose = interim_reports.consent_purpose(row["kind"])
     problem = (
         "no company doctor of record"
         if not doctors
@@ -273,7 +273,7 @@ async def deliver_report(settings: Settings, report_id: int, queue: JobQueue | N
                 outcome=Outcome.DENIED,
                 client_id=client_id,
             )
-        return "blocked"
+        return ReportStatus.BLOCKED.value
     doctor = doctors[0]
     context = await _document_context(row, client_id)
     pdf = await render_pdf_async(
@@ -304,7 +304,7 @@ async def deliver_report(settings: Settings, report_id: int, queue: JobQueue | N
         await audit.record(
             SYSTEM, Action.SEND, "document", document_id, purpose=PURPOSE, client_id=client_id
         )
-    return "sent"
+    return ReportStatus.SENT.value
 
 
 async def _store_document(row: dict[str, Any], episode_id: int, title: str, pdf: bytes) -> int:

@@ -10,8 +10,8 @@ from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from practice.episodes import OPEN_STATUSES
 from reporting.statistics.facts import (
-    ACTIVE_STATUSES,
     DEFAULT_TZ,
     Filters,
     as_date,
@@ -39,7 +39,7 @@ async def caseload(
 ) -> list[CaseloadRow]:
     """Active episodes (referred to paused) per therapist currently on the case."""
     sql = dialect(tz)
-    statuses = [status.value for status in ACTIVE_STATUSES]
+    statuses = [status.value for status in OPEN_STATUSES]
     rows = await run(
         q(
             "WITH {} SELECT u.id AS user_id, u.display_name AS name, COUNT(*) AS n FROM facts "  # noqa: S608 - fixed fragments; values are bound

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from piccolo.querystring import QueryString
 
-from practice.episodes import EpisodeStatus, Offer
+from practice.episodes import Offer
 from practice.platform.db import engine
 from practice.tables import TreatmentEpisode
 from reporting.statistics.definitions import Moment
@@ -28,13 +28,6 @@ P90 = Decimal("0.9")
 FULL_TENTHS = 1000  # 100.0 % in tenths of a percent
 MOMENTS = (Moment.BEGIN, Moment.END, Moment.FOLLOW_UP)
 VOLUME_COLUMN = {Moment.BEGIN: "vb", Moment.END: "ve", Moment.FOLLOW_UP: "vf"}
-ACTIVE_STATUSES = (
-    EpisodeStatus.REFERRED,
-    EpisodeStatus.SCREENING_PLANNED,
-    EpisodeStatus.SCREENED,
-    EpisodeStatus.IN_TREATMENT,
-    EpisodeStatus.PAUSED,
-)
 DEFAULT_TZ = ZoneInfo("Europe/Amsterdam")
 
 

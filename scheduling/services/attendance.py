@@ -11,7 +11,7 @@ from piccolo.querystring import QueryString
 
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
-from practice.episodes import EpisodeStatus, Offer
+from practice.episodes import TREATING_STATUSES, Offer
 from practice.errors import Conflict, InvalidInput, NotFound
 from practice.platform import outbox
 from practice.platform.db import among, engine, write_tx
@@ -206,9 +206,7 @@ async def propose_alignment_meetings(episode_ids: Sequence[int] | None = None) -
     """
     query = TreatmentEpisode.select(TreatmentEpisode.id).where(
         (TreatmentEpisode.offer == Offer.COMPLEET.value)
-        & TreatmentEpisode.status.is_in(
-            [EpisodeStatus.IN_TREATMENT.value, EpisodeStatus.PAUSED.value]
-        )
+        & TreatmentEpisode.status.is_in([status.value for status in TREATING_STATUSES])
     )
     if episode_ids is not None:
         query = query.where(TreatmentEpisode.id.is_in(list(episode_ids) or [-1]))

@@ -20,7 +20,7 @@ import asyncpg
 
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
-from practice.episodes import EpisodeStatus
+from practice.episodes import TERMINAL_STATUSES, EpisodeStatus
 from practice.errors import Conflict, InvalidInput, NotFound
 from practice.platform.db import write_tx
 from practice.platform.queue import JobQueue
@@ -46,7 +46,6 @@ from scheduling.services.notices import confirm_booking, queue_due_reminders
 from scheduling.tables import Appointment, Participant
 
 LIVE = ("planned", "held", "no_show")
-ENDED = {EpisodeStatus.DECLINED, EpisodeStatus.DROPPED_OUT, EpisodeStatus.REFERRED_ELSEWHERE}
 MAX_SERIES = 52
 
 
@@ -106,7 +105,8 @@ async def _live_episode(episode_id: int) -> dict[str, object]:
     )
     if row is None:
         raise NotFound("No such episode.")
-    if EpisodeStatus(str(row["status"])) in ENDED:
+    if EpisodeStatus(str(row["status"])) in TERMINAL_STATUSES:
+        # A closed episode may still be reopened, so it still takes appointments.
         raise Conflict("This episode has ended; no new appointments.")
     return row
 
@@ -312,7 +312,6 @@ async def rebook(
 
 
 __all__ = [
-    "ENDED",
     "LIVE",
     "MAX_SERIES",
     "PURPOSE",

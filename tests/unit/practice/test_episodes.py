@@ -157,3 +157,17 @@ def test_reports_are_owed_from_the_screening_until_after_the_end_but_not_once_te
     s = EpisodeStatus
     before_screening = {s.REFERRED, s.SCREENING_PLANNED}
     assert set(EpisodeStatus) - before_screening - TERMINAL_STATUSES == REPORTING_STATUSES
+
+
+def test_open_episodes_are_those_from_the_referral_on_that_have_not_ended() -> None:
+    from practice.episodes import ENDED_STATUSES, OPEN_STATUSES
+
+    s = EpisodeStatus
+    assert {s.REFERRED, s.SCREENING_PLANNED, s.SCREENED, s.IN_TREATMENT, s.PAUSED} == OPEN_STATUSES
+    assert OPEN_STATUSES.isdisjoint(ENDED_STATUSES)
+
+
+def test_a_client_is_being_treated_in_treatment_and_while_paused_only() -> None:
+    from practice.episodes import TREATING_STATUSES
+
+    assert {EpisodeStatus.IN_TREATMENT, EpisodeStatus.PAUSED} == TREATING_STATUSES
