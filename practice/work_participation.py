@@ -17,8 +17,20 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from practice.errors import InvalidInput
+
 _ONE_DECIMAL = Decimal("0.1")
 _HUNDRED = Decimal(100)
+
+
+def hours_to_minutes(hours: Decimal, field: str) -> int:
+    """Contract hours as exact integer minutes (Decimal hours, e.g. 22.8 = 0.6 × 38)."""
+    if hours < 0 or hours > 168:
+        raise InvalidInput({field: "between 0 and 168 hours per week"})
+    minutes = hours * 60
+    if minutes != minutes.to_integral_value():
+        raise InvalidInput({field: "use whole minutes (e.g. 22.8 or 22.75 hours)"})
+    return int(minutes)
 
 
 def _check_hours(name: str, value: object) -> None:

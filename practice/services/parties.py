@@ -24,6 +24,7 @@ from practice.tables import (
     TherapistAffiliation,
     User,
 )
+from practice.work_participation import hours_to_minutes
 
 PURPOSE = "practice_administration"
 CARE_PURPOSE = "treatment"
@@ -35,16 +36,6 @@ _UNIQUE_VIOLATION = (asyncpg.exceptions.UniqueViolationError, sqlite3.IntegrityE
 def _require(problems: dict[str, str]) -> None:
     if problems:
         raise InvalidInput(problems)
-
-
-def hours_to_minutes(hours: Decimal, field: str) -> int:
-    """Contract hours as exact integer minutes (Decimal hours, e.g. 22.8 = 0.6 × 38)."""
-    if hours < 0 or hours > 168:
-        raise InvalidInput({field: "between 0 and 168 hours per week"})
-    minutes = hours * 60
-    if minutes != minutes.to_integral_value():
-        raise InvalidInput({field: "use whole minutes (e.g. 22.8 or 22.75 hours)"})
-    return int(minutes)
 
 
 async def create_employer(

@@ -7,14 +7,13 @@ from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.errors import InvalidInput, NotFound
 from practice.platform.db import write_tx
-from practice.services.parties import hours_to_minutes
 from practice.tables import (
     AbsenceEpisode,
     TreatmentEpisode,
     WorkParticipation,
     WorkResumptionAgreement,
 )
-from practice.work_participation import AbsenceType
+from practice.work_participation import AbsenceType, hours_to_minutes
 
 PURPOSE = "treatment"
 SOURCES = ("client", "employer", "company_doctor", "therapist")

@@ -22,7 +22,7 @@ from practice.consent import Purpose, Recipient
 from practice.episodes import EpisodeStatus, Offer, ReferralOutcome
 from practice.services.referrals import REFERRER_TYPES
 from practice.work_participation import AbsenceType
-from reporting.fhir.referral_import import (
+from reporting.fhir.referral_parse import (
     ABSENCE_STATUS,
     OFFER_TYPE,
     ORGANIZATION_ROLE,

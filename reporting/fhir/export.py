@@ -74,7 +74,7 @@ from practice.work_participation import (
     volume_percent_series,
 )
 from reporting.fhir import codes
-from reporting.fhir.referral_import import (
+from reporting.fhir.referral_parse import (
     ABSENCE_STATUS,
     EMPLOYER_CONTACT_ROLE,
     EXT_ABSENCE_STATUS,

@@ -30,7 +30,8 @@ from practice.web.portal import actor_of
 from reporting.fhir import codes as fhir_codes
 from reporting.fhir import export as fhir_export
 from reporting.fhir import referral_import as fhir_import
-from reporting.fhir.referral_import import BundleRejected, Issue, operation_outcome
+from reporting.fhir import referral_parse
+from reporting.fhir.referral_parse import BundleRejected, Issue, operation_outcome
 
 FHIR_JSON = "application/fhir+json"
 READERS = roles(Role.THERAPIST, Role.PRACTICE_MANAGER, need=Need.OVERVIEW_READ)
@@ -116,7 +117,7 @@ def _created(settings: Settings, result: fhir_import.ImportResult) -> dict[str, 
 # The app refuses a body that is too large or nested too deeply before the handler runs
 # (``practice.web.limits``); a FHIR client still gets an OperationOutcome for it.
 def _too_large(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-    too_large = f"the bundle is larger than {fhir_import.MAX_BYTES} bytes"
+    too_large = f"the bundle is larger than {referral_parse.MAX_BYTES} bytes"
     return _outcome(HTTP_413_REQUEST_ENTITY_TOO_LARGE, [Issue("too-long", too_large)])
 
 
@@ -147,7 +148,7 @@ async def import_referral(
     settings = _settings(request)
     raw = await request.body()  # read and checked by the app already (see _too_large)
     try:
-        parsed = fhir_import.parse_referral_bundle(
+        parsed = referral_parse.parse_referral_bundle(
             raw,
             request.headers.get("content-type"),
             base_url=settings.base_url,

@@ -31,7 +31,7 @@ from practice.tables import (
     TreatmentEpisode,
 )
 from reporting.fhir.export import bundle_references
-from reporting.fhir.referral_import import MAX_BYTES
+from reporting.fhir.referral_parse import MAX_BYTES
 from reporting.tables import Delivery, Document, QuestionnaireResponse
 from scheduling.tables import Appointment
 from tests.cast import Cast

@@ -13,12 +13,12 @@ from fhir.resources.operationoutcome import OperationOutcome
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reporting.fhir.referral_import import (
+from reporting.fhir.referral_import import choose_therapist
+from reporting.fhir.referral_parse import (
     MAX_BYTES,
     BundleRejected,
     Issue,
     ReferralRequest,
-    choose_therapist,
     code_system_url,
     extension_url,
     identifier_system,
