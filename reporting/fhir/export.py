@@ -38,6 +38,7 @@ from fhir.resources.bundle import Bundle
 from fhir.resources.questionnaire import Questionnaire as FhirQuestionnaire
 from fhir.resources.resource import Resource
 from piccolo.columns import Column
+from piccolo.table import Table
 
 from practice.access_policy import Need
 from practice.accounts import Role
@@ -197,6 +198,32 @@ class ClientRecord:
     deliveries: list[Row] = field(default_factory=list)
     consents: list[Row] = field(default_factory=list)
     audit_events: list[Row] = field(default_factory=list)
+
+
+# The client-data holdings (``practice.client_data``) the export maps, each with the
+# ``ClientRecord`` field ``load_client_record`` reads it into. Every registered holding is
+# either here or among those deliberately not exported, with the reason
+# (tests/integration/reporting/test_fhir_holdings.py), so a new holding cannot be left out
+# of the export silently. Employers, company doctors, contacts and the access log are read
+# too, but they are not holdings: they are not the client's rows.
+EXPORTED_HOLDINGS: dict[type[Table], str] = {
+    Client: "client",
+    Employment: "employments",
+    ContractHours: "contracts",
+    Referral: "referrals",
+    TreatmentEpisode: "episodes",
+    StatusChange: "status_changes",
+    CaseAssignment: "assignments",
+    Appointment: "appointments",
+    WorkParticipation: "participation",
+    WorkResumptionAgreement: "agreements",
+    WorkGoal: "goals",
+    RelapsePreventionPlan: "relapse_plans",
+    QuestionnaireResponse: "questionnaires",
+    Document: "documents",
+    Delivery: "deliveries",
+    Consent: "consents",
+}
 
 
 async def _where_in(query: Any, column: Column, ids: Iterable[int]) -> list[Row]:
