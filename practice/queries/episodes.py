@@ -30,7 +30,7 @@ from practice.tables import (
     TaskOverride,
     TreatmentEpisode,
 )
-from practice.tasks import EpisodeFacts, Task, TaskRules, derive_tasks
+from practice.tasks import EpisodeFacts, FactPatch, Task, TaskRules, derive_tasks
 
 __all__ = [
     "PURPOSE",
@@ -49,7 +49,7 @@ PURPOSE = "treatment"
 # Facts about an episode that downstream packages hold (held sessions in ``scheduling``,
 # reports sent in ``reporting``). They register a source at start-up (practice.composition.wiring)
 # instead of this package importing them: the dependency keeps pointing downstream.
-FactSource = Callable[[Sequence[int]], Awaitable[dict[int, dict[str, Any]]]]
+FactSource = Callable[[Sequence[int]], Awaitable[dict[int, FactPatch]]]
 _fact_sources: dict[str, FactSource] = {}
 
 
@@ -114,7 +114,7 @@ async def load_facts(
         TaskOverride.episode, TaskOverride.task_key, TaskOverride.reason
     ).where(among(TaskOverride.episode, ids)):
         overrides[int(o["episode"])][o["task_key"]] = o["reason"]
-    extra: dict[int, dict[str, Any]] = defaultdict(dict)
+    extra: dict[int, FactPatch] = defaultdict(FactPatch)
     for source in _fact_sources.values():
         for episode_id, fields in (await source(ids)).items():
             extra[episode_id].update(fields)

@@ -11,6 +11,7 @@ from piccolo.query.functions.aggregate import Count
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.platform.db import among, write_tx
+from practice.tasks import FactPatch
 from scheduling.appointments import KIND_LABELS, AppointmentKind, Attendance
 from scheduling.calendars import Slot, WeeklyHours, free_slots
 from scheduling.ics import CalendarEntry, calendar, initials
@@ -20,11 +21,11 @@ from scheduling.tables import Appointment, CalendarFeed, WorkingHours
 TZ = ZoneInfo("Europe/Amsterdam")
 
 
-async def episode_facts(episode_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+async def episode_facts(episode_ids: Sequence[int]) -> dict[int, FactPatch]:
     """Held counting sessions, the held alignment meeting and practice cancellations still to
     rebook, per episode (a fact source for practice.tasks)."""
     held = await held_counting_dates(episode_ids)
-    facts: dict[int, dict[str, Any]] = {k: {"held_session_dates": v} for k, v in held.items()}
+    facts: dict[int, FactPatch] = {k: {"held_session_dates": v} for k, v in held.items()}
     if episode_ids:
         meetings = (
             await Appointment.select(Appointment.episode, Appointment.starts_at)
