@@ -48,7 +48,14 @@ class Assignment:
 
     def is_current(self, on: date) -> bool:
         """True when `on` lies inside the assignment, both ends included."""
-        return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
+        return active_on(self.valid_from, self.valid_to, on)
+
+
+def active_on(valid_from: date, valid_to: date | None, on: date) -> bool:
+    """On the case team on `on`: from `valid_from` through `valid_to`, both ends included
+    ("tot en met"); `valid_to` None is open-ended. ``practice.queries.access.seat_active_on``
+    asks the same of the database."""
+    return valid_from <= on and (valid_to is None or on <= valid_to)
 
 
 # Which kind of account may hold a seat. A seat is a grant of access to the case (the manager

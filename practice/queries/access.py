@@ -10,12 +10,13 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import date
 
+from piccolo.custom_types import Combinable
 from piccolo.table import Table
 
 from practice.access_policy import NO_RELATION, Need, Relation, decide, read_level
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor, Outcome
-from practice.case_team import TeamRole
+from practice.case_team import TeamRole, active_on
 from practice.errors import NotFound
 from practice.platform.db import among, write_tx
 from practice.tables import BreakGlass, CaseAssignment, Client, TreatmentEpisode
@@ -23,8 +24,12 @@ from practice.tables import BreakGlass, CaseAssignment, Client, TreatmentEpisode
 PURPOSE = "treatment"
 
 
-def _current(valid_from: date, valid_to: date | None, on: date) -> bool:
-    return valid_from <= on and (valid_to is None or on <= valid_to)
+def seat_active_on(on: date) -> Combinable:
+    """The case-team seats held on `on`, as a where-clause on ``CaseAssignment``: the database's
+    side of ``practice.case_team.active_on`` (both ends included, no end open-ended)."""
+    return (CaseAssignment.valid_from <= on) & (
+        CaseAssignment.valid_to.is_null() | (CaseAssignment.valid_to >= on)
+    )
 
 
 async def relations(user_id: int | None, episode_ids: list[int], on: date) -> dict[int, Relation]:
@@ -38,7 +43,7 @@ async def relations(user_id: int | None, episode_ids: list[int], on: date) -> di
         CaseAssignment.valid_from,
         CaseAssignment.valid_to,
     ).where(among(CaseAssignment.episode, episode_ids) & (CaseAssignment.user == user_id)):
-        if _current(row["valid_from"], row["valid_to"], on):
+        if active_on(row["valid_from"], row["valid_to"], on):
             seats[int(row["episode"])].add(TeamRole(row["team_role"]))
     glass = {
         int(row["episode"])

@@ -7,6 +7,7 @@ from practice.accounts import Role
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.platform.db import write_tx
+from practice.queries.access import seat_active_on
 from practice.queries.caseload import ENDED
 from practice.tables import CaseAssignment, User
 
@@ -24,8 +25,7 @@ async def current_therapists(actor: Actor, today: date) -> list[dict[str, Any]]:
         CaseAssignment.episode._.status.as_alias("status"),
     ).where(
         (CaseAssignment.team_role == "therapist")
-        & (CaseAssignment.valid_from <= today)
-        & (CaseAssignment.valid_to.is_null() | (CaseAssignment.valid_to >= today))
+        & seat_active_on(today)
         & CaseAssignment.episode._.status.not_in(ENDED)
     )
     # One row per client listed (their access logs show it), in one statement.

@@ -18,6 +18,7 @@ from practice.episodes import (
     EpisodeStatus,
 )
 from practice.platform.db import among, read_only, write_tx
+from practice.queries.access import seat_active_on
 from practice.queries.episodes import PURPOSE, load_facts, task_json
 from practice.tables import CaseAssignment, Therapist, TreatmentEpisode
 from practice.tasks import derive_tasks
@@ -47,8 +48,7 @@ async def caseload(
         assigned = await CaseAssignment.select(CaseAssignment.episode).where(
             (CaseAssignment.user == actor.user_id)
             & (CaseAssignment.team_role == "therapist")
-            & (CaseAssignment.valid_from <= today)
-            & (CaseAssignment.valid_to.is_null() | (CaseAssignment.valid_to >= today))
+            & seat_active_on(today)
         )
         ids = sorted({int(a["episode"]) for a in assigned})
         rows = (
@@ -154,8 +154,7 @@ async def therapist_capacity(today: date) -> list[dict[str, Any]]:
     ).where(Therapist.user._.active == True)  # noqa: E712 - a Piccolo expression
     assignments = await CaseAssignment.select(CaseAssignment.user, CaseAssignment.episode).where(
         (CaseAssignment.team_role == "therapist")
-        & (CaseAssignment.valid_from <= today)
-        & (CaseAssignment.valid_to.is_null() | (CaseAssignment.valid_to >= today))
+        & seat_active_on(today)
         & CaseAssignment.episode._.status.not_in(ENDED)
     )
     active: dict[int, int] = {}

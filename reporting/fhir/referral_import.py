@@ -14,6 +14,7 @@ from typing import Any
 
 from practice.accounts import Role
 from practice.audit.trail import Actor
+from practice.case_team import active_on
 from practice.episodes import OPEN_STATUSES
 from practice.errors import DomainError, InvalidInput
 from practice.platform.db import write_tx
@@ -77,7 +78,7 @@ async def therapist_loads(today: date) -> dict[int, tuple[int, int]]:
     )
     live: dict[int, int] = defaultdict(int)
     for a in assignments:
-        if a["valid_from"] <= today and (a["valid_to"] is None or a["valid_to"] >= today):
+        if active_on(a["valid_from"], a["valid_to"], today):
             live[int(a["user"])] += 1
     return {int(t["user"]): (int(t["capacity"]), live[int(t["user"])]) for t in therapists}
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from practice.case_team import active_on
 from practice.consent import ConsentRecord, Purpose, Recipient, why_not_sendable
 from practice.platform.db import among
 from practice.privacy import AgreementView, EmployerView, ParticipationView
@@ -36,11 +37,7 @@ async def team_members(episode_id: int, role: str, on: date) -> list[int]:
     rows = await CaseAssignment.select(
         CaseAssignment.user, CaseAssignment.valid_from, CaseAssignment.valid_to
     ).where((CaseAssignment.episode == episode_id) & (CaseAssignment.team_role == role))
-    return [
-        int(r["user"])
-        for r in rows
-        if r["valid_from"] <= on and (r["valid_to"] is None or r["valid_to"] >= on)
-    ]
+    return [int(r["user"]) for r in rows if active_on(r["valid_from"], r["valid_to"], on)]
 
 
 async def consent_problem(
@@ -161,11 +158,7 @@ async def employer_episodes(contact_user_id: int, on: date) -> list[int]:
         & CaseAssignment.team_role.is_in(["manager", "hr_adviser"])
     )
     return sorted(
-        {
-            int(r["episode"])
-            for r in rows
-            if r["valid_from"] <= on and (r["valid_to"] is None or r["valid_to"] >= on)
-        }
+        {int(r["episode"]) for r in rows if active_on(r["valid_from"], r["valid_to"], on)}
     )
 
 

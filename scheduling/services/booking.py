@@ -24,6 +24,7 @@ from practice.episodes import TERMINAL_STATUSES, EpisodeStatus
 from practice.errors import Conflict, InvalidInput, NotFound
 from practice.platform.db import write_tx
 from practice.platform.queue import JobQueue
+from practice.queries.access import seat_active_on
 from practice.tables import CaseAssignment, TreatmentEpisode
 from scheduling.appointments import AppointmentKind, ParticipantRole
 from scheduling.calendars import Slot, plan_series, weekly_series
@@ -142,11 +143,8 @@ async def _add_team_participants(appointment_id: int, episode_id: int, on: date)
         CaseAssignment.team_role,
         CaseAssignment.user._.display_name.as_alias("name"),
         CaseAssignment.user._.email.as_alias("email"),
-        CaseAssignment.valid_to,
-    ).where((CaseAssignment.episode == episode_id) & (CaseAssignment.valid_from <= on))
+    ).where((CaseAssignment.episode == episode_id) & seat_active_on(on))
     for member in team:
-        if member["valid_to"] is not None and member["valid_to"] < on:
-            continue
         role = member["team_role"]
         if role in {
             ParticipantRole.MANAGER,

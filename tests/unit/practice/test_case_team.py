@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -156,3 +156,14 @@ def test_no_seat_goes_to_an_account_of_an_unknown_role() -> None:
             employer_ids=(),
             episode_employer_id=EPISODE_EMPLOYER,
         )
+
+
+def test_a_seat_is_held_from_its_first_day_through_its_last_and_open_ended_without_one() -> None:
+    from practice.case_team import active_on
+
+    assert not active_on(START, HANDOVER, START - timedelta(days=1))
+    assert active_on(START, HANDOVER, START)
+    assert active_on(START, HANDOVER, HANDOVER)
+    assert not active_on(START, HANDOVER, HANDOVER + timedelta(days=1))
+    assert active_on(START, None, date(2099, 1, 1))
+    assert Assignment(THERAPIST, R.THERAPIST, START, HANDOVER).is_current(HANDOVER)
