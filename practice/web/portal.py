@@ -14,19 +14,18 @@ from litestar.params import Body, JSONBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_401_UNAUTHORIZED, HTTP_503_SERVICE_UNAVAILABLE
 
-from practice.accounts import HOME_PATH, ROLE_LABELS, Role
+from practice.accounts import HOME_PATH, Role
 from practice.audit.trail import Actor, Channel
 from practice.errors import InvalidInput
-from practice.labels import OFFER_LABELS, STATUS_LABELS, TASK_LABELS
 from practice.platform import throttle
 from practice.platform.clock import today_in
-from practice.platform.db import engine
 from practice.platform.i18n import LOCALES, N_
 from practice.platform.i18n import gettext as _
 from practice.platform.settings import Settings
 from practice.proxies import client_address
 from practice.queries import accounts as account_queries
 from practice.queries import caseload as caseload_queries
+from practice.queries import health
 from practice.services import accounts as account_services
 from practice.totp import SecondFactor
 from practice.web.auth import PUBLIC, CurrentUser, new_session, pending_session, roles
@@ -75,7 +74,7 @@ async def readyz(request: Request[Any, Any, Any]) -> Response[dict[str, str]]:
     """Readiness: the database and Redis both answer."""
     checks: dict[str, str] = {}
     try:
-        await engine().run_ddl("SELECT 1")
+        await health.database_answers()
         checks["database"] = "ok"
     except Exception as exc:  # any failure means "not ready", never a 500
         checks["database"] = type(exc).__name__
@@ -178,9 +177,6 @@ async def caseload(request: Request[Any, Any, Any]) -> Template:
         request,
         "practice/caseload.html",
         entries=entries,
-        task_labels=TASK_LABELS,
-        status_labels=STATUS_LABELS,
-        offer_labels=OFFER_LABELS,
     )
 
 
@@ -206,9 +202,7 @@ class UserOut(msgspec.Struct):
 @get("/admin/users", opt=roles(Role.ADMINISTRATOR), include_in_schema=False)
 async def users_page(request: Request[Any, Any, Any]) -> Template:
     rows = await account_queries.user_list(actor_of(request))
-    return page(
-        request, "practice/users.html", users=rows, errors={}, form={}, role_labels=ROLE_LABELS
-    )
+    return page(request, "practice/users.html", users=rows, errors={}, form={})
 
 
 @post("/admin/users", opt=roles(Role.ADMINISTRATOR), status_code=303)
@@ -227,7 +221,6 @@ async def create_user_form(
             users=rows,
             errors=exc.fields,
             form=form,
-            role_labels=ROLE_LABELS,
         )
     return Redirect(path="/admin/users", status_code=303)
 

@@ -15,33 +15,14 @@ from litestar.response import Redirect, Template
 
 from practice.audit.trail import Actor
 from practice.platform.clock import today_in
-from practice.platform.i18n import N_
 from practice.web.episode_page import EpisodeSection, back_to_episode
 from practice.web.forms import FormData, form_struct
 from practice.web.portal import actor_of, page
-from scheduling.appointments import KIND_LABELS, Attendance
 from scheduling.queries import appointments as queries
 from scheduling.services import attendance
 from scheduling.services import booking as services
 from scheduling.services.booking import Booking
 from scheduling.web.api import THERAPIST, AttendanceIn, _writer, episode_of
-
-ATTENDANCE_LABELS: dict[str, str] = {
-    Attendance.PLANNED: N_("planned"),
-    Attendance.HELD: N_("held"),
-    Attendance.CANCELLED_BY_CLIENT: N_("cancelled by the client"),
-    Attendance.CANCELLED_BY_PRACTICE: N_("cancelled by the practice"),
-    Attendance.NO_SHOW: N_("no-show"),
-}
-
-# Why an occurrence of a series was not booked (``plan_series``'s refusal codes).
-REFUSAL_LABELS: dict[str, str] = {
-    "holiday": N_("the practice is closed (public holiday)"),
-    "closed": N_("the practice is closed that day"),
-    "absence": N_("the therapist is absent then"),
-    "conflict": N_("that time is already booked"),
-}
-
 
 # A long treatment (or a data migration) can hold hundreds of appointments; the page shows
 # the latest ones and links to the whole list, so it stays quick to load and to read.
@@ -53,13 +34,13 @@ async def appointments_section(
 ) -> dict[str, Any]:
     """The client page's sessions: booked, held, cancelled; the booking form."""
     latest = None if everything else LATEST_APPOINTMENTS
-    appointments = await queries.episode_appointments(actor, episode_id, client_id, latest=latest)
+    appointments = await queries.episode_appointments(
+        actor, episode_id, client_id, tz, latest=latest
+    )
     return {
         "appointments": appointments,
         "counts": await queries.appointment_counts(episode_id),
         "notes": await attendance.session_notes(episode_id, [a["id"] for a in appointments]),
-        "kind_labels": {k.value: v for k, v in KIND_LABELS.items()},
-        "attendance_labels": ATTENDANCE_LABELS,
         "episode_id": episode_id,
         "today": today,
     }
@@ -108,7 +89,6 @@ async def book(
         episode_id=episode_id,
         booked=[s.astimezone(tz) for _, s in result.booked],
         refused=[(s.astimezone(tz), reason, holiday) for s, reason, holiday in result.refused],
-        refusal_labels=REFUSAL_LABELS,
     )
 
 
@@ -119,10 +99,11 @@ async def record_attendance(
     episode_id = await episode_of(appointment_id)
     actor = await _writer(request, episode_id)
     form = form_struct(AttendanceIn, data)
-    await services.record_attendance(
+    await attendance.record_attendance(
         actor,
         appointment_id=appointment_id,
         attendance=form.attendance,
+        tz=request.app.state.settings.time_zone,
         reason=form.reason,
         queue=request.app.state.queue,
     )
@@ -157,7 +138,7 @@ async def week_page(
     begin = datetime.combine(monday, time(0), tz)
     actor = actor_of(request)
     rows = await queries.appointments_between(
-        actor, actor.user_id or 0, begin, begin + timedelta(days=7)
+        actor, actor.user_id or 0, begin, begin + timedelta(days=7), tz
     )
     days = [monday + timedelta(days=i) for i in range(7)]
     return page(
