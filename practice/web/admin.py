@@ -14,7 +14,6 @@ from litestar.response import Redirect, Template
 
 from practice.accounts import Role
 from practice.episodes import Offer
-from practice.labels import CONTACT_ROLE_LABELS, DAY_UNIT_LABELS, OFFER_LABELS, STATUS_LABELS
 from practice.queries import case_team as team_queries
 from practice.queries import parties as party_queries
 from practice.services import case_team, parties
@@ -40,9 +39,6 @@ async def employers_page(request: Request[Any, Any, Any]) -> Template:
         "practice/admin/employers.html",
         employers=await party_queries.employers_with_contacts(),
         offers=[o.value for o in Offer],
-        offer_labels=OFFER_LABELS,
-        day_unit_labels=DAY_UNIT_LABELS,
-        contact_role_labels=CONTACT_ROLE_LABELS,
     )
 
 
@@ -88,7 +84,6 @@ async def handovers_page(request: Request[Any, Any, Any]) -> Template:
         "practice/admin/handovers.html",
         cases=await team_queries.current_therapists(actor, today),
         therapists=await team_queries.therapist_accounts(),
-        status_labels=STATUS_LABELS,
         today=today,
     )
 
@@ -96,11 +91,13 @@ async def handovers_page(request: Request[Any, Any, Any]) -> Template:
 @post("/admin/handovers", opt=ADMINISTRATOR, include_in_schema=False)
 async def hand_over(request: Request[Any, Any, Any], data: FormData) -> Redirect:
     """The leaver keeps access until the day before ``on``; the team is told (TNO case C2)."""
-    actor, _, _ = request_context(request)
+    actor, _, settings = request_context(request)
     episode_id = form_struct(_EpisodeOnly, {"episode_id": data.get("episode_id", "")}).episode_id
     rest = {k: v for k, v in data.items() if k != "episode_id"}
     form = form_struct(HandoverIn, rest, role="therapist")
-    await case_team.hand_over(actor, episode_id=episode_id, **fields_of(form))
+    await case_team.hand_over(
+        actor, episode_id=episode_id, tz=settings.time_zone, **fields_of(form)
+    )
     return Redirect(path="/admin/handovers", status_code=303)
 
 
