@@ -138,6 +138,48 @@ def check_transition(current: EpisodeStatus, target: EpisodeStatus) -> None:
         raise InvalidTransition(current, target, allowed)
 
 
+# What the therapist may record in each status: the episode page shows a form only when its
+# gate is open, so a page never retypes the state machine's status lists.
+_SCREENING_OPEN = frozenset({EpisodeStatus.REFERRED, EpisodeStatus.SCREENING_PLANNED})
+_CONSULTATION_OPEN = frozenset({EpisodeStatus.SCREENED, EpisodeStatus.IN_TREATMENT})
+
+
+def can_plan_screening(status: EpisodeStatus) -> bool:
+    """The screening is planned and recorded before it has been held."""
+    return status in _SCREENING_OPEN
+
+
+def can_record_manager_consultation(status: EpisodeStatus) -> bool:
+    """The consultation with the manager follows the screening, during treatment."""
+    return status in _CONSULTATION_OPEN
+
+
+def can_change_status(status: EpisodeStatus) -> bool:
+    """A terminal episode has nowhere left to go."""
+    return bool(allowed_transitions(status))
+
+
+def can_draw_up_relapse_plan(status: EpisodeStatus) -> bool:
+    """The relapse-prevention plan is drawn up once treatment has begun, up to after the end."""
+    return status in TREATING_STATUSES or status is EpisodeStatus.CLOSED
+
+
+def can_record_follow_up(status: EpisodeStatus) -> bool:
+    """Follow-ups come after the end of treatment."""
+    return status is EpisodeStatus.CLOSED
+
+
+def gates(status: EpisodeStatus) -> dict[str, bool]:
+    """Every gate of the episode page for one status, named as the template asks them."""
+    return {
+        "plan_screening": can_plan_screening(status),
+        "record_manager_consultation": can_record_manager_consultation(status),
+        "change_status": can_change_status(status),
+        "draw_up_relapse_plan": can_draw_up_relapse_plan(status),
+        "record_follow_up": can_record_follow_up(status),
+    }
+
+
 class ReferralOutcome(StrEnum):
     """Why a referral did not become treatment (statistic S13 reports by this code)."""
 

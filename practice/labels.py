@@ -1,5 +1,12 @@
-"""What the UI calls the domain's codes: English message ids, translated by the catalogue."""
+"""What the UI calls the domain's codes: English message ids, translated by the catalogue.
 
+``LABELS`` names each map by its kind; templates ask ``label(kind, code)`` (registered by the
+composition root), so a page needs no map of its own.
+"""
+
+from collections.abc import Mapping
+
+from practice.accounts import ROLE_LABELS
 from practice.consent import Purpose, Recipient
 from practice.deadlines import DayUnit
 from practice.episodes import EpisodeStatus, Offer
@@ -104,4 +111,20 @@ FOLLOW_UP_LABELS: dict[str, str] = {
     "done": N_("done"),
     "unreachable": N_("unreachable"),
     "declined": N_("declined"),
+}
+
+LABELS: Mapping[str, Mapping[str, str]] = {
+    "episode_status": STATUS_LABELS,
+    "offer": OFFER_LABELS,
+    "task": TASK_LABELS,
+    "proposal": PROPOSAL_LABELS,
+    "referrer": REFERRER_LABELS,
+    "absence": ABSENCE_LABELS,
+    "recipient": RECIPIENT_LABELS,
+    "purpose": PURPOSE_LABELS,
+    "contact_role": CONTACT_ROLE_LABELS,
+    "day_unit": DAY_UNIT_LABELS,
+    "moment": MOMENT_LABELS,
+    "follow_up": FOLLOW_UP_LABELS,
+    "role": {role.value: message for role, message in ROLE_LABELS.items()},
 }

@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 
 from practice.audit.trail import Actor, Channel
 from practice.tables import CaseAssignment, TreatmentEpisode
-from scheduling.services import attendance
 from scheduling.services import booking as services
 from scheduling.services.booking import Booking
 from scheduling.tables import Appointment
@@ -53,8 +52,8 @@ async def load_demo_sessions(today: date, tz: ZoneInfo) -> int:
         now = datetime.now(tz)
         for appointment_id, starts_at in result.booked:
             if starts_at + timedelta(minutes=45) < now:
-                await attendance.record_attendance(
-                    actor, appointment_id=appointment_id, attendance="held", tz=tz
+                await services.record_attendance(
+                    actor, appointment_id=appointment_id, attendance="held"
                 )
                 booked += 1
     return booked

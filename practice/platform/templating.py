@@ -4,7 +4,7 @@ Autoescape on (except for plain-text .txt templates) and ``StrictUndefined``: a 
 value fails loudly instead of printing an empty string into a report.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,33 @@ import jinja2
 from practice.platform import i18n
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
+
+# What the UI calls each kind of code (kind -> code -> English message id). Every package owns
+# its kinds in its ``labels`` module; the composition root registers them at start-up, so
+# practice never imports the packages downstream of it.
+_LABELS: dict[str, Mapping[str, str]] = {}
+
+
+def register_labels(kinds: Mapping[str, Mapping[str, str]]) -> None:
+    """Add a package's label kinds; registering the same map again is harmless."""
+    for kind, labels in kinds.items():
+        known = _LABELS.get(kind)
+        if known is not None and known != labels:
+            raise ValueError(f"label kind {kind!r} is registered twice with different labels")
+        _LABELS[kind] = labels
+
+
+def label(kind: str, code: str) -> str:
+    """The translated label of a code; an unknown kind fails loudly, an unknown code (an old
+    or free-text value) is shown as it is rather than hidden."""
+    labels = _LABELS[kind]
+    message = labels.get(code)
+    return code if message is None else i18n.gettext(message)
+
+
+def label_codes(kind: str) -> list[str]:
+    """The codes of a kind in their declared order, for a form's options."""
+    return [str(code) for code in _LABELS[kind]]
 
 
 def make_environment(time_zone: ZoneInfo) -> jinja2.Environment:
@@ -45,4 +72,20 @@ def make_environment(time_zone: ZoneInfo) -> jinja2.Environment:
     env.filters.update(filters)
     env.globals["current_locale"] = i18n.current_locale.get
     env.globals["locales"] = i18n.LOCALES
+    env.globals["label"] = label
+    env.globals["label_codes"] = label_codes
     return env
+
+
+def render_email(
+    env: jinja2.Environment, folder: str, context: dict[str, Any], locale: str | None
+) -> tuple[str, str]:
+    """An e-mail's subject and body from its folder (``subject.txt``, ``body.txt``), in the
+    recipient's language when their account names one, else in the practice's default."""
+    token = i18n.current_locale.set(locale if locale in i18n.LOCALES else i18n.DEFAULT_LOCALE)
+    try:
+        subject = env.get_template(f"{folder}/subject.txt").render(context).strip()
+        body = env.get_template(f"{folder}/body.txt").render(context)
+    finally:
+        i18n.current_locale.reset(token)
+    return subject, body + "\n"

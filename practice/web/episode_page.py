@@ -22,20 +22,8 @@ from practice.access_policy import Need, decide
 from practice.accounts import Role
 from practice.audit.trail import Actor
 from practice.break_glass import MONITOR_DAYS
-from practice.episodes import Offer
+from practice.episodes import EpisodeStatus, Offer, gates
 from practice.errors import InvalidInput
-from practice.labels import (
-    ABSENCE_LABELS,
-    FOLLOW_UP_LABELS,
-    MOMENT_LABELS,
-    OFFER_LABELS,
-    PROPOSAL_LABELS,
-    PURPOSE_LABELS,
-    RECIPIENT_LABELS,
-    REFERRER_LABELS,
-    STATUS_LABELS,
-    TASK_LABELS,
-)
 from practice.queries import access
 from practice.queries import break_glass as break_glass_queries
 from practice.queries import caseload as caseload_queries
@@ -125,6 +113,8 @@ async def episode_page(
         request,
         "practice/episode.html",
         e=detail,
+        # Which forms the state machine allows now (practice.episodes.gates).
+        can=gates(EpisodeStatus(detail["status"])),
         today=today,
         read_only=read_only,
         glass=glass,
@@ -132,21 +122,13 @@ async def episode_page(
         open_task_count=len(open_tasks),
         sections=sections,
         contacts=await party_queries.employer_contacts(int(detail["employer_id"])),
-        task_labels=TASK_LABELS,
-        status_labels=STATUS_LABELS,
-        offer_labels=OFFER_LABELS,
         diagnoses=DIAGNOSIS_CATEGORIES,
         instruments=COMPLAINT_INSTRUMENTS,
         proposals=[p.value for p in Proposal],
-        proposal_labels=PROPOSAL_LABELS,
-        recipient_labels=RECIPIENT_LABELS,
-        purpose_labels=PURPOSE_LABELS,
         participation_sources=work_services.SOURCES,
         participation_moments=work_services.MOMENTS,
-        moment_labels=MOMENT_LABELS,
         follow_up_kinds=treatment_plan.FOLLOW_UP_KINDS,
         follow_up_responses=treatment_plan.FOLLOW_UP_RESPONSES,
-        follow_up_labels=FOLLOW_UP_LABELS,
     )
 
 
@@ -212,10 +194,7 @@ async def referral_form(request: Request[Any, Any, Any]) -> Template:
         choices=await party_queries.referral_choices(),
         referrer_types=referrals.REFERRER_TYPES,
         offers=[o.value for o in Offer],
-        offer_labels=OFFER_LABELS,
         absence_statuses=[a.value for a in AbsenceType],
-        referrer_labels=REFERRER_LABELS,
-        absence_labels=ABSENCE_LABELS,
     )
 
 
@@ -266,8 +245,6 @@ async def monitor_page(request: Request[Any, Any, Any]) -> Template:
         capacity=await caseload_queries.therapist_capacity(today),
         break_glass=await break_glass_queries.recent(actor, today),
         break_glass_days=MONITOR_DAYS,
-        task_labels=TASK_LABELS,
-        status_labels=STATUS_LABELS,
     )
 
 

@@ -5,10 +5,10 @@ Exactly once, whatever runs twice: every effect has a unique key in the database
 episode/kind/ordinal, document per report version, delivery per document/recipient/channel,
 employer update per episode/trigger, message per key). Jobs may repeat; effects do not.
 
-The other ways of telling others live beside it, each imported from its own module:
-`reporting.services.employer_updates` (employer updates), `reporting.services.follow_ups`
-(follow-up invitations) and `reporting.services.documents` (minutes and the
-relapse-prevention plan).
+The other ways of telling others live beside it and are re-exported here, so callers keep
+one name to import: `reporting.services.employer_updates` (employer updates),
+`reporting.services.follow_ups` (follow-up invitations) and `reporting.services.documents`
+(minutes and the relapse-prevention plan).
 """
 
 import hashlib
@@ -27,7 +27,6 @@ from practice.platform import outbox
 from practice.platform.db import write_tx
 from practice.platform.queue import JobQueue, enqueue_after_commit
 from practice.platform.settings import Settings
-from practice.platform.templating import make_environment, render_email
 from practice.queries.episodes import load_facts, participation_series
 from practice.tables import Screening, TreatmentEpisode, User, WorkGoal, WorkResumptionAgreement
 from practice.tasks import derive_tasks
@@ -35,24 +34,28 @@ from reporting import interim_reports
 from reporting.documents import render_html, render_pdf_async
 from reporting.interim_reports import BRIEFING, INTERIM_REPORT, ReportFacts, ReportStatus
 from reporting.queries.records import client_of, consent_problem, team_members
+from reporting.services.documents import issue_relapse_prevention_plan, record_minutes
+from reporting.services.employer_updates import send_due_employer_updates
+from reporting.services.follow_ups import invite_due_follow_ups
 from reporting.tables import Delivery, Document, Report
-from scheduling.queries.sessions import held_counting_dates
+from scheduling.services.booking import held_counting_dates
 
 PURPOSE = "reporting"
+TZ = ZoneInfo("Europe/Amsterdam")
 SYSTEM = Actor.system(Channel.WORKER)
 
 
 # ---------------------------------------------------------------- drafting (the sweep)
 
 
-async def draft_due_reports(today: date, tz: ZoneInfo) -> list[int]:
+async def draft_due_reports(today: date) -> list[int]:
     """Create the draft of every report that the task rules say is due and has no draft."""
     episodes = await TreatmentEpisode.select(TreatmentEpisode.id).where(
         TreatmentEpisode.status.is_in([s.value for s in REPORTING_STATUSES])
     )
     ids = [int(e["id"]) for e in episodes]
     created: list[int] = []
-    for episode_id, (facts, rules) in (await load_facts(ids, tz)).items():
+    for episode_id, (facts, rules) in (await load_facts(ids, TZ)).items():
         for task in derive_tasks(facts, today, rules):
             if task.done_on is not None:
                 continue
@@ -122,8 +125,7 @@ async def _facts(episode_id: int, kind: str, ordinal: int) -> ReportFacts:
         WorkResumptionAgreement.episode == episode_id
     )
     series = await participation_series(episode["employment"] if episode else None, episode_id)
-    # Only the number of held sessions is reported, not their dates: any zone counts them.
-    held = (await held_counting_dates([episode_id], ZoneInfo("UTC"))).get(episode_id, ())
+    held = (await held_counting_dates([episode_id])).get(episode_id, ())
     return ReportFacts(
         kind=kind,
         ordinal=ordinal,
@@ -217,9 +219,6 @@ async def _report(report_id: int) -> dict[str, Any]:
     return row
 
 
-# ---------------------------------------------------------------- delivery (the job)
-
-
 def deliver_job_id(report_id: int) -> str:
     """The queue job id of delivering one report (erasure removes it with the report)."""
     return f"deliver-report:{report_id}"
@@ -229,6 +228,9 @@ def document_notification_key(document_id: int, doctor_id: int | str) -> str:
     """The outbox key of the notice of one document to one company doctor;
     ``doctor_id="%"`` gives the LIKE pattern of all notices of that document."""
     return f"document-notification:{document_id}:{doctor_id}"
+
+
+# ---------------------------------------------------------------- delivery (the job)
 
 
 def deliver_job(report_id: int) -> Any:
@@ -250,9 +252,7 @@ async def deliver_report(settings: Settings, report_id: int, queue: JobQueue | N
     episode_id = int(row["episode"])
     client_id = await client_of(episode_id)
     now = datetime.now(UTC)
-    doctors = await team_members(
-        episode_id, "company_doctor", now.astimezone(settings.time_zone).date()
-    )
+    doctors = await team_members(episode_id, "company_doctor", now.astimezone(TZ).date())
     purpose = interim_reports.consent_purpose(row["kind"])
     problem = (
         "no company doctor of record"
@@ -275,10 +275,9 @@ async def deliver_report(settings: Settings, report_id: int, queue: JobQueue | N
             )
         return ReportStatus.BLOCKED.value
     doctor = doctors[0]
-    context = await _document_context(row, client_id, settings.time_zone)
+    context = await _document_context(row, client_id)
     pdf = await render_pdf_async(
-        render_html("reporting/interim-report/document.html", context, tz=settings.time_zone),
-        title=context["title"],
+        render_html("reporting/interim-report/document.html", context), title=context["title"]
     )
     async with write_tx():
         current = await Report.select(Report.status).where(Report.id == report_id).first()
@@ -288,19 +287,16 @@ async def deliver_report(settings: Settings, report_id: int, queue: JobQueue | N
         await Delivery.insert(
             Delivery(document=document_id, recipient=doctor, channel="portal")
         ).on_conflict(action="DO NOTHING")
-        email = await User.select(User.email, User.locale).where(User.id == doctor).first()
+        email = await User.select(User.email).where(User.id == doctor).first()
         if email is not None:
-            subject, body = render_email(
-                make_environment(settings.time_zone),
-                "reporting/document-notice",
-                {"base_url": settings.base_url},
-                email["locale"],
-            )
             message_id = await outbox.queue_message(
                 key=document_notification_key(document_id, doctor),
                 to_address=email["email"],
-                subject=subject,
-                body_text=body,
+                subject="Nieuw document in het @Work portaal",
+                body_text=(
+                    f"Er staat een nieuw document voor u klaar.\n\n"
+                    f"{settings.base_url}/company-doctor\n"
+                ),
             )
             if message_id is not None and queue is not None:
                 enqueue_after_commit(queue, outbox.send_job(message_id))
@@ -332,7 +328,7 @@ async def _store_document(row: dict[str, Any], episode_id: int, title: str, pdf:
     return int(stored["id"])
 
 
-async def _document_context(row: dict[str, Any], client_id: int, tz: ZoneInfo) -> dict[str, Any]:
+async def _document_context(row: dict[str, Any], client_id: int) -> dict[str, Any]:
     client = (
         await TreatmentEpisode.select(
             TreatmentEpisode.client._.name.as_alias("name"),
@@ -348,10 +344,28 @@ async def _document_context(row: dict[str, Any], client_id: int, tz: ZoneInfo) -
         "progress": row["progress"],
         "work_participation": row["work_participation"],
         "advice": row["advice"],
-        "approved_on": row["approved_at"].astimezone(tz).date() if row["approved_at"] else None,
+        "approved_on": row["approved_at"].astimezone(TZ).date() if row["approved_at"] else None,
     }
 
 
 async def approved_undelivered() -> list[int]:
     rows = await Report.select(Report.id).where(Report.status == ReportStatus.APPROVED)
     return [int(r["id"]) for r in rows]
+
+
+__all__ = [
+    "PURPOSE",
+    "SYSTEM",
+    "TZ",
+    "ReportText",
+    "approve_report",
+    "approved_undelivered",
+    "deliver_job",
+    "deliver_report",
+    "draft_due_reports",
+    "edit_report",
+    "invite_due_follow_ups",
+    "issue_relapse_prevention_plan",
+    "record_minutes",
+    "send_due_employer_updates",
+]

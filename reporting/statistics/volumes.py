@@ -19,6 +19,7 @@ from practice.deadlines import (
 from practice.episodes import Offer
 from reporting.statistics.definitions import Moment
 from reporting.statistics.facts import (
+    DEFAULT_TZ,
     FULL_TENTHS,
     HALF,
     MOMENTS,
@@ -55,7 +56,7 @@ class VolumeResult:
     shares: dict[Moment, ResumptionShares]
 
 
-async def volumes(filters: Filters, *, tz: ZoneInfo) -> VolumeResult:
+async def volumes(filters: Filters, *, tz: ZoneInfo = DEFAULT_TZ) -> VolumeResult:
     """S1/S2 (`outcomes.volume_by_diagnosis`) and `outcomes.share_resumed` in one query."""
     sql = dialect(tz)
     sums: list[str] = []
@@ -143,7 +144,7 @@ async def after_treatment(
     *,
     opens_after_months: int = FOLLOW_UP_MEASUREMENT_OPENS_MONTHS,
     closes_after_months: int = FOLLOW_UP_MEASUREMENT_CLOSES_MONTHS,
-    tz: ZoneInfo,
+    tz: ZoneInfo = DEFAULT_TZ,
 ) -> AfterTreatment:
     """S10 (`outcomes.relapse_rate`) and S11 (`outcomes.follow_up_response_rate`) as of
     `today`, in one query grouped by the two classifications.
@@ -206,7 +207,7 @@ async def after_treatment(
 # ---------------------------------------------------------------- S9
 
 
-async def sessions(filters: Filters, *, tz: ZoneInfo) -> SessionsTable:
+async def sessions(filters: Filters, *, tz: ZoneInfo = DEFAULT_TZ) -> SessionsTable:
     """S9 (`outcomes.sessions_per_episode`): a histogram of held sessions per closed episode
     by diagnosis and offer; mean and median from it."""
     sql = dialect(tz)

@@ -9,21 +9,11 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from practice.audit.trail import Actor
-from practice.platform.i18n import N_
 from practice.web.episode_page import EpisodeSection, back_to_episode
-from reporting.interim_reports import ReportStatus
 from reporting.queries.records import episode_reports, report_count
 from reporting.services import reports as services
 from reporting.tables import Document
 from reporting.web.portals import THERAPIST, _report_episode, _writer
-
-REPORT_STATUS_LABELS: dict[str, str] = {
-    ReportStatus.DRAFT: N_("draft"),
-    ReportStatus.APPROVED: N_("approved"),
-    ReportStatus.SENT: N_("sent"),
-    ReportStatus.BLOCKED: N_("blocked"),
-}
-
 
 # As with sessions: the latest reports by default, the whole list one link away; drafts and
 # blocked reports are always shown, since they wait for the therapist.
@@ -48,7 +38,6 @@ async def reports_section(
             reversed(await (documents if latest is None else documents.limit(latest)))
         ),
         "document_count": await Document.count().where(Document.episode == episode_id),
-        "report_status_labels": REPORT_STATUS_LABELS,
     }
 
 

@@ -12,18 +12,19 @@ from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.platform.db import among, write_tx
 from practice.tasks import FactPatch
-from scheduling.appointments import KIND_LABELS, LIVE, AppointmentKind, Attendance
+from scheduling.appointments import KIND_LABELS, AppointmentKind, Attendance
 from scheduling.calendars import Slot, WeeklyHours, free_slots
 from scheduling.ics import CalendarEntry, calendar, initials
-from scheduling.queries.availability import therapist_absences, working_days
-from scheduling.queries.sessions import held_counting_dates
+from scheduling.services.booking import LIVE, held_counting_dates, therapist_absences, working_days
 from scheduling.tables import Appointment, CalendarFeed, WorkingHours
 
+TZ = ZoneInfo("Europe/Amsterdam")
 
-async def episode_facts(episode_ids: Sequence[int], tz: ZoneInfo) -> dict[int, FactPatch]:
+
+async def episode_facts(episode_ids: Sequence[int]) -> dict[int, FactPatch]:
     """Held counting sessions, the held alignment meeting and practice cancellations still to
     rebook, per episode (a fact source for practice.tasks)."""
-    held = await held_counting_dates(episode_ids, tz)
+    held = await held_counting_dates(episode_ids)
     facts: dict[int, FactPatch] = {k: {"held_session_dates": v} for k, v in held.items()}
     if episode_ids:
         meetings = (
@@ -37,7 +38,7 @@ async def episode_facts(episode_ids: Sequence[int], tz: ZoneInfo) -> dict[int, F
         )
         for m in meetings:
             facts.setdefault(int(m["episode"]), {}).setdefault(
-                "alignment_meeting_held_on", m["starts_at"].astimezone(tz).date()
+                "alignment_meeting_held_on", m["starts_at"].astimezone(TZ).date()
             )
         cancelled = (
             await Appointment.select(Appointment.episode, Appointment.starts_at)
@@ -52,13 +53,13 @@ async def episode_facts(episode_ids: Sequence[int], tz: ZoneInfo) -> dict[int, F
             entry = facts.setdefault(int(c["episode"]), {})
             entry["unrebooked_practice_cancellations"] = (
                 *entry.get("unrebooked_practice_cancellations", ()),
-                c["starts_at"].astimezone(tz).date(),
+                c["starts_at"].astimezone(TZ).date(),
             )
     return facts
 
 
-async def next_appointments(episode_ids: Sequence[int], tz: ZoneInfo) -> dict[int, datetime]:
-    """The next planned appointment of each episode, local time in ``tz`` (a caseload column)."""
+async def next_appointments(episode_ids: Sequence[int]) -> dict[int, datetime]:
+    """The next planned appointment of each episode, local time (a caseload column)."""
     if not episode_ids:
         return {}
     rows = await Appointment.select(Appointment.episode, Appointment.starts_at).where(
@@ -71,11 +72,11 @@ async def next_appointments(episode_ids: Sequence[int], tz: ZoneInfo) -> dict[in
         episode_id = int(row["episode"])
         if episode_id not in first or row["starts_at"] < first[episode_id]:
             first[episode_id] = row["starts_at"]
-    return {k: v.astimezone(tz) for k, v in first.items()}
+    return {k: v.astimezone(TZ) for k, v in first.items()}
 
 
 async def appointments_between(
-    actor: Actor, therapist_user_id: int, start: datetime, end: datetime, tz: ZoneInfo
+    actor: Actor, therapist_user_id: int, start: datetime, end: datetime
 ) -> list[dict[str, Any]]:
     """The therapist's week or day: every appointment in [start, end), local times."""
     rows = (
@@ -107,8 +108,8 @@ async def appointments_between(
     return [
         {
             **row,
-            "starts_at": row["starts_at"].astimezone(tz),
-            "ends_at": row["ends_at"].astimezone(tz),
+            "starts_at": row["starts_at"].astimezone(TZ),
+            "ends_at": row["ends_at"].astimezone(TZ),
             "label": KIND_LABELS[AppointmentKind(row["kind"])],
         }
         for row in rows
@@ -130,12 +131,7 @@ async def appointment_counts(episode_id: int) -> dict[str, int]:
 
 
 async def episode_appointments(
-    actor: Actor,
-    episode_id: int,
-    client_id: int,
-    tz: ZoneInfo,
-    *,
-    latest: int | None = None,
+    actor: Actor, episode_id: int, client_id: int, *, latest: int | None = None
 ) -> list[dict[str, Any]]:
     """The episode's appointments in time order; only the ``latest`` ones if given."""
     async with write_tx():
@@ -163,25 +159,20 @@ async def episode_appointments(
             reversed(await query.order_by(Appointment.starts_at, ascending=False).limit(latest))
         )
     return [
-        {**r, "starts_at": r["starts_at"].astimezone(tz), "ends_at": r["ends_at"].astimezone(tz)}
+        {**r, "starts_at": r["starts_at"].astimezone(TZ), "ends_at": r["ends_at"].astimezone(TZ)}
         for r in rows
     ]
 
 
 async def therapist_free_slots(
-    therapist_user_id: int,
-    day_from: date,
-    day_to: date,
-    duration: timedelta,
-    now: datetime,
-    tz: ZoneInfo,
+    therapist_user_id: int, day_from: date, day_to: date, duration: timedelta, now: datetime
 ) -> list[Slot]:
     """Free start times within working hours, minus holidays, absences and bookings."""
     hours: dict[int, list[tuple[Any, Any]]] = {}
     for row in await WorkingHours.select().where(WorkingHours.therapist == therapist_user_id):
         hours.setdefault(int(row["weekday"]), []).append((row["starts"], row["ends"]))
-    start = datetime.combine(day_from, datetime.min.time(), tz)
-    end = datetime.combine(day_to + timedelta(days=1), datetime.min.time(), tz)
+    start = datetime.combine(day_from, datetime.min.time(), TZ)
+    end = datetime.combine(day_to + timedelta(days=1), datetime.min.time(), TZ)
     busy = [
         Slot(r["starts_at"], r["ends_at"])
         for r in await Appointment.select(Appointment.starts_at, Appointment.ends_at).where(
@@ -199,19 +190,9 @@ async def therapist_free_slots(
         await therapist_absences(therapist_user_id, start, end),
         await working_days(),
         duration,
-        tz,
+        TZ,
         not_before=now,
     )
-
-
-async def episode_of_appointment(appointment_id: int) -> int | None:
-    """The episode an appointment belongs to; None for an unknown appointment."""
-    row = (
-        await Appointment.select(Appointment.episode)
-        .where(Appointment.id == appointment_id)
-        .first()
-    )
-    return None if row is None else int(row["episode"])
 
 
 def token_hash(token: str) -> str:

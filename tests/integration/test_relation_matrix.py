@@ -24,7 +24,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import time_machine
@@ -147,7 +146,7 @@ async def build_world(client: httpx.AsyncClient, cast: Cast) -> World:
     await ok(await api(client, "POST", f"/api/episodes/{episode_id}/agreements", agreement), 201)
     from reporting.services.employer_updates import send_due_employer_updates
 
-    await send_due_employer_updates(TODAY, ZoneInfo("Europe/Amsterdam"))
+    await send_due_employer_updates(TODAY)
     update = await EmployerUpdate.select(EmployerUpdate.id).first()
     assert update is not None
     anna = await Report.select(Report.episode._.client.as_alias("client")).first()

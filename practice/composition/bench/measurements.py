@@ -52,7 +52,6 @@ class Bench:
 
 
 async def caseload_page(bench: Bench) -> Outcome:
-    from practice.labels import OFFER_LABELS, STATUS_LABELS, TASK_LABELS
     from practice.queries import caseload as caseload_queries
 
     settings, plan = bench.settings, bench.plan
@@ -80,9 +79,6 @@ async def caseload_page(bench: Bench) -> Outcome:
         context={
             "user": user,
             "entries": entries,
-            "task_labels": TASK_LABELS,
-            "status_labels": STATUS_LABELS,
-            "offer_labels": OFFER_LABELS,
         },
         statements=statements,
         work=derive_every_task,

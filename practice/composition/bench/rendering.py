@@ -32,7 +32,6 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from practice.composition.bench.datasets import BENCH_DOMAIN, Plan
 from practice.composition.bench.measurements import Bench
@@ -263,8 +262,7 @@ def _report_html() -> str:
         "advice": "Uren in vier weken opbouwen naar 24.",
         "approved_on": date(2026, 11, 2),
     }
-    # The sample holds dates only, no instants: the zone does not change the document.
-    return render_html("reporting/interim-report/document.html", context, tz=ZoneInfo("UTC"))
+    return render_html("reporting/interim-report/document.html", context)
 
 
 def pool_pids() -> list[int]:
