@@ -7,6 +7,8 @@ from practice.platform.outbox import send_job
 from practice.platform.queue import ArqQueue, DueJob
 from practice.platform.settings import Settings
 from reporting.services import reports as services
+from reporting.services.employer_updates import send_due_employer_updates
+from reporting.services.follow_ups import invite_due_follow_ups
 
 
 async def deliver_report(ctx: dict[str, Any], report_id: int) -> str:
@@ -21,9 +23,9 @@ async def due_reports(today: date, settings: Settings) -> list[DueJob]:
 
 
 async def due_employer_updates(today: date, settings: Settings) -> list[DueJob]:
-    return [send_job(message_id) for message_id in await services.send_due_employer_updates(today)]
+    return [send_job(message_id) for message_id in await send_due_employer_updates(today)]
 
 
 async def due_follow_up_invitations(today: date, settings: Settings) -> list[DueJob]:
     """Invite clients whose follow-up measurement window opened."""
-    return [send_job(message_id) for message_id in await services.invite_due_follow_ups(today)]
+    return [send_job(message_id) for message_id in await invite_due_follow_ups(today)]

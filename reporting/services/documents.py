@@ -2,19 +2,24 @@
 relapse-prevention plan (a new PDF version each time).
 
 Apart from the reports: these are made by a person on demand, not drafted by a sweep and
-delivered by a job.
+delivered by a job. Opening a stored document is here too: it writes (the audit row, the
+delivery's read stamp).
 """
 
 import hashlib
+from datetime import UTC, date, datetime
+from typing import Any
 
+from practice.accounts import Role
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.errors import Conflict, InvalidInput, NotFound
 from practice.platform.db import write_tx
 from practice.tables import RelapsePreventionPlan, TreatmentEpisode
 from reporting.documents import render_html, render_pdf_async
+from reporting.queries.documents import may_read_document, stored_document
 from reporting.queries.records import client_of
-from reporting.tables import Document, MeetingMinutes
+from reporting.tables import Delivery, Document, MeetingMinutes
 from scheduling.tables import Appointment
 
 PURPOSE = "reporting"
@@ -92,3 +97,27 @@ async def issue_relapse_prevention_plan(actor: Actor, *, episode_id: int) -> int
             actor, Action.PRINT, "document", rows[0]["id"], purpose=PURPOSE, client_id=client_id
         )
     return int(rows[0]["id"])
+
+
+async def open_document(actor: Actor, document_id: int, today: date) -> dict[str, Any] | None:
+    """The stored document when ``actor`` may read it today, else None. Every attempt is
+    audited (a refusal too); a company doctor's first read stamps the delivery as read."""
+    document = await stored_document(document_id)
+    allowed = document is not None and await may_read_document(actor, document, today)
+    async with write_tx():
+        await audit.record(
+            actor,
+            Action.EXPORT,
+            "document",
+            document_id,
+            purpose=PURPOSE,
+            outcome=audit.Outcome.SUCCESS if allowed else audit.Outcome.DENIED,
+            client_id=None if document is None else int(document["client_id"]),
+        )
+        if allowed and actor.role == Role.COMPANY_DOCTOR.value:
+            await Delivery.update({Delivery.read_at: datetime.now(UTC)}).where(
+                (Delivery.document == document_id)
+                & (Delivery.recipient == actor.user_id)
+                & Delivery.read_at.is_null()
+            )
+    return document if allowed else None

@@ -5,10 +5,10 @@ Exactly once, whatever runs twice: every effect has a unique key in the database
 episode/kind/ordinal, document per report version, delivery per document/recipient/channel,
 employer update per episode/trigger, message per key). Jobs may repeat; effects do not.
 
-The other ways of telling others live beside it and are re-exported here, so callers keep
-one name to import: `reporting.services.employer_updates` (employer updates),
-`reporting.services.follow_ups` (follow-up invitations) and `reporting.services.documents`
-(minutes and the relapse-prevention plan).
+The other ways of telling others live beside it, each imported from its own module:
+`reporting.services.employer_updates` (employer updates), `reporting.services.follow_ups`
+(follow-up invitations) and `reporting.services.documents` (minutes and the
+relapse-prevention plan).
 """
 
 import hashlib
@@ -34,9 +34,6 @@ from reporting import interim_reports
 from reporting.documents import render_html, render_pdf_async
 from reporting.interim_reports import BRIEFING, INTERIM_REPORT, ReportFacts, ReportStatus
 from reporting.queries.records import client_of, consent_problem, team_members
-from reporting.services.documents import issue_relapse_prevention_plan, record_minutes
-from reporting.services.employer_updates import send_due_employer_updates
-from reporting.services.follow_ups import invite_due_follow_ups
 from reporting.tables import Delivery, Document, Report
 from scheduling.services.booking import held_counting_dates
 
@@ -351,21 +348,3 @@ async def _document_context(row: dict[str, Any], client_id: int) -> dict[str, An
 async def approved_undelivered() -> list[int]:
     rows = await Report.select(Report.id).where(Report.status == ReportStatus.APPROVED)
     return [int(r["id"]) for r in rows]
-
-
-__all__ = [
-    "PURPOSE",
-    "SYSTEM",
-    "TZ",
-    "ReportText",
-    "approve_report",
-    "approved_undelivered",
-    "deliver_job",
-    "deliver_report",
-    "draft_due_reports",
-    "edit_report",
-    "invite_due_follow_ups",
-    "issue_relapse_prevention_plan",
-    "record_minutes",
-    "send_due_employer_updates",
-]

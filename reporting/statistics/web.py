@@ -20,17 +20,13 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Template
 
 from practice.accounts import Role
-from practice.audit import trail as audit
-from practice.audit.trail import Action
 from practice.errors import InvalidInput, NotFound
 from practice.platform.clock import today_in
-from practice.platform.db import write_tx
 from practice.platform.i18n import current_locale
 from practice.platform.i18n import gettext as _
 from practice.platform.settings import Settings
 from practice.queries.episodes import access_episode
 from practice.screening import DIAGNOSIS_CATEGORIES
-from practice.tables import Employer, EmployerContact
 from practice.web.auth import roles
 from practice.web.portal import actor_of, page
 from reporting.documents import render_pdf_async
@@ -41,6 +37,11 @@ from reporting.statistics.dashboard import build_dashboard, filter_choices, filt
 from reporting.statistics.definitions import DEFINITIONS
 from reporting.statistics.export import employer_json, render_report_html, table_csv, table_json
 from reporting.statistics.model import display
+from reporting.statistics.viewers import (
+    employers_of,
+    record_client_chart_read,
+    record_episode_search,
+)
 
 MANAGER = roles(Role.PRACTICE_MANAGER)
 THERAPIST = roles(Role.THERAPIST)
@@ -242,8 +243,7 @@ async def episodes_page(
         offset=(page_number - 1) * PAGE_SIZE,
         tz=settings.time_zone,
     )
-    async with write_tx():
-        await audit.record(actor_of(request), Action.SEARCH, "episode", None, purpose=PURPOSE)
+    await record_episode_search(actor_of(request))
     choices = await filter_choices()
     return page(
         request,
@@ -261,25 +261,12 @@ async def episodes_page(
 # ---------------------------------------------------------------- routes: employer (S15)
 
 
-async def _employers_of(user_id: int) -> list[dict[str, Any]]:
-    contacts = await EmployerContact.select(EmployerContact.employer).where(
-        EmployerContact.user == user_id
-    )
-    ids = sorted({int(c["employer"]) for c in contacts})
-    if not ids:
-        return []
-    rows: list[dict[str, Any]] = await Employer.select(
-        Employer.id, Employer.name, Employer.min_cell_size
-    ).where(Employer.id.is_in(ids))
-    return rows
-
-
 @get("/api/employer/statistics", opt=EMPLOYER)
 async def employer_statistics(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """S15 for the employer(s) this contact belongs to: non-medical aggregates only."""
     settings: Settings = request.app.state.settings
     actor = actor_of(request)
-    employers = [] if actor.user_id is None else await _employers_of(actor.user_id)
+    employers = [] if actor.user_id is None else await employers_of(actor.user_id)
     if not employers:
         raise NotFound("No employer is linked to this account.")
     definition = DEFINITIONS["S15"]
@@ -358,10 +345,7 @@ async def outcome_chart(
     actor = actor_of(request)
     client_id = await access_episode(actor, episode_id, today_in(settings.time_zone), write=False)
     series = await statistics.client_series(episode_id)
-    async with write_tx():
-        await audit.record(
-            actor, Action.READ, "episode", episode_id, purpose="treatment", client_id=client_id
-        )
+    await record_client_chart_read(actor, episode_id, client_id)
     svg = charts.client_chart(
         title=_("Scores and work resumption over time"),
         scores=series.scores,

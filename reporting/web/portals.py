@@ -5,7 +5,6 @@ only; the company doctor sees documents delivered to them while they are of reco
 client's consent holds.
 """
 
-from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -13,38 +12,37 @@ from litestar import Request, Response, Router, get, patch, post
 from litestar.params import FromPath, JSONBody
 from litestar.response import Template
 
-from practice.access_policy import NO_RELATION, Need, decide
+from practice.access_policy import Need
 from practice.accounts import Role
-from practice.audit import trail as audit
-from practice.audit.trail import Action, Actor
-from practice.consent import Purpose, Recipient
+from practice.audit.trail import Actor
 from practice.errors import NotFound
 from practice.platform.clock import today_in
 from practice.platform.csv_safe import csv_text
-from practice.platform.db import write_tx
 from practice.platform.settings import Settings
 from practice.privacy import EmployerView
-from practice.queries import access
 from practice.queries.episodes import access_episode
 from practice.web.auth import roles
 from practice.web.portal import actor_of, page
 from reporting.documents import render_html, render_pdf_async
 from reporting.employer_updates import volume
-from reporting.queries.records import (
-    build_employer_view,
-    consent_problem,
-    employer_episodes,
-    episode_reports,
-    team_members,
+from reporting.queries.employer_portal import (
+    employer_updates,
+    employer_views,
+    export_employer_update,
 )
+from reporting.queries.inbox import doctor_inbox as inbox_of
+from reporting.queries.reports import (
+    appointment_episode,
+    read_episode_reports,
+    read_report,
+    report_episode,
+)
+from reporting.services import documents as document_services
 from reporting.services import reports as services
-from reporting.tables import Delivery, Document, EmployerUpdate, Report
-from scheduling.tables import Appointment
 
 THERAPIST = roles(Role.THERAPIST)
 DOCTOR = roles(Role.COMPANY_DOCTOR)
 EMPLOYER = roles(Role.EMPLOYER_CONTACT)
-PURPOSE = "reporting"
 
 
 def _today(request: Request[Any, Any, Any]) -> Any:
@@ -62,13 +60,6 @@ async def _writer_on(request: Request[Any, Any, Any], episode_id: int) -> tuple[
     return actor, await access_episode(actor, episode_id, _today(request), write=True)
 
 
-async def _report_episode(report_id: int) -> int:
-    row = await Report.select(Report.episode).where(Report.id == report_id).first()
-    if row is None:
-        raise NotFound("No such report.")
-    return int(row["episode"])
-
-
 # ---------------------------------------------------------------- the therapist's reports
 
 
@@ -78,23 +69,13 @@ async def list_reports(
 ) -> list[dict[str, Any]]:
     """Reports of the episode: drafts to review, approved, sent or blocked (with why)."""
     actor, client_id = await _writer_on(request, episode_id)
-    rows = await episode_reports(episode_id)
-    async with write_tx():
-        await audit.record(
-            actor, Action.READ, "reports", episode_id, purpose=PURPOSE, client_id=client_id
-        )
-    return rows
+    return await read_episode_reports(actor, episode_id, client_id)
 
 
 @get("/api/reports/{report_id:int}", opt=THERAPIST)
 async def get_report(request: Request[Any, Any, Any], report_id: FromPath[int]) -> dict[str, Any]:
-    actor, client_id = await _writer_on(request, await _report_episode(report_id))
-    row = await Report.select(exclude_secrets=False).where(Report.id == report_id).first()
-    async with write_tx():
-        await audit.record(
-            actor, Action.READ, "report", report_id, purpose=PURPOSE, client_id=client_id
-        )
-    return dict(row or {})
+    actor, client_id = await _writer_on(request, await report_episode(report_id))
+    return dict(await read_report(actor, report_id, client_id) or {})
 
 
 @patch("/api/reports/{report_id:int}", opt=THERAPIST)
@@ -102,7 +83,7 @@ async def edit_report(
     request: Request[Any, Any, Any], report_id: FromPath[int], data: JSONBody[services.ReportText]
 ) -> None:
     """Edit the draft before approving it."""
-    actor = await _writer(request, await _report_episode(report_id))
+    actor = await _writer(request, await report_episode(report_id))
     await services.edit_report(actor, report_id=report_id, text=data)
 
 
@@ -110,21 +91,16 @@ async def edit_report(
 async def approve(request: Request[Any, Any, Any], report_id: FromPath[int]) -> None:
     """Approve the report: it is rendered and delivered to the company doctor of record
     (with the client's consent), exactly once."""
-    actor = await _writer(request, await _report_episode(report_id))
+    actor = await _writer(request, await report_episode(report_id))
     await services.approve_report(actor, report_id=report_id, queue=request.app.state.queue)
 
 
 @get("/reports/{report_id:int}/preview", opt=THERAPIST, include_in_schema=False)
 async def preview(request: Request[Any, Any, Any], report_id: FromPath[int]) -> Response[str]:
     """The document as it will be sent: the same template as the PDF."""
-    episode_id = await _report_episode(report_id)
-    actor, client_id = await _writer_on(request, episode_id)
-    row = await Report.select(exclude_secrets=False).where(Report.id == report_id).first()
+    actor, client_id = await _writer_on(request, await report_episode(report_id))
+    row = await read_report(actor, report_id, client_id)
     assert row is not None
-    async with write_tx():
-        await audit.record(
-            actor, Action.READ, "report", report_id, purpose=PURPOSE, client_id=client_id
-        )
     context = await services._document_context(row, 0)
     return Response(
         render_html("reporting/interim-report/document.html", context), media_type="text/html"
@@ -141,15 +117,8 @@ async def minutes(
     request: Request[Any, Any, Any], appointment_id: FromPath[int], data: JSONBody[MinutesIn]
 ) -> None:
     """Alignment-meeting minutes: a shared (non-medical) part and an internal part."""
-    row = (
-        await Appointment.select(Appointment.episode)
-        .where(Appointment.id == appointment_id)
-        .first()
-    )
-    if row is None:
-        raise NotFound("No such appointment.")
-    actor = await _writer(request, int(row["episode"]))
-    await services.record_minutes(
+    actor = await _writer(request, await appointment_episode(appointment_id))
+    await document_services.record_minutes(
         actor,
         appointment_id=appointment_id,
         shared_text=data.shared_text,
@@ -165,43 +134,12 @@ class DocumentOut(msgspec.Struct):
 async def plan_document(request: Request[Any, Any, Any], episode_id: FromPath[int]) -> DocumentOut:
     """The relapse-prevention plan as a PDF for the client."""
     actor = await _writer(request, episode_id)
-    return DocumentOut(await services.issue_relapse_prevention_plan(actor, episode_id=episode_id))
+    return DocumentOut(
+        await document_services.issue_relapse_prevention_plan(actor, episode_id=episode_id)
+    )
 
 
 # ---------------------------------------------------------------- documents
-
-
-async def _may_read_document(actor: Actor, document: dict[str, Any], today: Any) -> bool:
-    episode_id = int(document["episode"])
-    if actor.role == Role.THERAPIST.value:
-        try:
-            await access_episode(actor, episode_id, today, write=False)
-        except NotFound:
-            return False
-        return True
-    if actor.role != Role.COMPANY_DOCTOR.value or actor.user_id is None:
-        return False
-    delivered = await Delivery.exists().where(
-        (Delivery.document == document["id"]) & (Delivery.recipient == actor.user_id)
-    )
-    if not delivered or actor.user_id not in await team_members(
-        episode_id, "company_doctor", today
-    ):
-        return False
-    purpose = Purpose.BRIEFING if document["kind"] == "briefing" else Purpose.INTERIM_REPORTS
-    client = (
-        await Document.select(Document.episode._.client.as_alias("client"))
-        .where(Document.id == document["id"])
-        .first()
-    )
-    problem = await consent_problem(
-        int(client["client"]) if client else 0,
-        Recipient.COMPANY_DOCTOR,
-        purpose,
-        datetime.now(UTC),
-        actor.user_id,
-    )
-    return problem is None
 
 
 @get(
@@ -212,37 +150,10 @@ async def _may_read_document(actor: Actor, document: dict[str, Any], today: Any)
 async def download(request: Request[Any, Any, Any], document_id: FromPath[int]) -> Response[bytes]:
     """A stored document, exactly as sent; a company doctor only while of record and with
     consent; every download audited (a refusal too)."""
-    actor = actor_of(request)
-    document = (
-        await Document.select(
-            Document.id,
-            Document.episode,
-            Document.episode._.client.as_alias("client_id"),
-            Document.kind,
-            Document.title,
-            Document.pdf,
-        )
-        .where(Document.id == document_id)
-        .first()
+    document = await document_services.open_document(
+        actor_of(request), document_id, _today(request)
     )
-    allowed = document is not None and await _may_read_document(actor, document, _today(request))
-    async with write_tx():
-        await audit.record(
-            actor,
-            Action.EXPORT,
-            "document",
-            document_id,
-            purpose=PURPOSE,
-            outcome=audit.Outcome.SUCCESS if allowed else audit.Outcome.DENIED,
-            client_id=None if document is None else int(document["client_id"]),
-        )
-        if allowed and actor.role == Role.COMPANY_DOCTOR.value:
-            await Delivery.update({Delivery.read_at: datetime.now(UTC)}).where(
-                (Delivery.document == document_id)
-                & (Delivery.recipient == actor.user_id)
-                & Delivery.read_at.is_null()
-            )
-    if not allowed or document is None:
+    if document is None:
         raise NotFound("No such document.")
     return Response(
         bytes(document["pdf"]),
@@ -254,43 +165,10 @@ async def download(request: Request[Any, Any, Any], document_id: FromPath[int]) 
 # ---------------------------------------------------------------- company doctor portal
 
 
-async def _inbox(actor: Actor, today: Any) -> list[dict[str, Any]]:
-    """What was sent to this company doctor, for the cases they are the company doctor of
-    today: after a handover the leaver's inbox no longer names the client."""
-    rows = (
-        await Delivery.select(
-            Delivery.document,
-            Delivery.delivered_at,
-            Delivery.read_at,
-            Delivery.document._.title.as_alias("title"),
-            Delivery.document._.episode._.client._.name.as_alias("client_name"),
-            Delivery.document._.episode.as_alias("episode_id"),
-            Delivery.document._.episode._.client.as_alias("client_id"),
-        )
-        .where(Delivery.recipient == actor.user_id)
-        .order_by(Delivery.delivered_at, ascending=False)
-    )
-    held = await access.relations(
-        actor.user_id, sorted({int(r["episode_id"]) for r in rows}), today
-    )
-    rows = [
-        r
-        for r in rows
-        if decide(actor.role or "", Need.DOCUMENT_READ, held.get(int(r["episode_id"]), NO_RELATION))
-    ]
-    # One row per client the inbox names (their access logs show it), in one statement.
-    shown: list[tuple[int | str | None, int | None]] = [
-        *sorted({(int(r["episode_id"]), int(r["client_id"])) for r in rows})
-    ] or [(actor.user_id, None)]
-    async with write_tx():
-        await audit.record_many(actor, Action.SEARCH, "inbox", shown, purpose=PURPOSE)
-    return rows
-
-
 @get("/company-doctor", opt=DOCTOR, include_in_schema=False)
 async def doctor_inbox(request: Request[Any, Any, Any]) -> Template:
     """The company doctor's inbox: what is new, then per client a timeline of what was sent."""
-    documents = await _inbox(actor_of(request), _today(request))
+    documents = await inbox_of(actor_of(request), _today(request))
     timelines: dict[int, list[dict[str, Any]]] = {}
     for d in sorted(documents, key=lambda d: d["delivered_at"]):
         timelines.setdefault(int(d["episode_id"]), []).append(d)
@@ -305,78 +183,10 @@ async def doctor_inbox(request: Request[Any, Any, Any]) -> Template:
 
 @get("/api/company-doctor/documents", opt=DOCTOR)
 async def doctor_documents(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
-    return await _inbox(actor_of(request), _today(request))
+    return await inbox_of(actor_of(request), _today(request))
 
 
 # ---------------------------------------------------------------- employer portal
-
-
-async def employer_views(actor: Actor, today: Any) -> list[EmployerView]:
-    """The contact's employees in treatment, as EmployerViews, with the client's consent."""
-    views = []
-    shown: list[tuple[int | str | None, int | None]] = []
-    now = datetime.now(UTC)
-    for episode_id in await employer_episodes(actor.user_id or 0, today):
-        client_id = await _consenting_client(episode_id, now)
-        if client_id is not None:
-            views.append(await build_employer_view(episode_id, now))
-            shown.append((episode_id, client_id))
-    # One row per employee shown, naming the client (their access log shows it), in one
-    # statement.
-    async with write_tx():
-        await audit.record_many(actor, Action.READ, "employer_view", shown, purpose=PURPOSE)
-    return views
-
-
-async def _consenting_client(episode_id: int, now: datetime) -> int | None:
-    """The episode's client id when the client consents to process updates to the employer."""
-    from practice.tables import TreatmentEpisode
-
-    row = (
-        await TreatmentEpisode.select(TreatmentEpisode.client)
-        .where(TreatmentEpisode.id == episode_id)
-        .first()
-    )
-    if row is None:
-        return None
-    client_id = int(row["client"])
-    problem = await consent_problem(
-        client_id, Recipient.EMPLOYER, Purpose.PROCESS_UPDATES, now, None
-    )
-    return client_id if problem is None else None
-
-
-async def _updates(actor: Actor, today: Any) -> list[dict[str, Any]]:
-    episodes = await employer_episodes(actor.user_id or 0, today)
-    if not episodes:
-        return []
-    rows = (
-        await EmployerUpdate.select(
-            EmployerUpdate.id,
-            EmployerUpdate.episode,
-            EmployerUpdate.episode._.client.as_alias("client_id"),
-            EmployerUpdate.created_at,
-            EmployerUpdate.content,
-        )
-        .where(EmployerUpdate.episode.is_in(episodes))
-        .order_by(EmployerUpdate.created_at, ascending=False)
-    )
-    # The list names the employee of each update: one row per client, in one statement.
-    shown = sorted({(int(r["episode"]), int(r["client_id"])) for r in rows})
-    async with write_tx():
-        await audit.record_many(actor, Action.SEARCH, "employer_updates", shown, purpose=PURPOSE)
-    return [
-        {
-            "id": r["id"],
-            "created_at": r["created_at"],
-            "employee_name": msgspec.convert(_json(r["content"]), EmployerView).employee_name,
-        }
-        for r in rows
-    ]
-
-
-def _json(content: Any) -> Any:
-    return msgspec.json.decode(content) if isinstance(content, str | bytes) else content
 
 
 @get("/employer", opt=EMPLOYER, include_in_schema=False)
@@ -387,7 +197,7 @@ async def employer_home(request: Request[Any, Any, Any]) -> Template:
         request,
         "reporting/employer/home.html",
         views=await employer_views(actor, _today(request)),
-        updates=await _updates(actor, _today(request)),
+        updates=await employer_updates(actor, _today(request)),
     )
 
 
@@ -430,26 +240,10 @@ async def employer_update_pdf(
     request: Request[Any, Any, Any], update_id: FromPath[int]
 ) -> Response[bytes]:
     """A process update as PDF, rendered from the EmployerView that was sent."""
-    actor = actor_of(request)
-    row = await EmployerUpdate.select().where(EmployerUpdate.id == update_id).first()
-    if row is None or int(row["episode"]) not in await employer_episodes(
-        actor.user_id or 0, _today(request)
-    ):
-        raise NotFound("No such update.")
-    view = msgspec.convert(_json(row["content"]), EmployerView)
+    view = await export_employer_update(actor_of(request), update_id, _today(request))
     html = render_html(
         "reporting/employer-update/document.html", {"title": "Procesinformatie", "view": view}
     )
-    client_id = await access.client_of(int(row["episode"]))
-    async with write_tx():
-        await audit.record(
-            actor,
-            Action.EXPORT,
-            "employer_update",
-            update_id,
-            purpose=PURPOSE,
-            client_id=client_id,
-        )
     return Response(
         await render_pdf_async(html, title="Procesinformatie"), media_type="application/pdf"
     )

@@ -344,7 +344,7 @@ async def test_a_client_is_invited_once_when_the_follow_up_window_opens(
     client, cast: Cast, settings: Settings
 ) -> None:
     from practice.tables import OutboundMessage
-    from reporting.services import reports as services
+    from reporting.services import follow_ups as services
 
     with time_machine.travel("2026-06-15 10:00 +0200", tick=False):
         episode_id = await episode_with_ten_held_sessions(client, cast)

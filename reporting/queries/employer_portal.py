@@ -1,0 +1,107 @@
+"""What an employer contact sees: their employees in treatment as ``EmployerView``s (with the
+client's consent), the process updates sent, and one update; every client named is audited."""
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import msgspec
+
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor
+from practice.consent import Purpose, Recipient
+from practice.errors import NotFound
+from practice.platform.db import write_tx
+from practice.privacy import EmployerView
+from practice.queries import access
+from practice.tables import TreatmentEpisode
+from reporting.queries.records import build_employer_view, consent_problem, employer_episodes
+from reporting.tables import EmployerUpdate
+
+PURPOSE = "reporting"
+
+
+async def employer_views(actor: Actor, today: date) -> list[EmployerView]:
+    """The contact's employees in treatment, as EmployerViews, with the client's consent."""
+    views = []
+    shown: list[tuple[int | str | None, int | None]] = []
+    now = datetime.now(UTC)
+    for episode_id in await employer_episodes(actor.user_id or 0, today):
+        client_id = await consenting_client(episode_id, now)
+        if client_id is not None:
+            views.append(await build_employer_view(episode_id, now))
+            shown.append((episode_id, client_id))
+    # One row per employee shown, naming the client (their access log shows it), in one
+    # statement.
+    async with write_tx():
+        await audit.record_many(actor, Action.READ, "employer_view", shown, purpose=PURPOSE)
+    return views
+
+
+async def consenting_client(episode_id: int, now: datetime) -> int | None:
+    """The episode's client id when the client consents to process updates to the employer."""
+    row = (
+        await TreatmentEpisode.select(TreatmentEpisode.client)
+        .where(TreatmentEpisode.id == episode_id)
+        .first()
+    )
+    if row is None:
+        return None
+    client_id = int(row["client"])
+    problem = await consent_problem(
+        client_id, Recipient.EMPLOYER, Purpose.PROCESS_UPDATES, now, None
+    )
+    return client_id if problem is None else None
+
+
+async def employer_updates(actor: Actor, today: date) -> list[dict[str, Any]]:
+    """The process updates sent about the contact's employees, newest first."""
+    episodes = await employer_episodes(actor.user_id or 0, today)
+    if not episodes:
+        return []
+    rows = (
+        await EmployerUpdate.select(
+            EmployerUpdate.id,
+            EmployerUpdate.episode,
+            EmployerUpdate.episode._.client.as_alias("client_id"),
+            EmployerUpdate.created_at,
+            EmployerUpdate.content,
+        )
+        .where(EmployerUpdate.episode.is_in(episodes))
+        .order_by(EmployerUpdate.created_at, ascending=False)
+    )
+    # The list names the employee of each update: one row per client, in one statement.
+    shown = sorted({(int(r["episode"]), int(r["client_id"])) for r in rows})
+    async with write_tx():
+        await audit.record_many(actor, Action.SEARCH, "employer_updates", shown, purpose=PURPOSE)
+    return [
+        {
+            "id": r["id"],
+            "created_at": r["created_at"],
+            "employee_name": msgspec.convert(_json(r["content"]), EmployerView).employee_name,
+        }
+        for r in rows
+    ]
+
+
+async def export_employer_update(actor: Actor, update_id: int, today: date) -> EmployerView:
+    """The EmployerView that was sent in the update, when it is about one of the contact's
+    employees today (else 404); the export is audited naming the client."""
+    row = await EmployerUpdate.select().where(EmployerUpdate.id == update_id).first()
+    if row is None or int(row["episode"]) not in await employer_episodes(actor.user_id or 0, today):
+        raise NotFound("No such update.")
+    view = msgspec.convert(_json(row["content"]), EmployerView)
+    client_id = await access.client_of(int(row["episode"]))
+    async with write_tx():
+        await audit.record(
+            actor,
+            Action.EXPORT,
+            "employer_update",
+            update_id,
+            purpose=PURPOSE,
+            client_id=client_id,
+        )
+    return view
+
+
+def _json(content: Any) -> Any:
+    return msgspec.json.decode(content) if isinstance(content, str | bytes) else content
