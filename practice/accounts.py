@@ -31,6 +31,10 @@ HOME_PATH: dict[Role, str] = {
     Role.ADMINISTRATOR: "/admin/users",
 }
 
+# The audit purposes of account work (NEN 7513 asks why each row was written).
+ACCOUNT_PURPOSE = "account_management"
+LOGIN_PURPOSE = "authentication"
+
 PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 128  # argon2 takes any length; the cap stops hashing megabytes
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -49,19 +49,22 @@ class RenderTimeout(RenderError):
 
 
 @functools.cache
-def _environment() -> jinja2.Environment:
-    # Built once per process: Jinja caches compiled templates on the environment.
-    return templating.make_environment(ZoneInfo("Europe/Amsterdam"))
+def _environment(tz: ZoneInfo) -> jinja2.Environment:
+    # Built once per process (and zone): Jinja caches compiled templates on the environment.
+    return templating.make_environment(tz)
 
 
-def render_html(template_name: str, context: Mapping[str, Any], *, locale: str = "nl") -> str:
-    """Render a document template (``pdf/...``) in ``locale`` (``nl`` or ``en``)."""
+def render_html(
+    template_name: str, context: Mapping[str, Any], *, tz: ZoneInfo, locale: str = "nl"
+) -> str:
+    """Render a document template (``pdf/...``) in ``locale`` (``nl`` or ``en``), its times
+    shown in ``tz`` (the practice's TIME_ZONE)."""
     if locale not in i18n.LOCALES:
         raise ValueError(f"unsupported locale {locale!r}; expected one of {i18n.LOCALES}")
     # The catalogue, dates and <html lang> follow the document's reader, not the request.
     token = i18n.current_locale.set(locale)
     try:
-        return _environment().get_template(template_name).render(context)
+        return _environment(tz).get_template(template_name).render(context)
     finally:
         i18n.current_locale.reset(token)
 

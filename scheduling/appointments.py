@@ -46,6 +46,10 @@ class Attendance(StrEnum):
     NO_SHOW = "no_show"
 
 
+# The appointments that hold their slot: a cancelled one frees it for another booking.
+LIVE = (Attendance.PLANNED.value, Attendance.HELD.value, Attendance.NO_SHOW.value)
+
+
 class ParticipantRole(StrEnum):
     """Who takes part; the employer roles see only what §2.1 of the brief allows."""
 

@@ -4,8 +4,8 @@ Conventions that keep DST and the database honest (domain brief pitfall 22, stac
 
 * Every instant is an aware datetime; naive ones are refused, because a naive local value
   is written as-is and read back as UTC, one or two hours off (stack-notes §1.6).
-* `Slot` normalises to UTC, the form rows come back in; local time (Europe/Amsterdam) is only
-  used to decide *which day* and *which wall-clock hour* something is.
+* `Slot` normalises to UTC, the form rows come back in; local time (the practice's TIME_ZONE)
+  is only used to decide *which day* and *which wall-clock hour* something is.
 * Slots are half-open, [start, end): a 9-10 session and a 10-11 session do not collide.
 
 Which days are open is `practice.working_days.WorkingDays`'s decision; this module only asks.

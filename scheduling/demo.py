@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from practice.audit.trail import Actor, Channel
 from practice.tables import CaseAssignment, TreatmentEpisode
+from scheduling.services import attendance
 from scheduling.services import booking as services
 from scheduling.services.booking import Booking
 from scheduling.tables import Appointment
@@ -52,8 +53,8 @@ async def load_demo_sessions(today: date, tz: ZoneInfo) -> int:
         now = datetime.now(tz)
         for appointment_id, starts_at in result.booked:
             if starts_at + timedelta(minutes=45) < now:
-                await services.record_attendance(
-                    actor, appointment_id=appointment_id, attendance="held"
+                await attendance.record_attendance(
+                    actor, appointment_id=appointment_id, attendance="held", tz=tz
                 )
                 booked += 1
     return booked

@@ -6,14 +6,14 @@ from practice.platform import outbox
 from practice.platform.db import write_tx
 from practice.platform.queue import DueJob
 from practice.platform.settings import Settings
-from scheduling.services import booking as services
+from scheduling.services import attendance, notices
 
 
 async def due_reminders(today: date, settings: Settings) -> list[DueJob]:
     """Create the reminder messages that became due; they are sent like any message."""
     async with write_tx():
-        created = await services.queue_due_reminders(
-            datetime.now(UTC), timedelta(hours=settings.reminder_hours)
+        created = await notices.queue_due_reminders(
+            datetime.now(UTC), timedelta(hours=settings.reminder_hours), settings.time_zone
         )
     return [outbox.send_job(message_id) for message_id in created]
 
@@ -21,5 +21,5 @@ async def due_reminders(today: date, settings: Settings) -> list[DueJob]:
 async def due_alignment_meetings(today: date, settings: Settings) -> list[DueJob]:
     """Propose the afstemmingsoverleg where it became due (also after an upgrade)."""
     async with write_tx():
-        await services.propose_alignment_meetings()
+        await attendance.propose_alignment_meetings()
     return []

@@ -1,7 +1,7 @@
 """Tables of time: where and when therapists work, and the appointments they keep.
 
-Instants are ``Timestamptz`` (UTC in the database, Europe/Amsterdam at the edges). Double
-booking is refused by the database itself on PostgreSQL (an exclusion constraint, see the
+Instants are ``Timestamptz`` (UTC in the database, the practice's TIME_ZONE at the edges).
+Double booking is refused by the database itself on PostgreSQL (an exclusion constraint, see the
 migration) and by serialised IMMEDIATE write transactions on SQLite.
 """
 

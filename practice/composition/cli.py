@@ -65,10 +65,10 @@ async def _load_demo(settings: Settings) -> int:
 
     composition.connect()
     today = datetime.now(settings.time_zone).date()
-    created = await load_demo(today, settings.time_zone)
+    created = await load_demo(today, tz=settings.time_zone)
     if created:
         await load_demo_sessions(today, settings.time_zone)
-        await draft_due_reports(today)
+        await draft_due_reports(today, settings.time_zone)
     return created
 
 

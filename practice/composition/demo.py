@@ -137,9 +137,8 @@ STAGES = [
 ]
 
 
-async def load_demo(today: date | None = None, tz: ZoneInfo | None = None) -> int:
+async def load_demo(today: date | None = None, *, tz: ZoneInfo) -> int:
     """Create the demo practice if it is not there; returns the number of episodes created."""
-    tz = tz or ZoneInfo("Europe/Amsterdam")
     today = today or datetime.now(tz).date()
     actor = Actor.system(Channel.CLI)
     users = await _accounts(actor)

@@ -95,6 +95,19 @@ async def refuse(
     return NotFound(message)
 
 
+async def refuse_route(actor: Actor, route: str, *, write: bool) -> None:
+    """Audit a role refusal on a route that names no client object (the row names the route)."""
+    async with write_tx():
+        await audit.record(
+            actor,
+            Action.UPDATE if write else Action.READ,
+            "route",
+            route,
+            purpose=PURPOSE,
+            outcome=Outcome.DENIED,
+        )
+
+
 async def authorize(actor: Actor, episode_id: int, need: Need, on: date) -> int:
     """The episode's client id when ``actor`` may do ``need`` to it on ``on``; else 404."""
     client_id = await client_of(episode_id)

@@ -28,7 +28,8 @@ TERMINAL = [s.value for s in TERMINAL_STATUSES]
 ENDED = [s.value for s in ENDED_STATUSES]
 
 # Columns a downstream package adds to the caseload (e.g. the next appointment), per episode.
-CaseloadColumn = Callable[[Sequence[int]], Awaitable[dict[int, Any]]]
+# They get the practice's zone (TIME_ZONE) for local times.
+CaseloadColumn = Callable[[Sequence[int], ZoneInfo], Awaitable[dict[int, Any]]]
 _columns: dict[str, CaseloadColumn] = {}
 
 
@@ -72,7 +73,7 @@ async def caseload(
         )
         ids = [int(row["id"]) for row in rows]
         facts = await load_facts(ids, tz)
-        columns = {name: await source(ids) for name, source in _columns.items()}
+        columns = {name: await source(ids, tz) for name, source in _columns.items()}
     entries = []
     for row in rows:
         fact, rules = facts[int(row["id"])]

@@ -36,6 +36,7 @@ __all__ = [
     "PURPOSE",
     "FactSource",
     "access_episode",
+    "employment_of",
     "episode_tasks",
     "load_facts",
     "participation_series",
@@ -48,8 +49,9 @@ PURPOSE = "treatment"
 
 # Facts about an episode that downstream packages hold (held sessions in ``scheduling``,
 # reports sent in ``reporting``). They register a source at start-up (practice.composition.wiring)
-# instead of this package importing them: the dependency keeps pointing downstream.
-FactSource = Callable[[Sequence[int]], Awaitable[dict[int, FactPatch]]]
+# instead of this package importing them: the dependency keeps pointing downstream. Each gets
+# the practice's zone (TIME_ZONE) to turn its instants into local dates.
+FactSource = Callable[[Sequence[int], ZoneInfo], Awaitable[dict[int, FactPatch]]]
 _fact_sources: dict[str, FactSource] = {}
 
 
@@ -65,6 +67,18 @@ async def access_episode(actor: Actor, episode_id: int, today: date, *, write: b
         return await authorize(actor, episode_id, Need.RECORD_WRITE, today)
     client_id, _level = await authorize_read(actor, episode_id, today)
     return client_id
+
+
+async def employment_of(episode_id: int) -> int | None:
+    """The employment an episode is about; None when the episode or its employment is missing.
+
+    The caller has already been authorised on the episode (``access_episode``)."""
+    row = (
+        await TreatmentEpisode.select(TreatmentEpisode.employment)
+        .where(TreatmentEpisode.id == episode_id)
+        .first()
+    )
+    return None if row is None or row["employment"] is None else int(row["employment"])
 
 
 def rules_for(employer: dict[str, Any]) -> TaskRules:
@@ -116,7 +130,7 @@ async def load_facts(
         overrides[int(o["episode"])][o["task_key"]] = o["reason"]
     extra: dict[int, FactPatch] = defaultdict(FactPatch)
     for source in _fact_sources.values():
-        for episode_id, fields in (await source(ids)).items():
+        for episode_id, fields in (await source(ids, tz)).items():
             extra[episode_id].update(fields)
     result: dict[int, tuple[EpisodeFacts, TaskRules]] = {}
     for e in episodes:

@@ -28,6 +28,16 @@ async def employer_contacts(employer_id: int) -> list[dict[str, Any]]:
     ).where(EmployerContact.employer == employer_id)
 
 
+async def employers() -> list[dict[str, Any]]:
+    """Every employer with all its columns, by name (the intake API's choice)."""
+    return await Employer.select().order_by(Employer.name)
+
+
+async def contacts_of(employer_id: int) -> list[dict[str, Any]]:
+    """Every column of one employer's contacts (the intake API's choice)."""
+    return await EmployerContact.select().where(EmployerContact.employer == employer_id)
+
+
 async def employers_with_contacts() -> list[dict[str, Any]]:
     """Every employer with its contract settings and its contacts (the administrator's page)."""
     employers = await Employer.select().order_by(Employer.name)

@@ -5,7 +5,14 @@ Each service is one write transaction (``write_tx``) and records its audit rows 
 
 from dataclasses import dataclass
 
-from practice.accounts import Role, email_problem, normalise_email, password_problem
+from practice.accounts import (
+    ACCOUNT_PURPOSE,
+    LOGIN_PURPOSE,
+    Role,
+    email_problem,
+    normalise_email,
+    password_problem,
+)
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor, Outcome
 from practice.errors import Conflict, InvalidInput
@@ -13,10 +20,6 @@ from practice.platform.db import write_tx
 from practice.platform.passwords import hash_password, verify_password
 from practice.tables import User
 from practice.totp import SecondFactor, second_factor
-
-ACCOUNT_PURPOSE = "account_management"
-LOGIN_PURPOSE = "authentication"
-
 
 # ---------------------------------------------------------------- accounts
 

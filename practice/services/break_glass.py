@@ -54,6 +54,7 @@ async def open_episode(
     reason: str | None,
     today: date,
     base_url: str,
+    tz: ZoneInfo,
     queue: JobQueue | None = None,
 ) -> Opened:
     """Open ``episode_id`` for reading by ``actor`` on ``today``, with a recorded reason."""
@@ -91,7 +92,7 @@ async def open_episode(
             actor, Action.READ, OBJECT_TYPE, row_id, purpose=PURPOSE, client_id=client_id
         )
         await _tell_the_practice_managers(
-            row_id, actor.user_id, episode_id, client_id, clean, today, base_url, queue
+            row_id, actor.user_id, episode_id, client_id, clean, today, base_url, tz, queue
         )
     return Opened(row_id, episode_id, today, created=True)
 
@@ -104,6 +105,7 @@ async def _tell_the_practice_managers(
     reason: str,
     on: date,
     base_url: str,
+    tz: ZoneInfo,
     queue: JobQueue | None,
 ) -> None:
     """One notice per active practice manager, in their own language.
@@ -116,7 +118,7 @@ async def _tell_the_practice_managers(
     managers = await User.select(User.id, User.display_name, User.email, User.locale).where(
         (User.role == Role.PRACTICE_MANAGER.value) & (User.active == True)  # noqa: E712
     )
-    env = make_environment(ZoneInfo("Europe/Amsterdam"))
+    env = make_environment(tz)
     root = base_url.rstrip("/")
     for manager in managers:
         context = {

@@ -47,6 +47,7 @@ async def hand_over(
     leaving_user_id: int,
     successor_user_id: int,
     on: date,
+    tz: ZoneInfo,
     note: str | None = None,
 ) -> list[str]:
     """Hand a case-team role to a named successor; returns the roles to notify (TNO C2)."""
@@ -101,6 +102,7 @@ async def hand_over(
             leaving_user_id,
             successor_user_id,
             on,
+            tz,
         )
         await audit.record(
             actor, Action.UPDATE, "case_team", episode_id, purpose=PURPOSE, client_id=client_of(row)
@@ -152,6 +154,7 @@ async def _tell_the_team(
     leaving_user_id: int,
     successor_user_id: int,
     on: date,
+    tz: ZoneInfo,
 ) -> None:
     """Every other member of the case team hears who their new contact is (TNO C2).
 
@@ -166,7 +169,7 @@ async def _tell_the_team(
     }
     client = await Client.select(Client.name).where(Client.id == client_id).first()
     initials = "".join(f"{part[0]}." for part in str(client["name"] if client else "").split())
-    env = make_environment(ZoneInfo("Europe/Amsterdam"))
+    env = make_environment(tz)
     for person in people:
         member = names.get(person)
         if member is None:

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from practice import totp
+from practice.accounts import ACCOUNT_PURPOSE, LOGIN_PURPOSE
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor, Outcome
 from practice.platform.db import write_tx
-from practice.services.accounts import ACCOUNT_PURPOSE, LOGIN_PURPOSE
 from practice.tables import TotpRecoveryCode, User
 
 

@@ -20,7 +20,6 @@ from litestar.handlers.base import BaseRouteHandler
 from practice.access_policy import Need, decide, needs_a_relation
 from practice.audit import trail as audit
 from practice.platform.clock import today_in
-from practice.platform.db import write_tx
 from practice.queries import access
 from practice.web.auth import role_guard
 from practice.web.portal import actor_of
@@ -152,12 +151,4 @@ async def _audit_role_refusal(
         await access.refuse(actor, object_type, object_id, client_id, write=write)
         return
     route = str(connection.scope.get("path_template") or connection.url.path)[:64]
-    async with write_tx():
-        await audit.record(
-            actor,
-            audit.Action.UPDATE if write else audit.Action.READ,
-            "route",
-            route,
-            purpose=access.PURPOSE,
-            outcome=audit.Outcome.DENIED,
-        )
+    await access.refuse_route(actor, route, write=write)

@@ -91,11 +91,13 @@ async def handovers_page(request: Request[Any, Any, Any]) -> Template:
 @post("/admin/handovers", opt=ADMINISTRATOR, include_in_schema=False)
 async def hand_over(request: Request[Any, Any, Any], data: FormData) -> Redirect:
     """The leaver keeps access until the day before ``on``; the team is told (TNO case C2)."""
-    actor, _, _ = request_context(request)
+    actor, _, settings = request_context(request)
     episode_id = form_struct(_EpisodeOnly, {"episode_id": data.get("episode_id", "")}).episode_id
     rest = {k: v for k, v in data.items() if k != "episode_id"}
     form = form_struct(HandoverIn, rest, role="therapist")
-    await case_team.hand_over(actor, episode_id=episode_id, **fields_of(form))
+    await case_team.hand_over(
+        actor, episode_id=episode_id, tz=settings.time_zone, **fields_of(form)
+    )
     return Redirect(path="/admin/handovers", status_code=303)
 
 

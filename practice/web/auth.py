@@ -29,7 +29,7 @@ from practice.access_policy import Need
 from practice.accounts import Role
 from practice.platform.i18n import N_
 from practice.platform.settings import Settings
-from practice.tables import User
+from practice.queries import accounts as account_queries
 
 # Route options. Every route declares exactly one: the guard refuses undeclared routes.
 PUBLIC: dict[str, Any] = {"public": True, "exclude_from_auth": True}
@@ -207,11 +207,7 @@ def make_session_auth(settings: Settings) -> SessionAuth[CurrentUser, ServerSide
             connection.clear_session()
             return None
         session["seen"] = now
-        row = (
-            await User.select(User.id, User.email, User.display_name, User.role, User.locale)
-            .where((User.id == user_id) & (User.active == True))  # noqa: E712 - SQL, not Python
-            .first()
-        )
+        row = await account_queries.active_session_user(user_id)
         if row is None:  # account disabled or removed: the session dies with it
             connection.clear_session()
             return None

@@ -67,6 +67,7 @@ async def _open(
         reason=reason,
         today=today,
         base_url=settings.base_url,
+        tz=settings.time_zone,
         queue=request.app.state.queue,
     )
 

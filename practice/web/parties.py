@@ -9,8 +9,8 @@ from litestar import Request, Router, get, post
 from litestar.params import FromPath, JSONBody
 
 from practice.accounts import Role
+from practice.queries import parties as party_queries
 from practice.services import parties
-from practice.tables import CompanyDoctor, Employer, EmployerContact
 from practice.web.auth import roles
 from practice.web.portal import actor_of
 
@@ -81,7 +81,7 @@ async def create_employer(request: Request[Any, Any, Any], data: JSONBody[Employ
 @get("/api/employers", opt=INTAKE)
 async def list_employers() -> list[dict[str, Any]]:
     """Employers, for choosing one at intake."""
-    return await Employer.select().order_by(Employer.name)
+    return await party_queries.employers()
 
 
 @post("/api/employers/{employer_id:int}/contacts", opt=INTAKE)
@@ -112,7 +112,7 @@ async def add_department(
 
 @get("/api/employers/{employer_id:int}/contacts", opt=INTAKE)
 async def list_contacts(employer_id: FromPath[int]) -> list[dict[str, Any]]:
-    return await EmployerContact.select().where(EmployerContact.employer == employer_id)
+    return await party_queries.contacts_of(employer_id)
 
 
 @post("/api/company-doctors", opt=INTAKE)
@@ -127,7 +127,7 @@ async def create_company_doctor(
 
 @get("/api/company-doctors", opt=INTAKE)
 async def list_company_doctors() -> list[dict[str, Any]]:
-    return await CompanyDoctor.select().order_by(CompanyDoctor.name)
+    return await party_queries.company_doctors()
 
 
 @post("/api/therapists", opt=roles(Role.ADMINISTRATOR))

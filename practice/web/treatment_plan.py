@@ -34,7 +34,12 @@ async def post_handover(
     """Hand a case-team role to a named successor; the leaver loses access that day."""
     actor = await episode_writer(request, episode_id)
     return HandoverDone(
-        notify=await case_team.hand_over(actor, episode_id=episode_id, **fields_of(data))
+        notify=await case_team.hand_over(
+            actor,
+            episode_id=episode_id,
+            tz=request.app.state.settings.time_zone,
+            **fields_of(data),
+        )
     )
 
 

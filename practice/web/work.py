@@ -13,7 +13,7 @@ from litestar import Request, Router, patch, post
 from litestar.params import FromPath, JSONBody
 
 from practice.errors import InvalidInput
-from practice.queries.episodes import access_episode
+from practice.queries.episodes import access_episode, employment_of
 from practice.services import consents, work
 from practice.web.episode_common import (
     THERAPIST,
@@ -57,19 +57,12 @@ async def post_contract(
 ) -> Done:
     """A new contract period for the client's employment (the old one is kept)."""
     from practice.services import parties
-    from practice.tables import TreatmentEpisode
 
     actor = await episode_writer(request, episode_id)
-    row = (
-        await TreatmentEpisode.select(TreatmentEpisode.employment)
-        .where(TreatmentEpisode.id == episode_id)
-        .first()
-    )
-    if row is None or row["employment"] is None:
+    employment_id = await employment_of(episode_id)
+    if employment_id is None:
         raise InvalidInput({"episode_id": "the episode has no employment"})
-    await parties.change_contract_hours(
-        actor, employment_id=int(row["employment"]), **fields_of(data)
-    )
+    await parties.change_contract_hours(actor, employment_id=employment_id, **fields_of(data))
     return Done()
 
 

@@ -3,6 +3,7 @@ client's consent), the process updates sent, and one update; every client named 
 
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -20,7 +21,7 @@ from reporting.tables import EmployerUpdate
 PURPOSE = "reporting"
 
 
-async def employer_views(actor: Actor, today: date) -> list[EmployerView]:
+async def employer_views(actor: Actor, today: date, tz: ZoneInfo) -> list[EmployerView]:
     """The contact's employees in treatment, as EmployerViews, with the client's consent."""
     views = []
     shown: list[tuple[int | str | None, int | None]] = []
@@ -28,7 +29,7 @@ async def employer_views(actor: Actor, today: date) -> list[EmployerView]:
     for episode_id in await employer_episodes(actor.user_id or 0, today):
         client_id = await consenting_client(episode_id, now)
         if client_id is not None:
-            views.append(await build_employer_view(episode_id, now))
+            views.append(await build_employer_view(episode_id, now, tz))
             shown.append((episode_id, client_id))
     # One row per employee shown, naming the client (their access log shows it), in one
     # statement.

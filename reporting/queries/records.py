@@ -27,10 +27,8 @@ from reporting.employer_updates import employer_view
 from reporting.interim_reports import ReportStatus
 from reporting.tables import EmployerUpdate, MeetingMinutes, Report
 from scheduling.appointments import AppointmentKind, Attendance
-from scheduling.services.booking import held_counting_dates
+from scheduling.queries.sessions import held_counting_dates
 from scheduling.tables import Appointment
-
-TZ = ZoneInfo("Europe/Amsterdam")
 
 
 async def team_members(episode_id: int, role: str, on: date) -> list[int]:
@@ -58,8 +56,8 @@ async def consent_problem(
     return why_not_sendable(records, recipient, purpose, at, recipient_user)
 
 
-async def build_employer_view(episode_id: int, at: datetime) -> EmployerView:
-    """The allow-listed view of one episode, for an employer surface."""
+async def build_employer_view(episode_id: int, at: datetime, tz: ZoneInfo) -> EmployerView:
+    """The allow-listed view of one episode, for an employer surface (dates local to ``tz``)."""
     e = (
         await TreatmentEpisode.select(
             TreatmentEpisode.id,
@@ -73,7 +71,7 @@ async def build_employer_view(episode_id: int, at: datetime) -> EmployerView:
     )
     if e is None:
         raise LookupError(episode_id)
-    held = (await held_counting_dates([episode_id])).get(episode_id, ())
+    held = (await held_counting_dates([episode_id], tz)).get(episode_id, ())
     agreements = [
         AgreementView(
             agreed_on=a["agreed_on"],
@@ -124,10 +122,10 @@ async def build_employer_view(episode_id: int, at: datetime) -> EmployerView:
         sessions_held=len(held),
         agreements=agreements,
         participation=participation,
-        alignment_meeting_on=meeting["starts_at"].astimezone(TZ).date() if meeting else None,
+        alignment_meeting_on=meeting["starts_at"].astimezone(tz).date() if meeting else None,
         shared_minutes=minutes,
         relapse_plan_work_section=work_section,
-        last_update_on=last["created_at"].astimezone(TZ).date() if last else None,
+        last_update_on=last["created_at"].astimezone(tz).date() if last else None,
     )
 
 
@@ -162,7 +160,7 @@ async def employer_episodes(contact_user_id: int, on: date) -> list[int]:
     )
 
 
-async def episode_facts(episode_ids: Sequence[int]) -> dict[int, FactPatch]:
+async def episode_facts(episode_ids: Sequence[int], tz: ZoneInfo) -> dict[int, FactPatch]:
     """Reports sent and employer updates given, per episode (a fact source for the tasks)."""
     if not episode_ids:
         return {}
@@ -172,7 +170,7 @@ async def episode_facts(episode_ids: Sequence[int]) -> dict[int, FactPatch]:
     ).where(among(Report.episode, episode_ids) & (Report.status == ReportStatus.SENT.value))
     for r in sent:
         entry = facts.setdefault(int(r["episode"]), {})
-        day = r["approved_at"].astimezone(TZ).date() if r["approved_at"] else None
+        day = r["approved_at"].astimezone(tz).date() if r["approved_at"] else None
         if r["kind"] == "briefing":
             entry["briefing_sent_on"] = day
         elif day is not None:
@@ -191,7 +189,7 @@ async def episode_facts(episode_ids: Sequence[int]) -> dict[int, FactPatch]:
         entry = facts.setdefault(int(u["episode"]), {})
         entry["employer_update_sent_on"] = (
             *entry.get("employer_update_sent_on", ()),
-            u["created_at"].astimezone(TZ).date(),
+            u["created_at"].astimezone(tz).date(),
         )
     return facts
 

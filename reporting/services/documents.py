@@ -9,6 +9,7 @@ delivery's read stamp).
 import hashlib
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from practice.accounts import Role
 from practice.audit import trail as audit
@@ -55,7 +56,7 @@ async def record_minutes(
         )
 
 
-async def issue_relapse_prevention_plan(actor: Actor, *, episode_id: int) -> int:
+async def issue_relapse_prevention_plan(actor: Actor, *, episode_id: int, tz: ZoneInfo) -> int:
     """The plan as a PDF for the client: a new version each time it is issued."""
     plan = (
         await RelapsePreventionPlan.select(exclude_secrets=False)
@@ -74,6 +75,7 @@ async def issue_relapse_prevention_plan(actor: Actor, *, episode_id: int) -> int
     html = render_html(
         "reporting/relapse-prevention-plan/document.html",
         {"title": title, "client_name": client["name"] if client else "", "plan": plan},
+        tz=tz,
     )
     pdf = await render_pdf_async(html, title=title)
     async with write_tx():

@@ -8,6 +8,7 @@ non-medical view) differ; the triggers themselves are `reporting.employer_update
 import json
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -17,6 +18,7 @@ from practice.consent import Purpose, Recipient
 from practice.episodes import REPORTING_STATUSES
 from practice.platform import outbox
 from practice.platform.db import write_tx
+from practice.platform.templating import make_environment, render_email
 from practice.tables import Employer, TreatmentEpisode, User
 from reporting.employer_updates import agreements_trigger, periodic_trigger
 from reporting.interim_reports import INTERIM_REPORT, ReportStatus
@@ -33,7 +35,7 @@ def employer_update_key(update_id: int, user_id: int | str) -> str:
     return f"employer-update:{update_id}:{user_id}"
 
 
-async def send_due_employer_updates(today: date) -> list[int]:
+async def send_due_employer_updates(today: date, tz: ZoneInfo) -> list[int]:
     """An update per change of agreements, per interim report sent and per period, to the
     current managers / HR advisers of the case, only with the client's consent."""
     now = datetime.now(UTC)
@@ -60,7 +62,7 @@ async def send_due_employer_updates(today: date) -> list[int]:
             int(episode["client"]), Recipient.EMPLOYER, Purpose.PROCESS_UPDATES, now, None
         ):
             continue
-        view = await build_employer_view(episode_id, now)
+        view = await build_employer_view(episode_id, now, tz)
         triggers = [
             f"interim_report:{r['ordinal']}"
             for r in sent_reports
@@ -70,12 +72,12 @@ async def send_due_employer_updates(today: date) -> list[int]:
         every = employers[int(episode["employer_id"])]["employer_update_every_days"]
         triggers.append(periodic_trigger(view.last_update_on, every, today) or "")
         for trigger in filter(None, triggers):
-            messages.extend(await _employer_update(episode_id, trigger, view, contacts))
+            messages.extend(await _employer_update(episode_id, trigger, view, contacts, tz))
     return messages
 
 
 async def _employer_update(
-    episode_id: int, trigger: str, view: Any, contacts: list[int]
+    episode_id: int, trigger: str, view: Any, contacts: list[int], tz: ZoneInfo
 ) -> list[int]:
     async with write_tx():
         if await EmployerUpdate.exists().where(
@@ -98,12 +100,18 @@ async def _employer_update(
             return []
         update_id = int(rows[0]["id"])
         created = []
-        for user in await User.select(User.id, User.email).where(User.id.is_in(contacts)):
+        env = make_environment(tz)
+        for user in await User.select(User.id, User.email, User.locale).where(
+            User.id.is_in(contacts)
+        ):
+            subject, body = render_email(
+                env, "reporting/employer-update-notice", {}, user["locale"]
+            )
             message_id = await outbox.queue_message(
                 key=employer_update_key(update_id, int(user["id"])),
                 to_address=user["email"],
-                subject="Nieuwe procesinformatie in het @Work portaal",
-                body_text="Er staat nieuwe procesinformatie voor u klaar in het @Work portaal.\n",
+                subject=subject,
+                body_text=body,
             )
             if message_id is not None:
                 created.append(message_id)

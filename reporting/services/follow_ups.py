@@ -16,15 +16,13 @@ from practice.queries.episodes import load_facts
 from practice.tables import TreatmentEpisode
 from practice.tasks import derive_tasks
 
-TZ = ZoneInfo("Europe/Amsterdam")
-
 
 def follow_up_invitation_key(episode_id: int) -> str:
     """The outbox key of the follow-up invitation of an episode (one per episode)."""
     return f"follow-up-invitation:{episode_id}"
 
 
-async def invite_due_follow_ups(today: date) -> list[int]:
+async def invite_due_follow_ups(today: date, tz: ZoneInfo) -> list[int]:
     """Invite each client whose follow-up window opened and who has no measurement yet.
 
     Once per episode (the message key); the response is recorded as a FollowUp (done,
@@ -37,9 +35,9 @@ async def invite_due_follow_ups(today: date) -> list[int]:
                 TreatmentEpisode.status == EpisodeStatus.CLOSED.value
             )
         ],
-        TZ,
+        tz,
     )
-    env = make_environment(TZ)
+    env = make_environment(tz)
     created: list[int] = []
     for episode_id, (facts, rules) in loaded.items():
         task = next(

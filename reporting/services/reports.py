@@ -27,6 +27,7 @@ from practice.platform import outbox
 from practice.platform.db import write_tx
 from practice.platform.queue import JobQueue, enqueue_after_commit
 from practice.platform.settings import Settings
+from practice.platform.templating import make_environment, render_email
 from practice.queries.episodes import load_facts, participation_series
 from practice.tables import Screening, TreatmentEpisode, User, WorkGoal, WorkResumptionAgreement
 from practice.tasks import derive_tasks
@@ -35,24 +36,23 @@ from reporting.documents import render_html, render_pdf_async
 from reporting.interim_reports import BRIEFING, INTERIM_REPORT, ReportFacts, ReportStatus
 from reporting.queries.records import client_of, consent_problem, team_members
 from reporting.tables import Delivery, Document, Report
-from scheduling.services.booking import held_counting_dates
+from scheduling.queries.sessions import held_counting_dates
 
 PURPOSE = "reporting"
-TZ = ZoneInfo("Europe/Amsterdam")
 SYSTEM = Actor.system(Channel.WORKER)
 
 
 # ---------------------------------------------------------------- drafting (the sweep)
 
 
-async def draft_due_reports(today: date) -> list[int]:
+async def draft_due_reports(today: date, tz: ZoneInfo) -> list[int]:
     """Create the draft of every report that the task rules say is due and has no draft."""
     episodes = await TreatmentEpisode.select(TreatmentEpisode.id).where(
         TreatmentEpisode.status.is_in([s.value for s in REPORTING_STATUSES])
     )
     ids = [int(e["id"]) for e in episodes]
     created: list[int] = []
-    for episode_id, (facts, rules) in (await load_facts(ids, TZ)).items():
+    for episode_id, (facts, rules) in (await load_facts(ids, tz)).items():
         for task in derive_tasks(facts, today, rules):
             if task.done_on is not None:
                 continue
@@ -122,7 +122,8 @@ async def _facts(episode_id: int, kind: str, ordinal: int) -> ReportFacts:
         WorkResumptionAgreement.episode == episode_id
     )
     series = await participation_series(episode["employment"] if episode else None, episode_id)
-    held = (await held_counting_dates([episode_id])).get(episode_id, ())
+    # Only the number of held sessions is reported, not their dates: any zone counts them.
+    held = (await held_counting_dates([episode_id], ZoneInfo("UTC"))).get(episode_id, ())
     return ReportFacts(
         kind=kind,
         ordinal=ordinal,
@@ -216,6 +217,9 @@ async def _report(report_id: int) -> dict[str, Any]:
     return row
 
 
+# ---------------------------------------------------------------- delivery (the job)
+
+
 def deliver_job_id(report_id: int) -> str:
     """The queue job id of delivering one report (erasure removes it with the report)."""
     return f"deliver-report:{report_id}"
@@ -225,9 +229,6 @@ def document_notification_key(document_id: int, doctor_id: int | str) -> str:
     """The outbox key of the notice of one document to one company doctor;
     ``doctor_id="%"`` gives the LIKE pattern of all notices of that document."""
     return f"document-notification:{document_id}:{doctor_id}"
-
-
-# ---------------------------------------------------------------- delivery (the job)
 
 
 def deliver_job(report_id: int) -> Any:
@@ -249,7 +250,9 @@ async def deliver_report(settings: Settings, report_id: int, queue: JobQueue | N
     episode_id = int(row["episode"])
     client_id = await client_of(episode_id)
     now = datetime.now(UTC)
-    doctors = await team_members(episode_id, "company_doctor", now.astimezone(TZ).date())
+    doctors = await team_members(
+        episode_id, "company_doctor", now.astimezone(settings.time_zone).date()
+    )
     purpose = interim_reports.consent_purpose(row["kind"])
     problem = (
         "no company doctor of record"
@@ -272,9 +275,10 @@ async def deliver_report(settings: Settings, report_id: int, queue: JobQueue | N
             )
         return ReportStatus.BLOCKED.value
     doctor = doctors[0]
-    context = await _document_context(row, client_id)
+    context = await _document_context(row, client_id, settings.time_zone)
     pdf = await render_pdf_async(
-        render_html("reporting/interim-report/document.html", context), title=context["title"]
+        render_html("reporting/interim-report/document.html", context, tz=settings.time_zone),
+        title=context["title"],
     )
     async with write_tx():
         current = await Report.select(Report.status).where(Report.id == report_id).first()
@@ -284,16 +288,19 @@ async def deliver_report(settings: Settings, report_id: int, queue: JobQueue | N
         await Delivery.insert(
             Delivery(document=document_id, recipient=doctor, channel="portal")
         ).on_conflict(action="DO NOTHING")
-        email = await User.select(User.email).where(User.id == doctor).first()
+        email = await User.select(User.email, User.locale).where(User.id == doctor).first()
         if email is not None:
+            subject, body = render_email(
+                make_environment(settings.time_zone),
+                "reporting/document-notice",
+                {"base_url": settings.base_url},
+                email["locale"],
+            )
             message_id = await outbox.queue_message(
                 key=document_notification_key(document_id, doctor),
                 to_address=email["email"],
-                subject="Nieuw document in het @Work portaal",
-                body_text=(
-                    f"Er staat een nieuw document voor u klaar.\n\n"
-                    f"{settings.base_url}/company-doctor\n"
-                ),
+                subject=subject,
+                body_text=body,
             )
             if message_id is not None and queue is not None:
                 enqueue_after_commit(queue, outbox.send_job(message_id))
@@ -325,7 +332,7 @@ async def _store_document(row: dict[str, Any], episode_id: int, title: str, pdf:
     return int(stored["id"])
 
 
-async def _document_context(row: dict[str, Any], client_id: int) -> dict[str, Any]:
+async def _document_context(row: dict[str, Any], client_id: int, tz: ZoneInfo) -> dict[str, Any]:
     client = (
         await TreatmentEpisode.select(
             TreatmentEpisode.client._.name.as_alias("name"),
@@ -341,7 +348,7 @@ async def _document_context(row: dict[str, Any], client_id: int) -> dict[str, An
         "progress": row["progress"],
         "work_participation": row["work_participation"],
         "advice": row["advice"],
-        "approved_on": row["approved_at"].astimezone(TZ).date() if row["approved_at"] else None,
+        "approved_on": row["approved_at"].astimezone(tz).date() if row["approved_at"] else None,
     }
 
 

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 from practice.episodes import OPEN_STATUSES
 from reporting.statistics.facts import (
-    DEFAULT_TZ,
     Filters,
     as_date,
     as_int,
@@ -34,9 +33,7 @@ class CaseloadRow:
     active: Cell
 
 
-async def caseload(
-    filters: Filters, today: date, *, tz: ZoneInfo = DEFAULT_TZ
-) -> list[CaseloadRow]:
+async def caseload(filters: Filters, today: date, *, tz: ZoneInfo) -> list[CaseloadRow]:
     """Active episodes (referred to paused) per therapist currently on the case."""
     sql = dialect(tz)
     statuses = [status.value for status in OPEN_STATUSES]
@@ -70,7 +67,7 @@ class ScoreCell:
     mean: Cell
 
 
-async def questionnaire_scores(filters: Filters, *, tz: ZoneInfo = DEFAULT_TZ) -> list[ScoreCell]:
+async def questionnaire_scores(filters: Filters, *, tz: ZoneInfo) -> list[ScoreCell]:
     """Mean total score per instrument and moment over complete questionnaires."""
     sql = dialect(tz)
     rows = await run(
@@ -106,7 +103,7 @@ class EpisodeLine:
 
 
 async def episode_list(
-    filters: Filters, *, limit: int = 100, offset: int = 0, tz: ZoneInfo = DEFAULT_TZ
+    filters: Filters, *, limit: int = 100, offset: int = 0, tz: ZoneInfo
 ) -> tuple[int, list[EpisodeLine]]:
     """The episodes behind the figures (every referral matching the filters), newest
     referral first; returns the total and one page."""

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 from reporting.statistics.definitions import Benchmark, Unit
 from reporting.statistics.facts import (
-    DEFAULT_TZ,
     FULL_TENTHS,
     HALF,
     Filters,
@@ -51,7 +50,7 @@ class DurationResult:
 
 
 async def durations(
-    filters: Filters, today: date, benchmark: Benchmark, *, tz: ZoneInfo = DEFAULT_TZ
+    filters: Filters, today: date, benchmark: Benchmark, *, tz: ZoneInfo
 ) -> DurationResult:
     """S6 (`outcome_times.time_to_resumption`), S7 (`absence_duration`) and S8
     (`cost_avoided`) from one query of per-class day histograms."""

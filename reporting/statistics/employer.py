@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from reporting.statistics.definitions import Moment
 from reporting.statistics.facts import (
-    DEFAULT_TZ,
     FULL_TENTHS,
     VOLUME_COLUMN,
     Filters,
@@ -38,7 +37,7 @@ class EmployerSummary:
 
 
 async def employer_summary(
-    employer_id: int, filters: Filters | None = None, *, tz: ZoneInfo = DEFAULT_TZ
+    employer_id: int, filters: Filters | None = None, *, tz: ZoneInfo
 ) -> EmployerSummary:
     """S15 for one employer (the employer filter is forced to `employer_id`; a diagnosis
     filter is refused rather than ignored)."""

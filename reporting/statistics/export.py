@@ -7,6 +7,7 @@ can reach a raw value; spreadsheet formula injection is neutralised by
 
 from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from practice.platform.csv_safe import csv_text
 from reporting.documents import render_html
@@ -88,7 +89,12 @@ def employer_json(summary: statistics.EmployerSummary, min_n: int) -> dict[str, 
 
 
 def render_report_html(
-    board: Dashboard, summary: Sequence[tuple[str, str]], title: str, *, locale: str
+    board: Dashboard,
+    summary: Sequence[tuple[str, str]],
+    title: str,
+    *,
+    tz: ZoneInfo,
+    locale: str,
 ) -> str:
     """The PDF's HTML (also what the suppression test renders)."""
     return render_html(
@@ -101,5 +107,6 @@ def render_report_html(
             "min_n": board.min_n,
             "display": display,
         },
+        tz=tz,
         locale=locale,
     )

@@ -28,7 +28,6 @@ P90 = Decimal("0.9")
 FULL_TENTHS = 1000  # 100.0 % in tenths of a percent
 MOMENTS = (Moment.BEGIN, Moment.END, Moment.FOLLOW_UP)
 VOLUME_COLUMN = {Moment.BEGIN: "vb", Moment.END: "ve", Moment.FOLLOW_UP: "vf"}
-DEFAULT_TZ = ZoneInfo("Europe/Amsterdam")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +90,7 @@ class Dialect:
         PostgreSQL converts with its own zone data. SQLite stores UTC text and has no zone
         data, so the offset is chosen with the EU summer-time rule (last Sunday of March to
         last Sunday of October, 01:00 UTC), with the zone's own winter and summer offsets:
-        exact for Europe/Amsterdam since 1996.
+        exact for the European Union's zones (CET/CEST) since 1996.
         """
         if self.postgres:
             return q(f"CAST(({column} AT TIME ZONE {{}}) AS DATE)", self.tz.key)

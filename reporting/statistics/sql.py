@@ -53,7 +53,7 @@ from reporting.statistics.caseload import (
 )
 from reporting.statistics.durations import CostSummary, DurationResult, durations
 from reporting.statistics.employer import EmployerSummary, employer_summary
-from reporting.statistics.facts import DEFAULT_TZ, Filters
+from reporting.statistics.facts import Filters
 from reporting.statistics.histograms import (
     Histogram,
     histogram_mean,
@@ -71,7 +71,6 @@ from reporting.statistics.volumes import (
 from reporting.statistics.waits import wait_times
 
 __all__ = [
-    "DEFAULT_TZ",
     "AfterTreatment",
     "CaseloadRow",
     "ClientSeries",

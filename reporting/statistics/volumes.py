@@ -19,7 +19,6 @@ from practice.deadlines import (
 from practice.episodes import Offer
 from reporting.statistics.definitions import Moment
 from reporting.statistics.facts import (
-    DEFAULT_TZ,
     FULL_TENTHS,
     HALF,
     MOMENTS,
@@ -56,7 +55,7 @@ class VolumeResult:
     shares: dict[Moment, ResumptionShares]
 
 
-async def volumes(filters: Filters, *, tz: ZoneInfo = DEFAULT_TZ) -> VolumeResult:
+async def volumes(filters: Filters, *, tz: ZoneInfo) -> VolumeResult:
     """S1/S2 (`outcomes.volume_by_diagnosis`) and `outcomes.share_resumed` in one query."""
     sql = dialect(tz)
     sums: list[str] = []
@@ -144,7 +143,7 @@ async def after_treatment(
     *,
     opens_after_months: int = FOLLOW_UP_MEASUREMENT_OPENS_MONTHS,
     closes_after_months: int = FOLLOW_UP_MEASUREMENT_CLOSES_MONTHS,
-    tz: ZoneInfo = DEFAULT_TZ,
+    tz: ZoneInfo,
 ) -> AfterTreatment:
     """S10 (`outcomes.relapse_rate`) and S11 (`outcomes.follow_up_response_rate`) as of
     `today`, in one query grouped by the two classifications.
@@ -207,7 +206,7 @@ async def after_treatment(
 # ---------------------------------------------------------------- S9
 
 
-async def sessions(filters: Filters, *, tz: ZoneInfo = DEFAULT_TZ) -> SessionsTable:
+async def sessions(filters: Filters, *, tz: ZoneInfo) -> SessionsTable:
     """S9 (`outcomes.sessions_per_episode`): a histogram of held sessions per closed episode
     by diagnosis and offer; mean and median from it."""
     sql = dialect(tz)

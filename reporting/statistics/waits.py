@@ -22,7 +22,6 @@ from practice.deadlines import (
 from practice.working_days import WorkingDays
 from reporting.statistics.definitions import Unit
 from reporting.statistics.facts import (
-    DEFAULT_TZ,
     HALF,
     P90,
     Filters,
@@ -46,7 +45,7 @@ async def wait_times(
     screening_rule: DeadlineRule = DEFAULT_SCREENING_RULE,
     start_rule: DeadlineRule = DEFAULT_TREATMENT_START_RULE,
     days: WorkingDays = DEFAULT_WORKING_DAYS,
-    tz: ZoneInfo = DEFAULT_TZ,
+    tz: ZoneInfo,
 ) -> WaitTimes:
     """S3-S5 (`outcome_times.wait_times`) over every referral matching the filters.
 

@@ -209,8 +209,13 @@ async def dashboard_pdf(
     board = await build_dashboard(request, query)
     choices = await filter_choices()
     title = _("Outcome statistics")
+    settings: Settings = request.app.state.settings
     html = render_report_html(
-        board, filter_summary(board.filters, choices), title, locale=current_locale.get()
+        board,
+        filter_summary(board.filters, choices),
+        title,
+        tz=settings.time_zone,
+        locale=current_locale.get(),
     )
     pdf = await render_pdf_async(html, title=title)
     return Response(

@@ -6,6 +6,7 @@ client's consent holds.
 """
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Request, Response, Router, get, patch, post
@@ -48,6 +49,11 @@ EMPLOYER = roles(Role.EMPLOYER_CONTACT)
 def _today(request: Request[Any, Any, Any]) -> Any:
     settings: Settings = request.app.state.settings
     return today_in(settings.time_zone)
+
+
+def _zone(request: Request[Any, Any, Any]) -> ZoneInfo:
+    settings: Settings = request.app.state.settings
+    return settings.time_zone
 
 
 async def _writer(request: Request[Any, Any, Any], episode_id: int) -> Actor:
@@ -101,9 +107,10 @@ async def preview(request: Request[Any, Any, Any], report_id: FromPath[int]) -> 
     actor, client_id = await _writer_on(request, await report_episode(report_id))
     row = await read_report(actor, report_id, client_id)
     assert row is not None
-    context = await services._document_context(row, 0)
+    context = await services._document_context(row, 0, _zone(request))
     return Response(
-        render_html("reporting/interim-report/document.html", context), media_type="text/html"
+        render_html("reporting/interim-report/document.html", context, tz=_zone(request)),
+        media_type="text/html",
     )
 
 
@@ -135,7 +142,9 @@ async def plan_document(request: Request[Any, Any, Any], episode_id: FromPath[in
     """The relapse-prevention plan as a PDF for the client."""
     actor = await _writer(request, episode_id)
     return DocumentOut(
-        await document_services.issue_relapse_prevention_plan(actor, episode_id=episode_id)
+        await document_services.issue_relapse_prevention_plan(
+            actor, episode_id=episode_id, tz=_zone(request)
+        )
     )
 
 
@@ -196,7 +205,7 @@ async def employer_home(request: Request[Any, Any, Any]) -> Template:
     return page(
         request,
         "reporting/employer/home.html",
-        views=await employer_views(actor, _today(request)),
+        views=await employer_views(actor, _today(request), _zone(request)),
         updates=await employer_updates(actor, _today(request)),
     )
 
@@ -204,7 +213,7 @@ async def employer_home(request: Request[Any, Any, Any]) -> Template:
 @get("/api/employer/employees", opt=EMPLOYER)
 async def employer_employees(request: Request[Any, Any, Any]) -> list[EmployerView]:
     """The contact's employees in treatment (non-medical progress only)."""
-    return await employer_views(actor_of(request), _today(request))
+    return await employer_views(actor_of(request), _today(request), _zone(request))
 
 
 @get("/api/employer/employees.csv", opt=EMPLOYER)
@@ -213,7 +222,7 @@ async def employer_csv(request: Request[Any, Any, Any]) -> Response[str]:
     rows: list[list[object]] = [
         ["employee", "sessions_held", "agreements", "latest_volume_percent", "alignment_meeting_on"]
     ]
-    for view in await employer_views(actor_of(request), _today(request)):
+    for view in await employer_views(actor_of(request), _today(request), _zone(request)):
         latest = view.participation[-1].volume_percent if view.participation else None
         rows.append(
             [
@@ -242,7 +251,9 @@ async def employer_update_pdf(
     """A process update as PDF, rendered from the EmployerView that was sent."""
     view = await export_employer_update(actor_of(request), update_id, _today(request))
     html = render_html(
-        "reporting/employer-update/document.html", {"title": "Procesinformatie", "view": view}
+        "reporting/employer-update/document.html",
+        {"title": "Procesinformatie", "view": view},
+        tz=_zone(request),
     )
     return Response(
         await render_pdf_async(html, title="Procesinformatie"), media_type="application/pdf"

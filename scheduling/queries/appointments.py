@@ -12,19 +12,18 @@ from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.platform.db import among, write_tx
 from practice.tasks import FactPatch
-from scheduling.appointments import KIND_LABELS, AppointmentKind, Attendance
+from scheduling.appointments import KIND_LABELS, LIVE, AppointmentKind, Attendance
 from scheduling.calendars import Slot, WeeklyHours, free_slots
 from scheduling.ics import CalendarEntry, calendar, initials
-from scheduling.services.booking import LIVE, held_counting_dates, therapist_absences, working_days
+from scheduling.queries.availability import therapist_absences, working_days
+from scheduling.queries.sessions import held_counting_dates
 from scheduling.tables import Appointment, CalendarFeed, WorkingHours
 
-TZ = ZoneInfo("Europe/Amsterdam")
 
-
-async def episode_facts(episode_ids: Sequence[int]) -> dict[int, FactPatch]:
+async def episode_facts(episode_ids: Sequence[int], tz: ZoneInfo) -> dict[int, FactPatch]:
     """Held counting sessions, the held alignment meeting and practice cancellations still to
     rebook, per episode (a fact source for practice.tasks)."""
-    held = await held_counting_dates(episode_ids)
+    held = await held_counting_dates(episode_ids, tz)
     facts: dict[int, FactPatch] = {k: {"held_session_dates": v} for k, v in held.items()}
     if episode_ids:
         meetings = (
@@ -38,7 +37,7 @@ async def episode_facts(episode_ids: Sequence[int]) -> dict[int, FactPatch]:
         )
         for m in meetings:
             facts.setdefault(int(m["episode"]), {}).setdefault(
-                "alignment_meeting_held_on", m["starts_at"].astimezone(TZ).date()
+                "alignment_meeting_held_on", m["starts_at"].astimezone(tz).date()
             )
         cancelled = (
             await Appointment.select(Appointment.episode, Appointment.starts_at)
@@ -53,13 +52,13 @@ async def episode_facts(episode_ids: Sequence[int]) -> dict[int, FactPatch]:
             entry = facts.setdefault(int(c["episode"]), {})
             entry["unrebooked_practice_cancellations"] = (
                 *entry.get("unrebooked_practice_cancellations", ()),
-                c["starts_at"].astimezone(TZ).date(),
+                c["starts_at"].astimezone(tz).date(),
             )
     return facts
 
 
-async def next_appointments(episode_ids: Sequence[int]) -> dict[int, datetime]:
-    """The next planned appointment of each episode, local time (a caseload column)."""
+async def next_appointments(episode_ids: Sequence[int], tz: ZoneInfo) -> dict[int, datetime]:
+    """The next planned appointment of each episode, local time in ``tz`` (a caseload column)."""
     if not episode_ids:
         return {}
     rows = await Appointment.select(Appointment.episode, Appointment.starts_at).where(
@@ -72,11 +71,11 @@ async def next_appointments(episode_ids: Sequence[int]) -> dict[int, datetime]:
         episode_id = int(row["episode"])
         if episode_id not in first or row["starts_at"] < first[episode_id]:
             first[episode_id] = row["starts_at"]
-    return {k: v.astimezone(TZ) for k, v in first.items()}
+    return {k: v.astimezone(tz) for k, v in first.items()}
 
 
 async def appointments_between(
-    actor: Actor, therapist_user_id: int, start: datetime, end: datetime
+    actor: Actor, therapist_user_id: int, start: datetime, end: datetime, tz: ZoneInfo
 ) -> list[dict[str, Any]]:
     """The therapist's week or day: every appointment in [start, end), local times."""
     rows = (
@@ -108,8 +107,8 @@ async def appointments_between(
     return [
         {
             **row,
-            "starts_at": row["starts_at"].astimezone(TZ),
-            "ends_at": row["ends_at"].astimezone(TZ),
+            "starts_at": row["starts_at"].astimezone(tz),
+            "ends_at": row["ends_at"].astimezone(tz),
             "label": KIND_LABELS[AppointmentKind(row["kind"])],
         }
         for row in rows
@@ -131,7 +130,12 @@ async def appointment_counts(episode_id: int) -> dict[str, int]:
 
 
 async def episode_appointments(
-    actor: Actor, episode_id: int, client_id: int, *, latest: int | None = None
+    actor: Actor,
+    episode_id: int,
+    client_id: int,
+    tz: ZoneInfo,
+    *,
+    latest: int | None = None,
 ) -> list[dict[str, Any]]:
     """The episode's appointments in time order; only the ``latest`` ones if given."""
     async with write_tx():
@@ -159,20 +163,25 @@ async def episode_appointments(
             reversed(await query.order_by(Appointment.starts_at, ascending=False).limit(latest))
         )
     return [
-        {**r, "starts_at": r["starts_at"].astimezone(TZ), "ends_at": r["ends_at"].astimezone(TZ)}
+        {**r, "starts_at": r["starts_at"].astimezone(tz), "ends_at": r["ends_at"].astimezone(tz)}
         for r in rows
     ]
 
 
 async def therapist_free_slots(
-    therapist_user_id: int, day_from: date, day_to: date, duration: timedelta, now: datetime
+    therapist_user_id: int,
+    day_from: date,
+    day_to: date,
+    duration: timedelta,
+    now: datetime,
+    tz: ZoneInfo,
 ) -> list[Slot]:
     """Free start times within working hours, minus holidays, absences and bookings."""
     hours: dict[int, list[tuple[Any, Any]]] = {}
     for row in await WorkingHours.select().where(WorkingHours.therapist == therapist_user_id):
         hours.setdefault(int(row["weekday"]), []).append((row["starts"], row["ends"]))
-    start = datetime.combine(day_from, datetime.min.time(), TZ)
-    end = datetime.combine(day_to + timedelta(days=1), datetime.min.time(), TZ)
+    start = datetime.combine(day_from, datetime.min.time(), tz)
+    end = datetime.combine(day_to + timedelta(days=1), datetime.min.time(), tz)
     busy = [
         Slot(r["starts_at"], r["ends_at"])
         for r in await Appointment.select(Appointment.starts_at, Appointment.ends_at).where(
@@ -190,9 +199,19 @@ async def therapist_free_slots(
         await therapist_absences(therapist_user_id, start, end),
         await working_days(),
         duration,
-        TZ,
+        tz,
         not_before=now,
     )
+
+
+async def episode_of_appointment(appointment_id: int) -> int | None:
+    """The episode an appointment belongs to; None for an unknown appointment."""
+    row = (
+        await Appointment.select(Appointment.episode)
+        .where(Appointment.id == appointment_id)
+        .first()
+    )
+    return None if row is None else int(row["episode"])
 
 
 def token_hash(token: str) -> str:

@@ -1,36 +1,36 @@
 """What happens to a booked appointment: attendance (held, cancelled, no-show, with the
-client notified of a practice cancellation), the other participants, the held sessions
-that count toward reports, and the alignment-meeting proposal they trigger.
+client notified of a practice cancellation), the other participants, and the
+alignment-meeting proposal that held sessions trigger (read in ``scheduling.queries.sessions``).
 """
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
-
-from piccolo.querystring import QueryString
 
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.episodes import TREATING_STATUSES, Offer
 from practice.errors import Conflict, InvalidInput, NotFound
 from practice.platform import outbox
-from practice.platform.db import among, engine, write_tx
+from practice.platform.db import among, write_tx
 from practice.platform.queue import DueJob, JobQueue, enqueue_after_commit
 from practice.tables import TreatmentEpisode
 from scheduling.appointments import (
-    AppointmentKind,
     Attendance,
     InvalidAttendanceChange,
     ParticipantRole,
     check_attendance_change,
-    counts_toward_reporting,
     needs_client_notification,
 )
 from scheduling.ics import CalendarEntry, calendar
+from scheduling.queries.sessions import held_counting_dates
 from scheduling.services.notices import client_contact, render_notice
 from scheduling.tables import Appointment, MeetingProposal, Participant
 
 PURPOSE = "treatment"
+
+
+NOTES_MAX_LENGTH = 20_000
 
 
 def cancellation_key(appointment_id: int) -> str:
@@ -41,9 +41,6 @@ def cancellation_key(appointment_id: int) -> str:
 def held_sweep_job_id(appointment_id: int) -> str:
     """The queue job id of the due-work sweep a held appointment starts."""
     return f"sweep:held:{appointment_id}"
-
-
-NOTES_MAX_LENGTH = 20_000
 
 
 async def record_notes(actor: Actor, *, appointment_id: int, notes: str) -> None:
@@ -90,10 +87,12 @@ async def record_attendance(
     *,
     appointment_id: int,
     attendance: str,
+    tz: ZoneInfo,
     reason: str | None = None,
     queue: JobQueue | None = None,
 ) -> None:
-    """Held / cancelled / no-show; a practice cancellation notifies the client at once."""
+    """Held / cancelled / no-show; a practice cancellation notifies the client at once
+    (its time shown in ``tz``)."""
     if attendance not in {a.value for a in Attendance}:
         raise InvalidInput({"attendance": f"one of {', '.join(a.value for a in Attendance)}"})
     target = Attendance(attendance)
@@ -119,7 +118,9 @@ async def record_attendance(
         if needs_client_notification(target) and client_id is not None:
             name, email = await client_contact(client_id)
             if email:
-                subject, body = render_notice("cancellation", name=name, starts_at=row["starts_at"])
+                subject, body = render_notice(
+                    "cancellation", tz, name=name, starts_at=row["starts_at"]
+                )
                 ics = calendar(
                     [
                         CalendarEntry(
@@ -159,45 +160,6 @@ async def record_attendance(
         )
 
 
-LOCAL_TZ = "Europe/Amsterdam"
-
-
-async def held_counting_dates(episode_ids: Sequence[int]) -> dict[int, tuple[date, ...]]:
-    """Dates (local) of held sessions that count toward reports and the alignment meeting."""
-    if not episode_ids:
-        return {}
-    # A long treatment has a thousand held sessions, and this runs for every client page
-    # and caseload (P-1, P-2): one row per episode, not one per session. PostgreSQL makes
-    # the array of local dates itself; SQLite has no time zones, so it hands over the UTC
-    # times (stored as ISO text) in one string, made local dates here.
-    counting = [kind.value for kind in AppointmentKind if counts_toward_reporting(kind)]
-    postgres = engine().engine_type == "postgres"
-    aggregate = (
-        "array_agg((starts_at AT TIME ZONE {})::date ORDER BY starts_at)"
-        if postgres
-        else "group_concat(starts_at, ',')"
-    )
-    rows = await Appointment.raw(
-        f"SELECT episode, {aggregate} AS held FROM appointment"  # noqa: S608 (no user input)
-        " WHERE episode IN ({}) AND attendance = {} AND kind IN ({}) GROUP BY episode",
-        *([LOCAL_TZ] if postgres else []),
-        QueryString(", ".join("{}" for _ in episode_ids), *map(int, episode_ids)),
-        Attendance.HELD.value,
-        QueryString(", ".join("{}" for _ in counting), *counting),
-    )
-    if postgres:
-        return {int(r["episode"]): tuple(r["held"]) for r in rows}
-    tz = ZoneInfo(LOCAL_TZ)
-    return {
-        int(r["episode"]): tuple(
-            # Same-format UTC text sorts in time order; Piccolo stores Timestamptz in UTC.
-            datetime.fromisoformat(moment).replace(tzinfo=UTC).astimezone(tz).date()
-            for moment in sorted(r["held"].split(","))
-        )
-        for r in rows
-    }
-
-
 async def propose_alignment_meetings(episode_ids: Sequence[int] | None = None) -> list[int]:
     """Propose the afstemmingsoverleg for Compleet episodes with ≥ 4 held sessions.
 
@@ -211,7 +173,8 @@ async def propose_alignment_meetings(episode_ids: Sequence[int] | None = None) -
     if episode_ids is not None:
         query = query.where(TreatmentEpisode.id.is_in(list(episode_ids) or [-1]))
     candidates = [int(r["id"]) for r in await query]
-    held = await held_counting_dates(candidates)
+    # Only the number of held sessions matters here, not their local dates: any zone counts.
+    held = await held_counting_dates(candidates, ZoneInfo("UTC"))
     proposed = []
     for episode_id in candidates:
         if len(held.get(episode_id, ())) >= 4:

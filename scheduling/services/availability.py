@@ -13,25 +13,8 @@ from practice.audit.trail import Action, Actor
 from practice.errors import Conflict, InvalidInput
 from practice.platform.db import write_tx
 from practice.tables import User
-from practice.working_days import WorkingDays
-from scheduling.calendars import Absence, AbsenceReason
+from scheduling.calendars import AbsenceReason
 from scheduling.tables import ClosingDay, Location, Room, TherapistAbsence, WorkingHours
-
-
-async def working_days() -> WorkingDays:
-    closing = frozenset(r["day"] for r in await ClosingDay.select(ClosingDay.day))
-    return WorkingDays(extra_closing_days=closing)
-
-
-async def therapist_absences(
-    therapist_user_id: int, start: datetime, end: datetime
-) -> list[Absence]:
-    rows = await TherapistAbsence.select().where(
-        (TherapistAbsence.therapist == therapist_user_id)
-        & (TherapistAbsence.starts_at < end)
-        & (TherapistAbsence.ends_at > start)
-    )
-    return [Absence(r["starts_at"], r["ends_at"], AbsenceReason(r["reason"])) for r in rows]
 
 
 async def set_working_hours(

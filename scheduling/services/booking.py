@@ -4,10 +4,9 @@ No double booking: every booking checks and inserts inside one ``write_tx``. On 
 transaction is IMMEDIATE, so bookings are serialised and the check cannot race; on
 PostgreSQL an exclusion constraint refuses an overlap even if two checks pass at once.
 
-The other use cases of time live beside it and are re-exported here, so callers keep one
-name to import: `scheduling.services.attendance` (attendance, participants, proposals),
-`scheduling.services.availability` (working hours, absences, closing days, locations) and
-`scheduling.services.notices` (confirmations and reminders).
+The other use cases of time live beside it: `scheduling.services.attendance` (attendance,
+participants, proposals), `scheduling.services.availability` (working hours, absences,
+closing days, locations) and `scheduling.services.notices` (confirmations and reminders).
 """
 
 import uuid
@@ -26,27 +25,13 @@ from practice.platform.db import write_tx
 from practice.platform.queue import JobQueue
 from practice.queries.access import seat_active_on
 from practice.tables import CaseAssignment, TreatmentEpisode
-from scheduling.appointments import AppointmentKind, ParticipantRole
+from scheduling.appointments import LIVE, AppointmentKind, ParticipantRole
 from scheduling.calendars import Slot, plan_series, weekly_series
-from scheduling.services.attendance import (
-    PURPOSE,
-    add_participant,
-    held_counting_dates,
-    propose_alignment_meetings,
-    record_attendance,
-)
-from scheduling.services.availability import (
-    add_absence,
-    add_closing_day,
-    create_location,
-    set_working_hours,
-    therapist_absences,
-    working_days,
-)
-from scheduling.services.notices import confirm_booking, queue_due_reminders
+from scheduling.queries.availability import therapist_absences, working_days
+from scheduling.services.attendance import PURPOSE
+from scheduling.services.notices import confirm_booking
 from scheduling.tables import Appointment, Participant
 
-LIVE = ("planned", "held", "no_show")
 MAX_SERIES = 52
 
 
@@ -181,7 +166,7 @@ async def book(
             raise Conflict(_refusal_text(occurrence.refusal, occurrence.holiday_name))
         appointment_id = await _insert(booking, slot, None)
         await confirm_booking(
-            appointment_id, int(str(episode["client"])), slot, booking.online, queue
+            appointment_id, int(str(episode["client"])), slot, booking.online, tz, queue
         )
         await audit.record(
             actor,
@@ -259,6 +244,7 @@ async def book_series(
                 int(str(episode["client"])),
                 Slot(first_start, first_start + slots[0].duration),
                 booking.online,
+                tz,
                 queue,
             )
         await audit.record(
@@ -307,26 +293,3 @@ async def rebook(
             Appointment.id == appointment_id
         )
     return new_id
-
-
-__all__ = [
-    "LIVE",
-    "MAX_SERIES",
-    "PURPOSE",
-    "Booking",
-    "SeriesResult",
-    "add_absence",
-    "add_closing_day",
-    "add_participant",
-    "book",
-    "book_series",
-    "create_location",
-    "held_counting_dates",
-    "propose_alignment_meetings",
-    "queue_due_reminders",
-    "rebook",
-    "record_attendance",
-    "set_working_hours",
-    "therapist_absences",
-    "working_days",
-]

@@ -18,8 +18,9 @@ from scheduling.ics import CalendarEntry, calendar
 from scheduling.tables import Appointment, Participant
 
 
-def render_notice(folder: str, **context: object) -> tuple[str, str]:
-    env = make_environment(ZoneInfo("Europe/Amsterdam"))
+def render_notice(folder: str, tz: ZoneInfo, **context: object) -> tuple[str, str]:
+    """Subject and body of a client message; its times are shown in ``tz`` (TIME_ZONE)."""
+    env = make_environment(tz)
     subject = env.get_template(f"scheduling/{folder}/subject.txt").render(**context).strip()
     body = env.get_template(f"scheduling/{folder}/body.txt").render(**context)
     return subject, body
@@ -42,13 +43,20 @@ async def client_contact(client_id: int) -> tuple[str, str | None]:
 
 
 async def confirm_booking(
-    appointment_id: int, client_id: int, slot: Slot, online: bool, queue: JobQueue | None
+    appointment_id: int,
+    client_id: int,
+    slot: Slot,
+    online: bool,
+    tz: ZoneInfo,
+    queue: JobQueue | None,
 ) -> None:
     """A confirmation with an .ics invitation to the client (no kind of care named)."""
     name, email = await client_contact(client_id)
     if not email:
         return
-    subject, body = render_notice("confirmation", name=name, starts_at=slot.start, online=online)
+    subject, body = render_notice(
+        "confirmation", tz, name=name, starts_at=slot.start, online=online
+    )
     ics = calendar(
         [CalendarEntry(f"appointment-{appointment_id}@atwork", slot.start, slot.end, "Afspraak")],
         method="REQUEST",
@@ -64,7 +72,7 @@ async def confirm_booking(
         enqueue_after_commit(queue, outbox.send_job(message_id))
 
 
-async def queue_due_reminders(now: datetime, lead: timedelta) -> list[int]:
+async def queue_due_reminders(now: datetime, lead: timedelta, tz: ZoneInfo) -> list[int]:
     """A reminder message for every live appointment starting within ``lead``: once each.
 
     Keyed per appointment and recipient, so running this twice (or in two workers) creates
@@ -90,7 +98,7 @@ async def queue_due_reminders(now: datetime, lead: timedelta) -> list[int]:
         for who, name, email in recipients:
             if not email:
                 continue
-            subject, body = render_notice("reminder", name=name, starts_at=row["starts_at"])
+            subject, body = render_notice("reminder", tz, name=name, starts_at=row["starts_at"])
             message_id = await outbox.queue_message(
                 key=reminder_key(int(row["id"]), who),
                 to_address=str(email),

@@ -20,9 +20,12 @@ from practice.queries.episodes import access_episode
 from practice.web.auth import PUBLIC, roles
 from practice.web.portal import actor_of
 from scheduling.queries import appointments as queries
+from scheduling.queries import availability as availability_queries
+from scheduling.services import attendance as attendance_services
+from scheduling.services import availability as availability_services
 from scheduling.services import booking as services
+from scheduling.services import feeds
 from scheduling.services.booking import Booking
-from scheduling.tables import Appointment, CalendarFeed, Room
 
 THERAPIST = roles(Role.THERAPIST)
 STAFF = roles(Role.ADMINISTRATOR, Role.PRACTICE_MANAGER)
@@ -41,14 +44,10 @@ async def _writer(request: Request[Any, Any, Any], episode_id: int) -> Actor:
 
 async def episode_of(appointment_id: int) -> int:
     """The episode an appointment belongs to; 404 for an unknown appointment."""
-    row = (
-        await Appointment.select(Appointment.episode)
-        .where(Appointment.id == appointment_id)
-        .first()
-    )
-    if row is None:
+    episode_id = await queries.episode_of_appointment(appointment_id)
+    if episode_id is None:
         raise NotFound("No such appointment.")
-    return int(row["episode"])
+    return episode_id
 
 
 class AppointmentIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -158,7 +157,7 @@ async def list_appointments(
 ) -> list[dict[str, Any]]:
     actor, settings = _context(request)
     client_id, level = await authorize_read(actor, episode_id, today_in(settings.time_zone))
-    rows = await queries.episode_appointments(actor, episode_id, client_id)
+    rows = await queries.episode_appointments(actor, episode_id, client_id, settings.time_zone)
     return rows if level is Need.RECORD_READ else overview_only(rows)
 
 
@@ -173,10 +172,11 @@ async def attendance(
 ) -> Created:
     """Held, cancelled (by client or practice) or no-show; only held sessions count."""
     actor = await _writer(request, await episode_of(appointment_id))
-    await services.record_attendance(
+    await attendance_services.record_attendance(
         actor,
         appointment_id=appointment_id,
         attendance=data.attendance,
+        tz=request.app.state.settings.time_zone,
         reason=data.reason,
         queue=request.app.state.queue,
     )
@@ -194,7 +194,7 @@ async def week(
     tz = settings.time_zone
     begin = datetime.combine(start, time(0), tz)
     return await queries.appointments_between(
-        actor, actor.user_id or 0, begin, begin + timedelta(days=days)
+        actor, actor.user_id or 0, begin, begin + timedelta(days=days), tz
     )
 
 
@@ -220,6 +220,7 @@ async def slots(
         start + timedelta(days=days - 1),
         timedelta(minutes=minutes),
         datetime.now(UTC),
+        settings.time_zone,
     )
     tz = settings.time_zone
     return [SlotOut(s.start.astimezone(tz), s.end.astimezone(tz)) for s in found]
@@ -235,7 +236,7 @@ class HoursIn(msgspec.Struct, forbid_unknown_fields=True):
 async def working_hours(request: Request[Any, Any, Any], data: JSONBody[list[HoursIn]]) -> None:
     """Replace the therapist's own weekly working hours (local times)."""
     actor, _ = _context(request)
-    await services.set_working_hours(
+    await availability_services.set_working_hours(
         actor,
         therapist_user_id=actor.user_id or 0,
         ranges=[(h.weekday, h.starts, h.ends) for h in data],
@@ -253,7 +254,7 @@ async def absence(request: Request[Any, Any, Any], data: JSONBody[AbsenceIn]) ->
     """The therapist's own leave or illness."""
     actor, _ = _context(request)
     return Created(
-        await services.add_absence(
+        await availability_services.add_absence(
             actor, therapist_user_id=actor.user_id or 0, **msgspec.structs.asdict(data)
         )
     )
@@ -268,7 +269,7 @@ class ClosingDayIn(msgspec.Struct, forbid_unknown_fields=True):
 async def closing_day(request: Request[Any, Any, Any], data: JSONBody[ClosingDayIn]) -> None:
     """A practice closing day on top of the Dutch public holidays."""
     actor, _ = _context(request)
-    await services.add_closing_day(actor, day=data.day, reason=data.reason)
+    await availability_services.add_closing_day(actor, day=data.day, reason=data.reason)
 
 
 class FeedOut(msgspec.Struct):
@@ -284,14 +285,7 @@ async def rebook(
     request: Request[Any, Any, Any], appointment_id: FromPath[int], data: JSONBody[RebookIn]
 ) -> Created:
     """A new date for a cancelled appointment (closes the rebooking task)."""
-    row = (
-        await Appointment.select(Appointment.episode)
-        .where(Appointment.id == appointment_id)
-        .first()
-    )
-    if row is None:
-        raise NotFound("No such appointment.")
-    actor = await _writer(request, int(row["episode"]))
+    actor = await _writer(request, await episode_of(appointment_id))
     settings: Settings = request.app.state.settings
     return Created(
         await services.rebook(
@@ -317,16 +311,9 @@ async def participant(
     request: Request[Any, Any, Any], appointment_id: FromPath[int], data: JSONBody[ParticipantIn]
 ) -> Created:
     """Add a manager, HR adviser or company doctor (required or optional) to an appointment."""
-    row = (
-        await Appointment.select(Appointment.episode)
-        .where(Appointment.id == appointment_id)
-        .first()
-    )
-    if row is None:
-        raise NotFound("No such appointment.")
-    actor = await _writer(request, int(row["episode"]))
+    actor = await _writer(request, await episode_of(appointment_id))
     return Created(
-        await services.add_participant(
+        await attendance_services.add_participant(
             actor, appointment_id=appointment_id, **msgspec.structs.asdict(data)
         )
     )
@@ -343,7 +330,7 @@ async def location(request: Request[Any, Any, Any], data: JSONBody[LocationIn]) 
     """A practice location with its rooms."""
     actor, _ = _context(request)
     return Created(
-        await services.create_location(
+        await availability_services.create_location(
             actor, name=data.name, address=data.address, rooms=data.rooms
         )
     )
@@ -352,9 +339,7 @@ async def location(request: Request[Any, Any, Any], data: JSONBody[LocationIn]) 
 @get("/api/locations", opt=roles(Role.THERAPIST, Role.ADMINISTRATOR, Role.PRACTICE_MANAGER))
 async def locations() -> list[dict[str, Any]]:
     """Locations and rooms, for choosing where to book."""
-    return await Room.select(
-        Room.id, Room.name, Room.location._.name.as_alias("location")
-    ).order_by(Room.id)
+    return await availability_queries.rooms()
 
 
 @post("/api/calendar-feed", opt=THERAPIST)
@@ -362,9 +347,7 @@ async def create_feed(request: Request[Any, Any, Any]) -> FeedOut:
     """A secret iCalendar URL for the therapist's own calendar; shown once."""
     actor, settings = _context(request)
     token = secrets.token_urlsafe(32)
-    await CalendarFeed.insert(
-        CalendarFeed(therapist=actor.user_id, token_hash=queries.token_hash(token))
-    )
+    await feeds.create_feed(actor.user_id, token)
     return FeedOut(url=f"{settings.base_url}/calendar/{token}.ics")
 
 
@@ -372,9 +355,7 @@ async def create_feed(request: Request[Any, Any, Any]) -> FeedOut:
 async def revoke_feeds(request: Request[Any, Any, Any]) -> None:
     """Revoke every feed URL of the therapist (e.g. a lost phone)."""
     actor, _ = _context(request)
-    await CalendarFeed.update({CalendarFeed.revoked_at: datetime.now(UTC)}).where(
-        (CalendarFeed.therapist == actor.user_id) & CalendarFeed.revoked_at.is_null()
-    )
+    await feeds.revoke_feeds(actor.user_id)
 
 
 @get("/calendar/{token:str}", opt=PUBLIC, include_in_schema=False)

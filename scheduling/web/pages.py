@@ -34,7 +34,9 @@ async def appointments_section(
 ) -> dict[str, Any]:
     """The client page's sessions: booked, held, cancelled; the booking form."""
     latest = None if everything else LATEST_APPOINTMENTS
-    appointments = await queries.episode_appointments(actor, episode_id, client_id, latest=latest)
+    appointments = await queries.episode_appointments(
+        actor, episode_id, client_id, tz, latest=latest
+    )
     return {
         "appointments": appointments,
         "counts": await queries.appointment_counts(episode_id),
@@ -97,10 +99,11 @@ async def record_attendance(
     episode_id = await episode_of(appointment_id)
     actor = await _writer(request, episode_id)
     form = form_struct(AttendanceIn, data)
-    await services.record_attendance(
+    await attendance.record_attendance(
         actor,
         appointment_id=appointment_id,
         attendance=form.attendance,
+        tz=request.app.state.settings.time_zone,
         reason=form.reason,
         queue=request.app.state.queue,
     )
@@ -135,7 +138,7 @@ async def week_page(
     begin = datetime.combine(monday, time(0), tz)
     actor = actor_of(request)
     rows = await queries.appointments_between(
-        actor, actor.user_id or 0, begin, begin + timedelta(days=7)
+        actor, actor.user_id or 0, begin, begin + timedelta(days=7), tz
     )
     days = [monday + timedelta(days=i) for i in range(7)]
     return page(

@@ -12,6 +12,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -79,7 +80,7 @@ async def test_killed_workers_deliver_every_report_exactly_once(
         await episode_with_ten_held_sessions(client, cast)
         from reporting.services import reports as services
 
-        await services.draft_due_reports(datetime.now(UTC).date())
+        await services.draft_due_reports(datetime.now(UTC).date(), ZoneInfo("Europe/Amsterdam"))
         for report in await Report.select(Report.id).where(Report.kind == "interim_report"):
             await ok(await api(client, "POST", f"/api/reports/{report['id']}/approval"))
     assert await Report.count().where(Report.status == "approved") == 2

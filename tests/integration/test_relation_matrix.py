@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import time_machine
@@ -146,7 +147,7 @@ async def build_world(client: httpx.AsyncClient, cast: Cast) -> World:
     await ok(await api(client, "POST", f"/api/episodes/{episode_id}/agreements", agreement), 201)
     from reporting.services.employer_updates import send_due_employer_updates
 
-    await send_due_employer_updates(TODAY)
+    await send_due_employer_updates(TODAY, ZoneInfo("Europe/Amsterdam"))
     update = await EmployerUpdate.select(EmployerUpdate.id).first()
     assert update is not None
     anna = await Report.select(Report.episode._.client.as_alias("client")).first()

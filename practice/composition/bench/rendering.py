@@ -32,6 +32,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from practice.composition.bench.datasets import BENCH_DOMAIN, Plan
 from practice.composition.bench.measurements import Bench
@@ -262,7 +263,8 @@ def _report_html() -> str:
         "advice": "Uren in vier weken opbouwen naar 24.",
         "approved_on": date(2026, 11, 2),
     }
-    return render_html("reporting/interim-report/document.html", context)
+    # The sample holds dates only, no instants: the zone does not change the document.
+    return render_html("reporting/interim-report/document.html", context, tz=ZoneInfo("UTC"))
 
 
 def pool_pids() -> list[int]:

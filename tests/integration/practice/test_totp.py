@@ -10,6 +10,7 @@ from litestar import Litestar
 from practice.accounts import Role
 from practice.audit.trail import Action, Outcome
 from practice.composition.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
+from practice.platform.settings import Settings
 from practice.tables import TotpRecoveryCode, User
 from tests.cast import PASSWORD, TOTP_SECRET, Cast, make_user
 from tests.conftest import make_client
@@ -186,8 +187,8 @@ async def test_an_account_made_by_the_administrator_must_enrol(client, db) -> No
     assert response.headers["location"] == "/login/enrol"
 
 
-async def test_the_demo_accounts_log_in_without_a_phone(client, db) -> None:
-    await load_demo()
+async def test_the_demo_accounts_log_in_without_a_phone(client, db, settings: Settings) -> None:
+    await load_demo(tz=settings.time_zone)
     therapist = next(a for a in DEMO_ACCOUNTS if a.role is Role.THERAPIST)
     response = await post_form(
         client, "/login", {"email": therapist.email, "password": DEMO_PASSWORD}

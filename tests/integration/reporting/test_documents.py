@@ -15,6 +15,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import jinja2
 import pytest
@@ -32,6 +33,7 @@ from reporting.documents import (
 from reporting.pdf_engine import ASSETS_DIR, AssetFetcher, RefusedURL
 
 TITLE = "Voortgangsrapportage A. Jansen"
+AMS = ZoneInfo("Europe/Amsterdam")
 # A 1x1 transparent PNG.
 PNG_DATA_URL = (
     "data:image/png;base64,"
@@ -133,7 +135,9 @@ def _raw_payload_html(port: int) -> str:
 
 
 def test_the_sample_renders_to_a_pdf_a3b_with_title_diacritics_and_footer() -> None:
-    html = render_html("pdf/sample.html", {"title": TITLE, "note": "Werkhervatting: 2 × 3 uur"})
+    html = render_html(
+        "pdf/sample.html", {"title": TITLE, "note": "Werkhervatting: 2 × 3 uur"}, tz=AMS
+    )
     pdf = render_pdf(html, title=TITLE)
 
     assert pdf.startswith(b"%PDF-")
@@ -159,7 +163,9 @@ def test_the_sample_renders_to_a_pdf_a3b_with_title_diacritics_and_footer() -> N
 
 
 def test_an_english_document_has_an_english_footer_and_language() -> None:
-    html = render_html("pdf/sample.html", {"title": "Progress report", "note": "-"}, locale="en")
+    html = render_html(
+        "pdf/sample.html", {"title": "Progress report", "note": "-"}, tz=AMS, locale="en"
+    )
     assert '<html lang="en">' in html
     assert i18n.current_locale.get() == "nl"  # the render's locale did not leak out
     pdf = render_pdf(html, title="Progress report")
@@ -170,9 +176,9 @@ def test_an_english_document_has_an_english_footer_and_language() -> None:
 
 def test_render_html_is_strict() -> None:
     with pytest.raises(jinja2.UndefinedError):
-        render_html("pdf/sample.html", {"title": TITLE})  # no note
+        render_html("pdf/sample.html", {"title": TITLE}, tz=AMS)  # no note
     with pytest.raises(ValueError, match="locale"):
-        render_html("pdf/sample.html", {"title": TITLE, "note": ""}, locale="fr")
+        render_html("pdf/sample.html", {"title": TITLE, "note": ""}, tz=AMS, locale="fr")
 
 
 # ---------------------------------------------------------------- PDF-1: nothing is fetched
@@ -180,7 +186,7 @@ def test_render_html_is_strict() -> None:
 
 def test_markup_in_the_context_is_escaped_not_rendered() -> None:
     payload = "".join(_payloads(9))
-    html = render_html("pdf/sample.html", {"title": TITLE, "note": payload})
+    html = render_html("pdf/sample.html", {"title": TITLE, "note": payload}, tz=AMS)
     assert "<img" not in html
     assert html.count("<link") == 1  # base.html's own print.css
     assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
@@ -357,7 +363,7 @@ def test_a_render_over_its_time_limit_is_killed_and_the_next_one_works(
     assert time.monotonic() - started < 3
     _assert_dead(killed_workers)
 
-    html = render_html("pdf/sample.html", {"title": TITLE, "note": "daarna"})
+    html = render_html("pdf/sample.html", {"title": TITLE, "note": "daarna"}, tz=AMS)
     assert "daarna" in _text(render_pdf(html, title=TITLE))
 
 
@@ -381,7 +387,7 @@ async def test_the_async_render_keeps_the_event_loop_free_and_times_out(
     assert ticks >= 10  # the loop kept running while the worker laid out
     _assert_dead(killed_workers)
 
-    html = render_html("pdf/sample.html", {"title": TITLE, "note": "async daarna"})
+    html = render_html("pdf/sample.html", {"title": TITLE, "note": "async daarna"}, tz=AMS)
     assert "async daarna" in _text(await render_pdf_async(html, title=TITLE))
 
 

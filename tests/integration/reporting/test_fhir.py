@@ -412,9 +412,9 @@ async def test_every_demo_client_exports_through_the_cli_function_the_largest_wi
     from scheduling.demo import load_demo_sessions
 
     today = datetime.now(TZ).date()
-    await load_demo(today, TZ)
+    await load_demo(today, tz=TZ)
     await load_demo_sessions(today, TZ)
-    await draft_due_reports(today)
+    await draft_due_reports(today, TZ)
     actor = Actor.system(Channel.CLI)
     slowest = 0.0
     sizes = {}

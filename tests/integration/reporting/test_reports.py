@@ -5,6 +5,7 @@ import asyncio
 import io
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -23,6 +24,7 @@ from tests.web import api, audit_rows, csrf_token, login
 
 JSON = {"accept": "application/json"}
 TODAY = date(2026, 6, 15)
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 SESSION_DAYS = [4, 6, 11, 13, 18, 20, 22, 26, 27, 29]  # May 2026, ten held sessions
 
 
@@ -356,9 +358,9 @@ async def test_a_client_is_invited_once_when_the_follow_up_window_opens(
                 {"to_status": "closed", "on": "2026-05-29"},
             )
         )
-    assert await services.invite_due_follow_ups(date(2026, 11, 28)) == []  # not yet open
-    first = await services.invite_due_follow_ups(date(2026, 11, 29))
-    again = await services.invite_due_follow_ups(date(2026, 12, 5))
+    assert await services.invite_due_follow_ups(date(2026, 11, 28), AMSTERDAM) == []  # not yet open
+    first = await services.invite_due_follow_ups(date(2026, 11, 29), AMSTERDAM)
+    again = await services.invite_due_follow_ups(date(2026, 12, 5), AMSTERDAM)
     assert len(first) == 1
     assert again == []
     message = await OutboundMessage.select().where(OutboundMessage.id == first[0]).first()

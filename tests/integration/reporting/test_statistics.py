@@ -463,7 +463,7 @@ async def world(cast: Cast) -> World:
 
 async def test_volume_by_diagnosis_in_sql_is_hsks_table_and_matches_the_reference(world) -> None:
     main = Filters(employer_id=world.employers["main"])
-    result = await statistics.volumes(main)
+    result = await statistics.volumes(main, tz=TZ)
     for diagnosis, (values, counts) in HSK.items():
         cells = result.by_diagnosis.cells[diagnosis]
         assert [cells[m] for m in Moment] == [
@@ -480,12 +480,12 @@ async def test_every_other_statistic_in_sql_equals_its_reference_implementation(
     everything = Filters()
     records = outcomes(world)
     screened = [r for r in records if r.screened_on is not None]
-    after = await statistics.after_treatment(everything, TODAY)
+    after = await statistics.after_treatment(everything, TODAY, tz=TZ)
     assert after.relapse == relapse_rate(screened)
     assert after.follow_up == follow_up_response_rate(screened, TODAY)
-    assert await statistics.sessions(everything) == sessions_per_episode(screened)
-    assert await statistics.wait_times(everything) == reference_wait_times(records)
-    found = await statistics.durations(everything, TODAY, BENCHMARK)
+    assert await statistics.sessions(everything, tz=TZ) == sessions_per_episode(screened)
+    assert await statistics.wait_times(everything, tz=TZ) == reference_wait_times(records)
+    found = await statistics.durations(everything, TODAY, BENCHMARK, tz=TZ)
     assert found.resumption == time_to_resumption(screened, TODAY)
     assert found.absence == absence_duration(screened)
     expected_cost = cost_avoided(screened, 25000, BENCHMARK)
@@ -500,28 +500,32 @@ async def test_every_other_statistic_in_sql_equals_its_reference_implementation(
 
 async def test_filters_narrow_the_sql_figures_to_the_matching_episodes(world) -> None:
     second = Filters(therapist_user_id=world.therapists["second"])
-    assert set((await statistics.volumes(second)).by_diagnosis.cells) == {
+    assert set((await statistics.volumes(second, tz=TZ)).by_diagnosis.cells) == {
         "somatische_symptoomstoornis"
     }
-    compleet = await statistics.sessions(Filters(offer=Offer.COMPLEET))
+    compleet = await statistics.sessions(Filters(offer=Offer.COMPLEET), tz=TZ)
     assert set(compleet.mean) == {"depressie"}
     assert compleet.mean == sessions_per_episode(outcomes(world, offer=Offer.COMPLEET)).mean
     january = Filters(referred_from=date(2025, 1, 6), referred_to=date(2025, 1, 31))
     # The 00:30 referral of 6 January counts on 6 January (local date), not on the 5th.
-    assert (await statistics.wait_times(january)).referral_to_screening.n == 4
-    anxious = await statistics.volumes(Filters(diagnosis="angststoornis"))
+    assert (await statistics.wait_times(january, tz=TZ)).referral_to_screening.n == 4
+    anxious = await statistics.volumes(Filters(diagnosis="angststoornis"), tz=TZ)
     assert set(anxious.by_diagnosis.cells) == {"angststoornis"}
-    total, lines = await statistics.episode_list(Filters(diagnosis="somatische_symptoomstoornis"))
+    total, lines = await statistics.episode_list(
+        Filters(diagnosis="somatische_symptoomstoornis"), tz=TZ
+    )
     assert total == 6 and len(lines) == 6
 
 
 async def test_the_employer_summary_counts_only_that_employers_episodes(world) -> None:
-    summary = await statistics.employer_summary(world.employers["other"])
+    summary = await statistics.employer_summary(world.employers["other"], tz=TZ)
     assert summary.episodes == Cell(3, 3)
     assert summary.sessions_held == Cell(18, 3)
     assert summary.volume[Moment.BEGIN] == Cell(Decimal("10.0"), 3)
     with pytest.raises(ValueError, match="diagnosis"):
-        await statistics.employer_summary(world.employers["main"], Filters(diagnosis="depressie"))
+        await statistics.employer_summary(
+            world.employers["main"], Filters(diagnosis="depressie"), tz=TZ
+        )
 
 
 # ---------------------------------------------------------------- histogram arithmetic

@@ -15,6 +15,7 @@ import random
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from piccolo.querystring import QueryString
@@ -37,7 +38,6 @@ from practice.tables import (
 )
 from reporting.statistics.definitions import Moment
 from reporting.statistics.facts import (
-    DEFAULT_TZ,
     Dialect,
     Filters,
     _counted_kinds,
@@ -51,6 +51,8 @@ from reporting.statistics.facts import (
 from scheduling.appointments import AppointmentKind, Attendance
 from scheduling.tables import Appointment
 from tests.cast import Cast, make_user
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 # ---------------------------------------------------------------- the earlier SQL (oracle)
 
@@ -143,7 +145,7 @@ def reference_facts_cte(
     )
 
 
-ALL_FACTS = tuple(_reference_columns(dialect(DEFAULT_TZ)))
+ALL_FACTS = tuple(_reference_columns(dialect(AMSTERDAM)))
 
 # The column sets the figure groups ask for (statistics_*.py), and everything at once.
 COLUMN_SETS: tuple[tuple[tuple[str, ...], bool], ...] = (
@@ -226,7 +228,7 @@ async def build_random_practice(seed: int, cast: Cast) -> dict[str, list[int]]:
     appointment_start = datetime(2024, 1, 1, 8, tzinfo=UTC)
     for _ in range(36):
         employment, client, employer = rng.choice(employments)
-        referred = datetime.combine(rng.choice(DAYS), datetime.min.time(), DEFAULT_TZ)
+        referred = datetime.combine(rng.choice(DAYS), datetime.min.time(), AMSTERDAM)
         referred += timedelta(minutes=rng.choice((30, 90, 600, 23 * 60 + 30)))
         referral = await _insert_one(
             Referral,
@@ -327,7 +329,7 @@ async def _rows(cte: QueryString) -> list[tuple[Any, ...]]:
 @pytest.mark.parametrize("seed", [1, 2, 3])
 async def test_the_facts_equal_those_of_the_per_episode_subqueries(seed: int, cast: Cast) -> None:
     ids = await build_random_practice(seed, cast)
-    sql = dialect(DEFAULT_TZ)
+    sql = dialect(AMSTERDAM)
     filter_sets = [
         Filters(),
         Filters(employer_id=ids["employers"][0]),
@@ -351,4 +353,4 @@ async def test_the_facts_equal_those_of_the_per_episode_subqueries(seed: int, ca
 
 async def test_an_unknown_fact_is_refused() -> None:
     with pytest.raises(ValueError, match="no episode facts"):
-        facts_cte(dialect(DEFAULT_TZ), Filters(), ["episode_id", "shoe_size"])
+        facts_cte(dialect(AMSTERDAM), Filters(), ["episode_id", "shoe_size"])

@@ -115,7 +115,9 @@ def test_no_output_shows_a_figure_counted_over_fewer_than_the_minimum(drawn) -> 
     raw, min_n = drawn
     board = Dashboard(Query(), Filters(), figure_tables(raw, min_n), min_n, date(2026, 6, 1))
     html = _dashboard_html(board)
-    report = render_report_html(board, [("Periode", "…")], "Uitkomsten", locale="nl")
+    report = render_report_html(
+        board, [("Periode", "…")], "Uitkomsten", tz=ZoneInfo("Europe/Amsterdam"), locale="nl"
+    )
     csv_text = {table.key: table_csv(table) for table in board.tables}
     json_text = json.dumps([table_json(table) for table in board.tables])
     everything = html + _charts(html) + report + _charts(report) + "".join(csv_text.values())

@@ -1,6 +1,7 @@
 """Booking: no double booking under concurrency, series around holidays, DST, attendance."""
 
 import asyncio
+import dataclasses
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,6 +12,8 @@ import time_machine
 from icalendar import Calendar
 from litestar import Litestar
 
+from practice.composition.app import create_app
+from practice.platform.settings import Settings
 from scheduling.tables import Appointment, MeetingProposal
 from tests.cast import Cast
 from tests.conftest import make_client
@@ -523,7 +526,7 @@ async def test_a_practice_cancellation_creates_a_rebooking_task_until_rebooked(
 async def test_held_session_dates_are_local_days_in_order_and_only_of_counting_kinds(
     client, cast: Cast
 ) -> None:
-    from scheduling.services.attendance import held_counting_dates
+    from scheduling.queries.sessions import held_counting_dates
 
     parties = await setup_parties(client, cast)
     episode_id = await refer(client, cast, parties)
@@ -553,6 +556,63 @@ async def test_held_session_dates_are_local_days_in_order_and_only_of_counting_k
         )
     )
 
-    dates = await held_counting_dates([episode_id, other_id])
+    dates = await held_counting_dates([episode_id, other_id], AMS)
 
     assert dates == {episode_id: (date(2026, 3, 29), date(2026, 3, 30))}
+
+
+# A referral at 23:30 UTC and sessions late in the evening UTC: their local dates (and the
+# deadlines counted from them) are a day apart in Amsterdam and New York.
+@pytest.mark.parametrize(
+    ("zone", "held_on", "screening_due_on"),
+    [
+        ("Europe/Amsterdam", (date(2026, 3, 29), date(2026, 3, 30)), "2026-04-07"),
+        ("America/New_York", (date(2026, 3, 28), date(2026, 3, 29)), "2026-04-06"),
+    ],
+)
+@time_machine.travel("2026-03-31 12:00 +0000", tick=False)
+async def test_held_session_dates_and_the_screening_deadline_follow_the_practice_time_zone(
+    settings: Settings,
+    redis: Any,
+    db: None,
+    cast: Cast,
+    zone: str,
+    held_on: tuple[date, ...],
+    screening_due_on: str,
+) -> None:
+    from practice.queries.episodes import load_facts
+
+    local = dataclasses.replace(settings, time_zone=ZoneInfo(zone))
+    application = create_app(local)
+    try:
+        async with make_client(application) as client:
+            parties = await setup_parties(client, cast)
+            # Friday 27 March 23:30 UTC: Saturday in Amsterdam, still Friday in New York.
+            episode_id = await refer(
+                client,
+                cast,
+                parties,
+                received_at="2026-03-27T23:30:00+00:00",
+                first_sick_day="2026-03-02",
+            )
+            await Appointment.insert(
+                *(
+                    Appointment(
+                        episode=episode_id,
+                        therapist=cast.therapist.id,
+                        kind="treatment_session",
+                        starts_at=datetime.fromisoformat(at),
+                        ends_at=datetime.fromisoformat(at),
+                        attendance="held",
+                    )
+                    for at in ("2026-03-28T23:30:00+00:00", "2026-03-29T22:30:00+00:00")
+                )
+            )
+            detail = await ok(await client.get(f"/api/episodes/{episode_id}", headers=JSON))
+            # The fact sources the app registered at start-up, with the zone of its settings.
+            facts, _rules = (await load_facts([episode_id], local.time_zone))[episode_id]
+    finally:
+        await application.state.redis.aclose(close_connection_pool=True)
+
+    assert task(detail, "screening")["due_on"] == screening_due_on  # 10 calendar days
+    assert facts.held_session_dates == held_on
