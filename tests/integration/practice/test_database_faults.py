@@ -97,33 +97,47 @@ def assert_unavailable_page(response: httpx.Response) -> None:
 
 
 class ConnectionKiller:
-    """Wraps ``audit.record``: when armed, the request's own backend is terminated first.
+    """Wraps ``audit.record`` and ``audit.record_many``: when armed, the request's own
+    backend is terminated first.
 
-    The audit row comes last in every service, so by then the request's rows are staged in
-    its transaction; ``staged`` records how many referrals the transaction could see."""
+    The audit row comes last in every service (a list page writes its rows with
+    ``record_many``), so by then the request's rows are staged in its transaction; ``staged``
+    records how many referrals the transaction could see."""
 
-    def __init__(self, dsn: str, original: Callable[..., Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        original: Callable[..., Awaitable[None]],
+        original_many: Callable[..., Awaitable[None]],
+    ) -> None:
         self.dsn = dsn
         self.original = original
+        self.original_many = original_many
         self.armed = False
         self.kills = 0
         self.staged: list[int] = []
 
+    async def _kill_if_armed(self) -> None:
+        if not self.armed:
+            return
+        self.armed = False  # once: the next request must find a working pool
+        self.staged.append(await Referral.count())
+        rows = await engine().run_ddl("SELECT pg_backend_pid() AS pid")
+        killer = await asyncpg.connect(self.dsn)
+        try:
+            # The second argument waits (ms) until the backend has really gone.
+            assert await killer.fetchval("SELECT pg_terminate_backend($1, 5000)", rows[0]["pid"])
+        finally:
+            await killer.close()
+        self.kills += 1
+
     async def record(self, *args: Any, **kwargs: Any) -> None:
-        if self.armed:
-            self.armed = False  # once: the next request must find a working pool
-            self.staged.append(await Referral.count())
-            rows = await engine().run_ddl("SELECT pg_backend_pid() AS pid")
-            killer = await asyncpg.connect(self.dsn)
-            try:
-                # The second argument waits (ms) until the backend has really gone.
-                assert await killer.fetchval(
-                    "SELECT pg_terminate_backend($1, 5000)", rows[0]["pid"]
-                )
-            finally:
-                await killer.close()
-            self.kills += 1
+        await self._kill_if_armed()
         await self.original(*args, **kwargs)
+
+    async def record_many(self, *args: Any, **kwargs: Any) -> None:
+        await self._kill_if_armed()
+        await self.original_many(*args, **kwargs)
 
 
 @pytest.mark.commits
@@ -135,8 +149,9 @@ async def test_a_lost_database_connection_mid_write_gives_503_and_leaves_nothing
     # The app's real pool, with one connection: the request after the kill must reconnect.
     await open_pool(engine(), max_size=1)
     try:
-        killer = ConnectionKiller(settings.database_url, audit.record)
+        killer = ConnectionKiller(settings.database_url, audit.record, audit.record_many)
         monkeypatch.setattr(audit, "record", killer.record)
+        monkeypatch.setattr(audit, "record_many", killer.record_many)
         parties = await setup_parties(client, cast)
         await refer(client, cast, parties)  # the therapist, logged in, with one client
         second = await new_client(client, parties["employer"], "Bram de Vries")
