@@ -10,7 +10,7 @@ registered at start-up), loads the requester's seats on that date and asks
 of the client's episodes is granted; its service then shows only those.
 """
 
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -85,13 +85,10 @@ async def relation_guard(
             known = await access.existing_client(client_id)
             raise await access.refuse(actor, "client", client_id, known, write=False)
         return
-    name = next((p for p in _resolvers if p in params), None)
-    if name is None:
+    found = await _episode_object(params)
+    if found is None:
         raise RuntimeError(f"{handler} declares a need but names no object it can resolve")
-    object_type, resolve = _resolvers[name]
-    object_id = int(params[name])
-    episode_id = await resolve(object_id)
-    owner = None if episode_id is None else await access.client_of(episode_id)
+    object_type, object_id, episode_id, owner = found
     if (
         owner is not None
         and episode_id is not None
@@ -102,23 +99,32 @@ async def relation_guard(
     raise await access.refuse(actor, object_type, object_id, owner, write=write)
 
 
-async def named_object(params: dict[str, Any]) -> tuple[str, int, int | None] | None:
-    """The client object a path names, as (type, id, its client's id or None), or None when
-    the path names none: the audit row of a refusal names the client when there is one."""
-    if CLIENT_PARAM in params:
-        client_id = int(params[CLIENT_PARAM])
-        return "client", client_id, await access.existing_client(client_id)
+async def _episode_object(
+    params: Mapping[str, Any],
+) -> tuple[str, int, int | None, int | None] | None:
+    """The object a path names through a resolver, as (type, id, its episode's id, the
+    client's id), the ids None where there is no such object; None when the path names none."""
     name = next((p for p in _resolvers if p in params), None)
     if name is None:
         return None
     object_type, resolve = _resolvers[name]
     object_id = int(params[name])
     episode_id = await resolve(object_id)
-    return (
-        object_type,
-        object_id,
-        None if episode_id is None else await access.client_of(episode_id),
-    )
+    owner = None if episode_id is None else await access.client_of(episode_id)
+    return object_type, object_id, episode_id, owner
+
+
+async def named_object(params: dict[str, Any]) -> tuple[str, int, int | None] | None:
+    """The client object a path names, as (type, id, its client's id or None), or None when
+    the path names none: the audit row of a refusal names the client when there is one."""
+    if CLIENT_PARAM in params:
+        client_id = int(params[CLIENT_PARAM])
+        return "client", client_id, await access.existing_client(client_id)
+    found = await _episode_object(params)
+    if found is None:
+        return None
+    object_type, object_id, _episode_id, owner = found
+    return object_type, object_id, owner
 
 
 async def audited_role_guard(
