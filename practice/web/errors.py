@@ -95,7 +95,9 @@ def _respond(
                 "user": request.scope.get("user"),
                 "status": status,
                 "title": _(TITLES.get(status, "Error")),
-                "detail": detail,
+                # Domain messages are English message ids; the page shows the catalogue's
+                # translation where it has one (the JSON keeps the id for API clients).
+                "detail": _(detail),
                 "fields": fields,
                 "allowed": allowed or [],
                 "back": _back_path(request),

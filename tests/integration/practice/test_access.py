@@ -140,6 +140,16 @@ async def test_a_404_page_is_html_for_a_browser_and_json_for_an_api(client, db) 
     assert api.json()["status_code"] == 404
 
 
+async def test_a_refused_episode_page_says_so_in_the_users_language(client, cast: Cast) -> None:
+    await login(client, cast.therapist.email)
+    page = await client.get("/episodes/999999")
+    assert page.status_code == 404
+    assert "Dit dossier bestaat niet of is niet voor u toegankelijk." in page.text
+    assert "No such" not in page.text
+    api = await client.get("/api/episodes/999999", headers={"accept": "application/json"})
+    assert api.json()["detail"] == "No such record."  # API clients keep the message id
+
+
 async def _admin(client: httpx.AsyncClient, cast: Cast) -> str:
     await login(client, cast.administrator.email)
     return await csrf_token(client, "/admin/users")
