@@ -51,6 +51,15 @@ def browser(served: Served) -> Iterator[Any]:
         chromium.close()
 
 
+CULPRITS = """() => { const out = []; const root = document.documentElement;
+  const walk = (el, depth) => { for (const c of el.children) {
+    const old = c.style.display; c.style.display = 'none';
+    const fits = root.scrollWidth <= window.innerWidth; c.style.display = old;
+    if (fits) { out.push(c.tagName + ' ' + (c.textContent || '').trim().slice(0, 30));
+                if (depth < 6) walk(c, depth + 1); } } };
+  walk(document.body, 0); return out; }"""
+
+
 class Portal:
     """One person's browser window: their own cookies, language and screenshots."""
 
@@ -100,12 +109,27 @@ class Portal:
 
     def assert_readable_on_a_tablet(self, name: str) -> None:
         """At 768 px wide (a tablet held upright) nothing runs off the side of the page."""
+        self.assert_fits(name, "tablet", 768, 1024)
+
+    def assert_readable_on_a_phone(self, name: str) -> None:
+        """At 375 px wide (a phone) nothing runs off the side either; wide tables scroll in
+        place."""
+        self.assert_fits(name, "phone", 375, 800)
+
+    def assert_fits(self, name: str, device: str, width: int, height: int) -> None:
         size = self.page.viewport_size
-        self.page.set_viewport_size({"width": 768, "height": 1024})
-        overflow = self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        self.screenshot(f"{name}-tablet")
+        self.page.set_viewport_size({"width": width, "height": height})
+        # Measure once the page has laid itself out at the new width (a frame later).
+        self.page.wait_for_function("w => window.innerWidth === w", arg=width)
+        overflow = self.page.evaluate(
+            "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() =>"
+            " done(document.documentElement.scrollWidth - window.innerWidth))))"
+        )
+        # On failure, say where to look: the elements whose hiding ends the overflow.
+        culprits = self.page.evaluate(CULPRITS) if overflow > 0 else []
+        self.screenshot(f"{name}-{device}")
         self.page.set_viewport_size(size)
-        assert overflow <= 0, f"{overflow}px wider than a tablet"
+        assert overflow <= 0, f"{overflow}px wider than a {device}: {culprits}"
 
     def wait_for(self, found: Callable[[], bool], what: str) -> None:
         """Reload until ``found`` (the worker runs beside the web process)."""
@@ -234,6 +258,7 @@ def test_a_referral_travels_through_all_four_portals_in_a_real_browser(
     therapist.screenshot("therapist-client")
     therapist.check_accessibility()
     therapist.assert_readable_on_a_tablet("therapist-client")
+    therapist.assert_readable_on_a_phone("therapist-client")
     with page.expect_navigation():
         approval.first.click()
     documents = page.locator('a[href^="/documents/"]')
