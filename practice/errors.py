@@ -1,7 +1,43 @@
 """Domain errors: what a service refuses, in words a user can act on.
 
 The web layer maps them to 4xx (``practice.web.errors``); nothing here knows HTTP.
+
+Messages are English message ids, translated on the way out (HTML pages). A message with
+values is a ``Message``: the id keeps its ``%(name)s`` placeholders for the catalogue, the
+values travel beside it, and ``str()`` of it is the English text with the values filled in
+(what the JSON answer, the logs and a plain ``str`` comparison see).
 """
+
+from datetime import date, datetime
+from typing import Any
+
+
+class Message(str):
+    """A message id with its values: a ``str`` (the English text) that still knows its id.
+
+    ``Message("The screening cannot be before the referral (%(day)s).", day=d)`` reads
+    "… (2026-03-02)." as a string; a page translates ``id`` first and fills in ``params``
+    after, each value in the reader's format (``practice.web.errors.localize``).
+    """
+
+    id: str
+    params: dict[str, Any]
+
+    def __new__(cls, message_id: str, **params: Any) -> "Message":
+        text = message_id % {k: _plain(v) for k, v in params.items()} if params else message_id
+        made = super().__new__(cls, text)
+        made.id = message_id
+        made.params = params
+        return made
+
+
+def _plain(value: Any) -> str:
+    """A value in the locale-free form the English text and the JSON carry."""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="minutes")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
 
 class DomainError(Exception):
