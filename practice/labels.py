@@ -13,7 +13,7 @@ from practice.episodes import EpisodeStatus, Offer
 from practice.platform.i18n import N_
 from practice.screening import Proposal
 from practice.tasks import TaskKind
-from practice.work_participation import AbsenceType
+from practice.work_participation import AbsenceType, NoVolume
 
 STATUS_LABELS: dict[str, str] = {
     EpisodeStatus.REFERRED: N_("referred"),
@@ -113,6 +113,11 @@ FOLLOW_UP_LABELS: dict[str, str] = {
     "declined": N_("declined"),
 }
 
+NO_VOLUME_LABELS: dict[str, str] = {
+    NoVolume.NO_CONTRACT: N_("no contract hours on this date"),
+    NoVolume.ZERO_CONTRACT: N_("contract of 0 hours on this date"),
+}
+
 LABELS: Mapping[str, Mapping[str, str]] = {
     "episode_status": STATUS_LABELS,
     "offer": OFFER_LABELS,
@@ -127,4 +132,5 @@ LABELS: Mapping[str, Mapping[str, str]] = {
     "moment": MOMENT_LABELS,
     "follow_up": FOLLOW_UP_LABELS,
     "role": {role.value: message for role, message in ROLE_LABELS.items()},
+    "no_volume": NO_VOLUME_LABELS,
 }

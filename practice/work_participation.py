@@ -139,6 +139,22 @@ def volume_percent(
     return (hours * _HUNDRED / contract_hours).quantize(_ONE_DECIMAL, rounding=ROUND_HALF_UP)
 
 
+class NoVolume(StrEnum):
+    """Why a measurement has no volume percentage: said on the page instead of a number."""
+
+    NO_CONTRACT = "no_contract"  # no contract hours valid on the date (e.g. measured before)
+    ZERO_CONTRACT = "zero_contract"  # a contract of 0 hours: no percentage of nothing
+
+
+def why_no_volume(contract_hours: Decimal | None) -> NoVolume | None:
+    """The reason `volume_percent` gives None for these contract hours; None when it gives one."""
+    if contract_hours is None:
+        return NoVolume.NO_CONTRACT
+    if contract_hours == 0:
+        return NoVolume.ZERO_CONTRACT
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class VolumePoint:
     """One measurement against both the contract of the day and the baseline contract.
@@ -153,6 +169,11 @@ class VolumePoint:
     volume_percent: Decimal | None
     baseline_contract_hours: Decimal | None
     baseline_volume_percent: Decimal | None
+
+    @property
+    def no_volume_reason(self) -> NoVolume | None:
+        """Why `volume_percent` is None (no contract on the date, or one of 0 hours)."""
+        return why_no_volume(self.contract_hours)
 
 
 def volume_percent_series(

@@ -7,6 +7,7 @@ start-up, so no build step and no binary files in git. Message ids are English.
 import contextvars
 import io
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -78,7 +79,7 @@ def format_moment(value: datetime, tz: ZoneInfo, style: str = "medium") -> str:
     return format_datetime(value, style, tzinfo=tz, locale=current_locale.get())
 
 
-def format_number(value: float | int, digits: int = 1) -> str:
+def format_number(value: Decimal | float | int, digits: int = 1) -> str:
     return format_decimal(
         value, format=f"#,##0.{'0' * digits}" if digits else "#,##0", locale=current_locale.get()
     )

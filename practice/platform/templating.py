@@ -6,6 +6,7 @@ value fails loudly instead of printing an empty string into a report.
 
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -44,6 +45,25 @@ def label_codes(kind: str) -> list[str]:
     return [str(code) for code in _LABELS[kind]]
 
 
+# What a filter prints for a value the database may leave empty: a page shows the gap
+# instead of failing on it (every nullable column reaches some template).
+MISSING = "–"
+
+
+def day(value: date | None, style: str = "medium") -> str:
+    """A calendar date in the current language; "–" when there is none."""
+    return MISSING if value is None else i18n.format_day(value, style)
+
+
+def number(value: Decimal | float | int | None, digits: int = 1) -> str:
+    """A number in the current language; "–" when there is none (or it is not finite)."""
+    if value is None:
+        return MISSING
+    if isinstance(value, Decimal | float) and not Decimal(value).is_finite():
+        return MISSING
+    return i18n.format_number(value, digits)
+
+
 def make_environment(time_zone: ZoneInfo) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
@@ -58,16 +78,13 @@ def make_environment(time_zone: ZoneInfo) -> jinja2.Environment:
         i18n.gettext, i18n.ngettext, newstyle=True
     )
 
-    def moment(value: datetime, style: str = "medium") -> str:
-        return i18n.format_moment(value, time_zone, style)
-
-    def day(value: date, style: str = "medium") -> str:
-        return i18n.format_day(value, style)
+    def moment(value: datetime | None, style: str = "medium") -> str:
+        return MISSING if value is None else i18n.format_moment(value, time_zone, style)
 
     filters: dict[str, Callable[..., Any]] = {
         "day": day,
         "moment": moment,
-        "number": i18n.format_number,
+        "number": number,
     }
     env.filters.update(filters)
     env.globals["current_locale"] = i18n.current_locale.get

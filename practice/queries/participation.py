@@ -4,6 +4,7 @@ Its own module because two readers need it, the episode detail and the reports
 (``reporting``), and it needs nothing of the episode but its employment.
 """
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -25,9 +26,19 @@ async def participation_series(employment_id: int | None, episode_id: int) -> li
     """Volume % per measurement, against the contract then and the original contract."""
     if employment_id is None:
         return []
+    # The service refuses a second period starting on the same day, but the table can hold
+    # one (no unique key); the rule refuses to guess, so the read keeps the last one recorded,
+    # which corrected the earlier, rather than fail every page that shows the series.
+    latest: dict[date, int] = {}
+    for c in (
+        await ContractHours.select()
+        .where(ContractHours.employment == employment_id)
+        .order_by(ContractHours.id)
+    ):
+        latest[c["valid_from"]] = c["minutes_per_week"]
     contracts = [
-        ContractPeriod(valid_from=c["valid_from"], hours_per_week=_hours(c["minutes_per_week"]))
-        for c in await ContractHours.select().where(ContractHours.employment == employment_id)
+        ContractPeriod(valid_from=valid_from, hours_per_week=_hours(minutes))
+        for valid_from, minutes in latest.items()
     ]
     measurements = [
         ParticipationMeasurement(
@@ -48,6 +59,8 @@ async def participation_series(employment_id: int | None, episode_id: int) -> li
             "contract_hours": p.contract_hours,
             "volume_percent": p.volume_percent,
             "baseline_volume_percent": p.baseline_volume_percent,
+            # a NoVolume code (label kind "no_volume"): why there is no percentage, or None
+            "no_volume_reason": p.no_volume_reason,
         }
         for p in volume_percent_series(measurements, contracts)
     ]

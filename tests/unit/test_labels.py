@@ -19,7 +19,7 @@ from practice.services.referrals import REFERRER_TYPES
 from practice.services.treatment_plan import FOLLOW_UP_KINDS, FOLLOW_UP_RESPONSES
 from practice.services.work import MOMENTS
 from practice.tasks import TaskKind
-from practice.work_participation import AbsenceType
+from practice.work_participation import AbsenceType, NoVolume
 from reporting import labels as reporting_labels
 from reporting.interim_reports import ReportStatus
 from scheduling import labels as scheduling_labels
@@ -46,6 +46,7 @@ CODES: Mapping[str, Iterable[str]] = {
     "moment": MOMENTS,
     "follow_up": (*FOLLOW_UP_KINDS, *FOLLOW_UP_RESPONSES),
     "role": Role,
+    "no_volume": NoVolume,
     "appointment_kind": AppointmentKind,
     "attendance": Attendance,
     "report_status": ReportStatus,
