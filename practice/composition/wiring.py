@@ -6,20 +6,30 @@ The only module besides app.py, worker.py and cli.py that imports every package.
 
 from practice import client_data
 from practice import labels as practice_labels
+from practice.platform.i18n import N_
 from practice.platform.templating import register_labels
 from practice.queries.access import episode_of
 from practice.queries.caseload import register_caseload_column
 from practice.queries.episodes import register_fact_source
+from practice.queries.today import TodayPanel, register_today_panel
 from practice.web.access import register_object
-from practice.web.episode_page import register_episode_section
+from practice.web.episode_sections import (
+    register_episode_section,
+    register_summary_source,
+    register_timeline_source,
+)
 from reporting import client_data as reporting_client_data
 from reporting import labels as reporting_labels
 from reporting.queries import records as reporting_records
+from reporting.queries import today as reporting_today
+from reporting.queries import workspace as reporting_workspace
 from reporting.tables import Document, EmployerUpdate, Report
 from reporting.web import pages as reporting_pages
 from scheduling import client_data as scheduling_client_data
 from scheduling import labels as scheduling_labels
 from scheduling.queries import appointments as scheduling_queries
+from scheduling.queries import today as scheduling_today
+from scheduling.queries import workspace as scheduling_workspace
 from scheduling.tables import Appointment
 from scheduling.web import pages as scheduling_pages
 
@@ -37,8 +47,21 @@ def connect() -> None:
     register_labels(scheduling_labels.LABELS)
     register_labels(reporting_labels.LABELS)
     register_caseload_column("next_appointment", scheduling_queries.next_appointments)
-    register_episode_section("sessions", scheduling_pages.SECTION)
-    register_episode_section("reports", reporting_pages.SECTION)
+    # The therapist's start view: today's appointments, then the drafts to approve.
+    register_today_panel(
+        "appointments",
+        TodayPanel("scheduling/today-appointments.html", scheduling_today.todays_appointments),
+    )
+    register_today_panel(
+        "drafts", TodayPanel("reporting/today-drafts.html", reporting_today.drafts_to_approve)
+    )
+    # The client page's sections, summary lines and timeline events of the packages downstream.
+    register_episode_section("sessions", scheduling_pages.SECTION, N_("Sessions"))
+    register_episode_section("reports", reporting_pages.SECTION, N_("Reports"))
+    register_summary_source("scheduling", scheduling_workspace.summary)
+    register_summary_source("reporting", reporting_workspace.summary)
+    register_timeline_source("scheduling", scheduling_workspace.timeline)
+    register_timeline_source("reporting", reporting_workspace.timeline)
     # How each package's objects find their episode, for the relation guard.
     register_object("appointment_id", "appointment", episode_of(Appointment))
     register_object("report_id", "report", episode_of(Report))

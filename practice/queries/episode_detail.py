@@ -22,6 +22,7 @@ from practice.tables import (
     CaseAssignment,
     Consent,
     FollowUp,
+    ManagerConsultation,
     OfferChange,
     RelapsePreventionPlan,
     Screening,
@@ -48,6 +49,16 @@ async def episode_detail(
             TreatmentEpisode.referral._.employer._.name.as_alias("employer_name"),
             TreatmentEpisode.referral._.employer._.id.as_alias("employer_id"),
             TreatmentEpisode.client._.name.as_alias("client_name"),
+            TreatmentEpisode.client._.email.as_alias("client_email"),
+            TreatmentEpisode.client._.phone.as_alias("client_phone"),
+            TreatmentEpisode.client._.date_of_birth.as_alias("client_date_of_birth"),
+            TreatmentEpisode.referral._.manager._.name.as_alias("manager_name"),
+            TreatmentEpisode.referral._.manager._.email.as_alias("manager_email"),
+            TreatmentEpisode.referral._.company_doctor._.name.as_alias("company_doctor_name"),
+            TreatmentEpisode.referral._.company_doctor._.email.as_alias("company_doctor_email"),
+            TreatmentEpisode.referral._.company_doctor._.organisation.as_alias(
+                "company_doctor_organisation"
+            ),
         )
         .where(TreatmentEpisode.id == episode_id)
         .first()
@@ -56,7 +67,20 @@ async def episode_detail(
     tasks = await episode_tasks(episode_id, today, tz)
     detail: dict[str, Any] = {
         "id": episode_id,
-        "client": {"id": client_id, "name": e["client_name"]},
+        "client": {
+            "id": client_id,
+            "name": e["client_name"],
+            "email": e["client_email"],
+            "phone": e["client_phone"],
+            "date_of_birth": e["client_date_of_birth"],
+        },
+        # Who to call: the manager and the company doctor named on the referral.
+        "manager": {"name": e["manager_name"], "email": e["manager_email"]},
+        "company_doctor": {
+            "name": e["company_doctor_name"],
+            "email": e["company_doctor_email"],
+            "organisation": e["company_doctor_organisation"],
+        },
         "employer": e["employer_name"],
         "employer_id": e["employer_id"],
         "status": e["status"],
@@ -67,6 +91,9 @@ async def episode_detail(
         "referral": {
             "received_at": e["referral.received_at"],
             "referrer_type": e["referral.referrer_type"],
+            "referrer_name": e["referral.referrer_name"],
+            "priority": e["referral.priority"],
+            "participation_basis": e["referral.participation_basis"],
             "requested_offer": e["referral.requested_offer"],
             "absence_status": e["referral.absence_status"],
             "first_sick_day": e["referral.first_sick_day"],
@@ -125,8 +152,20 @@ async def episode_detail(
             .where(Screening.episode == episode_id)
             .first()
         )
-        detail["goals"] = await WorkGoal.select().where(WorkGoal.episode == episode_id)
-        detail["advice"] = await Advice.select().where(Advice.episode == episode_id)
+        detail["consultations"] = (
+            await ManagerConsultation.select(
+                *ManagerConsultation.all_columns(),
+                ManagerConsultation.contact._.name.as_alias("contact_name"),
+            )
+            .where(ManagerConsultation.episode == episode_id)
+            .order_by(ManagerConsultation.held_on)
+        )
+        detail["goals"] = (
+            await WorkGoal.select().where(WorkGoal.episode == episode_id).order_by(WorkGoal.set_on)
+        )
+        detail["advice"] = (
+            await Advice.select().where(Advice.episode == episode_id).order_by(Advice.given_on)
+        )
         detail["relapse_prevention_plan"] = (
             await RelapsePreventionPlan.select()
             .where(RelapsePreventionPlan.episode == episode_id)

@@ -23,7 +23,7 @@ from practice.queries import break_glass as break_glass_queries
 from practice.services import break_glass
 from practice.web.auth import roles
 from practice.web.episode_common import request_context
-from practice.web.episode_page import back_to_episode
+from practice.web.episode_sections import back_to_episode
 from practice.web.forms import FormData
 from practice.web.portal import page
 

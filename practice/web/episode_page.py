@@ -7,34 +7,41 @@ request type as its JSON door (``practice.web.forms``) and, done, goes back to t
 (post/redirect/get: reloading never posts twice).
 """
 
+import inspect
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Request, Router, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 
 from practice.access_policy import Need, decide
 from practice.accounts import Role
-from practice.audit.trail import Actor
 from practice.break_glass import MONITOR_DAYS
 from practice.episodes import EpisodeStatus, Offer, gates
-from practice.errors import InvalidInput
-from practice.queries import access
+from practice.errors import Conflict, DomainError, InvalidInput
+from practice.queries import access, timeline
 from practice.queries import break_glass as break_glass_queries
 from practice.queries import caseload as caseload_queries
 from practice.queries import episode_detail as detail_queries
 from practice.queries import parties as party_queries
 from practice.queries.episodes import access_episode
+from practice.queries.timeline import SummaryFact, TimelineEvent
 from practice.screening import COMPLAINT_INSTRUMENTS, DIAGNOSIS_CATEGORIES, Proposal
 from practice.services import consents, episodes, referrals, treatment_plan
 from practice.services import work as work_services
+from practice.web import episode_sections as sections
 from practice.web.auth import roles
-from practice.web.episode_common import THERAPIST, episode_writer, fields_of, request_context
+from practice.web.episode_common import (
+    THERAPIST,
+    clock,
+    episode_writer,
+    fields_of,
+    request_context,
+)
+from practice.web.episode_sections import DEFAULT_SECTION, back_to_episode
 from practice.web.episodes import (
     ConsultationIn,
     ReferralIn,
@@ -42,39 +49,16 @@ from practice.web.episodes import (
     ScreeningPlanIn,
     TransitionIn,
 )
-from practice.web.forms import FormData, form_struct
+from practice.web.forms import FormData, FormState, form_struct, refused
 from practice.web.parties import ClientIn
 from practice.web.portal import page
 from practice.web.treatment_plan import FollowUpIn, RelapsePlanIn
 from practice.web.work import AgreementIn, ConsentIn, ParticipationIn
 from practice.work_participation import AbsenceType
 
-
-@dataclass(frozen=True, slots=True)
-class EpisodeSection:
-    """A part of the client page that a downstream package renders from its own data."""
-
-    template: str
-    # (actor, episode id, client id, today, time zone, everything: the whole history, not
-    # only the latest part that a long treatment would otherwise fill the page with)
-    load: Callable[[Actor, int, int, date, ZoneInfo, bool], Awaitable[dict[str, Any]]]
-
-
-_sections: dict[str, EpisodeSection] = {}
-
-
-def register_episode_section(name: str, section: EpisodeSection) -> None:
-    """Called at start-up; the page shows the sections in the order they were registered."""
-    _sections[name] = section
-
-
 # Open tasks come most urgent first; a neglected record can hold hundreds (one per owed
 # report and update), so the page names the first ones and links to the rest (P-2).
 OPEN_TASKS_SHOWN = 20
-
-
-def back_to_episode(episode_id: int) -> Redirect:
-    return Redirect(path=f"/episodes/{episode_id}", status_code=303)
 
 
 # ---------------------------------------------------------------- the client page
@@ -82,14 +66,31 @@ def back_to_episode(episode_id: int) -> Redirect:
 
 @get("/episodes/{episode_id:int}", opt=THERAPIST, include_in_schema=False)
 async def episode_page(
-    request: Request[Any, Any, Any], episode_id: FromPath[int], everything: FromQuery[bool] = False
+    request: Request[Any, Any, Any],
+    episode_id: FromPath[int],
+    section: FromQuery[str] = DEFAULT_SECTION,
+    everything: FromQuery[bool] = False,
 ) -> Template:
-    """One client: tasks with days left, the treatment and work tracks, sessions, reports.
+    """One client: the summary header, then one section of the record (``?section=``).
 
     ``?everything=true`` lists every open task, session and report; by default the most
     urgent tasks and the latest sessions and reports."""
+    return await render_episode(request, episode_id, section, everything=everything)
+
+
+async def render_episode(
+    request: Request[Any, Any, Any],
+    episode_id: int,
+    section: str,
+    *,
+    everything: bool = False,
+    form_state: FormState | None = None,
+    status: int = HTTP_200_OK,
+) -> Template:
+    """The client page at a section; after a refused form, with that form's problems."""
     actor, today, settings = request_context(request)
-    detail = await detail_queries.episode_detail(actor, episode_id, today, settings.time_zone)
+    tz = settings.time_zone
+    detail = await detail_queries.episode_detail(actor, episode_id, today, tz)
     open_tasks = [t for t in detail["tasks"] if t["done_on"] is None]
     client_id = int(detail["client"]["id"])
     # Read-only when the viewer may read but not write: no therapist seat today, only a
@@ -102,25 +103,40 @@ async def episode_page(
         if read_only
         else None
     )
-    sections = [
-        (
-            section.template,
-            await section.load(actor, episode_id, client_id, today, settings.time_zone, everything),
-        )
-        for section in _sections.values()
-    ]
+    shown = sections.tab(section)
+    section_data = (
+        await shown.section.load(actor, episode_id, client_id, today, tz, everything)
+        if shown.section is not None
+        else {}
+    )
+    summary: list[SummaryFact] = []
+    for source in sections.summary_sources():
+        summary.extend(await source(actor, episode_id, today, tz))
+    events: list[TimelineEvent] = []
+    if shown.name == DEFAULT_SECTION:
+        events = timeline.own_events(detail)
+        for timeline_source in sections.timeline_sources():
+            events.extend(await timeline_source(actor, episode_id, today, tz))
     return page(
         request,
         "practice/episode.html",
+        status=status,
         e=detail,
         # Which forms the state machine allows now (practice.episodes.gates).
         can=gates(EpisodeStatus(detail["status"])),
         today=today,
         read_only=read_only,
         glass=glass,
+        tabs=sections.tabs(),
+        shown=shown,
+        section=section_data,
+        summary=summary,
+        weeks_absent=timeline.weeks_since(detail["referral"]["first_sick_day"], today),
+        timeline=timeline.in_order(events, tz),
+        form_state=form_state or FormState(),
         open_tasks=open_tasks if everything else open_tasks[:OPEN_TASKS_SHOWN],
         open_task_count=len(open_tasks),
-        sections=sections,
+        overdue_count=sum(1 for t in open_tasks if t["overdue"]),
         contacts=await party_queries.employer_contacts(int(detail["employer_id"])),
         diagnoses=DIAGNOSIS_CATEGORIES,
         instruments=COMPLAINT_INSTRUMENTS,
@@ -132,19 +148,49 @@ async def episode_page(
     )
 
 
+async def refused_on_episode(
+    request: Request[Any, Any, Any],
+    episode_id: int,
+    section: str,
+    data: dict[str, Any],
+    exc: DomainError,
+) -> Template:
+    """A form of the client page that was refused: the section again, the typed values kept
+    and each problem next to its field (400), or the conflict above the form (409)."""
+    action = request.url.path
+    if isinstance(exc, InvalidInput):
+        state, status = refused(action, data, exc.fields), HTTP_400_BAD_REQUEST
+    elif isinstance(exc, Conflict):
+        state, status = refused(action, data, {}, exc.message), HTTP_409_CONFLICT
+    else:
+        raise exc
+    return await render_episode(request, episode_id, section, form_state=state, status=status)
+
+
 EpisodeService = Callable[..., Awaitable[object]]
 
 
-def episode_form(path: str, request_type: type[msgspec.Struct], service: EpisodeService) -> Any:
+def episode_form(
+    path: str, request_type: type[msgspec.Struct], service: EpisodeService, section: str
+) -> Any:
     """The door of one form on the client page: the therapist of record (404 otherwise)
-    posts ``request_type``; ``service(actor, episode_id=…, **fields)`` does the work."""
+    posts ``request_type``; ``service(actor, episode_id=…, **fields)`` does the work; back to
+    ``section``, or the section again with the problems when refused."""
+
+    # A service that checks dates against the episode's timeline takes today and the zone.
+    wants_clock = "today" in inspect.signature(service).parameters
 
     async def handler(
         request: Request[Any, Any, Any], episode_id: FromPath[int], data: FormData
-    ) -> Redirect:
+    ) -> Redirect | Template:
         actor = await episode_writer(request, episode_id)
-        await service(actor, episode_id=episode_id, **fields_of(form_struct(request_type, data)))
-        return back_to_episode(episode_id)
+        try:
+            fields = fields_of(form_struct(request_type, data))
+            when = clock(request) if wants_clock else {}
+            await service(actor, episode_id=episode_id, **fields, **when)
+        except (InvalidInput, Conflict) as exc:
+            return await refused_on_episode(request, episode_id, section, data, exc)
+        return back_to_episode(episode_id, section)
 
     handler.__name__ = handler.__qualname__ = f"post_{path.strip('/').replace('-', '_')}_form"
     return post(f"/episodes/{{episode_id:int}}{path}", opt=THERAPIST, include_in_schema=False)(
@@ -154,28 +200,38 @@ def episode_form(path: str, request_type: type[msgspec.Struct], service: Episode
 
 # The client page's forms, in the order of the flow.
 EPISODE_FORMS = [
-    episode_form("/screening-plan", ScreeningPlanIn, episodes.plan_screening),
-    episode_form("/screening", ScreeningIn, episodes.record_screening),
-    episode_form("/manager-consultations", ConsultationIn, episodes.record_manager_consultation),
-    episode_form("/transitions", TransitionIn, episodes.transition),
-    episode_form("/agreements", AgreementIn, work_services.record_agreement),
-    episode_form("/work-participation", ParticipationIn, work_services.record_participation),
+    episode_form("/screening-plan", ScreeningPlanIn, episodes.plan_screening, "intake"),
+    episode_form("/screening", ScreeningIn, episodes.record_screening, "intake"),
     episode_form(
-        "/relapse-prevention-plan", RelapsePlanIn, treatment_plan.record_relapse_prevention_plan
+        "/manager-consultations", ConsultationIn, episodes.record_manager_consultation, "intake"
     ),
-    episode_form("/follow-ups", FollowUpIn, treatment_plan.record_follow_up),
+    episode_form("/transitions", TransitionIn, episodes.transition, "overview"),
+    episode_form("/agreements", AgreementIn, work_services.record_agreement, "work"),
+    episode_form(
+        "/work-participation", ParticipationIn, work_services.record_participation, "work"
+    ),
+    episode_form(
+        "/relapse-prevention-plan",
+        RelapsePlanIn,
+        treatment_plan.record_relapse_prevention_plan,
+        "end",
+    ),
+    episode_form("/follow-ups", FollowUpIn, treatment_plan.record_follow_up, "end"),
 ]
 
 
 @post("/episodes/{episode_id:int}/consents", opt=THERAPIST, include_in_schema=False)
 async def record_consent(
     request: Request[Any, Any, Any], episode_id: FromPath[int], data: FormData
-) -> Redirect:
+) -> Redirect | Template:
     actor, today, settings = request_context(request)
     client_id = await access_episode(actor, episode_id, today, write=True)
-    form = form_struct(ConsentIn, data, tz=settings.time_zone)
-    await consents.give_consent(actor, client_id=client_id, **fields_of(form))
-    return back_to_episode(episode_id)
+    try:
+        form = form_struct(ConsentIn, data, tz=settings.time_zone)
+        await consents.give_consent(actor, client_id=client_id, **fields_of(form))
+    except (InvalidInput, Conflict) as exc:
+        return await refused_on_episode(request, episode_id, "consents", data, exc)
+    return back_to_episode(episode_id, "consents")
 
 
 # ---------------------------------------------------------------- the referral form

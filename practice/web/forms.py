@@ -3,11 +3,14 @@
 A browser posts ``application/x-www-form-urlencoded``: every value is a string and an empty
 field means "not given". ``form_struct`` turns such a form into the request type the JSON
 door already declares, so the rules (lengths, types, unknown fields) are written once.
-A form that does not fit answers 400 naming the fields (``InvalidInput``), and the error page
-links back to the form, which the browser keeps filled in.
+A form that does not fit answers 400 naming the fields (``InvalidInput``) in the user's
+language. A page that can show the form again does so (``FormState``): the typed values kept
+and each problem next to its field; other forms fall back to the error page.
 """
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -17,6 +20,8 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
 from practice.errors import InvalidInput
+from practice.platform.i18n import N_
+from practice.platform.i18n import gettext as _
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 FormData = Annotated[dict[str, str | list[str]], Form]
@@ -50,7 +55,122 @@ def form_struct(
     try:
         return msgspec.convert(values, struct_type, strict=False)
     except msgspec.ValidationError as exc:
-        raise InvalidInput({_field_of(str(exc)): str(exc)}) from None
+        raise InvalidInput({_field_of(str(exc)): problem_of(str(exc))}) from None
+
+
+# What msgspec says, in words a user can act on: (pattern, message id). The first match wins.
+_PROBLEMS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"Object missing required field"), N_("Fill in this field.")),
+    (re.compile(r"Object contains unknown field"), N_("This field is not part of the form.")),
+    (re.compile(r"Invalid enum value"), N_("Choose one of the options.")),
+    (re.compile(r"RFC3339 encoded date\b(?!time)|Expected `date`"), N_("Enter a valid date.")),
+    (
+        re.compile(r"RFC3339 encoded datetime|Expected `datetime`"),
+        N_("Enter a valid date and time."),
+    ),
+    (re.compile(r"Expected `str` of length >= (?P<limit>\d+)"), N_("Fill in this field.")),
+    (
+        re.compile(r"Expected `str` of length <= (?P<limit>\d+)"),
+        N_("Use at most %(limit)s characters."),
+    ),
+    (
+        re.compile(r"Expected `(int|float)` >= (?P<limit>-?[\d.]+)"),
+        N_("Enter a number of at least %(limit)s."),
+    ),
+    (
+        re.compile(r"Expected `(int|float)` <= (?P<limit>-?[\d.]+)"),
+        N_("Enter a number of at most %(limit)s."),
+    ),
+    (re.compile(r"Expected `int`"), N_("Enter a whole number.")),
+    (re.compile(r"Expected `float`|Expected `decimal`"), N_("Enter a number.")),
+    (re.compile(r"Expected `bool`"), N_("Choose yes or no.")),
+]
+_PROBLEM_ELSE = N_("This value does not fit.")
+
+
+def problem_of(message: str) -> str:
+    """msgspec's developer English as a sentence in the user's language, limit filled in."""
+    for pattern, problem in _PROBLEMS:
+        match = pattern.search(message)
+        if match:
+            limit = match.groupdict().get("limit")
+            return _(problem) % {"limit": limit} if limit else _(problem)
+    return _(_PROBLEM_ELSE)
+
+
+def flat(data: Mapping[str, Any]) -> dict[str, str]:
+    """A posted form as one string per field (the last of a repeated one, as a browser does)."""
+    values: dict[str, str] = {}
+    for name, value in data.items():
+        if name in _FORM_ONLY:
+            continue
+        if isinstance(value, list):
+            value = value[-1] if value else ""
+        values[name] = str(value)
+    return values
+
+
+@dataclass
+class FormState:
+    """What a page's forms show after a refused post: the one form that was posted keeps what
+    was typed and names each problem next to its field; every other form starts afresh.
+
+    The form macros (``templates/practice/_fields.html``) call ``open`` as a form begins, so
+    a field knows which form it is in without repeating the form's path.
+    """
+
+    action: str | None = None
+    values: Mapping[str, str] = field(default_factory=dict)
+    problems: Mapping[str, str] = field(default_factory=dict)
+    message: str = ""
+    _current: str | None = None
+    _shown: set[str] = field(default_factory=set)
+
+    def open(self, action: str) -> str:
+        self._current = action
+        self._shown = set()
+        return ""
+
+    def mark(self, name: str) -> str:
+        """A field of the open form is on the page (its problem is shown beside it)."""
+        self._shown.add(name)
+        return ""
+
+    def unplaced(self) -> list[tuple[str, str]]:
+        """Problems of the posted form with no field of their own on the page."""
+        if not self.here:
+            return []
+        return [(name, text) for name, text in self.problems.items() if name not in self._shown]
+
+    @property
+    def here(self) -> bool:
+        return self.action is not None and self._current == self.action
+
+    def value(self, name: str, default: Any = "") -> Any:
+        if self.here and name in self.values:
+            return self.values[name]
+        return "" if default is None else default
+
+    def checked(self, name: str, default: bool = False) -> bool:
+        if self.here:
+            return self.values.get(name) in {"true", "on", "1"}
+        return default
+
+    def problem(self, name: str) -> str | None:
+        return self.problems.get(name) if self.here else None
+
+
+def refused(
+    action: str, data: Mapping[str, Any], problems: Mapping[str, str], message: str = ""
+) -> FormState:
+    """The state of a page whose form at ``action`` was refused; messages are message ids or
+    sentences already in the user's language (translating a sentence twice is harmless)."""
+    return FormState(
+        action=action,
+        values=flat(data),
+        problems={name: _(problem) for name, problem in problems.items()},
+        message=_(message) if message else "",
+    )
 
 
 def _field_of(message: str) -> str:

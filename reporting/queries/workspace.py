@@ -1,0 +1,61 @@
+"""What reporting adds to the client page's summary header and timeline.
+
+Called by the client page after its own access check and audit row; report contents never
+appear here, only that a report was drafted, approved or sent, and when.
+"""
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from practice.audit.trail import Actor
+from practice.platform.i18n import gettext as _
+from practice.platform.templating import label
+from practice.queries.timeline import SummaryFact, TimelineEvent
+from reporting.tables import Document, EmployerUpdate, Report
+
+
+async def summary(actor: Actor, episode_id: int, today: date, tz: ZoneInfo) -> list[SummaryFact]:
+    """Reports waiting for the therapist's review."""
+    drafts = await Report.count().where((Report.episode == episode_id) & (Report.status == "draft"))
+    if not drafts:
+        return []
+    return [SummaryFact(_("Reports to review"), str(drafts), "reports", warn=True)]
+
+
+def _report_name(kind: str, ordinal: int) -> str:
+    if kind == "interim_report":
+        return _("Interim report %(num)d") % {"num": ordinal}
+    return _("Briefing")
+
+
+async def timeline(actor: Actor, episode_id: int, today: date, tz: ZoneInfo) -> list[TimelineEvent]:
+    """Reports drafted and approved, documents sent, and updates to the employer."""
+    events: list[TimelineEvent] = []
+    reports = await Report.select(
+        Report.kind, Report.ordinal, Report.status, Report.drafted_at, Report.approved_at
+    ).where(Report.episode == episode_id)
+    for r in reports:
+        name = _report_name(r["kind"], r["ordinal"])
+        events.append(
+            TimelineEvent(r["drafted_at"], _("%(report)s drafted") % {"report": name}, "reports")
+        )
+        if r["approved_at"]:
+            events.append(
+                TimelineEvent(
+                    r["approved_at"],
+                    _("%(report)s approved") % {"report": name},
+                    "reports",
+                    label("report_status", r["status"]),
+                )
+            )
+    documents = await Document.select(Document.title, Document.created_at).where(
+        Document.episode == episode_id
+    )
+    for d in documents:
+        events.append(TimelineEvent(d["created_at"], _("Document stored"), "reports", d["title"]))
+    updates = await EmployerUpdate.select(EmployerUpdate.created_at).where(
+        EmployerUpdate.episode == episode_id
+    )
+    for u in updates:
+        events.append(TimelineEvent(u["created_at"], _("Update sent to the employer"), "reports"))
+    return events
