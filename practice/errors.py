@@ -8,6 +8,7 @@ values travel beside it, and ``str()`` of it is the English text with the values
 (what the JSON answer, the logs and a plain ``str`` comparison see).
 """
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -51,9 +52,9 @@ class DomainError(Exception):
 class InvalidInput(DomainError):
     """A value breaks a rule; ``fields`` maps field name -> what is wrong with it."""
 
-    def __init__(self, fields: dict[str, str]) -> None:
+    def __init__(self, fields: Mapping[str, str]) -> None:
         super().__init__("; ".join(f"{name}: {problem}" for name, problem in fields.items()))
-        self.fields = fields
+        self.fields: dict[str, str] = dict(fields)
 
 
 class NotFound(DomainError):

@@ -6,8 +6,11 @@ task list (``practice.tasks``) shows it as late with its reason. The case team l
 follow-ups, silenced warnings) in ``practice.services.treatment_plan``.
 """
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
+from practice import timeline
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.episodes import EpisodeStatus, InvalidTransition, Offer, check_transition
@@ -24,6 +27,50 @@ from practice.tables import (
 )
 
 PURPOSE = "treatment"
+
+
+def clock(today: date | None, tz: ZoneInfo | None) -> tuple[date, ZoneInfo]:
+    """Today and the practice's zone, as the door passed them. A caller that passes neither
+    (a form door not yet updated, a script) gets UTC: at most a day off around midnight,
+    which no timeline rule is sharp enough to notice but "the same day as the referral"."""
+    zone = tz or ZoneInfo("UTC")
+    return today or datetime.now(zone).date(), zone
+
+
+@dataclass(frozen=True)
+class EpisodeDates:
+    """The episode's own timeline, as far as the date rules (``practice.timeline``) need."""
+
+    referred_on: date
+    screening_held_on: date | None
+    closed_on: date | None
+
+
+async def episode_dates(episode_id: int, tz: ZoneInfo) -> EpisodeDates:
+    """The referral day (a local date in the practice's zone), the screening and the closing."""
+    row = (
+        await TreatmentEpisode.select(
+            TreatmentEpisode.referral._.received_at.as_alias("received_at"),
+            TreatmentEpisode.screening_held_on,
+            TreatmentEpisode.closed_on,
+        )
+        .where(TreatmentEpisode.id == episode_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("No such episode.")
+    received_at: datetime = row["received_at"]
+    return EpisodeDates(
+        referred_on=received_at.astimezone(tz).date(),
+        screening_held_on=row["screening_held_on"],
+        closed_on=row["closed_on"],
+    )
+
+
+def refuse(problems: timeline.Problems) -> None:
+    """One 400 naming every field that breaks a rule; nothing is written then."""
+    if problems:
+        raise InvalidInput(problems)
 
 
 async def episode_row(episode_id: int) -> dict[str, object]:
@@ -84,6 +131,8 @@ async def transition(
     to_status: str,
     reason: str | None = None,
     on: date | None = None,
+    today: date | None = None,
+    tz: ZoneInfo | None = None,
 ) -> None:
     if to_status not in {s.value for s in EpisodeStatus}:
         raise InvalidInput({"to_status": f"one of {', '.join(s.value for s in EpisodeStatus)}"})
@@ -92,6 +141,16 @@ async def transition(
         raise InvalidInput({"on": "the date of the last held treatment session"})
     async with write_tx():
         row = await episode_row(episode_id)
+        if on is not None:
+            day, zone = clock(today, tz)
+            dates = await episode_dates(episode_id, zone)
+            if target is EpisodeStatus.IN_TREATMENT:
+                refuse(
+                    timeline.treatment_start_problems(
+                        "on", on, dates.referred_on, dates.screening_held_on, day
+                    )
+                )
+            refuse(timeline.after_referral("transition", "on", on, dates.referred_on, day))
         await apply_transition(
             actor, episode_id, EpisodeStatus(str(row["status"])), target, reason=reason, on=on
         )
@@ -100,9 +159,19 @@ async def transition(
         )
 
 
-async def plan_screening(actor: Actor, *, episode_id: int, planned_on: date) -> None:
+async def plan_screening(
+    actor: Actor,
+    *,
+    episode_id: int,
+    planned_on: date,
+    today: date | None = None,
+    tz: ZoneInfo | None = None,
+) -> None:
+    day, zone = clock(today, tz)
     async with write_tx():
         row = await episode_row(episode_id)
+        referred_on = (await episode_dates(episode_id, zone)).referred_on
+        refuse(timeline.after_referral("screening", "planned_on", planned_on, referred_on, day))
         current = EpisodeStatus(str(row["status"]))
         if current is not EpisodeStatus.SCREENING_PLANNED:
             await apply_transition(
@@ -135,6 +204,8 @@ async def record_screening(
     intervention_need: str | None = None,
     discussed_with_client_on: date | None = None,
     late_reason: str | None = None,
+    today: date | None = None,
+    tz: ZoneInfo | None = None,
 ) -> None:
     """The Screening's findings; the episode becomes screened (planned first if needed)."""
     problems = screening_problems(
@@ -145,8 +216,16 @@ async def record_screening(
     )
     if problems:
         raise InvalidInput(problems)
+    day, zone = clock(today, tz)
     async with write_tx():
         row = await episode_row(episode_id)
+        referred_on = (await episode_dates(episode_id, zone)).referred_on
+        timing = timeline.after_referral("screening", "held_on", held_on, referred_on, day)
+        if discussed_with_client_on is not None:
+            timing |= timeline.after_referral(
+                "screening", "discussed_with_client_on", discussed_with_client_on, referred_on, day
+            )
+        refuse(timing)
         if await Screening.exists().where(Screening.episode == episode_id):
             raise Conflict("This episode already has a screening.")
         current = EpisodeStatus(str(row["status"]))
@@ -198,10 +277,15 @@ async def record_manager_consultation(
     future_view: str | None = None,
     existing_agreements: str | None = None,
     advice_to_manager: str | None = None,
+    today: date | None = None,
+    tz: ZoneInfo | None = None,
 ) -> int:
     """HSK's four questions to the manager, and the advice the manager was given."""
+    day, zone = clock(today, tz)
     async with write_tx():
         row = await episode_row(episode_id)
+        referred_on = (await episode_dates(episode_id, zone)).referred_on
+        refuse(timeline.after_referral("consultation", "held_on", held_on, referred_on, day))
         if contact_id is not None:
             referral = (
                 await TreatmentEpisode.select(

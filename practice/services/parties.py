@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import asyncpg
 
+from practice import timeline
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.deadlines import DayUnit
@@ -252,11 +253,17 @@ async def register_client(
     phone: str | None = None,
     job_title: str = "",
     department_id: int | None = None,
+    today: date | None = None,
 ) -> tuple[int, int]:
-    """A client with their employment and contract hours; returns (client id, employment id)."""
+    """A client with their employment and contract hours; returns (client id, employment id).
+
+    With ``today`` the birth date is held to a plausible age (``practice.timeline``)."""
     problems: dict[str, str] = {}
     if not name.strip():
         problems["name"] = "required"
+    if date_of_birth is not None and today is not None:
+        problems.update(timeline.birth_date_problems("date_of_birth", date_of_birth, today))
+    problems.update(timeline.week_hours_problems("contract_hours", contract_hours))
     if email is not None and "@" not in email:
         problems["email"] = "not a valid e-mail address"
     try:
@@ -294,9 +301,19 @@ async def register_client(
 
 
 async def change_contract_hours(
-    actor: Actor, *, employment_id: int, valid_from: date, hours: Decimal
+    actor: Actor,
+    *,
+    employment_id: int,
+    valid_from: date,
+    hours: Decimal,
+    today: date | None = None,
 ) -> None:
     """A new contract period; the old one is kept, so volume % can use either (pitfall 7)."""
+    problems = timeline.week_hours_problems("hours", hours)
+    if today is not None:
+        problems |= timeline.not_too_far_ahead("valid_from", valid_from, today)
+    if problems:
+        raise InvalidInput(problems)
     minutes = hours_to_minutes(hours, "hours")
     async with write_tx():
         row = (

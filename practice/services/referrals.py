@@ -280,6 +280,6 @@ async def refer_new_client(
     Returns (client id, episode id).
     """
     async with write_tx():
-        client_id, _ = await register_client(actor, **client)
+        client_id, _ = await register_client(actor, today=today, **client)
         _, episode_id = await refer_client(actor, today=today, client_id=client_id, **referral)
     return client_id, episode_id

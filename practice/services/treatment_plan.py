@@ -6,13 +6,22 @@ plan and its aftercare, which the task list and the reports read.
 """
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
+from practice import timeline
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.episodes import EpisodeStatus
 from practice.errors import Conflict, InvalidInput
 from practice.platform.db import write_tx
-from practice.services.episodes import PURPOSE, client_of, episode_row
+from practice.services.episodes import (
+    PURPOSE,
+    client_of,
+    clock,
+    episode_dates,
+    episode_row,
+    refuse,
+)
 from practice.tables import Advice, FollowUp, RelapsePreventionPlan, TaskOverride, WorkGoal
 
 ADVICE_AUTHORS = ("company_doctor", "therapist", "gp", "other")
@@ -27,12 +36,17 @@ async def add_work_goal(
     description: str,
     set_on: date,
     easy_first_goal: bool = False,
+    today: date | None = None,
+    tz: ZoneInfo | None = None,
 ) -> int:
     """A goal from the @Work gesprek (treatment plan)."""
     if not description.strip():
         raise InvalidInput({"description": "required"})
+    day, zone = clock(today, tz)
     async with write_tx():
         row = await episode_row(episode_id)
+        referred_on = (await episode_dates(episode_id, zone)).referred_on
+        refuse(timeline.after_referral("goal", "set_on", set_on, referred_on, day))
         rows = await WorkGoal.insert(
             WorkGoal(
                 episode=episode_id,
@@ -99,6 +113,8 @@ async def record_relapse_prevention_plan(
     actions: str,
     work_situation: str,
     share_work_section_with_employer: bool = False,
+    today: date | None = None,
+    tz: ZoneInfo | None = None,
 ) -> None:
     """The terugvalpreventieplan; drawing it up again replaces the earlier version."""
     problems = {
@@ -112,8 +128,11 @@ async def record_relapse_prevention_plan(
     }
     if problems:
         raise InvalidInput(problems)
+    day, zone = clock(today, tz)
     async with write_tx():
         row = await episode_row(episode_id)
+        referred_on = (await episode_dates(episode_id, zone)).referred_on
+        refuse(timeline.after_referral("plan", "drawn_up_on", drawn_up_on, referred_on, day))
         await RelapsePreventionPlan.delete().where(RelapsePreventionPlan.episode == episode_id)
         await RelapsePreventionPlan.insert(
             RelapsePreventionPlan(
@@ -144,6 +163,8 @@ async def record_follow_up(
     response: str,
     relapse: bool | None = None,
     complaint_score: int | None = None,
+    today: date | None = None,
+    tz: ZoneInfo | None = None,
 ) -> int:
     """A follow-up conversation or measurement, including unreachable and declined ones."""
     problems: dict[str, str] = {}
@@ -161,6 +182,11 @@ async def record_follow_up(
             raise Conflict(
                 "Follow-ups come after the episode is closed.", allowed=[EpisodeStatus.CLOSED.value]
             )
+        day, zone = clock(today, tz)
+        dates = await episode_dates(episode_id, zone)
+        refuse(
+            timeline.follow_up_problems("held_on", held_on, dates.referred_on, dates.closed_on, day)
+        )
         rows = await FollowUp.insert(
             FollowUp(
                 episode=episode_id,

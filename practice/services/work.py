@@ -2,13 +2,17 @@
 
 from datetime import date
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+from practice import timeline
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.errors import InvalidInput, NotFound
 from practice.platform.db import write_tx
+from practice.services.episodes import clock, episode_dates, refuse
 from practice.tables import (
     AbsenceEpisode,
+    ContractHours,
     TreatmentEpisode,
     WorkParticipation,
     WorkResumptionAgreement,
@@ -34,6 +38,17 @@ async def _episode(episode_id: int) -> dict[str, object]:
     return row
 
 
+async def contract_hours_on(employment_id: int, day: date) -> Decimal | None:
+    """The contract's hours a week on ``day``: the latest period started by then, if any."""
+    row = (
+        await ContractHours.select(ContractHours.minutes_per_week)
+        .where((ContractHours.employment == employment_id) & (ContractHours.valid_from <= day))
+        .order_by(ContractHours.valid_from, ascending=False)
+        .first()
+    )
+    return None if row is None else Decimal(int(row["minutes_per_week"])) / 60
+
+
 async def record_participation(
     actor: Actor,
     *,
@@ -45,6 +60,8 @@ async def record_participation(
     productive_hours: Decimal = Decimal(0),
     source: str = "client",
     moment: str = "interim",
+    today: date | None = None,
+    tz: ZoneInfo | None = None,
 ) -> int:
     """Hours worked per week on a date, by kind; volume % follows from the contract then."""
     problems: dict[str, str] = {}
@@ -65,8 +82,15 @@ async def record_participation(
         problems["moment"] = f"one of {', '.join(MOMENTS)}"
     if problems:
         raise InvalidInput(problems)
+    day, zone = clock(today, tz)
     async with write_tx():
         row = await _episode(episode_id)
+        referred_on = (await episode_dates(episode_id, zone)).referred_on
+        contract = await contract_hours_on(int(str(row["employment"])), measured_on)
+        refuse(
+            timeline.after_referral("measurement", "measured_on", measured_on, referred_on, day)
+            | timeline.hours_problems(own_work_hours, adapted_work_hours, contract)
+        )
         rows = await WorkParticipation.insert(
             WorkParticipation(
                 employment=row["employment"],
@@ -99,10 +123,17 @@ async def record_absence(
     first_sick_day: date,
     reported_on: date | None = None,
     previous_id: int | None = None,
+    today: date | None = None,
+    tz: ZoneInfo | None = None,
 ) -> int:
     """A (new) absence; a relapse after full recovery is a new absence linked to the last."""
     if absence_type not in {AbsenceType.SICKNESS.value, AbsenceType.LEAVE.value}:
         raise InvalidInput({"absence_type": "sickness or leave"})
+    day, _ = clock(today, tz)
+    timing = timeline.not_too_far_ahead("first_sick_day", first_sick_day, day)
+    if reported_on is not None:
+        timing |= timeline.not_too_far_ahead("reported_on", reported_on, day)
+    refuse(timing)
     async with write_tx():
         row = await _episode(episode_id)
         rows = await AbsenceEpisode.insert(
@@ -127,9 +158,16 @@ async def record_absence(
 
 
 async def record_recovery(
-    actor: Actor, *, episode_id: int, absence_id: int, full_recovery_on: date
+    actor: Actor,
+    *,
+    episode_id: int,
+    absence_id: int,
+    full_recovery_on: date,
+    today: date | None = None,
+    tz: ZoneInfo | None = None,
 ) -> None:
     """The hersteldmelding: full recovery does not close the case (pitfall 9)."""
+    refuse(timeline.not_too_far_ahead("full_recovery_on", full_recovery_on, clock(today, tz)[0]))
     async with write_tx():
         row = await _episode(episode_id)
         absence = (
@@ -165,6 +203,8 @@ async def record_agreement(
     hours_per_week: Decimal | None = None,
     starts_on: date | None = None,
     status: str = "agreed",
+    today: date | None = None,
+    tz: ZoneInfo | None = None,
 ) -> int:
     """An agreement about work resumption: the part of the episode the employer may see."""
     problems: dict[str, str] = {}
@@ -174,14 +214,21 @@ async def record_agreement(
         problems["status"] = f"one of {', '.join(AGREEMENT_STATUSES)}"
     minutes = None
     if hours_per_week is not None:
+        problems.update(timeline.week_hours_problems("hours_per_week", hours_per_week))
         try:
             minutes = hours_to_minutes(hours_per_week, "hours_per_week")
         except InvalidInput as exc:
             problems.update(exc.fields)
     if problems:
         raise InvalidInput(problems)
+    day, zone = clock(today, tz)
     async with write_tx():
         row = await _episode(episode_id)
+        referred_on = (await episode_dates(episode_id, zone)).referred_on
+        timing = timeline.after_referral("agreement", "agreed_on", agreed_on, referred_on, day)
+        if starts_on is not None:
+            timing |= timeline.after_referral("agreement", "starts_on", starts_on, referred_on, day)
+        refuse(timing)
         rows = await WorkResumptionAgreement.insert(
             WorkResumptionAgreement(
                 episode=episode_id,

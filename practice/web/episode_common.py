@@ -44,5 +44,12 @@ async def episode_writer(request: Request[Any, Any, Any], episode_id: int) -> Ac
     return actor
 
 
+def clock(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """``today`` and ``tz`` for a service that checks dates against the episode's timeline
+    (``practice.timeline``): today in the practice's zone, and the zone."""
+    settings: Settings = request.app.state.settings
+    return {"today": today_in(settings.time_zone), "tz": settings.time_zone}
+
+
 def fields_of(data: msgspec.Struct) -> dict[str, Any]:
     return msgspec.structs.asdict(data)

@@ -24,6 +24,7 @@ from practice.web.episode_common import (
     Done,
     Short,
     Text,
+    clock,
     episode_writer,
     fields_of,
     request_context,
@@ -116,7 +117,7 @@ async def post_transition(
 ) -> Done:
     """Move the episode on the treatment track; 409 lists the moves allowed now."""
     actor = await episode_writer(request, episode_id)
-    await episodes.transition(actor, episode_id=episode_id, **fields_of(data))
+    await episodes.transition(actor, episode_id=episode_id, **fields_of(data), **clock(request))
     return Done()
 
 
@@ -144,7 +145,9 @@ async def post_screening_plan(
     request: Request[Any, Any, Any], episode_id: FromPath[int], data: JSONBody[ScreeningPlanIn]
 ) -> Done:
     actor = await episode_writer(request, episode_id)
-    await episodes.plan_screening(actor, episode_id=episode_id, planned_on=data.planned_on)
+    await episodes.plan_screening(
+        actor, episode_id=episode_id, planned_on=data.planned_on, **clock(request)
+    )
     return Done()
 
 
@@ -168,7 +171,9 @@ async def post_screening(
 ) -> Done:
     """The Screening's findings (medical); a late screening is recorded with its reason."""
     actor = await episode_writer(request, episode_id)
-    await episodes.record_screening(actor, episode_id=episode_id, **fields_of(data))
+    await episodes.record_screening(
+        actor, episode_id=episode_id, **fields_of(data), **clock(request)
+    )
     return Done()
 
 
@@ -190,7 +195,7 @@ async def post_consultation(
     actor = await episode_writer(request, episode_id)
     return Done(
         id=await episodes.record_manager_consultation(
-            actor, episode_id=episode_id, **fields_of(data)
+            actor, episode_id=episode_id, **fields_of(data), **clock(request)
         )
     )
 

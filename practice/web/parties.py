@@ -9,6 +9,8 @@ from litestar import Request, Router, get, post
 from litestar.params import FromPath, JSONBody
 
 from practice.accounts import Role
+from practice.platform.clock import today_in
+from practice.platform.settings import Settings
 from practice.queries import parties as party_queries
 from practice.services import parties
 from practice.web.auth import roles
@@ -145,8 +147,9 @@ async def register_client(
     request: Request[Any, Any, Any], data: JSONBody[ClientIn]
 ) -> ClientCreated:
     """A client with their current employment and contract hours."""
+    settings: Settings = request.app.state.settings
     client_id, employment_id = await parties.register_client(
-        actor_of(request), **msgspec.structs.asdict(data)
+        actor_of(request), **msgspec.structs.asdict(data), today=today_in(settings.time_zone)
     )
     return ClientCreated(client_id=client_id, employment_id=employment_id)
 

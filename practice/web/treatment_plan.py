@@ -12,7 +12,14 @@ from litestar import Request, Router, post
 from litestar.params import FromPath, JSONBody
 
 from practice.services import case_team, treatment_plan
-from practice.web.episode_common import THERAPIST, Done, Text, episode_writer, fields_of
+from practice.web.episode_common import (
+    THERAPIST,
+    Done,
+    Text,
+    clock,
+    episode_writer,
+    fields_of,
+)
 
 
 class HandoverIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -56,7 +63,9 @@ async def post_goal(
     """A goal from the @Work gesprek, e.g. an easy first goal: a weekly call with the manager."""
     actor = await episode_writer(request, episode_id)
     return Done(
-        id=await treatment_plan.add_work_goal(actor, episode_id=episode_id, **fields_of(data))
+        id=await treatment_plan.add_work_goal(
+            actor, episode_id=episode_id, **fields_of(data), **clock(request)
+        )
     )
 
 
@@ -94,7 +103,7 @@ async def post_relapse_plan(
     """The relapse-prevention plan drawn up at the end of treatment."""
     actor = await episode_writer(request, episode_id)
     await treatment_plan.record_relapse_prevention_plan(
-        actor, episode_id=episode_id, **fields_of(data)
+        actor, episode_id=episode_id, **fields_of(data), **clock(request)
     )
     return Done()
 
@@ -114,7 +123,9 @@ async def post_follow_up(
     """A follow-up conversation or measurement (done, unreachable or declined)."""
     actor = await episode_writer(request, episode_id)
     return Done(
-        id=await treatment_plan.record_follow_up(actor, episode_id=episode_id, **fields_of(data))
+        id=await treatment_plan.record_follow_up(
+            actor, episode_id=episode_id, **fields_of(data), **clock(request)
+        )
     )
 
 

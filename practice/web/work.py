@@ -19,6 +19,7 @@ from practice.web.episode_common import (
     THERAPIST,
     Done,
     Text,
+    clock,
     episode_writer,
     fields_of,
     request_context,
@@ -43,7 +44,11 @@ async def post_participation(
 ) -> Done:
     """Hours worked per week by kind; volume % is computed against the contract then."""
     actor = await episode_writer(request, episode_id)
-    return Done(id=await work.record_participation(actor, episode_id=episode_id, **fields_of(data)))
+    return Done(
+        id=await work.record_participation(
+            actor, episode_id=episode_id, **fields_of(data), **clock(request)
+        )
+    )
 
 
 class ContractIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -62,7 +67,9 @@ async def post_contract(
     employment_id = await employment_of(episode_id)
     if employment_id is None:
         raise InvalidInput({"episode_id": "the episode has no employment"})
-    await parties.change_contract_hours(actor, employment_id=employment_id, **fields_of(data))
+    await parties.change_contract_hours(
+        actor, employment_id=employment_id, **fields_of(data), today=clock(request)["today"]
+    )
     return Done()
 
 
@@ -79,7 +86,11 @@ async def post_absence(
 ) -> Done:
     """A new absence; a relapse links to the earlier one (previous_id)."""
     actor = await episode_writer(request, episode_id)
-    return Done(id=await work.record_absence(actor, episode_id=episode_id, **fields_of(data)))
+    return Done(
+        id=await work.record_absence(
+            actor, episode_id=episode_id, **fields_of(data), **clock(request)
+        )
+    )
 
 
 class RecoveryIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -118,7 +129,11 @@ async def post_agreement(
 ) -> Done:
     """An agreement about work resumption (visible to the employer)."""
     actor = await episode_writer(request, episode_id)
-    return Done(id=await work.record_agreement(actor, episode_id=episode_id, **fields_of(data)))
+    return Done(
+        id=await work.record_agreement(
+            actor, episode_id=episode_id, **fields_of(data), **clock(request)
+        )
+    )
 
 
 class AgreementStatusIn(msgspec.Struct, forbid_unknown_fields=True):

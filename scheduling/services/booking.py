@@ -17,13 +17,16 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from practice import timeline
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.episodes import TERMINAL_STATUSES, EpisodeStatus
 from practice.errors import Conflict, InvalidInput, NotFound
+from practice.platform.clock import today_in
 from practice.platform.db import write_tx
 from practice.platform.queue import JobQueue
 from practice.queries.access import seat_active_on
+from practice.services.episodes import episode_dates, refuse
 from practice.tables import CaseAssignment, TreatmentEpisode
 from scheduling.appointments import LIVE, AppointmentKind, ParticipantRole
 from scheduling.calendars import Slot, plan_series, weekly_series
@@ -97,6 +100,21 @@ async def _live_episode(episode_id: int) -> dict[str, object]:
     return row
 
 
+async def _check_timeline(booking: Booking, starts_at: datetime, tz: ZoneInfo) -> None:
+    """No session before the referral, at 03:00 or in 2090 (``practice.timeline``)."""
+    referred_on = (await episode_dates(booking.episode_id, tz)).referred_on
+    refuse(
+        timeline.session_problems(
+            "starts_at",
+            starts_at,
+            booking.duration_minutes,
+            referred_on=referred_on,
+            tz=tz,
+            today=today_in(tz),
+        )
+    )
+
+
 async def _insert(booking: Booking, slot: Slot, series: str | None) -> int:
     try:
         rows = await Appointment.insert(
@@ -159,6 +177,7 @@ async def book(
     days = await working_days()
     async with write_tx():
         episode = await _live_episode(booking.episode_id)
+        await _check_timeline(booking, slot.start, tz)
         busy = await _busy_slots(booking, slot.start, slot.end)
         absences = await therapist_absences(booking.therapist_user_id, slot.start, slot.end)
         occurrence = plan_series([slot], busy, days, tz, absences=absences).occurrences[0]
@@ -222,6 +241,7 @@ async def book_series(
     series = str(uuid.uuid4())
     async with write_tx():
         episode = await _live_episode(booking.episode_id)
+        await _check_timeline(booking, first_starts_at, tz)
         start, end = slots[0].start, slots[-1].end
         busy = await _busy_slots(booking, start, end)
         plan = plan_series(
