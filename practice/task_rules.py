@@ -85,7 +85,26 @@ def _treatment_start(c: RuleContext) -> Iterator[Task]:
     by_referral = rule.anchor_name == "aanmelding"
     anchor, label = (facts.referred_on, _REFERRAL) if by_referral else (screened, "the Screening")
     reason = f"first treatment session: {_after(rule, label, anchor)}"
-    yield c.task(TaskKind.TREATMENT_START, c.due(anchor, rule), facts.treatment_started_on, reason)
+    started = treatment_started_after_screening(
+        facts.treatment_started_on, facts.held_session_dates, screened
+    )
+    if started != facts.treatment_started_on:
+        reason += f"; a start before the Screening ({facts.treatment_started_on}) does not count"
+    yield c.task(TaskKind.TREATMENT_START, c.due(anchor, rule), started, reason)
+
+
+def treatment_started_after_screening(
+    started_on: date | None, held_session_dates: tuple[date, ...], screened_on: date
+) -> date | None:
+    """When treatment started, as far as "within 10 working days after the screening" goes.
+
+    A start (or a session) before the screening is not the treatment the screening proposed,
+    so it never makes the deadline look met: then the first held session on or after the
+    screening counts, and without one the task stays open.
+    """
+    if started_on is None or started_on >= screened_on:
+        return started_on
+    return next((day for day in held_session_dates if day >= screened_on), None)
 
 
 def _rebooking(c: RuleContext) -> Iterator[Task]:

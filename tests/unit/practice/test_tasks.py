@@ -510,3 +510,28 @@ def test_derived_tasks_have_unique_keys_and_report_ordinals_on_the_cadence(
     ordinals = [task.ordinal for task in tasks if task.kind is TaskKind.INTERIM_REPORT]
     assert all(n is not None and n % every == 0 and n <= held for n in ordinals)
     assert [task.key for task in derive_tasks(episode, today, rules)] == keys
+
+
+def test_a_first_session_before_the_screening_does_not_count_as_a_timely_treatment_start() -> None:
+    early = SCREENED - timedelta(days=3)
+    episode = replace(in_treatment(0), treatment_started_on=early)
+    start = by_key(derive_tasks(episode, today=date(2026, 2, 9)))["treatment_start"]
+    assert start.done_on is None
+    assert start.is_overdue
+    assert "before the Screening" in start.reason
+
+
+def test_after_an_early_session_the_first_session_after_the_screening_is_the_start() -> None:
+    early = SCREENED - timedelta(days=3)
+    episode = replace(
+        in_treatment(0), treatment_started_on=early, held_session_dates=(early, FIRST_SESSION)
+    )
+    start = by_key(derive_tasks(episode, today=date(2026, 2, 9)))["treatment_start"]
+    assert start.done_on == FIRST_SESSION
+    assert start.status is not None and not start.status.is_done_late
+
+
+def test_a_start_on_the_day_of_the_screening_counts() -> None:
+    episode = replace(in_treatment(0), treatment_started_on=SCREENED)
+    start = by_key(derive_tasks(episode, today=date(2026, 2, 9)))["treatment_start"]
+    assert start.done_on == SCREENED
