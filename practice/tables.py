@@ -46,6 +46,9 @@ class User(Table, tablename="app_user"):
     active = Boolean(default=True)
     locale = Varchar(length=5, default="nl")
     created_at = Timestamptz(default=TimestamptzNow())
+    # The professional registration a document's author signs with (BIG, NIP or LVVP
+    # number, e.g. "BIG 49012345625"); set by an administrator, shown under the author.
+    registration = Varchar(length=64, null=True, default=None)
     # Second factor (practice.totp): the secret, when enrolment was confirmed, the last
     # time step accepted (a code works once), and the demo accounts' exemption.
     totp_secret = Varchar(length=64, null=True, default=None, secret=True)

@@ -12,6 +12,7 @@ Why it is built this way (targets PDF-1 and PDF-2):
 """
 
 import asyncio
+import base64
 import functools
 import multiprocessing
 import os
@@ -21,12 +22,15 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
 
 from practice.platform import i18n, lifeline, templating
+from practice.platform.settings import Settings
 
 MAX_HTML_BYTES = 2 * 1024 * 1024  # a report is tens of kB; more is a bug or an attack
 MAX_TASKS_PER_CHILD = 25  # bounds the memory a worker can keep (#220, #611)
@@ -46,6 +50,36 @@ class RenderTimeout(RenderError):
 
 
 # ---------------------------------------------------------------- HTML
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """The practice as a document names it (settings PRACTICE_*): the logo as a data: URL,
+    so the PDF's fetcher and the preview page (CSP ``img-src data:``) both show it."""
+
+    name: str
+    address: tuple[str, ...]
+    agb_code: str
+    logo: str
+
+
+def letterhead(settings: Settings) -> Letterhead:
+    return Letterhead(
+        name=settings.practice_name,
+        address=settings.practice_address,
+        agb_code=settings.practice_agb_code,
+        logo=_logo_data_url(settings.practice_logo),
+    )
+
+
+@functools.cache
+def _logo_data_url(path: Path) -> str:
+    media_type = "image/svg+xml" if path.suffix.lower() == ".svg" else "image/png"
+    try:
+        content = path.read_bytes()
+    except OSError:  # the file went after start-up: the letterhead shows the name alone
+        return ""
+    return f"data:{media_type};base64," + base64.b64encode(content).decode("ascii")
 
 
 @functools.cache

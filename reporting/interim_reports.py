@@ -41,13 +41,69 @@ class ReportStatus(StrEnum):
 
 
 @dataclass(frozen=True)
+class Goal:
+    description: str
+    set_on: date | None
+    achieved_on: date | None
+
+
+@dataclass(frozen=True)
+class Agreement:
+    agreed_on: date
+    description: str
+    hours_per_week: Decimal | None
+    status: str
+
+
+@dataclass(frozen=True)
+class Score:
+    """A completed questionnaire: its total and severity band (an English message id)."""
+
+    instrument: str
+    moment: str
+    administered_on: date
+    total: int
+    band: str
+
+
+@dataclass(frozen=True)
+class PartyAdvice:
+    """One party's advice (company doctor, therapist, GP, other), with its conflict flag."""
+
+    author_role: str
+    given_on: date
+    content: str
+    conflicts: bool
+    conflict_note: str | None
+
+
+@dataclass(frozen=True)
+class ReportRecord:
+    """What the record says, for the document's sections: read when the document is shown
+    or rendered, beside the therapist's own text (``Draft``)."""
+
+    held_sessions: Sequence[date] = ()
+    goals: Sequence[Goal] = ()
+    participation: Sequence[tuple[date, Decimal | None]] = ()
+    agreements: Sequence[Agreement] = ()
+    scores: Sequence[Score] = ()
+    advice: Sequence[PartyAdvice] = ()
+
+    @property
+    def goals_achieved(self) -> int:
+        return sum(1 for goal in self.goals if goal.achieved_on is not None)
+
+    @property
+    def latest_volume(self) -> tuple[date, Decimal] | None:
+        known = [(day, value) for day, value in self.participation if value is not None]
+        return known[-1] if known else None
+
+
+@dataclass(frozen=True)
 class ReportFacts:
     kind: str
     ordinal: int
-    sessions_held: int
-    goals: Sequence[tuple[str, date | None]]  # description, achieved on
-    participation: Sequence[tuple[date, Decimal | None]]
-    agreements: Sequence[str]
+    record: ReportRecord
     screening_summary: str | None
     treatment_advice: str | None
 
@@ -59,6 +115,10 @@ class Draft:
     advice: str
 
 
+# The sections the therapist writes, in the document's order: each is edited on its own.
+SECTIONS = ("progress", "work_participation", "advice")
+
+
 def title(kind: str, ordinal: int) -> str:
     if kind == BRIEFING:
         return _("Briefing after the screening")
@@ -66,17 +126,29 @@ def title(kind: str, ordinal: int) -> str:
 
 
 def draft(facts: ReportFacts) -> Draft:
-    """A starting text; every sentence is meant to be checked and rewritten by the therapist."""
-    lines = [_("Sessions held: %(n)d.") % {"n": facts.sessions_held}]
+    """A starting text; every sentence is meant to be checked and rewritten by the therapist.
+
+    The record itself (goals, sessions, hours worked, scores, each party's advice) is shown in
+    the document beside this text, so the draft summarises it instead of repeating it."""
+    record = facts.record
+    lines = [_("Sessions held: %(n)d.") % {"n": len(record.held_sessions)}]
     if facts.kind == BRIEFING and facts.screening_summary:
         lines.append(facts.screening_summary)
-    for description, achieved_on in facts.goals:
-        state = _("achieved on %(day)s") % {"day": achieved_on} if achieved_on else _("open")
-        lines.append(f"- {description}: {state}")
-    work = [f"{day}: {value if value is not None else '–'}%" for day, value in facts.participation]
-    work.extend(f"- {agreement}" for agreement in facts.agreements)
+    if record.goals:
+        lines.append(
+            _("%(achieved)d of %(all)d work goals achieved.")
+            % {"achieved": record.goals_achieved, "all": len(record.goals)}
+        )
+    work: list[str] = []
+    if (latest := record.latest_volume) is not None:
+        work.append(
+            _("Latest work participation: %(volume)s%% of the contract hours (%(day)s).")
+            % {"volume": latest[1], "day": latest[0].isoformat()}
+        )
+    work.extend(f"- {agreement.description}" for agreement in record.agreements)
+    own_advice = [a.content for a in record.advice if a.author_role == "therapist"]
     return Draft(
         progress="\n".join(lines),
         work_participation="\n".join(work),
-        advice=facts.treatment_advice or "",
+        advice=facts.treatment_advice or (own_advice[-1] if own_advice else ""),
     )

@@ -12,6 +12,15 @@ REPORT_STATUS_LABELS: Mapping[str, str] = {
     ReportStatus.BLOCKED: N_("blocked"),
 }
 
+# When a questionnaire was completed (reporting.services.questionnaires.MOMENTS).
+QUESTIONNAIRE_MOMENT_LABELS: Mapping[str, str] = {
+    "screening": N_("at the screening"),
+    "interim": N_("during treatment"),
+    "end": N_("at the end"),
+    "follow_up": N_("at follow-up"),
+}
+
 LABELS: Mapping[str, Mapping[str, str]] = {
     "report_status": REPORT_STATUS_LABELS,
+    "questionnaire_moment": QUESTIONNAIRE_MOMENT_LABELS,
 }

@@ -15,6 +15,13 @@ from practice.proxies import Network, parse_networks
 
 # NEN 7513: audit logs are kept at least five years; a shorter setting is refused.
 AUDIT_RETENTION_MIN_YEARS = 5
+# The letterhead of documents until the operator sets PRACTICE_*: the demo practice's.
+DEFAULT_PRACTICE_NAME = "Praktijk @Work (demo)"
+DEFAULT_PRACTICE_ADDRESS = ("Stationsplein 1", "3511 ED Utrecht")
+DEFAULT_PRACTICE_AGB_CODE = "94000000"
+DEFAULT_PRACTICE_LOGO = (
+    Path(__file__).resolve().parents[2] / "templates" / "static" / "practice-logo.svg"
+)
 
 
 class SettingsError(ValueError):
@@ -113,6 +120,13 @@ class Settings:
     audit_retention_years: int = 20
     # Reverse proxies whose X-Forwarded-For is believed (practice.proxies); none by default.
     trusted_proxies: tuple[Network, ...] = ()
+    # The letterhead of the documents the practice sends (briefing, interim reports): its
+    # name, address lines, AGB code (Vektis) and logo (an SVG or PNG file; the default is
+    # the demo logo in templates/static). Demo values until the operator sets them.
+    practice_name: str = DEFAULT_PRACTICE_NAME
+    practice_address: tuple[str, ...] = DEFAULT_PRACTICE_ADDRESS
+    practice_agb_code: str = DEFAULT_PRACTICE_AGB_CODE
+    practice_logo: Path = DEFAULT_PRACTICE_LOGO
 
     @property
     def is_postgres(self) -> bool:
@@ -177,4 +191,35 @@ class Settings:
                 "AUDIT_RETENTION_YEARS", 20, env, minimum=AUDIT_RETENTION_MIN_YEARS
             ),
             trusted_proxies=_trusted_proxies(env),
+            practice_name=(env.get("PRACTICE_NAME") or "").strip() or DEFAULT_PRACTICE_NAME,
+            practice_address=_practice_address(env),
+            practice_agb_code=_agb_code(env),
+            practice_logo=_logo(env),
         )
+
+
+def _practice_address(env: dict[str, str]) -> tuple[str, ...]:
+    """PRACTICE_ADDRESS: the letterhead's address lines, separated by ";"."""
+    lines = tuple(line.strip() for line in (env.get("PRACTICE_ADDRESS") or "").split(";"))
+    return tuple(line for line in lines if line) or DEFAULT_PRACTICE_ADDRESS
+
+
+def _agb_code(env: dict[str, str]) -> str:
+    """PRACTICE_AGB_CODE: the practice's AGB code (Vektis), eight digits."""
+    agb = (env.get("PRACTICE_AGB_CODE") or "").strip()
+    if not agb:
+        return DEFAULT_PRACTICE_AGB_CODE
+    if not (agb.isdigit() and len(agb) == 8):
+        raise SettingsError(f"PRACTICE_AGB_CODE: {agb!r} is not an AGB code of 8 digits")
+    return agb
+
+
+def _logo(env: dict[str, str]) -> Path:
+    """PRACTICE_LOGO: an existing .svg or .png file, read when a document is rendered."""
+    logo = (env.get("PRACTICE_LOGO") or "").strip()
+    if not logo:
+        return DEFAULT_PRACTICE_LOGO
+    path = Path(logo).resolve()
+    if path.suffix.lower() not in {".svg", ".png"} or not path.is_file():
+        raise SettingsError(f"PRACTICE_LOGO: {logo!r} is not an existing .svg or .png file")
+    return path

@@ -13,7 +13,7 @@ relapse-prevention plan).
 
 import hashlib
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -22,24 +22,28 @@ from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor, Channel, Outcome
 from practice.consent import Recipient
 from practice.episodes import REPORTING_STATUSES
-from practice.errors import Conflict, NotFound
+from practice.errors import Conflict, InvalidInput, Message, NotFound
 from practice.platform import outbox
 from practice.platform.db import write_tx
+from practice.platform.i18n import gettext as _
 from practice.platform.queue import JobQueue, enqueue_after_commit
 from practice.platform.settings import Settings
 from practice.platform.templating import make_environment, render_email
-from practice.queries.episodes import load_facts, participation_series
-from practice.tables import Screening, TreatmentEpisode, User, WorkGoal, WorkResumptionAgreement
+from practice.queries.episodes import load_facts
+from practice.tables import Screening, TreatmentEpisode, User
 from practice.tasks import derive_tasks
 from reporting import interim_reports
-from reporting.documents import render_html, render_pdf_async
+from reporting.documents import letterhead, render_html, render_pdf_async
 from reporting.interim_reports import BRIEFING, INTERIM_REPORT, ReportFacts, ReportStatus
 from reporting.queries.records import client_of, consent_problem, team_members
+from reporting.queries.report_record import author, client_header, report_record
+from reporting.statistics import charts
 from reporting.tables import Delivery, Document, Report
-from scheduling.queries.sessions import held_counting_dates
 
 PURPOSE = "reporting"
 SYSTEM = Actor.system(Channel.WORKER)
+# The one template of the briefing and the interim reports: the PDF and the preview page.
+DOCUMENT_TEMPLATE = "reporting/interim-report/document.html"
 
 
 # ---------------------------------------------------------------- drafting (the sweep)
@@ -97,11 +101,6 @@ async def _draft(episode_id: int, kind: str, ordinal: int, due_on: date | None) 
 
 
 async def _facts(episode_id: int, kind: str, ordinal: int) -> ReportFacts:
-    episode = (
-        await TreatmentEpisode.select(TreatmentEpisode.employment)
-        .where(TreatmentEpisode.id == episode_id)
-        .first()
-    )
     screening = (
         await Screening.select(
             Screening.work_factors,
@@ -115,22 +114,11 @@ async def _facts(episode_id: int, kind: str, ordinal: int) -> ReportFacts:
     summary = None
     if screening:
         summary = "\n".join(str(v) for v in screening.values() if v)
-    goals = await WorkGoal.select(
-        WorkGoal.description, WorkGoal.achieved_on, exclude_secrets=False
-    ).where(WorkGoal.episode == episode_id)
-    agreements = await WorkResumptionAgreement.select(WorkResumptionAgreement.description).where(
-        WorkResumptionAgreement.episode == episode_id
-    )
-    series = await participation_series(episode["employment"] if episode else None, episode_id)
-    # Only the number of held sessions is reported, not their dates: any zone counts them.
-    held = (await held_counting_dates([episode_id], ZoneInfo("UTC"))).get(episode_id, ())
+    # Only the number of held sessions is drafted, not their dates: any zone counts them.
     return ReportFacts(
         kind=kind,
         ordinal=ordinal,
-        sessions_held=len(held),
-        goals=[(g["description"], g["achieved_on"]) for g in goals],
-        participation=[(p["measured_on"], p["volume_percent"]) for p in series],
-        agreements=[a["description"] for a in agreements],
+        record=await report_record(episode_id, ZoneInfo("UTC")),
         screening_summary=summary,
         treatment_advice=screening["intervention_need"] if screening else None,
     )
@@ -139,25 +127,37 @@ async def _facts(episode_id: int, kind: str, ordinal: int) -> ReportFacts:
 # ---------------------------------------------------------------- the therapist's part
 
 
+# A section is a few paragraphs; a whole book in one is a mistake (or an attack).
+SectionText = Annotated[str, msgspec.Meta(max_length=20_000)]
+
+
 class ReportText(msgspec.Struct, forbid_unknown_fields=True):
-    progress: str
-    work_participation: str
-    advice: str
+    """The therapist's text of a draft, section by section: a section left out keeps its
+    text, so the portal edits one section per form and the JSON door any number at once."""
+
+    progress: SectionText | msgspec.UnsetType = msgspec.UNSET
+    work_participation: SectionText | msgspec.UnsetType = msgspec.UNSET
+    advice: SectionText | msgspec.UnsetType = msgspec.UNSET
+
+    def changes(self) -> dict[str, str]:
+        """The sections given, by name."""
+        return {
+            name: value
+            for name in interim_reports.SECTIONS
+            if isinstance(value := getattr(self, name), str)
+        }
 
 
 async def edit_report(actor: Actor, *, report_id: int, text: ReportText) -> None:
+    changes = text.changes()
+    if not changes:
+        raise InvalidInput(dict.fromkeys(interim_reports.SECTIONS, "required"))
     async with write_tx():
         row = await _report(report_id)
         # Conditional, like the approval: an edit racing an approval never changes what
         # was approved.
         edited = (
-            await Report.update(
-                {
-                    Report.progress: text.progress,
-                    Report.work_participation: text.work_participation,
-                    Report.advice: text.advice,
-                }
-            )
+            await Report.update({getattr(Report, name): value for name, value in changes.items()})
             .where(_still_a_draft(report_id))
             .returning(Report.id)
         )
@@ -193,7 +193,10 @@ async def approve_report(actor: Actor, *, report_id: int, queue: JobQueue | None
         )
         if not approved:
             status = (await _report(report_id))["status"]
-            raise Conflict(f"This report is {status}, not a draft.", allowed=[ReportStatus.DRAFT])
+            raise Conflict(
+                Message("This report is %(status)s, not a draft.", status=status),
+                allowed=[ReportStatus.DRAFT],
+            )
         await audit.record(
             actor,
             Action.UPDATE,
@@ -275,10 +278,14 @@ async def deliver_report(settings: Settings, report_id: int, queue: JobQueue | N
             )
         return ReportStatus.BLOCKED.value
     doctor = doctors[0]
-    context = await _document_context(row, client_id, settings.time_zone)
+    context = await document_context(
+        row,
+        settings,
+        author_id=row["approved_by"],
+        today=now.astimezone(settings.time_zone).date(),
+    )
     pdf = await render_pdf_async(
-        render_html("reporting/interim-report/document.html", context, tz=settings.time_zone),
-        title=context["title"],
+        render_html(DOCUMENT_TEMPLATE, context, tz=settings.time_zone), title=context["title"]
     )
     async with write_tx():
         current = await Report.select(Report.status).where(Report.id == report_id).first()
@@ -332,24 +339,47 @@ async def _store_document(row: dict[str, Any], episode_id: int, title: str, pdf:
     return int(stored["id"])
 
 
-async def _document_context(row: dict[str, Any], client_id: int, tz: ZoneInfo) -> dict[str, Any]:
-    client = (
-        await TreatmentEpisode.select(
-            TreatmentEpisode.client._.name.as_alias("name"),
-            TreatmentEpisode.client._.date_of_birth.as_alias("born"),
-        )
-        .where(TreatmentEpisode.id == row["episode"])
-        .first()
-    )
+async def document_context(
+    row: dict[str, Any], settings: Settings, *, author_id: int | None, today: date
+) -> dict[str, Any]:
+    """Everything the document template shows: the letterhead, the author with their
+    registration, the date, the client, the record's sections and the therapist's text.
+    The preview and the PDF are rendered from this one context."""
+    tz = settings.time_zone
+    record = await report_record(int(row["episode"]), tz)
+    approved_on = row["approved_at"].astimezone(tz).date() if row["approved_at"] else None
     return {
         "title": interim_reports.title(row["kind"], row["ordinal"]),
-        "client_name": client["name"] if client else "",
-        "born": client["born"] if client else None,
+        "kind": row["kind"],
+        "letterhead": letterhead(settings),
+        "author": await author(author_id),
+        "dated": approved_on or today,
+        "client": await client_header(int(row["episode"])),
+        "record": record,
+        "chart": _chart(record),
         "progress": row["progress"],
         "work_participation": row["work_participation"],
         "advice": row["advice"],
-        "approved_on": row["approved_at"].astimezone(tz).date() if row["approved_at"] else None,
     }
+
+
+def _chart(record: interim_reports.ReportRecord) -> str | None:
+    """Hours worked (volume %) and questionnaire totals over time, as a data: URL; None
+    when there is nothing to draw."""
+    if not record.latest_volume and not record.scores:
+        return None
+    scores: dict[str, list[tuple[date, int]]] = {}
+    for score in record.scores:
+        scores.setdefault(score.instrument, []).append((score.administered_on, score.total))
+    return charts.data_uri(
+        charts.client_chart(
+            title=_("Scores and work resumption over time"),
+            scores=scores,
+            participation=record.participation,
+            participation_label=_("work resumption (volume %)"),
+            score_label=_("total score"),
+        )
+    )
 
 
 async def approved_undelivered() -> list[int]:

@@ -20,6 +20,7 @@ from practice.errors import NotFound
 from practice.platform.clock import today_in
 from practice.platform.csv_safe import csv_text
 from practice.platform.settings import Settings
+from practice.platform.templating import TEMPLATE_DIR
 from practice.privacy import EmployerView
 from practice.queries.episodes import access_episode
 from practice.web.auth import roles
@@ -41,6 +42,7 @@ from reporting.queries.reports import (
 from reporting.services import documents as document_services
 from reporting.services import reports as services
 
+PRINT_CSS = TEMPLATE_DIR / "pdf" / "print.css"
 THERAPIST = roles(Role.THERAPIST)
 DOCTOR = roles(Role.COMPANY_DOCTOR)
 EMPLOYER = roles(Role.EMPLOYER_CONTACT)
@@ -103,14 +105,37 @@ async def approve(request: Request[Any, Any, Any], report_id: FromPath[int]) -> 
 
 @get("/reports/{report_id:int}/preview", opt=THERAPIST, include_in_schema=False)
 async def preview(request: Request[Any, Any, Any], report_id: FromPath[int]) -> Response[str]:
-    """The document as it will be sent: the same template as the PDF."""
+    """The document as it will be sent: the same template, context and stylesheet as the PDF
+    (its "print.css" resolves to the route below). The author is the approver, or, before
+    the approval, the therapist looking (who would approve it)."""
     actor, client_id = await _writer_on(request, await report_episode(report_id))
     row = await read_report(actor, report_id, client_id)
-    assert row is not None
-    context = await services._document_context(row, 0, _zone(request))
+    if row is None:
+        raise NotFound("No such report.")
     return Response(
-        render_html("reporting/interim-report/document.html", context, tz=_zone(request)),
+        await document_html(request, row, author_id=row["approved_by"] or actor.user_id),
         media_type="text/html",
+    )
+
+
+async def document_html(
+    request: Request[Any, Any, Any], row: dict[str, Any], *, author_id: int | None
+) -> str:
+    settings: Settings = request.app.state.settings
+    context = await services.document_context(
+        row, settings, author_id=author_id, today=_today(request)
+    )
+    return render_html(services.DOCUMENT_TEMPLATE, context, tz=settings.time_zone)
+
+
+@get("/reports/{report_id:int}/print.css", opt=THERAPIST, include_in_schema=False)
+async def preview_stylesheet(report_id: FromPath[int]) -> Response[bytes]:
+    """The documents' stylesheet (templates/pdf/print.css), where the preview's relative
+    "print.css" points: the page and the PDF are laid out by the same file."""
+    return Response(
+        PRINT_CSS.read_bytes(),
+        media_type="text/css; charset=utf-8",
+        headers={"Cache-Control": "private, max-age=300"},
     )
 
 
@@ -268,6 +293,7 @@ router = Router(
         edit_report,
         approve,
         preview,
+        preview_stylesheet,
         minutes,
         plan_document,
         download,
