@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from practice.accounts import ROLE_LABELS
 from practice.consent import Purpose, Recipient
 from practice.deadlines import DayUnit
-from practice.episodes import EpisodeStatus, Offer
+from practice.episodes import EpisodeStatus, Offer, ReferralOutcome
 from practice.platform.i18n import N_
 from practice.screening import Proposal
 from practice.tasks import TaskKind
@@ -50,6 +50,16 @@ TASK_LABELS: dict[str, str] = {
     TaskKind.SESSION_BUDGET: N_("Session budget almost used"),
 }
 
+# Why a referral did not become treatment (practice.episodes.ReferralOutcome).
+REFERRAL_OUTCOME_LABELS: dict[str, str] = {
+    ReferralOutcome.DECLINED: N_("the client declined"),
+    ReferralOutcome.NOT_SUITABLE: N_("not suitable for work-focused treatment"),
+    ReferralOutcome.REFERRED_ELSEWHERE: N_("referred elsewhere"),
+    ReferralOutcome.WRONGLY_REFERRED: N_("wrongly referred"),
+    ReferralOutcome.RECOVERED_BEFORE_START: N_("recovered before the start"),
+    ReferralOutcome.DUPLICATE: N_("duplicate referral"),
+}
+
 PROPOSAL_LABELS: dict[str, str] = {
     Proposal.ATWORK_BASIC: N_("@Work"),
     Proposal.ATWORK_COMPLEET: N_("@Work Compleet"),
@@ -64,6 +74,14 @@ REFERRER_LABELS: dict[str, str] = {
     "employer": N_("employer"),
     "gp": N_("general practitioner"),
     "self": N_("the client themselves"),
+    "other": N_("other"),
+}
+
+# Who gave an advice (practice.services.treatment_plan.ADVICE_AUTHORS).
+ADVICE_AUTHOR_LABELS: dict[str, str] = {
+    "company_doctor": N_("company doctor"),
+    "therapist": N_("therapist"),
+    "gp": N_("general practitioner"),
     "other": N_("other"),
 }
 
@@ -113,6 +131,23 @@ FOLLOW_UP_LABELS: dict[str, str] = {
     "declined": N_("declined"),
 }
 
+# practice.services.work.AGREEMENT_STATUSES
+AGREEMENT_STATUS_LABELS: dict[str, str] = {
+    "agreed": N_("agreed"),
+    "in_progress": N_("in progress"),
+    "met": N_("met"),
+    "revised": N_("revised"),
+    "abandoned": N_("abandoned"),
+}
+
+# Who told the hours worked (practice.services.work.SOURCES).
+PARTICIPATION_SOURCE_LABELS: dict[str, str] = {
+    "client": N_("the client"),
+    "employer": N_("the employer"),
+    "company_doctor": N_("the company doctor"),
+    "therapist": N_("the therapist"),
+}
+
 NO_VOLUME_LABELS: dict[str, str] = {
     NoVolume.NO_CONTRACT: N_("no contract hours on this date"),
     NoVolume.ZERO_CONTRACT: N_("contract of 0 hours on this date"),
@@ -124,6 +159,8 @@ LABELS: Mapping[str, Mapping[str, str]] = {
     "task": TASK_LABELS,
     "proposal": PROPOSAL_LABELS,
     "referrer": REFERRER_LABELS,
+    "referral_outcome": REFERRAL_OUTCOME_LABELS,
+    "advice_author": ADVICE_AUTHOR_LABELS,
     "absence": ABSENCE_LABELS,
     "recipient": RECIPIENT_LABELS,
     "purpose": PURPOSE_LABELS,
@@ -133,4 +170,6 @@ LABELS: Mapping[str, Mapping[str, str]] = {
     "follow_up": FOLLOW_UP_LABELS,
     "role": {role.value: message for role, message in ROLE_LABELS.items()},
     "no_volume": NO_VOLUME_LABELS,
+    "agreement_status": AGREEMENT_STATUS_LABELS,
+    "participation_source": PARTICIPATION_SOURCE_LABELS,
 }

@@ -65,3 +65,19 @@ async def api(
         token = client.cookies.get("__Host-csrftoken")
     headers = {"accept": "application/json", "x-csrftoken": token or ""}
     return await client.request(method, path, json=json, headers=headers)
+
+
+async def whole_record(client: httpx.AsyncClient, page: str, query: str = "") -> str:
+    """Every section of a client page (``/episodes/{id}``) joined: for a test that asks
+    whether something is on the page at all, wherever the workspace keeps it."""
+    from practice.web.episode_sections import tabs
+
+    joiner = "&" if query else ""
+    texts = []
+    for tab in tabs():
+        response = await client.get(
+            f"{page}?section={tab.name}{joiner}{query}", headers={"accept": "text/html"}
+        )
+        assert response.status_code == 200, (tab.name, response.status_code)
+        texts.append(response.text)
+    return "\n".join(texts)
