@@ -24,7 +24,7 @@ ROLE_LABELS: dict[Role, str] = {
 
 # Where each role lands after login: its portal's first page.
 HOME_PATH: dict[Role, str] = {
-    Role.THERAPIST: "/caseload",
+    Role.THERAPIST: "/today",
     Role.COMPANY_DOCTOR: "/company-doctor",
     Role.EMPLOYER_CONTACT: "/employer",
     Role.PRACTICE_MANAGER: "/statistics/outcomes",

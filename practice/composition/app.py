@@ -37,6 +37,7 @@ from practice.web import episode_page as web_episode_page
 from practice.web import episodes as web_episodes
 from practice.web import parties as web_parties
 from practice.web import portal as practice_web
+from practice.web import today as web_today
 from practice.web import treatment_plan as web_treatment_plan
 from practice.web import work as web_work
 from practice.web.access import audited_role_guard, relation_guard
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             practice_web.router,
+            web_today.router,
             web_account.router,
             web_audit.router,
             web_parties.router,

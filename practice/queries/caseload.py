@@ -4,13 +4,15 @@ Both derive the open tasks of many episodes at once from ``load_facts`` (a fixed
 queries, not one per episode) and list the overdue ones first.
 """
 
-from collections.abc import Awaitable, Callable, Sequence
+import dataclasses
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
+from practice.caseload_view import CaseloadView, fold
 from practice.episodes import (
     ENDED_STATUSES,
     KEEP_CLOSED_ON_CASELOAD,
@@ -39,38 +41,42 @@ def register_caseload_column(name: str, source: CaseloadColumn) -> None:
     _columns[name] = source
 
 
-async def caseload(
-    actor: Actor,
-    today: date,
-    tz: ZoneInfo,
-) -> list[dict[str, Any]]:
-    """The therapist's current episodes with open tasks, overdue first."""
+async def current_episodes(actor: Actor, today: date) -> list[dict[str, Any]]:
+    """The episodes on the therapist's caseload today: their seat is active, the episode is
+    not terminal, and a closed one stays while its follow-ups may be due. No audit row: the
+    caller records what it shows."""
+    assigned = await CaseAssignment.select(CaseAssignment.episode).where(
+        (CaseAssignment.user == actor.user_id)
+        & (CaseAssignment.team_role == "therapist")
+        & seat_active_on(today)
+    )
+    ids = sorted({int(a["episode"]) for a in assigned})
+    if not ids:
+        return []
+    rows: list[dict[str, Any]] = await TreatmentEpisode.select(
+        TreatmentEpisode.id,
+        TreatmentEpisode.status,
+        TreatmentEpisode.offer,
+        TreatmentEpisode.client._.id.as_alias("client_id"),
+        TreatmentEpisode.client._.name.as_alias("client_name"),
+        TreatmentEpisode.referral._.employer.as_alias("employer_id"),
+        TreatmentEpisode.referral._.employer._.name.as_alias("employer_name"),
+        TreatmentEpisode.referral._.received_at.as_alias("received_at"),
+    ).where(
+        among(TreatmentEpisode.id, ids)
+        & TreatmentEpisode.status.not_in(TERMINAL)
+        & (
+            (TreatmentEpisode.status != EpisodeStatus.CLOSED.value)
+            | (TreatmentEpisode.closed_on >= today - KEEP_CLOSED_ON_CASELOAD)
+        )
+    )
+    return rows
+
+
+async def _entries(actor: Actor, today: date, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """Every episode on the caseload with its open tasks and the registered columns."""
     async with read_only():
-        assigned = await CaseAssignment.select(CaseAssignment.episode).where(
-            (CaseAssignment.user == actor.user_id)
-            & (CaseAssignment.team_role == "therapist")
-            & seat_active_on(today)
-        )
-        ids = sorted({int(a["episode"]) for a in assigned})
-        rows = (
-            await TreatmentEpisode.select(
-                TreatmentEpisode.id,
-                TreatmentEpisode.status,
-                TreatmentEpisode.offer,
-                TreatmentEpisode.client._.id.as_alias("client_id"),
-                TreatmentEpisode.client._.name.as_alias("client_name"),
-                TreatmentEpisode.referral._.employer._.name.as_alias("employer_name"),
-            ).where(
-                among(TreatmentEpisode.id, ids)
-                & TreatmentEpisode.status.not_in(TERMINAL)
-                & (
-                    (TreatmentEpisode.status != EpisodeStatus.CLOSED.value)
-                    | (TreatmentEpisode.closed_on >= today - KEEP_CLOSED_ON_CASELOAD)
-                )
-            )
-            if ids
-            else []
-        )
+        rows = await current_episodes(actor, today)
         ids = [int(row["id"]) for row in rows]
         facts = await load_facts(ids, tz)
         columns = {name: await source(ids, tz) for name, source in _columns.items()}
@@ -84,6 +90,8 @@ async def caseload(
                 "client_id": row["client_id"],
                 "client_name": row["client_name"],
                 "employer": row["employer_name"],
+                "employer_id": int(row["employer_id"]),
+                "referred_on": row["received_at"].astimezone(tz).date(),
                 "status": row["status"],
                 "offer": row["offer"],
                 "overdue": sum(1 for t in open_tasks if t.status and t.status.is_overdue),
@@ -91,13 +99,59 @@ async def caseload(
                 **{name: values.get(int(row["id"])) for name, values in columns.items()},
             }
         )
-    entries.sort(key=lambda e: (-e["overdue"], str(e["client_name"])))
+    return entries
+
+
+async def _record_shown(actor: Actor, entries: Sequence[Mapping[str, Any]]) -> None:
     # One row per client on the page (their access logs show it), in one statement (P-1);
     # an empty caseload still records the search.
     shown = [(e["episode_id"], e["client_id"]) for e in entries] or [(actor.user_id, None)]
     async with write_tx():
         await audit.record_many(actor, Action.SEARCH, "caseload", shown, purpose=PURPOSE)
+
+
+async def caseload(
+    actor: Actor,
+    today: date,
+    tz: ZoneInfo,
+) -> list[dict[str, Any]]:
+    """The therapist's current episodes with open tasks, overdue first."""
+    entries = await _entries(actor, today, tz)
+    entries.sort(key=lambda e: (-e["overdue"], str(e["client_name"])))
+    await _record_shown(actor, entries)
     return entries
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CaseloadPage:
+    """What the caseload page shows: the entries the view lets through, in its order, and
+    what the form needs to offer (the employers on the caseload) and to count."""
+
+    view: CaseloadView  # as applied: an employer not on the caseload is no filter
+    entries: list[Mapping[str, Any]]
+    shown_clients: int
+    total_clients: int
+    employers: list[tuple[int, str]]
+
+
+async def caseload_page(
+    actor: Actor, today: date, tz: ZoneInfo, view: CaseloadView
+) -> CaseloadPage:
+    """The caseload narrowed and ordered by ``view``; only the clients shown are audited."""
+    entries = await _entries(actor, today, tz)
+    employers = {int(e["employer_id"]): str(e["employer"]) for e in entries}
+    if view.employer_id not in employers:
+        # Not an employer of this caseload (an old bookmark, a typed number): not a filter.
+        view = dataclasses.replace(view, employer_id=None)
+    shown = view.apply(entries)
+    await _record_shown(actor, shown)
+    return CaseloadPage(
+        view=view,
+        entries=shown,
+        shown_clients=len({e["client_id"] for e in shown}),
+        total_clients=len({e["client_id"] for e in entries}),
+        employers=sorted(employers.items(), key=lambda item: (fold(item[1]), item[0])),
+    )
 
 
 async def deadline_monitor(

@@ -18,13 +18,11 @@ from practice.accounts import HOME_PATH, Role
 from practice.audit.trail import Actor, Channel
 from practice.errors import InvalidInput
 from practice.platform import throttle
-from practice.platform.clock import today_in
 from practice.platform.i18n import LOCALES, N_
 from practice.platform.i18n import gettext as _
 from practice.platform.settings import Settings
 from practice.proxies import client_address
 from practice.queries import accounts as account_queries
-from practice.queries import caseload as caseload_queries
 from practice.queries import health
 from practice.services import accounts as account_services
 from practice.totp import SecondFactor
@@ -162,22 +160,7 @@ async def home(request: Request[Any, Any, Any]) -> Redirect:
     return Redirect(path=HOME_PATH[user.role], status_code=303)
 
 
-# ---------------------------------------------------------------- portal entry pages
-# Each portal's first page; the issues that bring their data fill them.
-
-
-@get("/caseload", opt=roles(Role.THERAPIST), include_in_schema=False)
-async def caseload(request: Request[Any, Any, Any]) -> Template:
-    """The therapist's clients, overdue deadlines first, with days left."""
-    settings: Settings = request.app.state.settings
-    entries = await caseload_queries.caseload(
-        actor_of(request), today_in(settings.time_zone), settings.time_zone
-    )
-    return page(
-        request,
-        "practice/caseload.html",
-        entries=entries,
-    )
+# The therapist's start view and caseload: practice.web.today.
 
 
 # ---------------------------------------------------------------- accounts (administrator)
@@ -255,7 +238,6 @@ router = Router(
         logout,
         choose_language,
         home,
-        caseload,
         users_page,
         create_user_form,
         list_users_api,

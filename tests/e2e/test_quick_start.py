@@ -46,9 +46,9 @@ def test_the_quick_start_serves_a_login_page_and_the_demo_therapist_logs_in(
             },
         )
         assert response.status_code == 303
-        caseload = browser.get("/", follow_redirects=True)
-        assert caseload.status_code == 200
-        assert "<h1>Caseload</h1>" in caseload.text
+        home = browser.get("/", follow_redirects=True)
+        assert home.status_code == 200
+        assert "<h1>Vandaag</h1>" in home.text
 
     # The embedded worker runs in the same process and has swept once at start.
     deadline = time.monotonic() + 10

@@ -119,6 +119,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/fhir/CodeSystem/{name:str}"): PUBLIC,
     ("GET", "/fhir/Questionnaire/{name:str}"): PUBLIC,
     ("GET", "/caseload"): {T},
+    ("GET", "/today"): {T},
     ("GET", "/calendar"): {T},
     ("GET", "/episodes/{episode_id:int}"): {T},
     ("POST", "/episodes/{episode_id:int}/agreements"): {T},

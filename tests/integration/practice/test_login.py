@@ -22,12 +22,12 @@ async def test_login_page_is_served_in_dutch_by_default(client, db) -> None:
     assert 'lang="nl"' in response.text
 
 
-async def test_a_therapist_logs_in_and_lands_on_the_caseload(client, cast: Cast) -> None:
+async def test_a_therapist_logs_in_and_lands_on_today(client, cast: Cast) -> None:
     response = await login(client, cast.therapist.email)
     assert response.status_code == 303
     home = await client.get("/", follow_redirects=True)
     assert home.status_code == 200
-    assert str(home.url).endswith("/caseload")
+    assert str(home.url).endswith("/today")
     await assert_audited(
         action=Action.LOGIN.value, actor_id=cast.therapist.id, outcome=Outcome.SUCCESS.value
     )

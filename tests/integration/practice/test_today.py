@@ -1,0 +1,186 @@
+"""The therapist's start view "Vandaag": today's appointments, drafts to approve, overdue work
+and the new referrals whose screening clock runs; only ever the therapist's own clients."""
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+import time_machine
+
+from practice.accounts import Role
+from practice.audit.trail import Action
+from tests.cast import Cast, make_user
+from tests.integration.practice.workload import (
+    HTML,
+    NOW,
+    TODAY,
+    Workload,
+    build_workload,
+    names,
+    section,
+)
+from tests.story import ok
+from tests.web import api, audit_rows, login
+
+
+@pytest.fixture
+def frozen() -> Iterator[None]:
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+async def workload(frozen: None, client: httpx.AsyncClient, cast: Cast) -> Workload:
+    return await build_workload(client, cast)
+
+
+async def today(client: httpx.AsyncClient) -> str:
+    response = await client.get("/today", headers=HTML)
+    assert response.status_code == 200, response.text[:500]
+    return response.text
+
+
+async def tasks_of(client: httpx.AsyncClient, episode_id: int) -> list[dict[str, Any]]:
+    json = {"accept": "application/json"}
+    detail = await ok(await client.get(f"/api/episodes/{episode_id}", headers=json))
+    found: list[dict[str, Any]] = detail["tasks"]
+    return found
+
+
+async def test_the_therapist_starts_the_day_on_today_from_the_navigation(
+    client, workload: Workload
+) -> None:
+    home = await client.get("/", headers=HTML)
+    assert home.headers["location"] == "/today"
+    page = await today(client)
+    assert "<h1>Vandaag</h1>" in page
+    assert '<a href="/today">Vandaag</a>' in page
+    assert "maandag 15 juni 2026" in page
+
+
+async def test_todays_appointments_are_listed_in_time_order_with_a_link_to_the_client(
+    client, workload: Workload
+) -> None:
+    panel = section(await today(client), "today-appointments-title")
+    carla = workload.episodes["Carla"]
+    # The held one at 09:00 and the planned one at 14:00; not Wednesday's, not Daan's tomorrow.
+    assert names(workload, panel) == ["Carla", "Carla"]
+    assert panel.index(">09:00<") < panel.index(">14:00<")
+    assert f'<a href="/episodes/{carla}">Carla de Wit</a>' in panel
+    assert "Behandelsessie" in panel or "behandelsessie" in panel
+    assert "gehouden" in panel  # the 09:00 session was held
+    assert "(2)" in panel
+
+
+async def test_the_drafts_to_approve_are_the_own_clients_reports_in_draft(
+    client, workload: Workload
+) -> None:
+    panel = section(await today(client), "today-drafts-title")
+    assert names(workload, panel) == ["Carla"]
+    assert f'href="/reports/{workload.drafts["Carla"]}/preview"' in panel
+    assert "Briefing" in panel or "briefing" in panel
+    assert f'/reports/{workload.drafts["Eva"]}/' not in panel
+
+
+async def test_overdue_work_names_each_late_task_with_its_days_overdue(
+    client, workload: Workload
+) -> None:
+    panel = section(await today(client), "overdue-title")
+    screening = next(
+        t for t in await tasks_of(client, workload.episodes["Bram"]) if t["kind"] == "screening"
+    )
+    late = (TODAY - date.fromisoformat(screening["due_on"])).days
+    assert late > 0
+    items = [i.split("</li>", 1)[0] for i in panel.split("<li")[1:]]
+    bram = next(i for i in items if "Bram" in i and "Screening" in i)
+    assert f"{late} dagen te laat" in bram
+    # Every overdue open task of every own client, and nothing that is not late.
+    expected = []
+    for name, episode in workload.episodes.items():
+        if name == "Eva":
+            continue
+        for t in await tasks_of(client, episode):
+            if t["overdue"] and t["done_on"] is None:
+                expected.append(name)
+    assert sorted(names(workload, panel)) == sorted(expected)
+    assert "Anna" not in names(workload, panel)
+
+
+async def test_the_new_referrals_show_their_screening_clock(client, workload: Workload) -> None:
+    panel = section(await today(client), "referrals-title")
+    assert names(workload, panel) == ["Bram", "Anna"]  # the nearest deadline first
+    anna = panel.split(f'data-episode="{workload.episodes["Anna"]}"', 1)[1].split("</li>", 1)[0]
+    assert "nog 5 dagen" in anna
+    assert "20 jun 2026" in anna or "20 juni 2026" in anna
+    bram = panel.split(f'data-episode="{workload.episodes["Bram"]}"', 1)[1]
+    assert "te laat" in bram.split("</li>", 1)[0]
+
+
+async def test_another_therapists_clients_never_appear_and_theirs_see_none_of_mine(
+    client, workload: Workload
+) -> None:
+    page = await today(client)
+    assert "Eva Ander" not in page
+    assert "Eva" not in names(workload, page)
+    await login(client, workload.colleague.email)
+    theirs = await today(client)
+    assert set(names(workload, theirs)) == {"Eva"}
+    for name in ("Anna Jansen", "Bram", "Carla de Wit", "Daan"):
+        assert name not in theirs
+    # The colleague's appointment at 11:00 and draft are on their own page.
+    assert ">11:00<" in section(theirs, "today-appointments-title")
+    assert f'/reports/{workload.drafts["Eva"]}/preview' in theirs
+
+
+async def test_the_start_view_audits_every_client_it_names_once(
+    client, workload: Workload
+) -> None:
+    page = await today(client)
+    rows = [r for r in await audit_rows(object_type="today") if r["action"] == Action.SEARCH.value]
+    audited = {(int(r["object_id"]), int(r["client_id"])) for r in rows}
+    named = {workload.episodes[n] for n in names(workload, page)}
+    assert {episode for episode, _ in audited} == named
+    assert len(rows) == len(named)
+
+
+async def test_an_empty_day_says_so_in_every_list(frozen: None, client, cast: Cast) -> None:
+    newcomer = await make_user(Role.THERAPIST, "newcomer@cast.test")
+    await login(client, newcomer.email)
+    page = await today(client)
+    for empty in (
+        "Vandaag geen afspraken.",
+        "Geen concepten die op uw goedkeuring wachten.",
+        "Niets is te laat.",
+        "Geen aanmeldingen die op hun screening wachten.",
+    ):
+        assert empty in page
+    assert await audit_rows(object_type="today", client_id=None)
+
+
+async def test_the_start_view_speaks_english_with_the_switch(client, workload: Workload) -> None:
+    client.cookies.set("lang", "en")
+    page = await today(client)
+    assert "<h1>Today</h1>" in page
+    for heading in ("Today's appointments", "Drafts to approve", "Overdue work"):
+        assert heading in page
+    assert "Monday, June 15, 2026" in page
+    assert "5 days left" in page
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r is not Role.THERAPIST])
+async def test_only_a_therapist_has_a_start_view_of_clients(
+    client, cast: Cast, role: Role
+) -> None:
+    await login(client, cast.by_role(role).email)
+    assert (await client.get("/today", headers=HTML)).status_code == 403
+
+
+async def test_the_json_caseload_is_unchanged_by_the_page_filters(
+    client, workload: Workload
+) -> None:
+    json = {"accept": "application/json"}
+    entries = await ok(await api(client, "GET", "/api/caseload?stage=referred", None))
+    assert len(entries) == 4
+    assert (await client.get("/api/caseload", headers=json)).status_code == 200
