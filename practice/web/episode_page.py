@@ -8,6 +8,7 @@ request type as its JSON door (``practice.web.forms``) and, done, goes back to t
 """
 
 import inspect
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -44,6 +45,9 @@ from practice.web.episode_common import (
 from practice.web.episode_sections import DEFAULT_SECTION, back_to_episode
 from practice.web.episodes import (
     ConsultationIn,
+    OfferIn,
+    OutcomeIn,
+    PlanIn,
     ReferralIn,
     ScreeningIn,
     ScreeningPlanIn,
@@ -52,8 +56,25 @@ from practice.web.episodes import (
 from practice.web.forms import FormData, FormState, form_struct, refused
 from practice.web.parties import ClientIn
 from practice.web.portal import page
-from practice.web.treatment_plan import FollowUpIn, RelapsePlanIn
-from practice.web.work import AgreementIn, ConsentIn, ParticipationIn
+from practice.web.treatment_plan import (
+    AchievementIn,
+    AdviceIn,
+    FollowUpIn,
+    GoalIn,
+    OverrideIn,
+    RelapsePlanIn,
+)
+from practice.web.work import (
+    AbsenceIn,
+    AgreementIn,
+    AgreementStatusIn,
+    ConsentIn,
+    ContractIn,
+    ParticipationIn,
+    RecoveryIn,
+    WithdrawalFormIn,
+    withdraw_confirmed,
+)
 from practice.work_participation import AbsenceType
 
 # Open tasks come most urgent first; a neglected record can hold hundreds (one per owed
@@ -184,15 +205,18 @@ def episode_form(
         request: Request[Any, Any, Any], episode_id: FromPath[int], data: FormData
     ) -> Redirect | Template:
         actor = await episode_writer(request, episode_id)
+        # A form on one row (an agreement, an absence, a consent) names it in its path.
+        ids = {k: int(v) for k, v in request.path_params.items() if k != "episode_id"}
         try:
             fields = fields_of(form_struct(request_type, data))
             when = clock(request) if wants_clock else {}
-            await service(actor, episode_id=episode_id, **fields, **when)
+            await service(actor, episode_id=episode_id, **ids, **fields, **when)
         except (InvalidInput, Conflict) as exc:
             return await refused_on_episode(request, episode_id, section, data, exc)
         return back_to_episode(episode_id, section)
 
-    handler.__name__ = handler.__qualname__ = f"post_{path.strip('/').replace('-', '_')}_form"
+    name = "_".join(re.findall(r"[a-z]+", re.sub(r"\{[^}]*\}", "", path)))
+    handler.__name__ = handler.__qualname__ = f"post_{name}_form"
     return post(f"/episodes/{{episode_id:int}}{path}", opt=THERAPIST, include_in_schema=False)(
         handler
     )
@@ -205,10 +229,37 @@ EPISODE_FORMS = [
     episode_form(
         "/manager-consultations", ConsultationIn, episodes.record_manager_consultation, "intake"
     ),
+    episode_form("/offer", OfferIn, episodes.change_offer, "intake"),
+    episode_form("/referral-outcome", OutcomeIn, referrals.record_referral_outcome, "intake"),
     episode_form("/transitions", TransitionIn, episodes.transition, "overview"),
+    episode_form("/task-overrides", OverrideIn, treatment_plan.override_task, "overview"),
+    episode_form("/work-goals", GoalIn, treatment_plan.add_work_goal, "plan"),
+    episode_form(
+        "/work-goals/{goal_id:int}/achievement",
+        AchievementIn,
+        treatment_plan.mark_goal_achieved,
+        "plan",
+    ),
+    episode_form("/advice", AdviceIn, treatment_plan.record_advice, "plan"),
+    # PATCH /api/episodes/{id}/plan: a form can only POST.
+    episode_form("/plan", PlanIn, episodes.update_plan, "plan"),
     episode_form("/agreements", AgreementIn, work_services.record_agreement, "work"),
     episode_form(
         "/work-participation", ParticipationIn, work_services.record_participation, "work"
+    ),
+    episode_form(
+        "/agreements/{agreement_id:int}",
+        AgreementStatusIn,
+        work_services.update_agreement_status,
+        "work",
+    ),
+    episode_form("/contract-hours", ContractIn, work_services.change_contract_hours, "work"),
+    episode_form("/absences", AbsenceIn, work_services.record_absence, "work"),
+    episode_form(
+        "/absences/{absence_id:int}/recovery", RecoveryIn, work_services.record_recovery, "work"
+    ),
+    episode_form(
+        "/consents/{consent_id:int}/withdrawal", WithdrawalFormIn, withdraw_confirmed, "consents"
     ),
     episode_form(
         "/relapse-prevention-plan",
@@ -242,11 +293,21 @@ REFERRAL_FORM = "practice/referral-form.html"
 @get("/referrals/new", opt=THERAPIST, include_in_schema=False)
 async def referral_form(request: Request[Any, Any, Any]) -> Template:
     """A new aanmelding: the client, their employer and contract, who referred them."""
+    return await _referral_page(request)
+
+
+async def _referral_page(
+    request: Request[Any, Any, Any],
+    form_state: FormState | None = None,
+    status: int = HTTP_200_OK,
+) -> Template:
     _, today, _ = request_context(request)
     return page(
         request,
         REFERRAL_FORM,
+        status=status,
         today=today,
+        form_state=form_state or FormState(),
         choices=await party_queries.referral_choices(),
         referrer_types=referrals.REFERRER_TYPES,
         offers=[o.value for o in Offer],
@@ -258,8 +319,17 @@ _CLIENT_FIELDS = frozenset(ClientIn.__struct_fields__)
 
 
 @post("/referrals", opt=THERAPIST, include_in_schema=False)
-async def register_referral(request: Request[Any, Any, Any], data: FormData) -> Redirect:
-    """Client and referral together: both are written or neither (one transaction)."""
+async def register_referral(request: Request[Any, Any, Any], data: FormData) -> Redirect | Template:
+    """Client and referral together: both are written or neither (one transaction). A
+    refused form comes back with what was typed and each problem next to its field."""
+    try:
+        return await _register_referral(request, data)
+    except InvalidInput as exc:
+        state = refused("/referrals", data, exc.fields)
+        return await _referral_page(request, state, HTTP_400_BAD_REQUEST)
+
+
+async def _register_referral(request: Request[Any, Any, Any], data: FormData) -> Redirect:
     actor, today, settings = request_context(request)
     client_part = {k: v for k, v in data.items() if k in _CLIENT_FIELDS}
     referral_part = {k: v for k, v in data.items() if k not in _CLIENT_FIELDS}

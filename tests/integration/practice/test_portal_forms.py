@@ -445,3 +445,40 @@ async def test_a_refused_form_links_back_to_the_page_it_came_from_and_nowhere_el
     assert theirs.status_code == 400
     assert "evil.example" not in theirs.text
     assert "Terug naar de vorige pagina" not in theirs.text
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_a_refused_referral_comes_back_with_what_was_typed_and_the_problem_beside_its_field(
+    client, cast: Cast
+) -> None:
+    parties = await setup_parties(client, cast)
+    await login(client, cast.therapist.email)
+    data = referral_form(
+        parties, name="Ruud Typewerk", date_of_birth="2030-01-01", referrer_name="Dr. Vos"
+    )
+    response = await post_page_form(client, "/referrals/new", "/referrals", data)
+    assert response.status_code == 400
+    assert 'value="Ruud Typewerk"' in response.text and 'value="Dr. Vos"' in response.text
+    assert 'aria-invalid="true" aria-describedby="date_of_birth-problem"' in response.text
+    assert 'id="date_of_birth-problem"' in response.text
+    assert "Niet opgeslagen." in response.text
+    assert await TreatmentEpisode.count() == 0
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_a_malformed_date_on_the_client_page_is_named_in_dutch_next_to_its_field(
+    client, cast: Cast
+) -> None:
+    episode_id = await referred(client, cast)
+    page = f"/episodes/{episode_id}"
+    response = await post_page_form(
+        client,
+        page + "?section=work",
+        page + "/agreements",
+        {"agreed_on": "12-06-2026", "description": "Twee ochtenden per week"},
+    )
+    assert response.status_code == 400
+    assert "Vul een geldige datum in." in response.text
+    assert "RFC3339" not in response.text
+    assert ">Twee ochtenden per week</textarea>" in response.text
+    assert 'data-section="work"' in response.text
