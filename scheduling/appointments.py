@@ -189,6 +189,26 @@ def check_attendance_change(current: Attendance, target: Attendance) -> None:
         raise InvalidAttendanceChange(current, target, allowed)
 
 
+# Before an appointment has begun, it can only be called off: "held" and "no-show" describe
+# what happened, so they wait until its start (the service refuses them before).
+_BEFORE_START = frozenset({_A.CANCELLED_BY_CLIENT, _A.CANCELLED_BY_PRACTICE})
+
+
+def attendance_choices(current: Attendance, *, started: bool) -> tuple[Attendance, ...]:
+    """What the therapist may record now, the safe default first: for an appointment that
+    has begun "held" (the common case), before it only a cancellation."""
+    allowed = allowed_attendance_changes(current)
+    if not started:
+        allowed = allowed & _BEFORE_START
+    order = (_A.HELD, _A.NO_SHOW, _A.CANCELLED_BY_CLIENT, _A.CANCELLED_BY_PRACTICE)
+    return tuple(a for a in order if a in allowed)
+
+
+def too_early(target: Attendance, *, started: bool) -> bool:
+    """True when ``target`` describes what happened and the appointment has not begun."""
+    return not started and target in {_A.HELD, _A.NO_SHOW}
+
+
 def needs_client_notification(new_attendance: Attendance) -> bool:
     """True when the change must be told to the client: the practice cancelled.
 

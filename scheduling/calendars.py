@@ -260,6 +260,11 @@ def _nl_holiday_names(year: int) -> Mapping[date, str]:
     return MappingProxyType({day: name for day, name in calendar.items() if day.year == year})
 
 
+def holiday_name(day: date) -> str | None:
+    """The Dutch name of the public holiday on ``day``, or None (e.g. for the calendar)."""
+    return _nl_holiday_names(day.year).get(day)
+
+
 def plan_series(
     slots: Sequence[Slot],
     busy: Sequence[Slot],

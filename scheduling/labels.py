@@ -3,7 +3,8 @@
 from collections.abc import Mapping
 
 from practice.platform.i18n import N_
-from scheduling.appointments import KIND_LABELS, Attendance
+from scheduling.appointments import KIND_LABELS, Attendance, ParticipantRole
+from scheduling.calendars import AbsenceReason
 
 ATTENDANCE_LABELS: Mapping[str, str] = {
     Attendance.PLANNED: N_("planned"),
@@ -21,9 +22,27 @@ REFUSAL_LABELS: Mapping[str, str] = {
     "conflict": N_("that time is already booked"),
 }
 
+# Who sits at the table of an appointment (the alignment meeting's participants).
+PARTICIPANT_LABELS: Mapping[str, str] = {
+    ParticipantRole.CLIENT: N_("the client"),
+    ParticipantRole.THERAPIST: N_("therapist"),
+    ParticipantRole.MANAGER: N_("manager"),
+    ParticipantRole.HR_ADVISER: N_("HR adviser"),
+    ParticipantRole.COMPANY_DOCTOR: N_("company doctor"),
+}
+
+# Why a therapist is away (``scheduling.calendars.AbsenceReason``).
+ABSENCE_REASON_LABELS: Mapping[str, str] = {
+    AbsenceReason.LEAVE: N_("leave"),
+    AbsenceReason.ILLNESS: N_("illness"),
+    AbsenceReason.OTHER: N_("other"),
+}
+
 # The appointment kinds' staff-facing names stay beside ``employer_label``, which uses them.
 LABELS: Mapping[str, Mapping[str, str]] = {
     "appointment_kind": {kind.value: message for kind, message in KIND_LABELS.items()},
     "attendance": ATTENDANCE_LABELS,
     "booking_refusal": REFUSAL_LABELS,
+    "participant_role": PARTICIPANT_LABELS,
+    "therapist_absence": ABSENCE_REASON_LABELS,
 }

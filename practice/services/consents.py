@@ -7,9 +7,12 @@ from practice.audit.trail import Action, Actor
 from practice.consent import Purpose, Recipient
 from practice.errors import Conflict, InvalidInput, NotFound
 from practice.platform.db import write_tx
-from practice.tables import Client, Consent
+from practice.platform.i18n import N_
+from practice.tables import Client, Consent, TreatmentEpisode
 
 PURPOSE = "consent_management"
+ALREADY_WITHDRAWN = N_("This consent was already withdrawn.")
+WITHDRAWN_BEFORE_GIVEN = N_("A consent can only be withdrawn after it was given.")
 
 
 async def give_consent(
@@ -63,10 +66,29 @@ async def withdraw_consent(
         if row is None:
             raise NotFound("No such consent for this client.")
         if row["withdrawn_at"] is not None:
-            raise Conflict("This consent was already withdrawn.")
+            raise Conflict(ALREADY_WITHDRAWN)
         if withdrawn_at < row["given_at"]:
-            raise InvalidInput({"withdrawn_at": "after the consent was given"})
+            raise InvalidInput({"withdrawn_at": WITHDRAWN_BEFORE_GIVEN})
         await Consent.update({Consent.withdrawn_at: withdrawn_at}).where(Consent.id == consent_id)
         await audit.record(
             actor, Action.UPDATE, "consent", consent_id, purpose=PURPOSE, client_id=client_id
         )
+
+
+async def withdraw_episode_consent(
+    actor: Actor, *, episode_id: int, consent_id: int, withdrawn_at: datetime
+) -> None:
+    """Withdraw a consent of the episode's client (the client page's withdrawal)."""
+    episode = (
+        await TreatmentEpisode.select(TreatmentEpisode.client)
+        .where(TreatmentEpisode.id == episode_id)
+        .first()
+    )
+    if episode is None:
+        raise NotFound("No such episode.")
+    await withdraw_consent(
+        actor,
+        client_id=int(episode["client"]),
+        consent_id=consent_id,
+        withdrawn_at=withdrawn_at,
+    )

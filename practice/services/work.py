@@ -9,6 +9,8 @@ from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.errors import InvalidInput, NotFound
 from practice.platform.db import write_tx
+from practice.platform.i18n import N_
+from practice.services import parties
 from practice.services.episodes import clock, episode_dates, refuse
 from practice.tables import (
     AbsenceEpisode,
@@ -23,6 +25,13 @@ PURPOSE = "treatment"
 SOURCES = ("client", "employer", "company_doctor", "therapist")
 MOMENTS = ("begin", "interim", "end", "follow_up")
 AGREEMENT_STATUSES = ("agreed", "in_progress", "met", "revised", "abandoned")
+ABSENCE_TYPES = (AbsenceType.SICKNESS.value, AbsenceType.LEAVE.value)
+
+NO_EMPLOYMENT = N_("This client has no employment to record work for.")
+ABSENCE_TYPE = N_("Choose sickness or leave.")
+REPORTED_BEFORE_SICK = N_("The sick report cannot be before the first sick day (%(day)s).")
+NOT_AN_EARLIER_ABSENCE = N_("Choose an earlier absence of this client's employment.")
+RECOVERY_BEFORE_SICK = N_("Full recovery comes after the first sick day (%(day)s).")
 
 
 async def _episode(episode_id: int) -> dict[str, object]:
@@ -34,8 +43,28 @@ async def _episode(episode_id: int) -> dict[str, object]:
     if row is None:
         raise NotFound("No such episode.")
     if row["employment"] is None:
-        raise InvalidInput({"episode_id": "the episode has no employment to record work for"})
+        raise InvalidInput({"episode_id": NO_EMPLOYMENT})
     return row
+
+
+async def change_contract_hours(
+    actor: Actor,
+    *,
+    episode_id: int,
+    valid_from: date,
+    hours: Decimal,
+    today: date | None = None,
+    tz: ZoneInfo | None = None,
+) -> None:
+    """A new contract period for the employment of the episode (the old one is kept)."""
+    row = await _episode(episode_id)
+    await parties.change_contract_hours(
+        actor,
+        employment_id=int(str(row["employment"])),
+        valid_from=valid_from,
+        hours=hours,
+        today=clock(today, tz)[0],
+    )
 
 
 async def contract_hours_on(employment_id: int, day: date) -> Decimal | None:
@@ -127,15 +156,22 @@ async def record_absence(
     tz: ZoneInfo | None = None,
 ) -> int:
     """A (new) absence; a relapse after full recovery is a new absence linked to the last."""
-    if absence_type not in {AbsenceType.SICKNESS.value, AbsenceType.LEAVE.value}:
-        raise InvalidInput({"absence_type": "sickness or leave"})
+    if absence_type not in ABSENCE_TYPES:
+        raise InvalidInput({"absence_type": ABSENCE_TYPE})
     day, _ = clock(today, tz)
     timing = timeline.not_too_far_ahead("first_sick_day", first_sick_day, day)
     if reported_on is not None:
         timing |= timeline.not_too_far_ahead("reported_on", reported_on, day)
+        if reported_on < first_sick_day and "reported_on" not in timing:
+            timing["reported_on"] = Message(REPORTED_BEFORE_SICK, day=first_sick_day)
     refuse(timing)
     async with write_tx():
         row = await _episode(episode_id)
+        # A relapse links to an earlier absence of the same employment, never another's.
+        if previous_id is not None and not await AbsenceEpisode.exists().where(
+            (AbsenceEpisode.id == previous_id) & (AbsenceEpisode.employment == row["employment"])
+        ):
+            raise InvalidInput({"previous_id": NOT_AN_EARLIER_ABSENCE})
         rows = await AbsenceEpisode.insert(
             AbsenceEpisode(
                 employment=row["employment"],
@@ -179,8 +215,9 @@ async def record_recovery(
         )
         if absence is None:
             raise NotFound("No such absence for this episode.")
-        if absence["first_sick_day"] and full_recovery_on <= absence["first_sick_day"]:
-            raise InvalidInput({"full_recovery_on": "after the first sick day"})
+        first = absence["first_sick_day"]
+        if first and full_recovery_on <= first:
+            raise InvalidInput({"full_recovery_on": Message(RECOVERY_BEFORE_SICK, day=first)})
         await AbsenceEpisode.update({AbsenceEpisode.full_recovery_on: full_recovery_on}).where(
             AbsenceEpisode.id == absence_id
         )

@@ -12,6 +12,7 @@ from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.errors import InvalidInput, NotFound
 from practice.platform.db import write_tx
+from practice.platform.i18n import N_
 from practice.tables import TreatmentEpisode
 from reporting.questionnaire_model import Questionnaire
 from reporting.questionnaires import INSTRUMENTS, IncompleteQuestionnaire, InvalidAnswer, score
@@ -19,6 +20,10 @@ from reporting.tables import QuestionnaireResponse
 
 PURPOSE = "treatment"
 MOMENTS = ("screening", "interim", "end", "follow_up")
+NO_ANSWER = N_("Choose an answer.")
+NOT_AN_OPTION = N_("Choose one of the answers.")
+NOT_AN_ITEM = N_("This is not a question of the questionnaire.")
+IN_THE_FUTURE = N_("This date is in the future.")
 
 
 class Recorded(NamedTuple):
@@ -40,15 +45,12 @@ def _scored(questionnaire: Questionnaire, answers: Mapping[str, int]) -> tuple[i
     try:
         result = score(questionnaire, answers)
     except IncompleteQuestionnaire as error:
-        raise InvalidInput({f"answers.{item}": "no answer" for item in error.missing}) from error
+        raise InvalidInput({f"answers.{item}": NO_ANSWER for item in error.missing}) from error
     except InvalidAnswer as error:
-        allowed = ", ".join(str(value) for value in error.allowed)
         raise InvalidInput(
             {
                 f"answers.{item}": (
-                    f"one of {allowed}"
-                    if item in {i.id for i in questionnaire.items}
-                    else f"not an item of {questionnaire.code}"
+                    NOT_AN_OPTION if item in {i.id for i in questionnaire.items} else NOT_AN_ITEM
                 )
                 for item in error.items
             }
@@ -69,7 +71,7 @@ async def record_questionnaire(
     """Score and store one completed questionnaire; the access check is the caller's."""
     problems = _problems(instrument, moment)
     if today is not None and administered_on > today:
-        problems["administered_on"] = "lies in the future"
+        problems["administered_on"] = IN_THE_FUTURE
     if problems:
         raise InvalidInput(problems)
     total, band = _scored(INSTRUMENTS[instrument], answers)

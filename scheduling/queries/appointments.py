@@ -13,11 +13,11 @@ from practice.audit.trail import Action, Actor
 from practice.platform.db import among, write_tx
 from practice.tasks import FactPatch
 from scheduling.appointments import KIND_LABELS, LIVE, AppointmentKind, Attendance
-from scheduling.calendars import Slot, WeeklyHours, free_slots
+from scheduling.calendars import Slot, free_slots
 from scheduling.ics import CalendarEntry, calendar, initials
-from scheduling.queries.availability import therapist_absences, working_days
+from scheduling.queries.availability import therapist_absences, weekly_hours, working_days
 from scheduling.queries.sessions import held_counting_dates
-from scheduling.tables import Appointment, CalendarFeed, WorkingHours
+from scheduling.tables import Appointment, CalendarFeed, MeetingProposal, Participant
 
 
 async def episode_facts(episode_ids: Sequence[int], tz: ZoneInfo) -> dict[int, FactPatch]:
@@ -177,9 +177,7 @@ async def therapist_free_slots(
     tz: ZoneInfo,
 ) -> list[Slot]:
     """Free start times within working hours, minus holidays, absences and bookings."""
-    hours: dict[int, list[tuple[Any, Any]]] = {}
-    for row in await WorkingHours.select().where(WorkingHours.therapist == therapist_user_id):
-        hours.setdefault(int(row["weekday"]), []).append((row["starts"], row["ends"]))
+    hours = await weekly_hours(therapist_user_id)
     start = datetime.combine(day_from, datetime.min.time(), tz)
     end = datetime.combine(day_to + timedelta(days=1), datetime.min.time(), tz)
     busy = [
@@ -194,7 +192,7 @@ async def therapist_free_slots(
     return free_slots(
         day_from,
         day_to,
-        WeeklyHours(hours),
+        hours,
         busy,
         await therapist_absences(therapist_user_id, start, end),
         await working_days(),
@@ -245,3 +243,85 @@ async def feed_ics(token: str) -> str | None:
         )
         for r in rows
     )
+
+
+async def open_proposals(episode_ids: Sequence[int]) -> dict[int, datetime]:
+    """Alignment meetings proposed (after the 4th held session, Compleet) and not booked yet:
+    the episodes whose proposal has no planned or held alignment meeting, with the moment
+    it was proposed. A cancelled or missed meeting puts the proposal back."""
+    if not episode_ids:
+        return {}
+    proposals = await MeetingProposal.select(
+        MeetingProposal.episode, MeetingProposal.proposed_at
+    ).where(among(MeetingProposal.episode, episode_ids))
+    if not proposals:
+        return {}
+    booked = await Appointment.select(Appointment.episode).where(
+        among(Appointment.episode, [int(p["episode"]) for p in proposals])
+        & (Appointment.kind == AppointmentKind.ALIGNMENT_MEETING.value)
+        & Appointment.attendance.is_in([Attendance.PLANNED.value, Attendance.HELD.value])
+    )
+    taken = {int(b["episode"]) for b in booked}
+    return {
+        int(p["episode"]): p["proposed_at"] for p in proposals if int(p["episode"]) not in taken
+    }
+
+
+async def appointment_detail(
+    actor: Actor, appointment_id: int, tz: ZoneInfo
+) -> dict[str, Any] | None:
+    """One appointment for its page: who, when, what, attendance, the rebooking chain and
+    the other participants; the read is audited naming the client."""
+    row = (
+        await Appointment.select(
+            Appointment.id,
+            Appointment.episode,
+            Appointment.kind,
+            Appointment.starts_at,
+            Appointment.ends_at,
+            Appointment.attendance,
+            Appointment.attendance_reason,
+            Appointment.online,
+            Appointment.rebooked_as,
+            Appointment.rebooked_as._.starts_at.as_alias("rebooked_starts_at"),
+            Appointment.episode._.client.as_alias("client_id"),
+            Appointment.episode._.client._.name.as_alias("client_name"),
+        )
+        .where(Appointment.id == appointment_id)
+        .first()
+    )
+    if row is None:
+        return None
+    previous = (
+        await Appointment.select(Appointment.id, Appointment.starts_at)
+        .where(Appointment.rebooked_as == appointment_id)
+        .first()
+    )
+    participants = (
+        await Participant.select(
+            Participant.id, Participant.role, Participant.name, Participant.email,
+            Participant.required,
+        )
+        .where(Participant.appointment == appointment_id)
+        .order_by(Participant.id)
+    )  # fmt: skip
+    async with write_tx():
+        await audit.record(
+            actor,
+            Action.READ,
+            "appointment",
+            appointment_id,
+            purpose="treatment",
+            client_id=int(row["client_id"]),
+        )
+    rebooked = row.pop("rebooked_starts_at")
+    return {
+        **row,
+        "starts_at": row["starts_at"].astimezone(tz),
+        "ends_at": row["ends_at"].astimezone(tz),
+        "rebooked_starts_at": rebooked.astimezone(tz) if rebooked else None,
+        "previous": None
+        if previous is None
+        else {"id": previous["id"], "starts_at": previous["starts_at"].astimezone(tz)},
+        "participants": participants,
+    }

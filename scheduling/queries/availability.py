@@ -1,12 +1,12 @@
 """What a booking reads about availability: the practice's working days, a therapist's
 absences and the rooms to book (all set through ``scheduling.services.availability``)."""
 
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from practice.working_days import WorkingDays
-from scheduling.calendars import Absence, AbsenceReason
-from scheduling.tables import ClosingDay, Room, TherapistAbsence
+from scheduling.calendars import Absence, AbsenceReason, WeeklyHours
+from scheduling.tables import ClosingDay, Room, TherapistAbsence, WorkingHours
 
 
 async def working_days() -> WorkingDays:
@@ -30,3 +30,35 @@ async def rooms() -> list[dict[str, Any]]:
     return await Room.select(
         Room.id, Room.name, Room.location._.name.as_alias("location")
     ).order_by(Room.id)
+
+
+async def weekly_hours(therapist_user_id: int) -> WeeklyHours:
+    """The therapist's weekly working hours (local wall-clock ranges per weekday)."""
+    ranges: dict[int, list[tuple[time, time]]] = {}
+    for row in await WorkingHours.select().where(WorkingHours.therapist == therapist_user_id):
+        ranges.setdefault(int(row["weekday"]), []).append((row["starts"], row["ends"]))
+    return WeeklyHours(ranges)
+
+
+async def absence_list(therapist_user_id: int, since: datetime) -> list[dict[str, Any]]:
+    """The therapist's absences that end after ``since``, in time order (for the settings)."""
+    return await (
+        TherapistAbsence.select(
+            TherapistAbsence.id,
+            TherapistAbsence.starts_at,
+            TherapistAbsence.ends_at,
+            TherapistAbsence.reason,
+        )
+        .where(
+            (TherapistAbsence.therapist == therapist_user_id) & (TherapistAbsence.ends_at > since)
+        )
+        .order_by(TherapistAbsence.starts_at)
+    )
+
+
+async def closing_days(first: date, last: date) -> dict[date, str]:
+    """The practice's closing days from ``first`` to ``last`` with their reasons."""
+    rows = await ClosingDay.select(ClosingDay.day, ClosingDay.reason).where(
+        (ClosingDay.day >= first) & (ClosingDay.day <= last)
+    )
+    return {row["day"]: str(row["reason"] or "") for row in rows}

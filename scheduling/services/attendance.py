@@ -13,14 +13,17 @@ from practice.episodes import TREATING_STATUSES, Offer
 from practice.errors import Conflict, InvalidInput, NotFound
 from practice.platform import outbox
 from practice.platform.db import among, write_tx
+from practice.platform.i18n import N_
 from practice.platform.queue import DueJob, JobQueue, enqueue_after_commit
 from practice.tables import TreatmentEpisode
 from scheduling.appointments import (
     Attendance,
     InvalidAttendanceChange,
     ParticipantRole,
+    attendance_choices,
     check_attendance_change,
     needs_client_notification,
+    too_early,
 )
 from scheduling.ics import CalendarEntry, calendar
 from scheduling.queries.sessions import held_counting_dates
@@ -28,6 +31,12 @@ from scheduling.services.notices import client_contact, render_notice
 from scheduling.tables import Appointment, MeetingProposal, Participant
 
 PURPOSE = "treatment"
+
+# Refusals of an attendance change: message ids, translated on the page (the JSON keeps them).
+NOT_HELD_YET = N_("An appointment in the future cannot have been held yet.")
+NO_SHOW_NOT_YET = N_("An appointment that has not begun cannot be a no-show; cancel it instead.")
+STAYS_CANCELLED = N_("A cancelled appointment stays cancelled; book a new one instead.")
+CHANGE_REFUSED = N_("This attendance cannot replace the one recorded.")
 
 
 NOTES_MAX_LENGTH = 20_000
@@ -100,12 +109,17 @@ async def record_attendance(
         row = await Appointment.select().where(Appointment.id == appointment_id).first()
         if row is None:
             raise NotFound("No such appointment.")
+        current = Attendance(row["attendance"])
+        started = row["starts_at"] <= datetime.now(row["starts_at"].tzinfo)
         try:
-            check_attendance_change(Attendance(row["attendance"]), target)
+            check_attendance_change(current, target)
         except InvalidAttendanceChange as exc:
-            raise Conflict(str(exc), allowed=sorted(a.value for a in exc.allowed)) from exc
-        if target is Attendance.HELD and row["starts_at"] > datetime.now(row["starts_at"].tzinfo):
-            raise Conflict("An appointment in the future cannot have been held yet.")
+            message = CHANGE_REFUSED if exc.allowed else STAYS_CANCELLED
+            raise Conflict(message, allowed=sorted(a.value for a in exc.allowed)) from exc
+        if too_early(target, started=started):
+            message = NOT_HELD_YET if target is Attendance.HELD else NO_SHOW_NOT_YET
+            allowed = attendance_choices(current, started=started)
+            raise Conflict(message, allowed=[a.value for a in allowed])
         await Appointment.update(
             {Appointment.attendance: target.value, Appointment.attendance_reason: reason}
         ).where(Appointment.id == appointment_id)

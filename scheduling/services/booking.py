@@ -21,19 +21,20 @@ from practice import timeline
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.episodes import TERMINAL_STATUSES, EpisodeStatus
-from practice.errors import Conflict, InvalidInput, NotFound
+from practice.errors import Conflict, InvalidInput, Message, NotFound
 from practice.platform.clock import today_in
 from practice.platform.db import write_tx
+from practice.platform.i18n import N_
 from practice.platform.queue import JobQueue
 from practice.queries.access import seat_active_on
 from practice.services.episodes import episode_dates, refuse
 from practice.tables import CaseAssignment, TreatmentEpisode
-from scheduling.appointments import LIVE, AppointmentKind, ParticipantRole
+from scheduling.appointments import LIVE, AppointmentKind, Attendance, ParticipantRole
 from scheduling.calendars import Slot, plan_series, weekly_series
 from scheduling.queries.availability import therapist_absences, working_days
-from scheduling.services.attendance import PURPOSE
+from scheduling.services.attendance import PURPOSE, record_attendance
 from scheduling.services.notices import confirm_booking
-from scheduling.tables import Appointment, Participant
+from scheduling.tables import Appointment, MeetingProposal, Participant
 
 MAX_SERIES = 52
 
@@ -96,7 +97,7 @@ async def _live_episode(episode_id: int) -> dict[str, object]:
         raise NotFound("No such episode.")
     if EpisodeStatus(str(row["status"])) in TERMINAL_STATUSES:
         # A closed episode may still be reopened, so it still takes appointments.
-        raise Conflict("This episode has ended; no new appointments.")
+        raise Conflict(N_("This episode has ended; no new appointments."))
     return row
 
 
@@ -132,10 +133,14 @@ async def _insert(booking: Booking, slot: Slot, series: str | None) -> int:
         ).returning(Appointment.id)
     except asyncpg.exceptions.ExclusionViolationError as exc:
         # Two bookings passed the check at the same moment; the database kept one.
-        raise Conflict("That time is already booked.") from exc
+        raise Conflict(N_("That time is already booked.")) from exc
     appointment_id = int(rows[0]["id"])
     if booking.kind == AppointmentKind.ALIGNMENT_MEETING:
         await _add_team_participants(appointment_id, booking.episode_id, slot.start.date())
+        # The proposal is booked: it names its meeting (the latest, after a rebooking).
+        await MeetingProposal.update({MeetingProposal.appointment: appointment_id}).where(
+            MeetingProposal.episode == booking.episode_id
+        )
     return appointment_id
 
 
@@ -200,12 +205,14 @@ async def book(
 
 def _refusal_text(refusal: object, holiday: str | None) -> str:
     texts = {
-        "holiday": f"The practice is closed on {holiday or 'that public holiday'}.",
-        "closed": "The practice is closed that day.",
-        "absence": "The therapist is absent then.",
-        "conflict": "That time is already booked.",
+        "holiday": Message(N_("The practice is closed on %(holiday)s."), holiday=holiday)
+        if holiday
+        else N_("The practice is closed on that public holiday."),
+        "closed": N_("The practice is closed that day."),
+        "absence": N_("The therapist is absent then."),
+        "conflict": N_("That time is already booked."),
     }
-    return texts.get(str(refusal), "That time cannot be booked.")
+    return texts.get(str(refusal), N_("That time cannot be booked."))
 
 
 @dataclass(frozen=True)
@@ -294,9 +301,9 @@ async def rebook(
     if row is None:
         raise NotFound("No such appointment.")
     if not str(row["attendance"]).startswith("cancelled"):
-        raise Conflict("Only a cancelled appointment is rebooked.")
+        raise Conflict(N_("Only a cancelled appointment is rebooked."))
     if row["rebooked_as"] is not None:
-        raise Conflict("This appointment was already rebooked.")
+        raise Conflict(N_("This appointment was already rebooked."))
     minutes = int((row["ends_at"] - row["starts_at"]).total_seconds() // 60)
     booking = Booking(
         episode_id=int(row["episode"]),
@@ -313,3 +320,35 @@ async def rebook(
             Appointment.id == appointment_id
         )
     return new_id
+
+
+CANCELLATIONS = (Attendance.CANCELLED_BY_CLIENT.value, Attendance.CANCELLED_BY_PRACTICE.value)
+
+
+async def move(
+    actor: Actor,
+    *,
+    appointment_id: int,
+    starts_at: datetime,
+    cancelled_by: str,
+    tz: ZoneInfo,
+    reason: str | None = None,
+    queue: JobQueue | None = None,
+) -> int:
+    """Another time for a planned appointment, in one transaction: the old one cancelled
+    (so the cancellation stays counted, and the client is told when the practice moved it)
+    and rebooked at ``starts_at``; if the new time cannot be booked, nothing changes."""
+    if cancelled_by not in CANCELLATIONS:
+        raise InvalidInput({"attendance": f"one of {', '.join(CANCELLATIONS)}"})
+    async with write_tx():
+        await record_attendance(
+            actor,
+            appointment_id=appointment_id,
+            attendance=cancelled_by,
+            tz=tz,
+            reason=reason,
+            queue=queue,
+        )
+        return await rebook(
+            actor, appointment_id=appointment_id, starts_at=starts_at, tz=tz, queue=queue
+        )

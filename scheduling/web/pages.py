@@ -1,46 +1,94 @@
-"""The therapist's pages of time: the week calendar; booking and attendance on the client page.
+"""The therapist's pages of time: the client page's sessions section and its forms; the
+week calendar, the appointment page and the availability settings live beside it
+(``scheduling.web.calendar_pages``, ``scheduling.web.appointment_pages``) and are served by
+this module's router.
 
 Forms post the JSON doors' request types (``practice.web.forms``); a time from the browser
 has no zone, so it is read in the practice's time zone.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
-from litestar import Request, Router, get, post
-from litestar.params import FromPath, FromQuery
+from litestar import Request, Router, post
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from practice.audit.trail import Actor
-from practice.platform.clock import today_in
-from practice.web.episode_page import EpisodeSection, back_to_episode
+from practice.queries.episodes import load_facts
+from practice.web.episode_sections import EpisodeSection, back_to_episode
 from practice.web.forms import FormData, form_struct
-from practice.web.portal import actor_of, page
+from practice.web.portal import page
+from scheduling.appointments import Attendance, attendance_choices
 from scheduling.queries import appointments as queries
+from scheduling.queries.proposals import MEETING_MINUTES, due_proposals, suggested_time
 from scheduling.services import attendance
 from scheduling.services import booking as services
 from scheduling.services.booking import Booking
-from scheduling.web.api import THERAPIST, AttendanceIn, _writer, episode_of
+from scheduling.web import appointment_pages, calendar_pages
+from scheduling.web.api import THERAPIST, AppointmentIn, AttendanceIn, _writer, episode_of
 
 # A long treatment (or a data migration) can hold hundreds of appointments; the page shows
 # the latest ones and links to the whole list, so it stays quick to load and to read.
 LATEST_APPOINTMENTS = 30
+SECTION_NAME = "sessions"
+
+
+def back_to_sessions(episode_id: int) -> Redirect:
+    """After a form of the sessions section: back to that section (post/redirect/get)."""
+    return back_to_episode(episode_id, SECTION_NAME)
+
+
+def back_to(data: FormData, episode_id: int, appointment_id: int | None = None) -> Redirect:
+    """Where a form asked to return: the appointment's page, the calendar's week or (by
+    default) the client page's sessions. Only these three: never a path from the form."""
+    where = data.pop("back", "")
+    if isinstance(where, list):
+        where = where[-1] if where else ""
+    if where == "appointment" and appointment_id is not None:
+        return Redirect(path=f"/appointments/{appointment_id}", status_code=303)
+    if where.startswith("calendar:"):
+        try:
+            week = date.fromisoformat(where.removeprefix("calendar:"))
+        except ValueError:
+            week = None
+        return calendar_pages.back_to_calendar(week)
+    return back_to_sessions(episode_id)
 
 
 async def appointments_section(
     actor: Actor, episode_id: int, client_id: int, today: date, tz: ZoneInfo, everything: bool
 ) -> dict[str, Any]:
-    """The client page's sessions: booked, held, cancelled; the booking form."""
+    """The client page's sessions: booked, held, cancelled, each with what may be recorded
+    now; held sessions against the budget; the alignment meeting where it is due."""
     latest = None if everything else LATEST_APPOINTMENTS
     appointments = await queries.episode_appointments(
         actor, episode_id, client_id, tz, latest=latest
     )
+    now = datetime.now(UTC)
+    for a in appointments:
+        started = a["starts_at"] <= now
+        a["started"] = started
+        a["choices"] = [
+            c.value for c in attendance_choices(Attendance(a["attendance"]), started=started)
+        ]
+    facts = await load_facts([episode_id], tz)
+    fact = facts[episode_id][0] if episode_id in facts else None
+    proposal = (await due_proposals([episode_id], today, tz)).get(episode_id)
+    if proposal is not None and actor.user_id is not None:
+        proposal["suggested"] = await suggested_time(
+            actor.user_id, proposal["due_on"], today, now, tz
+        )
     return {
         "appointments": appointments,
         "counts": await queries.appointment_counts(episode_id),
+        "counting_held": len(fact.held_session_dates) if fact else 0,
+        "budget": fact.sessions_authorised if fact else None,
         "notes": await attendance.session_notes(episode_id, [a["id"] for a in appointments]),
+        "proposal": proposal,
+        "meeting_minutes": MEETING_MINUTES,
         "episode_id": episode_id,
         "today": today,
     }
@@ -77,12 +125,12 @@ async def book(
     queue = request.app.state.queue
     if form.count == 1:
         await services.book(actor, booking, starts_at, tz, queue)
-        return back_to_episode(episode_id)
+        return back_to_sessions(episode_id)
     result = await services.book_series(
         actor, booking, starts_at, form.count, form.every_weeks, tz, queue
     )
     if not result.refused:
-        return back_to_episode(episode_id)
+        return back_to_sessions(episode_id)
     return page(
         request,
         "scheduling/series-result.html",
@@ -92,12 +140,35 @@ async def book(
     )
 
 
+@post("/episodes/{episode_id:int}/alignment-meeting", opt=THERAPIST, include_in_schema=False)
+async def book_proposal(
+    request: Request[Any, Any, Any], episode_id: FromPath[int], data: FormData
+) -> Redirect:
+    """The proposed alignment meeting booked in one click (at the suggested time, or the
+    time given): the JSON door's request type with the kind fixed."""
+    actor = await _writer(request, episode_id)
+    tz: ZoneInfo = request.app.state.settings.time_zone
+    redirect = back_to(data, episode_id)
+    form = form_struct(AppointmentIn, data, tz=tz, kind="alignment_meeting")
+    booking = Booking(
+        episode_id=episode_id,
+        therapist_user_id=actor.user_id or 0,
+        kind=form.kind,
+        duration_minutes=form.duration_minutes,
+        online=form.online,
+    )
+    await services.book(actor, booking, form.starts_at, tz, request.app.state.queue)
+    return redirect
+
+
 @post("/appointments/{appointment_id:int}/attendance", opt=THERAPIST, include_in_schema=False)
 async def record_attendance(
     request: Request[Any, Any, Any], appointment_id: FromPath[int], data: FormData
 ) -> Redirect:
+    """Held, no-show or cancelled (with a reason), from the sessions or the appointment page."""
     episode_id = await episode_of(appointment_id)
     actor = await _writer(request, episode_id)
+    redirect = back_to(data, episode_id, appointment_id)
     form = form_struct(AttendanceIn, data)
     await attendance.record_attendance(
         actor,
@@ -107,7 +178,7 @@ async def record_attendance(
         reason=form.reason,
         queue=request.app.state.queue,
     )
-    return back_to_episode(episode_id)
+    return redirect
 
 
 class NotesForm(msgspec.Struct, forbid_unknown_fields=True):
@@ -123,33 +194,17 @@ async def record_notes(
     actor = await _writer(request, episode_id)
     form = form_struct(NotesForm, data)
     await attendance.record_notes(actor, appointment_id=appointment_id, notes=form.notes)
-    return back_to_episode(episode_id)
+    return back_to_sessions(episode_id)
 
 
-@get("/calendar", opt=THERAPIST, include_in_schema=False)
-async def week_page(
-    request: Request[Any, Any, Any], start: FromQuery[date | None] = None
-) -> Template:
-    """The therapist's week, Monday to Sunday, with links to each client."""
-    tz: ZoneInfo = request.app.state.settings.time_zone
-    today = today_in(tz)
-    first = start or today
-    monday = first - timedelta(days=first.weekday())
-    begin = datetime.combine(monday, time(0), tz)
-    actor = actor_of(request)
-    rows = await queries.appointments_between(
-        actor, actor.user_id or 0, begin, begin + timedelta(days=7), tz
-    )
-    days = [monday + timedelta(days=i) for i in range(7)]
-    return page(
-        request,
-        "scheduling/week.html",
-        days=days,
-        by_day={d: [r for r in rows if r["starts_at"].date() == d] for d in days},
-        previous=monday - timedelta(days=7),
-        next=monday + timedelta(days=7),
-        today=today,
-    )
-
-
-router = Router(path="/", route_handlers=[book, record_attendance, record_notes, week_page])
+router = Router(
+    path="/",
+    route_handlers=[
+        book,
+        book_proposal,
+        record_attendance,
+        record_notes,
+        *calendar_pages.HANDLERS,
+        *appointment_pages.HANDLERS,
+    ],
+)

@@ -1,0 +1,130 @@
+"""One appointment's page: what, when, attendance and its reason, the rebooking chain, the
+other participants; and, for its therapist, the forms that act on it: record attendance or
+cancel with a reason, move it to another time, rebook a cancelled one, add a participant.
+
+The forms post the JSON doors' request types (``AttendanceIn``, ``RebookIn``,
+``ParticipantIn``) through ``practice.web.forms.form_struct``.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+from litestar import Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from practice.access_policy import Need, decide
+from practice.errors import NotFound
+from practice.platform.clock import today_in
+from practice.queries import access
+from practice.web.forms import FormData, form_struct
+from practice.web.portal import actor_of, page
+from scheduling.appointments import AppointmentKind, Attendance, ParticipantRole, attendance_choices
+from scheduling.queries import appointments as queries
+from scheduling.services import attendance as attendance_services
+from scheduling.services import booking as services
+from scheduling.web.api import THERAPIST, ParticipantIn, RebookIn, Short, _writer, episode_of
+
+# Who else may sit at the table (the client and the therapist are there anyway).
+OTHER_PARTICIPANTS = (
+    ParticipantRole.MANAGER.value,
+    ParticipantRole.HR_ADVISER.value,
+    ParticipantRole.COMPANY_DOCTOR.value,
+)
+
+
+def to_appointment(appointment_id: int) -> Redirect:
+    return Redirect(path=f"/appointments/{appointment_id}", status_code=303)
+
+
+@get("/appointments/{appointment_id:int}", opt=THERAPIST, include_in_schema=False)
+async def appointment_page(
+    request: Request[Any, Any, Any], appointment_id: FromPath[int]
+) -> Template:
+    """The appointment and what may be done with it now (the therapist of record)."""
+    actor = actor_of(request)
+    tz: ZoneInfo = request.app.state.settings.time_zone
+    found = await queries.appointment_detail(actor, appointment_id, tz)
+    if found is None:
+        raise NotFound("No such appointment.")
+    today = today_in(tz)
+    held = await access.relation(actor.user_id, int(found["episode"]), today)
+    read_only = actor.role is None or not decide(actor.role, Need.RECORD_WRITE, held)
+    started = found["starts_at"] <= datetime.now(UTC)
+    current = Attendance(found["attendance"])
+    return page(
+        request,
+        "scheduling/appointment.html",
+        a=found,
+        read_only=read_only,
+        started=started,
+        choices=[c.value for c in attendance_choices(current, started=started)],
+        can_move=current is Attendance.PLANNED and not started,
+        can_rebook=current.value.startswith("cancelled") and found["rebooked_as"] is None,
+        meeting=found["kind"] == AppointmentKind.ALIGNMENT_MEETING.value,
+        roles=OTHER_PARTICIPANTS,
+    )
+
+
+@post("/appointments/{appointment_id:int}/rebooking", opt=THERAPIST, include_in_schema=False)
+async def rebook(
+    request: Request[Any, Any, Any], appointment_id: FromPath[int], data: FormData
+) -> Redirect:
+    """A new time for a cancelled appointment; on to the new appointment's page."""
+    actor = await _writer(request, await episode_of(appointment_id))
+    tz: ZoneInfo = request.app.state.settings.time_zone
+    form = form_struct(RebookIn, data, tz=tz)
+    new_id = await services.rebook(
+        actor,
+        appointment_id=appointment_id,
+        starts_at=form.starts_at,
+        tz=tz,
+        queue=request.app.state.queue,
+    )
+    return to_appointment(new_id)
+
+
+class MoveForm(msgspec.Struct, forbid_unknown_fields=True):
+    """Rebooking's request type (the new time) with the cancellation's (who, why)."""
+
+    starts_at: datetime
+    attendance: str
+    reason: Short | None = None
+
+
+@post("/appointments/{appointment_id:int}/move", opt=THERAPIST, include_in_schema=False)
+async def move(
+    request: Request[Any, Any, Any], appointment_id: FromPath[int], data: FormData
+) -> Redirect:
+    """A planned appointment to another time: cancelled (by whom, why) and rebooked at once."""
+    actor = await _writer(request, await episode_of(appointment_id))
+    tz: ZoneInfo = request.app.state.settings.time_zone
+    form = form_struct(MoveForm, data, tz=tz)
+    new_id = await services.move(
+        actor,
+        appointment_id=appointment_id,
+        starts_at=form.starts_at,
+        cancelled_by=form.attendance,
+        reason=form.reason,
+        tz=tz,
+        queue=request.app.state.queue,
+    )
+    return to_appointment(new_id)
+
+
+@post("/appointments/{appointment_id:int}/participants", opt=THERAPIST, include_in_schema=False)
+async def add_participant(
+    request: Request[Any, Any, Any], appointment_id: FromPath[int], data: FormData
+) -> Redirect:
+    """A manager, HR adviser or company doctor at the table, required or optional."""
+    actor = await _writer(request, await episode_of(appointment_id))
+    form = form_struct(ParticipantIn, data)
+    await attendance_services.add_participant(
+        actor, appointment_id=appointment_id, **msgspec.structs.asdict(form)
+    )
+    return Redirect(path=f"/appointments/{appointment_id}#participants-title", status_code=303)
+
+
+HANDLERS = [appointment_page, rebook, move, add_participant]
