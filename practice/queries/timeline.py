@@ -65,7 +65,7 @@ def own_events(e: dict[str, Any]) -> list[TimelineEvent]:
                 change["changed_at"],
                 _("Status: %(status)s") % {"status": label("episode_status", change["to_status"])},
                 "overview",
-                change.get("reason") or "",
+                _reason(change.get("reason")),
             )
         )
     for change in e["offer_history"]:
@@ -75,7 +75,7 @@ def own_events(e: dict[str, Any]) -> list[TimelineEvent]:
                     change["changed_at"],
                     _("Offer: %(offer)s") % {"offer": label("offer", change["to_offer"])},
                     "intake",
-                    change.get("reason") or "",
+                    _reason(change.get("reason")),
                 )
             )
     for a in e["agreements"]:
@@ -99,6 +99,12 @@ def own_events(e: dict[str, Any]) -> list[TimelineEvent]:
     for f in e.get("follow_ups") or []:
         add(TimelineEvent(f["held_on"], label("follow_up", f["kind"]), "end"))
     return events
+
+
+def _reason(reason: str | None) -> str:
+    """A reason the system wrote is a message id (shown in the reader's language); one a
+    person typed is shown as typed (translating it finds nothing and changes nothing)."""
+    return _(reason) if reason else ""
 
 
 def weeks_since(first_sick_day: date | None, today: date) -> int | None:
