@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from practice import timeline
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
-from practice.errors import InvalidInput, NotFound
+from practice.errors import InvalidInput, Message, NotFound
 from practice.platform.db import write_tx
 from practice.platform.i18n import N_
 from practice.services import parties
