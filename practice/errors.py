@@ -8,7 +8,7 @@ values travel beside it, and ``str()`` of it is the English text with the values
 (what the JSON answer, the logs and a plain ``str`` comparison see).
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -30,6 +30,16 @@ class Message(str):
         made.id = message_id
         made.params = params
         return made
+
+
+def one_of(codes: Iterable[object]) -> Message:
+    """The field takes one of these codes (a list for API clients; the form offers choices)."""
+    return Message("one of %(choices)s", choices=", ".join(str(code) for code in codes))
+
+
+def between(low: object, high: object) -> Message:
+    """The field takes a number from ``low`` to ``high``."""
+    return Message("between %(low)s and %(high)s", low=low, high=high)
 
 
 def _plain(value: Any) -> str:

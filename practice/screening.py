@@ -6,6 +6,7 @@ therapist and, through written reports, the company doctor, never the employer.
 
 from enum import StrEnum
 
+from practice.errors import between, one_of
 from practice.platform.i18n import N_
 
 # The brochure reports outcomes for these three; "other" keeps the list closed but complete.
@@ -46,15 +47,15 @@ def screening_problems(
     """Field → what is wrong, for every problem at once."""
     problems: dict[str, str] = {}
     if diagnosis_category not in DIAGNOSIS_CATEGORIES:
-        problems["diagnosis_category"] = f"one of {', '.join(DIAGNOSIS_CATEGORIES)}"
+        problems["diagnosis_category"] = one_of(DIAGNOSIS_CATEGORIES)
     if proposal not in {p.value for p in Proposal}:
-        problems["proposal"] = f"one of {', '.join(p.value for p in Proposal)}"
+        problems["proposal"] = one_of(p.value for p in Proposal)
     if (complaint_instrument is None) != (complaint_score is None):
         problems["complaint_score"] = "give the instrument and the score together"
     elif complaint_instrument is not None and complaint_score is not None:
         bounds = COMPLAINT_INSTRUMENTS.get(complaint_instrument)
         if bounds is None:
-            problems["complaint_instrument"] = f"one of {', '.join(COMPLAINT_INSTRUMENTS)}"
+            problems["complaint_instrument"] = one_of(COMPLAINT_INSTRUMENTS)
         elif not bounds[0] <= complaint_score <= bounds[1]:
-            problems["complaint_score"] = f"between {bounds[0]} and {bounds[1]}"
+            problems["complaint_score"] = between(bounds[0], bounds[1])
     return problems

@@ -6,9 +6,11 @@ start-up, so no build step and no binary files in git. Message ids are English.
 
 import contextvars
 import io
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -63,7 +65,35 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional marker name
 
 
 def gettext(message: str) -> str:
-    return translations(current_locale.get()).gettext(message)
+    """The message in the current language. A message with values (``practice.errors.Message``)
+    is translated by its id and filled in after, each value in this language's format; a
+    translation whose placeholders do not fit its values falls back to the English text."""
+    catalogue = translations(current_locale.get())
+    params: Mapping[str, Any] | None = getattr(message, "params", None)
+    if params is None:
+        return catalogue.gettext(message)
+    try:
+        return catalogue.gettext(getattr(message, "id")) % {  # noqa: B009
+            name: _in_locale(value) for name, value in params.items()
+        }
+    except (KeyError, TypeError, ValueError):
+        return str.__str__(message)
+
+
+def _in_locale(value: Any) -> Any:
+    """A message's value as this language writes it: a message (a label) translated, dates
+    and numbers formatted; the rest as given."""
+    if getattr(value, "params", None) is not None:
+        return gettext(value)
+    if isinstance(value, datetime):
+        return format_datetime(value, "medium", locale=current_locale.get())
+    if isinstance(value, date):
+        return format_day(value)
+    if isinstance(value, Decimal | float) and not isinstance(value, bool):
+        exact = Decimal(value).normalize()
+        digits = max(0, -int(exact.as_tuple().exponent))
+        return format_number(value, min(digits, 2))
+    return value
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

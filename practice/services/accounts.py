@@ -15,7 +15,7 @@ from practice.accounts import (
 )
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor, Outcome
-from practice.errors import Conflict, InvalidInput
+from practice.errors import Conflict, InvalidInput, one_of
 from practice.platform.db import write_tx
 from practice.platform.passwords import hash_password, verify_password
 from practice.tables import User
@@ -35,7 +35,7 @@ async def create_user(
     if not display_name.strip():
         problems["display_name"] = "required"
     if role not in {r.value for r in Role}:
-        problems["role"] = f"one of {', '.join(r.value for r in Role)}"
+        problems["role"] = one_of(r.value for r in Role)
     if problem := password_problem(password):
         problems["password"] = problem
     if locale not in {"nl", "en"}:

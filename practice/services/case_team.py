@@ -13,7 +13,7 @@ from practice.accounts import Role
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.case_team import Assignment, HandoverError, TeamRole, plan_handover, seat_refusal
-from practice.errors import Conflict, InvalidInput
+from practice.errors import Conflict, InvalidInput, one_of
 from practice.platform import outbox
 from practice.platform.db import write_tx
 from practice.platform.templating import make_environment
@@ -52,7 +52,7 @@ async def hand_over(
 ) -> list[str]:
     """Hand a case-team role to a named successor; returns the roles to notify (TNO C2)."""
     if role not in {r.value for r in TeamRole}:
-        raise InvalidInput({"role": f"one of {', '.join(r.value for r in TeamRole)}"})
+        raise InvalidInput({"role": one_of(r.value for r in TeamRole)})
     async with write_tx():
         row = await episode_row(episode_id)
         referral = await Referral.select(Referral.employer).where(Referral.id == row["referral"])

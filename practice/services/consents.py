@@ -5,7 +5,7 @@ from datetime import datetime
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.consent import Purpose, Recipient
-from practice.errors import Conflict, InvalidInput, NotFound
+from practice.errors import Conflict, InvalidInput, NotFound, one_of
 from practice.platform.db import write_tx
 from practice.platform.i18n import N_
 from practice.tables import Client, Consent, TreatmentEpisode
@@ -26,9 +26,9 @@ async def give_consent(
 ) -> int:
     problems: dict[str, str] = {}
     if recipient not in {r.value for r in Recipient}:
-        problems["recipient"] = f"one of {', '.join(r.value for r in Recipient)}"
+        problems["recipient"] = one_of(r.value for r in Recipient)
     if purpose not in {p.value for p in Purpose}:
-        problems["purpose"] = f"one of {', '.join(p.value for p in Purpose)}"
+        problems["purpose"] = one_of(p.value for p in Purpose)
     if given_at.tzinfo is None:
         problems["given_at"] = "give a time zone"
     if problems:

@@ -14,7 +14,8 @@ from practice import timeline
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.episodes import EpisodeStatus, InvalidTransition, Offer, check_transition
-from practice.errors import Conflict, InvalidInput, NotFound
+from practice.errors import Conflict, InvalidInput, Message, NotFound, one_of
+from practice.labels import OFFER_LABELS, STATUS_LABELS
 from practice.platform.db import write_tx
 from practice.screening import Proposal, screening_problems
 from practice.tables import (
@@ -100,7 +101,11 @@ async def apply_transition(
         check_transition(current, target)
     except InvalidTransition as exc:
         raise Conflict(
-            f"An episode that is {current.value} cannot become {target.value}.",
+            Message(
+                "An episode that is %(current)s cannot become %(target)s.",
+                current=Message(STATUS_LABELS[current]),
+                target=Message(STATUS_LABELS[target]),
+            ),
             allowed=sorted(status.value for status in exc.allowed),
         ) from exc
     changes: dict[object, object] = {TreatmentEpisode.status: target.value}
@@ -135,7 +140,7 @@ async def transition(
     tz: ZoneInfo | None = None,
 ) -> None:
     if to_status not in {s.value for s in EpisodeStatus}:
-        raise InvalidInput({"to_status": f"one of {', '.join(s.value for s in EpisodeStatus)}"})
+        raise InvalidInput({"to_status": one_of(s.value for s in EpisodeStatus)})
     target = EpisodeStatus(to_status)
     if target is EpisodeStatus.CLOSED and on is None:
         raise InvalidInput({"on": "the date of the last held treatment session"})
@@ -327,13 +332,15 @@ async def record_manager_consultation(
 async def change_offer(actor: Actor, *, episode_id: int, offer: str, reason: str) -> None:
     """Up- or downgrade; offer-dependent tasks follow because tasks are derived, not stored."""
     if offer not in {o.value for o in Offer}:
-        raise InvalidInput({"offer": f"one of {', '.join(o.value for o in Offer)}"})
+        raise InvalidInput({"offer": one_of(o.value for o in Offer)})
     if not reason.strip():
         raise InvalidInput({"reason": "say why the offer changes"})
     async with write_tx():
         row = await episode_row(episode_id)
         if row["offer"] == offer:
-            raise Conflict(f"The offer already is {offer}.")
+            raise Conflict(
+                Message("The offer already is %(offer)s.", offer=Message(OFFER_LABELS[offer]))
+            )
         await TreatmentEpisode.update({TreatmentEpisode.offer: offer}).where(
             TreatmentEpisode.id == episode_id
         )

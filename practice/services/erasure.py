@@ -37,7 +37,7 @@ from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor, Channel
 from practice.client_data import CHUNK, Found
 from practice.episodes import ENDED_STATUSES, EpisodeStatus
-from practice.errors import InvalidInput, NotFound
+from practice.errors import InvalidInput, Message, NotFound
 from practice.platform.db import after_commit, engine, write_tx
 from practice.platform.queue import DueJob
 from practice.platform.settings import Settings
@@ -269,7 +269,11 @@ async def _already_erased(client_id: int) -> ErasureResult:
         .first()
     )
     if record is None:
-        raise NotFound(f"No such client: {client_id} (and no erasure record for it).")
+        raise NotFound(
+            Message(
+                "No such client: %(client_id)s (and no erasure record for it).", client_id=client_id
+            )
+        )
     return ErasureResult(
         client_id,
         int(record["id"]),

@@ -11,7 +11,7 @@ from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.deadlines import DayUnit
 from practice.episodes import Offer
-from practice.errors import Conflict, InvalidInput, NotFound
+from practice.errors import Conflict, InvalidInput, Message, NotFound, one_of
 from practice.platform.db import write_tx
 from practice.tables import (
     Client,
@@ -54,7 +54,7 @@ async def create_employer(
     if not name.strip():
         problems["name"] = "required"
     if default_offer not in {o.value for o in Offer}:
-        problems["default_offer"] = f"one of {', '.join(o.value for o in Offer)}"
+        problems["default_offer"] = one_of(o.value for o in Offer)
     if cost_per_absence_day_cents < 0:
         problems["cost_per_absence_day_cents"] = "not negative"
     if report_every < 1:
@@ -90,7 +90,7 @@ async def _user_with_role(user_id: int | None, role: str, field: str) -> None:
         return
     row = await User.select(User.role).where(User.id == user_id).first()
     if row is None or row["role"] != role:
-        raise InvalidInput({field: f"not an account with the role {role}"})
+        raise InvalidInput({field: Message("not an account with the role %(role)s", role=role)})
 
 
 async def add_employer_contact(
@@ -108,7 +108,7 @@ async def add_employer_contact(
     if "@" not in email:
         problems["email"] = "not a valid e-mail address"
     if contact_role not in CONTACT_ROLES:
-        problems["contact_role"] = f"one of {', '.join(CONTACT_ROLES)}"
+        problems["contact_role"] = one_of(CONTACT_ROLES)
     _require(problems)
     async with write_tx():
         if not await Employer.exists().where(Employer.id == employer_id):

@@ -8,7 +8,7 @@ from practice.audit.trail import Action, Actor
 from practice.case_team import TeamRole, conflict_of_interest
 from practice.consent import Purpose, Recipient
 from practice.episodes import EpisodeStatus, Offer, ReferralOutcome
-from practice.errors import Conflict, InvalidInput, NotFound
+from practice.errors import Conflict, InvalidInput, NotFound, one_of
 from practice.platform.db import write_tx
 from practice.services.case_team import require_seat_holder
 from practice.services.episodes import apply_transition
@@ -58,11 +58,11 @@ def referral_problems(
     elif received_at.date() > today:
         problems["received_at"] = "lies in the future"
     if referrer_type not in REFERRER_TYPES:
-        problems["referrer_type"] = f"one of {', '.join(REFERRER_TYPES)}"
+        problems["referrer_type"] = one_of(REFERRER_TYPES)
     if requested_offer not in {o.value for o in Offer}:
-        problems["requested_offer"] = f"one of {', '.join(o.value for o in Offer)}"
+        problems["requested_offer"] = one_of(o.value for o in Offer)
     if absence_status not in {a.value for a in AbsenceType}:
-        problems["absence_status"] = f"one of {', '.join(a.value for a in AbsenceType)}"
+        problems["absence_status"] = one_of(a.value for a in AbsenceType)
     elif absence_status == AbsenceType.NOT_ABSENT and first_sick_day is not None:
         problems["first_sick_day"] = "leave empty for a client who is not absent"
     elif absence_status != AbsenceType.NOT_ABSENT and first_sick_day is None:
@@ -245,7 +245,7 @@ async def record_referral_outcome(
 ) -> None:
     """A referral that does not become treatment: the code, and the episode ends with it."""
     if outcome not in {o.value for o in ReferralOutcome}:
-        raise InvalidInput({"outcome": f"one of {', '.join(o.value for o in ReferralOutcome)}"})
+        raise InvalidInput({"outcome": one_of(o.value for o in ReferralOutcome)})
     target = OUTCOME_STATUS[ReferralOutcome(outcome)]
     async with write_tx():
         episode = (

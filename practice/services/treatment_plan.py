@@ -12,7 +12,7 @@ from practice import timeline
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.episodes import EpisodeStatus
-from practice.errors import Conflict, InvalidInput
+from practice.errors import Conflict, InvalidInput, one_of
 from practice.platform.db import write_tx
 from practice.services.episodes import (
     PURPOSE,
@@ -79,7 +79,7 @@ async def record_advice(
     """Advice of one party; a conflict flag makes contradicting advice visible (TNO C4)."""
     problems: dict[str, str] = {}
     if author_role not in ADVICE_AUTHORS:
-        problems["author_role"] = f"one of {', '.join(ADVICE_AUTHORS)}"
+        problems["author_role"] = one_of(ADVICE_AUTHORS)
     if not content.strip():
         problems["content"] = "required"
     if conflicts_with_other_advice and not (conflict_note or "").strip():
@@ -169,9 +169,9 @@ async def record_follow_up(
     """A follow-up conversation or measurement, including unreachable and declined ones."""
     problems: dict[str, str] = {}
     if kind not in FOLLOW_UP_KINDS:
-        problems["kind"] = f"one of {', '.join(FOLLOW_UP_KINDS)}"
+        problems["kind"] = one_of(FOLLOW_UP_KINDS)
     if response not in FOLLOW_UP_RESPONSES:
-        problems["response"] = f"one of {', '.join(FOLLOW_UP_RESPONSES)}"
+        problems["response"] = one_of(FOLLOW_UP_RESPONSES)
     if response != "done" and (relapse is not None or complaint_score is not None):
         problems["response"] = "only a follow-up that was done has results"
     if problems:

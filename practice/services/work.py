@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from practice import timeline
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
-from practice.errors import InvalidInput, Message, NotFound
+from practice.errors import InvalidInput, Message, NotFound, one_of
 from practice.platform.db import write_tx
 from practice.platform.i18n import N_
 from practice.services import parties
@@ -106,9 +106,9 @@ async def record_participation(
         except InvalidInput as exc:
             problems.update(exc.fields)
     if source not in SOURCES:
-        problems["source"] = f"one of {', '.join(SOURCES)}"
+        problems["source"] = one_of(SOURCES)
     if moment not in MOMENTS:
-        problems["moment"] = f"one of {', '.join(MOMENTS)}"
+        problems["moment"] = one_of(MOMENTS)
     if problems:
         raise InvalidInput(problems)
     day, zone = clock(today, tz)
@@ -248,7 +248,7 @@ async def record_agreement(
     if not description.strip():
         problems["description"] = "required"
     if status not in AGREEMENT_STATUSES:
-        problems["status"] = f"one of {', '.join(AGREEMENT_STATUSES)}"
+        problems["status"] = one_of(AGREEMENT_STATUSES)
     minutes = None
     if hours_per_week is not None:
         problems.update(timeline.week_hours_problems("hours_per_week", hours_per_week))
@@ -291,7 +291,7 @@ async def update_agreement_status(
     actor: Actor, *, episode_id: int, agreement_id: int, status: str
 ) -> None:
     if status not in AGREEMENT_STATUSES:
-        raise InvalidInput({"status": f"one of {', '.join(AGREEMENT_STATUSES)}"})
+        raise InvalidInput({"status": one_of(AGREEMENT_STATUSES)})
     async with write_tx():
         row = await _episode(episode_id)
         updated = (

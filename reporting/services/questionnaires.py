@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
-from practice.errors import InvalidInput, NotFound
+from practice.errors import InvalidInput, NotFound, one_of
 from practice.platform.db import write_tx
 from practice.platform.i18n import N_
 from practice.tables import TreatmentEpisode
@@ -35,9 +35,9 @@ class Recorded(NamedTuple):
 def _problems(instrument: str, moment: str) -> dict[str, str]:
     problems: dict[str, str] = {}
     if instrument not in INSTRUMENTS:
-        problems["instrument"] = f"one of {', '.join(sorted(INSTRUMENTS))}"
+        problems["instrument"] = one_of(sorted(INSTRUMENTS))
     if moment not in MOMENTS:
-        problems["moment"] = f"one of {', '.join(MOMENTS)}"
+        problems["moment"] = one_of(MOMENTS)
     return problems
 
 

@@ -194,7 +194,10 @@ async def approve_report(actor: Actor, *, report_id: int, queue: JobQueue | None
         if not approved:
             status = (await _report(report_id))["status"]
             raise Conflict(
-                Message("This report is %(status)s, not a draft.", status=status),
+                Message(
+                    "This report is %(status)s, not a draft.",
+                    status=Message(REPORT_STATUS_LABELS.get(status, status)),
+                ),
                 allowed=[ReportStatus.DRAFT],
             )
         await audit.record(

@@ -13,7 +13,7 @@ from typing import Any
 from litestar import Request
 
 from practice.episodes import Offer
-from practice.errors import InvalidInput
+from practice.errors import InvalidInput, one_of
 from practice.labels import OFFER_LABELS
 from practice.platform.clock import today_in
 from practice.platform.i18n import gettext as _
@@ -71,19 +71,19 @@ class Query:
             if self.offer in {o.value for o in Offer}:
                 offer = Offer(self.offer)
             else:
-                problems["offer"] = f"one of {', '.join(o.value for o in Offer)}"
+                problems["offer"] = one_of(o.value for o in Offer)
         diagnosis = None
         if self.diagnosis:
             if self.diagnosis in DIAGNOSIS_CATEGORIES:
                 diagnosis = self.diagnosis
             else:
-                problems["diagnosis"] = f"one of {', '.join(DIAGNOSIS_CATEGORIES)}"
+                problems["diagnosis"] = one_of(DIAGNOSIS_CATEGORIES)
         employer_id = number("employer_id", self.employer_id)
         therapist_user_id = number("therapist_user_id", self.therapist_user_id)
         if self.benchmark and self.benchmark not in ABSENCE_BENCHMARKS:
-            problems["benchmark"] = f"one of {', '.join(ABSENCE_BENCHMARKS)}"
+            problems["benchmark"] = one_of(ABSENCE_BENCHMARKS)
         if self.reference and self.reference not in (*REFERENCES, "none"):
-            problems["reference"] = f"one of {', '.join((*REFERENCES, 'none'))}"
+            problems["reference"] = one_of((*REFERENCES, "none"))
         if referred_from and referred_to and referred_to < referred_from:
             problems["referred_to"] = "lies before referred_from"
         if problems:

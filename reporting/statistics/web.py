@@ -20,7 +20,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Template
 
 from practice.accounts import Role
-from practice.errors import InvalidInput, NotFound
+from practice.errors import InvalidInput, NotFound, one_of
 from practice.platform.clock import today_in
 from practice.platform.i18n import current_locale
 from practice.platform.i18n import gettext as _
@@ -163,7 +163,7 @@ async def dashboard_csv(
 ) -> Response[str]:
     """One table of the dashboard as CSV (suppressed cells as "< 5")."""
     if table not in TABLE_NAMES:
-        raise InvalidInput({"table": f"one of {', '.join(TABLE_NAMES)}"})
+        raise InvalidInput({"table": one_of(TABLE_NAMES)})
     query = query_of(
         referred_from,
         referred_to,

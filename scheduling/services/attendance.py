@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.episodes import TREATING_STATUSES, Offer
-from practice.errors import Conflict, InvalidInput, NotFound
+from practice.errors import Conflict, InvalidInput, Message, NotFound, one_of
 from practice.platform import outbox
 from practice.platform.db import among, write_tx
 from practice.platform.i18n import N_
@@ -55,7 +55,9 @@ def held_sweep_job_id(appointment_id: int) -> str:
 async def record_notes(actor: Actor, *, appointment_id: int, notes: str) -> None:
     """The therapist's session notes (medical: shown to the therapist of record only)."""
     if len(notes) > NOTES_MAX_LENGTH:
-        raise InvalidInput({"notes": f"at most {NOTES_MAX_LENGTH} characters"})
+        raise InvalidInput(
+            {"notes": Message("at most %(count)s characters", count=NOTES_MAX_LENGTH)}
+        )
     async with write_tx():
         row = (
             await Appointment.select(Appointment.episode._.client.as_alias("client_id"))
@@ -103,7 +105,7 @@ async def record_attendance(
     """Held / cancelled / no-show; a practice cancellation notifies the client at once
     (its time shown in ``tz``)."""
     if attendance not in {a.value for a in Attendance}:
-        raise InvalidInput({"attendance": f"one of {', '.join(a.value for a in Attendance)}"})
+        raise InvalidInput({"attendance": one_of(a.value for a in Attendance)})
     target = Attendance(attendance)
     async with write_tx():
         row = await Appointment.select().where(Appointment.id == appointment_id).first()

@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
-from practice.errors import Conflict, InvalidInput
+from practice.errors import Conflict, InvalidInput, one_of
 from practice.platform.db import write_tx
 from practice.tables import User
 from scheduling.calendars import AbsenceReason
@@ -48,7 +48,7 @@ async def add_absence(
     actor: Actor, *, therapist_user_id: int, starts_at: datetime, ends_at: datetime, reason: str
 ) -> int:
     if reason not in {r.value for r in AbsenceReason}:
-        raise InvalidInput({"reason": f"one of {', '.join(r.value for r in AbsenceReason)}"})
+        raise InvalidInput({"reason": one_of(r.value for r in AbsenceReason)})
     if starts_at.tzinfo is None or ends_at.tzinfo is None or ends_at <= starts_at:
         raise InvalidInput({"ends_at": "aware times, the end after the start"})
     async with write_tx():

@@ -21,7 +21,7 @@ from practice import timeline
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.episodes import TERMINAL_STATUSES, EpisodeStatus
-from practice.errors import Conflict, InvalidInput, Message, NotFound
+from practice.errors import Conflict, InvalidInput, Message, NotFound, between, one_of
 from practice.platform.clock import today_in
 from practice.platform.db import write_tx
 from practice.platform.i18n import N_
@@ -55,7 +55,7 @@ class Booking:
 def _check(booking: Booking, starts_at: datetime) -> dict[str, str]:
     problems: dict[str, str] = {}
     if booking.kind not in {k.value for k in AppointmentKind}:
-        problems["kind"] = f"one of {', '.join(k.value for k in AppointmentKind)}"
+        problems["kind"] = one_of(k.value for k in AppointmentKind)
     if not 10 <= booking.duration_minutes <= 480:
         problems["duration_minutes"] = "between 10 and 480"
     if starts_at.tzinfo is None:
@@ -233,7 +233,7 @@ async def book_series(
     """A weekly series: every occurrence checked; refused ones reported, never skipped."""
     problems = _check(booking, first_starts_at)
     if not 1 <= count <= MAX_SERIES:
-        problems["count"] = f"between 1 and {MAX_SERIES}"
+        problems["count"] = between(1, MAX_SERIES)
     if not 1 <= every_weeks <= 8:
         problems["every_weeks"] = "between 1 and 8"
     if problems:
@@ -339,7 +339,7 @@ async def move(
     (so the cancellation stays counted, and the client is told when the practice moved it)
     and rebooked at ``starts_at``; if the new time cannot be booked, nothing changes."""
     if cancelled_by not in CANCELLATIONS:
-        raise InvalidInput({"attendance": f"one of {', '.join(CANCELLATIONS)}"})
+        raise InvalidInput({"attendance": one_of(CANCELLATIONS)})
     async with write_tx():
         await record_attendance(
             actor,
