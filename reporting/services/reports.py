@@ -35,6 +35,7 @@ from practice.tasks import derive_tasks
 from reporting import interim_reports
 from reporting.documents import letterhead, render_html, render_pdf_async
 from reporting.interim_reports import BRIEFING, INTERIM_REPORT, ReportFacts, ReportStatus
+from reporting.labels import REPORT_STATUS_LABELS
 from reporting.queries.records import client_of, consent_problem, team_members
 from reporting.queries.report_record import author, client_header, report_record
 from reporting.statistics import charts
