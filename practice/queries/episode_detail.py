@@ -6,6 +6,7 @@ check and the facts this page is built from.
 """
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,9 +19,11 @@ from practice.queries.access import authorize_read
 from practice.queries.episodes import PURPOSE, episode_tasks, task_json
 from practice.queries.participation import participation_series
 from practice.tables import (
+    AbsenceEpisode,
     Advice,
     CaseAssignment,
     Consent,
+    ContractHours,
     FollowUp,
     ManagerConsultation,
     OfferChange,
@@ -137,6 +140,8 @@ async def episode_detail(
         .where(WorkResumptionAgreement.episode == episode_id)
         .order_by(WorkResumptionAgreement.agreed_on),
         "work_participation": await participation_series(e["employment"], episode_id),
+        "contract_periods": await _contract_periods(e["employment"]),
+        "absences": await _absences(e["employment"]),
         "consents": await Consent.select(
             Consent.id,
             Consent.recipient,
@@ -147,6 +152,8 @@ async def episode_detail(
         ).where(Consent.client == client_id),
     }
     if medical:
+        # Why a referral did not become treatment may be clinical: the therapist's alone.
+        detail["referral"]["outcome_note"] = e["referral.outcome_note"]
         detail["screening"] = (
             await Screening.select(exclude_secrets=False)
             .where(Screening.episode == episode_id)
@@ -177,6 +184,43 @@ async def episode_detail(
             actor, Action.READ, "episode", episode_id, purpose=PURPOSE, client_id=client_id
         )
     return detail if medical else overview_only(detail)
+
+
+async def _contract_periods(employment_id: int | None) -> list[dict[str, Any]]:
+    """The contract's hours a week, each period from its start, oldest first (history kept)."""
+    if employment_id is None:
+        return []
+    rows = (
+        await ContractHours.select(
+            ContractHours.id, ContractHours.valid_from, ContractHours.minutes_per_week
+        )
+        .where(ContractHours.employment == employment_id)
+        .order_by(ContractHours.valid_from)
+        .order_by(ContractHours.id)
+    )
+    return [
+        {"valid_from": r["valid_from"], "hours": Decimal(int(r["minutes_per_week"])) / 60}
+        for r in rows
+    ]
+
+
+async def _absences(employment_id: int | None) -> list[dict[str, Any]]:
+    """The employment's absences, oldest first; a relapse names the absence it follows."""
+    if employment_id is None:
+        return []
+    return await (
+        AbsenceEpisode.select(
+            AbsenceEpisode.id,
+            AbsenceEpisode.absence_type,
+            AbsenceEpisode.first_sick_day,
+            AbsenceEpisode.reported_on,
+            AbsenceEpisode.full_recovery_on,
+            AbsenceEpisode.previous,
+        )
+        .where(AbsenceEpisode.employment == employment_id)
+        .order_by(AbsenceEpisode.first_sick_day)
+        .order_by(AbsenceEpisode.id)
+    )
 
 
 async def _team(episode_id: int) -> list[dict[str, Any]]:

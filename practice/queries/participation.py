@@ -40,6 +40,14 @@ async def participation_series(employment_id: int | None, episode_id: int) -> li
         ContractPeriod(valid_from=valid_from, hours_per_week=_hours(minutes))
         for valid_from, minutes in latest.items()
     ]
+    # In date order, ties by id: the series (a stable sort by date) keeps this order, so
+    # each point is told with the row it came from (hours by kind, source, moment).
+    rows = (
+        await WorkParticipation.select()
+        .where(WorkParticipation.employment == employment_id)
+        .order_by(WorkParticipation.measured_on)
+        .order_by(WorkParticipation.id)
+    )
     measurements = [
         ParticipationMeasurement(
             measured_on=m["measured_on"],
@@ -48,13 +56,17 @@ async def participation_series(employment_id: int | None, episode_id: int) -> li
             therapeutic_hours=_hours(m["therapeutic_minutes"]),
             productive_hours=_hours(m["productive_minutes"]),
         )
-        for m in await WorkParticipation.select()
-        .where(WorkParticipation.employment == employment_id)
-        .order_by(WorkParticipation.measured_on)
+        for m in rows
     ]
     return [
         {
             "measured_on": p.measured_on,
+            "own_work_hours": m.own_work_hours,
+            "adapted_work_hours": m.adapted_work_hours,
+            "therapeutic_hours": m.therapeutic_hours,
+            "productive_hours": m.productive_hours,
+            "source": row["source"],
+            "moment": row["moment"],
             "hours_counted": p.hours_counted,
             "contract_hours": p.contract_hours,
             "volume_percent": p.volume_percent,
@@ -62,5 +74,7 @@ async def participation_series(employment_id: int | None, episode_id: int) -> li
             # a NoVolume code (label kind "no_volume"): why there is no percentage, or None
             "no_volume_reason": p.no_volume_reason,
         }
-        for p in volume_percent_series(measurements, contracts)
+        for p, m, row in zip(
+            volume_percent_series(measurements, contracts), measurements, rows, strict=True
+        )
     ]

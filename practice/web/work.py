@@ -7,13 +7,16 @@ employer side may see; consents decide whether anything is sent to it at all.
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Request, Router, patch, post
 from litestar.params import FromPath, JSONBody
 
+from practice.audit.trail import Actor
 from practice.errors import InvalidInput
-from practice.queries.episodes import access_episode, employment_of
+from practice.platform.i18n import N_
+from practice.queries.episodes import access_episode
 from practice.services import consents, work
 from practice.web.episode_common import (
     THERAPIST,
@@ -61,14 +64,9 @@ async def post_contract(
     request: Request[Any, Any, Any], episode_id: FromPath[int], data: JSONBody[ContractIn]
 ) -> Done:
     """A new contract period for the client's employment (the old one is kept)."""
-    from practice.services import parties
-
     actor = await episode_writer(request, episode_id)
-    employment_id = await employment_of(episode_id)
-    if employment_id is None:
-        raise InvalidInput({"episode_id": "the episode has no employment"})
-    await parties.change_contract_hours(
-        actor, employment_id=employment_id, **fields_of(data), today=clock(request)["today"]
+    await work.change_contract_hours(
+        actor, episode_id=episode_id, **fields_of(data), **clock(request)
     )
     return Done()
 
@@ -110,7 +108,11 @@ async def post_recovery(
 ) -> Done:
     actor = await episode_writer(request, episode_id)
     await work.record_recovery(
-        actor, episode_id=episode_id, absence_id=absence_id, full_recovery_on=data.full_recovery_on
+        actor,
+        episode_id=episode_id,
+        absence_id=absence_id,
+        full_recovery_on=data.full_recovery_on,
+        **clock(request),
     )
     return Done()
 
@@ -196,6 +198,35 @@ async def post_withdrawal(
         actor, client_id=client_id, consent_id=consent_id, withdrawn_at=data.withdrawn_at
     )
     return Done()
+
+
+# ---------------------------------------------------------------- the client page's forms
+
+
+class WithdrawalFormIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The client page's withdrawal: now, once the therapist ticked the confirmation."""
+
+    confirmed: bool = False
+
+
+CONFIRM_WITHDRAWAL = N_("Tick the box to confirm that the client withdraws this consent.")
+
+
+async def withdraw_confirmed(
+    actor: Actor,
+    *,
+    episode_id: int,
+    consent_id: int,
+    confirmed: bool,
+    today: date,
+    tz: ZoneInfo,
+) -> None:
+    """A withdrawal from the client page takes effect now; without the tick nothing happens."""
+    if not confirmed:
+        raise InvalidInput({"confirmed": CONFIRM_WITHDRAWAL})
+    await consents.withdraw_episode_consent(
+        actor, episode_id=episode_id, consent_id=consent_id, withdrawn_at=datetime.now(tz)
+    )
 
 
 router = Router(
