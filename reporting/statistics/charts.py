@@ -128,24 +128,29 @@ def client_chart(
     participation_label: str,
     score_label: str,
 ) -> str:
-    """One client over time: questionnaire totals (left axis) and volume % (right axis)."""
+    """One client over time: questionnaire totals (left axis) and volume % (right axis).
+
+    Without any questionnaire total the volume takes the left axis: pygal counts only the
+    left axis's series as data and would print "No data" over the hours worked."""
+    has_scores = any(points for points in scores.values())
     chart = pygal.DateLine(
         **_config(
             title=title,
             x_label_rotation=30,
             print_values=False,
             show_dots=True,
-            y_title=score_label,
-            range=(0, 30),
+            y_title=score_label if has_scores else participation_label,
+            range=(0, 30) if has_scores else (0, 100),
             secondary_range=(0, 100),
         )
     )
     chart.x_value_formatter = lambda day: day.isoformat()
     for instrument, points in scores.items():
-        chart.add(instrument, [(day, total) for day, total in points])
+        if points:
+            chart.add(instrument, [(day, total) for day, total in points])
     chart.add(
         participation_label,
         [(day, float(volume)) for day, volume in participation if volume is not None],
-        secondary=True,
+        secondary=has_scores,
     )
     return _serialise(chart)

@@ -86,3 +86,15 @@ def test_a_data_uri_carries_the_svg_unchanged() -> None:
 
 def test_importing_pygal_leaves_no_legacy_import_finder_behind() -> None:
     assert not any(type(f).__name__ == "PluginImportFixer" for f in sys.meta_path)
+
+
+def test_a_client_with_hours_worked_but_no_questionnaire_gets_the_hours_drawn_not_no_data() -> None:
+    svg = charts.client_chart(
+        title="Werkhervatting",
+        scores={"4DKL": []},
+        participation=[(date(2026, 10, 9), Decimal("37.5"))],
+        participation_label="werkhervatting (volumeprocenten)",
+        score_label="totaalscore",
+    )
+    assert "No data" not in svg
+    assert "werkhervatting (volumeprocenten)" in svg
