@@ -7,7 +7,7 @@ and the erasure of a client both read this list.
 
 from practice.client_data import Found, Holding, linked, messages
 from practice.tables import TreatmentEpisode
-from reporting.services.employer_updates import employer_update_key
+from reporting.employer_updates import employer_update_key
 from reporting.services.follow_ups import follow_up_invitation_key
 from reporting.services.reports import deliver_job_id, document_notification_key
 from reporting.tables import (

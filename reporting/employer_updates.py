@@ -7,10 +7,16 @@ shared minutes); the output type cannot hold anything else (practice.privacy).
 import hashlib
 import json
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from practice.privacy import AgreementView, EmployerView, ParticipationView
+
+
+def employer_update_key(update_id: int, user_id: int | str) -> str:
+    """The outbox key of the notice of one employer update to one contact;
+    ``user_id="%"`` gives the LIKE pattern of all notices of that update."""
+    return f"employer-update:{update_id}:{user_id}"
 
 
 def employer_view(
@@ -67,3 +73,35 @@ def periodic_trigger(
 
 def volume(value: Decimal | None) -> str:
     return "–" if value is None else f"{value}%"
+
+
+def update_reason(
+    *,
+    reports_sent: Sequence[tuple[int, datetime]],
+    last_update_at: datetime | None,
+    last_update_on: date | None,
+    agreements: Sequence[AgreementView],
+    agreements_told: bool,
+    every_days: int | None,
+    today: date,
+) -> str | None:
+    """Why one episode's employer is due an update now, or None: at most one per sweep.
+
+    Process information is cumulative (sessions held, the agreements so far), so one update
+    tells everything that happened since the last one: an interim report sent after the last
+    update, agreements other than the ones last told, a period passed. The reason becomes the
+    update's trigger, its key in the database. Deciding per trigger sent one update for each
+    (a report sent and an agreement made before the same sweep: two identical updates in one
+    walk, issue 16), and a periodic one besides, since the last update's date was read before
+    the others went out. ``last_update_on`` is ``last_update_at`` as a local date.
+    """
+    untold = [
+        ordinal
+        for ordinal, sent_at in reports_sent
+        if last_update_at is None or sent_at > last_update_at
+    ]
+    if untold:
+        return f"interim_report:{max(untold)}"
+    if agreements and not agreements_told:
+        return agreements_trigger(agreements)
+    return periodic_trigger(last_update_on, every_days, today)

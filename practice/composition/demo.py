@@ -27,6 +27,7 @@ class DemoAccount:
     role: Role
 
 
+DEMO_REGISTRATION = "BIG 19012345601"  # made up: the BIG register has no such number
 DEMO_ACCOUNTS = [
     DemoAccount("therapeut@demo.atwork.nl", "Tessa de Therapeut", Role.THERAPIST),
     DemoAccount("bedrijfsarts@demo.atwork.nl", "Bas Bedrijfsarts", Role.COMPANY_DOCTOR),
@@ -50,6 +51,10 @@ async def _accounts(actor: Actor) -> dict[Role, int]:
             )
         else:
             ids[account.role] = int(row["id"])
+    # The demo therapist signs the demo's reports with a (made-up) BIG number.
+    await User.update({User.registration: DEMO_REGISTRATION}).where(
+        User.email == DEMO_ACCOUNTS[0].email
+    )
     # The quick start logs in without a phone: the demo accounts (public password, demo data
     # only) are exempt from the second factor. Nothing else sets this flag.
     await User.update({User.totp_exempt: True}).where(

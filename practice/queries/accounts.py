@@ -12,7 +12,13 @@ from practice.tables import User
 async def user_list(actor: Actor) -> list[dict[str, Any]]:
     async with write_tx():  # the audit row and the read commit together
         rows = await User.select(
-            User.id, User.email, User.display_name, User.role, User.active, User.created_at
+            User.id,
+            User.email,
+            User.display_name,
+            User.role,
+            User.active,
+            User.created_at,
+            User.registration,
         ).order_by(User.email)
         await audit.record(actor, Action.SEARCH, "user", None, purpose=ACCOUNT_PURPOSE)
     return rows

@@ -5,7 +5,7 @@ Forms post the JSON doors' request types (``practice.web.forms``) to the same se
 return to the page they came from (post/redirect/get).
 """
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Router, get, post
@@ -16,7 +16,7 @@ from practice.accounts import Role
 from practice.episodes import Offer
 from practice.queries import case_team as team_queries
 from practice.queries import parties as party_queries
-from practice.services import case_team, parties
+from practice.services import case_team, parties, registrations
 from practice.web.auth import roles
 from practice.web.episode_common import fields_of, request_context
 from practice.web.forms import FormData, form_struct
@@ -101,6 +101,23 @@ async def hand_over(request: Request[Any, Any, Any], data: FormData) -> Redirect
     return Redirect(path="/admin/handovers", status_code=303)
 
 
+class RegistrationIn(msgspec.Struct, forbid_unknown_fields=True):
+    """An account's BIG, NIP or LVVP number; empty clears it."""
+
+    registration: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+
+
+@post("/admin/users/{user_id:int}/registration", opt=ADMINISTRATOR, include_in_schema=False)
+async def set_registration(
+    request: Request[Any, Any, Any], user_id: FromPath[int], data: FormData
+) -> Redirect:
+    """The registration an author signs documents with, set on the users page."""
+    actor, _today, _settings = request_context(request)
+    fields = form_struct(RegistrationIn, data)
+    await registrations.set_registration(actor, user_id=user_id, registration=fields.registration)
+    return Redirect(path=f"/admin/users#user-{user_id}", status_code=303)
+
+
 router = Router(
     path="/",
     route_handlers=[
@@ -111,5 +128,6 @@ router = Router(
         create_company_doctor,
         handovers_page,
         hand_over,
+        set_registration,
     ],
 )

@@ -20,19 +20,14 @@ from practice.platform import outbox
 from practice.platform.db import write_tx
 from practice.platform.templating import make_environment, render_email
 from practice.tables import Employer, TreatmentEpisode, User
-from reporting.employer_updates import agreements_trigger, periodic_trigger
-from reporting.interim_reports import INTERIM_REPORT, ReportStatus
+from reporting.employer_updates import employer_update_key as employer_update_key  # its writer
+from reporting.employer_updates import update_reason
+from reporting.interim_reports import INTERIM_REPORT
 from reporting.queries.records import build_employer_view, client_of, consent_problem, team_members
-from reporting.tables import EmployerUpdate, Report
+from reporting.tables import Document, EmployerUpdate
 
 PURPOSE = "reporting"
 SYSTEM = Actor.system(Channel.WORKER)
-
-
-def employer_update_key(update_id: int, user_id: int | str) -> str:
-    """The outbox key of the notice of one employer update to one contact;
-    ``user_id="%"`` gives the LIKE pattern of all notices of that update."""
-    return f"employer-update:{update_id}:{user_id}"
 
 
 async def send_due_employer_updates(today: date, tz: ZoneInfo) -> list[int]:
@@ -48,9 +43,11 @@ async def send_due_employer_updates(today: date, tz: ZoneInfo) -> list[int]:
         int(e["id"]): e
         for e in await Employer.select(Employer.id, Employer.employer_update_every_days)
     }
-    sent_reports = await Report.select(Report.episode, Report.ordinal).where(
-        (Report.status == ReportStatus.SENT.value) & (Report.kind == INTERIM_REPORT)
-    )
+    reports_sent: dict[int, list[tuple[int, datetime]]] = {}
+    for r in await Document.select(
+        Document.episode, Document.created_at, Document.report._.ordinal.as_alias("ordinal")
+    ).where(Document.kind == INTERIM_REPORT):
+        reports_sent.setdefault(int(r["episode"]), []).append((int(r["ordinal"]), r["created_at"]))
     messages: list[int] = []
     for episode in episodes:
         episode_id = int(episode["id"])
@@ -63,17 +60,32 @@ async def send_due_employer_updates(today: date, tz: ZoneInfo) -> list[int]:
         ):
             continue
         view = await build_employer_view(episode_id, now, tz)
-        triggers = [
-            f"interim_report:{r['ordinal']}"
-            for r in sent_reports
-            if int(r["episode"]) == episode_id
-        ]
-        triggers.append(agreements_trigger(view.agreements) or "")
-        every = employers[int(episode["employer_id"])]["employer_update_every_days"]
-        triggers.append(periodic_trigger(view.last_update_on, every, today) or "")
-        for trigger in filter(None, triggers):
+        last = (
+            await EmployerUpdate.select(EmployerUpdate.created_at, EmployerUpdate.content)
+            .where(EmployerUpdate.episode == episode_id)
+            .order_by(EmployerUpdate.created_at, ascending=False)
+            .order_by(EmployerUpdate.id, ascending=False)
+            .first()
+        )
+        told = _as_json(last["content"]).get("agreements") if last else None
+        trigger = update_reason(
+            reports_sent=reports_sent.get(episode_id, []),
+            last_update_at=last["created_at"] if last else None,
+            last_update_on=view.last_update_on,
+            agreements=view.agreements,
+            agreements_told=told == _as_json(msgspec.json.encode(view)).get("agreements"),
+            every_days=employers[int(episode["employer_id"])]["employer_update_every_days"],
+            today=today,
+        )
+        if trigger is not None:
             messages.extend(await _employer_update(episode_id, trigger, view, contacts, tz))
     return messages
+
+
+def _as_json(content: Any) -> dict[str, Any]:
+    """A stored update's content (a dict, or JSON text on SQLite) or an encoded view."""
+    value = json.loads(content) if isinstance(content, str | bytes) else content
+    return value if isinstance(value, dict) else {}
 
 
 async def _employer_update(

@@ -1,0 +1,27 @@
+"""An account's professional registration (BIG, NIP or LVVP number): what a document's
+author signs with. Set by an administrator; audited like every account change."""
+
+from practice.accounts import ACCOUNT_PURPOSE
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor
+from practice.errors import InvalidInput, NotFound
+from practice.platform.db import write_tx
+from practice.tables import User
+
+MAX_REGISTRATION_LENGTH = 64
+
+
+async def set_registration(actor: Actor, *, user_id: int, registration: str | None) -> None:
+    """Set (or, empty, clear) the registration of an account, e.g. "BIG 49012345625"."""
+    value = " ".join((registration or "").split()) or None
+    if value is not None and len(value) > MAX_REGISTRATION_LENGTH:
+        raise InvalidInput({"registration": f"at most {MAX_REGISTRATION_LENGTH} characters"})
+    async with write_tx():
+        updated = (
+            await User.update({User.registration: value})
+            .where(User.id == user_id)
+            .returning(User.id)
+        )
+        if not updated:
+            raise NotFound("No such account.")
+        await audit.record(actor, Action.UPDATE, "user", user_id, purpose=ACCOUNT_PURPOSE)
