@@ -73,15 +73,16 @@ async def episode_detail(
         "client": {
             "id": client_id,
             "name": e["client_name"],
-            "email": e["client_email"],
-            "phone": e["client_phone"],
-            "date_of_birth": e["client_date_of_birth"],
+            # How to reach the client: for the case team, not for an overview (need-to-know).
+            "email": e["client_email"] if medical else None,
+            "phone": e["client_phone"] if medical else None,
+            "date_of_birth": e["client_date_of_birth"] if medical else None,
         },
         # Who to call: the manager and the company doctor named on the referral.
-        "manager": {"name": e["manager_name"], "email": e["manager_email"]},
+        "manager": {"name": e["manager_name"], "email": e["manager_email"] if medical else None},
         "company_doctor": {
             "name": e["company_doctor_name"],
-            "email": e["company_doctor_email"],
+            "email": e["company_doctor_email"] if medical else None,
             "organisation": e["company_doctor_organisation"],
         },
         "employer": e["employer_name"],
