@@ -8,11 +8,11 @@ plan and its aftercare, which the task list and the reports read.
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from practice import timeline
+from practice import timeline, work_goals
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.episodes import EpisodeStatus
-from practice.errors import Conflict, InvalidInput, one_of
+from practice.errors import Conflict, InvalidInput, NotFound, one_of
 from practice.platform.db import write_tx
 from practice.services.episodes import (
     PURPOSE,
@@ -64,6 +64,34 @@ async def add_work_goal(
             client_id=client_of(row),
         )
     return int(rows[0]["id"])
+
+
+async def mark_goal_achieved(
+    actor: Actor,
+    *,
+    episode_id: int,
+    goal_id: int,
+    achieved_on: date,
+    today: date | None = None,
+    tz: ZoneInfo | None = None,
+) -> None:
+    """A work goal reached: on a day not before it was set and not ahead of today. Marking
+    it again corrects the date (the audit trail keeps that it changed)."""
+    day, _zone = clock(today, tz)
+    async with write_tx():
+        row = await episode_row(episode_id)
+        goal = (
+            await WorkGoal.select(WorkGoal.set_on)
+            .where((WorkGoal.id == goal_id) & (WorkGoal.episode == episode_id))
+            .first()
+        )
+        if goal is None:
+            raise NotFound("No such work goal for this episode.")
+        refuse(work_goals.achievement_problems("achieved_on", achieved_on, goal["set_on"], day))
+        await WorkGoal.update({WorkGoal.achieved_on: achieved_on}).where(WorkGoal.id == goal_id)
+        await audit.record(
+            actor, Action.UPDATE, "work_goal", goal_id, purpose=PURPOSE, client_id=client_of(row)
+        )
 
 
 async def record_advice(

@@ -80,6 +80,8 @@ from practice.work_participation import AbsenceType
 # Open tasks come most urgent first; a neglected record can hold hundreds (one per owed
 # report and update), so the page names the first ones and links to the rest (P-2).
 OPEN_TASKS_SHOWN = 20
+# The timeline of a long treatment holds hundreds of events; the newest ones first.
+TIMELINE_SHOWN = 60
 
 
 # ---------------------------------------------------------------- the client page
@@ -138,6 +140,7 @@ async def render_episode(
         events = timeline.own_events(detail)
         for timeline_source in sections.timeline_sources():
             events.extend(await timeline_source(actor, episode_id, today, tz))
+    ordered = timeline.in_order(events, tz)
     return page(
         request,
         "practice/episode.html",
@@ -153,7 +156,8 @@ async def render_episode(
         section=section_data,
         summary=summary,
         weeks_absent=timeline.weeks_since(detail["referral"]["first_sick_day"], today),
-        timeline=timeline.in_order(events, tz),
+        timeline=ordered if everything else ordered[:TIMELINE_SHOWN],
+        timeline_count=len(ordered),
         form_state=form_state or FormState(),
         open_tasks=open_tasks if everything else open_tasks[:OPEN_TASKS_SHOWN],
         open_task_count=len(open_tasks),

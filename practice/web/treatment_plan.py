@@ -69,6 +69,33 @@ async def post_goal(
     )
 
 
+class AchievementIn(msgspec.Struct, forbid_unknown_fields=True):
+    achieved_on: date
+
+
+@post(
+    "/api/episodes/{episode_id:int}/work-goals/{goal_id:int}/achievement",
+    opt=THERAPIST,
+    status_code=200,
+)
+async def post_goal_achievement(
+    request: Request[Any, Any, Any],
+    episode_id: FromPath[int],
+    goal_id: FromPath[int],
+    data: JSONBody[AchievementIn],
+) -> Done:
+    """Mark a work goal achieved (again: correct the date); not before it was set, not ahead."""
+    actor = await episode_writer(request, episode_id)
+    await treatment_plan.mark_goal_achieved(
+        actor,
+        episode_id=episode_id,
+        goal_id=goal_id,
+        achieved_on=data.achieved_on,
+        **clock(request),
+    )
+    return Done()
+
+
 class AdviceIn(msgspec.Struct, forbid_unknown_fields=True):
     author_role: str
     given_on: date
@@ -149,6 +176,7 @@ router = Router(
     route_handlers=[
         post_handover,
         post_goal,
+        post_goal_achievement,
         post_advice,
         post_relapse_plan,
         post_follow_up,
