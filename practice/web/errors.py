@@ -34,6 +34,8 @@ from practice.errors import Conflict, DomainError, InvalidInput, NotFound
 from practice.platform.i18n import N_
 from practice.platform.i18n import gettext as _
 from practice.web.auth import CurrentUser
+from practice.web.field_labels import field_label
+from practice.web.forms import problem_of
 
 log = logging.getLogger(__name__)
 
@@ -95,10 +97,11 @@ def _respond(
                 "user": request.scope.get("user"),
                 "status": status,
                 "title": _(TITLES.get(status, "Error")),
-                # Domain messages are English message ids; the page shows the catalogue's
-                # translation where it has one (the JSON keeps the id for API clients).
+                # Domain messages are English message ids (a Message with its values); the
+                # page shows them in the reader's language, each field by its label (the
+                # JSON keeps the ids, the English text and the field names for API clients).
                 "detail": _(detail),
-                "fields": fields,
+                "fields": {field_label(name): _(problem) for name, problem in fields.items()},
                 "allowed": allowed or [],
                 "back": _back_path(request),
                 "break_glass": _break_glass_offer(request, status),
@@ -106,9 +109,9 @@ def _respond(
             status_code=status,
             headers=headers,
         )
-    body: dict[str, Any] = {"status_code": status, "detail": detail}
+    body: dict[str, Any] = {"status_code": status, "detail": str(detail)}
     if fields:
-        body["fields"] = fields
+        body["fields"] = {name: str(problem) for name, problem in fields.items()}
     if allowed is not None:
         body["allowed"] = allowed
     return Response(content=body, status_code=status, headers=headers)
@@ -129,7 +132,13 @@ def http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Respo
         return Redirect(path="/login", status_code=303)
     if isinstance(exc, ValidationException):
         fields = _validation_fields(exc)
-        detail = _("Check the fields: %(names)s") % {"names": ", ".join(fields) or "body"}
+        if wants_html(request):
+            # A page speaks the reader's language, not msgspec's ("Expected `int` …").
+            fields = {name: problem_of(problem) for name, problem in fields.items()}
+            names = ", ".join(map(field_label, fields))
+        else:
+            names = ", ".join(fields)
+        detail = _("Check the fields: %(names)s") % {"names": names or "body"}
         return _respond(request, HTTP_400_BAD_REQUEST, detail, fields)
     headers = dict(exc.headers or {})
     return _respond(request, exc.status_code, _(exc.detail) if exc.detail else "", headers=headers)
