@@ -52,6 +52,7 @@ from practice.web.limits import refuse_deep_json
 from practice.web.security import add_security_headers
 from reporting.documents import shutdown_render_pool
 from reporting.fhir import web as web_fhir
+from reporting.statistics import pages as statistics_pages
 from reporting.statistics import web as web_statistics
 from reporting.web import pages as reporting_pages
 from reporting.web import portals as reporting_web
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             reporting_web.router,
             reporting_pages.router,
             web_statistics.router,
+            statistics_pages.router,
             web_fhir.router,
             create_static_files_router(
                 path="/static",

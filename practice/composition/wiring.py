@@ -23,6 +23,7 @@ from reporting import labels as reporting_labels
 from reporting.queries import records as reporting_records
 from reporting.queries import today as reporting_today
 from reporting.queries import workspace as reporting_workspace
+from reporting.statistics import pages as statistics_pages
 from reporting.tables import Document, EmployerUpdate, Report
 from reporting.web import pages as reporting_pages
 from scheduling import client_data as scheduling_client_data
@@ -58,6 +59,7 @@ def connect() -> None:
     # The client page's sections, summary lines and timeline events of the packages downstream.
     register_episode_section("sessions", scheduling_pages.SECTION, N_("Sessions"))
     register_episode_section("reports", reporting_pages.SECTION, N_("Reports"))
+    register_episode_section("measurements", statistics_pages.SECTION, N_("Measurements"))
     register_summary_source("scheduling", scheduling_workspace.summary)
     register_summary_source("reporting", reporting_workspace.summary)
     register_timeline_source("scheduling", scheduling_workspace.timeline)
