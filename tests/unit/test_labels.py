@@ -17,7 +17,7 @@ from practice.screening import Proposal
 from practice.services.parties import CONTACT_ROLES
 from practice.services.referrals import REFERRER_TYPES
 from practice.services.treatment_plan import FOLLOW_UP_KINDS, FOLLOW_UP_RESPONSES
-from practice.services.work import MOMENTS
+from practice.services.work import AGREEMENT_STATUSES, MOMENTS, SOURCES
 from practice.tasks import TaskKind
 from practice.work_participation import AbsenceType, NoVolume
 from reporting import labels as reporting_labels
@@ -47,6 +47,8 @@ CODES: Mapping[str, Iterable[str]] = {
     "follow_up": (*FOLLOW_UP_KINDS, *FOLLOW_UP_RESPONSES),
     "role": Role,
     "no_volume": NoVolume,
+    "agreement_status": AGREEMENT_STATUSES,
+    "participation_source": SOURCES,
     "appointment_kind": AppointmentKind,
     "attendance": Attendance,
     "report_status": ReportStatus,
