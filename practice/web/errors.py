@@ -146,7 +146,13 @@ def http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Respo
 
 def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     if isinstance(exc, InvalidInput):
-        return _respond(request, HTTP_400_BAD_REQUEST, exc.message, exc.fields)
+        # The page names the fields by their labels (its list says what is wrong with each);
+        # the JSON keeps "field: problem; …" in English.
+        detail = exc.message
+        if wants_html(request):
+            names = ", ".join(map(field_label, exc.fields))
+            detail = _("Check the fields: %(names)s") % {"names": names}
+        return _respond(request, HTTP_400_BAD_REQUEST, detail, exc.fields)
     if isinstance(exc, NotFound):
         return _respond(request, HTTP_404_NOT_FOUND, exc.message)
     if isinstance(exc, Conflict):
