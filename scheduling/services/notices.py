@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from practice.platform import outbox
 from practice.platform.queue import JobQueue, enqueue_after_commit
-from practice.platform.templating import make_environment
+from practice.platform.templating import make_environment, render_email
 from practice.tables import Client
 from scheduling.appointments import Attendance
 from scheduling.calendars import Slot
@@ -18,12 +18,13 @@ from scheduling.ics import CalendarEntry, calendar
 from scheduling.tables import Appointment, Participant
 
 
-def render_notice(folder: str, tz: ZoneInfo, **context: object) -> tuple[str, str]:
-    """Subject and body of a client message; its times are shown in ``tz`` (TIME_ZONE)."""
-    env = make_environment(tz)
-    subject = env.get_template(f"scheduling/{folder}/subject.txt").render(**context).strip()
-    body = env.get_template(f"scheduling/{folder}/body.txt").render(**context)
-    return subject, body
+def render_notice(
+    folder: str, tz: ZoneInfo, locale: str | None = None, **context: object
+) -> tuple[str, str]:
+    """Subject and body of a message about an appointment, in the recipient's language: a
+    participant's account names one; a client has none, so the practice's default, never the
+    language of the therapist's screen that booked it. Times are shown in ``tz`` (TIME_ZONE)."""
+    return render_email(make_environment(tz), f"scheduling/{folder}", dict(context), locale)
 
 
 def confirmation_key(appointment_id: int) -> str:
@@ -90,15 +91,20 @@ async def queue_due_reminders(now: datetime, lead: timedelta, tz: ZoneInfo) -> l
     )
     created: list[int] = []
     for row in rows:
-        recipients = [("client", row["client_name"], row["client_email"])]
+        recipients = [("client", row["client_name"], row["client_email"], None)]
         for p in await Participant.select(
-            Participant.id, Participant.name, Participant.email
+            Participant.id,
+            Participant.name,
+            Participant.email,
+            Participant.user._.locale.as_alias("locale"),
         ).where(Participant.appointment == row["id"]):
-            recipients.append((f"participant:{p['id']}", p["name"], p["email"]))
-        for who, name, email in recipients:
+            recipients.append((f"participant:{p['id']}", p["name"], p["email"], p["locale"]))
+        for who, name, email, locale in recipients:
             if not email:
                 continue
-            subject, body = render_notice("reminder", tz, name=name, starts_at=row["starts_at"])
+            subject, body = render_notice(
+                "reminder", tz, locale, name=name, starts_at=row["starts_at"]
+            )
             message_id = await outbox.queue_message(
                 key=reminder_key(int(row["id"]), who),
                 to_address=str(email),
