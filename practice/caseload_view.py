@@ -68,9 +68,7 @@ class CaseloadView:
 
     @property
     def filtered(self) -> bool:
-        return bool(
-            self.stage or self.employer_id is not None or self.overdue_only or self.search
-        )
+        return bool(self.stage or self.employer_id is not None or self.overdue_only or self.search)
 
     def matches(self, entry: Mapping[str, Any]) -> bool:
         if self.stage is not None and entry["status"] != self.stage.value:

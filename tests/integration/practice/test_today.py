@@ -81,7 +81,7 @@ async def test_the_drafts_to_approve_are_the_own_clients_reports_in_draft(
     assert names(workload, panel) == ["Carla"]
     assert f'href="/reports/{workload.drafts["Carla"]}/preview"' in panel
     assert "Briefing" in panel or "briefing" in panel
-    assert f'/reports/{workload.drafts["Eva"]}/' not in panel
+    assert f"/reports/{workload.drafts['Eva']}/" not in panel
 
 
 async def test_overdue_work_names_each_late_task_with_its_days_overdue(
@@ -131,12 +131,10 @@ async def test_another_therapists_clients_never_appear_and_theirs_see_none_of_mi
         assert name not in theirs
     # The colleague's appointment at 11:00 and draft are on their own page.
     assert ">11:00<" in section(theirs, "today-appointments-title")
-    assert f'/reports/{workload.drafts["Eva"]}/preview' in theirs
+    assert f"/reports/{workload.drafts['Eva']}/preview" in theirs
 
 
-async def test_the_start_view_audits_every_client_it_names_once(
-    client, workload: Workload
-) -> None:
+async def test_the_start_view_audits_every_client_it_names_once(client, workload: Workload) -> None:
     page = await today(client)
     rows = [r for r in await audit_rows(object_type="today") if r["action"] == Action.SEARCH.value]
     audited = {(int(r["object_id"]), int(r["client_id"])) for r in rows}
@@ -170,9 +168,7 @@ async def test_the_start_view_speaks_english_with_the_switch(client, workload: W
 
 
 @pytest.mark.parametrize("role", [r for r in Role if r is not Role.THERAPIST])
-async def test_only_a_therapist_has_a_start_view_of_clients(
-    client, cast: Cast, role: Role
-) -> None:
+async def test_only_a_therapist_has_a_start_view_of_clients(client, cast: Cast, role: Role) -> None:
     await login(client, cast.by_role(role).email)
     assert (await client.get("/today", headers=HTML)).status_code == 403
 
