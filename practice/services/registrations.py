@@ -4,7 +4,7 @@ author signs with. Set by an administrator; audited like every account change.""
 from practice.accounts import ACCOUNT_PURPOSE
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
-from practice.errors import InvalidInput, NotFound
+from practice.errors import InvalidInput, Message, NotFound
 from practice.platform.db import write_tx
 from practice.tables import User
 
@@ -15,7 +15,9 @@ async def set_registration(actor: Actor, *, user_id: int, registration: str | No
     """Set (or, empty, clear) the registration of an account, e.g. "BIG 49012345625"."""
     value = " ".join((registration or "").split()) or None
     if value is not None and len(value) > MAX_REGISTRATION_LENGTH:
-        raise InvalidInput({"registration": f"at most {MAX_REGISTRATION_LENGTH} characters"})
+        raise InvalidInput(
+            {"registration": Message("at most %(count)s characters", count=MAX_REGISTRATION_LENGTH)}
+        )
     async with write_tx():
         updated = (
             await User.update({User.registration: value})
