@@ -99,9 +99,9 @@ async def first_interim_report(settings: Settings) -> dict[str, Any]:
 async def sent_pdf_text(client: httpx.AsyncClient, settings: Settings, report_id: int) -> str:
     await ok(await api(client, "POST", f"/api/reports/{report_id}/approval"))
     await reporting_jobs.deliver_report({"settings": settings}, report_id)
-    document = await Document.select(Document.id, Document.pdf).where(
-        Document.report == report_id
-    ).first()
+    document = (
+        await Document.select(Document.id, Document.pdf).where(Document.report == report_id).first()
+    )
     assert document is not None, "the approved report was not sent"
     if keep := os.environ.get("KEEP_PDF"):  # to look at it: KEEP_PDF=/tmp/report.pdf
         await asyncio.to_thread(Path(keep).write_bytes, bytes(document["pdf"]))
