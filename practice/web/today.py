@@ -38,18 +38,21 @@ async def caseload(request: Request[Any, Any, Any]) -> Template:
     query = {name: str(request.query_params.get(name) or "") for name in _VIEW_PARAMS}
     view = CaseloadView.parse(query)
     shown = await caseload_queries.caseload_page(actor, day, settings.time_zone, view)
-    return page(
-        request,
-        "practice/caseload.html",
-        entries=shown.entries,
-        shown_clients=shown.shown_clients,
-        total_clients=shown.total_clients,
-        employers=shown.employers,
-        stages=[s.value for s in CASELOAD_STAGES],
-        sorts=[s.value for s in CaseloadSort],
-        view=shown.view,
-        search_max_length=SEARCH_MAX_LENGTH,
-    )
+    return page(request, "practice/caseload.html", **caseload_context(shown))
+
+
+def caseload_context(shown: caseload_queries.CaseloadPage) -> dict[str, Any]:
+    """What ``practice/caseload.html`` needs besides the user (the bench renders it too)."""
+    return {
+        "entries": shown.entries,
+        "shown_clients": shown.shown_clients,
+        "total_clients": shown.total_clients,
+        "employers": shown.employers,
+        "stages": [s.value for s in CASELOAD_STAGES],
+        "sorts": [s.value for s in CaseloadSort],
+        "view": shown.view,
+        "search_max_length": SEARCH_MAX_LENGTH,
+    }
 
 
 router = Router(path="/", route_handlers=[today, caseload])

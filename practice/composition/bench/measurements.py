@@ -52,7 +52,9 @@ class Bench:
 
 
 async def caseload_page(bench: Bench) -> Outcome:
+    from practice.caseload_view import CaseloadView
     from practice.queries import caseload as caseload_queries
+    from practice.web.today import caseload_context
 
     settings, plan = bench.settings, bench.plan
     actor = Actor(
@@ -60,7 +62,10 @@ async def caseload_page(bench: Bench) -> Outcome:
     )
     today = today_in(settings.time_zone)
     with capture() as statements, _kept(caseload_queries, "load_facts") as facts:
-        entries = await caseload_queries.caseload(actor, today, settings.time_zone)
+        loaded = await caseload_queries.caseload_page(
+            actor, today, settings.time_zone, CaseloadView()
+        )
+    entries = loaded.entries
 
     def derive_every_task() -> None:
         # The page's pure Python step, on the facts the candidate loaded.
@@ -76,10 +81,7 @@ async def caseload_page(bench: Bench) -> Outcome:
     )
     page = BarePage(
         template="practice/caseload.html",
-        context={
-            "user": user,
-            "entries": entries,
-        },
+        context={"user": user, **caseload_context(loaded)},
         statements=statements,
         work=derive_every_task,
     )
