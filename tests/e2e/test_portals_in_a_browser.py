@@ -241,6 +241,11 @@ def plan(therapist: Portal) -> None:
     assert "Opbouw in uren" in advice
     assert "De bedrijfsarts adviseert" in advice
 
+    therapist.form("/plan")  # the session budget
+    page.fill("#plan_sessions_authorised", "12")
+    therapist.submit("/plan", "session-budget-set")
+    assert "12" in page.locator("[data-testid=budget]").inner_text()
+
 
 def work(therapist: Portal) -> None:
     page = therapist.page
@@ -360,6 +365,16 @@ def report(therapist: Portal) -> None:
     therapist.screenshot("report-sent")
 
 
+def relapse_prevention_plan(therapist: Portal) -> None:
+    page = therapist.page
+    therapist.tab("end")
+    page.fill("#warning_signs", "Slecht slapen, piekeren over werk")
+    page.fill("#actions", "Contact opnemen met de leidinggevende")
+    page.fill("#work_situation", "Vaste werktijden, geen avonddiensten")
+    therapist.submit("/relapse-prevention-plan", "relapse-prevention-plan")
+    assert "Slecht slapen" in page.locator("main").inner_text()
+
+
 def walk_the_workspace(therapist: Portal) -> None:
     """Every section by its tab, each axe-clean; the timeline has the events in order."""
     page = therapist.page
@@ -468,6 +483,7 @@ def test_a_referral_travels_through_all_four_portals_in_a_real_browser(
     questionnaire(therapist)
     first = sessions(therapist)
     report(therapist)
+    relapse_prevention_plan(therapist)
     walk_the_workspace(therapist)
     calendar(therapist, client_name, first)
     caseload_and_today(therapist, client_name)
