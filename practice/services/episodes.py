@@ -17,6 +17,7 @@ from practice.episodes import EpisodeStatus, InvalidTransition, Offer, check_tra
 from practice.errors import Conflict, InvalidInput, Message, NotFound, one_of
 from practice.labels import OFFER_LABELS, STATUS_LABELS
 from practice.platform.db import write_tx
+from practice.platform.i18n import N_
 from practice.screening import Proposal, screening_problems
 from practice.tables import (
     EmployerContact,
@@ -184,7 +185,7 @@ async def plan_screening(
                 episode_id,
                 current,
                 EpisodeStatus.SCREENING_PLANNED,
-                reason="screening planned",
+                reason=N_("screening planned"),
             )
         await TreatmentEpisode.update({TreatmentEpisode.screening_planned_on: planned_on}).where(
             TreatmentEpisode.id == episode_id
@@ -240,11 +241,11 @@ async def record_screening(
                 episode_id,
                 current,
                 EpisodeStatus.SCREENING_PLANNED,
-                reason="screening held without a planned date",
+                reason=N_("screening held without a planned date"),
             )
             current = EpisodeStatus.SCREENING_PLANNED
         await apply_transition(
-            actor, episode_id, current, EpisodeStatus.SCREENED, reason="screening held"
+            actor, episode_id, current, EpisodeStatus.SCREENED, reason=N_("screening held")
         )
         await Screening.insert(
             Screening(

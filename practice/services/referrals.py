@@ -10,6 +10,7 @@ from practice.consent import Purpose, Recipient
 from practice.episodes import EpisodeStatus, Offer, ReferralOutcome
 from practice.errors import Conflict, InvalidInput, NotFound, one_of
 from practice.platform.db import write_tx
+from practice.platform.i18n import N_
 from practice.services.case_team import require_seat_holder
 from practice.services.episodes import apply_transition
 from practice.services.parties import register_client
@@ -172,7 +173,7 @@ async def refer_client(
                 from_status=None,
                 to_status=EpisodeStatus.REFERRED.value,
                 changed_by=actor.user_id,
-                reason="referral received",
+                reason=N_("referral received"),
             )
         )
         team = [
