@@ -468,6 +468,11 @@ def test_a_referral_travels_through_all_four_portals_in_a_real_browser(
     therapist = Portal(browser, served, language, THERAPIST)
     page = therapist.page
     therapist.check_accessibility()
+    # The page names its icon, and the icon is there (no /favicon.ico 404 in any console).
+    icon = page.locator('head link[rel="icon"]').get_attribute("href")
+    answer = page.request.get(served.base_url + str(icon))
+    assert answer.status == 200
+    assert answer.headers["content-type"].startswith("image/svg+xml")
     # Keyboard first: Tab reaches the skip link, which jumps past the navigation.
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"
