@@ -98,6 +98,7 @@ FIELD_LABELS: dict[str, str] = {
     "requested_offer": N_("requested offer"),
     "response": N_("response"),
     "role": N_("role"),
+    "rooms": N_("rooms"),
     "screening_day_unit": N_("screening deadline in"),
     "sessions_authorised": N_("session budget"),
     "set_on": N_("set on"),

@@ -354,6 +354,12 @@ def report(therapist: Portal) -> None:
     therapist.follow(page.locator('main a[href$="/approval"]').first, "report-confirm")
     therapist.check_accessibility()
     assert page.locator(".confirm-question").count() == 1
+    # The preview, as it will be sent: its stylesheet and logo load (no 404 on the way).
+    therapist.follow(page.locator('main a[href$="/preview"]').first, "report-preview")
+    assert text in page.locator("body").inner_text()
+    with page.expect_navigation():
+        page.go_back()
+    therapist.arrived("report-confirm-again")
     with page.expect_navigation():
         page.locator('form[action$="/approval"] button[type="submit"]').click()
     therapist.assert_no_error_page()
