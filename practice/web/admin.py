@@ -1,5 +1,5 @@
-"""The administrator's pages: employers with their contract settings and contacts, company
-doctors, and handing a case over to another therapist.
+"""The administrator's pages: employers with their contract settings, contacts and
+departments, company doctors, therapists, and handing a case over to another therapist.
 
 Forms post the JSON doors' request types (``practice.web.forms``) to the same services and
 return to the page they came from (post/redirect/get).
@@ -11,16 +11,18 @@ import msgspec
 from litestar import Request, Router, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 
 from practice.accounts import Role
 from practice.episodes import Offer
+from practice.errors import Conflict, InvalidInput
 from practice.queries import case_team as team_queries
 from practice.queries import parties as party_queries
 from practice.services import case_team, parties, registrations
 from practice.web.auth import roles
 from practice.web.episode_common import fields_of, request_context
-from practice.web.forms import FormData, form_struct
-from practice.web.parties import CompanyDoctorIn, ContactIn, EmployerIn
+from practice.web.forms import FormData, FormState, form_struct, refused
+from practice.web.parties import CompanyDoctorIn, ContactIn, DepartmentIn, EmployerIn, TherapistIn
 from practice.web.portal import page
 from practice.web.treatment_plan import HandoverIn
 
@@ -31,14 +33,35 @@ class _EpisodeOnly(msgspec.Struct):
     episode_id: int
 
 
+def _refused_state(action: str, data: FormData, exc: InvalidInput | Conflict) -> FormState:
+    if isinstance(exc, InvalidInput):
+        return refused(action, data, exc.fields)
+    return refused(action, data, {}, exc.message)
+
+
+def _status_of(exc: InvalidInput | Conflict) -> int:
+    return HTTP_400_BAD_REQUEST if isinstance(exc, InvalidInput) else HTTP_409_CONFLICT
+
+
 @get("/admin/employers", opt=ADMINISTRATOR, include_in_schema=False)
 async def employers_page(request: Request[Any, Any, Any]) -> Template:
-    """Employers, what their contract says (report cadence, €/absence day…), their contacts."""
+    """Employers, what their contract says (report cadence, €/absence day…), their contacts
+    and departments."""
+    return await _employers_page(request)
+
+
+async def _employers_page(
+    request: Request[Any, Any, Any],
+    form_state: FormState | None = None,
+    status: int = HTTP_200_OK,
+) -> Template:
     return page(
         request,
         "practice/admin/employers.html",
+        status=status,
         employers=await party_queries.employers_with_contacts(),
         offers=[o.value for o in Offer],
+        form_state=form_state or FormState(),
     )
 
 
@@ -59,6 +82,21 @@ async def add_contact(
     return Redirect(path="/admin/employers", status_code=303)
 
 
+@post("/admin/employers/{employer_id:int}/departments", opt=ADMINISTRATOR, include_in_schema=False)
+async def add_department(
+    request: Request[Any, Any, Any], employer_id: FromPath[int], data: FormData
+) -> Redirect | Template:
+    """A department of the employer (conflict-of-interest checks and statistics)."""
+    actor, _, _ = request_context(request)
+    try:
+        form = form_struct(DepartmentIn, data)
+        await parties.add_department(actor, employer_id=employer_id, name=form.name)
+    except (InvalidInput, Conflict) as exc:
+        state = _refused_state(request.url.path, data, exc)
+        return await _employers_page(request, state, _status_of(exc))
+    return Redirect(path=f"/admin/employers#employer-{employer_id}", status_code=303)
+
+
 @get("/admin/company-doctors", opt=ADMINISTRATOR, include_in_schema=False)
 async def company_doctors_page(request: Request[Any, Any, Any]) -> Template:
     return page(
@@ -73,6 +111,51 @@ async def create_company_doctor(request: Request[Any, Any, Any], data: FormData)
     actor, _, _ = request_context(request)
     await parties.create_company_doctor(actor, **fields_of(form_struct(CompanyDoctorIn, data)))
     return Redirect(path="/admin/company-doctors", status_code=303)
+
+
+@get("/admin/therapists", opt=ADMINISTRATOR, include_in_schema=False)
+async def therapists_page(request: Request[Any, Any, Any]) -> Template:
+    """The therapists behind the therapist accounts: qualifications, capacity, backup, and the
+    employers they work for (whose staff they may not treat)."""
+    return await _therapists_page(request)
+
+
+async def _therapists_page(
+    request: Request[Any, Any, Any],
+    form_state: FormState | None = None,
+    status: int = HTTP_200_OK,
+) -> Template:
+    return page(
+        request,
+        "practice/admin/therapists.html",
+        status=status,
+        therapists=await party_queries.therapists(),
+        accounts=await party_queries.unregistered_therapist_accounts(),
+        employers=await party_queries.employers(),
+        form_state=form_state or FormState(),
+    )
+
+
+@post("/admin/therapists", opt=ADMINISTRATOR, include_in_schema=False)
+async def register_therapist(
+    request: Request[Any, Any, Any], data: FormData
+) -> Redirect | Template:
+    """Register a therapist account as a behandelaar; the ticked employers are its ties."""
+    actor, _, _ = request_context(request)
+    ties = data.get("employer_affiliations", [])
+    rest = {k: v for k, v in data.items() if k != "employer_affiliations"}
+    try:
+        form = form_struct(
+            TherapistIn, rest, employer_affiliations=[ties] if isinstance(ties, str) else ties
+        )
+        await parties.register_therapist(actor, **fields_of(form))
+    except (InvalidInput, Conflict) as exc:
+        state = _refused_state("/admin/therapists", data, exc)
+        # The ticked employers come back ticked (a form keeps one value per field otherwise).
+        ticked = [ties] if isinstance(ties, str) else ties
+        state.values = {**state.values, "employer_affiliations": ",".join(ticked)}
+        return await _therapists_page(request, state, _status_of(exc))
+    return Redirect(path="/admin/therapists", status_code=303)
 
 
 @get("/admin/handovers", opt=ADMINISTRATOR, include_in_schema=False)
@@ -124,8 +207,11 @@ router = Router(
         employers_page,
         create_employer,
         add_contact,
+        add_department,
         company_doctors_page,
         create_company_doctor,
+        therapists_page,
+        register_therapist,
         handovers_page,
         hand_over,
         set_registration,

@@ -10,11 +10,13 @@ from datetime import date, datetime, time
 
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
-from practice.errors import Conflict, InvalidInput, one_of
+from practice.errors import Conflict, InvalidInput, Message, one_of
 from practice.platform.db import write_tx
 from practice.tables import User
 from scheduling.calendars import AbsenceReason
 from scheduling.tables import ClosingDay, Location, Room, TherapistAbsence, WorkingHours
+
+ROOM_NAME_LENGTH = 100  # scheduling.tables.Room.name
 
 
 async def set_working_hours(
@@ -69,6 +71,10 @@ async def create_location(
 ) -> int:
     if not name.strip():
         raise InvalidInput({"name": "required"})
+    if any(len(room) > ROOM_NAME_LENGTH for room in rooms):
+        raise InvalidInput(
+            {"rooms": Message("at most %(count)s characters", count=ROOM_NAME_LENGTH)}
+        )
     async with write_tx():
         if await Location.exists().where(Location.name == name.strip()):
             raise Conflict("A location with this name already exists.")

@@ -27,7 +27,7 @@ from scheduling.queries.proposals import MEETING_MINUTES, due_proposals, suggest
 from scheduling.services import attendance
 from scheduling.services import booking as services
 from scheduling.services.booking import Booking
-from scheduling.web import appointment_pages, calendar_pages
+from scheduling.web import appointment_pages, calendar_pages, location_pages
 from scheduling.web.api import THERAPIST, AppointmentIn, AttendanceIn, _writer, episode_of
 
 # A long treatment (or a data migration) can hold hundreds of appointments; the page shows
@@ -206,5 +206,6 @@ router = Router(
         record_notes,
         *calendar_pages.HANDLERS,
         *appointment_pages.HANDLERS,
+        *location_pages.HANDLERS,
     ],
 )
