@@ -16,7 +16,9 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
-from practice.accounts import ROLE_LABELS, Role
+from practice.accounts import Role
+from practice.errors import Message
+from practice.platform.i18n import N_
 
 
 class TeamRole(StrEnum):
@@ -70,10 +72,19 @@ SEAT_ACCOUNT_ROLE: dict[TeamRole, Role] = {
 # The seats of the client's employer: only that employer's own contacts may hold them.
 EMPLOYER_SEATS = frozenset({TeamRole.MANAGER, TeamRole.HR_ADVISER})
 SEAT_LABELS: dict[TeamRole, str] = {
-    TeamRole.THERAPIST: "therapist",
-    TeamRole.COMPANY_DOCTOR: "company doctor",
-    TeamRole.MANAGER: "manager",
-    TeamRole.HR_ADVISER: "HR adviser",
+    TeamRole.THERAPIST: N_("therapist"),
+    TeamRole.COMPANY_DOCTOR: N_("company doctor"),
+    TeamRole.MANAGER: N_("manager"),
+    TeamRole.HR_ADVISER: N_("HR adviser"),
+}
+# A role as a refusal names it, with its article ("a therapist"): one message id each, so
+# the Dutch sentence can take its own article.
+A_ROLE: dict[str, str] = {
+    Role.THERAPIST.value: N_("a therapist"),
+    Role.COMPANY_DOCTOR.value: N_("a company doctor"),
+    Role.EMPLOYER_CONTACT.value: N_("an employer contact"),
+    Role.PRACTICE_MANAGER.value: N_("a practice manager"),
+    Role.ADMINISTRATOR.value: N_("an administrator"),
 }
 
 
@@ -91,32 +102,45 @@ def seat_refusal(
     therapist, the employers it works for (C6); the caller loads them, this only decides.
     The reason is a sentence for the person who chose the account.
     """
-    label = SEAT_LABELS[seat]
+    label = Message(SEAT_LABELS[seat])
     if not active:
-        return f"the {label} seat must go to an active account; this account is deactivated"
+        return Message(
+            N_("the %(seat)s seat must go to an active account; this account is deactivated"),
+            seat=label,
+        )
     required = SEAT_ACCOUNT_ROLE[seat]
     if account_role != required.value:
-        known = {r.value: ROLE_LABELS[r] for r in Role}
-        actual = known.get(account_role, account_role)
-        return (
-            f"the {label} seat must go to {_a(ROLE_LABELS[required])}; this account is {_a(actual)}"
+        actual = A_ROLE.get(account_role)
+        return Message(
+            N_("the %(seat)s seat must go to %(required)s; this account is %(actual)s"),
+            seat=label,
+            required=Message(A_ROLE[required.value]),
+            actual=Message(actual) if actual else account_role,
         )
     if seat in EMPLOYER_SEATS and episode_employer_id not in employer_ids:
-        whose = "another employer" if employer_ids else "no employer"
-        return (
-            f"the {label} seat must go to a contact of this episode's employer; "
-            f"this account is a contact of {whose}"
+        if employer_ids:
+            return Message(
+                N_(
+                    "the %(seat)s seat must go to a contact of this episode's employer; "
+                    "this account is a contact of another employer"
+                ),
+                seat=label,
+            )
+        return Message(
+            N_(
+                "the %(seat)s seat must go to a contact of this episode's employer; "
+                "this account is a contact of no employer"
+            ),
+            seat=label,
         )
     if seat is TeamRole.THERAPIST and conflict_of_interest(employer_ids, episode_employer_id):
-        return (
-            "the therapist seat must go to a therapist who does not work for the client's "
-            "employer (conflict of interest)"
+        return Message(
+            N_(
+                "the therapist seat must go to a therapist who does not work for the client's "
+                "employer (conflict of interest)"
+            )
         )
     return None
-
-
-def _a(noun: str) -> str:
-    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
 class HandoverError(ValueError):

@@ -46,6 +46,11 @@ QUERIES = {
     "/calendar": "start=2026-05-11",
     "/api/free-slots": "start=2026-06-15",
 }
+# Routes under a client's object that serve nothing of the client (still guarded by the
+# relation, so a stranger's refusal is audited), with the reason.
+NOT_CLIENT_DATA = {
+    "/reports/{report_id:int}/print.css": "the documents' stylesheet, one file for every report",
+}
 # How a body names a client: the surname is enough ("A. Jansen" names Anna Jansen too).
 SURNAMES = {"Anna Jansen": "Jansen", "Bert de Vries": "de Vries"}
 
@@ -71,7 +76,10 @@ def get_routes(app: Litestar) -> list[tuple[str, bool]]:
             if "GET" in handler.http_methods and not route.path.startswith("/static"):
                 objects = client_objects(route.path)
                 need = need_of(handler, objects, "GET")
-                found[route.path] = bool(objects) and need not in (None, Need.BREAK_GLASS)
+                serves = route.path not in NOT_CLIENT_DATA
+                found[route.path] = (
+                    serves and bool(objects) and need not in (None, Need.BREAK_GLASS)
+                )
     return sorted(found.items())
 
 

@@ -126,7 +126,7 @@ SEATS = [
     (R.HR_ADVISER, "employer_contact", True, {EPISODE_EMPLOYER}, None),
     (R.HR_ADVISER, "employer_contact", True, {OTHER_EMPLOYER}, "contact of this episode's"),
     (R.HR_ADVISER, "practice_manager", True, set(), "must go to an employer contact"),
-    (R.MANAGER, "no_such_role", True, set(), "this account is a no_such_role"),
+    (R.MANAGER, "no_such_role", True, set(), "this account is no_such_role"),
 ]
 
 
