@@ -30,7 +30,8 @@ import os
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -252,16 +253,43 @@ TITLE = "Tussenevaluatie na sessie 5"
 
 
 def _report_html() -> str:
-    from reporting.documents import render_html
+    """An interim report as the worker renders it: the letterhead, the author, the record's
+    sections (sessions, goals, hours, agreements, scores, advice) and the therapist's text."""
+    from reporting import interim_reports as record
+    from reporting.documents import Letterhead, render_html
 
+    sessions = tuple(date(2026, 9, 7) + timedelta(weeks=n) for n in range(5))
     context = {
         "title": TITLE,
-        "client_name": "Client 0000001",
-        "born": date(1980, 5, 17),
+        "kind": "interim_report",
+        "letterhead": Letterhead(
+            name="@Work praktijk (bench)",
+            address=("Voorbeeldstraat 1", "1234 AB Utrecht"),
+            agb_code="12345678",
+            logo="",
+        ),
+        "author": {"display_name": "T. Therapeut", "registration": "BIG 19012345601"},
+        "dated": date(2026, 11, 2),
+        "client": {"name": "Client 0000001", "born": date(1980, 5, 17)},
+        "record": record.ReportRecord(
+            held_sessions=sessions,
+            goals=(
+                record.Goal("Wekelijks bellen met de leidinggevende", sessions[0], sessions[2]),
+            ),
+            participation=((sessions[0], Decimal("25")), (sessions[4], Decimal("44.4"))),
+            agreements=(
+                record.Agreement(sessions[1], "Twee ochtenden eigen werk", Decimal("8"), "met"),
+            ),
+            advice=(
+                record.PartyAdvice(
+                    "therapist", sessions[3], "Uren in vier weken opbouwen.", False, None
+                ),
+            ),
+        ),
+        "chart": None,
         "progress": PROGRESS,
         "work_participation": "Werkt 16 van de 36 contracturen, in aangepast werk.",
         "advice": "Uren in vier weken opbouwen naar 24.",
-        "approved_on": date(2026, 11, 2),
     }
     # The sample holds dates only, no instants: the zone does not change the document.
     return render_html("reporting/interim-report/document.html", context, tz=ZoneInfo("UTC"))
