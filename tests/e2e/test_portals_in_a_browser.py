@@ -379,6 +379,12 @@ def relapse_prevention_plan(therapist: Portal) -> None:
     page.fill("#work_situation", "Vaste werktijden, geen avonddiensten")
     therapist.submit("/relapse-prevention-plan", "relapse-prevention-plan")
     assert "Slecht slapen" in page.locator("main").inner_text()
+    # The plan as a PDF for the client, listed with the documents in the reports section.
+    therapist.submit("/relapse-prevention-plan/document", "relapse-plan-document-made")
+    plan_form = therapist.form("/relapse-prevention-plan/document")
+    therapist.follow(plan_form.locator('a[href$="section=reports"]'), "documents")
+    documents = page.locator('a[href^="/documents/"]').all_inner_texts()
+    assert len(documents) >= 2, documents  # the interim report and the plan
 
 
 def walk_the_workspace(therapist: Portal) -> None:
@@ -540,7 +546,13 @@ def test_a_referral_travels_through_all_four_portals_in_a_real_browser(
 
     administrator = Portal(browser, served, language, ADMINISTRATOR)
     administrator.check_accessibility()
-    for path in ("/admin/employers", "/admin/company-doctors", "/admin/handovers"):
+    for path in (
+        "/admin/employers",
+        "/admin/company-doctors",
+        "/admin/therapists",
+        "/admin/handovers",
+        "/admin/locations",
+    ):
         administrator.follow(administrator.page.locator(f'nav a[href="{path}"]'), path[7:])
         assert administrator.page.locator("form").count() >= 2
         administrator.check_accessibility()
