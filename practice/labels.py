@@ -7,6 +7,7 @@ composition root), so a page needs no map of its own.
 from collections.abc import Mapping
 
 from practice.accounts import ROLE_LABELS
+from practice.case_team import TeamRole
 from practice.consent import Purpose, Recipient
 from practice.deadlines import DayUnit
 from practice.episodes import EpisodeStatus, Offer, ReferralOutcome
@@ -153,6 +154,14 @@ NO_VOLUME_LABELS: dict[str, str] = {
     NoVolume.ZERO_CONTRACT: N_("contract of 0 hours on this date"),
 }
 
+# A seat on the case team (practice.case_team.TeamRole).
+TEAM_ROLE_LABELS: dict[str, str] = {
+    TeamRole.THERAPIST: N_("therapist"),
+    TeamRole.COMPANY_DOCTOR: N_("company doctor"),
+    TeamRole.MANAGER: N_("manager"),
+    TeamRole.HR_ADVISER: N_("HR adviser"),
+}
+
 LABELS: Mapping[str, Mapping[str, str]] = {
     "episode_status": STATUS_LABELS,
     "offer": OFFER_LABELS,
@@ -172,4 +181,5 @@ LABELS: Mapping[str, Mapping[str, str]] = {
     "no_volume": NO_VOLUME_LABELS,
     "agreement_status": AGREEMENT_STATUS_LABELS,
     "participation_source": PARTICIPATION_SOURCE_LABELS,
+    "team_role": TEAM_ROLE_LABELS,
 }

@@ -1,4 +1,5 @@
-"""Who treats whom now: the therapist of every live episode, for handovers."""
+"""Who treats whom now: the therapist of every live episode, and who may take a seat over,
+for handovers."""
 
 from datetime import date
 from typing import Any
@@ -6,10 +7,11 @@ from typing import Any
 from practice.accounts import Role
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
+from practice.case_team import TeamRole
 from practice.platform.db import write_tx
 from practice.queries.access import seat_active_on
 from practice.queries.caseload import ENDED
-from practice.tables import CaseAssignment, User
+from practice.tables import CaseAssignment, CompanyDoctor, EmployerContact, User
 
 PURPOSE = "administration"
 
@@ -41,3 +43,39 @@ async def therapist_accounts() -> list[dict[str, Any]]:
         .where((User.role == Role.THERAPIST.value) & (User.active == True))  # noqa: E712
         .order_by(User.display_name)
     )
+
+
+async def successor_choices(employer_id: int) -> dict[str, list[dict[str, Any]]]:
+    """Per seat of the case team, the active accounts a handover may name as successor: the
+    therapists, the company doctors with an account, and this employer's own contacts with an
+    account (manager and HR adviser). The handover itself checks the seat rules again."""
+    doctors = await (
+        CompanyDoctor.select(
+            CompanyDoctor.user.as_alias("id"),
+            CompanyDoctor.name.as_alias("display_name"),
+            CompanyDoctor.organisation,
+        )
+        .where(CompanyDoctor.user.is_not_null() & (CompanyDoctor.user._.active == True))  # noqa: E712
+        .order_by(CompanyDoctor.name)
+    )
+    contacts = await (
+        EmployerContact.select(
+            EmployerContact.user.as_alias("id"),
+            EmployerContact.name.as_alias("display_name"),
+        )
+        .where(
+            (EmployerContact.employer == employer_id)
+            & EmployerContact.user.is_not_null()
+            & (EmployerContact.user._.active == True)  # noqa: E712
+        )
+        .order_by(EmployerContact.name)
+    )
+    for doctor in doctors:
+        if doctor["organisation"]:
+            doctor["display_name"] = f"{doctor['display_name']} ({doctor['organisation']})"
+    return {
+        TeamRole.THERAPIST.value: await therapist_accounts(),
+        TeamRole.COMPANY_DOCTOR.value: doctors,
+        TeamRole.MANAGER.value: contacts,
+        TeamRole.HR_ADVISER.value: contacts,
+    }

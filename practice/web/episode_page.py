@@ -25,13 +25,14 @@ from practice.episodes import EpisodeStatus, Offer, gates
 from practice.errors import Conflict, DomainError, InvalidInput
 from practice.queries import access, timeline
 from practice.queries import break_glass as break_glass_queries
+from practice.queries import case_team as team_queries
 from practice.queries import caseload as caseload_queries
 from practice.queries import episode_detail as detail_queries
 from practice.queries import parties as party_queries
 from practice.queries.episodes import access_episode
 from practice.queries.timeline import SummaryFact, TimelineEvent
 from practice.screening import COMPLAINT_INSTRUMENTS, DIAGNOSIS_CATEGORIES, Proposal
-from practice.services import consents, episodes, referrals, treatment_plan
+from practice.services import case_team, consents, episodes, referrals, treatment_plan
 from practice.services import work as work_services
 from practice.web import episode_sections as sections
 from practice.web.auth import roles
@@ -61,6 +62,7 @@ from practice.web.treatment_plan import (
     AdviceIn,
     FollowUpIn,
     GoalIn,
+    HandoverIn,
     OverrideIn,
     RelapsePlanIn,
 )
@@ -141,6 +143,12 @@ async def render_episode(
         for timeline_source in sections.timeline_sources():
             events.extend(await timeline_source(actor, episode_id, today, tz))
     ordered = timeline.in_order(events, tz)
+    # Who may take over a seat of the case team (the overview's handover forms).
+    successors = (
+        await team_queries.successor_choices(int(detail["employer_id"]))
+        if shown.name == DEFAULT_SECTION and not read_only
+        else {}
+    )
     return page(
         request,
         "practice/episode.html",
@@ -158,6 +166,7 @@ async def render_episode(
         weeks_absent=timeline.weeks_since(detail["referral"]["first_sick_day"], today),
         timeline=ordered if everything else ordered[:TIMELINE_SHOWN],
         timeline_count=len(ordered),
+        successors=successors,
         form_state=form_state or FormState(),
         open_tasks=open_tasks if everything else open_tasks[:OPEN_TASKS_SHOWN],
         open_task_count=len(open_tasks),
@@ -289,6 +298,27 @@ async def record_consent(
     return back_to_episode(episode_id, "consents")
 
 
+@post("/episodes/{episode_id:int}/handovers", opt=THERAPIST, include_in_schema=False)
+async def hand_over_seat(
+    request: Request[Any, Any, Any], episode_id: FromPath[int], data: FormData
+) -> Redirect | Template:
+    """A seat of the case team to a named successor (the JSON door's type): the leaver is on
+    the case until the day before, the rest of the team is told who their new contact is."""
+    actor = await episode_writer(request, episode_id)
+    _, today, settings = request_context(request)
+    try:
+        form = form_struct(HandoverIn, data)
+        await case_team.hand_over(
+            actor, episode_id=episode_id, tz=settings.time_zone, **fields_of(form)
+        )
+    except (InvalidInput, Conflict) as exc:
+        return await refused_on_episode(request, episode_id, DEFAULT_SECTION, data, exc)
+    if form.role == "therapist" and form.leaving_user_id == actor.user_id and form.on <= today:
+        # The therapist handed their own seat over as of today: the case is no longer theirs.
+        return Redirect(path="/caseload", status_code=303)
+    return back_to_episode(episode_id, DEFAULT_SECTION)
+
+
 # ---------------------------------------------------------------- the referral form
 
 REFERRAL_FORM = "practice/referral-form.html"
@@ -384,6 +414,7 @@ router = Router(
         episode_page,
         *EPISODE_FORMS,
         record_consent,
+        hand_over_seat,
         referral_form,
         register_referral,
         monitor_page,

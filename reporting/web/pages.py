@@ -13,9 +13,10 @@ from litestar.response import Redirect, Template
 
 from practice.audit.trail import Actor
 from practice.consent import Recipient
-from practice.errors import NotFound
+from practice.errors import Conflict, InvalidInput, NotFound
 from practice.platform.i18n import N_
 from practice.platform.i18n import gettext as _
+from practice.web.episode_page import refused_on_episode
 from practice.web.episode_sections import EpisodeSection, back_to_episode, episode_path
 from practice.web.forms import FormData, flat, form_struct
 from practice.web.portal import page
@@ -26,7 +27,7 @@ from reporting.queries.records import client_of, consent_problem, episode_report
 from reporting.queries.reports import appointment_episode, read_report, report_episode
 from reporting.services import documents as document_services
 from reporting.services import reports as services
-from reporting.web.portals import THERAPIST, MinutesIn, _today, _writer, _writer_on
+from reporting.web.portals import THERAPIST, MinutesIn, _today, _writer, _writer_on, _zone
 
 # As with sessions: the latest reports by default, the whole list one link away; drafts and
 # blocked reports are always shown, since they wait for the therapist.
@@ -186,6 +187,37 @@ async def minutes_form(
     )
 
 
+# ---------------------------------------------------------------- the relapse-prevention plan
+
+
+@post(
+    "/episodes/{episode_id:int}/relapse-prevention-plan/document",
+    opt=THERAPIST,
+    include_in_schema=False,
+)
+async def relapse_plan_document(
+    request: Request[Any, Any, Any], episode_id: FromPath[int]
+) -> Redirect | Template:
+    """The plan as a PDF for the client (a new version each time), from the end section; it
+    is then listed with the episode's documents in the reports section."""
+    actor = await _writer(request, episode_id)
+    try:
+        await document_services.issue_relapse_prevention_plan(
+            actor, episode_id=episode_id, tz=_zone(request)
+        )
+    except (InvalidInput, Conflict) as exc:
+        return await refused_on_episode(request, episode_id, "end", {}, exc)
+    return back_to_episode(episode_id, "end")
+
+
 router = Router(
-    path="/", route_handlers=[edit_page, edit_section, approval_page, approve, minutes_form]
+    path="/",
+    route_handlers=[
+        edit_page,
+        edit_section,
+        approval_page,
+        approve,
+        minutes_form,
+        relapse_plan_document,
+    ],
 )
