@@ -138,10 +138,14 @@ async def render_episode(
     for source in sections.summary_sources():
         summary.extend(await source(actor, episode_id, today, tz))
     events: list[TimelineEvent] = []
+    limit = None if everything else TIMELINE_SHOWN
+    more = False
     if shown.name == DEFAULT_SECTION:
         events = timeline.own_events(detail)
         for timeline_source in sections.timeline_sources():
-            events.extend(await timeline_source(actor, episode_id, today, tz))
+            found = await timeline_source(actor, episode_id, today, tz, limit)
+            more = more or (limit is not None and len(found) >= limit)
+            events.extend(found)
     ordered = timeline.in_order(events, tz)
     # Who may take over a seat of the case team (the overview's handover forms).
     successors = (
@@ -164,8 +168,8 @@ async def render_episode(
         section=section_data,
         summary=summary,
         weeks_absent=timeline.weeks_since(detail["referral"]["first_sick_day"], today),
-        timeline=ordered if everything else ordered[:TIMELINE_SHOWN],
-        timeline_count=len(ordered),
+        timeline=ordered if limit is None else ordered[:limit],
+        timeline_more=more or (limit is not None and len(ordered) > limit),
         successors=successors,
         form_state=form_state or FormState(),
         open_tasks=open_tasks if everything else open_tasks[:OPEN_TASKS_SHOWN],

@@ -30,9 +30,11 @@ class EpisodeSection:
     load: Callable[[Actor, int, int, date, ZoneInfo, bool], Awaitable[dict[str, Any]]]
 
 
-# (actor, episode id, today, time zone) -> summary lines / events
+# (actor, episode id, today, time zone) -> summary lines
 SummarySource = Callable[[Actor, int, date, ZoneInfo], Awaitable[list[SummaryFact]]]
-TimelineSource = Callable[[Actor, int, date, ZoneInfo], Awaitable[list[TimelineEvent]]]
+# (actor, episode id, today, time zone, limit) -> the newest ``limit`` events (all: None), so
+# the overview of a treatment with a thousand sessions reads a page of them, not all.
+TimelineSource = Callable[[Actor, int, date, ZoneInfo, int | None], Awaitable[list[TimelineEvent]]]
 
 # Practice's own sections, in the order of the flow; a downstream section is inserted
 # before the one named in ``register_episode_section(…, before=…)``.

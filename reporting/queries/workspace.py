@@ -5,6 +5,7 @@ appear here, only that a report was drafted, approved or sent, and when.
 """
 
 from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from practice.audit.trail import Actor
@@ -28,12 +29,23 @@ def _report_name(kind: str, ordinal: int) -> str:
     return _("Briefing")
 
 
-async def timeline(actor: Actor, episode_id: int, today: date, tz: ZoneInfo) -> list[TimelineEvent]:
-    """Reports drafted and approved, documents sent, and updates to the employer."""
+async def timeline(
+    actor: Actor, episode_id: int, today: date, tz: ZoneInfo, limit: int | None
+) -> list[TimelineEvent]:
+    """Reports drafted and approved, documents stored, and updates to the employer: the
+    newest ``limit`` of each when given."""
     events: list[TimelineEvent] = []
-    reports = await Report.select(
-        Report.kind, Report.ordinal, Report.status, Report.drafted_at, Report.approved_at
-    ).where(Report.episode == episode_id)
+
+    def newest(query: Any, column: Any) -> Any:
+        query = query.order_by(column, ascending=False)
+        return query.limit(limit) if limit is not None else query
+
+    reports = await newest(
+        Report.select(
+            Report.kind, Report.ordinal, Report.status, Report.drafted_at, Report.approved_at
+        ).where(Report.episode == episode_id),
+        Report.drafted_at,
+    )
     for r in reports:
         name = _report_name(r["kind"], r["ordinal"])
         events.append(
@@ -48,13 +60,17 @@ async def timeline(actor: Actor, episode_id: int, today: date, tz: ZoneInfo) -> 
                     label("report_status", r["status"]),
                 )
             )
-    documents = await Document.select(Document.title, Document.created_at).where(
-        Document.episode == episode_id
+    documents = await newest(
+        Document.select(Document.title, Document.created_at).where(Document.episode == episode_id),
+        Document.created_at,
     )
     for d in documents:
         events.append(TimelineEvent(d["created_at"], _("Document stored"), "reports", d["title"]))
-    updates = await EmployerUpdate.select(EmployerUpdate.created_at).where(
-        EmployerUpdate.episode == episode_id
+    updates = await newest(
+        EmployerUpdate.select(EmployerUpdate.created_at).where(
+            EmployerUpdate.episode == episode_id
+        ),
+        EmployerUpdate.created_at,
     )
     for u in updates:
         events.append(TimelineEvent(u["created_at"], _("Update sent to the employer"), "reports"))

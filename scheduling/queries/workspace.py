@@ -60,11 +60,17 @@ async def summary(actor: Actor, episode_id: int, today: date, tz: ZoneInfo) -> l
     ]
 
 
-async def timeline(actor: Actor, episode_id: int, today: date, tz: ZoneInfo) -> list[TimelineEvent]:
-    """Every appointment: booked, held, missed or cancelled (no notes, no reasons)."""
-    rows = await Appointment.select(
-        Appointment.starts_at, Appointment.kind, Appointment.attendance
-    ).where(Appointment.episode == episode_id)
+async def timeline(
+    actor: Actor, episode_id: int, today: date, tz: ZoneInfo, limit: int | None
+) -> list[TimelineEvent]:
+    """The appointments, newest first: booked, held, missed or cancelled (no notes, no
+    reasons); only the newest ``limit`` of them when given."""
+    query = (
+        Appointment.select(Appointment.starts_at, Appointment.kind, Appointment.attendance)
+        .where(Appointment.episode == episode_id)
+        .order_by(Appointment.starts_at, ascending=False)
+    )
+    rows = await (query.limit(limit) if limit is not None else query)
     return [
         TimelineEvent(
             row["starts_at"],

@@ -90,3 +90,23 @@ async def test_the_practice_manager_overview_has_no_contact_details_of_the_clien
     detail = (await client.get(f"/api/episodes/{episode_id}")).json()
     assert detail["client"]["name"]
     assert detail["client"]["email"] is None and detail["client"]["date_of_birth"] is None
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_a_long_timeline_shows_the_newest_events_and_links_to_all(
+    client, cast: Cast, monkeypatch
+) -> None:
+    from practice.web import episode_page
+
+    monkeypatch.setattr(episode_page, "TIMELINE_SHOWN", 5)
+    episode_id = await referred(client, cast)
+    page = f"/episodes/{episode_id}"
+    series = {"kind": "treatment_session", "starts_at": "2026-06-16T10:00", "count": "8"}
+    await post_steps(client, page, [*IN_TREATMENT, ("/appointments", series)])
+    overview = (await client.get(page, headers=HTML)).text
+    timeline = overview[overview.index('id="timeline-title"') :]
+    assert timeline.count("<li>") == 5
+    assert "De laatste 5 gebeurtenissen." in timeline
+    assert "Aanmelding ontvangen" not in timeline  # the oldest event waits behind the link
+    everything = (await client.get(page + "?everything=true", headers=HTML)).text
+    assert "Aanmelding ontvangen" in everything[everything.index('id="timeline-title"') :]
