@@ -35,7 +35,7 @@ from practice.platform.i18n import N_
 from practice.platform.i18n import gettext as _
 from practice.web.auth import CurrentUser
 from practice.web.field_labels import field_label
-from practice.web.forms import problem_of
+from practice.web.forms import field_of, problem_of
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,12 @@ def _validation_fields(exc: ValidationException) -> dict[str, str]:
     for item in extra:
         if isinstance(item, dict):
             key = str(item.get("key") or item.get("source") or "body")
-            fields[key] = str(item.get("message", "invalid"))
+            message = str(item.get("message", "invalid"))
+            if key in {"data", "body"}:
+                # the whole body was refused: msgspec's message names the field inside it
+                named = field_of(message)
+                key = named if named != "form" else key
+            fields[key] = message
     return fields
 
 

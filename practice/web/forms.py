@@ -55,7 +55,7 @@ def form_struct(
     try:
         return msgspec.convert(values, struct_type, strict=False)
     except msgspec.ValidationError as exc:
-        raise InvalidInput({_field_of(str(exc)): problem_of(str(exc))}) from None
+        raise InvalidInput({field_of(str(exc)): problem_of(str(exc))}) from None
 
 
 # What msgspec says, in words a user can act on: (pattern, message id). The first match wins.
@@ -173,7 +173,7 @@ def refused(
     )
 
 
-def _field_of(message: str) -> str:
+def field_of(message: str) -> str:
     # msgspec says e.g. "Expected `int`, got `str` - at `$.count`"
     if "at `$." in message:
         return message.rsplit("at `$.", 1)[1].split("`", 1)[0].split("[", 1)[0]

@@ -183,7 +183,8 @@ async def test_a_form_missing_a_field_gets_400_naming_it(client, cast: Cast) -> 
         "/admin/users", data={"_csrf_token": token, "email": "a@b.nl", "role": "therapist"}
     )
     assert response.status_code == 400
-    assert "display_name" in response.text
+    # the field by its label, the problem in words, both in Dutch
+    assert "<strong>naam</strong>: Vul dit veld in." in response.text
     assert await User.count() == before
 
 
@@ -200,7 +201,7 @@ async def test_an_unknown_role_in_a_form_gets_400_naming_the_role_field(client, 
         },
     )
     assert response.status_code == 400
-    assert "role" in response.text
+    assert "<strong>rol</strong>" in response.text
 
 
 async def test_an_administrator_creates_a_user_and_it_is_audited(client, cast: Cast) -> None:
