@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -105,8 +105,15 @@ def format_day(value: date, style: str = "medium") -> str:
 
 
 def format_moment(value: datetime, tz: ZoneInfo, style: str = "medium") -> str:
+    """A moment as this language writes it. The short and medium styles are the day as
+    ``format_day`` writes it and the time in hours and minutes ("3 dec 2026, 14:05"), so a
+    page shows one date format beside its days (babel's own short style is "03-12-2026")."""
     # babel treats naive datetimes as UTC; ours are always aware (Timestamptz).
-    return format_datetime(value, style, tzinfo=tz, locale=current_locale.get())
+    locale = current_locale.get()
+    if style in ("short", "medium"):
+        day = format_date(value.astimezone(tz), "medium", locale=locale)
+        return f"{day}, {format_time(value, 'short', tzinfo=tz, locale=locale)}"
+    return format_datetime(value, style, tzinfo=tz, locale=locale)
 
 
 def format_number(value: Decimal | float | int, digits: int = 1) -> str:

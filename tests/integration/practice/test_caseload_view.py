@@ -200,8 +200,8 @@ async def test_the_next_appointment_is_the_soonest_planned_one(client, workload:
         if name != "Eva"
     }
     # Not the held one at 09:00 today, not the one on Wednesday.
-    assert "<td>15-06-2026, 14:00</td>" in rows["Carla"]
-    assert "<td>16-06-2026, 09:30</td>" in rows["Daan"]
+    assert "<td>15 jun 2026, 14:00</td>" in rows["Carla"]
+    assert "<td>16 jun 2026, 09:30</td>" in rows["Daan"]
     assert "–" in rows["Anna"]
 
 

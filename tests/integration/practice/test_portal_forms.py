@@ -246,7 +246,7 @@ async def test_the_caseload_shows_new_referrals_with_their_clock_and_the_next_ap
     ]
     await post_steps(client, page, steps)
     caseload = await client.get("/caseload", headers=HTML)
-    assert "16-06-2026, 10:00" in caseload.text
+    assert "16 jun 2026, 10:00" in caseload.text
 
 
 @time_machine.travel(NOW, tick=False)
