@@ -24,6 +24,7 @@ from typing import Any
 import pygal  # type: ignore[import-untyped]
 from pygal.style import Style  # type: ignore[import-untyped]
 
+from practice.platform.i18n import format_day, format_number
 from reporting.statistics.suppression import Shown
 
 # pygal appends a legacy finder for its map plugins to sys.meta_path (it has no find_spec),
@@ -144,7 +145,17 @@ def client_chart(
             secondary_range=(0, 100),
         )
     )
-    chart.x_value_formatter = lambda day: day.isoformat()
+    # The days measured, each once, in the reader's format (pygal's own ticks fall between
+    # them and repeat a day); whole numbers on both axes (not "93.33333333").
+    days = sorted(
+        {day for points in scores.values() for day, _ in points}
+        | {day for day, volume in participation if volume is not None}
+    )
+    chart.x_labels = days
+    chart.x_value_formatter = format_day
+    chart.value_formatter = lambda value: format_number(value, 0)
+    # Ten steps on each axis, so the right axis reads 0, 10, … 100 beside the left one.
+    chart.y_labels = list(range(0, 31, 3)) if has_scores else list(range(0, 101, 10))
     for instrument, points in scores.items():
         if points:
             chart.add(instrument, [(day, total) for day, total in points])
