@@ -13,6 +13,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from practice.consent import Purpose
+from practice.platform.i18n import format_day, format_number
 from practice.platform.i18n import gettext as _
 
 BRIEFING = "briefing"
@@ -143,7 +144,7 @@ def draft(facts: ReportFacts) -> Draft:
     if (latest := record.latest_volume) is not None:
         work.append(
             _("Latest work participation: %(volume)s%% of the contract hours (%(day)s).")
-            % {"volume": latest[1], "day": latest[0].isoformat()}
+            % {"volume": format_number(latest[1]), "day": format_day(latest[0])}
         )
     work.extend(f"- {agreement.description}" for agreement in record.agreements)
     own_advice = [a.content for a in record.advice if a.author_role == "therapist"]
