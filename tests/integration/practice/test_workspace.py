@@ -45,7 +45,7 @@ async def test_the_timeline_lists_every_event_newest_first(client, cast: Cast) -
     order = [
         timeline.index(what)
         for what in (
-            "behandelsessie",  # booked for tomorrow: the newest
+            "Behandelsessie",  # booked for tomorrow: the newest
             "Status: in behandeling",
             "Screening gehouden",
             "Aanmelding ontvangen",
