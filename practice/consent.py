@@ -59,6 +59,22 @@ class ConsentRecord:
             if self.withdrawn_at < self.given_at:
                 raise ValueError("consent cannot be withdrawn before it was given")
 
+    @classmethod
+    def as_stored(
+        cls,
+        recipient: Recipient,
+        purpose: Purpose,
+        given_at: datetime,
+        withdrawn_at: datetime | None,
+        recipient_person_id: int | None = None,
+    ) -> "ConsentRecord":
+        """A consent as the table holds it. The table does not refuse a withdrawal stamped
+        before the giving (a clock or an import can write one); it is read as withdrawn the
+        moment it was given: never in force, so nothing is sent on it, the safe side."""
+        if withdrawn_at is not None and withdrawn_at < given_at:
+            withdrawn_at = given_at
+        return cls(recipient, purpose, given_at, withdrawn_at, recipient_person_id)
+
 
 def consent_valid(
     records: Iterable[ConsentRecord],

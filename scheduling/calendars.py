@@ -14,7 +14,7 @@ Which days are open is `practice.working_days.WorkingDays`'s decision; this modu
 import functools
 import itertools
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -63,6 +63,12 @@ def overlaps(a: Slot, b: Slot) -> bool:
 TimeRange = tuple[time, time]
 
 
+def occupied(spans: Iterable[tuple[datetime, datetime]]) -> list[Slot]:
+    """The slots stored (start, end) spans take up. A span of no time (ending at or before
+    its start: the table can hold one) takes up none, instead of failing ``Slot``."""
+    return [Slot(start, end) for start, end in spans if end > start]
+
+
 @dataclass(frozen=True, slots=True)
 class WeeklyHours:
     """Local working hours per weekday (0 = Monday), e.g. {0: [(time(9), time(17))]}.
@@ -91,6 +97,23 @@ class WeeklyHours:
                     raise ValueError(f"overlapping working hours on weekday {weekday}")
             days[weekday] = ordered
         object.__setattr__(self, "_ranges", tuple(days))
+
+    @classmethod
+    def from_stored(cls, rows: Iterable[tuple[int, time, time]]) -> "WeeklyHours":
+        """The hours as the table holds them (weekday, start, end). The table refuses
+        nothing, so for reading, not for saving: a range with no time in it (end at or before
+        start) holds no slot and is left out, a weekday outside 0-6 too, and ranges of one
+        day that overlap are joined, so a calendar page still opens on what was stored."""
+        by_day: dict[int, list[TimeRange]] = {}
+        for weekday, start, end in sorted(rows):
+            if not 0 <= weekday <= 6 or end <= start:
+                continue
+            day = by_day.setdefault(weekday, [])
+            if day and start <= day[-1][1]:
+                day[-1] = (day[-1][0], max(day[-1][1], end))
+            else:
+                day.append((start, end))
+        return cls(by_day)
 
     def ranges_on(self, weekday: int) -> tuple[TimeRange, ...]:
         return self._ranges[weekday]

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from practice.working_days import WorkingDays
 from scheduling.appointments import LIVE
-from scheduling.calendars import Absence, Slot, WeeklyHours, free_slots, holiday_name
+from scheduling.calendars import Absence, WeeklyHours, free_slots, holiday_name, occupied
 
 STEP = timedelta(minutes=30)
 FIRST_HOUR = 7
@@ -106,7 +106,7 @@ def week_grid(
         time(first + i // per_hour, (i % per_hour) * int(STEP.total_seconds() // 60))
         for i in range((last - first) * per_hour)
     ]
-    busy = [Slot(a["starts_at"], a["ends_at"]) for a in appointments if a["attendance"] in LIVE]
+    busy = occupied((a["starts_at"], a["ends_at"]) for a in appointments if a["attendance"] in LIVE)
     free = free_slots(
         dates[0], dates[-1], hours, busy, absences, working_days, duration, tz, STEP,
         not_before=now,
@@ -177,12 +177,16 @@ def _column(
         start_utc = starts[i].astimezone(UTC)
         free_at = starts[i] if start_utc in free_starts else None
         if block:
-            last = max(index_of(a["ends_at"] - timedelta(microseconds=1)) for a in block)
+            # A block takes at least its own row: an appointment of no time (ends at its
+            # start, which the table can hold) gave a span of 0, and the loop never ended.
+            last = max(i, *(index_of(a["ends_at"] - timedelta(microseconds=1)) for a in block))
             # Anything starting inside the block joins it (overlaps share one cell).
             more = [a for a in todays if i < index_of(a["starts_at"]) <= last]
             while more:
                 block.extend(more)
-                last = max(index_of(a["ends_at"] - timedelta(microseconds=1)) for a in block)
+                last = max(
+                    last, *(index_of(a["ends_at"] - timedelta(microseconds=1)) for a in more)
+                )
                 more = [
                     a for a in todays if a not in block and i < index_of(a["starts_at"]) <= last
                 ]

@@ -414,7 +414,13 @@ class _Context:
         """A reference to the user's resource in the bundle, else by name only."""
         if user_id is not None and user_id in self.user_refs:
             return dict(self.user_refs[user_id])
-        return {"display": display or "unknown"}
+        return {"display": _text_or(display, "unknown")}
+
+
+def _text_or(text: str | None, fallback: str) -> str:
+    """A stored text for an element FHIR requires, or ``fallback`` when it is empty or blank:
+    ``_prune`` drops a blank string, and a required element left out fails the bundle."""
+    return text if text is not None and text.strip() else fallback
 
 
 def _prune(node: Any) -> Any:
@@ -1027,7 +1033,7 @@ def plan_resources(
                         "easy_first_goal" if goal["easy_first_goal"] else "work_goal",
                     )
                 ],
-                "description": {"text": goal["description"] or "work goal"},
+                "description": {"text": _text_or(goal["description"], "work goal")},
                 "subject": _patient_ref(ctx, record),
                 "startDate": goal["set_on"].isoformat(),
                 **({"statusDate": goal["achieved_on"].isoformat()} if goal["achieved_on"] else {}),
@@ -1040,7 +1046,7 @@ def plan_resources(
             "id": f"agreement-{agreement['id']}",
             "lifecycleStatus": AGREEMENT_LIFECYCLE.get(agreement["status"], "active"),
             "category": [ctx.concept(codes.GOAL_CATEGORY, "work_resumption_agreement")],
-            "description": {"text": agreement["description"] or "agreement"},
+            "description": {"text": _text_or(agreement["description"], "agreement")},
             "subject": _patient_ref(ctx, record),
             "startDate": (agreement["starts_on"] or agreement["agreed_on"]).isoformat(),
             "statusDate": agreement["agreed_on"].isoformat(),

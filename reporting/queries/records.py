@@ -44,7 +44,7 @@ async def consent_problem(
     """None when sending is allowed; otherwise why not (shown to the therapist)."""
     rows = await Consent.select().where(Consent.client == client_id)
     records = [
-        ConsentRecord(
+        ConsentRecord.as_stored(
             recipient=Recipient(r["recipient"]),
             purpose=Purpose(r["purpose"]),
             given_at=r["given_at"],

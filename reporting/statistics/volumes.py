@@ -225,6 +225,10 @@ async def sessions(filters: Filters, *, tz: ZoneInfo) -> SessionsTable:
         if as_int(row["still_open"]):
             still_open += as_int(row["n"])
             continue
+        if row["offer"] is None:
+            # Closed without an offer (screened, then declined or referred elsewhere):
+            # no treatment sessions under an offer to count in a table by offer.
+            continue
         by_offer = histograms.setdefault(str(row["diagnosis"]), {})
         by_offer.setdefault(Offer(row["offer"]), []).append((as_int(row["held"]), as_int(row["n"])))
     ordered = sorted(histograms.items())

@@ -13,7 +13,7 @@ from practice.audit.trail import Action, Actor
 from practice.platform.db import among, write_tx
 from practice.tasks import FactPatch
 from scheduling.appointments import KIND_LABELS, LIVE, AppointmentKind, Attendance
-from scheduling.calendars import Slot, free_slots
+from scheduling.calendars import Slot, free_slots, occupied
 from scheduling.ics import CalendarEntry, calendar, initials
 from scheduling.queries.availability import therapist_absences, weekly_hours, working_days
 from scheduling.queries.sessions import held_counting_dates
@@ -180,15 +180,15 @@ async def therapist_free_slots(
     hours = await weekly_hours(therapist_user_id)
     start = datetime.combine(day_from, datetime.min.time(), tz)
     end = datetime.combine(day_to + timedelta(days=1), datetime.min.time(), tz)
-    busy = [
-        Slot(r["starts_at"], r["ends_at"])
+    busy = occupied(
+        (r["starts_at"], r["ends_at"])
         for r in await Appointment.select(Appointment.starts_at, Appointment.ends_at).where(
             (Appointment.therapist == therapist_user_id)
             & Appointment.attendance.is_in(list(LIVE))
             & (Appointment.starts_at < end)
             & (Appointment.ends_at > start)
         )
-    ]
+    )
     return free_slots(
         day_from,
         day_to,

@@ -1,7 +1,7 @@
 """What a booking reads about availability: the practice's working days, a therapist's
 absences and the rooms to book (all set through ``scheduling.services.availability``)."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from practice.working_days import WorkingDays
@@ -22,7 +22,12 @@ async def therapist_absences(
         & (TherapistAbsence.starts_at < end)
         & (TherapistAbsence.ends_at > start)
     )
-    return [Absence(r["starts_at"], r["ends_at"], AbsenceReason(r["reason"])) for r in rows]
+    # An absence of no time (ends at or before it starts; the table allows it) blocks nothing.
+    return [
+        Absence(r["starts_at"], r["ends_at"], AbsenceReason(r["reason"]))
+        for r in rows
+        if r["ends_at"] > r["starts_at"]
+    ]
 
 
 async def rooms() -> list[dict[str, Any]]:
@@ -34,10 +39,8 @@ async def rooms() -> list[dict[str, Any]]:
 
 async def weekly_hours(therapist_user_id: int) -> WeeklyHours:
     """The therapist's weekly working hours (local wall-clock ranges per weekday)."""
-    ranges: dict[int, list[tuple[time, time]]] = {}
-    for row in await WorkingHours.select().where(WorkingHours.therapist == therapist_user_id):
-        ranges.setdefault(int(row["weekday"]), []).append((row["starts"], row["ends"]))
-    return WeeklyHours(ranges)
+    rows = await WorkingHours.select().where(WorkingHours.therapist == therapist_user_id)
+    return WeeklyHours.from_stored((int(r["weekday"]), r["starts"], r["ends"]) for r in rows)
 
 
 async def absence_list(therapist_user_id: int, since: datetime) -> list[dict[str, Any]]:

@@ -30,7 +30,7 @@ from practice.queries.access import seat_active_on
 from practice.services.episodes import episode_dates, refuse
 from practice.tables import CaseAssignment, TreatmentEpisode
 from scheduling.appointments import LIVE, AppointmentKind, Attendance, ParticipantRole
-from scheduling.calendars import Slot, plan_series, weekly_series
+from scheduling.calendars import Slot, occupied, plan_series, weekly_series
 from scheduling.queries.availability import therapist_absences, working_days
 from scheduling.services.attendance import PURPOSE, record_attendance
 from scheduling.services.notices import confirm_booking
@@ -84,7 +84,7 @@ async def _busy(
 
 async def _busy_slots(booking: Booking, start: datetime, end: datetime) -> list[Slot]:
     rows = await _busy(booking.therapist_user_id, booking.room_id, start, end)
-    return [Slot(r["starts_at"], r["ends_at"]) for r in rows]  # type: ignore[arg-type]
+    return occupied((r["starts_at"], r["ends_at"]) for r in rows)  # type: ignore[misc]
 
 
 async def _live_episode(episode_id: int) -> dict[str, object]:
