@@ -183,7 +183,7 @@ async def test_approving_twice_from_the_client_page_says_why_with_a_409_page(
     assert again.status_code == 409
     assert again.headers["content-type"].startswith("text/html")
     assert "Dat kan nu niet" in again.text
-    assert "not a draft" in again.text
+    assert "geen concept" in again.text
     assert len(await approvals(first["id"])) == 1
 
 
