@@ -167,7 +167,7 @@ async def record_many(
     prev_hash = (last or {}).get("row_hash") or GENESIS
     key = chain_key()
     occurred_at = datetime.now(UTC)
-    events = []
+    values: list[tuple[Any, ...]] = []
     for object_id, client_id in items:
         row: dict[str, Any] = {
             "occurred_at": occurred_at,
@@ -183,12 +183,32 @@ async def record_many(
             "outcome": outcome.value,
         }
         row_hash = keyed_link(row, prev_hash, key)
-        events.append(AuditEvent(**row, prev_hash=prev_hash, row_hash=row_hash))
+        values.append((*row.values(), prev_hash, row_hash))
         prev_hash = row_hash
     try:
         # A multi-row VALUES list takes its serial ids in list order on both engines, so
         # the id order (the order ``verify`` walks) is the order the links were made in.
-        for start in range(0, len(events), MANY_PER_STATEMENT):
-            await AuditEvent.insert(*events[start : start + MANY_PER_STATEMENT])
+        for start in range(0, len(values), MANY_PER_STATEMENT):
+            await _insert_rows(values[start : start + MANY_PER_STATEMENT])
     except Exception as exc:
         raise AuditUnavailable(f"audit rows not written: {type(exc).__name__}") from exc
+
+
+# The columns ``record_many`` writes, in the order of its rows' values (the row's fields as
+# ``record_many`` builds them, then the two links); the id is the table's serial.
+_MANY_INSERT = (
+    'INSERT INTO "audit_event" ("occurred_at","actor_id","actor_role","action","object_type",'
+    '"object_id","client_id","purpose","source","channel","outcome","prev_hash","row_hash") '
+    "VALUES "
+)
+_MANY_ROW = "({},{},{},{},{},{},{},{},{},{},{},{},{})"
+
+
+async def _insert_rows(rows: Sequence[tuple[Any, ...]]) -> None:
+    """One INSERT of plain values, the same rows Piccolo's ``insert`` writes, without making
+    a table object per row and running every value through Piccolo's conversion first: for
+    the caseload's sixty clients that was most of ``record_many``'s time (P-1). The values
+    are str, int, None and an aware datetime, which both drivers take as they are (stored
+    as Piccolo stores them); they still go to the driver as parameters."""
+    template = _MANY_INSERT + ",".join(_MANY_ROW for _ in rows)
+    await AuditEvent.raw(template, *(value for row in rows for value in row))
