@@ -120,6 +120,7 @@ ODD_TEXTS = (
     '"><img src=x onerror=alert(1)>',
     "{{ 7 * 7 }} {% if %}",
     "&amp; &lt;b&gt;",
+    "100% zeker, %(x)s %i %",  # a "%" reaching gettext or a format string
     "שלום עולם — مرحبا",  # right to left
     "\u202eevil\u202c",  # a right-to-left override
     "Zoë Ŝtraße 🧠👩🏽‍⚕️ 中文",
