@@ -8,9 +8,11 @@ once the outermost transaction has committed: a job never sees uncommitted rows,
 rolled-back operation enqueues nothing.
 """
 
+import asyncio
 import contextlib
 import contextvars
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
@@ -174,7 +176,27 @@ async def close_pool(db: Engine) -> None:  # type: ignore[type-arg]
         await db.close_connection_pool()  # type: ignore[no-untyped-call]
 
 
+WAL_SWITCH_ATTEMPTS = 20
+
+
 async def enable_sqlite_wal(db: Engine) -> None:  # type: ignore[type-arg]
-    """WAL lets readers run beside the one writer; the setting is kept in the file."""
-    if db.engine_type == "sqlite":
-        await db.run_ddl("PRAGMA journal_mode=WAL")
+    """WAL lets readers run beside the one writer; the setting is kept in the file.
+
+    Reading the mode needs no lock, so a file already in WAL (every start but the first) is
+    left alone. The switch itself needs the file to itself: a worker that starts beside the
+    first web process may hold it for a moment, so a busy file is tried again shortly after
+    instead of failing the start.
+    """
+    if db.engine_type != "sqlite":
+        return
+    for attempt in range(WAL_SWITCH_ATTEMPTS):
+        try:
+            rows = await db.run_ddl("PRAGMA journal_mode")
+            if rows and str(next(iter(rows[0].values()))).lower() == "wal":
+                return
+            await db.run_ddl("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == WAL_SWITCH_ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(0.05 * (attempt + 1))
