@@ -62,34 +62,51 @@ async def create_user(
 
 @dataclass(frozen=True)
 class PasswordChecked:
-    """The password was right; ``next`` says whether a second factor must follow."""
+    """The password was right; ``next`` says whether a second factor must follow.
+
+    ``active`` False: the password was right but the account is deactivated, so no login
+    follows (the page says so: only someone who knows the password learns it)."""
 
     user_id: int
     next: SecondFactor
+    active: bool = True
 
 
 async def authenticate(actor: Actor, *, email: str, password: str) -> PasswordChecked | None:
     """The account with these credentials and its next login step, or None; both audited
-    (outcome ``pending`` when a second factor must follow)."""
+    (outcome ``pending`` when a second factor must follow, ``denied`` for a deactivated
+    account with the right password)."""
     email = normalise_email(email)
     row = (
         await User.select(
-            User.id, User.password_hash, User.role, User.totp_enabled_at, User.totp_exempt
+            User.id,
+            User.password_hash,
+            User.role,
+            User.active,
+            User.totp_enabled_at,
+            User.totp_exempt,
         )
-        .where((User.email == email) & (User.active == True))  # noqa: E712 - SQL
+        .where(User.email == email)
         .first()
     )
     ok = await verify_password(row["password_hash"] if row else None, password)
     user_id = int(row["id"]) if row else None
+    active = bool(row["active"]) if row else False
     step = SecondFactor.NONE
     if ok and row is not None:
         step = second_factor(
             Role(row["role"]), enabled=row["totp_enabled_at"] is not None, exempt=row["totp_exempt"]
         )
+    if not ok:
+        outcome = Outcome.FAILED
+    elif not active:
+        outcome = Outcome.DENIED
+    else:
+        outcome = Outcome.SUCCESS if step is SecondFactor.NONE else Outcome.PENDING
     async with write_tx():
         await audit.record(
             Actor(
-                user_id=user_id if ok else None,
+                user_id=user_id if ok and active else None,
                 role=None,
                 source=actor.source,
                 channel=actor.channel,
@@ -98,11 +115,11 @@ async def authenticate(actor: Actor, *, email: str, password: str) -> PasswordCh
             "user",
             user_id,
             purpose=LOGIN_PURPOSE,
-            outcome=(Outcome.SUCCESS if step is SecondFactor.NONE else Outcome.PENDING)
-            if ok
-            else Outcome.FAILED,
+            outcome=outcome,
         )
-    return PasswordChecked(user_id, step) if ok and user_id is not None else None
+    if not ok or user_id is None:
+        return None
+    return PasswordChecked(user_id, step, active=active)
 
 
 async def record_logout(actor: Actor) -> None:

@@ -12,7 +12,12 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import TooManyRequestsException
 from litestar.params import Body, JSONBody
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_200_OK, HTTP_401_UNAUTHORIZED, HTTP_503_SERVICE_UNAVAILABLE
+from litestar.status_codes import (
+    HTTP_200_OK,
+    HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
 
 from practice.accounts import HOME_PATH, Role
 from practice.audit.trail import Actor, Channel
@@ -107,21 +112,35 @@ async def login(
     redis = request.app.state.redis
     actor = actor_of(request)
     source = actor.source or "unknown"
-    if await throttle.is_throttled(
-        redis, source, data.email.lower(), settings.login_failures_per_minute
-    ):
+    email = data.email.strip().lower()
+    per_minute = settings.login_failures_per_minute
+    wait = await throttle.retry_after(redis, source, email, per_minute)
+    if wait is not None:
         raise TooManyRequestsException(
-            N_("Too many failed attempts. Wait a minute and try again."),
-            headers={"Retry-After": str(throttle.WINDOW_SECONDS)},
+            N_("Too many failed attempts. Wait a minute and try again.")
+            if wait <= throttle.WINDOW_SECONDS
+            else N_("Too many failed attempts for this account. Try again later."),
+            headers={"Retry-After": str(wait)},
         )
     checked = await account_services.authenticate(actor, email=data.email, password=data.password)
     if checked is None:
-        await throttle.count_failure(redis, source, data.email.lower())
+        await throttle.count_failure(redis, source, email, per_minute)
         return page(
             request,
             "practice/login.html",
             status=HTTP_401_UNAUTHORIZED,
             error=_("E-mail address or password is incorrect."),
+            email=data.email,
+        )
+    if not checked.active:
+        return page(
+            request,
+            "practice/login.html",
+            status=HTTP_403_FORBIDDEN,
+            error=_(
+                "This account has been deactivated. Ask the practice's administrator if "
+                "that is a mistake."
+            ),
             email=data.email,
         )
     if checked.next is SecondFactor.NONE:
