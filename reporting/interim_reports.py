@@ -99,6 +99,26 @@ class ReportRecord:
         known = [(day, value) for day, value in self.participation if value is not None]
         return known[-1] if known else None
 
+    def as_of(self, day: date) -> "ReportRecord":
+        """The record as it stood at the end of ``day``: a document of the past (a
+        practice's history loaded afterwards) tells only what was known when it was sent."""
+        return ReportRecord(
+            held_sessions=tuple(held for held in self.held_sessions if held <= day),
+            goals=tuple(
+                Goal(
+                    g.description,
+                    g.set_on,
+                    g.achieved_on if g.achieved_on and g.achieved_on <= day else None,
+                )
+                for g in self.goals
+                if g.set_on is None or g.set_on <= day
+            ),
+            participation=tuple(p for p in self.participation if p[0] <= day),
+            agreements=tuple(a for a in self.agreements if a.agreed_on <= day),
+            scores=tuple(s for s in self.scores if s.administered_on <= day),
+            advice=tuple(a for a in self.advice if a.given_on <= day),
+        )
+
 
 @dataclass(frozen=True)
 class ReportFacts:

@@ -56,8 +56,18 @@ async def consent_problem(
     return why_not_sendable(records, recipient, purpose, at, recipient_user)
 
 
-async def build_employer_view(episode_id: int, at: datetime, tz: ZoneInfo) -> EmployerView:
-    """The allow-listed view of one episode, for an employer surface (dates local to ``tz``)."""
+async def build_employer_view(
+    episode_id: int, at: datetime, tz: ZoneInfo, *, past: bool = False
+) -> EmployerView:
+    """The allow-listed view of one episode, for an employer surface (dates local to ``tz``).
+
+    ``past``: the view as it stood at ``at`` (an update of the past, recorded afterwards):
+    only the sessions, agreements, measurements and updates of that day or before."""
+    day = at.astimezone(tz).date()
+
+    def known(on: date | None) -> bool:
+        return not past or on is None or on <= day
+
     e = (
         await TreatmentEpisode.select(
             TreatmentEpisode.id,
@@ -71,7 +81,11 @@ async def build_employer_view(episode_id: int, at: datetime, tz: ZoneInfo) -> Em
     )
     if e is None:
         raise LookupError(episode_id)
-    held = (await held_counting_dates([episode_id], tz)).get(episode_id, ())
+    held = [
+        held
+        for held in (await held_counting_dates([episode_id], tz)).get(episode_id, ())
+        if known(held)
+    ]
     agreements = [
         AgreementView(
             agreed_on=a["agreed_on"],
@@ -85,10 +99,12 @@ async def build_employer_view(episode_id: int, at: datetime, tz: ZoneInfo) -> Em
         for a in await WorkResumptionAgreement.select()
         .where(WorkResumptionAgreement.episode == episode_id)
         .order_by(WorkResumptionAgreement.agreed_on)
+        if known(a["agreed_on"])
     ]
     participation = [
         ParticipationView(measured_on=p["measured_on"], volume_percent=p["volume_percent"])
         for p in await participation_series(e["employment"], episode_id)
+        if known(p["measured_on"])
     ]
     meeting = (
         await Appointment.select(Appointment.id, Appointment.starts_at)
@@ -96,6 +112,7 @@ async def build_employer_view(episode_id: int, at: datetime, tz: ZoneInfo) -> Em
             (Appointment.episode == episode_id)
             & (Appointment.kind == AppointmentKind.ALIGNMENT_MEETING.value)
             & (Appointment.attendance == Attendance.HELD.value)
+            & ((Appointment.starts_at <= at) if past else Appointment.starts_at.is_not_null())
         )
         .order_by(Appointment.starts_at, ascending=False)
         .first()
@@ -111,7 +128,10 @@ async def build_employer_view(episode_id: int, at: datetime, tz: ZoneInfo) -> Em
     work_section = await _shared_work_section(episode_id, int(e["client"]), at)
     last = (
         await EmployerUpdate.select(EmployerUpdate.created_at)
-        .where(EmployerUpdate.episode == episode_id)
+        .where(
+            (EmployerUpdate.episode == episode_id)
+            & ((EmployerUpdate.created_at <= at) if past else EmployerUpdate.id.is_not_null())
+        )
         .order_by(EmployerUpdate.created_at, ascending=False)
         .first()
     )

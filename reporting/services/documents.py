@@ -101,9 +101,13 @@ async def issue_relapse_prevention_plan(actor: Actor, *, episode_id: int, tz: Zo
     return int(rows[0]["id"])
 
 
-async def open_document(actor: Actor, document_id: int, today: date) -> dict[str, Any] | None:
+async def open_document(
+    actor: Actor, document_id: int, today: date, *, read_at: datetime | None = None
+) -> dict[str, Any] | None:
     """The stored document when ``actor`` may read it today, else None. Every attempt is
-    audited (a refusal too); a company doctor's first read stamps the delivery as read."""
+    audited (a refusal too); a company doctor's first read stamps the delivery as read.
+    ``read_at``: a reading of the past, stamped at that moment (a practice's history
+    loaded afterwards, the demo)."""
     document = await stored_document(document_id)
     allowed = document is not None and await may_read_document(actor, document, today)
     async with write_tx():
@@ -117,7 +121,7 @@ async def open_document(actor: Actor, document_id: int, today: date) -> dict[str
             client_id=None if document is None else int(document["client_id"]),
         )
         if allowed and actor.role == Role.COMPANY_DOCTOR.value:
-            await Delivery.update({Delivery.read_at: datetime.now(UTC)}).where(
+            await Delivery.update({Delivery.read_at: read_at or datetime.now(UTC)}).where(
                 (Delivery.document == document_id)
                 & (Delivery.recipient == actor.user_id)
                 & Delivery.read_at.is_null()

@@ -6,6 +6,7 @@ non-medical view) differ; the triggers themselves are `reporting.employer_update
 """
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +18,7 @@ from practice.audit.trail import Action, Actor, Channel
 from practice.consent import Purpose, Recipient
 from practice.episodes import REPORTING_STATUSES
 from practice.platform import outbox
-from practice.platform.db import write_tx
+from practice.platform.db import among, write_tx
 from practice.platform.templating import make_environment, render_email
 from practice.tables import Employer, TreatmentEpisode, User
 from reporting.employer_updates import employer_update_key as employer_update_key  # its writer
@@ -34,11 +35,35 @@ async def send_due_employer_updates(today: date, tz: ZoneInfo) -> list[int]:
     """An update per change of agreements, per interim report sent and per period, to the
     current managers / HR advisers of the case, only with the client's consent."""
     now = datetime.now(UTC)
+    episodes = await TreatmentEpisode.select(TreatmentEpisode.id).where(
+        TreatmentEpisode.status.is_in([s.value for s in REPORTING_STATUSES])
+    )
+    return await _updates_due([int(e["id"]) for e in episodes], today, now, tz, past=False)
+
+
+async def record_past_employer_updates(
+    episode_ids: Sequence[int], at: datetime, tz: ZoneInfo
+) -> int:
+    """The updates the sweep would have sent at ``at`` about these episodes, recorded as
+    sent then: for loading a practice's history afterwards (the demo). The same triggers,
+    team and consent as the sweep, at that moment; the content is the employer's view as
+    it stood that day. No notice is e-mailed: the contacts were told back then, and a
+    notice today would announce an old update as new. Returns the number recorded."""
+    return len(await _updates_due(episode_ids, at.astimezone(tz).date(), at, tz, past=True))
+
+
+async def _updates_due(
+    episode_ids: Sequence[int], today: date, now: datetime, tz: ZoneInfo, *, past: bool
+) -> list[int]:
+    """The sweep for ``episode_ids`` at ``now``: message ids queued, or with ``past`` the
+    update ids recorded (no messages)."""
+    if not episode_ids:
+        return []
     episodes = await TreatmentEpisode.select(
         TreatmentEpisode.id,
         TreatmentEpisode.client,
         TreatmentEpisode.referral._.employer.as_alias("employer_id"),
-    ).where(TreatmentEpisode.status.is_in([s.value for s in REPORTING_STATUSES]))
+    ).where(among(TreatmentEpisode.id, episode_ids))
     employers = {
         int(e["id"]): e
         for e in await Employer.select(Employer.id, Employer.employer_update_every_days)
@@ -46,9 +71,11 @@ async def send_due_employer_updates(today: date, tz: ZoneInfo) -> list[int]:
     reports_sent: dict[int, list[tuple[int, datetime]]] = {}
     for r in await Document.select(
         Document.episode, Document.created_at, Document.report._.ordinal.as_alias("ordinal")
-    ).where(Document.kind == INTERIM_REPORT):
+    ).where((Document.kind == INTERIM_REPORT) & among(Document.episode, episode_ids)):
+        if past and r["created_at"] > now:
+            continue
         reports_sent.setdefault(int(r["episode"]), []).append((int(r["ordinal"]), r["created_at"]))
-    messages: list[int] = []
+    created: list[int] = []
     for episode in episodes:
         episode_id = int(episode["id"])
         contacts = [
@@ -59,10 +86,13 @@ async def send_due_employer_updates(today: date, tz: ZoneInfo) -> list[int]:
             int(episode["client"]), Recipient.EMPLOYER, Purpose.PROCESS_UPDATES, now, None
         ):
             continue
-        view = await build_employer_view(episode_id, now, tz)
+        view = await build_employer_view(episode_id, now, tz, past=past)
         last = (
             await EmployerUpdate.select(EmployerUpdate.created_at, EmployerUpdate.content)
-            .where(EmployerUpdate.episode == episode_id)
+            .where(
+                (EmployerUpdate.episode == episode_id)
+                & ((EmployerUpdate.created_at <= now) if past else EmployerUpdate.id.is_not_null())
+            )
             .order_by(EmployerUpdate.created_at, ascending=False)
             .order_by(EmployerUpdate.id, ascending=False)
             .first()
@@ -78,8 +108,12 @@ async def send_due_employer_updates(today: date, tz: ZoneInfo) -> list[int]:
             today=today,
         )
         if trigger is not None:
-            messages.extend(await _employer_update(episode_id, trigger, view, contacts, tz))
-    return messages
+            created.extend(
+                await _employer_update(
+                    episode_id, trigger, view, contacts, tz, sent_at=now if past else None
+                )
+            )
+    return created
 
 
 def _as_json(content: Any) -> dict[str, Any]:
@@ -89,33 +123,41 @@ def _as_json(content: Any) -> dict[str, Any]:
 
 
 async def _employer_update(
-    episode_id: int, trigger: str, view: Any, contacts: list[int], tz: ZoneInfo
+    episode_id: int,
+    trigger: str,
+    view: Any,
+    contacts: list[int],
+    tz: ZoneInfo,
+    *,
+    sent_at: datetime | None = None,
 ) -> list[int]:
+    """Store the update, audited; queue a notice per contact, unless it is one of the past
+    (``sent_at``), whose id is returned instead."""
     async with write_tx():
         if await EmployerUpdate.exists().where(
             (EmployerUpdate.episode == episode_id) & (EmployerUpdate.trigger == trigger)
         ):
             return []
         content = json.loads(msgspec.json.encode(view))
+        update = EmployerUpdate(episode=episode_id, trigger=trigger, content=content)
+        if sent_at is not None:
+            update.created_at = sent_at
         rows = (
-            await EmployerUpdate.insert(
-                EmployerUpdate(
-                    episode=episode_id,
-                    trigger=trigger,
-                    content=content,
-                )
-            )
+            await EmployerUpdate.insert(update)
             .on_conflict(action="DO NOTHING")
             .returning(EmployerUpdate.id)
         )
         if not rows:
             return []
         update_id = int(rows[0]["id"])
-        created = []
+        created = [update_id] if sent_at is not None else []
         env = make_environment(tz)
-        for user in await User.select(User.id, User.email, User.locale).where(
-            User.id.is_in(contacts)
-        ):
+        recipients = (
+            []
+            if sent_at is not None
+            else await User.select(User.id, User.email, User.locale).where(User.id.is_in(contacts))
+        )
+        for user in recipients:
             subject, body = render_email(
                 env, "reporting/employer-update-notice", {}, user["locale"]
             )

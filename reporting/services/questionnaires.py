@@ -4,14 +4,14 @@ Scoring is `reporting.questionnaires.score`: an incomplete form is refused, neve
 if the missing items were 0, and every offending item is named so the form can mark them.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import NamedTuple
 
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.errors import InvalidInput, NotFound, one_of
-from practice.platform.db import write_tx
+from practice.platform.db import among, write_tx
 from practice.platform.i18n import N_
 from practice.tables import TreatmentEpisode
 from reporting.questionnaire_model import Questionnaire
@@ -105,3 +105,62 @@ async def record_questionnaire(
             client_id=int(episode["client"]),
         )
     return Recorded(response_id, total, band)
+
+
+class Completed(NamedTuple):
+    """One completed questionnaire of a batch (``record_questionnaires``)."""
+
+    episode_id: int
+    instrument: str
+    moment: str
+    administered_on: date
+    answers: Mapping[str, int]
+
+
+async def record_questionnaires(actor: Actor, responses: Sequence[Completed]) -> int:
+    """Score and store many completed questionnaires at once, with the same rules as
+    ``record_questionnaire`` (a practice's history loaded afterwards: the demo's hundreds
+    would cost a transaction and an audit statement each). One transaction, one audit
+    statement; every response is checked before anything is written. Returns the count."""
+    rows: list[QuestionnaireResponse] = []
+    for response in responses:
+        problems = _problems(response.instrument, response.moment)
+        if problems:
+            raise InvalidInput(problems)
+        total, band = _scored(INSTRUMENTS[response.instrument], response.answers)
+        rows.append(
+            QuestionnaireResponse(
+                episode=response.episode_id,
+                instrument=response.instrument,
+                moment=response.moment,
+                administered_on=response.administered_on,
+                answers=dict(response.answers),
+                total=total,
+                band=band,
+                complete=True,
+            )
+        )
+    if not rows:
+        return 0
+    episode_ids = sorted({response.episode_id for response in responses})
+    async with write_tx():
+        clients = {
+            int(e["id"]): int(e["client"])
+            for e in await TreatmentEpisode.select(
+                TreatmentEpisode.id, TreatmentEpisode.client
+            ).where(among(TreatmentEpisode.id, episode_ids))
+        }
+        missing = set(episode_ids) - clients.keys()
+        if missing:
+            raise NotFound("No such episode.")
+        stored = await QuestionnaireResponse.insert(*rows).returning(
+            QuestionnaireResponse.id, QuestionnaireResponse.episode
+        )
+        await audit.record_many(
+            actor,
+            Action.CREATE,
+            "questionnaire_response",
+            [(int(r["id"]), clients[int(r["episode"])]) for r in stored],
+            purpose=PURPOSE,
+        )
+    return len(stored)

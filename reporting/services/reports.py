@@ -11,7 +11,10 @@ The other ways of telling others live beside it, each imported from its own modu
 relapse-prevention plan).
 """
 
+import asyncio
 import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -174,8 +177,13 @@ async def edit_report(actor: Actor, *, report_id: int, text: ReportText) -> None
         )
 
 
-async def approve_report(actor: Actor, *, report_id: int, queue: JobQueue | None) -> None:
-    """The therapist's approval: only now may the report be rendered and delivered."""
+async def approve_report(
+    actor: Actor, *, report_id: int, queue: JobQueue | None, approved_at: datetime | None = None
+) -> None:
+    """The therapist's approval: only now may the report be rendered and delivered.
+
+    ``approved_at`` records an approval of the past (a practice's history loaded afterwards,
+    see ``record_past_deliveries``); the task rules date the report's work by it."""
     async with write_tx():
         row = await _report(report_id)
         # One conditional update decides: of two approvals at once, only the first finds a
@@ -185,7 +193,7 @@ async def approve_report(actor: Actor, *, report_id: int, queue: JobQueue | None
             await Report.update(
                 {
                     Report.status: ReportStatus.APPROVED,
-                    Report.approved_at: datetime.now(UTC),
+                    Report.approved_at: approved_at or datetime.now(UTC),
                     Report.approved_by: actor.user_id,
                 }
             )
@@ -251,20 +259,68 @@ async def deliver_report(settings: Settings, report_id: int, queue: JobQueue | N
     the document, the delivery, the notification and the status change commit together.
     A crash before the commit leaves the report approved, and the sweep runs this again.
     """
+    prepared = await _prepare(settings, report_id, at=None)
+    if isinstance(prepared, str):
+        return prepared
+    pdf = await render_pdf_async(prepared.html, title=prepared.title)
+    return await _store_delivery(settings, prepared, pdf, queue)
+
+
+async def record_past_deliveries(
+    settings: Settings, deliveries: Mapping[int, datetime]
+) -> dict[int, str]:
+    """Approved reports that were delivered in the past (report id -> when), recorded as
+    such: for loading a practice's history afterwards (the demo).
+
+    The same checks as ``deliver_report``, at that moment: the company doctor of record
+    then, the client's consent then. The document is the record as it stood that day, dated
+    and delivered at that moment. No notice is e-mailed: the doctor was told back then, and
+    a notice today would announce a months-old document as new. The PDFs render side by
+    side in the render pool; the database work stays one report at a time.
+    """
+    results: dict[int, str] = {}
+    prepared: list[_Prepared] = []
+    for report_id, at in deliveries.items():
+        outcome = await _prepare(settings, report_id, at=at)
+        if isinstance(outcome, str):
+            results[report_id] = outcome
+        else:
+            prepared.append(outcome)
+    pdfs = await asyncio.gather(*(render_pdf_async(p.html, title=p.title) for p in prepared))
+    for item, pdf in zip(prepared, pdfs, strict=True):
+        results[int(item.row["id"])] = await _store_delivery(settings, item, pdf, None)
+    return results
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """An approved report ready to render: its row, recipient and the document's HTML."""
+
+    row: dict[str, Any]
+    episode_id: int
+    client_id: int
+    doctor: int
+    title: str
+    html: str
+    at: datetime | None  # a delivery of the past; None: now, with a notice
+
+
+async def _prepare(settings: Settings, report_id: int, *, at: datetime | None) -> _Prepared | str:
+    """The report ready to render, or what happened instead: nothing to do, or blocked (no
+    company doctor of record, no consent) with the block stored and audited."""
     row = await Report.select(exclude_secrets=False).where(Report.id == report_id).first()
     if row is None or row["status"] != ReportStatus.APPROVED:
         return "nothing to do"
     episode_id = int(row["episode"])
     client_id = await client_of(episode_id)
-    now = datetime.now(UTC)
-    doctors = await team_members(
-        episode_id, "company_doctor", now.astimezone(settings.time_zone).date()
-    )
+    moment = at or datetime.now(UTC)
+    day = moment.astimezone(settings.time_zone).date()
+    doctors = await team_members(episode_id, "company_doctor", day)
     purpose = interim_reports.consent_purpose(row["kind"])
     problem = (
         "no company doctor of record"
         if not doctors
-        else await consent_problem(client_id, Recipient.COMPANY_DOCTOR, purpose, now, doctors[0])
+        else await consent_problem(client_id, Recipient.COMPANY_DOCTOR, purpose, moment, doctors[0])
     )
     if problem:
         async with write_tx():
@@ -281,26 +337,40 @@ async def deliver_report(settings: Settings, report_id: int, queue: JobQueue | N
                 client_id=client_id,
             )
         return ReportStatus.BLOCKED.value
-    doctor = doctors[0]
-    context = await document_context(
-        row,
-        settings,
-        author_id=row["approved_by"],
-        today=now.astimezone(settings.time_zone).date(),
+    context = await document_context(row, settings, author_id=row["approved_by"], today=day)
+    if at is not None:
+        context["record"] = context["record"].as_of(day)
+        context["chart"] = _chart(context["record"])
+    return _Prepared(
+        row=row,
+        episode_id=episode_id,
+        client_id=client_id,
+        doctor=doctors[0],
+        title=context["title"],
+        html=render_html(DOCUMENT_TEMPLATE, context, tz=settings.time_zone),
+        at=at,
     )
-    pdf = await render_pdf_async(
-        render_html(DOCUMENT_TEMPLATE, context, tz=settings.time_zone), title=context["title"]
-    )
+
+
+async def _store_delivery(
+    settings: Settings, prepared: _Prepared, pdf: bytes, queue: JobQueue | None
+) -> str:
+    """The document, its delivery, the notice (a delivery of now only) and the status
+    change, in one transaction."""
+    report_id, doctor = int(prepared.row["id"]), prepared.doctor
     async with write_tx():
         current = await Report.select(Report.status).where(Report.id == report_id).first()
         if current is None or current["status"] != ReportStatus.APPROVED:
             return "nothing to do"  # another run got here first
-        document_id = await _store_document(row, episode_id, context["title"], pdf)
-        await Delivery.insert(
-            Delivery(document=document_id, recipient=doctor, channel="portal")
-        ).on_conflict(action="DO NOTHING")
+        document_id = await _store_document(
+            prepared.row, prepared.episode_id, prepared.title, pdf, prepared.at
+        )
+        delivery = Delivery(document=document_id, recipient=doctor, channel="portal")
+        if prepared.at is not None:
+            delivery.delivered_at = prepared.at
+        await Delivery.insert(delivery).on_conflict(action="DO NOTHING")
         email = await User.select(User.email, User.locale).where(User.id == doctor).first()
-        if email is not None:
+        if email is not None and prepared.at is None:
             subject, body = render_email(
                 make_environment(settings.time_zone),
                 "reporting/document-notice",
@@ -317,23 +387,31 @@ async def deliver_report(settings: Settings, report_id: int, queue: JobQueue | N
                 enqueue_after_commit(queue, outbox.send_job(message_id))
         await Report.update({Report.status: ReportStatus.SENT}).where(Report.id == report_id)
         await audit.record(
-            SYSTEM, Action.SEND, "document", document_id, purpose=PURPOSE, client_id=client_id
+            SYSTEM,
+            Action.SEND,
+            "document",
+            document_id,
+            purpose=PURPOSE,
+            client_id=prepared.client_id,
         )
     return ReportStatus.SENT.value
 
 
-async def _store_document(row: dict[str, Any], episode_id: int, title: str, pdf: bytes) -> int:
-    await Document.insert(
-        Document(
-            episode=episode_id,
-            report=row["id"],
-            kind=row["kind"],
-            version=1,
-            title=title,
-            pdf=pdf,
-            sha256=hashlib.sha256(pdf).hexdigest(),
-        )
-    ).on_conflict(action="DO NOTHING")
+async def _store_document(
+    row: dict[str, Any], episode_id: int, title: str, pdf: bytes, at: datetime | None
+) -> int:
+    document = Document(
+        episode=episode_id,
+        report=row["id"],
+        kind=row["kind"],
+        version=1,
+        title=title,
+        pdf=pdf,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+    )
+    if at is not None:
+        document.created_at = at
+    await Document.insert(document).on_conflict(action="DO NOTHING")
     stored = (
         await Document.select(Document.id)
         .where((Document.report == row["id"]) & (Document.version == 1))
