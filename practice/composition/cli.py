@@ -6,7 +6,7 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -56,19 +56,23 @@ def demo() -> None:
     click.echo(f"demo practice ready ({created} episodes created)")
 
 
-async def _load_demo(settings: Settings) -> int:
-    """Every package adds its part of the demo practice, in flow order."""
+async def _load_demo(settings: Settings, today: date | None = None) -> int:
+    """Every package adds its part of the demo practice, in flow order, as of ``today``
+    (default: today; the acceptance tests load it as of each day of a week)."""
     from practice.composition import wiring as composition
     from practice.composition.demo import load_demo
+    from reporting.demo import load_demo_reporting
     from reporting.services.reports import draft_due_reports
     from scheduling.demo import load_demo_sessions
 
     composition.connect()
-    today = datetime.now(settings.time_zone).date()
+    today = today or datetime.now(settings.time_zone).date()
     created = await load_demo(today, tz=settings.time_zone)
     if created:
         await load_demo_sessions(today, settings.time_zone)
         await draft_due_reports(today, settings.time_zone)
+        # The past work of telling others (approved, delivered, read), no mail for it.
+        await load_demo_reporting(today, settings.time_zone, settings)
     return created
 
 
