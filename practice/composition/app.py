@@ -39,10 +39,12 @@ from practice.web import parties as web_parties
 from practice.web import portal as practice_web
 from practice.web import today as web_today
 from practice.web import treatment_plan as web_treatment_plan
+from practice.web import users as web_users
 from practice.web import work as web_work
 from practice.web.access import audited_role_guard, relation_guard
 from practice.web.auth import (
     PUBLIC,
+    SESSION_NAMESPACE,
     CurrentUser,
     csrf_bound_to_session,
     make_session_auth,
@@ -126,6 +128,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             web_episode_page.router,
             web_break_glass.router,
             web_admin.router,
+            web_users.router,
             scheduling_web.router,
             scheduling_pages.router,
             reporting_web.router,
@@ -140,7 +143,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 include_in_schema=False,
             ),
         ],
-        stores={"sessions": RedisStore(redis, namespace="sessions")},
+        stores={"sessions": RedisStore(redis, namespace=SESSION_NAMESPACE)},
         on_app_init=[session_auth.on_app_init],
         # The role guard's 403s are audited (AUD-9); its answers are practice.web.auth's.
         guards=[csrf_bound_to_session, audited_role_guard, relation_guard],

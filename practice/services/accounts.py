@@ -15,10 +15,12 @@ from practice.accounts import (
 )
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor, Outcome
-from practice.errors import Conflict, InvalidInput, one_of
+from practice.errors import Conflict, InvalidInput, Message, NotFound, one_of
 from practice.platform.db import write_tx
+from practice.platform.i18n import N_
 from practice.platform.passwords import hash_password, verify_password
-from practice.tables import User
+from practice.services.registrations import MAX_REGISTRATION_LENGTH
+from practice.tables import CaseAssignment, CompanyDoctor, EmployerContact, Therapist, User
 from practice.totp import SecondFactor, second_factor
 
 # ---------------------------------------------------------------- accounts
@@ -125,3 +127,99 @@ async def authenticate(actor: Actor, *, email: str, password: str) -> PasswordCh
 async def record_logout(actor: Actor) -> None:
     async with write_tx():
         await audit.record(actor, Action.LOGOUT, "user", actor.user_id, purpose=LOGIN_PURPOSE)
+
+
+# ---------------------------------------------------------------- editing and deactivating
+
+# An account that holds any of these cannot change role: a seat, a contact or a doctor
+# record hangs on the role it was given for (``practice.case_team.SEAT_ACCOUNT_ROLE``).
+ROLE_TIED = N_(
+    "This account is tied to its role (a seat on a case team, an employer contact, a company "
+    "doctor or a therapist record); make a new account for the other role."
+)
+OWN_ACCOUNT = N_("You cannot deactivate your own account.")
+
+
+@dataclass(frozen=True)
+class AccountChange:
+    """What an edit changed that the door must act on: a new role ends the sessions."""
+
+    role_changed: bool
+
+
+async def update_user(
+    actor: Actor,
+    *,
+    user_id: int,
+    email: str,
+    display_name: str,
+    role: str,
+    locale: str,
+    registration: str | None = None,
+) -> AccountChange:
+    """New name, e-mail address, role, language and registration of an account; every
+    problem at once, nothing written when there is one."""
+    email = normalise_email(email)
+    problems: dict[str, str] = {}
+    if problem := email_problem(email):
+        problems["email"] = problem
+    if not display_name.strip():
+        problems["display_name"] = "required"
+    if role not in {r.value for r in Role}:
+        problems["role"] = one_of(r.value for r in Role)
+    if locale not in {"nl", "en"}:
+        problems["locale"] = "nl or en"
+    value = " ".join((registration or "").split()) or None
+    if value is not None and len(value) > MAX_REGISTRATION_LENGTH:
+        problems["registration"] = Message(
+            "at most %(count)s characters", count=MAX_REGISTRATION_LENGTH
+        )
+    if problems:
+        raise InvalidInput(problems)
+    async with write_tx():
+        row = await User.select(User.role).where(User.id == user_id).first()
+        if row is None:
+            raise NotFound("No such account.")
+        if await User.exists().where((User.email == email) & (User.id != user_id)):
+            raise InvalidInput({"email": "An account with this e-mail address already exists."})
+        role_changed = row["role"] != role
+        if role_changed and await _tied_to_role(user_id):
+            raise InvalidInput({"role": ROLE_TIED})
+        await User.update(
+            {
+                User.email: email,
+                User.display_name: display_name.strip(),
+                User.role: role,
+                User.locale: locale,
+                User.registration: value,
+            }
+        ).where(User.id == user_id)
+        await audit.record(actor, Action.UPDATE, "user", user_id, purpose=ACCOUNT_PURPOSE)
+    return AccountChange(role_changed=role_changed)
+
+
+async def _tied_to_role(user_id: int) -> bool:
+    for table, column in (
+        (CaseAssignment, CaseAssignment.user),
+        (EmployerContact, EmployerContact.user),
+        (CompanyDoctor, CompanyDoctor.user),
+        (Therapist, Therapist.user),
+    ):
+        if await table.exists().where(column == user_id):
+            return True
+    return False
+
+
+async def set_user_active(actor: Actor, *, user_id: int, active: bool) -> None:
+    """Deactivate an account (no login, every session ended by the door) or take it back.
+    The account's seats stay as they are: who treats the client changes by a handover,
+    which the administrator is pointed to (``practice.queries.accounts.live_cases_of``)."""
+    if not active and actor.user_id == user_id:
+        raise Conflict(OWN_ACCOUNT)
+    async with write_tx():
+        updated = (
+            await User.update({User.active: active}).where(User.id == user_id).returning(User.id)
+        )
+        if not updated:
+            raise NotFound("No such account.")
+        await audit.record(actor, Action.UPDATE, "user", user_id, purpose=ACCOUNT_PURPOSE)

@@ -6,6 +6,7 @@ after 30 minutes idle and 12 hours absolute, and is deleted server-side at logou
 """
 
 import hmac
+import json
 import time
 from dataclasses import dataclass
 from typing import Any, cast
@@ -24,12 +25,16 @@ from litestar.security.session_auth import SessionAuth
 from litestar.types import Empty, Message, ScopeSession
 from litestar.utils.dataclass import extract_dataclass_items
 from litestar.utils.scope.state import ScopeState
+from redis.asyncio import Redis
 
 from practice.access_policy import Need
 from practice.accounts import Role
 from practice.platform.i18n import N_
 from practice.platform.settings import Settings
 from practice.queries import accounts as account_queries
+
+# The Redis key prefix of the session store (``practice.composition.app`` names the store).
+SESSION_NAMESPACE = "sessions"
 
 # Route options. Every route declares exactly one: the guard refuses undeclared routes.
 PUBLIC: dict[str, Any] = {"public": True, "exclude_from_auth": True}
@@ -193,6 +198,32 @@ def session_expired(session: dict[str, Any], settings: Settings, now: float) -> 
         now - issued > settings.session_absolute_hours * 3600
         or now - seen > settings.session_idle_minutes * 60
     )
+
+
+async def end_sessions_of(redis: "Redis", user_id: int) -> int:
+    """Delete every session of the account from the store, logged in or halfway through the
+    second step; returns how many. Called after a deactivation or a change of role.
+
+    The store is keyed by session id, so this reads each session once: a practice has one
+    session per person at work, a few hundred at most. A request of the account already in
+    flight may write its session back after this; its next request still finds the account
+    inactive (``retrieve_user``) and ends it there.
+    """
+    ended = 0
+    async for key in redis.scan_iter(match=f"{SESSION_NAMESPACE}:*", count=500):
+        raw = await redis.get(key)
+        if raw is None:
+            continue
+        try:
+            session = json.loads(raw)
+        except ValueError:
+            continue
+        if isinstance(session, dict) and user_id in (
+            session.get("uid"),
+            session.get("pending_uid"),
+        ):
+            ended += int(await redis.delete(key))
+    return ended
 
 
 def make_session_auth(settings: Settings) -> SessionAuth[CurrentUser, ServerSideSessionBackend]:

@@ -21,7 +21,6 @@ from litestar.status_codes import (
 
 from practice.accounts import HOME_PATH, Role
 from practice.audit.trail import Actor, Channel
-from practice.errors import InvalidInput
 from practice.platform import throttle
 from practice.platform.i18n import LOCALES, N_
 from practice.platform.i18n import gettext as _
@@ -185,6 +184,9 @@ async def home(request: Request[Any, Any, Any]) -> Redirect:
 # ---------------------------------------------------------------- accounts (administrator)
 
 
+# The administrator's accounts pages: practice.web.users.
+
+
 class NewUser(msgspec.Struct):
     email: Annotated[str, msgspec.Meta(max_length=254)]
     display_name: Annotated[str, msgspec.Meta(max_length=200)]
@@ -199,32 +201,6 @@ class UserOut(msgspec.Struct):
     display_name: str
     role: str
     active: bool
-
-
-@get("/admin/users", opt=roles(Role.ADMINISTRATOR), include_in_schema=False)
-async def users_page(request: Request[Any, Any, Any]) -> Template:
-    rows = await account_queries.user_list(actor_of(request))
-    return page(request, "practice/users.html", users=rows, errors={}, form={})
-
-
-@post("/admin/users", opt=roles(Role.ADMINISTRATOR), status_code=303)
-async def create_user_form(
-    request: Request[Any, Any, Any], data: Annotated[NewUser, Form]
-) -> Template | Redirect:
-    try:
-        await account_services.create_user(actor_of(request), **msgspec.structs.asdict(data))
-    except InvalidInput as exc:
-        rows = await account_queries.user_list(actor_of(request))
-        form = msgspec.structs.asdict(data) | {"password": ""}
-        return page(
-            request,
-            "practice/users.html",
-            status=400,
-            users=rows,
-            errors=exc.fields,
-            form=form,
-        )
-    return Redirect(path="/admin/users", status_code=303)
 
 
 @get("/api/users", opt=roles(Role.ADMINISTRATOR))
@@ -257,8 +233,6 @@ router = Router(
         logout,
         choose_language,
         home,
-        users_page,
-        create_user_form,
         list_users_api,
         create_user_api,
     ],
