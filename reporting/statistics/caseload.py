@@ -31,18 +31,21 @@ class CaseloadRow:
     therapist_user_id: int
     therapist: str
     active: Cell
+    capacity: int | None = None  # active episodes the therapist can take (practice.tables)
 
 
 async def caseload(filters: Filters, today: date, *, tz: ZoneInfo) -> list[CaseloadRow]:
-    """Active episodes (referred to paused) per therapist currently on the case."""
+    """Active episodes (referred to paused) per therapist currently on the case, with the
+    therapist's capacity (None for an account without a therapist record)."""
     sql = dialect(tz)
     statuses = [status.value for status in OPEN_STATUSES]
     rows = await run(
         q(
-            "WITH {} SELECT u.id AS user_id, u.display_name AS name, COUNT(*) AS n FROM facts "  # noqa: S608 - fixed fragments; values are bound
+            "WITH {} SELECT u.id AS user_id, u.display_name AS name, MAX(t.capacity) AS capacity, "  # noqa: S608 - fixed fragments; values are bound
+            "COUNT(*) AS n FROM facts "
             "JOIN case_assignment ca ON ca.episode = facts.episode_id AND ca.team_role = {} "
             "AND ca.valid_from <= {} AND (ca.valid_to IS NULL OR ca.valid_to >= {}) "
-            'JOIN app_user u ON u.id = ca."user" '
+            'JOIN app_user u ON u.id = ca."user" LEFT JOIN therapist t ON t."user" = u.id '
             "WHERE facts.status IN (" + ", ".join("{}" for _ in statuses) + ") "
             "GROUP BY u.id, u.display_name ORDER BY u.display_name, u.id",
             facts_cte(sql, filters, ["episode_id", "status"], screened_only=False),
@@ -54,7 +57,10 @@ async def caseload(filters: Filters, today: date, *, tz: ZoneInfo) -> list[Casel
     )
     return [
         CaseloadRow(
-            as_int(row["user_id"]), str(row["name"]), Cell(as_int(row["n"]), as_int(row["n"]))
+            as_int(row["user_id"]),
+            str(row["name"]),
+            Cell(as_int(row["n"]), as_int(row["n"])),
+            None if row["capacity"] is None else as_int(row["capacity"]),
         )
         for row in rows
     ]

@@ -165,3 +165,67 @@ def client_chart(
         secondary=has_scores,
     )
     return _serialise(chart)
+
+
+# The trend charts sit two abreast on a laptop and one per row on a phone: drawn smaller,
+# with larger type than the full-width charts, so their labels stay readable when shrunk.
+_TREND = {
+    "width": 560,
+    "height": 330,
+    "x_label_rotation": 35,
+    "label_font_size": 12,
+    "major_label_font_size": 12,
+    "title_font_size": 15,
+    "no_data_font_size": 18,
+}
+
+
+def referrals_chart(
+    *,
+    title: str,
+    month_labels: Sequence[str],
+    counts: Sequence[Shown],
+    series_label: str,
+    no_data: str = "–",
+) -> str:
+    """Referrals per month as bars; a suppressed month has no bar (its label stays)."""
+    chart = pygal.Bar(
+        **_config(
+            title=title,
+            include_x_axis=True,
+            show_legend=False,
+            no_data_text=no_data,
+            **_TREND,
+        )
+    )
+    chart.x_labels = list(month_labels)
+    chart.value_formatter = lambda value: format_number(value, 0)
+    chart.add(series_label, [_value(cell) for cell in counts])
+    return _serialise(chart)
+
+
+def shares_chart(
+    *,
+    title: str,
+    month_labels: Sequence[str],
+    series: Mapping[str, Sequence[Shown]],
+    no_data: str = "–",
+) -> str:
+    """Shares per month (0-100 %) as lines, one per series; suppressed months are gaps."""
+    chart = pygal.Line(
+        **_config(
+            title=title,
+            range=(0, 100),
+            include_x_axis=True,
+            allow_interruptions=True,
+            no_data_text=no_data,
+            legend_at_bottom_columns=1,
+            **_TREND,
+        )
+    )
+    chart.x_labels = list(month_labels)
+    chart.y_labels = list(range(0, 101, 20))
+    chart.value_formatter = lambda value: format_number(value, 0)
+    for label, cells in series.items():
+        chart.add(label, [_value(cell) for cell in cells])
+    return _serialise(chart)

@@ -5,7 +5,7 @@ Shared by the HTML, JSON, CSV and PDF routes so that all four show the same figu
 the same query, at the same minimum cell size.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -21,12 +21,15 @@ from practice.platform.settings import Settings
 from practice.screening import DIAGNOSIS_CATEGORIES
 from practice.tables import Employer, Therapist
 from reporting.statistics.definitions import ABSENCE_BENCHMARKS, HSK_REFERENCE, Benchmark, Moment
+from reporting.statistics.headline import Headline, headline_of
 from reporting.statistics.model import FigureTable, figure_tables
 from reporting.statistics.presentation import compute, dashboard_tables, diagnosis_label
 from reporting.statistics.sql import Filters
 from reporting.statistics.suppression import MIN_CELL_DEFAULT
 
 DEFAULT_BENCHMARK = "hsk_business_case"
+# The definitions behind the headline figures, in the order the headline shows them.
+HEADLINE_CODES = ("trends", "S3", "S4", "S1", "S2", "caseload")
 REFERENCES: Mapping[str, Mapping[str, Mapping[Moment, Benchmark]]] = {"hsk": HSK_REFERENCE}
 
 
@@ -166,6 +169,10 @@ class Dashboard:
     tables: list[FigureTable]
     min_n: int
     today: date
+    headline: Headline | None = None  # None: a board of tables only (tests of the tables)
+
+    def table(self, key: str) -> FigureTable | None:
+        return next((table for table in self.tables if table.key == key), None)
 
 
 async def build_dashboard(
@@ -177,10 +184,18 @@ async def build_dashboard(
     min_n = await _min_n(filters)
     results = await compute(filters, today, ABSENCE_BENCHMARKS[query.benchmark_key], settings)
     raw = dashboard_tables(
-        results, reference=query.reference_table, drill_query=query.as_query_string()
+        results,
+        reference=query.reference_table,
+        drill_query=query.as_query_string(),
+        diagnosis=filters.diagnosis,
     )
     return Dashboard(
-        query, filters, figure_tables(raw, min_n, with_charts=with_charts), min_n, today
+        query,
+        filters,
+        figure_tables(raw, min_n, with_charts=with_charts),
+        min_n,
+        today,
+        headline_of(results, min_n, query.reference_table),
     )
 
 
@@ -222,3 +237,15 @@ def filter_summary(filters: Filters, choices: Mapping[str, Any]) -> list[tuple[s
         ),
         (_("Diagnosis"), diagnosis_label(filters.diagnosis) if filters.diagnosis else every),
     ]
+
+
+def active_filters(filters: Filters, summary: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The filters in words that narrow the figures (the page's first line); none: []."""
+    given = (
+        filters.referred_from is not None or filters.referred_to is not None,
+        filters.offer is not None,
+        filters.employer_id is not None,
+        filters.therapist_user_id is not None,
+        filters.diagnosis is not None,
+    )
+    return [line for line, narrows in zip(summary, given, strict=True) if narrows]

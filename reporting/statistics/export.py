@@ -13,6 +13,7 @@ from practice.platform.csv_safe import csv_text
 from reporting.documents import render_html
 from reporting.statistics import sql as statistics
 from reporting.statistics.dashboard import Dashboard
+from reporting.statistics.headline import Headline
 from reporting.statistics.model import FigureTable, display
 from reporting.statistics.suppression import Shown, shown
 
@@ -75,6 +76,45 @@ def table_json(table: FigureTable) -> dict[str, Any]:
     }
 
 
+def headline_json(headline: Headline) -> dict[str, Any]:
+    """The headline for /api/statistics/outcomes: the same shown cells as the page."""
+    return {
+        "referrals": {
+            "this_month": {
+                "month": headline.this_month,
+                **cell_json(headline.referrals_this_month),
+            },
+            "last_month": None
+            if headline.referrals_last_month is None
+            else {"month": headline.last_month, **cell_json(headline.referrals_last_month)},
+        },
+        "recent_months": headline.recent_months,
+        "screened_within_10_days_percent": cell_json(headline.screened_on_time),
+        "started_within_10_working_days_percent": cell_json(headline.started_on_time),
+        "caseload": [
+            {
+                "therapist": load.therapist,
+                "active": cell_json(load.active),
+                "capacity": load.capacity,
+                "over_capacity": load.over_capacity,
+            }
+            for load in headline.caseload
+        ],
+        "work_resumption_percent": {
+            figure.moment.value: {
+                **cell_json(figure.ours),
+                "reference_low": None
+                if figure.reference_low is None
+                else str(figure.reference_low),
+                "reference_high": None
+                if figure.reference_high is None
+                else str(figure.reference_high),
+            }
+            for figure in headline.resumption
+        },
+    }
+
+
 def employer_json(summary: statistics.EmployerSummary, min_n: int) -> dict[str, Any]:
     """S15 with suppression at the employer's minimum; nothing medical, no diagnosis."""
     return {
@@ -102,6 +142,7 @@ def render_report_html(
         {
             "title": title,
             "tables": board.tables,
+            "headline": board.headline,
             "summary": list(summary),
             "today": board.today,
             "min_n": board.min_n,

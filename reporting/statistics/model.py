@@ -27,6 +27,18 @@ EXTRA_DEFINITIONS: Mapping[str, tuple[str, str]] = {
             "currently assigned to them, among the referrals matching the filters."
         ),
     ),
+    "trends": (
+        N_("Month by month"),
+        N_(
+            "Referrals received per month (by the date the referral was received); the share "
+            "of screenings held within 10 calendar days of the referral, counted in the month "
+            "of the referral; and the share of treatments started within 10 working days of "
+            "the screening, counted in the month of the screening. Each share is of the waits "
+            "that have ended (a referral not yet screened is not counted yet), as in the wait "
+            "times table. The last 12 months up to the reporting date, or up to the end of "
+            "the period filtered on."
+        ),
+    ),
     "questionnaires": (
         N_("Questionnaire scores"),
         N_(
@@ -88,6 +100,7 @@ class FigureTable:
     digits: int
     min_n: int
     chart: str | None = None  # a data: URI of an SVG
+    charts: tuple[tuple[str, str], ...] = ()  # more charts: (title, data: URI of an SVG)
 
     @property
     def n_text(self) -> str:
@@ -96,7 +109,7 @@ class FigureTable:
         return str(max(counts)) if counts else "–"
 
 
-def _definitions(codes: Sequence[str]) -> tuple[tuple[str, str], ...]:
+def definitions_of(codes: Sequence[str]) -> tuple[tuple[str, str], ...]:
     found: list[tuple[str, str]] = []
     for code in codes:
         if code in DEFINITIONS:
@@ -114,7 +127,7 @@ def suppress(table: RawTable, min_n: int) -> FigureTable:
         key=table.key,
         codes=table.codes,
         title=table.title,
-        definitions=_definitions(table.codes),
+        definitions=definitions_of(table.codes),
         unit=_(UNIT_LABELS[table.unit]),
         columns=table.columns,
         rows=tuple(
@@ -175,9 +188,47 @@ def figure_tables(
         figure = suppress(table, min_n)
         if with_charts and figure.key == "volume":
             figure = _with_chart(figure)
+        if with_charts and figure.key == "trends":
+            figure = replace(figure, charts=trend_charts(figure))
         tables.append(figure)
     return tables
 
 
 def _with_chart(figure: FigureTable) -> FigureTable:
     return replace(figure, chart=volume_chart(figure))
+
+
+def trend_charts(table: FigureTable) -> tuple[tuple[str, str], ...]:
+    """The trend table as two charts: referrals per month, and the waits on time."""
+    months = [row.label for row in table.rows]
+    referrals_title = _("Referrals per month")
+    on_time_title = _("Screening and treatment start on time, per month (%)")
+    no_data = _("Too few clients to draw")
+    return (
+        (
+            referrals_title,
+            charts.data_uri(
+                charts.referrals_chart(
+                    title=referrals_title,
+                    month_labels=months,
+                    counts=[row.cells[0] for row in table.rows],
+                    series_label=table.columns[0],
+                    no_data=no_data,
+                )
+            ),
+        ),
+        (
+            on_time_title,
+            charts.data_uri(
+                charts.shares_chart(
+                    title=on_time_title,
+                    month_labels=months,
+                    series={
+                        table.columns[1]: [row.cells[1] for row in table.rows],
+                        table.columns[2]: [row.cells[2] for row in table.rows],
+                    },
+                    no_data=no_data,
+                )
+            ),
+        ),
+    )

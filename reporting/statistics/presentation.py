@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from babel.dates import format_date
+
 from practice.labels import OFFER_LABELS
 from practice.platform.db import read_only
-from practice.platform.i18n import N_
+from practice.platform.i18n import N_, current_locale
 from practice.platform.i18n import gettext as _
 from practice.platform.settings import Settings
 from practice.screening import DIAGNOSIS_CATEGORIES
@@ -23,6 +25,7 @@ from reporting.statistics.reference import SessionsTable
 from reporting.statistics.reference_times import WaitTimes
 from reporting.statistics.sql import Filters
 from reporting.statistics.suppression import Cell
+from reporting.statistics.trends import Trends, trends
 
 MOMENTS = (Moment.BEGIN, Moment.END, Moment.FOLLOW_UP)
 
@@ -47,6 +50,7 @@ class Results:
     durations: statistics.DurationResult
     caseload: list[statistics.CaseloadRow]
     scores: list[statistics.ScoreCell]
+    trends: Trends
 
 
 async def compute(
@@ -63,6 +67,7 @@ async def compute(
             durations=await statistics.durations(filters, today, benchmark, tz=tz),
             caseload=await statistics.caseload(filters, today, tz=tz),
             scores=await statistics.questionnaire_scores(filters, tz=tz),
+            trends=await trends(filters, today, tz=tz),
         )
 
 
@@ -79,11 +84,13 @@ def dashboard_tables(
     *,
     reference: Mapping[str, Mapping[Moment, Benchmark]] | None,
     drill_query: str = "",
+    diagnosis: str | None = None,
 ) -> list[RawTable]:
     """The dashboard's figures, each with its exact cells (suppressed later)."""
     moments = tuple(_(MOMENT_LABELS[m]) for m in MOMENTS)
     tables = [
-        _volume_table(results.volumes, moments, reference, drill_query),
+        _trends_table(results.trends),
+        _volume_table(results.volumes, moments, reference, drill_query, diagnosis),
         _shares_table(results.volumes),
         _relapse_table(results.after),
         _follow_up_table(results.after),
@@ -103,10 +110,19 @@ def _volume_table(
     moments: tuple[str, ...],
     reference: Mapping[str, Mapping[Moment, Benchmark]] | None,
     drill_query: str,
+    diagnosis: str | None = None,
 ) -> RawTable:
     rows: list[RawRow] = []
     sources: set[str] = set()
-    for code, cells in result.by_diagnosis.cells.items():
+    found = result.by_diagnosis.cells
+    # HSK's rows in HSK's order (anxiety, somatic symptom disorder, depression), then the
+    # others; a category without episodes keeps its row ("–"), so the table is always
+    # recognisable. A stored category that is not a known one follows as it is.
+    codes = [code for code in DIAGNOSIS_CATEGORIES if diagnosis in (None, code)]
+    codes += [code for code in found if code not in DIAGNOSIS_CATEGORIES]
+    empty = {moment: Cell(None, 0) for moment in MOMENTS}
+    for code in codes:
+        cells = found.get(code, empty)
         benchmark = (reference or {}).get(code)
         if benchmark:
             sources.update(_source(b) for b in benchmark.values())
@@ -369,7 +385,18 @@ def _caseload_table(rows: Sequence[statistics.CaseloadRow]) -> RawTable:
         title=_("Caseload per therapist"),
         unit=Unit.CLIENTS,
         columns=(_("active episodes"),),
-        rows=tuple(RawRow(str(r.therapist_user_id), r.therapist, (r.active,)) for r in rows),
+        rows=tuple(
+            RawRow(
+                str(r.therapist_user_id),
+                r.therapist,
+                (r.active,),
+                reference=None if r.capacity is None else (Decimal(r.capacity),),
+            )
+            for r in rows
+        ),
+        # The capacity is a setting of the therapist, not a figure about clients: it is
+        # shown beside the count as a reference value, never suppressed.
+        reference_columns=(_("capacity"),),
         digits=0,
     )
 
@@ -388,5 +415,32 @@ def _scores_table(rows: Sequence[statistics.ScoreCell]) -> RawTable:
                 (r.mean,),
             )
             for r in rows
+        ),
+    )
+
+
+def month_label(month: date) -> str:
+    """'jun 2026' / 'Jun 2026': a month as the charts and the trend table name it."""
+    return str(format_date(month, "MMM yyyy", locale=current_locale.get()))
+
+
+def _trends_table(found: Trends) -> RawTable:
+    return RawTable(
+        key="trends",
+        codes=("trends",),
+        title=_("Month by month"),
+        unit=Unit.PERCENT,
+        columns=(
+            _("referrals"),
+            _("% screened within 10 days"),
+            _("% treatment started within 10 working days"),
+        ),
+        rows=tuple(
+            RawRow(
+                m.month.isoformat()[:7],
+                month_label(m.month),
+                (_count(m.referrals), m.screened_on_time.cell, m.started_on_time.cell),
+            )
+            for m in found.months
         ),
     )

@@ -82,14 +82,16 @@ async def wait_times(
     working_rule = replace(screening_rule, unit=DayUnit.WORKING)
     calendar_rule = replace(screening_rule, unit=DayUnit.CALENDAR)
     return WaitTimes(
-        referral_to_screening=_durations(pairs["screening"], 0, calendar_rule, days),
-        referral_to_screening_working=_durations(pairs["screening"], 0, working_rule, days),
-        to_treatment_start=_durations(pairs["start"], 0, start_rule, days),
-        sick_to_intervention=_durations(pairs["sick"], not_absent, None, days, DayUnit.CALENDAR),
+        referral_to_screening=pair_durations(pairs["screening"], 0, calendar_rule, days),
+        referral_to_screening_working=pair_durations(pairs["screening"], 0, working_rule, days),
+        to_treatment_start=pair_durations(pairs["start"], 0, start_rule, days),
+        sick_to_intervention=pair_durations(
+            pairs["sick"], not_absent, None, days, DayUnit.CALENDAR
+        ),
     )
 
 
-def _durations(
+def pair_durations(
     pairs: Sequence[tuple[date | None, date | None, int]],
     excluded: int,
     rule: DeadlineRule | None,

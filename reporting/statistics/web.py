@@ -19,12 +19,14 @@ from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Template
 
+from practice.access_policy import Need
 from practice.accounts import Role
 from practice.errors import InvalidInput, NotFound, one_of
 from practice.platform.clock import today_in
 from practice.platform.i18n import current_locale
 from practice.platform.i18n import gettext as _
 from practice.platform.settings import Settings
+from practice.queries.episode_detail import episode_detail
 from practice.queries.episodes import access_episode
 from practice.screening import DIAGNOSIS_CATEGORIES
 from practice.web.auth import roles
@@ -33,10 +35,23 @@ from reporting.documents import render_pdf_async
 from reporting.services.questionnaires import record_questionnaire
 from reporting.statistics import charts
 from reporting.statistics import sql as statistics
-from reporting.statistics.dashboard import build_dashboard, filter_choices, filter_summary, query_of
+from reporting.statistics.dashboard import (
+    HEADLINE_CODES,
+    active_filters,
+    build_dashboard,
+    filter_choices,
+    filter_summary,
+    query_of,
+)
 from reporting.statistics.definitions import DEFINITIONS
-from reporting.statistics.export import employer_json, render_report_html, table_csv, table_json
-from reporting.statistics.model import display
+from reporting.statistics.export import (
+    employer_json,
+    headline_json,
+    render_report_html,
+    table_csv,
+    table_json,
+)
+from reporting.statistics.model import definitions_of, display
 from reporting.statistics.viewers import (
     employers_of,
     record_client_chart_read,
@@ -78,13 +93,16 @@ async def dashboard_page(
     )
     board = await build_dashboard(request, query)
     choices = await filter_choices()
+    summary = filter_summary(board.filters, choices)
     return page(
         request,
         "reporting/statistics/dashboard.html",
         board=board,
         form=query,
         choices=choices,
-        summary=filter_summary(board.filters, choices),
+        summary=summary,
+        active_filters=active_filters(board.filters, summary),
+        headline_definitions=definitions_of(HEADLINE_CODES),
         query_string=query.as_query_string(),
         display=display,
     )
@@ -126,6 +144,10 @@ async def dashboard_json(
             "diagnosis": board.filters.diagnosis,
         },
         "tables": [table_json(table) for table in board.tables],
+        # Added beside "tables" (which keeps its shape): the figures the page shows first,
+        # and HSK's table by its own name (the "volume" table of "tables").
+        "headline": None if board.headline is None else headline_json(board.headline),
+        "hsk": table_json(hsk) if (hsk := board.table("volume")) else None,
     }
 
 
@@ -134,6 +156,7 @@ def _iso(day: date | None) -> str | None:
 
 
 TABLE_NAMES = (
+    "trends",
     "volume",
     "resumption",
     "relapse",
@@ -263,6 +286,33 @@ async def episodes_page(
     )
 
 
+@get(
+    "/statistics/episodes/{episode_id:int}",
+    opt=roles(Role.PRACTICE_MANAGER, need=Need.OVERVIEW_READ),
+    include_in_schema=False,
+)
+async def episode_overview_page(
+    request: Request[Any, Any, Any], episode_id: FromPath[int]
+) -> Template:
+    """One episode behind the figures, as the practice manager may read it: the overview
+    (status, dates, deadlines, team; `practice.access_policy` OVERVIEW_READ), in HTML.
+
+    The client page is the therapist's; the manager's overview leaves out the medical parts,
+    free-text reasons and contact details, and this page shows less still: no client name,
+    which the figures never need. The read is audited by the query.
+    """
+    settings: Settings = request.app.state.settings
+    actor = actor_of(request)
+    today = today_in(settings.time_zone)
+    detail = await episode_detail(actor, episode_id, today, settings.time_zone)
+    return page(
+        request,
+        "reporting/statistics/episode.html",
+        e=detail,
+        open_tasks=[t for t in detail["tasks"] if t["done_on"] is None],
+    )
+
+
 # ---------------------------------------------------------------- routes: employer (S15)
 
 
@@ -369,6 +419,7 @@ router = Router(
         dashboard_csv,
         dashboard_pdf,
         episodes_page,
+        episode_overview_page,
         employer_statistics,
         post_questionnaire,
         outcome_chart,

@@ -1,0 +1,109 @@
+"""The dashboard's headline: the handful of figures a practice manager reads first.
+
+Referrals this month and last month, the share of screenings and treatment starts on time
+over the last three months, each therapist's active caseload against their capacity, and
+work resumption at the end of treatment and at follow-up beside HSK's figures. Every figure
+passes `reporting.statistics.suppression.shown` at the dashboard's minimum, as the tables do:
+the headline shows nothing a table would withhold.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from practice.platform.i18n import gettext as _
+from reporting.statistics.definitions import MOMENT_LABELS, Benchmark, Moment
+from reporting.statistics.presentation import Results, month_label
+from reporting.statistics.suppression import Cell, Shown, shown
+
+
+@dataclass(frozen=True, slots=True)
+class TherapistLoad:
+    therapist: str
+    active: Shown
+    capacity: int | None
+
+    @property
+    def over_capacity(self) -> bool:
+        return (
+            self.capacity is not None
+            and isinstance(self.active.value, int)
+            and self.active.value > self.capacity
+        )
+
+    @property
+    def percent_of_capacity(self) -> int | None:
+        """How full, 0-100 (capped), for the bar beside the figure; None when not shown."""
+        if not isinstance(self.active.value, int) or not self.capacity:
+            return None
+        return min(100, round(100 * self.active.value / self.capacity))
+
+
+@dataclass(frozen=True, slots=True)
+class ResumptionFigure:
+    moment: Moment
+    label: str
+    ours: Shown
+    # HSK's lowest and highest figure over its three diagnoses; None without a reference.
+    reference_low: Decimal | None
+    reference_high: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    this_month: str
+    last_month: str | None
+    referrals_this_month: Shown
+    referrals_last_month: Shown | None
+    recent_months: str  # "apr 2026 – jun 2026"
+    screened_on_time: Shown
+    started_on_time: Shown
+    caseload: tuple[TherapistLoad, ...]
+    resumption: tuple[ResumptionFigure, ...]
+
+
+def headline_of(
+    results: Results,
+    min_n: int,
+    reference: Mapping[str, Mapping[Moment, Benchmark]] | None,
+) -> Headline:
+    trends = results.trends
+    recent = trends.recent_months
+    last = trends.last_month
+    resumption = []
+    for moment in (Moment.END, Moment.FOLLOW_UP):
+        values = [by_moment[moment].value for by_moment in (reference or {}).values()]
+        resumption.append(
+            ResumptionFigure(
+                moment,
+                _(MOMENT_LABELS[moment]),
+                shown(results.volumes.overall[moment], min_n),
+                min(values) if values else None,
+                max(values) if values else None,
+            )
+        )
+    return Headline(
+        this_month=month_label(trends.this_month.month),
+        last_month=None if last is None else month_label(last.month),
+        referrals_this_month=_count(trends.this_month.referrals, min_n),
+        referrals_last_month=None if last is None else _count(last.referrals, min_n),
+        recent_months=_span(recent[0].month, recent[-1].month),
+        screened_on_time=shown(trends.recent_screened_on_time.cell, min_n),
+        started_on_time=shown(trends.recent_started_on_time.cell, min_n),
+        caseload=tuple(
+            TherapistLoad(row.therapist, shown(row.active, min_n), row.capacity)
+            for row in results.caseload
+        ),
+        resumption=tuple(resumption),
+    )
+
+
+def _count(n: int, min_n: int) -> Shown:
+    return shown(Cell(n, n), min_n)
+
+
+def _span(first: date, last: date) -> str:
+    if first == last:
+        return month_label(first)
+    return f"{month_label(first)} – {month_label(last)}"
