@@ -127,6 +127,9 @@ class Settings:
     practice_address: tuple[str, ...] = DEFAULT_PRACTICE_ADDRESS
     practice_agb_code: str = DEFAULT_PRACTICE_AGB_CODE
     practice_logo: Path = DEFAULT_PRACTICE_LOGO
+    # A practice's own additions to the lexicon of words an employer may not read
+    # (practice.employer_text): a TOML file of the shipped lexicon's shape, or None.
+    employer_text_lexicon: Path | None = None
 
     @property
     def is_postgres(self) -> bool:
@@ -195,6 +198,7 @@ class Settings:
             practice_address=_practice_address(env),
             practice_agb_code=_agb_code(env),
             practice_logo=_logo(env),
+            employer_text_lexicon=_employer_text_lexicon(env),
         )
 
 
@@ -222,4 +226,15 @@ def _logo(env: dict[str, str]) -> Path:
     path = Path(logo).resolve()
     if path.suffix.lower() not in {".svg", ".png"} or not path.is_file():
         raise SettingsError(f"PRACTICE_LOGO: {logo!r} is not an existing .svg or .png file")
+    return path
+
+
+def _employer_text_lexicon(env: dict[str, str]) -> Path | None:
+    """EMPLOYER_TEXT_LEXICON: an existing .toml file that extends the employer-text lexicon."""
+    name = (env.get("EMPLOYER_TEXT_LEXICON") or "").strip()
+    if not name:
+        return None
+    path = Path(name).resolve()
+    if path.suffix.lower() != ".toml" or not path.is_file():
+        raise SettingsError(f"EMPLOYER_TEXT_LEXICON: {name!r} is not an existing .toml file")
     return path

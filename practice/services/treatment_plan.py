@@ -14,6 +14,7 @@ from practice.audit.trail import Action, Actor
 from practice.episodes import EpisodeStatus
 from practice.errors import Conflict, InvalidInput, NotFound, one_of
 from practice.platform.db import write_tx
+from practice.services.employer_text import refuse_medical
 from practice.services.episodes import (
     PURPOSE,
     client_of,
@@ -156,6 +157,10 @@ async def record_relapse_prevention_plan(
     }
     if problems:
         raise InvalidInput(problems)
+    if share_work_section_with_employer:
+        # Shared, the work section reaches the employer as written (422 if medical);
+        # kept with the client, it is part of the plan and may say anything.
+        refuse_medical(work_situation=work_situation)
     day, zone = clock(today, tz)
     async with write_tx():
         row = await episode_row(episode_id)

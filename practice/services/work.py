@@ -11,6 +11,7 @@ from practice.errors import InvalidInput, Message, NotFound, one_of
 from practice.platform.db import write_tx
 from practice.platform.i18n import N_
 from practice.services import parties
+from practice.services.employer_text import refuse_medical
 from practice.services.episodes import clock, episode_dates, refuse
 from practice.tables import (
     AbsenceEpisode,
@@ -258,6 +259,8 @@ async def record_agreement(
             problems.update(exc.fields)
     if problems:
         raise InvalidInput(problems)
+    # The employer reads the agreement as written: nothing medical may be in it (422).
+    refuse_medical(description=description)
     day, zone = clock(today, tz)
     async with write_tx():
         row = await _episode(episode_id)

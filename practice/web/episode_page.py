@@ -54,6 +54,7 @@ from practice.web.episodes import (
     ScreeningPlanIn,
     TransitionIn,
 )
+from practice.web.errors import invalid_status
 from practice.web.forms import FormData, FormState, form_struct, refused
 from practice.web.parties import ClientIn
 from practice.web.portal import page
@@ -197,7 +198,7 @@ async def refused_on_episode(
     and each problem next to its field (400), or the conflict above the form (409)."""
     action = request.url.path
     if isinstance(exc, InvalidInput):
-        state, status = refused(action, data, exc.fields), HTTP_400_BAD_REQUEST
+        state, status = refused(action, data, exc.fields), invalid_status(exc)
     elif isinstance(exc, Conflict):
         state, status = refused(action, data, {}, exc.message), HTTP_409_CONFLICT
     else:

@@ -23,6 +23,7 @@ from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
+    HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
@@ -30,6 +31,7 @@ from litestar.status_codes import (
 from practice.accounts import Role
 from practice.audit.trail import AuditUnavailable
 from practice.break_glass import offer_on_not_found
+from practice.employer_text import MedicalText
 from practice.errors import Conflict, DomainError, InvalidInput, NotFound
 from practice.platform.i18n import N_
 from practice.platform.i18n import gettext as _
@@ -47,6 +49,7 @@ TITLES = {
     405: N_("Not allowed"),
     409: N_("That is not possible now"),
     413: N_("Too large"),
+    422: N_("This text cannot go to the employer"),
     429: N_("Too many attempts"),
     500: N_("Something went wrong"),
     503: N_("Temporarily unavailable"),
@@ -149,6 +152,12 @@ def http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Respo
     return _respond(request, exc.status_code, _(exc.detail) if exc.detail else "", headers=headers)
 
 
+def invalid_status(exc: InvalidInput) -> int:
+    """400 for a value that breaks a rule; 422 for a text bound for an employer that names
+    medical matters (well-formed, but its content cannot be processed)."""
+    return HTTP_422_UNPROCESSABLE_ENTITY if isinstance(exc, MedicalText) else HTTP_400_BAD_REQUEST
+
+
 def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     if isinstance(exc, InvalidInput):
         # The page names the fields by their labels (its list says what is wrong with each);
@@ -157,7 +166,7 @@ def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[
         if wants_html(request):
             names = ", ".join(map(field_label, exc.fields))
             detail = _("Check the fields: %(names)s") % {"names": names}
-        return _respond(request, HTTP_400_BAD_REQUEST, detail, exc.fields)
+        return _respond(request, invalid_status(exc), detail, exc.fields)
     if isinstance(exc, NotFound):
         return _respond(request, HTTP_404_NOT_FOUND, exc.message)
     if isinstance(exc, Conflict):

@@ -16,6 +16,7 @@ from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.errors import Conflict, InvalidInput, NotFound
 from practice.platform.db import write_tx
+from practice.services.employer_text import refuse_medical
 from practice.tables import RelapsePreventionPlan, TreatmentEpisode
 from reporting.documents import render_html, render_pdf_async
 from reporting.queries.documents import may_read_document, stored_document
@@ -29,7 +30,9 @@ PURPOSE = "reporting"
 async def record_minutes(
     actor: Actor, *, appointment_id: int, shared_text: str, internal_text: str
 ) -> None:
-    """Alignment-meeting minutes: the shared part is what the employer side may read."""
+    """Alignment-meeting minutes: the shared part is what the employer side may read, so
+    nothing medical may be in it (422); the internal part stays with the therapist."""
+    refuse_medical(shared_text=shared_text)
     async with write_tx():
         appointment = (
             await Appointment.select(Appointment.kind, Appointment.episode)

@@ -170,17 +170,22 @@ async def approve(request: Request[Any, Any, Any], report_id: FromPath[int]) -> 
 @post("/appointments/{appointment_id:int}/minutes", opt=THERAPIST, include_in_schema=False)
 async def minutes_form(
     request: Request[Any, Any, Any], appointment_id: FromPath[int], data: FormData
-) -> Redirect:
+) -> Redirect | Template:
     """The minutes of a held alignment meeting from the client page (the JSON door's type)."""
     episode_id = await appointment_episode(appointment_id)
     actor = await _writer(request, episode_id)
-    minutes = form_struct(MinutesIn, data)
-    await document_services.record_minutes(
-        actor,
-        appointment_id=appointment_id,
-        shared_text=minutes.shared_text,
-        internal_text=minutes.internal_text,
-    )
+    try:
+        minutes = form_struct(MinutesIn, data)
+        await document_services.record_minutes(
+            actor,
+            appointment_id=appointment_id,
+            shared_text=minutes.shared_text,
+            internal_text=minutes.internal_text,
+        )
+    except InvalidInput as exc:
+        # Medical words in the shared part (422) or a missing field: the section again,
+        # what was typed kept and the problem beside its field.
+        return await refused_on_episode(request, episode_id, SECTION_NAME, data, exc)
     return Redirect(
         path=f"{episode_path(episode_id, SECTION_NAME)}#minutes-{appointment_id}",
         status_code=303,
