@@ -1,10 +1,15 @@
 """The ``practice`` command: every operator action, each calling a service."""
 
 import asyncio
+import contextlib
+import io
 import json
+import logging
 import os
 import signal
 import sys
+import threading
+import time
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -12,10 +17,19 @@ from typing import Any, TypeVar
 
 import click
 
-from practice.platform.logs import configure_logging
-from practice.platform.settings import Settings, SettingsError
+from practice.platform.logs import configure_logging, library_level
+from practice.platform.settings import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    EVERY_ADDRESS,
+    Settings,
+    SettingsError,
+    served_url,
+)
 
 T = TypeVar("T")
+# The service's own start lines (`practice serve`), at INFO: what was started, where.
+start_log = logging.getLogger("practice.start")
 
 
 def _settings() -> Settings:
@@ -29,12 +43,40 @@ def _configure_logging(settings: Settings) -> None:
     configure_logging(settings.log_level)
 
 
-async def _migrate() -> None:
-    from piccolo.apps.migrations.commands.forwards import run_forwards
+async def _migrate() -> str:
+    """Apply every pending migration; returns one line saying what was done.
 
-    result = await run_forwards(app_name="all")
+    Piccolo's own report is kept back: it counts every migration as "already complete"
+    and again as "not yet run" (on a new database: "7 already complete", "7 not yet run",
+    then runs the seven). The count comes from its migration table, before and after.
+    It is shown only when something fails, where it says which migration broke.
+    """
+    from piccolo.apps.migrations.commands.base import BaseMigrationManager
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+    from piccolo.apps.migrations.tables import Migration
+
+    await BaseMigrationManager().create_migration_table()
+    before = await Migration.count()
+    report = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(report):
+            result = await run_forwards(app_name="all")
+    except Exception:
+        click.echo(report.getvalue(), err=True)
+        raise
     if not result.success:
-        raise click.ClickException(f"migrations failed: {result.message}")
+        raise click.ClickException(f"migrations failed: {result.message}\n{report.getvalue()}")
+    return migration_summary(before, await Migration.count())
+
+
+def migration_summary(before: int, after: int) -> str:
+    """What a migration run did, from the number of migrations recorded as run before and
+    after it."""
+    ran = after - before
+    if ran == 0:
+        return f"database up to date: all {after} migrations had already run"
+    plural = "s" if ran != 1 else ""
+    return f"database migrated: {ran} migration{plural} run now, {before} had already run"
 
 
 @click.group()
@@ -45,13 +87,13 @@ def main() -> None:
 @main.command()
 def migrate() -> None:
     """Apply every pending database migration (SQLite or PostgreSQL)."""
-    asyncio.run(_migrate())
+    click.echo(asyncio.run(_migrate()))
 
 
 @main.command()
 def demo() -> None:
     """Load the demo practice (idempotent)."""
-    asyncio.run(_migrate())
+    click.echo(asyncio.run(_migrate()))
     created = asyncio.run(_load_demo(_settings()))
     click.echo(f"demo practice ready ({created} episodes created)")
 
@@ -115,12 +157,17 @@ def create_user(email: str, display_name: str, role: str, password: str, locale:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--host", default=DEFAULT_HOST, show_default=True)
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=int)
 @click.option("--demo/--no-demo", "with_demo", default=False, help="Load the demo practice.")
 @click.option("--workers", default=1, show_default=True, type=int, help="Web processes.")
 def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
-    """Run the web service; on the embedded default also Redis and the worker, in-process."""
+    """Run the web service; on the embedded default also Redis and the worker, in-process.
+
+    Library chatter stays below WARNING (practice.platform.logs); the service's own start
+    lines are logged at INFO; the address and, with --demo, the logins are printed last,
+    once the server answers, so they are what a newcomer sees at the bottom of the screen.
+    """
     from practice.platform import redis_conn
 
     settings = _settings()
@@ -130,45 +177,109 @@ def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
     # the previous handler and raises it again; with the default handler the process would
     # die there and leave the embedded Redis and the render processes running (OPS-1).
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    url = served_url(host, port)
+    if not os.environ.get("BASE_URL"):
+        # Links in e-mails point where this process serves (the web workers, the embedded
+        # worker and the demo below all read BASE_URL from the environment).
+        os.environ["BASE_URL"] = url
+        settings = _settings()
+    if host in EVERY_ADDRESS and url == settings.base_url:
+        start_log.info(
+            "serving on every address; links in e-mails use %s: set BASE_URL to the "
+            "address others reach this machine by",
+            url,
+        )
     catcher = None
     try:
         if not settings.redis_url:
             # Start the embedded Redis here and hand its socket to the web process(es).
             os.environ["REDIS_URL"] = redis_conn.redis_url(settings)
             os.environ.setdefault("PRACTICE_EMBEDDED_WORKER", "true")
+            start_log.info("embedded Redis started under %s", settings.data_dir)
             if "SMTP_HOST" not in os.environ:
                 from practice.platform import mail_catcher
 
                 catcher = mail_catcher.start(settings.data_dir / "mail")
                 os.environ["SMTP_HOST"], os.environ["SMTP_PORT"] = "127.0.0.1", str(catcher.port)
-                click.echo(f"Outgoing mail is kept in {settings.data_dir / 'mail'} (none is sent).")
-        asyncio.run(_migrate())
+                start_log.info(
+                    "outgoing mail is kept in %s (none is sent)", settings.data_dir / "mail"
+                )
+        start_log.info("%s", asyncio.run(_migrate()))
+        announcement = [f"@Work practice service: {url}/  (Ctrl+C stops)"]
+        if url != settings.base_url:
+            announcement.insert(0, f"Links in e-mails point to {settings.base_url}/ (BASE_URL).")
         if with_demo:
             from practice.composition.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
+            started = time.monotonic()
             asyncio.run(_load_demo(settings))
-            click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
-            for account in DEMO_ACCOUNTS:
-                click.echo(f"  {account.role.value:<18} {account.email}")
-        click.echo(f"\n@Work practice service: http://{host}:{port}/  (Ctrl+C stops)\n")
-        sys.stdout.flush()
-
-        import uvicorn
-
-        uvicorn.run(
-            "practice.composition.app:app",
-            host=host,
-            port=port,
-            workers=workers,
-            access_log=False,
-            log_level=settings.log_level.lower(),
-            # uvicorn would rewrite the client from X-Forwarded-For for any peer in its own
-            # list (127.0.0.1 by default); the app reads that header itself, from
-            # TRUSTED_PROXIES only (practice.proxies), so uvicorn must leave it alone.
-            proxy_headers=False,
-        )
+            start_log.info("demo practice loaded in %.1f s", time.monotonic() - started)
+            announcement[:0] = [
+                f"Demo logins (password for all: {DEMO_PASSWORD}):",
+                *(f"  {a.role.value:<18} {a.email}" for a in DEMO_ACCOUNTS),
+                "",
+            ]
+        _serve(settings, host, port, workers, ["", *announcement, ""])
     finally:
         _stop_children(catcher)
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int, announcement: list[str]) -> None:
+    """uvicorn, with ``announcement`` printed once it serves (and its start-up, the
+    embedded worker's included, is done)."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(
+        "practice.composition.app:app",
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_level=library_level(settings.log_level).lower(),
+        # uvicorn would rewrite the client from X-Forwarded-For for any peer in its own
+        # list (127.0.0.1 by default); the app reads that header itself, from
+        # TRUSTED_PROXIES only (practice.proxies), so uvicorn must leave it alone.
+        proxy_headers=False,
+    )
+    server = uvicorn.Server(config)
+    if workers > 1:
+        # The supervisor binds the port before it starts the web processes, so whatever
+        # answers on it afterwards is one of them.
+        sock = config.bind_socket()
+        local = served_url("127.0.0.1" if host in EVERY_ADDRESS else host, port)
+        _announce_when(lambda: _answers(f"{local}/healthz"), announcement)
+        Multiprocess(config, sockets=[sock]).run()
+        return
+    _announce_when(lambda: server.started, announcement, gave_up=lambda: server.should_exit)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    if not server.started:
+        raise SystemExit(3)  # uvicorn's STARTUP_FAILURE: the port was taken, the app broke
+
+
+def _announce_when(
+    ready: Callable[[], bool], lines: list[str], gave_up: Callable[[], bool] = lambda: False
+) -> None:
+    def wait_then_print() -> None:
+        while not ready():
+            if gave_up():
+                return
+            time.sleep(0.05)
+        click.echo("\n".join(lines))
+        sys.stdout.flush()
+
+    threading.Thread(target=wait_then_print, name="announce", daemon=True).start()
+
+
+def _answers(url: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - our own http URL
+            return int(response.status) == 200
+    except OSError:
+        return False
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:

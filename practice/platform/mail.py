@@ -1,16 +1,30 @@
 """The one outbound-mail adapter: SMTP through aiosmtplib, called only from jobs."""
 
+from datetime import datetime
 from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from urllib.parse import urlsplit
 
 import aiosmtplib
 
 from practice.platform.settings import Settings
 
 
+def mail_domain(settings: Settings) -> str:
+    """The practice's own domain, for Message-IDs: MAIL_FROM's, else BASE_URL's host.
+    Given, not looked up: make_msgid would otherwise ask DNS for this machine's name."""
+    domain = parseaddr(settings.mail_from)[1].rpartition("@")[2]
+    return domain or urlsplit(settings.base_url).hostname or "localhost"
+
+
 def build(
     settings: Settings, *, to_address: str, subject: str, body_text: str, ics: str | None = None
 ) -> EmailMessage:
     message = EmailMessage()
+    # RFC 5322 asks for both; without them some servers add their own and spam filters
+    # count it against the message. The date is the practice's clock at sending.
+    message["Date"] = format_datetime(datetime.now(settings.time_zone))
+    message["Message-ID"] = make_msgid(domain=mail_domain(settings))
     message["From"] = settings.mail_from
     message["To"] = to_address
     message["Subject"] = subject

@@ -106,7 +106,15 @@ def _start_server(data_dir: Path, path: Path) -> "subprocess.Popen[bytes]":
         str(log),
     )
     process = subprocess.Popen(  # noqa: S603 - the wheel's redis-server, our own arguments
-        command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        # Its own session: Ctrl+C in a terminal signals the whole foreground process group,
+        # and a redis-server that quit at once left the app's shutdown (the embedded worker
+        # saying goodbye) to fail with a traceback. It stops when its owner stops it, or
+        # when its owner dies (the lifeline above).
+        start_new_session=True,
     )
     deadline = time.monotonic() + START_LIMIT_SECONDS
     while time.monotonic() < deadline:

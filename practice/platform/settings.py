@@ -139,6 +139,11 @@ class Settings:
     def sqlite_path(self) -> Path:
         return Path(self.database_url.removeprefix("sqlite:///"))
 
+    def link(self, path: str) -> str:
+        """The absolute address of ``path`` (``/monitor``) for a reader outside the app: the
+        one way links in e-mails and feeds are built, so they all follow BASE_URL."""
+        return absolute_link(self.base_url, path)
+
     @property
     def secure_cookies(self) -> bool:
         """Cookies get Secure and the __Host- prefix whenever the service is served over TLS."""
@@ -158,7 +163,7 @@ class Settings:
         redis_url = env.get("REDIS_URL") or None
         if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
             raise SettingsError("REDIS_URL: use redis://, rediss:// or unix://")
-        base_url = (env.get("BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+        base_url = (env.get("BASE_URL") or served_url(DEFAULT_HOST, DEFAULT_PORT)).rstrip("/")
         if urlsplit(base_url).scheme not in {"http", "https"} or not urlsplit(base_url).netloc:
             raise SettingsError(f"BASE_URL: {base_url!r} is not an http(s) URL")
         tz_name = env.get("TIME_ZONE") or "Europe/Amsterdam"
@@ -227,6 +232,32 @@ def _logo(env: dict[str, str]) -> Path:
     if path.suffix.lower() not in {".svg", ".png"} or not path.is_file():
         raise SettingsError(f"PRACTICE_LOGO: {logo!r} is not an existing .svg or .png file")
     return path
+
+
+# `practice serve`'s address when none is given; BASE_URL's default follows it.
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+# Hosts that mean "every address of this machine": served on, but not one a browser opens.
+EVERY_ADDRESS = frozenset({"", "0.0.0.0", "::"})  # noqa: S104 - recognised, not bound to
+
+
+def served_url(host: str, port: int) -> str:
+    """The address a browser on this machine opens to reach ``practice serve --host host
+    --port port``. A host meaning every address (0.0.0.0, ::) is not one a browser can
+    open; it becomes ``localhost``: it works on this machine and through a container's
+    published port, while the name other machines know this one by is the operator's to
+    give (BASE_URL). An IPv6 address gets its brackets."""
+    if host in EVERY_ADDRESS:
+        host = "localhost"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def absolute_link(base_url: str, path: str) -> str:
+    """``path`` under ``base_url`` (BASE_URL, no trailing slash): ``/monitor`` ->
+    ``https://praktijk.example.nl/monitor``."""
+    return f"{base_url.rstrip('/')}/{path.lstrip('/')}"
 
 
 def _employer_text_lexicon(env: dict[str, str]) -> Path | None:
