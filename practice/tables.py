@@ -105,6 +105,8 @@ class Employer(Table):
     employer_update_every_days = Integer(null=True, default=None)  # None: with each report
     min_cell_size = Integer(default=5)  # statistics below this n are suppressed
     screening_day_unit = Varchar(length=16, default="calendar")  # practice.deadlines.DayUnit
+    # A deactivated employer takes no new referrals; its episodes stay visible as they are.
+    active = Boolean(default=True)
 
 
 class Department(Table):

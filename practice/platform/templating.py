@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
+from practice import money
 from practice.platform import i18n
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -64,6 +65,17 @@ def number(value: Decimal | float | int | None, digits: int = 1) -> str:
     return i18n.format_number(value, digits)
 
 
+def euros(cents: int | None) -> str:
+    """An amount stored in cents as the reader writes euros ("€ 125,50"); "–" when there is
+    none (``practice.money`` owns the format)."""
+    return MISSING if cents is None else money.format_euros(cents, i18n.current_locale.get())
+
+
+def euros_for_input(cents: int | None) -> str:
+    """An amount in cents as a form field shows it for editing ("125,50")."""
+    return money.euros_for_input(cents, i18n.current_locale.get())
+
+
 def make_environment(time_zone: ZoneInfo) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
@@ -85,6 +97,8 @@ def make_environment(time_zone: ZoneInfo) -> jinja2.Environment:
         "day": day,
         "moment": moment,
         "number": number,
+        "euros": euros,
+        "euros_for_input": euros_for_input,
     }
     env.filters.update(filters)
     env.globals["current_locale"] = i18n.current_locale.get

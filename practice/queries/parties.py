@@ -17,7 +17,10 @@ from practice.tables import (
 async def referral_choices() -> dict[str, list[dict[str, Any]]]:
     """What the referral form lists: employers, their managers and HR, company doctors."""
     return {
-        "employers": await Employer.select(Employer.id, Employer.name).order_by(Employer.name),
+        # A deactivated employer takes no new referrals (practice.services.parties).
+        "employers": await Employer.select(Employer.id, Employer.name)
+        .where(Employer.active == True)  # noqa: E712 - SQL
+        .order_by(Employer.name),
         "contacts": await EmployerContact.select(
             EmployerContact.id,
             EmployerContact.name,

@@ -13,6 +13,7 @@ from practice.deadlines import DayUnit
 from practice.episodes import Offer
 from practice.errors import Conflict, InvalidInput, Message, NotFound, one_of
 from practice.platform.db import write_tx
+from practice.platform.i18n import N_
 from practice.tables import (
     Client,
     CompanyDoctor,
@@ -39,17 +40,20 @@ def _require(problems: dict[str, str]) -> None:
         raise InvalidInput(problems)
 
 
-async def create_employer(
-    actor: Actor,
+INACTIVE_EMPLOYER = N_("This employer is deactivated: it takes no new referrals.")
+
+
+def employer_problems(
     *,
     name: str,
-    default_offer: str = Offer.BASIC.value,
-    cost_per_absence_day_cents: int = 25000,
-    report_every: int = 5,
-    employer_update_every_days: int | None = None,
-    min_cell_size: int = 5,
-    screening_day_unit: str = DayUnit.CALENDAR.value,
-) -> int:
+    default_offer: str,
+    cost_per_absence_day_cents: int,
+    report_every: int,
+    employer_update_every_days: int | None,
+    min_cell_size: int,
+    screening_day_unit: str,
+) -> dict[str, str]:
+    """What is wrong with an employer's contract settings, per field (new or edited alike)."""
     problems: dict[str, str] = {}
     if not name.strip():
         problems["name"] = "required"
@@ -65,7 +69,31 @@ async def create_employer(
         problems["min_cell_size"] = "at least 1"
     if screening_day_unit not in {u.value for u in DayUnit}:
         problems["screening_day_unit"] = "calendar or working"
-    _require(problems)
+    return problems
+
+
+async def create_employer(
+    actor: Actor,
+    *,
+    name: str,
+    default_offer: str = Offer.BASIC.value,
+    cost_per_absence_day_cents: int = 25000,
+    report_every: int = 5,
+    employer_update_every_days: int | None = None,
+    min_cell_size: int = 5,
+    screening_day_unit: str = DayUnit.CALENDAR.value,
+) -> int:
+    _require(
+        employer_problems(
+            name=name,
+            default_offer=default_offer,
+            cost_per_absence_day_cents=cost_per_absence_day_cents,
+            report_every=report_every,
+            employer_update_every_days=employer_update_every_days,
+            min_cell_size=min_cell_size,
+            screening_day_unit=screening_day_unit,
+        )
+    )
     async with write_tx():
         if await Employer.exists().where(Employer.name == name.strip()):
             raise Conflict("An employer with this name already exists.")
@@ -83,6 +111,75 @@ async def create_employer(
         employer_id = int(rows[0]["id"])
         await audit.record(actor, Action.CREATE, "employer", employer_id, purpose=PURPOSE)
     return employer_id
+
+
+async def update_employer(
+    actor: Actor,
+    *,
+    employer_id: int,
+    name: str,
+    default_offer: str,
+    cost_per_absence_day_cents: int,
+    report_every: int,
+    employer_update_every_days: int | None,
+    min_cell_size: int,
+    screening_day_unit: str,
+) -> None:
+    """New contract settings for an employer. They count from now on: deadlines and figures
+    read them when they are computed (``practice.queries.episodes.rules_for``)."""
+    _require(
+        employer_problems(
+            name=name,
+            default_offer=default_offer,
+            cost_per_absence_day_cents=cost_per_absence_day_cents,
+            report_every=report_every,
+            employer_update_every_days=employer_update_every_days,
+            min_cell_size=min_cell_size,
+            screening_day_unit=screening_day_unit,
+        )
+    )
+    async with write_tx():
+        if not await Employer.exists().where(Employer.id == employer_id):
+            raise NotFound("No such employer.")
+        if await Employer.exists().where(
+            (Employer.name == name.strip()) & (Employer.id != employer_id)
+        ):
+            raise Conflict("An employer with this name already exists.")
+        await Employer.update(
+            {
+                Employer.name: name.strip(),
+                Employer.default_offer: default_offer,
+                Employer.cost_per_absence_day_cents: cost_per_absence_day_cents,
+                Employer.report_every: report_every,
+                Employer.employer_update_every_days: employer_update_every_days,
+                Employer.min_cell_size: min_cell_size,
+                Employer.screening_day_unit: screening_day_unit,
+            }
+        ).where(Employer.id == employer_id)
+        await audit.record(actor, Action.UPDATE, "employer", employer_id, purpose=PURPOSE)
+
+
+async def set_employer_active(actor: Actor, *, employer_id: int, active: bool) -> None:
+    """Deactivate an employer (no new referrals for it) or take it back. Its episodes,
+    contacts and figures stay as they are: a contract that ends does not end a treatment."""
+    async with write_tx():
+        updated = (
+            await Employer.update({Employer.active: active})
+            .where(Employer.id == employer_id)
+            .returning(Employer.id)
+        )
+        if not updated:
+            raise NotFound("No such employer.")
+        await audit.record(actor, Action.UPDATE, "employer", employer_id, purpose=PURPOSE)
+
+
+async def require_active_employer(employer_id: int, field: str = "employer_id") -> None:
+    """400 naming ``field`` unless the employer exists and is active (new referrals only)."""
+    row = await Employer.select(Employer.active).where(Employer.id == employer_id).first()
+    if row is None:
+        raise InvalidInput({field: "no such employer"})
+    if not row["active"]:
+        raise InvalidInput({field: Message(INACTIVE_EMPLOYER)})
 
 
 async def _user_with_role(user_id: int | None, role: str, field: str) -> None:
@@ -273,8 +370,7 @@ async def register_client(
         minutes = 0
     _require(problems)
     async with write_tx():
-        if not await Employer.exists().where(Employer.id == employer_id):
-            raise InvalidInput({"employer_id": "no such employer"})
+        await require_active_employer(employer_id)
         rows = await Client.insert(
             Client(name=name.strip(), date_of_birth=date_of_birth, email=email, phone=phone)
         ).returning(Client.id)

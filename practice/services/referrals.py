@@ -13,7 +13,7 @@ from practice.platform.db import write_tx
 from practice.platform.i18n import N_
 from practice.services.case_team import require_seat_holder
 from practice.services.episodes import apply_transition
-from practice.services.parties import register_client
+from practice.services.parties import register_client, require_active_employer
 from practice.tables import (
     AbsenceEpisode,
     CaseAssignment,
@@ -113,6 +113,7 @@ async def refer_client(
         if employment is None or not await Client.exists().where(Client.id == client_id):
             raise InvalidInput({"client_id": "no such client with a current employment"})
         employer_id = int(employment["employer"])
+        await require_active_employer(employer_id)
         therapist = (
             await Therapist.select(Therapist.id).where(Therapist.user == therapist_user_id).first()
         )

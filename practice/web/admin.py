@@ -13,15 +13,17 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 
+from practice import money
 from practice.accounts import Role
 from practice.episodes import Offer
 from practice.errors import Conflict, InvalidInput
+from practice.platform.i18n import N_
 from practice.queries import case_team as team_queries
 from practice.queries import parties as party_queries
 from practice.services import case_team, parties, registrations
 from practice.web.auth import roles
 from practice.web.episode_common import fields_of, request_context
-from practice.web.forms import FormData, FormState, form_struct, refused
+from practice.web.forms import FormData, FormState, flat, form_struct, refused
 from practice.web.parties import CompanyDoctorIn, ContactIn, DepartmentIn, EmployerIn, TherapistIn
 from practice.web.portal import page
 from practice.web.treatment_plan import HandoverIn
@@ -65,21 +67,102 @@ async def _employers_page(
     )
 
 
+# The euros field of the employer forms; the JSON door takes cents (``EmployerIn``).
+MONEY_FIELD = "cost_per_absence_day"
+_CENTS_FIELD = "cost_per_absence_day_cents"
+
+
+def _employer_form(data: FormData, *, editing: bool) -> EmployerIn:
+    """The employer form as the JSON door's type: the cost per absence day is typed in euros
+    ("250,00", "€ 250") and stored in cents (``practice.money``). Every problem at once."""
+    problems: dict[str, str] = {}
+    extra: dict[str, Any] = {}
+    typed = flat(data).get(MONEY_FIELD, "")
+    if typed.strip():
+        try:
+            extra[_CENTS_FIELD] = money.parse_euros(typed)
+        except money.InvalidAmount as exc:
+            problems[MONEY_FIELD] = exc.message
+    elif editing:  # the JSON door's default (€ 250) would overwrite the contract silently
+        problems[MONEY_FIELD] = N_("Fill in this field.")
+    rest = {k: v for k, v in data.items() if k not in (MONEY_FIELD, _CENTS_FIELD)}
+    form = None
+    try:
+        form = form_struct(EmployerIn, rest, **extra)
+    except InvalidInput as exc:
+        problems.update(exc.fields)
+    if problems or form is None:
+        raise InvalidInput(problems)
+    return form
+
+
+def _in_euros(exc: InvalidInput) -> InvalidInput:
+    """A service's problem with the cents names the euros field the form shows."""
+    return InvalidInput(
+        {(MONEY_FIELD if name == _CENTS_FIELD else name): text for name, text in exc.fields.items()}
+    )
+
+
 @post("/admin/employers", opt=ADMINISTRATOR, include_in_schema=False)
-async def create_employer(request: Request[Any, Any, Any], data: FormData) -> Redirect:
+async def create_employer(request: Request[Any, Any, Any], data: FormData) -> Redirect | Template:
     actor, _, _ = request_context(request)
-    await parties.create_employer(actor, **fields_of(form_struct(EmployerIn, data)))
-    return Redirect(path="/admin/employers", status_code=303)
+    try:
+        form = _employer_form(data, editing=False)
+        employer_id = await parties.create_employer(actor, **fields_of(form))
+    except InvalidInput as exc:
+        state = _refused_state("/admin/employers", data, _in_euros(exc))
+        return await _employers_page(request, state, _status_of(exc))
+    except Conflict as exc:
+        state = _refused_state("/admin/employers", data, exc)
+        return await _employers_page(request, state, _status_of(exc))
+    return Redirect(path=f"/admin/employers#employer-{employer_id}", status_code=303)
+
+
+@post("/admin/employers/{employer_id:int}", opt=ADMINISTRATOR, include_in_schema=False)
+async def update_employer(
+    request: Request[Any, Any, Any], employer_id: FromPath[int], data: FormData
+) -> Redirect | Template:
+    """New contract settings: name, offer, cadence, update interval, € per day, cell size."""
+    actor, _, _ = request_context(request)
+    try:
+        form = _employer_form(data, editing=True)
+        await parties.update_employer(actor, employer_id=employer_id, **fields_of(form))
+    except InvalidInput as exc:
+        state = _refused_state(request.url.path, data, _in_euros(exc))
+        return await _employers_page(request, state, _status_of(exc))
+    except Conflict as exc:
+        state = _refused_state(request.url.path, data, exc)
+        return await _employers_page(request, state, _status_of(exc))
+    return Redirect(path=f"/admin/employers#employer-{employer_id}", status_code=303)
+
+
+class _Activation(msgspec.Struct, forbid_unknown_fields=True):
+    active: bool
+
+
+@post("/admin/employers/{employer_id:int}/activation", opt=ADMINISTRATOR, include_in_schema=False)
+async def set_employer_active(
+    request: Request[Any, Any, Any], employer_id: FromPath[int], data: FormData
+) -> Redirect:
+    """Deactivate an employer (no new referrals; its episodes stay) or take it back."""
+    actor, _, _ = request_context(request)
+    form = form_struct(_Activation, data)
+    await parties.set_employer_active(actor, employer_id=employer_id, active=form.active)
+    return Redirect(path=f"/admin/employers#employer-{employer_id}", status_code=303)
 
 
 @post("/admin/employers/{employer_id:int}/contacts", opt=ADMINISTRATOR, include_in_schema=False)
 async def add_contact(
     request: Request[Any, Any, Any], employer_id: FromPath[int], data: FormData
-) -> Redirect:
+) -> Redirect | Template:
     actor, _, _ = request_context(request)
-    form = form_struct(ContactIn, data)
-    await parties.add_employer_contact(actor, employer_id=employer_id, **fields_of(form))
-    return Redirect(path="/admin/employers", status_code=303)
+    try:
+        form = form_struct(ContactIn, data)
+        await parties.add_employer_contact(actor, employer_id=employer_id, **fields_of(form))
+    except (InvalidInput, Conflict) as exc:
+        state = _refused_state(request.url.path, data, exc)
+        return await _employers_page(request, state, _status_of(exc))
+    return Redirect(path=f"/admin/employers#employer-{employer_id}", status_code=303)
 
 
 @post("/admin/employers/{employer_id:int}/departments", opt=ADMINISTRATOR, include_in_schema=False)
@@ -206,6 +289,8 @@ router = Router(
     route_handlers=[
         employers_page,
         create_employer,
+        update_employer,
+        set_employer_active,
         add_contact,
         add_department,
         company_doctors_page,

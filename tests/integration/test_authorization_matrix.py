@@ -41,6 +41,8 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/admin/employers"): {A},
     ("POST", "/admin/employers/{employer_id:int}/contacts"): {A},
     ("POST", "/admin/employers/{employer_id:int}/departments"): {A},
+    ("POST", "/admin/employers/{employer_id:int}"): {A},
+    ("POST", "/admin/employers/{employer_id:int}/activation"): {A},
     ("GET", "/admin/therapists"): {A},
     ("POST", "/admin/therapists"): {A},
     ("GET", "/admin/locations"): {A, PM},

@@ -29,7 +29,7 @@ async def test_an_employer_is_registered_with_its_contract_settings_and_a_contac
             "default_offer": "atwork_compleet",
             "report_every": "4",
             "employer_update_every_days": "",
-            "cost_per_absence_day_cents": "30000",
+            "cost_per_absence_day": "€ 300,50",
             "min_cell_size": "5",
             "screening_day_unit": "working",
         },
@@ -38,6 +38,7 @@ async def test_an_employer_is_registered_with_its_contract_settings_and_a_contac
     employer = await Employer.select().where(Employer.name == "Bouwbedrijf Noord").first()
     assert employer is not None
     assert (employer["report_every"], employer["employer_update_every_days"]) == (4, None)
+    assert employer["cost_per_absence_day_cents"] == 30050
     response = await post_page_form(
         client,
         "/admin/employers",
@@ -49,6 +50,7 @@ async def test_an_employer_is_registered_with_its_contract_settings_and_a_contac
     page = await client.get("/admin/employers", headers=HTML)
     assert "Bouwbedrijf Noord" in page.text and "Henk HR" in page.text
     assert "na elke" in page.text and "4 gehouden sessies" in page.text
+    assert "€ 300,50" in page.text
 
 
 async def test_an_employer_form_with_a_bad_cadence_names_the_field_and_writes_nothing(
@@ -59,8 +61,9 @@ async def test_an_employer_form_with_a_bad_cadence_names_the_field_and_writes_no
         client, "/admin/employers", "/admin/employers", {"name": "X", "report_every": "often"}
     )
     assert response.status_code == 400
-    # the field by its label and the problem, both in Dutch
-    assert "rapport elke (sessies)" in response.text and "Vul een geheel getal in." in response.text
+    # the problem in Dutch next to its field, what was typed kept
+    assert 'id="report_every-problem"' in response.text
+    assert "Vul een geheel getal in." in response.text and 'value="often"' in response.text
     assert await Employer.count() == 0
 
 
