@@ -17,15 +17,27 @@ the second therapist's (capacity 25).
 """
 
 import io
+import json
 import re
 from datetime import date, datetime, timedelta
+from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import time_machine
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from practice.audit.trail import Action
 from practice.tables import Therapist
+from reporting.statistics.caseload import CaseloadRow
+from reporting.statistics.definitions import HSK_REFERENCE, Moment
+from reporting.statistics.export import headline_json
+from reporting.statistics.figures import Share
+from reporting.statistics.headline import headline_of
+from reporting.statistics.suppression import Cell
+from reporting.statistics.trends import MonthTrend, Trends
 from tests.cast import Cast
 from tests.integration.reporting.test_statistics import (
     TZ,
@@ -248,3 +260,71 @@ async def test_the_management_report_fits_its_landscape_pages(client, cast: Cast
     text = " ".join(page.extract_text() for page in pages)
     assert "In één oogopslag" in text
     assert re.search(r"Lopende trajecten: Test therapist", text)
+
+
+# ---------------------------------------------------------------- PRIV-3 for the headline
+
+_counts = st.integers(min_value=0, max_value=15)
+
+
+@st.composite
+def _headline_inputs(draw: Any) -> tuple[Any, int, dict[str, int]]:
+    """Results as `headline_of` reads them, with distinctive volume figures (1000.1-9999.9)."""
+    min_n = draw(st.integers(min_value=5, max_value=12))  # 5: the floor nothing lowers
+    months = tuple(
+        MonthTrend(
+            date(2026, m, 1),
+            draw(_counts),
+            Share(0, draw(_counts)),
+            Share(0, draw(_counts)),
+        )
+        for m in (4, 5, 6)
+    )
+    screened, started = draw(_counts), draw(_counts)
+    trends = Trends(months, Share(min(screened, 3), screened), Share(min(started, 2), started))
+    overall = {
+        moment: Cell(Decimal(draw(st.integers(10_001, 99_999))) / 10, draw(_counts))
+        for moment in Moment
+    }
+    loads = [
+        CaseloadRow(k, f"Therapeut {k}", Cell(n, n), 25)
+        for k, n in enumerate(draw(st.lists(_counts, min_size=1, max_size=3)))
+    ]
+    results = SimpleNamespace(
+        trends=trends, volumes=SimpleNamespace(overall=overall), caseload=loads
+    )
+    exact = {
+        "this_month": months[-1].referrals,
+        "screened": screened,
+        "started": started,
+        "end": overall[Moment.END].n,
+        "follow_up": overall[Moment.FOLLOW_UP].n,
+    }
+    return results, min_n, exact
+
+
+@settings(max_examples=40, deadline=None)
+@given(_headline_inputs())
+def test_no_headline_figure_is_counted_over_fewer_than_the_minimum(drawn) -> None:
+    results, min_n, exact = drawn
+    data = headline_json(headline_of(results, min_n, HSK_REFERENCE))
+    shown_cells = {
+        "this_month": data["referrals"]["this_month"],
+        "screened": data["screened_within_10_days_percent"],
+        "started": data["started_within_10_working_days_percent"],
+        "end": data["work_resumption_percent"]["end"],
+        "follow_up": data["work_resumption_percent"]["follow_up"],
+    }
+    for name, cell in shown_cells.items():
+        if 0 < exact[name] < min_n:
+            assert (cell["text"], cell["value"], cell["n"]) == (f"< {min_n}", None, None), name
+        else:
+            assert cell["n"] == exact[name], name
+    for load, row in zip(data["caseload"], results.caseload, strict=True):
+        if 0 < row.active.n < min_n:
+            assert load["active"]["value"] is None and load["over_capacity"] is False
+    text = json.dumps(data)
+    for moment in (Moment.END, Moment.FOLLOW_UP):
+        cell = results.volumes.overall[moment]
+        if 0 < cell.n < min_n:
+            assert f"{cell.value}" not in text
