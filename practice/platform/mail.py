@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, make_msgid
 from urllib.parse import urlsplit
 
 import aiosmtplib
@@ -13,7 +13,9 @@ from practice.platform.settings import Settings
 def mail_domain(settings: Settings) -> str:
     """The practice's own domain, for Message-IDs: MAIL_FROM's, else BASE_URL's host.
     Given, not looked up: make_msgid would otherwise ask DNS for this machine's name."""
-    domain = parseaddr(settings.mail_from)[1].rpartition("@")[2]
+    # The address between <...> when a display name comes first ('Praktijk <post@x.nl>').
+    address = settings.mail_from.rpartition("<")[2].rstrip("> ")
+    domain = address.rpartition("@")[2] if "@" in address else ""
     return domain or urlsplit(settings.base_url).hostname or "localhost"
 
 
