@@ -25,6 +25,8 @@ from typing import Any, Literal, final
 
 import msgspec
 
+from practice.errors import Message
+
 AgreementStatus = Literal["agreed", "in_progress", "met", "revised", "abandoned"]
 
 
@@ -277,6 +279,24 @@ def assert_employer_safe(obj_type: type) -> None:
     content cannot be checked by name (``dict``, ``Any``, plain classes).
     """
     _check(obj_type, obj_type.__name__, set())
+
+
+# ---------------------------------------------------------------- small cells
+
+# The floor of small-cell suppression (domain brief §2.1: "1 client, 36% -> 77%" identifies
+# the person): no figure an employer or the practice manager sees is counted over fewer
+# records. An employer's contract may raise it (``Employer.min_cell_size``), never lower it;
+# the database holds the same line (the CHECK of migration 2026-12-04T01:38:35).
+MIN_CELL_FLOOR = 5
+
+
+def cell_size_problem(min_cell_size: int) -> Message | None:
+    """What is wrong with an employer's smallest statistics cell, if anything."""
+    if min_cell_size < MIN_CELL_FLOOR:
+        return Message(
+            "at least %(floor)s: a smaller group can identify an employee", floor=MIN_CELL_FLOOR
+        )
+    return None
 
 
 # Fail at import, not in production, if an edit makes the allow-list and the type disagree.

@@ -13,6 +13,7 @@ from practice.deadlines import DayUnit
 from practice.episodes import Offer
 from practice.errors import Conflict, InvalidInput, Message, NotFound, one_of
 from practice.platform.db import write_tx
+from practice.privacy import cell_size_problem
 from practice.platform.i18n import N_
 from practice.tables import (
     Client,
@@ -65,8 +66,8 @@ def employer_problems(
         problems["report_every"] = "at least 1"
     if employer_update_every_days is not None and employer_update_every_days < 1:
         problems["employer_update_every_days"] = "at least 1, or empty"
-    if min_cell_size < 1:
-        problems["min_cell_size"] = "at least 1"
+    if too_small := cell_size_problem(min_cell_size):
+        problems["min_cell_size"] = too_small
     if screening_day_unit not in {u.value for u in DayUnit}:
         problems["screening_day_unit"] = "calendar or working"
     return problems

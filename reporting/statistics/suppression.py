@@ -11,14 +11,20 @@ display, and SQL results pass through the same functions.
 
 Markers follow the CBS "verklaring van tekens": "–" for nothing (n = 0) and "x" for a figure
 withheld to protect another one (complementary suppression).
+
+The minimum has a floor, `MIN_CELL_FLOOR` (5, `practice.privacy`): an employer's contract
+may raise it, nothing may lower it, so every function here refuses a smaller `min_n`
+rather than show a figure over fewer records.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Generic, TypeVar
 
-MIN_CELL_DEFAULT = 5
+from practice.privacy import MIN_CELL_FLOOR
+
+MIN_CELL_DEFAULT = MIN_CELL_FLOOR
 EMPTY_TEXT = "–"  # n = 0: there is nothing to show, and saying so discloses nobody
 WITHHELD_TEXT = "x"  # n is large enough, but the figure would reveal a suppressed neighbour
 
@@ -84,7 +90,9 @@ class Shown:
 
 
 def _check_min_n(min_n: int) -> None:
-    _check_count("min_n", min_n, minimum=1)
+    # The floor, not 1: a minimum below it is a caller's bug (or a row from before the
+    # database's CHECK), never a reason to show a figure over fewer records.
+    _check_count("min_n", min_n, minimum=MIN_CELL_FLOOR)
 
 
 def shown(cell: Cell, min_n: int = MIN_CELL_DEFAULT) -> Shown:
@@ -150,3 +158,33 @@ def complementary_suppression(
         return ShownRow(shown_cells, withheld)
     smallest = min(candidates, key=lambda key: cells[key].n)  # min keeps the first on a tie
     return ShownRow({**shown_cells, smallest: withheld}, shown_total)
+
+
+def suppress_with_total(
+    rows: Mapping[R, Sequence[Cell]], total: R, min_n: int = MIN_CELL_DEFAULT
+) -> dict[R, tuple[Shown, ...]]:
+    """A table whose row ``total`` sums up the others column by column (S2's "all
+    diagnoses" over the diagnoses), suppressed so no hidden cell can be recomputed.
+
+    Cell by cell, a single suppressed cell of a column beside a shown total gives itself
+    away: its n is the total's n minus the others', its mean the total's mean x n minus
+    theirs. So each column goes through `complementary_suppression` with the total row's
+    cell as its total: the next-smallest cell is withheld ("x") too, or the total when
+    no other cell has records. Rows other than the total are the column's cells.
+    """
+    _check_min_n(min_n)
+    if total not in rows:
+        return {key: tuple(shown(cell, min_n) for cell in cells) for key, cells in rows.items()}
+    width = len(rows[total])
+    if any(len(cells) != width for cells in rows.values()):
+        raise ValueError("every row of a table with a total needs one cell per column")
+    parts = [key for key in rows if key != total]
+    columns = [
+        complementary_suppression(
+            {key: rows[key][column] for key in parts}, rows[total][column], min_n
+        )
+        for column in range(width)
+    ]
+    result = {key: tuple(column.cells[key] for column in columns) for key in parts}
+    result[total] = tuple(column.total for column in columns)
+    return {key: result[key] for key in rows}  # the rows in their own order

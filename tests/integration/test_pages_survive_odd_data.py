@@ -195,7 +195,7 @@ async def seed_parties(draw: Any, people: People, ids: Ids, n: int) -> tuple[int
         cost_per_absence_day_cents=draw(st.integers(0, 10**7)),
         report_every=draw(st.integers(1, 20)),
         employer_update_every_days=draw(maybe(st.integers(1, 365))),
-        min_cell_size=draw(st.integers(1, 20)),
+        min_cell_size=draw(st.integers(5, 20)),  # the database's floor
         screening_day_unit=draw(st.sampled_from(list(DayUnit))).value,
     )
     ids.add("employer_id", employer)

@@ -34,7 +34,7 @@ KEYS = ("volume", "waits", "sessions")
 
 @st.composite
 def tables(draw: Any) -> tuple[list[RawTable], int]:
-    min_n = draw(st.integers(min_value=1, max_value=10))
+    min_n = draw(st.integers(min_value=5, max_value=10))  # the floor is 5
     columns = draw(st.integers(min_value=1, max_value=3))
     row_count = draw(st.integers(min_value=1, max_value=3))
     size = len(KEYS) * row_count * columns

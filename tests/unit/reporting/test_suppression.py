@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from practice.privacy import MIN_CELL_FLOOR, cell_size_problem
 from reporting.statistics.suppression import (
     EMPTY_TEXT,
     MIN_CELL_DEFAULT,
@@ -13,6 +14,7 @@ from reporting.statistics.suppression import (
     complementary_suppression,
     shown,
     suppress_table,
+    suppress_with_total,
 )
 
 D = Decimal
@@ -22,8 +24,14 @@ def count(n: int) -> Cell:
     return Cell(n, n)
 
 
-def test_the_default_minimum_cell_size_is_five() -> None:
-    assert MIN_CELL_DEFAULT == 5
+def test_the_default_minimum_cell_size_is_five_and_so_is_the_floor() -> None:
+    assert MIN_CELL_DEFAULT == MIN_CELL_FLOOR == 5
+
+
+def test_an_employers_smallest_cell_may_be_raised_but_never_set_below_the_floor() -> None:
+    assert cell_size_problem(5) is None and cell_size_problem(12) is None
+    for small in (-1, 0, 1, 4):
+        assert "at least 5" in str(cell_size_problem(small))
 
 
 def test_a_cell_with_enough_records_shows_its_value_and_its_n() -> None:
@@ -38,9 +46,9 @@ def test_a_cell_with_one_record_fewer_than_the_minimum_shows_only_less_than_the_
     assert figure.suppressed
 
 
-def test_the_minimum_is_configurable() -> None:
+def test_the_minimum_may_be_raised_above_the_floor() -> None:
     assert str(shown(Cell(7, 9), min_n=10)) == "< 10"
-    assert shown(Cell(7, 1), min_n=1).value == 7
+    assert shown(Cell(7, 10), min_n=10).value == 7
 
 
 def test_an_empty_cell_shows_a_dash_and_its_zero_n() -> None:
@@ -65,9 +73,16 @@ def test_a_cell_needs_a_whole_non_negative_n(value: int, n: object) -> None:
         Cell(value, n)  # type: ignore[arg-type]
 
 
-def test_a_minimum_below_one_is_refused() -> None:
+@pytest.mark.parametrize("small", [0, 1, 2, 4])
+def test_no_function_shows_a_figure_with_a_minimum_below_the_floor(small: int) -> None:
     with pytest.raises(ValueError, match="min_n"):
-        shown(Cell(1, 1), min_n=0)
+        shown(Cell(1, 1), min_n=small)
+    with pytest.raises(ValueError, match="min_n"):
+        suppress_table({"a": {"b": count(9)}}, small)
+    with pytest.raises(ValueError, match="min_n"):
+        complementary_suppression({"a": count(9)}, count(9), small)
+    with pytest.raises(ValueError, match="min_n"):
+        suppress_with_total({"a": (count(9),), "all": (count(9),)}, "all", small)
 
 
 def test_a_shown_figure_cannot_be_built_without_its_n() -> None:
@@ -92,7 +107,7 @@ cells = st.builds(Cell, values, st.integers(0, 30))
 tables = st.dictionaries(st.text(max_size=3), st.dictionaries(st.text(max_size=3), cells))
 
 
-@given(tables, st.integers(1, 12))
+@given(tables, st.integers(MIN_CELL_FLOOR, 12))
 def test_no_shown_cell_with_fewer_records_than_the_minimum_exposes_its_value(
     table: dict[str, dict[str, Cell]], min_n: int
 ) -> None:
@@ -148,7 +163,7 @@ def test_a_row_without_small_cells_is_shown_as_it_is() -> None:
     assert [f.value for f in result.cells.values()] == [5, 6] and result.total.value == 11
 
 
-@given(st.lists(st.integers(0, 15), max_size=6), st.integers(1, 8))
+@given(st.lists(st.integers(0, 15), max_size=6), st.integers(MIN_CELL_FLOOR, 8))
 def test_no_single_hidden_cell_can_be_recomputed_from_a_shown_total(
     counts: list[int], min_n: int
 ) -> None:
@@ -156,3 +171,50 @@ def test_no_single_hidden_cell_can_be_recomputed_from_a_shown_total(
     result = complementary_suppression(row, count(sum(counts)), min_n)
     hidden = [key for key, figure in result.cells.items() if figure.n is None]
     assert result.total.n is None or len(hidden) != 1
+
+
+def mean(value: str, n: int) -> Cell:
+    return Cell(D(value), n)
+
+
+def test_a_table_with_a_total_row_withholds_a_neighbour_of_a_lone_small_cell_per_column() -> None:
+    # S2's shape: volume % per diagnosis at two moments, and "all diagnoses" below.
+    rows = {
+        "angst": (mean("40.0", 3), mean("60.0", 6)),
+        "depressie": (mean("50.0", 8), mean("70.0", 2)),
+        "burnout": (mean("30.0", 6), mean("80.0", 1)),
+        "all": (mean("42.9", 17), mean("68.9", 9)),
+    }
+    result = suppress_with_total(rows, "all")
+    assert list(result) == ["angst", "depressie", "burnout", "all"]
+    first = [str(result[key][0]) for key in result]
+    assert first == ["< 5", "50.0", WITHHELD_TEXT, "42.9"]  # burnout (6) is the next smallest
+    second = [str(result[key][1]) for key in result]
+    assert second == ["60.0", "< 5", "< 5", "68.9"]  # two hidden: their sum, not each
+
+
+def test_a_table_without_its_total_row_is_suppressed_cell_by_cell() -> None:
+    result = suppress_with_total({"a": (count(3),), "b": (count(9),)}, "all")
+    assert [str(result[key][0]) for key in result] == ["< 5", "9"]
+
+
+@given(
+    st.lists(st.lists(st.integers(0, 15), min_size=2, max_size=2), min_size=1, max_size=6),
+    st.integers(MIN_CELL_FLOOR, 8),
+)
+def test_no_figure_of_a_table_with_a_total_rests_on_fewer_records_than_the_minimum(
+    counts: list[list[int]], min_n: int
+) -> None:
+    """Every shown figure has n >= min_n; and per column, with the total shown, no hidden
+    cell is alone (its n could otherwise be recomputed as total minus the shown cells)."""
+    rows: dict[object, tuple[Cell, ...]] = {
+        index: tuple(count(n) for n in row) for index, row in enumerate(counts)
+    }
+    rows["all"] = tuple(count(sum(row[c] for row in counts)) for c in range(2))
+    result = suppress_with_total(rows, "all", min_n)
+    for cells in result.values():
+        for figure in cells:
+            assert figure.value is None or (figure.n is not None and figure.n >= min_n)
+    for column in range(2):
+        hidden = [key for key in result if key != "all" and result[key][column].n is None]
+        assert result["all"][column].n is None or len(hidden) != 1
