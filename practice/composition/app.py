@@ -35,6 +35,7 @@ from practice.web import admin as web_admin
 from practice.web import break_glass as web_break_glass
 from practice.web import episode_page as web_episode_page
 from practice.web import episodes as web_episodes
+from practice.web import favicon as web_favicon
 from practice.web import parties as web_parties
 from practice.web import portal as practice_web
 from practice.web import today as web_today
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             web_statistics.router,
             statistics_pages.router,
             web_fhir.router,
+            web_favicon.router,
             create_static_files_router(
                 path="/static",
                 directories=[TEMPLATE_DIR / "static"],

@@ -188,6 +188,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/documents/{document_id:int}"): {CD, T},
     ("GET", "/employer"): {E},
     ("GET", "/employer/updates/{update_id:int}"): {E},
+    ("GET", "/favicon.ico"): PUBLIC,  # the icon a browser asks for (practice.web.favicon)
     ("GET", "/healthz"): PUBLIC,
     ("POST", "/language"): PUBLIC,
     ("GET", "/login"): PUBLIC,
