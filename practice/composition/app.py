@@ -162,7 +162,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="@Work practice service",
             version="0.1.0",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            # The practice's icon, not Litestar's from a CDN (the CSP would refuse it).
+            render_plugins=[ScalarRenderPlugin(favicon=web_favicon.LINK)],
             openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC),
             use_handler_docstrings=True,
         ),

@@ -13,6 +13,8 @@ from practice.web.auth import PUBLIC
 
 FAVICON = TEMPLATE_DIR / "static" / "favicon.svg"
 _ICON = FAVICON.read_bytes()
+# The <link> for pages not built from templates/base.html (the API schema's).
+LINK = '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">'
 
 
 @get("/favicon.ico", opt=PUBLIC, include_in_schema=False)

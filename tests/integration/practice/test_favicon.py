@@ -27,3 +27,12 @@ async def test_pages_name_the_icon_and_the_named_icon_is_served(
     icon = await client.get("/static/favicon.svg")
     assert icon.status_code == 200
     assert icon.headers["content-type"].startswith("image/svg+xml")
+
+
+async def test_the_api_schema_page_names_the_practices_icon_not_one_from_a_cdn(
+    client: httpx.AsyncClient,
+) -> None:
+    page = await client.get("/schema/scalar")
+    assert page.status_code == 200
+    assert 'href="/static/favicon.svg"' in page.text
+    assert "cdn.jsdelivr.net/gh/litestar-org/branding" not in page.text
