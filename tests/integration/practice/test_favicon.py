@@ -35,4 +35,4 @@ async def test_the_api_schema_page_names_the_practices_icon_not_one_from_a_cdn(
     page = await client.get("/schema/scalar")
     assert page.status_code == 200
     assert 'href="/static/favicon.svg"' in page.text
-    assert "cdn.jsdelivr.net/gh/litestar-org/branding" not in page.text
+    assert "Badge%20-%20Blue%20and%20Yellow.png" not in page.text  # Litestar's own icon
