@@ -144,7 +144,22 @@ def seat_refusal(
 
 
 class HandoverError(ValueError):
-    """A handover that cannot be planned as asked; the message says why."""
+    """A handover that cannot be planned as asked: ``field`` is the form field at fault and
+    ``message`` says why, for the person who filled it in (a message id with its values)."""
+
+    def __init__(self, field: str, message: Message) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+HANDOVER_TO_SELF = N_("The successor must be someone other than the person handing over.")
+NOT_THE_HOLDER = N_("This person does not hold the %(seat)s seat of this case on that date.")
+BEFORE_THE_SEAT = N_(
+    "The handover date is before this seat began (%(day)s); choose that day or a later one."
+)
+SEAT_ALREADY_ENDED = N_("This seat already ended on %(day)s; choose an earlier date.")
+ALREADY_HOLDS_IT = N_("This person already holds the %(seat)s seat of this case on that date.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,15 +167,19 @@ class HandoverPlan:
     """What a handover changes; the service stores it and sends the notifications.
 
     `ended` is the leaver's assignment as it should be stored (same person, role and start,
-    `valid_to` = the day before the handover); `started` is the successor's new one.
+    `valid_to` = the day before the handover), or None when the leaver's assignment starts
+    on the handover day itself: then it passes to the successor whole (the leaver never held
+    the seat for a day of their own, e.g. a case given to the wrong therapist this morning),
+    and `replaced` is that assignment. `started` is the successor's new one.
     `notify_roles` and `notify_person_ids` are the other current members, who must hear who
     their new contact is (C2).
     """
 
-    ended: Assignment
+    ended: Assignment | None
     started: Assignment
     notify_roles: frozenset[TeamRole]
     notify_person_ids: tuple[int, ...]
+    replaced: Assignment | None = None
 
 
 def current_members(assignments: Iterable[Assignment], role: TeamRole, on: date) -> list[int]:
@@ -186,36 +205,45 @@ def plan_handover(
 ) -> HandoverPlan:
     """Plan the hand-over of `role` from the leaver to the successor, effective on `on`.
 
-    Raises `HandoverError` when the leaver does not hold `role` on `on`, when the successor
-    is the leaver, when the successor already holds `role` on `on`, or when the leaver's
-    assignment starts on `on` itself (there is no day left to end it on: correct that
-    assignment instead).
+    Any day of the leaver's assignment will do, its first day included (the assignment then
+    passes whole). Raises `HandoverError`, naming the field, when the successor is the
+    leaver, when `on` lies before the leaver's seat began or after it ended, when the leaver
+    never held `role`, or when the successor already holds `role` on `on`.
     """
     team = list(assignments)
+    seat = Message(SEAT_LABELS[role])
     if successor_person_id == leaving_person_id:
-        raise HandoverError(f"person {leaving_person_id} cannot hand over {role} to themselves")
+        raise HandoverError("successor_user_id", Message(HANDOVER_TO_SELF))
     leaving = [a for a in team if a.person_id == leaving_person_id and a.role is role]
     current = next((a for a in leaving if a.is_current(on)), None)
     if current is None:
-        raise HandoverError(f"person {leaving_person_id} is not the current {role} on {on}")
+        raise _not_held(leaving, seat, on)
     if successor_person_id in current_members(team, role, on):
-        raise HandoverError(f"person {successor_person_id} is already a current {role} on {on}")
-    if current.valid_from == on:
-        raise HandoverError(
-            f"the {role} assignment of person {leaving_person_id} starts on {on}; correct it "
-            "instead of handing it over"
-        )
+        raise HandoverError("successor_user_id", Message(ALREADY_HOLDS_IT, seat=seat))
     others = [
         a
         for a in team
         if a.is_current(on) and a.person_id not in (leaving_person_id, successor_person_id)
     ]
+    same_day = current.valid_from == on
     return HandoverPlan(
-        ended=replace(current, valid_to=on - timedelta(days=1)),
-        started=Assignment(successor_person_id, role, on, None),
+        ended=None if same_day else replace(current, valid_to=on - timedelta(days=1)),
+        started=Assignment(successor_person_id, role, on, current.valid_to if same_day else None),
         notify_roles=frozenset(a.role for a in others),
         notify_person_ids=tuple(sorted({a.person_id for a in others})),
+        replaced=current if same_day else None,
     )
+
+
+def _not_held(leaving: list[Assignment], seat: Message, on: date) -> HandoverError:
+    """Why the leaver does not hold the seat on `on`: too early, too late, or never."""
+    later = sorted(a.valid_from for a in leaving if a.valid_from > on)
+    if later:
+        return HandoverError("on", Message(BEFORE_THE_SEAT, day=later[0]))
+    ended = sorted(a.valid_to for a in leaving if a.valid_to is not None and a.valid_to < on)
+    if ended:
+        return HandoverError("on", Message(SEAT_ALREADY_ENDED, day=ended[-1]))
+    return HandoverError("leaving_user_id", Message(NOT_THE_HOLDER, seat=seat))
 
 
 def conflict_of_interest(therapist_employer_ids: Collection[int], client_employer_id: int) -> bool:

@@ -9,12 +9,14 @@ from collections.abc import Sequence
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from practice import timeline
 from practice.accounts import Role
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.case_team import Assignment, HandoverError, TeamRole, plan_handover, seat_refusal
-from practice.errors import Conflict, InvalidInput, one_of
+from practice.errors import InvalidInput, one_of
 from practice.platform import outbox
+from practice.platform.clock import today_in
 from practice.platform.db import write_tx
 from practice.platform.templating import make_environment
 from practice.services.episodes import PURPOSE, client_of, episode_row
@@ -53,6 +55,8 @@ async def hand_over(
     """Hand a case-team role to a named successor; returns the roles to notify (TNO C2)."""
     if role not in {r.value for r in TeamRole}:
         raise InvalidInput({"role": one_of(r.value for r in TeamRole)})
+    if too_far := timeline.not_too_far_ahead("on", on, today_in(tz)):
+        raise InvalidInput(too_far)
     async with write_tx():
         row = await episode_row(episode_id)
         referral = await Referral.select(Referral.employer).where(Referral.id == row["referral"])
@@ -77,24 +81,31 @@ async def hand_over(
                 assignments, leaving_user_id, successor_user_id, TeamRole(role), on
             )
         except HandoverError as exc:
-            raise Conflict(str(exc)) from exc
-        await CaseAssignment.update(
-            {CaseAssignment.valid_to: plan.ended.valid_to, CaseAssignment.handover_note: note}
-        ).where(
+            raise InvalidInput({exc.field: exc.message}) from exc
+        leavers_row = (
             (CaseAssignment.episode == episode_id)
             & (CaseAssignment.user == leaving_user_id)
             & (CaseAssignment.team_role == role)
-            & CaseAssignment.valid_to.is_null()
         )
-        await CaseAssignment.insert(
-            CaseAssignment(
-                episode=episode_id,
-                user=successor_user_id,
-                team_role=role,
-                valid_from=plan.started.valid_from,
-                handover_note=note,
+        if plan.replaced is not None:
+            # The leaver's seat starts on the handover day: it passes to the successor whole.
+            await CaseAssignment.update(
+                {CaseAssignment.user: successor_user_id, CaseAssignment.handover_note: note}
+            ).where(leavers_row & (CaseAssignment.valid_from == plan.replaced.valid_from))
+        else:
+            assert plan.ended is not None
+            await CaseAssignment.update(
+                {CaseAssignment.valid_to: plan.ended.valid_to, CaseAssignment.handover_note: note}
+            ).where(leavers_row & (CaseAssignment.valid_from == plan.ended.valid_from))
+            await CaseAssignment.insert(
+                CaseAssignment(
+                    episode=episode_id,
+                    user=successor_user_id,
+                    team_role=role,
+                    valid_from=plan.started.valid_from,
+                    handover_note=note,
+                )
             )
-        )
         await _tell_the_team(
             episode_id,
             client_of(row),
@@ -163,7 +174,7 @@ async def _tell_the_team(
     """
     names = {
         int(u["id"]): u
-        for u in await User.select(User.id, User.display_name, User.email).where(
+        for u in await User.select(User.id, User.display_name, User.email, User.active).where(
             User.id.is_in([*people, leaving_user_id, successor_user_id])
         )
     }
@@ -172,7 +183,7 @@ async def _tell_the_team(
     env = make_environment(tz)
     for person in people:
         member = names.get(person)
-        if member is None:
+        if member is None or not member["active"]:  # a deactivated account gets no mail (C1)
             continue
         context = {
             "name": member["display_name"],

@@ -244,26 +244,48 @@ async def register_therapist(
 @get("/admin/handovers", opt=ADMINISTRATOR, include_in_schema=False)
 async def handovers_page(request: Request[Any, Any, Any]) -> Template:
     """Every live case with its therapist; a case is handed to a named successor."""
+    return await _handovers_page(request)
+
+
+def handover_action(episode_id: int | str) -> str:
+    """The form of one case's row. All rows post to the same door; the fragment (which a
+    browser does not send) tells a refused row from the others and scrolls back to it."""
+    return f"/admin/handovers#case-{episode_id}"
+
+
+async def _handovers_page(
+    request: Request[Any, Any, Any],
+    form_state: FormState | None = None,
+    status: int = HTTP_200_OK,
+) -> Template:
     actor, today, _ = request_context(request)
     return page(
         request,
         "practice/admin/handovers.html",
+        status=status,
         cases=await team_queries.current_therapists(actor, today),
         therapists=await team_queries.therapist_accounts(),
         today=today,
+        form_state=form_state or FormState(),
     )
 
 
 @post("/admin/handovers", opt=ADMINISTRATOR, include_in_schema=False)
-async def hand_over(request: Request[Any, Any, Any], data: FormData) -> Redirect:
-    """The leaver keeps access until the day before ``on``; the team is told (TNO case C2)."""
+async def hand_over(request: Request[Any, Any, Any], data: FormData) -> Redirect | Template:
+    """The leaver keeps access until the day before ``on``; the team is told (TNO case C2).
+    Any day of the leaver's seat will do, today included; a date that is not comes back on
+    its row with the reason beside the field."""
     actor, _, settings = request_context(request)
     episode_id = form_struct(_EpisodeOnly, {"episode_id": data.get("episode_id", "")}).episode_id
     rest = {k: v for k, v in data.items() if k != "episode_id"}
-    form = form_struct(HandoverIn, rest, role="therapist")
-    await case_team.hand_over(
-        actor, episode_id=episode_id, tz=settings.time_zone, **fields_of(form)
-    )
+    try:
+        form = form_struct(HandoverIn, rest, role="therapist")
+        await case_team.hand_over(
+            actor, episode_id=episode_id, tz=settings.time_zone, **fields_of(form)
+        )
+    except (InvalidInput, Conflict) as exc:
+        state = _refused_state(handover_action(episode_id), data, exc)
+        return await _handovers_page(request, state, _status_of(exc))
     return Redirect(path="/admin/handovers", status_code=303)
 
 

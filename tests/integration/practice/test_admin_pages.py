@@ -127,8 +127,8 @@ async def test_the_handover_form_refuses_a_successor_who_is_no_therapist_with_a_
     )
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/html")
-    assert "de plek van behandelaar moet naar een behandelaar" in response.text
-    assert "opvolger" in response.text
+    row = response.text.split(f'id="case-{episode_id}"', 1)[1].split("</tr>", 1)[0]
+    assert "de plek van behandelaar moet naar een behandelaar" in row
     assert await CaseAssignment.count().where(CaseAssignment.user == cast.employer_contact.id) == 1
 
 

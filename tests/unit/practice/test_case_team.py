@@ -48,6 +48,7 @@ def test_a_handover_ends_the_leaver_the_day_before_and_starts_the_successor_that
 
 def test_after_a_handover_exactly_one_person_holds_the_role_each_day() -> None:
     plan = plan_handover(TEAM, DOCTOR, NEW_DOCTOR, R.COMPANY_DOCTOR, HANDOVER)
+    assert plan.ended is not None
     after = [a for a in TEAM if a.person_id != DOCTOR] + [plan.ended, plan.started]
 
     assert current_members(after, R.COMPANY_DOCTOR, date(2026, 3, 1)) == [DOCTOR]
@@ -63,27 +64,46 @@ def test_a_handover_notifies_every_other_current_member() -> None:
 
 
 def test_only_the_current_holder_of_the_role_can_hand_it_over() -> None:
-    with pytest.raises(HandoverError, match="not the current manager"):
+    with pytest.raises(HandoverError, match="does not hold the manager seat") as refused:
         plan_handover(TEAM, DOCTOR, NEW_DOCTOR, R.MANAGER, HANDOVER)
-    with pytest.raises(HandoverError, match="not the current hr_adviser"):
+    assert refused.value.field == "leaving_user_id"
+    with pytest.raises(HandoverError, match="already ended on 2026-01-31") as refused:
         plan_handover(TEAM, HR, NEW_DOCTOR, R.HR_ADVISER, HANDOVER)
+    assert refused.value.field == "on"
 
 
 def test_nobody_hands_over_to_themselves() -> None:
-    with pytest.raises(HandoverError, match="themselves"):
+    with pytest.raises(HandoverError, match="someone other than") as refused:
         plan_handover(TEAM, DOCTOR, DOCTOR, R.COMPANY_DOCTOR, HANDOVER)
+    assert refused.value.field == "successor_user_id"
 
 
 def test_a_successor_who_already_holds_the_role_is_refused() -> None:
     team = [*TEAM, Assignment(NEW_DOCTOR, R.COMPANY_DOCTOR, START, None)]
 
-    with pytest.raises(HandoverError, match="already a current company_doctor"):
+    with pytest.raises(HandoverError, match="already holds the company doctor seat") as refused:
         plan_handover(team, DOCTOR, NEW_DOCTOR, R.COMPANY_DOCTOR, HANDOVER)
+    assert refused.value.field == "successor_user_id"
 
 
-def test_a_handover_on_the_first_day_of_the_assignment_is_refused() -> None:
-    with pytest.raises(HandoverError, match="correct it"):
-        plan_handover(TEAM, DOCTOR, NEW_DOCTOR, R.COMPANY_DOCTOR, START)
+def test_a_handover_on_the_first_day_of_the_assignment_passes_the_seat_whole() -> None:
+    """A case given to the wrong therapist this morning goes to the right one today: the
+    leaver never held it for a day of their own, so every day still has one holder."""
+    plan = plan_handover(TEAM, DOCTOR, NEW_DOCTOR, R.COMPANY_DOCTOR, START)
+
+    assert plan.ended is None
+    assert plan.replaced == Assignment(DOCTOR, R.COMPANY_DOCTOR, START, None)
+    assert plan.started == Assignment(NEW_DOCTOR, R.COMPANY_DOCTOR, START, None)
+    after = [a for a in TEAM if a.person_id != DOCTOR] + [plan.started]
+    assert current_members(after, R.COMPANY_DOCTOR, START) == [NEW_DOCTOR]
+    assert not has_access(after, DOCTOR, START)
+
+
+def test_a_handover_before_the_seat_began_names_the_date_and_the_first_possible_day() -> None:
+    with pytest.raises(HandoverError, match="before this seat began") as refused:
+        plan_handover(TEAM, DOCTOR, NEW_DOCTOR, R.COMPANY_DOCTOR, START - timedelta(days=1))
+    assert refused.value.field == "on"
+    assert refused.value.message.params["day"] == START
 
 
 def test_the_handover_error_is_a_value_error() -> None:
