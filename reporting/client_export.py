@@ -18,7 +18,9 @@ from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.errors import NotFound
 from practice.platform.db import write_tx
+from practice.platform.settings import Settings
 from practice.tables import AuditEvent, Client
+from reporting.services.documents import render_pending_documents
 from reporting.tables import Document
 
 
@@ -40,6 +42,8 @@ def _rows(rows: list[dict[str, Any]]) -> str:
 
 async def export_client(actor: Actor, client_id: int) -> bytes:
     """The ZIP of everything about the client; the export itself is audited."""
+    # Documents of the past recorded before their PDF (the demo's) get it before the export.
+    await render_pending_documents(Settings.from_env(), client_id)
     found = await client_data.load_client_rows(client_id)
     if not found.ids(Client):
         raise NotFound("No such client.")

@@ -10,8 +10,10 @@ resumption rises; the follow-up conversations and measurements whose time has pa
 
 Everything goes through the services (rules, consent and audit applied), at its moment in
 the past, and nothing of the past is e-mailed (``record_past_deliveries``,
-``record_past_employer_updates``). The last week's drafts stay drafts, for the therapist's
-"Today". Idempotent: what is done is not done again. Deterministic: a fixed seed per episode.
+``record_past_employer_updates``). The documents of the past get their PDF on their first
+reading, not here: hundreds of renders at some 0.3 s each would not fit the quick start's
+30 seconds. The last week's drafts stay drafts, for the therapist's "Today". Idempotent:
+what is done is not done again. Deterministic: a fixed seed per episode.
 """
 
 import random

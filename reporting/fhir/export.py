@@ -105,6 +105,7 @@ from reporting.fhir.referral_parse import (
     identifier_system,
 )
 from reporting.questionnaires import INSTRUMENTS
+from reporting.services.documents import render_pending_documents
 from reporting.tables import Delivery, Document, QuestionnaireResponse
 from scheduling.appointments import Attendance
 from scheduling.tables import Appointment
@@ -1414,6 +1415,8 @@ async def export_client(
     every = visible is None or len(visible) == await TreatmentEpisode.count().where(
         TreatmentEpisode.client == client_id
     )
+    if allowed:  # documents of the past recorded before their PDF: made now, then handed over
+        await render_pending_documents(Settings.from_env(), client_id)
     record = await load_client_record(client_id, visible, access_log=every) if allowed else None
     if record is None:  # a refusal says nothing about whether the client exists
         async with write_tx():
@@ -1436,6 +1439,7 @@ async def export_episode(
     """One episode (with the client, the parties, consents and the access log) as a Bundle."""
     moment = now or datetime.now(UTC)
     client_id = await access_episode(actor, episode_id, moment.astimezone(tz).date(), write=False)
+    await render_pending_documents(Settings.from_env(), client_id)
     record = await load_client_record(client_id, [episode_id], access_log=False)
     if record is None:  # pragma: no cover - access_episode found the episode and its client
         raise NotFound("No such episode.")

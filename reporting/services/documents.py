@@ -16,11 +16,13 @@ from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.errors import Conflict, InvalidInput, NotFound
 from practice.platform.db import write_tx
+from practice.platform.settings import Settings
 from practice.services.employer_text import refuse_medical
 from practice.tables import RelapsePreventionPlan, TreatmentEpisode
 from reporting.documents import render_html, render_pdf_async
 from reporting.queries.documents import may_read_document, stored_document
 from reporting.queries.records import client_of
+from reporting.services import reports
 from reporting.tables import Delivery, Document, MeetingMinutes
 from scheduling.tables import Appointment
 
@@ -105,12 +107,18 @@ async def issue_relapse_prevention_plan(actor: Actor, *, episode_id: int, tz: Zo
 
 
 async def open_document(
-    actor: Actor, document_id: int, today: date, *, read_at: datetime | None = None
+    actor: Actor,
+    document_id: int,
+    today: date,
+    *,
+    settings: Settings | None = None,
+    read_at: datetime | None = None,
 ) -> dict[str, Any] | None:
     """The stored document when ``actor`` may read it today, else None. Every attempt is
     audited (a refusal too); a company doctor's first read stamps the delivery as read.
-    ``read_at``: a reading of the past, stamped at that moment (a practice's history
-    loaded afterwards, the demo)."""
+    A document of the past that has no PDF yet gets it now (``render_pending_document``;
+    ``settings`` name the practice on its letterhead). ``read_at``: a reading of the past,
+    stamped at that moment (a practice's history loaded afterwards, the demo)."""
     document = await stored_document(document_id)
     allowed = document is not None and await may_read_document(actor, document, today)
     async with write_tx():
@@ -129,4 +137,20 @@ async def open_document(
                 & (Delivery.recipient == actor.user_id)
                 & Delivery.read_at.is_null()
             )
-    return document if allowed else None
+    if not allowed or document is None:
+        return None
+    if bytes(document["pdf"]) == reports.PENDING and settings is not None:
+        pdf = await reports.render_pending_document(settings, document_id)
+        document = {**document, "pdf": pdf}
+    return document
+
+
+async def render_pending_documents(settings: Settings, client_id: int) -> int:
+    """Give every document of the client that has no PDF yet its PDF (before an export
+    hands the documents over); returns how many were rendered."""
+    pending = await Document.select(Document.id).where(
+        (Document.episode._.client == client_id) & (Document.sha256 == "")
+    )
+    for row in pending:
+        await reports.render_pending_document(settings, int(row["id"]))
+    return len(pending)

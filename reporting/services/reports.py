@@ -11,7 +11,6 @@ The other ways of telling others live beside it, each imported from its own modu
 relapse-prevention plan).
 """
 
-import asyncio
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -266,6 +265,11 @@ async def deliver_report(settings: Settings, report_id: int, queue: JobQueue | N
     return await _store_delivery(settings, prepared, pdf, queue)
 
 
+# A document of the past, recorded afterwards, is stored before its PDF exists (an empty
+# PDF, no hash): ``render_pending_document`` makes it the first time anyone reads it.
+PENDING = b""
+
+
 async def record_past_deliveries(
     settings: Settings, deliveries: Mapping[int, datetime]
 ) -> dict[int, str]:
@@ -273,23 +277,51 @@ async def record_past_deliveries(
     such: for loading a practice's history afterwards (the demo).
 
     The same checks as ``deliver_report``, at that moment: the company doctor of record
-    then, the client's consent then. The document is the record as it stood that day, dated
-    and delivered at that moment. No notice is e-mailed: the doctor was told back then, and
-    a notice today would announce a months-old document as new. The PDFs render side by
-    side in the render pool; the database work stays one report at a time.
+    then, the client's consent then; the document dated and delivered at that moment. No
+    notice is e-mailed: the doctor was told back then, and a notice today would announce a
+    months-old document as new. The PDF is not rendered here but on the first reading
+    (``render_pending_document``), from the record as it stood that day: a render costs a
+    few tenths of a second, and a history holds hundreds of documents nobody may open.
     """
     results: dict[int, str] = {}
-    prepared: list[_Prepared] = []
     for report_id, at in deliveries.items():
-        outcome = await _prepare(settings, report_id, at=at)
-        if isinstance(outcome, str):
-            results[report_id] = outcome
-        else:
-            prepared.append(outcome)
-    pdfs = await asyncio.gather(*(render_pdf_async(p.html, title=p.title) for p in prepared))
-    for item, pdf in zip(prepared, pdfs, strict=True):
-        results[int(item.row["id"])] = await _store_delivery(settings, item, pdf, None)
+        prepared = await _prepare(settings, report_id, at=at)
+        results[report_id] = (
+            prepared
+            if isinstance(prepared, str)
+            else await _store_delivery(settings, prepared, PENDING, None)
+        )
     return results
+
+
+async def render_pending_document(settings: Settings, document_id: int) -> bytes:
+    """The document's PDF, rendered and stored now if it was recorded before it had one (a
+    delivery of the past): from the report as approved and the record as it stood on the
+    day it was delivered, so whenever it is rendered it says the same. Stored once (of two
+    renders at once the first wins); from then on it never changes, like any document."""
+    row = (
+        await Document.select(Document.pdf, Document.report, Document.created_at)
+        .where(Document.id == document_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("No such document.")
+    if bytes(row["pdf"]) != PENDING or row["report"] is None:
+        return bytes(row["pdf"])
+    report = await _report(int(row["report"]))
+    day = row["created_at"].astimezone(settings.time_zone).date()
+    context = await document_context(report, settings, author_id=report["approved_by"], today=day)
+    context["record"] = context["record"].as_of(day)
+    context["chart"] = _chart(context["record"])
+    pdf = await render_pdf_async(
+        render_html(DOCUMENT_TEMPLATE, context, tz=settings.time_zone), title=context["title"]
+    )
+    async with write_tx():
+        await Document.update(
+            {Document.pdf: pdf, Document.sha256: hashlib.sha256(pdf).hexdigest()}
+        ).where((Document.id == document_id) & (Document.sha256 == ""))
+        stored = await Document.select(Document.pdf).where(Document.id == document_id).first()
+    return bytes(stored["pdf"]) if stored else pdf
 
 
 @dataclass(frozen=True)
@@ -301,7 +333,7 @@ class _Prepared:
     client_id: int
     doctor: int
     title: str
-    html: str
+    html: str  # empty for a delivery of the past: rendered on the first reading
     at: datetime | None  # a delivery of the past; None: now, with a notice
 
 
@@ -337,17 +369,21 @@ async def _prepare(settings: Settings, report_id: int, *, at: datetime | None) -
                 client_id=client_id,
             )
         return ReportStatus.BLOCKED.value
-    context = await document_context(row, settings, author_id=row["approved_by"], today=day)
-    if at is not None:
-        context["record"] = context["record"].as_of(day)
-        context["chart"] = _chart(context["record"])
+    title = interim_reports.title(row["kind"], row["ordinal"])
+    html = ""
+    if at is None:
+        context = await document_context(row, settings, author_id=row["approved_by"], today=day)
+        title, html = (
+            context["title"],
+            render_html(DOCUMENT_TEMPLATE, context, tz=settings.time_zone),
+        )
     return _Prepared(
         row=row,
         episode_id=episode_id,
         client_id=client_id,
         doctor=doctors[0],
-        title=context["title"],
-        html=render_html(DOCUMENT_TEMPLATE, context, tz=settings.time_zone),
+        title=title,
+        html=html,
         at=at,
     )
 
@@ -407,7 +443,7 @@ async def _store_document(
         version=1,
         title=title,
         pdf=pdf,
-        sha256=hashlib.sha256(pdf).hexdigest(),
+        sha256="" if pdf == PENDING else hashlib.sha256(pdf).hexdigest(),
     )
     if at is not None:
         document.created_at = at

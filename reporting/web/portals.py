@@ -185,7 +185,7 @@ async def download(request: Request[Any, Any, Any], document_id: FromPath[int]) 
     """A stored document, exactly as sent; a company doctor only while of record and with
     consent; every download audited (a refusal too)."""
     document = await document_services.open_document(
-        actor_of(request), document_id, _today(request)
+        actor_of(request), document_id, _today(request), settings=request.app.state.settings
     )
     if document is None:
         raise NotFound("No such document.")

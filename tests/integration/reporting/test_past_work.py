@@ -1,0 +1,126 @@
+"""A practice's past, recorded afterwards (the demo's history): reports approved and
+delivered months ago, employer updates sent then. Nothing of it is e-mailed now; the
+document of the past is the record as it stood that day, made on its first reading."""
+
+import io
+import json
+from datetime import UTC, date, datetime, timedelta
+
+import httpx
+import time_machine
+from pypdf import PdfReader
+
+from practice.audit.trail import Actor, Channel
+from practice.platform.settings import Settings
+from practice.tables import OutboundMessage
+from reporting.services import employer_updates
+from reporting.services import reports as services
+from reporting.tables import Delivery, Document, EmployerUpdate, Report
+from tests.cast import Cast
+from tests.integration.reporting.test_reports import AMSTERDAM, episode_with_ten_held_sessions
+from tests.story import ok
+from tests.web import api, login
+
+TODAY = date(2026, 6, 15)
+# Session 5 was held on 18 May, session 10 on 29 May: the report after session 5, sent on
+# 20 May, knows of five sessions, not ten.
+SENT_AT = datetime(2026, 5, 20, 15, 0, tzinfo=AMSTERDAM)
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_a_report_of_the_past_is_delivered_then_without_mail_and_made_on_first_reading(
+    client: httpx.AsyncClient, cast: Cast, settings: Settings
+) -> None:
+    episode_id = await episode_with_ten_held_sessions(client, cast)
+    messages_before = await OutboundMessage.count()
+
+    report = {"id": await _sent_in_the_past(episode_id, cast, settings)}
+    assert await services.record_past_deliveries(settings, {report["id"]: SENT_AT}) == {
+        report["id"]: "nothing to do"
+    }
+
+    assert await OutboundMessage.count() == messages_before  # nobody told now
+    document = await Document.select().where(Document.report == report["id"]).first()
+    assert document is not None
+    assert document["created_at"] == SENT_AT.astimezone(UTC)
+    assert bytes(document["pdf"]) == services.PENDING
+    delivery = await Delivery.select().where(Delivery.document == document["id"]).first()
+    assert delivery is not None
+    assert delivery["delivered_at"] == SENT_AT.astimezone(UTC)
+    detail = await ok(
+        await client.get(f"/api/episodes/{episode_id}", headers={"accept": "application/json"})
+    )
+    done = {t["key"]: t["done_on"] for t in detail["tasks"]}
+    assert done["interim_report:5"] == "2026-05-20"  # the work is dated by its approval
+
+    await login(client, cast.company_doctor.email)
+    first = await client.get(f"/documents/{document['id']}")
+    assert first.status_code == 200
+    assert first.headers["content-type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(first.content)).pages)
+    assert "Tussenevaluatie na sessie 5" in text
+    assert "29 mei 2026" not in text  # session 10 came after: the record as it stood
+    stored = (
+        await Document.select(Document.pdf, Document.sha256)
+        .where(Document.id == document["id"])
+        .first()
+    )
+    assert stored is not None and bytes(stored["pdf"]) == first.content and stored["sha256"]
+    again = await client.get(f"/documents/{document['id']}")
+    assert again.content == first.content  # made once, never changed
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_an_employer_update_of_the_past_is_recorded_then_as_the_view_stood_without_mail(
+    client: httpx.AsyncClient, cast: Cast, settings: Settings
+) -> None:
+    episode_id = await episode_with_ten_held_sessions(client, cast)
+    await ok(
+        await api(
+            client,
+            "POST",
+            f"/api/episodes/{episode_id}/consents",
+            {
+                "recipient": "employer",
+                "purpose": "process_updates",
+                "given_at": "2026-04-24T09:00:00+02:00",
+            },
+        ),
+        201,
+    )
+    report_id = await _sent_in_the_past(episode_id, cast, settings)  # the update's trigger
+    messages_before = await OutboundMessage.count()
+    told_at = SENT_AT + timedelta(days=1)
+
+    recorded = await employer_updates.record_past_employer_updates([episode_id], told_at, AMSTERDAM)
+    again = await employer_updates.record_past_employer_updates([episode_id], told_at, AMSTERDAM)
+
+    assert (recorded, again) == (1, 0)
+    assert await OutboundMessage.count() == messages_before
+    update = await EmployerUpdate.select().where(EmployerUpdate.episode == episode_id).first()
+    assert update is not None
+    assert update["trigger"] == "interim_report:5", report_id
+    assert update["created_at"] == told_at.astimezone(UTC)
+    content = update["content"]
+    if isinstance(content, str):  # SQLite hands JSON back as text
+        content = json.loads(content)
+    assert content["sessions_held"] == 6  # by 21 May: 4, 6, 11, 13, 18 and 20 May
+
+
+async def _sent_in_the_past(episode_id: int, cast: Cast, settings: Settings) -> int:
+    """The report after session 5, approved and delivered on 20 May."""
+    await services.draft_due_reports(TODAY, settings.time_zone)
+    report = (
+        await Report.select(Report.id)
+        .where((Report.episode == episode_id) & (Report.ordinal == 5))
+        .first()
+    )
+    assert report is not None
+    therapist = Actor(cast.therapist.id, "therapist", "test", Channel.CLI)
+    await services.approve_report(
+        therapist, report_id=report["id"], queue=None, approved_at=SENT_AT
+    )
+    assert await services.record_past_deliveries(settings, {report["id"]: SENT_AT}) == {
+        report["id"]: "sent"
+    }
+    return int(report["id"])
