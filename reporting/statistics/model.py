@@ -15,6 +15,7 @@ from babel.numbers import format_decimal
 from practice.platform.i18n import N_, current_locale
 from practice.platform.i18n import gettext as _
 from reporting.statistics import charts
+from reporting.statistics import trend_charts as trend_svg
 from reporting.statistics.definitions import DEFINITIONS, UNIT_LABELS, Unit
 from reporting.statistics.suppression import Cell, Shown, shown
 
@@ -208,7 +209,7 @@ def trend_charts(table: FigureTable) -> tuple[tuple[str, str], ...]:
         (
             referrals_title,
             charts.data_uri(
-                charts.referrals_chart(
+                trend_svg.referrals_chart(
                     title=referrals_title,
                     month_labels=months,
                     counts=[row.cells[0] for row in table.rows],
@@ -220,7 +221,7 @@ def trend_charts(table: FigureTable) -> tuple[tuple[str, str], ...]:
         (
             on_time_title,
             charts.data_uri(
-                charts.shares_chart(
+                trend_svg.shares_chart(
                     title=on_time_title,
                     month_labels=months,
                     series={
