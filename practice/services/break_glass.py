@@ -23,6 +23,7 @@ from practice.errors import Conflict, NotFound
 from practice.platform import i18n, outbox
 from practice.platform.db import write_tx
 from practice.platform.queue import JobQueue, enqueue_after_commit
+from practice.platform.settings import absolute_link
 from practice.platform.templating import make_environment
 from practice.queries import access
 from practice.tables import BreakGlass, User
@@ -119,7 +120,6 @@ async def _tell_the_practice_managers(
         (User.role == Role.PRACTICE_MANAGER.value) & (User.active == True)  # noqa: E712
     )
     env = make_environment(tz)
-    root = base_url.rstrip("/")
     for manager in managers:
         context = {
             "name": manager["display_name"],
@@ -128,8 +128,8 @@ async def _tell_the_practice_managers(
             "client_id": client_id,
             "on": on,
             "reason": reason,
-            "access_log_url": f"{root}/api/clients/{client_id}/access-log",
-            "monitor_url": f"{root}/monitor#break-glass",
+            "access_log_url": absolute_link(base_url, f"/api/clients/{client_id}/access-log"),
+            "monitor_url": absolute_link(base_url, "/monitor#break-glass"),
             "days": MONITOR_DAYS,
         }
         # The reader's language, not the therapist's request's.

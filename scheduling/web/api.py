@@ -348,7 +348,7 @@ async def create_feed(request: Request[Any, Any, Any]) -> FeedOut:
     actor, settings = _context(request)
     token = secrets.token_urlsafe(32)
     await feeds.create_feed(actor.user_id, token)
-    return FeedOut(url=f"{settings.base_url}/calendar/{token}.ics")
+    return FeedOut(url=settings.link(f"/calendar/{token}.ics"))
 
 
 @delete("/api/calendar-feed", opt=THERAPIST)
