@@ -282,9 +282,10 @@ def _headline_inputs(draw: Any) -> tuple[Any, int, dict[str, int]]:
     )
     screened, started = draw(_counts), draw(_counts)
     trends = Trends(months, Share(min(screened, 3), screened), Share(min(started, 2), started))
+    figures = draw(st.lists(st.integers(10_001, 99_999), min_size=3, max_size=3, unique=True))
     overall = {
-        moment: Cell(Decimal(draw(st.integers(10_001, 99_999))) / 10, draw(_counts))
-        for moment in Moment
+        moment: Cell(Decimal(figure) / 10, draw(_counts))
+        for moment, figure in zip(Moment, figures, strict=True)
     }
     loads = [
         CaseloadRow(k, f"Therapeut {k}", Cell(n, n), 25)
