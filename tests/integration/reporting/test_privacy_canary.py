@@ -1,8 +1,15 @@
 """The privacy canary: every medical field holds a unique marker; nothing an employer account
-can reach (pages, JSON, CSV, PDFs, e-mails, error pages) may contain one (PRIV-1)."""
+can reach (pages, JSON, CSV, PDFs, e-mails, error pages) may contain one (PRIV-1).
+
+The fields an employer does read are free text (agreements, the shared minutes, the shared
+work section of the plan): words of the employer-text lexicon seeded into each of them,
+through the JSON doors and the forms, are refused with 422, and no employer surface holds
+a word of the lexicon afterwards (issue 18).
+"""
 
 import dataclasses
 import io
+import json
 from datetime import date
 from typing import Any
 
@@ -10,11 +17,14 @@ import httpx
 import time_machine
 from pypdf import PdfReader
 
+from practice.employer_text import medical_words
 from practice.platform.settings import Settings
-from practice.tables import OutboundMessage
+from practice.services.employer_text import lexicon
+from practice.tables import OutboundMessage, RelapsePreventionPlan, WorkResumptionAgreement
 from reporting import jobs as reporting_jobs
-from reporting.tables import EmployerUpdate
+from reporting.tables import EmployerUpdate, MeetingMinutes
 from tests.cast import Cast
+from tests.integration.practice.test_portal_forms import post_page_form
 from tests.integration.reporting.test_reports import episode_with_ten_held_sessions
 from tests.mailbox import Mailbox
 from tests.story import ok
@@ -265,6 +275,18 @@ async def test_no_medical_marker_reaches_any_employer_surface(
 
     found = {name: leaks(text) for name, text in surfaces.items() if leaks(text)}
     assert found == {}
+    # Nor a word of the lexicon about anyone: the statistics' fixed definition ("never split
+    # by diagnosis") is about the figure, so only their figures are read for it.
+    statistics = await client.get("/api/employer/statistics", headers=JSON)
+    about_people = {
+        **{k: v for k, v in surfaces.items() if not k.startswith("/api/employer/statistics")},
+        "employer statistics": json.dumps(statistics.json()["employers"]),
+    }
+    words = {
+        name: [hit.word for hit in medical_words(text, lexicon())]
+        for name, text in about_people.items()
+    }
+    assert {name: found for name, found in words.items() if found} == {}
     # The employer does see what it may: sessions held, agreements, participation, minutes.
     assert "Twee ochtenden per week eigen werk" in surfaces["employer page"]
     assert "Werkplek aangepast" in surfaces["employer page"]
@@ -382,3 +404,110 @@ async def test_an_agreement_change_sends_one_update_however_often_the_sweep_runs
     ).where(OutboundMessage.to_address == cast.employer_contact.email)
     assert len(messages) == 2
     assert all("Naar 12 uur" not in m["body_text"] for m in messages)  # a link, not content
+
+
+# ---------------------------------------------------------------- employer-bound free text
+
+
+def lexicon_samples() -> list[str]:
+    """Sentences a therapist in a hurry might write, one per sampled lexicon term: every
+    fifth term of every category (the whole lexicon is the unit test's), written plainly."""
+    terms = lexicon().terms
+    return [
+        f"Vanwege {term.text.lstrip('=').replace('*', '')} start met 2 x 4 uur"
+        for index, term in enumerate(terms)
+        if index % 5 == 0
+    ]
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_lexicon_words_seeded_into_every_employer_bound_text_are_refused_at_every_door(
+    client, cast: Cast, settings: Settings, mailbox: Mailbox
+) -> None:
+    episode_id = await seed_medical_markers(client, cast)
+    minutes = await MeetingMinutes.select(MeetingMinutes.appointment).first()
+    assert minutes is not None
+    meeting = minutes["appointment"]
+    path = f"/api/episodes/{episode_id}"
+    plan: dict[str, Any] = {
+        "drawn_up_on": "2026-06-01",
+        "warning_signs": MARKERS["warning_signs"],
+        "actions": MARKERS["actions"],
+        "share_work_section_with_employer": True,
+    }
+    # (JSON door, body, the page the form is on, the form's action, form fields): the text
+    # goes in as {text}; each door must refuse it with 422 naming a word of it.
+    doors: list[tuple[str, dict[str, Any], str, str, str]] = [
+        (
+            f"{path}/agreements",
+            {"agreed_on": "2026-06-01"},
+            "description",
+            f"/episodes/{episode_id}?section=work",
+            f"/episodes/{episode_id}/agreements",
+        ),
+        (
+            f"/api/appointments/{meeting}/minutes",
+            {"internal_text": "intern"},
+            "shared_text",
+            f"/episodes/{episode_id}?section=reports",
+            f"/appointments/{meeting}/minutes",
+        ),
+        (
+            f"{path}/relapse-prevention-plan",
+            plan,
+            "work_situation",
+            f"/episodes/{episode_id}?section=end",
+            f"/episodes/{episode_id}/relapse-prevention-plan",
+        ),
+    ]
+    samples = lexicon_samples()
+    assert len(samples) >= 80
+    before = (
+        await WorkResumptionAgreement.count(),
+        [r["shared_text"] for r in await MeetingMinutes.select(MeetingMinutes.shared_text)],
+        await RelapsePreventionPlan.select(RelapsePreventionPlan.work_situation),
+    )
+    passed: list[tuple[str, str, int]] = []
+    for api_path, body, field, page, action in doors:
+        for text in samples:
+            response = await api(client, "POST", api_path, {**body, field: text})
+            if response.status_code != 422 or field not in response.json().get("fields", {}):
+                passed.append((api_path, text, response.status_code))
+            form = {k: "true" if v is True else str(v) for k, v in body.items()}
+            response = await post_page_form(client, page, action, {**form, field: text})
+            if response.status_code != 422 or 'aria-invalid="true"' not in response.text:
+                passed.append((action, text, response.status_code))
+    assert passed == []
+    after = (
+        await WorkResumptionAgreement.count(),
+        [r["shared_text"] for r in await MeetingMinutes.select(MeetingMinutes.shared_text)],
+        await RelapsePreventionPlan.select(RelapsePreventionPlan.work_situation),
+    )
+    assert after == before  # nothing of it was written
+
+    # And whatever is on the employer's side afterwards holds no word of the lexicon.
+    mail = dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=mailbox.port)
+    await reporting_jobs.due_employer_updates(TODAY, mail)
+    for message in await OutboundMessage.select(OutboundMessage.id):
+        from practice import jobs as practice_jobs
+
+        await practice_jobs.send_message({"settings": mail}, message["id"])
+    await login(client, cast.employer_contact.email)
+    surfaces = {
+        "employer page": (await client.get("/employer")).text,
+        "employer JSON": (await client.get("/api/employer/employees", headers=JSON)).text,
+        "employer CSV": (await client.get("/api/employer/employees.csv")).text,
+    }
+    for update in await EmployerUpdate.select(EmployerUpdate.id):
+        pdf = await client.get(f"/employer/updates/{update['id']}")
+        surfaces[f"update PDF {update['id']}"] = pdf_text(pdf.content)
+    for n, (sent, text) in enumerate(zip(mailbox.messages, mailbox.texts(), strict=True)):
+        if sent["To"] == cast.employer_contact.email:
+            surfaces[f"e-mail {n}"] = text
+    assert len(surfaces) >= 5
+    found = {
+        name: [hit.word for hit in medical_words(text, lexicon())]
+        for name, text in surfaces.items()
+    }
+    assert {name: words for name, words in found.items() if words} == {}
+    assert {name: leaks(text) for name, text in surfaces.items() if leaks(text)} == {}
