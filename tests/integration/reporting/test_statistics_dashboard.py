@@ -257,7 +257,7 @@ async def test_the_management_report_fits_its_landscape_pages(client, cast: Cast
             if text.startswith("HSK: follow-up"):
                 headers.append(text)
     assert headers, "the HSK table's rightmost column header is on a page"
-    text = " ".join(page.extract_text() for page in pages)
+    text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in pages))
     assert "In één oogopslag" in text
     assert re.search(r"Lopende trajecten: Test therapist", text)
 
