@@ -136,7 +136,7 @@ async def _insert(booking: Booking, slot: Slot, series: str | None) -> int:
         raise Conflict(N_("That time is already booked.")) from exc
     appointment_id = int(rows[0]["id"])
     if booking.kind == AppointmentKind.ALIGNMENT_MEETING:
-        await _add_team_participants(appointment_id, booking.episode_id, slot.start.date())
+        await add_team_participants(appointment_id, booking.episode_id, slot.start.date())
         # The proposal is booked: it names its meeting (the latest, after a rebooking).
         await MeetingProposal.update({MeetingProposal.appointment: appointment_id}).where(
             MeetingProposal.episode == booking.episode_id
@@ -144,7 +144,7 @@ async def _insert(booking: Booking, slot: Slot, series: str | None) -> int:
     return appointment_id
 
 
-async def _add_team_participants(appointment_id: int, episode_id: int, on: date) -> None:
+async def add_team_participants(appointment_id: int, episode_id: int, on: date) -> None:
     """The afstemmingsoverleg: the manager required; company doctor and HR optional."""
     team = await CaseAssignment.select(
         CaseAssignment.user,
@@ -264,8 +264,11 @@ async def book_series(
                 booked.append(
                     (await _insert(booking, occurrence.slot, series), occurrence.slot.start)
                 )
-        if booked:
-            first_id, first_start = booked[0]
+        # The first occurrence still to come is confirmed; sessions entered afterwards (a
+        # series starting in the past) are history, and a client is not mailed about them.
+        coming = [(i, start) for i, start in booked if start > datetime.now(start.tzinfo)]
+        if coming:
+            first_id, first_start = coming[0]
             await confirm_booking(
                 first_id,
                 int(str(episode["client"])),
