@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from practice import deadlines
 from practice.audit.trail import Actor, Channel
 from practice.errors import DomainError
+from practice.platform.db import write_tx
 from practice.platform.settings import Settings
 from practice.queries.episodes import load_facts, participation_series
 from practice.services import treatment_plan
@@ -47,12 +48,17 @@ ACTOR = Actor.system(Channel.CLI)
 
 
 async def load_demo_reporting(today: date, tz: ZoneInfo, settings: Settings) -> dict[str, int]:
-    """The past work of reporting, by ``today``; returns what was recorded, by kind."""
-    counts = {"follow_ups": await _follow_ups(today, tz)}
-    counts["questionnaires"] = await _questionnaires(today, tz)
-    counts["reports"] = await _reports(today, tz, settings)
-    counts["read"] = await _readings(today, tz)
-    counts["employer_updates"] = await _employer_updates(today, tz)
+    """The past work of reporting, by ``today``; returns what was recorded, by kind.
+
+    One transaction: the services' own transactions join it, so hundreds of approvals,
+    deliveries and updates commit once (each commit waits for the disk), and a failed load
+    leaves nothing half-told."""
+    async with write_tx():
+        counts = {"follow_ups": await _follow_ups(today, tz)}
+        counts["questionnaires"] = await _questionnaires(today, tz)
+        counts["reports"] = await _reports(today, tz, settings)
+        counts["read"] = await _readings(today, tz)
+        counts["employer_updates"] = await _employer_updates(today, tz)
     return counts
 
 
@@ -73,23 +79,19 @@ async def _facts(tz: ZoneInfo) -> dict[int, tuple[EpisodeFacts, TaskRules]]:
 
 
 async def _reports(today: date, tz: ZoneInfo, settings: Settings) -> int:
-    """Approve each draft of the past as its therapist, a few days before it was due, and
-    record its delivery then (no notice now); the last week's drafts stay drafts."""
-    drafts = await Report.select(Report.id, Report.episode, Report.kind, Report.ordinal).where(
+    """Each draft of the past approved by its therapist a few days before it was due and
+    delivered that afternoon (no notice now); the last week's drafts stay drafts."""
+    drafts = await Report.select(
+        Report.id, Report.episode, Report.kind, Report.ordinal, Report.due_on
+    ).where(
         (Report.status == ReportStatus.DRAFT)
         & (Report.due_on < today - timedelta(days=DRAFTS_LEFT_DAYS))
     )
     if not drafts:
         return 0
-    facts = dict(await load_facts(sorted({int(d["episode"]) for d in drafts}), tz))
+    facts = await load_facts(sorted({int(d["episode"]) for d in drafts}), tz)
     therapists = await _seat_holders("therapist")
-    due = {
-        int(r["id"]): r["due_on"]
-        for r in await Report.select(Report.id, Report.due_on).where(
-            Report.id.is_in([int(d["id"]) for d in drafts])
-        )
-    }
-    moments: dict[int, datetime] = {}
+    past: list[reports.PastReport] = []
     for draft in drafts:
         report_id, episode_id = int(draft["id"]), int(draft["episode"])
         therapist = therapists.get(episode_id)
@@ -99,17 +101,11 @@ async def _reports(today: date, tz: ZoneInfo, settings: Settings) -> int:
         event = _event_of(episode[0], draft["kind"], int(draft["ordinal"]))
         if event is None:
             continue
-        day = due[report_id] - timedelta(days=_rng(report_id, "approve").randint(0, 3))
+        day = draft["due_on"] - timedelta(days=_rng(report_id, "approve").randint(0, 3))
         day = min(max(day, event + timedelta(days=1)), today - timedelta(days=1))
         at = _at(day, 15, tz)
-        try:
-            await reports.approve_report(
-                _therapist(therapist), report_id=report_id, queue=None, approved_at=at
-            )
-        except DomainError:
-            continue
-        moments[report_id] = at
-    results = await reports.record_past_deliveries(settings, moments)
+        past.append(reports.PastReport(report_id, therapist, at, at + timedelta(minutes=5)))
+    results = await reports.record_past_reports(settings, past)
     return sum(1 for outcome in results.values() if outcome == ReportStatus.SENT)
 
 
@@ -143,19 +139,16 @@ async def _readings(today: date, tz: ZoneInfo) -> int:
         Delivery.read_at.is_null()
         & (Delivery.delivered_at < _at(today - timedelta(days=UNREAD_DAYS), 0, tz))
     )
-    read = 0
+    by_doctor: dict[int, dict[int, datetime]] = {}
     for delivery in unread:
-        doctor = Actor(
-            user_id=int(delivery["recipient"]),
-            role="company_doctor",
-            source="demo",
-            channel=Channel.CLI,
-        )
         read_at = delivery["delivered_at"] + timedelta(
             days=_rng(int(delivery["id"]), "read").randint(1, 5), hours=2
         )
-        if await documents.open_document(doctor, int(delivery["document"]), today, read_at=read_at):
-            read += 1
+        by_doctor.setdefault(int(delivery["recipient"]), {})[int(delivery["document"])] = read_at
+    read = 0
+    for doctor, readings in by_doctor.items():
+        actor = Actor(user_id=doctor, role="company_doctor", source="demo", channel=Channel.CLI)
+        read += await documents.record_past_readings(actor, readings)
     return read
 
 

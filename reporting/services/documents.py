@@ -7,6 +7,7 @@ delivery's read stamp).
 """
 
 import hashlib
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from practice.accounts import Role
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.errors import Conflict, InvalidInput, NotFound
-from practice.platform.db import write_tx
+from practice.platform.db import among, write_tx
 from practice.platform.settings import Settings
 from practice.services.employer_text import refuse_medical
 from practice.tables import RelapsePreventionPlan, TreatmentEpisode
@@ -154,3 +155,34 @@ async def render_pending_documents(settings: Settings, client_id: int) -> int:
     for row in pending:
         await reports.render_pending_document(settings, int(row["id"]))
     return len(pending)
+
+
+async def record_past_readings(doctor: Actor, readings: Mapping[int, datetime]) -> int:
+    """A company doctor's readings of the past (document id -> when), recorded as such: for
+    loading a practice's history afterwards (the demo's hundreds, so in bulk). Only what
+    was delivered to them and is still unread; the reads are audited as ``open_document``
+    audits them (one statement). Returns how many were stamped."""
+    if not readings:
+        return 0
+    async with write_tx():
+        unread = await Delivery.select(
+            Delivery.id,
+            Delivery.document,
+            Delivery.document._.episode._.client.as_alias("client_id"),
+        ).where(
+            among(Delivery.document, sorted(readings))
+            & (Delivery.recipient == doctor.user_id)
+            & Delivery.read_at.is_null()
+        )
+        for row in unread:
+            await Delivery.update({Delivery.read_at: readings[int(row["document"])]}).where(
+                Delivery.id == row["id"]
+            )
+        await audit.record_many(
+            doctor,
+            Action.EXPORT,
+            "document",
+            [(int(row["document"]), int(row["client_id"])) for row in unread],
+            purpose=PURPOSE,
+        )
+    return len(unread)

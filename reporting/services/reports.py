@@ -12,7 +12,7 @@ relapse-prevention plan).
 """
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
@@ -22,17 +22,18 @@ import msgspec
 
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor, Channel, Outcome
-from practice.consent import Recipient
+from practice.case_team import active_on
+from practice.consent import ConsentRecord, Purpose, Recipient, why_not_sendable
 from practice.episodes import REPORTING_STATUSES
 from practice.errors import Conflict, InvalidInput, Message, NotFound
 from practice.platform import outbox
-from practice.platform.db import write_tx
+from practice.platform.db import among, write_tx
 from practice.platform.i18n import gettext as _
 from practice.platform.queue import JobQueue, enqueue_after_commit
 from practice.platform.settings import Settings
 from practice.platform.templating import make_environment, render_email
 from practice.queries.episodes import load_facts
-from practice.tables import Screening, TreatmentEpisode, User
+from practice.tables import CaseAssignment, Consent, Screening, TreatmentEpisode, User
 from practice.tasks import derive_tasks
 from reporting import interim_reports
 from reporting.documents import letterhead, render_html, render_pdf_async
@@ -258,7 +259,7 @@ async def deliver_report(settings: Settings, report_id: int, queue: JobQueue | N
     the document, the delivery, the notification and the status change commit together.
     A crash before the commit leaves the report approved, and the sweep runs this again.
     """
-    prepared = await _prepare(settings, report_id, at=None)
+    prepared = await _prepare(settings, report_id)
     if isinstance(prepared, str):
         return prepared
     pdf = await render_pdf_async(prepared.html, title=prepared.title)
@@ -270,27 +271,158 @@ async def deliver_report(settings: Settings, report_id: int, queue: JobQueue | N
 PENDING = b""
 
 
-async def record_past_deliveries(
-    settings: Settings, deliveries: Mapping[int, datetime]
-) -> dict[int, str]:
-    """Approved reports that were delivered in the past (report id -> when), recorded as
-    such: for loading a practice's history afterwards (the demo).
+@dataclass(frozen=True)
+class PastReport:
+    """A report of the past: approved by whom and when, delivered when."""
 
-    The same checks as ``deliver_report``, at that moment: the company doctor of record
-    then, the client's consent then; the document dated and delivered at that moment. No
-    notice is e-mailed: the doctor was told back then, and a notice today would announce a
-    months-old document as new. The PDF is not rendered here but on the first reading
-    (``render_pending_document``), from the record as it stood that day: a render costs a
-    few tenths of a second, and a history holds hundreds of documents nobody may open.
+    report_id: int
+    approved_by: int
+    approved_at: datetime
+    delivered_at: datetime
+
+
+async def record_past_reports(settings: Settings, past: Sequence[PastReport]) -> dict[int, str]:
+    """Drafts that were approved and delivered in the past, recorded as such: for loading
+    a practice's history afterwards (the demo's hundreds, so in bulk: a few statements for
+    all, one audit statement per approver and one for the deliveries).
+
+    The same rules as ``approve_report`` and ``deliver_report``, at those moments: only a
+    draft is approved; it goes to the company doctor of record on the day, with the
+    client's consent then, or is blocked with the reason. The document is dated and
+    delivered at that moment. No notice is e-mailed: the doctor was told back then, and a
+    notice today would announce a months-old document as new. The PDF is made on the first
+    reading (``render_pending_document``), from the record as it stood that day: a render
+    costs a few tenths of a second, and a history holds hundreds of documents.
     """
-    results: dict[int, str] = {}
-    for report_id, at in deliveries.items():
-        prepared = await _prepare(settings, report_id, at=at)
-        results[report_id] = (
-            prepared
-            if isinstance(prepared, str)
-            else await _store_delivery(settings, prepared, PENDING, None)
+    tz = settings.time_zone
+    wanted = {p.report_id: p for p in past}
+    if not wanted:
+        return {}
+    async with write_tx():
+        drafts = await Report.select(Report.id, Report.episode, Report.kind, Report.ordinal).where(
+            among(Report.id, sorted(wanted)) & (Report.status == ReportStatus.DRAFT)
         )
+        results = dict.fromkeys(wanted, "nothing to do")
+        if not drafts:
+            return results
+        episodes = sorted({int(d["episode"]) for d in drafts})
+        clients = {
+            int(e["id"]): int(e["client"])
+            for e in await TreatmentEpisode.select(
+                TreatmentEpisode.id, TreatmentEpisode.client
+            ).where(among(TreatmentEpisode.id, episodes))
+        }
+        seats = await CaseAssignment.select(
+            CaseAssignment.episode,
+            CaseAssignment.user,
+            CaseAssignment.valid_from,
+            CaseAssignment.valid_to,
+        ).where(
+            among(CaseAssignment.episode, episodes) & (CaseAssignment.team_role == "company_doctor")
+        )
+        consents: dict[int, list[ConsentRecord]] = {}
+        for c in await Consent.select().where(among(Consent.client, sorted(set(clients.values())))):
+            consents.setdefault(int(c["client"]), []).append(
+                ConsentRecord.as_stored(
+                    recipient=Recipient(c["recipient"]),
+                    purpose=Purpose(c["purpose"]),
+                    given_at=c["given_at"],
+                    withdrawn_at=c["withdrawn_at"],
+                    recipient_person_id=c["recipient_user"],
+                )
+            )
+        approved: dict[int, list[tuple[int | str | None, int | None]]] = {}
+        documents: list[Document] = []
+        doctors: dict[int, int] = {}
+        for draft in drafts:
+            item, episode_id = wanted[int(draft["id"])], int(draft["episode"])
+            client_id = clients[episode_id]
+            await Report.update(
+                {
+                    Report.status: ReportStatus.APPROVED,
+                    Report.approved_at: item.approved_at,
+                    Report.approved_by: item.approved_by,
+                }
+            ).where(_still_a_draft(item.report_id))
+            approved.setdefault(item.approved_by, []).append((item.report_id, client_id))
+            day = item.delivered_at.astimezone(tz).date()
+            doctor = next(
+                (
+                    int(seat["user"])
+                    for seat in seats
+                    if int(seat["episode"]) == episode_id
+                    and active_on(seat["valid_from"], seat["valid_to"], day)
+                ),
+                None,
+            )
+            problem = (
+                "no company doctor of record"
+                if doctor is None
+                else why_not_sendable(
+                    consents.get(client_id, []),
+                    Recipient.COMPANY_DOCTOR,
+                    interim_reports.consent_purpose(draft["kind"]),
+                    item.delivered_at,
+                    doctor,
+                )
+            )
+            if problem or doctor is None:
+                reason = problem or "no company doctor of record"
+                await Report.update(
+                    {Report.status: ReportStatus.BLOCKED, Report.blocked_reason: reason[:300]}
+                ).where(Report.id == item.report_id)
+                results[item.report_id] = ReportStatus.BLOCKED.value
+                continue
+            doctors[item.report_id] = doctor
+            documents.append(
+                Document(
+                    episode=episode_id,
+                    report=item.report_id,
+                    kind=draft["kind"],
+                    version=1,
+                    title=interim_reports.title(draft["kind"], draft["ordinal"]),
+                    pdf=PENDING,
+                    sha256="",
+                    created_at=item.delivered_at,
+                )
+            )
+        for approver, rows in approved.items():
+            actor = Actor(user_id=approver, role="therapist", source=None, channel=Channel.CLI)
+            await audit.record_many(actor, Action.UPDATE, "report", rows, purpose=PURPOSE)
+        blocked = [
+            (report_id, clients[int(d["episode"])])
+            for d in drafts
+            if results[report_id := int(d["id"])] == ReportStatus.BLOCKED.value
+        ]
+        await audit.record_many(
+            SYSTEM, Action.SEND, "report", blocked, purpose=PURPOSE, outcome=Outcome.DENIED
+        )
+        if not documents:
+            return results
+        stored = await Document.insert(*documents).returning(
+            Document.id, Document.report, Document.episode
+        )
+        await Delivery.insert(
+            *(
+                Delivery(
+                    document=row["id"],
+                    recipient=doctors[int(row["report"])],
+                    channel="portal",
+                    delivered_at=wanted[int(row["report"])].delivered_at,
+                )
+                for row in stored
+            )
+        )
+        sent = [int(row["report"]) for row in stored]
+        await Report.update({Report.status: ReportStatus.SENT}).where(among(Report.id, sent))
+        await audit.record_many(
+            SYSTEM,
+            Action.SEND,
+            "document",
+            [(int(row["id"]), clients[int(row["episode"])]) for row in stored],
+            purpose=PURPOSE,
+        )
+        results.update(dict.fromkeys(sent, ReportStatus.SENT.value))
     return results
 
 
@@ -333,11 +465,10 @@ class _Prepared:
     client_id: int
     doctor: int
     title: str
-    html: str  # empty for a delivery of the past: rendered on the first reading
-    at: datetime | None  # a delivery of the past; None: now, with a notice
+    html: str
 
 
-async def _prepare(settings: Settings, report_id: int, *, at: datetime | None) -> _Prepared | str:
+async def _prepare(settings: Settings, report_id: int) -> _Prepared | str:
     """The report ready to render, or what happened instead: nothing to do, or blocked (no
     company doctor of record, no consent) with the block stored and audited."""
     row = await Report.select(exclude_secrets=False).where(Report.id == report_id).first()
@@ -345,7 +476,7 @@ async def _prepare(settings: Settings, report_id: int, *, at: datetime | None) -
         return "nothing to do"
     episode_id = int(row["episode"])
     client_id = await client_of(episode_id)
-    moment = at or datetime.now(UTC)
+    moment = datetime.now(UTC)
     day = moment.astimezone(settings.time_zone).date()
     doctors = await team_members(episode_id, "company_doctor", day)
     purpose = interim_reports.consent_purpose(row["kind"])
@@ -369,44 +500,33 @@ async def _prepare(settings: Settings, report_id: int, *, at: datetime | None) -
                 client_id=client_id,
             )
         return ReportStatus.BLOCKED.value
-    title = interim_reports.title(row["kind"], row["ordinal"])
-    html = ""
-    if at is None:
-        context = await document_context(row, settings, author_id=row["approved_by"], today=day)
-        title, html = (
-            context["title"],
-            render_html(DOCUMENT_TEMPLATE, context, tz=settings.time_zone),
-        )
+    context = await document_context(row, settings, author_id=row["approved_by"], today=day)
     return _Prepared(
         row=row,
         episode_id=episode_id,
         client_id=client_id,
         doctor=doctors[0],
-        title=title,
-        html=html,
-        at=at,
+        title=context["title"],
+        html=render_html(DOCUMENT_TEMPLATE, context, tz=settings.time_zone),
     )
 
 
 async def _store_delivery(
     settings: Settings, prepared: _Prepared, pdf: bytes, queue: JobQueue | None
 ) -> str:
-    """The document, its delivery, the notice (a delivery of now only) and the status
-    change, in one transaction."""
+    """The document, its delivery, the notification and the status change, in one
+    transaction."""
     report_id, doctor = int(prepared.row["id"]), prepared.doctor
     async with write_tx():
         current = await Report.select(Report.status).where(Report.id == report_id).first()
         if current is None or current["status"] != ReportStatus.APPROVED:
             return "nothing to do"  # another run got here first
-        document_id = await _store_document(
-            prepared.row, prepared.episode_id, prepared.title, pdf, prepared.at
-        )
-        delivery = Delivery(document=document_id, recipient=doctor, channel="portal")
-        if prepared.at is not None:
-            delivery.delivered_at = prepared.at
-        await Delivery.insert(delivery).on_conflict(action="DO NOTHING")
+        document_id = await _store_document(prepared.row, prepared.episode_id, prepared.title, pdf)
+        await Delivery.insert(
+            Delivery(document=document_id, recipient=doctor, channel="portal")
+        ).on_conflict(action="DO NOTHING")
         email = await User.select(User.email, User.locale).where(User.id == doctor).first()
-        if email is not None and prepared.at is None:
+        if email is not None:
             subject, body = render_email(
                 make_environment(settings.time_zone),
                 "reporting/document-notice",
@@ -433,21 +553,18 @@ async def _store_delivery(
     return ReportStatus.SENT.value
 
 
-async def _store_document(
-    row: dict[str, Any], episode_id: int, title: str, pdf: bytes, at: datetime | None
-) -> int:
-    document = Document(
-        episode=episode_id,
-        report=row["id"],
-        kind=row["kind"],
-        version=1,
-        title=title,
-        pdf=pdf,
-        sha256="" if pdf == PENDING else hashlib.sha256(pdf).hexdigest(),
-    )
-    if at is not None:
-        document.created_at = at
-    await Document.insert(document).on_conflict(action="DO NOTHING")
+async def _store_document(row: dict[str, Any], episode_id: int, title: str, pdf: bytes) -> int:
+    await Document.insert(
+        Document(
+            episode=episode_id,
+            report=row["id"],
+            kind=row["kind"],
+            version=1,
+            title=title,
+            pdf=pdf,
+            sha256=hashlib.sha256(pdf).hexdigest(),
+        )
+    ).on_conflict(action="DO NOTHING")
     stored = (
         await Document.select(Document.id)
         .where((Document.report == row["id"]) & (Document.version == 1))

@@ -10,7 +10,6 @@ import httpx
 import time_machine
 from pypdf import PdfReader
 
-from practice.audit.trail import Actor, Channel
 from practice.platform.settings import Settings
 from practice.tables import OutboundMessage
 from reporting.services import employer_updates
@@ -35,9 +34,8 @@ async def test_a_report_of_the_past_is_delivered_then_without_mail_and_made_on_f
     messages_before = await OutboundMessage.count()
 
     report = {"id": await _sent_in_the_past(episode_id, cast, settings)}
-    assert await services.record_past_deliveries(settings, {report["id"]: SENT_AT}) == {
-        report["id"]: "nothing to do"
-    }
+    past = services.PastReport(report["id"], cast.therapist.id, SENT_AT, SENT_AT)
+    assert await services.record_past_reports(settings, [past]) == {report["id"]: "nothing to do"}
 
     assert await OutboundMessage.count() == messages_before  # nobody told now
     document = await Document.select().where(Document.report == report["id"]).first()
@@ -116,11 +114,6 @@ async def _sent_in_the_past(episode_id: int, cast: Cast, settings: Settings) -> 
         .first()
     )
     assert report is not None
-    therapist = Actor(cast.therapist.id, "therapist", "test", Channel.CLI)
-    await services.approve_report(
-        therapist, report_id=report["id"], queue=None, approved_at=SENT_AT
-    )
-    assert await services.record_past_deliveries(settings, {report["id"]: SENT_AT}) == {
-        report["id"]: "sent"
-    }
+    past = services.PastReport(report["id"], cast.therapist.id, SENT_AT, SENT_AT)
+    assert await services.record_past_reports(settings, [past]) == {report["id"]: "sent"}
     return int(report["id"])
