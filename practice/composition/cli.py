@@ -307,7 +307,10 @@ def worker() -> None:
     # arq stops gracefully on SIGTERM and returns; this handler covers the start-up before.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
-        worker_module.run(settings, redis_conn.redis_url(settings))
+        url = redis_conn.redis_url(settings)
+        # Its own start line (arq's are below WARNING); no queue URL: it may hold a password.
+        start_log.info("background worker starting")
+        worker_module.run(settings, url)
     finally:
         _stop_children(None)
 
