@@ -769,7 +769,7 @@ class _Builder:
             agreements.append(
                 Agreement(
                     start,
-                    f"Opbouw naar {step} uur per week in het eigen werk",
+                    "Opbouw in het eigen werk, eerst korte dagen",
                     step,
                     start + 5,
                     "met" if len(held) >= 4 or closed else "in_progress",
@@ -780,7 +780,7 @@ class _Builder:
                 agreements.append(
                     Agreement(
                         held[2],
-                        f"Verder opbouwen naar {goal_hours} uur, verdeeld over vier dagen",
+                        "Verder opbouwen in het eigen werk, verdeeld over vier dagen",
                         goal_hours,
                         held[2] + 5,
                         "met" if closed else "agreed",
