@@ -42,7 +42,13 @@ async def relations(user_id: int | None, episode_ids: list[int], on: date) -> di
         CaseAssignment.team_role,
         CaseAssignment.valid_from,
         CaseAssignment.valid_to,
-    ).where(among(CaseAssignment.episode, episode_ids) & (CaseAssignment.user == user_id)):
+    ).where(
+        among(CaseAssignment.episode, episode_ids)
+        & (CaseAssignment.user == user_id)
+        # A deactivated account is no one: its seats grant nothing (its sessions end at
+        # deactivation too; this holds for any other way in, such as a job acting for it).
+        & (CaseAssignment.user._.active == True)  # noqa: E712 - SQL
+    ):
         if active_on(row["valid_from"], row["valid_to"], on):
             seats[int(row["episode"])].add(TeamRole(row["team_role"]))
     glass = {

@@ -178,3 +178,16 @@ async def test_a_new_account_form_that_is_refused_keeps_the_fields_but_not_the_p
 async def test_an_unknown_account_is_a_404(client, cast: Cast) -> None:
     await login(client, cast.administrator.email)
     assert (await client.get("/admin/users/999999", headers=HTML)).status_code == 404
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_the_seats_of_a_deactivated_account_grant_nothing(client, cast: Cast) -> None:
+    from datetime import date
+
+    from practice.queries.access import relation
+
+    episode_id = await referred(client, cast)
+    today = date(2026, 6, 15)
+    assert (await relation(cast.therapist.id, episode_id, today)).seats
+    await User.update({User.active: False}).where(User.id == cast.therapist.id)
+    assert not (await relation(cast.therapist.id, episode_id, today)).seats
