@@ -54,7 +54,9 @@ async def load_demo_reporting(today: date, tz: ZoneInfo, settings: Settings) -> 
     deliveries and updates commit once (each commit waits for the disk), and a failed load
     leaves nothing half-told."""
     async with write_tx():
-        counts = {"follow_ups": await _follow_ups(today, tz)}
+        # What the sweep would draft by now (every report due), then the past work on it.
+        counts = {"drafts": len(await reports.draft_due_reports(today, tz))}
+        counts["follow_ups"] = await _follow_ups(today, tz)
         counts["questionnaires"] = await _questionnaires(today, tz)
         counts["reports"] = await _reports(today, tz, settings)
         counts["read"] = await _readings(today, tz)
@@ -169,7 +171,7 @@ async def _employer_updates(today: date, tz: ZoneInfo) -> int:
     ids = [int(e["id"]) for e in episodes if int(e["client"]) in consenting]
     recorded = 0
     for episode_id, (facts, rules) in (await load_facts(ids, tz)).items():
-        sent = tuple(facts.employer_update_sent_on)
+        moments: list[datetime] = []
         for _ in range(60):  # two years of monthly updates at most
             task = _first_open(derive_tasks(facts, today, rules), TaskKind.EMPLOYER_UPDATE)
             if task is None or task.due_on is None:
@@ -178,12 +180,10 @@ async def _employer_updates(today: date, tz: ZoneInfo) -> int:
             day = max(day, facts.treatment_started_on or day)
             if day > today - timedelta(days=3):
                 break
-            if await employer_updates.record_past_employer_updates(
-                [episode_id], _at(day, 11, tz), tz
-            ):
-                recorded += 1
-            sent = (*sent, day)
-            facts = replace(facts, employer_update_sent_on=tuple(sorted(sent)))
+            moments.append(_at(day, 11, tz))
+            sent = tuple(sorted((*facts.employer_update_sent_on, day)))
+            facts = replace(facts, employer_update_sent_on=sent)
+        recorded += await employer_updates.record_past_employer_updates(episode_id, moments, tz)
     return recorded
 
 

@@ -5,6 +5,7 @@ way (one query per concern, no per-row queries).
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -42,8 +43,13 @@ async def consent_problem(
     client_id: int, recipient: Recipient, purpose: Purpose, at: datetime, recipient_user: int | None
 ) -> str | None:
     """None when sending is allowed; otherwise why not (shown to the therapist)."""
-    rows = await Consent.select().where(Consent.client == client_id)
-    records = [
+    records = await consent_records(client_id)
+    return why_not_sendable(records, recipient, purpose, at, recipient_user)
+
+
+async def consent_records(client_id: int) -> list[ConsentRecord]:
+    """Every consent decision of the client, as stored."""
+    return [
         ConsentRecord.as_stored(
             recipient=Recipient(r["recipient"]),
             purpose=Purpose(r["purpose"]),
@@ -51,23 +57,66 @@ async def consent_problem(
             withdrawn_at=r["withdrawn_at"],
             recipient_person_id=r["recipient_user"],
         )
-        for r in rows
+        for r in await Consent.select().where(Consent.client == client_id)
     ]
-    return why_not_sendable(records, recipient, purpose, at, recipient_user)
+
+
+@dataclass(frozen=True)
+class EmployerViewSource:
+    """Everything one episode's employer view is made of, read once: ``view`` makes the
+    view at any moment from it (an update's history asks for many moments of one episode).
+    Dates are local to the zone it was read in."""
+
+    episode_id: int
+    client_id: int
+    employee_name: str
+    employer_id: int
+    held: Sequence[date]
+    agreements: Sequence[tuple[date, AgreementView]]
+    participation: Sequence[ParticipationView]
+    meetings: Sequence[tuple[datetime, str | None]]  # held alignment meetings, oldest first
+    work_section: str | None  # the plan's, when the client chose to share it
+    consents: Sequence[ConsentRecord]
+    updates: Sequence[datetime]  # when each update was sent, oldest first
+
+    def view(self, at: datetime, tz: ZoneInfo, *, past: bool = False) -> EmployerView:
+        """The view at ``at``; with ``past``, as it stood then (an update of the past,
+        recorded afterwards): only the sessions, agreements, measurements, meetings and
+        updates of that day or before."""
+        day = at.astimezone(tz).date()
+
+        def known(on: date | None) -> bool:
+            return not past or on is None or on <= day
+
+        meetings = [(when, text) for when, text in self.meetings if not past or when <= at]
+        updates = [when for when in self.updates if not past or when <= at]
+        shared = self.work_section is not None and not why_not_sendable(
+            self.consents, Recipient.EMPLOYER, Purpose.RELAPSE_PLAN_WORK_SECTION, at, None
+        )
+        return employer_view(
+            episode_id=self.episode_id,
+            employee_name=self.employee_name,
+            employer_id=self.employer_id,
+            sessions_held=sum(1 for held in self.held if known(held)),
+            agreements=[view for agreed_on, view in self.agreements if known(agreed_on)],
+            participation=[p for p in self.participation if known(p.measured_on)],
+            alignment_meeting_on=meetings[-1][0].astimezone(tz).date() if meetings else None,
+            shared_minutes=meetings[-1][1] if meetings else None,
+            relapse_plan_work_section=self.work_section if shared else None,
+            last_update_on=max(updates).astimezone(tz).date() if updates else None,
+        )
 
 
 async def build_employer_view(
     episode_id: int, at: datetime, tz: ZoneInfo, *, past: bool = False
 ) -> EmployerView:
-    """The allow-listed view of one episode, for an employer surface (dates local to ``tz``).
+    """The allow-listed view of one episode, for an employer surface (dates local to ``tz``);
+    ``past``: as it stood at ``at`` (``EmployerViewSource.view``)."""
+    return (await employer_view_source(episode_id, tz)).view(at, tz, past=past)
 
-    ``past``: the view as it stood at ``at`` (an update of the past, recorded afterwards):
-    only the sessions, agreements, measurements and updates of that day or before."""
-    day = at.astimezone(tz).date()
 
-    def known(on: date | None) -> bool:
-        return not past or on is None or on <= day
-
+async def employer_view_source(episode_id: int, tz: ZoneInfo) -> EmployerViewSource:
+    """What the employer view of one episode is made of (one query per concern)."""
     e = (
         await TreatmentEpisode.select(
             TreatmentEpisode.id,
@@ -81,76 +130,42 @@ async def build_employer_view(
     )
     if e is None:
         raise LookupError(episode_id)
-    held = [
-        held
-        for held in (await held_counting_dates([episode_id], tz)).get(episode_id, ())
-        if known(held)
-    ]
     agreements = [
-        AgreementView(
-            agreed_on=a["agreed_on"],
-            description=a["description"],
-            hours_per_week=None
-            if a["hours_per_week_minutes"] is None
-            else Decimal(a["hours_per_week_minutes"]) / 60,
-            starts_on=a["starts_on"],
-            status=a["status"],
+        (
+            a["agreed_on"],
+            AgreementView(
+                agreed_on=a["agreed_on"],
+                description=a["description"],
+                hours_per_week=None
+                if a["hours_per_week_minutes"] is None
+                else Decimal(a["hours_per_week_minutes"]) / 60,
+                starts_on=a["starts_on"],
+                status=a["status"],
+            ),
         )
         for a in await WorkResumptionAgreement.select()
         .where(WorkResumptionAgreement.episode == episode_id)
         .order_by(WorkResumptionAgreement.agreed_on)
-        if known(a["agreed_on"])
     ]
     participation = [
         ParticipationView(measured_on=p["measured_on"], volume_percent=p["volume_percent"])
         for p in await participation_series(e["employment"], episode_id)
-        if known(p["measured_on"])
     ]
-    meeting = (
-        await Appointment.select(Appointment.id, Appointment.starts_at)
-        .where(
-            (Appointment.episode == episode_id)
-            & (Appointment.kind == AppointmentKind.ALIGNMENT_MEETING.value)
-            & (Appointment.attendance == Attendance.HELD.value)
-            & ((Appointment.starts_at <= at) if past else Appointment.starts_at.is_not_null())
-        )
-        .order_by(Appointment.starts_at, ascending=False)
-        .first()
+    meetings = await Appointment.select(Appointment.id, Appointment.starts_at).where(
+        (Appointment.episode == episode_id)
+        & (Appointment.kind == AppointmentKind.ALIGNMENT_MEETING.value)
+        & (Appointment.attendance == Attendance.HELD.value)
     )
-    minutes = None
-    if meeting is not None:
-        row = (
-            await MeetingMinutes.select(MeetingMinutes.shared_text)
-            .where(MeetingMinutes.appointment == meeting["id"])
-            .first()
+    minutes = {
+        int(m["appointment"]): m["shared_text"]
+        for m in (
+            await MeetingMinutes.select(
+                MeetingMinutes.appointment, MeetingMinutes.shared_text
+            ).where(among(MeetingMinutes.appointment, [int(m["id"]) for m in meetings]))
+            if meetings
+            else []
         )
-        minutes = row["shared_text"] if row else None
-    work_section = await _shared_work_section(episode_id, int(e["client"]), at)
-    last = (
-        await EmployerUpdate.select(EmployerUpdate.created_at)
-        .where(
-            (EmployerUpdate.episode == episode_id)
-            & ((EmployerUpdate.created_at <= at) if past else EmployerUpdate.id.is_not_null())
-        )
-        .order_by(EmployerUpdate.created_at, ascending=False)
-        .first()
-    )
-    return employer_view(
-        episode_id=episode_id,
-        employee_name=str(e["name"]),
-        employer_id=int(e["employer_id"]),
-        sessions_held=len(held),
-        agreements=agreements,
-        participation=participation,
-        alignment_meeting_on=meeting["starts_at"].astimezone(tz).date() if meeting else None,
-        shared_minutes=minutes,
-        relapse_plan_work_section=work_section,
-        last_update_on=last["created_at"].astimezone(tz).date() if last else None,
-    )
-
-
-async def _shared_work_section(episode_id: int, client_id: int, at: datetime) -> str | None:
-    """The plan's work section, only by the client's explicit choice and consent."""
+    }
     plan = (
         await RelapsePreventionPlan.select(
             RelapsePreventionPlan.work_situation,
@@ -159,12 +174,30 @@ async def _shared_work_section(episode_id: int, client_id: int, at: datetime) ->
         .where(RelapsePreventionPlan.episode == episode_id)
         .first()
     )
-    if plan is None or not plan["share_work_section_with_employer"]:
-        return None
-    problem = await consent_problem(
-        client_id, Recipient.EMPLOYER, Purpose.RELAPSE_PLAN_WORK_SECTION, at, None
+    client_id = int(e["client"])
+    updates = await EmployerUpdate.select(EmployerUpdate.created_at).where(
+        EmployerUpdate.episode == episode_id
     )
-    return None if problem else str(plan["work_situation"])
+    return EmployerViewSource(
+        episode_id=episode_id,
+        client_id=client_id,
+        employee_name=str(e["name"]),
+        employer_id=int(e["employer_id"]),
+        held=tuple((await held_counting_dates([episode_id], tz)).get(episode_id, ())),
+        agreements=tuple(agreements),
+        participation=tuple(participation),
+        meetings=tuple(
+            sorted(
+                ((m["starts_at"], minutes.get(int(m["id"]))) for m in meetings),
+                key=lambda meeting: meeting[0],
+            )
+        ),
+        work_section=str(plan["work_situation"])
+        if plan is not None and plan["share_work_section_with_employer"]
+        else None,
+        consents=tuple(await consent_records(client_id)),
+        updates=tuple(sorted(u["created_at"] for u in updates)),
+    )
 
 
 async def employer_episodes(contact_user_id: int, on: date) -> list[int]:

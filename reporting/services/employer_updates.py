@@ -7,6 +7,7 @@ non-medical view) differ; the triggers themselves are `reporting.employer_update
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,16 +16,23 @@ import msgspec
 
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor, Channel
-from practice.consent import Purpose, Recipient
+from practice.case_team import active_on
+from practice.consent import Purpose, Recipient, why_not_sendable
 from practice.episodes import REPORTING_STATUSES
 from practice.platform import outbox
-from practice.platform.db import among, write_tx
+from practice.platform.db import write_tx
 from practice.platform.templating import make_environment, render_email
-from practice.tables import Employer, TreatmentEpisode, User
+from practice.tables import CaseAssignment, Employer, TreatmentEpisode, User
 from reporting.employer_updates import employer_update_key as employer_update_key  # its writer
 from reporting.employer_updates import update_reason
 from reporting.interim_reports import INTERIM_REPORT
-from reporting.queries.records import build_employer_view, client_of, consent_problem, team_members
+from reporting.queries.records import (
+    build_employer_view,
+    client_of,
+    consent_problem,
+    employer_view_source,
+    team_members,
+)
 from reporting.tables import Document, EmployerUpdate
 
 PURPOSE = "reporting"
@@ -35,35 +43,11 @@ async def send_due_employer_updates(today: date, tz: ZoneInfo) -> list[int]:
     """An update per change of agreements, per interim report sent and per period, to the
     current managers / HR advisers of the case, only with the client's consent."""
     now = datetime.now(UTC)
-    episodes = await TreatmentEpisode.select(TreatmentEpisode.id).where(
-        TreatmentEpisode.status.is_in([s.value for s in REPORTING_STATUSES])
-    )
-    return await _updates_due([int(e["id"]) for e in episodes], today, now, tz, past=False)
-
-
-async def record_past_employer_updates(
-    episode_ids: Sequence[int], at: datetime, tz: ZoneInfo
-) -> int:
-    """The updates the sweep would have sent at ``at`` about these episodes, recorded as
-    sent then: for loading a practice's history afterwards (the demo). The same triggers,
-    team and consent as the sweep, at that moment; the content is the employer's view as
-    it stood that day. No notice is e-mailed: the contacts were told back then, and a
-    notice today would announce an old update as new. Returns the number recorded."""
-    return len(await _updates_due(episode_ids, at.astimezone(tz).date(), at, tz, past=True))
-
-
-async def _updates_due(
-    episode_ids: Sequence[int], today: date, now: datetime, tz: ZoneInfo, *, past: bool
-) -> list[int]:
-    """The sweep for ``episode_ids`` at ``now``: message ids queued, or with ``past`` the
-    update ids recorded (no messages)."""
-    if not episode_ids:
-        return []
     episodes = await TreatmentEpisode.select(
         TreatmentEpisode.id,
         TreatmentEpisode.client,
         TreatmentEpisode.referral._.employer.as_alias("employer_id"),
-    ).where(among(TreatmentEpisode.id, episode_ids))
+    ).where(TreatmentEpisode.status.is_in([s.value for s in REPORTING_STATUSES]))
     employers = {
         int(e["id"]): e
         for e in await Employer.select(Employer.id, Employer.employer_update_every_days)
@@ -71,11 +55,9 @@ async def _updates_due(
     reports_sent: dict[int, list[tuple[int, datetime]]] = {}
     for r in await Document.select(
         Document.episode, Document.created_at, Document.report._.ordinal.as_alias("ordinal")
-    ).where((Document.kind == INTERIM_REPORT) & among(Document.episode, episode_ids)):
-        if past and r["created_at"] > now:
-            continue
+    ).where(Document.kind == INTERIM_REPORT):
         reports_sent.setdefault(int(r["episode"]), []).append((int(r["ordinal"]), r["created_at"]))
-    created: list[int] = []
+    messages: list[int] = []
     for episode in episodes:
         episode_id = int(episode["id"])
         contacts = [
@@ -86,13 +68,10 @@ async def _updates_due(
             int(episode["client"]), Recipient.EMPLOYER, Purpose.PROCESS_UPDATES, now, None
         ):
             continue
-        view = await build_employer_view(episode_id, now, tz, past=past)
+        view = await build_employer_view(episode_id, now, tz)
         last = (
             await EmployerUpdate.select(EmployerUpdate.created_at, EmployerUpdate.content)
-            .where(
-                (EmployerUpdate.episode == episode_id)
-                & ((EmployerUpdate.created_at <= now) if past else EmployerUpdate.id.is_not_null())
-            )
+            .where(EmployerUpdate.episode == episode_id)
             .order_by(EmployerUpdate.created_at, ascending=False)
             .order_by(EmployerUpdate.id, ascending=False)
             .first()
@@ -108,12 +87,79 @@ async def _updates_due(
             today=today,
         )
         if trigger is not None:
-            created.extend(
-                await _employer_update(
-                    episode_id, trigger, view, contacts, tz, sent_at=now if past else None
-                )
+            messages.extend(await _employer_update(episode_id, trigger, view, contacts, tz))
+    return messages
+
+
+async def record_past_employer_updates(
+    episode_id: int, moments: Sequence[datetime], tz: ZoneInfo
+) -> int:
+    """The updates the sweep would have sent about one episode at each of ``moments``,
+    recorded as sent then: for loading a practice's history afterwards (the demo). The
+    same rule as the sweep (``update_reason``), the team and the consent at each moment;
+    the content is the employer's view as it stood then. No notice is e-mailed: the
+    contacts were told back then, and a notice today would announce an old update as new.
+    The episode is read once for all moments. Returns the number recorded."""
+    episode = (
+        await TreatmentEpisode.select(
+            TreatmentEpisode.referral._.employer._.employer_update_every_days.as_alias("every")
+        )
+        .where(TreatmentEpisode.id == episode_id)
+        .first()
+    )
+    if episode is None or not moments:
+        return 0
+    source = await employer_view_source(episode_id, tz)
+    seats = await CaseAssignment.select(CaseAssignment.valid_from, CaseAssignment.valid_to).where(
+        (CaseAssignment.episode == episode_id)
+        & CaseAssignment.team_role.is_in(["manager", "hr_adviser"])
+    )
+    reports_sent = [
+        (int(r["ordinal"]), r["created_at"])
+        for r in await Document.select(
+            Document.created_at, Document.report._.ordinal.as_alias("ordinal")
+        ).where((Document.episode == episode_id) & (Document.kind == INTERIM_REPORT))
+    ]
+    told = {
+        str(u["trigger"]): (u["created_at"], _as_json(u["content"]).get("agreements"))
+        for u in await EmployerUpdate.select(
+            EmployerUpdate.trigger, EmployerUpdate.created_at, EmployerUpdate.content
+        ).where(EmployerUpdate.episode == episode_id)
+    }
+    recorded: list[tuple[int | str | None, int | None]] = []
+    async with write_tx():
+        for at in sorted(moments):
+            day = at.astimezone(tz).date()
+            if not any(active_on(s["valid_from"], s["valid_to"], day) for s in seats):
+                continue
+            if why_not_sendable(
+                source.consents, Recipient.EMPLOYER, Purpose.PROCESS_UPDATES, at, None
+            ):
+                continue
+            view = source.view(at, tz, past=True)
+            before = [(when, agreements) for when, agreements in told.values() if when <= at]
+            last = max(before, key=lambda update: update[0], default=None)
+            trigger = update_reason(
+                reports_sent=[(n, sent_at) for n, sent_at in reports_sent if sent_at <= at],
+                last_update_at=last[0] if last else None,
+                last_update_on=view.last_update_on,
+                agreements=view.agreements,
+                agreements_told=(last[1] if last else None)
+                == _as_json(msgspec.json.encode(view)).get("agreements"),
+                every_days=episode["every"],
+                today=day,
             )
-    return created
+            if trigger is None or trigger in told:
+                continue
+            content = json.loads(msgspec.json.encode(view))
+            rows = await EmployerUpdate.insert(
+                EmployerUpdate(episode=episode_id, trigger=trigger, content=content, created_at=at)
+            ).returning(EmployerUpdate.id)
+            recorded.append((int(rows[0]["id"]), source.client_id))
+            told[trigger] = (at, content.get("agreements"))
+            source = replace(source, updates=(*source.updates, at))
+        await audit.record_many(SYSTEM, Action.SEND, "employer_update", recorded, purpose=PURPOSE)
+    return len(recorded)
 
 
 def _as_json(content: Any) -> dict[str, Any]:
@@ -123,41 +169,33 @@ def _as_json(content: Any) -> dict[str, Any]:
 
 
 async def _employer_update(
-    episode_id: int,
-    trigger: str,
-    view: Any,
-    contacts: list[int],
-    tz: ZoneInfo,
-    *,
-    sent_at: datetime | None = None,
+    episode_id: int, trigger: str, view: Any, contacts: list[int], tz: ZoneInfo
 ) -> list[int]:
-    """Store the update, audited; queue a notice per contact, unless it is one of the past
-    (``sent_at``), whose id is returned instead."""
     async with write_tx():
         if await EmployerUpdate.exists().where(
             (EmployerUpdate.episode == episode_id) & (EmployerUpdate.trigger == trigger)
         ):
             return []
         content = json.loads(msgspec.json.encode(view))
-        update = EmployerUpdate(episode=episode_id, trigger=trigger, content=content)
-        if sent_at is not None:
-            update.created_at = sent_at
         rows = (
-            await EmployerUpdate.insert(update)
+            await EmployerUpdate.insert(
+                EmployerUpdate(
+                    episode=episode_id,
+                    trigger=trigger,
+                    content=content,
+                )
+            )
             .on_conflict(action="DO NOTHING")
             .returning(EmployerUpdate.id)
         )
         if not rows:
             return []
         update_id = int(rows[0]["id"])
-        created = [update_id] if sent_at is not None else []
+        created = []
         env = make_environment(tz)
-        recipients = (
-            []
-            if sent_at is not None
-            else await User.select(User.id, User.email, User.locale).where(User.id.is_in(contacts))
-        )
-        for user in recipients:
+        for user in await User.select(User.id, User.email, User.locale).where(
+            User.id.is_in(contacts)
+        ):
             subject, body = render_email(
                 env, "reporting/employer-update-notice", {}, user["locale"]
             )

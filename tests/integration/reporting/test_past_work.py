@@ -90,8 +90,8 @@ async def test_an_employer_update_of_the_past_is_recorded_then_as_the_view_stood
     messages_before = await OutboundMessage.count()
     told_at = SENT_AT + timedelta(days=1)
 
-    recorded = await employer_updates.record_past_employer_updates([episode_id], told_at, AMSTERDAM)
-    again = await employer_updates.record_past_employer_updates([episode_id], told_at, AMSTERDAM)
+    recorded = await employer_updates.record_past_employer_updates(episode_id, [told_at], AMSTERDAM)
+    again = await employer_updates.record_past_employer_updates(episode_id, [told_at], AMSTERDAM)
 
     assert (recorded, again) == (1, 0)
     assert await OutboundMessage.count() == messages_before
