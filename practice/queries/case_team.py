@@ -22,6 +22,7 @@ async def current_therapists(actor: Actor, today: date) -> list[dict[str, Any]]:
         CaseAssignment.episode,
         CaseAssignment.user,
         CaseAssignment.user._.display_name.as_alias("therapist"),
+        CaseAssignment.user._.active.as_alias("therapist_active"),
         CaseAssignment.episode._.client.as_alias("client_id"),
         CaseAssignment.episode._.client._.name.as_alias("client_name"),
         CaseAssignment.episode._.status.as_alias("status"),

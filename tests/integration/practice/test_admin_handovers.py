@@ -6,7 +6,7 @@ import httpx
 import time_machine
 
 from practice.accounts import Role
-from practice.tables import CaseAssignment
+from practice.tables import CaseAssignment, User
 from tests.cast import Cast, make_user
 from tests.integration.practice.test_portal_forms import HTML, NOW, post_page_form, referral_form
 from tests.story import setup_parties
@@ -107,3 +107,19 @@ async def test_a_date_years_ahead_is_refused_in_english_for_an_english_reader(
     assert "This date is too far in the future (after " in response.text
     assert f'id="on-{episode_id}-problem"' in response.text
     assert len(await _therapists_of(episode_id)) == 1
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_the_cases_of_a_deactivated_therapist_are_marked_and_handed_over_as_usual(
+    client, cast: Cast
+) -> None:
+    episode_id = await _referred_on(client, cast, "2026-06-10T09:00")
+    successor = await make_user(Role.THERAPIST, "opvolger@cast.test")
+    await User.update({User.active: False}).where(User.id == cast.therapist.id)
+    await login(client, cast.administrator.email)
+    page = await client.get(PAGE, headers=HTML)
+    row = page.text.split(f'id="case-{episode_id}"', 1)[1].split("</tr>", 1)[0]
+    assert "(gedeactiveerd)" in row
+    response = await _hand_over(client, episode_id, cast.therapist.id, successor.id, "2026-06-15")
+    assert response.status_code == 303
+    assert (successor.id, "2026-06-15", None) in await _therapists_of(episode_id)
