@@ -182,17 +182,34 @@ async def add_department(
 
 @get("/admin/company-doctors", opt=ADMINISTRATOR, include_in_schema=False)
 async def company_doctors_page(request: Request[Any, Any, Any]) -> Template:
+    return await _company_doctors_page(request)
+
+
+async def _company_doctors_page(
+    request: Request[Any, Any, Any],
+    form_state: FormState | None = None,
+    status: int = HTTP_200_OK,
+) -> Template:
     return page(
         request,
         "practice/admin/company-doctors.html",
+        status=status,
         doctors=await party_queries.company_doctors(),
+        form_state=form_state or FormState(),
     )
 
 
 @post("/admin/company-doctors", opt=ADMINISTRATOR, include_in_schema=False)
-async def create_company_doctor(request: Request[Any, Any, Any], data: FormData) -> Redirect:
+async def create_company_doctor(
+    request: Request[Any, Any, Any], data: FormData
+) -> Redirect | Template:
     actor, _, _ = request_context(request)
-    await parties.create_company_doctor(actor, **fields_of(form_struct(CompanyDoctorIn, data)))
+    try:
+        form = form_struct(CompanyDoctorIn, data)
+        await parties.create_company_doctor(actor, **fields_of(form))
+    except (InvalidInput, Conflict) as exc:
+        state = _refused_state("/admin/company-doctors", data, exc)
+        return await _company_doctors_page(request, state, _status_of(exc))
     return Redirect(path="/admin/company-doctors", status_code=303)
 
 

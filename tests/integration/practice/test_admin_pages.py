@@ -164,3 +164,18 @@ async def test_the_contact_form_refuses_an_account_of_another_employer_with_a_40
     assert response.headers["content-type"].startswith("text/html")
     assert "al contactpersoon van een andere werkgever" in response.text
     assert await EmployerContact.count() == 1
+
+
+async def test_a_refused_company_doctor_comes_back_with_the_problem_beside_the_field(
+    client, cast: Cast
+) -> None:
+    await admin(client, cast)
+    response = await post_page_form(
+        client,
+        "/admin/company-doctors",
+        "/admin/company-doctors",
+        {"name": "Dr. Vos", "email": "geen adres", "organisation": "Arbo Zuid"},
+    )
+    assert response.status_code == 400
+    assert 'id="email-problem"' in response.text and 'value="Dr. Vos"' in response.text
+    assert await CompanyDoctor.count() == 0
