@@ -211,7 +211,7 @@ def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
 
             started = time.monotonic()
             asyncio.run(_load_demo(settings))
-            start_log.info("demo practice loaded in %.1f s", time.monotonic() - started)
+            start_log.info("demo practice ready in %.1f s", time.monotonic() - started)
             announcement[:0] = [
                 f"Demo logins (password for all: {DEMO_PASSWORD}):",
                 *(f"  {a.role.value:<18} {a.email}" for a in DEMO_ACCOUNTS),
@@ -273,8 +273,10 @@ def _announce_when(
 def _answers(url: str) -> bool:
     import urllib.request
 
+    # No proxy: an HTTP_PROXY in the environment must not answer for this very process.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
-        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - our own http URL
+        with opener.open(url, timeout=1) as response:
             return int(response.status) == 200
     except OSError:
         return False
