@@ -23,7 +23,7 @@ from practice.accounts import Role
 from practice.working_days import WorkingDays
 
 SEED = 20261204
-GENERATED_EPISODES = 200  # plus the named clients: 150-250 episodes in all
+GENERATED_EPISODES = 180  # plus the named clients: 150-250 episodes in all
 HISTORY_WORKING_DAYS = 505  # about two years
 RECENT_WORKING_DAYS = 85
 BOOKED_AHEAD = 10  # working days: the coming two weeks
@@ -505,7 +505,7 @@ class _Builder:
         name = self._person(names)
         first, last = name.split(" ", 1)
         # A third referred in the last four months, so today's caseload is full, not thin.
-        oldest = -RECENT_WORKING_DAYS if rng.random() < 0.33 else -HISTORY_WORKING_DAYS
+        oldest = -RECENT_WORKING_DAYS if rng.random() < 0.4 else -HISTORY_WORKING_DAYS
         referred = rng.randint(oldest, -2)
         base: dict[str, Any] = {
             "name": name,
@@ -547,7 +547,7 @@ class _Builder:
             # Before the first interim report (every 4th or 5th session): one that dropped out
             # later would owe a report nobody drafts for an ended episode.
             drop_out_after=rng.randint(1, min(3, held - 1)) if drop else None,
-            follow_up_after=rng.randint(135, 225),
+            follow_up_after=rng.randint(135, 190),
             not_suitable=roll > 0.96,
         )
 
@@ -830,7 +830,7 @@ class _Builder:
             measured = last + follow_up_after
             if measured < 0:
                 roll = rng.random()
-                if roll < 0.85:
+                if roll < 0.9:
                     relapse = rng.random() < 0.08
                     pct = max(0.0, end - rng.randint(20, 40)) if relapse else later
                     _, score = self._score(diagnosis)
