@@ -72,7 +72,8 @@ def months_shown(filters: Filters, today: date) -> tuple[date, ...]:
     last = month_of(filters.referred_to or today)
     first = add_calendar_months(last, 1 - TREND_MONTHS)
     if filters.referred_from is not None and month_of(filters.referred_from) > first:
-        first = month_of(filters.referred_from)
+        # A period that starts after the reporting month shows that month alone (empty).
+        first = min(month_of(filters.referred_from), last)
     months = []
     month = first
     while month <= last:
@@ -99,6 +100,7 @@ async def trends(
     start = first - LEAD_IN
     if filters.referred_from is not None:
         start = max(start, filters.referred_from)
+    end = max(end, start)  # a period after the months shown reads nothing that is shown
     window = replace(filters, referred_from=start, referred_to=end)
     anchors = {"aanmelding": "referred_on", "screening": "screened_on"}
     if start_rule.anchor_name not in anchors:

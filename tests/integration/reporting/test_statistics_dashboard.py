@@ -154,6 +154,25 @@ async def test_the_headline_withholds_what_the_tables_withhold(client, cast: Cas
 
 
 @time_machine.travel(NOW, tick=False)
+async def test_a_period_after_today_shows_one_empty_month(client, cast: Cast) -> None:
+    await dashboard_world(cast)
+    await login(client, cast.practice_manager.email)
+    data = await ok(
+        await client.get(
+            "/api/statistics/outcomes?referred_from=2030-01-01",
+            headers={"accept": "application/json"},
+        )
+    )
+    trends = next(t for t in data["tables"] if t["key"] == "trends")
+    assert [row["key"] for row in trends["rows"]] == ["2026-06"]
+    assert [cell["text"] for cell in trends["rows"][0]["cells"]] == ["–", "–", "–"]
+    assert data["headline"]["referrals"]["this_month"]["text"] == "–"
+    page = await client.get("/statistics/outcomes?referred_from=2026-05-01&referred_to=2026-05-31")
+    assert page.status_code == 200
+    assert 'data-cell="trends:2026-05:0">5' in page.text
+
+
+@time_machine.travel(NOW, tick=False)
 async def test_the_page_shows_the_figures_before_any_definition(client, cast: Cast) -> None:
     await dashboard_world(cast)
     await login(client, cast.practice_manager.email)
