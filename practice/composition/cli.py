@@ -312,6 +312,9 @@ def worker() -> None:
         url = redis_conn.redis_url(settings)
         # Its own start line (arq's are below WARNING); no queue URL: it may hold a password.
         start_log.info("background worker starting")
+        if not os.environ.get("BASE_URL"):
+            # Only `practice serve` knows where it serves; a worker of its own must be told.
+            start_log.warning("BASE_URL is not set: e-mails link to %s", settings.base_url)
         worker_module.run(settings, url)
     finally:
         _stop_children(None)
