@@ -104,14 +104,12 @@ async def _load_demo(settings: Settings, today: date | None = None) -> int:
     from practice.composition import wiring as composition
     from practice.composition.demo import load_demo
     from reporting.demo import load_demo_reporting
-    from reporting.services.reports import draft_due_reports
 
     composition.connect()
     today = today or datetime.now(settings.time_zone).date()
     created = await load_demo(today, tz=settings.time_zone)
     if created:  # the clients, their sessions and the coming two weeks are there now
-        await draft_due_reports(today, settings.time_zone)
-        # The past work of telling others (approved, delivered, read), no mail for it.
+        # The reports due drafted, and the past work of telling others done (no mail for it).
         await load_demo_reporting(today, settings.time_zone, settings)
     return created
 
