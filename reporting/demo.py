@@ -32,10 +32,10 @@ from practice.queries.episodes import load_facts, participation_series
 from practice.services import treatment_plan
 from practice.tables import CaseAssignment, Consent, TreatmentEpisode
 from practice.tasks import EpisodeFacts, Task, TaskKind, TaskRules, derive_tasks
-from reporting.interim_reports import BRIEFING, ReportStatus
+from reporting.interim_reports import BRIEFING, INTERIM_REPORT, ReportStatus
 from reporting.questionnaires import INSTRUMENTS
 from reporting.services import documents, employer_updates, questionnaires, reports
-from reporting.tables import Delivery, QuestionnaireResponse, Report
+from reporting.tables import Delivery, Document, QuestionnaireResponse, Report
 
 SEED = 17
 # Drafts due in the last week wait for the therapist's approval ("Today" shows them).
@@ -103,10 +103,11 @@ async def _reports(today: date, tz: ZoneInfo, settings: Settings) -> int:
         event = _event_of(episode[0], draft["kind"], int(draft["ordinal"]))
         if event is None:
             continue
-        day = draft["due_on"] - timedelta(days=_rng(report_id, "approve").randint(0, 3))
+        rng = _rng(report_id, "approve")
+        day = draft["due_on"] - timedelta(days=rng.randint(0, 3))
         day = min(max(day, event + timedelta(days=1)), today - timedelta(days=1))
-        at = _at(day, 15, tz)
-        past.append(reports.PastReport(report_id, therapist, at, at + timedelta(minutes=5)))
+        at = _at(day, rng.randint(9, 16), tz) + timedelta(minutes=rng.randrange(0, 60, 5))
+        past.append(reports.PastReport(report_id, therapist, at, at + timedelta(minutes=2)))
     results = await reports.record_past_reports(settings, past)
     return sum(1 for outcome in results.values() if outcome == ReportStatus.SENT)
 
@@ -169,6 +170,13 @@ async def _employer_updates(today: date, tz: ZoneInfo) -> int:
     }
     episodes = await TreatmentEpisode.select(TreatmentEpisode.id, TreatmentEpisode.client)
     ids = [int(e["id"]) for e in episodes if int(e["client"]) in consenting]
+    # An update that goes with interim report n goes after that report was delivered.
+    delivered = {
+        (int(d["episode"]), int(d["ordinal"])): d["created_at"]
+        for d in await Document.select(
+            Document.episode, Document.created_at, Document.report._.ordinal.as_alias("ordinal")
+        ).where(Document.kind == INTERIM_REPORT)
+    }
     recorded = 0
     for episode_id, (facts, rules) in (await load_facts(ids, tz)).items():
         moments: list[datetime] = []
@@ -176,12 +184,20 @@ async def _employer_updates(today: date, tz: ZoneInfo) -> int:
             task = _first_open(derive_tasks(facts, today, rules), TaskKind.EMPLOYER_UPDATE)
             if task is None or task.due_on is None:
                 break
-            day = task.due_on - timedelta(days=_rng(episode_id, str(task.key)).randint(0, 4))
-            day = max(day, facts.treatment_started_on or day)
-            if day > today - timedelta(days=3):
+            if task.key.startswith("employer_update:periodic"):
+                at = _at(task.due_on, 11, tz)  # the interval has passed that day, not before
+            else:
+                days = _rng(episode_id, str(task.key)).randint(0, 4)
+                at = _at(task.due_on - timedelta(days=days), 11, tz)
+                report = delivered.get((episode_id, task.ordinal or 0))
+                if report is not None:
+                    at = max(at, report + timedelta(hours=1))
+            if facts.treatment_started_on is not None:
+                at = max(at, _at(facts.treatment_started_on, 11, tz))
+            if at.astimezone(tz).date() > today - timedelta(days=3):
                 break
-            moments.append(_at(day, 11, tz))
-            sent = tuple(sorted((*facts.employer_update_sent_on, day)))
+            moments.append(at)
+            sent = tuple(sorted((*facts.employer_update_sent_on, at.astimezone(tz).date())))
             facts = replace(facts, employer_update_sent_on=sent)
         recorded += await employer_updates.record_past_employer_updates(episode_id, moments, tz)
     return recorded
