@@ -171,8 +171,9 @@ async def test_bad_form_input_gets_400_naming_the_field_and_writes_nothing(
         },
     )
     assert response.status_code == 400
-    assert 'id="email-error"' in response.text
-    assert "not a valid e-mail address" in response.text
+    # the form comes back with the problem beside its field, in Dutch, and what was typed kept
+    assert 'id="email-problem">geen geldig e-mailadres<' in response.text
+    assert 'value="not-an-address"' in response.text
     assert await User.count() == before
 
 
@@ -183,8 +184,8 @@ async def test_a_form_missing_a_field_gets_400_naming_it(client, cast: Cast) -> 
         "/admin/users", data={"_csrf_token": token, "email": "a@b.nl", "role": "therapist"}
     )
     assert response.status_code == 400
-    # the field by its label, the problem in words, both in Dutch
-    assert "<strong>naam</strong>: Vul dit veld in." in response.text
+    # the problem in words beside the field, in Dutch
+    assert 'id="display_name-problem">Vul dit veld in.<' in response.text
     assert await User.count() == before
 
 
@@ -201,7 +202,7 @@ async def test_an_unknown_role_in_a_form_gets_400_naming_the_role_field(client, 
         },
     )
     assert response.status_code == 400
-    assert "<strong>rol</strong>" in response.text
+    assert 'aria-describedby="role-problem"' in response.text
 
 
 async def test_an_administrator_creates_a_user_and_it_is_audited(client, cast: Cast) -> None:
