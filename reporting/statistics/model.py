@@ -189,7 +189,7 @@ def figure_tables(
         figure = suppress(table, min_n)
         if with_charts and figure.key == "volume":
             figure = _with_chart(figure)
-        if with_charts and figure.key == "trends":
+        if with_charts and figure.key == "trends" and len(figure.columns) == 3:
             figure = replace(figure, charts=trend_charts(figure))
         tables.append(figure)
     return tables

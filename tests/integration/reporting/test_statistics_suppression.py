@@ -29,7 +29,7 @@ from reporting.statistics.model import RawRow, RawTable, display, figure_tables
 from reporting.statistics.sql import Filters
 from reporting.statistics.suppression import Cell
 
-KEYS = ("volume", "waits", "sessions")
+KEYS = ("volume", "waits", "sessions", "trends")  # trends: the headline's two charts too
 
 
 @st.composite
