@@ -128,7 +128,7 @@ async def _tell_the_practice_managers(
             "client_id": client_id,
             "on": on,
             "reason": reason,
-            "access_log_url": absolute_link(base_url, f"/api/clients/{client_id}/access-log"),
+            "access_log_url": absolute_link(base_url, f"/clients/{client_id}/access-log"),
             "monitor_url": absolute_link(base_url, "/monitor#break-glass"),
             "days": MONITOR_DAYS,
         }

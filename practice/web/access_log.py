@@ -1,4 +1,4 @@
-"""The client's access log for the practice manager: JSON and a CSV export (AUD-6)."""
+"""The client's access log for the practice manager: a page, JSON and a CSV export (AUD-6)."""
 
 from datetime import datetime
 from typing import Annotated, Any
@@ -6,13 +6,15 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, Response, Router, get
 from litestar.params import FromPath, FromQuery, Parameter
+from litestar.response import Template
 
 from practice.access_policy import Need
 from practice.accounts import Role
+from practice.audit.trail import Outcome
 from practice.platform.csv_safe import csv_text
 from practice.queries import audit_log
 from practice.web.auth import roles
-from practice.web.portal import actor_of
+from practice.web.portal import actor_of, page
 
 MANAGER = roles(Role.PRACTICE_MANAGER, need=Need.ACCESS_LOG_READ)
 Limit = Annotated[int, Parameter(ge=1, le=audit_log.MAX_PAGE)]
@@ -34,6 +36,7 @@ class AccessLogEntry(msgspec.Struct):
 
 
 COLUMNS = list(AccessLogEntry.__struct_fields__)
+PAGE_SIZE = 100
 
 
 @get("/api/clients/{client_id:int}/access-log", opt=MANAGER)
@@ -49,6 +52,29 @@ async def access_log(
         actor_of(request), client_id, limit=limit, before=before
     )
     return [msgspec.convert(row, AccessLogEntry, strict=False) for row in rows]
+
+
+@get("/clients/{client_id:int}/access-log", opt=MANAGER, include_in_schema=False)
+async def access_log_page(
+    request: Request[Any, Any, Any],
+    client_id: FromPath[int],
+    before: FromQuery[int | None] = None,
+) -> Template:
+    """The same log as a page (the monitor and the break-glass notice link here), a page of
+    entries at a time with a link to the older ones."""
+    rows = await audit_log.client_access_log(
+        actor_of(request), client_id, limit=PAGE_SIZE, before=before
+    )
+    entries = [msgspec.convert(row, AccessLogEntry, strict=False) for row in rows]
+    older = entries[-1].id if len(entries) == PAGE_SIZE else None
+    return page(
+        request,
+        "practice/access-log.html",
+        client_id=client_id,
+        entries=entries,
+        older=older,
+        success=Outcome.SUCCESS.value,
+    )
 
 
 @get("/api/clients/{client_id:int}/access-log.csv", opt=MANAGER)
@@ -72,4 +98,4 @@ async def access_log_csv(
     )
 
 
-router = Router(path="/", route_handlers=[access_log, access_log_csv])
+router = Router(path="/", route_handlers=[access_log, access_log_page, access_log_csv])

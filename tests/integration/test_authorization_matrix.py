@@ -67,6 +67,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/caseload"): {T},
     ("POST", "/api/clients"): {PM, T},
     ("GET", "/api/clients/{client_id:int}/access-log"): {PM},
+    ("GET", "/clients/{client_id:int}/access-log"): {PM},
     ("GET", "/api/clients/{client_id:int}/access-log.csv"): {PM},
     ("POST", "/api/closing-days"): {A, PM},
     ("GET", "/api/company-doctor/documents"): {CD},

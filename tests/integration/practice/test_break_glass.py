@@ -106,6 +106,15 @@ async def test_breaking_the_glass_is_audited_naming_the_client_and_is_in_the_acc
         (other.id, "Olga Buiten", str(opened["id"]))
     ]
 
+    # the monitor's link opens the same log as a page, not JSON
+    monitor = await client.get("/monitor")
+    assert f'href="/clients/{client_id}/access-log"' in monitor.text
+    page = await client.get(f"/clients/{client_id}/access-log")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Olga Buiten" in page.text
+    assert f'href="/api/clients/{client_id}/access-log.csv"' in page.text
+
 
 @time_machine.travel(NOW, tick=False)
 async def test_each_active_practice_manager_is_told_once_in_their_language_with_no_medical_content(
@@ -143,7 +152,7 @@ async def test_each_active_practice_manager_is_told_once_in_their_language_with_
     for notice in notices:
         body = notice["body_text"]
         assert REASON in body
-        assert f"https://testserver/api/clients/{client_id}/access-log" in body
+        assert f"https://testserver/clients/{client_id}/access-log" in body
         assert "https://testserver/monitor#break-glass" in body
         text = notice["subject"] + body
         for marker in [*MARKERS.values(), *DIAGNOSIS_WORDS, "Anna", "Jansen"]:

@@ -84,6 +84,6 @@ async def test_the_links_of_a_sent_notice_point_to_the_configured_base_url(
     for text in mailbox.texts():
         links = LINK.findall(text)
         assert settings.link("/monitor#break-glass") in links
-        assert settings.link(f"/api/clients/{client_id}/access-log") in links
+        assert settings.link(f"/clients/{client_id}/access-log") in links
         assert all(link.startswith(f"{settings.base_url}/") for link in links), links
         assert "Date: " in text and "Message-ID: " in text
