@@ -44,7 +44,9 @@ class Portal:
     inaccessible: list[tuple[str, list[Any]]] = []  # noqa: RUF012
     shots = 0  # one count for all windows of a language: the album reads in story order
 
-    def __init__(self, browser: Any, served: Served, language: str, email: str) -> None:
+    def __init__(
+        self, browser: Any, served: Served, language: str, email: str, arrival: str = "home"
+    ) -> None:
         Portal.open.append(self)
         self.role = email.split("@")[0]
         self.base_url = served.base_url
@@ -66,7 +68,7 @@ class Portal:
         self.page.click(f'form.lang button[value="{language}"]')
         self.page.fill("#email", email)
         self.page.fill("#password", DEMO_PASSWORD)
-        self.submit("/login", "home")
+        self.submit("/login", arrival)  # the role's start page, kept as ``arrival``
         assert self.page.locator("html").get_attribute("lang") == language
         assert "/login" not in self.page.url, self.page.content()[:2000]
 

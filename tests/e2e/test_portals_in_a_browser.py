@@ -443,6 +443,22 @@ def calendar(therapist: Portal, client_name: str, first: date) -> None:
     assert page.locator(".week a", has_text=client_name).count() >= 1
 
 
+def start_pages(browser: Any, served: Served, language: str) -> None:
+    """Every role's start page on the demo practice as loaded, kept as "start-page"
+    (issue 17): each shows content, the company doctor's inbox and the employer portal
+    the most (at least three documents, some unread; three employees with sessions held)."""
+    for email in (THERAPIST, COMPANY_DOCTOR, EMPLOYER, MANAGER, ADMINISTRATOR):
+        portal = Portal(browser, served, language, email, arrival="start-page")
+        main = portal.page.locator("main")
+        assert main.inner_text().strip(), f"{email}'s start page is empty"
+        if email == COMPANY_DOCTOR:
+            documents = main.locator('a[href^="/documents/"]')
+            assert documents.count() >= 3, main.inner_text()[:1500]
+        if email == EMPLOYER:
+            assert main.locator("section.employee").count() >= 3, main.inner_text()[:1500]
+        portal.close()
+
+
 def caseload_and_today(therapist: Portal, client_name: str) -> None:
     page = therapist.page
     therapist.follow(page.locator('nav a[href="/caseload"]'), "caseload")
@@ -470,6 +486,7 @@ def test_a_referral_travels_through_all_four_portals_in_a_real_browser(
     clear_screenshots(language)
     Portal.shots = 0
     Portal.inaccessible.clear()
+    start_pages(browser, served, language)
     client_name = f"Eva Browser-{language.upper()} {int(time.time()) % 100000}"
     marker = f"MEDISCH-GEHEIM-{language}"
 
