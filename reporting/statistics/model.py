@@ -17,7 +17,7 @@ from practice.platform.i18n import gettext as _
 from reporting.statistics import charts
 from reporting.statistics import trend_charts as trend_svg
 from reporting.statistics.definitions import DEFINITIONS, UNIT_LABELS, Unit
-from reporting.statistics.suppression import Cell, Shown, shown
+from reporting.statistics.suppression import Cell, Shown, shown, suppress_with_total
 
 # Definitions of the two figures that have no S-code in the domain brief.
 EXTRA_DEFINITIONS: Mapping[str, tuple[str, str]] = {
@@ -122,8 +122,19 @@ def definitions_of(codes: Sequence[str]) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
+TOTAL_ROW = "all"  # the row that sums up the others (S1 over S2's diagnoses)
+
+
 def suppress(table: RawTable, min_n: int) -> FigureTable:
-    """Small-cell suppression of every figure and every count in the table."""
+    """Small-cell suppression of every figure and every count in the table. A table with a
+    total row is suppressed column by column against it (complementary suppression), so a
+    hidden cell cannot be recomputed as the total minus the cells shown beside it."""
+    keys = [row.key for row in table.rows]
+    if TOTAL_ROW in keys and len(set(keys)) == len(keys):
+        by_key = suppress_with_total({row.key: row.cells for row in table.rows}, TOTAL_ROW, min_n)
+        cells = [by_key[key] for key in keys]
+    else:
+        cells = [tuple(shown(cell, min_n) for cell in row.cells) for row in table.rows]
     return FigureTable(
         key=table.key,
         codes=table.codes,
@@ -135,11 +146,11 @@ def suppress(table: RawTable, min_n: int) -> FigureTable:
             FigureRow(
                 row.key,
                 row.label,
-                tuple(shown(cell, min_n) for cell in row.cells),
+                row_cells,
                 row.reference,
                 row.link,
             )
-            for row in table.rows
+            for row, row_cells in zip(table.rows, cells, strict=True)
         ),
         notes=tuple((label, shown(cell, min_n)) for label, cell in table.notes),
         reference_columns=table.reference_columns,
@@ -166,7 +177,7 @@ def display(cell: Shown, digits: int = 1) -> str:
 
 def volume_chart(table: FigureTable) -> str:
     """The S2 bar chart from the suppressed table (the "all" row is not drawn)."""
-    ours = {row.label: row.cells for row in table.rows if row.key != "all"}
+    ours = {row.label: row.cells for row in table.rows if row.key != TOTAL_ROW}
     reference = {row.label: row.reference for row in table.rows if row.reference is not None}
     return charts.data_uri(
         charts.volume_chart(
