@@ -13,8 +13,8 @@ from practice.deadlines import DayUnit
 from practice.episodes import Offer
 from practice.errors import Conflict, InvalidInput, Message, NotFound, one_of
 from practice.platform.db import write_tx
-from practice.privacy import cell_size_problem
 from practice.platform.i18n import N_
+from practice.privacy import cell_size_problem
 from practice.tables import (
     Client,
     CompanyDoctor,
