@@ -86,7 +86,8 @@ def _ungrouped(text: str, sign: str) -> str:
 
 
 def format_euros(cents: int, locale: str) -> str:
-    """"€ 125,50" in Dutch, "€ 125.50" in English; whole euros keep their ",00"."""
+    """The amount as the reader writes it: "€ 125,50" in Dutch, "€ 125.50" in English (whole
+    euros keep their ",00")."""
     amount = Decimal(cents) / 100
     return "€ " + format_decimal(amount, format="#,##0.00", locale=locale)
 

@@ -15,9 +15,9 @@ PAGE = "/admin/employers"
 
 
 async def _employer(name: str = "Zorg & Co", cents: int = 25000) -> int:
-    rows = await Employer.insert(
-        Employer(name=name, cost_per_absence_day_cents=cents)
-    ).returning(Employer.id)
+    rows = await Employer.insert(Employer(name=name, cost_per_absence_day_cents=cents)).returning(
+        Employer.id
+    )
     return int(rows[0]["id"])
 
 
