@@ -199,6 +199,11 @@ async def _employer_updates(today: date, tz: ZoneInfo) -> int:
             moments.append(at)
             sent = tuple(sorted((*facts.employer_update_sent_on, at.astimezone(tz).date())))
             facts = replace(facts, employer_update_sent_on=sent)
+        # The sweep runs every few minutes, so whatever changed since (an agreement made, a
+        # report delivered between the task's moments) was told then too: one last moment
+        # before the recent days, where the sweep's own rule decides, leaves today's sweep
+        # only what really became due in the last days.
+        moments.append(_at(today - timedelta(days=3), 11, tz))
         recorded += await employer_updates.record_past_employer_updates(episode_id, moments, tz)
     return recorded
 

@@ -84,6 +84,7 @@ def update_reason(
     agreements_told: bool,
     every_days: int | None,
     today: date,
+    closed_on: date | None = None,
 ) -> str | None:
     """Why one episode's employer is due an update now, or None: at most one per sweep.
 
@@ -94,6 +95,9 @@ def update_reason(
     (a report sent and an agreement made before the same sweep: two identical updates in one
     walk, issue 16), and a periodic one besides, since the last update's date was read before
     the others went out. ``last_update_on`` is ``last_update_at`` as a local date.
+
+    A closed episode still tells its last report and its final agreements, but the period
+    no longer runs: nothing happens in a closed treatment that a monthly update would tell.
     """
     untold = [
         ordinal
@@ -104,4 +108,6 @@ def update_reason(
         return f"interim_report:{max(untold)}"
     if agreements and not agreements_told:
         return agreements_trigger(agreements)
+    if closed_on is not None and closed_on <= today:
+        return None
     return periodic_trigger(last_update_on, every_days, today)

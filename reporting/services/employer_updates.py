@@ -47,6 +47,7 @@ async def send_due_employer_updates(today: date, tz: ZoneInfo) -> list[int]:
         TreatmentEpisode.id,
         TreatmentEpisode.client,
         TreatmentEpisode.referral._.employer.as_alias("employer_id"),
+        TreatmentEpisode.closed_on,
     ).where(TreatmentEpisode.status.is_in([s.value for s in REPORTING_STATUSES]))
     employers = {
         int(e["id"]): e
@@ -85,6 +86,7 @@ async def send_due_employer_updates(today: date, tz: ZoneInfo) -> list[int]:
             agreements_told=told == _as_json(msgspec.json.encode(view)).get("agreements"),
             every_days=employers[int(episode["employer_id"])]["employer_update_every_days"],
             today=today,
+            closed_on=episode["closed_on"],
         )
         if trigger is not None:
             messages.extend(await _employer_update(episode_id, trigger, view, contacts, tz))
@@ -102,7 +104,8 @@ async def record_past_employer_updates(
     The episode is read once for all moments. Returns the number recorded."""
     episode = (
         await TreatmentEpisode.select(
-            TreatmentEpisode.referral._.employer._.employer_update_every_days.as_alias("every")
+            TreatmentEpisode.referral._.employer._.employer_update_every_days.as_alias("every"),
+            TreatmentEpisode.closed_on,
         )
         .where(TreatmentEpisode.id == episode_id)
         .first()
@@ -148,6 +151,7 @@ async def record_past_employer_updates(
                 == _as_json(msgspec.json.encode(view)).get("agreements"),
                 every_days=episode["every"],
                 today=day,
+                closed_on=episode["closed_on"],
             )
             if trigger is None or trigger in told:
                 continue

@@ -79,3 +79,20 @@ def test_changed_agreements_are_news_and_a_passed_period_comes_last() -> None:
         today=TODAY,
     )
     assert periodic == "periodic:2026-06-15"
+
+
+def test_a_closed_episode_tells_its_last_news_but_gets_no_periodic_update() -> None:
+    common = {
+        "reports_sent": [(5, at(1))],
+        "last_update_at": at(2),
+        "last_update_on": date(2026, 6, 2),
+        "agreements": [AGREEMENT],
+        "every_days": 7,
+        "today": TODAY,
+        "closed_on": date(2026, 6, 10),
+    }
+    assert update_reason(**common, agreements_told=True) is None  # type: ignore[arg-type]
+    assert update_reason(**common, agreements_told=False) == agreements_trigger([AGREEMENT])  # type: ignore[arg-type]
+    # closed only later than today: the period still runs
+    later = {**common, "closed_on": date(2026, 7, 1)}
+    assert update_reason(**later, agreements_told=True) == "periodic:2026-06-15"  # type: ignore[arg-type]
