@@ -18,6 +18,7 @@ from practice.accounts import Role
 from practice.episodes import Offer
 from practice.errors import Conflict, InvalidInput
 from practice.platform.i18n import N_
+from practice.privacy import MIN_CELL_FLOOR
 from practice.queries import case_team as team_queries
 from practice.queries import parties as party_queries
 from practice.services import case_team, parties, registrations
@@ -63,6 +64,7 @@ async def _employers_page(
         status=status,
         employers=await party_queries.employers_with_contacts(),
         offers=[o.value for o in Offer],
+        min_cell_floor=MIN_CELL_FLOOR,
         form_state=form_state or FormState(),
     )
 
