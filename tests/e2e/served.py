@@ -17,7 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-START_LIMIT_SECONDS = 60
+# The first start loads the whole demo practice (some 12 s on a calm machine of two cores);
+# on a machine busy with other work it has taken 50-85 s, so the limit leaves room for that.
+START_LIMIT_SECONDS = 150
 
 _PRACTICE = [sys.executable, "-c", "from practice.composition.cli import main; main()"]
 
