@@ -96,8 +96,9 @@ def update_reason(
     walk, issue 16), and a periodic one besides, since the last update's date was read before
     the others went out. ``last_update_on`` is ``last_update_at`` as a local date.
 
-    A closed episode still tells its last report and its final agreements, but the period
-    no longer runs: nothing happens in a closed treatment that a monthly update would tell.
+    A closed episode still tells its last report and its final agreements, but after the
+    closing day the period no longer runs: nothing happens in a closed treatment that a
+    monthly update would tell.
     """
     untold = [
         ordinal
@@ -108,6 +109,6 @@ def update_reason(
         return f"interim_report:{max(untold)}"
     if agreements and not agreements_told:
         return agreements_trigger(agreements)
-    if closed_on is not None and closed_on <= today:
-        return None
+    if closed_on is not None and closed_on < today:
+        return None  # through the closing day, as the task rules count the last period
     return periodic_trigger(last_update_on, every_days, today)

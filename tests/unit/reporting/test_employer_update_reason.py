@@ -93,6 +93,7 @@ def test_a_closed_episode_tells_its_last_news_but_gets_no_periodic_update() -> N
     }
     assert update_reason(**common, agreements_told=True) is None  # type: ignore[arg-type]
     assert update_reason(**common, agreements_told=False) == agreements_trigger([AGREEMENT])  # type: ignore[arg-type]
-    # closed only later than today: the period still runs
-    later = {**common, "closed_on": date(2026, 7, 1)}
-    assert update_reason(**later, agreements_told=True) == "periodic:2026-06-15"  # type: ignore[arg-type]
+    # closed today or later: the period runs through the closing day (as the task rules say)
+    for closed_on in (TODAY, date(2026, 7, 1)):
+        later = {**common, "closed_on": closed_on}
+        assert update_reason(**later, agreements_told=True) == "periodic:2026-06-15"  # type: ignore[arg-type]
