@@ -9,7 +9,9 @@ read only, for one day, audited and reported to the practice manager.
 
 What each role needs (AVG art. 5 "minimale gegevensverwerking", NEN 7510 need-to-know):
 - the therapist: the whole record of the episodes they treat (or opened by breaking the glass);
-- the company doctor: the documents sent to them while they are the case's company doctor;
+- the company doctor: the documents sent to them while they are the case's company doctor,
+  the absence record (first sick day, cause, recovery, leave), which they keep with the
+  therapist, and the capacity advice with its conflicts and their consultations;
 - the employer's manager or HR adviser: the non-medical progress view of their employee;
 - the practice manager: the practice overview of every episode (status, dates, deadlines,
   the team; no medical content and no free-text reasons) and the clients' access logs;
@@ -38,6 +40,12 @@ class Need(enum.StrEnum):
     ACCESS_LOG_READ = "access_log_read"  # who touched the client's data
     ADMINISTRATION = "administration"  # who holds which seat, for handovers
     BREAK_GLASS = "break_glass"  # open an episode without a seat: reason, audit, notice
+    ABSENCE_READ = "absence_read"  # the absence record, its (medical) cause included
+    ABSENCE_WRITE = "absence_write"  # record or change absences, their links, leave
+    # The capacity advice, the conflicts with it and the consultations about it
+    # (practice.capacity): the advisers of the case, between themselves.
+    ADVICE_READ = "advice_read"
+    ADVICE_WRITE = "advice_write"  # record capacity advice, resolve a conflict, a consultation
 
 
 class Grant(enum.StrEnum):
@@ -87,11 +95,28 @@ POLICY: dict[tuple[Role, Need], frozenset[Grant]] = {
     # Any therapist of the practice may break the glass; it is recorded, never silent.
     (Role.THERAPIST, Need.BREAK_GLASS): frozenset({_ALL}),
     (Role.COMPANY_DOCTOR, Need.DOCUMENT_READ): frozenset({_CD}),
+    # The absence record is kept by the therapist and the company doctor of the case
+    # together (the company doctor assesses the sickness); an employer contact never reads
+    # it, because it holds the cause.
+    (Role.THERAPIST, Need.ABSENCE_READ): frozenset({_T, _GLASS}),
+    (Role.THERAPIST, Need.ABSENCE_WRITE): frozenset({_T}),
+    (Role.COMPANY_DOCTOR, Need.ABSENCE_READ): frozenset({_CD}),
+    (Role.COMPANY_DOCTOR, Need.ABSENCE_WRITE): frozenset({_CD}),
+    # The capacity advice is the company doctor's by law and the therapist's to follow; a
+    # conflict between them is theirs to resolve, and their consultations carry medical
+    # notes: the two of them, on the case, and no employer contact.
+    (Role.THERAPIST, Need.ADVICE_READ): frozenset({_T, _GLASS}),
+    (Role.THERAPIST, Need.ADVICE_WRITE): frozenset({_T}),
+    (Role.COMPANY_DOCTOR, Need.ADVICE_READ): frozenset({_CD}),
+    (Role.COMPANY_DOCTOR, Need.ADVICE_WRITE): frozenset({_CD}),
     (Role.EMPLOYER_CONTACT, Need.PROGRESS_READ): frozenset({_MGR, _HR}),
     (Role.PRACTICE_MANAGER, Need.OVERVIEW_READ): frozenset({_ALL}),
     (Role.PRACTICE_MANAGER, Need.ACCESS_LOG_READ): frozenset({_ALL}),
     (Role.ADMINISTRATOR, Need.ADMINISTRATION): frozenset({_ALL}),
 }
+
+# The needs that change client data: a refusal of one is audited as a write.
+WRITE_NEEDS: frozenset[Need] = frozenset({Need.RECORD_WRITE, Need.ABSENCE_WRITE, Need.ADVICE_WRITE})
 
 # A read route that serves more than one level answers with the richest one granted.
 READ_LEVELS: tuple[Need, ...] = (Need.RECORD_READ, Need.OVERVIEW_READ)

@@ -25,23 +25,28 @@ from piccolo.table import Table
 
 from practice.platform.outbox import send_job_id
 from practice.services.break_glass import notice_key
+from practice.services.capacity import notice_keys_of
 from practice.services.case_team import handover_keys_of
 from practice.tables import (
     AbsenceEpisode,
     Advice,
+    AdviceConflictResolution,
     BreakGlass,
     CaseAssignment,
     Client,
+    CompanyDoctorConsultation,
     Consent,
     ContractHours,
     Employment,
     FollowUp,
+    LeavePeriod,
     ManagerConsultation,
     OfferChange,
     OutboundMessage,
     Referral,
     RelapsePreventionPlan,
     Screening,
+    Setback,
     StatusChange,
     TaskOverride,
     TreatmentEpisode,
@@ -135,6 +140,11 @@ def _practice_message_keys(found: Found) -> list[str]:
     return [handover_keys_of(episode_id) for episode_id in found.ids(TreatmentEpisode)]
 
 
+def _advice_conflict_message_keys(found: Found) -> list[str]:
+    # The company doctors' notices of conflicts with their capacity advice, per episode.
+    return [notice_keys_of(episode_id) for episode_id in found.ids(TreatmentEpisode)]
+
+
 def _break_glass_message_keys(found: Found) -> list[str]:
     # The practice managers' notices of each break-glass row, keyed by their writer.
     return [notice_key(row_id, "%") for row_id in found.ids(BreakGlass)]
@@ -145,7 +155,12 @@ PRACTICE: tuple[Holding, ...] = (
     linked(Referral, "client", changed=("received_at",)),
     linked(Employment, "client", changed=("started_on", "ended_on")),
     linked(ContractHours, "employment", changed=("valid_from",)),
-    linked(AbsenceEpisode, "employment", changed=("reported_on", "full_recovery_on")),
+    linked(
+        AbsenceEpisode,
+        "employment",
+        changed=("reported_on", "manager_informed_on", "partial_recovery_on", "full_recovery_on"),
+    ),
+    linked(LeavePeriod, "employment", changed=("starts_on", "ends_on")),
     linked(
         TreatmentEpisode,
         "client",
@@ -161,7 +176,10 @@ PRACTICE: tuple[Holding, ...] = (
     linked(Screening, "episode", changed=("held_on",)),
     linked(ManagerConsultation, "episode", changed=("held_on",)),
     linked(WorkGoal, "episode", changed=("set_on", "achieved_on")),
-    linked(Advice, "episode", changed=("given_on",)),
+    linked(Setback, "episode", changed=("occurred_on",)),
+    linked(Advice, "episode", changed=("given_on", "valid_until")),
+    linked(AdviceConflictResolution, "episode", changed=("resolved_on",)),
+    linked(CompanyDoctorConsultation, "episode", changed=("held_on",)),
     linked(RelapsePreventionPlan, "episode", changed=("drawn_up_on",)),
     linked(FollowUp, "episode", changed=("held_on",)),
     # Either key suffices: a measurement may hang off the employment before any episode.
@@ -170,6 +188,7 @@ PRACTICE: tuple[Holding, ...] = (
     linked(Consent, "client", changed=("given_at", "withdrawn_at")),
     messages((TreatmentEpisode,), _practice_message_keys),
     messages((BreakGlass,), _break_glass_message_keys),
+    messages((TreatmentEpisode,), _advice_conflict_message_keys),
 )
 
 JobIds = Callable[[Found], list[str]]

@@ -132,3 +132,57 @@ def why_not_sendable(
 
 def _show(moment: datetime) -> str:
     return moment.isoformat(timespec="minutes")
+
+
+class ConsentState(StrEnum):
+    """Where a consent for one recipient and purpose stands at a moment (the client page)."""
+
+    IN_FORCE = "in_force"
+    WITHDRAWN = "withdrawn"
+    NOT_YET = "not_yet"  # given with a later date only: in force from then
+    NEVER_GIVEN = "never_given"
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """The state and the moment it dates from: in force since, withdrawn on, in force from;
+    None when never given."""
+
+    state: ConsentState
+    since: datetime | None
+
+
+def standing(
+    records: Iterable[ConsentRecord],
+    recipient: Recipient,
+    purpose: Purpose,
+    at: datetime,
+    recipient_person_id: int | None = None,
+) -> Standing:
+    """How the consent for `purpose` to `recipient` stands at `at`, by the rule that decides
+    every send (``why_not_sendable``): in force since the newest grant, or withdrawn on the
+    newest withdrawal after it. Records stamped after `at` count only as "not yet"."""
+    records = list(records)
+    _require_aware("at", at)
+    concerned = [
+        record
+        for record in records
+        if record.recipient is recipient
+        and record.purpose is purpose
+        and record.recipient_person_id in (None, recipient_person_id)
+    ]
+    known = [record for record in concerned if record.given_at <= at]
+    if not known:
+        later = [record.given_at for record in concerned]
+        if later:
+            return Standing(ConsentState.NOT_YET, min(later))
+        return Standing(ConsentState.NEVER_GIVEN, None)
+    granted = max(record.given_at for record in known)
+    if why_not_sendable(records, recipient, purpose, at, recipient_person_id) is None:
+        return Standing(ConsentState.IN_FORCE, granted)
+    withdrawals = [
+        record.withdrawn_at
+        for record in known
+        if record.withdrawn_at is not None and granted <= record.withdrawn_at <= at
+    ]
+    return Standing(ConsentState.WITHDRAWN, max(withdrawals, default=granted))

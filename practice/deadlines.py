@@ -209,3 +209,41 @@ def alignment_meeting_due(
     if held_session_count < 0:
         raise ValueError(f"a session count cannot be negative, got {held_session_count}")
     return offer_includes_alignment_meeting(offer) and held_session_count >= after
+
+
+@dataclass(frozen=True, slots=True)
+class Lateness:
+    """How far a day falls after its deadline, in both units, so a warning can say both.
+
+    `working_days` counts the working days in (due_on, on]: a booking on the Monday after a
+    Friday deadline is 3 calendar days but 1 working day late.
+    """
+
+    due_on: date
+    on: date
+    days: int
+    working_days: int
+
+
+def lateness(due: date, on: date, days: WorkingDays = DEFAULT_WORKING_DAYS) -> Lateness | None:
+    """How late `on` is against `due`, or None when it is on time (the due date included)."""
+    if on <= due:
+        return None
+    return Lateness(due, on, (on - due).days, days.working_days_between(due, on))
+
+
+def screening_booked_late(
+    referred_on: date,
+    booked_on: date,
+    *,
+    screened_on: date | None = None,
+    rule: DeadlineRule = DEFAULT_SCREENING_RULE,
+    days: WorkingDays = DEFAULT_WORKING_DAYS,
+) -> Lateness | None:
+    """A screening appointment on `booked_on` past the screening deadline: a warning, never
+    a refusal (pitfall 19). None when on time, or when a screening was already held before
+    it (then that one met or missed the deadline, and this appointment is not the clock's).
+    """
+    if screened_on is not None and screened_on < booked_on:
+        return None
+    return lateness(screening_due(referred_on, rule=rule, days=days), booked_on, days)

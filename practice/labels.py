@@ -6,15 +6,20 @@ composition root), so a page needs no map of its own.
 
 from collections.abc import Mapping
 
+from practice.absences import LEAVE_LABELS, LINK_LABELS, REPORTED_TO_LABELS
 from practice.accounts import ROLE_LABELS
+from practice.capacity import ConflictKind
 from practice.case_team import TeamRole
-from practice.consent import Purpose, Recipient
+from practice.consent import ConsentState, Purpose, Recipient
 from practice.deadlines import DayUnit
 from practice.episodes import EpisodeStatus, Offer, ReferralOutcome
 from practice.platform.i18n import N_
+from practice.poortwachter import REASONS as MILESTONE_REASONS
+from practice.poortwachter import MilestoneKind, MilestoneStatus
 from practice.screening import Proposal
+from practice.setbacks import SetbackKind
 from practice.tasks import TaskKind
-from practice.work_participation import AbsenceType, NoVolume
+from practice.work_participation import AbsenceType, ContractBasis, CountedHours, NoVolume
 
 STATUS_LABELS: dict[str, str] = {
     EpisodeStatus.REFERRED: N_("referred"),
@@ -42,6 +47,7 @@ TASK_LABELS: dict[str, str] = {
     TaskKind.TREATMENT_START: N_("Start of treatment"),
     TaskKind.REBOOKING: N_("Rebook the cancelled appointment"),
     TaskKind.INTERIM_REPORT: N_("Interim report"),
+    TaskKind.MILESTONE_REPORT: N_("Interim report before a Poortwachter step"),
     TaskKind.ALIGNMENT_MEETING: N_("Alignment meeting"),
     TaskKind.EMPLOYER_UPDATE: N_("Process update to the employer"),
     TaskKind.RELAPSE_PREVENTION_PLAN: N_("Relapse-prevention plan"),
@@ -49,6 +55,8 @@ TASK_LABELS: dict[str, str] = {
     TaskKind.FOLLOW_UP_MEASUREMENT: N_("Follow-up measurement"),
     TaskKind.SESSION_GAP: N_("No session for a long time"),
     TaskKind.SESSION_BUDGET: N_("Session budget almost used"),
+    TaskKind.ADVICE_CONFLICT: N_("Advice conflicts with the capacity advice"),
+    TaskKind.WORK_BEHIND: N_("Work resumption behind the expected curve"),
 }
 
 # Why a referral did not become treatment (practice.episodes.ReferralOutcome).
@@ -86,6 +94,14 @@ ADVICE_AUTHOR_LABELS: dict[str, str] = {
     "other": N_("other"),
 }
 
+# What does not fit the capacity advice (practice.capacity.ConflictKind).
+ADVICE_CONFLICT_LABELS: dict[str, str] = {
+    ConflictKind.AGREEMENT: N_("agreement over the advised hours"),
+    ConflictKind.HOURS: N_("more hours worked than advised"),
+    ConflictKind.THERAPIST_ADVICE: N_("therapist advises other hours"),
+    ConflictKind.FLAGGED: N_("advice marked as conflicting"),
+}
+
 ABSENCE_LABELS: dict[str, str] = {
     AbsenceType.SICKNESS: N_("absent through sickness"),
     AbsenceType.LEAVE: N_("on leave"),
@@ -104,6 +120,14 @@ PURPOSE_LABELS: dict[str, str] = {
     Purpose.PROCESS_UPDATES: N_("non-medical process updates"),
     Purpose.RELAPSE_PLAN_WORK_SECTION: N_("the work section of the relapse-prevention plan"),
     Purpose.FOLLOW_UP_RESULTS: N_("follow-up results"),
+}
+
+# Where a consent stands (practice.consent.standing); the moment is filled in by the page.
+CONSENT_STATE_LABELS: dict[str, str] = {
+    ConsentState.IN_FORCE: N_("in force since %(moment)s"),
+    ConsentState.WITHDRAWN: N_("withdrawn on %(moment)s"),
+    ConsentState.NOT_YET: N_("in force from %(moment)s"),
+    ConsentState.NEVER_GIVEN: N_("never given"),
 }
 
 CONTACT_ROLE_LABELS: dict[str, str] = {
@@ -154,6 +178,18 @@ NO_VOLUME_LABELS: dict[str, str] = {
     NoVolume.ZERO_CONTRACT: N_("contract of 0 hours on this date"),
 }
 
+# Against which contract hours a volume % is computed (practice.work_participation).
+CONTRACT_BASIS_LABELS: dict[str, str] = {
+    ContractBasis.MEASUREMENT_DATE: N_("contract on the measurement date"),
+    ContractBasis.REFERRAL: N_("contract at referral"),
+}
+
+# Which hours count as work resumption (practice.work_participation.CountedHours).
+COUNTED_HOURS_LABELS: dict[str, str] = {
+    CountedHours.WAGE_VALUE: N_("hours on wage value"),
+    CountedHours.WITH_THERAPEUTIC: N_("including therapeutic (AT) hours"),
+}
+
 # A seat on the case team (practice.case_team.TeamRole).
 TEAM_ROLE_LABELS: dict[str, str] = {
     TeamRole.THERAPIST: N_("therapist"),
@@ -162,17 +198,48 @@ TEAM_ROLE_LABELS: dict[str, str] = {
     TeamRole.HR_ADVISER: N_("HR adviser"),
 }
 
+# The Poortwachter milestones (practice.poortwachter): what each is called, where it stands
+# on a day, and why it is due when it is.
+MILESTONE_LABELS: dict[str, str] = {
+    MilestoneKind.PROBLEM_ANALYSIS: N_("Problem analysis"),
+    MilestoneKind.PLAN_OF_APPROACH: N_("Plan of approach"),
+    MilestoneKind.EVALUATION: N_("Evaluation of the plan of approach"),
+    MilestoneKind.UWV_NOTIFICATION: N_("42nd-week notification to UWV"),
+    MilestoneKind.FIRST_YEAR_EVALUATION: N_("First-year evaluation"),
+    MilestoneKind.WIA_LETTER: N_("Letter from UWV about the WIA application"),
+    MilestoneKind.WIA_APPLICATION: N_("WIA application"),
+    MilestoneKind.END_OF_WAITING_TIME: N_("End of the 104 weeks"),
+}
+MILESTONE_STATUS_LABELS: dict[str, str] = {
+    MilestoneStatus.UPCOMING: N_("upcoming"),
+    MilestoneStatus.DUE_SOON: N_("due soon"),
+    MilestoneStatus.DUE: N_("due now"),
+    MilestoneStatus.PASSED: N_("passed"),
+}
+
+# What a setback (terugval) shows in (practice.setbacks.SetbackKind).
+SETBACK_KIND_LABELS: dict[str, str] = {
+    SetbackKind.MORE_ABSENCE: N_("more absence"),
+    SetbackKind.FEWER_HOURS: N_("fewer hours worked"),
+    SetbackKind.SYMPTOMS_WORSE: N_("symptoms worse"),
+    SetbackKind.LIFE_EVENT: N_("life event"),
+    SetbackKind.OTHER: N_("other"),
+}
+
 LABELS: Mapping[str, Mapping[str, str]] = {
     "episode_status": STATUS_LABELS,
     "offer": OFFER_LABELS,
+    "setback_kind": SETBACK_KIND_LABELS,
     "task": TASK_LABELS,
     "proposal": PROPOSAL_LABELS,
     "referrer": REFERRER_LABELS,
     "referral_outcome": REFERRAL_OUTCOME_LABELS,
     "advice_author": ADVICE_AUTHOR_LABELS,
+    "advice_conflict": ADVICE_CONFLICT_LABELS,
     "absence": ABSENCE_LABELS,
     "recipient": RECIPIENT_LABELS,
     "purpose": PURPOSE_LABELS,
+    "consent_state": CONSENT_STATE_LABELS,
     "contact_role": CONTACT_ROLE_LABELS,
     "day_unit": DAY_UNIT_LABELS,
     "moment": MOMENT_LABELS,
@@ -182,4 +249,12 @@ LABELS: Mapping[str, Mapping[str, str]] = {
     "agreement_status": AGREEMENT_STATUS_LABELS,
     "participation_source": PARTICIPATION_SOURCE_LABELS,
     "team_role": TEAM_ROLE_LABELS,
+    "contract_basis": CONTRACT_BASIS_LABELS,
+    "counted_hours": COUNTED_HOURS_LABELS,
+    "milestone": MILESTONE_LABELS,
+    "milestone_status": MILESTONE_STATUS_LABELS,
+    "milestone_reason": {kind.value: reason for kind, reason in MILESTONE_REASONS.items()},
+    "absence_link": LINK_LABELS,
+    "reported_to": REPORTED_TO_LABELS,
+    "leave": LEAVE_LABELS,
 }

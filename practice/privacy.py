@@ -26,6 +26,8 @@ from typing import Any, Literal, final
 import msgspec
 
 from practice.errors import Message
+from practice.poortwachter import MilestoneKind, MilestoneStatus
+from practice.work_participation import ContractBasis
 
 AgreementStatus = Literal["agreed", "in_progress", "met", "revised", "abandoned"]
 
@@ -59,10 +61,34 @@ class AgreementView(_View, frozen=True):
 
 @final
 class ParticipationView(_View, frozen=True):
-    """Work participation on a date, as share of contract hours (werkhervatting in %)."""
+    """Work participation on a date, as share of contract hours (werkhervatting in %), with
+    the contract hours it is a share of and which contract that is: a contract cut during
+    the absence raises the percentage without an hour more work (pitfall 7), so the
+    employer reads "52 % of 32 contract hours (contract on the measurement date)"."""
 
     measured_on: dt.date
     volume_percent: Decimal | None = None  # None: no contract hours known on that date
+    # The employer's own contract with its employee: hours per week, nothing medical.
+    contract_hours: Decimal | None = None
+    # The contract the percentage is computed against; every update sent before this field
+    # existed meant the contract valid on the measurement date, hence the default.
+    basis: ContractBasis = ContractBasis.MEASUREMENT_DATE
+
+
+@final
+class MilestoneView(_View, frozen=True):
+    """A Poortwachter milestone (practice.poortwachter): its name and dates, nothing else.
+
+    The steps are the employer's own legal duties on the clock of the sick report the
+    employer received; they come from the first sick day and the law, never from the
+    cause of the absence or the treatment, so the type holds a code, a week and dates.
+    """
+
+    kind: MilestoneKind
+    week: int
+    opens_on: dt.date
+    due_on: dt.date
+    status: MilestoneStatus  # on the day the view was made
 
 
 @final
@@ -95,6 +121,9 @@ class EmployerView(_View, frozen=True):
     relapse_plan_work_section: str | None = None
     # When the employer was last informed; the process update itself is non-medical.
     last_update_on: dt.date | None = None
+    # The Poortwachter milestones of the running period of sickness: the employer's own
+    # duties (plan of approach, 42nd-week notification, ...), dated from the first sick day.
+    milestones: tuple[MilestoneView, ...] = ()
 
     def __post_init__(self) -> None:
         if self.sessions_held < 0:
@@ -113,6 +142,7 @@ EMPLOYER_FIELDS: frozenset[str] = frozenset(
         "shared_minutes",
         "relapse_plan_work_section",
         "last_update_on",
+        "milestones",
     }
 )
 
@@ -141,6 +171,7 @@ class CompanyDoctorView(_View, frozen=True):
     # The latest "geschreven tussenevaluatie".
     interim_evaluation: str | None = None
     last_update_on: dt.date | None = None
+    milestones: tuple[MilestoneView, ...] = ()
 
 
 COMPANY_DOCTOR_FIELDS: frozenset[str] = frozenset(
@@ -190,6 +221,7 @@ MEDICAL_FIELD_NAMES: frozenset[str] = frozenset(
         "interim_report",
         "interim_evaluation",
         "conflict_note",
+        "cause",  # why the client is absent (the absence record): a diagnosis in other words
     }
 )
 
@@ -305,3 +337,16 @@ if set(EmployerView.__struct_fields__) != EMPLOYER_FIELDS:
 if set(CompanyDoctorView.__struct_fields__) != COMPANY_DOCTOR_FIELDS:
     raise RuntimeError("CompanyDoctorView and COMPANY_DOCTOR_FIELDS disagree")
 assert_employer_safe(EmployerView)
+
+
+# Dutch name infixes, kept lower case in initials ("Anna van der Berg" → "A.v.d.B.").
+INFIXES = frozenset({"van", "der", "de", "den", "het", "ter", "te"})
+
+
+def initials(name: str) -> str:
+    """ "Anna van der Berg" → "A.v.d.B.": the most a calendar title or a staff digest names
+    of a client (one owner: scheduling's calendar and practice's notices both use it)."""
+    return "".join(
+        f"{part[0].lower() if part.lower() in INFIXES else part[0].upper()}."
+        for part in name.split()
+    )

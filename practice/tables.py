@@ -103,6 +103,13 @@ class Employer(Table):
     cost_per_absence_day_cents = Integer(default=25000)  # €250: the brochure's figure
     report_every = Integer(default=5)  # interim report after every n-th held session
     employer_update_every_days = Integer(null=True, default=None)  # None: with each report
+    # An interim report this many working days before each Poortwachter evaluation, the
+    # first-year evaluation and the WIA application; None: not in the contract (the default,
+    # practice.milestone_reports says why).
+    milestone_report_days_before = Integer(null=True, default=None)
+    # Percentage points behind the expected return-to-work curve that raise a warning;
+    # None: the practice's default (practice.work_track.DEFAULT_BEHIND_MARGIN).
+    work_behind_margin = Integer(null=True, default=None)
     min_cell_size = Integer(default=5)  # statistics below this n are suppressed
     screening_day_unit = Varchar(length=16, default="calendar")  # practice.deadlines.DayUnit
     # A deactivated employer takes no new referrals; its episodes stay visible as they are.
@@ -182,6 +189,47 @@ class ContractHours(Table):
     employment = _fk(Employment)
     valid_from = Date()
     minutes_per_week = Integer()  # integer minutes: exact on SQLite and PostgreSQL alike
+    # Contract days a week in half days (4.5 days = 9): a four-day week of 32 hours and a
+    # five-day week of 32 hours spread the same hours differently. None: not known.
+    half_days_per_week = Integer(null=True, default=None)
+
+
+# ---------------------------------------------------------------- the absence record
+
+
+class AbsenceEpisode(Table):
+    """One absence of an employment (verzuim); the law's periods are counted from these
+    by ``practice.absences`` (less than four weeks apart: one period)."""
+
+    id: Serial
+    employment = _fk(Employment)
+    absence_type = Varchar(length=16)  # sickness | leave | not_absent
+    first_sick_day = _date()
+    reported_on = _date()  # the sick report, to whom ``reported_to`` says
+    known_to_practice_on = _date()
+    full_recovery_on = _date()
+    previous = _fk("AbsenceEpisode", null=True)  # the earlier absence this one follows
+    # How it follows ``previous``: practice.absences.AbsenceLink (relapse | chain).
+    link_kind = Varchar(length=16, null=True, default=None)
+    # Why the client is sick, in the company doctor's or therapist's words: medical, never
+    # on an employer surface (practice.privacy.MEDICAL_FIELD_NAMES names it).
+    cause = _text(secret=True)
+    reported_to = Varchar(length=32, null=True, default=None)  # practice.absences.ReportedTo
+    manager_informed_on = _date()  # the day the manager knew (not always the sick report)
+    partial_recovery_on = _date()  # the first day back part-time (the period runs on)
+
+
+class LeavePeriod(Table):
+    """Leave of an employment (zorgverlof, vakantie, ouderschapsverlof…): not sickness.
+
+    Kept beside the absences because leave often comes before or during sickness (a sick
+    report after care leave, TNO case 5) and must not be counted as sickness."""
+
+    id: Serial
+    employment = _fk(Employment)
+    kind = Varchar(length=32)  # practice.absences.LeaveKind
+    starts_on = Date()
+    ends_on = _date()  # the last day of leave; None while it runs
 
 
 # ---------------------------------------------------------------- referral and episode
@@ -225,7 +273,8 @@ class TreatmentEpisode(Table):
     started_on = _date()  # first held treatment session
     closed_on = _date()  # last held treatment session
     sessions_authorised = Integer(null=True, default=None)
-    reopened_from = _fk("TreatmentEpisode", null=True)  # relapse: the earlier episode
+    reopened_from = _fk("TreatmentEpisode", null=True)  # re-referral: the episode it follows
+    absence = _fk(AbsenceEpisode, null=True)  # the absence treated (several episodes: one)
 
 
 class StatusChange(Table):
@@ -347,6 +396,48 @@ class Advice(Table):
     content = Text(secret=True)
     conflicts_with_other_advice = Boolean(default=False)
     conflict_note = _text(secret=True)
+    # The structured part (practice.capacity): the company doctor's capacity advice, or the
+    # hours another party advises, dated; non-medical, kept among the professionals.
+    valid_until = _date()
+    hours_per_day_minutes = Integer(null=True, default=None)
+    hours_per_week_minutes = Integer(null=True, default=None)
+    task_limits = _text()
+
+
+class AdviceConflictResolution(Table):
+    """How a conflict with the capacity advice was resolved (``practice.capacity`` keys)."""
+
+    id: Serial
+    episode = _fk(TreatmentEpisode)
+    conflict_key = Varchar(length=64)
+    resolved_on = Date()
+    note = Text(secret=True)
+    resolved_by = _fk(User, null=True)
+
+
+class CompanyDoctorConsultation(Table):
+    """A consultation between the therapist and the company doctor about the client; its note
+    is medical, never shown to the employer."""
+
+    id: Serial
+    episode = _fk(TreatmentEpisode)
+    held_on = Date()
+    participants = Text()
+    note = Text(secret=True)
+    recorded_by = _fk(User, null=True)
+
+
+class Setback(Table):
+    """A setback (terugval) during the episode: its day, its kind (practice.setbacks) and the
+    therapist's note, which is medical: never shown to the employer."""
+
+    id: Serial
+    episode = _fk(TreatmentEpisode)
+    occurred_on = Date()
+    kind = Varchar(length=32)  # practice.setbacks.SetbackKind
+    note = Text(secret=True)
+    recorded_by = _fk(User, null=True)
+    recorded_at = Timestamptz(default=TimestamptzNow())
 
 
 class RelapsePreventionPlan(Table):
@@ -374,17 +465,6 @@ class FollowUp(Table):
 
 
 # ---------------------------------------------------------------- work track (non-medical)
-
-
-class AbsenceEpisode(Table):
-    id: Serial
-    employment = _fk(Employment)
-    absence_type = Varchar(length=16)  # sickness | leave | not_absent
-    first_sick_day = _date()
-    reported_on = _date()
-    known_to_practice_on = _date()
-    full_recovery_on = _date()
-    previous = _fk("AbsenceEpisode", null=True)  # a relapse links to the earlier absence
 
 
 class WorkParticipation(Table):
@@ -448,6 +528,15 @@ class OutboundMessage(Table):
     sent_at = Timestamptz(null=True, default=None, index=True)
     attempts = Integer(default=0)
     last_error = Varchar(length=200, null=True, default=None)
+    # What the gate cleared it for (practice.services.disclosure), asked again at sending;
+    # plain ids, not foreign keys: erasure removes the row with the client by its key.
+    sender = Varchar(length=48, null=True, default=None)  # practice.disclosure.Sender
+    client_id = Integer(null=True, default=None)
+    audience = Varchar(length=32, null=True, default=None)  # practice.disclosure.Audience
+    recipient_user_id = Integer(null=True, default=None)
+    # A consent withdrawn between queueing and sending: never sent, never retried.
+    blocked_at = Timestamptz(null=True, default=None)
+    blocked_reason = Varchar(length=300, null=True, default=None)
 
 
 class ErasureRecord(Table):
@@ -480,6 +569,9 @@ ALL: list[type[Table]] = [
     Client,
     Employment,
     ContractHours,
+    # Before the episodes: an episode names the absence it treats (parents first).
+    AbsenceEpisode,
+    LeavePeriod,
     Referral,
     TreatmentEpisode,
     StatusChange,
@@ -490,10 +582,12 @@ ALL: list[type[Table]] = [
     Screening,
     ManagerConsultation,
     WorkGoal,
+    Setback,
     Advice,
+    AdviceConflictResolution,
+    CompanyDoctorConsultation,
     RelapsePreventionPlan,
     FollowUp,
-    AbsenceEpisode,
     WorkParticipation,
     WorkResumptionAgreement,
     Consent,

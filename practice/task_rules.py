@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from practice import deadlines
+from practice import capacity, deadlines, milestone_reports
+from practice.absences import aggregated_first_sick_day
 from practice.deadlines import DeadlineRule
 from practice.episodes import (
     ENDED_STATUSES,
@@ -24,7 +25,9 @@ from practice.episodes import (
     EpisodeStatus,
     offer_includes_follow_up_conversation,
 )
+from practice.poortwachter import MilestoneKind
 from practice.tasks import EpisodeFacts, Task, TaskKind, TaskRules
+from practice.work_track import CurveSource, NextStep, judge, next_step
 from practice.working_days import WorkingDays
 
 _NON_STARTS = frozenset({EpisodeStatus.DECLINED, EpisodeStatus.REFERRED_ELSEWHERE})
@@ -134,6 +137,43 @@ def _interim_reports(c: RuleContext) -> Iterator[Task]:
         yield c.task(TaskKind.INTERIM_REPORT, due, done, reason, f"interim_report:{n}", n)
 
 
+def _milestone_reports(c: RuleContext) -> Iterator[Task]:
+    """An interim report before each Poortwachter evaluation, the first-year evaluation and
+    the WIA application, when the contract asks for it (practice.milestone_reports): due the
+    usual writing time after its moment, as the report after a held session is."""
+    facts, rule, before = (
+        c.facts,
+        c.rules.interim_report_within,
+        c.rules.milestone_report_days_before,
+    )
+    # An ended episode owes no report for a moment after its end.
+    today = min(c.today, facts.closed_on) if facts.closed_on is not None else c.today
+    for m in milestone_reports.moments_due(
+        aggregated_first_sick_day(facts.absences, today),
+        days_before=before,
+        since=facts.screening_held_on,
+        today=today,
+        days=c.days,
+    ):
+        reason = (
+            f"written tussenevaluatie for the company doctor before {_STEP[m.milestone]} of"
+            f" {m.milestone_on} (week {m.week} of sickness):"
+            f" {_after(rule, 'the report moment', m.moment_on)}, {before} working days before it"
+        )
+        done = facts.milestone_reports_done.get(m.week)
+        due = c.due(m.moment_on, rule)
+        yield c.task(
+            TaskKind.MILESTONE_REPORT, due, done, reason, f"milestone_report:{m.week}", m.week
+        )
+
+
+_STEP = {
+    MilestoneKind.EVALUATION: "the Poortwachter evaluation",
+    MilestoneKind.FIRST_YEAR_EVALUATION: "the first-year evaluation",
+    MilestoneKind.WIA_APPLICATION: "the WIA application",
+}
+
+
 def _alignment_meeting(c: RuleContext) -> Iterator[Task]:
     facts, n, rule = c.facts, c.rules.alignment_after, c.rules.alignment_within
     held, done = facts.held_session_dates, facts.alignment_meeting_held_on
@@ -143,6 +183,11 @@ def _alignment_meeting(c: RuleContext) -> Iterator[Task]:
         facts.offer, len(held), n
     )
     if not due_by_offer and done is None:
+        return
+    if done is None and facts.status in ENDED_STATUSES:
+        # A meeting about the treatment has nothing left to align once it has ended: the
+        # episode owes it no more, so it neither stays open nor turns overdue; a held one
+        # stays as history. Closed is not terminal, so derive_tasks would keep it otherwise.
         return
     if len(held) < n:
         yield c.task(
@@ -264,11 +309,79 @@ def _session_budget(c: RuleContext) -> Iterator[Task]:
         yield c.task(TaskKind.SESSION_BUDGET, None, None, reason, key, authorised)
 
 
+def _advice_conflicts(c: RuleContext) -> Iterator[Task]:
+    # No deadline: a conflict between advisers is talked through, not timed; it stays open
+    # until it is resolved with a note (TNO C4).
+    for conflict in capacity.conflicts(c.facts.capacity, c.today):
+        resolution = conflict.resolution
+        reason = _conflict_reason(conflict)
+        done = None if resolution is None else resolution.resolved_on
+        key = f"advice_conflict:{conflict.key}"
+        yield c.task(TaskKind.ADVICE_CONFLICT, None, done, reason, key)
+
+
+def _conflict_reason(conflict: capacity.AdviceConflict) -> str:
+    found, advised = (
+        capacity.hours_text(conflict.found_minutes),
+        capacity.hours_text(conflict.advised_minutes),
+    )
+    match conflict.kind:
+        case capacity.ConflictKind.AGREEMENT:
+            what = f"the agreement from {conflict.on} plans {found} hours a week"
+        case capacity.ConflictKind.HOURS:
+            what = f"{found} hours were worked in the week of {conflict.on}"
+        case capacity.ConflictKind.THERAPIST_ADVICE:
+            what = f"the therapist's advice of {conflict.on} says {found} hours"
+        case capacity.ConflictKind.FLAGGED:
+            return f"the advice of {conflict.on} was recorded as conflicting with other advice"
+    return f"{what}; the company doctor's capacity advice in force then says {advised}"
+
+
+def _work_behind(c: RuleContext) -> Iterator[Task]:
+    # In treatment only: a paused or ended episode has its own explanation for the volume.
+    track, facts = c.facts.work_track, c.facts
+    if track is None or facts.status is not EpisodeStatus.IN_TREATMENT:
+        return
+    verdict = judge(track, c.rules.work_behind_margin)
+    if not verdict.behind:
+        return
+    proposal = (
+        "propose an alignment meeting with the manager and the company doctor"
+        if next_step(facts.alignment_meeting_held_on) is NextStep.ALIGNMENT_MEETING
+        else "agree a next work step with the client and the manager"
+    )
+    curve = track.curve
+    source = (
+        f"the practice's own {curve.n} completed episodes"
+        if curve.source is CurveSource.PRACTICE
+        else "the HSK reference"
+    )
+    reason = (
+        f"work resumption {verdict.actual} % on {track.measured_on}, week {verdict.week} of"
+        f" treatment, where {verdict.expected} % was expected from a start at"
+        f" {track.starting_volume} % ({source} for {curve.diagnosis}: {curve.begin} to"
+        f" {curve.end} % over {curve.weeks} weeks): {verdict.gap} points behind, margin"
+        f" {verdict.margin}; {proposal}"
+    )
+    if track.symptom_scores:
+        scores = ", ".join(
+            f"{s.instrument} {s.score} on {s.measured_on}" for s in track.symptom_scores
+        )
+        reason += f"; latest symptom scores: {scores}"
+    # Done when an alignment meeting is held after the measurement; a later measurement back
+    # on track ends the warning by itself. Keyed on the measurement: each its own override.
+    held = facts.alignment_meeting_held_on
+    done = held if held is not None and held >= track.measured_on else None
+    due = c.due(track.measured_on, c.rules.work_behind_within)
+    yield c.task(TaskKind.WORK_BEHIND, due, done, reason, f"work_behind:{track.measured_on}")
+
+
 Rule = Callable[[RuleContext], Iterator[Task]]
 
 # The order in which `derive_tasks` runs them; the list it returns is sorted afterwards.
 RULES: tuple[Rule, ...] = (
     _screening, _manager_consultation, _briefing, _treatment_start, _rebooking,
-    _interim_reports, _alignment_meeting, _employer_updates, _relapse_plan,
+    _interim_reports, _milestone_reports, _alignment_meeting, _employer_updates, _relapse_plan,
     _follow_up_conversation, _follow_up_measurement, _session_gap, _session_budget,
+    _advice_conflicts, _work_behind,
 )  # fmt: skip

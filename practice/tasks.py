@@ -16,12 +16,16 @@ time, no cycle, and no third module for the types.
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from typing import TypedDict
 
 from practice import deadlines
+from practice.capacity import CapacityFacts
 from practice.deadlines import DayUnit, DeadlineRule, DeadlineStatus
 from practice.episodes import EpisodeStatus, Offer, is_terminal
+from practice.work_participation import AbsenceEpisode as Absence
+from practice.work_track import DEFAULT_BEHIND_MARGIN, WorkTrack
 from practice.working_days import WorkingDays
 
 
@@ -34,6 +38,7 @@ class TaskKind(StrEnum):
     TREATMENT_START = "treatment_start"
     REBOOKING = "rebooking"
     INTERIM_REPORT = "interim_report"
+    MILESTONE_REPORT = "milestone_report"  # an interim report before a Poortwachter step
     ALIGNMENT_MEETING = "alignment_meeting"
     EMPLOYER_UPDATE = "employer_update"
     RELAPSE_PREVENTION_PLAN = "relapse_prevention_plan"
@@ -41,6 +46,8 @@ class TaskKind(StrEnum):
     FOLLOW_UP_MEASUREMENT = "follow_up_measurement"
     SESSION_GAP = "session_gap"
     SESSION_BUDGET = "session_budget"
+    WORK_BEHIND = "work_behind"
+    ADVICE_CONFLICT = "advice_conflict"  # practice.capacity: advice or work not in line
 
 
 # "Spoedig na de Screening" has no number (open question 3): five working days is the
@@ -55,6 +62,9 @@ DEFAULT_SESSION_GAP_DAYS = 21
 # A practice cancellation must be told to the client and rebooked (pitfall 20: TNO case 1
 # lost a month); two working days after the cancelled date, configurable like the rest.
 DEFAULT_REBOOKING_RULE = DeadlineRule(2, DayUnit.WORKING, "practice cancellation")
+# Falling behind the expected curve asks for an alignment meeting or a work step soon, not
+# at once: five working days after the measurement that showed it, as for a briefing.
+DEFAULT_WORK_BEHIND_RULE = DeadlineRule(5, DayUnit.WORKING, "measurement behind the curve")
 _START_ANCHORS = frozenset({"aanmelding", "screening"})  # open question 2 allows either
 
 
@@ -75,6 +85,13 @@ class TaskRules:
     session_gap_days: int = DEFAULT_SESSION_GAP_DAYS
     employer_update_every_days: int | None = None  # None: only with each interim report
     rebooking_within: DeadlineRule = DEFAULT_REBOOKING_RULE
+    # Working days before a Poortwachter evaluation, the first-year evaluation and the WIA
+    # application that an interim report is due; None: not in the contract (the default,
+    # see practice.milestone_reports).
+    milestone_report_days_before: int | None = None
+    # Percentage points behind the expected return-to-work curve that raise a warning.
+    work_behind_margin: Decimal = DEFAULT_BEHIND_MARGIN
+    work_behind_within: DeadlineRule = DEFAULT_WORK_BEHIND_RULE
 
     def __post_init__(self) -> None:
         # Rules come from configuration: fail when it is loaded, not on some therapist's page.
@@ -89,6 +106,8 @@ class TaskRules:
             raise ValueError("the follow-up measurement window closes before it opens")
         if self.session_gap_days < 0:
             raise ValueError("the session gap cannot be negative")
+        if not self.work_behind_margin > 0:
+            raise ValueError("the margin behind the expected curve must be positive")
 
 
 DEFAULT_TASK_RULES = TaskRules()
@@ -124,6 +143,15 @@ class EpisodeFacts:
     sessions_authorised: int | None
     overrides: Mapping[str, str] = field(default_factory=dict)
     unrebooked_practice_cancellations: tuple[date, ...] = ()
+    # The capacity advice and what is checked against it (practice.capacity).
+    capacity: CapacityFacts = field(default_factory=CapacityFacts)
+    # The employment's absences, from which the period of sickness running on the day is
+    # counted (practice.absences), and the reports before its milestones sent, by week.
+    absences: tuple[Absence, ...] = ()
+    milestone_reports_done: Mapping[int, date] = field(default_factory=dict)
+    # The client's volume % against the expected curve (reporting's fact source); None
+    # without a curve for the diagnosis or without a measurement after the starting one.
+    work_track: WorkTrack | None = None
 
     def __post_init__(self) -> None:
         # Sorting silently would hide a query bug; the n-th session must be the n-th.
@@ -145,6 +173,8 @@ class FactPatch(TypedDict, total=False):
     briefing_sent_on: date | None
     interim_reports_done: Mapping[int, date]
     employer_update_sent_on: tuple[date, ...]
+    milestone_reports_done: Mapping[int, date]
+    work_track: WorkTrack | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +204,12 @@ class Task:
 # Messages owed to a third party about what already happened: ending the episode does not
 # cancel that debt, so these survive a drop-out when they were already late.
 _REPORT_KINDS = frozenset(
-    {TaskKind.COMPANY_DOCTOR_BRIEFING, TaskKind.INTERIM_REPORT, TaskKind.EMPLOYER_UPDATE}
+    {
+        TaskKind.COMPANY_DOCTOR_BRIEFING,
+        TaskKind.INTERIM_REPORT,
+        TaskKind.MILESTONE_REPORT,
+        TaskKind.EMPLOYER_UPDATE,
+    }
 )
 _KIND_ORDER = {kind: index for index, kind in enumerate(TaskKind)}
 

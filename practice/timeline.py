@@ -45,6 +45,7 @@ BEFORE_REFERRAL = {
     "goal": N_("A work goal cannot be set before the referral (%(day)s)."),
     "advice": N_("Advice cannot be given before the referral (%(day)s)."),
     "plan": N_("The relapse-prevention plan cannot be drawn up before the referral (%(day)s)."),
+    "setback": N_("A setback cannot be before the referral (%(day)s)."),
 }
 TOO_FAR_AHEAD = N_("This date is too far in the future (after %(day)s).")
 START_BEFORE_SCREENING = N_("Treatment cannot start before the screening (%(day)s).")

@@ -139,6 +139,51 @@ def volume_percent(
     return (hours * _HUNDRED / contract_hours).quantize(_ONE_DECIMAL, rounding=ROUND_HALF_UP)
 
 
+class ContractBasis(StrEnum):
+    """Against which contract hours a volume % is computed (pitfall 7; S1 asks for both).
+
+    A contract reduced during the absence raises the percentage without an hour more work;
+    only the contract at referral shows that. Every volume % shown names its basis.
+    """
+
+    MEASUREMENT_DATE = "measurement_date"  # the contract valid on the measurement date
+    REFERRAL = "referral"  # the contract valid on the referral date (its local day)
+
+
+class CountedHours(StrEnum):
+    """Which hours count as work resumption (pitfall 8; S1's config switch, both reported)."""
+
+    WAGE_VALUE = "wage_value"  # own, adapted and other productive work, on wage value
+    WITH_THERAPEUTIC = "with_therapeutic"  # the same plus therapeutic (AT) hours
+
+    @property
+    def count_therapeutic(self) -> bool:
+        return self is CountedHours.WITH_THERAPEUTIC
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeVariant:
+    """One way of computing volume %: the contract basis and the hours counted.
+
+    The default is the meaning every figure had before the variants existed.
+    """
+
+    basis: ContractBasis = ContractBasis.MEASUREMENT_DATE
+    hours: CountedHours = CountedHours.WAGE_VALUE
+
+    def __post_init__(self) -> None:
+        # Query strings and rows arrive as plain strings; an unknown one is refused.
+        object.__setattr__(self, "basis", ContractBasis(self.basis))
+        object.__setattr__(self, "hours", CountedHours(self.hours))
+
+    @property
+    def is_default(self) -> bool:
+        return self == DEFAULT_VOLUME_VARIANT
+
+
+DEFAULT_VOLUME_VARIANT = VolumeVariant()
+
+
 class NoVolume(StrEnum):
     """Why a measurement has no volume percentage: said on the page instead of a number."""
 

@@ -6,7 +6,8 @@ after the sweep drafted every report due. What a practice that kept up would hav
 the company doctor around their due date, the older ones read; the employer updates the
 sweep would have sent (with the client's consent); PHQ-9 and GAD-7 at the usual moments
 (screening, every 5th held session, the end, the follow-up) with scores that fall as work
-resumption rises; the follow-up conversations and measurements whose time has passed.
+resumption rises; the follow-up conversations and measurements whose time has passed; the
+employer's monthly statistics of every month that ended (``_employer_statistics``).
 
 Everything goes through the services (rules, consent and audit applied), at its moment in
 the past, and nothing of the past is e-mailed (``record_past_deliveries``,
@@ -34,7 +35,13 @@ from practice.tables import CaseAssignment, Consent, TreatmentEpisode
 from practice.tasks import EpisodeFacts, Task, TaskKind, TaskRules, derive_tasks
 from reporting.interim_reports import BRIEFING, INTERIM_REPORT, ReportStatus
 from reporting.questionnaires import INSTRUMENTS
-from reporting.services import documents, employer_updates, questionnaires, reports
+from reporting.services import (
+    documents,
+    employer_statistics,
+    employer_updates,
+    questionnaires,
+    reports,
+)
 from reporting.tables import Delivery, Document, QuestionnaireResponse, Report
 
 SEED = 17
@@ -61,7 +68,17 @@ async def load_demo_reporting(today: date, tz: ZoneInfo, settings: Settings) -> 
         counts["reports"] = await _reports(today, tz, settings)
         counts["read"] = await _readings(today, tz)
         counts["employer_updates"] = await _employer_updates(today, tz)
+        counts["employer_statistics"] = await _employer_statistics(today, tz)
     return counts
+
+
+async def _employer_statistics(today: date, tz: ZoneInfo) -> int:
+    """The monthly statistics the sweep would have published by now, through its own
+    service: every month that ended, oldest first, each guarded against the one before."""
+    published = 0
+    for employer_id in await employer_statistics.employers_due(today, tz):
+        published += len(await employer_statistics.publish_due_snapshots(employer_id, today, tz))
+    return published
 
 
 def _rng(episode_id: int, purpose: str) -> random.Random:

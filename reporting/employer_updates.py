@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
-from practice.privacy import AgreementView, EmployerView, ParticipationView
+from practice.poortwachter import Milestone
+from practice.privacy import AgreementView, EmployerView, MilestoneView, ParticipationView
 
 
 def employer_update_key(update_id: int, user_id: int | str) -> str:
@@ -31,6 +32,7 @@ def employer_view(
     shared_minutes: str | None,
     relapse_plan_work_section: str | None,
     last_update_on: date | None,
+    milestones: Sequence[Milestone] = (),
 ) -> EmployerView:
     return EmployerView(
         episode_id=episode_id,
@@ -43,6 +45,18 @@ def employer_view(
         shared_minutes=shared_minutes or None,
         relapse_plan_work_section=relapse_plan_work_section or None,
         last_update_on=last_update_on,
+        milestones=milestone_views(milestones),
+    )
+
+
+def milestone_views(found: Sequence[Milestone]) -> tuple[MilestoneView, ...]:
+    """The milestones as the employer may see them: name, week, dates and status only (the
+    rule's reason is the same text for everyone and is shown from the name)."""
+    return tuple(
+        MilestoneView(
+            kind=m.kind, week=m.week, opens_on=m.opens_on, due_on=m.due_on, status=m.status
+        )
+        for m in found
     )
 
 

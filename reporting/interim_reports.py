@@ -18,10 +18,17 @@ from practice.platform.i18n import gettext as _
 
 BRIEFING = "briefing"
 INTERIM_REPORT = "interim_report"
+# An interim report before a Poortwachter milestone (practice.milestone_reports); its ordinal
+# is the milestone's week of sickness, so (episode, kind, week) keys it exactly once.
+MILESTONE_REPORT = "milestone_report"
 # The consent a document of each kind needs before the company doctor gets it: consent for
 # one purpose never covers another, so the briefing and the interim reports are asked apart.
 PURPOSE_OF_DOCUMENT: Mapping[str, Purpose] = MappingProxyType(
-    {BRIEFING: Purpose.BRIEFING, INTERIM_REPORT: Purpose.INTERIM_REPORTS}
+    {
+        BRIEFING: Purpose.BRIEFING,
+        INTERIM_REPORT: Purpose.INTERIM_REPORTS,
+        MILESTONE_REPORT: Purpose.INTERIM_REPORTS,
+    }
 )
 
 
@@ -143,6 +150,10 @@ SECTIONS = ("progress", "work_participation", "advice")
 def title(kind: str, ordinal: int) -> str:
     if kind == BRIEFING:
         return _("Briefing after the screening")
+    if kind == MILESTONE_REPORT:
+        return _("Interim evaluation before the Poortwachter milestone of week %(n)d") % {
+            "n": ordinal
+        }
     return _("Interim evaluation after session %(n)d") % {"n": ordinal}
 
 

@@ -1,12 +1,13 @@
 """Jobs and due-work finders of `reporting`: thin doors around the services."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from practice.platform.outbox import send_job
 from practice.platform.queue import ArqQueue, DueJob
 from practice.platform.settings import Settings
 from reporting.services import reports as services
+from reporting.services.employer_statistics import employers_due, publish_due_snapshots
 from reporting.services.employer_updates import send_due_employer_updates
 from reporting.services.follow_ups import invite_due_follow_ups
 
@@ -35,3 +36,26 @@ async def due_follow_up_invitations(today: date, settings: Settings) -> list[Due
         send_job(message_id)
         for message_id in await invite_due_follow_ups(today, settings.time_zone)
     ]
+
+
+def employer_statistics_job(employer_id: int) -> DueJob:
+    """Publishing an employer's due months: one id per employer, so a waiting job is not
+    queued twice; the next sweep queues it again should it be lost."""
+    return DueJob(
+        "publish_employer_statistics", (employer_id,), f"employer-statistics:{employer_id}"
+    )
+
+
+async def due_employer_statistics(today: date, settings: Settings) -> list[DueJob]:
+    """Employers with a calendar month that ended and has no published statistics yet."""
+    return [
+        employer_statistics_job(employer_id)
+        for employer_id in await employers_due(today, settings.time_zone)
+    ]
+
+
+async def publish_employer_statistics(ctx: dict[str, Any], employer_id: int) -> int:
+    """Publish the employer's due monthly snapshots (each exactly once); how many now."""
+    settings: Settings = ctx["settings"]
+    today = datetime.now(settings.time_zone).date()
+    return len(await publish_due_snapshots(employer_id, today, settings.time_zone))

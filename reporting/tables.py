@@ -22,7 +22,7 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from practice.tables import TreatmentEpisode, User
+from practice.tables import Employer, TreatmentEpisode, User
 from scheduling.tables import Appointment
 
 
@@ -111,6 +111,22 @@ class QuestionnaireResponse(Table):
     complete = Boolean(default=True)
 
 
+class EmployerStatistics(Table):
+    """One employer's S15 figures for one calendar month, as published: once per (employer,
+    month) (a unique index), never updated (a trigger), counted as of the month's last day
+    over the consenting employees and passed through the guard against differencing
+    (`reporting.statistics.snapshots`). Aggregates only, no client is named."""
+
+    id: Serial
+    employer = _fk(Employer)
+    month = Date()  # the first day of the month
+    as_of = Date()  # the month's last day
+    min_n = Integer()  # the employer's smallest cell when it was published
+    contract_basis = Varchar(length=32)  # practice.work_participation.ContractBasis
+    cells = JSON()  # code -> {"value", "n", "as_of"}: SnapshotCell.to_json, exact n kept
+    published_at = Timestamptz(default=TimestamptzNow())
+
+
 ALL: list[type[Table]] = [
     Report,
     Document,
@@ -118,4 +134,5 @@ ALL: list[type[Table]] = [
     EmployerUpdate,
     MeetingMinutes,
     QuestionnaireResponse,
+    EmployerStatistics,
 ]

@@ -10,6 +10,9 @@ from datetime import UTC, datetime
 
 from icalendar import Calendar, Event
 
+# Re-exported: the calendar's titles and the practice's staff notices name a client alike.
+from practice.privacy import initials as initials
+
 PRODID = "-//@Work practice service//NL"
 
 
@@ -20,17 +23,6 @@ class CalendarEntry:
     ends_at: datetime
     summary: str
     cancelled: bool = False
-
-
-INFIXES = frozenset({"van", "der", "de", "den", "het", "ter", "te"})
-
-
-def initials(name: str) -> str:
-    """ "Anna van der Berg" → "A.v.d.B." (Dutch infixes kept lower case)."""
-    return "".join(
-        f"{part[0].lower() if part.lower() in INFIXES else part[0].upper()}."
-        for part in name.split()
-    )
 
 
 def calendar(entries: Iterable[CalendarEntry], *, method: str | None = None) -> str:

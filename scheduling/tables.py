@@ -87,6 +87,10 @@ class Appointment(Table):
     rebooked_as = _fk("Appointment", null=True)  # the new appointment after a cancellation
     notes = Text(null=True, default=None, secret=True)  # session notes: therapist only
     created_at = Timestamptz(default=TimestamptzNow())
+    # A practice cancellation the therapist already told the client by phone: no e-mail
+    # then, and the record keeps who told them and when (recorded with the cancellation).
+    client_told_by = _fk(User, null=True)
+    client_told_at = Timestamptz(null=True, default=None)
 
 
 class Participant(Table):

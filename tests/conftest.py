@@ -32,6 +32,18 @@ def _with_database(url: str, database: str) -> str:
     return urlunsplit(parts._replace(path=f"/{database}"))
 
 
+def _redis_for_this_worker(url: str) -> str:
+    """Each pytest-xdist worker (gw0, gw1, …) takes its own Redis database counting down from
+    the one given, since tests empty their Redis database; the SQLite file, the embedded Redis
+    and the PostgreSQL database are per process already."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return url
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(base - int(worker[2:])) % 16}"))
+
+
 async def _admin_sql(statement: str) -> None:
     import asyncpg
 
@@ -53,7 +65,7 @@ os.environ["AUDIT_KEY"] = "test-audit-key-that-is-not-the-csrf-key-either"
 os.environ["BASE_URL"] = "https://testserver"  # TLS: Secure and __Host- cookies, as in production
 os.environ.pop("PRACTICE_EMBEDDED_WORKER", None)
 if os.environ.get("TEST_REDIS_URL"):
-    os.environ["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
+    os.environ["REDIS_URL"] = _redis_for_this_worker(os.environ["TEST_REDIS_URL"])
 else:
     os.environ.pop("REDIS_URL", None)
 
@@ -155,3 +167,12 @@ def tmp_data_dir() -> Iterator[Path]:
     path = Path(tempfile.mkdtemp(prefix="practice-data-", dir=_run_dir))
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # With pytest-xdist (--dist loadgroup) the end-to-end tests, each serving a whole practice
+    # in child processes or driving a browser, run one after another on one worker, so two of
+    # them never fight over the two cores while their start-up clocks run.
+    for item in items:
+        if "tests/e2e/" in item.nodeid:
+            item.add_marker(pytest.mark.xdist_group("served"))

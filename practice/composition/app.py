@@ -29,15 +29,18 @@ from practice.platform.queue import ArqQueue
 from practice.platform.settings import Settings
 from practice.platform.templating import TEMPLATE_DIR, make_environment
 from practice.request_limits import MAX_BODY_BYTES
+from practice.web import absences as web_absences
 from practice.web import access_log as web_audit
 from practice.web import account as web_account
 from practice.web import admin as web_admin
 from practice.web import break_glass as web_break_glass
+from practice.web import capacity as web_capacity
 from practice.web import episode_page as web_episode_page
 from practice.web import episodes as web_episodes
 from practice.web import favicon as web_favicon
 from practice.web import parties as web_parties
 from practice.web import portal as practice_web
+from practice.web import setbacks as web_setbacks
 from practice.web import today as web_today
 from practice.web import treatment_plan as web_treatment_plan
 from practice.web import users as web_users
@@ -126,6 +129,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             web_episodes.router,
             web_treatment_plan.router,
             web_work.router,
+            web_absences.router,
+            web_setbacks.router,
+            web_capacity.router,
             web_episode_page.router,
             web_break_glass.router,
             web_admin.router,

@@ -462,6 +462,27 @@ def _run_erasure(settings: Settings, operation: Callable[[Any], Awaitable[T]]) -
         raise click.ClickException(exc.message) from exc
 
 
+@main.group()
+def privacy() -> None:
+    """Checks of what is stored against the privacy rules of today."""
+
+
+@privacy.command()
+def recheck() -> None:
+    """List the records whose employer-bound text the employer-text guard refuses now
+    (stored before the guard, or before the lexicon grew): kind, id and episode, never the
+    text. The employer never reads them (they are withheld); the therapist rephrases them.
+    Exits with 1 when there is any."""
+    from reporting.queries.employer_texts import recheck_lines, refused_texts
+
+    found = asyncio.run(refused_texts())
+    for line in recheck_lines(found):
+        click.echo(line)
+    click.echo(f"{len(found)} stored employer texts fail the employer-text guard now")
+    if found:
+        sys.exit(1)
+
+
 from practice.audit.verify import audit as audit_commands  # noqa: E402 - the audit group
 
 main.add_command(audit_commands)

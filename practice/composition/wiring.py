@@ -20,8 +20,10 @@ from practice.web.episode_sections import (
 )
 from reporting import client_data as reporting_client_data
 from reporting import labels as reporting_labels
+from reporting.queries import employer_texts as reporting_employer_texts
 from reporting.queries import records as reporting_records
 from reporting.queries import today as reporting_today
+from reporting.queries import work_track as reporting_work_track
 from reporting.queries import workspace as reporting_workspace
 from reporting.statistics import pages as statistics_pages
 from reporting.tables import Document, EmployerUpdate, Report
@@ -38,6 +40,8 @@ from scheduling.web import pages as scheduling_pages
 def connect() -> None:
     register_fact_source("scheduling", scheduling_queries.episode_facts)
     register_fact_source("reporting", reporting_records.episode_facts)
+    # The client's volume % against the expected return-to-work curve ("work not on track").
+    register_fact_source("work_track", reporting_work_track.episode_facts)
     # What each package holds about a client: one list for the export and the erasure.
     client_data.register(
         "scheduling", scheduling_client_data.HOLDINGS, scheduling_client_data.job_ids
@@ -62,6 +66,8 @@ def connect() -> None:
     register_episode_section("measurements", statistics_pages.SECTION, N_("Measurements"))
     register_summary_source("scheduling", scheduling_workspace.summary)
     register_summary_source("reporting", reporting_workspace.summary)
+    # Stored texts the employer-text guard refuses now: withheld, and named to the therapist.
+    register_summary_source("employer_texts", reporting_employer_texts.summary)
     register_timeline_source("scheduling", scheduling_workspace.timeline)
     register_timeline_source("reporting", reporting_workspace.timeline)
     # How each package's objects find their episode, for the relation guard.

@@ -41,6 +41,10 @@ SWEEPS: list[Sweep] = [
     reporting_jobs.due_reports,
     reporting_jobs.due_employer_updates,
     reporting_jobs.due_follow_up_invitations,
+    reporting_jobs.due_employer_statistics,
+    # One digest per person a day of the screening and treatment-start deadlines that are
+    # due on the next working day or lapsed (practice.escalation).
+    practice_jobs.due_escalation_digests,
     outbox.due_messages,
     # Last: records whose 20-year retention (WGBO 7:454) ended are destroyed by a job.
     practice_jobs.due_expired_records,
@@ -51,6 +55,7 @@ JOBS: list[Any] = [
     # A short timeout: after a crash arq blocks the job id for timeout + 10 s (no heartbeat).
     func(reporting_jobs.deliver_report, max_tries=8, timeout=10),
     func(practice_jobs.send_message, max_tries=8),
+    func(reporting_jobs.publish_employer_statistics, max_tries=8),
     func(practice_jobs.erase_expired_record, max_tries=3),
 ]
 

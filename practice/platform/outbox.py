@@ -5,14 +5,23 @@ the caller's transaction, so a rolled-back operation leaves no message; its uniq
 a second creation a no-op. ``send_message`` (a job) sends a row once and stamps it; the
 sweep re-drives rows a lost or crashed job left unsent. SMTP itself is at-least-once: a
 crash after the server accepted a message but before the stamp can repeat that one e-mail.
+
+Consent is the only door out (issue 18): a message is queued only with a ``Clearance`` from
+``practice.services.disclosure.clear``, and the row keeps its sender, client and addressee so
+that ``send_message`` asks the gate again on the day it sends. A message whose consent was
+withdrawn in between is stamped blocked with the reason and never sent, nor retried.
 """
 
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
+from practice.disclosure import Audience, Sender
 from practice.platform.mail import build, send
 from practice.platform.queue import DueJob
 from practice.platform.settings import Settings
+from practice.services import disclosure
+from practice.services.disclosure import Clearance, ForgedClearance
 from practice.tables import OutboundMessage
 
 log = logging.getLogger(__name__)
@@ -20,6 +29,7 @@ MAX_ATTEMPTS = 8
 
 
 async def queue_message(
+    clearance: Clearance,
     *,
     key: str,
     to_address: str,
@@ -28,7 +38,11 @@ async def queue_message(
     ics: str | None = None,
     send_after: datetime | None = None,
 ) -> int | None:
-    """Create the message unless one with this key exists; returns its id when created."""
+    """Create the message unless one with this key exists; returns its id when created.
+
+    Refuses (``ForgedClearance``) anything but a clearance the gate made."""
+    if not disclosure.genuine(clearance):
+        raise ForgedClearance("queue_message needs a clearance from disclosure.clear")
     rows = (
         await OutboundMessage.insert(
             OutboundMessage(
@@ -38,6 +52,10 @@ async def queue_message(
                 body_text=body_text,
                 ics=ics,
                 send_after=send_after or datetime.now(UTC),
+                sender=clearance.sender.value,
+                client_id=clearance.client_id,
+                audience=clearance.audience.value,
+                recipient_user_id=clearance.user_id,
             )
         )
         .on_conflict(target=OutboundMessage.key, action="DO NOTHING")
@@ -59,10 +77,21 @@ async def send_message(settings: Settings, message_id: int) -> bool:
     """Send one message if it is still unsent and due; True when this call sent it."""
     row = (
         await OutboundMessage.select()
-        .where((OutboundMessage.id == message_id) & OutboundMessage.sent_at.is_null())
+        .where(
+            (OutboundMessage.id == message_id)
+            & OutboundMessage.sent_at.is_null()
+            & OutboundMessage.blocked_at.is_null()
+        )
         .first()
     )
-    if row is None or row["send_after"] > datetime.now(UTC):
+    now = datetime.now(UTC)
+    if row is None or row["send_after"] > now:
+        return False
+    if (reason := await _consent_lost(row, now)) is not None:
+        await OutboundMessage.update(
+            {OutboundMessage.blocked_at: now, OutboundMessage.blocked_reason: reason[:300]}
+        ).where((OutboundMessage.id == message_id) & OutboundMessage.sent_at.is_null())
+        log.info("message %s blocked at sending: %s", message_id, reason)
         return False
     try:
         await send(
@@ -89,12 +118,29 @@ async def send_message(settings: Settings, message_id: int) -> bool:
     return True
 
 
+async def _consent_lost(row: dict[str, Any], now: datetime) -> str | None:
+    """Why the gate would no longer clear this message today, or None.
+
+    A row without a sender was queued before the gate existed, under the rules of its day:
+    it is sent as it was queued."""
+    if row["sender"] is None:
+        return None
+    try:
+        sender, audience = Sender(str(row["sender"])), Audience(str(row["audience"]))
+    except ValueError:
+        return f"sender {row['sender']} or audience {row['audience']} is no longer registered"
+    client_id = None if row["client_id"] is None else int(row["client_id"])  # None: a digest
+    return await disclosure.recheck(sender, client_id, audience, row["recipient_user_id"], now)
+
+
 async def due_messages(today: object = None, settings: object = None) -> list[DueJob]:
-    """Every unsent, due message that has not failed too often (the sweep's finder)."""
+    """Every unsent, unblocked, due message that has not failed too often (the sweep's
+    finder)."""
     rows = (
         await OutboundMessage.select(OutboundMessage.id)
         .where(
             OutboundMessage.sent_at.is_null()
+            & OutboundMessage.blocked_at.is_null()
             & (OutboundMessage.send_after <= datetime.now(UTC))
             & (OutboundMessage.attempts < MAX_ATTEMPTS)
         )

@@ -13,7 +13,7 @@ from datetime import date
 from piccolo.custom_types import Combinable
 from piccolo.table import Table
 
-from practice.access_policy import NO_RELATION, Need, Relation, decide, read_level
+from practice.access_policy import NO_RELATION, WRITE_NEEDS, Need, Relation, decide, read_level
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor, Outcome
 from practice.case_team import TeamRole, active_on
@@ -128,7 +128,7 @@ async def authorize(actor: Actor, episode_id: int, need: Need, on: date) -> int:
         "episode",
         episode_id,
         client_id,
-        write=need is Need.RECORD_WRITE,
+        write=need in WRITE_NEEDS,
         message="No such episode.",
     )
 

@@ -13,12 +13,14 @@ from zoneinfo import ZoneInfo
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.caseload_view import CaseloadView, fold
+from practice.deadlines import DEFAULT_WORKING_DAYS
 from practice.episodes import (
     ENDED_STATUSES,
     KEEP_CLOSED_ON_CASELOAD,
     TERMINAL_STATUSES,
     EpisodeStatus,
 )
+from practice.escalation import stage_of
 from practice.platform.db import among, read_only, write_tx
 from practice.queries.access import seat_active_on
 from practice.queries.episodes import PURPOSE, load_facts, task_json
@@ -159,7 +161,10 @@ async def deadline_monitor(
     today: date,
     tz: ZoneInfo,
 ) -> list[dict[str, Any]]:
-    """For practice managers: every open deadline across therapists, overdue first."""
+    """For practice managers: every open deadline across therapists, overdue first.
+
+    Each row says whether today's escalation digests carry it (``escalation``: due on the
+    next working day, lapsed, or None), by the same rule (``practice.escalation``)."""
     rows = await TreatmentEpisode.select(
         TreatmentEpisode.id,
         TreatmentEpisode.status,
@@ -191,6 +196,7 @@ async def deadline_monitor(
                         "client_name": row["client_name"],
                         "therapist": therapists.get(int(row["id"])),
                         **task_json(t),
+                        "escalation": stage_of(t, today, DEFAULT_WORKING_DAYS),
                     }
                 )
     items.sort(key=lambda i: (not i["overdue"], i["due_on"]))

@@ -15,11 +15,14 @@ from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.episodes import EpisodeStatus, allowed_transitions
 from practice.platform.db import write_tx
+from practice.queries import absences as absence_queries
 from practice.queries.access import authorize_read
-from practice.queries.episodes import PURPOSE, episode_tasks, task_json
+from practice.queries.capacity import capacity_view
+from practice.queries.episodes import PURPOSE, load_facts, task_json
+from practice.queries.milestones import absences_of, as_rows, period_milestones
 from practice.queries.participation import participation_series
+from practice.queries.setbacks import episode_setbacks
 from practice.tables import (
-    AbsenceEpisode,
     Advice,
     CaseAssignment,
     Consent,
@@ -34,6 +37,8 @@ from practice.tables import (
     WorkGoal,
     WorkResumptionAgreement,
 )
+from practice.tasks import EpisodeFacts, TaskRules, derive_tasks
+from practice.work_track import MIN_OWN_EPISODES, judge, next_step
 
 
 async def episode_detail(
@@ -67,7 +72,8 @@ async def episode_detail(
         .first()
     )
     assert e is not None  # access_episode found it
-    tasks = await episode_tasks(episode_id, today, tz)
+    facts, rules = (await load_facts([episode_id], tz))[episode_id]
+    tasks = derive_tasks(facts, today, rules)
     detail: dict[str, Any] = {
         "id": episode_id,
         "client": {
@@ -142,7 +148,9 @@ async def episode_detail(
         .order_by(WorkResumptionAgreement.agreed_on),
         "work_participation": await participation_series(e["employment"], episode_id),
         "contract_periods": await _contract_periods(e["employment"]),
-        "absences": await _absences(e["employment"]),
+        # The absence record; its cause is medical, the record's readers' alone.
+        **await absence_queries.absence_record(e["employment"], today, with_cause=medical),
+        **await absence_queries.episode_links(episode_id),
         "consents": await Consent.select(
             Consent.id,
             Consent.recipient,
@@ -152,6 +160,9 @@ async def episode_detail(
             Consent.withdrawn_at,
         ).where(Consent.client == client_id),
     }
+    # The Poortwachter milestones of the running period of sickness: non-medical (the
+    # employer sees them too), so the overview shows them as well.
+    detail["milestones"] = as_rows(period_milestones(absences_of(detail["absences"]), today))
     if medical:
         # Why a referral did not become treatment may be clinical: the therapist's alone.
         detail["referral"]["outcome_note"] = e["referral.outcome_note"]
@@ -174,12 +185,19 @@ async def episode_detail(
         detail["advice"] = (
             await Advice.select().where(Advice.episode == episode_id).order_by(Advice.given_on)
         )
+        # The capacity advice in force, the conflicts with it, the consultations.
+        detail["capacity"] = await capacity_view(episode_id, today)
         detail["relapse_prevention_plan"] = (
             await RelapsePreventionPlan.select()
             .where(RelapsePreventionPlan.episode == episode_id)
             .first()
         )
         detail["follow_ups"] = await FollowUp.select().where(FollowUp.episode == episode_id)
+        # Setbacks (terugval) with the therapist's note: medical, the record's readers' alone.
+        detail["setbacks"] = await episode_setbacks(episode_id)
+        # The client's volume % against the expected curve: medical (it names the diagnosis
+        # and the symptom scores), so the therapist's alone, never in the overview.
+        detail["work_track"] = work_track_view(facts, rules)
     async with write_tx():
         await audit.record(
             actor, Action.READ, "episode", episode_id, purpose=PURPOSE, client_id=client_id
@@ -193,35 +211,25 @@ async def _contract_periods(employment_id: int | None) -> list[dict[str, Any]]:
         return []
     rows = (
         await ContractHours.select(
-            ContractHours.id, ContractHours.valid_from, ContractHours.minutes_per_week
+            ContractHours.id,
+            ContractHours.valid_from,
+            ContractHours.minutes_per_week,
+            ContractHours.half_days_per_week,
         )
         .where(ContractHours.employment == employment_id)
         .order_by(ContractHours.valid_from)
         .order_by(ContractHours.id)
     )
     return [
-        {"valid_from": r["valid_from"], "hours": Decimal(int(r["minutes_per_week"])) / 60}
+        {
+            "valid_from": r["valid_from"],
+            "hours": Decimal(int(r["minutes_per_week"])) / 60,
+            "days_per_week": None
+            if r["half_days_per_week"] is None
+            else Decimal(int(r["half_days_per_week"])) / 2,
+        }
         for r in rows
     ]
-
-
-async def _absences(employment_id: int | None) -> list[dict[str, Any]]:
-    """The employment's absences, oldest first; a relapse names the absence it follows."""
-    if employment_id is None:
-        return []
-    return await (
-        AbsenceEpisode.select(
-            AbsenceEpisode.id,
-            AbsenceEpisode.absence_type,
-            AbsenceEpisode.first_sick_day,
-            AbsenceEpisode.reported_on,
-            AbsenceEpisode.full_recovery_on,
-            AbsenceEpisode.previous,
-        )
-        .where(AbsenceEpisode.employment == employment_id)
-        .order_by(AbsenceEpisode.first_sick_day)
-        .order_by(AbsenceEpisode.id)
-    )
 
 
 async def _team(episode_id: int) -> list[dict[str, Any]]:
@@ -236,3 +244,36 @@ async def _team(episode_id: int) -> list[dict[str, Any]]:
         .where(CaseAssignment.episode == episode_id)
         .order_by(CaseAssignment.id)
     )
+
+
+def work_track_view(facts: EpisodeFacts, rules: TaskRules) -> dict[str, Any] | None:
+    """Expected against actual volume %, with the curve it comes from and the next step."""
+    track = facts.work_track
+    if track is None:
+        return None
+    verdict, curve = judge(track, rules.work_behind_margin), track.curve
+    return {
+        "week": verdict.week,
+        "measured_on": track.measured_on,
+        "actual": verdict.actual,
+        "expected": verdict.expected,
+        "starting_volume": track.starting_volume,
+        "gap": verdict.gap,
+        "margin": verdict.margin,
+        "behind": verdict.behind,
+        "next_step": next_step(facts.alignment_meeting_held_on).value,
+        "curve": {
+            "source": curve.source.value,
+            "diagnosis": curve.diagnosis,
+            "n": curve.n,
+            "begin": curve.begin,
+            "end": curve.end,
+            "follow_up": curve.follow_up,
+            "weeks": curve.weeks,
+            "min_n": MIN_OWN_EPISODES,
+        },
+        "symptom_scores": [
+            {"instrument": s.instrument, "score": s.score, "measured_on": s.measured_on}
+            for s in track.symptom_scores
+        ],
+    }

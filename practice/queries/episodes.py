@@ -10,6 +10,7 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,10 +20,13 @@ from practice.deadlines import DayUnit, DeadlineRule
 from practice.episodes import EpisodeStatus, Offer
 from practice.platform.db import among
 from practice.queries.access import authorize, authorize_read
+from practice.queries.capacity import capacity_facts
+from practice.queries.milestones import absences_of
 
 # Re-exported: ``reporting`` reads the series through this module.
 from practice.queries.participation import participation_series
 from practice.tables import (
+    AbsenceEpisode,
     Employer,
     FollowUp,
     ManagerConsultation,
@@ -31,6 +35,7 @@ from practice.tables import (
     TreatmentEpisode,
 )
 from practice.tasks import EpisodeFacts, FactPatch, Task, TaskRules, derive_tasks
+from practice.work_track import DEFAULT_BEHIND_MARGIN
 
 __all__ = [
     "PURPOSE",
@@ -84,10 +89,15 @@ async def employment_of(episode_id: int) -> int | None:
 def rules_for(employer: dict[str, Any]) -> TaskRules:
     """The employer's contract settings as deadline rules."""
     unit = DayUnit(employer["screening_day_unit"])
+    margin = employer["work_behind_margin"]
     return TaskRules(
         screening_rule=DeadlineRule(10, unit, "aanmelding"),
         report_every=int(employer["report_every"]),
         employer_update_every_days=employer["employer_update_every_days"],
+        milestone_report_days_before=employer["milestone_report_days_before"],
+        # Empty in the contract (or a stored value the form would refuse, which must not
+        # break every page of the employer's cases): the practice's default margin.
+        work_behind_margin=Decimal(margin) if margin and margin > 0 else DEFAULT_BEHIND_MARGIN,
     )
 
 
@@ -123,11 +133,27 @@ async def load_facts(
     follow_ups = await FollowUp.select(FollowUp.episode, FollowUp.kind, FollowUp.held_on).where(
         among(FollowUp.episode, ids)
     )
+    # The employments' absences: the period of sickness whose Poortwachter milestones the
+    # contract may ask interim reports before (practice.milestone_reports).
+    employments = sorted({int(e["employment"]) for e in episodes if e["employment"] is not None})
+    absence_rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in (
+        await AbsenceEpisode.select(
+            AbsenceEpisode.employment,
+            AbsenceEpisode.absence_type,
+            AbsenceEpisode.first_sick_day,
+            AbsenceEpisode.full_recovery_on,
+        ).where(among(AbsenceEpisode.employment, employments))
+        if employments
+        else []
+    ):
+        absence_rows[int(row["employment"])].append(row)
     overrides: dict[int, dict[str, str]] = defaultdict(dict)
     for o in await TaskOverride.select(
         TaskOverride.episode, TaskOverride.task_key, TaskOverride.reason
     ).where(among(TaskOverride.episode, ids)):
         overrides[int(o["episode"])][o["task_key"]] = o["reason"]
+    capacity = await capacity_facts(ids)
     extra: dict[int, FactPatch] = defaultdict(FactPatch)
     for source in _fact_sources.values():
         for episode_id, fields in (await source(ids, tz)).items():
@@ -154,6 +180,12 @@ async def load_facts(
             follow_up_measurement_done_on=kinds.get("measurement"),
             sessions_authorised=e["sessions_authorised"],
             overrides=overrides.get(episode_id, {}),
+            capacity=capacity[episode_id],
+            absences=tuple(
+                absences_of(absence_rows.get(int(e["employment"]), []))
+                if e["employment"] is not None
+                else ()
+            ),
         )
         if episode_id in extra:
             facts = dataclasses.replace(facts, **extra[episode_id])

@@ -12,6 +12,7 @@ from practice.tables import ContractHours, WorkParticipation
 from practice.work_participation import (
     ContractPeriod,
     ParticipationMeasurement,
+    volume_percent,
     volume_percent_series,
 )
 
@@ -71,6 +72,8 @@ async def participation_series(employment_id: int | None, episode_id: int) -> li
             "contract_hours": p.contract_hours,
             "volume_percent": p.volume_percent,
             "baseline_volume_percent": p.baseline_volume_percent,
+            # S1's other variant beside the plain figure: therapeutic (AT) hours counted too.
+            "volume_percent_with_at": volume_percent(m, p.contract_hours, count_therapeutic=True),
             # a NoVolume code (label kind "no_volume"): why there is no percentage, or None
             "no_volume_reason": p.no_volume_reason,
         }

@@ -93,11 +93,30 @@ def own_events(e: dict[str, Any]) -> list[TimelineEvent]:
             add(TimelineEvent(g["achieved_on"], _("Work goal achieved"), "plan", g["description"]))
     for a in e.get("advice") or []:
         add(TimelineEvent(a["given_on"], _("Advice recorded"), "plan"))
+    capacity = e.get("capacity") or {}
+    for c in capacity.get("conflicts") or []:
+        if not c["open"]:
+            what = label("advice_conflict", c["kind"])
+            add(TimelineEvent(c["resolved_on"], _("Advice conflict resolved"), "plan", what))
+    for c in capacity.get("consultations") or []:
+        add(TimelineEvent(c["held_on"], _("Consultation with the company doctor held"), "plan"))
     plan = e.get("relapse_prevention_plan")
     if plan:
         add(TimelineEvent(plan["drawn_up_on"], _("Relapse-prevention plan drawn up"), "end"))
     for f in e.get("follow_ups") or []:
         add(TimelineEvent(f["held_on"], label("follow_up", f["kind"]), "end"))
+    for s in e.get("setbacks") or []:
+        what = _("Setback: %(kind)s") % {"kind": label("setback_kind", s["kind"])}
+        add(TimelineEvent(s["occurred_on"], what, "work"))
+    # The Poortwachter milestones of the running period of sickness, on their due day: the
+    # same list the overview's table shows (``practice.queries.milestones``), so the two
+    # never disagree; kept with the absence record in the work section.
+    for m in e.get("milestones") or []:
+        what = _("Poortwachter: %(milestone)s (week %(week)d)") % {
+            "milestone": label("milestone", m["kind"]),
+            "week": m["week"],
+        }
+        add(TimelineEvent(m["due_on"], what, "work", label("milestone_status", m["status"])))
     return events
 
 

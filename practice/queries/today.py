@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
+from practice.deadlines import DEFAULT_WORKING_DAYS
 from practice.episodes import EpisodeStatus
+from practice.escalation import Stage, stage_of
 from practice.platform.db import read_only, write_tx
 from practice.queries.caseload import current_episodes
 from practice.queries.episodes import PURPOSE, load_facts
@@ -61,6 +63,9 @@ class TodayView:
     panels: list[ShownPanel]
     overdue: list[dict[str, Any]]  # open tasks past due, the longest overdue first
     new_referrals: list[dict[str, Any]]  # awaiting the screening, the nearest deadline first
+    # Screenings and treatment starts in today's escalation digest (practice.escalation):
+    # due on the next working day or lapsed since the previous one, lapsed first.
+    escalated: list[dict[str, Any]]
 
 
 async def today_view(actor: Actor, today: date, tz: ZoneInfo) -> TodayView:
@@ -75,6 +80,7 @@ async def today_view(actor: Actor, today: date, tz: ZoneInfo) -> TodayView:
         ]
     overdue: list[dict[str, Any]] = []
     referrals: list[dict[str, Any]] = []
+    escalated: list[dict[str, Any]] = []
     for episode in episodes:
         fact, rules = facts[int(episode["id"])]
         who = {
@@ -87,6 +93,8 @@ async def today_view(actor: Actor, today: date, tz: ZoneInfo) -> TodayView:
             if task.done_on is not None or status is None or task.due_on is None:
                 continue
             row = {**who, "kind": task.kind.value, "due_on": task.due_on}
+            if (stage := stage_of(task, today, DEFAULT_WORKING_DAYS)) is not None:
+                escalated.append({**row, "stage": stage.value})
             if status.is_overdue:
                 overdue.append({**row, "days_overdue": -status.days_left})
             if task.kind is TaskKind.SCREENING and episode["status"] in AWAITING_SCREENING:
@@ -101,12 +109,13 @@ async def today_view(actor: Actor, today: date, tz: ZoneInfo) -> TodayView:
                 )
     overdue.sort(key=lambda r: (-r["days_overdue"], str(r["client_name"]), r["kind"]))
     referrals.sort(key=lambda r: (r["due_on"], str(r["client_name"])))
+    escalated.sort(key=lambda r: (r["stage"] != Stage.LAPSED, r["due_on"], str(r["client_name"])))
     named = {
         (int(r["episode_id"]), int(r["client_id"]))
-        for rows in (*(p.rows for p in panels), overdue, referrals)
+        for rows in (*(p.rows for p in panels), overdue, referrals, escalated)
         for r in rows
     }
     shown: list[tuple[int | str | None, int | None]] = [*sorted(named)] or [(actor.user_id, None)]
     async with write_tx():
         await audit.record_many(actor, Action.SEARCH, "today", shown, purpose=PURPOSE)
-    return TodayView(panels=panels, overdue=overdue, new_referrals=referrals)
+    return TodayView(panels=panels, overdue=overdue, new_referrals=referrals, escalated=escalated)

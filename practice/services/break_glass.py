@@ -12,13 +12,14 @@ per click. A unique index holds that line under races (migration 2026-12-03T18:2
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from practice.accounts import Role
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.break_glass import MONITOR_DAYS, clean_reason, refusal
+from practice.disclosure import Addressee, Sender
 from practice.errors import Conflict, NotFound
 from practice.platform import i18n, outbox
 from practice.platform.db import write_tx
@@ -26,6 +27,7 @@ from practice.platform.queue import JobQueue, enqueue_after_commit
 from practice.platform.settings import absolute_link
 from practice.platform.templating import make_environment
 from practice.queries import access
+from practice.services import disclosure
 from practice.tables import BreakGlass, User
 
 PURPOSE = "break_glass"
@@ -140,7 +142,16 @@ async def _tell_the_practice_managers(
             body = env.get_template("practice/break-glass/body.txt").render(context)
         finally:
             i18n.current_locale.reset(token)
+        clearance = await disclosure.clear(
+            Sender.BREAK_GLASS_NOTICE,
+            client_id,
+            Addressee.account(int(manager["id"])),
+            datetime.now(UTC),
+        )
+        if isinstance(clearance, disclosure.Refusal):
+            continue
         message_id = await outbox.queue_message(
+            clearance,
             key=notice_key(row_id, int(manager["id"])),
             to_address=manager["email"],
             subject=subject.strip(),

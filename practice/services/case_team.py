@@ -6,7 +6,7 @@ them and queues the messages in the same transaction.
 """
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from practice import timeline
@@ -14,11 +14,13 @@ from practice.accounts import Role
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.case_team import Assignment, HandoverError, TeamRole, plan_handover, seat_refusal
+from practice.disclosure import Addressee, Sender
 from practice.errors import InvalidInput, one_of
 from practice.platform import outbox
 from practice.platform.clock import today_in
 from practice.platform.db import write_tx
 from practice.platform.templating import make_environment
+from practice.services import disclosure
 from practice.services.episodes import PURPOSE, client_of, episode_row
 from practice.tables import (
     CaseAssignment,
@@ -170,7 +172,9 @@ async def _tell_the_team(
     """Every other member of the case team hears who their new contact is (TNO C2).
 
     Sent as outbox messages, so they leave with the handover's commit or not at all. The
-    text names the client by initials only: it may reach the employer side.
+    text names the client by initials only: it may reach the employer side, and the company
+    doctor and the employer contacts on the team hear it only with the client's consent
+    (``Sender.HANDOVER_NOTICE``); the therapists always do.
     """
     names = {
         int(u["id"]): u
@@ -192,7 +196,13 @@ async def _tell_the_team(
             "successor": names[successor_user_id]["display_name"],
             "leaver": names[leaving_user_id]["display_name"],
         }
+        clearance = await disclosure.clear(
+            Sender.HANDOVER_NOTICE, client_id, Addressee.account(person), datetime.now(UTC)
+        )
+        if isinstance(clearance, disclosure.Refusal):
+            continue
         await outbox.queue_message(
+            clearance,
             key=handover_key(episode_id, successor_user_id, on, person),
             to_address=member["email"],
             subject=env.get_template("practice/handover/subject.txt").render(context).strip(),

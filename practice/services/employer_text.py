@@ -1,19 +1,13 @@
 """The employer-text guard as the services use it: the practice's lexicon, loaded once.
 
-The rule is ``practice.employer_text`` (pure); this module only knows where the lexicon
-lives: the shipped file plus the practice's own (``EMPLOYER_TEXT_LEXICON``).
+The rule is ``practice.employer_text`` (pure); where the lexicon lives (the shipped file
+plus the practice's own, ``EMPLOYER_TEXT_LEXICON``) and its one compiled copy per process
+belong to ``practice.queries.employer_text``, which also rechecks stored texts as they are
+read.
 """
 
-from functools import cache
-
-from practice.employer_text import Lexicon, load_lexicon, refuse_medical_text
-from practice.platform.settings import Settings
-
-
-@cache
-def lexicon() -> Lexicon:
-    """The lexicon of this process (read once; a change of the files needs a restart)."""
-    return load_lexicon(Settings.from_env().employer_text_lexicon)
+from practice.employer_text import refuse_medical_text
+from practice.queries.employer_text import lexicon as lexicon  # the tests read it here too
 
 
 def refuse_medical(**texts: str | None) -> None:

@@ -12,6 +12,7 @@ from practice.audit.trail import Action, Actor
 from practice.deadlines import DayUnit
 from practice.episodes import Offer
 from practice.errors import Conflict, InvalidInput, Message, NotFound, one_of
+from practice.milestone_reports import MAX_DAYS_BEFORE
 from practice.platform.db import write_tx
 from practice.platform.i18n import N_
 from practice.privacy import cell_size_problem
@@ -42,6 +43,16 @@ def _require(problems: dict[str, str]) -> None:
 
 
 INACTIVE_EMPLOYER = N_("This employer is deactivated: it takes no new referrals.")
+MILESTONE_DAYS = N_(
+    "Give the working days before the milestone, from 0 to 60, or leave it empty for no"
+    " reports before the Poortwachter milestones."
+)
+BEHIND_MARGIN = N_(
+    "Give the percentage points behind the expected curve that raise a warning, from 1 to 100,"
+    " or leave it empty for the practice's default."
+)
+MAX_MARGIN = 100
+DAYS_PER_WEEK = N_("Give the days a week in half days, from 0.5 to 7 (e.g. 4 or 4.5).")
 
 
 def employer_problems(
@@ -53,6 +64,8 @@ def employer_problems(
     employer_update_every_days: int | None,
     min_cell_size: int,
     screening_day_unit: str,
+    milestone_report_days_before: int | None = None,
+    work_behind_margin: int | None = None,
 ) -> dict[str, str]:
     """What is wrong with an employer's contract settings, per field (new or edited alike)."""
     problems: dict[str, str] = {}
@@ -66,6 +79,12 @@ def employer_problems(
         problems["report_every"] = "at least 1"
     if employer_update_every_days is not None and employer_update_every_days < 1:
         problems["employer_update_every_days"] = "at least 1, or empty"
+    if milestone_report_days_before is not None and not (
+        0 <= milestone_report_days_before <= MAX_DAYS_BEFORE
+    ):
+        problems["milestone_report_days_before"] = MILESTONE_DAYS
+    if work_behind_margin is not None and not 1 <= work_behind_margin <= MAX_MARGIN:
+        problems["work_behind_margin"] = BEHIND_MARGIN
     if too_small := cell_size_problem(min_cell_size):
         problems["min_cell_size"] = too_small
     if screening_day_unit not in {u.value for u in DayUnit}:
@@ -83,6 +102,8 @@ async def create_employer(
     employer_update_every_days: int | None = None,
     min_cell_size: int = 5,
     screening_day_unit: str = DayUnit.CALENDAR.value,
+    milestone_report_days_before: int | None = None,
+    work_behind_margin: int | None = None,
 ) -> int:
     _require(
         employer_problems(
@@ -93,6 +114,8 @@ async def create_employer(
             employer_update_every_days=employer_update_every_days,
             min_cell_size=min_cell_size,
             screening_day_unit=screening_day_unit,
+            milestone_report_days_before=milestone_report_days_before,
+            work_behind_margin=work_behind_margin,
         )
     )
     async with write_tx():
@@ -107,6 +130,8 @@ async def create_employer(
                 employer_update_every_days=employer_update_every_days,
                 min_cell_size=min_cell_size,
                 screening_day_unit=screening_day_unit,
+                milestone_report_days_before=milestone_report_days_before,
+                work_behind_margin=work_behind_margin,
             )
         ).returning(Employer.id)
         employer_id = int(rows[0]["id"])
@@ -125,6 +150,8 @@ async def update_employer(
     employer_update_every_days: int | None,
     min_cell_size: int,
     screening_day_unit: str,
+    milestone_report_days_before: int | None = None,
+    work_behind_margin: int | None = None,
 ) -> None:
     """New contract settings for an employer. They count from now on: deadlines and figures
     read them when they are computed (``practice.queries.episodes.rules_for``)."""
@@ -137,6 +164,8 @@ async def update_employer(
             employer_update_every_days=employer_update_every_days,
             min_cell_size=min_cell_size,
             screening_day_unit=screening_day_unit,
+            milestone_report_days_before=milestone_report_days_before,
+            work_behind_margin=work_behind_margin,
         )
     )
     async with write_tx():
@@ -155,6 +184,8 @@ async def update_employer(
                 Employer.employer_update_every_days: employer_update_every_days,
                 Employer.min_cell_size: min_cell_size,
                 Employer.screening_day_unit: screening_day_unit,
+                Employer.milestone_report_days_before: milestone_report_days_before,
+                Employer.work_behind_margin: work_behind_margin,
             }
         ).where(Employer.id == employer_id)
         await audit.record(actor, Action.UPDATE, "employer", employer_id, purpose=PURPOSE)
@@ -403,10 +434,16 @@ async def change_contract_hours(
     employment_id: int,
     valid_from: date,
     hours: Decimal,
+    days_per_week: Decimal | None = None,
     today: date | None = None,
 ) -> None:
     """A new contract period; the old one is kept, so volume % can use either (pitfall 7)."""
     problems = timeline.week_hours_problems("hours", hours)
+    half_days = None
+    if days_per_week is not None:
+        half_days = days_per_week * 2
+        if not (1 <= half_days <= 14) or half_days != half_days.to_integral_value():
+            problems["days_per_week"] = Message(DAYS_PER_WEEK)
     if today is not None:
         problems |= timeline.not_too_far_ahead("valid_from", valid_from, today)
     if problems:
@@ -423,7 +460,12 @@ async def change_contract_hours(
         ):
             raise Conflict("A contract period already starts on that date.")
         await ContractHours.insert(
-            ContractHours(employment=employment_id, valid_from=valid_from, minutes_per_week=minutes)
+            ContractHours(
+                employment=employment_id,
+                valid_from=valid_from,
+                minutes_per_week=minutes,
+                half_days_per_week=None if half_days is None else int(half_days),
+            )
         )
         await audit.record(
             actor,

@@ -11,6 +11,11 @@ from practice.episodes import EpisodeStatus, Offer, ReferralOutcome
 from practice.errors import Conflict, InvalidInput, NotFound, one_of
 from practice.platform.db import write_tx
 from practice.platform.i18n import N_
+from practice.services.absences import (
+    NOT_THIS_EMPLOYMENT,
+    absence_for_referral,
+    follows_episode,
+)
 from practice.services.case_team import require_seat_holder
 from practice.services.episodes import apply_transition
 from practice.services.parties import register_client, require_active_employer
@@ -91,8 +96,16 @@ async def refer_client(
     priority: bool = False,
     participation_basis: str = "voluntary",
     consent_at_referral: bool = False,
+    absence_id: int | None = None,
+    follows_episode_id: int | None = None,
 ) -> tuple[int, int]:
-    """Register an aanmelding and open its episode; returns (referral id, episode id)."""
+    """Register an aanmelding and open its episode; returns (referral id, episode id).
+
+    The episode treats one absence: the one named (``absence_id``), else the employment's
+    open one or the one from the same first sick day, else a new one; a second referral
+    never makes a second absence (``practice.services.absences.absence_for_referral``). A
+    re-referral names the episode it follows (``follows_episode_id``, the same client's).
+    """
     problems = referral_problems(
         received_at=received_at,
         referrer_type=referrer_type,
@@ -158,6 +171,13 @@ async def refer_client(
             )
         ).returning(Referral.id)
         referral_id = int(rows[0]["id"])
+        treated = await absence_for_referral(
+            employment_id=int(employment["id"]),
+            absence_status=absence_status,
+            first_sick_day=first_sick_day,
+            known_on=known_to_practice_on or received_on,
+            absence_id=absence_id,
+        )
         rows = await TreatmentEpisode.insert(
             TreatmentEpisode(
                 referral=referral_id,
@@ -165,6 +185,8 @@ async def refer_client(
                 employment=employment["id"],
                 status=EpisodeStatus.REFERRED.value,
                 offer=requested_offer,
+                absence=treated,
+                reopened_from=await follows_episode(client_id, follows_episode_id),
             )
         ).returning(TreatmentEpisode.id)
         episode_id = int(rows[0]["id"])
@@ -192,15 +214,6 @@ async def refer_client(
                         valid_from=received_on,
                     )
                 )
-        if absence_status != AbsenceType.NOT_ABSENT:
-            await AbsenceEpisode.insert(
-                AbsenceEpisode(
-                    employment=employment["id"],
-                    absence_type=absence_status,
-                    first_sick_day=first_sick_day,
-                    known_to_practice_on=known_to_practice_on or received_on,
-                )
-            )
         if consent_at_referral and doctor_user is not None:
             for purpose in (Purpose.BRIEFING, Purpose.INTERIM_REPORTS):
                 await Consent.insert(
@@ -285,3 +298,68 @@ async def refer_new_client(
         client_id, _ = await register_client(actor, today=today, **client)
         _, episode_id = await refer_client(actor, today=today, client_id=client_id, **referral)
     return client_id, episode_id
+
+
+async def refer_again(
+    actor: Actor,
+    *,
+    today: date,
+    episode_id: int,
+    received_at: datetime,
+    referrer_type: str,
+    requested_offer: str,
+    absence_id: int | None = None,
+    absence_status: str | None = None,
+    first_sick_day: date | None = None,
+    consent_at_referral: bool = False,
+) -> tuple[int, int]:
+    """A re-referral from the client page: a new episode of the same client that follows
+    ``episode_id``, with its company doctor and manager, treating the absence picked
+    (``absence_id``: its kind and first sick day unless given) or a new one.
+
+    Returns (referral id, new episode id); the therapist who refers takes the case.
+    """
+    async with write_tx():
+        earlier = (
+            await TreatmentEpisode.select(
+                TreatmentEpisode.client,
+                TreatmentEpisode.employment,
+                TreatmentEpisode.referral._.manager.as_alias("manager"),
+                TreatmentEpisode.referral._.company_doctor.as_alias("company_doctor"),
+            )
+            .where(TreatmentEpisode.id == episode_id)
+            .first()
+        )
+        if earlier is None:
+            raise NotFound("No such episode.")
+        if absence_id is not None:
+            picked = (
+                await AbsenceEpisode.select(
+                    AbsenceEpisode.absence_type, AbsenceEpisode.first_sick_day
+                )
+                .where(
+                    (AbsenceEpisode.id == absence_id)
+                    & (AbsenceEpisode.employment == earlier["employment"])
+                )
+                .first()
+            )
+            if picked is None:
+                raise InvalidInput({"absence_id": NOT_THIS_EMPLOYMENT})
+            absence_status = absence_status or str(picked["absence_type"])
+            first_sick_day = first_sick_day or picked["first_sick_day"]
+        return await refer_client(
+            actor,
+            today=today,
+            client_id=int(earlier["client"]),
+            received_at=received_at,
+            referrer_type=referrer_type,
+            therapist_user_id=int(actor.user_id or 0),
+            requested_offer=requested_offer,
+            absence_status=absence_status or AbsenceType.NOT_ABSENT.value,
+            first_sick_day=first_sick_day,
+            manager_id=earlier["manager"],
+            company_doctor_id=earlier["company_doctor"],
+            consent_at_referral=consent_at_referral,
+            absence_id=absence_id,
+            follows_episode_id=episode_id,
+        )

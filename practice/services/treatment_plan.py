@@ -6,6 +6,7 @@ plan and its aftercare, which the task list and the reports read.
 """
 
 from datetime import date
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from practice import timeline, work_goals
@@ -14,6 +15,7 @@ from practice.audit.trail import Action, Actor
 from practice.episodes import EpisodeStatus
 from practice.errors import Conflict, InvalidInput, NotFound, one_of
 from practice.platform.db import write_tx
+from practice.services import capacity
 from practice.services.employer_text import refuse_medical
 from practice.services.episodes import (
     PURPOSE,
@@ -104,9 +106,18 @@ async def record_advice(
     content: str,
     conflicts_with_other_advice: bool = False,
     conflict_note: str | None = None,
+    hours_per_day: Decimal | None = None,
+    hours_per_week: Decimal | None = None,
+    task_limits: str | None = None,
+    valid_until: date | None = None,
+    today: date | None = None,
+    tz: ZoneInfo | None = None,
 ) -> int:
-    """Advice of one party; a conflict flag makes contradicting advice visible (TNO C4)."""
-    problems: dict[str, str] = {}
+    """Advice of one party; a conflict flag makes contradicting advice visible (TNO C4).
+    Advised hours are checked against the company doctor's capacity advice
+    (``practice.capacity``); the company doctor's own, with hours, is that advice."""
+    problems, day_minutes, week_minutes = capacity.advice_hours(hours_per_day, hours_per_week)
+    problems |= capacity.period_problems(given_on, valid_until)
     if author_role not in ADVICE_AUTHORS:
         problems["author_role"] = one_of(ADVICE_AUTHORS)
     if not content.strip():
@@ -125,11 +136,17 @@ async def record_advice(
                 content=content,
                 conflicts_with_other_advice=conflicts_with_other_advice,
                 conflict_note=conflict_note,
+                valid_until=valid_until,
+                hours_per_day_minutes=day_minutes,
+                hours_per_week_minutes=week_minutes,
+                task_limits=(task_limits or "").strip() or None,
             )
         ).returning(Advice.id)
         await audit.record(
             actor, Action.CREATE, "advice", rows[0]["id"], purpose=PURPOSE, client_id=client_of(row)
         )
+        # Advised hours that differ from the capacity advice: the company doctor hears of it.
+        await capacity.tell_company_doctors(episode_id, *clock(today, tz))
     return int(rows[0]["id"])
 
 

@@ -1,4 +1,7 @@
-"""The work track (tweesporenbeleid): participation, absence, work-resumption agreements."""
+"""The work track (tweesporenbeleid): participation, contract hours, work-resumption agreements.
+
+Absences, their links and leave are the absence record's (``practice.services.absences``).
+"""
 
 from datetime import date
 from decimal import Decimal
@@ -7,32 +10,26 @@ from zoneinfo import ZoneInfo
 from practice import timeline
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
-from practice.errors import InvalidInput, Message, NotFound, one_of
+from practice.errors import InvalidInput, NotFound, one_of
 from practice.platform.db import write_tx
 from practice.platform.i18n import N_
-from practice.services import parties
+from practice.services import capacity, parties
 from practice.services.employer_text import refuse_medical
 from practice.services.episodes import clock, episode_dates, refuse
 from practice.tables import (
-    AbsenceEpisode,
     ContractHours,
     TreatmentEpisode,
     WorkParticipation,
     WorkResumptionAgreement,
 )
-from practice.work_participation import AbsenceType, hours_to_minutes
+from practice.work_participation import hours_to_minutes
 
 PURPOSE = "treatment"
 SOURCES = ("client", "employer", "company_doctor", "therapist")
 MOMENTS = ("begin", "interim", "end", "follow_up")
 AGREEMENT_STATUSES = ("agreed", "in_progress", "met", "revised", "abandoned")
-ABSENCE_TYPES = (AbsenceType.SICKNESS.value, AbsenceType.LEAVE.value)
 
 NO_EMPLOYMENT = N_("This client has no employment to record work for.")
-ABSENCE_TYPE = N_("Choose sickness or leave.")
-REPORTED_BEFORE_SICK = N_("The sick report cannot be before the first sick day (%(day)s).")
-NOT_AN_EARLIER_ABSENCE = N_("Choose an earlier absence of this client's employment.")
-RECOVERY_BEFORE_SICK = N_("Full recovery comes after the first sick day (%(day)s).")
 
 
 async def _episode(episode_id: int) -> dict[str, object]:
@@ -54,6 +51,7 @@ async def change_contract_hours(
     episode_id: int,
     valid_from: date,
     hours: Decimal,
+    days_per_week: Decimal | None = None,
     today: date | None = None,
     tz: ZoneInfo | None = None,
 ) -> None:
@@ -64,6 +62,7 @@ async def change_contract_hours(
         employment_id=int(str(row["employment"])),
         valid_from=valid_from,
         hours=hours,
+        days_per_week=days_per_week,
         today=clock(today, tz)[0],
     )
 
@@ -142,94 +141,9 @@ async def record_participation(
             purpose=PURPOSE,
             client_id=int(str(row["client"])),
         )
+        # Hours over the capacity advice in force that week: the company doctor hears of it.
+        await capacity.tell_company_doctors(episode_id, day, zone)
     return int(rows[0]["id"])
-
-
-async def record_absence(
-    actor: Actor,
-    *,
-    episode_id: int,
-    absence_type: str,
-    first_sick_day: date,
-    reported_on: date | None = None,
-    previous_id: int | None = None,
-    today: date | None = None,
-    tz: ZoneInfo | None = None,
-) -> int:
-    """A (new) absence; a relapse after full recovery is a new absence linked to the last."""
-    if absence_type not in ABSENCE_TYPES:
-        raise InvalidInput({"absence_type": ABSENCE_TYPE})
-    day, _ = clock(today, tz)
-    timing = timeline.not_too_far_ahead("first_sick_day", first_sick_day, day)
-    if reported_on is not None:
-        timing |= timeline.not_too_far_ahead("reported_on", reported_on, day)
-        if reported_on < first_sick_day and "reported_on" not in timing:
-            timing["reported_on"] = Message(REPORTED_BEFORE_SICK, day=first_sick_day)
-    refuse(timing)
-    async with write_tx():
-        row = await _episode(episode_id)
-        # A relapse links to an earlier absence of the same employment, never another's.
-        if previous_id is not None and not await AbsenceEpisode.exists().where(
-            (AbsenceEpisode.id == previous_id) & (AbsenceEpisode.employment == row["employment"])
-        ):
-            raise InvalidInput({"previous_id": NOT_AN_EARLIER_ABSENCE})
-        rows = await AbsenceEpisode.insert(
-            AbsenceEpisode(
-                employment=row["employment"],
-                absence_type=absence_type,
-                first_sick_day=first_sick_day,
-                reported_on=reported_on,
-                known_to_practice_on=reported_on,
-                previous=previous_id,
-            )
-        ).returning(AbsenceEpisode.id)
-        await audit.record(
-            actor,
-            Action.CREATE,
-            "absence",
-            rows[0]["id"],
-            purpose=PURPOSE,
-            client_id=int(str(row["client"])),
-        )
-    return int(rows[0]["id"])
-
-
-async def record_recovery(
-    actor: Actor,
-    *,
-    episode_id: int,
-    absence_id: int,
-    full_recovery_on: date,
-    today: date | None = None,
-    tz: ZoneInfo | None = None,
-) -> None:
-    """The hersteldmelding: full recovery does not close the case (pitfall 9)."""
-    refuse(timeline.not_too_far_ahead("full_recovery_on", full_recovery_on, clock(today, tz)[0]))
-    async with write_tx():
-        row = await _episode(episode_id)
-        absence = (
-            await AbsenceEpisode.select(AbsenceEpisode.first_sick_day)
-            .where(
-                (AbsenceEpisode.id == absence_id) & (AbsenceEpisode.employment == row["employment"])
-            )
-            .first()
-        )
-        if absence is None:
-            raise NotFound("No such absence for this episode.")
-        first = absence["first_sick_day"]
-        if first and full_recovery_on <= first:
-            raise InvalidInput({"full_recovery_on": Message(RECOVERY_BEFORE_SICK, day=first)})
-        await AbsenceEpisode.update({AbsenceEpisode.full_recovery_on: full_recovery_on}).where(
-            AbsenceEpisode.id == absence_id
-        )
-        await audit.record(
-            actor,
-            Action.UPDATE,
-            "absence",
-            absence_id,
-            purpose=PURPOSE,
-            client_id=int(str(row["client"])),
-        )
 
 
 async def record_agreement(
@@ -287,6 +201,8 @@ async def record_agreement(
             purpose=PURPOSE,
             client_id=int(str(row["client"])),
         )
+        # An agreement over the capacity advice in force on its day: the company doctor hears of it.
+        await capacity.tell_company_doctors(episode_id, day, zone)
     return int(rows[0]["id"])
 
 

@@ -17,7 +17,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
-from practice.access_policy import Need, decide, needs_a_relation
+from practice.access_policy import WRITE_NEEDS, Need, decide, needs_a_relation
 from practice.audit import trail as audit
 from practice.platform.clock import today_in
 from practice.queries import access
@@ -95,7 +95,7 @@ async def relation_guard(
         and decide(actor.role, need, await access.relation(actor.user_id, episode_id, today))
     ):
         return
-    write = need is Need.RECORD_WRITE
+    write = need in WRITE_NEEDS
     raise await access.refuse(actor, object_type, object_id, owner, write=write)
 
 

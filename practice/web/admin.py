@@ -28,6 +28,7 @@ from practice.web.forms import FormData, FormState, flat, form_struct, refused
 from practice.web.parties import CompanyDoctorIn, ContactIn, DepartmentIn, EmployerIn, TherapistIn
 from practice.web.portal import page
 from practice.web.treatment_plan import HandoverIn
+from practice.work_track import DEFAULT_BEHIND_MARGIN
 
 ADMINISTRATOR = roles(Role.ADMINISTRATOR)
 
@@ -65,6 +66,7 @@ async def _employers_page(
         employers=await party_queries.employers_with_contacts(),
         offers=[o.value for o in Offer],
         min_cell_floor=MIN_CELL_FLOOR,
+        default_behind_margin=DEFAULT_BEHIND_MARGIN,
         form_state=form_state or FormState(),
     )
 

@@ -10,6 +10,7 @@ request type as its JSON door (``practice.web.forms``) and, done, goes back to t
 import inspect
 import re
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -27,8 +28,10 @@ from practice.queries import access, timeline
 from practice.queries import break_glass as break_glass_queries
 from practice.queries import case_team as team_queries
 from practice.queries import caseload as caseload_queries
+from practice.queries import consents as consent_queries
 from practice.queries import episode_detail as detail_queries
 from practice.queries import parties as party_queries
+from practice.queries.employer_text import refused_words
 from practice.queries.episodes import access_episode
 from practice.queries.timeline import SummaryFact, TimelineEvent
 from practice.screening import COMPLAINT_INSTRUMENTS, DIAGNOSIS_CATEGORIES, Proposal
@@ -68,13 +71,11 @@ from practice.web.treatment_plan import (
     RelapsePlanIn,
 )
 from practice.web.work import (
-    AbsenceIn,
     AgreementIn,
     AgreementStatusIn,
     ConsentIn,
     ContractIn,
     ParticipationIn,
-    RecoveryIn,
     WithdrawalFormIn,
     withdraw_confirmed,
 )
@@ -154,6 +155,12 @@ async def render_episode(
         if shown.name == DEFAULT_SECTION and not read_only
         else {}
     )
+    # The consents section shows every consent ever recorded and where each stands now.
+    consent_history = (
+        await consent_queries.consent_history(client_id, datetime.now(tz))
+        if shown.name == "consents"
+        else None
+    )
     return page(
         request,
         "practice/episode.html",
@@ -172,6 +179,10 @@ async def render_episode(
         timeline=ordered if limit is None else ordered[:limit],
         timeline_more=more or (limit is not None and len(ordered) > limit),
         successors=successors,
+        consent_history=consent_history,
+        # Which words of a stored employer text the guard refuses now (withheld from the
+        # employer): shown beside the text, so the therapist rephrases it.
+        refused_words=refused_words,
         form_state=form_state or FormState(),
         open_tasks=open_tasks if everything else open_tasks[:OPEN_TASKS_SHOWN],
         open_task_count=len(open_tasks),
@@ -272,10 +283,7 @@ EPISODE_FORMS = [
         "work",
     ),
     episode_form("/contract-hours", ContractIn, work_services.change_contract_hours, "work"),
-    episode_form("/absences", AbsenceIn, work_services.record_absence, "work"),
-    episode_form(
-        "/absences/{absence_id:int}/recovery", RecoveryIn, work_services.record_recovery, "work"
-    ),
+    # The absence record's forms are practice.web.absences' (the company doctor's too).
     episode_form(
         "/consents/{consent_id:int}/withdrawal", WithdrawalFormIn, withdraw_confirmed, "consents"
     ),

@@ -48,6 +48,9 @@ class ReferralIn(msgspec.Struct, forbid_unknown_fields=True):
     participation_basis: Short = "voluntary"
     consent_at_referral: bool = False
     therapist_user_id: int | None = None
+    # The absence it treats (else the open one, or a new one) and the episode it follows.
+    absence_id: int | None = None
+    follows_episode_id: int | None = None
 
 
 class ReferralCreated(msgspec.Struct):

@@ -34,6 +34,10 @@ class EmployerIn(msgspec.Struct, forbid_unknown_fields=True):
     employer_update_every_days: int | None = None
     min_cell_size: int = 5
     screening_day_unit: str = "calendar"
+    # Empty: no interim reports before the Poortwachter milestones (practice.milestone_reports).
+    milestone_report_days_before: int | None = None
+    # Empty: the practice's default margin behind the expected curve (15 points).
+    work_behind_margin: int | None = None
 
 
 class ContactIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -5,6 +5,7 @@ these doors moves the episode along its track (``practice.web.episodes`` does th
 """
 
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any
 
 import msgspec
@@ -102,6 +103,10 @@ class AdviceIn(msgspec.Struct, forbid_unknown_fields=True):
     content: Text
     conflicts_with_other_advice: bool = False
     conflict_note: Text | None = None
+    hours_per_day: Decimal | None = None
+    hours_per_week: Decimal | None = None
+    task_limits: Text | None = None
+    valid_until: date | None = None
 
 
 @post("/api/episodes/{episode_id:int}/advice", opt=THERAPIST)
@@ -111,7 +116,9 @@ async def post_advice(
     """Advice of a party (capacity advice, treatment advice) with a conflict flag."""
     actor = await episode_writer(request, episode_id)
     return Done(
-        id=await treatment_plan.record_advice(actor, episode_id=episode_id, **fields_of(data))
+        id=await treatment_plan.record_advice(
+            actor, episode_id=episode_id, **fields_of(data), **clock(request)
+        )
     )
 
 

@@ -1,7 +1,8 @@
 """JSON API of the work track (tweesporenbeleid) and of the client's consents.
 
-Participation, contract hours, absences and work-resumption agreements are what the
-employer side may see; consents decide whether anything is sent to it at all.
+Participation, contract hours and work-resumption agreements are what the employer side
+may see (the absence record is ``practice.web.absences``); consents decide whether
+anything is sent to it at all.
 """
 
 from datetime import date, datetime
@@ -57,6 +58,7 @@ async def post_participation(
 class ContractIn(msgspec.Struct, forbid_unknown_fields=True):
     valid_from: date
     hours: Decimal
+    days_per_week: Decimal | None = None  # in half days: 4.5
 
 
 @post("/api/episodes/{episode_id:int}/contract-hours", opt=THERAPIST)
@@ -67,52 +69,6 @@ async def post_contract(
     actor = await episode_writer(request, episode_id)
     await work.change_contract_hours(
         actor, episode_id=episode_id, **fields_of(data), **clock(request)
-    )
-    return Done()
-
-
-class AbsenceIn(msgspec.Struct, forbid_unknown_fields=True):
-    absence_type: str
-    first_sick_day: date
-    reported_on: date | None = None
-    previous_id: int | None = None
-
-
-@post("/api/episodes/{episode_id:int}/absences", opt=THERAPIST)
-async def post_absence(
-    request: Request[Any, Any, Any], episode_id: FromPath[int], data: JSONBody[AbsenceIn]
-) -> Done:
-    """A new absence; a relapse links to the earlier one (previous_id)."""
-    actor = await episode_writer(request, episode_id)
-    return Done(
-        id=await work.record_absence(
-            actor, episode_id=episode_id, **fields_of(data), **clock(request)
-        )
-    )
-
-
-class RecoveryIn(msgspec.Struct, forbid_unknown_fields=True):
-    full_recovery_on: date
-
-
-@post(
-    "/api/episodes/{episode_id:int}/absences/{absence_id:int}/recovery",
-    opt=THERAPIST,
-    status_code=200,
-)
-async def post_recovery(
-    request: Request[Any, Any, Any],
-    episode_id: FromPath[int],
-    absence_id: FromPath[int],
-    data: JSONBody[RecoveryIn],
-) -> Done:
-    actor = await episode_writer(request, episode_id)
-    await work.record_recovery(
-        actor,
-        episode_id=episode_id,
-        absence_id=absence_id,
-        full_recovery_on=data.full_recovery_on,
-        **clock(request),
     )
     return Done()
 
@@ -234,8 +190,6 @@ router = Router(
     route_handlers=[
         post_participation,
         post_contract,
-        post_absence,
-        post_recovery,
         post_agreement,
         patch_agreement,
         post_consent,

@@ -29,7 +29,7 @@ from reporting.fhir.referral_parse import (
     REFERRER_TYPE,
     code_system_url,
 )
-from reporting.interim_reports import BRIEFING, INTERIM_REPORT
+from reporting.interim_reports import BRIEFING, INTERIM_REPORT, MILESTONE_REPORT
 from scheduling.appointments import AppointmentKind, Attendance
 
 EPISODE_STATUS = "episode-status"
@@ -160,7 +160,9 @@ _SYSTEMS = (
         DOCUMENT_KIND,
         "Document kinds",
         "The documents the practice sends.",
-        _concepts((BRIEFING, INTERIM_REPORT, RELAPSE_PREVENTION_PLAN, "employer_update")),
+        _concepts(
+            (BRIEFING, INTERIM_REPORT, MILESTONE_REPORT, RELAPSE_PREVENTION_PLAN, "employer_update")
+        ),
     ),
     ProjectCodeSystem(
         DELIVERY_CHANNEL,

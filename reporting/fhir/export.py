@@ -28,7 +28,7 @@ import json
 import uuid
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -646,10 +646,16 @@ def practitioner_resources(ctx: _Context, record: ClientRecord) -> list[Resource
 
 
 def _contracts(record: ClientRecord, employment_id: int | None) -> list[ContractPeriod]:
+    # The table can hold two periods from one day (no unique key) and the rule refuses to
+    # guess between them: the later recorded one corrected the earlier, as the
+    # participation series reads them, so one export never fails on such a pair.
+    latest: dict[date, Row] = {}
+    for c in sorted(record.contracts, key=lambda c: int(c["id"])):
+        if employment_id is None or int(c["employment"]) == employment_id:
+            latest[c["valid_from"]] = c
     return [
         ContractPeriod(valid_from=c["valid_from"], hours_per_week=_hours(c["minutes_per_week"]))
-        for c in record.contracts
-        if employment_id is None or int(c["employment"]) == employment_id
+        for c in sorted(latest.values(), key=lambda c: c["valid_from"])
     ]
 
 

@@ -15,6 +15,7 @@ from practice.platform.db import write_tx
 from practice.privacy import EmployerView
 from practice.queries import access
 from practice.tables import TreatmentEpisode
+from reporting.queries.employer_texts import withhold_refused
 from reporting.queries.records import build_employer_view, consent_problem, employer_episodes
 from reporting.tables import EmployerUpdate
 
@@ -90,7 +91,9 @@ async def export_employer_update(actor: Actor, update_id: int, today: date) -> E
     row = await EmployerUpdate.select().where(EmployerUpdate.id == update_id).first()
     if row is None or int(row["episode"]) not in await employer_episodes(actor.user_id or 0, today):
         raise NotFound("No such update.")
-    view = msgspec.convert(_json(row["content"]), EmployerView)
+    # As it was sent, except a text the guard refuses now: an update stored before the guard
+    # (or before the lexicon grew) must not show it again.
+    view = withhold_refused(msgspec.convert(_json(row["content"]), EmployerView))
     client_id = await access.client_of(int(row["episode"]))
     async with write_tx():
         await audit.record(

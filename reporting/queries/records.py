@@ -16,7 +16,9 @@ from practice.consent import ConsentRecord, Purpose, Recipient, why_not_sendable
 from practice.platform.db import among
 from practice.privacy import AgreementView, EmployerView, ParticipationView
 from practice.queries.episodes import participation_series
+from practice.queries.milestones import absences_of, period_milestones
 from practice.tables import (
+    AbsenceEpisode,
     CaseAssignment,
     Consent,
     RelapsePreventionPlan,
@@ -24,8 +26,11 @@ from practice.tables import (
     WorkResumptionAgreement,
 )
 from practice.tasks import FactPatch
+from practice.work_participation import AbsenceEpisode as Absence
+from practice.work_participation import ContractBasis
 from reporting.employer_updates import employer_view
-from reporting.interim_reports import ReportStatus
+from reporting.interim_reports import MILESTONE_REPORT, ReportStatus
+from reporting.queries.employer_texts import withhold_refused
 from reporting.tables import EmployerUpdate, MeetingMinutes, Report
 from scheduling.appointments import AppointmentKind, Attendance
 from scheduling.queries.sessions import held_counting_dates
@@ -78,6 +83,8 @@ class EmployerViewSource:
     work_section: str | None  # the plan's, when the client chose to share it
     consents: Sequence[ConsentRecord]
     updates: Sequence[datetime]  # when each update was sent, oldest first
+    # The employment's absences: the Poortwachter milestones on the view's day come from them.
+    absences: Sequence[Absence] = ()
 
     def view(self, at: datetime, tz: ZoneInfo, *, past: bool = False) -> EmployerView:
         """The view at ``at``; with ``past``, as it stood then (an update of the past,
@@ -104,6 +111,8 @@ class EmployerViewSource:
             shared_minutes=meetings[-1][1] if meetings else None,
             relapse_plan_work_section=self.work_section if shared else None,
             last_update_on=max(updates).astimezone(tz).date() if updates else None,
+            # As known on the view's day (an absence or recovery recorded later is not).
+            milestones=period_milestones(self.absences, day),
         )
 
 
@@ -111,8 +120,9 @@ async def build_employer_view(
     episode_id: int, at: datetime, tz: ZoneInfo, *, past: bool = False
 ) -> EmployerView:
     """The allow-listed view of one episode, for an employer surface (dates local to ``tz``);
-    ``past``: as it stood at ``at`` (``EmployerViewSource.view``)."""
-    return (await employer_view_source(episode_id, tz)).view(at, tz, past=past)
+    ``past``: as it stood at ``at`` (``EmployerViewSource.view``). A stored text the guard
+    refuses now (written before it, or before the lexicon grew) is withheld."""
+    return withhold_refused((await employer_view_source(episode_id, tz)).view(at, tz, past=past))
 
 
 async def employer_view_source(episode_id: int, tz: ZoneInfo) -> EmployerViewSource:
@@ -147,8 +157,14 @@ async def employer_view_source(episode_id: int, tz: ZoneInfo) -> EmployerViewSou
         .where(WorkResumptionAgreement.episode == episode_id)
         .order_by(WorkResumptionAgreement.agreed_on)
     ]
+    # Against the contract valid on each measurement date, and saying so with its hours.
     participation = [
-        ParticipationView(measured_on=p["measured_on"], volume_percent=p["volume_percent"])
+        ParticipationView(
+            measured_on=p["measured_on"],
+            volume_percent=p["volume_percent"],
+            contract_hours=p["contract_hours"],
+            basis=ContractBasis.MEASUREMENT_DATE,
+        )
         for p in await participation_series(e["employment"], episode_id)
     ]
     meetings = await Appointment.select(Appointment.id, Appointment.starts_at).where(
@@ -197,6 +213,17 @@ async def employer_view_source(episode_id: int, tz: ZoneInfo) -> EmployerViewSou
         else None,
         consents=tuple(await consent_records(client_id)),
         updates=tuple(sorted(u["created_at"] for u in updates)),
+        absences=tuple(
+            absences_of(
+                await AbsenceEpisode.select(
+                    AbsenceEpisode.absence_type,
+                    AbsenceEpisode.first_sick_day,
+                    AbsenceEpisode.full_recovery_on,
+                ).where(AbsenceEpisode.employment == e["employment"])
+                if e["employment"] is not None
+                else []
+            )
+        ),
     )
 
 
@@ -226,6 +253,12 @@ async def episode_facts(episode_ids: Sequence[int], tz: ZoneInfo) -> dict[int, F
         day = r["approved_at"].astimezone(tz).date() if r["approved_at"] else None
         if r["kind"] == "briefing":
             entry["briefing_sent_on"] = day
+        elif r["kind"] == MILESTONE_REPORT:
+            if day is not None:  # keyed by the milestone's week of sickness
+                entry["milestone_reports_done"] = {
+                    **entry.get("milestone_reports_done", {}),
+                    int(r["ordinal"]): day,
+                }
         elif day is not None:
             # A sent report without an approval date counts as not done, as `.get` of a
             # missing ordinal does. A patch holds a read-only Mapping; add to a copy.

@@ -26,6 +26,8 @@ async def summary(actor: Actor, episode_id: int, today: date, tz: ZoneInfo) -> l
 def _report_name(kind: str, ordinal: int) -> str:
     if kind == "interim_report":
         return _("Interim report %(num)d") % {"num": ordinal}
+    if kind == "milestone_report":
+        return _("Interim report before week %(num)d of sickness") % {"num": ordinal}
     return _("Briefing")
 
 

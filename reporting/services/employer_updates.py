@@ -18,10 +18,12 @@ from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor, Channel
 from practice.case_team import active_on
 from practice.consent import Purpose, Recipient, why_not_sendable
+from practice.disclosure import Addressee, Sender
 from practice.episodes import REPORTING_STATUSES
 from practice.platform import outbox
 from practice.platform.db import write_tx
 from practice.platform.templating import make_environment, render_email
+from practice.services import disclosure
 from practice.tables import CaseAssignment, Employer, TreatmentEpisode, User
 from reporting.employer_updates import employer_update_key as employer_update_key  # its writer
 from reporting.employer_updates import update_reason
@@ -180,6 +182,7 @@ async def _employer_update(
             (EmployerUpdate.episode == episode_id) & (EmployerUpdate.trigger == trigger)
         ):
             return []
+        client_id = await client_of(episode_id)
         content = json.loads(msgspec.json.encode(view))
         rows = (
             await EmployerUpdate.insert(
@@ -200,10 +203,19 @@ async def _employer_update(
         for user in await User.select(User.id, User.email, User.locale).where(
             User.id.is_in(contacts)
         ):
+            clearance = await disclosure.clear(
+                Sender.EMPLOYER_UPDATE_NOTICE,
+                client_id,
+                Addressee.account(int(user["id"])),
+                datetime.now(UTC),
+            )
+            if isinstance(clearance, disclosure.Refusal):
+                continue
             subject, body = render_email(
                 env, "reporting/employer-update-notice", {}, user["locale"]
             )
             message_id = await outbox.queue_message(
+                clearance,
                 key=employer_update_key(update_id, int(user["id"])),
                 to_address=user["email"],
                 subject=subject,
@@ -217,6 +229,6 @@ async def _employer_update(
             "employer_update",
             update_id,
             purpose=PURPOSE,
-            client_id=await client_of(episode_id),
+            client_id=client_id,
         )
     return created

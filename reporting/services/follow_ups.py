@@ -4,15 +4,17 @@ Its own module because it is a sweep of closed episodes by the task rules
 (`practice.tasks`), unlike the report and employer-update sweeps.
 """
 
-from datetime import date
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from practice import deadlines
+from practice.disclosure import Addressee, Sender
 from practice.episodes import EpisodeStatus
 from practice.platform import outbox
 from practice.platform.db import write_tx
 from practice.platform.templating import make_environment
 from practice.queries.episodes import load_facts
+from practice.services import disclosure
 from practice.tables import TreatmentEpisode
 from practice.tasks import derive_tasks
 
@@ -62,6 +64,7 @@ async def invite_due_follow_ups(today: date, tz: ZoneInfo) -> list[int]:
             continue
         client = (
             await TreatmentEpisode.select(
+                TreatmentEpisode.client.as_alias("client_id"),
                 TreatmentEpisode.client._.name.as_alias("name"),
                 TreatmentEpisode.client._.email.as_alias("email"),
             )
@@ -71,8 +74,17 @@ async def invite_due_follow_ups(today: date, tz: ZoneInfo) -> list[int]:
         if client is None or not client["email"]:
             continue
         context = {"name": client["name"]}
+        clearance = await disclosure.clear(
+            Sender.FOLLOW_UP_INVITATION,
+            int(client["client_id"]),
+            Addressee.client(),
+            datetime.now(UTC),
+        )
+        if isinstance(clearance, disclosure.Refusal):
+            continue
         async with write_tx():
             message_id = await outbox.queue_message(
+                clearance,
                 key=follow_up_invitation_key(episode_id),
                 to_address=client["email"],
                 subject=env.get_template("reporting/follow-up-invitation/subject.txt")

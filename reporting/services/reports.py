@@ -24,6 +24,7 @@ from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor, Channel, Outcome
 from practice.case_team import active_on
 from practice.consent import ConsentRecord, Purpose, Recipient, why_not_sendable
+from practice.disclosure import Addressee, Audience, Sender
 from practice.episodes import REPORTING_STATUSES
 from practice.errors import Conflict, InvalidInput, Message, NotFound
 from practice.platform import outbox
@@ -33,13 +34,20 @@ from practice.platform.queue import JobQueue, enqueue_after_commit
 from practice.platform.settings import Settings
 from practice.platform.templating import make_environment, render_email
 from practice.queries.episodes import load_facts
+from practice.services import disclosure
 from practice.tables import CaseAssignment, Consent, Screening, TreatmentEpisode, User
 from practice.tasks import derive_tasks
 from reporting import interim_reports
 from reporting.documents import letterhead, render_html, render_pdf_async
-from reporting.interim_reports import BRIEFING, INTERIM_REPORT, ReportFacts, ReportStatus
+from reporting.interim_reports import (
+    BRIEFING,
+    INTERIM_REPORT,
+    MILESTONE_REPORT,
+    ReportFacts,
+    ReportStatus,
+)
 from reporting.labels import REPORT_STATUS_LABELS
-from reporting.queries.records import client_of, consent_problem, team_members
+from reporting.queries.records import client_of, team_members
 from reporting.queries.report_record import author, client_header, report_record
 from reporting.statistics import charts
 from reporting.tables import Delivery, Document, Report
@@ -68,6 +76,8 @@ async def draft_due_reports(today: date, tz: ZoneInfo) -> list[int]:
                 kind, ordinal = BRIEFING, 0
             elif task.kind == "interim_report" and task.ordinal is not None:
                 kind, ordinal = INTERIM_REPORT, task.ordinal
+            elif task.kind == "milestone_report" and task.ordinal is not None:
+                kind, ordinal = MILESTONE_REPORT, task.ordinal  # the milestone's week
             else:
                 continue
             report_id = await _draft(episode_id, kind, ordinal, task.due_on)
@@ -456,6 +466,15 @@ async def render_pending_document(settings: Settings, document_id: int) -> bytes
     return bytes(stored["pdf"]) if stored else pdf
 
 
+def notice_sender(kind: str) -> Sender:
+    """The registered sender of the notice of a document of ``kind`` to the company doctor:
+    the briefing's own, or the interim reports' for every other (medical) kind, so the gate
+    asks the consent ``interim_reports.consent_purpose`` names."""
+    if interim_reports.consent_purpose(kind) is Purpose.BRIEFING:
+        return Sender.BRIEFING_NOTICE
+    return Sender.INTERIM_REPORT_NOTICE
+
+
 @dataclass(frozen=True)
 class _Prepared:
     """An approved report ready to render: its row, recipient and the document's HTML."""
@@ -479,11 +498,13 @@ async def _prepare(settings: Settings, report_id: int) -> _Prepared | str:
     moment = datetime.now(UTC)
     day = moment.astimezone(settings.time_zone).date()
     doctors = await team_members(episode_id, "company_doctor", day)
-    purpose = interim_reports.consent_purpose(row["kind"])
+    # The gate's rule for the notice is the document's own: the same consent, person, day.
     problem = (
         "no company doctor of record"
         if not doctors
-        else await consent_problem(client_id, Recipient.COMPANY_DOCTOR, purpose, moment, doctors[0])
+        else await disclosure.recheck(
+            notice_sender(row["kind"]), client_id, Audience.COMPANY_DOCTOR, doctors[0], moment
+        )
     )
     if problem:
         async with write_tx():
@@ -526,7 +547,13 @@ async def _store_delivery(
             Delivery(document=document_id, recipient=doctor, channel="portal")
         ).on_conflict(action="DO NOTHING")
         email = await User.select(User.email, User.locale).where(User.id == doctor).first()
-        if email is not None:
+        clearance = await disclosure.clear(
+            notice_sender(prepared.row["kind"]),
+            prepared.client_id,
+            Addressee.account(doctor),
+            datetime.now(UTC),
+        )
+        if email is not None and isinstance(clearance, disclosure.Clearance):
             subject, body = render_email(
                 make_environment(settings.time_zone),
                 "reporting/document-notice",
@@ -534,6 +561,7 @@ async def _store_delivery(
                 email["locale"],
             )
             message_id = await outbox.queue_message(
+                clearance,
                 key=document_notification_key(document_id, doctor),
                 to_address=email["email"],
                 subject=subject,

@@ -165,3 +165,43 @@ def client_chart(
         secondary=has_scores,
     )
     return _serialise(chart)
+
+
+def survival_chart(
+    *,
+    title: str,
+    steps: Sequence[tuple[int, Decimal]],
+    x_title: str,
+    y_title: str,
+    no_data: str,
+) -> str:
+    """A Kaplan-Meier curve as steps: 100 % at day 0, then down at each (day, % left).
+
+    The caller passes only the steps it may show (enough at risk); the x axis is in weeks.
+    """
+    chart = pygal.XY(
+        **_config(
+            title=title,
+            height=320,
+            print_values=False,
+            show_dots=False,
+            show_legend=False,
+            range=(0, 100),
+            xrange=(0, 104),
+            x_title=x_title,
+            y_title=y_title,
+            no_data_text=no_data,
+        )
+    )
+    chart.x_labels = [0, 13, 26, 39, 52, 65, 78, 91, 104]
+    chart.y_labels = list(range(0, 101, 20))
+    points: list[tuple[float, float]] = []
+    if steps:
+        level = 100.0
+        points.append((0.0, level))
+        for day, percent in steps:
+            weeks = day / 7
+            points += [(weeks, level), (weeks, float(percent))]
+            level = float(percent)
+    chart.add(y_title, points)
+    return _serialise(chart)

@@ -14,16 +14,30 @@ from litestar import Request
 
 from practice.episodes import Offer
 from practice.errors import InvalidInput, one_of
-from practice.labels import OFFER_LABELS
+from practice.labels import CONTRACT_BASIS_LABELS, COUNTED_HOURS_LABELS, OFFER_LABELS
 from practice.platform.clock import today_in
 from practice.platform.i18n import gettext as _
 from practice.platform.settings import Settings
 from practice.screening import DIAGNOSIS_CATEGORIES
 from practice.tables import Employer, Therapist
-from reporting.statistics.definitions import ABSENCE_BENCHMARKS, HSK_REFERENCE, Benchmark, Moment
+from reporting.statistics.definitions import (
+    ABSENCE_BENCHMARKS,
+    DEFAULT_VOLUME_VARIANT,
+    HSK_REFERENCE,
+    Benchmark,
+    ContractBasis,
+    CountedHours,
+    Moment,
+    VolumeVariant,
+)
 from reporting.statistics.headline import Headline, headline_of
 from reporting.statistics.model import FigureTable, figure_tables
-from reporting.statistics.presentation import compute, dashboard_tables, diagnosis_label
+from reporting.statistics.presentation import (
+    compute,
+    dashboard_tables,
+    diagnosis_label,
+    volume_basis,
+)
 from reporting.statistics.sql import Filters
 from reporting.statistics.suppression import MIN_CELL_DEFAULT
 
@@ -45,6 +59,8 @@ class Query:
     diagnosis: str | None = None
     benchmark: str | None = None
     reference: str | None = None
+    basis: str | None = None  # a ContractBasis; none: the contract on the measurement date
+    hours: str | None = None  # a CountedHours; none: hours on wage value
 
     def filters(self) -> Filters:
         """Allow-listed filters; every bad value is named in one 400."""
@@ -89,6 +105,10 @@ class Query:
             problems["reference"] = one_of((*REFERENCES, "none"))
         if referred_from and referred_to and referred_to < referred_from:
             problems["referred_to"] = "lies before referred_from"
+        if self.basis and self.basis not in {b.value for b in ContractBasis}:
+            problems["basis"] = one_of(b.value for b in ContractBasis)
+        if self.hours and self.hours not in {h.value for h in CountedHours}:
+            problems["hours"] = one_of(h.value for h in CountedHours)
         if problems:
             raise InvalidInput(problems)
         return Filters(
@@ -98,6 +118,14 @@ class Query:
             employer_id=employer_id,
             therapist_user_id=therapist_user_id,
             diagnosis=diagnosis,
+        )
+
+    @property
+    def variant(self) -> VolumeVariant:
+        """How the volume figures are computed; checked by `filters`."""
+        return VolumeVariant(
+            ContractBasis(self.basis or DEFAULT_VOLUME_VARIANT.basis),
+            CountedHours(self.hours or DEFAULT_VOLUME_VARIANT.hours),
         )
 
     @property
@@ -120,6 +148,8 @@ class Query:
                 ("employer_id", self.employer_id),
                 ("therapist_user_id", self.therapist_user_id),
                 ("diagnosis", self.diagnosis),
+                ("basis", self.basis),
+                ("hours", self.hours),
             )
             if value
         }
@@ -135,6 +165,8 @@ def query_of(
     diagnosis: str | None,
     benchmark: str | None = None,
     reference: str | None = None,
+    basis: str | None = None,
+    hours: str | None = None,
 ) -> Query:
     return Query(
         referred_from,
@@ -145,6 +177,8 @@ def query_of(
         diagnosis,
         benchmark,
         reference,
+        basis,
+        hours,
     )
 
 
@@ -170,6 +204,12 @@ class Dashboard:
     min_n: int
     today: date
     headline: Headline | None = None  # None: a board of tables only (tests of the tables)
+    variant: VolumeVariant = DEFAULT_VOLUME_VARIANT
+
+    @property
+    def volume_basis(self) -> str:
+        """What every volume figure on the board is computed against, in words."""
+        return volume_basis(self.variant)
 
     def table(self, key: str) -> FigureTable | None:
         return next((table for table in self.tables if table.key == key), None)
@@ -182,12 +222,16 @@ async def build_dashboard(
     filters = query.filters()
     today = today_in(settings.time_zone)
     min_n = await _min_n(filters)
-    results = await compute(filters, today, ABSENCE_BENCHMARKS[query.benchmark_key], settings)
+    variant = query.variant
+    results = await compute(
+        filters, today, ABSENCE_BENCHMARKS[query.benchmark_key], settings, variant=variant
+    )
     raw = dashboard_tables(
         results,
         reference=query.reference_table,
         drill_query=query.as_query_string(),
         diagnosis=filters.diagnosis,
+        variant=variant,
     )
     return Dashboard(
         query,
@@ -196,6 +240,7 @@ async def build_dashboard(
         min_n,
         today,
         headline_of(results, min_n, query.reference_table),
+        variant,
     )
 
 
@@ -210,6 +255,8 @@ async def filter_choices() -> dict[str, Any]:
         "offers": [(o.value, _(OFFER_LABELS[o])) for o in Offer],
         "diagnoses": [(code, _(label)) for code, label in DIAGNOSIS_CATEGORIES.items()],
         "benchmarks": [(key, _(b.name)) for key, b in ABSENCE_BENCHMARKS.items()],
+        "bases": [(b.value, _(CONTRACT_BASIS_LABELS[b])) for b in ContractBasis],
+        "hours": [(h.value, _(COUNTED_HOURS_LABELS[h])) for h in CountedHours],
     }
 
 

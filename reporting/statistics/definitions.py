@@ -18,6 +18,13 @@ from types import MappingProxyType
 
 from practice.platform.i18n import N_
 
+# The basis of a volume % has one owner, upstream, because the employer's view (practice)
+# names it too; statistics import it from here or from there, never retype it.
+from practice.work_participation import DEFAULT_VOLUME_VARIANT as DEFAULT_VOLUME_VARIANT
+from practice.work_participation import ContractBasis as ContractBasis
+from practice.work_participation import CountedHours as CountedHours
+from practice.work_participation import VolumeVariant as VolumeVariant
+
 
 class Unit(StrEnum):
     """The unit of a figure; calendar and working days are never mixed (pitfall 1)."""
@@ -159,8 +166,11 @@ _DEFINITIONS = (
         N_(
             "Per client: hours worked on wage value (own, adapted and other productive work) in "
             "the reference week, as a percentage of the contract hours valid that week, capped "
-            "at 100. The figure is the mean over clients. Clients who were not absent at "
-            "referral and clients without a measurement are counted separately, not averaged."
+            "at 100. Two variants can be chosen, and every figure names the one it uses: the "
+            "contract valid on the referral date instead (a contract reduced during the absence "
+            "raises the percentage without an hour more work), and therapeutic (AT) hours "
+            "counted as well. The figure is the mean over clients. Clients who were not absent "
+            "at referral and clients without a measurement are counted separately, not averaged."
         ),
         Unit.PERCENT,
     ),
@@ -219,9 +229,11 @@ _DEFINITIONS = (
         "S7",
         N_("Absence duration"),
         N_(
-            "Calendar days from the first sick day to full recovery, for clients who were "
-            "absent at referral: median and mean of ended absences. Absences still running are "
-            "counted separately."
+            "Calendar days of sickness from the first sick day to full recovery, per absence "
+            "(see A1: counted once however many episodes treated it; the days between sick "
+            "reports less than four weeks apart are not counted), for clients who were absent "
+            "at referral: median and mean of ended absences. Absences still running are "
+            "counted separately; A2 shows the duration with them censored."
         ),
         Unit.CALENDAR_DAYS,
     ),
@@ -302,6 +314,67 @@ _DEFINITIONS = (
         ),
         Unit.CLIENTS,
         employer_visible=True,
+    ),
+    # Per absence, not per episode (issue 19): a client with two episodes for one absence
+    # counts that absence once. `reporting.statistics.per_absence` computes them.
+    Definition(
+        "A1",
+        N_("Absences, each counted once"),
+        N_(
+            "The unit is the absence as the law counts it: sick reports of one employment "
+            "less than four weeks apart are one period (art. 7:629 lid 10 BW); a relapse "
+            "four weeks or more after full recovery is a new absence. Every referral "
+            "matching the filters counts towards the absence it treats (the absence linked "
+            "to it, or else the one starting on the referral's first sick day), so an "
+            "absence treated in two episodes is counted once, and its treatment begins once."
+        ),
+        Unit.CLIENTS,
+    ),
+    Definition(
+        "A2",
+        N_("Absence duration per absence"),
+        N_(
+            "Calendar days of sickness from the first sick day to full recovery, the days "
+            "between chained sick reports not counted. Absences still running are censored "
+            "today: the Kaplan-Meier median is shown with the number of absences still at "
+            "risk on its day, and the curve as the share still absent after 4 to 104 weeks "
+            "(drawn only where at least the minimum number is at risk). S7 gives the median "
+            "and mean of the ended absences alone."
+        ),
+        Unit.CALENDAR_DAYS,
+    ),
+    Definition(
+        "A3",
+        N_("Time from the first sick day to work resumption"),
+        N_(
+            "Per absence, sick days from the first sick day to the first measured hours at "
+            "work of any kind (therapeutic hours included), to the first paid hours (own, "
+            "adapted or other productive work, or the recorded partial recovery), and to "
+            "full recovery. Not yet resumed: censored today (Kaplan-Meier median)."
+        ),
+        Unit.CALENDAR_DAYS,
+    ),
+    Definition(
+        "A4",
+        N_("Work resumption per absence"),
+        N_(
+            "Volume % per absence: at the start of the first treatment that measured it, "
+            "at the end and at follow-up of the last one, capped at 100; the mean over "
+            "absences. The contract basis and whether therapeutic (AT) hours count are "
+            "chosen above, as for S1."
+        ),
+        Unit.PERCENT,
+    ),
+    Definition(
+        "A5",
+        N_("Screening lateness per absence"),
+        N_(
+            "For the first referral of each absence: whether the screening was held after "
+            "its deadline (10 calendar days after the referral), and by how many days, in "
+            "calendar days and in working days (without Dutch public holidays). Referrals "
+            "not screened yet are counted separately."
+        ),
+        Unit.PERCENT,
     ),
 )
 

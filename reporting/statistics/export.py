@@ -40,6 +40,8 @@ def table_csv(table: FigureTable) -> str:
         rows.append(line)
     rows += [[label, _figure(cell), ""] for label, cell in table.notes]
     rows += [[source] for source in table.sources]
+    if table.basis:
+        rows.append([table.basis])
     return csv_text(rows)
 
 
@@ -73,6 +75,7 @@ def table_json(table: FigureTable) -> dict[str, Any]:
         ],
         "notes": [{"label": label, **cell_json(cell)} for label, cell in table.notes],
         "sources": list(table.sources),
+        "basis": table.basis,
     }
 
 
@@ -143,6 +146,7 @@ def render_report_html(
             "title": title,
             "tables": board.tables,
             "headline": board.headline,
+            "volume_basis": board.volume_basis,
             "summary": list(summary),
             "today": board.today,
             "min_n": board.min_n,

@@ -19,7 +19,12 @@ from piccolo.querystring import QueryString
 from practice.episodes import Offer
 from practice.platform.db import engine
 from practice.tables import TreatmentEpisode
-from reporting.statistics.definitions import Moment
+from reporting.statistics.definitions import (
+    DEFAULT_VOLUME_VARIANT,
+    ContractBasis,
+    Moment,
+    VolumeVariant,
+)
 from reporting.statistics.figures import round_one
 from scheduling.appointments import DEFAULT_COUNTING_KINDS, Attendance
 
@@ -178,6 +183,8 @@ def _plain_facts(sql: Dialect) -> dict[str, _Fact]:
         "screened_on": _Fact(q("e.screening_held_on")),
         "started_on": _Fact(q("e.started_on")),
         "closed_on": _Fact(q("e.closed_on")),
+        "employment_id": _Fact(q("e.employment")),
+        "absence_id": _Fact(q("e.absence")),  # the absence record the episode treats
         "first_sick_day": _Fact(q("r.first_sick_day")),
         # em.id is the employer's primary key: the LEFT JOIN adds at most one row.
         "cost_cents": _Fact(q("em.cost_per_absence_day_cents"), employer=True),
@@ -192,6 +199,8 @@ def _joined_facts() -> dict[str, _Fact]:
             for moment in MOMENTS
         },
         "partial_on": _Fact(q("partial.measured_on"), ("partial",)),
+        # The first measurement with any hours at work, therapeutic (AT) hours included.
+        "any_on": _Fact(q("any_work.measured_on"), ("any_work",)),
         "full_on": _Fact(q("recovery.full_recovery_on"), ("recovery",)),
         "held": _Fact(q("COALESCE(held.n, 0)"), ("held",)),
         # The therapist's assessment at a follow-up, or a new sickness absence after the end.
@@ -223,37 +232,55 @@ def _in_scope(narrowed: bool, column: str, key: str) -> QueryString:
     return q(f" AND {column} IN (SELECT {key} FROM {SCOPE})")  # noqa: S608 - fixed names
 
 
-def _volumes(moments: Sequence[Moment], narrowed: bool) -> QueryString:
+def _volumes(
+    sql: Dialect, moments: Sequence[Moment], narrowed: bool, variant: VolumeVariant
+) -> QueryString:
     """``facts_volume``: per episode and moment, the volume % in integer tenths, uncapped,
     of the latest measurement at that moment (latest `measured_on`, then highest id),
-    against the contract valid on the measurement date; NULL without a (non-zero) contract.
+    against the contract of the `variant`'s basis; NULL without a (non-zero) contract.
 
-    The contract valid on a date is the one with the latest `valid_from` on or before it:
-    each contract is valid from its `valid_from` up to the next one's (LEAD), so at most one
-    matches and each (episode, moment) has one row. (Of two contracts from the same day the
-    later one counts; the per-episode subquery this replaced left that choice open.)
+    The basis day is the measurement date, or the referral's local date (the contract at
+    referral, pitfall 7). The contract valid on a day is the one with the latest
+    `valid_from` on or before it: each contract is valid from its `valid_from` up to the
+    next one's (LEAD), so at most one matches and each (episode, moment) has one row. (Of
+    two contracts from the same day the later one counts; the per-episode subquery this
+    replaced left that choice open.) The referral is joined after the latest measurement
+    is chosen, so it is read once per (episode, moment), not per measurement.
 
     round_half_up(1000 * counted / contract) = (2000 * counted + contract) div (2 * contract)
     for non-negative integers: the same rounding as `work_participation.volume_percent`.
-    Counted minutes are own, adapted and other productive work; therapeutic (AT) hours not.
+    Counted minutes are own, adapted and other productive work; therapeutic (AT) hours only
+    in the variant that counts them.
     """
+    counted = "wp.own_work_minutes + wp.adapted_work_minutes + wp.productive_minutes"
+    if variant.hours.count_therapeutic:
+        counted += " + wp.therapeutic_minutes"
+    if variant.basis is ContractBasis.REFERRAL:
+        basis_join = q(
+            " JOIN treatment_episode te ON te.id = w.episode "
+            "JOIN referral rr ON rr.id = te.referral"
+        )
+        basis_day = sql.local_date("rr.received_at")
+    else:
+        basis_join, basis_day = q(""), q("w.measured_on")
     return q(
         f"{VOLUMES} AS MATERIALIZED (SELECT w.episode AS episode, w.moment AS moment, "  # noqa: S608 - fixed names; values are bound
         "CASE WHEN ch.minutes_per_week > 0 THEN "
         "(2000 * w.counted + ch.minutes_per_week) / (2 * ch.minutes_per_week) END AS tenths "
         "FROM (SELECT wp.episode, wp.moment, wp.employment, wp.measured_on, "
-        "wp.own_work_minutes + wp.adapted_work_minutes + wp.productive_minutes AS counted, "
+        f"{counted} AS counted, "
         "ROW_NUMBER() OVER (PARTITION BY wp.episode, wp.moment "
         "ORDER BY wp.measured_on DESC, wp.id DESC) AS rn "
-        "FROM work_participation wp WHERE wp.moment IN {}{}) w "
+        "FROM work_participation wp WHERE wp.moment IN {}{}) w{} "
         "LEFT JOIN (SELECT c.employment, c.valid_from, c.minutes_per_week, "
         "LEAD(c.valid_from) OVER (PARTITION BY c.employment ORDER BY c.valid_from, c.id) "
         "AS valid_to FROM contract_hours c{}) ch ON ch.employment = w.employment "
-        "AND ch.valid_from <= w.measured_on "
-        "AND (ch.valid_to IS NULL OR ch.valid_to > w.measured_on) "
+        "AND ch.valid_from <= {} "
+        "AND (ch.valid_to IS NULL OR ch.valid_to > {}) "
         "WHERE w.rn = 1)",
         q("(" + ", ".join("{}" for _ in moments) + ")", *(moment.value for moment in moments)),
         _in_scope(narrowed, "wp.episode", "k_episode"),
+        basis_join,
         # Whole employments only, so that LEAD still sees each one's every contract.
         q(
             " WHERE c.employment IN (SELECT wp2.employment FROM work_participation wp2 "  # noqa: S608 - fixed names
@@ -261,6 +288,8 @@ def _volumes(moments: Sequence[Moment], narrowed: bool) -> QueryString:
         )
         if narrowed
         else q(""),
+        basis_day,
+        basis_day,
     )
 
 
@@ -286,6 +315,15 @@ def _join(name: str, narrowed: bool) -> QueryString:
             "FROM work_participation wp "
             "WHERE wp.own_work_minutes + wp.adapted_work_minutes + wp.productive_minutes > 0"
             "{} GROUP BY wp.episode) partial ON partial.episode = e.id",
+            episodes("wp"),
+        )
+    if name == "any_work":
+        return q(
+            " LEFT JOIN (SELECT wp.episode, MIN(wp.measured_on) AS measured_on "
+            "FROM work_participation wp "
+            "WHERE wp.own_work_minutes + wp.adapted_work_minutes + wp.productive_minutes "
+            "+ wp.therapeutic_minutes > 0{} GROUP BY wp.episode) any_work "
+            "ON any_work.episode = e.id",
             episodes("wp"),
         )
     if name == "recovery":
@@ -378,10 +416,16 @@ def _where(sql: Dialect, filters: Filters, *, screened_only: bool) -> QueryStrin
 
 
 def facts_cte(
-    sql: Dialect, filters: Filters, names: Sequence[str], *, screened_only: bool = True
+    sql: Dialect,
+    filters: Filters,
+    names: Sequence[str],
+    *,
+    screened_only: bool = True,
+    variant: VolumeVariant = DEFAULT_VOLUME_VARIANT,
 ) -> QueryString:
     """``facts AS MATERIALIZED (...)``, with the CTEs it is built from before it: one row
-    per matching episode with the named columns (and only those).
+    per matching episode with the named columns (and only those). The volume columns
+    (vb, ve, vf) are computed as the `variant` says (contract basis, AT hours or not).
 
     Outcome figures cover screened episodes (an outcome needs a diagnosis category and a
     start); the wait-time figures cover every referral (`screened_only=False`).
@@ -412,7 +456,7 @@ def facts_cte(
         )
     moments = [moment for moment in MOMENTS if moment.value in joins]
     if moments:
-        ctes.append(_volumes(moments, narrowed))
+        ctes.append(_volumes(sql, moments, narrowed, variant))
     selected = [q(f"{{}} AS {name}", facts[name].expression) for name in names]
     ctes.append(
         q(

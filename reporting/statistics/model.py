@@ -73,6 +73,11 @@ class RawTable:
     reference_columns: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     digits: int = 1  # decimals shown for the figures (0 for counts)
+    # For a volume figure: the contract hours and the hours it is computed with, in words.
+    basis: str | None = None
+    # For a Kaplan-Meier figure: its steps (day, % surviving, n at risk), drawn as a chart
+    # only where the n at risk reaches the minimum cell size.
+    curve: tuple[tuple[int, Decimal, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +107,7 @@ class FigureTable:
     min_n: int
     chart: str | None = None  # a data: URI of an SVG
     charts: tuple[tuple[str, str], ...] = ()  # more charts: (title, data: URI of an SVG)
+    basis: str | None = None  # a volume figure's contract basis and hours, in words
 
     @property
     def n_text(self) -> str:
@@ -157,6 +163,7 @@ def suppress(table: RawTable, min_n: int) -> FigureTable:
         sources=table.sources,
         digits=table.digits,
         min_n=min_n,
+        basis=table.basis,
     )
 
 
@@ -202,12 +209,29 @@ def figure_tables(
             figure = _with_chart(figure)
         if with_charts and figure.key == "trends" and len(figure.columns) == 3:
             figure = replace(figure, charts=trend_charts(figure))
+        if with_charts and table.curve:
+            figure = replace(figure, chart=survival_chart(figure.title, table.curve, min_n))
         tables.append(figure)
     return tables
 
 
 def _with_chart(figure: FigureTable) -> FigureTable:
     return replace(figure, chart=volume_chart(figure))
+
+
+def survival_chart(title: str, steps: Sequence[tuple[int, Decimal, int]], min_n: int) -> str:
+    """A Kaplan-Meier curve as a step chart, cut off where fewer than `min_n` are at risk:
+    beyond that point a step would show what happened to fewer clients than the minimum."""
+    shown_steps = [(day, percent) for day, percent, at_risk in steps if at_risk >= min_n]
+    return charts.data_uri(
+        charts.survival_chart(
+            title=title,
+            steps=shown_steps,
+            x_title=_("weeks since the first sick day"),
+            y_title=_("% still absent"),
+            no_data=_("Too few clients to draw"),
+        )
+    )
 
 
 def trend_charts(table: FigureTable) -> tuple[tuple[str, str], ...]:

@@ -6,21 +6,31 @@
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
 from babel.dates import format_date
 
-from practice.labels import OFFER_LABELS
+from practice.labels import CONTRACT_BASIS_LABELS, COUNTED_HOURS_LABELS, OFFER_LABELS
 from practice.platform.db import read_only
 from practice.platform.i18n import N_, current_locale
 from practice.platform.i18n import gettext as _
 from practice.platform.settings import Settings
 from practice.screening import DIAGNOSIS_CATEGORIES
 from reporting.statistics import sql as statistics
-from reporting.statistics.definitions import MOMENT_LABELS, Benchmark, Moment, Unit
+from reporting.statistics.absence_tables import absence_tables
+from reporting.statistics.absences import absence_outcomes, cost_summary
+from reporting.statistics.definitions import (
+    DEFAULT_VOLUME_VARIANT,
+    MOMENT_LABELS,
+    Benchmark,
+    Moment,
+    Unit,
+    VolumeVariant,
+)
 from reporting.statistics.model import RawRow, RawTable, format_number
+from reporting.statistics.per_absence import AbsenceOutcomes
 from reporting.statistics.reference import SessionsTable
 from reporting.statistics.reference_times import WaitTimes
 from reporting.statistics.sql import Filters
@@ -51,28 +61,44 @@ class Results:
     caseload: list[statistics.CaseloadRow]
     scores: list[statistics.ScoreCell]
     trends: Trends
+    absences: AbsenceOutcomes  # the per-absence figures: each absence counted once
 
 
 async def compute(
-    filters: Filters, today: date, benchmark: Benchmark, settings: Settings
+    filters: Filters,
+    today: date,
+    benchmark: Benchmark,
+    settings: Settings,
+    *,
+    variant: VolumeVariant = DEFAULT_VOLUME_VARIANT,
 ) -> Results:
-    """Every figure group: one query each (on SQLite all on one connection and snapshot)."""
+    """Every figure group: one query each (on SQLite all on one connection and snapshot).
+    The volume figures (S1, S2, the resumption shares, S10) are computed in `variant`."""
     tz = settings.time_zone
     async with read_only():
         return Results(
-            volumes=await statistics.volumes(filters, tz=tz),
-            after=await statistics.after_treatment(filters, today, tz=tz),
+            volumes=await statistics.volumes(filters, tz=tz, variant=variant),
+            after=await statistics.after_treatment(filters, today, tz=tz, variant=variant),
             sessions=await statistics.sessions(filters, tz=tz),
             waits=await statistics.wait_times(filters, tz=tz),
             durations=await statistics.durations(filters, today, benchmark, tz=tz),
             caseload=await statistics.caseload(filters, today, tz=tz),
             scores=await statistics.questionnaire_scores(filters, tz=tz),
             trends=await trends(filters, today, tz=tz),
+            absences=await absence_outcomes(filters, today, tz=tz, variant=variant),
         )
 
 
 def diagnosis_label(code: str) -> str:
     return _(DIAGNOSIS_CATEGORIES.get(code, code))
+
+
+def volume_basis(variant: VolumeVariant) -> str:
+    """The variant in words, shown with every volume figure (domain brief S1)."""
+    return _("Percentage of contract hours: %(basis)s, %(hours)s") % {
+        "basis": _(CONTRACT_BASIS_LABELS[variant.basis]),
+        "hours": _(COUNTED_HOURS_LABELS[variant.hours]),
+    }
 
 
 def _source(benchmark: Benchmark) -> str:
@@ -85,22 +111,30 @@ def dashboard_tables(
     reference: Mapping[str, Mapping[Moment, Benchmark]] | None,
     drill_query: str = "",
     diagnosis: str | None = None,
+    variant: VolumeVariant = DEFAULT_VOLUME_VARIANT,
 ) -> list[RawTable]:
-    """The dashboard's figures, each with its exact cells (suppressed later)."""
+    """The dashboard's figures, each with its exact cells (suppressed later); the volume
+    figures name the `variant` they were computed in."""
     moments = tuple(_(MOMENT_LABELS[m]) for m in MOMENTS)
+    basis = volume_basis(variant)
     tables = [
         _trends_table(results.trends),
-        _volume_table(results.volumes, moments, reference, drill_query, diagnosis),
-        _shares_table(results.volumes),
-        _relapse_table(results.after),
+        replace(
+            _volume_table(results.volumes, moments, reference, drill_query, diagnosis),
+            basis=basis,
+        ),
+        replace(_shares_table(results.volumes), basis=basis),
+        replace(_relapse_table(results.after), basis=basis),
         _follow_up_table(results.after),
         _waits_table(results.waits),
         _resumption_table(results.durations),
-        _absence_table(results.durations),
-        _cost_table(results.durations),
+        # S7 and S8 per absence, each counted once (S6 stays from the treatment start).
+        _absence_table(results.absences),
+        _cost_table(cost_summary(results.absences, results.durations.cost.benchmark)),
         _sessions_table(results.sessions),
         _caseload_table(results.caseload),
         _scores_table(results.scores),
+        *absence_tables(results.absences, basis=basis),
     ]
     return tables
 
@@ -300,8 +334,7 @@ def _resumption_table(result: statistics.DurationResult) -> RawTable:
     )
 
 
-def _absence_table(result: statistics.DurationResult) -> RawTable:
-    absence = result.absence
+def _absence_table(found: AbsenceOutcomes) -> RawTable:
     return RawTable(
         key="absence",
         codes=("S7",),
@@ -312,19 +345,18 @@ def _absence_table(result: statistics.DurationResult) -> RawTable:
             RawRow(
                 "ended",
                 _("Ended absences"),
-                (Cell(absence.median, absence.n), Cell(absence.mean, absence.n)),
+                (Cell(found.ended_median, found.ended_n), Cell(found.ended_mean, found.ended_n)),
             ),
         ),
         notes=(
-            (_("Absence still running"), _count(absence.open)),
-            (_("Without a first sick day"), _count(absence.no_first_sick_day)),
-            (_("Not absent at referral (left out)"), _count(absence.excluded_not_absent)),
+            (_("Absence still running"), _count(found.duration.n_censored)),
+            (_("Without a first sick day"), _count(found.no_first_sick_day)),
+            (_("Not absent at referral (left out)"), _count(found.not_absent)),
         ),
     )
 
 
-def _cost_table(result: statistics.DurationResult) -> RawTable:
-    cost = result.cost
+def _cost_table(cost: statistics.CostSummary) -> RawTable:
     total = Decimal(cost.total_cents) / 100 if cost.n else None
     per_day = (
         format_number(Decimal(cost.cost_per_day_cents) / 100, 2)

@@ -15,7 +15,7 @@ Rules from the domain brief §5 that apply throughout:
 Time-based statistics (S3-S8) are in `reporting.statistics.reference_times`.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -23,7 +23,13 @@ from enum import StrEnum
 
 from practice.deadlines import follow_up_measurement_window
 from practice.episodes import Offer
-from reporting.statistics.definitions import Moment
+from practice.work_participation import (
+    ContractPeriod,
+    ParticipationMeasurement,
+    contract_hours_on,
+    volume_percent,
+)
+from reporting.statistics.definitions import ContractBasis, Moment, VolumeVariant
 from reporting.statistics.figures import Share, mean, percentile
 from reporting.statistics.suppression import Cell
 
@@ -42,10 +48,11 @@ class FollowUpResponse(StrEnum):
 class EpisodeOutcome:
     """One treatment episode as the statistics see it (one row of the future SQL view).
 
-    `volume_*` are work-resumption percentages against the contract valid at that moment
-    (`practice.work_participation.volume_percent`), uncapped; S1's cap is applied here, in
-    the statistic. Feeding volumes against the baseline contract instead gives the baseline
-    variant that pitfall 7 asks for. `closed_on` is the last held treatment session.
+    `volume_*` are work-resumption percentages (`practice.work_participation.volume_percent`),
+    uncapped, in one `VolumeVariant` (`variant_volume`): against the contract valid at that
+    moment by default, or against the contract at referral (pitfall 7), with or without AT
+    hours (pitfall 8). S1's cap is applied here, in the statistic. `closed_on` is the last
+    held treatment session.
     """
 
     diagnosis_category: str
@@ -88,6 +95,23 @@ class EpisodeOutcome:
             Moment.FOLLOW_UP: self.volume_follow_up,
         }
         return volumes[Moment(moment)]  # Moment(): a plain "begin" works, a typo raises
+
+
+def variant_volume(
+    measurement: ParticipationMeasurement,
+    contracts: Sequence[ContractPeriod],
+    referred_on: date,
+    variant: VolumeVariant,
+) -> Decimal | None:
+    """One measurement's volume % in a variant: against the contract valid on the
+    measurement date or on the referral date, counting AT hours or not; None without a
+    (non-zero) contract on that day."""
+    day = referred_on if variant.basis is ContractBasis.REFERRAL else measurement.measured_on
+    return volume_percent(
+        measurement,
+        contract_hours_on(contracts, day),
+        count_therapeutic=variant.hours.count_therapeutic,
+    )
 
 
 def capped(volume: Decimal) -> Decimal:

@@ -17,7 +17,7 @@ from practice.deadlines import (
     add_calendar_months,
 )
 from practice.episodes import Offer
-from reporting.statistics.definitions import Moment
+from reporting.statistics.definitions import DEFAULT_VOLUME_VARIANT, Moment, VolumeVariant
 from reporting.statistics.facts import (
     FULL_TENTHS,
     HALF,
@@ -55,8 +55,11 @@ class VolumeResult:
     shares: dict[Moment, ResumptionShares]
 
 
-async def volumes(filters: Filters, *, tz: ZoneInfo) -> VolumeResult:
-    """S1/S2 (`outcomes.volume_by_diagnosis`) and `outcomes.share_resumed` in one query."""
+async def volumes(
+    filters: Filters, *, tz: ZoneInfo, variant: VolumeVariant = DEFAULT_VOLUME_VARIANT
+) -> VolumeResult:
+    """S1/S2 (`outcomes.volume_by_diagnosis`) and `outcomes.share_resumed` in one query,
+    with volume % computed as the `variant` says (contract basis, AT hours or not)."""
     sql = dialect(tz)
     sums: list[str] = []
     for moment in MOMENTS:
@@ -72,7 +75,7 @@ async def volumes(filters: Filters, *, tz: ZoneInfo) -> VolumeResult:
             "WITH {} SELECT diagnosis, absent, COUNT(*) AS n, "  # noqa: S608 - fixed fragments; values are bound
             + ", ".join(sums)
             + " FROM facts GROUP BY diagnosis, absent",
-            facts_cte(sql, filters, ["diagnosis", "absent", "vb", "ve", "vf"]),
+            facts_cte(sql, filters, ["diagnosis", "absent", "vb", "ve", "vf"], variant=variant),
         )
     )
     excluded = sum(as_int(row["n"]) for row in rows if not as_int(row["absent"]))
@@ -144,13 +147,15 @@ async def after_treatment(
     opens_after_months: int = FOLLOW_UP_MEASUREMENT_OPENS_MONTHS,
     closes_after_months: int = FOLLOW_UP_MEASUREMENT_CLOSES_MONTHS,
     tz: ZoneInfo,
+    variant: VolumeVariant = DEFAULT_VOLUME_VARIANT,
 ) -> AfterTreatment:
     """S10 (`outcomes.relapse_rate`) and S11 (`outcomes.follow_up_response_rate`) as of
     `today`, in one query grouped by the two classifications.
 
     The 6-12 month window is calendar months after the last session; because adding
     months is monotone, "opened by today" is "last session on or before a date" computed
-    here once, so SQL compares plain dates.
+    here once, so SQL compares plain dates. A drop in volume % (S10) is read in the
+    `variant`, as the volume table beside it.
     """
     sql = dialect(tz)
     opened_by = _last_day_window_open(today, opens_after_months)
@@ -177,7 +182,12 @@ async def after_treatment(
         q(
             "WITH {}, {} SELECT relapse_state, follow_up_state, COUNT(*) AS n FROM states "
             "GROUP BY relapse_state, follow_up_state",
-            facts_cte(sql, filters, ["closed_on", "ve", "vf", "relapse_flag", "fu_response"]),
+            facts_cte(
+                sql,
+                filters,
+                ["closed_on", "ve", "vf", "relapse_flag", "fu_response"],
+                variant=variant,
+            ),
             classified,
         )
     )

@@ -32,9 +32,11 @@ from practice.screening import DIAGNOSIS_CATEGORIES
 from practice.web.auth import roles
 from practice.web.portal import actor_of, page
 from reporting.documents import render_pdf_async
+from reporting.queries.employer_statistics import contact_snapshots
 from reporting.services.questionnaires import record_questionnaire
 from reporting.statistics import charts
 from reporting.statistics import sql as statistics
+from reporting.statistics.absence_tables import TABLE_KEYS as ABSENCE_TABLE_KEYS
 from reporting.statistics.dashboard import (
     HEADLINE_CODES,
     active_filters,
@@ -44,8 +46,14 @@ from reporting.statistics.dashboard import (
     query_of,
 )
 from reporting.statistics.definitions import DEFINITIONS
+from reporting.statistics.employer_view import (
+    EmployerMonth,
+    employer_month,
+    employer_month_json,
+    month_label,
+    month_param,
+)
 from reporting.statistics.export import (
-    employer_json,
     headline_json,
     render_report_html,
     table_csv,
@@ -53,7 +61,6 @@ from reporting.statistics.export import (
 )
 from reporting.statistics.model import definitions_of, display
 from reporting.statistics.viewers import (
-    employers_of,
     record_client_chart_read,
     record_episode_search,
 )
@@ -79,6 +86,8 @@ async def dashboard_page(
     diagnosis: FromQuery[str | None] = None,
     benchmark: FromQuery[str | None] = None,
     reference: FromQuery[str | None] = None,
+    basis: FromQuery[str | None] = None,
+    hours: FromQuery[str | None] = None,
 ) -> Template:
     """The return-to-work dashboard: every figure with its definition and n."""
     query = query_of(
@@ -90,6 +99,8 @@ async def dashboard_page(
         diagnosis,
         benchmark,
         reference,
+        basis,
+        hours,
     )
     board = await build_dashboard(request, query)
     choices = await filter_choices()
@@ -119,6 +130,8 @@ async def dashboard_json(
     diagnosis: FromQuery[str | None] = None,
     benchmark: FromQuery[str | None] = None,
     reference: FromQuery[str | None] = None,
+    basis: FromQuery[str | None] = None,
+    hours: FromQuery[str | None] = None,
 ) -> dict[str, Any]:
     """The dashboard's figures as JSON: the same cells, suppressed cells as text only."""
     query = query_of(
@@ -130,6 +143,8 @@ async def dashboard_json(
         diagnosis,
         benchmark,
         reference,
+        basis,
+        hours,
     )
     board = await build_dashboard(request, query, with_charts=False)
     return {
@@ -142,6 +157,12 @@ async def dashboard_json(
             "employer_id": board.filters.employer_id,
             "therapist_user_id": board.filters.therapist_user_id,
             "diagnosis": board.filters.diagnosis,
+        },
+        # How every volume figure below is computed (S1's variants), by code and in words.
+        "volume_basis": {
+            "basis": board.variant.basis.value,
+            "hours": board.variant.hours.value,
+            "text": board.volume_basis,
         },
         "tables": [table_json(table) for table in board.tables],
         # Added beside "tables" (which keeps its shape): the figures the page shows first,
@@ -168,6 +189,7 @@ TABLE_NAMES = (
     "sessions",
     "caseload",
     "questionnaires",
+    *ABSENCE_TABLE_KEYS,
 )
 
 
@@ -183,6 +205,8 @@ async def dashboard_csv(
     diagnosis: FromQuery[str | None] = None,
     benchmark: FromQuery[str | None] = None,
     reference: FromQuery[str | None] = None,
+    basis: FromQuery[str | None] = None,
+    hours: FromQuery[str | None] = None,
 ) -> Response[str]:
     """One table of the dashboard as CSV (suppressed cells as "< 5")."""
     if table not in TABLE_NAMES:
@@ -196,6 +220,8 @@ async def dashboard_csv(
         diagnosis,
         benchmark,
         reference,
+        basis,
+        hours,
     )
     board = await build_dashboard(request, query, with_charts=False)
     found = next(t for t in board.tables if t.key == table)
@@ -217,6 +243,8 @@ async def dashboard_pdf(
     diagnosis: FromQuery[str | None] = None,
     benchmark: FromQuery[str | None] = None,
     reference: FromQuery[str | None] = None,
+    basis: FromQuery[str | None] = None,
+    hours: FromQuery[str | None] = None,
 ) -> Response[bytes]:
     """The management report: every table and the chart, as PDF."""
     query = query_of(
@@ -228,6 +256,8 @@ async def dashboard_pdf(
         diagnosis,
         benchmark,
         reference,
+        basis,
+        hours,
     )
     board = await build_dashboard(request, query)
     choices = await filter_choices()
@@ -316,31 +346,49 @@ async def episode_overview_page(
 # ---------------------------------------------------------------- routes: employer (S15)
 
 
-@get("/api/employer/statistics", opt=EMPLOYER)
-async def employer_statistics(request: Request[Any, Any, Any]) -> dict[str, Any]:
-    """S15 for the employer(s) this contact belongs to: non-medical aggregates only."""
-    settings: Settings = request.app.state.settings
+async def _employer_months(
+    request: Request[Any, Any, Any], month: str | None
+) -> list[EmployerMonth]:
+    """The published month (or the latest) of every employer this contact belongs to."""
     actor = actor_of(request)
-    employers = [] if actor.user_id is None else await employers_of(actor.user_id)
+    employers = None if actor.user_id is None else await contact_snapshots(actor.user_id)
     if not employers:
         raise NotFound("No employer is linked to this account.")
+    try:
+        chosen = month_param(month)
+    except ValueError:
+        raise InvalidInput({"month": "a month as YYYY-MM, e.g. 2026-11"}) from None
+    return [employer_month(employer, chosen) for employer in employers]
+
+
+@get("/api/employer/statistics", opt=EMPLOYER)
+async def employer_statistics(
+    request: Request[Any, Any, Any], month: FromQuery[str | None] = None
+) -> dict[str, Any]:
+    """S15 for the employer(s) this contact belongs to, as published for a month (the
+    latest, or ``month=YYYY-MM``): non-medical aggregates of consenting employees only,
+    never live counts (`reporting.statistics.snapshots`)."""
     definition = DEFINITIONS["S15"]
-    result = []
-    for employer in employers:
-        min_n = max(1, int(employer["min_cell_size"]))
-        summary = await statistics.employer_summary(int(employer["id"]), tz=settings.time_zone)
-        result.append(
-            {
-                "employer_id": int(employer["id"]),
-                "employer": employer["name"],
-                "min_n": min_n,
-                **employer_json(summary, min_n),
-            }
-        )
     return {
         "definition": {"title": _(definition.title), "text": _(definition.text)},
-        "employers": result,
+        "employers": [employer_month_json(view) for view in await _employer_months(request, month)],
     }
+
+
+@get("/employer/statistics", opt=EMPLOYER, include_in_schema=False)
+async def employer_statistics_page(
+    request: Request[Any, Any, Any], month: FromQuery[str | None] = None
+) -> Template:
+    """The employer portal's statistics: the same snapshot as the JSON, dated, with the
+    definition and why a cell is not shown; a month at a time."""
+    return page(
+        request,
+        "reporting/employer/statistics.html",
+        employers=await _employer_months(request, month),
+        definition=DEFINITIONS["S15"],
+        display=display,
+        month_label=month_label,
+    )
 
 
 # ---------------------------------------------------------------- routes: questionnaires
@@ -421,6 +469,7 @@ router = Router(
         episodes_page,
         episode_overview_page,
         employer_statistics,
+        employer_statistics_page,
         post_questionnaire,
         outcome_chart,
     ],

@@ -20,12 +20,13 @@ from practice.web.episode_page import refused_on_episode
 from practice.web.episode_sections import EpisodeSection, back_to_episode, episode_path
 from practice.web.forms import FormData, flat, form_struct
 from practice.web.portal import page
-from reporting.interim_reports import INTERIM_REPORT, consent_purpose
+from reporting.interim_reports import INTERIM_REPORT, MILESTONE_REPORT, consent_purpose
 from reporting.queries import episode_section as section_queries
 from reporting.queries.documents import episode_documents
 from reporting.queries.records import client_of, consent_problem, episode_reports, report_count
 from reporting.queries.reports import appointment_episode, read_report, report_episode
 from reporting.services import documents as document_services
+from reporting.services import reintegration
 from reporting.services import reports as services
 from reporting.web.portals import THERAPIST, MinutesIn, _today, _writer, _writer_on, _zone
 
@@ -63,6 +64,8 @@ SECTION_NAME = "reports"  # as registered by practice.composition.wiring
 def _report_name(row: dict[str, Any]) -> str:
     if row["kind"] == INTERIM_REPORT:
         return _("Interim report %(num)d") % {"num": row["ordinal"]}
+    if row["kind"] == MILESTONE_REPORT:
+        return _("Interim report before week %(num)d of sickness") % {"num": row["ordinal"]}
     return _("Briefing")
 
 
@@ -215,6 +218,31 @@ async def relapse_plan_document(
     return back_to_episode(episode_id, "end")
 
 
+# ---------------------------------------------------------------- the re-integration extract
+
+
+@post(
+    "/episodes/{episode_id:int}/reintegration-extract/sending",
+    opt=THERAPIST,
+    include_in_schema=False,
+)
+async def send_reintegration_extract(
+    request: Request[Any, Any, Any], episode_id: FromPath[int]
+) -> Redirect | Template:
+    """Tell the employer the extract waits in their portal (the JSON door's service); without
+    the consent, or without a contact, the section again with the reason."""
+    actor = await _writer(request, episode_id)
+    try:
+        await reintegration.send_extract(
+            actor, episode_id, _today(request), request.app.state.settings
+        )
+    except Conflict as exc:
+        return await refused_on_episode(request, episode_id, SECTION_NAME, {}, exc)
+    return Redirect(
+        path=f"{episode_path(episode_id, SECTION_NAME)}#reintegration-title", status_code=303
+    )
+
+
 router = Router(
     path="/",
     route_handlers=[
@@ -224,5 +252,6 @@ router = Router(
         approve,
         minutes_form,
         relapse_plan_document,
+        send_reintegration_extract,
     ],
 )

@@ -5,6 +5,7 @@ only; the company doctor sees documents delivered to them while they are of reco
 client's consent holds.
 """
 
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,12 +23,15 @@ from practice.platform.csv_safe import csv_text
 from practice.platform.settings import Settings
 from practice.platform.templating import TEMPLATE_DIR
 from practice.privacy import EmployerView
+from practice.queries.capacity import doctor_cases
 from practice.queries.episodes import access_episode
+from practice.queries.milestones import episodes_milestones
 from practice.web.auth import roles
 from practice.web.portal import actor_of, page
 from reporting.documents import render_html, render_pdf_async
 from reporting.employer_updates import volume
 from reporting.queries.employer_portal import (
+    consenting_client,
     employer_updates,
     employer_views,
     export_employer_update,
@@ -40,6 +44,7 @@ from reporting.queries.reports import (
     report_episode,
 )
 from reporting.services import documents as document_services
+from reporting.services import reintegration
 from reporting.services import reports as services
 
 PRINT_CSS = TEMPLATE_DIR / "pdf" / "print.css"
@@ -202,7 +207,8 @@ async def download(request: Request[Any, Any, Any], document_id: FromPath[int]) 
 @get("/company-doctor", opt=DOCTOR, include_in_schema=False)
 async def doctor_inbox(request: Request[Any, Any, Any]) -> Template:
     """The company doctor's inbox: what is new, then per client a timeline of what was sent."""
-    documents = await inbox_of(actor_of(request), _today(request))
+    today = _today(request)
+    documents = await inbox_of(actor_of(request), today)
     timelines: dict[int, list[dict[str, Any]]] = {}
     for d in sorted(documents, key=lambda d: d["delivered_at"]):
         timelines.setdefault(int(d["episode_id"]), []).append(d)
@@ -212,6 +218,11 @@ async def doctor_inbox(request: Request[Any, Any, Any]) -> Template:
         documents=documents,
         new=[d for d in documents if d["read_at"] is None],
         timelines=sorted(timelines.values(), key=lambda t: str(t[0]["client_name"])),
+        # Per client, the Poortwachter milestones of the running period of sickness.
+        milestones=await episodes_milestones(sorted(timelines), today),
+        # Every case the doctor is on today, with the conflicts with their capacity advice
+        # still open: the notice that the advisers are not in line (practice.capacity).
+        cases=await doctor_cases(actor_of(request), today),
     )
 
 
@@ -245,17 +256,28 @@ async def employer_employees(request: Request[Any, Any, Any]) -> list[EmployerVi
 async def employer_csv(request: Request[Any, Any, Any]) -> Response[str]:
     """The same, as CSV."""
     rows: list[list[object]] = [
-        ["employee", "sessions_held", "agreements", "latest_volume_percent", "alignment_meeting_on"]
+        [
+            "employee",
+            "sessions_held",
+            "agreements",
+            "latest_volume_percent",
+            "alignment_meeting_on",
+            # What the percentage is of: the contract hours and which contract they are.
+            "latest_contract_hours",
+            "latest_volume_basis",
+        ]
     ]
     for view in await employer_views(actor_of(request), _today(request), _zone(request)):
-        latest = view.participation[-1].volume_percent if view.participation else None
+        latest = view.participation[-1] if view.participation else None
         rows.append(
             [
                 view.employee_name,
                 view.sessions_held,
                 " | ".join(a.description for a in view.agreements),
-                volume(latest),
+                volume(None if latest is None else latest.volume_percent),
                 view.alignment_meeting_on,
+                "" if latest is None or latest.contract_hours is None else latest.contract_hours,
+                "" if latest is None else latest.basis.value,
             ]
         )
     return Response(
@@ -285,6 +307,73 @@ async def employer_update_pdf(
     )
 
 
+# ---------------------------------------------------------------- the re-integration extract
+
+
+def _extract_response(pdf: bytes, episode_id: int) -> Response[bytes]:
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": (f'inline; filename="re-integratie-bijdrage-{episode_id}.pdf"')
+        },
+    )
+
+
+@get(
+    "/episodes/{episode_id:int}/reintegration-extract.pdf",
+    opt=THERAPIST,
+    include_in_schema=False,
+)
+async def therapist_reintegration_extract(
+    request: Request[Any, Any, Any], episode_id: FromPath[int]
+) -> Response[bytes]:
+    """The treatment's contribution to the employer's re-integration report, as the
+    therapist of the case downloads it (non-medical, whatever the consent: it is theirs)."""
+    actor = actor_of(request)
+    client_id = await access_episode(actor, episode_id, _today(request), write=False)
+    pdf = await reintegration.extract_pdf(
+        actor, episode_id, client_id, _today(request), _zone(request)
+    )
+    return _extract_response(pdf, episode_id)
+
+
+@get(
+    "/employer/episodes/{episode_id:int}/reintegration-extract.pdf",
+    opt=roles(Role.EMPLOYER_CONTACT, need=Need.PROGRESS_READ),
+    include_in_schema=False,
+)
+async def employer_reintegration_extract(
+    request: Request[Any, Any, Any], episode_id: FromPath[int]
+) -> Response[bytes]:
+    """The same extract for a manager or HR adviser of the case, only while the client's
+    consent to process updates to the employer is in force (else 404, as for no seat)."""
+    client_id = await consenting_client(episode_id, datetime.now(UTC))
+    if client_id is None:
+        raise NotFound("No such episode.")
+    pdf = await reintegration.extract_pdf(
+        actor_of(request), episode_id, client_id, _today(request), _zone(request)
+    )
+    return _extract_response(pdf, episode_id)
+
+
+class SentOut(msgspec.Struct):
+    queued: int
+
+
+@post("/api/episodes/{episode_id:int}/reintegration-extract/sending", opt=THERAPIST)
+async def send_reintegration_extract(
+    request: Request[Any, Any, Any], episode_id: FromPath[int]
+) -> SentOut:
+    """Tell the case's managers and HR advisers that the extract waits in their portal, only
+    with the client's consent (409 with the reason otherwise); once a day per contact."""
+    actor = await _writer(request, episode_id)
+    queued = await reintegration.send_extract(
+        actor, episode_id, _today(request), request.app.state.settings
+    )
+    return SentOut(len(queued))
+
+
 router = Router(
     path="/",
     route_handlers=[
@@ -303,5 +392,8 @@ router = Router(
         employer_employees,
         employer_csv,
         employer_update_pdf,
+        therapist_reintegration_extract,
+        employer_reintegration_extract,
+        send_reintegration_extract,
     ],
 )

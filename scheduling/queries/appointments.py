@@ -155,6 +155,8 @@ async def episode_appointments(
         Appointment.attendance,
         Appointment.attendance_reason,
         Appointment.online,
+        Appointment.client_told_by._.display_name.as_alias("client_told_by"),
+        Appointment.client_told_at,
     ).where(Appointment.episode == episode_id)
     if latest is None:
         rows = await query.order_by(Appointment.starts_at)
@@ -163,7 +165,12 @@ async def episode_appointments(
             reversed(await query.order_by(Appointment.starts_at, ascending=False).limit(latest))
         )
     return [
-        {**r, "starts_at": r["starts_at"].astimezone(tz), "ends_at": r["ends_at"].astimezone(tz)}
+        {
+            **r,
+            "starts_at": r["starts_at"].astimezone(tz),
+            "ends_at": r["ends_at"].astimezone(tz),
+            "client_told_at": r["client_told_at"] and r["client_told_at"].astimezone(tz),
+        }
         for r in rows
     ]
 
@@ -210,6 +217,12 @@ async def episode_of_appointment(appointment_id: int) -> int | None:
         .first()
     )
     return None if row is None else int(row["episode"])
+
+
+async def kind_of_appointment(appointment_id: int) -> str | None:
+    """What an appointment is for (its stored kind code); None for an unknown appointment."""
+    row = await Appointment.select(Appointment.kind).where(Appointment.id == appointment_id).first()
+    return None if row is None else str(row["kind"])
 
 
 def token_hash(token: str) -> str:
@@ -284,6 +297,8 @@ async def appointment_detail(
             Appointment.online,
             Appointment.rebooked_as,
             Appointment.rebooked_as._.starts_at.as_alias("rebooked_starts_at"),
+            Appointment.client_told_by._.display_name.as_alias("client_told_by"),
+            Appointment.client_told_at,
             Appointment.episode._.client.as_alias("client_id"),
             Appointment.episode._.client._.name.as_alias("client_name"),
         )

@@ -4,17 +4,22 @@ alignment-meeting proposal that held sessions trigger (read in ``scheduling.quer
 """
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from piccolo.columns import Column
 
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
+from practice.disclosure import Addressee, Sender
 from practice.episodes import TREATING_STATUSES, Offer
 from practice.errors import Conflict, InvalidInput, Message, NotFound, one_of
 from practice.platform import outbox
 from practice.platform.db import among, write_tx
 from practice.platform.i18n import N_
 from practice.platform.queue import DueJob, JobQueue, enqueue_after_commit
+from practice.services import disclosure
 from practice.tables import TreatmentEpisode
 from scheduling.appointments import (
     Attendance,
@@ -37,6 +42,9 @@ NOT_HELD_YET = N_("An appointment in the future cannot have been held yet.")
 NO_SHOW_NOT_YET = N_("An appointment that has not begun cannot be a no-show; cancel it instead.")
 STAYS_CANCELLED = N_("A cancelled appointment stays cancelled; book a new one instead.")
 CHANGE_REFUSED = N_("This attendance cannot replace the one recorded.")
+TOLD_ONLY_OF_A_PRACTICE_CANCELLATION = N_(
+    "Only a cancellation by the practice is told to the client; leave this unticked."
+)
 
 
 NOTES_MAX_LENGTH = 20_000
@@ -101,12 +109,16 @@ async def record_attendance(
     tz: ZoneInfo,
     reason: str | None = None,
     queue: JobQueue | None = None,
+    client_told_by_phone: bool = False,
 ) -> None:
     """Held / cancelled / no-show; a practice cancellation notifies the client at once
-    (its time shown in ``tz``)."""
+    (its time shown in ``tz``), unless the therapist already told them by phone: then no
+    e-mail, and the appointment keeps who told them and when. The rebooking task stays."""
     if attendance not in {a.value for a in Attendance}:
         raise InvalidInput({"attendance": one_of(a.value for a in Attendance)})
     target = Attendance(attendance)
+    if client_told_by_phone and not needs_client_notification(target):
+        raise InvalidInput({"client_told_by_phone": TOLD_ONLY_OF_A_PRACTICE_CANCELLATION})
     async with write_tx():
         row = await Appointment.select().where(Appointment.id == appointment_id).first()
         if row is None:
@@ -122,18 +134,29 @@ async def record_attendance(
             message = NOT_HELD_YET if target is Attendance.HELD else NO_SHOW_NOT_YET
             allowed = attendance_choices(current, started=started)
             raise Conflict(message, allowed=[a.value for a in allowed])
-        await Appointment.update(
-            {Appointment.attendance: target.value, Appointment.attendance_reason: reason}
-        ).where(Appointment.id == appointment_id)
+        values: dict[Column | str, Any] = {
+            Appointment.attendance: target.value,
+            Appointment.attendance_reason: reason,
+        }
+        if client_told_by_phone:
+            values[Appointment.client_told_by] = actor.user_id
+            values[Appointment.client_told_at] = datetime.now(UTC)
+        await Appointment.update(values).where(Appointment.id == appointment_id)
         episode = (
             await TreatmentEpisode.select(TreatmentEpisode.client)
             .where(TreatmentEpisode.id == row["episode"])
             .first()
         )
         client_id = int(episode["client"]) if episode else None
-        if needs_client_notification(target) and client_id is not None:
+        if needs_client_notification(target) and client_id is not None and not client_told_by_phone:
             name, email = await client_contact(client_id)
-            if email:
+            clearance = await disclosure.clear(
+                Sender.APPOINTMENT_CANCELLATION,
+                client_id,
+                Addressee.client(),
+                datetime.now(UTC),
+            )
+            if email and isinstance(clearance, disclosure.Clearance):
                 subject, body = render_notice(
                     "cancellation", tz, name=name, starts_at=row["starts_at"]
                 )
@@ -150,6 +173,7 @@ async def record_attendance(
                     method="CANCEL",
                 )
                 message_id = await outbox.queue_message(
+                    clearance,
                     key=cancellation_key(appointment_id),
                     to_address=email,
                     subject=subject,

@@ -10,6 +10,7 @@ closing days, locations) and `scheduling.services.notices` (confirmations and re
 """
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -17,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from practice import timeline
+from practice import deadlines, timeline
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.episodes import TERMINAL_STATUSES, EpisodeStatus
@@ -27,6 +28,7 @@ from practice.platform.db import write_tx
 from practice.platform.i18n import N_
 from practice.platform.queue import JobQueue
 from practice.queries.access import seat_active_on
+from practice.queries.episodes import load_facts
 from practice.services.episodes import episode_dates, refuse
 from practice.tables import CaseAssignment, TreatmentEpisode
 from scheduling.appointments import LIVE, AppointmentKind, Attendance, ParticipantRole
@@ -203,6 +205,33 @@ async def book(
     return appointment_id
 
 
+async def late_screenings(
+    episode_id: int, appointments: Sequence[tuple[int, str, datetime]], tz: ZoneInfo
+) -> dict[int, deadlines.Lateness]:
+    """The screening appointments among ``(id, kind, starts_at)`` that fall after the
+    episode's screening deadline, by id: a warning with its reason, never a refusal (the
+    deadline rule and its unit are the employer contract's, as on the task list)."""
+    screenings = [(i, at) for i, kind, at in appointments if kind == AppointmentKind.SCREENING]
+    if not screenings:
+        return {}
+    loaded = await load_facts([episode_id], tz)
+    if episode_id not in loaded:
+        return {}
+    facts, rules = loaded[episode_id]
+    days = await working_days()
+    found = {
+        i: deadlines.screening_booked_late(
+            facts.referred_on,
+            at.astimezone(tz).date(),
+            screened_on=facts.screening_held_on,
+            rule=rules.screening_rule,
+            days=days,
+        )
+        for i, at in screenings
+    }
+    return {i: late for i, late in found.items() if late is not None}
+
+
 def _refusal_text(refusal: object, holiday: str | None) -> str:
     texts = {
         "holiday": Message(N_("The practice is closed on %(holiday)s."), holiday=holiday)
@@ -337,10 +366,12 @@ async def move(
     tz: ZoneInfo,
     reason: str | None = None,
     queue: JobQueue | None = None,
+    client_told_by_phone: bool = False,
 ) -> int:
     """Another time for a planned appointment, in one transaction: the old one cancelled
-    (so the cancellation stays counted, and the client is told when the practice moved it)
-    and rebooked at ``starts_at``; if the new time cannot be booked, nothing changes."""
+    (so the cancellation stays counted, and the client is told when the practice moved it,
+    by e-mail unless the therapist told them by phone) and rebooked at ``starts_at``; if
+    the new time cannot be booked, nothing changes."""
     if cancelled_by not in CANCELLATIONS:
         raise InvalidInput({"attendance": one_of(CANCELLATIONS)})
     async with write_tx():
@@ -351,6 +382,7 @@ async def move(
             tz=tz,
             reason=reason,
             queue=queue,
+            client_told_by_phone=client_told_by_phone,
         )
         return await rebook(
             actor, appointment_id=appointment_id, starts_at=starts_at, tz=tz, queue=queue

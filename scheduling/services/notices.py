@@ -6,14 +6,16 @@ care) is written in one place; every message goes through the outbox, keyed, onc
 """
 
 import functools
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import jinja2
 
+from practice.disclosure import Addressee, Sender
 from practice.platform import outbox
 from practice.platform.queue import JobQueue, enqueue_after_commit
 from practice.platform.templating import make_environment, render_email
+from practice.services import disclosure
 from practice.tables import Client
 from scheduling.appointments import Attendance
 from scheduling.calendars import Slot
@@ -71,6 +73,11 @@ async def confirm_booking(
     name, email = await client_contact(client_id)
     if not email:
         return
+    clearance = await disclosure.clear(
+        Sender.APPOINTMENT_CONFIRMATION, client_id, Addressee.client(), datetime.now(UTC)
+    )
+    if isinstance(clearance, disclosure.Refusal):
+        return
     subject, body = render_notice(
         "confirmation", tz, name=name, starts_at=slot.start, online=online
     )
@@ -79,6 +86,7 @@ async def confirm_booking(
         method="REQUEST",
     )
     message_id = await outbox.queue_message(
+        clearance,
         key=confirmation_key(appointment_id),
         to_address=email,
         subject=subject,
@@ -93,11 +101,14 @@ async def queue_due_reminders(now: datetime, lead: timedelta, tz: ZoneInfo) -> l
     """A reminder message for every live appointment starting within ``lead``: once each.
 
     Keyed per appointment and recipient, so running this twice (or in two workers) creates
-    nothing new. Recipients: the client, and the participants of a meeting.
+    nothing new. Recipients: the client, and the participants of a meeting (the manager,
+    HR adviser or company doctor of the alignment meeting) as far as the client's consent
+    lets the gate clear them (``Sender.APPOINTMENT_REMINDER``).
     """
     rows = await Appointment.select(
         Appointment.id,
         Appointment.starts_at,
+        Appointment.episode._.client.as_alias("client_id"),
         Appointment.episode._.client._.name.as_alias("client_name"),
         Appointment.episode._.client._.email.as_alias("client_email"),
     ).where(
@@ -107,21 +118,37 @@ async def queue_due_reminders(now: datetime, lead: timedelta, tz: ZoneInfo) -> l
     )
     created: list[int] = []
     for row in rows:
-        recipients = [("client", row["client_name"], row["client_email"], None)]
+        recipients = [("client", row["client_name"], row["client_email"], None, Addressee.client())]
         for p in await Participant.select(
             Participant.id,
+            Participant.role,
+            Participant.user,
             Participant.name,
             Participant.email,
             Participant.user._.locale.as_alias("locale"),
         ).where(Participant.appointment == row["id"]):
-            recipients.append((f"participant:{p['id']}", p["name"], p["email"], p["locale"]))
-        for who, name, email, locale in recipients:
+            recipients.append(
+                (
+                    f"participant:{p['id']}",
+                    p["name"],
+                    p["email"],
+                    p["locale"],
+                    Addressee.seat(str(p["role"]), p["user"]),
+                )
+            )
+        for who, name, email, locale, addressee in recipients:
             if not email:
+                continue
+            clearance = await disclosure.clear(
+                Sender.APPOINTMENT_REMINDER, int(row["client_id"]), addressee, now
+            )
+            if isinstance(clearance, disclosure.Refusal):
                 continue
             subject, body = render_notice(
                 "reminder", tz, locale, name=name, starts_at=row["starts_at"]
             )
             message_id = await outbox.queue_message(
+                clearance,
                 key=reminder_key(int(row["id"]), who),
                 to_address=str(email),
                 subject=subject,

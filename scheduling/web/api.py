@@ -3,6 +3,7 @@
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Request, Response, Router, delete, get, post, put
@@ -12,6 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from practice.access_policy import Need, overview_only
 from practice.accounts import Role
 from practice.audit.trail import Actor
+from practice.deadlines import Lateness
 from practice.errors import InvalidInput, NotFound
 from practice.platform.clock import today_in
 from practice.platform.settings import Settings
@@ -63,11 +65,47 @@ class Created(msgspec.Struct):
     id: int
 
 
+class WarningOut(msgspec.Struct):
+    """A deadline missed by what was just written: it went through, and this says why it is
+    late (deadlines warn, never block)."""
+
+    code: str
+    reason: str
+    due_on: date
+    days_late: int
+    working_days_late: int
+
+
+class Booked(msgspec.Struct):
+    id: int
+    warnings: list[WarningOut]
+
+
+LATE_SCREENING = "screening_after_deadline"
+
+
+def late_screening_warning(late: Lateness) -> WarningOut:
+    """The JSON form of a screening booked after its deadline, its reason in words."""
+    reason = (
+        f"the screening is booked on {late.on}, after its deadline of {late.due_on}:"
+        f" {late.days} days ({late.working_days} working days) late"
+    )
+    return WarningOut(LATE_SCREENING, reason, late.due_on, late.days, late.working_days)
+
+
+async def booked(appointment_id: int, episode_id: int, kind: str, starts_at: datetime,
+                 tz: ZoneInfo) -> Booked:  # fmt: skip
+    """The booking's answer: its id and the warnings it raised."""
+    late = await services.late_screenings(episode_id, [(appointment_id, kind, starts_at)], tz)
+    return Booked(appointment_id, [late_screening_warning(x) for x in late.values()])
+
+
 @post("/api/episodes/{episode_id:int}/appointments", opt=THERAPIST)
 async def book(
     request: Request[Any, Any, Any], episode_id: FromPath[int], data: JSONBody[AppointmentIn]
-) -> Created:
-    """Book one appointment; 409 names a clash, a holiday or an absence."""
+) -> Booked:
+    """Book one appointment; 409 names a clash, a holiday or an absence. A screening after
+    its deadline is booked all the same, with a warning saying how late it is."""
     actor = await _writer(request, episode_id)
     settings: Settings = request.app.state.settings
     booking = Booking(
@@ -79,11 +117,9 @@ async def book(
         online=data.online,
         video_link=data.video_link,
     )
-    return Created(
-        await services.book(
-            actor, booking, data.starts_at, settings.time_zone, request.app.state.queue
-        )
-    )
+    tz = settings.time_zone
+    new_id = await services.book(actor, booking, data.starts_at, tz, request.app.state.queue)
+    return await booked(new_id, episode_id, data.kind, data.starts_at, tz)
 
 
 class SeriesIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -164,13 +200,16 @@ async def list_appointments(
 class AttendanceIn(msgspec.Struct, forbid_unknown_fields=True):
     attendance: str
     reason: Short | None = None
+    # A practice cancellation the therapist already told the client by phone: no e-mail.
+    client_told_by_phone: bool = False
 
 
 @post("/api/appointments/{appointment_id:int}/attendance", opt=THERAPIST, status_code=200)
 async def attendance(
     request: Request[Any, Any, Any], appointment_id: FromPath[int], data: JSONBody[AttendanceIn]
 ) -> Created:
-    """Held, cancelled (by client or practice) or no-show; only held sessions count."""
+    """Held, cancelled (by client or practice) or no-show; only held sessions count. A
+    practice cancellation e-mails the client unless ``client_told_by_phone``."""
     actor = await _writer(request, await episode_of(appointment_id))
     await attendance_services.record_attendance(
         actor,
@@ -179,6 +218,7 @@ async def attendance(
         tz=request.app.state.settings.time_zone,
         reason=data.reason,
         queue=request.app.state.queue,
+        client_told_by_phone=data.client_told_by_phone,
     )
     return Created(appointment_id)
 
@@ -283,19 +323,21 @@ class RebookIn(msgspec.Struct, forbid_unknown_fields=True):
 @post("/api/appointments/{appointment_id:int}/rebooking", opt=THERAPIST)
 async def rebook(
     request: Request[Any, Any, Any], appointment_id: FromPath[int], data: JSONBody[RebookIn]
-) -> Created:
-    """A new date for a cancelled appointment (closes the rebooking task)."""
-    actor = await _writer(request, await episode_of(appointment_id))
-    settings: Settings = request.app.state.settings
-    return Created(
-        await services.rebook(
-            actor,
-            appointment_id=appointment_id,
-            starts_at=data.starts_at,
-            tz=settings.time_zone,
-            queue=request.app.state.queue,
-        )
+) -> Booked:
+    """A new date for a cancelled appointment (closes the rebooking task); a screening
+    rebooked after its deadline carries a warning, as a booking does."""
+    episode_id = await episode_of(appointment_id)
+    actor = await _writer(request, episode_id)
+    tz = request.app.state.settings.time_zone
+    new_id = await services.rebook(
+        actor,
+        appointment_id=appointment_id,
+        starts_at=data.starts_at,
+        tz=tz,
+        queue=request.app.state.queue,
     )
+    kind = await queries.kind_of_appointment(new_id)
+    return await booked(new_id, episode_id, kind or "", data.starts_at, tz)
 
 
 class ParticipantIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -54,6 +54,9 @@ async def appointment_page(
     read_only = actor.role is None or not decide(actor.role, Need.RECORD_WRITE, held)
     started = found["starts_at"] <= datetime.now(UTC)
     current = Attendance(found["attendance"])
+    late = await services.late_screenings(
+        int(found["episode"]), [(appointment_id, found["kind"], found["starts_at"])], tz
+    )
     return page(
         request,
         "scheduling/appointment.html",
@@ -65,6 +68,7 @@ async def appointment_page(
         can_rebook=current.value.startswith("cancelled") and found["rebooked_as"] is None,
         meeting=found["kind"] == AppointmentKind.ALIGNMENT_MEETING.value,
         roles=OTHER_PARTICIPANTS,
+        late_screening=late.get(appointment_id),
     )
 
 
@@ -92,6 +96,7 @@ class MoveForm(msgspec.Struct, forbid_unknown_fields=True):
     starts_at: datetime
     attendance: str
     reason: Short | None = None
+    client_told_by_phone: bool = False
 
 
 @post("/appointments/{appointment_id:int}/move", opt=THERAPIST, include_in_schema=False)
@@ -110,6 +115,7 @@ async def move(
         reason=form.reason,
         tz=tz,
         queue=request.app.state.queue,
+        client_told_by_phone=form.client_told_by_phone,
     )
     return to_appointment(new_id)
 

@@ -180,12 +180,15 @@ async def book_slot(request: Request[Any, Any, Any], data: FormData) -> Redirect
             duration_minutes=form.duration_minutes,
             online=form.online,
         )
-        await services.book(actor, booking, form.starts_at, tz, request.app.state.queue)
+        new_id = await services.book(actor, booking, form.starts_at, tz, request.app.state.queue)
     except InvalidInput as exc:
         problems = {name: said(problem) for name, problem in exc.fields.items()}
         return await _booking_page(request, moment, values, problems, "", 400)
     except Conflict as exc:
         return await _booking_page(request, moment, values, {}, said(exc.message), 409)
+    if await services.late_screenings(episode_id, [(new_id, form.kind, form.starts_at)], tz):
+        # Booked, but after the screening deadline: its page says how late, and why.
+        return Redirect(path=f"/appointments/{new_id}", status_code=303)
     return back_to_calendar(form.starts_at.astimezone(tz).date())
 
 

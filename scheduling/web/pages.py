@@ -81,8 +81,12 @@ async def appointments_section(
         proposal["suggested"] = await suggested_time(
             actor.user_id, proposal["due_on"], today, now, tz
         )
+    late = await services.late_screenings(
+        episode_id, [(a["id"], a["kind"], a["starts_at"]) for a in appointments], tz
+    )
     return {
         "appointments": appointments,
+        "late_screenings": late,
         "counts": await queries.appointment_counts(episode_id),
         "counting_held": len(fact.held_session_dates) if fact else 0,
         "budget": fact.sessions_authorised if fact else None,
@@ -124,7 +128,10 @@ async def book(
     )
     queue = request.app.state.queue
     if form.count == 1:
-        await services.book(actor, booking, starts_at, tz, queue)
+        new_id = await services.book(actor, booking, starts_at, tz, queue)
+        if await services.late_screenings(episode_id, [(new_id, form.kind, starts_at)], tz):
+            # Booked, but after the screening deadline: its page says how late, and why.
+            return Redirect(path=f"/appointments/{new_id}", status_code=303)
         return back_to_sessions(episode_id)
     result = await services.book_series(
         actor, booking, starts_at, form.count, form.every_weeks, tz, queue
@@ -177,6 +184,7 @@ async def record_attendance(
         tz=request.app.state.settings.time_zone,
         reason=form.reason,
         queue=request.app.state.queue,
+        client_told_by_phone=form.client_told_by_phone,
     )
     return redirect
 

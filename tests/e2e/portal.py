@@ -15,7 +15,7 @@ from practice.composition.demo import DEMO_PASSWORD
 from tests.e2e.browser import ARTEFACTS
 from tests.e2e.served import Served
 
-WAIT_SECONDS = 45
+WAIT_SECONDS = 90
 WIDE, NARROW = 1366, 768
 HEIGHT = 900
 
@@ -59,7 +59,8 @@ class Portal:
             viewport={"width": WIDE, "height": HEIGHT},
         )
         self.page = self.context.new_page()
-        self.page.set_default_timeout(15_000)
+        # Generous: the suite runs beside the browser on two shared cores in CI.
+        self.page.set_default_timeout(60_000)
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
         self.page.on("requestfailed", self._request_failed)

@@ -19,7 +19,7 @@ import pytest
 
 # The first start loads the whole demo practice (some 12 s on a calm machine of two cores);
 # on a machine busy with other work it has taken 50-85 s, so the limit leaves room for that.
-START_LIMIT_SECONDS = 150
+START_LIMIT_SECONDS = 300  # a demo start beside the running suite on two shared cores
 
 _PRACTICE = [sys.executable, "-c", "from practice.composition.cli import main; main()"]
 

@@ -6,7 +6,8 @@ The HTML door of ``/api/x`` is ``/x`` (POST) unless ``FORM_FOR`` names another o
 proof that the form exists is twofold: the HTML door is a POST route of the app, open to at
 least one role of the JSON door, and some template under ``templates/`` posts to it: an
 ``action="…"`` (``{{ … }}`` standing for a path parameter) or a ``f.form("…" ~ id ~ "…")``
-macro call whose first argument builds the path.
+macro call whose first argument builds the path, or a ``{% set action = "…" ~ id ~ "…" %}``
+that such a call then names.
 
 A new JSON write route without a form fails the first test until a form is added (or the
 route is put on the list on purpose, with its reason).
@@ -54,6 +55,7 @@ FORM_FOR: dict[tuple[str, str], str] = {
 
 ACTION = re.compile(r"""\b(?:form)?action="([^"]*)\"""")
 FORM_MACRO = re.compile(r"""\bf\.form\(\s*((?:"[^"]*"|'[^']*'|[^,)"'])+)""")
+SET_ACTION = re.compile(r"""\{%-?\s*set\s+action\s*=\s*((?:"[^"]*"|'[^']*'|[^%"'])+)%""")
 PARAMETER = re.compile(r"\{[^{}]*\}")
 
 
@@ -81,6 +83,7 @@ def form_actions() -> dict[str, set[str]]:
         text = template.read_text()
         actions = [re.sub(r"\{\{.*?\}\}", "{}", a) for a in ACTION.findall(text)]
         actions += [_macro_path(m) for m in FORM_MACRO.findall(text)]
+        actions += [_macro_path(m.rstrip("- ")) for m in SET_ACTION.findall(text)]
         for action in actions:
             found.setdefault(action, set()).add(str(template.relative_to(TEMPLATES)))
     return found

@@ -46,12 +46,15 @@ from practice.services.parties import CONTACT_ROLES
 from practice.services.referrals import REFERRER_TYPES
 from practice.services.treatment_plan import ADVICE_AUTHORS, FOLLOW_UP_KINDS, FOLLOW_UP_RESPONSES
 from practice.services.work import AGREEMENT_STATUSES, MOMENTS, SOURCES
+from practice.setbacks import SetbackKind
 from practice.tables import (
     AbsenceEpisode,
     Advice,
+    AdviceConflictResolution,
     CaseAssignment,
     Client,
     CompanyDoctor,
+    CompanyDoctorConsultation,
     Consent,
     ContractHours,
     Department,
@@ -59,11 +62,13 @@ from practice.tables import (
     EmployerContact,
     Employment,
     FollowUp,
+    LeavePeriod,
     ManagerConsultation,
     OfferChange,
     Referral,
     RelapsePreventionPlan,
     Screening,
+    Setback,
     StatusChange,
     TaskOverride,
     Therapist,
@@ -195,6 +200,8 @@ async def seed_parties(draw: Any, people: People, ids: Ids, n: int) -> tuple[int
         cost_per_absence_day_cents=draw(st.integers(0, 10**7)),
         report_every=draw(st.integers(1, 20)),
         employer_update_every_days=draw(maybe(st.integers(1, 365))),
+        # The form refuses 0 and below and over 100; the table can hold them all the same.
+        work_behind_margin=draw(maybe(st.integers(-5, 200))),
         min_cell_size=draw(st.integers(5, 20)),  # the database's floor
         screening_day_unit=draw(st.sampled_from(list(DayUnit))).value,
     )
@@ -243,6 +250,7 @@ async def seed_episode(draw: Any, people: People, ids: Ids, n: int) -> int:
                 employment=employment,
                 valid_from=draw(dates),
                 minutes_per_week=draw(minutes),
+                half_days_per_week=draw(maybe(st.integers(-2, 20))),
             )
     received = draw(moments)
     referral = await insert(
@@ -388,6 +396,36 @@ async def seed_record(draw: Any, people: People, episode: int, contact: int) -> 
             content=draw(texts(5000)),
             conflicts_with_other_advice=draw(st.booleans()),
             conflict_note=draw(maybe(texts(5000))),
+            # The capacity advice's structured part: ends before it starts, odd minutes.
+            valid_until=draw(maybe(dates)),
+            hours_per_day_minutes=draw(maybe(st.integers(-600, 10_000))),
+            hours_per_week_minutes=draw(maybe(st.integers(-600, 20_000))),
+            task_limits=draw(maybe(texts(5000))),
+        )
+    for _ in range(draw(st.integers(0, 2))):
+        await insert(
+            AdviceConflictResolution,
+            episode=episode,
+            conflict_key=draw(st.sampled_from(["agreement:1:1", "hours:1:1", "flagged:1:0", "x"])),
+            resolved_on=draw(dates),
+            note=draw(texts(5000)),
+        )
+    for _ in range(draw(st.integers(0, 2))):
+        await insert(
+            CompanyDoctorConsultation,
+            episode=episode,
+            held_on=draw(dates),
+            participants=draw(texts(500)),
+            note=draw(texts(5000)),
+        )
+    for _ in range(draw(st.integers(0, 2))):
+        await insert(
+            Setback,
+            episode=episode,
+            occurred_on=draw(dates),  # before the referral or after today, too
+            kind=draw(st.sampled_from([*(k.value for k in SetbackKind), "odd"])),
+            note=draw(texts(5000)),
+            recorded_by=draw(st.sampled_from([None, people.cast.therapist.id])),
         )
     if draw(st.booleans()):
         await insert(
@@ -442,6 +480,20 @@ async def seed_work_track(draw: Any, employment: int, episode: int) -> None:
             known_to_practice_on=draw(maybe(dates)),
             full_recovery_on=None if not_absent else draw(maybe(dates)),  # before the start too
             previous=draw(st.sampled_from([None, previous])),
+            # The absence record's own fields: any dates, unknown codes, odd text.
+            link_kind=draw(st.sampled_from([None, "relapse", "chain", "odd"])),
+            reported_to=draw(st.sampled_from([None, "employer", "colleague", "odd"])),
+            manager_informed_on=draw(maybe(dates)),
+            partial_recovery_on=draw(maybe(dates)),
+            cause=draw(maybe(texts(5000))),
+        )
+    for _ in range(draw(st.integers(0, 2))):
+        await insert(
+            LeavePeriod,
+            employment=employment,
+            kind=draw(st.sampled_from(["care", "holiday", "odd"])),
+            starts_on=draw(dates),
+            ends_on=draw(maybe(dates)),  # before its start, too
         )
     for _ in range(draw(st.integers(0, 6))):
         await insert(
@@ -518,6 +570,9 @@ async def seed_appointments(draw: Any, cast: Cast, ids: Ids, episode: int) -> No
             series=draw(maybe(st.sampled_from(["series-a", "series-b"]))),
             rebooked_as=draw(st.sampled_from([None, *booked])),
             notes=draw(maybe(texts(5000))),
+            # Told by phone of a practice cancellation, on any attendance and any moment.
+            client_told_by=draw(st.sampled_from([None, cast.therapist.id])),
+            client_told_at=draw(maybe(moments)),
         )
         booked.append(appointment)
         for _ in range(draw(st.integers(0, 2))):

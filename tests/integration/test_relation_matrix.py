@@ -383,3 +383,43 @@ async def test_the_practice_manager_reads_the_same_minimum_in_json_and_fhir(
 def test_relations_the_matrix_names_are_decided_by_the_policy_alone() -> None:
     assert decide(Role.THERAPIST, Need.RECORD_READ, Relation(frozenset({TeamRole.THERAPIST})))
     assert not decide(Role.THERAPIST, Need.RECORD_READ, NO_RELATION)
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_the_employer_statistics_show_a_contact_only_its_own_employer_and_refuse_others(
+    client: httpx.AsyncClient, cast: Cast
+) -> None:
+    """The statistics page and its JSON name no client object, so they are not in the matrix
+    above: an employer contact reads its own employer's published months only (none when it
+    is no employer's contact), every other role gets 403 with a denied audit row."""
+    world = await build_world(client, cast)
+    settings = Settings.from_env()
+    for job in await reporting_jobs.due_employer_statistics(TODAY, settings):
+        await reporting_jobs.publish_employer_statistics({"settings": settings}, *job.args)
+    contacts = await EmployerContact.select(EmployerContact.user, EmployerContact.employer)
+    own = {int(c["user"]): int(c["employer"]) for c in contacts if c["user"] is not None}
+    assert (
+        own[cast.employer_contact.id]
+        != own[next(w.member.id for w in world.requesters if w.relation_name == "other employer")]
+    )
+    for who in world.requesters:
+        await login(client, who.member.email)
+        for path in ("/employer/statistics", "/api/employer/statistics"):
+            before = await last_audit_id()
+            response = await api(client, "GET", path)
+            refused = await denied_rows(who.member.id, before)
+            name = (who.member.role.value, who.relation_name, path)
+            if who.member.role is not Role.EMPLOYER_CONTACT:
+                assert response.status_code == 403 and refused > 0, name
+            elif who.member.id not in own:
+                assert response.status_code == 404, name
+            else:
+                assert response.status_code == 200 and refused == 0, name
+                if path.startswith("/api"):
+                    shown = [e["employer_id"] for e in response.json()["employers"]]
+                    assert shown == [own[who.member.id]], name
+                else:
+                    assert f'data-employer="{own[who.member.id]}"' in response.text, name
+                    others = set(own.values()) - {own[who.member.id]}
+                    assert not any(f'data-employer="{o}"' in response.text for o in others)
+            assert not any(s in response.text for s in SECRETS), name

@@ -13,13 +13,15 @@ from practice.deadlines import DayUnit
 from practice.episodes import EpisodeStatus, Offer
 from practice.platform import i18n
 from practice.platform.templating import label, label_codes, make_environment, register_labels
+from practice.poortwachter import MilestoneKind, MilestoneStatus
 from practice.screening import Proposal
 from practice.services.parties import CONTACT_ROLES
 from practice.services.referrals import REFERRER_TYPES
 from practice.services.treatment_plan import FOLLOW_UP_KINDS, FOLLOW_UP_RESPONSES
 from practice.services.work import AGREEMENT_STATUSES, MOMENTS, SOURCES
+from practice.setbacks import SetbackKind
 from practice.tasks import TaskKind
-from practice.work_participation import AbsenceType, NoVolume
+from practice.work_participation import AbsenceType, ContractBasis, CountedHours, NoVolume
 from reporting import labels as reporting_labels
 from reporting.interim_reports import ReportStatus
 from scheduling import labels as scheduling_labels
@@ -47,11 +49,17 @@ CODES: Mapping[str, Iterable[str]] = {
     "follow_up": (*FOLLOW_UP_KINDS, *FOLLOW_UP_RESPONSES),
     "role": Role,
     "no_volume": NoVolume,
+    "contract_basis": ContractBasis,
+    "counted_hours": CountedHours,
     "agreement_status": AGREEMENT_STATUSES,
     "participation_source": SOURCES,
     "appointment_kind": AppointmentKind,
     "attendance": Attendance,
     "report_status": ReportStatus,
+    "milestone": MilestoneKind,
+    "milestone_status": MilestoneStatus,
+    "milestone_reason": MilestoneKind,
+    "setback_kind": SetbackKind,
 }
 
 

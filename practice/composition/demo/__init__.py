@@ -12,6 +12,8 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from practice.audit.trail import Actor, Channel
+from practice.composition.demo.absences import record_absences
+from practice.composition.demo.capacity import record_capacity_advice
 from practice.composition.demo.episodes import EpisodeLoader
 from practice.composition.demo.parties import accounts, create_parties
 from practice.composition.demo.plan import (
@@ -22,10 +24,12 @@ from practice.composition.demo.plan import (
     SESSION_MINUTES,
     THERAPISTS,
     DemoAccount,
+    EpisodePlan,
     Plan,
     Session,
     build_plan,
 )
+from practice.composition.demo.setbacks import record_setbacks
 from practice.platform.db import write_tx
 from practice.tables import Employer
 from scheduling.demo import DemoAppointment, book_coming, load_history
@@ -47,8 +51,10 @@ async def load_demo(today: date | None = None, *, tz: ZoneInfo) -> int:
         loader = EpisodeLoader(actor, plan.calendar, ids, tz)
         past: list[DemoAppointment] = []
         coming: list[DemoAppointment] = []
+        loaded: list[tuple[EpisodePlan, int]] = []
         for episode in plan.episodes:
             client_id, episode_id = await loader.load(episode)
+            loaded.append((episode, episode_id))
             for session in episode.sessions:
                 appointment = _appointment(plan, episode.therapist, session, tz)
                 made = DemoAppointment(
@@ -64,6 +70,9 @@ async def load_demo(today: date | None = None, *, tz: ZoneInfo) -> int:
                     rebooked=session.rebooked,
                 )
                 (coming if session.day > 0 else past).append(made)
+        await record_absences(actor, plan.calendar, loaded, today=today, tz=tz)
+        await record_setbacks(actor, plan.calendar, loaded, today=today, tz=tz)
+        await record_capacity_advice(actor, plan.calendar, loaded, today=today, tz=tz)
         await loader.date_status_changes()
         await load_history(actor, past)
         await book_coming(actor, coming, tz)

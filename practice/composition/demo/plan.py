@@ -164,6 +164,8 @@ INSTRUMENTS: dict[str, tuple[str, int, int]] = {
     "other": ("PHQ-9", 11, 27),
 }
 DIAGNOSES = ("angststoornis", "depressie", "somatische_symptoomstoornis", "other")
+# Below this volume % at the start, an ongoing client's interim hours stay at the start.
+STUCK_BELOW = 30.0
 DIAGNOSIS_WEIGHTS = (30, 30, 25, 15)
 CONTRACT_HOURS = (16, 20, 24, 24, 28, 32, 32, 32, 36, 36, 38, 40)
 NOT_STARTED = ("recovered_before_start", "referred_elsewhere", "declined", "wrongly_referred")
@@ -396,6 +398,11 @@ NAMED = (
     Named("Lars Doorverwezen", referred=-17, outcome="referred_elsewhere"),
     Named("Kim Uitgevallen", referred=-63, screened=-58, start_after=5, held=8,
           drop_out_after=3, diagnosis="depressie"),
+    # The escalation digest's two stages (practice.escalation): the treatment start is due
+    # 10 working days after the screening, so on the next working day for one and on the
+    # previous one for the other; each has a first session booked just after it.
+    Named("Mees Morgen", referred=-13, screened=-9, start_after=12),
+    Named("Noor Verlopen", referred=-15, screened=-11, start_after=12, diagnosis="depressie"),
 )  # fmt: skip
 
 
@@ -763,6 +770,10 @@ class _Builder:
             own = max(Decimal(0), _hours(total) - therapeutic - adapted)
             measures.append(Measure(start, "begin", own, adapted, therapeutic))
             middle = (begin + end) / 2
+            # A client still in treatment who started low and has not moved yet: no draw, so
+            # the rest of the plan stays as it was; the therapist's "work not on track".
+            if plan.status == "in_treatment" and begin < STUCK_BELOW:
+                middle = begin
             if len(held) >= 4:
                 measures.append(Measure(held[3], "interim", _hours(hours_at(held[3], middle))))
             step = _hours(hours_at(start, min(100.0, begin + 15)))

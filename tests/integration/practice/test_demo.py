@@ -3,16 +3,21 @@ the coming two weeks booked, and no mail about the past."""
 
 from datetime import UTC, date, datetime, timedelta
 
+from practice.capacity import open_conflicts
 from practice.composition.demo import load_demo
 from practice.composition.demo.plan import THERAPISTS
 from practice.episodes import EpisodeStatus
 from practice.platform.settings import Settings
 from practice.queries.episodes import load_facts
 from practice.tables import (
+    AbsenceEpisode,
+    Advice,
     AuditEvent,
     CaseAssignment,
     EmployerContact,
+    LeavePeriod,
     OutboundMessage,
+    Setback,
     StatusChange,
     TreatmentEpisode,
     User,
@@ -40,6 +45,26 @@ async def test_the_demo_has_every_status_over_two_years_and_a_second_run_changes
 ) -> None:
     created = await load_demo(tz=settings.time_zone)
     assert 150 <= created <= 250
+    # The absence record as a practice keeps it: causes, a chain, a relapse, leave.
+    links = await AbsenceEpisode.select(AbsenceEpisode.link_kind).where(
+        AbsenceEpisode.link_kind.is_not_null()
+    )
+    assert sorted(r["link_kind"] for r in links) == ["chain", "relapse"]
+    assert await AbsenceEpisode.count().where(AbsenceEpisode.cause.is_not_null()) > 50
+    assert await LeavePeriod.count() == 1
+    # Setbacks (terugval) as the therapists record them: three clients, three kinds, noted.
+    setbacks = await Setback.select(Setback.kind, Setback.note)
+    assert len({s["kind"] for s in setbacks}) == len(setbacks) == 3
+    assert all(s["note"] for s in setbacks)
+    # The capacity-advice loop: one case with the company doctor's advice, one open conflict.
+    advised = {
+        int(r["episode"])
+        for r in await Advice.select(Advice.episode).where(Advice.author_role == "company_doctor")
+    }
+    assert len(advised) == 1
+    [(facts, _)] = (await load_facts(sorted(advised), settings.time_zone)).values()
+    today = datetime.now(settings.time_zone).date()
+    assert len(open_conflicts(facts.capacity, today)) == 1
     statuses = {r["status"] for r in await TreatmentEpisode.select(TreatmentEpisode.status)}
     assert statuses == {s.value for s in EpisodeStatus}
     changes = await StatusChange.select(StatusChange.changed_at).where(

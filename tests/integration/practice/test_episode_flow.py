@@ -323,6 +323,21 @@ async def test_a_handover_moves_access_to_the_successor(client, cast) -> None:
 
     parties = await setup_parties(client, cast)
     episode_id = await refer(client, cast, parties)
+    # The company doctor's consent comes with the referral; the manager hears of the new
+    # contact person only with the client's consent to process updates (issue 18).
+    await ok(
+        await api(
+            client,
+            "POST",
+            f"/api/episodes/{episode_id}/consents",
+            {
+                "recipient": "employer",
+                "purpose": "process_updates",
+                "given_at": "2026-04-21T09:00:00+02:00",
+            },
+        ),
+        201,
+    )
     successor = await make_user(Role.THERAPIST, "successor@cast.test")
     done = await ok(
         await api(

@@ -3,14 +3,16 @@ point to the practice's own address (BASE_URL), never to a port the service is n
 
 import dataclasses
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import time_machine
 
+from practice.disclosure import Addressee, Sender
 from practice.jobs import send_message
 from practice.platform import outbox
 from practice.platform.settings import Settings
+from practice.services import disclosure
 from practice.tables import OutboundMessage
 from tests.cast import Cast
 from tests.integration.practice.test_break_glass import NOTICES, NOW, break_glass, outsider, story
@@ -29,6 +31,15 @@ def smtp(settings: Settings, box: Mailbox, mail_from: str | None = None) -> Sett
     )
 
 
+async def to_a_client() -> disclosure.Clearance:
+    """The gate's leave for a message to a client (no consent asked, no client row read)."""
+    cleared = await disclosure.clear(
+        Sender.FOLLOW_UP_INVITATION, 1, Addressee.client(), datetime.now(UTC)
+    )
+    assert isinstance(cleared, disclosure.Clearance)
+    return cleared
+
+
 async def send_all(settings: Settings) -> None:
     rows = await OutboundMessage.select(OutboundMessage.id).where(OutboundMessage.sent_at.is_null())
     for row in rows:
@@ -40,7 +51,11 @@ async def test_a_sent_message_is_dated_in_the_practices_time_zone_with_a_message
 ) -> None:
     mail = smtp(settings, mailbox, "Praktijk @Work <post@praktijk-atwork.nl>")
     await outbox.queue_message(
-        key="test:headers", to_address="anna@example.org", subject="Uw afspraak", body_text="Di"
+        await to_a_client(),
+        key="test:headers",
+        to_address="anna@example.org",
+        subject="Uw afspraak",
+        body_text="Di",
     )
     before = datetime.now(settings.time_zone).replace(microsecond=0)
     await send_all(mail)
@@ -57,6 +72,7 @@ async def test_two_messages_never_share_a_message_id(
 ) -> None:
     for n in range(2):
         await outbox.queue_message(
+            await to_a_client(),
             key=f"test:ids:{n}",
             to_address="anna@example.org",
             subject="Uw afspraak",

@@ -3,6 +3,7 @@
 the database (a CHECK on PostgreSQL, triggers on SQLite); a value may go up, never below."""
 
 import sqlite3
+from datetime import date
 from typing import Any
 
 import asyncpg
@@ -11,8 +12,10 @@ import time_machine
 
 from practice.platform.db import engine
 from practice.tables import Employer
+from reporting.services.employer_statistics import publish_month
 from tests.cast import Cast
 from tests.integration.practice.test_portal_forms import post_page_form
+from tests.integration.reporting.test_statistics import TZ, consent_to_the_employer
 from tests.integration.reporting.test_statistics import world as world  # a fixture
 from tests.story import ok
 from tests.web import api, login
@@ -122,8 +125,11 @@ async def test_no_figure_the_practice_manager_or_an_employer_sees_rests_on_fewer
         )
         assert data["min_n"] >= 5
         assert _figures_rest_on_the_floor(data["tables"], data["min_n"]) == [], query
+    await consent_to_the_employer()
+    await publish_month(world.employers["main"], date(2026, 5, 1), TZ)
     await login(client, cast.employer_contact.email)
     data = await ok(await client.get("/api/employer/statistics", headers={"accept": JSON}))
+    assert all(employer["published"] for employer in data["employers"])
     for employer in data["employers"]:
         assert employer["min_n"] >= 5
         cells = [

@@ -121,8 +121,8 @@ async def own_redis(directory: Path) -> AsyncIterator[OwnRedis]:
 
 
 async def run_worker_once(settings: Settings, url: str) -> None:
-    """A burst worker for the delivery and mail jobs, one job at a time (every job shares
-    this test's rolled-back connection)."""
+    """A burst worker for the delivery, mail and publishing jobs, one job at a time (every job
+    shares this test's rolled-back connection)."""
     pool = ArqRedis(connection_pool=ConnectionPool.from_url(url))
     try:
         runner = worker.make_worker(
@@ -136,7 +136,11 @@ async def run_worker_once(settings: Settings, url: str) -> None:
             on_shutdown=None,
             ctx={"settings": settings},
             max_jobs=1,
-            functions=[reporting_jobs.deliver_report, practice_jobs.send_message],
+            functions=[
+                reporting_jobs.deliver_report,
+                reporting_jobs.publish_employer_statistics,
+                practice_jobs.send_message,
+            ],
         )
         await runner.main()
     finally:

@@ -62,6 +62,38 @@ async def test_changed_contract_hours_are_kept_beside_the_first_and_shown_on_the
 
 
 @time_machine.travel(NOW, tick=False)
+async def test_contract_days_per_week_are_kept_in_half_days_and_an_eighth_day_is_refused(
+    client, cast: Cast
+) -> None:
+    episode_id = await referred(client, cast)
+    response = await posted(
+        client,
+        episode_id,
+        "work",
+        "/contract-hours",
+        {"hours": "32", "days_per_week": "4.5", "valid_from": "2026-06-12"},
+    )
+    back_to(response, episode_id, "work")
+    latest = (
+        await ContractHours.select().order_by(ContractHours.valid_from, ascending=False).first()
+    )
+    assert latest is not None and latest["half_days_per_week"] == 9
+    shown = await section(client, episode_id, "work")
+    assert "4,5" in shown.split('data-testid="contract-periods"', 1)[1].split("</table>", 1)[0]
+    response = await posted(
+        client,
+        episode_id,
+        "work",
+        "/contract-hours",
+        {"hours": "32", "days_per_week": "8", "valid_from": "2026-06-13"},
+    )
+    assert response.status_code == 400
+    text = html.unescape(response.text)
+    assert 'id="days_per_week-problem"' in text
+    assert "halve dagen" in text
+
+
+@time_machine.travel(NOW, tick=False)
 async def test_a_refused_contract_change_names_the_problem_in_dutch_and_keeps_the_hours(
     client, cast: Cast
 ) -> None:
@@ -145,11 +177,13 @@ async def test_full_recovery_and_a_relapse_are_recorded_on_the_absences_and_show
     assert rows[1]["previous"] == first["id"]
     shown = await section(client, episode_id, "work")
     table = shown.split('data-testid="absences"', 1)[1].split("</table>", 1)[0]
-    assert "10 jun 2026" in table  # full recovery
-    assert "het verzuim vanaf 1 mei 2026" in table  # the relapse's link
+    assert "volledig vanaf 10 jun 2026" in table  # full recovery
+    assert "van het verzuim vanaf 1 mei 2026" in table  # the link, with its kind:
+    assert "ketenverzuim (binnen vier weken)" in table  # sick again three days later
+    assert rows[1]["link_kind"] == "chain"
     # only the open absence still offers a recovery form
-    assert f"/absences/{first['id']}/recovery" not in table
-    assert f"/absences/{rows[1]['id']}/recovery" in table
+    assert f"/absences/{first['id']}/recovery" not in shown
+    assert f"/absences/{rows[1]['id']}/recovery" in shown
 
 
 @time_machine.travel(NOW, tick=False)

@@ -78,6 +78,7 @@ NOT_CLIENT_DATA = {
     "calendar_feed",
     "audit_event",  # the legal access log: identifiers and categories only
     "erasure_record",  # the minimal proof of each erasure
+    "employer_statistics",  # an employer's monthly figures: aggregates, no client named
 }
 
 

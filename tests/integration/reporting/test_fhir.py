@@ -389,7 +389,7 @@ async def test_a_practice_managers_export_leaves_out_the_medical_resources(
 
 
 @time_machine.travel(NOW, tick=False)
-async def test_exporting_a_client_with_twenty_sessions_takes_well_under_five_seconds(
+async def test_exporting_a_client_with_twenty_sessions_takes_seconds_not_minutes(
     client, cast: Cast
 ) -> None:
     client_id = await seed_client(client, cast, sessions=SESSIONS)
@@ -399,10 +399,13 @@ async def test_exporting_a_client_with_twenty_sessions_takes_well_under_five_sec
     bundle = await export(client, f"/api/fhir/clients/{client_id}")
     elapsed = time.perf_counter() - started
     assert len(resources(bundle, "Appointment")) == SESSIONS
-    assert elapsed < 2.0, f"export took {elapsed:.2f} s"
+    # A bound against a pathology (a query per row of the access log), not a measurement: it
+    # holds on a loaded 2-core CI machine with the suite running beside it; `practice bench`
+    # measures speed.
+    assert elapsed < 10.0, f"export took {elapsed:.2f} s"
 
 
-async def test_every_demo_client_exports_through_the_cli_function_the_largest_within_5_s(
+async def test_every_demo_client_exports_through_the_cli_function_the_largest_within_20_s(
     client, settings: Settings
 ) -> None:
     from practice.audit.trail import Actor, Channel
@@ -427,7 +430,7 @@ async def test_every_demo_client_exports_through_the_cli_function_the_largest_wi
         sizes[row["id"]] = len(bundle["entry"])
         await assert_audited(action="export", object_type="client", object_id=str(row["id"]))
     assert len(sizes) >= 13 and max(sizes.values()) > 20
-    assert slowest < 5.0, f"the slowest demo export took {slowest:.2f} s"
+    assert slowest < 20.0, f"the slowest demo export took {slowest:.2f} s"
 
 
 # ---------------------------------------------------------------- import

@@ -15,12 +15,16 @@ from practice.composition.wiring import connect
 from practice.tables import (
     AbsenceEpisode,
     Advice,
+    AdviceConflictResolution,
     BreakGlass,
+    CompanyDoctorConsultation,
     FollowUp,
+    LeavePeriod,
     ManagerConsultation,
     OfferChange,
     OutboundMessage,
     Screening,
+    Setback,
     TaskOverride,
 )
 from reporting.fhir.export import EXPORTED_HOLDINGS, ClientRecord
@@ -51,8 +55,12 @@ NOT_EXPORTED: dict[type[Table], str] = {
     Screening: _NOT_YET + "the screening's findings",
     ManagerConsultation: _NOT_YET + "the consultation with the manager",
     Advice: _NOT_YET + "advice given by the company doctor, the GP or others",
+    AdviceConflictResolution: _NOT_YET + "how a conflict with the capacity advice was resolved",
+    CompanyDoctorConsultation: _NOT_YET + "the consultations between therapist and company doctor",
     FollowUp: _NOT_YET + "the follow-up conversation and measurement",
     AbsenceEpisode: _NOT_YET + "absence episodes (the referral carries the first sick day)",
+    LeavePeriod: _NOT_YET + "leave of the employment (not sickness)",
+    Setback: _NOT_YET + "setbacks in work resumption (a day, a kind and a note)",
 }
 
 

@@ -22,7 +22,7 @@ from practice.platform.settings import Settings
 from practice.services.employer_text import lexicon
 from practice.tables import OutboundMessage, RelapsePreventionPlan, WorkResumptionAgreement
 from reporting import jobs as reporting_jobs
-from reporting.tables import EmployerUpdate, MeetingMinutes
+from reporting.tables import EmployerStatistics, EmployerUpdate, MeetingMinutes
 from tests.cast import Cast
 from tests.integration.practice.test_portal_forms import post_page_form
 from tests.integration.reporting.test_reports import episode_with_ten_held_sessions
@@ -49,6 +49,7 @@ MARKERS = {
     "qualifications": "CANARYqualifications",
     "session_reason": "CANARYsessionreason",
     "session_notes": "CANARYsessionnotes",
+    "setback_note": "CANARYsetbacknote",
 }
 DIAGNOSIS_WORDS = ("angststoornis", "Angststoornis", "GAD-7", "anxiety")
 
@@ -88,6 +89,19 @@ async def seed_medical_markers(client: httpx.AsyncClient, cast: Cast) -> int:
                 "content": MARKERS["advice"],
                 "conflicts_with_other_advice": True,
                 "conflict_note": MARKERS["conflict_note"],
+            },
+        ),
+        201,
+    )
+    await ok(
+        await api(
+            client,
+            "POST",
+            f"{path}/setbacks",
+            {
+                "occurred_on": "2026-05-20",
+                "kind": "life_event",
+                "medical_note": MARKERS["setback_note"],
             },
         ),
         201,
@@ -217,6 +231,12 @@ async def test_no_medical_marker_reaches_any_employer_surface(
     episode_id = await seed_medical_markers(client, cast)
     await approve_and_deliver(client, settings)
     await reporting_jobs.due_employer_updates(TODAY, mail)
+    # The therapist tells the employer of the re-integration extract (an e-mail to the manager).
+    sent = await ok(
+        await api(client, "POST", f"/api/episodes/{episode_id}/reintegration-extract/sending"),
+        201,
+    )
+    assert sent == {"queued": 1}
     # A follow-up alignment meeting tomorrow: the manager gets a reminder e-mail.
     await ok(
         await api(
@@ -235,6 +255,10 @@ async def test_no_medical_marker_reaches_any_employer_surface(
 
         await practice_jobs.send_message({"settings": mail}, message["id"])
 
+    # The month before is published, as the sweep would (its page and JSON are crawled).
+    for job in await reporting_jobs.due_employer_statistics(TODAY, settings):
+        await reporting_jobs.publish_employer_statistics({"settings": settings}, *job.args)
+    assert await EmployerStatistics.count() > 0
     await login(client, cast.employer_contact.email)
     surfaces: dict[str, str] = {}
     page = await client.get("/employer")
@@ -252,6 +276,9 @@ async def test_no_medical_marker_reaches_any_employer_surface(
         pdf = await client.get(f"/employer/updates/{update['id']}")
         assert pdf.status_code == 200
         surfaces[f"update PDF {update['id']}"] = pdf_text(pdf.content)
+    extract = await client.get(f"/employer/episodes/{episode_id}/reintegration-extract.pdf")
+    assert extract.status_code == 200
+    surfaces["re-integration extract PDF"] = pdf_text(extract.content)
     for path in (
         f"/api/episodes/{episode_id}",
         f"/api/episodes/{episode_id}/reports",
@@ -261,6 +288,7 @@ async def test_no_medical_marker_reaches_any_employer_surface(
         "/api/caseload",
         "/statistics",
         "/api/employer/statistics",
+        "/employer/statistics",
     ):
         response = await client.get(path, headers=JSON)
         surfaces[f"{path} ({response.status_code})"] = response.text
@@ -269,7 +297,8 @@ async def test_no_medical_marker_reaches_any_employer_surface(
         for message, text in zip(mailbox.messages, mailbox.texts(), strict=True)
         if message["To"] == cast.employer_contact.email
     ]
-    assert len(employer_mail) >= 2, "the employer got the update notice and the reminder"
+    assert len(employer_mail) >= 3, "the update notice, the extract notice and the reminder"
+    assert any("re-integratieverslag" in text for text in employer_mail)
     assert any("Herinnering" in text for text in employer_mail)
     surfaces.update({f"e-mail {n}": text for n, text in enumerate(employer_mail)})
 
@@ -282,6 +311,11 @@ async def test_no_medical_marker_reaches_any_employer_surface(
         **{k: v for k, v in surfaces.items() if not k.startswith("/api/employer/statistics")},
         "employer statistics": json.dumps(statistics.json()["employers"]),
     }
+    # The statistics page likewise: its figures, not the definition beside them.
+    statistics_page = about_people.pop("/employer/statistics (200)")
+    about_people["employer statistics page"] = statistics_page.split("<table", 1)[1].split(
+        "</table>", 1
+    )[0]
     words = {
         name: [hit.word for hit in medical_words(text, lexicon())]
         for name, text in about_people.items()
@@ -353,8 +387,14 @@ async def test_without_consent_the_employer_sees_nothing_and_gets_no_update(
     )
     await reporting_jobs.due_employer_updates(TODAY, settings)
     assert await EmployerUpdate.count() == 0
+    # Nor the re-integration extract: not sent (409 with the reason), not readable (404).
+    refused = await api(client, "POST", f"/api/episodes/{episode_id}/reintegration-extract/sending")
+    assert refused.status_code == 409
+    assert await OutboundMessage.count().where(OutboundMessage.key.like("reintegration%")) == 0
     await login(client, cast.employer_contact.email)
     assert (await client.get("/api/employer/employees", headers=JSON)).json() == []
+    extract = await client.get(f"/employer/episodes/{episode_id}/reintegration-extract.pdf")
+    assert extract.status_code == 404
 
 
 @time_machine.travel("2026-06-15 10:00 +0200", tick=False)
@@ -511,3 +551,170 @@ async def test_lexicon_words_seeded_into_every_employer_bound_text_are_refused_a
     }
     assert {name: words for name, words in found.items() if words} == {}
     assert {name: leaks(text) for name, text in surfaces.items() if leaks(text)} == {}
+
+
+# Texts as they could have been stored before the guard (or before the lexicon grew): each
+# written straight into its table, past the guard, then read on every employer surface.
+STORED_BEFORE = {
+    "agreement": "Vanwege zijn depressie eerst 2 uur per dag",
+    "minutes": "Besproken: paniekaanvallen op de werkvloer, EMDR loopt",
+    "work_section": "Bij terugkerende burn-out-klachten belt hij de psychiater",
+}
+WITHHELD_NL = "Wordt herzien door de behandelaar"
+
+
+def _stored_words() -> set[str]:
+    return {hit.word for text in STORED_BEFORE.values() for hit in medical_words(text, lexicon())}
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_a_text_stored_past_the_guard_never_reaches_an_employer_and_is_named_to_the_therapist(
+    client, cast: Cast, settings: Settings, mailbox: Mailbox
+) -> None:
+    import html
+
+    import msgspec
+
+    from practice.privacy import AgreementView, EmployerView
+    from practice.tables import TreatmentEpisode
+    from reporting.queries.employer_texts import recheck_lines, refused_texts
+    from tests.integration.practice.test_portal_forms import HTML
+
+    episode_id = await seed_medical_markers(client, cast)
+    path = f"/api/episodes/{episode_id}"
+    await ok(
+        await api(
+            client,
+            "POST",
+            f"{path}/consents",
+            {
+                "recipient": "employer",
+                "purpose": "relapse_plan_work_section",
+                "given_at": "2026-06-02T10:00:00+02:00",
+            },
+        ),
+        201,
+    )
+    await WorkResumptionAgreement.update(
+        {WorkResumptionAgreement.description: STORED_BEFORE["agreement"]}
+    ).where(WorkResumptionAgreement.episode == episode_id)
+    await MeetingMinutes.update({MeetingMinutes.shared_text: STORED_BEFORE["minutes"]}).where(
+        MeetingMinutes.id > 0
+    )
+    await RelapsePreventionPlan.update(
+        {
+            RelapsePreventionPlan.work_situation: STORED_BEFORE["work_section"],
+            RelapsePreventionPlan.share_work_section_with_employer: True,
+        }
+    ).where(RelapsePreventionPlan.episode == episode_id)
+    # And an update sent before the guard, holding them as they were then.
+    employer_id = (
+        await TreatmentEpisode.select(TreatmentEpisode.referral._.employer.as_alias("employer"))
+        .where(TreatmentEpisode.id == episode_id)
+        .first()
+    )
+    assert employer_id is not None
+    sent_before = EmployerView(
+        episode_id=episode_id,
+        employee_name="Anna",
+        employer_id=int(employer_id["employer"]),
+        sessions_held=4,
+        agreements=(
+            AgreementView(agreed_on=date(2026, 5, 6), description=STORED_BEFORE["agreement"]),
+        ),
+        shared_minutes=STORED_BEFORE["minutes"],
+        relapse_plan_work_section=STORED_BEFORE["work_section"],
+    )
+    await EmployerUpdate.insert(
+        EmployerUpdate(
+            episode=episode_id,
+            trigger="before-the-guard",
+            content=json.loads(msgspec.json.encode(sent_before)),
+        )
+    )
+    mail = dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=mailbox.port)
+    await reporting_jobs.due_employer_updates(TODAY, mail)
+    for message in await OutboundMessage.select(OutboundMessage.id):
+        from practice import jobs as practice_jobs
+
+        await practice_jobs.send_message({"settings": mail}, message["id"])
+
+    # The therapist sees which stored texts fail now, with the words, linked to their forms.
+    page = html.unescape((await client.get(f"/episodes/{episode_id}", headers=HTML)).text)
+    summary = page.split('data-testid="summary"', 1)[1].split("</dl>", 1)[0]
+    assert summary.count("Achtergehouden voor de werkgever") == 3
+    for word in ("depressie", "paniekaanvallen", "EMDR", "burn-out-klachten", "psychiater"):
+        assert word in summary
+    for section in ("work", "reports", "end"):
+        assert f"/episodes/{episode_id}?section={section}" in summary
+    # The operator's listing names the three records by id, and no word of them.
+    found = await refused_texts()
+    minutes = await MeetingMinutes.select(MeetingMinutes.appointment).first()
+    plan = await RelapsePreventionPlan.select(RelapsePreventionPlan.id).first()
+    agreement = await WorkResumptionAgreement.select(WorkResumptionAgreement.id).first()
+    assert minutes is not None and plan is not None and agreement is not None
+    lines = recheck_lines(found)
+    assert lines == [
+        f"agreement {agreement['id']} episode {episode_id}",
+        f"minutes {minutes['appointment']} episode {episode_id}",
+        f"relapse_plan {plan['id']} episode {episode_id}",
+    ]
+    assert not [word for word in _stored_words() if word in "\n".join(lines)]
+
+    await login(client, cast.employer_contact.email)
+    surfaces = {
+        "employer page": (await client.get("/employer")).text,
+        "employer JSON": (await client.get("/api/employer/employees", headers=JSON)).text,
+        "employer CSV": (await client.get("/api/employer/employees.csv")).text,
+    }
+    updates = await EmployerUpdate.select(EmployerUpdate.id, EmployerUpdate.trigger)
+    assert "before-the-guard" in {u["trigger"] for u in updates} and len(updates) >= 2
+    for update in updates:
+        pdf = await client.get(f"/employer/updates/{update['id']}")
+        assert pdf.status_code == 200
+        surfaces[f"update PDF {update['trigger']}"] = pdf_text(pdf.content)
+    for n, (sent, text) in enumerate(zip(mailbox.messages, mailbox.texts(), strict=True)):
+        if sent["To"] == cast.employer_contact.email:
+            surfaces[f"e-mail {n}"] = text
+    words = {
+        name: [hit.word for hit in medical_words(text, lexicon())]
+        for name, text in surfaces.items()
+    }
+    assert {name: found for name, found in words.items() if found} == {}
+    assert {name: leaks(text) for name, text in surfaces.items() if leaks(text)} == {}
+    # In their place the placeholder, where the texts were.
+    assert html.unescape(surfaces["employer page"]).count(WITHHELD_NL) == 3
+    assert WITHHELD_NL in surfaces["employer JSON"]
+    assert " ".join(surfaces["update PDF before-the-guard"].split()).count(WITHHELD_NL) == 3
+
+    # Rephrased through the form, the minutes are shown again and no longer listed.
+    await login(client, cast.therapist.email)
+    await ok(
+        await api(
+            client,
+            "POST",
+            f"/api/appointments/{minutes['appointment']}/minutes",
+            {"shared_text": "Werkplek aangepast; wekelijks contact", "internal_text": "intern"},
+        )
+    )
+    assert [text.kind.value for text in await refused_texts([episode_id])] == [
+        "agreement",
+        "relapse_plan",
+    ]
+    # An agreement has no text to edit: marked revised (a new one replaces it), it is no
+    # longer asked for, and stays withheld.
+    await ok(
+        await api(
+            client,
+            "PATCH",
+            f"{path}/agreements/{agreement['id']}",
+            {"status": "revised"},
+        )
+    )
+    page = html.unescape((await client.get(f"/episodes/{episode_id}", headers=HTML)).text)
+    summary = page.split('data-testid="summary"', 1)[1].split("</dl>", 1)[0]
+    assert summary.count("Achtergehouden voor de werkgever") == 1
+    assert "psychiater" in summary and "depressie" not in summary
+    await login(client, cast.employer_contact.email)
+    employer_page = html.unescape((await client.get("/employer")).text)
+    assert "depressie" not in employer_page and employer_page.count(WITHHELD_NL) == 2

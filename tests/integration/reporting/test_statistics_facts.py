@@ -36,7 +36,13 @@ from practice.tables import (
     WorkParticipation,
     WorkResumptionAgreement,
 )
-from reporting.statistics.definitions import Moment
+from reporting.statistics.definitions import (
+    DEFAULT_VOLUME_VARIANT,
+    ContractBasis,
+    CountedHours,
+    Moment,
+    VolumeVariant,
+)
 from reporting.statistics.facts import (
     Dialect,
     Filters,
@@ -57,22 +63,32 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # ---------------------------------------------------------------- the earlier SQL (oracle)
 
 
-def _reference_volume(moment: Moment) -> QueryString:
+def _reference_volume(sql: Dialect, moment: Moment, variant: VolumeVariant) -> QueryString:
+    at = " + wp.therapeutic_minutes" if variant.hours.count_therapeutic else ""
+    # The contract at referral: valid on the local date the episode's referral came in.
+    day = (
+        sql.local_date("r.received_at")
+        if variant.basis is ContractBasis.REFERRAL
+        else q("wp.measured_on")
+    )
     return q(
-        "(SELECT CASE WHEN ch.minutes_per_week > 0 THEN "
-        "(2000 * (wp.own_work_minutes + wp.adapted_work_minutes + wp.productive_minutes) "
-        "+ ch.minutes_per_week) / (2 * ch.minutes_per_week) END "
+        "(SELECT CASE WHEN ch.minutes_per_week > 0 THEN "  # noqa: S608 - fixed fragments
+        "(2000 * (wp.own_work_minutes + wp.adapted_work_minutes + wp.productive_minutes"
+        f"{at}) + ch.minutes_per_week) / (2 * ch.minutes_per_week) END "
         "FROM work_participation wp "
         "LEFT JOIN contract_hours ch ON ch.employment = wp.employment AND ch.valid_from = "
         "(SELECT MAX(c2.valid_from) FROM contract_hours c2 "
-        "WHERE c2.employment = wp.employment AND c2.valid_from <= wp.measured_on) "
+        "WHERE c2.employment = wp.employment AND c2.valid_from <= {}) "
         "WHERE wp.episode = e.id AND wp.moment = {} "
         "ORDER BY wp.measured_on DESC, wp.id DESC LIMIT 1)",
+        day,
         moment.value,
     )
 
 
-def _reference_columns(sql: Dialect) -> dict[str, QueryString]:
+def _reference_columns(
+    sql: Dialect, variant: VolumeVariant = DEFAULT_VOLUME_VARIANT
+) -> dict[str, QueryString]:
     return {
         "episode_id": q("e.id"),
         "client_id": q("e.client"),
@@ -85,13 +101,20 @@ def _reference_columns(sql: Dialect) -> dict[str, QueryString]:
         "screened_on": q("e.screening_held_on"),
         "started_on": q("e.started_on"),
         "closed_on": q("e.closed_on"),
+        "employment_id": q("e.employment"),
+        "absence_id": q("e.absence"),
         "first_sick_day": q("r.first_sick_day"),
-        "vb": _reference_volume(Moment.BEGIN),
-        "ve": _reference_volume(Moment.END),
-        "vf": _reference_volume(Moment.FOLLOW_UP),
+        "vb": _reference_volume(sql, Moment.BEGIN, variant),
+        "ve": _reference_volume(sql, Moment.END, variant),
+        "vf": _reference_volume(sql, Moment.FOLLOW_UP, variant),
         "partial_on": q(
             "(SELECT MIN(wp.measured_on) FROM work_participation wp WHERE wp.episode = e.id "
             "AND wp.own_work_minutes + wp.adapted_work_minutes + wp.productive_minutes > 0)"
+        ),
+        "any_on": q(
+            "(SELECT MIN(wp.measured_on) FROM work_participation wp WHERE wp.episode = e.id "
+            "AND wp.own_work_minutes + wp.adapted_work_minutes + wp.productive_minutes "
+            "+ wp.therapeutic_minutes > 0)"
         ),
         "full_on": q(
             "(SELECT a.full_recovery_on FROM absence_episode a "
@@ -132,9 +155,14 @@ def _reference_columns(sql: Dialect) -> dict[str, QueryString]:
 
 
 def reference_facts_cte(
-    sql: Dialect, filters: Filters, names: Sequence[str], *, screened_only: bool = True
+    sql: Dialect,
+    filters: Filters,
+    names: Sequence[str],
+    *,
+    screened_only: bool = True,
+    variant: VolumeVariant = DEFAULT_VOLUME_VARIANT,
 ) -> QueryString:
-    available = _reference_columns(sql)
+    available = _reference_columns(sql, variant)
     selected = [q(f"{{}} AS {name}", available[name]) for name in names]
     return q(
         "facts AS MATERIALIZED (SELECT {} FROM treatment_episode e "
@@ -169,6 +197,27 @@ COLUMN_SETS: tuple[tuple[tuple[str, ...], bool], ...] = (
     (("status",), False),
     (("referred_on", "employer_name", "status", "offer", "diagnosis", "held"), False),
     (("client_id", "absent", "held", "agreement", "vb", "ve", "vf"), False),
+    # The per-absence figures (reporting.statistics.absences), over every referral.
+    (
+        (
+            "episode_id",
+            "client_id",
+            "employment_id",
+            "absence_id",
+            "absent",
+            "first_sick_day",
+            "referred_on",
+            "screened_on",
+            "started_on",
+            "partial_on",
+            "any_on",
+            "vb",
+            "ve",
+            "vf",
+            "cost_cents",
+        ),
+        False,
+    ),
     (ALL_FACTS, True),
     (ALL_FACTS, False),
 )
@@ -349,6 +398,49 @@ async def test_the_facts_equal_those_of_the_per_episode_subqueries(seed: int, ca
             assert found == expected, (filters, columns, screened_only)
             compared += len(found)
     assert compared > 500  # the data set is not empty under the filters
+
+
+VARIANTS = tuple(
+    VolumeVariant(basis, hours)
+    for basis in ContractBasis
+    for hours in CountedHours
+    if VolumeVariant(basis, hours) != DEFAULT_VOLUME_VARIANT
+)
+VOLUME_COLUMN_SETS = tuple(
+    (columns, screened_only)
+    for columns, screened_only in COLUMN_SETS
+    if {"vb", "ve", "vf"} & set(columns)
+)
+
+
+@pytest.mark.parametrize("seed", [1, 4])
+async def test_every_volume_variant_equals_the_per_episode_subqueries(
+    seed: int, cast: Cast
+) -> None:
+    # Contracts change between the referral and the measurements, some start after the
+    # referral, some are 0 hours, and referrals arrive at 00:30 and 23:30 local time: the
+    # contract at referral is the one of the referral's local date, not its UTC date.
+    ids = await build_random_practice(seed, cast)
+    sql = dialect(AMSTERDAM)
+    compared = differs = 0
+    for variant in VARIANTS:
+        for filters in (Filters(), Filters(employer_id=ids["employers"][0])):
+            for columns, screened_only in VOLUME_COLUMN_SETS:
+                names = list(dict.fromkeys(("episode_id", *columns)))
+                expected = await _rows(
+                    reference_facts_cte(
+                        sql, filters, names, screened_only=screened_only, variant=variant
+                    )
+                )
+                found = await _rows(
+                    facts_cte(sql, filters, names, screened_only=screened_only, variant=variant)
+                )
+                assert found == expected, (variant, filters, columns)
+                default = await _rows(facts_cte(sql, filters, names, screened_only=screened_only))
+                compared += len(found)
+                differs += found != default
+    assert compared > 200
+    assert differs > 0  # the variants are not the default under another name
 
 
 async def test_an_unknown_fact_is_refused() -> None:

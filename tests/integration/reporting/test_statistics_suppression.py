@@ -85,6 +85,8 @@ def _dashboard_html(board: Dashboard) -> str:
             "therapists": [],
             "diagnoses": [],
             "benchmarks": [],
+            "bases": [],
+            "hours": [],
         },
         summary=[("Periode", "…")],
         query_string="",

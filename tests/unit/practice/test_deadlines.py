@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from practice import deadlines
 from practice.deadlines import (
     DEFAULT_SCREENING_RULE,
     DEFAULT_TREATMENT_START_RULE,
@@ -217,3 +218,33 @@ def test_interim_report_ordinals_are_the_multiples_of_the_cadence(count: int, ev
     ordinals = interim_reports_due(count, every)
     assert len(ordinals) == count // every
     assert all(n % every == 0 and 0 < n <= count for n in ordinals)
+
+
+def test_a_screening_booked_after_its_deadline_says_how_late_in_calendar_and_working_days() -> None:
+    # Referred on Monday 2 March 2026: the screening is due ten calendar days later, on
+    # Thursday 12 March; booked on Monday 16 March it is 4 days, 2 working days, late.
+    late = deadlines.screening_booked_late(date(2026, 3, 2), date(2026, 3, 16))
+
+    assert late == deadlines.Lateness(date(2026, 3, 12), date(2026, 3, 16), 4, 2)
+
+
+def test_a_screening_booked_on_its_due_date_gives_no_warning() -> None:
+    assert deadlines.screening_booked_late(date(2026, 3, 2), date(2026, 3, 12)) is None
+
+
+def test_a_late_screening_counts_working_days_without_public_holidays() -> None:
+    # Referred on 17 April 2025: due Sunday 27 April (Koningsdag moved to Saturday 26);
+    # booked on Tuesday 6 May: 9 days, 6 working days (28 April to 6 May without
+    # Bevrijdingsdag, a holiday in the lustrum year 2025).
+    late = deadlines.screening_booked_late(date(2025, 4, 17), date(2025, 5, 6))
+
+    assert late is not None and (late.days, late.working_days) == (9, 6)
+
+
+def test_a_second_screening_appointment_after_one_already_held_is_not_the_deadlines() -> None:
+    assert (
+        deadlines.screening_booked_late(
+            date(2026, 3, 2), date(2026, 3, 20), screened_on=date(2026, 3, 10)
+        )
+        is None
+    )

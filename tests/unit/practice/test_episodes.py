@@ -27,7 +27,10 @@ ALLOWED: dict[EpisodeStatus, set[EpisodeStatus]] = {
     S.DROPPED_OUT: set(),
     S.REFERRED_ELSEWHERE: set(),
 }
-ALLOWED_PAIRS = [(current, target) for current, targets in ALLOWED.items() for target in targets]
+# Sorted: the targets are sets, and pytest-xdist needs every worker to collect the same order.
+ALLOWED_PAIRS = sorted(
+    (current, target) for current, targets in ALLOWED.items() for target in targets
+)
 
 
 def test_offer_values_are_the_stored_codes() -> None:

@@ -19,6 +19,7 @@ from practice.privacy import (
     ParticipationView,
     assert_employer_safe,
 )
+from practice.work_participation import ContractBasis
 
 # Pinned here on purpose: changing what an employer sees must change this test too.
 PINNED_EMPLOYER_FIELDS = {
@@ -32,6 +33,7 @@ PINNED_EMPLOYER_FIELDS = {
     "shared_minutes",
     "relapse_plan_work_section",
     "last_update_on",
+    "milestones",
 }
 
 MINIMAL: dict[str, Any] = {
@@ -52,7 +54,12 @@ def test_the_employer_view_has_exactly_the_pinned_fields() -> None:
         "starts_on",
         "status",
     }
-    assert set(ParticipationView.__struct_fields__) == {"measured_on", "volume_percent"}
+    assert set(ParticipationView.__struct_fields__) == {
+        "measured_on",
+        "volume_percent",
+        "contract_hours",
+        "basis",
+    }
 
 
 def test_a_diagnosis_cannot_be_put_into_the_employer_view() -> None:
@@ -85,11 +92,27 @@ def test_a_full_employer_view_round_trips_as_json() -> None:
                 starts_on=dt.date(2026, 3, 9),
             ),
         ),
-        participation=(ParticipationView(measured_on=dt.date(2026, 3, 16), volume_percent=None),),
+        participation=(
+            ParticipationView(measured_on=dt.date(2026, 3, 16), volume_percent=None),
+            ParticipationView(
+                measured_on=dt.date(2026, 3, 23),
+                volume_percent=Decimal("52.0"),
+                contract_hours=Decimal(32),
+                basis=ContractBasis.REFERRAL,
+            ),
+        ),
         alignment_meeting_on=dt.date(2026, 3, 20),
         shared_minutes="Afspraak: wekelijks koffie met de leidinggevende.",
     )
     assert msgspec.json.decode(msgspec.json.encode(view), type=EmployerView) == view
+
+
+def test_a_participation_stored_before_it_named_its_contract_reads_as_the_measurement_dates() -> (
+    None
+):
+    stored = b'{"measured_on": "2026-03-16", "volume_percent": "52.0"}'
+    view = msgspec.json.decode(stored, type=ParticipationView)
+    assert (view.contract_hours, view.basis) == (None, ContractBasis.MEASUREMENT_DATE)
 
 
 def test_sessions_held_cannot_be_negative() -> None:

@@ -226,6 +226,31 @@ def test_a_downgrade_removes_the_meeting_unless_it_was_already_held() -> None:
     assert meeting.done_on == date(2026, 2, 12)
 
 
+def test_the_alignment_meeting_closes_with_the_episode_instead_of_staying_overdue() -> None:
+    overdue = in_treatment(6, Offer.COMPLEET)  # session 4 on 9 Feb: due 23 Feb, not held
+    assert by_key(derive_tasks(overdue, today=date(2026, 3, 10)))["alignment_meeting"].is_overdue
+
+    closed = replace(overdue, status=S.CLOSED, closed_on=date(2026, 3, 2))
+    tasks = derive_tasks(closed, today=date(2026, 3, 10))
+
+    assert "alignment_meeting" not in by_key(tasks)
+    assert not [
+        task for task in tasks if task.is_overdue and task.kind is TaskKind.ALIGNMENT_MEETING
+    ]
+
+
+def test_a_held_alignment_meeting_stays_as_history_on_a_closed_episode() -> None:
+    held = replace(
+        in_treatment(6, Offer.COMPLEET, alignment_meeting_held_on=date(2026, 2, 20)),
+        status=S.CLOSED,
+        closed_on=date(2026, 3, 2),
+    )
+    meeting = by_key(derive_tasks(held, today=date(2026, 3, 10)))["alignment_meeting"]
+
+    assert meeting.done_on == date(2026, 2, 20)
+    assert not meeting.is_overdue
+
+
 def test_the_relapse_plan_is_listed_without_a_due_date_during_treatment() -> None:
     plan = by_key(derive_tasks(in_treatment(3), today=date(2026, 2, 3)))["relapse_prevention_plan"]
 

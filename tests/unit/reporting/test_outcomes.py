@@ -391,7 +391,11 @@ def test_records_refuse_float_volumes_negative_sessions_and_unknown_follow_up_ou
 
 
 def test_every_statistic_has_a_definition_and_only_the_employer_summary_is_for_employers() -> None:
-    assert list(DEFINITIONS) == [f"S{number}" for number in range(1, 16)]
+    # S1-S15 of the domain brief, then the per-absence figures (issue 19).
+    assert list(DEFINITIONS) == [
+        *(f"S{number}" for number in range(1, 16)),
+        *(f"A{number}" for number in range(1, 6)),
+    ]
     assert [d.code for d in DEFINITIONS.values() if d.employer_visible] == ["S15"]
     assert "diagnosis" in DEFINITIONS["S15"].text  # says it is never split by it
 

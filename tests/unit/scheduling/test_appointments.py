@@ -41,7 +41,10 @@ ALLOWED: dict[Attendance, set[Attendance]] = {
     A.CANCELLED_BY_CLIENT: set(),
     A.CANCELLED_BY_PRACTICE: set(),
 }
-ALLOWED_PAIRS = [(current, target) for current, targets in ALLOWED.items() for target in targets]
+# Sorted: the targets are sets, and pytest-xdist needs every worker to collect the same order.
+ALLOWED_PAIRS = sorted(
+    (current, target) for current, targets in ALLOWED.items() for target in targets
+)
 FORBIDDEN_PAIRS = [
     (current, target)
     for current in Attendance

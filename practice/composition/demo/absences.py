@@ -1,0 +1,121 @@
+"""The demo's absence record: the absences the referrals opened, filled in as a practice would
+(the sick report, to whom, when the manager knew, the cause), one client whose sickness came
+back within four weeks (a chain, counted as one period), one whose complaints returned seven
+weeks after full recovery (a relapse: a new period), and care leave before a sick report.
+
+Deterministic: each choice follows the plan's order and working-day counts, nothing random;
+written through the absence service, so the rules and the audit trail apply.
+"""
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from practice.absences import AbsenceLink, LeaveKind, ReportedTo
+from practice.audit.trail import Actor
+from practice.composition.demo.plan import Calendar, EpisodePlan
+from practice.services import absences
+from practice.tables import TreatmentEpisode
+
+# Why the client is absent, in the words a company doctor writes down (medical).
+CAUSES = {
+    "angststoornis": "Angstklachten bij hoge werkdruk",
+    "depressie": "Sombere stemming na reorganisatie",
+    "somatische_symptoomstoornis": "Vermoeidheid en pijnklachten bij overbelasting",
+    "other": "Spanningsklachten na conflict op het werk",
+}
+
+
+async def record_absences(
+    actor: Actor,
+    calendar: Calendar,
+    loaded: Sequence[tuple[EpisodePlan, int]],
+    *,
+    today: date,
+    tz: ZoneInfo,
+) -> None:
+    """Fill in the absences of the loaded episodes; add the chain, the relapse and leave."""
+    absent = [(plan, episode_id) for plan, episode_id in loaded if plan.absent]
+    chain = relapse = None
+    for plan, episode_id in absent:
+        if plan.status != "closed" or plan.closed is None:
+            continue
+        if chain is None and plan.closed <= -30:
+            chain = (plan, episode_id)
+        elif relapse is None and plan.closed <= -50:
+            relapse = (plan, episode_id)
+    cause: str | None
+    for index, (plan, episode_id) in enumerate(absent):
+        row = await _absence_of(episode_id)
+        if row is None:
+            continue
+        absence_id, first = row
+        # One in seven told a colleague first; the manager heard of it days later (TNO case 4).
+        late = index % 7 == 3
+        recovered = None
+        if (plan, episode_id) in (chain, relapse):
+            assert plan.closed is not None
+            recovered = calendar.day(plan.closed)
+        await absences.update_absence(
+            actor,
+            episode_id=episode_id,
+            absence_id=absence_id,
+            first_sick_day=first,
+            reported_on=first,
+            reported_to=(ReportedTo.COLLEAGUE if late else ReportedTo.EMPLOYER).value,
+            manager_informed_on=first + timedelta(days=3 if late else 0),
+            full_recovery_on=recovered,
+            cause=CAUSES.get(plan.diagnosis or ""),
+            today=today,
+            tz=tz,
+        )
+        if index == 0 and first - timedelta(days=15) < today:
+            # Care leave ran out before the sick report (TNO case 5): leave is not sickness.
+            await absences.record_leave(
+                actor,
+                episode_id=episode_id,
+                kind=LeaveKind.CARE.value,
+                starts_on=first - timedelta(days=15),
+                ends_on=first - timedelta(days=1),
+                today=today,
+                tz=tz,
+            )
+        if recovered is None:
+            continue
+        if (plan, episode_id) == chain:
+            # Sick again twelve days after full recovery, with another complaint: one period.
+            again, kind, cause = recovered + timedelta(days=12), AbsenceLink.CHAIN, "Griep"
+        else:
+            # The same complaints seven weeks after full recovery: a new period.
+            again, kind = recovered + timedelta(weeks=7), AbsenceLink.RELAPSE
+            cause = CAUSES.get(plan.diagnosis or "")
+        if again >= today:
+            continue
+        await absences.record_absence(
+            actor,
+            episode_id=episode_id,
+            absence_type="sickness",
+            first_sick_day=again,
+            reported_on=again,
+            reported_to=ReportedTo.EMPLOYER.value,
+            manager_informed_on=again,
+            cause=cause,
+            previous_id=absence_id,
+            link_kind=kind.value,
+            today=today,
+            tz=tz,
+        )
+
+
+async def _absence_of(episode_id: int) -> tuple[int, date] | None:
+    """The absence the episode's referral attached to, with its first sick day."""
+    row = (
+        await TreatmentEpisode.select(
+            TreatmentEpisode.absence, TreatmentEpisode.absence._.first_sick_day
+        )
+        .where(TreatmentEpisode.id == episode_id)
+        .first()
+    )
+    if row is None or row["absence"] is None or row["absence.first_sick_day"] is None:
+        return None
+    return int(row["absence"]), row["absence.first_sick_day"]

@@ -1,0 +1,367 @@
+"""The per-absence figures in SQL: one statement, one pass over the absence record, and
+histograms back (target P-4: 100k episodes), the same figures as the pure reference
+`reporting.statistics.per_absence` (the tests hold the two equal on random practices).
+
+How the statement is built, CTE by CTE:
+
+* ``facts``: the matching episodes (the shared CTE of `reporting.statistics.facts`), every
+  referral, screened or not: the screening lateness needs the unscreened ones;
+* ``ab_known``: the sickness records of those episodes' employments, read once, as known
+  today (a recovery after today is not known yet; a record starting after today, or with
+  a recovery not after its first day, cannot be counted);
+* ``ab_flagged``, ``ab_parts``, ``ab_periods``: the law's periods (art. 7:629 lid 10 BW,
+  `practice.absences.sickness_periods`) with window functions: in date order, a record
+  starts a new period unless an earlier record of the employment is still open or the
+  latest recovery before it lies less than four weeks back; the interruption before a part
+  is the days since that recovery (0 for an overlap);
+* ``ab_episodes``: each episode on the absence it treats (its linked record, else the record
+  of its employment starting on the referral's first sick day, else an absence of its own
+  from the referral's first sick day, still running: the absence record is read once),
+  with the first referral's dates and the first begin and last end and follow-up volumes
+  of the absence (window functions over the absence);
+* ``ab_units``: one row per absence, and ``ab_gaps`` the interruptions before its events;
+* the final UNION ALL: histograms of days (duration, first paid and first hours), sums of
+  volumes, distinct pairs of referral and screening dates, and the counts.
+"""
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from practice.deadlines import DEFAULT_SCREENING_RULE, DEFAULT_WORKING_DAYS, due_on
+from reporting.statistics.definitions import DEFAULT_VOLUME_VARIANT, Benchmark, VolumeVariant
+from reporting.statistics.durations import CostSummary
+from reporting.statistics.facts import (
+    FULL_TENTHS,
+    HALF,
+    MOMENTS,
+    VOLUME_COLUMN,
+    Dialect,
+    Filters,
+    as_date,
+    as_int,
+    dialect,
+    facts_cte,
+    q,
+    run,
+    tenths_mean,
+)
+from reporting.statistics.figures import Share
+from reporting.statistics.histograms import Histogram, histogram_mean, histogram_percentile
+from reporting.statistics.kaplan_meier import curve_of
+from reporting.statistics.per_absence import AbsenceOutcomes, Lateness, cost_avoided
+
+_EPISODE_FACTS = (
+    "episode_id",
+    "client_id",
+    "employment_id",
+    "absence_id",
+    "absent",
+    "first_sick_day",
+    "referred_on",
+    "screened_on",
+    "started_on",
+    "partial_on",
+    "any_on",
+    "vb",
+    "ve",
+    "vf",
+    "cost_cents",
+)
+# Four weeks: `practice.absences.AGGREGATION_GAP`, in days for the SQL.
+_GAP_DAYS = 28
+
+
+def _least(a: str, b: str) -> str:
+    """The earlier of two nullable dates (PostgreSQL's LEAST skips NULLs, SQLite's MIN
+    does not: one CASE for both)."""
+    return f"(CASE WHEN {a} IS NULL THEN {b} WHEN {b} IS NULL OR {a} <= {b} THEN {a} ELSE {b} END)"
+
+
+def _statement(sql: Dialect, filters: Filters, today: date, variant: VolumeVariant) -> Any:
+    days = sql.days_between
+    unit = "u_emp, u_pno, u_client, u_first"
+    by_referral = f"PARTITION BY {unit} ORDER BY referred_on, episode_id"
+    whole = "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
+
+    def first_measured(column: str, descending: str = "") -> str:
+        return (
+            f"FIRST_VALUE({column}) OVER (PARTITION BY {unit} ORDER BY "
+            f"CASE WHEN {column} IS NULL THEN 1 ELSE 0 END, referred_on{descending}, "
+            f"episode_id{descending} {whole})"
+        )
+
+    paid_on = _least(_least("partial", "paid_ep"), "recovered")
+    any_on = _least(paid_on, "any_ep")
+    ctes = [
+        facts_cte(sql, filters, _EPISODE_FACTS, screened_only=False, variant=variant),
+        q(
+            "ab_today AS (SELECT {} AS today)",
+            sql.day(today),
+        ),
+        q(
+            "ab_known AS (SELECT a.id, a.employment, a.first_sick_day AS fd, "
+            "CASE WHEN a.full_recovery_on <= t.today THEN a.full_recovery_on END AS rd, "
+            "CASE WHEN a.partial_recovery_on <= t.today "
+            "AND a.partial_recovery_on >= a.first_sick_day THEN a.partial_recovery_on END AS pd "
+            "FROM absence_episode a CROSS JOIN ab_today t "
+            "WHERE a.absence_type = {} AND a.first_sick_day IS NOT NULL "
+            "AND a.first_sick_day <= t.today "
+            "AND (a.full_recovery_on IS NULL OR a.full_recovery_on > a.first_sick_day) "
+            "AND a.employment IN (SELECT employment_id FROM facts "
+            "WHERE employment_id IS NOT NULL))",
+            "sickness",
+        ),
+        q(
+            "ab_before AS (SELECT ab_known.*, "
+            "MAX(CASE WHEN rd IS NULL THEN 1 ELSE 0 END) OVER w AS open_before, "
+            "MAX(rd) OVER w AS rec_before FROM ab_known "
+            "WINDOW w AS (PARTITION BY employment ORDER BY fd, id "
+            "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))"
+        ),
+        q(
+            "ab_flagged AS (SELECT ab_before.*, "  # noqa: S608 - fixed fragments
+            "CASE WHEN open_before IS NULL THEN 1 WHEN open_before = 1 THEN 0 "
+            f"WHEN {days('rec_before', 'fd')} >= {_GAP_DAYS} THEN 1 ELSE 0 END AS new_period, "
+            f"CASE WHEN open_before = 0 AND {days('rec_before', 'fd')} > 0 "
+            f"AND {days('rec_before', 'fd')} < {_GAP_DAYS} "
+            f"THEN {days('rec_before', 'fd')} ELSE 0 END AS gap FROM ab_before)"
+        ),
+        q(
+            "ab_parts AS (SELECT ab_flagged.*, SUM(new_period) OVER (PARTITION BY employment "
+            "ORDER BY fd, id ROWS UNBOUNDED PRECEDING) AS pno FROM ab_flagged)"
+        ),
+        q(
+            "ab_periods AS (SELECT employment, pno, MIN(fd) AS first_day, "
+            "CASE WHEN MAX(CASE WHEN rd IS NULL THEN 1 ELSE 0 END) = 1 THEN NULL "
+            "ELSE MAX(rd) END AS recovered, SUM(gap) AS gaps, MIN(pd) AS partial "
+            "FROM ab_parts GROUP BY employment, pno)"
+        ),
+        q(
+            "ab_byday AS (SELECT employment, fd, pno, ROW_NUMBER() OVER "
+            "(PARTITION BY employment, fd ORDER BY id) AS rn FROM ab_parts)"
+        ),
+        # Each episode on its absence: the linked record's period, else the period of the
+        # record of its employment starting on the referral's first sick day, else its own.
+        q(
+            "ab_placed AS (SELECT f.*, t.today, "
+            "COALESCE(linked.employment, byday.employment) AS u_emp, "
+            "COALESCE(linked.pno, byday.pno) AS u_pno, pr.first_day AS p_first, "
+            "pr.recovered AS p_recovered, pr.gaps AS p_gaps, pr.partial AS p_partial "
+            "FROM facts f CROSS JOIN ab_today t "
+            "LEFT JOIN ab_parts linked ON linked.id = f.absence_id "
+            "LEFT JOIN ab_byday byday ON linked.id IS NULL AND byday.rn = 1 "
+            "AND byday.employment = f.employment_id AND byday.fd = f.first_sick_day "
+            "LEFT JOIN ab_periods pr ON pr.employment = COALESCE(linked.employment, "
+            "byday.employment) AND pr.pno = COALESCE(linked.pno, byday.pno))"
+        ),
+        q(
+            "ab_classed AS (SELECT ab_placed.*, CASE WHEN u_emp IS NOT NULL THEN 'record' "
+            "WHEN absent = 0 THEN 'not_absent' "
+            "WHEN first_sick_day IS NULL OR first_sick_day > today THEN 'no_first_day' "
+            "ELSE 'own' END AS kind, "
+            "CASE WHEN u_emp IS NULL THEN client_id END AS u_client, "
+            "CASE WHEN u_emp IS NULL THEN first_sick_day END AS u_first, "
+            "COALESCE(p_first, first_sick_day) AS unit_first FROM ab_placed)"
+        ),
+        q(
+            "ab_episodes AS (SELECT ab_classed.*, "  # noqa: S608 - fixed fragments
+            f"FIRST_VALUE(referred_on) OVER ({by_referral} {whole}) AS first_referred, "
+            f"FIRST_VALUE(screened_on) OVER ({by_referral} {whole}) AS first_screened, "
+            f"FIRST_VALUE(cost_cents) OVER ({by_referral} {whole}) AS first_cost, "
+            f"{first_measured('vb')} AS u_vb, {first_measured('ve', ' DESC')} AS u_ve, "
+            f"{first_measured('vf', ' DESC')} AS u_vf "
+            "FROM ab_classed WHERE kind IN ('record', 'own'))"
+        ),
+        # The measurements before the first sick day say nothing about this absence.
+        q(
+            "ab_grouped AS (SELECT "  # noqa: S608 - fixed fragments
+            f"{unit}, MAX(today) AS today, MAX(unit_first) AS first_day, "
+            "COUNT(*) AS n_episodes, "
+            "MAX(CASE WHEN started_on <= today THEN 1 ELSE 0 END) AS begun, "
+            "MAX(first_referred) AS first_referred, MAX(first_screened) AS first_screened, "
+            "MAX(first_cost) AS cost, MAX(u_vb) AS vb, MAX(u_ve) AS ve, MAX(u_vf) AS vf, "
+            "MIN(CASE WHEN partial_on >= unit_first THEN partial_on END) AS paid_ep, "
+            "MIN(CASE WHEN any_on >= unit_first THEN any_on END) AS any_ep, "
+            "MAX(p_recovered) AS recovered, "
+            "COALESCE(MAX(p_gaps), 0) AS gaps, MAX(p_partial) AS partial "
+            f"FROM ab_episodes GROUP BY {unit})"
+        ),
+        q(
+            "ab_units AS (SELECT ab_grouped.*, "  # noqa: S608 - fixed fragments
+            f"{paid_on} AS paid_on, {any_on} AS any_on FROM ab_grouped)"
+        ),
+        # The interruptions before each event: those of the parts that started before it.
+        q(
+            "ab_gaps AS (SELECT u.u_emp, u.u_pno, "
+            "SUM(CASE WHEN p.fd < u.paid_on THEN p.gap ELSE 0 END) AS paid_gaps, "
+            "SUM(CASE WHEN p.fd < u.any_on THEN p.gap ELSE 0 END) AS any_gaps "
+            "FROM ab_units u JOIN ab_parts p ON p.employment = u.u_emp AND p.pno = u.u_pno "
+            "GROUP BY u.u_emp, u.u_pno)"
+        ),
+        q(
+            "ab_final AS (SELECT u.*, "  # noqa: S608 - fixed fragments
+            "CASE WHEN recovered IS NOT NULL THEN 1 ELSE 0 END AS ended, "
+            f"CASE WHEN recovered IS NOT NULL THEN {days('first_day', 'recovered')} - gaps "
+            f"ELSE {days('first_day', 'today')} + 1 - gaps END AS duration, "
+            "CASE WHEN paid_on <= today THEN 1 ELSE 0 END AS paid, "
+            f"CASE WHEN paid_on <= today THEN {days('first_day', 'paid_on')} "
+            "- COALESCE(g.paid_gaps, 0) "
+            f"ELSE {days('first_day', 'today')} + 1 - gaps END AS paid_days, "
+            "CASE WHEN any_on <= today THEN 1 ELSE 0 END AS worked, "
+            f"CASE WHEN any_on <= today THEN {days('first_day', 'any_on')} "
+            "- COALESCE(g.any_gaps, 0) "
+            f"ELSE {days('first_day', 'today')} + 1 - gaps END AS any_days "
+            "FROM ab_units u LEFT JOIN ab_gaps g ON g.u_emp = u.u_emp AND g.u_pno = u.u_pno)"
+        ),
+    ]
+    none_date = "CAST(NULL AS DATE)"
+    none_int = "CAST(NULL AS INTEGER)"
+
+    def capped(column: str) -> str:
+        return f"CASE WHEN {column} > {FULL_TENTHS} THEN {FULL_TENTHS} ELSE {column} END"
+
+    volumes = " ".join(
+        f"UNION ALL SELECT '{column}', NULL, SUM({capped(column)}), COUNT({column}), "  # noqa: S608
+        f"{none_date}, {none_date}, 0 FROM ab_final"
+        for column in ("vb", "ve", "vf")
+    )
+    select = (
+        "SELECT 'duration' AS k, ended AS c, duration AS d, "  # noqa: S608 - fixed fragments
+        "CASE WHEN ended = 1 THEN cost END AS x, "
+        f"{none_date} AS referred, {none_date} AS screened, COUNT(*) AS n FROM ab_final "
+        "GROUP BY ended, duration, CASE WHEN ended = 1 THEN cost END "
+        f"UNION ALL SELECT 'paid', paid, paid_days, {none_int}, {none_date}, {none_date}, "
+        "COUNT(*) FROM ab_final GROUP BY paid, paid_days "
+        f"UNION ALL SELECT 'any', worked, any_days, {none_int}, {none_date}, {none_date}, "
+        "COUNT(*) FROM ab_final GROUP BY worked, any_days "
+        f"{volumes} "
+        f"UNION ALL SELECT 'screening', NULL, {none_int}, {none_int}, first_referred, "
+        "first_screened, COUNT(*) FROM ab_final GROUP BY first_referred, first_screened "
+        "UNION ALL SELECT 'units', NULL, SUM(n_episodes), "
+        "SUM(CASE WHEN n_episodes > 1 THEN 1 ELSE 0 END), "
+        f"{none_date}, {none_date}, COUNT(*) FROM ab_final "
+        f"UNION ALL SELECT 'begun', NULL, {none_int}, {none_int}, {none_date}, {none_date}, "
+        "SUM(begun) FROM ab_final "
+        f"UNION ALL SELECT 'clients', NULL, {none_int}, {none_int}, {none_date}, {none_date}, "
+        "COUNT(DISTINCT client_id) FROM ab_episodes "
+        f"UNION ALL SELECT 'class', NULL, {none_int}, {none_int}, {none_date}, {none_date}, "
+        "COUNT(*) FROM ab_classed WHERE kind = 'not_absent' "
+        f"UNION ALL SELECT 'no_first_day', NULL, {none_int}, {none_int}, {none_date}, "
+        f"{none_date}, COUNT(*) FROM ab_classed WHERE kind = 'no_first_day'"
+    )
+    template = "WITH " + ", ".join("{}" for _ in ctes) + " " + select
+    return q(template, *ctes)
+
+
+async def absence_outcomes(
+    filters: Filters,
+    today: date,
+    *,
+    tz: ZoneInfo,
+    variant: VolumeVariant = DEFAULT_VOLUME_VARIANT,
+) -> AbsenceOutcomes:
+    """`per_absence.per_absence` over the episodes matching `filters` (volumes computed as
+    `variant` says), from one statement that returns histograms."""
+    rows = await run(_statement(dialect(tz), filters, today, variant))
+    histograms: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
+    ended_costs: list[tuple[int, int]] = []
+    volume_sums: dict[str, tuple[int, int]] = {}
+    pairs: list[tuple[date | None, date | None, int]] = []
+    counts: dict[str, int] = {}
+    units = episodes = several = 0
+    for row in rows:
+        kind, n = str(row["k"]), as_int(row["n"])
+        if kind in ("duration", "paid", "any"):
+            histograms[(kind, as_int(row["c"]))].append((as_int(row["d"]), n))
+            if kind == "duration" and row["c"] and row["x"] is not None:
+                ended_costs += [(as_int(row["d"]), as_int(row["x"]))] * n
+        elif kind in ("vb", "ve", "vf"):
+            volume_sums[kind] = (as_int(row["d"]), as_int(row["x"]))
+        elif kind == "screening":
+            pairs.append((as_date(row["referred"]), as_date(row["screened"]), n))
+        elif kind == "units":
+            units, episodes, several = n, as_int(row["d"]), as_int(row["x"])
+        else:
+            counts[kind] = n
+    ended = histograms[("duration", 1)]
+    calendar, working, overdue, in_time = _lateness(pairs, today)
+    return AbsenceOutcomes(
+        absences=units,
+        clients=counts.get("clients", 0),
+        episodes=episodes,
+        absences_with_several_episodes=several,
+        treatment_begun=counts.get("begun", 0),
+        duration=curve_of(ended, histograms[("duration", 0)]),
+        ended_n=sum(count for _, count in ended),
+        ended_median=histogram_percentile(ended, HALF),
+        ended_mean=histogram_mean(ended),
+        ended_costs=tuple(sorted(ended_costs)),
+        first_any=curve_of(histograms[("any", 1)], histograms[("any", 0)]),
+        first_paid=curve_of(histograms[("paid", 1)], histograms[("paid", 0)]),
+        volume_mean={
+            moment: tenths_mean(*volume_sums.get(VOLUME_COLUMN[moment], (0, 0)))
+            for moment in MOMENTS
+        },
+        volume_n={moment: volume_sums.get(VOLUME_COLUMN[moment], (0, 0))[1] for moment in MOMENTS},
+        lateness_calendar=calendar,
+        lateness_working=working,
+        not_screened_overdue=overdue,
+        not_screened_in_time=in_time,
+        not_absent=counts.get("class", 0),
+        no_first_sick_day=counts.get("no_first_day", 0),
+    )
+
+
+def _lateness(
+    pairs: list[tuple[date | None, date | None, int]], today: date
+) -> tuple[Lateness, Lateness, int, int]:
+    """Screening lateness from distinct (first referral, its screening) pairs, each pair's
+    working days counted once, as `per_absence` counts them."""
+    calendar: list[tuple[int, int]] = []
+    working: list[tuple[int, int]] = []
+    screened = overdue = in_time = 0
+    rule, days = DEFAULT_SCREENING_RULE, DEFAULT_WORKING_DAYS
+    for referred, screened_on, n in pairs:
+        if referred is None:
+            continue
+        due = due_on(referred, rule, days)
+        if screened_on is None:
+            if today > due:
+                overdue += n
+            else:
+                in_time += n
+            continue
+        screened += n
+        if screened_on > due:
+            calendar.append(((screened_on - due).days, n))
+            late_working = days.working_days_between(due, screened_on)
+            if late_working > 0:
+                working.append((late_working, n))
+    return (
+        _late(calendar, screened),
+        _late(working, screened),
+        overdue,
+        in_time,
+    )
+
+
+def _late(histogram: Histogram, screened: int) -> Lateness:
+    late = sum(count for _, count in histogram)
+    return Lateness(
+        Share(late, screened), histogram_percentile(histogram, HALF), histogram_mean(histogram)
+    )
+
+
+def cost_summary(found: AbsenceOutcomes, benchmark: Benchmark) -> CostSummary:
+    """S8 per absence (`per_absence.cost_avoided`) in the dashboard's shape."""
+    cost = cost_avoided(found, benchmark)
+    return CostSummary(
+        benchmark=benchmark,
+        cost_per_day_cents=cost.cost_per_day_cents,
+        total_cents=cost.total_cents,
+        n=cost.n,
+        open=found.duration.n_censored,
+        excluded=found.not_absent + found.no_first_sick_day + found.ended_n - cost.n,
+    )
