@@ -9,7 +9,12 @@ nothing: the next sweep puts the work back.
 
 import asyncio
 import contextlib
+import faulthandler
 import logging
+import os
+import signal
+import sys
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
@@ -116,9 +121,30 @@ def make_worker(settings: Settings, pool: ArqRedis, **overrides: Any) -> Worker:
     return Worker(redis_pool=pool, **options)
 
 
+# How long a stop on SIGTERM may take before the process ends itself. arq cancels the jobs
+# in flight and closes its pool; a job cut short is harmless (the next sweep re-enqueues it,
+# its effect is recorded once), but a close that waits on a Redis that is itself stopping, or
+# a library thread that never ends, must not keep the process alive (OPS-1).
+STOP_GRACE_SECONDS = 10.0
+
+
+def _bound_the_stop(signum: signal.Signals) -> None:
+    timer = threading.Timer(STOP_GRACE_SECONDS, _stop_now, args=(signum,))
+    timer.daemon = True  # runs on while the interpreter waits for other threads at exit
+    timer.start()
+
+
+def _stop_now(signum: signal.Signals) -> None:
+    log.warning("the worker did not stop within %.0f s; stopping it now", STOP_GRACE_SECONDS)
+    faulthandler.dump_traceback(file=sys.stderr, all_threads=True)  # what held it up
+    shutdown_render_pool()
+    logging.shutdown()
+    os._exit(128 + int(signum))
+
+
 def run(settings: Settings, redis_url: str) -> None:
     """``practice worker``: a separate worker process (scale out by starting more)."""
-    from arq.worker import run_worker
+    from arq.worker import create_worker
 
     class WorkerSettings:
         redis_settings = RedisSettings.from_dsn(redis_url)
@@ -127,7 +153,9 @@ def run(settings: Settings, redis_url: str) -> None:
 
     for key, value in worker_options(settings).items():
         setattr(WorkerSettings, key, value)
-    run_worker(WorkerSettings)  # type: ignore[arg-type]
+    worker = create_worker(WorkerSettings)  # type: ignore[arg-type]
+    worker.on_stop = _bound_the_stop
+    worker.run()
 
 
 @contextlib.asynccontextmanager

@@ -259,6 +259,14 @@ def _started_everything(service: Service) -> set[Proc]:
     return tree
 
 
+def _stopped(process: subprocess.Popen[bytes], log_path: Path) -> None:
+    """Waits for a graceful stop; on a timeout the failure shows what the process was doing."""
+    try:
+        process.wait(timeout=STOP_LIMIT_SECONDS)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"not stopped within {STOP_LIMIT_SECONDS}s:\n{log_path.read_text()[-3000:]}")
+
+
 def _survivors(tree: set[Proc], limit_s: float) -> set[Proc]:
     deadline = time.monotonic() + limit_s
     while (left := {p for p in tree if alive(p)}) and time.monotonic() < deadline:
@@ -275,8 +283,8 @@ def test_a_sigterm_to_serve_and_worker_stops_every_process_they_started(
 
     service.serve.send_signal(signal.SIGTERM)
     service.worker.send_signal(signal.SIGTERM)
-    service.serve.wait(timeout=STOP_LIMIT_SECONDS)
-    service.worker.wait(timeout=STOP_LIMIT_SECONDS)
+    _stopped(service.serve, service.data_dir / "serve.log")
+    _stopped(service.worker, service.data_dir / "worker.log")
 
     assert _survivors(tree, ORPHAN_LIMIT_SECONDS) == set()
 
