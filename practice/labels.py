@@ -57,6 +57,8 @@ TASK_LABELS: dict[str, str] = {
     TaskKind.SESSION_BUDGET: N_("Session budget almost used"),
     TaskKind.ADVICE_CONFLICT: N_("Advice conflicts with the capacity advice"),
     TaskKind.WORK_BEHIND: N_("Work resumption behind the expected curve"),
+    TaskKind.SAFETY: N_("Safety: contact the client today"),
+    TaskKind.SYMPTOMS_NOT_ON_TRACK: N_("Symptoms not reliably improving"),
 }
 
 # Why a referral did not become treatment (practice.episodes.ReferralOutcome).

@@ -26,7 +26,7 @@ from practice.episodes import (
     offer_includes_follow_up_conversation,
 )
 from practice.poortwachter import MilestoneKind
-from practice.tasks import EpisodeFacts, Task, TaskKind, TaskRules
+from practice.tasks import EpisodeFacts, SymptomCheck, Task, TaskKind, TaskRules
 from practice.work_track import CurveSource, NextStep, judge, next_step
 from practice.working_days import WorkingDays
 
@@ -376,6 +376,56 @@ def _work_behind(c: RuleContext) -> Iterator[Task]:
     yield c.task(TaskKind.WORK_BEHIND, due, done, reason, f"work_behind:{track.measured_on}")
 
 
+def _safety(c: RuleContext) -> Iterator[Task]:
+    # Due the day it was answered, in every status (a follow-up measurement too): the
+    # therapist contacts the client and records what was agreed as the override's note.
+    closed_on = c.facts.closed_on
+    for signal in c.facts.safety_signals:
+        if closed_on is not None and signal.measured_on < closed_on:
+            continue  # answered during the treatment, which has since ended: acted on there
+        reason = (
+            f"{signal.instrument} of {signal.measured_on}: the question about thoughts of being"
+            " better off dead or of self-harm was answered above 0; contact the client today"
+            " and record what was agreed"
+        )
+        key = f"safety:{signal.response_id}"
+        yield c.task(TaskKind.SAFETY, signal.measured_on, None, reason, key)
+
+
+def _symptoms_not_on_track(c: RuleContext) -> Iterator[Task]:
+    # In treatment only, and only for a client whose symptoms are measured at all: without
+    # a first score there is nothing to judge, and the screening task asks for one.
+    facts, at = c.facts, c.rules.symptoms_checked_at_session
+    checks, held = facts.symptom_checks, facts.held_session_dates
+    if facts.status is not EpisodeStatus.IN_TREATMENT or not checks or len(held) < at:
+        return
+    if any(check.improved for check in checks):
+        return
+    changes = "; ".join(_symptom_change(check) for check in checks)
+    reason = (
+        f"no reliable improvement on any questionnaire by held session {at} ({held[at - 1]}):"
+        f" {changes}; review the treatment with the client, in the interim report and at the"
+        " alignment meeting"
+    )
+    latest = max(check.latest_on for check in checks)
+    due = c.due(max(held[at - 1], latest), c.rules.not_on_track_within)
+    # Keyed on the latest score: a new measurement that still shows no improvement is a new
+    # alert with its own override; one that shows improvement ends it by itself.
+    yield c.task(TaskKind.SYMPTOMS_NOT_ON_TRACK, due, None, reason, f"symptoms:{latest}")
+
+
+def _symptom_change(check: SymptomCheck) -> str:
+    if check.latest_on == check.first_on:
+        return f"{check.instrument} {check.first_total} on {check.first_on}, not measured since"
+    reliable = (
+        "" if check.reliable_points is None else f", reliable from {check.reliable_points} points"
+    )
+    return (
+        f"{check.instrument} {check.first_total} on {check.first_on} to {check.latest_total}"
+        f" on {check.latest_on}{reliable}"
+    )
+
+
 Rule = Callable[[RuleContext], Iterator[Task]]
 
 # The order in which `derive_tasks` runs them; the list it returns is sorted afterwards.
@@ -383,5 +433,5 @@ RULES: tuple[Rule, ...] = (
     _screening, _manager_consultation, _briefing, _treatment_start, _rebooking,
     _interim_reports, _milestone_reports, _alignment_meeting, _employer_updates, _relapse_plan,
     _follow_up_conversation, _follow_up_measurement, _session_gap, _session_budget,
-    _advice_conflicts, _work_behind,
+    _advice_conflicts, _work_behind, _safety, _symptoms_not_on_track,
 )  # fmt: skip

@@ -48,6 +48,8 @@ class TaskKind(StrEnum):
     SESSION_BUDGET = "session_budget"
     WORK_BEHIND = "work_behind"
     ADVICE_CONFLICT = "advice_conflict"  # practice.capacity: advice or work not in line
+    SAFETY = "safety"  # a safety item answered above 0: act today
+    SYMPTOMS_NOT_ON_TRACK = "symptoms_not_on_track"  # no reliable improvement by session N
 
 
 # "Spoedig na de Screening" has no number (open question 3): five working days is the
@@ -65,6 +67,11 @@ DEFAULT_REBOOKING_RULE = DeadlineRule(2, DayUnit.WORKING, "practice cancellation
 # Falling behind the expected curve asks for an alignment meeting or a work step soon, not
 # at once: five working days after the measurement that showed it, as for a briefing.
 DEFAULT_WORK_BEHIND_RULE = DeadlineRule(5, DayUnit.WORKING, "measurement behind the curve")
+# Questionnaires are taken with every 5th session, for the interim report: no reliable
+# improvement by then is the moment to rethink the treatment, with the report and the
+# alignment meeting that follow (routine outcome monitoring; issue 20).
+DEFAULT_SYMPTOMS_CHECKED_AT_SESSION = 5
+DEFAULT_NOT_ON_TRACK_RULE = DeadlineRule(5, DayUnit.WORKING, "session without reliable improvement")
 _START_ANCHORS = frozenset({"aanmelding", "screening"})  # open question 2 allows either
 
 
@@ -92,6 +99,9 @@ class TaskRules:
     # Percentage points behind the expected return-to-work curve that raise a warning.
     work_behind_margin: Decimal = DEFAULT_BEHIND_MARGIN
     work_behind_within: DeadlineRule = DEFAULT_WORK_BEHIND_RULE
+    # The held session by which a reliable improvement on a questionnaire is expected.
+    symptoms_checked_at_session: int = DEFAULT_SYMPTOMS_CHECKED_AT_SESSION
+    not_on_track_within: DeadlineRule = DEFAULT_NOT_ON_TRACK_RULE
 
     def __post_init__(self) -> None:
         # Rules come from configuration: fail when it is loaded, not on some therapist's page.
@@ -100,7 +110,8 @@ class TaskRules:
         every_days = (
             1 if self.employer_update_every_days is None else self.employer_update_every_days
         )
-        if min(self.report_every, self.alignment_after, every_days) < 1:
+        counts = (self.report_every, self.alignment_after, self.symptoms_checked_at_session)
+        if min(*counts, every_days) < 1:
             raise ValueError("session counts and update intervals must be 1 or more")
         if self.follow_up_measurement_closes_months < self.follow_up_measurement_opens_months:
             raise ValueError("the follow-up measurement window closes before it opens")
@@ -111,6 +122,31 @@ class TaskRules:
 
 
 DEFAULT_TASK_RULES = TaskRules()
+
+
+@dataclass(frozen=True, slots=True)
+class SafetySignal:
+    """A questionnaire with a safety item answered above its lowest option (PHQ-9 item 9:
+    thoughts of being better off dead or of self-harm). Medical: it lives on the therapist's
+    task list only, never on an employer's or a company doctor's surface."""
+
+    response_id: int
+    instrument: str
+    measured_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class SymptomCheck:
+    """One instrument's change from the client's first to latest score in the episode, as
+    judged by the reliable change index in reporting (``reporting.reliable_change``)."""
+
+    instrument: str
+    first_on: date
+    first_total: int
+    latest_on: date
+    latest_total: int
+    improved: bool  # a reliable improvement, in the instrument's own direction
+    reliable_points: int | None  # the smallest reliable change; None without norms
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +188,9 @@ class EpisodeFacts:
     # The client's volume % against the expected curve (reporting's fact source); None
     # without a curve for the diagnosis or without a measurement after the starting one.
     work_track: WorkTrack | None = None
+    # Outcome monitoring (reporting's fact source): safety answers and symptom change.
+    safety_signals: tuple[SafetySignal, ...] = ()
+    symptom_checks: tuple[SymptomCheck, ...] = ()
 
     def __post_init__(self) -> None:
         # Sorting silently would hide a query bug; the n-th session must be the n-th.
@@ -175,6 +214,8 @@ class FactPatch(TypedDict, total=False):
     employer_update_sent_on: tuple[date, ...]
     milestone_reports_done: Mapping[int, date]
     work_track: WorkTrack | None
+    safety_signals: tuple[SafetySignal, ...]
+    symptom_checks: tuple[SymptomCheck, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +278,8 @@ def _survives_the_end(task: Task, ended_on: date | None, today: date) -> bool:
     due = task.due_on
     if task.done_on is not None:
         return True
+    if task.kind is TaskKind.SAFETY:  # answered after the end (at follow-up): act on it
+        return due is not None and due >= (ended_on or today)
     late = due is not None and due < today and due <= (ended_on or today)
     return task.kind in _REPORT_KINDS and late
 

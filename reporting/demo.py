@@ -342,12 +342,19 @@ def _score(start: int, volume: float | None, progress: float, rng: random.Random
 
 
 def _answers(instrument: str, total: int, rng: random.Random) -> dict[str, int]:
-    """Item answers (0..3) adding up to ``total``."""
-    items = [item.id for item in INSTRUMENTS[instrument].items]
+    """Item answers (0..3) adding up to ``total``; a safety item (PHQ-9 item 9) only takes
+    what the other items cannot hold, so the demo's caseload is not one of crises."""
+    questionnaire = INSTRUMENTS[instrument]
+    items = [item.id for item in questionnaire.items]
     total = min(total, 3 * len(items))
     answers = dict.fromkeys(items, 0)
     order = items[:]
     rng.shuffle(order)
-    for i in range(total):
-        answers[order[i % len(order)]] += 1
+    safe = [i for i in order if i not in questionnaire.safety_items]
+    last = [i for i in order if i in questionnaire.safety_items]
+    spread = min(total, 3 * len(safe))
+    for i in range(spread):
+        answers[safe[i % len(safe)]] += 1
+    for i in range(total - spread):
+        answers[last[i % len(last)]] += 1
     return answers

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
+from reporting.reliable_change import Reliability
+
 
 class ScoringRule(StrEnum):
     """How answers become a total; a closed list so stored data cannot name unknown code."""
@@ -47,6 +49,9 @@ class Questionnaire:
     """A scored instrument, validated when built so every possible total has one band.
 
     `loinc` is the LOINC code of the *total score* observation, kept for the FHIR export.
+    `reliability` holds the norms for the reliable change index (`reporting.reliable_change`);
+    `safety_items` are items whose answer above the lowest option asks the therapist to act
+    the same day (PHQ-9 item 9); `licence` records on what terms the text may be used.
     """
 
     code: str
@@ -57,6 +62,10 @@ class Questionnaire:
     instruction: str = ""
     scoring: ScoringRule = ScoringRule.SUM
     loinc: str | None = None
+    reliability: Reliability | None = None
+    higher_is_better: bool = False
+    safety_items: tuple[str, ...] = ()
+    licence: str = ""
 
     def __post_init__(self) -> None:
         if not self.code.strip():
@@ -68,6 +77,9 @@ class Questionnaire:
             raise ValueError(f"{self.code} has no answer options")
         _refuse_duplicates(self.code, "option value", (str(o.value) for o in self.options))
         _check_bands(self.code, self.bands, self.min_total, self.max_total)
+        unknown = sorted(set(self.safety_items) - {item.id for item in self.items})
+        if unknown:
+            raise ValueError(f"{self.code}: safety items {', '.join(unknown)} are not items")
 
     @property
     def min_total(self) -> int:
@@ -114,7 +126,12 @@ def _check_bands(code: str, bands: Sequence[Band], low: int, high: int) -> None:
         raise ValueError(f"{code}: bands end at {expected - 1}, the highest total is {high}")
 
 
-_KEYS = frozenset({"code", "title", "instruction", "items", "options", "bands", "scoring", "loinc"})
+_KEYS = frozenset(
+    {
+        "code", "title", "instruction", "items", "options", "bands", "scoring", "loinc",
+        "reliability", "higher_is_better", "safety_items", "licence",
+    }
+)  # fmt: skip
 
 
 def from_data(data: Mapping[str, object]) -> Questionnaire:
@@ -143,6 +160,10 @@ def from_data(data: Mapping[str, object]) -> Questionnaire:
         ),
         scoring=ScoringRule(_text(data, "scoring", "questionnaire", default=ScoringRule.SUM)),
         loinc=loinc,
+        reliability=_reliability(data.get("reliability")),
+        higher_is_better=_flag(data, "higher_is_better"),
+        safety_items=tuple(_texts(data, "safety_items")),
+        licence=_text(data, "licence", "questionnaire", default=""),
     )
 
 
@@ -157,7 +178,52 @@ def to_data(questionnaire: Questionnaire) -> dict[str, object]:
         "bands": [{"min": b.min, "max": b.max, "label": b.label} for b in questionnaire.bands],
         "scoring": questionnaire.scoring.value,
         "loinc": questionnaire.loinc,
-    }
+        "reliability": None if (r := questionnaire.reliability) is None else {
+            key: value
+            for key, value in (("source", r.source), ("sd", r.sd), ("r", r.r),
+                               ("criterion_points", r.criterion_points))
+            if value is not None
+        },
+        "higher_is_better": questionnaire.higher_is_better,
+        "safety_items": list(questionnaire.safety_items),
+        "licence": questionnaire.licence,
+    }  # fmt: skip
+
+
+def _reliability(value: object) -> Reliability | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ValueError("reliability must be a mapping: source, and sd and r or criterion_points")
+    unknown = sorted(set(value) - {"source", "sd", "r", "criterion_points"})
+    if unknown:
+        raise ValueError(f"unknown reliability keys: {', '.join(unknown)}")
+    sd, r, points = value.get("sd"), value.get("r"), value.get("criterion_points")
+    for key, number in (("sd", sd), ("r", r)):
+        if number is not None and type(number) not in (int, float):
+            raise ValueError(f"reliability.{key} must be a number")
+    if points is not None and type(points) is not int:
+        raise ValueError("reliability.criterion_points must be a whole number")
+    return Reliability(
+        source=_text(value, "source", "reliability"),
+        sd=None if sd is None else float(sd),
+        r=None if r is None else float(r),
+        criterion_points=points,
+    )
+
+
+def _flag(data: Mapping[str, object], key: str) -> bool:
+    value = data.get(key, False)
+    if type(value) is not bool:
+        raise ValueError(f"questionnaire.{key} must be true or false")
+    return value
+
+
+def _texts(data: Mapping[str, object], key: str) -> list[str]:
+    values = data.get(key, [])
+    if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
+        raise ValueError(f"questionnaire.{key} must be a list of texts")
+    return list(values)
 
 
 def _rows(data: Mapping[str, object], key: str) -> list[tuple[str, Mapping[str, object]]]:

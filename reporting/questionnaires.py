@@ -6,7 +6,9 @@ be the official validated translation, added as its own instrument (`from_data`)
 ad-hoc translation in a .po file. The severity band labels are ours and are translated.
 """
 
+import tomllib
 from collections.abc import Iterable, Mapping, Sequence
+from importlib import resources
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -34,6 +36,7 @@ __all__ = [
     "Result",
     "ScoringRule",
     "from_data",
+    "safety_hits",
     "score",
     "to_data",
     "with_instruments",
@@ -92,84 +95,28 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, int]) -> Result:
     return Result(total, questionnaire.band_for(total).label)
 
 
-_FREQUENCY = (
-    Option(0, "Not at all"),
-    Option(1, "Several days"),
-    Option(2, "More than half the days"),
-    Option(3, "Nearly every day"),
-)
+# The severity band labels of the built-in instruments are ours and translated: marked here
+# so the message catalogue keeps them (the instruments themselves are data, below).
+def safety_hits(questionnaire: Questionnaire, answers: Mapping[str, int]) -> tuple[str, ...]:
+    """The safety items answered above their lowest option: each asks the therapist to act
+    today (PHQ-9 item 9, thoughts of being better off dead or of self-harm)."""
+    lowest = min(option.value for option in questionnaire.options)
+    return tuple(i for i in questionnaire.safety_items if answers.get(i, lowest) > lowest)
 
-# PHQ-9 and GAD-7 by Drs. Spitzer, Williams, Kroenke et al.; no permission required to
-# reproduce, translate, display or distribute. The unscored "how difficult" question is left
-# out: it has no part in the total.
-PHQ9 = Questionnaire(
-    code="PHQ-9",
-    title="Patient Health Questionnaire (PHQ-9)",
-    instruction=(
-        "Over the last 2 weeks, how often have you been bothered by any of the following problems?"
-    ),
-    items=tuple(
-        Item(f"phq9_{number}", text)
-        for number, text in enumerate(
-            (
-                "Little interest or pleasure in doing things",
-                "Feeling down, depressed, or hopeless",
-                "Trouble falling or staying asleep, or sleeping too much",
-                "Feeling tired or having little energy",
-                "Poor appetite or overeating",
-                "Feeling bad about yourself - or that you are a failure or have let yourself "
-                "or your family down",
-                "Trouble concentrating on things, such as reading the newspaper or watching "
-                "television",
-                "Moving or speaking so slowly that other people could have noticed? Or the "
-                "opposite - being so fidgety or restless that you have been moving around a lot "
-                "more than usual",
-                "Thoughts that you would be better off dead or of hurting yourself in some way",
-            ),
-            start=1,
-        )
-    ),
-    options=_FREQUENCY,
-    bands=(
-        Band(0, 4, N_("minimal")),
-        Band(5, 9, N_("mild")),
-        Band(10, 14, N_("moderate")),
-        Band(15, 19, N_("moderately severe")),
-        Band(20, 27, N_("severe")),
-    ),
-    loinc="44261-6",
-)
 
-GAD7 = Questionnaire(
-    code="GAD-7",
-    title="Generalized Anxiety Disorder 7-item scale (GAD-7)",
-    instruction=(
-        "Over the last 2 weeks, how often have you been bothered by the following problems?"
-    ),
-    items=tuple(
-        Item(f"gad7_{number}", text)
-        for number, text in enumerate(
-            (
-                "Feeling nervous, anxious or on edge",
-                "Not being able to stop or control worrying",
-                "Worrying too much about different things",
-                "Trouble relaxing",
-                "Being so restless that it is hard to sit still",
-                "Becoming easily annoyed or irritable",
-                "Feeling afraid as if something awful might happen",
-            ),
-            start=1,
-        )
-    ),
-    options=_FREQUENCY,
-    bands=(
-        Band(0, 4, N_("minimal")),
-        Band(5, 9, N_("mild")),
-        Band(10, 14, N_("moderate")),
-        Band(15, 21, N_("severe")),
-    ),
-    loinc="70274-6",
-)
+_BAND_LABELS = (
+    N_("minimal"), N_("mild"), N_("moderate"), N_("moderately severe"), N_("severe"),
+)  # fmt: skip
+
+
+def _built_in(name: str) -> Questionnaire:
+    """An instrument shipped as data in ``reporting/instruments`` (one engine scores all)."""
+    text = resources.files("reporting.instruments").joinpath(f"{name}.toml").read_text("utf-8")
+    return from_data(tomllib.loads(text))
+
+
+PHQ9 = _built_in("phq9")
+GAD7 = _built_in("gad7")
 
 INSTRUMENTS: Mapping[str, Questionnaire] = MappingProxyType({q.code: q for q in (PHQ9, GAD7)})
 

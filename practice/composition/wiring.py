@@ -21,6 +21,7 @@ from practice.web.episode_sections import (
 from reporting import client_data as reporting_client_data
 from reporting import labels as reporting_labels
 from reporting.queries import employer_texts as reporting_employer_texts
+from reporting.queries import outcome_monitoring as reporting_outcome_monitoring
 from reporting.queries import records as reporting_records
 from reporting.queries import today as reporting_today
 from reporting.queries import work_track as reporting_work_track
@@ -42,6 +43,8 @@ def connect() -> None:
     register_fact_source("reporting", reporting_records.episode_facts)
     # The client's volume % against the expected return-to-work curve ("work not on track").
     register_fact_source("work_track", reporting_work_track.episode_facts)
+    # Safety answers and symptom change on the questionnaires ("outcome monitoring").
+    register_fact_source("outcome_monitoring", reporting_outcome_monitoring.episode_facts)
     # What each package holds about a client: one list for the export and the erasure.
     client_data.register(
         "scheduling", scheduling_client_data.HOLDINGS, scheduling_client_data.job_ids

@@ -10,6 +10,8 @@ from practice.deadlines import DayUnit, DeadlineRule
 from practice.episodes import EpisodeStatus, Offer
 from practice.tasks import (
     EpisodeFacts,
+    SafetySignal,
+    SymptomCheck,
     Task,
     TaskKind,
     TaskRules,
@@ -560,3 +562,87 @@ def test_a_start_on_the_day_of_the_screening_counts() -> None:
     episode = replace(in_treatment(0), treatment_started_on=SCREENED)
     start = by_key(derive_tasks(episode, today=date(2026, 2, 9)))["treatment_start"]
     assert start.done_on == SCREENED
+
+
+# ---------------------------------------------------------------- outcome monitoring
+
+
+def _check(first: int, latest: int, *, improved: bool, latest_on: date) -> SymptomCheck:
+    return SymptomCheck("PHQ-9", SCREENED, first, latest_on, latest, improved, 6)
+
+
+def test_a_safety_answer_is_due_the_day_it_was_given_and_overdue_the_day_after() -> None:
+    episode = in_treatment(3, safety_signals=(SafetySignal(41, "PHQ-9", date(2026, 2, 2)),))
+
+    alert = by_key(derive_tasks(episode, today=date(2026, 2, 3)))["safety:41"]
+
+    assert alert.kind is TaskKind.SAFETY
+    assert alert.due_on == date(2026, 2, 2)
+    assert alert.is_overdue
+    assert "contact the client today" in alert.reason
+
+
+def test_a_safety_answer_at_follow_up_stays_on_the_list_after_the_episode_ended() -> None:
+    closed = replace(
+        in_treatment(8),
+        status=S.CLOSED,
+        closed_on=date(2026, 3, 20),
+        safety_signals=(
+            SafetySignal(7, "PHQ-9", date(2026, 2, 2)),  # during treatment: dealt with there
+            SafetySignal(8, "PHQ-9", date(2026, 8, 3)),  # at the follow-up measurement
+        ),
+    )
+
+    keys = by_key(derive_tasks(closed, today=date(2026, 8, 4)))
+
+    assert "safety:8" in keys
+    assert "safety:7" not in keys
+
+
+def test_no_reliable_improvement_by_the_fifth_session_raises_a_not_on_track_alert() -> None:
+    latest_on = weekly(5)[-1]
+    episode = in_treatment(5, symptom_checks=(_check(15, 12, improved=False, latest_on=latest_on),))
+
+    alert = by_key(derive_tasks(episode, today=latest_on))[f"symptoms:{latest_on}"]
+
+    assert alert.kind is TaskKind.SYMPTOMS_NOT_ON_TRACK
+    assert "PHQ-9 15 on 2026-01-12 to 12" in alert.reason
+    assert "reliable from 6 points" in alert.reason
+    assert not alert.is_overdue  # five working days to act on it
+
+
+def test_a_reliable_improvement_on_one_questionnaire_raises_no_alert() -> None:
+    latest_on = weekly(5)[-1]
+    checks = (
+        _check(15, 12, improved=False, latest_on=latest_on),
+        replace(_check(12, 6, improved=True, latest_on=latest_on), instrument="GAD-7"),
+    )
+    tasks = derive_tasks(in_treatment(6, symptom_checks=checks), today=latest_on)
+
+    assert not [t for t in tasks if t.kind is TaskKind.SYMPTOMS_NOT_ON_TRACK]
+
+
+def test_before_the_configured_session_or_without_scores_there_is_no_alert() -> None:
+    latest_on = weekly(4)[-1]
+    check = _check(15, 15, improved=False, latest_on=latest_on)
+    early = derive_tasks(in_treatment(4, symptom_checks=(check,)), today=latest_on)
+    unmeasured = derive_tasks(in_treatment(8), today=weekly(8)[-1])
+    later_rule = derive_tasks(
+        in_treatment(6, symptom_checks=(check,)),
+        today=weekly(6)[-1],
+        rules=TaskRules(symptoms_checked_at_session=8),
+    )
+
+    for tasks in (early, unmeasured, later_rule):
+        assert not [t for t in tasks if t.kind is TaskKind.SYMPTOMS_NOT_ON_TRACK]
+
+
+def test_a_score_not_repeated_since_the_screening_says_so() -> None:
+    episode = in_treatment(5, symptom_checks=(_check(15, 15, improved=False, latest_on=SCREENED),))
+
+    alert = next(
+        t for t in derive_tasks(episode, today=weekly(5)[-1])
+        if t.kind is TaskKind.SYMPTOMS_NOT_ON_TRACK
+    )  # fmt: skip
+
+    assert "PHQ-9 15 on 2026-01-12, not measured since" in alert.reason
