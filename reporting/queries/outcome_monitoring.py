@@ -33,6 +33,7 @@ async def episode_facts(episode_ids: Sequence[int], tz: ZoneInfo) -> dict[int, F
         .where(QuestionnaireResponse.complete.eq(True))
         .order_by(QuestionnaireResponse.administered_on)
         .order_by(QuestionnaireResponse.id)
+        .output(load_json=True)
     )
     signals: dict[int, list[SafetySignal]] = {}
     series: dict[int, dict[str, list[dict[str, Any]]]] = {}
@@ -41,7 +42,8 @@ async def episode_facts(episode_ids: Sequence[int], tz: ZoneInfo) -> dict[int, F
         if questionnaire is None:  # an instrument a practice has since removed
             continue
         episode = int(row["episode"])
-        if safety_hits(questionnaire, row["answers"] or {}):
+        answers = row["answers"] if isinstance(row["answers"], dict) else {}
+        if safety_hits(questionnaire, answers):
             signal = SafetySignal(int(row["id"]), questionnaire.code, row["administered_on"])
             signals.setdefault(episode, []).append(signal)
         series.setdefault(episode, {}).setdefault(questionnaire.code, []).append(row)

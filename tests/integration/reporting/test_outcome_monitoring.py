@@ -1,0 +1,39 @@
+"""Outcome monitoring end to end: a PHQ-9 with item 9 above 0 puts a same-day safety task
+on the therapist's list, and nothing of it on the company doctor's or employer's surfaces."""
+
+import time_machine
+
+from reporting.questionnaires import PHQ9
+from tests.cast import Cast
+from tests.integration.practice.test_portal_forms import IN_TREATMENT, post_steps, referred
+from tests.web import api
+
+NOW = "2026-07-16 10:00 +0200"
+
+
+def phq9(item_9: int) -> dict[str, object]:
+    answers = {item.id: 1 for item in PHQ9.items} | {"phq9_9": item_9}
+    return {
+        "instrument": "PHQ-9",
+        "moment": "interim",
+        "administered_on": "2026-07-16",
+        "answers": answers,
+    }
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_a_phq9_with_item_9_above_0_puts_a_safety_task_on_the_therapists_list(
+    client, cast: Cast
+) -> None:
+    episode_id = await referred(client, cast)
+    await post_steps(client, f"/episodes/{episode_id}", IN_TREATMENT)
+    calm = await api(client, "POST", f"/api/episodes/{episode_id}/questionnaires", phq9(0))
+    worrying = await api(client, "POST", f"/api/episodes/{episode_id}/questionnaires", phq9(2))
+    assert calm.status_code == worrying.status_code == 201, worrying.text
+
+    detail = (await api(client, "GET", f"/api/episodes/{episode_id}")).json()
+
+    safety = [t for t in detail["tasks"] if t["kind"] == "safety"]
+    assert [t["key"] for t in safety] == [f"safety:{worrying.json()['id']}"]
+    assert safety[0]["due_on"] == "2026-07-16"
+    assert "contact the client today" in safety[0]["reason"]
