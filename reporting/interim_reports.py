@@ -72,6 +72,7 @@ class Score:
     administered_on: date
     total: int
     band: str
+    change: str | None = None  # since the first score on the instrument (reliable_change)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from collections.abc import Mapping
 
 from practice.platform.i18n import N_
 from reporting.interim_reports import ReportStatus
+from reporting.reliable_change import Change
 
 REPORT_STATUS_LABELS: Mapping[str, str] = {
     ReportStatus.DRAFT: N_("draft"),
@@ -20,7 +21,15 @@ QUESTIONNAIRE_MOMENT_LABELS: Mapping[str, str] = {
     "follow_up": N_("at follow-up"),
 }
 
+# A score's change since the client's first on the instrument (reporting.reliable_change).
+RELIABLE_CHANGE_LABELS: Mapping[str, str] = {
+    Change.IMPROVED: N_("reliably improved"),
+    Change.NO_RELIABLE_CHANGE: N_("no reliable change"),
+    Change.DETERIORATED: N_("reliably deteriorated"),
+}
+
 LABELS: Mapping[str, Mapping[str, str]] = {
     "report_status": REPORT_STATUS_LABELS,
     "questionnaire_moment": QUESTIONNAIRE_MOMENT_LABELS,
+    "reliable_change": RELIABLE_CHANGE_LABELS,
 }

@@ -22,12 +22,14 @@ from reporting.questionnaire_model import (
     from_data,
     to_data,
 )
+from reporting.reliable_change import Change, classify
 
 __all__ = [
     "GAD7",
     "INSTRUMENTS",
     "PHQ9",
     "Band",
+    "Change",
     "IncompleteQuestionnaire",
     "InvalidAnswer",
     "Item",
@@ -35,6 +37,7 @@ __all__ = [
     "Questionnaire",
     "Result",
     "ScoringRule",
+    "changes_since_first",
     "from_data",
     "safety_hits",
     "score",
@@ -97,6 +100,31 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, int]) -> Result:
 
 # The severity band labels of the built-in instruments are ours and translated: marked here
 # so the message catalogue keeps them (the instruments themselves are data, below).
+def changes_since_first(
+    scores: Sequence[tuple[str, int]],
+    instruments: Mapping[str, Questionnaire] | None = None,
+) -> list[Change | None]:
+    """Per score (instrument code, total), oldest first: its change since the client's first
+    score on that instrument, by the instrument's reliability (``reporting.reliable_change``);
+    None for a first score and for an instrument without norms."""
+    instruments = INSTRUMENTS if instruments is None else instruments
+    first: dict[str, int] = {}
+    changes: list[Change | None] = []
+    for code, total in scores:
+        questionnaire = instruments.get(code)
+        reliability = questionnaire.reliability if questionnaire else None
+        if code not in first or questionnaire is None or reliability is None:
+            first.setdefault(code, total)
+            changes.append(None)
+            continue
+        changes.append(
+            classify(
+                first[code], total, reliability, higher_is_better=questionnaire.higher_is_better
+            )
+        )
+    return changes
+
+
 def safety_hits(questionnaire: Questionnaire, answers: Mapping[str, int]) -> tuple[str, ...]:
     """The safety items answered above their lowest option: each asks the therapist to act
     today (PHQ-9 item 9, thoughts of being better off dead or of self-harm)."""

@@ -17,6 +17,7 @@ from practice.tables import (
     WorkResumptionAgreement,
 )
 from reporting.interim_reports import Agreement, Goal, PartyAdvice, ReportRecord, Score
+from reporting.questionnaires import changes_since_first
 from reporting.tables import QuestionnaireResponse
 from scheduling.queries.sessions import held_counting_dates
 
@@ -81,8 +82,19 @@ async def report_record(episode_id: int, tz: ZoneInfo) -> ReportRecord:
             for a in agreements
         ),
         scores=tuple(
-            Score(s["instrument"], s["moment"], s["administered_on"], int(s["total"]), s["band"])
-            for s in scores
+            Score(
+                s["instrument"],
+                s["moment"],
+                s["administered_on"],
+                int(s["total"]),
+                s["band"],
+                None if change is None else change.value,
+            )
+            for s, change in zip(
+                scores,
+                changes_since_first([(s["instrument"], int(s["total"])) for s in scores]),
+                strict=True,
+            )
         ),
         advice=tuple(
             PartyAdvice(

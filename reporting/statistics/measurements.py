@@ -10,7 +10,7 @@ from typing import Any
 from practice.access_policy import Need
 from practice.audit.trail import Actor
 from practice.queries.access import authorize_read
-from reporting.questionnaires import INSTRUMENTS
+from reporting.questionnaires import INSTRUMENTS, changes_since_first, safety_hits
 from reporting.tables import QuestionnaireResponse
 
 
@@ -28,12 +28,21 @@ async def questionnaire_scores(actor: Actor, episode_id: int, today: date) -> li
             QuestionnaireResponse.administered_on,
             QuestionnaireResponse.total,
             QuestionnaireResponse.band,
+            QuestionnaireResponse.answers,
         )
         .where(QuestionnaireResponse.episode == episode_id)
         .order_by(QuestionnaireResponse.administered_on)
         .order_by(QuestionnaireResponse.id)
+        .output(load_json=True)
     )
+    scored = [(str(r["instrument"]), r["total"]) for r in rows if r["total"] is not None]
+    changes = iter(changes_since_first(scored))
     for row in rows:
         known = INSTRUMENTS.get(str(row["instrument"]))
         row["max_total"] = known.max_total if known else None
+        change = next(changes) if row["total"] is not None else None
+        row["change"] = None if change is None else change.value
+        answers = row.pop("answers")
+        # The therapist's eyes only: this list is the record readers' (checked above).
+        row["safety"] = bool(known and isinstance(answers, dict) and safety_hits(known, answers))
     return rows

@@ -1,11 +1,13 @@
 """Outcome monitoring end to end: a PHQ-9 with item 9 above 0 puts a same-day safety task
 on the therapist's list, and nothing of it on the company doctor's or employer's surfaces."""
 
+import html
+
 import time_machine
 
 from reporting.questionnaires import PHQ9
 from tests.cast import Cast
-from tests.integration.practice.test_portal_forms import IN_TREATMENT, post_steps, referred
+from tests.integration.practice.test_portal_forms import HTML, IN_TREATMENT, post_steps, referred
 from tests.web import api
 
 NOW = "2026-07-16 10:00 +0200"
@@ -37,3 +39,23 @@ async def test_a_phq9_with_item_9_above_0_puts_a_safety_task_on_the_therapists_l
     assert [t["key"] for t in safety] == [f"safety:{worrying.json()['id']}"]
     assert safety[0]["due_on"] == "2026-07-16"
     assert "contact the client today" in safety[0]["reason"]
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_the_client_page_marks_the_safety_answer_and_judges_each_change(
+    client, cast: Cast
+) -> None:
+    episode_id = await referred(client, cast)
+    await post_steps(client, f"/episodes/{episode_id}", IN_TREATMENT)
+    first = phq9(0) | {"answers": {item.id: 2 for item in PHQ9.items} | {"phq9_9": 0}}
+    for answers in (first, phq9(0), phq9(1)):  # 16, then 8 (improved), then 9 with item 9
+        response = await api(client, "POST", f"/api/episodes/{episode_id}/questionnaires", answers)
+        assert response.status_code == 201, response.text
+
+    page = await client.get(f"/episodes/{episode_id}?section=measurements", headers=HTML)
+
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    assert text.count('data-testid="safety-answer"') == 1
+    assert "Veiligheidsvraag boven 0 beantwoord" in text
+    assert text.count("betrouwbaar verbeterd") == 2

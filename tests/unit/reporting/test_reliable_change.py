@@ -3,7 +3,7 @@
 import pytest
 
 from reporting.questionnaire_model import from_data, to_data
-from reporting.questionnaires import GAD7, PHQ9, safety_hits
+from reporting.questionnaires import GAD7, PHQ9, changes_since_first, safety_hits
 from reporting.reliable_change import Change, Reliability, classify, rc_index
 
 # A worked example with published norms: test-retest r = .95 and SD = 7.6 give
@@ -85,3 +85,23 @@ def test_phq9_item_9_above_0_is_a_safety_hit_and_other_items_are_not() -> None:
     assert safety_hits(PHQ9, calm) == ()
     assert safety_hits(PHQ9, calm | {"phq9_9": 1}) == ("phq9_9",)
     assert safety_hits(GAD7, {f"gad7_{n}": 3 for n in range(1, 8)}) == ()
+
+
+def test_each_score_is_judged_against_the_first_on_its_own_instrument() -> None:
+    scores = [("PHQ-9", 18), ("GAD-7", 12), ("PHQ-9", 13), ("GAD-7", 7), ("PHQ-9", 12)]
+
+    changes = changes_since_first(scores)
+
+    assert changes == [
+        None,
+        None,
+        Change.NO_RELIABLE_CHANGE,  # 5 of the 6 points the PHQ-9 needs
+        Change.IMPROVED,  # 5 points where the GAD-7 needs 4
+        Change.IMPROVED,
+    ]
+
+
+def test_an_instrument_without_norms_is_never_judged() -> None:
+    bare = from_data(to_data(PHQ9) | {"code": "BARE", "reliability": None})
+
+    assert changes_since_first([("BARE", 20), ("BARE", 2)], {"BARE": bare}) == [None, None]
