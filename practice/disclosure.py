@@ -51,6 +51,7 @@ class Sender(StrEnum):
     FOLLOW_UP_INVITATION = "follow_up_invitation"
     ESCALATION_DIGEST = "escalation_digest"
     ADVICE_CONFLICT_NOTICE = "advice_conflict_notice"
+    QUESTIONNAIRE_INVITATION = "questionnaire_invitation"
 
 
 class Audience(StrEnum):
@@ -155,6 +156,10 @@ RULES: Mapping[Sender, Rule] = MappingProxyType(
             "the client's invitation to the follow-up measurement",
             {Audience.CLIENT: _CLIENT},
         ),
+        Sender.QUESTIONNAIRE_INVITATION: Rule(
+            "the client's secure link to the questionnaires of a moment of outcome monitoring",
+            {Audience.CLIENT: _CLIENT},
+        ),
         Sender.ESCALATION_DIGEST: Rule(
             "a therapist's or practice manager's daily digest of screening and treatment-start "
             "deadlines due on the next working day or lapsed: the client by initials and "
@@ -188,6 +193,7 @@ SENDER_MODULES: Mapping[Sender, str] = MappingProxyType(
         Sender.FOLLOW_UP_INVITATION: "reporting/services/follow_ups.py",
         Sender.ESCALATION_DIGEST: "practice/services/escalation.py",
         Sender.ADVICE_CONFLICT_NOTICE: "practice/services/capacity.py",
+        Sender.QUESTIONNAIRE_INVITATION: "reporting/services/monitoring.py",
     }
 )
 

@@ -9,12 +9,14 @@ from practice.client_data import Found, Holding, linked, messages
 from practice.tables import TreatmentEpisode
 from reporting.employer_updates import employer_update_key
 from reporting.services.follow_ups import follow_up_invitation_key
+from reporting.services.monitoring import invitation_key
 from reporting.services.reports import deliver_job_id, document_notification_key
 from reporting.tables import (
     Delivery,
     Document,
     EmployerUpdate,
     MeetingMinutes,
+    QuestionnaireInvitation,
     QuestionnaireResponse,
     Report,
 )
@@ -25,6 +27,7 @@ def _message_keys(found: Found) -> list[str]:
     # notifications), per episode, update and document, built by their writers' key functions.
     return [
         *(follow_up_invitation_key(episode_id) for episode_id in found.ids(TreatmentEpisode)),
+        *(invitation_key(episode_id, "%", "%") for episode_id in found.ids(TreatmentEpisode)),
         *(employer_update_key(update_id, "%") for update_id in found.ids(EmployerUpdate)),
         *(document_notification_key(document_id, "%") for document_id in found.ids(Document)),
     ]
@@ -42,5 +45,6 @@ HOLDINGS: tuple[Holding, ...] = (
     linked(EmployerUpdate, "episode", changed=("created_at",)),
     linked(MeetingMinutes, "appointment", changed=("updated_at",)),
     linked(QuestionnaireResponse, "episode", changed=("administered_on",)),
+    linked(QuestionnaireInvitation, "episode", changed=("created_at", "completed_at")),
     messages((TreatmentEpisode, EmployerUpdate, Document), _message_keys),
 )

@@ -10,6 +10,7 @@ from reporting.services import reports as services
 from reporting.services.employer_statistics import employers_due, publish_due_snapshots
 from reporting.services.employer_updates import send_due_employer_updates
 from reporting.services.follow_ups import invite_due_follow_ups
+from reporting.services.monitoring import invite_due_questionnaires
 
 
 async def deliver_report(ctx: dict[str, Any], report_id: int) -> str:
@@ -36,6 +37,11 @@ async def due_follow_up_invitations(today: date, settings: Settings) -> list[Due
         send_job(message_id)
         for message_id in await invite_due_follow_ups(today, settings.time_zone)
     ]
+
+
+async def due_questionnaire_invitations(today: date, settings: Settings) -> list[DueJob]:
+    """Ask clients, by a secure link, to fill in the questionnaires of a due moment."""
+    return [send_job(message_id) for message_id in await invite_due_questionnaires(today, settings)]
 
 
 def employer_statistics_job(employer_id: int) -> DueJob:

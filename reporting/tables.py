@@ -111,6 +111,23 @@ class QuestionnaireResponse(Table):
     complete = Boolean(default=True)
 
 
+class QuestionnaireInvitation(Table):
+    """A secure link that asks the client to fill in the questionnaires of one moment of
+    outcome monitoring (issue 20): at the screening, after every 5th held session, at the end.
+    One per (episode, moment, ordinal) (a unique index): the key of exactly-once. Only the
+    token's SHA-256 is stored; the link is single-use (``completed_at``) and expires."""
+
+    id: Serial
+    episode = _fk(TreatmentEpisode)
+    moment = Varchar(length=16)  # reporting.services.questionnaires.MOMENTS
+    ordinal = Integer(default=0)  # the held session of an interim moment; 0 otherwise
+    instruments = JSON()  # the instrument codes asked, in order
+    token_hash = Varchar(length=64, unique=True, secret=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    completed_at = Timestamptz(null=True, default=None)
+
+
 class EmployerStatistics(Table):
     """One employer's S15 figures for one calendar month, as published: once per (employer,
     month) (a unique index), never updated (a trigger), counted as of the month's last day
@@ -134,5 +151,6 @@ ALL: list[type[Table]] = [
     EmployerUpdate,
     MeetingMinutes,
     QuestionnaireResponse,
+    QuestionnaireInvitation,
     EmployerStatistics,
 ]

@@ -62,6 +62,7 @@ from reporting.statistics import pages as statistics_pages
 from reporting.statistics import web as web_statistics
 from reporting.web import pages as reporting_pages
 from reporting.web import portals as reporting_web
+from reporting.web import questionnaire_link as web_questionnaire_link
 from scheduling.web import api as scheduling_web
 from scheduling.web import pages as scheduling_pages
 
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             web_statistics.router,
             statistics_pages.router,
             web_fhir.router,
+            web_questionnaire_link.router,
             web_favicon.router,
             create_static_files_router(
                 path="/static",

@@ -46,6 +46,8 @@ SWEEPS: list[Sweep] = [
     reporting_jobs.due_reports,
     reporting_jobs.due_employer_updates,
     reporting_jobs.due_follow_up_invitations,
+    # Outcome monitoring: the client's secure link to the questionnaires of a due moment.
+    reporting_jobs.due_questionnaire_invitations,
     reporting_jobs.due_employer_statistics,
     # One digest per person a day of the screening and treatment-start deadlines that are
     # due on the next working day or lapsed (practice.escalation).

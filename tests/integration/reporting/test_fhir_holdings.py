@@ -28,7 +28,7 @@ from practice.tables import (
     TaskOverride,
 )
 from reporting.fhir.export import EXPORTED_HOLDINGS, ClientRecord
-from reporting.tables import EmployerUpdate, MeetingMinutes, Report
+from reporting.tables import EmployerUpdate, MeetingMinutes, QuestionnaireInvitation, Report
 from scheduling.tables import MeetingProposal, Participant
 
 # Not part of the record a FHIR receiver needs, or carried by another resource already.
@@ -46,6 +46,8 @@ NOT_EXPORTED: dict[type[Table], str] = {
     "workflow, not record",
     BreakGlass: _BY_DESIGN + "each break-glass read is in the client's access log, exported as "
     "AuditEvent",
+    QuestionnaireInvitation: _BY_DESIGN + "an invitation is the link that asked for a "
+    "questionnaire; the answers are exported as QuestionnaireResponse",
     MeetingProposal: _BY_DESIGN + "a proposal is a step before booking; the booked meeting is "
     "exported as its Appointment",
     OfferChange: _NOT_YET + "the history of offer changes (the episode carries its current offer)",

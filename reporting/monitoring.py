@@ -1,0 +1,67 @@
+"""When the client is asked, by a secure link, to fill in the questionnaires (outcome
+monitoring, issue 20): at the screening, after every 5th held session (with the interim
+report, so its scores are in the report) and at the end of treatment.
+
+A moment is due on its day and stays due for ``RECENT_DAYS``: a moment further back is
+history (the practice switched monitoring on, or loaded its past) and is not mailed. A
+moment whose questionnaire the therapist already recorded around that day is not asked
+again. The follow-up measurement has its own invitation (``reporting.services.follow_ups``).
+
+Pure: the facts come from ``practice.queries.episodes.load_facts``.
+"""
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from practice.episodes import EpisodeStatus
+from practice.tasks import EpisodeFacts
+
+RECENT_DAYS = 14
+# A link is valid for two weeks: long enough for a client who reads mail once a week, short
+# enough that a score still says something about that moment.
+VALID_DAYS = 14
+# A questionnaire the therapist recorded this many days before or after the moment counts.
+ANSWERED_WITHIN_DAYS = 7
+# Asked at each moment: the symptom instruments of the practice's standard set.
+INSTRUMENTS = ("PHQ-9", "GAD-7")
+
+MONITORED_STATUSES = frozenset(
+    {EpisodeStatus.SCREENED, EpisodeStatus.IN_TREATMENT, EpisodeStatus.PAUSED, EpisodeStatus.CLOSED}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """One moment of monitoring: its kind (``reporting.services.questionnaires.MOMENTS``),
+    the held session it follows (interim) or 0, and its day."""
+
+    moment: str
+    ordinal: int
+    due_on: date
+
+
+def due_moments(
+    facts: EpisodeFacts,
+    today: date,
+    *,
+    every: int,
+    answered: Collection[tuple[str, date]] = (),
+) -> list[Moment]:
+    """The moments to ask the client about now: recent, not yet answered."""
+    if facts.status not in MONITORED_STATUSES:
+        return []
+    moments: list[Moment] = []
+    if facts.screening_held_on is not None:
+        moments.append(Moment("screening", 0, facts.screening_held_on))
+    held = facts.held_session_dates
+    moments.extend(Moment("interim", n, held[n - 1]) for n in range(every, len(held) + 1, every))
+    if facts.status is EpisodeStatus.CLOSED and facts.closed_on is not None:
+        moments.append(Moment("end", 0, facts.closed_on))
+    window = timedelta(days=ANSWERED_WITHIN_DAYS)
+    return [
+        m
+        for m in moments
+        if today - timedelta(days=RECENT_DAYS) <= m.due_on <= today
+        and not any(kind == m.moment and abs(day - m.due_on) <= window for kind, day in answered)
+    ]
