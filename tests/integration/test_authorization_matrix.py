@@ -137,6 +137,9 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/users"): {A},
     ("PUT", "/api/working-hours"): {T},
     ("GET", "/calendar/{token:str}"): PUBLIC,
+    # The client's questionnaires behind a secure link: the token is the authority.
+    ("GET", "/questionnaires/{token:str}"): PUBLIC,
+    ("POST", "/questionnaires/{token:str}"): PUBLIC,
     ("GET", "/api/fhir/clients/{client_id:int}"): {PM, T},
     ("GET", "/api/fhir/episodes/{episode_id:int}"): {PM, T},
     ("POST", "/api/fhir/referrals"): {CD, PM},
