@@ -10,7 +10,7 @@ from reporting.services import reports as services
 from reporting.services.employer_statistics import employers_due, publish_due_snapshots
 from reporting.services.employer_updates import send_due_employer_updates
 from reporting.services.follow_ups import invite_due_follow_ups
-from reporting.services.monitoring import invite_due_questionnaires
+from reporting.services.monitoring import invite_due_questionnaires, remind_open_invitations
 
 
 async def deliver_report(ctx: dict[str, Any], report_id: int) -> str:
@@ -33,15 +33,15 @@ async def due_employer_updates(today: date, settings: Settings) -> list[DueJob]:
 
 async def due_follow_up_invitations(today: date, settings: Settings) -> list[DueJob]:
     """Invite clients whose follow-up measurement window opened."""
-    return [
-        send_job(message_id)
-        for message_id in await invite_due_follow_ups(today, settings.time_zone)
-    ]
+    return [send_job(message_id) for message_id in await invite_due_follow_ups(today, settings)]
 
 
 async def due_questionnaire_invitations(today: date, settings: Settings) -> list[DueJob]:
-    """Ask clients, by a secure link, to fill in the questionnaires of a due moment."""
-    return [send_job(message_id) for message_id in await invite_due_questionnaires(today, settings)]
+    """Ask clients, by a secure link, to fill in the questionnaires of a due moment; remind
+    once those who have not after a week."""
+    invited = await invite_due_questionnaires(today, settings)
+    reminded = await remind_open_invitations(today, settings)
+    return [send_job(message_id) for message_id in (*invited, *reminded)]
 
 
 def employer_statistics_job(employer_id: int) -> DueJob:

@@ -21,6 +21,8 @@ RECENT_DAYS = 14
 # A link is valid for two weeks: long enough for a client who reads mail once a week, short
 # enough that a score still says something about that moment.
 VALID_DAYS = 14
+# A link not used after a week gets one reminder, with a new link valid for VALID_DAYS.
+REMIND_AFTER_DAYS = 7
 # A questionnaire the therapist recorded this many days before or after the moment counts.
 ANSWERED_WITHIN_DAYS = 7
 # Asked at each moment: the symptom instruments of the practice's standard set.

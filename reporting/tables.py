@@ -126,6 +126,7 @@ class QuestionnaireInvitation(Table):
     created_at = Timestamptz(default=TimestamptzNow())
     expires_at = Timestamptz()
     completed_at = Timestamptz(null=True, default=None)
+    reminded_at = Timestamptz(null=True, default=None)  # once; the reminder has a new link
 
 
 class EmployerStatistics(Table):

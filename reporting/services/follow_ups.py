@@ -4,19 +4,22 @@ Its own module because it is a sweep of closed episodes by the task rules
 (`practice.tasks`), unlike the report and employer-update sweeps.
 """
 
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+import secrets
+from datetime import UTC, date, datetime, timedelta
 
 from practice import deadlines
 from practice.disclosure import Addressee, Sender
 from practice.episodes import EpisodeStatus
 from practice.platform import outbox
 from practice.platform.db import write_tx
+from practice.platform.settings import Settings
 from practice.platform.templating import make_environment
 from practice.queries.episodes import load_facts
 from practice.services import disclosure
 from practice.tables import TreatmentEpisode
 from practice.tasks import derive_tasks
+from reporting import monitoring
+from reporting.services import monitoring as monitoring_service
 
 
 def follow_up_invitation_key(episode_id: int) -> str:
@@ -24,12 +27,16 @@ def follow_up_invitation_key(episode_id: int) -> str:
     return f"follow-up-invitation:{episode_id}"
 
 
-async def invite_due_follow_ups(today: date, tz: ZoneInfo) -> list[int]:
+async def invite_due_follow_ups(today: date, settings: Settings) -> list[int]:
     """Invite each client whose follow-up window opened and who has no measurement yet.
 
-    Once per episode (the message key); the response is recorded as a FollowUp (done,
-    unreachable or declined), so the response rate can be reported (S11).
+    Once per episode (the message key). The mail carries the client's secure link to the
+    follow-up measurement (hours worked, contract hours and the questionnaires; issue 20),
+    stored as the episode's "follow_up" invitation in the same transaction; the response is
+    recorded as a FollowUp (done, unreachable or declined), so the response rate can be
+    reported (S11).
     """
+    tz = settings.time_zone
     loaded = await load_facts(
         [
             int(e["id"])
@@ -73,7 +80,13 @@ async def invite_due_follow_ups(today: date, tz: ZoneInfo) -> list[int]:
         )
         if client is None or not client["email"]:
             continue
-        context = {"name": client["name"]}
+        token = secrets.token_urlsafe(32)
+        expires_on = today + timedelta(days=monitoring.VALID_DAYS)
+        context = {
+            "name": client["name"],
+            "link": monitoring_service.link_of(settings, token),
+            "expires_on": expires_on,
+        }
         clearance = await disclosure.clear(
             Sender.FOLLOW_UP_INVITATION,
             int(client["client_id"]),
@@ -83,6 +96,11 @@ async def invite_due_follow_ups(today: date, tz: ZoneInfo) -> list[int]:
         if isinstance(clearance, disclosure.Refusal):
             continue
         async with write_tx():
+            moment = monitoring.Moment("follow_up", 0, today)
+            if not await monitoring_service.new_invitation(
+                episode_id, moment, token, expires_on, settings
+            ):
+                continue  # invited before (by another worker, or before a restart)
             message_id = await outbox.queue_message(
                 clearance,
                 key=follow_up_invitation_key(episode_id),

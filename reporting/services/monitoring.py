@@ -1,6 +1,6 @@
 """Outcome monitoring by secure link (issue 20): the sweep invites the client at each due
-moment (``reporting.monitoring``), and the client fills in the questionnaires on a page that
-needs no account, opened by the link's token.
+moment (``reporting.monitoring``) and reminds once a week later; the client answers on a page
+that needs no account, opened by the link's token (``reporting.services.questionnaire_link``).
 
 Exactly once: an invitation is one row per (episode, moment, ordinal) (a unique index), its
 message one outbox row per key; both are written in one transaction, so a rerun of the sweep,
@@ -11,14 +11,10 @@ message's body. The link is single-use and expires (``reporting.monitoring.VALID
 
 import hashlib
 import secrets
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from practice.audit.trail import Actor, Channel
 from practice.disclosure import Addressee, Sender
-from practice.errors import InvalidInput
 from practice.platform import outbox
 from practice.platform.db import among, write_tx
 from practice.platform.settings import Settings
@@ -27,9 +23,6 @@ from practice.queries.episodes import load_facts
 from practice.services import disclosure
 from practice.tables import TreatmentEpisode
 from reporting import monitoring
-from reporting.questionnaire_model import Questionnaire
-from reporting.questionnaires import INSTRUMENTS
-from reporting.services.questionnaires import NO_ANSWER, record_questionnaire
 from reporting.tables import QuestionnaireInvitation, QuestionnaireResponse
 
 _STATUSES = sorted(status.value for status in monitoring.MONITORED_STATUSES)
@@ -93,15 +86,7 @@ async def _invite(
     settings: Settings,
     env: Any,
 ) -> int | None:
-    client = (
-        await TreatmentEpisode.select(
-            TreatmentEpisode.client.as_alias("client_id"),
-            TreatmentEpisode.client._.name.as_alias("name"),
-            TreatmentEpisode.client._.email.as_alias("email"),
-        )
-        .where(TreatmentEpisode.id == episode_id)
-        .first()
-    )
+    client = await _client_of(episode_id)
     if client is None or not client["email"]:
         return None  # the therapist records the questionnaire in the session instead
     clearance = await disclosure.clear(
@@ -116,33 +101,12 @@ async def _invite(
     expires_on = today + timedelta(days=monitoring.VALID_DAYS)
     context = {
         "name": client["name"],
-        "link": settings.link(f"/questionnaires/{token}"),
+        "link": link_of(settings, token),
         "expires_on": expires_on,
     }
     async with write_tx():
-        rows = (
-            await QuestionnaireInvitation.insert(
-                QuestionnaireInvitation(
-                    episode=episode_id,
-                    moment=moment.moment,
-                    ordinal=moment.ordinal,
-                    instruments=list(monitoring.INSTRUMENTS),
-                    token_hash=token_hash(token),
-                    expires_at=datetime.combine(expires_on, time.max, settings.time_zone),
-                )
-            )
-            .on_conflict(
-                target=(
-                    QuestionnaireInvitation.episode,
-                    QuestionnaireInvitation.moment,
-                    QuestionnaireInvitation.ordinal,
-                ),
-                action="DO NOTHING",
-            )
-            .returning(QuestionnaireInvitation.id)
-        )
-        if not rows:  # another worker invited this moment a moment ago
-            return None
+        if not await new_invitation(episode_id, moment, token, expires_on, settings):
+            return None  # another worker invited this moment a moment ago
         template = "reporting/questionnaire-invitation"
         return await outbox.queue_message(
             clearance,
@@ -153,104 +117,130 @@ async def _invite(
         )
 
 
-@dataclass(frozen=True, slots=True)
-class OpenInvitation:
-    """An invitation whose link still works: what the client's page shows."""
-
-    id: int
-    episode_id: int
-    moment: str
-    instruments: tuple[Questionnaire, ...]
+def reminder_key(episode_id: int, moment: str, ordinal: int) -> str:
+    """The outbox key of an invitation's one reminder (matched by the erasure's pattern)."""
+    return invitation_key(episode_id, moment, ordinal) + ":reminder"
 
 
-class LinkNotUsable(Exception):
-    """The link is unknown, used or expired: the page says so and asks nothing."""
-
-
-async def open_invitation(token: str, now: datetime) -> OpenInvitation:
-    row = (
-        await QuestionnaireInvitation.select(
-            QuestionnaireInvitation.id,
-            QuestionnaireInvitation.episode,
-            QuestionnaireInvitation.moment,
-            QuestionnaireInvitation.instruments,
-            QuestionnaireInvitation.expires_at,
-            QuestionnaireInvitation.completed_at,
-        )
-        .where(QuestionnaireInvitation.token_hash == token_hash(token))
-        .output(load_json=True)
-        .first()
+async def remind_open_invitations(today: date, settings: Settings) -> list[int]:
+    """One reminder for each link not used for ``REMIND_AFTER_DAYS``: the reminder carries a
+    new link (only the hash is kept, so the old token cannot be mailed again), which replaces
+    the old one and is valid for ``VALID_DAYS`` more. The messages created now."""
+    now = datetime.now(UTC)
+    before = now - timedelta(days=monitoring.REMIND_AFTER_DAYS)
+    open_ones = await QuestionnaireInvitation.select(
+        QuestionnaireInvitation.id,
+        QuestionnaireInvitation.episode,
+        QuestionnaireInvitation.moment,
+        QuestionnaireInvitation.ordinal,
+    ).where(
+        QuestionnaireInvitation.completed_at.is_null()
+        & QuestionnaireInvitation.reminded_at.is_null()
+        & (QuestionnaireInvitation.created_at <= before)
+        & (QuestionnaireInvitation.expires_at > now)
     )
-    if row is None or row["completed_at"] is not None or row["expires_at"] < now:
-        raise LinkNotUsable
-    codes = row["instruments"] if isinstance(row["instruments"], list) else []
-    return OpenInvitation(
-        id=int(row["id"]),
-        episode_id=int(row["episode"]),
-        moment=str(row["moment"]),
-        instruments=tuple(INSTRUMENTS[c] for c in codes if c in INSTRUMENTS),
+    env = make_environment(settings.time_zone)
+    created: list[int] = []
+    for row in open_ones:
+        message_id = await _remind(row, today, now, settings, env)
+        if message_id is not None:
+            created.append(message_id)
+    return created
+
+
+async def _remind(
+    row: dict[str, Any], today: date, now: datetime, settings: Settings, env: Any
+) -> int | None:
+    episode_id = int(row["episode"])
+    client = await _client_of(episode_id)
+    if client is None or not client["email"]:
+        return None
+    clearance = await disclosure.clear(
+        Sender.QUESTIONNAIRE_INVITATION, int(client["client_id"]), Addressee.client(), now
     )
-
-
-def client_actor(source: str | None) -> Actor:
-    """The client, known by the link rather than an account: audited as such."""
-    return Actor(user_id=None, role="client", source=source, channel=Channel.WEB)
-
-
-async def complete_invitation(
-    token: str,
-    answers: Mapping[str, Mapping[str, int]],
-    *,
-    now: datetime,
-    today: date,
-    source: str | None,
-) -> int:
-    """Score and store the client's answers, one response per instrument, and close the link,
-    all in one transaction; every unanswered item of every instrument is named at once
-    (``answers.<item>``). Returns the number of responses stored."""
+    if isinstance(clearance, disclosure.Refusal):
+        return None
+    token = secrets.token_urlsafe(32)
+    expires_on = today + timedelta(days=monitoring.VALID_DAYS)
+    context = {"name": client["name"], "link": link_of(settings, token), "expires_on": expires_on}
     async with write_tx():
-        invitation = await open_invitation(token, now)
-        problems: dict[str, Any] = {}
-        checked: list[tuple[Questionnaire, Mapping[str, int]]] = []
-        for questionnaire in invitation.instruments:
-            given = answers.get(questionnaire.code, {})
-            missing = [item.id for item in questionnaire.items if item.id not in given]
-            problems.update({f"answers.{item}": NO_ANSWER for item in missing})
-            checked.append((questionnaire, given))
-        if problems:
-            raise InvalidInput(problems)
-        for questionnaire, given in checked:
-            await record_questionnaire(
-                client_actor(source),
-                episode_id=invitation.episode_id,
-                instrument=questionnaire.code,
-                moment=invitation.moment,
-                administered_on=today,
-                answers=given,
-                today=today,
+        renewed = (
+            await QuestionnaireInvitation.update(
+                {
+                    QuestionnaireInvitation.token_hash: token_hash(token),
+                    QuestionnaireInvitation.reminded_at: now,
+                    QuestionnaireInvitation.expires_at: _end_of(expires_on, settings),
+                }
             )
-        closed = (
-            await QuestionnaireInvitation.update({QuestionnaireInvitation.completed_at: now})
             .where(
-                (QuestionnaireInvitation.id == invitation.id)
+                (QuestionnaireInvitation.id == row["id"])
+                & QuestionnaireInvitation.reminded_at.is_null()
                 & QuestionnaireInvitation.completed_at.is_null()
             )
             .returning(QuestionnaireInvitation.id)
         )
-        if not closed:  # the same link posted twice at once: the other post won
-            raise LinkNotUsable
-    return len(checked)
+        if not renewed:  # answered or reminded a moment ago
+            return None
+        template = "reporting/questionnaire-reminder"
+        return await outbox.queue_message(
+            clearance,
+            key=reminder_key(episode_id, row["moment"], int(row["ordinal"])),
+            to_address=client["email"],
+            subject=env.get_template(f"{template}/subject.txt").render(context).strip(),
+            body_text=env.get_template(f"{template}/body.txt").render(context),
+        )
 
 
-def answers_by_instrument(
-    instruments: Sequence[Questionnaire], posted: Mapping[str, str]
-) -> dict[str, dict[str, int]]:
-    """``answers.<item>`` form fields, grouped per instrument by the item's id; a value that
-    is not a whole number is left out, so its item counts as unanswered."""
-    grouped: dict[str, dict[str, int]] = {}
-    for questionnaire in instruments:
-        for item in questionnaire.items:
-            value = posted.get(f"answers.{item.id}", "")
-            if value.strip().lstrip("-").isdigit():
-                grouped.setdefault(questionnaire.code, {})[item.id] = int(value)
-    return grouped
+async def _client_of(episode_id: int) -> dict[str, Any] | None:
+    row: dict[str, Any] | None = (
+        await TreatmentEpisode.select(
+            TreatmentEpisode.client.as_alias("client_id"),
+            TreatmentEpisode.client._.name.as_alias("name"),
+            TreatmentEpisode.client._.email.as_alias("email"),
+        )
+        .where(TreatmentEpisode.id == episode_id)
+        .first()
+    )
+    return row
+
+
+def link_of(settings: Settings, token: str) -> str:
+    """The client's link to an invitation (the absolute URL the e-mail carries)."""
+    return settings.link(f"/questionnaires/{token}")
+
+
+async def new_invitation(
+    episode_id: int,
+    moment: monitoring.Moment,
+    token: str,
+    expires_on: date,
+    settings: Settings,
+) -> bool:
+    """Store the invitation of ``moment`` with ``token``'s hash, unless the moment has one;
+    called in the transaction that queues its message. True when stored now."""
+    rows = (
+        await QuestionnaireInvitation.insert(
+            QuestionnaireInvitation(
+                episode=episode_id,
+                moment=moment.moment,
+                ordinal=moment.ordinal,
+                instruments=list(monitoring.INSTRUMENTS),
+                token_hash=token_hash(token),
+                expires_at=_end_of(expires_on, settings),
+            )
+        )
+        .on_conflict(
+            target=(
+                QuestionnaireInvitation.episode,
+                QuestionnaireInvitation.moment,
+                QuestionnaireInvitation.ordinal,
+            ),
+            action="DO NOTHING",
+        )
+        .returning(QuestionnaireInvitation.id)
+    )
+    return bool(rows)
+
+
+def _end_of(day: date, settings: Settings) -> datetime:
+    return datetime.combine(day, time.max, settings.time_zone)

@@ -12,15 +12,14 @@ from typing import Any
 from litestar import Request, Router, get, post
 from litestar.params import FromPath
 from litestar.response import Template
-from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_410_GONE
+from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT, HTTP_410_GONE
 
-from practice.errors import InvalidInput
-from practice.platform.clock import today_in
+from practice.errors import Conflict, InvalidInput
 from practice.platform.settings import Settings
 from practice.web.auth import PUBLIC
-from practice.web.forms import FormData, FormState, flat, refused
+from practice.web.forms import FormData, FormState, flat, form_struct, refused
 from practice.web.portal import actor_of, page
-from reporting.services import monitoring
+from reporting.services import questionnaire_link as link
 
 PAGE = "reporting/questionnaire-link.html"
 GONE = "reporting/questionnaire-link-gone.html"
@@ -28,12 +27,12 @@ GONE = "reporting/questionnaire-link-gone.html"
 MAX_TOKEN_LENGTH = 64
 
 
-async def _open(token: str, now: datetime) -> monitoring.OpenInvitation | None:
+async def _open(token: str, now: datetime) -> link.OpenInvitation | None:
     if len(token) > MAX_TOKEN_LENGTH:
         return None
     try:
-        return await monitoring.open_invitation(token, now)
-    except monitoring.LinkNotUsable:
+        return await link.open_invitation(token, now)
+    except link.LinkNotUsable:
         return None
 
 
@@ -59,15 +58,24 @@ async def questionnaire_answers(
     if invitation is None:
         return page(request, GONE, status=HTTP_410_GONE)
     settings: Settings = request.app.state.settings
-    answers = monitoring.answers_by_instrument(invitation.instruments, flat(data))
+    values = flat(data)
+    answers = link.answers_by_instrument(invitation.instruments, values)
     try:
-        await monitoring.complete_invitation(
-            token,
-            answers,
-            now=now,
-            today=today_in(settings.time_zone),
-            source=actor_of(request).source,
-        )
+        # Every problem at once: the unanswered questions and, at the follow-up, the hours.
+        problems = link.missing_answers(invitation.instruments, answers)
+        work = None
+        if invitation.asks_work:
+            try:
+                fields = {k: values.get(k, "") for k in link.WORK_FIELDS}
+                work = form_struct(link.FollowUpWork, fields)
+            except InvalidInput as exc:
+                problems |= exc.fields
+        if problems:
+            raise InvalidInput(problems)
+        await link.complete_invitation(
+            token, answers, now=now, settings=settings, source=actor_of(request).source,
+            follow_up_work=work,
+        )  # fmt: skip
     except InvalidInput as exc:
         state = refused(request.url.path, data, exc.fields)
         return page(
@@ -78,7 +86,13 @@ async def questionnaire_answers(
             form_state=state,
             done=False,
         )
-    except monitoring.LinkNotUsable:
+    except Conflict as exc:  # the episode was reopened since: the therapist asks instead
+        state = refused(request.url.path, data, {}, exc.message)
+        return page(
+            request, PAGE, status=HTTP_409_CONFLICT, invitation=invitation, form_state=state,
+            done=False,
+        )  # fmt: skip
+    except link.LinkNotUsable:
         return page(request, GONE, status=HTTP_410_GONE)
     return page(request, PAGE, invitation=invitation, form_state=FormState(), done=True)
 

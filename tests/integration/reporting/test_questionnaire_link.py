@@ -11,8 +11,10 @@ from litestar import Litestar
 
 from practice.platform.outbox import OutboundMessage
 from practice.platform.settings import Settings
+from practice.tables import ContractHours, FollowUp, WorkParticipation
 from reporting.questionnaires import GAD7, PHQ9
-from reporting.services.monitoring import invite_due_questionnaires
+from reporting.services.follow_ups import invite_due_follow_ups
+from reporting.services.monitoring import invite_due_questionnaires, remind_open_invitations
 from reporting.tables import QuestionnaireInvitation, QuestionnaireResponse
 from tests.cast import Cast
 from tests.conftest import make_client
@@ -22,6 +24,7 @@ from tests.integration.practice.test_portal_forms import (
     post_steps,
     referral_form,
 )
+from tests.integration.reporting.test_reports import episode_with_ten_held_sessions
 from tests.story import setup_parties
 from tests.web import api, csrf_token, login
 
@@ -125,3 +128,74 @@ async def test_an_expired_link_asks_nothing(client, cast: Cast, settings: Settin
 
     assert gone.status_code == 410
     assert "Deze link werkt niet meer" in html.unescape(gone.text)
+
+
+async def closed_with_follow_up_link(
+    client: httpx.AsyncClient, cast: Cast, settings: Settings
+) -> tuple[int, str]:
+    """Ten held sessions, closed on 29 May; the follow-up window opens on 29 November."""
+    with time_machine.travel("2026-06-15 10:00 +0200", tick=False):
+        episode_id = await episode_with_ten_held_sessions(client, cast)
+        closing = {"to_status": "closed", "on": "2026-05-29"}
+        response = await api(client, "POST", f"/api/episodes/{episode_id}/transitions", closing)
+        assert response.status_code == 200, response.text
+    [message_id] = await invite_due_follow_ups(date(2026, 11, 29), settings)
+    message = await OutboundMessage.select().where(OutboundMessage.id == message_id).first()
+    assert message is not None
+    match = LINK.search(message["body_text"])
+    assert match, message["body_text"]
+    return episode_id, match.group(0)
+
+
+async def test_the_client_gives_the_follow_up_measurement_through_the_link(
+    client, cast: Cast, settings: Settings, app: Litestar
+) -> None:
+    episode_id, link = await closed_with_follow_up_link(client, cast, settings)
+
+    with time_machine.travel("2026-11-30 10:00 +0100", tick=False):
+        async with make_client(app) as browser:
+            browser.headers["accept"] = "text/html"
+            page = html.unescape((await browser.get(link)).text)
+            assert 'name="contract_hours" type="text" value="32"' in page
+            token = await csrf_token(browser, link)
+            no_hours = await browser.post(link, data={**all_answers(), "_csrf_token": token})
+            assert no_hours.status_code == 400
+            assert 'id="own_work_hours-problem"' in no_hours.text
+            work = {"own_work_hours": "24", "adapted_work_hours": "4", "contract_hours": "30"}
+            done = await browser.post(link, data={**all_answers(), **work, "_csrf_token": token})
+            assert done.status_code == 200, done.text[:600]
+
+        await login(client, cast.therapist.email)  # the morning's session timed out long ago
+        detail = (await api(client, "GET", f"/api/episodes/{episode_id}")).json()
+
+    measured = await WorkParticipation.select(
+        WorkParticipation.own_work_minutes, WorkParticipation.moment, WorkParticipation.source
+    ).where(WorkParticipation.episode == episode_id)
+    assert {"own_work_minutes": 24 * 60, "moment": "follow_up", "source": "client"} in measured
+    follow_ups = await FollowUp.select(FollowUp.kind, FollowUp.response).where(
+        FollowUp.episode == episode_id
+    )
+    assert follow_ups == [{"kind": "measurement", "response": "done"}]
+    assert await ContractHours.count().where(ContractHours.minutes_per_week == 30 * 60) == 1
+    task = next(t for t in detail["tasks"] if t["kind"] == "follow_up_measurement")
+    assert task["done_on"] == "2026-11-30"
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_a_link_unused_for_a_week_is_renewed_once_by_a_reminder(
+    client, cast: Cast, settings: Settings
+) -> None:
+    await screened_client_with_email(client, cast)
+    [message_id] = await invite_due_questionnaires(TODAY, settings)
+    first_link = await the_link(message_id)
+
+    assert await remind_open_invitations(TODAY, settings) == []  # not a week yet
+    with time_machine.travel("2026-06-19 10:00 +0200", tick=False):
+        [reminder_id] = await remind_open_invitations(date(2026, 6, 19), settings)
+        assert await remind_open_invitations(date(2026, 6, 19), settings) == []
+        second_link = await the_link(reminder_id)
+        old = await client.get(first_link, headers={"accept": "text/html"})
+        new = await client.get(second_link, headers={"accept": "text/html"})
+
+    assert second_link != first_link
+    assert (old.status_code, new.status_code) == (410, 200)

@@ -358,9 +358,9 @@ async def test_a_client_is_invited_once_when_the_follow_up_window_opens(
                 {"to_status": "closed", "on": "2026-05-29"},
             )
         )
-    assert await services.invite_due_follow_ups(date(2026, 11, 28), AMSTERDAM) == []  # not yet open
-    first = await services.invite_due_follow_ups(date(2026, 11, 29), AMSTERDAM)
-    again = await services.invite_due_follow_ups(date(2026, 12, 5), AMSTERDAM)
+    assert await services.invite_due_follow_ups(date(2026, 11, 28), settings) == []  # not yet open
+    first = await services.invite_due_follow_ups(date(2026, 11, 29), settings)
+    again = await services.invite_due_follow_ups(date(2026, 12, 5), settings)
     assert len(first) == 1
     assert again == []
     message = await OutboundMessage.select().where(OutboundMessage.id == first[0]).first()

@@ -7,7 +7,7 @@ Written by hand, the same on SQLite and PostgreSQL.
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
-ID = "2026-12-04T17:25:08:000000"
+ID = "2026-12-04T17:41:56:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "questionnaire invitations: one per episode, moment and ordinal"
 

@@ -25,7 +25,7 @@ class TreatmentEpisode(Table, tablename="treatment_episode", schema=None):
     )
 
 
-ID = "2026-12-04T17:25:07:457737"
+ID = "2026-12-04T17:41:55:128925"
 VERSION = "1.38.0"
 DESCRIPTION = "questionnaire invitations: the secure links of outcome monitoring"
 
@@ -199,6 +199,27 @@ async def forwards():
         tablename="questionnaire_invitation",
         column_name="completed_at",
         db_column_name="completed_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="QuestionnaireInvitation",
+        tablename="questionnaire_invitation",
+        column_name="reminded_at",
+        db_column_name="reminded_at",
         column_class_name="Timestamptz",
         column_class=Timestamptz,
         params={
