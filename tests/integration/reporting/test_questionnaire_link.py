@@ -9,9 +9,8 @@ import httpx
 import time_machine
 from litestar import Litestar
 
-from practice.platform.outbox import OutboundMessage
 from practice.platform.settings import Settings
-from practice.tables import ContractHours, FollowUp, WorkParticipation
+from practice.tables import ContractHours, FollowUp, OutboundMessage, WorkParticipation
 from reporting.questionnaires import GAD7, PHQ9
 from reporting.services.follow_ups import invite_due_follow_ups
 from reporting.services.monitoring import invite_due_questionnaires, remind_open_invitations
