@@ -52,6 +52,7 @@ class Sender(StrEnum):
     ESCALATION_DIGEST = "escalation_digest"
     ADVICE_CONFLICT_NOTICE = "advice_conflict_notice"
     QUESTIONNAIRE_INVITATION = "questionnaire_invitation"
+    SAFETY_NOTICE = "safety_notice"
 
 
 class Audience(StrEnum):
@@ -160,6 +161,12 @@ RULES: Mapping[Sender, Rule] = MappingProxyType(
             "the client's secure link to the questionnaires of a moment of outcome monitoring",
             {Audience.CLIENT: _CLIENT},
         ),
+        Sender.SAFETY_NOTICE: Rule(
+            "the treating therapist is told that a questionnaire the client answered through "
+            "the link asks for contact today: the client by initials and a link to the client "
+            "page; no answers, no scores",
+            {Audience.PRACTICE_STAFF: _STAFF},
+        ),
         Sender.ESCALATION_DIGEST: Rule(
             "a therapist's or practice manager's daily digest of screening and treatment-start "
             "deadlines due on the next working day or lapsed: the client by initials and "
@@ -194,6 +201,7 @@ SENDER_MODULES: Mapping[Sender, str] = MappingProxyType(
         Sender.ESCALATION_DIGEST: "practice/services/escalation.py",
         Sender.ADVICE_CONFLICT_NOTICE: "practice/services/capacity.py",
         Sender.QUESTIONNAIRE_INVITATION: "reporting/services/monitoring.py",
+        Sender.SAFETY_NOTICE: "reporting/services/safety_notice.py",
     }
 )
 

@@ -11,6 +11,7 @@ from reporting.employer_updates import employer_update_key
 from reporting.services.follow_ups import follow_up_invitation_key
 from reporting.services.monitoring import invitation_key
 from reporting.services.reports import deliver_job_id, document_notification_key
+from reporting.services.safety_notice import safety_notice_key
 from reporting.tables import (
     Delivery,
     Document,
@@ -28,6 +29,7 @@ def _message_keys(found: Found) -> list[str]:
     return [
         *(follow_up_invitation_key(episode_id) for episode_id in found.ids(TreatmentEpisode)),
         *(invitation_key(episode_id, "%", "%") for episode_id in found.ids(TreatmentEpisode)),
+        *(safety_notice_key(r, "%") for r in found.ids(QuestionnaireResponse)),
         *(employer_update_key(update_id, "%") for update_id in found.ids(EmployerUpdate)),
         *(document_notification_key(document_id, "%") for document_id in found.ids(Document)),
     ]
@@ -46,5 +48,5 @@ HOLDINGS: tuple[Holding, ...] = (
     linked(MeetingMinutes, "appointment", changed=("updated_at",)),
     linked(QuestionnaireResponse, "episode", changed=("administered_on",)),
     linked(QuestionnaireInvitation, "episode", changed=("created_at", "completed_at")),
-    messages((TreatmentEpisode, EmployerUpdate, Document), _message_keys),
+    messages((TreatmentEpisode, EmployerUpdate, Document, QuestionnaireResponse), _message_keys),
 )

@@ -18,7 +18,8 @@ from practice.platform.settings import Settings
 from practice.services import treatment_plan, work
 from practice.tables import TreatmentEpisode
 from reporting.questionnaire_model import Questionnaire
-from reporting.questionnaires import INSTRUMENTS
+from reporting.questionnaires import INSTRUMENTS, safety_hits
+from reporting.services import safety_notice
 from reporting.services.monitoring import token_hash
 from reporting.services.questionnaires import NO_ANSWER, record_questionnaire
 from reporting.tables import QuestionnaireInvitation
@@ -132,7 +133,7 @@ async def complete_invitation(
         actor = client_actor(source)
         checked = [(q, answers.get(q.code, {})) for q in invitation.instruments]
         for questionnaire, given in checked:
-            await record_questionnaire(
+            recorded = await record_questionnaire(
                 actor,
                 episode_id=invitation.episode_id,
                 instrument=questionnaire.code,
@@ -141,6 +142,10 @@ async def complete_invitation(
                 answers=given,
                 today=today,
             )
+            if safety_hits(questionnaire, given):
+                await safety_notice.tell_therapists(
+                    invitation.episode_id, recorded.id, today, settings
+                )
         if invitation.asks_work and follow_up_work is not None:
             await _record_follow_up_work(actor, invitation, follow_up_work, today, settings)
         closed = (

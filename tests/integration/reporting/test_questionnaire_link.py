@@ -114,6 +114,13 @@ async def test_the_client_answers_once_and_a_safety_answer_reaches_the_therapist
     ]
     detail = (await api(client, "GET", f"/api/episodes/{episode_id}")).json()
     assert [t["kind"] for t in detail["tasks"] if t["kind"] == "safety"] == ["safety"]
+    # Answered outside a session: the therapist on the case also hears of it by e-mail, once,
+    # with the client's initials and the page to open, and nothing of the answers.
+    notices = await OutboundMessage.select().where(OutboundMessage.key.like("safety-notice:%"))
+    assert [n["to_address"] for n in notices] == [cast.therapist.email]
+    assert "A.F." in notices[0]["subject"]
+    assert f"/episodes/{episode_id}?section=measurements" in notices[0]["body_text"]
+    assert "PHQ" not in notices[0]["body_text"] + notices[0]["subject"]
 
 
 @time_machine.travel(NOW, tick=False)
