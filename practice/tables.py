@@ -110,6 +110,9 @@ class Employer(Table):
     # Percentage points behind the expected return-to-work curve that raise a warning;
     # None: the practice's default (practice.work_track.DEFAULT_BEHIND_MARGIN).
     work_behind_margin = Integer(null=True, default=None)
+    # The held session by which a questionnaire should show a reliable improvement, else a
+    # "not on track" alert; None: the practice's default (practice.tasks, 5).
+    symptoms_checked_at_session = Integer(null=True, default=None)
     min_cell_size = Integer(default=5)  # statistics below this n are suppressed
     screening_day_unit = Varchar(length=16, default="calendar")  # practice.deadlines.DayUnit
     # A deactivated employer takes no new referrals; its episodes stay visible as they are.

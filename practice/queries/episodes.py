@@ -34,7 +34,14 @@ from practice.tables import (
     TaskOverride,
     TreatmentEpisode,
 )
-from practice.tasks import EpisodeFacts, FactPatch, Task, TaskRules, derive_tasks
+from practice.tasks import (
+    DEFAULT_SYMPTOMS_CHECKED_AT_SESSION,
+    EpisodeFacts,
+    FactPatch,
+    Task,
+    TaskRules,
+    derive_tasks,
+)
 from practice.work_track import DEFAULT_BEHIND_MARGIN
 
 __all__ = [
@@ -98,6 +105,12 @@ def rules_for(employer: dict[str, Any]) -> TaskRules:
         # Empty in the contract (or a stored value the form would refuse, which must not
         # break every page of the employer's cases): the practice's default margin.
         work_behind_margin=Decimal(margin) if margin and margin > 0 else DEFAULT_BEHIND_MARGIN,
+        # The same care for a stored value the form would refuse: the practice's default.
+        symptoms_checked_at_session=(
+            checked_at
+            if (checked_at := employer["symptoms_checked_at_session"]) and checked_at > 0
+            else DEFAULT_SYMPTOMS_CHECKED_AT_SESSION
+        ),
     )
 
 

@@ -52,6 +52,11 @@ BEHIND_MARGIN = N_(
     " or leave it empty for the practice's default."
 )
 MAX_MARGIN = 100
+CHECKED_AT_SESSION = N_(
+    "Give the held session by which a questionnaire should show a reliable improvement, from"
+    " 1 to 40, or leave it empty for the practice's default."
+)
+MAX_CHECKED_AT_SESSION = 40
 DAYS_PER_WEEK = N_("Give the days a week in half days, from 0.5 to 7 (e.g. 4 or 4.5).")
 
 
@@ -66,6 +71,7 @@ def employer_problems(
     screening_day_unit: str,
     milestone_report_days_before: int | None = None,
     work_behind_margin: int | None = None,
+    symptoms_checked_at_session: int | None = None,
 ) -> dict[str, str]:
     """What is wrong with an employer's contract settings, per field (new or edited alike)."""
     problems: dict[str, str] = {}
@@ -85,6 +91,9 @@ def employer_problems(
         problems["milestone_report_days_before"] = MILESTONE_DAYS
     if work_behind_margin is not None and not 1 <= work_behind_margin <= MAX_MARGIN:
         problems["work_behind_margin"] = BEHIND_MARGIN
+    checked_at = symptoms_checked_at_session
+    if checked_at is not None and not 1 <= checked_at <= MAX_CHECKED_AT_SESSION:
+        problems["symptoms_checked_at_session"] = CHECKED_AT_SESSION
     if too_small := cell_size_problem(min_cell_size):
         problems["min_cell_size"] = too_small
     if screening_day_unit not in {u.value for u in DayUnit}:
@@ -104,6 +113,7 @@ async def create_employer(
     screening_day_unit: str = DayUnit.CALENDAR.value,
     milestone_report_days_before: int | None = None,
     work_behind_margin: int | None = None,
+    symptoms_checked_at_session: int | None = None,
 ) -> int:
     _require(
         employer_problems(
@@ -116,6 +126,7 @@ async def create_employer(
             screening_day_unit=screening_day_unit,
             milestone_report_days_before=milestone_report_days_before,
             work_behind_margin=work_behind_margin,
+            symptoms_checked_at_session=symptoms_checked_at_session,
         )
     )
     async with write_tx():
@@ -132,6 +143,7 @@ async def create_employer(
                 screening_day_unit=screening_day_unit,
                 milestone_report_days_before=milestone_report_days_before,
                 work_behind_margin=work_behind_margin,
+                symptoms_checked_at_session=symptoms_checked_at_session,
             )
         ).returning(Employer.id)
         employer_id = int(rows[0]["id"])
@@ -152,6 +164,7 @@ async def update_employer(
     screening_day_unit: str,
     milestone_report_days_before: int | None = None,
     work_behind_margin: int | None = None,
+    symptoms_checked_at_session: int | None = None,
 ) -> None:
     """New contract settings for an employer. They count from now on: deadlines and figures
     read them when they are computed (``practice.queries.episodes.rules_for``)."""
@@ -166,6 +179,7 @@ async def update_employer(
             screening_day_unit=screening_day_unit,
             milestone_report_days_before=milestone_report_days_before,
             work_behind_margin=work_behind_margin,
+            symptoms_checked_at_session=symptoms_checked_at_session,
         )
     )
     async with write_tx():
@@ -186,6 +200,7 @@ async def update_employer(
                 Employer.screening_day_unit: screening_day_unit,
                 Employer.milestone_report_days_before: milestone_report_days_before,
                 Employer.work_behind_margin: work_behind_margin,
+                Employer.symptoms_checked_at_session: symptoms_checked_at_session,
             }
         ).where(Employer.id == employer_id)
         await audit.record(actor, Action.UPDATE, "employer", employer_id, purpose=PURPOSE)

@@ -22,6 +22,7 @@ from practice.privacy import MIN_CELL_FLOOR
 from practice.queries import case_team as team_queries
 from practice.queries import parties as party_queries
 from practice.services import case_team, parties, registrations
+from practice.tasks import DEFAULT_SYMPTOMS_CHECKED_AT_SESSION
 from practice.web.auth import roles
 from practice.web.episode_common import fields_of, request_context
 from practice.web.forms import FormData, FormState, flat, form_struct, refused
@@ -67,6 +68,7 @@ async def _employers_page(
         offers=[o.value for o in Offer],
         min_cell_floor=MIN_CELL_FLOOR,
         default_behind_margin=DEFAULT_BEHIND_MARGIN,
+        default_checked_at_session=DEFAULT_SYMPTOMS_CHECKED_AT_SESSION,
         form_state=form_state or FormState(),
     )
 

@@ -61,6 +61,7 @@ FIELD_LABELS: dict[str, str] = {
     "hours_per_day": N_("hours a day"),
     "milestone_report_days_before": N_("report before a Poortwachter milestone (working days)"),
     "work_behind_margin": N_("margin behind the expected curve (percentage points)"),
+    "symptoms_checked_at_session": N_("held session by which symptoms should improve reliably"),
     "ends": N_("end"),
     "ends_at": N_("end"),
     "ends_on": N_("until"),

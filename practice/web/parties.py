@@ -38,6 +38,8 @@ class EmployerIn(msgspec.Struct, forbid_unknown_fields=True):
     milestone_report_days_before: int | None = None
     # Empty: the practice's default margin behind the expected curve (15 points).
     work_behind_margin: int | None = None
+    # Empty: the practice's default held session for a reliable improvement (5).
+    symptoms_checked_at_session: int | None = None
 
 
 class ContactIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -202,6 +202,7 @@ async def seed_parties(draw: Any, people: People, ids: Ids, n: int) -> tuple[int
         employer_update_every_days=draw(maybe(st.integers(1, 365))),
         # The form refuses 0 and below and over 100; the table can hold them all the same.
         work_behind_margin=draw(maybe(st.integers(-5, 200))),
+        symptoms_checked_at_session=draw(maybe(st.integers(-5, 200))),
         min_cell_size=draw(st.integers(5, 20)),  # the database's floor
         screening_day_unit=draw(st.sampled_from(list(DayUnit))).value,
     )

@@ -5,10 +5,18 @@ import html
 
 import time_machine
 
+from practice.queries.episodes import rules_for
+from practice.tables import Employer
 from reporting.questionnaires import PHQ9
 from tests.cast import Cast
-from tests.integration.practice.test_portal_forms import HTML, IN_TREATMENT, post_steps, referred
-from tests.web import api
+from tests.integration.practice.test_portal_forms import (
+    HTML,
+    IN_TREATMENT,
+    post_page_form,
+    post_steps,
+    referred,
+)
+from tests.web import api, login
 
 NOW = "2026-07-16 10:00 +0200"
 
@@ -59,3 +67,37 @@ async def test_the_client_page_marks_the_safety_answer_and_judges_each_change(
     assert text.count('data-testid="safety-answer"') == 1
     assert "Veiligheidsvraag boven 0 beantwoord" in text
     assert text.count("betrouwbaar verbeterd") == 2
+
+
+async def test_the_administrator_sets_the_session_for_a_reliable_improvement_on_the_contract(
+    client, cast: Cast
+) -> None:
+    rows = await Employer.insert(Employer(name="Zorg & Co")).returning(Employer.id)
+    employer_id = int(rows[0]["id"])
+    await login(client, cast.administrator.email)
+    page = "/admin/employers"
+    contract = {
+        "name": "Zorg & Co",
+        "default_offer": "atwork_basic",
+        "report_every": "5",
+        "cost_per_absence_day": "250,00",
+        "min_cell_size": "5",
+        "screening_day_unit": "calendar",
+    }
+    shown = html.unescape((await client.get(page, headers=HTML)).text)
+    assert "gehouden sessie 5 (de standaard van de praktijk)" in shown
+
+    refused = await post_page_form(
+        client, page, f"{page}/{employer_id}", contract | {"symptoms_checked_at_session": "41"}
+    )
+    assert refused.status_code == 400
+    assert "van 1 tot 40" in html.unescape(refused.text)
+
+    done = await post_page_form(
+        client, page, f"{page}/{employer_id}", contract | {"symptoms_checked_at_session": "8"}
+    )
+    assert done.status_code == 303
+    employer = await Employer.select().where(Employer.id == employer_id).first()
+    assert employer is not None
+    assert rules_for(employer).symptoms_checked_at_session == 8
+    assert rules_for(employer | {"symptoms_checked_at_session": 0}).symptoms_checked_at_session == 5
