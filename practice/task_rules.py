@@ -377,12 +377,10 @@ def _work_behind(c: RuleContext) -> Iterator[Task]:
 
 
 def _safety(c: RuleContext) -> Iterator[Task]:
-    # Due the day it was answered, in every status (a follow-up measurement too): the
-    # therapist contacts the client and records what was agreed as the override's note.
-    closed_on = c.facts.closed_on
+    # Due the day it was answered, in every status (a follow-up measurement too), and open
+    # until the therapist records what was agreed as the override's note: closing the
+    # episode does not silence an unanswered safety question.
     for signal in c.facts.safety_signals:
-        if closed_on is not None and signal.measured_on < closed_on:
-            continue  # answered during the treatment, which has since ended: acted on there
         reason = (
             f"{signal.instrument} of {signal.measured_on}: the question about thoughts of being"
             " better off dead or of self-harm was answered above 0; contact the client today"
@@ -396,7 +394,8 @@ def _symptoms_not_on_track(c: RuleContext) -> Iterator[Task]:
     # In treatment only, and only for a client whose symptoms are measured at all: without
     # a first score there is nothing to judge, and the screening task asks for one.
     facts, at = c.facts, c.rules.symptoms_checked_at_session
-    checks, held = facts.symptom_checks, facts.held_session_dates
+    checks = tuple(check for check in facts.symptom_checks if check.improvable)
+    held = facts.held_session_dates
     if facts.status is not EpisodeStatus.IN_TREATMENT or not checks or len(held) < at:
         return
     if any(check.improved for check in checks):

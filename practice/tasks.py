@@ -52,6 +52,11 @@ class TaskKind(StrEnum):
     SYMPTOMS_NOT_ON_TRACK = "symptoms_not_on_track"  # no reliable improvement by session N
 
 
+# Alerts whose very existence is medical (a safety answer, symptom scores not improving):
+# on the lists of the record's readers only, never in the practice manager's overview or
+# monitor, where every other task shows without its reason.
+MEDICAL_KINDS: frozenset[TaskKind] = frozenset({TaskKind.SAFETY, TaskKind.SYMPTOMS_NOT_ON_TRACK})
+
 # "Spoedig na de Screening" has no number (open question 3): five working days is the
 # team's placeholder, written down so it can be shown, questioned and changed per contract.
 DEFAULT_BRIEFING_RULE = DeadlineRule(5, DayUnit.WORKING, "screening")
@@ -147,6 +152,9 @@ class SymptomCheck:
     latest_total: int
     improved: bool  # a reliable improvement, in the instrument's own direction
     reliable_points: int | None  # the smallest reliable change; None without norms
+    # False when the first score leaves less room than a reliable change (a PHQ-9 of 4
+    # cannot fall 6 points): such a score can never show improvement, so it is not judged.
+    improvable: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,8 +286,8 @@ def _survives_the_end(task: Task, ended_on: date | None, today: date) -> bool:
     due = task.due_on
     if task.done_on is not None:
         return True
-    if task.kind is TaskKind.SAFETY:  # answered after the end (at follow-up): act on it
-        return due is not None and due >= (ended_on or today)
+    if task.kind is TaskKind.SAFETY:  # acted on and noted, never silenced by the end
+        return True
     late = due is not None and due < today and due <= (ended_on or today)
     return task.kind in _REPORT_KINDS and late
 

@@ -58,6 +58,7 @@ IMPLAUSIBLE_AGE = N_(
 SESSION_HOURS = N_("A session takes place between %(earliest)s and %(latest)s.")
 SESSION_LENGTH = N_("A session lasts between %(shortest)s and %(longest)s minutes.")
 NEGATIVE_HOURS = N_("Hours cannot be negative.")
+NOT_A_NUMBER = N_("Enter a number.")  # "NaN" and "Infinity" parse as a Decimal
 TOO_MANY_HOURS = N_("More than %(hours)s hours a week is not plausible.")
 OVER_CONTRACT = N_(
     "Own and adapted work together are more than %(factor)s times the contract hours "
@@ -165,7 +166,9 @@ def hours_problems(
     work at most ``CONTRACT_FACTOR`` times the contract (when a contract applies that day)."""
     problems: Problems = {}
     for field, value in ((own_field, own_work_hours), (adapted_field, adapted_work_hours)):
-        if value < 0:
+        if not value.is_finite():
+            problems[field] = Message(NOT_A_NUMBER)
+        elif value < 0:
             problems[field] = Message(NEGATIVE_HOURS)
         elif value > MAX_WEEK_HOURS:
             problems[field] = Message(TOO_MANY_HOURS, hours=MAX_WEEK_HOURS)
@@ -181,6 +184,8 @@ def hours_problems(
 
 def week_hours_problems(field: str, hours: Decimal) -> Problems:
     """Contract hours or agreed hours a week: not negative, at most ``MAX_WEEK_HOURS``."""
+    if not hours.is_finite():
+        return {field: Message(NOT_A_NUMBER)}
     if hours < 0:
         return {field: Message(NEGATIVE_HOURS)}
     if hours > MAX_WEEK_HOURS:

@@ -25,7 +25,7 @@ _HUNDRED = Decimal(100)
 
 def hours_to_minutes(hours: Decimal, field: str) -> int:
     """Contract hours as exact integer minutes (Decimal hours, e.g. 22.8 = 0.6 × 38)."""
-    if hours < 0 or hours > 168:
+    if not hours.is_finite() or hours < 0 or hours > 168:
         raise InvalidInput({field: "between 0 and 168 hours per week"})
     minutes = hours * 60
     if minutes != minutes.to_integral_value():

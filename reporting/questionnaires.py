@@ -98,8 +98,6 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, int]) -> Result:
     return Result(total, questionnaire.band_for(total).label)
 
 
-# The severity band labels of the built-in instruments are ours and translated: marked here
-# so the message catalogue keeps them (the instruments themselves are data, below).
 def changes_since_first(
     scores: Sequence[tuple[str, int]],
     instruments: Mapping[str, Questionnaire] | None = None,
@@ -129,9 +127,15 @@ def safety_hits(questionnaire: Questionnaire, answers: Mapping[str, int]) -> tup
     """The safety items answered above their lowest option: each asks the therapist to act
     today (PHQ-9 item 9, thoughts of being better off dead or of self-harm)."""
     lowest = min(option.value for option in questionnaire.options)
-    return tuple(i for i in questionnaire.safety_items if answers.get(i, lowest) > lowest)
+    return tuple(
+        item
+        for item in questionnaire.safety_items
+        if type(value := answers.get(item, lowest)) is int and value > lowest
+    )
 
 
+# The severity band labels of the built-in instruments are ours and translated: marked here
+# so the message catalogue keeps them (the instruments themselves are data, below).
 _BAND_LABELS = (
     N_("minimal"), N_("mild"), N_("moderate"), N_("moderately severe"), N_("severe"),
 )  # fmt: skip

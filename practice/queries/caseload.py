@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from practice.access_policy import overview_only
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.caseload_view import CaseloadView, fold
@@ -25,7 +26,7 @@ from practice.platform.db import among, read_only, write_tx
 from practice.queries.access import seat_active_on
 from practice.queries.episodes import PURPOSE, load_facts, task_json
 from practice.tables import CaseAssignment, Therapist, TreatmentEpisode
-from practice.tasks import derive_tasks
+from practice.tasks import MEDICAL_KINDS, derive_tasks
 
 # The status sets and the closed-episode rule live with the state machine (practice.episodes).
 TERMINAL = [s.value for s in TERMINAL_STATUSES]
@@ -189,13 +190,14 @@ async def deadline_monitor(
     for row in rows:
         fact, rules = facts[int(row["id"])]
         for t in derive_tasks(fact, today, rules):
-            if t.done_on is None and t.due_on is not None:
+            if t.done_on is None and t.due_on is not None and t.kind not in MEDICAL_KINDS:
                 items.append(
                     {
                         "episode_id": row["id"],
                         "client_name": row["client_name"],
                         "therapist": therapists.get(int(row["id"])),
-                        **task_json(t),
+                        # The overview's rule: no free-text reasons (they may name scores).
+                        **overview_only(task_json(t)),
                         "escalation": stage_of(t, today, DEFAULT_WORKING_DAYS),
                     }
                 )

@@ -37,7 +37,7 @@ from practice.tables import (
     WorkGoal,
     WorkResumptionAgreement,
 )
-from practice.tasks import EpisodeFacts, TaskRules, derive_tasks
+from practice.tasks import MEDICAL_KINDS, EpisodeFacts, TaskRules, derive_tasks
 from practice.work_track import MIN_OWN_EPISODES, judge, next_step
 
 
@@ -121,7 +121,7 @@ async def episode_detail(
             )
         },
         "sessions_authorised": e["sessions_authorised"],
-        "tasks": [task_json(t) for t in tasks],
+        "tasks": [task_json(t) for t in tasks if medical or t.kind not in MEDICAL_KINDS],
         "team": await _team(episode_id),
         "status_history": await StatusChange.select(
             StatusChange.from_status,

@@ -38,6 +38,7 @@ from practice.platform.i18n import gettext as _
 from practice.web.auth import CurrentUser
 from practice.web.field_labels import field_label
 from practice.web.forms import field_of, problem_of
+from practice.web.security import without_token
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +198,11 @@ def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[An
         for frame in traceback.extract_tb(exc.__traceback__)[-5:]
     )
     log.error(
-        "unhandled %s at %s %s [%s]", type(exc).__name__, request.method, request.url.path, frames
+        "unhandled %s at %s %s [%s]",
+        type(exc).__name__,
+        request.method,
+        without_token(request.url.path),
+        frames,
     )
     return _respond(request, HTTP_500_INTERNAL_SERVER_ERROR, _("The error has been logged."))
 

@@ -28,6 +28,19 @@ SECURITY_HEADERS: dict[str, str] = {
 }
 
 
+# Paths whose last part is a credential (a calendar feed, a client's questionnaire link):
+# never written to a log.
+TOKEN_PATHS = ("/calendar/", "/questionnaires/")
+
+
+def without_token(path: str) -> str:
+    """``path`` with the token of a ``TOKEN_PATHS`` path replaced, for logs."""
+    for prefix in TOKEN_PATHS:
+        if path.startswith(prefix):
+            return f"{prefix}<token>"
+    return path
+
+
 async def add_security_headers(message: Message, scope: Scope) -> None:
     if message["type"] != "http.response.start":
         return
@@ -39,6 +52,5 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
         # Pages and documents about clients must never sit in a browser or proxy cache.
         headers["Cache-Control"] = "no-store"
     method: Any = scope.get("method", "-")
-    if path.startswith("/calendar/"):
-        path = "/calendar/<token>"  # the token is a credential
+    path = without_token(path)
     log.info("%s %s %s", method, path, message["status"])

@@ -78,4 +78,17 @@ def _check(questionnaire: Questionnaire, scores: list[dict[str, Any]]) -> Sympto
         latest_total=int(latest["total"]),
         improved=improved,
         reliable_points=None if reliability is None else reliability.reliable_points,
+        improvable=_room_to_improve(questionnaire, int(first["total"])),
     )
+
+
+def _room_to_improve(questionnaire: Questionnaire, first: int) -> bool:
+    """Whether a reliable improvement is possible at all from the first score."""
+    if questionnaire.reliability is None:
+        return True
+    room = (
+        questionnaire.max_total - first
+        if questionnaire.higher_is_better
+        else first - (questionnaire.min_total)
+    )
+    return room >= questionnaire.reliability.reliable_points

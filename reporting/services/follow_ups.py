@@ -16,7 +16,7 @@ from practice.platform.settings import Settings
 from practice.platform.templating import make_environment
 from practice.queries.episodes import load_facts
 from practice.services import disclosure
-from practice.tables import TreatmentEpisode
+from practice.tables import OutboundMessage, TreatmentEpisode
 from practice.tasks import derive_tasks
 from reporting import monitoring
 from reporting.services import monitoring as monitoring_service
@@ -95,12 +95,16 @@ async def invite_due_follow_ups(today: date, settings: Settings) -> list[int]:
         )
         if isinstance(clearance, disclosure.Refusal):
             continue
+        if await OutboundMessage.exists().where(
+            OutboundMessage.key == follow_up_invitation_key(episode_id)
+        ):
+            continue  # invited before, perhaps before links existed: no link nobody received
         async with write_tx():
             moment = monitoring.Moment("follow_up", 0, today)
             if not await monitoring_service.new_invitation(
                 episode_id, moment, token, expires_on, settings
             ):
-                continue  # invited before (by another worker, or before a restart)
+                continue  # invited a moment ago by another worker
             message_id = await outbox.queue_message(
                 clearance,
                 key=follow_up_invitation_key(episode_id),

@@ -4,6 +4,7 @@ are scored and stored in one transaction with the link closed, so a refusal writ
 At the follow-up the client also gives the hours worked and the contract hours.
 """
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,6 +18,7 @@ from practice.platform.db import write_tx
 from practice.platform.settings import Settings
 from practice.services import treatment_plan, work
 from practice.tables import TreatmentEpisode
+from practice.timeline import NOT_A_NUMBER
 from reporting.questionnaire_model import Questionnaire
 from reporting.questionnaires import INSTRUMENTS, safety_hits
 from reporting.services import safety_notice
@@ -35,10 +37,12 @@ class OpenInvitation:
     moment: str
     instruments: tuple[Questionnaire, ...]
     contract_hours: Decimal | None = None
+    employment_known: bool = False
 
     @property
     def asks_work(self) -> bool:
-        return self.moment == FOLLOW_UP
+        # Hours are recorded against the employment: without one there is nothing to ask.
+        return self.moment == FOLLOW_UP and self.employment_known
 
 
 class FollowUpWork(msgspec.Struct):
@@ -50,6 +54,7 @@ class FollowUpWork(msgspec.Struct):
 
 
 FOLLOW_UP = "follow_up"
+_ANSWER = re.compile(r"-?[0-9]{1,3}")
 WORK_FIELDS = ("own_work_hours", "adapted_work_hours", "contract_hours")
 
 
@@ -75,7 +80,7 @@ async def open_invitation(token: str, now: datetime) -> OpenInvitation:
         raise LinkNotUsable
     codes = row["instruments"] if isinstance(row["instruments"], list) else []
     episode_id, moment = int(row["episode"]), str(row["moment"])
-    contract = None
+    contract, employment_known = None, False
     if moment == FOLLOW_UP:
         employment = (
             await TreatmentEpisode.select(TreatmentEpisode.employment)
@@ -83,6 +88,7 @@ async def open_invitation(token: str, now: datetime) -> OpenInvitation:
             .first()
         )
         if employment is not None and employment["employment"] is not None:
+            employment_known = True
             contract = await work.contract_hours_on(int(employment["employment"]), now.date())
     return OpenInvitation(
         id=int(row["id"]),
@@ -90,6 +96,7 @@ async def open_invitation(token: str, now: datetime) -> OpenInvitation:
         moment=moment,
         instruments=tuple(INSTRUMENTS[c] for c in codes if c in INSTRUMENTS),
         contract_hours=contract,
+        employment_known=employment_known,
     )
 
 
@@ -202,11 +209,16 @@ def answers_by_instrument(
     instruments: Sequence[Questionnaire], posted: Mapping[str, str]
 ) -> dict[str, dict[str, int]]:
     """``answers.<item>`` form fields, grouped per instrument by the item's id; a value that
-    is not a whole number is left out, so its item counts as unanswered."""
+    is not a small whole number is left out, so its item counts as unanswered."""
     grouped: dict[str, dict[str, int]] = {}
     for questionnaire in instruments:
         for item in questionnaire.items:
-            value = posted.get(f"answers.{item.id}", "")
-            if value.strip().lstrip("-").isdigit():
+            value = posted.get(f"answers.{item.id}", "").strip()
+            if _ANSWER.fullmatch(value):  # ASCII digits only: int() refuses "²", "--1"
                 grouped.setdefault(questionnaire.code, {})[item.id] = int(value)
     return grouped
+
+
+def work_problems(given: FollowUpWork) -> dict[str, str]:
+    """Hours that are not numbers ("NaN", "Infinity" parse as a Decimal): named per field."""
+    return {name: NOT_A_NUMBER for name in WORK_FIELDS if not getattr(given, name).is_finite()}

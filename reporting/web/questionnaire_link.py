@@ -68,6 +68,7 @@ async def questionnaire_answers(
             try:
                 fields = {k: values.get(k, "") for k in link.WORK_FIELDS}
                 work = form_struct(link.FollowUpWork, fields)
+                problems |= link.work_problems(work)
             except InvalidInput as exc:
                 problems |= exc.fields
         if problems:

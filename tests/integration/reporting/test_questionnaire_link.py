@@ -2,10 +2,12 @@
 moment, and the client answers on a page that needs no account, once, before it expires."""
 
 import html
+import logging
 import re
 from datetime import date
 
 import httpx
+import pytest
 import time_machine
 from litestar import Litestar
 
@@ -205,3 +207,76 @@ async def test_a_link_unused_for_a_week_is_renewed_once_by_a_reminder(
 
     assert second_link != first_link
     assert (old.status_code, new.status_code) == (410, 200)
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_odd_answers_and_hours_are_refused_next_to_their_field_never_a_500(
+    client, cast: Cast, settings: Settings, app: Litestar, caplog: pytest.LogCaptureFixture
+) -> None:
+    await screened_client_with_email(client, cast)
+    [message_id] = await invite_due_questionnaires(TODAY, settings)
+    link = await the_link(message_id)
+    caplog.set_level(logging.INFO)
+
+    async with make_client(app) as browser:
+        browser.headers["accept"] = "text/html"
+        token = await csrf_token(browser, link)
+        for odd in ("²", "--1", "9" * 5000, "1.5", "٣"):
+            answers = all_answers() | {"answers.phq9_1": odd}
+            refused = await browser.post(link, data={**answers, "_csrf_token": token})
+            assert refused.status_code == 400, (odd[:10], refused.status_code)
+            assert 'id="phq9_phq9_1-problem"' in refused.text
+
+    assert await QuestionnaireResponse.count() == 0
+    secret = link.rsplit("/", 1)[1]
+    assert not [r.getMessage() for r in caplog.records if secret in r.getMessage()]
+
+
+async def test_not_a_number_as_hours_at_the_follow_up_is_refused_next_to_the_field(
+    client, cast: Cast, settings: Settings, app: Litestar
+) -> None:
+    _, link = await closed_with_follow_up_link(client, cast, settings)
+
+    with time_machine.travel("2026-11-30 10:00 +0100", tick=False):
+        async with make_client(app) as browser:
+            browser.headers["accept"] = "text/html"
+            token = await csrf_token(browser, link)
+            for odd in ("NaN", "sNaN", "Infinity"):
+                work = {"own_work_hours": odd, "adapted_work_hours": "0", "contract_hours": odd}
+                refused = await browser.post(
+                    link, data={**all_answers(), **work, "_csrf_token": token}
+                )
+                assert refused.status_code == 400, (odd, refused.text[:300])
+                assert 'id="own_work_hours-problem"' in refused.text
+
+
+async def test_a_client_invited_before_the_links_existed_gets_no_link_nobody_received(
+    client, cast: Cast, settings: Settings
+) -> None:
+    episode_id, _ = await closed_with_follow_up_link(client, cast, settings)
+    await QuestionnaireInvitation.delete().where(QuestionnaireInvitation.episode == episode_id)
+
+    assert await invite_due_follow_ups(date(2026, 12, 5), settings) == []
+
+    assert await QuestionnaireInvitation.count() == 0
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_the_practice_manager_sees_no_safety_alert_and_no_task_reasons(
+    client, cast: Cast, settings: Settings, app: Litestar
+) -> None:
+    episode_id = await screened_client_with_email(client, cast)
+    [message_id] = await invite_due_questionnaires(TODAY, settings)
+    link = await the_link(message_id)
+    async with make_client(app) as browser:
+        token = await csrf_token(browser, link)
+        done = await browser.post(link, data={**all_answers(item_9=3), "_csrf_token": token})
+        assert done.status_code == 200
+
+    await login(client, cast.practice_manager.email)
+    monitor = (await api(client, "GET", "/api/monitor")).json()
+    overview = (await api(client, "GET", f"/api/episodes/{episode_id}")).json()
+
+    assert [r for r in monitor if r["kind"] in ("safety", "symptoms_not_on_track")] == []
+    assert all("reason" not in r for r in monitor)
+    assert [t for t in overview["tasks"] if t["kind"] == "safety"] == []

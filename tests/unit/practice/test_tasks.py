@@ -582,7 +582,7 @@ def test_a_safety_answer_is_due_the_day_it_was_given_and_overdue_the_day_after()
     assert "contact the client today" in alert.reason
 
 
-def test_a_safety_answer_at_follow_up_stays_on_the_list_after_the_episode_ended() -> None:
+def test_a_safety_answer_stays_on_the_list_after_the_episode_ended_until_noted() -> None:
     closed = replace(
         in_treatment(8),
         status=S.CLOSED,
@@ -594,9 +594,16 @@ def test_a_safety_answer_at_follow_up_stays_on_the_list_after_the_episode_ended(
     )
 
     keys = by_key(derive_tasks(closed, today=date(2026, 8, 4)))
+    noted = by_key(
+        derive_tasks(
+            replace(closed, overrides={"safety:7": "called on 2 Feb, safety plan made"}),
+            today=date(2026, 8, 4),
+        )
+    )
 
-    assert "safety:8" in keys
-    assert "safety:7" not in keys
+    assert keys["safety:8"].is_overdue and keys["safety:7"].is_overdue
+    assert not noted["safety:7"].is_overdue
+    assert noted["safety:7"].override_reason == "called on 2 Feb, safety plan made"
 
 
 def test_no_reliable_improvement_by_the_fifth_session_raises_a_not_on_track_alert() -> None:
@@ -635,6 +642,15 @@ def test_before_the_configured_session_or_without_scores_there_is_no_alert() -> 
 
     for tasks in (early, unmeasured, later_rule):
         assert not [t for t in tasks if t.kind is TaskKind.SYMPTOMS_NOT_ON_TRACK]
+
+
+def test_a_first_score_too_low_to_improve_reliably_is_not_judged() -> None:
+    latest_on = weekly(5)[-1]
+    low = replace(_check(4, 4, improved=False, latest_on=latest_on), improvable=False)
+
+    tasks = derive_tasks(in_treatment(5, symptom_checks=(low,)), today=latest_on)
+
+    assert not [t for t in tasks if t.kind is TaskKind.SYMPTOMS_NOT_ON_TRACK]
 
 
 def test_a_score_not_repeated_since_the_screening_says_so() -> None:
