@@ -16,6 +16,22 @@ from practice.tables import CaseAssignment, CompanyDoctor, EmployerContact, User
 PURPOSE = "administration"
 
 
+async def members_on(episode_id: int, team_role: TeamRole, today: date) -> list[dict[str, Any]]:
+    """The active accounts in ``team_role`` on the episode's team on ``today``, to write to:
+    ``user`` (the account's id), ``email`` and ``name``."""
+    rows: list[dict[str, Any]] = await CaseAssignment.select(
+        CaseAssignment.user,
+        CaseAssignment.user._.email.as_alias("email"),
+        CaseAssignment.user._.display_name.as_alias("name"),
+    ).where(
+        (CaseAssignment.episode == episode_id)
+        & (CaseAssignment.team_role == team_role.value)
+        & (CaseAssignment.user._.active == True)  # noqa: E712 - SQL
+        & seat_active_on(today)
+    )
+    return rows
+
+
 async def current_therapists(actor: Actor, today: date) -> list[dict[str, Any]]:
     """Episodes not ended, with their therapist today (client name: to know whom to hand over)."""
     rows = await CaseAssignment.select(

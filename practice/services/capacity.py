@@ -23,8 +23,9 @@ from practice.platform import outbox
 from practice.platform.db import write_tx
 from practice.platform.i18n import N_, gettext
 from practice.platform.templating import make_environment
-from practice.queries.access import seat_active_on
+from practice.privacy import initials
 from practice.queries.capacity import capacity_facts
+from practice.queries.case_team import members_on
 from practice.services import disclosure
 from practice.services.episodes import (
     PURPOSE,
@@ -37,7 +38,6 @@ from practice.services.episodes import (
 from practice.tables import (
     Advice,
     AdviceConflictResolution,
-    CaseAssignment,
     Client,
     CompanyDoctorConsultation,
     TreatmentEpisode,
@@ -257,16 +257,7 @@ async def tell_company_doctors(episode_id: int, today: date, tz: ZoneInfo) -> in
     found = capacity.open_conflicts(facts, today)
     if not found:
         return 0
-    doctors = await CaseAssignment.select(
-        CaseAssignment.user,
-        CaseAssignment.user._.email.as_alias("email"),
-        CaseAssignment.user._.display_name.as_alias("name"),
-    ).where(
-        (CaseAssignment.episode == episode_id)
-        & (CaseAssignment.team_role == TeamRole.COMPANY_DOCTOR.value)
-        & (CaseAssignment.user._.active == True)  # noqa: E712 - SQL
-        & seat_active_on(today)
-    )
+    doctors = await members_on(episode_id, TeamRole.COMPANY_DOCTOR, today)
     episode = (
         await TreatmentEpisode.select(TreatmentEpisode.client)
         .where(TreatmentEpisode.id == episode_id)
@@ -276,7 +267,7 @@ async def tell_company_doctors(episode_id: int, today: date, tz: ZoneInfo) -> in
         return 0
     client_id = int(episode["client"])
     client = await Client.select(Client.name).where(Client.id == client_id).first()
-    initials = "".join(f"{part[0]}." for part in str(client["name"] if client else "").split())
+    client_initials = initials(str(client["name"] if client else ""))
     env = make_environment(tz)
     queued = 0
     for doctor in doctors:
@@ -292,7 +283,7 @@ async def tell_company_doctors(episode_id: int, today: date, tz: ZoneInfo) -> in
                 break  # the same answer for every conflict of this doctor
             context = {
                 "name": doctor["name"],
-                "client": initials,
+                "client": client_initials,
                 # From the labels themselves: the demo and the worker write without the app.
                 "what": gettext(ADVICE_CONFLICT_LABELS[conflict.kind]),
                 "on": conflict.on,

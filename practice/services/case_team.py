@@ -20,6 +20,7 @@ from practice.platform import outbox
 from practice.platform.clock import today_in
 from practice.platform.db import write_tx
 from practice.platform.templating import make_environment
+from practice.privacy import initials
 from practice.services import disclosure
 from practice.services.episodes import PURPOSE, client_of, episode_row
 from practice.tables import (
@@ -183,7 +184,7 @@ async def _tell_the_team(
         )
     }
     client = await Client.select(Client.name).where(Client.id == client_id).first()
-    initials = "".join(f"{part[0]}." for part in str(client["name"] if client else "").split())
+    client_initials = initials(str(client["name"] if client else ""))
     env = make_environment(tz)
     for person in people:
         member = names.get(person)
@@ -192,7 +193,7 @@ async def _tell_the_team(
         context = {
             "name": member["display_name"],
             "on": on,
-            "client": initials,
+            "client": client_initials,
             "successor": names[successor_user_id]["display_name"],
             "leaver": names[leaving_user_id]["display_name"],
         }

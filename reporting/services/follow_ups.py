@@ -69,15 +69,7 @@ async def invite_due_follow_ups(today: date, settings: Settings) -> list[int]:
         ).opens_on
         if today < opens_on:
             continue
-        client = (
-            await TreatmentEpisode.select(
-                TreatmentEpisode.client.as_alias("client_id"),
-                TreatmentEpisode.client._.name.as_alias("name"),
-                TreatmentEpisode.client._.email.as_alias("email"),
-            )
-            .where(TreatmentEpisode.id == episode_id)
-            .first()
-        )
+        client = await monitoring_service.addressee_of(episode_id)
         if client is None or not client["email"]:
             continue
         token = secrets.token_urlsafe(32)

@@ -86,7 +86,7 @@ async def _invite(
     settings: Settings,
     env: Any,
 ) -> int | None:
-    client = await _client_of(episode_id)
+    client = await addressee_of(episode_id)
     if client is None or not client["email"]:
         return None  # the therapist records the questionnaire in the session instead
     clearance = await disclosure.clear(
@@ -152,7 +152,7 @@ async def _remind(
     row: dict[str, Any], today: date, now: datetime, settings: Settings, env: Any
 ) -> int | None:
     episode_id = int(row["episode"])
-    client = await _client_of(episode_id)
+    client = await addressee_of(episode_id)
     if client is None or not client["email"]:
         return None
     clearance = await disclosure.clear(
@@ -191,7 +191,8 @@ async def _remind(
         )
 
 
-async def _client_of(episode_id: int) -> dict[str, Any] | None:
+async def addressee_of(episode_id: int) -> dict[str, Any] | None:
+    """The episode's client to write to: ``client_id``, ``name`` and ``email`` (or None)."""
     row: dict[str, Any] | None = (
         await TreatmentEpisode.select(
             TreatmentEpisode.client.as_alias("client_id"),

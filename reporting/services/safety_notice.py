@@ -13,9 +13,10 @@ from practice.disclosure import Addressee, Sender
 from practice.platform import outbox
 from practice.platform.settings import Settings
 from practice.platform.templating import make_environment
-from practice.queries.access import seat_active_on
+from practice.privacy import initials
+from practice.queries.case_team import members_on
 from practice.services import disclosure
-from practice.tables import CaseAssignment, Client, TreatmentEpisode
+from practice.tables import Client, TreatmentEpisode
 
 
 def safety_notice_key(response_id: int, user_id: int | str) -> str:
@@ -27,16 +28,7 @@ async def tell_therapists(
     episode_id: int, response_id: int, today: date, settings: Settings
 ) -> int:
     """Queue the notice to each therapist on the case today; how many were queued."""
-    therapists = await CaseAssignment.select(
-        CaseAssignment.user,
-        CaseAssignment.user._.email.as_alias("email"),
-        CaseAssignment.user._.display_name.as_alias("name"),
-    ).where(
-        (CaseAssignment.episode == episode_id)
-        & (CaseAssignment.team_role == TeamRole.THERAPIST.value)
-        & (CaseAssignment.user._.active == True)  # noqa: E712 - SQL
-        & seat_active_on(today)
-    )
+    therapists = await members_on(episode_id, TeamRole.THERAPIST, today)
     episode = (
         await TreatmentEpisode.select(TreatmentEpisode.client)
         .where(TreatmentEpisode.id == episode_id)
@@ -46,7 +38,7 @@ async def tell_therapists(
         return 0
     client_id = int(episode["client"])
     client = await Client.select(Client.name).where(Client.id == client_id).first()
-    initials = "".join(f"{part[0]}." for part in str(client["name"] if client else "").split())
+    client_initials = initials(str(client["name"] if client else ""))
     env = make_environment(settings.time_zone)
     queued = 0
     for therapist in therapists:
@@ -58,7 +50,7 @@ async def tell_therapists(
             continue
         context = {
             "name": therapist["name"],
-            "client": initials,
+            "client": client_initials,
             "link": settings.link(f"/episodes/{episode_id}?section=measurements"),
         }
         made = await outbox.queue_message(
