@@ -15,7 +15,10 @@ What each role needs (AVG art. 5 "minimale gegevensverwerking", NEN 7510 need-to
 - the employer's manager or HR adviser: the non-medical progress view of their employee;
 - the practice manager: the practice overview of every episode (status, dates, deadlines,
   the team; no medical content and no free-text reasons) and the clients' access logs;
-- the administrator: who holds which seat, to hand cases over.
+- the administrator: who holds which seat, to hand cases over;
+- the client: their own record as the client portal shows it (appointments, questionnaires,
+  documents addressed to or sent about them, consents, who saw what), never a therapist's
+  internal notes; by their account's link to the client, not by a seat.
 
 Pure: the seats are loaded by ``practice.queries.access``; this module only decides.
 """
@@ -46,6 +49,10 @@ class Need(enum.StrEnum):
     # (practice.capacity): the advisers of the case, between themselves.
     ADVICE_READ = "advice_read"
     ADVICE_WRITE = "advice_write"  # record capacity advice, resolve a conflict, a consultation
+    # The client portal (issue 20): what the client reads of their own record, and what
+    # they do there (answer, give or withdraw consent, ask to move an appointment).
+    OWN_READ = "own_read"
+    OWN_WRITE = "own_write"
 
 
 class Grant(enum.StrEnum):
@@ -57,6 +64,7 @@ class Grant(enum.StrEnum):
     MANAGER_SEAT = TeamRole.MANAGER.value
     HR_ADVISER_SEAT = TeamRole.HR_ADVISER.value
     BROKEN_GLASS = "broken_glass"  # a therapist's recorded emergency read, that day only
+    OWN_RECORD = "own_record"  # the client's account, on the episodes of that client
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,23 +73,27 @@ class Relation:
 
     seats: frozenset[TeamRole] = frozenset()
     broken_glass: bool = False
+    own: bool = False  # the requester is this episode's client (an active client account)
 
     def grants(self) -> frozenset[Grant]:
         held = {Grant(seat.value) for seat in self.seats}
         if self.broken_glass:
             held.add(Grant.BROKEN_GLASS)
+        if self.own:
+            held.add(Grant.OWN_RECORD)
         return frozenset(held | {Grant.PRACTICE_WIDE})
 
 
 NO_RELATION = Relation()
 
-_T, _CD, _MGR, _HR, _GLASS, _ALL = (
+_T, _CD, _MGR, _HR, _GLASS, _ALL, _OWN = (
     Grant.THERAPIST_SEAT,
     Grant.COMPANY_DOCTOR_SEAT,
     Grant.MANAGER_SEAT,
     Grant.HR_ADVISER_SEAT,
     Grant.BROKEN_GLASS,
     Grant.PRACTICE_WIDE,
+    Grant.OWN_RECORD,
 )
 
 # The policy: (role, need) -> the grants of which any one suffices. Absent means never.
@@ -113,10 +125,15 @@ POLICY: dict[tuple[Role, Need], frozenset[Grant]] = {
     (Role.PRACTICE_MANAGER, Need.OVERVIEW_READ): frozenset({_ALL}),
     (Role.PRACTICE_MANAGER, Need.ACCESS_LOG_READ): frozenset({_ALL}),
     (Role.ADMINISTRATOR, Need.ADMINISTRATION): frozenset({_ALL}),
+    # The client, on their own episodes only; no other need is ever theirs.
+    (Role.CLIENT, Need.OWN_READ): frozenset({_OWN}),
+    (Role.CLIENT, Need.OWN_WRITE): frozenset({_OWN}),
 }
 
 # The needs that change client data: a refusal of one is audited as a write.
-WRITE_NEEDS: frozenset[Need] = frozenset({Need.RECORD_WRITE, Need.ABSENCE_WRITE, Need.ADVICE_WRITE})
+WRITE_NEEDS: frozenset[Need] = frozenset(
+    {Need.RECORD_WRITE, Need.ABSENCE_WRITE, Need.ADVICE_WRITE, Need.OWN_WRITE}
+)
 
 # A read route that serves more than one level answers with the richest one granted.
 READ_LEVELS: tuple[Need, ...] = (Need.RECORD_READ, Need.OVERVIEW_READ)

@@ -12,6 +12,14 @@ class Role(enum.StrEnum):
     EMPLOYER_CONTACT = "employer_contact"  # manager or HR adviser of an employer
     PRACTICE_MANAGER = "practice_manager"
     ADMINISTRATOR = "administrator"
+    # The client in care, with an account of their own (issue 20): made only by the
+    # therapist's invitation (``practice.services.client_accounts``), never by the
+    # administrator, and reaching only their own record (``practice.access_policy``).
+    CLIENT = "client"
+
+
+# The roles of the people who work at or with the practice: what the administrator makes.
+STAFF_ROLES: frozenset[Role] = frozenset(Role) - {Role.CLIENT}
 
 
 ROLE_LABELS: dict[Role, str] = {
@@ -20,6 +28,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.EMPLOYER_CONTACT: N_("employer contact"),
     Role.PRACTICE_MANAGER: N_("practice manager"),
     Role.ADMINISTRATOR: N_("administrator"),
+    Role.CLIENT: N_("client"),
 }
 
 # Where each role lands after login: its portal's first page.
@@ -29,6 +38,7 @@ HOME_PATH: dict[Role, str] = {
     Role.EMPLOYER_CONTACT: "/employer",
     Role.PRACTICE_MANAGER: "/statistics/outcomes",
     Role.ADMINISTRATOR: "/admin/users",
+    Role.CLIENT: "/my",
 }
 
 # The audit purposes of account work (NEN 7513 asks why each row was written).

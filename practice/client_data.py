@@ -27,6 +27,7 @@ from practice.platform.outbox import send_job_id
 from practice.services.break_glass import notice_key
 from practice.services.capacity import notice_keys_of
 from practice.services.case_team import handover_keys_of
+from practice.services.client_accounts import client_account_keys_of
 from practice.tables import (
     AbsenceEpisode,
     Advice,
@@ -34,6 +35,7 @@ from practice.tables import (
     BreakGlass,
     CaseAssignment,
     Client,
+    ClientAccount,
     CompanyDoctorConsultation,
     Consent,
     ContractHours,
@@ -136,6 +138,10 @@ def messages(needs: tuple[type[Table], ...], keys: Callable[[Found], list[str]])
     return Holding(OutboundMessage, needs, where, ("created_at",))
 
 
+def _client_account_message_keys(found: Found) -> list[str]:
+    return [client_account_keys_of(found.client_id)]
+
+
 def _practice_message_keys(found: Found) -> list[str]:
     return [handover_keys_of(episode_id) for episode_id in found.ids(TreatmentEpisode)]
 
@@ -186,6 +192,8 @@ PRACTICE: tuple[Holding, ...] = (
     linked(WorkParticipation, "employment", "episode", changed=("measured_on",)),
     linked(WorkResumptionAgreement, "episode", changed=("agreed_on", "starts_on")),
     linked(Consent, "client", changed=("given_at", "withdrawn_at")),
+    linked(ClientAccount, "client", changed=("invited_at", "set_up_at", "revoked_at")),
+    messages((Client,), _client_account_message_keys),
     messages((TreatmentEpisode,), _practice_message_keys),
     messages((BreakGlass,), _break_glass_message_keys),
     messages((TreatmentEpisode,), _advice_conflict_message_keys),

@@ -53,6 +53,7 @@ class Sender(StrEnum):
     ADVICE_CONFLICT_NOTICE = "advice_conflict_notice"
     QUESTIONNAIRE_INVITATION = "questionnaire_invitation"
     SAFETY_NOTICE = "safety_notice"
+    CLIENT_ACCOUNT = "client_account"
 
 
 class Audience(StrEnum):
@@ -157,6 +158,11 @@ RULES: Mapping[Sender, Rule] = MappingProxyType(
             "the client's invitation to the follow-up measurement",
             {Audience.CLIENT: _CLIENT},
         ),
+        Sender.CLIENT_ACCOUNT: Rule(
+            "the client's own account: the invitation to set it up (a single-use link) and "
+            "the login code by e-mail; nothing about the treatment",
+            {Audience.CLIENT: _CLIENT},
+        ),
         Sender.QUESTIONNAIRE_INVITATION: Rule(
             "the client's secure link to the questionnaires of a moment of outcome monitoring",
             {Audience.CLIENT: _CLIENT},
@@ -202,6 +208,7 @@ SENDER_MODULES: Mapping[Sender, str] = MappingProxyType(
         Sender.ADVICE_CONFLICT_NOTICE: "practice/services/capacity.py",
         Sender.QUESTIONNAIRE_INVITATION: "reporting/services/monitoring.py",
         Sender.SAFETY_NOTICE: "reporting/services/safety_notice.py",
+        Sender.CLIENT_ACCOUNT: "practice/services/client_accounts.py",
     }
 )
 
@@ -213,6 +220,7 @@ AUDIENCE_OF_ROLE: Mapping[Role, Audience] = MappingProxyType(
         Role.ADMINISTRATOR: Audience.PRACTICE_STAFF,
         Role.COMPANY_DOCTOR: Audience.COMPANY_DOCTOR,
         Role.EMPLOYER_CONTACT: Audience.EMPLOYER_CONTACT,
+        Role.CLIENT: Audience.CLIENT,
     }
 )
 

@@ -77,3 +77,7 @@ class Conflict(DomainError):
     def __init__(self, message: str, allowed: list[str] | None = None) -> None:
         super().__init__(message)
         self.allowed = allowed or []
+
+
+class Gone(DomainError):
+    """A single-use or dated link that no longer works (used, expired or replaced): 410."""

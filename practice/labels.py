@@ -10,6 +10,7 @@ from practice.absences import LEAVE_LABELS, LINK_LABELS, REPORTED_TO_LABELS
 from practice.accounts import ROLE_LABELS
 from practice.capacity import ConflictKind
 from practice.case_team import TeamRole
+from practice.client_accounts import STATE_LABELS as ACCOUNT_STATE_LABELS
 from practice.consent import ConsentState, Purpose, Recipient
 from practice.deadlines import DayUnit
 from practice.episodes import EpisodeStatus, Offer, ReferralOutcome
@@ -259,4 +260,5 @@ LABELS: Mapping[str, Mapping[str, str]] = {
     "absence_link": LINK_LABELS,
     "reported_to": REPORTED_TO_LABELS,
     "leave": LEAVE_LABELS,
+    "client_account_state": {state.value: text for state, text in ACCOUNT_STATE_LABELS.items()},
 }

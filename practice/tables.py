@@ -497,6 +497,24 @@ class WorkResumptionAgreement(Table):
     status = Varchar(length=16, default="agreed")  # agreed|in_progress|met|revised|abandoned
 
 
+class ClientAccount(Table):
+    """The client's own login to the client portal (``practice.client_accounts``): one per
+    client, with its ``User`` of role client. The invitation's token and the last e-mail
+    code are stored as SHA-256 only."""
+
+    id: Serial
+    client = ForeignKey(references=Client, on_delete=OnDelete.restrict, unique=True, index=True)
+    user = ForeignKey(references=User, on_delete=OnDelete.restrict, unique=True, index=True)
+    invited_at = Timestamptz(null=True, default=None)
+    invited_until = Timestamptz(null=True, default=None)
+    token_hash = Varchar(length=64, null=True, default=None, secret=True, unique=True)
+    set_up_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+    second_factor = Varchar(length=8, default="")  # practice.client_accounts.FactorChoice
+    code_hash = Varchar(length=64, null=True, default=None, secret=True)
+    code_until = Timestamptz(null=True, default=None)
+
+
 class Consent(Table):
     """The client's consent per recipient and purpose; withdrawal stops future sends."""
 
@@ -593,6 +611,7 @@ ALL: list[type[Table]] = [
     FollowUp,
     WorkParticipation,
     WorkResumptionAgreement,
+    ClientAccount,
     Consent,
     OutboundMessage,
     TotpRecoveryCode,

@@ -1,6 +1,8 @@
 """The second factor: TOTP codes (RFC 6238), recovery codes, who must use it, and its throttle.
 
-- Every professional role must use a second factor (AUTH-1); employer contacts may.
+- Every professional role must use a second factor (AUTH-1); employer contacts may. A client
+  must too, and chooses between an app (TOTP) and a code by e-mail
+  (``practice.client_accounts``): people who log in a few times a year may not keep an app.
   Accounts with ``totp_exempt`` (the demo accounts, set only by the demo loader) may skip it.
 - A code is accepted one time step either side of now (clock drift) and only once: the
   accepted step is stored and a code of that step or an earlier one is refused.
@@ -32,7 +34,7 @@ _RECOVERY_LENGTH = 10  # 31**10: about 50 bits
 
 # Roles that must enrol before they get a session. Employer contacts may enrol.
 REQUIRED_FOR: frozenset[Role] = frozenset(
-    {Role.THERAPIST, Role.COMPANY_DOCTOR, Role.PRACTICE_MANAGER, Role.ADMINISTRATOR}
+    {Role.THERAPIST, Role.COMPANY_DOCTOR, Role.PRACTICE_MANAGER, Role.ADMINISTRATOR, Role.CLIENT}
 )
 
 # Throttle of the second step.
@@ -45,11 +47,16 @@ class SecondFactor(enum.StrEnum):
     NONE = "none"  # the password is enough (employer contact without TOTP, demo account)
     VERIFY = "totp"  # enter the code
     ENROL = "enrol"  # a role that requires it, not enrolled yet
+    EMAIL = "email_code"  # a client who chose a code by e-mail: it is sent, then entered
 
 
-def second_factor(role: Role, *, enabled: bool, exempt: bool) -> SecondFactor:
+def second_factor(
+    role: Role, *, enabled: bool, exempt: bool, by_email: bool = False
+) -> SecondFactor:
     if enabled:
         return SecondFactor.VERIFY
+    if by_email:
+        return SecondFactor.EMAIL
     if role in REQUIRED_FOR and not exempt:
         return SecondFactor.ENROL
     return SecondFactor.NONE

@@ -40,16 +40,33 @@ def _rows(rows: list[dict[str, Any]]) -> str:
     )
 
 
-async def export_client(actor: Actor, client_id: int) -> bytes:
-    """The ZIP of everything about the client; the export itself is audited."""
+# Never exported: credentials of the client's own account (practice.tables.User,
+# ClientAccount) and of the links sent to them.
+CREDENTIALS = frozenset({"password_hash", "totp_secret", "token_hash", "code_hash"})
+# Left out of the client's own download (the portal): what the therapist marked internal,
+# their personal working notes (the internal part of meeting minutes), which the WGBO keeps
+# out of the record the client may see.
+INTERNAL = frozenset({"internal_text"})
+
+
+def _without(rows: list[dict[str, Any]], columns: frozenset[str]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in row.items() if k not in columns} for row in rows]
+
+
+async def export_client(actor: Actor, client_id: int, *, for_client: bool = False) -> bytes:
+    """The ZIP of everything about the client; the export itself is audited. ``for_client``:
+    the client's own download from the portal, without what the therapist keeps internal."""
     # Documents of the past recorded before their PDF (the demo's) get it before the export.
     await render_pending_documents(Settings.from_env(), client_id)
     found = await client_data.load_client_rows(client_id)
     if not found.ids(Client):
         raise NotFound("No such client.")
+    hidden = CREDENTIALS | INTERNAL if for_client else CREDENTIALS
     # One file per table that holds client rows: the registry the erasure destroys.
     files: dict[str, str] = {
-        f"{table._meta.tablename}.json": _rows(list(found.rows.get(table, {}).values()))
+        f"{table._meta.tablename}.json": _rows(
+            _without(list(found.rows.get(table, {}).values()), hidden)
+        )
         for table in client_data.tables()
     }
     files["access_log.json"] = _rows(

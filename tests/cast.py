@@ -4,7 +4,9 @@
 - company_doctor: reports about clients of record, with consent (later issues);
 - employer_contact: non-medical progress of their own employees only;
 - practice_manager: statistics and monitors;
-- administrator: accounts and settings.
+- administrator: accounts and settings;
+- client: a login of the client role that is linked to no client (the client portal's
+  own tests make clients with accounts: tests/integration/reporting/test_client_portal.py).
 
 Passwords are hashed once per test session: argon2 costs ~150 ms a hash by design.
 Every member has the second factor on, with the known secret ``TOTP_SECRET``
@@ -43,6 +45,7 @@ class Cast:
     employer_contact: Member
     practice_manager: Member
     administrator: Member
+    client: Member  # a client-role login without a client record: reaches nothing
 
     def by_role(self, role: Role) -> Member:
         member: Member = getattr(self, role.value)

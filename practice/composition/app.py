@@ -35,6 +35,7 @@ from practice.web import account as web_account
 from practice.web import admin as web_admin
 from practice.web import break_glass as web_break_glass
 from practice.web import capacity as web_capacity
+from practice.web import client_accounts as web_client_accounts
 from practice.web import episode_page as web_episode_page
 from practice.web import episodes as web_episodes
 from practice.web import favicon as web_favicon
@@ -60,6 +61,7 @@ from reporting.documents import shutdown_render_pool
 from reporting.fhir import web as web_fhir
 from reporting.statistics import pages as statistics_pages
 from reporting.statistics import web as web_statistics
+from reporting.web import client_portal as web_client_portal
 from reporting.web import pages as reporting_pages
 from reporting.web import portals as reporting_web
 from reporting.web import questionnaire_link as web_questionnaire_link
@@ -125,6 +127,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             practice_web.router,
             web_today.router,
             web_account.router,
+            web_client_accounts.router,
             web_audit.router,
             web_parties.router,
             web_episodes.router,
@@ -145,6 +148,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             statistics_pages.router,
             web_fhir.router,
             web_questionnaire_link.router,
+            web_client_portal.router,
             web_favicon.router,
             create_static_files_router(
                 path="/static",

@@ -27,7 +27,7 @@ from reporting.queries import today as reporting_today
 from reporting.queries import work_track as reporting_work_track
 from reporting.queries import workspace as reporting_workspace
 from reporting.statistics import pages as statistics_pages
-from reporting.tables import Document, EmployerUpdate, Report
+from reporting.tables import Document, EmployerUpdate, QuestionnaireInvitation, Report
 from reporting.web import pages as reporting_pages
 from scheduling import client_data as scheduling_client_data
 from scheduling import labels as scheduling_labels
@@ -78,3 +78,6 @@ def connect() -> None:
     register_object("report_id", "report", episode_of(Report))
     register_object("document_id", "document", episode_of(Document))
     register_object("update_id", "employer_update", episode_of(EmployerUpdate))
+    register_object(
+        "invitation_id", "questionnaire_invitation", episode_of(QuestionnaireInvitation)
+    )

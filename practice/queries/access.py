@@ -19,7 +19,7 @@ from practice.audit.trail import Action, Actor, Outcome
 from practice.case_team import TeamRole, active_on
 from practice.errors import NotFound
 from practice.platform.db import among, write_tx
-from practice.tables import BreakGlass, CaseAssignment, Client, TreatmentEpisode
+from practice.tables import BreakGlass, CaseAssignment, Client, ClientAccount, TreatmentEpisode
 
 PURPOSE = "treatment"
 
@@ -59,10 +59,45 @@ async def relations(user_id: int | None, episode_ids: list[int], on: date) -> di
             & (BreakGlass.opened_on == on)
         )
     }
+    own = await _own_episodes(user_id, episode_ids)
     return {
-        episode_id: Relation(frozenset(seats.get(episode_id, ())), episode_id in glass)
-        for episode_id in set(seats) | glass
+        episode_id: Relation(
+            frozenset(seats.get(episode_id, ())), episode_id in glass, episode_id in own
+        )
+        for episode_id in set(seats) | glass | own
     }
+
+
+async def _own_episodes(user_id: int, episode_ids: list[int]) -> set[int]:
+    """Those of the episodes that are the user's own as a client (an active client account)."""
+    client_id = await own_client(user_id)
+    if client_id is None:
+        return set()
+    return {
+        int(row["id"])
+        for row in await TreatmentEpisode.select(TreatmentEpisode.id).where(
+            among(TreatmentEpisode.id, episode_ids) & (TreatmentEpisode.client == client_id)
+        )
+    }
+
+
+async def own_client(user_id: int | None) -> int | None:
+    """The client whose own account this is, while it is set up, not revoked and active; else
+    None (every staff account). The client portal takes the client from here, never from
+    the request."""
+    if user_id is None:
+        return None
+    row = (
+        await ClientAccount.select(ClientAccount.client)
+        .where(
+            (ClientAccount.user == user_id)
+            & ClientAccount.set_up_at.is_not_null()
+            & ClientAccount.revoked_at.is_null()
+            & (ClientAccount.user._.active == True)  # noqa: E712 - SQL
+        )
+        .first()
+    )
+    return None if row is None else int(row["client"])
 
 
 async def relation(user_id: int | None, episode_id: int, on: date) -> Relation:

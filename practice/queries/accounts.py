@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Any
 
-from practice.accounts import ACCOUNT_PURPOSE
+from practice.accounts import ACCOUNT_PURPOSE, Role
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.platform.db import write_tx
@@ -14,17 +14,26 @@ from practice.tables import CaseAssignment, User
 ADMINISTRATION_PURPOSE = "administration"  # as the handovers page lists cases
 
 
+# The administrator manages the staff's accounts; a client's account is the therapist's to
+# invite and revoke (``practice.services.client_accounts``), and being a client is sensitive.
+_STAFF = User.role != Role.CLIENT.value
+
+
 async def user_list(actor: Actor) -> list[dict[str, Any]]:
     async with write_tx():  # the audit row and the read commit together
-        rows = await User.select(
-            User.id,
-            User.email,
-            User.display_name,
-            User.role,
-            User.active,
-            User.created_at,
-            User.registration,
-        ).order_by(User.email)
+        rows = (
+            await User.select(
+                User.id,
+                User.email,
+                User.display_name,
+                User.role,
+                User.active,
+                User.created_at,
+                User.registration,
+            )
+            .where(_STAFF)
+            .order_by(User.email)
+        )
         await audit.record(actor, Action.SEARCH, "user", None, purpose=ACCOUNT_PURPOSE)
     return rows
 
@@ -53,7 +62,7 @@ async def user_detail(actor: Actor, user_id: int) -> dict[str, Any] | None:
                 User.created_at,
                 User.registration,
             )
-            .where(User.id == user_id)
+            .where((User.id == user_id) & _STAFF)
             .first()
         )
         await audit.record(actor, Action.READ, "user", user_id, purpose=ACCOUNT_PURPOSE)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from practice.accounts import (
     ACCOUNT_PURPOSE,
     LOGIN_PURPOSE,
+    STAFF_ROLES,
     Role,
     email_problem,
     normalise_email,
@@ -19,6 +20,7 @@ from practice.errors import Conflict, InvalidInput, Message, NotFound, one_of
 from practice.platform.db import write_tx
 from practice.platform.i18n import N_
 from practice.platform.passwords import hash_password, verify_password
+from practice.services import client_accounts
 from practice.services.registrations import MAX_REGISTRATION_LENGTH
 from practice.tables import CaseAssignment, CompanyDoctor, EmployerContact, Therapist, User
 from practice.totp import SecondFactor, second_factor
@@ -36,8 +38,8 @@ async def create_user(
         problems["email"] = problem
     if not display_name.strip():
         problems["display_name"] = "required"
-    if role not in {r.value for r in Role}:
-        problems["role"] = one_of(r.value for r in Role)
+    if role not in {r.value for r in STAFF_ROLES}:
+        problems["role"] = one_of(sorted(r.value for r in STAFF_ROLES))
     if problem := password_problem(password):
         problems["password"] = problem
     if locale not in {"nl", "en"}:
@@ -96,8 +98,12 @@ async def authenticate(actor: Actor, *, email: str, password: str) -> PasswordCh
     active = bool(row["active"]) if row else False
     step = SecondFactor.NONE
     if ok and row is not None:
+        role = Role(row["role"])
         step = second_factor(
-            Role(row["role"]), enabled=row["totp_enabled_at"] is not None, exempt=row["totp_exempt"]
+            role,
+            enabled=row["totp_enabled_at"] is not None,
+            exempt=row["totp_exempt"],
+            by_email=role is Role.CLIENT and await client_accounts.by_email(int(row["id"])),
         )
     if not ok:
         outcome = Outcome.FAILED
@@ -165,8 +171,8 @@ async def update_user(
         problems["email"] = problem
     if not display_name.strip():
         problems["display_name"] = "required"
-    if role not in {r.value for r in Role}:
-        problems["role"] = one_of(r.value for r in Role)
+    if role not in {r.value for r in STAFF_ROLES}:
+        problems["role"] = one_of(sorted(r.value for r in STAFF_ROLES))
     if locale not in {"nl", "en"}:
         problems["locale"] = "nl or en"
     value = " ".join((registration or "").split()) or None
@@ -177,7 +183,11 @@ async def update_user(
     if problems:
         raise InvalidInput(problems)
     async with write_tx():
-        row = await User.select(User.role).where(User.id == user_id).first()
+        row = (
+            await User.select(User.role)
+            .where((User.id == user_id) & (User.role != Role.CLIENT.value))
+            .first()
+        )
         if row is None:
             raise NotFound("No such account.")
         if await User.exists().where((User.email == email) & (User.id != user_id)):
@@ -218,7 +228,9 @@ async def set_user_active(actor: Actor, *, user_id: int, active: bool) -> None:
         raise Conflict(OWN_ACCOUNT)
     async with write_tx():
         updated = (
-            await User.update({User.active: active}).where(User.id == user_id).returning(User.id)
+            await User.update({User.active: active})
+            .where((User.id == user_id) & (User.role != Role.CLIENT.value))
+            .returning(User.id)
         )
         if not updated:
             raise NotFound("No such account.")

@@ -42,7 +42,15 @@ from practice.platform.db import after_commit, engine, write_tx
 from practice.platform.queue import DueJob
 from practice.platform.settings import Settings
 from practice.retention import RetentionDecision
-from practice.tables import AuditEvent, Client, ErasureRecord, TreatmentEpisode, User
+from practice.tables import (
+    AuditEvent,
+    Client,
+    ClientAccount,
+    ErasureRecord,
+    TotpRecoveryCode,
+    TreatmentEpisode,
+    User,
+)
 
 REQUEST = "request"
 RETENTION = "retention"
@@ -224,9 +232,21 @@ async def _erase(
         found = await client_data.load_client_rows(client_id, full=False)
         if not found.ids(Client):
             return await _already_erased(client_id)
+        # The client's own login (issue 20) is not client data of its own (staff accounts
+        # share the table), but it names the client: it goes after its account row.
+        logins = [
+            int(r["user"])
+            for r in await ClientAccount.select(ClientAccount.user).where(
+                ClientAccount.client == client_id
+            )
+        ]
         destroyed = 0
         for table in reversed(client_data.tables()):
             destroyed += await _destroy(table, found.ids(table))
+        if logins:
+            await TotpRecoveryCode.delete().where(TotpRecoveryCode.user.is_in(logins))
+            await User.delete().where(User.id.is_in(logins) & (User.role == Role.CLIENT.value))
+            destroyed += len(logins)
         now = datetime.now(UTC)
         rows = await ErasureRecord.insert(
             ErasureRecord(

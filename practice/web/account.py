@@ -37,7 +37,7 @@ class CodeForm(msgspec.Struct):
     code: Annotated[str, msgspec.Meta(max_length=32)]
 
 
-async def _throttle(request: Request[Any, Any, Any], user_id: int) -> None:
+async def throttle_second_step(request: Request[Any, Any, Any], user_id: int) -> None:
     settings: Settings = request.app.state.settings
     if await totp.is_throttled(
         request.app.state.redis, user_id, _source(request), settings.login_failures_per_minute
@@ -70,7 +70,7 @@ async def totp_submit(
     user_id = pending_user(request.session, SecondFactor.VERIFY.value)
     if user_id is None:
         return Redirect(path="/login", status_code=303)
-    await _throttle(request, user_id)
+    await throttle_second_step(request, user_id)
     if not await second_factor.verify(actor_of(request), user_id, data.code):
         await totp.count_failure(request.app.state.redis, user_id, _source(request))
         return page(
@@ -121,7 +121,7 @@ async def _enrol_page(
 async def _enrol_submit(
     request: Request[Any, Any, Any], user_id: int, code: str, action: str, *, login: bool
 ) -> Template | Redirect:
-    await _throttle(request, user_id)
+    await throttle_second_step(request, user_id)
     secret = request.session.get(CANDIDATE)
     if not isinstance(secret, str):
         return Redirect(path=action, status_code=303)

@@ -35,7 +35,14 @@ from practice.queries.employer_text import refused_words
 from practice.queries.episodes import access_episode
 from practice.queries.timeline import SummaryFact, TimelineEvent
 from practice.screening import COMPLAINT_INSTRUMENTS, DIAGNOSIS_CATEGORIES, Proposal
-from practice.services import case_team, consents, episodes, referrals, treatment_plan
+from practice.services import (
+    case_team,
+    client_accounts,
+    consents,
+    episodes,
+    referrals,
+    treatment_plan,
+)
 from practice.services import work as work_services
 from practice.web import episode_sections as sections
 from practice.web.auth import roles
@@ -161,6 +168,10 @@ async def render_episode(
         if shown.name == "consents"
         else None
     )
+    # The client's own account (the portal's invitation), shown beside the consents.
+    client_account = (
+        await client_accounts.account_of(client_id) if shown.name == "consents" else None
+    )
     return page(
         request,
         "practice/episode.html",
@@ -180,6 +191,7 @@ async def render_episode(
         timeline_more=more or (limit is not None and len(ordered) > limit),
         successors=successors,
         consent_history=consent_history,
+        client_account=client_account,
         # Which words of a stored employer text the guard refuses now (withheld from the
         # employer): shown beside the text, so the therapist rephrases it.
         refused_words=refused_words,

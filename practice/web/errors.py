@@ -23,6 +23,7 @@ from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
+    HTTP_410_GONE,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
@@ -32,7 +33,7 @@ from practice.accounts import Role
 from practice.audit.trail import AuditUnavailable
 from practice.break_glass import offer_on_not_found
 from practice.employer_text import MedicalText
-from practice.errors import Conflict, DomainError, InvalidInput, NotFound
+from practice.errors import Conflict, DomainError, Gone, InvalidInput, NotFound
 from practice.platform.i18n import N_
 from practice.platform.i18n import gettext as _
 from practice.web.auth import CurrentUser
@@ -172,6 +173,8 @@ def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[
         return _respond(request, HTTP_404_NOT_FOUND, exc.message)
     if isinstance(exc, Conflict):
         return _respond(request, HTTP_409_CONFLICT, exc.message, allowed=exc.allowed)
+    if isinstance(exc, Gone):
+        return _respond(request, HTTP_410_GONE, exc.message)
     return _respond(request, HTTP_400_BAD_REQUEST, exc.message)
 
 

@@ -29,11 +29,16 @@ from practice.proxies import client_address
 from practice.queries import accounts as account_queries
 from practice.queries import health
 from practice.services import accounts as account_services
+from practice.services import client_accounts
 from practice.totp import SecondFactor
 from practice.web.auth import PUBLIC, CurrentUser, new_session, pending_session, roles
 
 ANY_ROLE = roles(*Role)
-SECOND_STEP_PATH = {SecondFactor.VERIFY: "/login/totp", SecondFactor.ENROL: "/login/enrol"}
+SECOND_STEP_PATH = {
+    SecondFactor.VERIFY: "/login/totp",
+    SecondFactor.ENROL: "/login/enrol",
+    SecondFactor.EMAIL: "/login/email-code",  # practice.web.client_accounts
+}
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 
@@ -147,6 +152,8 @@ async def login(
         return Redirect(path="/", status_code=303)
     # Password right, second factor to follow: a new session id without a login in it.
     request.set_session(pending_session(checked.user_id, checked.next.value))
+    if checked.next is SecondFactor.EMAIL:
+        await client_accounts.send_login_code(checked.user_id, settings, request.app.state.queue)
     return Redirect(path=SECOND_STEP_PATH[checked.next], status_code=303)
 
 

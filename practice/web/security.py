@@ -28,9 +28,9 @@ SECURITY_HEADERS: dict[str, str] = {
 }
 
 
-# Paths whose last part is a credential (a calendar feed, a client's questionnaire link):
+# Paths whose last part is a credential (a calendar feed, a questionnaire link, an invitation):
 # never written to a log.
-TOKEN_PATHS = ("/calendar/", "/questionnaires/")
+TOKEN_PATHS = ("/calendar/", "/questionnaires/", "/client-account/")
 
 
 def without_token(path: str) -> str:

@@ -12,6 +12,7 @@ from practice.accounts import Role
 from practice.audit.trail import Actor
 from practice.consent import Recipient
 from practice.errors import NotFound
+from practice.queries.access import own_client
 from practice.queries.episodes import access_episode
 from reporting.interim_reports import consent_purpose
 from reporting.queries.records import consent_problem, team_members
@@ -53,6 +54,8 @@ async def may_read_document(actor: Actor, document: dict[str, Any], today: date)
     """Whether ``actor`` may read ``document`` (a ``stored_document`` row) today: a therapist
     on the episode; a company doctor it was delivered to, of record today, with consent."""
     episode_id = int(document["episode"])
+    if actor.role == Role.CLIENT.value:
+        return await client_may_read(actor, document)
     if actor.role == Role.THERAPIST.value:
         try:
             await access_episode(actor, episode_id, today, write=False)
@@ -82,3 +85,31 @@ async def may_read_document(actor: Actor, document: dict[str, Any], today: date)
         actor.user_id,
     )
     return problem is None
+
+
+# What the client reads of their documents: the plan written for them, and whatever left
+# the practice about them (the right to see what was shared); never a document that never
+# left (a draft's render, a therapist's working copy).
+CLIENT_KINDS = frozenset({"relapse_prevention_plan"})
+
+
+async def client_may_read(actor: Actor, document: dict[str, Any]) -> bool:
+    if int(document["client_id"]) != await own_client(actor.user_id):
+        return False
+    if document["kind"] in CLIENT_KINDS:
+        return True
+    return bool(await Delivery.exists().where(Delivery.document == document["id"]))
+
+
+async def client_documents(client_id: int) -> list[dict[str, Any]]:
+    """The documents the client may open (``client_may_read``), newest first."""
+    delivered = Delivery.select(Delivery.document)
+    rows: list[dict[str, Any]] = (
+        await Document.select(Document.id, Document.title, Document.kind, Document.created_at)
+        .where(
+            (Document.episode._.client == client_id)
+            & (Document.kind.is_in(sorted(CLIENT_KINDS)) | Document.id.is_in(delivered))
+        )
+        .order_by(Document.id, ascending=False)
+    )
+    return rows

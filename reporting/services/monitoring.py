@@ -245,3 +245,28 @@ async def new_invitation(
 
 def _end_of(day: date, settings: Settings) -> datetime:
     return datetime.combine(day, time.max, settings.time_zone)
+
+
+async def fresh_link(invitation_id: int, client_id: int, now: datetime) -> str | None:
+    """A new token for an open invitation of the client's, from the client portal (the
+    mailed link keeps no token in the database, so the portal cannot reuse it); the mailed
+    link stops working. None when the invitation is answered, expired or not the client's."""
+    token = secrets.token_urlsafe(32)
+    async with write_tx():
+        renewed = (
+            await QuestionnaireInvitation.update(
+                {QuestionnaireInvitation.token_hash: token_hash(token)}
+            )
+            .where(
+                (QuestionnaireInvitation.id == invitation_id)
+                & QuestionnaireInvitation.completed_at.is_null()
+                & (QuestionnaireInvitation.expires_at > now)
+                & QuestionnaireInvitation.episode.is_in(
+                    TreatmentEpisode.select(TreatmentEpisode.id).where(
+                        TreatmentEpisode.client == client_id
+                    )
+                )
+            )
+            .returning(QuestionnaireInvitation.id)
+        )
+    return token if renewed else None

@@ -21,14 +21,15 @@ from tests.cast import Cast, make_user
 from tests.integration.reporting.test_reports import episode_with_ten_held_sessions
 from tests.web import api, login
 
-T, CD, E, PM, A = (
+T, CD, E, PM, A, C = (
     "therapist",
     "company_doctor",
     "employer_contact",
     "practice_manager",
     "administrator",
+    "client",
 )
-EVERYONE = {T, CD, E, PM, A}
+EVERYONE = {T, CD, E, PM, A, C}
 PUBLIC = "PUBLIC"
 EP = "/api/episodes/{episode_id:int}"
 
@@ -137,6 +138,25 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/users"): {A},
     ("PUT", "/api/working-hours"): {T},
     ("GET", "/calendar/{token:str}"): PUBLIC,
+    # The client's own account (issue 20): the therapist invites and revokes; the client sets
+    # it up by the invitation's token and logs in with a code by e-mail.
+    ("POST", "/episodes/{episode_id:int}/client-account/invitation"): {T},
+    ("POST", "/episodes/{episode_id:int}/client-account/revocation"): {T},
+    ("GET", "/client-account/{token:str}"): PUBLIC,
+    ("POST", "/client-account/{token:str}"): PUBLIC,
+    ("GET", "/login/email-code"): PUBLIC,
+    ("POST", "/login/email-code"): PUBLIC,
+    ("POST", "/login/email-code/new"): PUBLIC,
+    # The client portal: the client alone, on their own record.
+    ("GET", "/my"): {C},
+    ("GET", "/my/appointments/{appointment_id:int}/calendar.ics"): {C},
+    ("POST", "/my/questionnaires/{invitation_id:int}"): {C},
+    ("GET", "/my/documents/{document_id:int}"): {C},
+    ("GET", "/my/shared"): {C},
+    ("GET", "/my/consents"): {C},
+    ("POST", "/my/consents"): {C},
+    ("POST", "/my/consents/{consent_id:int}/withdrawal"): {C},
+    ("GET", "/my/record.zip"): {C},
     # The client's questionnaires behind a secure link: the token is the authority.
     ("GET", "/questionnaires/{token:str}"): PUBLIC,
     ("POST", "/questionnaires/{token:str}"): PUBLIC,

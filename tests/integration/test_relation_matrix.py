@@ -11,7 +11,9 @@ it stand people in each relation to it, in each role that can hold a seat:
   referral for the existing client, which was the exploit);
 - other client: on the team of another client's episode, same employer;
 - other employer: a contact of another employer;
-- no relation: nothing at all.
+- no relation: nothing at all;
+- and the clients themselves: Anna's own account ("own": her record), Bert's ("other
+  client"), and a client login linked to no one.
 
 For every route that names a client's object (``practice.web.access.need_of``), the
 expected answer is computed from the route's roles and ``practice.access_policy`` alone; the
@@ -22,7 +24,7 @@ matrix the moment it exists.
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,10 +37,17 @@ from practice.accounts import Role
 from practice.audit.trail import Outcome
 from practice.case_team import TeamRole
 from practice.platform.settings import Settings
-from practice.tables import AuditEvent, CaseAssignment, Employer, EmployerContact, Therapist
+from practice.tables import (
+    AuditEvent,
+    CaseAssignment,
+    ClientAccount,
+    Employer,
+    EmployerContact,
+    Therapist,
+)
 from practice.web.access import CLIENT_PARAM, need_of
 from reporting import jobs as reporting_jobs
-from reporting.tables import Document, EmployerUpdate, Report
+from reporting.tables import Document, EmployerUpdate, QuestionnaireInvitation, Report
 from tests.cast import Cast, Member, make_user
 from tests.integration.test_authorization_matrix import story
 from tests.story import ok
@@ -154,10 +163,21 @@ async def build_world(client: httpx.AsyncClient, cast: Cast) -> World:
     assert anna is not None
     employer = await Employer.select(Employer.id).first()
     assert employer is not None
+    invitation = await QuestionnaireInvitation.insert(
+        QuestionnaireInvitation(
+            episode=episode_id,
+            moment="interim",
+            ordinal=5,
+            instruments=["phq9"],
+            token_hash="0" * 64,
+            expires_at=datetime(2026, 6, 30, tzinfo=UTC),
+        )
+    ).returning(QuestionnaireInvitation.id)
     ids |= {
         "document_id": int(document["id"]),
         "update_id": int(update["id"]),
         "client_id": int(anna["client"]),
+        "invitation_id": int(invitation[0]["id"]),
     }
 
     requesters: list[Requester] = []
@@ -257,6 +277,26 @@ async def build_world(client: httpx.AsyncClient, cast: Cast) -> World:
         )
     )
     add(stranger, "other employer", False)
+    # The clients themselves (issue 20): Anna's own account, Bert's, and a client login
+    # linked to no one. A client's relation is their own record, never a seat. They ask
+    # first: a therapist's turn revokes and re-invites Anna's account.
+    clients: list[Requester] = []
+    for name, client_id, relation in (
+        ("own", ids["client_id"], Relation(own=True)),
+        ("other client", int(bert["client_id"]), NO_RELATION),
+    ):
+        login_of = await make_user(Role.CLIENT, f"{name.replace(' ', '-')}-client@cast.test")
+        await ClientAccount.insert(
+            ClientAccount(
+                client=client_id,
+                user=login_of.id,
+                set_up_at=datetime(2026, 6, 1, tzinfo=UTC),
+                second_factor="totp",
+            )
+        )
+        clients.append(Requester(login_of, name, relation, relation))
+    clients.append(Requester(cast.client, "no relation", NO_RELATION, NO_RELATION))
+    requesters[:0] = clients
     # Roles without seats: the practice manager and the administrator.
     add(cast.practice_manager, "no relation", False)
     add(cast.administrator, "no relation", False)

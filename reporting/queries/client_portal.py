@@ -1,0 +1,126 @@
+"""What the client portal shows the client of their own record (issue 20).
+
+Every function takes the client's id as ``practice.queries.access.own_client`` found it from
+the session's account, never from the request. What is shown: upcoming appointments (no
+session notes), open questionnaires, the documents the client may open, where their
+consents stand, and what was shared with whom and when (documents sent, updates to the
+employer, the access log). What a therapist keeps to themselves (session notes, the
+internal part of meeting minutes) is never read here.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor
+from practice.platform.db import write_tx
+from practice.tables import TreatmentEpisode
+from reporting.queries.documents import client_documents
+from reporting.tables import Delivery, Document, EmployerUpdate, QuestionnaireInvitation
+from scheduling.tables import Appointment
+
+PURPOSE = "client_portal"
+UPCOMING = 20  # appointments shown ahead
+
+
+def _own(column: Any, client_id: int) -> Any:
+    return column.is_in(
+        TreatmentEpisode.select(TreatmentEpisode.id).where(TreatmentEpisode.client == client_id)
+    )
+
+
+async def home(actor: Actor, client_id: int, now: datetime) -> dict[str, Any]:
+    """The portal's first page: appointments ahead, questionnaires to fill, documents."""
+    appointments = (
+        await Appointment.select(
+            Appointment.id,
+            Appointment.kind,
+            Appointment.starts_at,
+            Appointment.ends_at,
+            Appointment.online,
+            Appointment.video_link,
+            Appointment.therapist._.display_name.as_alias("therapist"),
+            Appointment.room._.name.as_alias("room"),
+            Appointment.room._.location._.name.as_alias("location"),
+            Appointment.room._.location._.address.as_alias("address"),
+        )
+        .where(
+            _own(Appointment.episode, client_id)
+            & (Appointment.starts_at >= now)
+            & (Appointment.attendance == "planned")
+        )
+        .order_by(Appointment.starts_at)
+        .limit(UPCOMING)
+    )
+    questionnaires = (
+        await QuestionnaireInvitation.select(
+            QuestionnaireInvitation.id,
+            QuestionnaireInvitation.moment,
+            QuestionnaireInvitation.expires_at,
+        )
+        .where(
+            _own(QuestionnaireInvitation.episode, client_id)
+            & QuestionnaireInvitation.completed_at.is_null()
+            & (QuestionnaireInvitation.expires_at > now)
+        )
+        .order_by(QuestionnaireInvitation.id)
+    )
+    documents = await client_documents(client_id)
+    async with write_tx():
+        await audit.record(
+            actor, Action.READ, "client", client_id, purpose=PURPOSE, client_id=client_id
+        )
+    return {"appointments": appointments, "questionnaires": questionnaires, "documents": documents}
+
+
+async def shared(client_id: int) -> dict[str, Any]:
+    """What left the practice about the client: each document to whom and when, and each
+    update to the employer (the date; its content is on the employer's page)."""
+    deliveries = (
+        await Delivery.select(
+            Delivery.delivered_at,
+            Delivery.channel,
+            Delivery.read_at,
+            Delivery.document.as_alias("document_id"),
+            Delivery.document._.title.as_alias("title"),
+            Delivery.recipient._.display_name.as_alias("recipient"),
+            Delivery.recipient._.role.as_alias("recipient_role"),
+        )
+        .where(
+            Delivery.document.is_in(
+                Document.select(Document.id).where(_own(Document.episode, client_id))
+            )
+        )
+        .order_by(Delivery.delivered_at, ascending=False)
+    )
+    updates = (
+        await EmployerUpdate.select(EmployerUpdate.id, EmployerUpdate.created_at)
+        .where(_own(EmployerUpdate.episode, client_id))
+        .order_by(EmployerUpdate.created_at, ascending=False)
+    )
+    return {"deliveries": deliveries, "updates": updates}
+
+
+async def own_appointment(
+    actor: Actor, appointment_id: int, client_id: int
+) -> dict[str, Any] | None:
+    """One of the client's appointments, for its .ics (the relation guard checked it);
+    the read is audited."""
+    row: dict[str, Any] | None = (
+        await Appointment.select(
+            Appointment.id, Appointment.starts_at, Appointment.ends_at, Appointment.attendance
+        )
+        .where((Appointment.id == appointment_id) & _own(Appointment.episode, client_id))
+        .first()
+    )
+    if row is not None:
+        async with write_tx():
+            await audit.record(
+                actor,
+                Action.READ,
+                "appointment",
+                appointment_id,
+                purpose=PURPOSE,
+                client_id=client_id,
+            )
+    return row

@@ -1,0 +1,233 @@
+"""The client portal (issue 20): the client's own pages, Dutch and English, 375 px first, no
+JavaScript needed.
+
+Who the client is comes from the session's account (``own_client``), never from the
+request. A path that names an object (an appointment, a document, a questionnaire
+invitation) passes the relation guard only on the client's own episodes
+(``Need.OWN_READ`` / ``OWN_WRITE``, ``practice.access_policy``); the rest is scoped by the
+client's id in every query.
+"""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Response, Router, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
+
+from practice.access_policy import Need
+from practice.accounts import Role
+from practice.audit.trail import Actor
+from practice.consent import Purpose, Recipient
+from practice.errors import Conflict, InvalidInput, NotFound
+from practice.queries import audit_log
+from practice.queries import consents as consent_queries
+from practice.queries.access import own_client
+from practice.services import consents
+from practice.web.auth import roles
+from practice.web.forms import FormState, refused
+from practice.web.portal import Form, actor_of, page
+from reporting.client_export import export_client
+from reporting.queries import client_portal
+from reporting.services import documents as document_services
+from reporting.services import monitoring
+from scheduling.ics import CalendarEntry, calendar
+
+CLIENT = roles(Role.CLIENT)
+READ = roles(Role.CLIENT, need=Need.OWN_READ)
+WRITE = roles(Role.CLIENT, need=Need.OWN_WRITE)
+ACCESS_LOG_SHOWN = 50
+# The consents a client may give from the portal: the recipients the practice writes to.
+GIVABLE = (Recipient.COMPANY_DOCTOR, Recipient.EMPLOYER)
+
+
+async def _client(request: Request[Any, Any, Any]) -> tuple[Actor, int]:
+    actor = actor_of(request)
+    client_id = await own_client(actor.user_id)
+    if client_id is None:  # revoked a moment ago: the next request ends the session
+        raise NotFoundException()
+    return actor, client_id
+
+
+@get("/my", opt=CLIENT, include_in_schema=False)
+async def home(request: Request[Any, Any, Any]) -> Template:
+    actor, client_id = await _client(request)
+    data = await client_portal.home(actor, client_id, datetime.now(UTC))
+    return page(request, "reporting/client-portal/home.html", tab="home", **data)
+
+
+@get("/my/appointments/{appointment_id:int}/calendar.ics", opt=READ, include_in_schema=False)
+async def appointment_ics(
+    request: Request[Any, Any, Any], appointment_id: FromPath[int]
+) -> Response[str]:
+    actor, client_id = await _client(request)
+    row = await client_portal.own_appointment(actor, appointment_id, client_id)
+    if row is None:
+        raise NotFoundException()
+    # A neutral title, as the confirmation's: a calendar is seen over one's shoulder.
+    entry = CalendarEntry(
+        f"appointment-{appointment_id}@atwork",
+        row["starts_at"],
+        row["ends_at"],
+        "Afspraak",
+        cancelled=row["attendance"] != "planned",
+    )
+    return Response(
+        calendar([entry]),
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="appointment-{appointment_id}.ics"'},
+    )
+
+
+@post("/my/questionnaires/{invitation_id:int}", opt=WRITE, status_code=303, include_in_schema=False)
+async def open_questionnaire(
+    request: Request[Any, Any, Any], invitation_id: FromPath[int]
+) -> Redirect:
+    """To the questionnaire's page with a fresh link (the mailed one stops working)."""
+    _, client_id = await _client(request)
+    token = await monitoring.fresh_link(invitation_id, client_id, datetime.now(UTC))
+    if token is None:
+        return Redirect(path="/my", status_code=303)
+    return Redirect(path=f"/questionnaires/{token}", status_code=303)
+
+
+@get("/my/documents/{document_id:int}", opt=READ, include_in_schema=False)
+async def document(request: Request[Any, Any, Any], document_id: FromPath[int]) -> Response[bytes]:
+    actor, _ = await _client(request)
+    settings = request.app.state.settings
+    found = await document_services.open_document(
+        actor, document_id, datetime.now(settings.time_zone).date(), settings=settings
+    )
+    if found is None:
+        raise NotFoundException()
+    return Response(
+        bytes(found["pdf"]),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="document-{document_id}.pdf"'},
+    )
+
+
+@get("/my/shared", opt=CLIENT, include_in_schema=False)
+async def shared(request: Request[Any, Any, Any]) -> Template:
+    """What was shared with whom and when, and who looked at the record."""
+    actor, client_id = await _client(request)
+    data = await client_portal.shared(client_id)
+    log = await audit_log.client_access_log(actor, client_id, limit=ACCESS_LOG_SHOWN, before=None)
+    return page(request, "reporting/client-portal/shared.html", tab="shared", log=log, **data)
+
+
+# ---------------------------------------------------------------- consents
+
+
+async def _consents_page(
+    request: Request[Any, Any, Any],
+    client_id: int,
+    *,
+    form_state: FormState | None = None,
+    status: int = 200,
+) -> Template:
+    history = await consent_queries.consent_history(client_id, datetime.now(UTC))
+    return page(
+        request,
+        "reporting/client-portal/consents.html",
+        status=status,
+        tab="consents",
+        history=history,
+        givable=GIVABLE,
+        purposes=list(Purpose),
+        form_state=form_state or FormState(),
+    )
+
+
+@get("/my/consents", opt=CLIENT, include_in_schema=False)
+async def consents_page(request: Request[Any, Any, Any]) -> Template:
+    _, client_id = await _client(request)
+    return await _consents_page(request, client_id)
+
+
+class GiveForm(msgspec.Struct):
+    recipient: Annotated[str, msgspec.Meta(max_length=32)] = ""
+    purpose: Annotated[str, msgspec.Meta(max_length=32)] = ""
+
+
+@post("/my/consents", opt=CLIENT, status_code=303, include_in_schema=False)
+async def give(
+    request: Request[Any, Any, Any], data: Annotated[GiveForm, Form]
+) -> Redirect | Template:
+    actor, client_id = await _client(request)
+    problems = {}
+    if data.recipient not in {r.value for r in GIVABLE}:
+        problems["recipient"] = "required"
+    if problems:
+        state = refused(request.url.path, msgspec.structs.asdict(data), problems)
+        return await _consents_page(
+            request, client_id, form_state=state, status=HTTP_400_BAD_REQUEST
+        )
+    try:
+        await consents.give_consent(
+            actor,
+            client_id=client_id,
+            recipient=data.recipient,
+            purpose=data.purpose,
+            given_at=datetime.now(UTC),
+        )
+    except InvalidInput as exc:
+        state = refused(request.url.path, msgspec.structs.asdict(data), exc.fields)
+        return await _consents_page(
+            request, client_id, form_state=state, status=HTTP_400_BAD_REQUEST
+        )
+    return Redirect(path="/my/consents", status_code=303)
+
+
+@post(
+    "/my/consents/{consent_id:int}/withdrawal", opt=CLIENT, status_code=303, include_in_schema=False
+)
+async def withdraw(
+    request: Request[Any, Any, Any], consent_id: FromPath[int]
+) -> Redirect | Template:
+    """The client withdraws a consent of their own: every later send for it stops."""
+    actor, client_id = await _client(request)
+    try:
+        await consents.withdraw_consent(
+            actor, client_id=client_id, consent_id=consent_id, withdrawn_at=datetime.now(UTC)
+        )
+    except NotFound:
+        raise NotFoundException() from None
+    except Conflict as exc:
+        state = refused(request.url.path, {}, {}, exc.message)
+        return await _consents_page(request, client_id, form_state=state, status=HTTP_409_CONFLICT)
+    return Redirect(path="/my/consents", status_code=303)
+
+
+# ---------------------------------------------------------------- the record
+
+
+@get("/my/record.zip", opt=CLIENT, include_in_schema=False)
+async def record(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The client's own record (GDPR art. 15): the export, without what is kept internal."""
+    actor, client_id = await _client(request)
+    content = await export_client(actor, client_id, for_client=True)
+    return Response(
+        content,
+        media_type="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="my-record.zip"'},
+    )
+
+
+router = Router(
+    path="/",
+    route_handlers=[
+        home,
+        appointment_ics,
+        open_questionnaire,
+        document,
+        shared,
+        consents_page,
+        give,
+        withdraw,
+        record,
+    ],
+)
