@@ -19,6 +19,10 @@ from datetime import datetime, timedelta
 from practice.platform.i18n import N_
 
 INVITATION_HOURS = 72
+# The client's working days to read a briefing or interim report and agree or withhold it
+# before it leaves (the NIP code's right to see a report first), unless the employer
+# contract says otherwise (``Employer.client_review_days``).
+DEFAULT_REVIEW_DAYS = 3
 EMAIL_CODE_MINUTES = 10
 EMAIL_CODE_DIGITS = 6
 

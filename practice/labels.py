@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from practice.absences import LEAVE_LABELS, LINK_LABELS, REPORTED_TO_LABELS
 from practice.accounts import ROLE_LABELS
+from practice.audit.trail import Action, Outcome
 from practice.capacity import ConflictKind
 from practice.case_team import TeamRole
 from practice.client_accounts import STATE_LABELS as ACCOUNT_STATE_LABELS
@@ -59,6 +60,7 @@ TASK_LABELS: dict[str, str] = {
     TaskKind.ADVICE_CONFLICT: N_("Advice conflicts with the capacity advice"),
     TaskKind.WORK_BEHIND: N_("Work resumption behind the expected curve"),
     TaskKind.SAFETY: N_("Safety: contact the client today"),
+    TaskKind.REPORT_WITHHELD: N_("The client withheld a report"),
     TaskKind.SYMPTOMS_NOT_ON_TRACK: N_("Symptoms not reliably improving"),
 }
 
@@ -229,6 +231,25 @@ SETBACK_KIND_LABELS: dict[str, str] = {
     SetbackKind.OTHER: N_("other"),
 }
 
+# What an access-log row says was done, in words (the client's "who looked at my record").
+AUDIT_ACTION_LABELS: dict[str, str] = {
+    Action.CREATE.value: N_("added"),
+    Action.READ.value: N_("viewed"),
+    Action.UPDATE.value: N_("changed"),
+    Action.DELETE.value: N_("deleted"),
+    Action.SEARCH.value: N_("seen in a list"),
+    Action.EXPORT.value: N_("downloaded"),
+    Action.PRINT.value: N_("printed"),
+    Action.SEND.value: N_("sent"),
+    Action.LOGIN.value: N_("logged in"),
+    Action.LOGOUT.value: N_("logged out"),
+}
+AUDIT_OUTCOME_LABELS: dict[str, str] = {
+    Outcome.SUCCESS.value: N_("done"),
+    Outcome.DENIED.value: N_("refused"),
+    Outcome.FAILED.value: N_("failed"),
+}
+
 LABELS: Mapping[str, Mapping[str, str]] = {
     "episode_status": STATUS_LABELS,
     "offer": OFFER_LABELS,
@@ -261,4 +282,6 @@ LABELS: Mapping[str, Mapping[str, str]] = {
     "reported_to": REPORTED_TO_LABELS,
     "leave": LEAVE_LABELS,
     "client_account_state": {state.value: text for state, text in ACCOUNT_STATE_LABELS.items()},
+    "audit_action": AUDIT_ACTION_LABELS,
+    "audit_outcome": AUDIT_OUTCOME_LABELS,
 }

@@ -113,6 +113,10 @@ class Employer(Table):
     # The held session by which a questionnaire should show a reliable improvement, else a
     # "not on track" alert; None: the practice's default (practice.tasks, 5).
     symptoms_checked_at_session = Integer(null=True, default=None)
+    # The client's working days to review a briefing or interim report before it leaves
+    # (reporting.report_review); None: the practice's default; 0: no review (only where the
+    # client agreed to that).
+    client_review_days = Integer(null=True, default=None)
     min_cell_size = Integer(default=5)  # statistics below this n are suppressed
     screening_day_unit = Varchar(length=16, default="calendar")  # practice.deadlines.DayUnit
     # A deactivated employer takes no new referrals; its episodes stay visible as they are.

@@ -390,6 +390,19 @@ def _safety(c: RuleContext) -> Iterator[Task]:
         yield c.task(TaskKind.SAFETY, signal.measured_on, None, reason, key)
 
 
+def _report_withheld(c: RuleContext) -> Iterator[Task]:
+    # Due the day it was withheld; open until the therapist notes what was agreed with the
+    # client (a revised report is a new draft the sweep or the therapist makes).
+    for report in c.facts.withheld_reports:
+        name = "briefing" if report.kind == "briefing" else f"interim report {report.ordinal}"
+        reason = (
+            f"the client withheld the {name} on {report.withheld_on}: it was not sent; talk"
+            " it over with the client and record what was agreed"
+        )
+        key = f"report-withheld:{report.report_id}"
+        yield c.task(TaskKind.REPORT_WITHHELD, report.withheld_on, None, reason, key)
+
+
 def _symptoms_not_on_track(c: RuleContext) -> Iterator[Task]:
     # In treatment only, and only for a client whose symptoms are measured at all: without
     # a first score there is nothing to judge, and the screening task asks for one.
@@ -432,5 +445,5 @@ RULES: tuple[Rule, ...] = (
     _screening, _manager_consultation, _briefing, _treatment_start, _rebooking,
     _interim_reports, _milestone_reports, _alignment_meeting, _employer_updates, _relapse_plan,
     _follow_up_conversation, _follow_up_measurement, _session_gap, _session_budget,
-    _advice_conflicts, _work_behind, _safety, _symptoms_not_on_track,
+    _advice_conflicts, _work_behind, _safety, _symptoms_not_on_track, _report_withheld,
 )  # fmt: skip

@@ -50,6 +50,7 @@ class TaskKind(StrEnum):
     ADVICE_CONFLICT = "advice_conflict"  # practice.capacity: advice or work not in line
     SAFETY = "safety"  # a safety item answered above 0: act today
     SYMPTOMS_NOT_ON_TRACK = "symptoms_not_on_track"  # no reliable improvement by session N
+    REPORT_WITHHELD = "report_withheld"  # the client withheld a report at their review
 
 
 # Alerts whose very existence is medical (a safety answer, symptom scores not improving):
@@ -141,6 +142,17 @@ class SafetySignal:
 
 
 @dataclass(frozen=True, slots=True)
+class WithheldReport:
+    """A briefing or interim report the client withheld at their review: it was not sent;
+    the therapist talks it over with the client (their comment is on the report)."""
+
+    report_id: int
+    kind: str
+    ordinal: int
+    withheld_on: date
+
+
+@dataclass(frozen=True, slots=True)
 class SymptomCheck:
     """One instrument's change from the client's first to latest score in the episode, as
     judged by the reliable change index in reporting (``reporting.reliable_change``)."""
@@ -199,6 +211,8 @@ class EpisodeFacts:
     # Outcome monitoring (reporting's fact source): safety answers and symptom change.
     safety_signals: tuple[SafetySignal, ...] = ()
     symptom_checks: tuple[SymptomCheck, ...] = ()
+    # The client's review of reports (reporting's fact source): the ones they withheld.
+    withheld_reports: tuple[WithheldReport, ...] = ()
 
     def __post_init__(self) -> None:
         # Sorting silently would hide a query bug; the n-th session must be the n-th.
@@ -224,6 +238,7 @@ class FactPatch(TypedDict, total=False):
     work_track: WorkTrack | None
     safety_signals: tuple[SafetySignal, ...]
     symptom_checks: tuple[SymptomCheck, ...]
+    withheld_reports: tuple[WithheldReport, ...]
 
 
 @dataclass(frozen=True, slots=True)

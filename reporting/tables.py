@@ -48,6 +48,13 @@ class Report(Table):
     approved_at = Timestamptz(null=True, default=None)
     approved_by = _fk(User, null=True)
     blocked_reason = Varchar(length=300, null=True, default=None)
+    # The client's review before it leaves (reporting.report_review): until when the client
+    # may read it and agree or withhold it, what they decided and when, and their comment
+    # for the therapist (never shown to the company doctor).
+    review_until = Timestamptz(null=True, default=None)
+    review_decision = Varchar(length=16, null=True, default=None)
+    reviewed_at = Timestamptz(null=True, default=None)
+    review_comment = Text(null=True, default=None, secret=True)
 
 
 class Document(Table):

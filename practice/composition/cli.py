@@ -102,8 +102,9 @@ async def _load_demo(settings: Settings, today: date | None = None) -> int:
     """Every package adds its part of the demo practice, in flow order, as of ``today``
     (default: today; the acceptance tests load it as of each day of a week)."""
     from practice.composition import wiring as composition
-    from practice.composition.demo import load_demo
+    from practice.composition.demo import DEMO_PASSWORD, load_demo
     from reporting.demo import load_demo_reporting
+    from reporting.demo_client import load_demo_client
 
     composition.connect()
     today = today or datetime.now(settings.time_zone).date()
@@ -111,6 +112,8 @@ async def _load_demo(settings: Settings, today: date | None = None) -> int:
     if created:  # the clients, their sessions and the coming two weeks are there now
         # The reports due drafted, and the past work of telling others done (no mail for it).
         await load_demo_reporting(today, settings.time_zone, settings)
+        # One client with an account, so the client portal shows something (issue 20).
+        await load_demo_client(settings, DEMO_PASSWORD)
     return created
 
 

@@ -23,6 +23,7 @@ from reporting import labels as reporting_labels
 from reporting.queries import employer_texts as reporting_employer_texts
 from reporting.queries import outcome_monitoring as reporting_outcome_monitoring
 from reporting.queries import records as reporting_records
+from reporting.queries import report_review as reporting_report_review
 from reporting.queries import today as reporting_today
 from reporting.queries import work_track as reporting_work_track
 from reporting.queries import workspace as reporting_workspace
@@ -45,6 +46,7 @@ def connect() -> None:
     register_fact_source("work_track", reporting_work_track.episode_facts)
     # Safety answers and symptom change on the questionnaires ("outcome monitoring").
     register_fact_source("outcome_monitoring", reporting_outcome_monitoring.episode_facts)
+    register_fact_source("report_review", reporting_report_review.episode_facts)
     # What each package holds about a client: one list for the export and the erasure.
     client_data.register(
         "scheduling", scheduling_client_data.HOLDINGS, scheduling_client_data.job_ids

@@ -113,6 +113,8 @@ def format_moment(value: datetime, tz: ZoneInfo, style: str = "medium") -> str:
     if style in ("short", "medium"):
         day = format_date(value.astimezone(tz), "medium", locale=locale)
         return f"{day}, {format_time(value, 'short', tzinfo=tz, locale=locale)}"
+    if style == "time":  # the hours and minutes alone (an appointment's end)
+        return str(format_time(value, "short", tzinfo=tz, locale=locale))
     return format_datetime(value, style, tzinfo=tz, locale=locale)
 
 

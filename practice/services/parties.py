@@ -57,6 +57,11 @@ CHECKED_AT_SESSION = N_(
     " 1 to 40, or leave it empty for the practice's default."
 )
 MAX_CHECKED_AT_SESSION = 40
+REVIEW_DAYS = N_(
+    "Give the client's working days to review a report, from 0 (no review: only where the "
+    "client agreed) to 15, or leave it empty for the practice's default."
+)
+MAX_REVIEW_DAYS = 15
 DAYS_PER_WEEK = N_("Give the days a week in half days, from 0.5 to 7 (e.g. 4 or 4.5).")
 
 
@@ -72,6 +77,7 @@ def employer_problems(
     milestone_report_days_before: int | None = None,
     work_behind_margin: int | None = None,
     symptoms_checked_at_session: int | None = None,
+    client_review_days: int | None = None,
 ) -> dict[str, str]:
     """What is wrong with an employer's contract settings, per field (new or edited alike)."""
     problems: dict[str, str] = {}
@@ -94,6 +100,8 @@ def employer_problems(
     checked_at = symptoms_checked_at_session
     if checked_at is not None and not 1 <= checked_at <= MAX_CHECKED_AT_SESSION:
         problems["symptoms_checked_at_session"] = CHECKED_AT_SESSION
+    if client_review_days is not None and not 0 <= client_review_days <= MAX_REVIEW_DAYS:
+        problems["client_review_days"] = REVIEW_DAYS
     if too_small := cell_size_problem(min_cell_size):
         problems["min_cell_size"] = too_small
     if screening_day_unit not in {u.value for u in DayUnit}:
@@ -114,6 +122,7 @@ async def create_employer(
     milestone_report_days_before: int | None = None,
     work_behind_margin: int | None = None,
     symptoms_checked_at_session: int | None = None,
+    client_review_days: int | None = None,
 ) -> int:
     _require(
         employer_problems(
@@ -127,6 +136,7 @@ async def create_employer(
             milestone_report_days_before=milestone_report_days_before,
             work_behind_margin=work_behind_margin,
             symptoms_checked_at_session=symptoms_checked_at_session,
+            client_review_days=client_review_days,
         )
     )
     async with write_tx():
@@ -144,6 +154,7 @@ async def create_employer(
                 milestone_report_days_before=milestone_report_days_before,
                 work_behind_margin=work_behind_margin,
                 symptoms_checked_at_session=symptoms_checked_at_session,
+                client_review_days=client_review_days,
             )
         ).returning(Employer.id)
         employer_id = int(rows[0]["id"])
@@ -165,6 +176,7 @@ async def update_employer(
     milestone_report_days_before: int | None = None,
     work_behind_margin: int | None = None,
     symptoms_checked_at_session: int | None = None,
+    client_review_days: int | None = None,
 ) -> None:
     """New contract settings for an employer. They count from now on: deadlines and figures
     read them when they are computed (``practice.queries.episodes.rules_for``)."""
@@ -180,6 +192,7 @@ async def update_employer(
             milestone_report_days_before=milestone_report_days_before,
             work_behind_margin=work_behind_margin,
             symptoms_checked_at_session=symptoms_checked_at_session,
+            client_review_days=client_review_days,
         )
     )
     async with write_tx():
@@ -201,6 +214,7 @@ async def update_employer(
                 Employer.milestone_report_days_before: milestone_report_days_before,
                 Employer.work_behind_margin: work_behind_margin,
                 Employer.symptoms_checked_at_session: symptoms_checked_at_session,
+                Employer.client_review_days: client_review_days,
             }
         ).where(Employer.id == employer_id)
         await audit.record(actor, Action.UPDATE, "employer", employer_id, purpose=PURPOSE)

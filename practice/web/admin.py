@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_409_CO
 
 from practice import money
 from practice.accounts import Role
+from practice.client_accounts import DEFAULT_REVIEW_DAYS
 from practice.episodes import Offer
 from practice.errors import Conflict, InvalidInput
 from practice.platform.i18n import N_
@@ -69,6 +70,7 @@ async def _employers_page(
         min_cell_floor=MIN_CELL_FLOOR,
         default_behind_margin=DEFAULT_BEHIND_MARGIN,
         default_checked_at_session=DEFAULT_SYMPTOMS_CHECKED_AT_SESSION,
+        default_review_days=DEFAULT_REVIEW_DAYS,
         form_state=form_state or FormState(),
     )
 

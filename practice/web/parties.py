@@ -40,6 +40,8 @@ class EmployerIn(msgspec.Struct, forbid_unknown_fields=True):
     work_behind_margin: int | None = None
     # Empty: the practice's default held session for a reliable improvement (5).
     symptoms_checked_at_session: int | None = None
+    # Empty: the practice's default working days for the client's review of a report (3).
+    client_review_days: int | None = None
 
 
 class ContactIn(msgspec.Struct, forbid_unknown_fields=True):

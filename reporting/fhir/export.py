@@ -1377,7 +1377,9 @@ def questionnaire_resource(base_url: str, code: str) -> FhirQuestionnaire:
 
 
 def _medical(actor: Actor) -> bool:
-    return actor.role in (Role.THERAPIST.value, "system")
+    # The client reads their own record, medical parts included (the minutes' internal part
+    # is never in a bundle).
+    return actor.role in (Role.THERAPIST.value, Role.CLIENT.value, "system")
 
 
 async def _export(
@@ -1416,7 +1418,10 @@ async def export_client(
     if actor.role == "system":
         visible: list[int] | None = None
     else:
-        visible = await visible_episodes(actor, client_id, Need.OVERVIEW_READ, today)
+        # The client's own download (the portal) by their own record; anyone else by
+        # the overview the policy grants.
+        need = Need.OWN_READ if actor.role == Role.CLIENT.value else Need.OVERVIEW_READ
+        visible = await visible_episodes(actor, client_id, need, today)
     allowed = exists and (visible is None or bool(visible))
     every = visible is None or len(visible) == await TreatmentEpisode.count().where(
         TreatmentEpisode.client == client_id

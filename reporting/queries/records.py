@@ -305,6 +305,10 @@ async def episode_reports(episode_id: int, *, latest: int | None = None) -> list
         Report.status,
         Report.due_on,
         Report.blocked_reason,
+        Report.review_until,
+        Report.review_decision,
+        Report.reviewed_at,
+        Report.review_comment,
     )
     of_episode = Report.episode == episode_id
     if latest is None:

@@ -49,6 +49,7 @@ from reporting.interim_reports import (
 from reporting.labels import REPORT_STATUS_LABELS
 from reporting.queries.records import client_of, team_members
 from reporting.queries.report_record import author, client_header, report_record
+from reporting.services import report_review
 from reporting.statistics import charts
 from reporting.tables import Delivery, Document, Report
 
@@ -188,7 +189,12 @@ async def edit_report(actor: Actor, *, report_id: int, text: ReportText) -> None
 
 
 async def approve_report(
-    actor: Actor, *, report_id: int, queue: JobQueue | None, approved_at: datetime | None = None
+    actor: Actor,
+    *,
+    report_id: int,
+    queue: JobQueue | None,
+    approved_at: datetime | None = None,
+    settings: Settings | None = None,
 ) -> None:
     """The therapist's approval: only now may the report be rendered and delivered.
 
@@ -219,6 +225,17 @@ async def approve_report(
                 ),
                 allowed=[ReportStatus.DRAFT],
             )
+        # A client with an account reads it first (reporting.report_review); the delivery
+        # job waits until they agree or the time passes.
+        until = (
+            None
+            if approved_at is not None  # a report of the past, loaded afterwards
+            else await report_review.review_deadline(
+                int(row["episode"]), datetime.now(UTC), settings or Settings.from_env()
+            )
+        )
+        if until is not None:
+            await Report.update({Report.review_until: until}).where(Report.id == report_id)
         await audit.record(
             actor,
             Action.UPDATE,
@@ -493,6 +510,8 @@ async def _prepare(settings: Settings, report_id: int) -> _Prepared | str:
     row = await Report.select(exclude_secrets=False).where(Report.id == report_id).first()
     if row is None or row["status"] != ReportStatus.APPROVED:
         return "nothing to do"
+    if report_review.awaiting_review(row, datetime.now(UTC)):
+        return "awaiting the client's review"  # the sweep comes back; agreeing queues it
     episode_id = int(row["episode"])
     client_id = await client_of(episode_id)
     moment = datetime.now(UTC)

@@ -31,9 +31,11 @@ from practice.web.auth import roles
 from practice.web.forms import FormState, refused
 from practice.web.portal import Form, actor_of, page
 from reporting.client_export import export_client
+from reporting.fhir import export as fhir_export
 from reporting.queries import client_portal
+from reporting.report_review import DECISION_LABELS
 from reporting.services import documents as document_services
-from reporting.services import monitoring
+from reporting.services import monitoring, report_review
 from scheduling.ics import CalendarEntry, calendar
 
 CLIENT = roles(Role.CLIENT)
@@ -55,8 +57,10 @@ async def _client(request: Request[Any, Any, Any]) -> tuple[Actor, int]:
 @get("/my", opt=CLIENT, include_in_schema=False)
 async def home(request: Request[Any, Any, Any]) -> Template:
     actor, client_id = await _client(request)
-    data = await client_portal.home(actor, client_id, datetime.now(UTC))
-    return page(request, "reporting/client-portal/home.html", tab="home", **data)
+    now = datetime.now(UTC)
+    data = await client_portal.home(actor, client_id, now)
+    reviews = await report_review.waiting_for(client_id, now)
+    return page(request, "reporting/client-portal/home.html", tab="home", reviews=reviews, **data)
 
 
 @get("/my/appointments/{appointment_id:int}/calendar.ics", opt=READ, include_in_schema=False)
@@ -117,6 +121,70 @@ async def shared(request: Request[Any, Any, Any]) -> Template:
     data = await client_portal.shared(client_id)
     log = await audit_log.client_access_log(actor, client_id, limit=ACCESS_LOG_SHOWN, before=None)
     return page(request, "reporting/client-portal/shared.html", tab="shared", log=log, **data)
+
+
+# ---------------------------------------------------------------- reviewing a report
+
+REVIEW = "reporting/client-portal/report.html"
+
+
+async def _review_page(
+    request: Request[Any, Any, Any],
+    report_id: int,
+    *,
+    form_state: FormState | None = None,
+    status: int = 200,
+) -> Template:
+    actor, client_id = await _client(request)
+    try:
+        report = await report_review.report_to_review(actor, report_id, client_id)
+    except NotFound:
+        raise NotFoundException() from None
+    return page(
+        request,
+        REVIEW,
+        status=status,
+        tab="home",
+        report=report,
+        open=report_review.awaiting_review(report, datetime.now(UTC)),
+        decisions=DECISION_LABELS,
+        form_state=form_state or FormState(),
+    )
+
+
+@get("/my/reports/{report_id:int}", opt=READ, include_in_schema=False)
+async def report_page(request: Request[Any, Any, Any], report_id: FromPath[int]) -> Template:
+    """A report the therapist approved, as the client reads it before it leaves."""
+    return await _review_page(request, report_id)
+
+
+class ReviewForm(msgspec.Struct):
+    decision: Annotated[str, msgspec.Meta(max_length=16)] = ""
+    comment: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+
+
+@post("/my/reports/{report_id:int}/review", opt=WRITE, status_code=303, include_in_schema=False)
+async def review(
+    request: Request[Any, Any, Any], report_id: FromPath[int], data: Annotated[ReviewForm, Form]
+) -> Redirect | Template:
+    """Agree (it is delivered now) or withhold (it is not sent; the therapist hears)."""
+    actor, client_id = await _client(request)
+    try:
+        await report_review.decide(
+            actor,
+            report_id=report_id,
+            client_id=client_id,
+            decision=data.decision,
+            comment=data.comment,
+            queue=request.app.state.queue,
+        )
+    except InvalidInput as exc:
+        state = refused(request.url.path, msgspec.structs.asdict(data), exc.fields)
+        return await _review_page(request, report_id, form_state=state, status=HTTP_400_BAD_REQUEST)
+    except Conflict as exc:
+        state = refused(request.url.path, msgspec.structs.asdict(data), {}, exc.message)
+        return await _review_page(request, report_id, form_state=state, status=HTTP_409_CONFLICT)
+    return Redirect(path=f"/my/reports/{report_id}", status_code=303)
 
 
 # ---------------------------------------------------------------- consents
@@ -217,10 +285,27 @@ async def record(request: Request[Any, Any, Any]) -> Response[bytes]:
     )
 
 
+@get("/my/record.fhir.json", opt=CLIENT, include_in_schema=False)
+async def record_fhir(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+    """The same record as a FHIR R4 Bundle (JSON), for another practitioner's system."""
+    actor, client_id = await _client(request)
+    settings = request.app.state.settings
+    bundle = await fhir_export.export_client(
+        actor, client_id, base_url=settings.base_url, tz=settings.time_zone
+    )
+    return Response(
+        bundle,
+        media_type="application/fhir+json",
+        headers={"Content-Disposition": 'attachment; filename="my-record.fhir.json"'},
+    )
+
+
 router = Router(
     path="/",
     route_handlers=[
         home,
+        report_page,
+        review,
         appointment_ics,
         open_questionnaire,
         document,
@@ -229,5 +314,6 @@ router = Router(
         give,
         withdraw,
         record,
+        record_fhir,
     ],
 )

@@ -163,7 +163,12 @@ async def approve(request: Request[Any, Any, Any], report_id: FromPath[int]) -> 
     """The confirmed approval: delivered to the company doctor of record, exactly once."""
     episode_id = await report_episode(report_id)
     actor = await _writer(request, episode_id)
-    await services.approve_report(actor, report_id=report_id, queue=request.app.state.queue)
+    await services.approve_report(
+        actor,
+        report_id=report_id,
+        queue=request.app.state.queue,
+        settings=request.app.state.settings,
+    )
     return back_to_episode(episode_id, SECTION_NAME)
 
 

@@ -44,7 +44,7 @@ from reporting.queries.reports import (
     report_episode,
 )
 from reporting.services import documents as document_services
-from reporting.services import reintegration
+from reporting.services import reintegration, report_review
 from reporting.services import reports as services
 
 PRINT_CSS = TEMPLATE_DIR / "pdf" / "print.css"
@@ -105,7 +105,12 @@ async def approve(request: Request[Any, Any, Any], report_id: FromPath[int]) -> 
     """Approve the report: it is rendered and delivered to the company doctor of record
     (with the client's consent), exactly once."""
     actor = await _writer(request, await report_episode(report_id))
-    await services.approve_report(actor, report_id=report_id, queue=request.app.state.queue)
+    await services.approve_report(
+        actor,
+        report_id=report_id,
+        queue=request.app.state.queue,
+        settings=request.app.state.settings,
+    )
 
 
 @get("/reports/{report_id:int}/preview", opt=THERAPIST, include_in_schema=False)
@@ -223,6 +228,8 @@ async def doctor_inbox(request: Request[Any, Any, Any]) -> Template:
         # Every case the doctor is on today, with the conflicts with their capacity advice
         # still open: the notice that the advisers are not in line (practice.capacity).
         cases=await doctor_cases(actor_of(request), today),
+        # Reports the client withheld at their review: that they were, never what they say.
+        withheld=await report_review.withheld_for_doctor(actor_of(request), today),
     )
 
 

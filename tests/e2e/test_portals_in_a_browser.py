@@ -575,3 +575,168 @@ def test_a_referral_travels_through_all_four_portals_in_a_real_browser(
     assert Portal.inaccessible == [], "\n".join(
         f"{url}: {found}" for url, found in Portal.inaccessible
     )
+
+
+# ------------------------------------------------------------------------ the client (issue 20)
+
+CLIENT = "client@demo.atwork.nl"  # the demo's client with an account and a report to review
+CODE_LINE = re.compile(r"^(\d{6})\s*$", re.MULTILINE)
+
+
+def _mails_to(served: Served, address: str) -> list[str]:
+    """The bodies of the mails to ``address`` that the demo's SMTP server kept (a maildir)."""
+    import mailbox
+
+    found = []
+    for message in mailbox.Maildir(served.log_path.parent / "mail", create=False):
+        if address in str(message["To"]):
+            payload = message.get_payload(decode=True) if not message.is_multipart() else None
+            if payload is None:
+                for part in message.walk():
+                    if part.get_content_type() == "text/plain":
+                        payload = part.get_payload(decode=True)
+                        break
+            found.append(bytes(payload or b"").decode("utf-8", "replace"))
+    return found
+
+
+def _mail_matching(served: Served, address: str, pattern: re.Pattern[str], seen: int) -> str:
+    """The first match in a mail to ``address`` after the ``seen`` first ones (the worker
+    sends beside the web process: wait for it)."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        for body in _mails_to(served, address)[seen:]:
+            if found := pattern.search(body):
+                return found.group(1)
+        time.sleep(0.5)
+    raise AssertionError(f"no mail to {address} matching {pattern.pattern}")
+
+
+def _uninvited_client(served: Served) -> tuple[int, str]:
+    """A client in treatment with the demo therapist, with an address and no account."""
+    import sqlite3
+
+    with sqlite3.connect(served.log_path.parent / "practice.sqlite") as db:
+        row = db.execute(
+            "select e.id, c.email from treatment_episode e join client c on c.id = e.client"
+            " join case_assignment a on a.episode = e.id join app_user u on u.id = a.user"
+            " where u.email = ? and a.team_role = 'therapist' and a.valid_to is null"
+            " and e.status = 'in_treatment' and c.email is not null"
+            " and c.id not in (select client from client_account) order by e.id limit 1",
+            (THERAPIST,),
+        ).fetchone()
+    assert row is not None
+    return int(row[0]), str(row[1])
+
+
+class Phone(Portal):
+    """The client's own window: a phone, 375 px wide, logged in by the story itself."""
+
+    def __init__(self, browser: Any, served: Served) -> None:
+        Portal.open.append(self)
+        self.role = "client"
+        self.base_url = served.base_url
+        self.language = "nl"
+        self.problems = []
+        self.refusal_expected = False
+        self.context = browser.new_context(
+            base_url=served.base_url, locale="nl", viewport={"width": 375, "height": 800}
+        )
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(60_000)
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        self.page.on("requestfailed", self._request_failed)
+        self.page.on("response", self._response)
+
+    def screenshot(self, name: str, widths: tuple[int, ...] = (375,)) -> None:
+        super().screenshot(name, widths)
+
+    def _resize(self, width: int, height: int) -> None:
+        if (self.page.viewport_size or {}).get("width") == width:
+            return
+        self.page.set_viewport_size({"width": width, "height": height})
+
+
+@pytest.mark.usefixtures("screenshots_on_failure")
+def test_the_client_sets_up_an_account_and_withholds_a_report_on_a_phone(
+    browser: Any, served: Served
+) -> None:
+    from practice.composition.demo import DEMO_PASSWORD
+
+    Portal.inaccessible.clear()
+    # The therapist invites a client of theirs from the client page.
+    episode_id, address = _uninvited_client(served)
+    therapist = Portal(browser, served, "nl", THERAPIST)
+    therapist.goto(f"/episodes/{episode_id}?section=consents", "client-portal-account")
+    seen = len(_mails_to(served, address))
+    therapist.submit(f"/episodes/{episode_id}/client-account/invitation", "client-invited")
+    assert "uitgenodigd" in therapist.page.locator('[data-testid="client-account"]').inner_text()
+
+    # The client: the link from the mail (the demo's SMTP server), a password, e-mail codes.
+    link = _mail_matching(
+        served, address, re.compile(r"https?://[^/\s]+(/client-account/\S+)"), seen
+    )
+    phone = Phone(browser, served)
+    phone.goto(link, "set-up")
+    phone.check_accessibility()
+    phone.assert_readable_on_a_phone("set-up")
+    phone.page.fill("#password", "een lange zin om te onthouden")
+    phone.page.fill("#password_again", "een lange zin om te onthouden")
+    phone.page.check("#factor_email")
+    phone.submit(link, "portal-home")
+    assert phone.page.url.endswith("/my")
+    phone.check_accessibility()
+    phone.assert_readable_on_a_phone("portal-home")
+    phone.follow(phone.page.locator('form[action="/logout"] button'), "logged-out")
+    seen = len(_mails_to(served, address))
+    phone.page.fill("#email", address)
+    phone.page.fill("#password", "een lange zin om te onthouden")
+    phone.submit("/login", "email-code")
+    code = _mail_matching(served, address, CODE_LINE, seen)
+    phone.page.fill("#code", code)
+    phone.submit("/login/email-code", "portal-again")
+    assert phone.page.url.endswith("/my")
+    phone.close()
+
+    # The demo's client reviews the interim report on their phone and withholds it.
+    client = Phone(browser, served)
+    client.goto("/login", "login")
+    client.page.fill("#email", CLIENT)
+    client.page.fill("#password", DEMO_PASSWORD)
+    client.submit("/login", "home")
+    review = client.page.locator('[data-testid="my-reviews"] a').first
+    client.follow(review, "report")
+    client.check_accessibility()
+    client.assert_readable_on_a_phone("report")
+    assert "Opbouw voortzetten" in client.page.locator('[data-testid="report-text"]').inner_text()
+    client.page.check("#decision_withheld")
+    client.page.fill("#comment", "Ik wil eerst met u bespreken wat er over mijn werk staat.")
+    report_path = client.page.url.removeprefix(served.base_url)
+    client.submit(report_path + "/review", "report-withheld")
+    assert "tegengehouden" in client.page.locator('[data-testid="review-state"]').inner_text()
+    # Consent to process updates for the employer withdrawn: no more updates.
+    client.follow(client.page.locator('nav.portal-nav a[href="/my/consents"]'), "consents")
+    client.check_accessibility()
+    client.assert_readable_on_a_phone("consents")
+    employer_consent = client.page.locator('[data-testid="my-consents"] li', has_text="werkgever")
+    action = employer_consent.first.locator("form").get_attribute("action")
+    client.submit(str(action), "consent-withdrawn")
+    assert "Ingetrokken" in client.page.locator('[data-testid="my-consents"]').inner_text()
+    client.follow(client.page.locator('nav.portal-nav a[href="/my/shared"]'), "shared")
+    client.check_accessibility()
+    client.assert_readable_on_a_phone("shared")
+    client.close()
+
+    # The company doctor sees that a report was withheld, nothing of it.
+    doctor = Portal(browser, served, "nl", COMPANY_DOCTOR)
+    withheld = doctor.page.locator('[data-testid="withheld-reports"]')
+    assert withheld.count() == 1
+    assert "Opbouw voortzetten" not in doctor.page.content()
+    assert "bespreken" not in doctor.page.content()
+    doctor.close()
+    therapist.close()
+
+    assert Portal.inaccessible == [], "\n".join(
+        f"{url}: {found}" for url, found in Portal.inaccessible
+    )

@@ -157,6 +157,9 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/my/consents"): {C},
     ("POST", "/my/consents/{consent_id:int}/withdrawal"): {C},
     ("GET", "/my/record.zip"): {C},
+    ("GET", "/my/record.fhir.json"): {C},
+    ("GET", "/my/reports/{report_id:int}"): {C},
+    ("POST", "/my/reports/{report_id:int}/review"): {C},
     # The client's questionnaires behind a secure link: the token is the authority.
     ("GET", "/questionnaires/{token:str}"): PUBLIC,
     ("POST", "/questionnaires/{token:str}"): PUBLIC,

@@ -240,6 +240,9 @@ async def test_the_clients_download_holds_the_record_without_internal_notes_or_c
     assert "gedeeld" in everything and "SESSIENOTITIE" in everything
     assert "INTERN-GEHEIM" not in everything
     assert "argon2" not in everything and "password_hash" not in everything
+    bundle = await client.get("/my/record.fhir.json")
+    assert bundle.status_code == 200 and bundle.json()["resourceType"] == "Bundle"
+    assert "INTERN-GEHEIM" not in bundle.text
     accounts: list[dict[str, Any]] = json.loads(archive.read("data/client_account.json"))
     assert len(accounts) == 1 and "token_hash" not in accounts[0]
     assert "code_hash" not in accounts[0]

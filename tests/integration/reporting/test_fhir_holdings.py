@@ -17,6 +17,7 @@ from practice.tables import (
     Advice,
     AdviceConflictResolution,
     BreakGlass,
+    ClientAccount,
     CompanyDoctorConsultation,
     FollowUp,
     LeavePeriod,
@@ -38,6 +39,8 @@ _BY_DESIGN = "by design: "
 _NOT_YET = "not yet mapped to a FHIR resource: "
 
 NOT_EXPORTED: dict[type[Table], str] = {
+    ClientAccount: _BY_DESIGN + "the client's login to the portal (its states and dates) is "
+    "access to the record, not the record; its uses are in the access log (AuditEvent)",
     OutboundMessage: _BY_DESIGN + "the outbox's e-mails are delivery mechanics; what was sent "
     "is exported as DocumentReference with its deliveries",
     Report: _BY_DESIGN + "a report's drafts and approval are the writing workflow; a sent report "
