@@ -54,6 +54,7 @@ class Sender(StrEnum):
     QUESTIONNAIRE_INVITATION = "questionnaire_invitation"
     SAFETY_NOTICE = "safety_notice"
     CLIENT_ACCOUNT = "client_account"
+    APPOINTMENT_REQUEST_NOTICE = "appointment_request_notice"
 
 
 class Audience(StrEnum):
@@ -158,6 +159,12 @@ RULES: Mapping[Sender, Rule] = MappingProxyType(
             "the client's invitation to the follow-up measurement",
             {Audience.CLIENT: _CLIENT},
         ),
+        Sender.APPOINTMENT_REQUEST_NOTICE: Rule(
+            "the therapist of an appointment hears that the client asks in the portal to cancel "
+            "or move it (initials, the kind of request, the moment; the client's words stay "
+            "on the appointment's page)",
+            {Audience.PRACTICE_STAFF: _STAFF},
+        ),
         Sender.CLIENT_ACCOUNT: Rule(
             "the client's own account: the invitation to set it up (a single-use link) and "
             "the login code by e-mail; nothing about the treatment",
@@ -209,6 +216,7 @@ SENDER_MODULES: Mapping[Sender, str] = MappingProxyType(
         Sender.QUESTIONNAIRE_INVITATION: "reporting/services/monitoring.py",
         Sender.SAFETY_NOTICE: "reporting/services/safety_notice.py",
         Sender.CLIENT_ACCOUNT: "practice/services/client_accounts.py",
+        Sender.APPOINTMENT_REQUEST_NOTICE: "scheduling/services/requests.py",
     }
 )
 

@@ -8,7 +8,8 @@ from practice.client_data import Found, Holding, linked, messages
 from practice.tables import TreatmentEpisode
 from scheduling.services.attendance import cancellation_key, held_sweep_job_id
 from scheduling.services.notices import confirmation_key, reminder_key
-from scheduling.tables import Appointment, MeetingProposal, Participant
+from scheduling.services.requests import request_key
+from scheduling.tables import Appointment, AppointmentRequest, MeetingProposal, Participant
 
 
 def _message_keys(found: Found) -> list[str]:
@@ -20,6 +21,7 @@ def _message_keys(found: Found) -> list[str]:
             confirmation_key(appointment_id),
             cancellation_key(appointment_id),
             reminder_key(appointment_id, "%"),
+            request_key(appointment_id),
         ]
     return keys
 
@@ -32,6 +34,7 @@ def job_ids(found: Found) -> list[str]:
 HOLDINGS: tuple[Holding, ...] = (
     linked(Appointment, "episode", changed=("starts_at", "created_at")),
     linked(Participant, "appointment"),
+    linked(AppointmentRequest, "appointment", changed=("created_at",)),
     linked(MeetingProposal, "episode", changed=("proposed_at",)),
     messages((Appointment, TreatmentEpisode), _message_keys),
 )

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from practice.platform.i18n import N_
 from scheduling.appointments import KIND_LABELS, Attendance, ParticipantRole
 from scheduling.calendars import AbsenceReason
+from scheduling.requests import KIND_LABELS as REQUEST_LABELS
 
 ATTENDANCE_LABELS: Mapping[str, str] = {
     Attendance.PLANNED: N_("planned"),
@@ -45,4 +46,5 @@ LABELS: Mapping[str, Mapping[str, str]] = {
     "booking_refusal": REFUSAL_LABELS,
     "participant_role": PARTICIPANT_LABELS,
     "therapist_absence": ABSENCE_REASON_LABELS,
+    "appointment_request": {kind.value: text for kind, text in REQUEST_LABELS.items()},
 }

@@ -93,6 +93,19 @@ class Appointment(Table):
     client_told_at = Timestamptz(null=True, default=None)
 
 
+class AppointmentRequest(Table):
+    """The client's request from the portal to cancel or move an appointment (issue 20): a
+    request, not the change itself; the therapist handles it (``scheduling.requests``)."""
+
+    id: Serial
+    appointment = ForeignKey(
+        references=Appointment, on_delete=OnDelete.restrict, null=False, unique=True, index=True
+    )
+    kind = Varchar(length=16)  # scheduling.requests.RequestKind
+    message = Text(default="", secret=True)  # the client's words, for the therapist only
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 class Participant(Table):
     """Who else takes part: manager, HR adviser, company doctor (required or optional)."""
 
@@ -134,6 +147,7 @@ ALL: list[type[Table]] = [
     ClosingDay,
     Appointment,
     Participant,
+    AppointmentRequest,
     MeetingProposal,
     CalendarFeed,
 ]

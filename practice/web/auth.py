@@ -65,6 +65,10 @@ class CurrentUser:
     locale: str
 
 
+# What deletes a cookie in every browser: Max-Age=0 (and an expiry in the past).
+_GONE: dict[str, Any] = {"max_age": 0, "expires": 0}
+
+
 class RotatingSessionBackend(ServerSideSessionBackend):
     """Litestar's backend keeps the id from the cookie forever; this one rotates it on
     request and does not store empty sessions (anonymous visitors cost no Redis key)."""
@@ -88,7 +92,7 @@ class RotatingSessionBackend(ServerSideSessionBackend):
                 await self.delete(old_id, store=store)
                 headers.add(
                     "Set-Cookie",
-                    Cookie(value="null", key=self.config.key, expires=0, **cookie_params).to_header(
+                    Cookie(value="null", key=self.config.key, **(cookie_params | _GONE)).to_header(
                         header=""
                     ),
                 )
@@ -135,7 +139,9 @@ def _set_csrf_cookie(
         httponly=config.cookie_httponly,
         samesite=config.cookie_samesite,
         domain=config.cookie_domain,
-        expires=None if token else 0,
+        # Max-Age=0 deletes it: Chromium keeps a cookie whose "expires=0" it cannot parse as
+        # a date, and a token left as "null" failed the next login's CSRF check.
+        **({} if token else _GONE),
     )
     headers.add("Set-Cookie", cookie.to_header(header=""))
 

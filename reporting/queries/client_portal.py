@@ -17,7 +17,7 @@ from practice.platform.db import write_tx
 from practice.tables import TreatmentEpisode
 from reporting.queries.documents import client_documents
 from reporting.tables import Delivery, Document, EmployerUpdate, QuestionnaireInvitation
-from scheduling.tables import Appointment
+from scheduling.tables import Appointment, AppointmentRequest
 
 PURPOSE = "client_portal"
 UPCOMING = 20  # appointments shown ahead
@@ -52,6 +52,14 @@ async def home(actor: Actor, client_id: int, now: datetime) -> dict[str, Any]:
         .order_by(Appointment.starts_at)
         .limit(UPCOMING)
     )
+    asked = {
+        int(r["appointment"]): r
+        for r in await AppointmentRequest.select(
+            AppointmentRequest.appointment, AppointmentRequest.kind, AppointmentRequest.created_at
+        ).where(AppointmentRequest.appointment.is_in([a["id"] for a in appointments] or [0]))
+    }
+    for appointment in appointments:
+        appointment["request"] = asked.get(int(appointment["id"]))
     questionnaires = (
         await QuestionnaireInvitation.select(
             QuestionnaireInvitation.id,

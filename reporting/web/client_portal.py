@@ -37,6 +37,9 @@ from reporting.report_review import DECISION_LABELS
 from reporting.services import documents as document_services
 from reporting.services import monitoring, report_review
 from scheduling.ics import CalendarEntry, calendar
+from scheduling.requests import KIND_LABELS as REQUEST_LABELS
+from scheduling.requests import in_time
+from scheduling.services import requests as appointment_requests
 
 CLIENT = roles(Role.CLIENT)
 READ = roles(Role.CLIENT, need=Need.OWN_READ)
@@ -56,11 +59,27 @@ async def _client(request: Request[Any, Any, Any]) -> tuple[Actor, int]:
 
 @get("/my", opt=CLIENT, include_in_schema=False)
 async def home(request: Request[Any, Any, Any]) -> Template:
+    return await _home(request)
+
+
+async def _home(
+    request: Request[Any, Any, Any], *, form_state: FormState | None = None, status: int = 200
+) -> Template:
     actor, client_id = await _client(request)
     now = datetime.now(UTC)
     data = await client_portal.home(actor, client_id, now)
     reviews = await report_review.waiting_for(client_id, now)
-    return page(request, "reporting/client-portal/home.html", tab="home", reviews=reviews, **data)
+    return page(
+        request,
+        "reporting/client-portal/home.html",
+        status=status,
+        tab="home",
+        reviews=reviews,
+        request_kinds=REQUEST_LABELS,
+        in_time=lambda starts_at: in_time(starts_at, now),
+        form_state=form_state or FormState(),
+        **data,
+    )
 
 
 @get("/my/appointments/{appointment_id:int}/calendar.ics", opt=READ, include_in_schema=False)
@@ -84,6 +103,45 @@ async def appointment_ics(
         media_type="text/calendar; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="appointment-{appointment_id}.ics"'},
     )
+
+
+class RequestForm(msgspec.Struct):
+    kind: Annotated[str, msgspec.Meta(max_length=16)] = ""
+    message: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+
+
+@post(
+    "/my/appointments/{appointment_id:int}/request",
+    opt=WRITE,
+    status_code=303,
+    include_in_schema=False,
+)
+async def appointment_request(
+    request: Request[Any, Any, Any],
+    appointment_id: FromPath[int],
+    data: Annotated[RequestForm, Form],
+) -> Redirect | Template:
+    """Ask to cancel or move an appointment (up to 24 hours before); the therapist hears."""
+    actor, client_id = await _client(request)
+    try:
+        await appointment_requests.ask(
+            actor,
+            appointment_id=appointment_id,
+            client_id=client_id,
+            kind=data.kind,
+            message=data.message,
+            settings=request.app.state.settings,
+            queue=request.app.state.queue,
+        )
+    except NotFound:
+        raise NotFoundException() from None
+    except (InvalidInput, Conflict) as exc:
+        fields = exc.fields if isinstance(exc, InvalidInput) else {}
+        message = exc.message if isinstance(exc, Conflict) else ""
+        state = refused(request.url.path, msgspec.structs.asdict(data), fields, message)
+        status = HTTP_400_BAD_REQUEST if isinstance(exc, InvalidInput) else HTTP_409_CONFLICT
+        return await _home(request, form_state=state, status=status)
+    return Redirect(path=f"/my#appointment-{appointment_id}", status_code=303)
 
 
 @post("/my/questionnaires/{invitation_id:int}", opt=WRITE, status_code=303, include_in_schema=False)
@@ -307,6 +365,7 @@ router = Router(
         report_page,
         review,
         appointment_ics,
+        appointment_request,
         open_questionnaire,
         document,
         shared,

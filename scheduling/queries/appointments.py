@@ -17,7 +17,13 @@ from scheduling.calendars import Slot, free_slots, occupied
 from scheduling.ics import CalendarEntry, calendar, initials
 from scheduling.queries.availability import therapist_absences, weekly_hours, working_days
 from scheduling.queries.sessions import held_counting_dates
-from scheduling.tables import Appointment, CalendarFeed, MeetingProposal, Participant
+from scheduling.tables import (
+    Appointment,
+    AppointmentRequest,
+    CalendarFeed,
+    MeetingProposal,
+    Participant,
+)
 
 
 async def episode_facts(episode_ids: Sequence[int], tz: ZoneInfo) -> dict[int, FactPatch]:
@@ -320,6 +326,14 @@ async def appointment_detail(
         .where(Participant.appointment == appointment_id)
         .order_by(Participant.id)
     )  # fmt: skip
+    # The client's request from the portal to cancel or move it, with their words.
+    request = (
+        await AppointmentRequest.select(
+            AppointmentRequest.kind, AppointmentRequest.message, AppointmentRequest.created_at
+        )
+        .where(AppointmentRequest.appointment == appointment_id)
+        .first()
+    )
     async with write_tx():
         await audit.record(
             actor,
@@ -339,4 +353,5 @@ async def appointment_detail(
         if previous is None
         else {"id": previous["id"], "starts_at": previous["starts_at"].astimezone(tz)},
         "participants": participants,
+        "request": request,
     }

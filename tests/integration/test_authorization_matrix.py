@@ -150,6 +150,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     # The client portal: the client alone, on their own record.
     ("GET", "/my"): {C},
     ("GET", "/my/appointments/{appointment_id:int}/calendar.ics"): {C},
+    ("POST", "/my/appointments/{appointment_id:int}/request"): {C},
     ("POST", "/my/questionnaires/{invitation_id:int}"): {C},
     ("GET", "/my/documents/{document_id:int}"): {C},
     ("GET", "/my/shared"): {C},

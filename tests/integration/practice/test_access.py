@@ -337,3 +337,15 @@ async def test_an_id_too_large_for_the_database_is_not_found_not_an_error(
     )
     # SQLite cannot bind it (404: no such record); PostgreSQL's driver refuses it (400).
     assert response.status_code in {400, 404}
+
+
+async def test_logging_out_deletes_the_session_and_csrf_cookies_so_a_browser_can_log_in_again(
+    client, cast: Cast
+) -> None:
+    # Chromium keeps a cookie set with an unparsable "expires=0"; Max-Age=0 deletes it.
+    await login(client, cast.practice_manager.email)
+    token = await csrf_token(client, "/statistics/outcomes")
+    response = await client.post("/logout", data={"_csrf_token": token})
+    deleted = [h for h in response.headers.get_list("set-cookie") if "max-age=0" in h.lower()]
+    names = {h.split("=", 1)[0].removeprefix("__Host-") for h in deleted}
+    assert names >= {"session", "csrftoken"}, deleted

@@ -279,3 +279,63 @@ async def test_shared_with_whom_lists_the_access_log_of_the_record(client, cast:
     assert page.status_code == 200
     assert 'data-testid="shared-log"' in page.text
     assert "Test therapist" in page.text  # the therapist who opened the record
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_the_client_asks_to_move_an_appointment_once_and_the_therapist_hears(
+    client, cast: Cast
+) -> None:
+    from practice.tables import OutboundMessage
+    from scheduling.tables import AppointmentRequest
+
+    episode_id = await client_with_account(client, cast)
+    ids = await arrange_record(episode_id, cast.therapist.id)
+    action = f"/my/appointments/{ids['appointment_id']}/request"
+    token = await csrf_token(client, "/my")
+
+    odd = await client.post(action, data={"kind": "vanish", "_csrf_token": token})
+    asked = await client.post(
+        action, data={"kind": "move", "message": "Liever dinsdag", "_csrf_token": token}
+    )
+    again = await client.post(action, data={"kind": "cancel", "_csrf_token": token})
+
+    assert odd.status_code == 400 and f'id="kind-{ids["appointment_id"]}-problem"' in odd.text
+    assert asked.status_code == 303
+    assert again.status_code == 409
+    assert 'data-testid="asked"' in (await client.get("/my")).text
+    assert await AppointmentRequest.count() == 1
+    notice = await OutboundMessage.select().where(
+        OutboundMessage.key == f"appointment-request:{ids['appointment_id']}"
+    ).first()
+    assert notice is not None and notice["to_address"] == "therapist@cast.test"
+    assert "Liever dinsdag" not in notice["body_text"]  # the client's words stay in the record
+    client.cookies.clear()
+    await login(client, cast.therapist.email)
+    page = await client.get(f"/appointments/{ids['appointment_id']}")
+    assert 'data-testid="client-request"' in page.text and "Liever dinsdag" in page.text
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_less_than_a_day_ahead_the_client_is_told_to_call(client, cast: Cast) -> None:
+    episode_id = await client_with_account(client, cast)
+    soon = datetime.now(UTC) + timedelta(hours=10)
+    rows = await Appointment.insert(
+        Appointment(
+            episode=episode_id,
+            therapist=cast.therapist.id,
+            kind="session",
+            starts_at=soon,
+            ends_at=soon + timedelta(minutes=45),
+        )
+    ).returning(Appointment.id)
+    appointment_id = rows[0]["id"]
+
+    home = await client.get("/my")
+    token = await csrf_token(client, "/my")
+    late = await client.post(
+        f"/my/appointments/{appointment_id}/request", data={"kind": "cancel", "_csrf_token": token}
+    )
+
+    assert f'data-appointment="{appointment_id}"' in home.text
+    assert f"/my/appointments/{appointment_id}/request" not in home.text
+    assert late.status_code == 400 and "bel de praktijk" in late.text.lower()
