@@ -304,9 +304,11 @@ async def test_the_client_asks_to_move_an_appointment_once_and_the_therapist_hea
     assert again.status_code == 409
     assert 'data-testid="asked"' in (await client.get("/my")).text
     assert await AppointmentRequest.count() == 1
-    notice = await OutboundMessage.select().where(
-        OutboundMessage.key == f"appointment-request:{ids['appointment_id']}"
-    ).first()
+    notice = (
+        await OutboundMessage.select()
+        .where(OutboundMessage.key == f"appointment-request:{ids['appointment_id']}")
+        .first()
+    )
     assert notice is not None and notice["to_address"] == "therapist@cast.test"
     assert "Liever dinsdag" not in notice["body_text"]  # the client's words stay in the record
     client.cookies.clear()
