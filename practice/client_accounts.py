@@ -25,6 +25,9 @@ INVITATION_HOURS = 72
 DEFAULT_REVIEW_DAYS = 3
 EMAIL_CODE_MINUTES = 10
 EMAIL_CODE_DIGITS = 6
+# A new code by e-mail at most this often: "send a new code" cannot flood the mailbox of a
+# client whose password someone else knows.
+CODE_RESEND_SECONDS = 30
 
 
 class AccountState(enum.StrEnum):
@@ -85,6 +88,14 @@ def invitation_until(now: datetime) -> datetime:
 
 def code_until(now: datetime) -> datetime:
     return now + timedelta(minutes=EMAIL_CODE_MINUTES)
+
+
+def may_send_code(code_until: datetime | None, now: datetime) -> bool:
+    """Whether a new code may go out now: none is out, or the last went out long enough ago."""
+    if code_until is None:
+        return True
+    sent_at = code_until - timedelta(minutes=EMAIL_CODE_MINUTES)
+    return now - sent_at >= timedelta(seconds=CODE_RESEND_SECONDS)
 
 
 def new_token() -> str:

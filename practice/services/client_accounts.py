@@ -25,7 +25,7 @@ from practice.platform.i18n import N_
 from practice.platform.passwords import hash_password
 from practice.platform.queue import JobQueue, enqueue_after_commit
 from practice.platform.settings import Settings
-from practice.platform.templating import make_environment
+from practice.platform.templating import make_environment, render_email
 from practice.services import disclosure
 from practice.tables import Client, ClientAccount, TreatmentEpisode, User
 from practice.totp import SecondFactor
@@ -104,6 +104,15 @@ async def account_of(client_id: int, now: datetime | None = None) -> AccountView
     )
 
 
+async def _locale_of(client_id: int) -> str:
+    row = (
+        await ClientAccount.select(ClientAccount.user._.locale.as_alias("locale"))
+        .where(ClientAccount.client == client_id)
+        .first()
+    )
+    return str(row["locale"]) if row and row["locale"] else i18n.DEFAULT_LOCALE
+
+
 async def _client_of(episode_id: int) -> dict[str, Any]:
     row: dict[str, Any] | None = (
         await TreatmentEpisode.select(
@@ -172,7 +181,8 @@ async def invite(
                     role=Role.CLIENT.value,
                     password_hash=_NO_PASSWORD,
                     active=False,
-                    locale=i18n.current_locale.get(),
+                    # The practice's language until the client sets up in their own.
+                    locale=i18n.DEFAULT_LOCALE,
                 )
             ).returning(User.id)
             await ClientAccount.insert(
@@ -192,14 +202,16 @@ async def invite(
                 ClientAccount.select(ClientAccount.user).where(ClientAccount.client == client_id)
             )
         )
+        # In the client's language (their account's), not the therapist's page's.
+        subject, body = render_email(
+            env, "practice/client-invitation", context, await _locale_of(client_id)
+        )
         message_id = await outbox.queue_message(
             clearance,
             key=_message_key(client_id, "invitation", digest),
             to_address=email,
-            subject=env.get_template("practice/client-invitation/subject.txt")
-            .render(context)
-            .strip(),
-            body_text=env.get_template("practice/client-invitation/body.txt").render(context),
+            subject=subject,
+            body_text=body,
         )
         await audit.record(
             actor,
@@ -332,6 +344,8 @@ async def set_up(
             {
                 User.password_hash: password_hash,
                 User.active: True,
+                # The language the client set up in: their mails from now on.
+                User.locale: i18n.current_locale.get(),
                 User.totp_secret: None,
                 User.totp_enabled_at: None,
                 User.totp_last_step: None,
@@ -371,13 +385,15 @@ async def send_login_code(
     row = (
         await ClientAccount.select(
             ClientAccount.client,
+            ClientAccount.code_until,
             ClientAccount.user._.email.as_alias("email"),
+            ClientAccount.user._.locale.as_alias("locale"),
             ClientAccount.client._.name.as_alias("name"),
         )
         .where((ClientAccount.user == user_id) & ClientAccount.revoked_at.is_null())
         .first()
     )
-    if row is None:
+    if row is None or not rules.may_send_code(row["code_until"], now):
         return
     client_id = int(row["client"])
     clearance = await disclosure.clear(Sender.CLIENT_ACCOUNT, client_id, Addressee.client(), now)
@@ -387,6 +403,7 @@ async def send_login_code(
     digest = rules.digest(code)
     env = make_environment(settings.time_zone)
     context = {"name": row["name"], "code": code, "minutes": rules.EMAIL_CODE_MINUTES}
+    subject, body = render_email(env, "practice/login-code", context, row["locale"])
     async with write_tx():
         await ClientAccount.update(
             {ClientAccount.code_hash: digest, ClientAccount.code_until: rules.code_until(now)}
@@ -395,8 +412,8 @@ async def send_login_code(
             clearance,
             key=_message_key(client_id, "code", digest),
             to_address=str(row["email"]),
-            subject=env.get_template("practice/login-code/subject.txt").render(context).strip(),
-            body_text=env.get_template("practice/login-code/body.txt").render(context),
+            subject=subject,
+            body_text=body,
         )
         if message_id is not None and queue is not None:
             enqueue_after_commit(queue, outbox.send_job(message_id))

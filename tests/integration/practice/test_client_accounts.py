@@ -283,3 +283,32 @@ async def test_an_address_of_a_staff_account_is_refused_for_a_client(
     assert (await User.select(User.role).where(User.email == staff_address).first()) == {
         "role": "therapist"
     }
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_the_invitation_is_in_the_clients_language_not_the_therapists(
+    client, cast: Cast
+) -> None:
+    episode_id = await screened_client_with_email(client, cast)
+    client.cookies.set("lang", "en")  # the therapist works in English
+
+    assert (await invite(client, episode_id)).status_code == 303
+
+    message = await last_message("invitation")
+    assert message["subject"] == "Uw account voor het cliëntportaal van de praktijk"
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_asking_for_new_codes_sends_at_most_one_each_30_seconds(client, cast: Cast) -> None:
+    await client_with_account(client, cast)
+    await post_form(client, "/logout", {}, token_from="/my")
+    await post_form(client, "/login", {"email": ADDRESS, "password": PASSWORD})
+    before = await OutboundMessage.count().where(
+        OutboundMessage.key.like("client-account:%:code:%")
+    )
+
+    for _ in range(3):
+        await post_form(client, "/login/email-code/new", {}, token_from="/login/email-code")
+
+    after = await OutboundMessage.count().where(OutboundMessage.key.like("client-account:%:code:%"))
+    assert after == before
