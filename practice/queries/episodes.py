@@ -81,6 +81,20 @@ async def access_episode(actor: Actor, episode_id: int, today: date, *, write: b
     return client_id
 
 
+async def addressee_of(episode_id: int) -> dict[str, Any] | None:
+    """The episode's client to write to: ``client_id``, ``name`` and ``email`` (or None)."""
+    row: dict[str, Any] | None = (
+        await TreatmentEpisode.select(
+            TreatmentEpisode.client.as_alias("client_id"),
+            TreatmentEpisode.client._.name.as_alias("name"),
+            TreatmentEpisode.client._.email.as_alias("email"),
+        )
+        .where(TreatmentEpisode.id == episode_id)
+        .first()
+    )
+    return row
+
+
 async def employment_of(episode_id: int) -> int | None:
     """The employment an episode is about; None when the episode or its employment is missing.
 

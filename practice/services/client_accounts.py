@@ -26,8 +26,9 @@ from practice.platform.passwords import hash_password
 from practice.platform.queue import JobQueue, enqueue_after_commit
 from practice.platform.settings import Settings
 from practice.platform.templating import make_environment, render_email
+from practice.queries.episodes import addressee_of
 from practice.services import disclosure
-from practice.tables import Client, ClientAccount, TreatmentEpisode, User
+from practice.tables import Client, ClientAccount, User
 from practice.totp import SecondFactor
 
 NO_ADDRESS = N_("The client has no e-mail address: add it to the client's details first.")
@@ -114,15 +115,7 @@ async def _locale_of(client_id: int) -> str:
 
 
 async def _client_of(episode_id: int) -> dict[str, Any]:
-    row: dict[str, Any] | None = (
-        await TreatmentEpisode.select(
-            TreatmentEpisode.client.as_alias("client_id"),
-            TreatmentEpisode.client._.name.as_alias("name"),
-            TreatmentEpisode.client._.email.as_alias("email"),
-        )
-        .where(TreatmentEpisode.id == episode_id)
-        .first()
-    )
+    row = await addressee_of(episode_id)
     if row is None:
         raise NotFound("No such episode.")
     return row

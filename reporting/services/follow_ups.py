@@ -14,7 +14,7 @@ from practice.platform import outbox
 from practice.platform.db import write_tx
 from practice.platform.settings import Settings
 from practice.platform.templating import make_environment
-from practice.queries.episodes import load_facts
+from practice.queries.episodes import addressee_of, load_facts
 from practice.services import disclosure
 from practice.tables import OutboundMessage, TreatmentEpisode
 from practice.tasks import derive_tasks
@@ -69,7 +69,7 @@ async def invite_due_follow_ups(today: date, settings: Settings) -> list[int]:
         ).opens_on
         if today < opens_on:
             continue
-        client = await monitoring_service.addressee_of(episode_id)
+        client = await addressee_of(episode_id)
         if client is None or not client["email"]:
             continue
         token = secrets.token_urlsafe(32)

@@ -19,7 +19,7 @@ from practice.platform import outbox
 from practice.platform.db import among, write_tx
 from practice.platform.settings import Settings
 from practice.platform.templating import make_environment
-from practice.queries.episodes import load_facts
+from practice.queries.episodes import addressee_of, load_facts
 from practice.services import disclosure
 from practice.tables import TreatmentEpisode
 from reporting import monitoring
@@ -189,20 +189,6 @@ async def _remind(
             subject=env.get_template(f"{template}/subject.txt").render(context).strip(),
             body_text=env.get_template(f"{template}/body.txt").render(context),
         )
-
-
-async def addressee_of(episode_id: int) -> dict[str, Any] | None:
-    """The episode's client to write to: ``client_id``, ``name`` and ``email`` (or None)."""
-    row: dict[str, Any] | None = (
-        await TreatmentEpisode.select(
-            TreatmentEpisode.client.as_alias("client_id"),
-            TreatmentEpisode.client._.name.as_alias("name"),
-            TreatmentEpisode.client._.email.as_alias("email"),
-        )
-        .where(TreatmentEpisode.id == episode_id)
-        .first()
-    )
-    return row
 
 
 def link_of(settings: Settings, token: str) -> str:
