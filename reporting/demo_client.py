@@ -9,16 +9,22 @@ factor (``User.totp_exempt``).
 
 from datetime import UTC, datetime, timedelta
 
+from practice import client_accounts as rules
 from practice.accounts import Role
 from practice.platform.db import write_tx
 from practice.platform.passwords import hash_password
 from practice.platform.settings import Settings
 from practice.tables import CaseAssignment, Client, ClientAccount, TreatmentEpisode, User
+from reporting import monitoring
 from reporting.interim_reports import INTERIM_REPORT, ReportStatus
+from reporting.monitoring import Moment
+from reporting.services import monitoring as monitoring_service
 from reporting.services import report_review
 from reporting.tables import QuestionnaireResponse, Report
+from scheduling.tables import Appointment
 
 DEMO_CLIENT_EMAIL = "client@demo.atwork.nl"
+
 THERAPIST_EMAIL = "therapeut@demo.atwork.nl"
 
 
@@ -87,6 +93,20 @@ async def load_demo_client(settings: Settings, password: str) -> int | None:
                 set_up_at=now - timedelta(days=30, hours=-2),
                 second_factor="totp",
             )
+        )
+        # The questionnaires of the latest interim moment, to fill in from the portal (a
+        # fresh link there); the worker's sweep asks the same moment, never twice.
+        held = await Appointment.count().where(
+            (Appointment.episode == episode_id)
+            & (Appointment.attendance == "held")
+            & (Appointment.kind == "treatment_session")
+        )
+        await monitoring_service.new_invitation(
+            episode_id,
+            Moment("interim", max(5, held // 5 * 5), now.date()),
+            rules.new_token(),
+            now.date() + timedelta(days=monitoring.VALID_DAYS),
+            settings,
         )
         report_id = drafts.get(episode_id)
         if report_id is not None:

@@ -23,7 +23,7 @@ from practice.accounts import Role
 from practice.audit.trail import Actor
 from practice.consent import Purpose, Recipient
 from practice.errors import Conflict, InvalidInput, NotFound
-from practice.queries import audit_log
+from practice.queries import access, audit_log
 from practice.queries import consents as consent_queries
 from practice.queries.access import own_client
 from practice.services import consents
@@ -321,7 +321,8 @@ async def withdraw(
             actor, client_id=client_id, consent_id=consent_id, withdrawn_at=datetime.now(UTC)
         )
     except NotFound:
-        raise NotFoundException() from None
+        # Not theirs (or none at all): refused like any other record, and audited.
+        raise await access.refuse(actor, "consent", consent_id, None, write=True) from None
     except Conflict as exc:
         state = refused(request.url.path, {}, {}, exc.message)
         return await _consents_page(request, client_id, form_state=state, status=HTTP_409_CONFLICT)

@@ -11,6 +11,14 @@ calendar, cancels and rebooks; filters the caseload and opens the Today view. Th
 doctor opens the PDF; the employer sees the sessions held and the agreement but nothing
 medical; the practice manager sees the episode count go up.
 
+The client (issue 20), on a phone (375 px): the therapist invites a client; the invitation
+comes through the demo's SMTP server (aiosmtpd, kept as a maildir); the client sets a
+password and chooses a code by e-mail, logs out and in again with the code from the next
+mail; the demo's client answers the questionnaires of the moment from the portal, reads the
+interim report waiting for their review and withholds it with a comment, withdraws the
+employer's consent and looks at what was shared with whom; the company doctor sees that a
+report was withheld and nothing of it.
+
 Every page visited must load without a console error or a failed request (the favicon
 included) and is kept as full-page screenshots at 1366 and 768 px under
 ``test-artefacts/screenshots`` (``{language}-{nnn}-{role}-{page}-{width}.png``); every
@@ -659,7 +667,7 @@ class Phone(Portal):
 
 
 @pytest.mark.usefixtures("screenshots_on_failure")
-def test_the_client_sets_up_an_account_and_withholds_a_report_on_a_phone(
+def test_the_client_sets_up_an_account_answers_questionnaires_and_withholds_a_report_on_a_phone(
     browser: Any, served: Served
 ) -> None:
     from practice.composition.demo import DEMO_PASSWORD
@@ -705,6 +713,21 @@ def test_the_client_sets_up_an_account_and_withholds_a_report_on_a_phone(
     client.page.fill("#email", CLIENT)
     client.page.fill("#password", DEMO_PASSWORD)
     client.submit("/login", "home")
+    # The questionnaires of this moment, answered on the phone (from the portal's button).
+    fill_in = client.page.locator('[data-testid="my-questionnaires"] button').first
+    client.follow(fill_in, "questionnaire")
+    client.check_accessibility()
+    client.assert_readable_on_a_phone("questionnaire")
+    names = client.page.locator('input[type="radio"]').evaluate_all(
+        "inputs => [...new Set(inputs.map(i => i.name))]"
+    )
+    assert len(names) >= 16  # PHQ-9 and GAD-7
+    for name in names:
+        client.page.check(f'input[name="{name}"][value="0"]')
+    client.submit(client.page.url.removeprefix(served.base_url), "questionnaire-sent")
+    assert client.page.locator('[data-testid="questionnaire-thanks"]').count() == 1
+    client.goto("/my", "home-after-questionnaire")
+    assert client.page.locator('[data-testid="my-questionnaires"]').count() == 0
     review = client.page.locator('[data-testid="my-reviews"] a').first
     client.follow(review, "report")
     client.check_accessibility()
