@@ -588,33 +588,35 @@ def test_a_referral_travels_through_all_four_portals_in_a_real_browser(
 # ------------------------------------------------------------------------ the client (issue 20)
 
 CLIENT = "client@demo.atwork.nl"  # the demo's client with an account and a report to review
+MAIL_WAIT_SECONDS = 120
 CODE_LINE = re.compile(r"^(\d{6})\s*$", re.MULTILINE)
 
 
-def _mails_to(served: Served, address: str) -> list[str]:
-    """The bodies of the mails to ``address`` that the demo's SMTP server kept (a maildir)."""
+def _mails_to(served: Served, address: str) -> dict[str, str]:
+    """The mails to ``address`` that the demo's SMTP server kept (a maildir), by their key in
+    the maildir; a maildir has no order, so new mails are told by their keys."""
     import mailbox
 
-    found = []
-    for message in mailbox.Maildir(served.log_path.parent / "mail", create=False):
-        if address in str(message["To"]):
-            payload = message.get_payload(decode=True) if not message.is_multipart() else None
-            if payload is None:
-                for part in message.walk():
-                    if part.get_content_type() == "text/plain":
-                        payload = part.get_payload(decode=True)
-                        break
-            found.append(bytes(payload or b"").decode("utf-8", "replace"))
+    found: dict[str, str] = {}
+    for key, message in mailbox.Maildir(served.log_path.parent / "mail", create=False).items():
+        if address not in str(message["To"]):
+            continue
+        payload = None
+        for part in message.walk():
+            if part.get_content_type() == "text/plain":
+                payload = part.get_payload(decode=True)
+                break
+        found[key] = bytes(payload or b"").decode("utf-8", "replace")
     return found
 
 
-def _mail_matching(served: Served, address: str, pattern: re.Pattern[str], seen: int) -> str:
-    """The first match in a mail to ``address`` after the ``seen`` first ones (the worker
-    sends beside the web process: wait for it)."""
-    deadline = time.monotonic() + 90
+def _mail_matching(served: Served, address: str, pattern: re.Pattern[str], seen: set[str]) -> str:
+    """The first match in a mail to ``address`` that is not among the ``seen`` ones (the
+    worker sends beside the web process: wait for it)."""
+    deadline = time.monotonic() + MAIL_WAIT_SECONDS
     while time.monotonic() < deadline:
-        for body in _mails_to(served, address)[seen:]:
-            if found := pattern.search(body):
+        for key, body in _mails_to(served, address).items():
+            if key not in seen and (found := pattern.search(body)):
                 return found.group(1)
         time.sleep(0.5)
     raise AssertionError(f"no mail to {address} matching {pattern.pattern}")
@@ -677,7 +679,7 @@ def test_the_client_sets_up_an_account_answers_questionnaires_and_withholds_a_re
     episode_id, address = _uninvited_client(served)
     therapist = Portal(browser, served, "nl", THERAPIST)
     therapist.goto(f"/episodes/{episode_id}?section=consents", "client-portal-account")
-    seen = len(_mails_to(served, address))
+    seen = set(_mails_to(served, address))
     therapist.submit(f"/episodes/{episode_id}/client-account/invitation", "client-invited")
     assert "uitgenodigd" in therapist.page.locator('[data-testid="client-account"]').inner_text()
 
@@ -697,7 +699,7 @@ def test_the_client_sets_up_an_account_answers_questionnaires_and_withholds_a_re
     phone.check_accessibility()
     phone.assert_readable_on_a_phone("portal-home")
     phone.follow(phone.page.locator('form[action="/logout"] button'), "logged-out")
-    seen = len(_mails_to(served, address))
+    seen = set(_mails_to(served, address))
     phone.page.fill("#email", address)
     phone.page.fill("#password", "een lange zin om te onthouden")
     phone.submit("/login", "email-code")
