@@ -65,6 +65,7 @@ FIELD_LABELS: dict[str, str] = {
     "client_review_days": N_("working days for the client's review of a report"),
     "decision": N_("your decision"),
     "comment": N_("comment"),
+    "message": N_("message"),
     "factor": N_("second factor"),
     "password_again": N_("password again"),
     "ends": N_("end"),
