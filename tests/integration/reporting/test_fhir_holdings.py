@@ -30,7 +30,7 @@ from practice.tables import (
 )
 from reporting.fhir.export import EXPORTED_HOLDINGS, ClientRecord
 from reporting.tables import EmployerUpdate, MeetingMinutes, QuestionnaireInvitation, Report
-from scheduling.tables import MeetingProposal, Participant
+from scheduling.tables import AppointmentRequest, MeetingProposal, Participant
 
 # Not part of the record a FHIR receiver needs, or carried by another resource already.
 _BY_DESIGN = "by design: "
@@ -39,6 +39,9 @@ _BY_DESIGN = "by design: "
 _NOT_YET = "not yet mapped to a FHIR resource: "
 
 NOT_EXPORTED: dict[type[Table], str] = {
+    AppointmentRequest: _BY_DESIGN + "the client's request to cancel or move an appointment is "
+    "workflow; the appointment and what became of it are exported, the request is in the "
+    "client's own ZIP and the access log",
     ClientAccount: _BY_DESIGN + "the client's login to the portal (its states and dates) is "
     "access to the record, not the record; its uses are in the access log (AuditEvent)",
     OutboundMessage: _BY_DESIGN + "the outbox's e-mails are delivery mechanics; what was sent "
