@@ -41,9 +41,10 @@ OTHER = "bram.other@example.org"
 NOW_DAY = TODAY
 
 
-async def arrange_record(episode_id: int, therapist_id: int) -> dict[str, int]:
-    """An appointment ahead, minutes with an internal part, a relapse-prevention plan."""
-    start = datetime(2026, 6, 19, 10, 0, tzinfo=UTC)
+async def arrange_record(episode_id: int, therapist_id: int, hour: int = 10) -> dict[str, int]:
+    """An appointment ahead (at ``hour``: one therapist is never booked twice at once, which
+    PostgreSQL enforces), minutes with an internal part, a relapse-prevention plan."""
+    start = datetime(2026, 6, 19, hour, 0, tzinfo=UTC)
     rows = await Appointment.insert(
         Appointment(
             episode=episode_id,
@@ -138,7 +139,7 @@ async def test_a_client_reaches_nothing_of_another_clients_record(
     own = await arrange_record(episode_id, cast.therapist.id)
     client.cookies.clear()
     other_episode = await second_client_in_treatment(client, cast)
-    theirs = await arrange_record(other_episode, cast.therapist.id)
+    theirs = await arrange_record(other_episode, cast.therapist.id, hour=13)
     assert (await invite(client, other_episode)).status_code == 303
     path = await invitation_path(OTHER)
     await invite_due_questionnaires(TODAY, settings)
