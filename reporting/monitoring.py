@@ -25,8 +25,9 @@ VALID_DAYS = 14
 REMIND_AFTER_DAYS = 7
 # A questionnaire the therapist recorded this many days before or after the moment counts.
 ANSWERED_WITHIN_DAYS = 7
-# Asked at each moment: the symptom instruments of the practice's standard set.
-INSTRUMENTS = ("PHQ-9", "GAD-7")
+# Asked at each moment: the symptom instruments of the practice's standard set and the work
+# instrument (work ability, the outcome @Work is for).
+INSTRUMENTS = ("PHQ-9", "GAD-7", "WAS")
 
 MONITORED_STATUSES = frozenset(
     {EpisodeStatus.SCREENED, EpisodeStatus.IN_TREATMENT, EpisodeStatus.PAUSED, EpisodeStatus.CLOSED}

@@ -1,13 +1,16 @@
 """The shape of a questionnaire: items, answer options, scoring rule, severity bands.
 
 A questionnaire is plain data, so a practice adds an instrument with `from_data` instead of
-code. Everything is checked when the instrument is built: a band table with a gap would leave
-some totals without a severity, and that would only show up when a client happens to score
-in the gap. The built-in instruments and the scoring live in `reporting.questionnaires`.
+code. Its text in another language is a `Wording` of the same items and options (the
+instrument's published translation, with its source): one instrument, one score, whatever
+language the client reads it in. Everything is checked when the instrument is built: a band
+table with a gap would leave some totals without a severity, and that would only show up when
+a client happens to score in the gap. The built-in instruments and the scoring live in
+`reporting.questionnaires`.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -45,6 +48,19 @@ class Band:
 
 
 @dataclass(frozen=True, slots=True)
+class Wording:
+    """The instrument's text in one more language: every item and option, nothing left out
+    (a half-translated questionnaire would mix languages in front of the client).
+    `source` says which published translation this is and how it was checked."""
+
+    title: str
+    instruction: str
+    items: tuple[tuple[str, str], ...]  # (item id, text)
+    options: tuple[tuple[int, str], ...]  # (option value, label)
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Questionnaire:
     """A scored instrument, validated when built so every possible total has one band.
 
@@ -52,6 +68,8 @@ class Questionnaire:
     `reliability` holds the norms for the reliable change index (`reporting.reliable_change`);
     `safety_items` are items whose answer above the lowest option asks the therapist to act
     the same day (PHQ-9 item 9); `licence` records on what terms the text may be used.
+    `language` is the language of the text above; `translations` hold it in others
+    (`in_language`).
     """
 
     code: str
@@ -66,6 +84,8 @@ class Questionnaire:
     higher_is_better: bool = False
     safety_items: tuple[str, ...] = ()
     licence: str = ""
+    language: str = "en"
+    translations: tuple[tuple[str, Wording], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.code.strip():
@@ -80,6 +100,32 @@ class Questionnaire:
         unknown = sorted(set(self.safety_items) - {item.id for item in self.items})
         if unknown:
             raise ValueError(f"{self.code}: safety items {', '.join(unknown)} are not items")
+        for language, wording in self.translations:
+            _check_wording(self, language, wording)
+
+    def in_language(self, language: str) -> "Questionnaire":
+        """The same instrument worded in `language`, or as it is when it has no such text."""
+        wording = dict(self.translations).get(language)
+        if wording is None or language == self.language:
+            return self
+        items, labels = dict(wording.items), dict(wording.options)
+        own = Wording(
+            title=self.title,
+            instruction=self.instruction,
+            items=tuple((item.id, item.text) for item in self.items),
+            options=tuple((o.value, o.label) for o in self.options),
+        )
+        # The worded copy keeps every text, its former own one among the translations.
+        others = tuple((lang, w) for lang, w in self.translations if lang != language)
+        return replace(
+            self,
+            title=wording.title,
+            instruction=wording.instruction,
+            items=tuple(Item(item.id, items[item.id]) for item in self.items),
+            options=tuple(Option(o.value, labels[o.value]) for o in self.options),
+            language=language,
+            translations=((self.language, own), *others),
+        )
 
     @property
     def min_total(self) -> int:
@@ -97,6 +143,22 @@ class Questionnaire:
             if band.min <= total <= band.max:
                 return band
         raise ValueError(f"{self.code}: {total} is outside {self.min_total}-{self.max_total}")
+
+
+def _check_wording(questionnaire: Questionnaire, language: str, wording: Wording) -> None:
+    code = questionnaire.code
+    if language == questionnaire.language:
+        raise ValueError(f"{code}: a translation into its own language {language!r}")
+    items = [item_id for item_id, _ in wording.items]
+    _refuse_duplicates(code, f"{language} item", items)
+    if set(items) != {item.id for item in questionnaire.items}:
+        raise ValueError(f"{code}: the {language} text must word every item, and only those")
+    values = [value for value, _ in wording.options]
+    _refuse_duplicates(code, f"{language} option", (str(v) for v in values))
+    if set(values) != {option.value for option in questionnaire.options}:
+        raise ValueError(f"{code}: the {language} text must label every option, and only those")
+    if not wording.title.strip():
+        raise ValueError(f"{code}: the {language} text has no title")
 
 
 def _refuse_duplicates(code: str, what: str, values: Iterable[str]) -> None:
@@ -129,7 +191,8 @@ def _check_bands(code: str, bands: Sequence[Band], low: int, high: int) -> None:
 _KEYS = frozenset(
     {
         "code", "title", "instruction", "items", "options", "bands", "scoring", "loinc",
-        "reliability", "higher_is_better", "safety_items", "licence",
+        "reliability", "higher_is_better", "safety_items", "licence", "language",
+        "translations",
     }
 )  # fmt: skip
 
@@ -164,6 +227,8 @@ def from_data(data: Mapping[str, object]) -> Questionnaire:
         higher_is_better=_flag(data, "higher_is_better"),
         safety_items=tuple(_texts(data, "safety_items")),
         licence=_text(data, "licence", "questionnaire", default=""),
+        language=_text(data, "language", "questionnaire", default="en"),
+        translations=_translations(data.get("translations", {})),
     )
 
 
@@ -187,7 +252,59 @@ def to_data(questionnaire: Questionnaire) -> dict[str, object]:
         "higher_is_better": questionnaire.higher_is_better,
         "safety_items": list(questionnaire.safety_items),
         "licence": questionnaire.licence,
+        "language": questionnaire.language,
+        "translations": {
+            language: {
+                "title": w.title,
+                "instruction": w.instruction,
+                "source": w.source,
+                "items": dict(w.items),
+                "options": {str(value): label for value, label in w.options},
+            }
+            for language, w in questionnaire.translations
+        },
     }  # fmt: skip
+
+
+def _translations(value: object) -> tuple[tuple[str, Wording], ...]:
+    """`{language: {title, instruction, source, items: {id: text}, options: {value: label}}}`;
+    option values are keys, so text in TOML and JSON ("0"), read back as whole numbers."""
+    if not isinstance(value, Mapping):
+        raise ValueError("translations must be a mapping of language to text")
+    found: list[tuple[str, Wording]] = []
+    for language, row in value.items():
+        where = f"translations.{language}"
+        if not isinstance(row, Mapping):
+            raise ValueError(f"{where} must be a mapping")
+        unknown = sorted(set(row) - {"title", "instruction", "source", "items", "options"})
+        if unknown:
+            raise ValueError(f"unknown {where} keys: {', '.join(unknown)}")
+        items, options = row.get("items"), row.get("options")
+        if not isinstance(items, Mapping) or not all(isinstance(t, str) for t in items.values()):
+            raise ValueError(f"{where}.items must map item ids to text")
+        if not isinstance(options, Mapping) or not all(
+            isinstance(t, str) for t in options.values()
+        ):
+            raise ValueError(f"{where}.options must map option values to labels")
+        labels: list[tuple[int, str]] = []
+        for key, label in options.items():
+            try:
+                labels.append((int(key), label))
+            except ValueError:
+                raise ValueError(f"{where}.options: {key!r} is not a whole number") from None
+        found.append(
+            (
+                str(language),
+                Wording(
+                    title=_text(row, "title", where),
+                    instruction=_text(row, "instruction", where, default=""),
+                    items=tuple((str(k), t) for k, t in items.items()),
+                    options=tuple(labels),
+                    source=_text(row, "source", where, default=""),
+                ),
+            )
+        )
+    return tuple(found)
 
 
 def _reliability(value: object) -> Reliability | None:

@@ -1,9 +1,9 @@
-"""Automatic scoring of questionnaires, with PHQ-9 and GAD-7 built in.
+"""Automatic scoring of questionnaires, with PHQ-9, GAD-7 and the Work Ability Score built in.
 
 The wording of an instrument (title, instruction, items, options) is the instrument's own,
-validated text. It is deliberately *not* marked for the message catalogue: a Dutch PHQ-9 must
-be the official validated translation, added as its own instrument (`from_data`), never an
-ad-hoc translation in a .po file. The severity band labels are ours and are translated.
+validated text. It is deliberately *not* marked for the message catalogue: a Dutch PHQ-9 is
+the published translation, kept with the instrument as data (`translations`, with its source),
+never an ad-hoc translation in a .po file. The band labels are ours and are translated.
 """
 
 import tomllib
@@ -28,6 +28,7 @@ __all__ = [
     "GAD7",
     "INSTRUMENTS",
     "PHQ9",
+    "WAS",
     "Band",
     "Change",
     "IncompleteQuestionnaire",
@@ -138,6 +139,7 @@ def safety_hits(questionnaire: Questionnaire, answers: Mapping[str, int]) -> tup
 # so the message catalogue keeps them (the instruments themselves are data, below).
 _BAND_LABELS = (
     N_("minimal"), N_("mild"), N_("moderate"), N_("moderately severe"), N_("severe"),
+    N_("poor"), N_("good"), N_("excellent"),
 )  # fmt: skip
 
 
@@ -149,8 +151,9 @@ def _built_in(name: str) -> Questionnaire:
 
 PHQ9 = _built_in("phq9")
 GAD7 = _built_in("gad7")
+WAS = _built_in("was")  # the work instrument: work ability now against its lifetime best
 
-INSTRUMENTS: Mapping[str, Questionnaire] = MappingProxyType({q.code: q for q in (PHQ9, GAD7)})
+INSTRUMENTS: Mapping[str, Questionnaire] = MappingProxyType({q.code: q for q in (PHQ9, GAD7, WAS)})
 
 
 def with_instruments(

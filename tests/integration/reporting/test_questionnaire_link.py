@@ -13,7 +13,8 @@ from litestar import Litestar
 
 from practice.platform.settings import Settings
 from practice.tables import ContractHours, FollowUp, OutboundMessage, WorkParticipation
-from reporting.questionnaires import GAD7, PHQ9
+from reporting.monitoring import INSTRUMENTS as ASKED
+from reporting.questionnaires import INSTRUMENTS, PHQ9, WAS
 from reporting.services.follow_ups import invite_due_follow_ups
 from reporting.services.monitoring import invite_due_questionnaires, remind_open_invitations
 from reporting.tables import QuestionnaireInvitation, QuestionnaireResponse
@@ -55,7 +56,7 @@ async def the_link(message_id: int) -> str:
 
 
 def all_answers(item_9: int = 0) -> dict[str, str]:
-    answers = {f"answers.{item.id}": "1" for item in (*PHQ9.items, *GAD7.items)}
+    answers = {f"answers.{item.id}": "1" for code in ASKED for item in INSTRUMENTS[code].items}
     return answers | {"answers.phq9_9": str(item_9)}
 
 
@@ -89,7 +90,9 @@ async def test_the_client_answers_once_and_a_safety_answer_reaches_the_therapist
         browser.headers["accept"] = "text/html"
         page = await browser.get(link)
         assert page.status_code == 200
-        assert "Little interest or pleasure in doing things" in page.text
+        # In the client's language (Dutch by default): the published Dutch text.
+        assert PHQ9.in_language("nl").items[0].text in page.text
+        assert WAS.in_language("nl").items[0].text in page.text
         token = await csrf_token(browser, link)
         incomplete = {k: v for k, v in all_answers().items() if k != "answers.gad7_3"}
         refused = await browser.post(link, data={**incomplete, "_csrf_token": token})
@@ -113,6 +116,7 @@ async def test_the_client_answers_once_and_a_safety_answer_reaches_the_therapist
     assert sorted((r["instrument"], r["moment"]) for r in responses) == [
         ("GAD-7", "screening"),
         ("PHQ-9", "screening"),
+        ("WAS", "screening"),
     ]
     detail = (await api(client, "GET", f"/api/episodes/{episode_id}")).json()
     assert [t["kind"] for t in detail["tasks"] if t["kind"] == "safety"] == ["safety"]

@@ -5,10 +5,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from practice.screening import COMPLAINT_INSTRUMENTS
+from reporting.questionnaire_model import Wording
 from reporting.questionnaires import (
     GAD7,
     INSTRUMENTS,
     PHQ9,
+    WAS,
     Band,
     IncompleteQuestionnaire,
     InvalidAnswer,
@@ -98,7 +100,11 @@ def test_the_total_score_loinc_codes_are_kept_for_the_fhir_export() -> None:
 
 
 def test_the_score_ranges_agree_with_the_screening_form() -> None:
-    for code, questionnaire in INSTRUMENTS.items():
+    # The screening form names complaint instruments only; the work instrument is not one.
+    shared = COMPLAINT_INSTRUMENTS.keys() & INSTRUMENTS.keys()
+    assert shared == {"PHQ-9", "GAD-7"}
+    for code in shared:
+        questionnaire = INSTRUMENTS[code]
         assert COMPLAINT_INSTRUMENTS[code] == (questionnaire.min_total, questionnaire.max_total)
 
 
@@ -151,7 +157,7 @@ def test_an_answer_to_an_item_the_instrument_lacks_is_rejected_as_the_wrong_form
 def test_a_new_instrument_can_be_added_as_data_and_scored() -> None:
     instrument = from_data(two_item_data())
     registry = with_instruments(INSTRUMENTS, [instrument])
-    assert set(registry) == {"PHQ-9", "GAD-7", "TEST-2"}
+    assert set(registry) == {*INSTRUMENTS, "TEST-2"}
     assert score(registry["TEST-2"], {"a": 1, "b": 0}) == Result(1, "some")
 
 
@@ -212,3 +218,72 @@ def test_a_band_lookup_outside_the_range_is_an_error_not_a_guess() -> None:
     with pytest.raises(ValueError, match="28 is outside 0-27"):
         PHQ9.band_for(28)
     assert PHQ9.bands[0] == Band(0, 4, "minimal")
+
+
+@pytest.mark.parametrize("questionnaire", list(INSTRUMENTS.values()), ids=list(INSTRUMENTS))
+def test_every_built_in_instrument_is_worded_in_dutch_with_the_source_of_its_text(
+    questionnaire: Questionnaire,
+) -> None:
+    dutch = questionnaire.in_language("nl")
+    assert dutch.language == "nl"
+    assert dutch.title != questionnaire.title
+    assert [i.id for i in dutch.items] == [i.id for i in questionnaire.items]
+    assert all(d.text != e.text for d, e in zip(dutch.items, questionnaire.items, strict=True))
+    assert [o.value for o in dutch.options] == [o.value for o in questionnaire.options]
+    assert dict(questionnaire.translations)["nl"].source
+    assert questionnaire.licence
+
+
+def test_the_dutch_phq9_scores_as_the_english_one_and_keeps_its_safety_item() -> None:
+    dutch = PHQ9.in_language("nl")
+    answers = {item.id: 2 for item in PHQ9.items}
+    assert score(dutch, answers) == score(PHQ9, answers) == Result(18, "moderately severe")
+    assert dutch.safety_items == ("phq9_9",)
+    assert dutch.items[0].text == "Weinig interesse of plezier in het doen van dingen"
+    assert dutch.options[3].label == "Bijna elke dag"
+
+
+def test_a_language_without_a_text_gets_the_instrument_as_it_is() -> None:
+    assert PHQ9.in_language("en") is PHQ9
+    assert PHQ9.in_language("de") is PHQ9
+
+
+def test_a_translation_must_word_every_item_and_label_every_option() -> None:
+    data = to_data(GAD7)
+    translations = data["translations"]
+    assert isinstance(translations, dict)
+    del translations["nl"]["items"]["gad7_7"]
+    with pytest.raises(ValueError, match="every item"):
+        from_data(data)
+    data = to_data(GAD7)
+    data["translations"]["nl"]["options"]["4"] = "Altijd"  # type: ignore[index]
+    with pytest.raises(ValueError, match="every option"):
+        from_data(data)
+    with pytest.raises(ValueError, match="own language"):
+        Questionnaire(
+            code="X", title="X", items=GAD7.items, options=GAD7.options, bands=GAD7.bands,
+            translations=(("en", Wording("X", "", (), ())),),
+        )  # fmt: skip
+
+
+def test_the_translations_survive_the_round_trip_through_plain_data() -> None:
+    for questionnaire in INSTRUMENTS.values():
+        assert from_data(to_data(questionnaire)) == questionnaire
+
+
+@pytest.mark.parametrize(
+    ("points", "band"),
+    [(0, "poor"), (5, "poor"), (6, "moderate"), (7, "moderate"), (8, "good"), (9, "good"),
+     (10, "excellent")],
+)  # fmt: skip
+def test_the_work_ability_score_is_banded_as_published(points: int, band: str) -> None:
+    # El Fassi et al. 2013 (BMC Public Health 13:305): poor 0-5, moderate 6-7, good 8-9,
+    # excellent 10.
+    assert score(WAS, {"was_1": points}) == Result(points, band)
+
+
+def test_the_work_ability_score_counts_a_rise_as_better_and_has_no_change_norms() -> None:
+    assert WAS.higher_is_better
+    assert WAS.reliability is None
+    assert (WAS.min_total, WAS.max_total) == (0, 10)
+    assert "FIOH" in WAS.licence
