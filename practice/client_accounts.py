@@ -24,6 +24,23 @@ INVITATION_HOURS = 72
 # contract says otherwise (``Employer.client_review_days``).
 DEFAULT_REVIEW_DAYS = 3
 EMAIL_CODE_MINUTES = 10
+
+
+class ReviewChoice(enum.StrEnum):
+    """Whether the client wants to read reports before they leave, as the therapist asked and
+    recorded it (``Client.report_review``; not asked: none). Wanted: a client without an
+    account gets each report by a mailed link. Waived: no review, whatever the contract says:
+    the only way a report leaves without the client's review where they could have had one."""
+
+    WANTED = "wanted"
+    WAIVED = "waived"
+
+
+REVIEW_CHOICE_LABELS: dict[str, str] = {
+    "": N_("Not asked yet"),
+    ReviewChoice.WANTED: N_("Yes: the client reads each report first"),
+    ReviewChoice.WAIVED: N_("No: the client agreed that reports leave without their review"),
+}
 EMAIL_CODE_DIGITS = 6
 # A new code by e-mail at most this often: "send a new code" cannot flood the mailbox of a
 # client whose password someone else knows.

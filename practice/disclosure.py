@@ -55,6 +55,7 @@ class Sender(StrEnum):
     SAFETY_NOTICE = "safety_notice"
     CLIENT_ACCOUNT = "client_account"
     APPOINTMENT_REQUEST_NOTICE = "appointment_request_notice"
+    REPORT_REVIEW_INVITATION = "report_review_invitation"
 
 
 class Audience(StrEnum):
@@ -174,6 +175,12 @@ RULES: Mapping[Sender, Rule] = MappingProxyType(
             "the client's secure link to the questionnaires of a moment of outcome monitoring",
             {Audience.CLIENT: _CLIENT},
         ),
+        Sender.REPORT_REVIEW_INVITATION: Rule(
+            "a client without an account gets a secure link to read a report the therapist "
+            "approved for the company doctor, and agree or withhold it, before it leaves; "
+            "the mail names the report's kind and the last day, nothing of its content",
+            {Audience.CLIENT: _CLIENT},
+        ),
         Sender.SAFETY_NOTICE: Rule(
             "the treating therapist is told that a questionnaire the client answered through "
             "the link asks for contact today: the client by initials and a link to the client "
@@ -217,6 +224,7 @@ SENDER_MODULES: Mapping[Sender, str] = MappingProxyType(
         Sender.SAFETY_NOTICE: "reporting/services/safety_notice.py",
         Sender.CLIENT_ACCOUNT: "practice/services/client_accounts.py",
         Sender.APPOINTMENT_REQUEST_NOTICE: "scheduling/services/requests.py",
+        Sender.REPORT_REVIEW_INVITATION: "reporting/services/report_review.py",
     }
 )
 

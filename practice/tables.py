@@ -177,6 +177,8 @@ class Client(Table):
     email = Varchar(length=254, null=True, default=None)
     phone = Varchar(length=40, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    # Whether they want to read reports before they leave (practice.client_accounts.ReviewChoice)
+    report_review = Varchar(length=8, null=True, default=None)
 
 
 class Employment(Table):

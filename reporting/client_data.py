@@ -10,6 +10,7 @@ from practice.tables import TreatmentEpisode
 from reporting.employer_updates import employer_update_key
 from reporting.services.follow_ups import follow_up_invitation_key
 from reporting.services.monitoring import invitation_key
+from reporting.services.report_review import review_key
 from reporting.services.reports import deliver_job_id, document_notification_key
 from reporting.services.safety_notice import safety_notice_key
 from reporting.tables import (
@@ -32,6 +33,7 @@ def _message_keys(found: Found) -> list[str]:
         *(safety_notice_key(r, "%") for r in found.ids(QuestionnaireResponse)),
         *(employer_update_key(update_id, "%") for update_id in found.ids(EmployerUpdate)),
         *(document_notification_key(document_id, "%") for document_id in found.ids(Document)),
+        *(review_key(report_id) for report_id in found.ids(Report)),
     ]
 
 
@@ -48,5 +50,7 @@ HOLDINGS: tuple[Holding, ...] = (
     linked(MeetingMinutes, "appointment", changed=("updated_at",)),
     linked(QuestionnaireResponse, "episode", changed=("administered_on",)),
     linked(QuestionnaireInvitation, "episode", changed=("created_at", "completed_at")),
-    messages((TreatmentEpisode, EmployerUpdate, Document, QuestionnaireResponse), _message_keys),
+    messages(
+        (TreatmentEpisode, EmployerUpdate, Document, QuestionnaireResponse, Report), _message_keys
+    ),
 )

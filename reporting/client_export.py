@@ -42,7 +42,9 @@ def _rows(rows: list[dict[str, Any]]) -> str:
 
 # Never exported: credentials of the client's own account (practice.tables.User,
 # ClientAccount) and of the links sent to them.
-CREDENTIALS = frozenset({"password_hash", "totp_secret", "token_hash", "code_hash"})
+CREDENTIALS = frozenset(
+    {"password_hash", "totp_secret", "token_hash", "code_hash", "review_token_hash"}
+)
 # Left out of the client's own download (the portal): what the therapist marked internal,
 # their personal working notes (the internal part of meeting minutes), which the WGBO keeps
 # out of the record the client may see.

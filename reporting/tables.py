@@ -55,6 +55,8 @@ class Report(Table):
     review_decision = Varchar(length=16, null=True, default=None)
     reviewed_at = Timestamptz(null=True, default=None)
     review_comment = Text(null=True, default=None, secret=True)
+    # A client without an account reviews by a link mailed to them: only its SHA-256 here.
+    review_token_hash = Varchar(length=64, null=True, default=None, index=True, secret=True)
 
 
 class Document(Table):

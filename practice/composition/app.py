@@ -65,6 +65,7 @@ from reporting.web import client_portal as web_client_portal
 from reporting.web import pages as reporting_pages
 from reporting.web import portals as reporting_web
 from reporting.web import questionnaire_link as web_questionnaire_link
+from reporting.web import report_review_link as web_report_review_link
 from scheduling.web import api as scheduling_web
 from scheduling.web import pages as scheduling_pages
 
@@ -148,6 +149,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             statistics_pages.router,
             web_fhir.router,
             web_questionnaire_link.router,
+            web_report_review_link.router,
             web_client_portal.router,
             web_favicon.router,
             create_static_files_router(

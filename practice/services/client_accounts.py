@@ -68,6 +68,7 @@ class AccountView:
     set_up_at: datetime | None
     revoked_at: datetime | None
     factor: str
+    report_review: str = ""  # rules.ReviewChoice, or "" when not asked yet
 
     @property
     def may_invite(self) -> bool:
@@ -86,8 +87,9 @@ async def account_of(client_id: int, now: datetime | None = None) -> AccountView
         .where(ClientAccount.client == client_id)
         .first()
     )
-    client = await Client.select(Client.email).where(Client.id == client_id).first()
-    email = (client or {}).get("email") or None
+    found = Client.select(Client.email, Client.report_review).where(Client.id == client_id)
+    client = await found.first() or {}
+    email = client.get("email") or None
     row = row or {}
     return AccountView(
         state=rules.state_of(
@@ -102,7 +104,21 @@ async def account_of(client_id: int, now: datetime | None = None) -> AccountView
         set_up_at=row.get("set_up_at"),
         revoked_at=row.get("revoked_at"),
         factor=str(row.get("second_factor") or ""),
+        report_review=str(client.get("report_review") or ""),
     )
+
+
+async def record_review_choice(actor: Actor, *, episode_id: int, choice: str) -> None:
+    """Record whether the client wants to read reports before they leave (as the therapist
+    asked them): it decides the next approvals, not a review already open."""
+    if choice not in rules.REVIEW_CHOICE_LABELS:
+        raise InvalidInput({"report_review": one_of(rules.REVIEW_CHOICE_LABELS)})
+    client_id = int((await _client_of(episode_id))["client_id"])
+    async with write_tx():
+        await Client.update({Client.report_review: choice or None}).where(Client.id == client_id)
+        await audit.record(
+            actor, Action.UPDATE, "client", client_id, purpose=ACCOUNT_PURPOSE, client_id=client_id
+        )
 
 
 async def _locale_of(client_id: int) -> str:

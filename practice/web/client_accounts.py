@@ -76,6 +76,29 @@ async def revoke(
     return back_to_episode(episode_id, SECTION)
 
 
+class ReviewChoiceForm(msgspec.Struct):
+    report_review: Annotated[str, msgspec.Meta(max_length=16)] = ""
+
+
+@post("/episodes/{episode_id:int}/report-review", opt=THERAPIST, include_in_schema=False)
+async def report_review(
+    request: Request[Any, Any, Any],
+    episode_id: FromPath[int],
+    data: Annotated[ReviewChoiceForm, Form],
+) -> Redirect | Template:
+    """Whether the client wants to read reports before they leave (reporting.report_review)."""
+    actor = await episode_writer(request, episode_id)
+    try:
+        await client_accounts.record_review_choice(
+            actor, episode_id=episode_id, choice=data.report_review
+        )
+    except InvalidInput as exc:
+        return await refused_on_episode(
+            request, episode_id, SECTION, msgspec.structs.asdict(data), exc
+        )
+    return back_to_episode(episode_id, SECTION)
+
+
 # ---------------------------------------------------------------- the client sets up
 
 
@@ -189,6 +212,7 @@ router = Router(
     route_handlers=[
         invite,
         revoke,
+        report_review,
         set_up_page,
         set_up,
         email_code_page,

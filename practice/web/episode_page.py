@@ -22,6 +22,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_409_CO
 from practice.access_policy import Need, decide
 from practice.accounts import Role
 from practice.break_glass import MONITOR_DAYS
+from practice.client_accounts import REVIEW_CHOICE_LABELS
 from practice.episodes import EpisodeStatus, Offer, gates
 from practice.errors import Conflict, DomainError, InvalidInput
 from practice.queries import access, timeline
@@ -192,6 +193,7 @@ async def render_episode(
         successors=successors,
         consent_history=consent_history,
         client_account=client_account,
+        review_choices=REVIEW_CHOICE_LABELS,
         # Which words of a stored employer text the guard refuses now (withheld from the
         # employer): shown beside the text, so the therapist rephrases it.
         refused_words=refused_words,

@@ -63,6 +63,7 @@ FIELD_LABELS: dict[str, str] = {
     "work_behind_margin": N_("margin behind the expected curve (percentage points)"),
     "symptoms_checked_at_session": N_("held session by which symptoms should improve reliably"),
     "client_review_days": N_("working days for the client's review of a report"),
+    "report_review": N_("reads reports before they are sent"),
     "decision": N_("your decision"),
     "comment": N_("comment"),
     "message": N_("message"),

@@ -30,7 +30,7 @@ SECURITY_HEADERS: dict[str, str] = {
 
 # Paths whose last part is a credential (a calendar feed, a questionnaire link, an invitation):
 # never written to a log.
-TOKEN_PATHS = ("/calendar/", "/questionnaires/", "/client-account/")
+TOKEN_PATHS = ("/calendar/", "/questionnaires/", "/client-account/", "/report-review/")
 
 
 def without_token(path: str) -> str:

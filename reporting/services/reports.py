@@ -225,17 +225,13 @@ async def approve_report(
                 ),
                 allowed=[ReportStatus.DRAFT],
             )
-        # A client with an account reads it first (reporting.report_review); the delivery
-        # job waits until they agree or the time passes.
-        until = (
-            None
-            if approved_at is not None  # a report of the past, loaded afterwards
-            else await report_review.review_deadline(
-                int(row["episode"]), datetime.now(UTC), settings or Settings.from_env()
-            )
-        )
-        if until is not None:
-            await Report.update({Report.review_until: until}).where(Report.id == report_id)
+        # The client reads it first (reporting.report_review), in the portal or by a mailed
+        # link; the delivery job waits until they agree or the time passes.
+        if approved_at is None:  # not a report of the past, loaded afterwards
+            now, config = datetime.now(UTC), settings or Settings.from_env()
+            plan = await report_review.review_plan(int(row["episode"]), now, config)
+            if plan is not None:
+                await report_review.open_review(report_id, plan, config, now)
         await audit.record(
             actor,
             Action.UPDATE,

@@ -204,6 +204,7 @@ async def _review_page(
         status=status,
         tab="home",
         report=report,
+        action=None,  # the portal's own review door (the mailed link's page sets its own)
         open=report_review.awaiting_review(report, datetime.now(UTC)),
         decisions=DECISION_LABELS,
         form_state=form_state or FormState(),

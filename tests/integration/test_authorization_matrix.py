@@ -142,6 +142,9 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     # it up by the invitation's token and logs in with a code by e-mail.
     ("POST", "/episodes/{episode_id:int}/client-account/invitation"): {T},
     ("POST", "/episodes/{episode_id:int}/client-account/revocation"): {T},
+    ("POST", "/episodes/{episode_id:int}/report-review"): {T},
+    ("GET", "/report-review/{token:str}"): PUBLIC,
+    ("POST", "/report-review/{token:str}"): PUBLIC,
     ("GET", "/client-account/{token:str}"): PUBLIC,
     ("POST", "/client-account/{token:str}"): PUBLIC,
     ("GET", "/login/email-code"): PUBLIC,

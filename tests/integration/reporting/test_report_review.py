@@ -1,6 +1,7 @@
 """The client reviews a report before it leaves (issue 20): withheld → not sent, a task for
 the therapist, the company doctor sees that it was withheld and nothing of it; agreed →
-delivered once; no word in time → delivered once; no account or 0 days → no review."""
+delivered once; no word in time → delivered once; not asked and no account, or waived → no
+review; a contract's 0 days do not take the review from a client who did not agree."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -10,7 +11,8 @@ import time_machine
 
 from practice.accounts import Role
 from practice.platform.settings import Settings
-from practice.tables import ClientAccount, Employer, TreatmentEpisode
+from practice.client_accounts import ReviewChoice
+from practice.tables import Client, ClientAccount, Employer, TreatmentEpisode
 from reporting import jobs as reporting_jobs
 from reporting.tables import Delivery, Document, Report
 from tests.cast import Cast, make_user
@@ -140,19 +142,36 @@ async def test_a_report_without_a_word_from_the_client_leaves_when_the_time_is_u
 
 
 @time_machine.travel(NOW, tick=False)
-async def test_no_review_without_an_account_or_with_zero_days_in_the_contract(
+async def test_no_review_for_a_client_not_asked_without_an_account_nor_for_one_who_waived_it(
     client: httpx.AsyncClient, cast: Cast, settings: Settings
 ) -> None:
     episode_id = await episode_with_ten_held_sessions(client, cast)
     await reporting_jobs.due_reports(TODAY, settings)
     first, second = await reports()
-    await approve(client, cast, first["id"])  # no account yet
+    await approve(client, cast, first["id"])  # no account, not asked: no way to ask them
     await with_client_account(episode_id)
-    await Employer.update({Employer.client_review_days: 0}).where(Employer.id > 0)
-    await approve(client, cast, second["id"])
+    await Client.update({Client.report_review: ReviewChoice.WAIVED.value}).where(Client.id > 0)
+    await approve(client, cast, second["id"])  # an account, but the client agreed to none
 
     assert sorted(await deliver_all(settings)) == ["sent", "sent"]
     assert await Report.count().where(Report.review_until.is_not_null()) == 0
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_a_contract_of_zero_days_leaves_the_review_to_a_client_who_did_not_agree(
+    client: httpx.AsyncClient, cast: Cast, settings: Settings
+) -> None:
+    episode_id = await episode_with_ten_held_sessions(client, cast)
+    await with_client_account(episode_id)
+    await Employer.update({Employer.client_review_days: 0}).where(Employer.id > 0)
+    await reporting_jobs.due_reports(TODAY, settings)
+    first, _ = await reports()
+    await approve(client, cast, first["id"])
+
+    assert await deliver_all(settings) == ["awaiting the client's review"]
+    row = await Report.select(Report.review_until).where(Report.id == first["id"]).first()
+    assert row is not None  # the default: three working days, to Thursday night
+    assert row["review_until"].astimezone(settings.time_zone).date().isoformat() == "2026-06-18"
 
 
 @time_machine.travel(NOW, tick=False)
