@@ -41,6 +41,11 @@ REVIEW_CHOICE_LABELS: dict[str, str] = {
     ReviewChoice.WANTED: N_("Yes: the client reads each report first"),
     ReviewChoice.WAIVED: N_("No: the client agreed that reports leave without their review"),
 }
+# The same choice in the client's own words (the portal's consents page).
+MY_REVIEW_CHOICE_LABELS: dict[str, str] = {
+    ReviewChoice.WANTED: N_("Yes: I read each report before it is sent"),
+    ReviewChoice.WAIVED: N_("No: reports may be sent without my reading them first"),
+}
 EMAIL_CODE_DIGITS = 6
 # A new code by e-mail at most this often: "send a new code" cannot flood the mailbox of a
 # client whose password someone else knows.

@@ -108,12 +108,24 @@ async def account_of(client_id: int, now: datetime | None = None) -> AccountView
     )
 
 
-async def record_review_choice(actor: Actor, *, episode_id: int, choice: str) -> None:
+async def review_choice_of(client_id: int) -> str:
+    """The client's recorded answer (``rules.ReviewChoice``), or "" when not asked yet."""
+    row = await Client.select(Client.report_review).where(Client.id == client_id).first()
+    return str((row or {}).get("report_review") or "")
+
+
+async def record_review_choice(
+    actor: Actor, *, choice: str, episode_id: int | None = None, client_id: int | None = None
+) -> None:
     """Record whether the client wants to read reports before they leave (as the therapist
-    asked them): it decides the next approvals, not a review already open."""
+    asked them, by the episode; or the client themself, in the portal): it decides the next
+    approvals, not a review already open."""
     if choice not in rules.REVIEW_CHOICE_LABELS:
         raise InvalidInput({"report_review": one_of(rules.REVIEW_CHOICE_LABELS)})
-    client_id = int((await _client_of(episode_id))["client_id"])
+    if client_id is None:
+        if episode_id is None:
+            raise ValueError("name the episode or the client")
+        client_id = int((await _client_of(episode_id))["client_id"])
     async with write_tx():
         await Client.update({Client.report_review: choice or None}).where(Client.id == client_id)
         await audit.record(

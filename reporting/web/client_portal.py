@@ -21,12 +21,13 @@ from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 from practice.access_policy import Need
 from practice.accounts import Role
 from practice.audit.trail import Actor
+from practice.client_accounts import MY_REVIEW_CHOICE_LABELS
 from practice.consent import Purpose, Recipient
-from practice.errors import Conflict, InvalidInput, NotFound
+from practice.errors import Conflict, InvalidInput, NotFound, one_of
 from practice.queries import access, audit_log
 from practice.queries import consents as consent_queries
 from practice.queries.access import own_client
-from practice.services import consents
+from practice.services import client_accounts, consents
 from practice.web.auth import roles
 from practice.web.forms import FormState, refused
 from practice.web.portal import Form, actor_of, page
@@ -265,6 +266,8 @@ async def _consents_page(
         history=history,
         givable=GIVABLE,
         purposes=list(Purpose),
+        review_choice=await client_accounts.review_choice_of(client_id),
+        review_choices=MY_REVIEW_CHOICE_LABELS,
         form_state=form_state or FormState(),
     )
 
@@ -330,6 +333,30 @@ async def withdraw(
     return Redirect(path="/my/consents", status_code=303)
 
 
+class ReviewChoiceForm(msgspec.Struct):
+    report_review: Annotated[str, msgspec.Meta(max_length=16)] = ""
+
+
+@post("/my/report-review", opt=CLIENT, status_code=303, include_in_schema=False)
+async def report_review_choice(
+    request: Request[Any, Any, Any], data: Annotated[ReviewChoiceForm, Form]
+) -> Redirect | Template:
+    """The client's own answer: read each report first, or let reports leave unread."""
+    actor, client_id = await _client(request)
+    try:
+        if data.report_review not in MY_REVIEW_CHOICE_LABELS:
+            raise InvalidInput({"report_review": one_of(MY_REVIEW_CHOICE_LABELS)})
+        await client_accounts.record_review_choice(
+            actor, client_id=client_id, choice=data.report_review
+        )
+    except InvalidInput as exc:
+        state = refused(request.url.path, msgspec.structs.asdict(data), exc.fields)
+        return await _consents_page(
+            request, client_id, form_state=state, status=HTTP_400_BAD_REQUEST
+        )
+    return Redirect(path="/my/consents", status_code=303)
+
+
 # ---------------------------------------------------------------- the record
 
 
@@ -372,6 +399,7 @@ router = Router(
         document,
         shared,
         consents_page,
+        report_review_choice,
         give,
         withdraw,
         record,

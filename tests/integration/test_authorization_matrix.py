@@ -155,6 +155,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/my/appointments/{appointment_id:int}/calendar.ics"): {C},
     ("POST", "/my/appointments/{appointment_id:int}/request"): {C},
     ("POST", "/my/questionnaires/{invitation_id:int}"): {C},
+    ("POST", "/my/report-review"): {C},
     ("GET", "/my/documents/{document_id:int}"): {C},
     ("GET", "/my/shared"): {C},
     ("GET", "/my/consents"): {C},

@@ -10,8 +10,8 @@ import httpx
 import time_machine
 
 from practice.accounts import Role
-from practice.platform.settings import Settings
 from practice.client_accounts import ReviewChoice
+from practice.platform.settings import Settings
 from practice.tables import Client, ClientAccount, Employer, TreatmentEpisode
 from reporting import jobs as reporting_jobs
 from reporting.tables import Delivery, Document, Report
@@ -22,7 +22,7 @@ from tests.integration.reporting.test_reports import (
     reports,
 )
 from tests.story import ok
-from tests.web import api, csrf_token, login
+from tests.web import api, audit_rows, csrf_token, login, post_form
 
 NOW = "2026-06-15 10:00 +0200"  # a Monday: three working days run to Thursday night
 CLIENT_EMAIL = "anna-review@cast.test"
@@ -192,3 +192,30 @@ async def test_a_decision_that_is_not_one_is_refused_beside_its_field(
     assert long.status_code == 400 and 'id="comment-problem"' in long.text
     row = await Report.select(Report.review_decision).where(Report.id == first["id"]).first()
     assert row == {"review_decision": None}
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_the_client_lets_reports_leave_unread_from_the_portal_and_the_next_one_does(
+    client: httpx.AsyncClient, cast: Cast, settings: Settings
+) -> None:
+    episode_id = await episode_with_ten_held_sessions(client, cast)
+    await with_client_account(episode_id)
+    await reporting_jobs.due_reports(TODAY, settings)
+    first, _ = await reports()
+    await login(client, CLIENT_EMAIL)
+
+    odd = await post_form(
+        client, "/my/report-review", {"report_review": "maybe"}, token_from="/my/consents"
+    )
+    assert odd.status_code == 400 and 'id="report_review-problem"' in odd.text
+    waived = await post_form(
+        client, "/my/report-review", {"report_review": "waived"}, token_from="/my/consents"
+    )
+    assert waived.status_code == 303
+    assert 'value="waived" required checked' in (await client.get("/my/consents")).text
+    await approve(client, cast, first["id"])
+
+    assert await deliver_all(settings) == ["sent"]
+    assert await Report.count().where(Report.review_until.is_not_null()) == 0
+    changed = await audit_rows(object_type="client", action="update")
+    assert any(r["actor_role"] == "client" for r in changed)

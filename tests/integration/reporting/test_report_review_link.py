@@ -10,12 +10,11 @@ import time_machine
 from practice.audit.trail import Action
 from practice.platform.settings import Settings
 from practice.tables import Client, OutboundMessage, TreatmentEpisode
-from reporting.tables import Delivery, Report
 from reporting.services.report_review import review_key
+from reporting.tables import Delivery, Report
 from tests.cast import Cast
 from tests.integration.reporting.test_report_review import NOW, approve, deliver_all
 from tests.integration.reporting.test_reports import (
-    TODAY,
     episode_with_ten_held_sessions,
     reports,
 )
@@ -83,9 +82,7 @@ async def test_the_client_without_an_account_withholds_a_report_by_the_mailed_li
 
     withheld = await post_decision(client, path, "withheld", "Eerst bespreken")
     assert withheld.status_code == 200 and 'data-testid="review-state"' in withheld.text
-    row = await Report.select(Report.status, Report.review_comment).where(
-        Report.id == first["id"]
-    )
+    row = await Report.select(Report.status, Report.review_comment).where(Report.id == first["id"])
     assert row[0] == {"status": "blocked", "review_comment": "Eerst bespreken"}
     assert await deliver_all(settings) == []
     assert await Delivery.count() == 0
