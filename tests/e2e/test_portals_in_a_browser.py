@@ -639,6 +639,54 @@ def _uninvited_client(served: Served) -> tuple[int, str]:
     return int(row[0]), str(row[1])
 
 
+def _next_interim_draft(served: Served, client_email: str) -> int:
+    """A draft of the client's next interim report, as the worker's sweep drafts it."""
+    import sqlite3
+    from datetime import UTC, datetime
+
+    with sqlite3.connect(served.log_path.parent / "practice.sqlite") as db:
+        episode, ordinal = db.execute(
+            "select e.id, coalesce(max(r.ordinal), 0) from treatment_episode e"
+            " join client c on c.id = e.client left join report r on r.episode = e.id"
+            " and r.kind = 'interim_report' where c.email = ? group by e.id",
+            (client_email,),
+        ).fetchone()
+        cursor = db.execute(
+            "insert into report (episode, kind, ordinal, status, due_on, drafted_at, progress,"
+            " work_participation, advice) values (?, 'interim_report', ?, 'draft', ?, ?, ?, ?, ?)",
+            (
+                episode,
+                int(ordinal) + 5,
+                datetime.now(UTC).date().isoformat(),
+                datetime.now(UTC).isoformat(sep=" "),
+                "Het piekeren is afgenomen.",
+                "Vier ochtenden per week eigen werk.",
+                "Opbouw naar volledige uren.",
+            ),
+        )
+        return int(cursor.lastrowid or 0)
+
+
+def _document_of(served: Served, report_id: int) -> int:
+    import sqlite3
+
+    with sqlite3.connect(served.log_path.parent / "practice.sqlite") as db:
+        row = db.execute("select id from document where report = ?", (report_id,)).fetchone()
+    return int(row[0])
+
+
+def _deliveries_of(served: Served, report_id: int) -> int:
+    import sqlite3
+
+    with sqlite3.connect(served.log_path.parent / "practice.sqlite") as db:
+        row = db.execute(
+            "select count(*) from delivery d join document doc on doc.id = d.document"
+            " where doc.report = ?",
+            (report_id,),
+        ).fetchone()
+    return int(row[0])
+
+
 class Phone(Portal):
     """The client's own window: a phone, 375 px wide, logged in by the story itself."""
 
@@ -759,6 +807,31 @@ def test_the_client_sets_up_an_account_answers_questionnaires_and_withholds_a_re
     assert withheld.count() == 1
     assert "Opbouw voortzetten" not in doctor.page.content()
     assert "bespreken" not in doctor.page.content()
+
+    # The next report (drafted here as the sweep would after five more sessions): the
+    # therapist approves it, the client agrees on the phone, it reaches the doctor once.
+    report_id = _next_interim_draft(served, CLIENT)
+    therapist.goto(f"/reports/{report_id}/approval", "next-report-confirm")
+    therapist.submit(f"/reports/{report_id}/approval", "next-report-approved")
+    client = Phone(browser, served)
+    client.goto("/login", "login-again")
+    client.page.fill("#email", CLIENT)
+    client.page.fill("#password", DEMO_PASSWORD)
+    client.submit("/login", "home-with-next-report")
+    client.follow(
+        client.page.locator(f'[data-testid="my-reviews"] a[href="/my/reports/{report_id}"]'),
+        "next-report",
+    )
+    client.page.check("#decision_agreed")
+    client.submit(f"/my/reports/{report_id}/review", "report-agreed")
+    assert "akkoord" in client.page.locator('[data-testid="review-state"]').inner_text()
+    client.close()
+    doctor.wait_for(lambda: _deliveries_of(served, report_id) == 1, "the agreed report to arrive")
+    time.sleep(3)  # a sweep or two more: still once
+    assert _deliveries_of(served, report_id) == 1
+    doctor.page.reload()
+    document = _document_of(served, report_id)
+    assert doctor.page.locator(f'main a[href="/documents/{document}"]').count() >= 1
     doctor.close()
     therapist.close()
 
