@@ -9,11 +9,13 @@ client's access log shows the attempt too (NEN 7513).
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import Any
 
 from piccolo.custom_types import Combinable
 from piccolo.table import Table
 
 from practice.access_policy import NO_RELATION, WRITE_NEEDS, Need, Relation, decide, read_level
+from practice.accounts import Role
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor, Outcome
 from practice.case_team import TeamRole, active_on
@@ -32,8 +34,37 @@ def seat_active_on(on: date) -> Combinable:
     )
 
 
-async def relations(user_id: int | None, episode_ids: list[int], on: date) -> dict[int, Relation]:
-    """The user's relation to each episode on ``on`` (missing episodes: no relation)."""
+def episodes_of_client(client_id: int) -> Any:
+    """The client's episodes, as a subquery: ``column.is_in(episodes_of_client(...))`` keeps
+    the rows of a client's own record (the client portal, the client's own doors)."""
+    return TreatmentEpisode.select(TreatmentEpisode.id).where(TreatmentEpisode.client == client_id)
+
+
+def active_client_account() -> Combinable:
+    """A client account that logs in: set up, not revoked, its login active (a where-clause on
+    ``ClientAccount``)."""
+    return (
+        ClientAccount.set_up_at.is_not_null()
+        & ClientAccount.revoked_at.is_null()
+        & (ClientAccount.user._.active == True)  # noqa: E712 - SQL
+    )
+
+
+async def has_active_account(client_id: int) -> bool:
+    """Whether the client has an account that logs in (``active_client_account``)."""
+    return bool(
+        await ClientAccount.exists().where(
+            (ClientAccount.client == client_id) & active_client_account()
+        )
+    )
+
+
+async def relations(
+    user_id: int | None, episode_ids: list[int], on: date, *, role: str | None = None
+) -> dict[int, Relation]:
+    """The user's relation to each episode on ``on`` (missing episodes: no relation).
+    ``role``, when the caller knows it, spares a staff account the look for a client account
+    of its own (only a client's login has one)."""
     if user_id is None or not episode_ids:
         return {}
     seats: dict[int, set[TeamRole]] = defaultdict(set)
@@ -59,7 +90,11 @@ async def relations(user_id: int | None, episode_ids: list[int], on: date) -> di
             & (BreakGlass.opened_on == on)
         )
     }
-    own = await _own_episodes(user_id, episode_ids)
+    own = (
+        set()
+        if role is not None and role != Role.CLIENT
+        else await _own_episodes(user_id, episode_ids)
+    )
     return {
         episode_id: Relation(
             frozenset(seats.get(episode_id, ())), episode_id in glass, episode_id in own
@@ -89,19 +124,16 @@ async def own_client(user_id: int | None) -> int | None:
         return None
     row = (
         await ClientAccount.select(ClientAccount.client)
-        .where(
-            (ClientAccount.user == user_id)
-            & ClientAccount.set_up_at.is_not_null()
-            & ClientAccount.revoked_at.is_null()
-            & (ClientAccount.user._.active == True)  # noqa: E712 - SQL
-        )
+        .where((ClientAccount.user == user_id) & active_client_account())
         .first()
     )
     return None if row is None else int(row["client"])
 
 
-async def relation(user_id: int | None, episode_id: int, on: date) -> Relation:
-    return (await relations(user_id, [episode_id], on)).get(episode_id, NO_RELATION)
+async def relation(
+    user_id: int | None, episode_id: int, on: date, *, role: str | None = None
+) -> Relation:
+    return (await relations(user_id, [episode_id], on, role=role)).get(episode_id, NO_RELATION)
 
 
 async def client_of(episode_id: int) -> int | None:
@@ -155,7 +187,7 @@ async def authorize(actor: Actor, episode_id: int, need: Need, on: date) -> int:
     if (
         client_id is not None
         and actor.role is not None
-        and decide(actor.role, need, await relation(actor.user_id, episode_id, on))
+        and decide(actor.role, need, await relation(actor.user_id, episode_id, on, role=actor.role))
     ):
         return client_id
     raise await refuse(
@@ -172,7 +204,9 @@ async def authorize_read(actor: Actor, episode_id: int, on: date) -> tuple[int, 
     """The client id and the richest read level (record, else overview) granted; else 404."""
     client_id = await client_of(episode_id)
     if client_id is not None and actor.role is not None:
-        level = read_level(actor.role, await relation(actor.user_id, episode_id, on))
+        level = read_level(
+            actor.role, await relation(actor.user_id, episode_id, on, role=actor.role)
+        )
         if level is not None:
             return client_id, level
     raise await refuse(
@@ -194,7 +228,7 @@ async def visible_episodes(actor: Actor, client_id: int, need: Need, on: date) -
         .where(TreatmentEpisode.client == client_id)
         .order_by(TreatmentEpisode.id)
     ]
-    held = await relations(actor.user_id, episode_ids, on)
+    held = await relations(actor.user_id, episode_ids, on, role=actor.role)
     return [e for e in episode_ids if decide(actor.role, need, held.get(e, NO_RELATION))]
 
 

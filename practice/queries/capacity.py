@@ -215,7 +215,9 @@ async def doctor_cases(actor: Actor, today: date) -> list[dict[str, Any]]:
         & (CaseAssignment.team_role == TeamRole.COMPANY_DOCTOR.value)
         & seat_active_on(today)
     )
-    held = await relations(actor.user_id, sorted({int(s["episode"]) for s in seats}), today)
+    held = await relations(
+        actor.user_id, sorted({int(s["episode"]) for s in seats}), today, role=actor.role
+    )
     ids = [e for e, r in sorted(held.items()) if decide(actor.role or "", Need.ADVICE_READ, r)]
     if not ids:
         return []

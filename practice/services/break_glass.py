@@ -65,7 +65,9 @@ async def open_episode(
     if client_id is None or actor.user_id is None:  # the guard answered 404 already
         raise NotFound("No such episode.")
     clean = clean_reason(reason)
-    if (why := refusal(await access.relation(actor.user_id, episode_id, today))) is not None:
+    if (
+        why := refusal(await access.relation(actor.user_id, episode_id, today, role=actor.role))
+    ) is not None:
         raise Conflict(i18n.gettext(why))
     async with write_tx():
         inserted = (

@@ -92,7 +92,11 @@ async def relation_guard(
     if (
         owner is not None
         and episode_id is not None
-        and decide(actor.role, need, await access.relation(actor.user_id, episode_id, today))
+        and decide(
+            actor.role,
+            need,
+            await access.relation(actor.user_id, episode_id, today, role=actor.role),
+        )
     ):
         return
     write = need in WRITE_NEEDS

@@ -81,7 +81,7 @@ async def _form_page(
     reason: str = "",
 ) -> Template:
     actor, today, _ = request_context(request)
-    held = await access.relation(actor.user_id, episode_id, today)
+    held = await access.relation(actor.user_id, episode_id, today, role=actor.role)
     opened = await break_glass_queries.opened_today(actor.user_id, episode_id, today)
     return page(
         request,

@@ -131,7 +131,7 @@ async def render_episode(
     # Read-only when the viewer may read but not write: no therapist seat today, only a
     # break-glass opening (practice.access_policy). The forms are left out then; the doors
     # behind them refuse anyway.
-    held = await access.relation(actor.user_id, episode_id, today)
+    held = await access.relation(actor.user_id, episode_id, today, role=actor.role)
     read_only = actor.role is None or not decide(actor.role, Need.RECORD_WRITE, held)
     glass = (
         await break_glass_queries.opened_today(actor.user_id, episode_id, today)

@@ -14,7 +14,7 @@ from typing import Any
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.platform.db import write_tx
-from practice.tables import TreatmentEpisode
+from practice.queries.access import episodes_of_client
 from reporting.queries.documents import client_documents
 from reporting.tables import Delivery, Document, EmployerUpdate, QuestionnaireInvitation
 from scheduling.tables import Appointment, AppointmentRequest
@@ -24,9 +24,7 @@ UPCOMING = 20  # appointments shown ahead
 
 
 def _own(column: Any, client_id: int) -> Any:
-    return column.is_in(
-        TreatmentEpisode.select(TreatmentEpisode.id).where(TreatmentEpisode.client == client_id)
-    )
+    return column.is_in(episodes_of_client(client_id))
 
 
 async def home(actor: Actor, client_id: int, now: datetime) -> dict[str, Any]:

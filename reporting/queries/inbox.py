@@ -31,7 +31,7 @@ async def doctor_inbox(actor: Actor, today: date) -> list[dict[str, Any]]:
         .order_by(Delivery.delivered_at, ascending=False)
     )
     held = await access.relations(
-        actor.user_id, sorted({int(r["episode_id"]) for r in rows}), today
+        actor.user_id, sorted({int(r["episode_id"]) for r in rows}), today, role=actor.role
     )
     rows = [
         r

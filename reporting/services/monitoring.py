@@ -19,6 +19,7 @@ from practice.platform import outbox
 from practice.platform.db import among, write_tx
 from practice.platform.settings import Settings
 from practice.platform.templating import make_environment
+from practice.queries.access import episodes_of_client
 from practice.queries.episodes import addressee_of, load_facts
 from practice.services import disclosure
 from practice.tables import TreatmentEpisode
@@ -247,11 +248,7 @@ async def fresh_link(invitation_id: int, client_id: int, now: datetime) -> str |
                 (QuestionnaireInvitation.id == invitation_id)
                 & QuestionnaireInvitation.completed_at.is_null()
                 & (QuestionnaireInvitation.expires_at > now)
-                & QuestionnaireInvitation.episode.is_in(
-                    TreatmentEpisode.select(TreatmentEpisode.id).where(
-                        TreatmentEpisode.client == client_id
-                    )
-                )
+                & QuestionnaireInvitation.episode.is_in(episodes_of_client(client_id))
             )
             .returning(QuestionnaireInvitation.id)
         )

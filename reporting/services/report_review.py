@@ -20,9 +20,9 @@ from practice.platform.i18n import N_
 from practice.platform.queue import JobQueue, enqueue_after_commit
 from practice.platform.settings import Settings
 from practice.platform.templating import make_environment, render_email
-from practice.queries.access import seat_active_on
+from practice.queries.access import episodes_of_client, has_active_account, seat_active_on
 from practice.services import disclosure
-from practice.tables import CaseAssignment, ClientAccount, TreatmentEpisode
+from practice.tables import CaseAssignment, TreatmentEpisode
 from reporting import report_review as rules
 from reporting.interim_reports import ReportStatus
 from reporting.report_review import Decision
@@ -79,7 +79,9 @@ async def review_plan(episode_id: int, approved_at: datetime, settings: Settings
     if episode is None:
         return None
     client_id, choice = int(episode["client"]), episode["choice"]
-    channel = rules.review_channel(choice, await _has_account(client_id), bool(episode["email"]))
+    channel = rules.review_channel(
+        choice, await has_active_account(client_id), bool(episode["email"])
+    )
     days = rules.review_days(episode["days"], choice)
     if channel is None or days == 0:
         return None
@@ -95,17 +97,6 @@ async def review_deadline(
     """Until when the client may review a report approved at ``approved_at``, if at all."""
     plan = await review_plan(episode_id, approved_at, settings)
     return None if plan is None else plan.until
-
-
-async def _has_account(client_id: int) -> bool:
-    return bool(
-        await ClientAccount.exists().where(
-            (ClientAccount.client == client_id)
-            & ClientAccount.set_up_at.is_not_null()
-            & ClientAccount.revoked_at.is_null()
-            & (ClientAccount.user._.active == True)  # noqa: E712 - SQL
-        )
-    )
 
 
 async def open_review(report_id: int, plan: Plan, settings: Settings, now: datetime) -> bool:
@@ -138,9 +129,7 @@ def awaiting_review(row: dict[str, Any], now: datetime) -> bool:
 
 
 def _own(client_id: int) -> Any:
-    return Report.episode.is_in(
-        TreatmentEpisode.select(TreatmentEpisode.id).where(TreatmentEpisode.client == client_id)
-    )
+    return Report.episode.is_in(episodes_of_client(client_id))
 
 
 async def waiting_for(client_id: int, now: datetime) -> list[dict[str, Any]]:

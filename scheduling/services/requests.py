@@ -16,8 +16,9 @@ from practice.platform.queue import JobQueue, enqueue_after_commit
 from practice.platform.settings import Settings
 from practice.platform.templating import make_environment, render_email
 from practice.privacy import initials
+from practice.queries.access import episodes_of_client
 from practice.services import disclosure
-from practice.tables import Client, TreatmentEpisode, User
+from practice.tables import Client, User
 from scheduling import requests as rules
 from scheduling.tables import Appointment, AppointmentRequest
 
@@ -60,11 +61,7 @@ async def ask(
         )
         .where(
             (Appointment.id == appointment_id)
-            & Appointment.episode.is_in(
-                TreatmentEpisode.select(TreatmentEpisode.id).where(
-                    TreatmentEpisode.client == client_id
-                )
-            )
+            & Appointment.episode.is_in(episodes_of_client(client_id))
         )
         .first()
     )

@@ -50,7 +50,7 @@ async def appointment_page(
     if found is None:
         raise NotFound("No such appointment.")
     today = today_in(tz)
-    held = await access.relation(actor.user_id, int(found["episode"]), today)
+    held = await access.relation(actor.user_id, int(found["episode"]), today, role=actor.role)
     read_only = actor.role is None or not decide(actor.role, Need.RECORD_WRITE, held)
     started = found["starts_at"] <= datetime.now(UTC)
     current = Attendance(found["attendance"])
