@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from practice.platform import i18n, lifeline, templating
+from practice.platform import i18n, lifeline, metrics, templating
 from practice.platform.settings import Settings
 
 MAX_HTML_BYTES = 2 * 1024 * 1024  # a report is tens of kB; more is a bug or an attack
@@ -254,11 +254,12 @@ async def render_pdf_async(html: str, *, title: str, timeout_s: float = 30.0) ->
     """Like ``render_pdf``, but awaits the worker so the event loop keeps serving."""
     _check_size(html)
     deadline = time.monotonic() + timeout_s
-    try:
-        return await _attempt_async(html, title, deadline)
-    except BrokenProcessPool:
-        pass
-    try:
-        return await _attempt_async(html, title, deadline)
-    except BrokenProcessPool as error:
-        raise RenderError(_WORKER_DIED) from error
+    with metrics.RENDER_SECONDS.time():
+        try:
+            return await _attempt_async(html, title, deadline)
+        except BrokenProcessPool:
+            pass
+        try:
+            return await _attempt_async(html, title, deadline)
+        except BrokenProcessPool as error:
+            raise RenderError(_WORKER_DIED) from error

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from practice.audit.chain import GENESIS, keyed_link
+from practice.platform import metrics
 from practice.platform.db import engine, in_write_tx
 from practice.platform.settings import Settings
 from practice.tables import AuditEvent
@@ -87,6 +88,13 @@ class Actor:
         return cls(user_id=None, role="system", source=None, channel=channel)
 
 
+async def _chain_lock() -> None:
+    """Take the chain's lock for this transaction, and measure the wait (issue 21: the one
+    lock every audited write takes; on SQLite the transaction's write lock serves)."""
+    with metrics.AUDIT_CHAIN_WAIT.time():
+        await AuditEvent.raw("SELECT pg_advisory_xact_lock({})", CHAIN_LOCK)
+
+
 async def record(
     actor: Actor,
     action: Action,
@@ -101,7 +109,7 @@ async def record(
     if not in_write_tx():
         raise RuntimeError("audit.record outside write_tx(): the hash chain needs its lock")
     if engine().engine_type == "postgres":
-        await AuditEvent.raw("SELECT pg_advisory_xact_lock({})", CHAIN_LOCK)
+        await _chain_lock()
     last = (
         await AuditEvent.select(AuditEvent.row_hash)
         .order_by(AuditEvent.id, ascending=False)
@@ -158,7 +166,7 @@ async def record_many(
     if not in_write_tx():
         raise RuntimeError("audit.record_many outside write_tx(): the hash chain needs its lock")
     if engine().engine_type == "postgres":
-        await AuditEvent.raw("SELECT pg_advisory_xact_lock({})", CHAIN_LOCK)
+        await _chain_lock()
     last = (
         await AuditEvent.select(AuditEvent.row_hash)
         .order_by(AuditEvent.id, ascending=False)

@@ -22,7 +22,7 @@ from redis.asyncio import ConnectionPool
 
 from practice.composition import wiring as composition
 from practice.composition.worker import embedded
-from practice.platform import i18n, lifeline, redis_conn
+from practice.platform import i18n, lifeline, metrics, redis_conn
 from practice.platform.db import close_pool, enable_sqlite_wal, engine, open_pool
 from practice.platform.logs import pin_library_loggers
 from practice.platform.queue import ArqQueue
@@ -184,6 +184,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=_before_request,
         before_send=[add_security_headers],
+        # Each request's duration by route template and status class (practice.platform.metrics).
+        middleware=[metrics.request_metrics],
         lifespan=[lifespan],
         state=_state(settings=settings, redis=redis, queue=ArqQueue(redis)),
         request_max_body_size=MAX_BODY_BYTES,

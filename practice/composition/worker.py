@@ -21,13 +21,15 @@ from typing import Any
 
 from arq import cron
 from arq.connections import ArqRedis, RedisSettings
+from arq.constants import default_queue_name
 from arq.worker import Worker, func
 
 from practice import jobs as practice_jobs
 from practice.composition import wiring as composition
-from practice.platform import outbox
+from practice.platform import metrics, outbox
 from practice.platform.db import close_pool, engine, open_pool
 from practice.platform.logs import pin_library_loggers
+from practice.platform.metrics import timed_job
 from practice.platform.queue import ArqQueue, DueJob
 from practice.platform.settings import Settings
 from reporting import jobs as reporting_jobs
@@ -58,23 +60,26 @@ SWEEPS: list[Sweep] = [
 ]
 
 # Job functions, in flow order (besides the sweep itself).
+# Each is timed and its failures counted under its name (practice.platform.metrics).
 JOBS: list[Any] = [
     # A short timeout: after a crash arq blocks the job id for timeout + 10 s (no heartbeat).
-    func(reporting_jobs.deliver_report, max_tries=8, timeout=10),
-    func(practice_jobs.send_message, max_tries=8),
-    func(reporting_jobs.publish_employer_statistics, max_tries=8),
-    func(practice_jobs.erase_expired_record, max_tries=3),
+    func(timed_job(reporting_jobs.deliver_report), max_tries=8, timeout=10),
+    func(timed_job(practice_jobs.send_message), max_tries=8),
+    func(timed_job(reporting_jobs.publish_employer_statistics), max_tries=8),
+    func(timed_job(practice_jobs.erase_expired_record), max_tries=3),
 ]
 
 SWEEP_MINUTES = set(range(0, 60, 5))
 
 
+@timed_job
 async def sweep_due_work(ctx: dict[str, Any]) -> dict[str, int]:
     """Enqueue everything the database says is due and not yet done."""
     settings: Settings = ctx["settings"]
     today = datetime.now(settings.time_zone).date()
     queue = ArqQueue(ctx["redis"])
     counts: dict[str, int] = {}
+    found: dict[str, int] = {}
     for sweep in SWEEPS:
         try:
             due = await sweep(today, settings)
@@ -82,9 +87,21 @@ async def sweep_due_work(ctx: dict[str, Any]) -> dict[str, int]:
             log.exception("sweep %s failed", getattr(sweep, "__name__", sweep))
             continue
         for job in due:
+            found[job.name] = found.get(job.name, 0) + 1
             queued = await queue.enqueue(job)
             counts[job.name] = counts.get(job.name, 0) + int(queued)
+    await _gauge_the_backlog(ctx["redis"], found)
     return counts
+
+
+async def _gauge_the_backlog(redis: ArqRedis, found: dict[str, int]) -> None:
+    """The metrics of what is due (per job kind, 0 for a kind with nothing) and queued."""
+    for job in JOBS:
+        metrics.DUE_WORK.labels(job.name).set(found.get(job.name, 0))
+    try:
+        metrics.QUEUE_DEPTH.set(await redis.zcard(default_queue_name))
+    except Exception:  # a metric must never fail the sweep
+        log.warning("could not read the queue's depth", exc_info=True)
 
 
 async def _startup(ctx: dict[str, Any]) -> None:
@@ -157,6 +174,9 @@ def run(settings: Settings, redis_url: str) -> None:
         setattr(WorkerSettings, key, value)
     worker = create_worker(WorkerSettings)  # type: ignore[arg-type]
     worker.on_stop = _bound_the_stop
+    if settings.metrics_port is not None:
+        # Each worker process on its own port (a second one needs another METRICS_PORT).
+        metrics.serve_on(settings.metrics_port)
     worker.run()
 
 

@@ -130,6 +130,10 @@ class Settings:
     # A practice's own additions to the lexicon of words an employer may not read
     # (practice.employer_text): a TOML file of the shipped lexicon's shape, or None.
     employer_text_lexicon: Path | None = None
+    # Metrics (practice.platform.metrics): the web process serves /metrics only to a scraper
+    # with this bearer token (off when unset); the worker serves them on this loopback port.
+    metrics_token: str | None = None
+    metrics_port: int | None = None
 
     @property
     def is_postgres(self) -> bool:
@@ -204,7 +208,23 @@ class Settings:
             practice_agb_code=_agb_code(env),
             practice_logo=_logo(env),
             employer_text_lexicon=_employer_text_lexicon(env),
+            metrics_token=_metrics_token(env),
+            metrics_port=_env_int("METRICS_PORT", 0, env, minimum=0) or None,
         )
+
+
+# A token a scraper can be given but nobody guesses: as long as a generated secret's text.
+METRICS_TOKEN_MIN = 32
+
+
+def _metrics_token(env: dict[str, str]) -> str | None:
+    """METRICS_TOKEN: the bearer token /metrics asks for; unset, /metrics is not served."""
+    token = (env.get("METRICS_TOKEN") or "").strip()
+    if not token:
+        return None
+    if len(token) < METRICS_TOKEN_MIN:
+        raise SettingsError(f"METRICS_TOKEN: use at least {METRICS_TOKEN_MIN} characters")
+    return token
 
 
 def _practice_address(env: dict[str, str]) -> tuple[str, ...]:

@@ -3,13 +3,14 @@
 Handlers parse, call one service or query, and respond; rules live in services.
 """
 
+import hmac
 from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.connection import ASGIConnection
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import TooManyRequestsException
+from litestar.exceptions import NotFoundException, TooManyRequestsException
 from litestar.params import Body, JSONBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import (
@@ -21,7 +22,7 @@ from litestar.status_codes import (
 
 from practice.accounts import HOME_PATH, Role
 from practice.audit.trail import Actor, Channel
-from practice.platform import throttle
+from practice.platform import metrics, throttle
 from practice.platform.i18n import LOCALES, N_
 from practice.platform.i18n import gettext as _
 from practice.platform.settings import Settings
@@ -67,7 +68,23 @@ def page(
     )
 
 
-# ---------------------------------------------------------------- health
+# ---------------------------------------------------------------- health and metrics
+
+
+@get("/metrics", opt=PUBLIC, include_in_schema=False)
+async def metrics_page(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The metrics for a scraper with the token (``practice.platform.metrics``); without
+    ``METRICS_TOKEN`` there is nothing here (404), with a wrong or no token 401."""
+    token: str | None = request.app.state.settings.metrics_token
+    if token is None:
+        raise NotFoundException()
+    given = request.headers.get("authorization", "")
+    if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return Response(
+            b"", status_code=HTTP_401_UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"}
+        )
+    body, content_type = metrics.exposition()
+    return Response(body, media_type=content_type)
 
 
 @get("/healthz", opt=PUBLIC, include_in_schema=False)
@@ -235,6 +252,7 @@ router = Router(
     route_handlers=[
         healthz,
         readyz,
+        metrics_page,
         login_page,
         login,
         logout,

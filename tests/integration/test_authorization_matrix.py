@@ -144,6 +144,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/episodes/{episode_id:int}/client-account/revocation"): {T},
     ("POST", "/episodes/{episode_id:int}/report-review"): {T},
     ("GET", "/report-review/{token:str}"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,
     ("POST", "/report-review/{token:str}"): PUBLIC,
     ("GET", "/client-account/{token:str}"): PUBLIC,
     ("POST", "/client-account/{token:str}"): PUBLIC,

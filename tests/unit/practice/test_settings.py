@@ -95,3 +95,12 @@ def test_trusted_proxies_default_to_none_and_a_bad_entry_is_named(tmp_path: Path
     assert [str(n) for n in trusted.trusted_proxies] == ["10.0.0.1/32", "172.16.0.0/12"]
     with pytest.raises(SettingsError, match=r"TRUSTED_PROXIES: 'proxy\.local'"):
         Settings.from_env(env(tmp_path, TRUSTED_PROXIES="proxy.local"))
+
+
+def test_metrics_are_off_by_default_and_a_short_token_is_refused(tmp_path: Path) -> None:
+    settings = Settings.from_env(env(tmp_path))
+    assert settings.metrics_token is None and settings.metrics_port is None
+    with pytest.raises(SettingsError, match="METRICS_TOKEN"):
+        Settings.from_env(env(tmp_path, METRICS_TOKEN="short"))
+    on = Settings.from_env(env(tmp_path, METRICS_TOKEN="t" * 32, METRICS_PORT="9108"))
+    assert (on.metrics_token, on.metrics_port) == ("t" * 32, 9108)
