@@ -165,15 +165,20 @@ async def _run_safely(callback: AfterCommit) -> None:
 
 
 async def open_pool(db: Engine, max_size: int) -> None:  # type: ignore[type-arg]
-    """PostgreSQL: a connection pool (without one Piccolo connects per query)."""
+    """PostgreSQL: a connection pool (without one Piccolo connects per query). SQLite: a
+    kept connection for single reads (``practice.piccolo_conf.PracticeSQLiteEngine``)."""
     if db.engine_type == "postgres":
         # asyncpg's min_size defaults to 10, above a small max_size
         await db.start_connection_pool(min_size=1, max_size=max_size)  # type: ignore[no-untyped-call, call-arg]
+    elif (open_reader := getattr(db, "open_reader", None)) is not None:
+        await open_reader()
 
 
 async def close_pool(db: Engine) -> None:  # type: ignore[type-arg]
     if db.engine_type == "postgres":
         await db.close_connection_pool()  # type: ignore[no-untyped-call]
+    elif (close_reader := getattr(db, "close_reader", None)) is not None:
+        await close_reader()
 
 
 WAL_SWITCH_ATTEMPTS = 20
