@@ -22,6 +22,7 @@ from practice.labels import ADVICE_CONFLICT_LABELS
 from practice.platform import outbox
 from practice.platform.db import write_tx
 from practice.platform.i18n import N_, gettext
+from practice.platform.settings import Settings
 from practice.platform.templating import make_environment
 from practice.privacy import initials
 from practice.queries.capacity import capacity_facts
@@ -269,6 +270,7 @@ async def tell_company_doctors(episode_id: int, today: date, tz: ZoneInfo) -> in
     client = await Client.select(Client.name).where(Client.id == client_id).first()
     client_initials = initials(str(client["name"] if client else ""))
     env = make_environment(tz)
+    link = Settings.from_env().link(f"/episodes/{episode_id}/capacity")
     queued = 0
     for doctor in doctors:
         user_id = int(doctor["user"])
@@ -287,7 +289,8 @@ async def tell_company_doctors(episode_id: int, today: date, tz: ZoneInfo) -> in
                 # From the labels themselves: the demo and the worker write without the app.
                 "what": gettext(ADVICE_CONFLICT_LABELS[conflict.kind]),
                 "on": conflict.on,
-                "path": f"/episodes/{episode_id}/capacity",
+                # The absolute address (BASE_URL): a path alone is no link in a mail client.
+                "path": link,
             }
             made = await outbox.queue_message(
                 clearance,

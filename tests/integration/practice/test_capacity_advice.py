@@ -11,6 +11,7 @@ import httpx
 import time_machine
 
 from practice.audit.trail import Action
+from practice.platform.settings import Settings
 from practice.tables import (
     Advice,
     AuditEvent,
@@ -106,7 +107,8 @@ async def test_an_agreement_over_the_advised_hours_is_a_task_and_a_notice_until_
     [notice] = await notices()
     assert notice["recipient_user_id"] == cast.company_doctor.id
     assert notice["audience"] == "company_doctor"
-    assert f"/episodes/{episode_id}/capacity" in notice["body_text"]
+    # The whole address, so the link opens from a mail client (BASE_URL).
+    assert Settings.from_env().link(f"/episodes/{episode_id}/capacity") in notice["body_text"]
     assert "Formulier" not in notice["body_text"] + notice["subject"]
     [conflict] = (await capacity(client, episode_id))["conflicts"]
     assert (conflict["kind"], conflict["found_hours"], conflict["advised_hours"]) == (
