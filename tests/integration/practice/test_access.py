@@ -307,6 +307,16 @@ async def test_the_language_switch_never_redirects_off_site(client, db) -> None:
     assert response.headers["location"] == "/"
 
 
+async def test_the_language_switch_keeps_the_page_s_query(client, db) -> None:
+    page = await client.get("/login?month=2026-05")
+    assert 'name="next" value="/login?month=2026-05"' in page.text
+    token = await csrf_token(client)
+    switched = await client.post(
+        "/language", data={"_csrf_token": token, "locale": "en", "next": "/login?month=2026-05"}
+    )
+    assert switched.headers["location"] == "/login?month=2026-05"
+
+
 def test_every_handler_written_in_a_web_module_is_registered(app: Litestar) -> None:
     import importlib
     import pkgutil
