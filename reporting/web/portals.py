@@ -18,6 +18,7 @@ from practice.access_policy import Need
 from practice.accounts import Role
 from practice.audit.trail import Actor
 from practice.errors import NotFound
+from practice.platform import i18n
 from practice.platform.clock import today_in
 from practice.platform.csv_safe import csv_text
 from practice.platform.settings import Settings
@@ -302,16 +303,17 @@ async def employer_csv(request: Request[Any, Any, Any]) -> Response[str]:
 async def employer_update_pdf(
     request: Request[Any, Any, Any], update_id: FromPath[int]
 ) -> Response[bytes]:
-    """A process update as PDF, rendered from the EmployerView that was sent."""
+    """A process update as PDF, rendered from the EmployerView that was sent, in the
+    reader's language (the page's: their account's, or the switch's)."""
     view = await export_employer_update(actor_of(request), update_id, _today(request))
+    title = i18n.gettext("Process update to the employer")
     html = render_html(
         "reporting/employer-update/document.html",
-        {"title": "Procesinformatie", "view": view},
+        {"title": title, "view": view},
         tz=_zone(request),
+        locale=i18n.current_locale.get(),
     )
-    return Response(
-        await render_pdf_async(html, title="Procesinformatie"), media_type="application/pdf"
-    )
+    return Response(await render_pdf_async(html, title=title), media_type="application/pdf")
 
 
 # ---------------------------------------------------------------- the re-integration extract

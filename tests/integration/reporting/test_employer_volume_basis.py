@@ -80,6 +80,12 @@ async def test_the_employer_reads_the_percentage_with_its_contract_hours_and_bas
     pdf = await client.get(f"/employer/updates/{updates[0]['id']}")
     assert pdf.status_code == 200
     assert NAMED in " ".join(pdf_text(pdf.content).split())
+    # In the reader's language: after the switch to English, the PDF is English too.
+    client.cookies.set("lang", "en")
+    english = " ".join(
+        pdf_text((await client.get(f"/employer/updates/{updates[0]['id']}")).content).split()
+    )
+    assert "contract hours" in english and "contracturen" not in english
 
 
 @time_machine.travel("2026-06-15 10:00 +0200", tick=False)
