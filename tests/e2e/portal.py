@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from playwright.sync_api import Error as PlaywrightError
+
 from practice.composition.demo import DEMO_PASSWORD
 from tests.e2e.browser import ARTEFACTS
 from tests.e2e.served import Served
@@ -201,7 +203,14 @@ class Portal:
         stem = f"{self.language}-{Portal.shots:03d}-{self.role}-{name}"
         for width in widths:
             self._resize(width, HEIGHT)
-            self.page.screenshot(path=str(ARTEFACTS / f"{stem}-{width}.png"), full_page=True)
+            path = str(ARTEFACTS / f"{stem}-{width}.png")
+            try:
+                self.page.screenshot(path=path, full_page=True)
+            except PlaywrightError:
+                # Chromium now and then cannot capture on a loaded machine ("Unable to capture
+                # screenshot"); the picture is a record of the page, once more is enough.
+                time.sleep(1)
+                self.page.screenshot(path=path, full_page=True)
         self._resize(WIDE, HEIGHT)
 
     def _resize(self, width: int, height: int) -> None:
