@@ -166,7 +166,8 @@ async def _run_safely(callback: AfterCommit) -> None:
 
 async def open_pool(db: Engine, max_size: int) -> None:  # type: ignore[type-arg]
     """PostgreSQL: a connection pool (without one Piccolo connects per query). SQLite: a
-    kept connection for single reads (``practice.piccolo_conf.PracticeSQLiteEngine``)."""
+    kept connection for single reads and a small pool for transactions
+    (``practice.piccolo_conf.PracticeSQLiteEngine``)."""
     if db.engine_type == "postgres":
         # asyncpg's min_size defaults to 10, above a small max_size
         await db.start_connection_pool(min_size=1, max_size=max_size)  # type: ignore[no-untyped-call, call-arg]
