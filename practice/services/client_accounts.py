@@ -118,10 +118,13 @@ async def record_review_choice(
     actor: Actor, *, choice: str, episode_id: int | None = None, client_id: int | None = None
 ) -> None:
     """Record whether the client wants to read reports before they leave (as the therapist
-    asked them, by the episode; or the client themself, in the portal): it decides the next
-    approvals, not a review already open."""
-    if choice not in rules.REVIEW_CHOICE_LABELS:
-        raise InvalidInput({"report_review": one_of(rules.REVIEW_CHOICE_LABELS)})
+    asked them, by the episode; or the client themself, in the portal, who answers yes or no
+    and cannot be "not asked"): it decides the next approvals, not a review already open."""
+    allowed = (
+        rules.MY_REVIEW_CHOICE_LABELS if actor.role == Role.CLIENT else rules.REVIEW_CHOICE_LABELS
+    )
+    if choice not in allowed:
+        raise InvalidInput({"report_review": one_of(allowed)})
     if client_id is None:
         if episode_id is None:
             raise ValueError("name the episode or the client")

@@ -23,12 +23,13 @@ from practice.accounts import Role
 from practice.audit.trail import Actor
 from practice.client_accounts import MY_REVIEW_CHOICE_LABELS
 from practice.consent import Purpose, Recipient
-from practice.errors import Conflict, InvalidInput, NotFound, one_of
+from practice.errors import Conflict, InvalidInput, NotFound
 from practice.queries import access, audit_log
 from practice.queries import consents as consent_queries
 from practice.queries.access import own_client
 from practice.services import client_accounts, consents
 from practice.web.auth import roles
+from practice.web.client_accounts import ReviewChoiceForm
 from practice.web.forms import FormState, refused
 from practice.web.portal import Form, actor_of, page
 from reporting.client_export import export_client
@@ -333,10 +334,6 @@ async def withdraw(
     return Redirect(path="/my/consents", status_code=303)
 
 
-class ReviewChoiceForm(msgspec.Struct):
-    report_review: Annotated[str, msgspec.Meta(max_length=16)] = ""
-
-
 @post("/my/report-review", opt=CLIENT, status_code=303, include_in_schema=False)
 async def report_review_choice(
     request: Request[Any, Any, Any], data: Annotated[ReviewChoiceForm, Form]
@@ -344,8 +341,6 @@ async def report_review_choice(
     """The client's own answer: read each report first, or let reports leave unread."""
     actor, client_id = await _client(request)
     try:
-        if data.report_review not in MY_REVIEW_CHOICE_LABELS:
-            raise InvalidInput({"report_review": one_of(MY_REVIEW_CHOICE_LABELS)})
         await client_accounts.record_review_choice(
             actor, client_id=client_id, choice=data.report_review
         )
