@@ -51,6 +51,20 @@ async def link_of(report_id: int) -> str:
     return found.group(1)
 
 
+async def a_link_out(client: httpx.AsyncClient, cast: Cast, settings: Settings) -> tuple[int, str]:
+    """The first interim report approved for a client who wants to read it first, its link
+    mailed; the therapist logged out, so the page is opened as the client would."""
+    episode_id = await episode_with_ten_held_sessions(client, cast)
+    await wants_to_read_first(client, cast, episode_id)
+    await deliver_all(settings)  # drafts the reports
+    first, _ = await reports()
+    await approve(client, cast, first["id"])
+    path = await link_of(first["id"])
+    await client.get("/logout")
+    client.cookies.clear()
+    return int(first["id"]), path
+
+
 async def post_decision(
     client: httpx.AsyncClient, path: str, decision: str, comment: str = ""
 ) -> httpx.Response:
@@ -64,25 +78,18 @@ async def post_decision(
 async def test_the_client_without_an_account_withholds_a_report_by_the_mailed_link(
     client: httpx.AsyncClient, cast: Cast, settings: Settings
 ) -> None:
-    episode_id = await episode_with_ten_held_sessions(client, cast)
-    await wants_to_read_first(client, cast, episode_id)
-    await deliver_all(settings)  # drafts the reports
-    first, _ = await reports()
-    await approve(client, cast, first["id"])
-    path = await link_of(first["id"])
-    await client.get("/logout")
-    client.cookies.clear()
+    report_id, path = await a_link_out(client, cast, settings)
 
     page = await client.get(path)
     assert page.status_code == 200 and "GEHEIME-VOORTGANG" in page.text
     assert 'class="portal-nav"' not in page.text  # no account: no portal menu
-    reads = await audit_rows(object_type="report", object_id=str(first["id"]))
+    reads = await audit_rows(object_type="report", object_id=str(report_id))
     assert any(r["action"] == Action.READ and r["actor_role"] == "client" for r in reads)
     assert await deliver_all(settings) == ["awaiting the client's review"]
 
     withheld = await post_decision(client, path, "withheld", "Eerst bespreken")
     assert withheld.status_code == 200 and 'data-testid="review-state"' in withheld.text
-    row = await Report.select(Report.status, Report.review_comment).where(Report.id == first["id"])
+    row = await Report.select(Report.status, Report.review_comment).where(Report.id == report_id)
     assert row[0] == {"status": "blocked", "review_comment": "Eerst bespreken"}
     assert await deliver_all(settings) == []
     assert await Delivery.count() == 0
@@ -94,14 +101,7 @@ async def test_the_client_without_an_account_withholds_a_report_by_the_mailed_li
 async def test_an_odd_decision_keeps_the_link_and_agreeing_delivers_the_report_once(
     client: httpx.AsyncClient, cast: Cast, settings: Settings
 ) -> None:
-    episode_id = await episode_with_ten_held_sessions(client, cast)
-    await wants_to_read_first(client, cast, episode_id)
-    await deliver_all(settings)
-    first, _ = await reports()
-    await approve(client, cast, first["id"])
-    path = await link_of(first["id"])
-    await client.get("/logout")
-    client.cookies.clear()
+    _, path = await a_link_out(client, cast, settings)
 
     odd = await post_decision(client, path, "maybe", "bewaard")
     assert odd.status_code == 400 and 'id="decision-problem"' in odd.text
@@ -120,14 +120,7 @@ async def test_a_link_past_its_day_shows_nothing_and_the_report_leaves_once(
     client: httpx.AsyncClient, cast: Cast, settings: Settings
 ) -> None:
     with time_machine.travel(NOW, tick=False):
-        episode_id = await episode_with_ten_held_sessions(client, cast)
-        await wants_to_read_first(client, cast, episode_id)
-        await deliver_all(settings)
-        first, _ = await reports()
-        await approve(client, cast, first["id"])
-        path = await link_of(first["id"])
-        await client.get("/logout")
-        client.cookies.clear()
+        _, path = await a_link_out(client, cast, settings)
     with time_machine.travel("2026-06-19 00:01 +0200", tick=False):  # after Thursday night
         late = await client.get(path)
         assert late.status_code == 410 and "GEHEIME-VOORTGANG" not in late.text
