@@ -11,6 +11,7 @@ from reporting.services.employer_statistics import employers_due, publish_due_sn
 from reporting.services.employer_updates import send_due_employer_updates
 from reporting.services.follow_ups import invite_due_follow_ups
 from reporting.services.monitoring import invite_due_questionnaires, remind_open_invitations
+from reporting.statistics import fact_table
 
 
 async def deliver_report(ctx: dict[str, Any], report_id: int) -> str:
@@ -65,3 +66,19 @@ async def publish_employer_statistics(ctx: dict[str, Any], employer_id: int) -> 
     settings: Settings = ctx["settings"]
     today = datetime.now(settings.time_zone).date()
     return len(await publish_due_snapshots(employer_id, today, settings.time_zone))
+
+
+# One id: a waiting settle job is not queued twice; the next sweep queues it again.
+SETTLE_STATISTICS = DueJob("settle_statistics", (), "statistics-facts")
+
+
+async def due_statistics_facts(today: date, settings: Settings) -> list[DueJob]:
+    """Settle the statistics facts of the episodes written since (the figures compute them
+    from the raw tables meanwhile: settling keeps the dashboard fast, not correct)."""
+    return [SETTLE_STATISTICS] if await fact_table.any_pending() else []
+
+
+async def settle_statistics(ctx: dict[str, Any]) -> int:
+    """Settle what is pending, within the job's time; how many episodes."""
+    settings: Settings = ctx["settings"]
+    return (await fact_table.settle_pending(settings.time_zone)).episodes

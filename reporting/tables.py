@@ -154,6 +154,84 @@ class EmployerStatistics(Table):
     published_at = Timestamptz(default=TimestamptzNow())
 
 
+# ---------------------------------------------------------------- statistics facts
+#
+# Every outcome figure starts from per-episode facts (reporting.statistics.facts). Computed
+# from the raw tables they cost seconds per view on 100k episodes (P-4), so they are kept
+# here, one row per episode. Triggers on every table a fact comes from put the episodes a
+# write touches on ``statistics_pending`` (migration reporting_2026_12_05t03_01_00); a
+# figure reads the kept row of a settled episode and computes a pending one from the raw
+# tables, so it is exact at once, and the worker's sweep settles what is pending
+# (reporting.statistics.fact_table).
+
+_VOLUME_FACT = "volume % in tenths of a percent, uncapped"
+
+
+def _volume() -> Integer:
+    return Integer(null=True, default=None, help_text=_VOLUME_FACT)
+
+
+def _day() -> Date:
+    return Date(null=True, default=None)
+
+
+class StatisticsFact(Table):
+    """One episode's statistics facts as last settled (reporting.statistics.facts names
+    each one). Medical (the diagnosis category); removed with its episode."""
+
+    id: Serial
+    episode = ForeignKey(
+        references=TreatmentEpisode, on_delete=OnDelete.cascade, unique=True, index=True
+    )
+    client_id = Integer()
+    status = Varchar(length=32)
+    offer = Varchar(length=32, null=True, default=None)
+    employer_id = Integer(null=True, default=None, index=True)
+    diagnosis = Varchar(length=48, null=True, default=None, secret=True)
+    screened = Integer(default=0)  # 1 with a screening: outcome figures count only those
+    absent = Integer(default=0)
+    referred_on = Date(null=True, default=None, index=True)  # the local referral date
+    screened_on = _day()
+    started_on = _day()
+    closed_on = _day()
+    employment_id = Integer(null=True, default=None)
+    absence_id = Integer(null=True, default=None)
+    first_sick_day = _day()
+    partial_on = _day()
+    any_on = _day()
+    full_on = _day()
+    held = Integer(default=0)
+    relapse_flag = Integer(null=True, default=None)
+    fu_response = Varchar(length=16, null=True, default=None)
+    agreement = Integer(default=0)
+    # Volume % at begin (vb), end (ve) and follow-up (vf) per volume variant: the contract
+    # on the measurement date (m) or at referral (r), wage-value hours (w) or with the
+    # therapeutic hours (t). reporting.statistics.facts.variant_key names them.
+    vb_mw = _volume()
+    ve_mw = _volume()
+    vf_mw = _volume()
+    vb_mt = _volume()
+    ve_mt = _volume()
+    vf_mt = _volume()
+    vb_rw = _volume()
+    ve_rw = _volume()
+    vf_rw = _volume()
+    vb_rt = _volume()
+    ve_rt = _volume()
+    vf_rt = _volume()
+    settled_at = Timestamptz(default=TimestamptzNow())
+
+
+class StatisticsPending(Table):
+    """An episode whose facts changed after they were settled, written by the triggers.
+    Not a foreign key: the episode may be gone (its facts go with it). Several rows for
+    one episode are harmless; settling removes exactly the rows it read."""
+
+    id: Serial
+    episode = Integer(index=True)
+    marked_at = Timestamptz(default=TimestamptzNow())
+
+
 ALL: list[type[Table]] = [
     Report,
     Document,
@@ -163,4 +241,6 @@ ALL: list[type[Table]] = [
     QuestionnaireResponse,
     QuestionnaireInvitation,
     EmployerStatistics,
+    StatisticsFact,
+    StatisticsPending,
 ]

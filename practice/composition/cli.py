@@ -105,6 +105,7 @@ async def _load_demo(settings: Settings, today: date | None = None) -> int:
     from practice.composition.demo import DEMO_PASSWORD, load_demo
     from reporting.demo import load_demo_reporting
     from reporting.demo_client import load_demo_client
+    from reporting.statistics.fact_table import rebuild
 
     composition.connect()
     today = today or datetime.now(settings.time_zone).date()
@@ -114,6 +115,8 @@ async def _load_demo(settings: Settings, today: date | None = None) -> int:
         await load_demo_reporting(today, settings.time_zone, settings)
         # One client with an account, so the client portal shows something (issue 20).
         await load_demo_client(settings, DEMO_PASSWORD)
+        # The demo's statistics facts settled at once (the worker would, within minutes).
+        await rebuild(settings.time_zone)
     return created
 
 
@@ -463,6 +466,28 @@ def _run_erasure(settings: Settings, operation: Callable[[Any], Awaitable[T]]) -
         ) from exc
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
+
+
+@main.group()
+def statistics() -> None:
+    """The kept statistics facts behind the outcome figures."""
+
+
+@statistics.command("rebuild")
+def statistics_rebuild() -> None:
+    """Compute every episode's statistics facts again from the raw tables (after a bulk
+    load or a restore from elsewhere; the worker keeps them settled otherwise)."""
+    from practice.composition import wiring as composition
+    from reporting.statistics.fact_table import rebuild
+
+    settings = _settings()
+
+    async def run() -> None:
+        composition.connect()
+        settled = await rebuild(settings.time_zone)
+        click.echo(f"statistics facts rebuilt: {settled.episodes} episodes, {settled.left} pending")
+
+    asyncio.run(run())
 
 
 @main.group()

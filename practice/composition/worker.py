@@ -51,6 +51,8 @@ SWEEPS: list[Sweep] = [
     # Outcome monitoring: the client's secure link to the questionnaires of a due moment.
     reporting_jobs.due_questionnaire_invitations,
     reporting_jobs.due_employer_statistics,
+    # The kept statistics facts of the episodes written since the last sweep.
+    reporting_jobs.due_statistics_facts,
     # One digest per person a day of the screening and treatment-start deadlines that are
     # due on the next working day or lapsed (practice.escalation).
     practice_jobs.due_escalation_digests,
@@ -66,6 +68,7 @@ JOBS: list[Any] = [
     func(timed_job(reporting_jobs.deliver_report), max_tries=8, timeout=10),
     func(timed_job(practice_jobs.send_message), max_tries=8),
     func(timed_job(reporting_jobs.publish_employer_statistics), max_tries=8),
+    func(timed_job(reporting_jobs.settle_statistics), max_tries=8, timeout=25),
     func(timed_job(practice_jobs.erase_expired_record), max_tries=3),
 ]
 

@@ -7,7 +7,7 @@ the same query, at the same minimum cell size.
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from litestar import Request
@@ -205,6 +205,10 @@ class Dashboard:
     today: date
     headline: Headline | None = None  # None: a board of tables only (tests of the tables)
     variant: VolumeVariant = DEFAULT_VOLUME_VARIANT
+    # The moment the figures were computed: they hold everything recorded before it (the
+    # kept facts of an episode written since the last settling are computed from the
+    # records, reporting.statistics.fact_table).
+    as_of: datetime | None = None
 
     @property
     def volume_basis(self) -> str:
@@ -221,6 +225,7 @@ async def build_dashboard(
     settings: Settings = request.app.state.settings
     filters = query.filters()
     today = today_in(settings.time_zone)
+    as_of = datetime.now(UTC)
     min_n = await _min_n(filters)
     variant = query.variant
     results = await compute(
@@ -241,6 +246,7 @@ async def build_dashboard(
         today,
         headline_of(results, min_n, query.reference_table),
         variant,
+        as_of,
     )
 
 

@@ -6,11 +6,14 @@ clause, so every figure covers exactly the same episodes for the same filters. S
 `reporting.statistics.sql` for how the work is split between the database and Python.
 """
 
+import contextlib
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +22,7 @@ from piccolo.querystring import QueryString
 from practice.episodes import Offer
 from practice.platform.db import engine
 from practice.tables import TreatmentEpisode
+from practice.work_participation import CountedHours
 from reporting.statistics.definitions import (
     DEFAULT_VOLUME_VARIANT,
     ContractBasis,
@@ -33,6 +37,42 @@ P90 = Decimal("0.9")
 FULL_TENTHS = 1000  # 100.0 % in tenths of a percent
 MOMENTS = (Moment.BEGIN, Moment.END, Moment.FOLLOW_UP)
 VOLUME_COLUMN = {Moment.BEGIN: "vb", Moment.END: "ve", Moment.FOLLOW_UP: "vf"}
+_BASIS_KEY = {ContractBasis.MEASUREMENT_DATE: "m", ContractBasis.REFERRAL: "r"}
+_HOURS_KEY = {CountedHours.WAGE_VALUE: "w", CountedHours.WITH_THERAPEUTIC: "t"}
+VARIANTS = tuple(VolumeVariant(basis, hours) for basis in ContractBasis for hours in CountedHours)
+
+
+def variant_key(variant: VolumeVariant) -> str:
+    """The two letters that name a volume variant's facts: ``vb_mw`` is the volume % at
+    begin against the contract on the measurement date (m, or r: at referral), counting
+    wage-value hours (w, or t: with the therapeutic hours)."""
+    return _BASIS_KEY[variant.basis] + _HOURS_KEY[variant.hours]
+
+
+_VARIANT_OF_KEY = {variant_key(variant): variant for variant in VARIANTS}
+
+
+class Source(Enum):
+    """Where the facts come from: the kept table (`reporting.statistics.fact_table`), with
+    the pending episodes computed from the raw tables; or the raw tables alone (what the
+    kept rows are settled from, and the reference they are tested against)."""
+
+    KEPT = "kept"
+    RAW = "raw"
+
+
+_SOURCE: ContextVar[Source] = ContextVar("statistics_facts_source", default=Source.KEPT)
+
+
+@contextlib.contextmanager
+def facts_from(source: Source) -> Iterator[None]:
+    """Every figure computed in the block reads its facts from `source`: the benchmark's
+    second control (the figures' SQL over the raw tables, P-4) and the tests' oracle."""
+    token = _SOURCE.set(source)
+    try:
+        yield
+    finally:
+        _SOURCE.reset(token)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +218,7 @@ def _plain_facts(sql: Dialect) -> dict[str, _Fact]:
         "offer": _Fact(q("e.offer")),
         "employer_id": _Fact(q("r.employer")),
         "diagnosis": _Fact(q("s.diagnosis_category")),
+        "screened": _Fact(q("CASE WHEN s.id IS NULL THEN 0 ELSE 1 END")),
         "absent": _Fact(q("CASE WHEN r.absence_status = {} THEN 0 ELSE 1 END", "not_absent")),
         "referred_on": _Fact(sql.local_date("r.received_at")),
         "screened_on": _Fact(q("e.screening_held_on")),
@@ -192,10 +233,20 @@ def _plain_facts(sql: Dialect) -> dict[str, _Fact]:
     }
 
 
-def _joined_facts() -> dict[str, _Fact]:
+def _joined_facts(variant: VolumeVariant) -> dict[str, _Fact]:
+    volumes = {
+        f"{VOLUME_COLUMN[moment]}_{key}": _Fact(
+            q(f"{VOLUME_COLUMN[moment]}_{key}.tenths"), (f"{moment.value}_{key}",)
+        )
+        for key in _VARIANT_OF_KEY
+        for moment in MOMENTS
+    }
+    chosen = variant_key(variant)
     return {
+        **volumes,
+        # vb, ve and vf: the variant the figure asks for.
         **{
-            VOLUME_COLUMN[moment]: _Fact(q(f"{VOLUME_COLUMN[moment]}.tenths"), (moment.value,))
+            VOLUME_COLUMN[moment]: volumes[f"{VOLUME_COLUMN[moment]}_{chosen}"]
             for moment in MOMENTS
         },
         "partial_on": _Fact(q("partial.measured_on"), ("partial",)),
@@ -235,9 +286,10 @@ def _in_scope(narrowed: bool, column: str, key: str) -> QueryString:
 def _volumes(
     sql: Dialect, moments: Sequence[Moment], narrowed: bool, variant: VolumeVariant
 ) -> QueryString:
-    """``facts_volume``: per episode and moment, the volume % in integer tenths, uncapped,
-    of the latest measurement at that moment (latest `measured_on`, then highest id),
-    against the contract of the `variant`'s basis; NULL without a (non-zero) contract.
+    """``facts_volume_<variant key>``: per episode and moment, the volume % in integer
+    tenths, uncapped, of the latest measurement at that moment (latest `measured_on`, then
+    highest id), against the contract of the `variant`'s basis; NULL without a (non-zero)
+    contract.
 
     The basis day is the measurement date, or the referral's local date (the contract at
     referral, pitfall 7). The contract valid on a day is the one with the latest
@@ -264,7 +316,8 @@ def _volumes(
     else:
         basis_join, basis_day = q(""), q("w.measured_on")
     return q(
-        f"{VOLUMES} AS MATERIALIZED (SELECT w.episode AS episode, w.moment AS moment, "  # noqa: S608 - fixed names; values are bound
+        f"{VOLUMES}_{variant_key(variant)} AS MATERIALIZED "  # noqa: S608 - fixed names; values are bound
+        "(SELECT w.episode AS episode, w.moment AS moment, "
         "CASE WHEN ch.minutes_per_week > 0 THEN "
         "(2000 * w.counted + ch.minutes_per_week) / (2 * ch.minutes_per_week) END AS tenths "
         "FROM (SELECT wp.episode, wp.moment, wp.employment, wp.measured_on, "
@@ -302,12 +355,14 @@ def _join(name: str, narrowed: bool) -> QueryString:
     def employments(alias: str) -> QueryString:
         return _in_scope(narrowed, f"{alias}.employment", "k_employment")
 
+    moment_value, _, key = name.rpartition("_")
     moments = {moment.value: moment for moment in MOMENTS}
-    if name in moments:
-        alias = VOLUME_COLUMN[moments[name]]
+    if moment_value in moments and key in _VARIANT_OF_KEY:
+        alias = f"{VOLUME_COLUMN[moments[moment_value]]}_{key}"
         return q(
-            f" LEFT JOIN {VOLUMES} {alias} ON {alias}.episode = e.id AND {alias}.moment = {{}}",
-            name,
+            f" LEFT JOIN {VOLUMES}_{key} {alias} ON {alias}.episode = e.id "
+            f"AND {alias}.moment = {{}}",
+            moment_value,
         )
     if name == "partial":
         return q(
@@ -422,6 +477,7 @@ def facts_cte(
     *,
     screened_only: bool = True,
     variant: VolumeVariant = DEFAULT_VOLUME_VARIANT,
+    source: Source | None = None,
 ) -> QueryString:
     """``facts AS MATERIALIZED (...)``, with the CTEs it is built from before it: one row
     per matching episode with the named columns (and only those). The volume columns
@@ -429,13 +485,44 @@ def facts_cte(
 
     Outcome figures cover screened episodes (an outcome needs a diagnosis category and a
     start); the wait-time figures cover every referral (`screened_only=False`).
+
+    From the kept facts (`Source.KEPT`, the default), a settled episode's row is read from
+    ``statistics_fact`` and a pending one's is computed from the raw tables, so the result
+    is the raw one (`Source.RAW`) whenever it is asked, however long settling takes. None:
+    the source `facts_from` chose (default: kept).
     """
-    plain = _plain_facts(sql)
-    joined = _joined_facts()
-    facts = {**plain, **joined}
+    facts = _facts(sql, variant)
     unknown = [name for name in names if name not in facts]
     if unknown:
         raise ValueError(f"no episode facts {unknown!r}")
+    if (source or _SOURCE.get()) is Source.RAW:
+        ctes, select = _raw(sql, filters, names, screened_only, variant, only=None)
+        return join_sql([*ctes, q("facts AS MATERIALIZED ({})", select)], ", ")
+    ctes, pending = _raw(sql, filters, names, screened_only, variant, only=PENDING)
+    kept = _kept(sql, filters, names, screened_only, variant)
+    return join_sql([*ctes, q("facts AS MATERIALIZED ({} UNION ALL {})", kept, pending)], ", ")
+
+
+def _facts(sql: Dialect, variant: VolumeVariant) -> dict[str, _Fact]:
+    return {**_plain_facts(sql), **_joined_facts(variant)}
+
+
+# The episodes whose kept facts are out of date (the triggers' table).
+PENDING = q("e.id IN (SELECT p.episode FROM statistics_pending p)")
+
+
+def _raw(
+    sql: Dialect,
+    filters: Filters,
+    names: Sequence[str],
+    screened_only: bool,
+    variant: VolumeVariant,
+    *,
+    only: QueryString | None,
+) -> tuple[list[QueryString], QueryString]:
+    """The CTEs and the SELECT of the named facts from the raw tables; `only` (a condition
+    on the episode ``e``) restricts them to those episodes, through the scope."""
+    facts = _facts(sql, variant)
     employer = any(facts[name].employer for name in names)
     where = _where(sql, filters, screened_only=screened_only)
     episodes = q(
@@ -443,39 +530,137 @@ def facts_cte(
         "LEFT JOIN screening s ON s.episode = e.id"
     )
     joins = list(dict.fromkeys(j for name in names for j in facts[name].joins))
-    narrowed = bool(joins) and _selective(filters)
+    narrowed = only is not None or (bool(joins) and _selective(filters))
     ctes: list[QueryString] = []
     if narrowed:
+        scope_where = where
+        if only is not None:
+            scope_where = q("{} {} {}", where, q("AND" if where.template else "WHERE"), only)
         ctes.append(
             q(
                 f"{SCOPE} AS MATERIALIZED (SELECT e.id AS k_episode, "
                 "e.employment AS k_employment {}{})",
                 episodes,
-                where,
+                scope_where,
             )
         )
-    moments = [moment for moment in MOMENTS if moment.value in joins]
-    if moments:
-        ctes.append(_volumes(sql, moments, narrowed, variant))
+    for key in _VARIANT_OF_KEY:
+        moments = [moment for moment in MOMENTS if f"{moment.value}_{key}" in joins]
+        if moments:
+            ctes.append(_volumes(sql, moments, narrowed, _VARIANT_OF_KEY[key]))
     selected = [q(f"{{}} AS {name}", facts[name].expression) for name in names]
-    ctes.append(
+    select = q(
+        "SELECT {} {}{}{}{}",
+        join_sql(selected, ", "),
+        # Narrowed, the episodes are found from the scope (by primary key), else the
+        # planner joins every episode to the derived tables before it filters.
         q(
-            "facts AS MATERIALIZED (SELECT {} {}{}{}{})",
-            join_sql(selected, ", "),
-            # Narrowed, the episodes are found from the scope (by primary key), else the
-            # planner joins every episode to the derived tables before it filters.
-            q(
-                f"FROM {SCOPE} fs JOIN treatment_episode e ON e.id = fs.k_episode "
-                "JOIN referral r ON r.id = e.referral LEFT JOIN screening s ON s.episode = e.id"
-            )
-            if narrowed
-            else episodes,
-            q(" LEFT JOIN employer em ON em.id = r.employer") if employer else q(""),
-            join_sql([_join(name, narrowed) for name in joins], ""),
-            where,
+            f"FROM {SCOPE} fs JOIN treatment_episode e ON e.id = fs.k_episode "
+            "JOIN referral r ON r.id = e.referral LEFT JOIN screening s ON s.episode = e.id"
         )
+        if narrowed
+        else episodes,
+        q(" LEFT JOIN employer em ON em.id = r.employer") if employer else q(""),
+        join_sql([_join(name, narrowed) for name in joins], ""),
+        where,
     )
-    return join_sql(ctes, ", ")
+    return ctes, select
+
+
+# The kept column of each fact whose name is not its column's.
+_KEPT_COLUMN = {
+    "episode_id": "f.episode",
+    "cost_cents": "em.cost_per_absence_day_cents",
+    "employer_name": "em.name",
+}
+
+
+def kept_columns() -> tuple[str, ...]:
+    """The facts ``statistics_fact`` keeps, by name (its columns but `episode`)."""
+    return (
+        "episode_id",
+        *(
+            name
+            for name in _plain_facts(_ANY_DIALECT)
+            if name not in _LIVE and name != "episode_id"
+        ),
+        *(
+            name
+            for name in _joined_facts(DEFAULT_VOLUME_VARIANT)
+            if name not in VOLUME_COLUMN.values()
+        ),
+    )
+
+
+def _kept(
+    sql: Dialect,
+    filters: Filters,
+    names: Sequence[str],
+    screened_only: bool,
+    variant: VolumeVariant,
+) -> QueryString:
+    """The SELECT of the named facts of the settled episodes from ``statistics_fact``."""
+    key = variant_key(variant)
+
+    def column(name: str) -> str:
+        if name in VOLUME_COLUMN.values():
+            return f"f.{name}_{key}"
+        return _KEPT_COLUMN.get(name, f"f.{name}")
+
+    employer = any(name in _LIVE for name in names)
+    parts = [q("NOT EXISTS (SELECT 1 FROM statistics_pending p WHERE p.episode = f.episode)")]
+    if screened_only:
+        parts.append(q("f.screened = 1"))
+    if filters.referred_from is not None:
+        parts.append(q("f.referred_on >= {}", sql.day(filters.referred_from)))
+    if filters.referred_to is not None:
+        parts.append(q("f.referred_on <= {}", sql.day(filters.referred_to)))
+    if filters.offer is not None:
+        parts.append(q("f.offer = {}", Offer(filters.offer).value))
+    if filters.employer_id is not None:
+        parts.append(q("f.employer_id = {}", filters.employer_id))
+    if filters.therapist_user_id is not None:
+        parts.append(
+            q(
+                "EXISTS (SELECT 1 FROM case_assignment ca WHERE ca.episode = f.episode "
+                'AND ca."user" = {} AND ca.team_role = {})',
+                filters.therapist_user_id,
+                "therapist",
+            )
+        )
+    if filters.diagnosis is not None:
+        parts.append(q("f.diagnosis = {}", filters.diagnosis))
+    return q(
+        "SELECT {} FROM statistics_fact f{} WHERE {}",
+        join_sql([q(f"{column(name)} AS {name}") for name in names], ", "),
+        q(" LEFT JOIN employer em ON em.id = f.employer_id") if employer else q(""),
+        join_sql(parts, " AND "),
+    )
+
+
+# Facts read from the employer at the time of the figure, never kept: a changed cost or
+# name shows at once.
+_LIVE = ("cost_cents", "employer_name")
+_ANY_DIALECT = Dialect(postgres=True, tz=ZoneInfo("UTC"))
+
+
+def settle_sql(sql: Dialect, episodes: Sequence[int] | None, *, now: dt.datetime) -> QueryString:
+    """The INSERT of the kept facts of these episodes (every episode: None), computed from
+    the raw tables (reporting.statistics.fact_table deletes their old rows first)."""
+    names = kept_columns()
+    only = None
+    if episodes is not None:
+        only = q("e.id IN (" + ", ".join("{}" for _ in episodes) + ")", *episodes)
+    ctes, select = _raw(sql, Filters(), names, False, DEFAULT_VOLUME_VARIANT, only=only)
+    columns = ", ".join("episode" if name == "episode_id" else name for name in names)
+    with_ctes = q("WITH {} ", join_sql(ctes, ", ")) if ctes else q("")
+    return q(
+        f"INSERT INTO statistics_fact ({columns}, settled_at) {{}}"  # noqa: S608 - fixed names
+        "SELECT settling.*, {} FROM ({}) settling",
+        with_ctes,
+        now,
+        select,
+    )
 
 
 async def run(query: QueryString) -> list[dict[str, Any]]:

@@ -118,6 +118,7 @@ async def _run(settings: Any, plan: Any, options: dict[str, Any]) -> None:
     )
     from practice.composition.bench.scale import caseload_at_scale
     from practice.platform.db import engine
+    from reporting.statistics.fact_table import any_pending, rebuild
 
     if (engine().engine_type == "postgres") != settings.is_postgres:
         raise click.ClickException("the engine was chosen before --database-url was read")
@@ -134,6 +135,11 @@ async def _run(settings: Any, plan: Any, options: dict[str, Any]) -> None:
         raise click.ClickException(str(exc)) from exc
     loaded = time.monotonic() - started
     click.echo("  reused" if not counts else f"  loaded in {loaded:.1f} s", err=True)
+    if await any_pending():  # a bulk load (its rows marked by the triggers), or a new table
+        settling = time.monotonic()
+        settled = await rebuild(settings.time_zone)
+        took = time.monotonic() - settling
+        click.echo(f"  statistics facts of {settled.episodes:,} episodes in {took:.1f} s", err=True)
     if options["load_only"]:
         return
 

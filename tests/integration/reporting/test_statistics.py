@@ -43,9 +43,12 @@ from practice.tables import (
     WorkParticipation,
     WorkResumptionAgreement,
 )
+from reporting import jobs as reporting_jobs
 from reporting.services.employer_statistics import publish_month
+from reporting.statistics import fact_table
 from reporting.statistics import sql as statistics
 from reporting.statistics.definitions import ABSENCE_BENCHMARKS, Moment
+from reporting.statistics.facts import Source, facts_from
 from reporting.statistics.figures import Observation, censored_median, mean, percentile
 from reporting.statistics.reference import (
     EpisodeOutcome,
@@ -500,6 +503,35 @@ async def test_every_other_statistic_in_sql_equals_its_reference_implementation(
     assert found.cost.cost_per_day_cents == 25000
 
 
+async def test_a_session_held_after_the_facts_were_settled_counts_at_once_and_once_settled(
+    world, settings
+) -> None:
+    # Freshness (issue 21): the figures read the kept facts, and an episode written since
+    # they were settled is computed from the records; the sweep then settles it.
+    await fact_table.rebuild(TZ)
+    everything = Filters()
+    before = await statistics.sessions(everything, tz=TZ)
+    cancelled = (
+        await Appointment.select(Appointment.id)
+        .where(Appointment.attendance == "cancelled_by_client")
+        .first()
+    )
+    assert cancelled is not None
+    await Appointment.update({Appointment.attendance: "held"}).where(
+        Appointment.id == cancelled["id"]
+    )
+    at_once = await statistics.sessions(everything, tz=TZ)
+    with facts_from(Source.RAW):
+        assert at_once == await statistics.sessions(everything, tz=TZ)
+    assert at_once != before
+    assert await reporting_jobs.due_statistics_facts(TODAY, settings) == [
+        reporting_jobs.SETTLE_STATISTICS
+    ]
+    assert await reporting_jobs.settle_statistics({"settings": settings}) == 1
+    assert await reporting_jobs.due_statistics_facts(TODAY, settings) == []
+    assert await statistics.sessions(everything, tz=TZ) == at_once
+
+
 async def test_filters_narrow_the_sql_figures_to_the_matching_episodes(world) -> None:
     second = Filters(therapist_user_id=world.therapists["second"])
     assert set((await statistics.volumes(second, tz=TZ)).by_diagnosis.cells) == {
@@ -588,6 +620,7 @@ async def test_the_dashboard_shows_hsks_table_with_n_in_html_json_and_csv(
         for column, (value, n) in enumerate(zip(values, counts, strict=True)):
             assert _cell_html(page.text, f"volume:{diagnosis}:{column}") == f"{value},0 n = {n}"
     assert "Werkhervatting per diagnose" in page.text  # the S2 definition, in Dutch
+    assert "Cijfers per 1 jun 2026, 10:00" in page.text  # the moment the figures hold
     assert 'src="data:image/svg+xml;base64,' in page.text
 
     data = await ok(
