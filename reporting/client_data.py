@@ -21,6 +21,7 @@ from reporting.tables import (
     QuestionnaireInvitation,
     QuestionnaireResponse,
     Report,
+    StatisticsFact,
 )
 
 
@@ -50,6 +51,8 @@ HOLDINGS: tuple[Holding, ...] = (
     linked(MeetingMinutes, "appointment", changed=("updated_at",)),
     linked(QuestionnaireResponse, "episode", changed=("administered_on",)),
     linked(QuestionnaireInvitation, "episode", changed=("created_at", "completed_at")),
+    # The episode's statistics facts (its diagnosis category among them), as last settled.
+    linked(StatisticsFact, "episode", changed=("settled_at",)),
     messages(
         (TreatmentEpisode, EmployerUpdate, Document, QuestionnaireResponse, Report), _message_keys
     ),

@@ -20,7 +20,7 @@ from practice.composition.bench.datasets import DEFAULT_SEED, SIZES
 # load its accounts into a database that holds anything else.
 BENCH_PASSWORD = "bench-werkgericht"  # noqa: S105
 
-TARGETS = ("P-1", "P-2", "P-3", "P-4", "P-5", "P-6", "P-7", "P-8", "P-9")
+TARGETS = ("P-1", "P-2", "P-3", "P-4", "P-5", "P-6", "P-7", "P-8", "P-9", "P-10")
 
 
 @click.command()
@@ -65,7 +65,7 @@ def bench(
     only: tuple[str, ...],
     load_only: bool,
 ) -> None:
-    """Measure the performance targets P-1 … P-9 against bare controls (targets.md)."""
+    """Measure the performance targets P-1 … P-10 against bare controls (targets.md, issue 21)."""
     if database_url:
         os.environ["DATABASE_URL"] = database_url
     from practice.composition.bench.datasets import make_plan
@@ -117,6 +117,7 @@ async def _run(settings: Any, plan: Any, options: dict[str, Any]) -> None:
         write_json,
     )
     from practice.composition.bench.scale import caseload_at_scale
+    from practice.composition.bench.writers import audited_writers
     from practice.platform.db import engine
     from reporting.statistics.fact_table import any_pending, rebuild
 
@@ -154,6 +155,7 @@ async def _run(settings: Any, plan: Any, options: dict[str, Any]) -> None:
         ("P-7", m.audited_route, "audited vs unaudited route", "≤ 1.15×"),
         ("P-8", web_worker_memory, "web worker and render memory", "≤ 150 MB; +≤ 10 %"),
         ("P-9", m.sqlite_writers, "SQLite concurrent writers", '0 "database is locked"'),
+        ("P-10", audited_writers, "audited writes, 4 processes vs 1", "≥ 1.4×; ≤ 1.15×"),
     ]
     outcomes = []
     app = create_app(settings)

@@ -50,8 +50,15 @@ async def _wait_until_up(base_url: str, process: asyncio.subprocess.Process) -> 
 
 
 @contextlib.asynccontextmanager
-async def web_worker(database_url: str, redis_url: str) -> AsyncIterator[WebWorker]:
-    """One uvicorn worker on a free loopback port, up and answering; stopped on exit."""
+async def web_worker(
+    database_url: str,
+    redis_url: str,
+    *,
+    processes: int = 1,
+    app: str = "practice.composition.app:app",
+) -> AsyncIterator[WebWorker]:
+    """A uvicorn server of `processes` web processes (``--workers``) on a free loopback
+    port, up and answering; stopped on exit."""
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {
@@ -68,13 +75,13 @@ async def web_worker(database_url: str, redis_url: str) -> AsyncIterator[WebWork
             sys.executable,
             "-m",
             "uvicorn",
-            "practice.composition.app:app",
+            app,
             "--host",
             "127.0.0.1",
             "--port",
             str(port),
             "--workers",
-            "1",
+            str(processes),
             "--no-access-log",
             "--log-level",
             "warning",

@@ -77,6 +77,8 @@ NOT_CLIENT_DATA = {
     "closing_day",
     "calendar_feed",
     "audit_event",  # the legal access log: identifiers and categories only
+    # Episode ids whose statistics facts are to be settled again: a number, nothing more.
+    "statistics_pending",
     "erasure_record",  # the minimal proof of each erasure
     "employer_statistics",  # an employer's monthly figures: aggregates, no client named
 }
