@@ -127,7 +127,7 @@ async def own_figures(today: date, tz: ZoneInfo) -> dict[str, _OwnFigures]:
             f"SUM({sql.days_between('started_on', 'closed_on')}) AS days "
             "FROM facts WHERE status = {} AND absent = 1 AND vb IS NOT NULL AND ve IS NOT NULL "
             "AND started_on IS NOT NULL AND closed_on >= started_on GROUP BY diagnosis",
-            facts_cte(
+            await facts_cte(
                 sql,
                 filters,
                 ["diagnosis", "status", "absent", "started_on", "closed_on", "vb", "ve"],

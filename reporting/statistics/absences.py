@@ -79,7 +79,7 @@ def _least(a: str, b: str) -> str:
     return f"(CASE WHEN {a} IS NULL THEN {b} WHEN {b} IS NULL OR {a} <= {b} THEN {a} ELSE {b} END)"
 
 
-def _statement(sql: Dialect, filters: Filters, today: date, variant: VolumeVariant) -> Any:
+async def _statement(sql: Dialect, filters: Filters, today: date, variant: VolumeVariant) -> Any:
     days = sql.days_between
     unit = "u_emp, u_pno, u_client, u_first"
     by_referral = f"PARTITION BY {unit} ORDER BY referred_on, episode_id"
@@ -95,7 +95,7 @@ def _statement(sql: Dialect, filters: Filters, today: date, variant: VolumeVaria
     paid_on = _least(_least("partial", "paid_ep"), "recovered")
     any_on = _least(paid_on, "any_ep")
     ctes = [
-        facts_cte(sql, filters, _EPISODE_FACTS, screened_only=False, variant=variant),
+        await facts_cte(sql, filters, _EPISODE_FACTS, screened_only=False, variant=variant),
         q(
             "ab_today AS (SELECT {} AS today)",
             sql.day(today),
@@ -264,7 +264,7 @@ async def absence_outcomes(
 ) -> AbsenceOutcomes:
     """`per_absence.per_absence` over the episodes matching `filters` (volumes computed as
     `variant` says), from one statement that returns histograms."""
-    rows = await run(_statement(dialect(tz), filters, today, variant))
+    rows = await run(await _statement(dialect(tz), filters, today, variant))
     histograms: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
     ended_costs: list[tuple[int, int]] = []
     volume_sums: dict[str, tuple[int, int]] = {}

@@ -48,7 +48,7 @@ async def caseload(filters: Filters, today: date, *, tz: ZoneInfo) -> list[Casel
             'JOIN app_user u ON u.id = ca."user" LEFT JOIN therapist t ON t."user" = u.id '
             "WHERE facts.status IN (" + ", ".join("{}" for _ in statuses) + ") "
             "GROUP BY u.id, u.display_name ORDER BY u.display_name, u.id",
-            facts_cte(sql, filters, ["episode_id", "status"], screened_only=False),
+            await facts_cte(sql, filters, ["episode_id", "status"], screened_only=False),
             "therapist",
             sql.day(today),
             sql.day(today),
@@ -82,7 +82,7 @@ async def questionnaire_scores(filters: Filters, *, tz: ZoneInfo) -> list[ScoreC
             "SUM(q.total) AS total FROM questionnaire_response q "
             "JOIN facts ON facts.episode_id = q.episode WHERE q.complete = {} "
             "GROUP BY q.instrument, q.moment ORDER BY q.instrument, q.moment",
-            facts_cte(sql, filters, ["episode_id"]),
+            await facts_cte(sql, filters, ["episode_id"]),
             True,
         )
     )
@@ -115,13 +115,13 @@ async def episode_list(
     referral first; returns the total and one page."""
     sql = dialect(tz)
     names = ["episode_id", "referred_on", "employer_name", "status", "offer", "diagnosis", "held"]
-    facts = facts_cte(sql, filters, names, screened_only=False)
+    facts = await facts_cte(sql, filters, names, screened_only=False)
     total_rows = await run(q("WITH {} SELECT COUNT(*) AS n FROM facts", facts))
     rows = await run(
         q(
             "WITH {} SELECT * FROM facts ORDER BY referred_on DESC, episode_id DESC "
             "LIMIT {} OFFSET {}",
-            facts_cte(sql, filters, names, screened_only=False),
+            await facts_cte(sql, filters, names, screened_only=False),
             limit,
             offset,
         )

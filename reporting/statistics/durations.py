@@ -109,7 +109,7 @@ async def durations(
             "CASE WHEN absence_class = 'ended' THEN cost_cents END, COUNT(*) FROM classes "
             "GROUP BY absence_class, CASE WHEN absence_class = 'ended' THEN absence_days END, "
             "CASE WHEN absence_class = 'ended' THEN cost_cents END",
-            facts_cte(
+            await facts_cte(
                 sql,
                 filters,
                 [

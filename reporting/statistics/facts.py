@@ -276,15 +276,30 @@ def _selective(filters: Filters) -> bool:
     return filters.referred_to - filters.referred_from <= SELECTIVE_PERIOD
 
 
-def _in_scope(narrowed: bool, column: str, key: str) -> QueryString:
-    """`` AND <column> IN (the scope's keys)`` when the filters narrow the episodes."""
-    if not narrowed:
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    """The derived tables are restricted to the scope's episodes: to these `ids` when they
+    are known (named in the query, so the planner reads them by index: it has no
+    statistics on a CTE), else to the keys of the scope CTE."""
+
+    ids: tuple[int, ...] | None = None
+
+
+def _ids(ids: Sequence[int]) -> QueryString:
+    return q("(" + ", ".join("{}" for _ in ids) + ")", *ids)
+
+
+def _in_scope(scope: _Scope | None, column: str, key: str) -> QueryString:
+    """`` AND <column> IN (the scope's keys)`` when the episodes are narrowed."""
+    if scope is None:
         return q("")
+    if key == "k_episode" and scope.ids is not None:
+        return q(f" AND {column} IN {{}}", _ids(scope.ids))
     return q(f" AND {column} IN (SELECT {key} FROM {SCOPE})")  # noqa: S608 - fixed names
 
 
 def _volumes(
-    sql: Dialect, moments: Sequence[Moment], narrowed: bool, variant: VolumeVariant
+    sql: Dialect, moments: Sequence[Moment], narrowed: _Scope | None, variant: VolumeVariant
 ) -> QueryString:
     """``facts_volume_<variant key>``: per episode and moment, the volume % in integer
     tenths, uncapped, of the latest measurement at that moment (latest `measured_on`, then
@@ -336,17 +351,18 @@ def _volumes(
         basis_join,
         # Whole employments only, so that LEAD still sees each one's every contract.
         q(
-            " WHERE c.employment IN (SELECT wp2.employment FROM work_participation wp2 "  # noqa: S608 - fixed names
-            f"WHERE wp2.episode IN (SELECT k_episode FROM {SCOPE}))"
+            " WHERE c.employment IN (SELECT wp2.employment FROM work_participation wp2 "
+            "WHERE wp2.episode IS NOT NULL{})",
+            _in_scope(narrowed, "wp2.episode", "k_episode"),
         )
-        if narrowed
+        if narrowed is not None
         else q(""),
         basis_day,
         basis_day,
     )
 
 
-def _join(name: str, narrowed: bool) -> QueryString:
+def _join(name: str, narrowed: _Scope | None) -> QueryString:
     """The LEFT JOIN of one derived table to the episode (see `_joined_facts`)."""
 
     def episodes(alias: str) -> QueryString:
@@ -470,7 +486,7 @@ def _where(sql: Dialect, filters: Filters, *, screened_only: bool) -> QueryStrin
     return q(" WHERE {}", join_sql(parts, " AND "))
 
 
-def facts_cte(
+async def facts_cte(
     sql: Dialect,
     filters: Filters,
     names: Sequence[str],
@@ -489,7 +505,8 @@ def facts_cte(
     From the kept facts (`Source.KEPT`, the default), a settled episode's row is read from
     ``statistics_fact`` and a pending one's is computed from the raw tables, so the result
     is the raw one (`Source.RAW`) whenever it is asked, however long settling takes. None:
-    the source `facts_from` chose (default: kept).
+    the source `facts_from` chose (default: kept). Async: the pending episodes are read
+    first, and named in the query.
     """
     facts = _facts(sql, variant)
     unknown = [name for name in names if name not in facts]
@@ -498,9 +515,26 @@ def facts_cte(
     if (source or _SOURCE.get()) is Source.RAW:
         ctes, select = _raw(sql, filters, names, screened_only, variant, only=None)
         return join_sql([*ctes, q("facts AS MATERIALIZED ({})", select)], ", ")
-    ctes, pending = _raw(sql, filters, names, screened_only, variant, only=PENDING)
-    kept = _kept(sql, filters, names, screened_only, variant)
-    return join_sql([*ctes, q("facts AS MATERIALIZED ({} UNION ALL {})", kept, pending)], ", ")
+    pending = await _pending()
+    kept = _kept(sql, filters, names, screened_only, variant, pending=pending != ())
+    if pending == ():  # all settled: the kept rows alone
+        return q("facts AS MATERIALIZED ({})", kept)
+    ctes, computed = _raw(sql, filters, names, screened_only, variant, only=_Scope(pending))
+    return join_sql([*ctes, q("facts AS MATERIALIZED ({} UNION ALL {})", kept, computed)], ", ")
+
+
+# Up to this many pending episodes are named in the query; beyond it (after a bulk load,
+# until the worker has settled it) the pending table is read whole: exact, but slower.
+PENDING_NAMED = 2000
+
+
+async def _pending() -> tuple[int, ...] | None:
+    """The pending episodes, or None when there are more than `PENDING_NAMED`."""
+    rows = await run(
+        q("SELECT DISTINCT p.episode FROM statistics_pending p LIMIT {}", PENDING_NAMED + 1)
+    )
+    ids = tuple(sorted(int(row["episode"]) for row in rows))
+    return None if len(ids) > PENDING_NAMED else ids
 
 
 def _facts(sql: Dialect, variant: VolumeVariant) -> dict[str, _Fact]:
@@ -511,6 +545,11 @@ def _facts(sql: Dialect, variant: VolumeVariant) -> dict[str, _Fact]:
 PENDING = q("e.id IN (SELECT p.episode FROM statistics_pending p)")
 
 
+def _only(scope: _Scope) -> QueryString:
+    """The condition on the episode ``e`` of a scope of named episodes (or all pending)."""
+    return PENDING if scope.ids is None else q("e.id IN {}", _ids(scope.ids))
+
+
 def _raw(
     sql: Dialect,
     filters: Filters,
@@ -518,10 +557,10 @@ def _raw(
     screened_only: bool,
     variant: VolumeVariant,
     *,
-    only: QueryString | None,
+    only: _Scope | None,
 ) -> tuple[list[QueryString], QueryString]:
-    """The CTEs and the SELECT of the named facts from the raw tables; `only` (a condition
-    on the episode ``e``) restricts them to those episodes, through the scope."""
+    """The CTEs and the SELECT of the named facts from the raw tables; `only` restricts
+    them to those episodes (its ids, or every pending one when it names none)."""
     facts = _facts(sql, variant)
     employer = any(facts[name].employer for name in names)
     where = _where(sql, filters, screened_only=screened_only)
@@ -530,12 +569,12 @@ def _raw(
         "LEFT JOIN screening s ON s.episode = e.id"
     )
     joins = list(dict.fromkeys(j for name in names for j in facts[name].joins))
-    narrowed = only is not None or (bool(joins) and _selective(filters))
+    narrowed = only if only is not None else (_Scope() if joins and _selective(filters) else None)
     ctes: list[QueryString] = []
-    if narrowed:
+    if narrowed is not None:
         scope_where = where
         if only is not None:
-            scope_where = q("{} {} {}", where, q("AND" if where.template else "WHERE"), only)
+            scope_where = q("{} {} {}", where, q("AND" if where.template else "WHERE"), _only(only))
         ctes.append(
             q(
                 f"{SCOPE} AS MATERIALIZED (SELECT e.id AS k_episode, "
@@ -558,7 +597,7 @@ def _raw(
             f"FROM {SCOPE} fs JOIN treatment_episode e ON e.id = fs.k_episode "
             "JOIN referral r ON r.id = e.referral LEFT JOIN screening s ON s.episode = e.id"
         )
-        if narrowed
+        if narrowed is not None
         else episodes,
         q(" LEFT JOIN employer em ON em.id = r.employer") if employer else q(""),
         join_sql([_join(name, narrowed) for name in joins], ""),
@@ -598,8 +637,11 @@ def _kept(
     names: Sequence[str],
     screened_only: bool,
     variant: VolumeVariant,
+    *,
+    pending: bool,
 ) -> QueryString:
-    """The SELECT of the named facts of the settled episodes from ``statistics_fact``."""
+    """The SELECT of the named facts of the settled episodes from ``statistics_fact``
+    (`pending`: leaving out the episodes pending, computed from the raw tables instead)."""
     key = variant_key(variant)
 
     def column(name: str) -> str:
@@ -608,7 +650,11 @@ def _kept(
         return _KEPT_COLUMN.get(name, f"f.{name}")
 
     employer = any(name in _LIVE for name in names)
-    parts = [q("NOT EXISTS (SELECT 1 FROM statistics_pending p WHERE p.episode = f.episode)")]
+    parts: list[QueryString] = []
+    if pending:
+        parts.append(
+            q("NOT EXISTS (SELECT 1 FROM statistics_pending p WHERE p.episode = f.episode)")
+        )
     if screened_only:
         parts.append(q("f.screened = 1"))
     if filters.referred_from is not None:
@@ -631,10 +677,10 @@ def _kept(
     if filters.diagnosis is not None:
         parts.append(q("f.diagnosis = {}", filters.diagnosis))
     return q(
-        "SELECT {} FROM statistics_fact f{} WHERE {}",
+        "SELECT {} FROM statistics_fact f{}{}",
         join_sql([q(f"{column(name)} AS {name}") for name in names], ", "),
         q(" LEFT JOIN employer em ON em.id = f.employer_id") if employer else q(""),
-        join_sql(parts, " AND "),
+        q(" WHERE {}", join_sql(parts, " AND ")) if parts else q(""),
     )
 
 
@@ -648,9 +694,7 @@ def settle_sql(sql: Dialect, episodes: Sequence[int] | None, *, now: dt.datetime
     """The INSERT of the kept facts of these episodes (every episode: None), computed from
     the raw tables (reporting.statistics.fact_table deletes their old rows first)."""
     names = kept_columns()
-    only = None
-    if episodes is not None:
-        only = q("e.id IN (" + ", ".join("{}" for _ in episodes) + ")", *episodes)
+    only = None if episodes is None else _Scope(tuple(episodes))
     ctes, select = _raw(sql, Filters(), names, False, DEFAULT_VOLUME_VARIANT, only=only)
     columns = ", ".join("episode" if name == "episode_id" else name for name in names)
     with_ctes = q("WITH {} ", join_sql(ctes, ", ")) if ctes else q("")

@@ -114,7 +114,7 @@ async def trends(
             "FROM facts GROUP BY referred_on, screened_on "
             f"UNION ALL SELECT 'start', {anchor}, started_on, COUNT(*) FROM facts "
             f"WHERE {anchor} IS NOT NULL GROUP BY {anchor}, started_on",
-            facts_cte(
+            await facts_cte(
                 sql,
                 window,
                 ["referred_on", "screened_on", "started_on"],

@@ -75,7 +75,9 @@ async def volumes(
             "WITH {} SELECT diagnosis, absent, COUNT(*) AS n, "  # noqa: S608 - fixed fragments; values are bound
             + ", ".join(sums)
             + " FROM facts GROUP BY diagnosis, absent",
-            facts_cte(sql, filters, ["diagnosis", "absent", "vb", "ve", "vf"], variant=variant),
+            await facts_cte(
+                sql, filters, ["diagnosis", "absent", "vb", "ve", "vf"], variant=variant
+            ),
         )
     )
     excluded = sum(as_int(row["n"]) for row in rows if not as_int(row["absent"]))
@@ -182,7 +184,7 @@ async def after_treatment(
         q(
             "WITH {}, {} SELECT relapse_state, follow_up_state, COUNT(*) AS n FROM states "
             "GROUP BY relapse_state, follow_up_state",
-            facts_cte(
+            await facts_cte(
                 sql,
                 filters,
                 ["closed_on", "ve", "vf", "relapse_flag", "fu_response"],
@@ -226,7 +228,7 @@ async def sessions(filters: Filters, *, tz: ZoneInfo) -> SessionsTable:
             "CASE WHEN closed_on IS NULL THEN 1 ELSE 0 END AS still_open, held, COUNT(*) AS n "
             "FROM facts GROUP BY diagnosis, offer, "
             "CASE WHEN closed_on IS NULL THEN 1 ELSE 0 END, held",
-            facts_cte(sql, filters, ["diagnosis", "offer", "closed_on", "held"]),
+            await facts_cte(sql, filters, ["diagnosis", "offer", "closed_on", "held"]),
         )
     )
     still_open = 0

@@ -67,7 +67,7 @@ async def wait_times(
             "UNION ALL SELECT 'sick', first_sick_day, screened_on, COUNT(*) "
             "FROM facts WHERE absent = 1 GROUP BY first_sick_day, screened_on "
             "UNION ALL SELECT 'not_absent', NULL, NULL, COUNT(*) FROM facts WHERE absent = 0",
-            facts_cte(
+            await facts_cte(
                 sql,
                 filters,
                 ["absent", "referred_on", "screened_on", "started_on", "first_sick_day"],

@@ -314,7 +314,7 @@ _OPERATIONS = {
 
 async def _facts(source: Source, filters: Filters, screened_only: bool, variant: Any) -> list[Any]:
     names = ["episode_id", *(name for name in ALL_FACTS if name != "episode_id")]
-    cte = facts_cte(
+    cte = await facts_cte(
         dialect(AMSTERDAM),
         filters,
         names,
@@ -355,7 +355,7 @@ async def _kept_rows() -> list[tuple[Any, ...]]:
 
 
 async def _raw_rows() -> list[tuple[Any, ...]]:
-    cte = facts_cte(
+    cte = await facts_cte(
         dialect(AMSTERDAM), Filters(), kept_columns(), screened_only=False, source=Source.RAW
     )
     return _sorted(await run(q("WITH {} SELECT * FROM facts", cte)))

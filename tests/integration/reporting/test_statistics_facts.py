@@ -394,7 +394,7 @@ async def test_the_facts_equal_those_of_the_per_episode_subqueries(seed: int, ca
             expected = await _rows(
                 reference_facts_cte(sql, filters, names, screened_only=screened_only)
             )
-            found = await _rows(facts_cte(sql, filters, names, screened_only=screened_only))
+            found = await _rows(await facts_cte(sql, filters, names, screened_only=screened_only))
             assert found == expected, (filters, columns, screened_only)
             compared += len(found)
     assert compared > 500  # the data set is not empty under the filters
@@ -433,10 +433,14 @@ async def test_every_volume_variant_equals_the_per_episode_subqueries(
                     )
                 )
                 found = await _rows(
-                    facts_cte(sql, filters, names, screened_only=screened_only, variant=variant)
+                    await facts_cte(
+                        sql, filters, names, screened_only=screened_only, variant=variant
+                    )
                 )
                 assert found == expected, (variant, filters, columns)
-                default = await _rows(facts_cte(sql, filters, names, screened_only=screened_only))
+                default = await _rows(
+                    await facts_cte(sql, filters, names, screened_only=screened_only)
+                )
                 compared += len(found)
                 differs += found != default
     assert compared > 200
@@ -445,4 +449,4 @@ async def test_every_volume_variant_equals_the_per_episode_subqueries(
 
 async def test_an_unknown_fact_is_refused() -> None:
     with pytest.raises(ValueError, match="no episode facts"):
-        facts_cte(dialect(AMSTERDAM), Filters(), ["episode_id", "shoe_size"])
+        await facts_cte(dialect(AMSTERDAM), Filters(), ["episode_id", "shoe_size"])

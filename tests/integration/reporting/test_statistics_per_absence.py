@@ -285,7 +285,7 @@ async def reference_outcomes(
     episodes = await run(
         q(
             "WITH {} SELECT * FROM facts",
-            facts_cte(sql, filters, _ROW_FACTS, screened_only=False, variant=variant),
+            await facts_cte(sql, filters, _ROW_FACTS, screened_only=False, variant=variant),
         )
     )
     employments = {int(e["employment_id"]) for e in episodes if e["employment_id"] is not None}
