@@ -516,10 +516,13 @@ async def facts_cte(
         ctes, select = _raw(sql, filters, names, screened_only, variant, only=None)
         return join_sql([*ctes, q("facts AS MATERIALIZED ({})", select)], ", ")
     pending = await _pending()
-    kept = _kept(sql, filters, names, screened_only, variant, pending=pending != ())
     if pending == ():  # all settled: the kept rows alone
-        return q("facts AS MATERIALIZED ({})", kept)
-    ctes, computed = _raw(sql, filters, names, screened_only, variant, only=_Scope(pending))
+        return q("facts AS MATERIALIZED ({})", _kept(sql, filters, names, screened_only, variant))
+    # The kept rows of exactly the episodes computed (an episode that turns pending after
+    # `_pending` read them keeps its kept row: it is neither lost nor counted twice).
+    scope = _Scope(pending)
+    kept = _kept(sql, filters, names, screened_only, variant, instead=scope)
+    ctes, computed = _raw(sql, filters, names, screened_only, variant, only=scope)
     return join_sql([*ctes, q("facts AS MATERIALIZED ({} UNION ALL {})", kept, computed)], ", ")
 
 
@@ -638,10 +641,11 @@ def _kept(
     screened_only: bool,
     variant: VolumeVariant,
     *,
-    pending: bool,
+    instead: _Scope | None = None,
 ) -> QueryString:
-    """The SELECT of the named facts of the settled episodes from ``statistics_fact``
-    (`pending`: leaving out the episodes pending, computed from the raw tables instead)."""
+    """The SELECT of the named facts of the settled episodes from ``statistics_fact``,
+    leaving out those computed from the raw tables `instead` (its ids, or every pending
+    episode when it names none)."""
     key = variant_key(variant)
 
     def column(name: str) -> str:
@@ -651,7 +655,9 @@ def _kept(
 
     employer = any(name in _LIVE for name in names)
     parts: list[QueryString] = []
-    if pending:
+    if instead is not None and instead.ids is not None:
+        parts.append(q("f.episode NOT IN {}", _ids(instead.ids)))
+    elif instead is not None:
         parts.append(
             q("NOT EXISTS (SELECT 1 FROM statistics_pending p WHERE p.episode = f.episode)")
         )

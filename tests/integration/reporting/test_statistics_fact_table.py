@@ -29,6 +29,7 @@ from practice.tables import (
     WorkParticipation,
     WorkResumptionAgreement,
 )
+from reporting.statistics import facts
 from reporting.statistics.fact_table import pending_count, rebuild, settle_batch, settle_pending
 from reporting.statistics.facts import (
     VARIANTS,
@@ -408,3 +409,15 @@ async def test_an_erased_episode_takes_its_kept_facts_with_it(cast: Cast) -> Non
     assert not await StatisticsFact.exists().where(StatisticsFact.episode == episode)
     await settle_pending(AMSTERDAM)
     assert await _kept_rows() == await _raw_rows()
+
+
+async def test_more_pending_episodes_than_a_query_names_are_computed_from_the_records_too(
+    cast: Cast, monkeypatch: Any
+) -> None:
+    # Beyond PENDING_NAMED (after a bulk load) the figures read the pending table whole.
+    await build_random_practice(9, cast)
+    await settle_batch(AMSTERDAM, limit=10)  # some settled, more than 3 still pending
+    monkeypatch.setattr(facts, "PENDING_NAMED", 3)
+    employer_id = await _pick(Employer, 0)
+    assert employer_id is not None
+    await _assert_the_figures_see_the_raw_facts(employer_id)
