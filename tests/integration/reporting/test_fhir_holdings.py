@@ -29,7 +29,13 @@ from practice.tables import (
     TaskOverride,
 )
 from reporting.fhir.export import EXPORTED_HOLDINGS, ClientRecord
-from reporting.tables import EmployerUpdate, MeetingMinutes, QuestionnaireInvitation, Report
+from reporting.tables import (
+    EmployerUpdate,
+    MeetingMinutes,
+    QuestionnaireInvitation,
+    Report,
+    StatisticsFact,
+)
 from scheduling.tables import AppointmentRequest, MeetingProposal, Participant
 
 # Not part of the record a FHIR receiver needs, or carried by another resource already.
@@ -56,6 +62,9 @@ NOT_EXPORTED: dict[type[Table], str] = {
     "questionnaire; the answers are exported as QuestionnaireResponse",
     MeetingProposal: _BY_DESIGN + "a proposal is a step before booking; the booked meeting is "
     "exported as its Appointment",
+    StatisticsFact: _BY_DESIGN + "an episode's statistics facts are computed from the record "
+    "(the episode, its sessions, measurements and contracts), which is exported; the row is in "
+    "the client's own ZIP",
     OfferChange: _NOT_YET + "the history of offer changes (the episode carries its current offer)",
     Participant: _NOT_YET + "an appointment's participants besides the client and the therapist",
     MeetingMinutes: _NOT_YET + "the alignment meeting's minutes (shared and internal text)",
