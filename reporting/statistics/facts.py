@@ -458,6 +458,17 @@ def _join(name: str, narrowed: _Scope | None) -> QueryString:
     raise ValueError(f"no derived table {name!r}")  # pragma: no cover - fixed names
 
 
+def _of_therapist(episode: str, user_id: int) -> QueryString:
+    """The episode (an SQL column) is one the therapist is assigned to (the filter is read
+    live from the case team, on the raw and the kept facts alike)."""
+    return q(
+        f"EXISTS (SELECT 1 FROM case_assignment ca WHERE ca.episode = {episode} "  # noqa: S608 - a fixed column name
+        'AND ca."user" = {} AND ca.team_role = {})',
+        user_id,
+        "therapist",
+    )
+
+
 def _where(sql: Dialect, filters: Filters, *, screened_only: bool) -> QueryString:
     parts: list[QueryString] = []
     if screened_only:
@@ -471,14 +482,7 @@ def _where(sql: Dialect, filters: Filters, *, screened_only: bool) -> QueryStrin
     if filters.employer_id is not None:
         parts.append(q("r.employer = {}", filters.employer_id))
     if filters.therapist_user_id is not None:
-        parts.append(
-            q(
-                "EXISTS (SELECT 1 FROM case_assignment ca WHERE ca.episode = e.id "
-                'AND ca."user" = {} AND ca.team_role = {})',
-                filters.therapist_user_id,
-                "therapist",
-            )
-        )
+        parts.append(_of_therapist("e.id", filters.therapist_user_id))
     if filters.diagnosis is not None:
         parts.append(q("s.diagnosis_category = {}", filters.diagnosis))
     if not parts:
@@ -672,14 +676,7 @@ def _kept(
     if filters.employer_id is not None:
         parts.append(q("f.employer_id = {}", filters.employer_id))
     if filters.therapist_user_id is not None:
-        parts.append(
-            q(
-                "EXISTS (SELECT 1 FROM case_assignment ca WHERE ca.episode = f.episode "
-                'AND ca."user" = {} AND ca.team_role = {})',
-                filters.therapist_user_id,
-                "therapist",
-            )
-        )
+        parts.append(_of_therapist("f.episode", filters.therapist_user_id))
     if filters.diagnosis is not None:
         parts.append(q("f.diagnosis = {}", filters.diagnosis))
     return q(
