@@ -96,6 +96,15 @@ async def _wrk(base_url: str, script: Path, seconds: float) -> tuple[float, int]
     return (requests - failed) / max(1, round(seconds)), failed
 
 
+async def _remove_the_writes() -> None:
+    """The task overrides the writes left (thousands a run, all on one episode of the bench
+    therapist's caseload): kept, they would slow every later P-1, P-3 and P-8 on a reused
+    data set. Their audit rows stay (append-only)."""
+    from practice.tables import TaskOverride
+
+    await TaskOverride.delete().where(TaskOverride.task_key.like("p10-%"))
+
+
 async def audited_writers(bench: Bench) -> Outcome:
     settings = bench.settings
     if not settings.is_postgres:
@@ -133,6 +142,8 @@ async def audited_writers(bench: Bench) -> Outcome:
                         failed += errors
     except (ServerFailed, BenchError, RuntimeError) as exc:
         return not_measured("P-10", TITLE, GOAL, str(exc)[:300])
+    finally:
+        await _remove_the_writes()
     rate = {name: statistics.median(values) for name, values in rates.items()}
     scale, audit = rate["four"] / rate["one"], rate["stub"] / rate["four"]
     passed = scale >= SCALE_GOAL and audit <= AUDIT_GOAL and failed == 0
