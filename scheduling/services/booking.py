@@ -133,8 +133,13 @@ async def _insert(booking: Booking, slot: Slot, series: str | None) -> int:
                 series=series,
             )
         ).returning(Appointment.id)
-    except asyncpg.exceptions.ExclusionViolationError as exc:
-        # Two bookings passed the check at the same moment; the database kept one.
+    except (
+        asyncpg.exceptions.ExclusionViolationError,
+        asyncpg.exceptions.DeadlockDetectedError,
+    ) as exc:
+        # Two bookings passed the check at the same moment; the database kept one. Two
+        # inserts that check each other's rows against the no-overlap constraint at once can
+        # also deadlock there (PostgreSQL then cancels one): the same answer for that one.
         raise Conflict(N_("That time is already booked.")) from exc
     appointment_id = int(rows[0]["id"])
     if booking.kind == AppointmentKind.ALIGNMENT_MEETING:
