@@ -56,6 +56,7 @@ class Sender(StrEnum):
     CLIENT_ACCOUNT = "client_account"
     APPOINTMENT_REQUEST_NOTICE = "appointment_request_notice"
     REPORT_REVIEW_INVITATION = "report_review_invitation"
+    INVOICE = "invoice"
 
 
 class Audience(StrEnum):
@@ -65,6 +66,9 @@ class Audience(StrEnum):
     COMPANY_DOCTOR = "company_doctor"
     EMPLOYER_CONTACT = "employer_contact"
     PRACTICE_STAFF = "practice_staff"
+    # The employer's accounts-payable address on its billing terms: no person on the case,
+    # no account; only invoices go there (issue 22).
+    EMPLOYER_BILLING = "employer_billing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +185,19 @@ RULES: Mapping[Sender, Rule] = MappingProxyType(
             "the mail names the report's kind and the last day, nothing of its content",
             {Audience.CLIENT: _CLIENT},
         ),
+        Sender.INVOICE: Rule(
+            "an invoice or credit note (the PDF with its e-invoice) to the employer's "
+            "accounts-payable address, and a reminder of an unpaid one: clients by initials "
+            "and the employer's own reference, the service, its date and the amount; never "
+            "the kind of session, a diagnosis or a note (reporting.billing)",
+            {
+                Audience.EMPLOYER_BILLING: NoConsent(
+                    "billing the employer that pays for the treatment under its contract "
+                    "(AVG art. 6 lid 1 sub b and c, the tax law's invoice rules): nothing "
+                    "about the treatment beyond that it was given"
+                )
+            },
+        ),
         Sender.SAFETY_NOTICE: Rule(
             "the treating therapist is told that a questionnaire the client answered through "
             "the link asks for contact today: the client by initials and a link to the client "
@@ -225,6 +242,7 @@ SENDER_MODULES: Mapping[Sender, str] = MappingProxyType(
         Sender.CLIENT_ACCOUNT: "practice/services/client_accounts.py",
         Sender.APPOINTMENT_REQUEST_NOTICE: "scheduling/services/requests.py",
         Sender.REPORT_REVIEW_INVITATION: "reporting/services/report_review.py",
+        Sender.INVOICE: "reporting/services/invoice_sending.py",
     }
 )
 

@@ -189,6 +189,9 @@ class Employment(Table):
     job_title = Varchar(length=200, default="")
     started_on = _date()
     ended_on = _date()
+    # The employer's own reference for the employee (a personnel number), if it gave one:
+    # an invoice names the client by initials and this, never by name.
+    personnel_number = Varchar(length=32, null=True, default=None)
 
 
 class ContractHours(Table):
@@ -564,6 +567,9 @@ class OutboundMessage(Table):
     # A consent withdrawn between queueing and sending: never sent, never retried.
     blocked_at = Timestamptz(null=True, default=None)
     blocked_reason = Varchar(length=300, null=True, default=None)
+    # Files to attach, named by reference ("invoice:12"): made at sending by the resolver
+    # its package registered (practice.platform.outbox.register_attachments), not stored twice.
+    attachments = Varchar(length=64, null=True, default=None)
 
 
 class ErasureRecord(Table):

@@ -232,6 +232,113 @@ class StatisticsPending(Table):
     marked_at = Timestamptz(default=TimestamptzNow())
 
 
+# ---------------------------------------------------------------- invoicing (issue 22)
+#
+# The employer pays for @Work. Its billing terms (prices, when to bill, payment days) are
+# kept with their history; the worker's sweep makes the invoices the terms make due, each
+# exactly once by its key, numbered without gaps per year (reporting.services.invoices).
+# Nothing is ever deleted: a wrong invoice is corrected by a credit note. An invoice names
+# a client by initials and the employer's own reference only; never anything medical.
+
+
+class BillingTerms(Table):
+    """What an employer pays and when, from ``valid_from`` on (reporting.billing)."""
+
+    id: Serial
+    employer = _fk(Employer)
+    valid_from = Date()
+    price_model = Varchar(length=16)  # reporting.billing.PriceModel
+    billing_moment = Varchar(length=16)  # reporting.billing.BillingMoment
+    screening_cents = Integer(default=0)
+    package_basic_cents = Integer(default=0)  # the @Work package
+    package_compleet_cents = Integer(default=0)
+    package_preventive_cents = Integer(default=0)
+    session_cents = Integer(default=0)  # per held session (price model per_session)
+    no_show_cents = Integer(default=0)
+    late_cancellation_cents = Integer(default=0)
+    late_cancellation_hours = Integer(default=24)
+    payment_days = Integer(default=30)
+    auto_send = Boolean(default=False)  # sent at once by the sweep, not reviewed first
+    invoice_email = Varchar(length=254)  # the employer's accounts-payable address
+    buyer_address = Text(default="")  # address lines, one per line
+    buyer_reference = Varchar(length=64, null=True, default=None)  # e.g. an order number
+    created_at = Timestamptz(default=TimestamptzNow())
+    created_by = _fk(User, null=True)
+
+
+class InvoiceNumber(Table):
+    """The last number given in a year: taken under a row lock, so numbers have no gaps."""
+
+    id: Serial
+    year = Integer(unique=True)
+    last = Integer(default=0)
+
+
+class Invoice(Table):
+    """An invoice or a credit note, as issued: its lines and totals never change."""
+
+    id: Serial
+    number = Varchar(length=16, unique=True)  # reporting.billing.invoice_number
+    key = Varchar(length=96, unique=True)  # the billing moment it is for; credit:<id>
+    kind = Varchar(length=16, default="invoice")  # invoice | credit_note
+    credits = _fk("Invoice", null=True)  # the invoice a credit note corrects
+    employer = _fk(Employer)
+    terms = _fk(BillingTerms)
+    issued_on = Date()
+    due_on = Date()
+    period_start = Date()
+    period_end = Date()
+    buyer_name = Varchar(length=200)
+    buyer_address = Text(default="")
+    buyer_reference = Varchar(length=64, null=True, default=None)
+    invoice_email = Varchar(length=254)
+    vat_exempt = Boolean(default=True)
+    net_cents = Integer()
+    vat_cents = Integer()
+    total_cents = Integer()
+    reason = Text(default="")  # why a credit note was made
+    status = Varchar(length=16, default="draft", index=True)  # draft | sent
+    created_at = Timestamptz(default=TimestamptzNow())
+    created_by = _fk(User, null=True)  # None: the sweep
+    sent_at = Timestamptz(null=True, default=None)
+    sent_by = _fk(User, null=True)
+    pdf = Bytea(null=True, default=None)  # the PDF/A-3 with its e-invoice, made once
+
+
+class InvoiceLine(Table):
+    """One charge on an invoice. ``charge_key`` (screening:<episode>, session:<appointment>,
+    ...) is unique on invoices, so a charge is billed once; a credit line has none."""
+
+    id: Serial
+    invoice = _fk(Invoice)
+    position = Integer()
+    charge = Varchar(length=24)  # reporting.billing.Charge
+    charge_key = Varchar(length=64, null=True, default=None, unique=True)
+    offer = Varchar(length=32, null=True, default=None)  # the package's offer
+    # A plain id, not a key: the invoice is kept for the tax years (art. 52 AWR) when the
+    # client's record is erased; it names the client by initials and reference only.
+    episode_id = Integer(null=True, default=None, index=True)
+    client_initials = Varchar(length=16, default="")
+    client_reference = Varchar(length=32, null=True, default=None)
+    service_date = Date()
+    quantity = Integer(default=1)
+    unit_cents = Integer()
+    net_cents = Integer()
+    vat_category = Varchar(length=2)  # E (exempt) | S (standard rate)
+    vat_rate = Integer(default=0)  # percent
+
+
+class InvoicePayment(Table):
+    """A payment received, as the practice manager recorded it."""
+
+    id: Serial
+    invoice = _fk(Invoice)
+    paid_on = Date()
+    amount_cents = Integer()
+    recorded_by = _fk(User, null=True)
+    recorded_at = Timestamptz(default=TimestamptzNow())
+
+
 ALL: list[type[Table]] = [
     Report,
     Document,
@@ -243,4 +350,9 @@ ALL: list[type[Table]] = [
     EmployerStatistics,
     StatisticsFact,
     StatisticsPending,
+    BillingTerms,
+    InvoiceNumber,
+    Invoice,
+    InvoiceLine,
+    InvoicePayment,
 ]

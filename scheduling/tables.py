@@ -83,6 +83,9 @@ class Appointment(Table):
     video_link = Varchar(length=500, null=True, default=None)
     attendance = Varchar(length=32, default="planned", index=True)
     attendance_reason = Text(null=True, default=None)
+    # When the attendance was recorded: a cancellation by the client this close to the
+    # start is a late cancellation (reporting.billing). None on rows from before it was kept.
+    attendance_at = Timestamptz(null=True, default=None)
     series = Varchar(length=36, null=True, default=None)  # occurrences booked together
     rebooked_as = _fk("Appointment", null=True)  # the new appointment after a cancellation
     notes = Text(null=True, default=None, secret=True)  # session notes: therapist only

@@ -1,5 +1,7 @@
 """The one outbound-mail adapter: SMTP through aiosmtplib, called only from jobs."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -19,8 +21,23 @@ def mail_domain(settings: Settings) -> str:
     return domain or urlsplit(settings.base_url).hostname or "localhost"
 
 
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a message (an invoice's PDF, its e-invoice XML)."""
+
+    filename: str
+    media_type: str  # e.g. "application/pdf"
+    content: bytes
+
+
 def build(
-    settings: Settings, *, to_address: str, subject: str, body_text: str, ics: str | None = None
+    settings: Settings,
+    *,
+    to_address: str,
+    subject: str,
+    body_text: str,
+    ics: str | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> EmailMessage:
     message = EmailMessage()
     # RFC 5322 asks for both; without them some servers add their own and spam filters
@@ -38,6 +55,11 @@ def build(
             subtype="calendar",
             filename="afspraak.ics",
             params={"method": "REQUEST"},
+        )
+    for attachment in attachments:
+        maintype, _, subtype = attachment.media_type.partition("/")
+        message.add_attachment(
+            attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename
         )
     return message
 

@@ -13,11 +13,12 @@ withdrawn in between is stamped blocked with the reason and never sent, nor retr
 """
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from practice.disclosure import Audience, Sender
-from practice.platform.mail import build, send
+from practice.platform.mail import Attachment, build, send
 from practice.platform.queue import DueJob
 from practice.platform.settings import Settings
 from practice.services import disclosure
@@ -37,6 +38,7 @@ async def queue_message(
     body_text: str,
     ics: str | None = None,
     send_after: datetime | None = None,
+    attachments: str | None = None,
 ) -> int | None:
     """Create the message unless one with this key exists; returns its id when created.
 
@@ -51,6 +53,7 @@ async def queue_message(
                 subject=subject,
                 body_text=body_text,
                 ics=ics,
+                attachments=attachments,
                 send_after=send_after or datetime.now(UTC),
                 sender=clearance.sender.value,
                 client_id=clearance.client_id,
@@ -62,6 +65,26 @@ async def queue_message(
         .returning(OutboundMessage.id)
     )
     return int(rows[0]["id"]) if rows else None
+
+
+# "invoice:12" -> the files to attach, made at sending by the package that owns them.
+AttachmentResolver = Callable[[int], Awaitable[list[Attachment]]]
+_attachment_resolvers: dict[str, AttachmentResolver] = {}
+
+
+def register_attachments(kind: str, resolver: AttachmentResolver) -> None:
+    """Idempotent: a downstream package says how its references ("<kind>:<id>") become files."""
+    _attachment_resolvers[kind] = resolver
+
+
+async def _attachments(reference: str | None) -> list[Attachment]:
+    if not reference:
+        return []
+    kind, _, object_id = reference.partition(":")
+    resolver = _attachment_resolvers.get(kind)
+    if resolver is None:  # fail the attempt: a message must not leave without its files
+        raise LookupError(f"no attachments registered for {kind!r}")
+    return await resolver(int(object_id))
 
 
 def send_job_id(message_id: int) -> str:
@@ -102,6 +125,7 @@ async def send_message(settings: Settings, message_id: int) -> bool:
                 subject=row["subject"],
                 body_text=row["body_text"],
                 ics=row["ics"],
+                attachments=await _attachments(row["attachments"]),
             ),
         )
     except Exception as exc:

@@ -11,6 +11,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from stdnum import iban as stdnum_iban
+from stdnum.exceptions import ValidationError
+from stdnum.nl import btw as stdnum_btw
+
 from practice.proxies import Network, parse_networks
 
 # NEN 7513: audit logs are kept at least five years; a shorter setting is refused.
@@ -19,6 +23,11 @@ AUDIT_RETENTION_MIN_YEARS = 5
 DEFAULT_PRACTICE_NAME = "Praktijk @Work (demo)"
 DEFAULT_PRACTICE_ADDRESS = ("Stationsplein 1", "3511 ED Utrecht")
 DEFAULT_PRACTICE_AGB_CODE = "94000000"
+# What an invoice names besides the letterhead (issue 22): demo values until the operator
+# sets PRACTICE_KVK, PRACTICE_IBAN, PRACTICE_VAT_NUMBER. The IBAN is the well-known example
+# number of the Dutch banks' documentation, which no one's account holds.
+DEFAULT_PRACTICE_KVK = "12345678"
+DEFAULT_PRACTICE_IBAN = "NL91ABNA0417164300"
 DEFAULT_PRACTICE_LOGO = (
     Path(__file__).resolve().parents[2] / "templates" / "static" / "practice-logo.svg"
 )
@@ -127,6 +136,14 @@ class Settings:
     practice_address: tuple[str, ...] = DEFAULT_PRACTICE_ADDRESS
     practice_agb_code: str = DEFAULT_PRACTICE_AGB_CODE
     practice_logo: Path = DEFAULT_PRACTICE_LOGO
+    # Invoicing (reporting.billing): the Chamber of Commerce number, the account paid into,
+    # the VAT number (None: none) and whether the care is exempt from VAT (art. 11 lid 1
+    # sub g Wet OB: care by registered professionals such as GZ-psychologists; off for a
+    # practice whose services are taxed).
+    practice_kvk: str = DEFAULT_PRACTICE_KVK
+    practice_iban: str = DEFAULT_PRACTICE_IBAN
+    practice_vat_number: str | None = None
+    practice_vat_exempt: bool = True
     # A practice's own additions to the lexicon of words an employer may not read
     # (practice.employer_text): a TOML file of the shipped lexicon's shape, or None.
     employer_text_lexicon: Path | None = None
@@ -207,6 +224,10 @@ class Settings:
             practice_address=_practice_address(env),
             practice_agb_code=_agb_code(env),
             practice_logo=_logo(env),
+            practice_kvk=_kvk(env),
+            practice_iban=_iban(env),
+            practice_vat_number=_vat_number(env),
+            practice_vat_exempt=_env_bool("PRACTICE_VAT_EXEMPT", True, env),
             employer_text_lexicon=_employer_text_lexicon(env),
             metrics_token=_metrics_token(env),
             metrics_port=_env_int("METRICS_PORT", 0, env, minimum=0) or None,
@@ -241,6 +262,38 @@ def _agb_code(env: dict[str, str]) -> str:
     if not (agb.isdigit() and len(agb) == 8):
         raise SettingsError(f"PRACTICE_AGB_CODE: {agb!r} is not an AGB code of 8 digits")
     return agb
+
+
+def _kvk(env: dict[str, str]) -> str:
+    """PRACTICE_KVK: the Chamber of Commerce number, eight digits."""
+    kvk = (env.get("PRACTICE_KVK") or "").strip()
+    if not kvk:
+        return DEFAULT_PRACTICE_KVK
+    if not (kvk.isdigit() and len(kvk) == 8):
+        raise SettingsError(f"PRACTICE_KVK: {kvk!r} is not a KvK number of 8 digits")
+    return kvk
+
+
+def _iban(env: dict[str, str]) -> str:
+    """PRACTICE_IBAN: the account invoices are paid into, checked (python-stdnum)."""
+    iban = (env.get("PRACTICE_IBAN") or "").strip()
+    if not iban:
+        return DEFAULT_PRACTICE_IBAN
+    try:
+        return str(stdnum_iban.validate(iban))
+    except ValidationError:
+        raise SettingsError(f"PRACTICE_IBAN: {iban!r} is not a valid IBAN") from None
+
+
+def _vat_number(env: dict[str, str]) -> str | None:
+    """PRACTICE_VAT_NUMBER: the Dutch VAT number (NL…B01), checked; unset: none."""
+    number = (env.get("PRACTICE_VAT_NUMBER") or "").strip()
+    if not number:
+        return None
+    try:
+        return "NL" + str(stdnum_btw.validate(number))
+    except ValidationError:
+        raise SettingsError(f"PRACTICE_VAT_NUMBER: {number!r} is not a Dutch VAT number") from None
 
 
 def _logo(env: dict[str, str]) -> Path:

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 import pygal  # type: ignore[import-untyped]
+from pygal.etree import etree as pygal_etree  # type: ignore[import-untyped]
 from pygal.style import Style  # type: ignore[import-untyped]
 
 from practice.platform.i18n import format_day, format_number
@@ -31,6 +32,9 @@ from reporting.statistics.suppression import Shown
 # so every later failed import warns "ImportWarning: PluginImportFixer.find_spec() not
 # found". No map plugin is used here: take the finder out again.
 sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, pygal.PluginImportFixer)]
+# pygal builds with lxml whenever it is installed (factur-x brings it); the charts are
+# finished with the standard library's ElementTree below, so pygal must build with that too.
+pygal_etree.to_etree()
 
 _STYLE = Style(
     background="white",

@@ -137,6 +137,7 @@ async def record_attendance(
         values: dict[Column | str, Any] = {
             Appointment.attendance: target.value,
             Appointment.attendance_reason: reason,
+            Appointment.attendance_at: datetime.now(UTC),
         }
         if client_told_by_phone:
             values[Appointment.client_told_by] = actor.user_id

@@ -31,6 +31,7 @@ SELF_REFERENCE_NO_OPS = {
     ("practice", "TreatmentEpisode", "reopened_from"),
     ("practice", "AbsenceEpisode", "previous"),
     ("scheduling", "Appointment", "rebooked_as"),
+    ("reporting", "Invoice", "credits"),
 }
 
 _SELF_REFERENCE = re.compile(

@@ -81,6 +81,14 @@ NOT_CLIENT_DATA = {
     "statistics_pending",
     "erasure_record",  # the minimal proof of each erasure
     "employer_statistics",  # an employer's monthly figures: aggregates, no client named
+    # The employer's invoices are kept for the tax years (art. 52 AWR, seven years; AVG art.
+    # 17 lid 3 sub b): a line names the client by initials and the employer's own reference
+    # only, and holds the episode as a plain number, which erasure leaves without a record.
+    "billing_terms",
+    "invoice_number",
+    "invoice",
+    "invoice_line",
+    "invoice_payment",
 }
 
 

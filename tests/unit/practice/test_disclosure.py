@@ -139,6 +139,10 @@ def test_every_sender_has_a_rule_and_a_module() -> None:
 
 
 def test_nothing_reaches_a_company_doctor_or_an_employer_contact_without_consent() -> None:
+    """The one way to the employer without a consent is the invoice, to the billing address
+    (no person on the case), and it carries nothing of the treatment (issue 22's canary)."""
+    assert [s for s, r in RULES.items() if Audience.EMPLOYER_BILLING in r.needs] == [Sender.INVOICE]
+    assert set(RULES[Sender.INVOICE].needs) == {Audience.EMPLOYER_BILLING}
     for sender, rule in RULES.items():
         for audience, needed in rule.needs.items():
             if audience in (Audience.COMPANY_DOCTOR, Audience.EMPLOYER_CONTACT):

@@ -1,0 +1,150 @@
+"""Invoices find their own due work: the terms make them due, each is made once, numbered
+without gaps, and a credit note restores the balance (issue 22)."""
+
+import asyncio
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+import time_machine
+
+from practice.audit.trail import Actor, Channel
+from practice.tables import TreatmentEpisode
+from reporting import billing
+from reporting.services import billing_terms, invoices
+from reporting.services.billing_terms import TermsIn
+from reporting.tables import Invoice, InvoiceLine, InvoiceNumber
+from tests.cast import Cast
+from tests.conftest import make_client
+from tests.integration.reporting.test_reports import episode_with_ten_held_sessions
+
+TODAY = date(2026, 6, 15)
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+SYSTEM = Actor.system(Channel.WORKER)
+
+
+async def employer_of(episode_id: int) -> int:
+    row = (
+        await TreatmentEpisode.select(TreatmentEpisode.referral.employer.as_alias("employer"))
+        .where(TreatmentEpisode.id == episode_id)
+        .first()
+    )
+    assert row is not None
+    return int(row["employer"])
+
+
+def terms(**overrides: object) -> TermsIn:
+    values: dict[str, object] = {
+        "valid_from": date(2026, 1, 1),
+        "price_model": "package",
+        "billing_moment": "monthly",
+        "invoice_email": "crediteuren@zorgenco.nl",
+        "screening_cents": 15000,
+        "package_basic_cents": 125000,
+        "no_show_cents": 9500,
+        "buyer_address": "Postbus 12\n3500 AA Utrecht",
+    }
+    values.update(overrides)
+    return TermsIn(**values)  # type: ignore[arg-type]
+
+
+async def make(today: date = TODAY) -> list[invoices.Made]:
+    return await invoices.make_due_invoices(today, AMSTERDAM, vat_exempt=True)
+
+
+async def invoice_rows() -> list[dict[str, object]]:
+    return list(await Invoice.select().order_by(Invoice.number))
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_monthly_package_terms_bill_the_screening_and_the_package_in_their_months_once(
+    client: httpx.AsyncClient, cast: Cast
+) -> None:
+    episode_id = await episode_with_ten_held_sessions(client, cast)
+    employer_id = await employer_of(episode_id)
+    await billing_terms.record_terms(SYSTEM, employer_id, terms())
+
+    made = await make()
+    assert len(made) == 2
+    assert await make() == []  # a rerun of the sweep creates nothing new
+    rows = await invoice_rows()
+    assert [(r["number"], r["key"], r["total_cents"]) for r in rows] == [
+        ("2026-00001", f"month:{employer_id}:2026-04", 15000),
+        ("2026-00002", f"month:{employer_id}:2026-05", 125000),
+    ]
+    assert rows[0]["period_start"] == date(2026, 4, 1)
+    assert rows[0]["period_end"] == date(2026, 4, 30)
+    assert rows[1]["due_on"] == date(2026, 7, 15)  # 30 days
+    lines = await InvoiceLine.select().order_by(InvoiceLine.id)
+    assert [(line["charge"], line["client_initials"], line["vat_category"]) for line in lines] == [
+        ("screening", "A.J.", "E"),
+        ("package", "A.J.", "E"),
+    ]
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_per_session_terms_billed_at_the_end_wait_for_the_end(
+    client: httpx.AsyncClient, cast: Cast
+) -> None:
+    episode_id = await episode_with_ten_held_sessions(client, cast)
+    employer_id = await employer_of(episode_id)
+    await billing_terms.record_terms(
+        SYSTEM,
+        employer_id,
+        terms(price_model="per_session", billing_moment="end", session_cents=9500),
+    )
+    assert await make() == []
+    await TreatmentEpisode.update({TreatmentEpisode.status: "closed"}).where(
+        TreatmentEpisode.id == episode_id
+    )
+    made = await make()
+    assert len(made) == 1
+    (invoice,) = await invoice_rows()
+    assert invoice["key"] == f"end:{episode_id}"
+    assert invoice["total_cents"] == 15000 + 10 * 9500
+    assert (invoice["period_start"], invoice["period_end"]) == (
+        date(2026, 4, 24),
+        date(2026, 5, 29),
+    )
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_a_credit_note_restores_the_balance_and_takes_the_next_number(
+    client: httpx.AsyncClient, cast: Cast
+) -> None:
+    episode_id = await episode_with_ten_held_sessions(client, cast)
+    await billing_terms.record_terms(SYSTEM, await employer_of(episode_id), terms())
+    first, _ = await make()
+    credit_id = await invoices.credit(SYSTEM, first.invoice_id, "Verkeerd tarief", TODAY)
+    credit_note = await Invoice.select().where(Invoice.id == credit_id).first()
+    assert credit_note is not None
+    assert credit_note["number"] == "2026-00003"
+    assert credit_note["credits"] == first.invoice_id
+    assert credit_note["kind"] == billing.InvoiceKind.CREDIT_NOTE
+    assert credit_note["total_cents"] == 15000
+    assert billing.outstanding(15000, credited_cents=15000, paid_cents=0) == 0
+    assert await make() == []  # the credited charges are not billed again by themselves
+
+
+@pytest.mark.commits
+@time_machine.travel("2026-06-15 10:00 +0200", tick=True)
+async def test_twenty_runs_at_once_make_each_invoice_once_with_gapless_numbers(
+    app, cast: Cast
+) -> None:
+    async with make_client(app) as client:
+        episode_id = await episode_with_ten_held_sessions(client, cast)
+    await billing_terms.record_terms(
+        SYSTEM,
+        await employer_of(episode_id),
+        terms(price_model="per_session", session_cents=9500),
+    )
+    runs = await asyncio.gather(*(make() for _ in range(20)))
+    assert sum(len(run) for run in runs) == 2
+    rows = await invoice_rows()
+    assert [r["number"] for r in rows] == ["2026-00001", "2026-00002"]
+    assert len({r["key"] for r in rows}) == 2
+    counter = await InvoiceNumber.select().where(InvoiceNumber.year == 2026).first()
+    assert counter is not None and counter["last"] == 2
+    keys = [line["charge_key"] for line in await InvoiceLine.select(InvoiceLine.charge_key)]
+    assert len(keys) == len(set(keys)) == 11  # the screening and ten sessions, once each
