@@ -33,7 +33,6 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from practice.episodes import EpisodeStatus
-from practice.platform.i18n import N_
 
 
 class PriceModel(enum.StrEnum):
@@ -109,14 +108,6 @@ ENDED = frozenset(
         EpisodeStatus.REFERRED_ELSEWHERE,
     }
 )
-
-CHARGE_LABELS: Mapping[Charge, str] = {
-    Charge.SCREENING: N_("Screening"),
-    Charge.PACKAGE: N_("Treatment package"),
-    Charge.SESSION: N_("Session"),
-    Charge.NO_SHOW: N_("Appointment missed without notice"),
-    Charge.LATE_CANCELLATION: N_("Appointment cancelled late"),
-}
 
 
 def invoice_number(year: int, sequence: int) -> str:

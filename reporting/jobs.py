@@ -3,9 +3,11 @@
 from datetime import date, datetime
 from typing import Any
 
+from practice.audit.trail import Actor, Channel
 from practice.platform.outbox import send_job
 from practice.platform.queue import ArqQueue, DueJob
 from practice.platform.settings import Settings
+from reporting.services import invoice_sending, invoices
 from reporting.services import reports as services
 from reporting.services.employer_statistics import employers_due, publish_due_snapshots
 from reporting.services.employer_updates import send_due_employer_updates
@@ -82,3 +84,26 @@ async def settle_statistics(ctx: dict[str, Any]) -> int:
     """Settle what is pending, within the job's time; how many episodes."""
     settings: Settings = ctx["settings"]
     return (await fact_table.settle_pending(settings.time_zone)).episodes
+
+
+# ---------------------------------------------------------------- invoices (issue 22)
+
+
+async def due_invoices(today: date, settings: Settings) -> list[DueJob]:
+    """Make the invoices the billing terms make due (each once); send those whose terms say
+    so at once (again for any a lost job left unsent); remind the overdue ones."""
+    await invoices.make_due_invoices(
+        today, settings.time_zone, vat_exempt=settings.practice_vat_exempt
+    )
+    to_send = [invoice_sending.send_job(i) for i in await invoices.drafts_to_send_at_once()]
+    reminders = await invoice_sending.remind_overdue(today, settings)
+    return to_send + [send_job(message_id) for message_id in reminders]
+
+
+async def send_invoice(ctx: dict[str, Any], invoice_id: int) -> bool:
+    """Send an invoice its terms send at once; True when this call sent it."""
+    queue = ArqQueue(ctx["redis"]) if "redis" in ctx else None
+    sent = await invoice_sending.send(
+        Actor.system(Channel.WORKER), invoice_id, ctx["settings"], queue
+    )
+    return sent is not None

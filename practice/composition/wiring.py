@@ -6,6 +6,7 @@ The only module besides app.py, worker.py and cli.py that imports every package.
 
 from practice import client_data
 from practice import labels as practice_labels
+from practice.platform import outbox
 from practice.platform.i18n import N_
 from practice.platform.templating import register_labels
 from practice.queries.access import episode_of
@@ -27,6 +28,7 @@ from reporting.queries import report_review as reporting_report_review
 from reporting.queries import today as reporting_today
 from reporting.queries import work_track as reporting_work_track
 from reporting.queries import workspace as reporting_workspace
+from reporting.services import invoice_sending
 from reporting.statistics import pages as statistics_pages
 from reporting.tables import Document, EmployerUpdate, QuestionnaireInvitation, Report
 from reporting.web import pages as reporting_pages
@@ -78,6 +80,7 @@ def connect() -> None:
     # How each package's objects find their episode, for the relation guard.
     register_object("appointment_id", "appointment", episode_of(Appointment))
     register_object("report_id", "report", episode_of(Report))
+    outbox.register_attachments("invoice", invoice_sending.attachments)
     register_object("document_id", "document", episode_of(Document))
     register_object("update_id", "employer_update", episode_of(EmployerUpdate))
     register_object(

@@ -53,6 +53,8 @@ SWEEPS: list[Sweep] = [
     reporting_jobs.due_employer_statistics,
     # The kept statistics facts of the episodes written since the last sweep.
     reporting_jobs.due_statistics_facts,
+    # Invoices the employers' billing terms make due, each once; sending and reminders.
+    reporting_jobs.due_invoices,
     # One digest per person a day of the screening and treatment-start deadlines that are
     # due on the next working day or lapsed (practice.escalation).
     practice_jobs.due_escalation_digests,
@@ -69,6 +71,7 @@ JOBS: list[Any] = [
     func(timed_job(practice_jobs.send_message), max_tries=8),
     func(timed_job(reporting_jobs.publish_employer_statistics), max_tries=8),
     func(timed_job(reporting_jobs.settle_statistics), max_tries=8, timeout=25),
+    func(timed_job(reporting_jobs.send_invoice), max_tries=8, timeout=25),
     func(timed_job(practice_jobs.erase_expired_record), max_tries=3),
 ]
 

@@ -68,7 +68,7 @@ async def queue_message(
 
 
 # "invoice:12" -> the files to attach, made at sending by the package that owns them.
-AttachmentResolver = Callable[[int], Awaitable[list[Attachment]]]
+AttachmentResolver = Callable[[Settings, int], Awaitable[list[Attachment]]]
 _attachment_resolvers: dict[str, AttachmentResolver] = {}
 
 
@@ -77,14 +77,14 @@ def register_attachments(kind: str, resolver: AttachmentResolver) -> None:
     _attachment_resolvers[kind] = resolver
 
 
-async def _attachments(reference: str | None) -> list[Attachment]:
+async def _attachments(settings: Settings, reference: str | None) -> list[Attachment]:
     if not reference:
         return []
     kind, _, object_id = reference.partition(":")
     resolver = _attachment_resolvers.get(kind)
     if resolver is None:  # fail the attempt: a message must not leave without its files
         raise LookupError(f"no attachments registered for {kind!r}")
-    return await resolver(int(object_id))
+    return await resolver(settings, int(object_id))
 
 
 def send_job_id(message_id: int) -> str:
@@ -125,7 +125,7 @@ async def send_message(settings: Settings, message_id: int) -> bool:
                 subject=row["subject"],
                 body_text=row["body_text"],
                 ics=row["ics"],
-                attachments=await _attachments(row["attachments"]),
+                attachments=await _attachments(settings, row["attachments"]),
             ),
         )
     except Exception as exc:

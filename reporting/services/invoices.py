@@ -212,3 +212,13 @@ async def credit(actor: Actor, invoice_id: int, reason: str, today: date) -> int
         )
         await audit.record(actor, Action.CREATE, "credit_note", credit_id, purpose=PURPOSE)
     return credit_id
+
+
+async def drafts_to_send_at_once() -> list[int]:
+    """Invoices still to review whose terms send them without review (the sweep re-drives
+    a send job that was lost)."""
+    rows = await Invoice.select(Invoice.id, Invoice.terms.auto_send.as_alias("auto_send")).where(
+        (Invoice.status == billing.InvoiceStatus.DRAFT.value)
+        & (Invoice.kind == billing.InvoiceKind.INVOICE.value)
+    )
+    return [int(row["id"]) for row in rows if row["auto_send"]]

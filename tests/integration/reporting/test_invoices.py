@@ -2,22 +2,29 @@
 without gaps, and a credit note restores the balance (issue 22)."""
 
 import asyncio
+import dataclasses
+import io
 from datetime import date
 from zoneinfo import ZoneInfo
 
+import facturx
 import httpx
 import pytest
 import time_machine
+from pypdf import PdfReader
 
 from practice.audit.trail import Actor, Channel
+from practice.platform import outbox
+from practice.platform.settings import Settings
 from practice.tables import TreatmentEpisode
-from reporting import billing
-from reporting.services import billing_terms, invoices
+from reporting import billing, e_invoice
+from reporting.services import billing_terms, invoice_sending, invoices
 from reporting.services.billing_terms import TermsIn
 from reporting.tables import Invoice, InvoiceLine, InvoiceNumber
 from tests.cast import Cast
 from tests.conftest import make_client
 from tests.integration.reporting.test_reports import episode_with_ten_held_sessions
+from tests.mailbox import Mailbox
 
 TODAY = date(2026, 6, 15)
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -148,3 +155,41 @@ async def test_twenty_runs_at_once_make_each_invoice_once_with_gapless_numbers(
     assert counter is not None and counter["last"] == 2
     keys = [line["charge_key"] for line in await InvoiceLine.select(InvoiceLine.charge_key)]
     assert len(keys) == len(set(keys)) == 11  # the screening and ten sessions, once each
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_an_invoice_is_a_pdf_a_3_with_a_factur_x_xml_and_leaves_with_its_ubl_once(
+    client: httpx.AsyncClient, cast: Cast, settings: Settings, mailbox: Mailbox
+) -> None:
+    episode_id = await episode_with_ten_held_sessions(client, cast)
+    await billing_terms.record_terms(SYSTEM, await employer_of(episode_id), terms())
+    _, package = await make()
+    mail = dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=mailbox.port)
+
+    pdf = await invoice_sending.invoice_pdf(package.invoice_id, mail)
+    assert await invoice_sending.invoice_pdf(package.invoice_id, mail) == pdf  # made once
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "2026-00002" in text and "A.J." in text and "1.250,00" in text
+    assert "Vrijgesteld van btw" in text or "Vrijgesteld" in text
+    _, xml = facturx.get_xml_from_pdf(pdf, check_xsd=False)
+    assert e_invoice.check(xml)
+    assert b"<ram:ID>2026-00002</ram:ID>" in xml
+    assert b"1250.00" in xml and b"VATEX-EU-132-1C" in xml
+    assert b"angst" not in xml.lower() and b"Anna" not in xml
+    ubl = await invoice_sending.ubl_of(package.invoice_id, mail)
+    assert e_invoice.check(ubl, flavor="ubl-2.1")
+
+    message_id = await invoice_sending.send(SYSTEM, package.invoice_id, mail)
+    assert message_id is not None
+    assert await invoice_sending.send(SYSTEM, package.invoice_id, mail) is None  # once
+    assert await outbox.send_message(mail, message_id)
+    (message,) = mailbox.messages
+    assert message["To"] == "crediteuren@zorgenco.nl"
+    assert message["Subject"] == "Factuur 2026-00002 van Praktijk @Work (demo)"
+    files = {
+        part.get_filename(): part.get_payload(decode=True)
+        for part in message.walk()
+        if part.get_filename()
+    }
+    assert files["factuur-2026-00002.pdf"] == pdf
+    assert e_invoice.check(files["factuur-2026-00002.xml"], flavor="ubl-2.1")
