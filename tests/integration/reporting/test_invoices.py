@@ -192,4 +192,5 @@ async def test_an_invoice_is_a_pdf_a_3_with_a_factur_x_xml_and_leaves_with_its_u
         if part.get_filename()
     }
     assert files["factuur-2026-00002.pdf"] == pdf
-    assert e_invoice.check(files["factuur-2026-00002.xml"], flavor="ubl-2.1")
+    attached_ubl = files["factuur-2026-00002.xml"]
+    assert isinstance(attached_ubl, bytes) and e_invoice.check(attached_ubl, flavor="ubl-2.1")
