@@ -62,6 +62,8 @@ from reporting.fhir import web as web_fhir
 from reporting.statistics import pages as statistics_pages
 from reporting.statistics import web as web_statistics
 from reporting.web import client_portal as web_client_portal
+from reporting.web import employer_invoices as web_employer_invoices
+from reporting.web import invoices as web_invoices
 from reporting.web import pages as reporting_pages
 from reporting.web import portals as reporting_web
 from reporting.web import questionnaire_link as web_questionnaire_link
@@ -145,6 +147,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             scheduling_pages.router,
             reporting_web.router,
             reporting_pages.router,
+            web_invoices.router,
+            web_employer_invoices.router,
             web_statistics.router,
             statistics_pages.router,
             web_fhir.router,

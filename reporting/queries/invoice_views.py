@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from practice.platform.db import among
+from practice.audit import trail as audit
+from practice.audit.trail import Action, Actor
+from practice.platform.db import among, write_tx
 from practice.platform.settings import Settings
 from practice.tables import Employer, EmployerContact
 from reporting import billing
@@ -96,9 +98,10 @@ class InvoiceSummary:
 
 
 async def invoice_summaries(
-    today: date, employer_ids: Iterable[int] | None = None
+    today: date, employer_ids: Iterable[int] | None = None, *, sent_only: bool = False
 ) -> list[InvoiceSummary]:
-    """Invoices and credit notes, newest first (only these employers' when given)."""
+    """Invoices and credit notes, newest first (only these employers' when given; only the
+    sent ones for the employer, who never sees one still under review)."""
     query = Invoice.select(
         Invoice.id,
         Invoice.number,
@@ -118,6 +121,8 @@ async def invoice_summaries(
         if not ids:
             return []
         query = query.where(among(Invoice.employer, ids))
+    if sent_only:
+        query = query.where(Invoice.status == billing.InvoiceStatus.SENT.value)
     rows = await query
     if not rows:
         return []
@@ -272,3 +277,18 @@ async def employer_choices() -> list[dict[str, Any]]:
     return list(
         await Employer.select(Employer.id, Employer.name, Employer.active).order_by(Employer.name)
     )
+
+
+async def invoice_email(invoice_id: int) -> str | None:
+    """The billing address an invoice goes to (as it was when the invoice was made)."""
+    row = await Invoice.select(Invoice.invoice_email).where(Invoice.id == invoice_id).first()
+    return None if row is None else str(row["invoice_email"])
+
+
+PURPOSE = "billing"
+
+
+async def audited(actor: Actor, action: Action, object_type: str, object_id: int | None) -> None:
+    """Record a look at invoices (they name clients by initials): who, what, when."""
+    async with write_tx():
+        await audit.record(actor, action, object_type, object_id, purpose=PURPOSE)

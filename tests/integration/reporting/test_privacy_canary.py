@@ -13,18 +13,23 @@ import json
 from datetime import date
 from typing import Any
 
+import facturx
 import httpx
 import time_machine
 from pypdf import PdfReader
 
+from practice.audit.trail import Actor, Channel
 from practice.employer_text import medical_words
 from practice.platform.settings import Settings
 from practice.services.employer_text import lexicon
 from practice.tables import OutboundMessage, RelapsePreventionPlan, WorkResumptionAgreement
 from reporting import jobs as reporting_jobs
+from reporting.services import billing_terms, invoice_sending, invoices
+from reporting.services.billing_terms import TermsIn
 from reporting.tables import EmployerStatistics, EmployerUpdate, MeetingMinutes
 from tests.cast import Cast
 from tests.integration.practice.test_portal_forms import post_page_form
+from tests.integration.reporting.test_invoices import AMSTERDAM, employer_of
 from tests.integration.reporting.test_reports import episode_with_ten_held_sessions
 from tests.mailbox import Mailbox
 from tests.story import ok
@@ -52,6 +57,17 @@ MARKERS = {
     "setback_note": "CANARYsetbacknote",
 }
 DIAGNOSIS_WORDS = ("angststoornis", "Angststoornis", "GAD-7", "anxiety")
+SYSTEM = Actor.system(Channel.WORKER)
+BILLING_TERMS = TermsIn(
+    valid_from=date(2026, 1, 1),
+    price_model="per_session",
+    billing_moment="monthly",
+    invoice_email="crediteuren@zorgenco.nl",
+    screening_cents=15000,
+    session_cents=9500,
+    no_show_cents=9500,
+    late_cancellation_cents=9500,
+)
 
 
 async def seed_medical_markers(client: httpx.AsyncClient, cast: Cast) -> int:
@@ -250,6 +266,13 @@ async def test_no_medical_marker_reaches_any_employer_surface(
     from scheduling import jobs as scheduling_jobs
 
     await scheduling_jobs.due_reminders(TODAY, mail)
+    # The employer pays (issue 22): per held session, monthly; the invoices are sent.
+    employer_id = await employer_of(episode_id)
+    await billing_terms.record_terms(SYSTEM, employer_id, BILLING_TERMS)
+    made = await invoices.make_due_invoices(TODAY, AMSTERDAM, vat_exempt=True)
+    assert made, "the screening and the sessions are invoiced"
+    for invoice in made:
+        await invoice_sending.send(SYSTEM, invoice.invoice_id, mail)
     for message in await OutboundMessage.select(OutboundMessage.id):
         from practice import jobs as practice_jobs
 
@@ -301,6 +324,33 @@ async def test_no_medical_marker_reaches_any_employer_surface(
     assert any("re-integratieverslag" in text for text in employer_mail)
     assert any("Herinnering" in text for text in employer_mail)
     surfaces.update({f"e-mail {n}": text for n, text in enumerate(employer_mail)})
+    invoice_page = await client.get("/employer/invoices")
+    assert invoice_page.status_code == 200 and "2026-00001" in invoice_page.text
+    surfaces["employer invoices page"] = invoice_page.text
+    for invoice in made:
+        pdf = await client.get(f"/employer/invoices/{invoice.invoice_id}/invoice.pdf")
+        assert pdf.status_code == 200
+        surfaces[f"invoice PDF {invoice.invoice_id}"] = pdf_text(pdf.content)
+        _, cii = facturx.get_xml_from_pdf(pdf.content, check_xsd=False)
+        surfaces[f"invoice Factur-X {invoice.invoice_id}"] = cii.decode()
+        ubl = await client.get(f"/employer/invoices/{invoice.invoice_id}/ubl.xml")
+        assert ubl.status_code == 200
+        surfaces[f"invoice UBL {invoice.invoice_id}"] = ubl.text
+    billing_mail = [m for m in mailbox.messages if m["To"] == BILLING_TERMS.invoice_email]
+    assert len(billing_mail) == len(made)
+    for n, message in enumerate(billing_mail):
+        for part in message.walk():
+            content = part.get_payload(decode=True)
+            if not isinstance(content, bytes):
+                continue
+            name = part.get_filename() or "body"
+            text = pdf_text(content) if name.endswith(".pdf") else content.decode()
+            surfaces[f"invoice e-mail {n}: {name}"] = text
+    await login(client, cast.practice_manager.email)
+    lines = await client.get("/invoices/lines.csv?start=2026-01-01&end=2026-12-31")
+    assert lines.status_code == 200 and "session" in lines.text
+    surfaces["the bookkeeper's invoice lines CSV"] = lines.text
+    await login(client, cast.employer_contact.email)
 
     found = {name: leaks(text) for name, text in surfaces.items() if leaks(text)}
     assert found == {}
