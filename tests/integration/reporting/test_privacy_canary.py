@@ -338,8 +338,8 @@ async def test_no_medical_marker_reaches_any_employer_surface(
         surfaces[f"invoice UBL {invoice.invoice_id}"] = ubl.text
     billing_mail = [m for m in mailbox.messages if m["To"] == BILLING_TERMS.invoice_email]
     assert len(billing_mail) == len(made)
-    for n, message in enumerate(billing_mail):
-        for part in message.walk():
+    for n, mail_message in enumerate(billing_mail):
+        for part in mail_message.walk():
             content = part.get_payload(decode=True)
             if not isinstance(content, bytes):
                 continue
