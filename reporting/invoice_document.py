@@ -111,7 +111,7 @@ def line_name(line: Line, translate: Callable[[str], str]) -> str:
     package, the offer; never the kind of session."""
     name = translate(CHARGE_LABELS[line.charge])
     if line.charge is billing.Charge.PACKAGE and line.offer in OFFER_LABELS:
-        return f"{name} {translate(OFFER_LABELS[line.offer])}"
+        return f"{name} ({translate(OFFER_LABELS[line.offer])})"
     return name
 
 

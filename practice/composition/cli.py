@@ -105,6 +105,7 @@ async def _load_demo(settings: Settings, today: date | None = None) -> int:
     from practice.composition.demo import DEMO_PASSWORD, load_demo
     from reporting.demo import load_demo_reporting
     from reporting.demo_client import load_demo_client
+    from reporting.demo_invoices import load_demo_invoices
     from reporting.statistics.fact_table import rebuild
 
     composition.connect()
@@ -115,6 +116,8 @@ async def _load_demo(settings: Settings, today: date | None = None) -> int:
         await load_demo_reporting(today, settings.time_zone, settings)
         # One client with an account, so the client portal shows something (issue 20).
         await load_demo_client(settings, DEMO_PASSWORD)
+        # The employers' billing terms and the invoices of the past months (issue 22).
+        await load_demo_invoices(today, settings)
         # The demo's statistics facts settled at once (the worker would, within minutes).
         await rebuild(settings.time_zone)
     return created

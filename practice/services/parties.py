@@ -412,6 +412,7 @@ async def register_client(
     job_title: str = "",
     department_id: int | None = None,
     today: date | None = None,
+    personnel_number: str | None = None,
 ) -> tuple[int, int]:
     """A client with their employment and contract hours; returns (client id, employment id).
 
@@ -443,6 +444,7 @@ async def register_client(
                 department=department_id,
                 job_title=job_title,
                 started_on=None,
+                personnel_number=(personnel_number or "").strip() or None,
             )
         ).returning(Employment.id)
         employment_id = int(rows[0]["id"])

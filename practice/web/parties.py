@@ -75,6 +75,8 @@ class ClientIn(msgspec.Struct, forbid_unknown_fields=True):
     email: Email | None = None
     phone: Annotated[str, msgspec.Meta(max_length=40)] | None = None
     job_title: Name = ""
+    # The employer's own reference (a personnel number): what an invoice names the client by.
+    personnel_number: Annotated[str, msgspec.Meta(max_length=32)] | None = None
 
 
 class ClientCreated(msgspec.Struct):

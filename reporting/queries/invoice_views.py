@@ -14,7 +14,7 @@ from practice.platform.settings import Settings
 from practice.tables import Employer, EmployerContact
 from reporting import billing
 from reporting.invoice_document import InvoiceDocument, Party, address_lines, lines_of
-from reporting.tables import Invoice, InvoiceLine, InvoicePayment
+from reporting.tables import BillingTerms, Invoice, InvoiceLine, InvoicePayment
 
 
 def seller_of(settings: Settings) -> Party:
@@ -178,7 +178,7 @@ async def payments_of(invoice_id: int) -> list[dict[str, Any]]:
         await InvoicePayment.select(
             InvoicePayment.paid_on,
             InvoicePayment.amount_cents,
-            InvoicePayment.recorded_by.name.as_alias("recorded_by"),
+            InvoicePayment.recorded_by.display_name.as_alias("recorded_by"),
             InvoicePayment.recorded_at,
         )
         .where(InvoicePayment.invoice == invoice_id)
@@ -292,3 +292,8 @@ async def audited(actor: Actor, action: Action, object_type: str, object_id: int
     """Record a look at invoices (they name clients by initials): who, what, when."""
     async with write_tx():
         await audit.record(actor, action, object_type, object_id, purpose=PURPOSE)
+
+
+async def employers_with_terms() -> list[int]:
+    rows = await BillingTerms.select(BillingTerms.employer).distinct()
+    return sorted(int(row["employer"]) for row in rows)

@@ -161,6 +161,27 @@ async def send(
     return message_id
 
 
+async def record_past_sending(actor: Actor, invoice_id: int, sent_at: datetime) -> None:
+    """An invoice sent in the past, recorded without mail (the demo's past work; an
+    invoice sent by hand before this service): sent on ``sent_at``, audited now."""
+    async with write_tx():
+        changed = (
+            await Invoice.update(
+                {
+                    Invoice.status: billing.InvoiceStatus.SENT.value,
+                    Invoice.sent_at: sent_at,
+                    Invoice.sent_by: actor.user_id,
+                }
+            )
+            .where(
+                (Invoice.id == invoice_id) & (Invoice.status == billing.InvoiceStatus.DRAFT.value)
+            )
+            .returning(Invoice.id)
+        )
+        if changed:
+            await audit.record(actor, Action.SEND, "invoice", invoice_id, purpose=PURPOSE)
+
+
 async def _queue(
     document: InvoiceDocument, to_address: str, folder: str, key: str, settings: Settings
 ) -> int | None:

@@ -89,6 +89,8 @@ async def _invoices_page(
         for s in summaries
         if (not standing or s.standing == standing)
         and (employer_id is None or s.employer_id == employer_id)
+        # a year's invoices, but what is still owed whatever its year
+        and (s.issued_on.year == chosen_year or s.outstanding_cents > 0)
     ]
     await _audited_read(actor, "invoices", None)
     return page(

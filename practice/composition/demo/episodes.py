@@ -6,6 +6,7 @@ day it stands for in the story (a screening held in March changed the status in 
 the client's timeline and the statistics read like a practice that has been running.
 """
 
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -94,6 +95,10 @@ class EpisodeLoader:
             email=plan.email,
             job_title=plan.job_title,
             today=today,
+            # The first employer gives its personnel numbers (the invoices name them).
+            personnel_number=(
+                f"{zlib.crc32(plan.name.encode()) % 100000:05d}" if plan.employer == 0 else None
+            ),
         )
         sick_day = received_at.date() - timedelta(days=plan.sick_days_before_referral)
         _, episode_id = await referrals.refer_client(
