@@ -397,20 +397,18 @@ def _terms_form(data: FormData) -> TermsIn:
             cents[f"{name}_cents"] = money.parse_euros(typed) if typed else 0
         except money.InvalidAmount as exc:
             problems[name] = exc.message
+            cents[f"{name}_cents"] = 0
     rest = {k: v for k, v in data.items() if k not in PRICE_FIELDS}
     if "buyer_address" in rest:
         rest["buyer_address"] = values.get("buyer_address", "")
-    form = None
     try:
         form = form_struct(TermsForm, rest)
     except InvalidInput as exc:
-        problems.update(exc.fields)
-    if problems or form is None:
-        raise InvalidInput(problems)
+        raise InvalidInput({**exc.fields, **problems}) from None
     address = form.buyer_address.strip()
     if len(address) > 500:
-        raise InvalidInput({"buyer_address": "Use at most 500 characters."})
-    return TermsIn(
+        problems["buyer_address"] = "Use at most 500 characters."
+    terms = TermsIn(
         valid_from=form.valid_from,
         price_model=form.price_model,
         billing_moment=form.billing_moment,
@@ -422,6 +420,13 @@ def _terms_form(data: FormData) -> TermsIn:
         buyer_reference=form.buyer_reference,
         **cents,
     )
+    # The service's own checks too, so every problem shows at once (an amount that did not
+    # read keeps its own problem).
+    found = {_euro_field(k): v for k, v in billing_terms.problems_of(terms).items()}
+    found.update(problems)
+    if found:
+        raise InvalidInput(found)
+    return terms
 
 
 router = Router(
