@@ -60,7 +60,7 @@ async def make_due_invoices(
             continue
         made.append(Made(invoice_id, terms.auto_send))
     if made:
-        log.info("made %d invoices", len(made))
+        log.debug("made %d invoices", len(made))
     return made
 
 

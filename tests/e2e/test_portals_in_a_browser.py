@@ -563,7 +563,34 @@ def test_a_referral_travels_through_all_four_portals_in_a_real_browser(
     manager.check_accessibility()
     manager.follow(manager.page.locator('nav a[href="/monitor"]'), "monitor")
     manager.check_accessibility()
+    # Invoices (issue 22): this month's invoice of De Linde waits for review; it is sent.
+    manager.follow(manager.page.locator('nav a[href="/invoices"]'), "invoices")
+    manager.check_accessibility()
+    manager.goto("/invoices?standing=draft", "invoices to review")
+    draft = manager.page.locator("tr", has_text="De Linde").locator("a").first
+    manager.follow(draft, "an invoice to review")
+    manager.check_accessibility()
+    number = manager.page.locator("h1").inner_text().split()[-1]
+    manager.submit("/sending", "invoice sent")
+    assert manager.page.locator('[data-testid="standing"]').inner_text() == "open"
+    manager.follow(manager.page.locator('a[href="/invoices"]').first, "invoices again")
+    manager.follow(manager.page.locator('a[href="/invoices/terms"]').first, "billing terms")
+    manager.check_accessibility()
     manager.close()
+
+    payer = Portal(browser, served, language, EMPLOYER)
+    payer.follow(payer.page.locator('nav a[href="/employer/invoices"]'), "employer invoices")
+    payer.check_accessibility()
+    row = payer.page.locator(f'tr[data-invoice="{number}"]')
+    assert row.count() == 1, payer.page.locator("main").inner_text()[:2000]
+    href = row.locator('a[href$="/invoice.pdf"]').get_attribute("href")
+    response = payer.page.request.get(served.base_url + str(href))
+    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.body())).pages)
+    assert number in text
+    for word in DIAGNOSIS_WORDS:
+        assert word not in text.lower(), word
+    payer.close()
 
     administrator = Portal(browser, served, language, ADMINISTRATOR)
     administrator.check_accessibility()

@@ -4,7 +4,7 @@ without gaps, and a credit note restores the balance (issue 22)."""
 import asyncio
 import dataclasses
 import io
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import facturx
@@ -16,8 +16,9 @@ from pypdf import PdfReader
 from practice.audit.trail import Actor, Channel
 from practice.platform import outbox
 from practice.platform.settings import Settings
-from practice.tables import TreatmentEpisode
+from practice.tables import OutboundMessage, TreatmentEpisode
 from reporting import billing, e_invoice
+from reporting import jobs as reporting_jobs
 from reporting.services import billing_terms, invoice_sending, invoices
 from reporting.services.billing_terms import TermsIn
 from reporting.tables import Invoice, InvoiceLine, InvoiceNumber
@@ -194,3 +195,47 @@ async def test_an_invoice_is_a_pdf_a_3_with_a_factur_x_xml_and_leaves_with_its_u
     assert files["factuur-2026-00002.pdf"] == pdf
     attached_ubl = files["factuur-2026-00002.xml"]
     assert isinstance(attached_ubl, bytes) and e_invoice.check(attached_ubl, flavor="ubl-2.1")
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_the_sweep_sends_what_the_terms_send_at_once_and_reminds_an_unpaid_invoice_twice(
+    client: httpx.AsyncClient, cast: Cast, settings: Settings, mailbox: Mailbox
+) -> None:
+    episode_id = await episode_with_ten_held_sessions(client, cast)
+    await billing_terms.record_terms(SYSTEM, await employer_of(episode_id), terms(auto_send=True))
+    mail = dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=mailbox.port)
+    jobs = await reporting_jobs.due_invoices(TODAY, mail)
+    assert sorted(job.name for job in jobs) == ["send_invoice", "send_invoice"]
+    assert await reporting_jobs.due_invoices(TODAY, mail) == jobs  # lost jobs come back
+    for job in jobs:
+        assert await reporting_jobs.send_invoice({"settings": mail}, *job.args)
+        assert not await reporting_jobs.send_invoice({"settings": mail}, *job.args)  # once
+    assert await reporting_jobs.due_invoices(TODAY, mail) == []
+    screening, package = await invoice_rows()
+    await invoice_sending.record_payment(
+        SYSTEM, int(str(screening["id"])), paid_on=TODAY, amount_cents=15000, today=TODAY
+    )
+
+    due = package["due_on"]
+    assert isinstance(due, date)
+    assert await reporting_jobs.due_invoices(due + timedelta(days=6), mail) == []
+    first = await reporting_jobs.due_invoices(due + timedelta(days=7), mail)
+    assert [job.name for job in first] == ["send_message"]
+    assert await reporting_jobs.due_invoices(due + timedelta(days=8), mail) == []  # once
+    second = await reporting_jobs.due_invoices(due + timedelta(days=21), mail)
+    assert [job.name for job in second] == ["send_message"]
+    keys = [
+        row["key"]
+        for row in await OutboundMessage.select(OutboundMessage.key).order_by(OutboundMessage.id)
+        if str(row["key"]).startswith("invoice")
+    ]
+    assert keys == [
+        f"invoice:{screening['id']}",
+        f"invoice:{package['id']}",
+        f"invoice-reminder:{package['id']}:1",
+        f"invoice-reminder:{package['id']}:2",
+    ]
+    for job in (*first, *second):
+        assert await outbox.send_message(mail, *job.args)
+    subjects = [m["Subject"] for m in mailbox.messages if "Herinnering" in str(m["Subject"])]
+    assert subjects == ["Herinnering: factuur 2026-00002 van Praktijk @Work (demo)"] * 2
