@@ -125,12 +125,17 @@ class PeriodIn(msgspec.Struct, forbid_unknown_fields=True):
 
 @get("/invoices/lines.csv", opt=MANAGER, include_in_schema=False)
 async def invoice_lines_csv(
-    request: Request[Any, Any, Any], start: FromQuery[str], end: FromQuery[str]
+    request: Request[Any, Any, Any],
+    start: FromQuery[str | None] = None,
+    end: FromQuery[str | None] = None,
 ) -> Response[str]:
-    """Every line of the invoices and credit notes sent in the period, for the bookkeeper;
-    a credit note's amounts negative."""
-    actor, _, _ = request_context(request)
-    period = form_struct(PeriodIn, {"start": start, "end": end})
+    """Every line of the invoices and credit notes sent in the period (by default this
+    month up to today), for the bookkeeper; a credit note's amounts negative."""
+    actor, today, _ = request_context(request)
+    period = form_struct(
+        PeriodIn,
+        {"start": start or today.replace(day=1).isoformat(), "end": end or today.isoformat()},
+    )
     if period.end < period.start:
         raise InvalidInput({"end": "The end of the period cannot be before its start."})
     rows: list[list[object]] = [

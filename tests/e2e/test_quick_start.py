@@ -72,6 +72,10 @@ def _decoded(message: mailbox.MaildirMessage) -> str:
     parts = [f"{name}: {value}" for name, value in message.items()]
     for part in message.walk():
         payload = part.get_payload(decode=True)
+        # An invoice's files (issue 22) are documents, not text: the PDF is binary and the
+        # UBL names its XML schemas by their w3.org and oasis-open.org addresses.
+        if part.get_content_type() in ("application/pdf", "application/xml"):
+            continue
         if isinstance(payload, bytes):
             parts.append(payload.decode(part.get_content_charset() or "utf-8", "replace"))
     return "\n".join(parts)

@@ -10,7 +10,7 @@ import io
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 import httpx
 import pytest
@@ -24,10 +24,13 @@ from practice.request_limits import MAX_BODY_BYTES, MAX_JSON_DEPTH
 from practice.tables import Client, Employer, Referral, User
 from practice.web.limits import BODY_METHODS
 from reporting import jobs as reporting_jobs
+from reporting.services import billing_terms, invoice_sending, invoices
 from reporting.statistics.web import TABLE_NAMES
 from reporting.tables import Report
 from scheduling.tables import Appointment
 from tests.cast import Cast, make_user
+from tests.integration.reporting.test_invoices import AMSTERDAM, SYSTEM
+from tests.integration.reporting.test_privacy_canary import BILLING_TERMS
 from tests.integration.reporting.test_reports import episode_with_ten_held_sessions
 from tests.story import ok
 from tests.web import api, login
@@ -49,7 +52,10 @@ FORMULAS = {
     "employer": "-2+3+cmd|' /C calc'!A0",
     "user": "@SUM(1+1)*cmd|' /C calc'!A0",
 }
-CSV_QUERIES = {"/statistics/outcomes.csv": [f"table={name}" for name in TABLE_NAMES]}
+CSV_QUERIES = {
+    "/statistics/outcomes.csv": [f"table={name}" for name in TABLE_NAMES],
+    "/invoices/lines.csv": ["", "start=2026-01-01&end=2026-12-31"],
+}
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
@@ -295,6 +301,10 @@ async def test_no_csv_of_the_service_holds_a_cell_a_spreadsheet_would_run_as_a_f
     app: Litestar, client: httpx.AsyncClient, cast: Cast, settings: Settings
 ) -> None:
     ids = await seed(client, cast, settings)
+    # The invoices (issue 22) name the employer as it is called when they are made.
+    await billing_terms.record_terms(SYSTEM, ids["employer_id"], BILLING_TERMS)
+    for made in await invoices.make_due_invoices(date(2026, 6, 15), AMSTERDAM, vat_exempt=True):
+        await invoice_sending.record_past_sending(SYSTEM, made.invoice_id, datetime.now(UTC))
     csv_doors = [d for d in doors(app, frozenset({"GET"})) if d.path.endswith(".csv")]
     assert len(csv_doors) >= 3
     neutralised: dict[str, set[str]] = {}
@@ -320,4 +330,5 @@ async def test_no_csv_of_the_service_holds_a_cell_a_spreadsheet_would_run_as_a_f
         "/api/employer/employees.csv": {"client", "agreement"},
         "/api/clients/{client_id:int}/access-log.csv": {"user"},
         "/statistics/outcomes.csv": {"user"},
+        "/invoices/lines.csv": {"employer"},
     }
