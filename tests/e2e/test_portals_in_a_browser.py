@@ -563,15 +563,22 @@ def test_a_referral_travels_through_all_four_portals_in_a_real_browser(
     manager.check_accessibility()
     manager.follow(manager.page.locator('nav a[href="/monitor"]'), "monitor")
     manager.check_accessibility()
-    # Invoices (issue 22): this month's invoice of De Linde waits for review; it is sent.
+    # Invoices (issue 22): this month's invoice of De Linde waits for review and is sent
+    # (by the first language's story; the second finds it sent, open for payment).
     manager.follow(manager.page.locator('nav a[href="/invoices"]'), "invoices")
     manager.check_accessibility()
     manager.goto("/invoices?standing=draft", "invoices to review")
-    draft = manager.page.locator("tr", has_text="De Linde").locator("a").first
-    manager.follow(draft, "an invoice to review")
-    manager.check_accessibility()
+    draft = manager.page.locator("tr", has_text="De Linde").locator("a")
+    if draft.count():
+        manager.follow(draft.first, "an invoice to review")
+        manager.check_accessibility()
+        manager.submit("/sending", "invoice sent")
+    else:
+        manager.goto("/invoices?standing=open", "invoices open")
+        manager.follow(
+            manager.page.locator("tr", has_text="De Linde").locator("a").first, "an open invoice"
+        )
     number = manager.page.locator("h1").inner_text().split()[-1]
-    manager.submit("/sending", "invoice sent")
     assert manager.page.locator('[data-testid="standing"]').inner_text() == "open"
     manager.follow(manager.page.locator('a[href="/invoices"]').first, "invoices again")
     manager.follow(manager.page.locator('a[href="/invoices/terms"]').first, "billing terms")
