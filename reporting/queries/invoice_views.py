@@ -134,11 +134,13 @@ async def invoice_summaries(
     credited: dict[int, int] = {}
     credit_note_of: dict[int, int] = {}
     for row in rows:
-        if row["credits"] is not None:
-            credited[int(row["credits"])] = credited.get(int(row["credits"]), 0) + int(
-                row["total_cents"]
-            )
-            credit_note_of[int(row["credits"])] = int(row["id"])
+        if row["credits"] is None:
+            continue
+        credited_id = int(row["credits"])
+        credit_note_of[credited_id] = int(row["id"])
+        # A credit note settles its invoice once it is sent, not while it waits for review.
+        if row["status"] == billing.InvoiceStatus.SENT:
+            credited[credited_id] = credited.get(credited_id, 0) + int(row["total_cents"])
     summaries = []
     for row in rows:
         invoice_id = int(row["id"])

@@ -26,6 +26,7 @@ from practice.platform.queue import DueJob, JobQueue, enqueue_after_commit
 from practice.platform.settings import Settings
 from practice.platform.templating import make_environment, render_email
 from practice.services import disclosure
+from practice.tables import OutboundMessage
 from reporting import billing, e_invoice
 from reporting.documents import letterhead, render_html, render_pdf_async
 from reporting.invoice_document import InvoiceDocument
@@ -216,6 +217,8 @@ async def remind_overdue(today: date, settings: Settings) -> list[int]:
         if not due:
             continue
         key = f"invoice-reminder:{summary.id}:{due[-1]}"
+        if await OutboundMessage.exists().where(OutboundMessage.key == key):
+            continue  # reminded already: the sweep comes back every few minutes
         document = await document_of(summary.id, settings)
         row = await Invoice.select(Invoice.invoice_email).where(Invoice.id == summary.id).first()
         assert row is not None
