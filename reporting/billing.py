@@ -265,7 +265,8 @@ def month_key(employer_id: int, day: date) -> str:
 
 def invoice_key(item: ChargeItem, made: frozenset[str], today: date) -> str:
     """The invoice a charge goes on: its billing moment's, or, when that invoice was made
-    before the charge turned up, this month's."""
+    before the charge turned up, the next monthly invoice still to make (from the charge's
+    month on, at the latest this month's)."""
     moment = item.terms.billing_moment
     episode = item.episode
     if moment is BillingMoment.END:
@@ -277,7 +278,12 @@ def invoice_key(item: ChargeItem, made: frozenset[str], today: date) -> str:
         natural = f"{moment.value}:{episode.id}"
     else:
         natural = month_key(episode.employer_id, item.day)
-    return month_key(episode.employer_id, today) if natural in made else natural
+    if natural not in made:
+        return natural
+    month = item.day.replace(day=1)
+    while month < today.replace(day=1) and month_key(episode.employer_id, month) in made:
+        month = _first_of_next_month(month.year, month.month)
+    return month_key(episode.employer_id, month)
 
 
 def is_due(key: str, episode: Episode, today: date) -> bool:
@@ -320,10 +326,11 @@ class InvoicePlan:
 
     @property
     def period(self) -> tuple[date, date]:
+        first, last = self.items[0].day, self.items[-1].day
         month = month_period(self.key)
-        if month is not None:
-            return month
-        return self.items[0].day, self.items[-1].day
+        if month is not None:  # the month, and any charge of before it that turned up late
+            return min(month[0], first), max(month[1], last)
+        return first, last
 
 
 def plan_invoices(

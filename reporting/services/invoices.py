@@ -24,6 +24,9 @@ from reporting.tables import BillingTerms, Invoice, InvoiceLine, InvoiceNumber
 
 log = logging.getLogger(__name__)
 PURPOSE = "billing"
+# Appended to the charge keys of a credited invoice whose charges are to be billed again
+# ("session:12#credited:40"): the key is free for a new line, the old line says why.
+REBILL_MARK = "#credited:"
 
 
 class _AlreadyMade(Exception):
@@ -152,9 +155,15 @@ async def _make(
     return invoice_id
 
 
-async def credit(actor: Actor, invoice_id: int, reason: str, today: date) -> int:
-    """A credit note for the whole invoice: its lines again, without their charge keys (the
-    charges stay billed: nothing is billed twice by accident). Once per invoice."""
+async def credit(
+    actor: Actor, invoice_id: int, reason: str, today: date, *, bill_again: bool = False
+) -> int:
+    """A credit note for the whole invoice: its lines again, without their charge keys.
+    Once per invoice. The charges stay billed (nothing is billed twice by accident) unless
+    ``bill_again``: then their keys on the credited lines are set aside (``REBILL_MARK``), and
+    the sweep bills them again with the terms in force on their days, on this month's
+    invoice (the invoice of their own moment was made already). The printed lines and
+    amounts of the credited invoice never change."""
     async with write_tx():
         number = await _next_number(today.year)
         invoice = await Invoice.select().where(Invoice.id == invoice_id).first()
@@ -210,6 +219,13 @@ async def credit(actor: Actor, invoice_id: int, reason: str, today: date) -> int
                 for line in lines
             ]
         )
+        if bill_again:
+            await InvoiceLine.raw(
+                "UPDATE invoice_line SET charge_key = charge_key || {} "
+                "WHERE invoice = {} AND charge_key IS NOT NULL",
+                f"{REBILL_MARK}{credit_id}",
+                invoice_id,
+            )
         await audit.record(actor, Action.CREATE, "credit_note", credit_id, purpose=PURPOSE)
     return credit_id
 

@@ -268,7 +268,8 @@ async def record_payment(
 async def credit_invoice(
     request: Request[Any, Any, Any], invoice_id: FromPath[int], data: FormData
 ) -> Redirect | Template:
-    """A credit note for the whole invoice, with the reason; it is sent like an invoice."""
+    """A credit note for the whole invoice, with the reason; it is sent like an invoice. With
+    ``bill_again`` its charges go on this month's invoice again (at the terms of their days)."""
     actor, today, _ = request_context(request)
     action = f"/invoices/{invoice_id}/credit-note"
     reason = flat(data).get("reason", "").strip()
@@ -277,7 +278,8 @@ async def credit_invoice(
             raise InvalidInput({"reason": "Fill in this field."})
         if len(reason) > 500:
             raise InvalidInput({"reason": "Use at most 500 characters."})
-        credit_id = await invoices.credit(actor, invoice_id, reason, today)
+        bill_again = flat(data).get("bill_again") in {"true", "on", "1"}
+        credit_id = await invoices.credit(actor, invoice_id, reason, today, bill_again=bill_again)
     except (InvalidInput, Conflict) as exc:
         return await _invoice_page(
             request, invoice_id, _refused(action, data, exc), _status_of(exc)

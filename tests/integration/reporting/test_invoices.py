@@ -239,3 +239,30 @@ async def test_the_sweep_sends_what_the_terms_send_at_once_and_reminds_an_unpaid
         assert await outbox.send_message(mail, *job.args)
     subjects = [m["Subject"] for m in mailbox.messages if "Herinnering" in str(m["Subject"])]
     assert subjects == ["Herinnering: factuur 2026-00002 van Praktijk @Work (demo)"] * 2
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_a_credit_note_asked_to_bill_again_puts_the_charges_on_this_month_s_invoice(
+    client: httpx.AsyncClient, cast: Cast
+) -> None:
+    episode_id = await episode_with_ten_held_sessions(client, cast)
+    employer_id = await employer_of(episode_id)
+    await billing_terms.record_terms(SYSTEM, employer_id, terms())
+    _, package = await make()
+    # New terms from May on: the package was priced too low.
+    await billing_terms.record_terms(
+        SYSTEM,
+        employer_id,
+        terms(valid_from=date(2026, 5, 1), package_basic_cents=139500),
+    )
+    await invoices.credit(SYSTEM, package.invoice_id, "Nieuw tarief", TODAY, bill_again=True)
+    assert await make() == []  # this month is not over yet
+    again = await make(date(2026, 7, 1))
+    assert len(again) == 1
+    rebilled = await Invoice.select().where(Invoice.id == again[0].invoice_id).first()
+    assert rebilled is not None
+    assert (rebilled["key"], rebilled["total_cents"]) == (f"month:{employer_id}:2026-06", 139500)
+    keys = {line["charge_key"] for line in await InvoiceLine.select(InvoiceLine.charge_key)}
+    assert f"package:{episode_id}" in keys  # billed once more, on the new invoice
+    assert any(str(k).startswith(f"package:{episode_id}#credited:") for k in keys)
+    assert await make(date(2026, 7, 1)) == []

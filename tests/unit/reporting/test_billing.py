@@ -151,7 +151,9 @@ def test_an_invoice_is_due_once_its_month_is_over_or_its_moment_has_come() -> No
         billing.is_due("week:3", running, JAN)
 
 
-def test_the_plan_makes_one_invoice_per_due_key_and_leaves_out_what_was_billed() -> None:
+def test_the_plan_makes_one_invoice_per_due_key_with_what_was_not_billed_late_ones_included() -> (
+    None
+):
     plans = billing.plan_invoices(
         [episode()],
         lambda employer_id: [terms()],
@@ -159,8 +161,9 @@ def test_the_plan_makes_one_invoice_per_due_key_and_leaves_out_what_was_billed()
         made=frozenset({"month:7:2026-04"}),
         today=date(2026, 6, 15),
     )
+    # April's invoice was made without the screening (recorded late): it goes on May's.
     assert [(p.key, [i.key for i in p.items]) for p in plans] == [
-        ("month:7:2026-05", ["package:3", "late_cancellation:13"]),
+        ("month:7:2026-05", ["screening:3", "package:3", "late_cancellation:13"]),
     ]
     assert plans[0].period == (date(2026, 5, 1), date(2026, 5, 31))
 
