@@ -165,7 +165,7 @@ def test_the_plan_makes_one_invoice_per_due_key_with_what_was_not_billed_late_on
     assert [(p.key, [i.key for i in p.items]) for p in plans] == [
         ("month:7:2026-05", ["screening:3", "package:3", "late_cancellation:13"]),
     ]
-    assert plans[0].period == (date(2026, 5, 1), date(2026, 5, 31))
+    assert plans[0].period == (date(2026, 4, 24), date(2026, 5, 31))  # May, and the screening
 
 
 def test_exempt_care_carries_no_vat_and_the_totals_add_up_by_hand() -> None:
