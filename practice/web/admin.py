@@ -11,7 +11,7 @@ import msgspec
 from litestar import Request, Router, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
+from litestar.status_codes import HTTP_200_OK
 
 from practice import money
 from practice.accounts import Role
@@ -26,7 +26,14 @@ from practice.services import case_team, parties, registrations
 from practice.tasks import DEFAULT_SYMPTOMS_CHECKED_AT_SESSION
 from practice.web.auth import roles
 from practice.web.episode_common import fields_of, request_context
-from practice.web.forms import FormData, FormState, flat, form_struct, refused
+from practice.web.forms import (
+    FormData,
+    FormState,
+    flat,
+    form_struct,
+    refusal_state,
+    refusal_status,
+)
 from practice.web.parties import CompanyDoctorIn, ContactIn, DepartmentIn, EmployerIn, TherapistIn
 from practice.web.portal import page
 from practice.web.treatment_plan import HandoverIn
@@ -37,16 +44,6 @@ ADMINISTRATOR = roles(Role.ADMINISTRATOR)
 
 class _EpisodeOnly(msgspec.Struct):
     episode_id: int
-
-
-def _refused_state(action: str, data: FormData, exc: InvalidInput | Conflict) -> FormState:
-    if isinstance(exc, InvalidInput):
-        return refused(action, data, exc.fields)
-    return refused(action, data, {}, exc.message)
-
-
-def _status_of(exc: InvalidInput | Conflict) -> int:
-    return HTTP_400_BAD_REQUEST if isinstance(exc, InvalidInput) else HTTP_409_CONFLICT
 
 
 @get("/admin/employers", opt=ADMINISTRATOR, include_in_schema=False)
@@ -118,11 +115,11 @@ async def create_employer(request: Request[Any, Any, Any], data: FormData) -> Re
         form = _employer_form(data, editing=False)
         employer_id = await parties.create_employer(actor, **fields_of(form))
     except InvalidInput as exc:
-        state = _refused_state("/admin/employers", data, _in_euros(exc))
-        return await _employers_page(request, state, _status_of(exc))
+        state = refusal_state("/admin/employers", data, _in_euros(exc))
+        return await _employers_page(request, state, refusal_status(exc))
     except Conflict as exc:
-        state = _refused_state("/admin/employers", data, exc)
-        return await _employers_page(request, state, _status_of(exc))
+        state = refusal_state("/admin/employers", data, exc)
+        return await _employers_page(request, state, refusal_status(exc))
     return Redirect(path=f"/admin/employers#employer-{employer_id}", status_code=303)
 
 
@@ -136,11 +133,11 @@ async def update_employer(
         form = _employer_form(data, editing=True)
         await parties.update_employer(actor, employer_id=employer_id, **fields_of(form))
     except InvalidInput as exc:
-        state = _refused_state(request.url.path, data, _in_euros(exc))
-        return await _employers_page(request, state, _status_of(exc))
+        state = refusal_state(request.url.path, data, _in_euros(exc))
+        return await _employers_page(request, state, refusal_status(exc))
     except Conflict as exc:
-        state = _refused_state(request.url.path, data, exc)
-        return await _employers_page(request, state, _status_of(exc))
+        state = refusal_state(request.url.path, data, exc)
+        return await _employers_page(request, state, refusal_status(exc))
     return Redirect(path=f"/admin/employers#employer-{employer_id}", status_code=303)
 
 
@@ -168,8 +165,8 @@ async def add_contact(
         form = form_struct(ContactIn, data)
         await parties.add_employer_contact(actor, employer_id=employer_id, **fields_of(form))
     except (InvalidInput, Conflict) as exc:
-        state = _refused_state(request.url.path, data, exc)
-        return await _employers_page(request, state, _status_of(exc))
+        state = refusal_state(request.url.path, data, exc)
+        return await _employers_page(request, state, refusal_status(exc))
     return Redirect(path=f"/admin/employers#employer-{employer_id}", status_code=303)
 
 
@@ -183,8 +180,8 @@ async def add_department(
         form = form_struct(DepartmentIn, data)
         await parties.add_department(actor, employer_id=employer_id, name=form.name)
     except (InvalidInput, Conflict) as exc:
-        state = _refused_state(request.url.path, data, exc)
-        return await _employers_page(request, state, _status_of(exc))
+        state = refusal_state(request.url.path, data, exc)
+        return await _employers_page(request, state, refusal_status(exc))
     return Redirect(path=f"/admin/employers#employer-{employer_id}", status_code=303)
 
 
@@ -216,8 +213,8 @@ async def create_company_doctor(
         form = form_struct(CompanyDoctorIn, data)
         await parties.create_company_doctor(actor, **fields_of(form))
     except (InvalidInput, Conflict) as exc:
-        state = _refused_state("/admin/company-doctors", data, exc)
-        return await _company_doctors_page(request, state, _status_of(exc))
+        state = refusal_state("/admin/company-doctors", data, exc)
+        return await _company_doctors_page(request, state, refusal_status(exc))
     return Redirect(path="/admin/company-doctors", status_code=303)
 
 
@@ -258,11 +255,11 @@ async def register_therapist(
         )
         await parties.register_therapist(actor, **fields_of(form))
     except (InvalidInput, Conflict) as exc:
-        state = _refused_state("/admin/therapists", data, exc)
+        state = refusal_state("/admin/therapists", data, exc)
         # The ticked employers come back ticked (a form keeps one value per field otherwise).
         ticked = [ties] if isinstance(ties, str) else ties
         state.values = {**state.values, "employer_affiliations": ",".join(ticked)}
-        return await _therapists_page(request, state, _status_of(exc))
+        return await _therapists_page(request, state, refusal_status(exc))
     return Redirect(path="/admin/therapists", status_code=303)
 
 
@@ -309,8 +306,8 @@ async def hand_over(request: Request[Any, Any, Any], data: FormData) -> Redirect
             actor, episode_id=episode_id, tz=settings.time_zone, **fields_of(form)
         )
     except (InvalidInput, Conflict) as exc:
-        state = _refused_state(handover_action(episode_id), data, exc)
-        return await _handovers_page(request, state, _status_of(exc))
+        state = refusal_state(handover_action(episode_id), data, exc)
+        return await _handovers_page(request, state, refusal_status(exc))
     return Redirect(path="/admin/handovers", status_code=303)
 
 

@@ -18,8 +18,9 @@ from zoneinfo import ZoneInfo
 import msgspec
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
+from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 
-from practice.errors import InvalidInput
+from practice.errors import Conflict, InvalidInput
 from practice.platform.i18n import N_
 from practice.platform.i18n import gettext as _
 
@@ -182,3 +183,16 @@ def field_of(message: str) -> str:
     if "Object contains unknown field `" in message:
         return message.split("Object contains unknown field `", 1)[1].split("`", 1)[0]
     return "form"
+
+
+def refusal_state(action: str, data: Mapping[str, Any], exc: InvalidInput | Conflict) -> FormState:
+    """The page's state after a service refused the form at ``action``: a bad value (each
+    problem beside its field) or a state conflict (the message above the form)."""
+    if isinstance(exc, InvalidInput):
+        return refused(action, data, exc.fields)
+    return refused(action, data, {}, exc.message)
+
+
+def refusal_status(exc: InvalidInput | Conflict) -> int:
+    """400 for a bad value, 409 for a state conflict."""
+    return HTTP_400_BAD_REQUEST if isinstance(exc, InvalidInput) else HTTP_409_CONFLICT

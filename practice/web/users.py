@@ -13,7 +13,7 @@ import msgspec
 from litestar import Request, Router, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
+from litestar.status_codes import HTTP_200_OK
 
 from practice.accounts import Role
 from practice.errors import Conflict, InvalidInput, NotFound
@@ -21,7 +21,13 @@ from practice.queries import accounts as account_queries
 from practice.services import accounts as account_services
 from practice.web.auth import end_sessions_of, roles
 from practice.web.episode_common import fields_of, request_context
-from practice.web.forms import FormData, FormState, form_struct, refused
+from practice.web.forms import (
+    FormData,
+    FormState,
+    form_struct,
+    refusal_state,
+    refusal_status,
+)
 from practice.web.portal import page
 
 ADMINISTRATOR = roles(Role.ADMINISTRATOR)
@@ -49,16 +55,6 @@ class UserEdit(msgspec.Struct, forbid_unknown_fields=True):
 
 class Activation(msgspec.Struct, forbid_unknown_fields=True):
     active: bool
-
-
-def _status_of(exc: InvalidInput | Conflict) -> int:
-    return HTTP_400_BAD_REQUEST if isinstance(exc, InvalidInput) else HTTP_409_CONFLICT
-
-
-def _state(action: str, data: FormData, exc: InvalidInput | Conflict) -> FormState:
-    if isinstance(exc, InvalidInput):
-        return refused(action, data, exc.fields)
-    return refused(action, data, {}, exc.message)
 
 
 # ---------------------------------------------------------------- the list
@@ -90,9 +86,9 @@ async def create_user_form(request: Request[Any, Any, Any], data: FormData) -> T
         form = form_struct(NewUserForm, data)
         await account_services.create_user(actor, **(fields_of(form) | {"role": form.role.value}))
     except (InvalidInput, Conflict) as exc:
-        state = _state("/admin/users", data, exc)
+        state = refusal_state("/admin/users", data, exc)
         state.values = {**state.values, "password": ""}  # a password is never sent back
-        return await _users_page(request, state, _status_of(exc))
+        return await _users_page(request, state, refusal_status(exc))
     return Redirect(path="/admin/users", status_code=303)
 
 
@@ -139,7 +135,9 @@ async def update_user(
             actor, user_id=user_id, **(fields_of(form) | {"role": form.role.value})
         )
     except (InvalidInput, Conflict) as exc:
-        return await _user_page(request, user_id, _state(action, data, exc), _status_of(exc))
+        return await _user_page(
+            request, user_id, refusal_state(action, data, exc), refusal_status(exc)
+        )
     if change.role_changed:
         await end_sessions_of(request.app.state.redis, user_id)
     return Redirect(path=f"/admin/users#user-{user_id}", status_code=303)
@@ -156,7 +154,9 @@ async def set_active(
         form = form_struct(Activation, data)
         await account_services.set_user_active(actor, user_id=user_id, active=form.active)
     except (InvalidInput, Conflict) as exc:
-        return await _user_page(request, user_id, _state(action, data, exc), _status_of(exc))
+        return await _user_page(
+            request, user_id, refusal_state(action, data, exc), refusal_status(exc)
+        )
     if not form.active:
         await end_sessions_of(request.app.state.redis, user_id)
     return Redirect(path=f"/admin/users/{user_id}", status_code=303)

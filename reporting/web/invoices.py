@@ -14,7 +14,7 @@ import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
+from litestar.status_codes import HTTP_200_OK
 
 from practice import money
 from practice.accounts import Role
@@ -23,7 +23,14 @@ from practice.errors import Conflict, InvalidInput, NotFound
 from practice.platform.csv_safe import csv_text
 from practice.web.auth import roles
 from practice.web.episode_common import request_context
-from practice.web.forms import FormData, FormState, flat, form_struct, refused
+from practice.web.forms import (
+    FormData,
+    FormState,
+    flat,
+    form_struct,
+    refusal_state,
+    refusal_status,
+)
 from practice.web.portal import page
 from reporting import billing
 from reporting.queries import invoice_views
@@ -46,16 +53,6 @@ PRICE_FIELDS = (
 
 async def _audited_read(actor: Actor, object_type: str, object_id: int | None) -> None:
     await invoice_views.audited(actor, Action.READ, object_type, object_id)
-
-
-def _status_of(exc: InvalidInput | Conflict) -> int:
-    return HTTP_400_BAD_REQUEST if isinstance(exc, InvalidInput) else HTTP_409_CONFLICT
-
-
-def _refused(action: str, data: FormData, exc: InvalidInput | Conflict) -> FormState:
-    if isinstance(exc, InvalidInput):
-        return refused(action, data, exc.fields)
-    return refused(action, data, {}, exc.message)
 
 
 # ---------------------------------------------------------------- the list and the figures
@@ -259,7 +256,7 @@ async def record_payment(
         )
     except (InvalidInput, Conflict) as exc:
         return await _invoice_page(
-            request, invoice_id, _refused(action, data, exc), _status_of(exc)
+            request, invoice_id, refusal_state(action, data, exc), refusal_status(exc)
         )
     return Redirect(path=f"/invoices/{invoice_id}#payments", status_code=303)
 
@@ -282,7 +279,7 @@ async def credit_invoice(
         credit_id = await invoices.credit(actor, invoice_id, reason, today, bill_again=bill_again)
     except (InvalidInput, Conflict) as exc:
         return await _invoice_page(
-            request, invoice_id, _refused(action, data, exc), _status_of(exc)
+            request, invoice_id, refusal_state(action, data, exc), refusal_status(exc)
         )
     return Redirect(path=f"/invoices/{credit_id}", status_code=303)
 
@@ -384,7 +381,7 @@ async def record_terms(
     except (InvalidInput, Conflict) as exc:
         if isinstance(exc, InvalidInput):
             exc = InvalidInput({_euro_field(k): v for k, v in exc.fields.items()})
-        return await _terms_page(request, _refused(action, data, exc), _status_of(exc))
+        return await _terms_page(request, refusal_state(action, data, exc), refusal_status(exc))
     return Redirect(path=f"/invoices/terms#employer-{employer_id}", status_code=303)
 
 
