@@ -75,13 +75,14 @@ from litestar import Litestar  # noqa: E402
 from piccolo.apps.migrations.commands.forwards import run_forwards  # noqa: E402
 from redis.asyncio import Redis  # noqa: E402
 
-from practice.audit.guard import append_only_suspended  # noqa: E402
+from practice.audit.guard import AUDIT_TABLE, triggers_suspended  # noqa: E402
 from practice.composition.app import create_app  # noqa: E402
 from practice.platform import redis_conn  # noqa: E402
 from practice.platform.db import engine  # noqa: E402
 from practice.platform.settings import Settings  # noqa: E402
 from practice.tables import ALL as PRACTICE_TABLES  # noqa: E402
 from reporting.tables import ALL as REPORTING_TABLES  # noqa: E402
+from reporting.tables import KEPT_AS_ISSUED  # noqa: E402
 from scheduling.tables import ALL as SCHEDULING_TABLES  # noqa: E402
 from tests.cast import Cast, make_cast  # noqa: E402
 
@@ -125,9 +126,9 @@ async def db(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     """A transaction around the test, rolled back; ``@pytest.mark.commits`` opts out."""
     if request.node.get_closest_marker("commits"):
         yield
-        # The audit table refuses DELETE (append-only triggers); emptying it is the one
-        # deliberate exception, and the triggers are back on when this commits.
-        async with append_only_suspended():
+        # The audit table and the invoices refuse DELETE (append-only triggers); emptying
+        # them is the one deliberate exception, and the triggers are back on when this commits.
+        async with triggers_suspended(AUDIT_TABLE, *KEPT_AS_ISSUED):
             for table in ALL_TABLES:
                 await table.delete(force=True)
         return

@@ -21,26 +21,43 @@ from collections.abc import AsyncIterator
 
 from practice.platform.db import engine
 
+AUDIT_TABLE = "audit_event"
+
 
 @contextlib.asynccontextmanager
-async def append_only_suspended() -> AsyncIterator[None]:
-    """Allow UPDATE and DELETE on the audit table until the block ends (one transaction)."""
+async def triggers_suspended(*tables: str) -> AsyncIterator[None]:
+    """The user triggers of ``tables`` off until the block ends (one transaction): the
+    audit table's here, and the invoices' (reporting's migration that keeps them as issued)
+    for tests that empty every table."""
     db = engine()
     async with db.transaction():
         if db.engine_type == "postgres":
-            await db.run_ddl("ALTER TABLE audit_event DISABLE TRIGGER USER")
+            for table in tables:
+                await db.run_ddl(f'ALTER TABLE "{table}" DISABLE TRIGGER USER')
             yield
-            await db.run_ddl("ALTER TABLE audit_event ENABLE TRIGGER USER")
+            for table in tables:
+                await db.run_ddl(f'ALTER TABLE "{table}" ENABLE TRIGGER USER')
             return
-        triggers = await db.run_ddl(
-            "SELECT name, sql FROM sqlite_master "
-            "WHERE type = 'trigger' AND tbl_name = 'audit_event' ORDER BY name"
-        )
+        triggers = [
+            trigger
+            for table in tables
+            for trigger in await db.run_ddl(
+                "SELECT name, sql FROM sqlite_master "  # noqa: S608 - our own table names
+                f"WHERE type = 'trigger' AND tbl_name = '{table}' ORDER BY name"
+            )
+        ]
         for trigger in triggers:
             await db.run_ddl(f'DROP TRIGGER "{trigger["name"]}"')
         yield
         for trigger in triggers:
             await db.run_ddl(trigger["sql"])
+
+
+@contextlib.asynccontextmanager
+async def append_only_suspended() -> AsyncIterator[None]:
+    """Allow UPDATE and DELETE on the audit table until the block ends (one transaction)."""
+    async with triggers_suspended(AUDIT_TABLE):
+        yield
 
 
 async def append_only_triggers() -> list[str]:

@@ -4,7 +4,7 @@ without gaps, and a credit note restores the balance (issue 22)."""
 import asyncio
 import dataclasses
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import facturx
@@ -266,3 +266,43 @@ async def test_a_credit_note_asked_to_bill_again_puts_the_charges_on_this_month_
     assert f"package:{episode_id}" in keys  # billed once more, on the new invoice
     assert any(str(k).startswith(f"package:{episode_id}#credited:") for k in keys)
     assert await make(date(2026, 7, 1)) == []
+
+
+async def refused_by_the_database(statement: str) -> None:
+    """The statement fails with the triggers' message; a savepoint keeps the test's own
+    transaction usable afterwards (PostgreSQL aborts a transaction on an error)."""
+    await Invoice.raw("SAVEPOINT refused")
+    with pytest.raises(Exception, match="invoices are kept as issued"):
+        await Invoice.raw(statement)
+    await Invoice.raw("ROLLBACK TO SAVEPOINT refused")
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_the_database_keeps_an_invoice_as_issued_and_its_numbers_without_gaps(
+    client: httpx.AsyncClient, cast: Cast
+) -> None:
+    """Whoever writes (the app, an import, a hand-typed statement): an invoice, its lines,
+    payments and numbers are not deleted, what they say is not changed, and a year's last
+    number only goes up by one. Sending, the PDF made once and a charge set free to be
+    billed again still work."""
+    episode_id = await episode_with_ten_held_sessions(client, cast)
+    await billing_terms.record_terms(SYSTEM, await employer_of(episode_id), terms())
+    first, _ = await make()
+    refused = (
+        "DELETE FROM invoice_line",
+        "DELETE FROM invoice",
+        "DELETE FROM invoice_number",
+        "UPDATE invoice SET total_cents = 1",
+        "UPDATE invoice SET issued_on = '2026-01-01'",
+        "UPDATE invoice_line SET net_cents = 1",
+        "UPDATE invoice_number SET last = last + 5",
+        "UPDATE invoice_number SET last = last - 1",
+    )
+    for statement in refused:
+        await refused_by_the_database(statement)
+    await invoice_sending.record_past_sending(SYSTEM, first.invoice_id, datetime.now(UTC))
+    await Invoice.update({Invoice.pdf: b"%PDF-1.7"}).where(Invoice.id == first.invoice_id)
+    await refused_by_the_database("UPDATE invoice SET pdf = NULL")
+    await invoices.credit(SYSTEM, first.invoice_id, "Nieuw tarief", TODAY, bill_again=True)
+    counter = await InvoiceNumber.select().where(InvoiceNumber.year == 2026).first()
+    assert counter is not None and counter["last"] == 3
