@@ -17,7 +17,7 @@ Every charge has a key (``screening:<episode>``, ``package:<episode>``,
 ``session:<appointment>``, ``no_show:<appointment>``, ``late_cancellation:<appointment>``)
 that is billed once; every invoice has a key (``start:<episode>``, ``month:<employer>:<YYYY-MM>``,
 ...) that is made once. A charge whose invoice was already made when it turned up (a
-session recorded late) goes on the current month's invoice. Prices are those of the terms
+session recorded late) goes on the next monthly invoice still to make. Prices are those of the terms
 in force on the charge's day; a charge before an employer's first terms is not billed.
 
 VAT is stated per line: exempt healthcare (art. 11 lid 1 sub g Wet OB) where the practice's

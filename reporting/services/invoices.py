@@ -161,8 +161,8 @@ async def credit(
     """A credit note for the whole invoice: its lines again, without their charge keys.
     Once per invoice. The charges stay billed (nothing is billed twice by accident) unless
     ``bill_again``: then their keys on the credited lines are set aside (``REBILL_MARK``), and
-    the sweep bills them again with the terms in force on their days, on this month's
-    invoice (the invoice of their own moment was made already). The printed lines and
+    the sweep bills them again with the terms in force on their days, on the next monthly
+    invoice still to make (the invoice of their own moment was made already). The printed lines and
     amounts of the credited invoice never change."""
     async with write_tx():
         number = await _next_number(today.year)

@@ -266,7 +266,7 @@ async def credit_invoice(
     request: Request[Any, Any, Any], invoice_id: FromPath[int], data: FormData
 ) -> Redirect | Template:
     """A credit note for the whole invoice, with the reason; it is sent like an invoice. With
-    ``bill_again`` its charges go on this month's invoice again (at the terms of their days)."""
+    ``bill_again`` its charges go on the next monthly invoice (at the terms of their days)."""
     actor, today, _ = request_context(request)
     action = f"/invoices/{invoice_id}/credit-note"
     reason = flat(data).get("reason", "").strip()
