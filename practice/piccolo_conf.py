@@ -9,6 +9,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
+from practice.platform.db import POSTGRES_SESSION
 from practice.platform.settings import Settings
 
 RETURNING_SINCE = 3.35  # SQLite's RETURNING; before it Piccolo reads the rowid after inserts
@@ -163,7 +164,9 @@ class PracticeSQLiteEngine(SQLiteEngine):
 
 def make_engine(settings: Settings) -> Engine:  # type: ignore[type-arg]
     if settings.is_postgres:
-        return PostgresEngine(config={"dsn": settings.database_url})
+        return PostgresEngine(
+            config={"dsn": settings.database_url, "server_settings": POSTGRES_SESSION}
+        )
     settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     # timeout is sqlite3's busy timeout: writers wait for each other instead of failing.
     return PracticeSQLiteEngine(path=str(settings.sqlite_path), timeout=30)

@@ -21,6 +21,7 @@ from reporting.tables import (
     QuestionnaireInvitation,
     QuestionnaireResponse,
     Report,
+    StatisticsAbsence,
     StatisticsFact,
 )
 
@@ -53,6 +54,7 @@ HOLDINGS: tuple[Holding, ...] = (
     linked(QuestionnaireInvitation, "episode", changed=("created_at", "completed_at")),
     # The episode's statistics facts (its diagnosis category among them), as last settled.
     linked(StatisticsFact, "episode", changed=("settled_at",)),
+    linked(StatisticsAbsence, "episode", changed=("settled_at",)),
     messages(
         (TreatmentEpisode, EmployerUpdate, Document, QuestionnaireResponse, Report), _message_keys
     ),

@@ -77,7 +77,8 @@ SETTLE_STATISTICS = DueJob("settle_statistics", (), "statistics-facts")
 async def due_statistics_facts(today: date, settings: Settings) -> list[DueJob]:
     """Settle the statistics facts of the episodes written since (the figures compute them
     from the raw tables meanwhile: settling keeps the dashboard fast, not correct)."""
-    return [SETTLE_STATISTICS] if await fact_table.any_pending() else []
+    due = await fact_table.any_pending() or await fact_table.any_overtaken(today)
+    return [SETTLE_STATISTICS] if due else []
 
 
 async def settle_statistics(ctx: dict[str, Any]) -> int:

@@ -222,6 +222,31 @@ class StatisticsFact(Table):
     settled_at = Timestamptz(default=TimestamptzNow())
 
 
+class StatisticsAbsence(Table):
+    """Where one episode's absence stands, as settled (reporting.statistics.placement): the
+    law's period of sickness it treats, that period's facts, how many episodes treat the
+    same absence, and the days between which this is what is known (the records' dates on
+    either side of the day it was settled). Medical (a period of sickness); removed with
+    its episode."""
+
+    id: Serial
+    episode = ForeignKey(
+        references=TreatmentEpisode, on_delete=OnDelete.cascade, unique=True, index=True
+    )
+    client_id = Integer(index=True)
+    # The period (art. 7:629 lid 10 BW) of an absence record: its employment and number.
+    unit_employment = Integer(null=True, default=None)
+    unit_period = Integer(null=True, default=None)
+    period_first = _day()
+    period_recovered = _day()
+    period_gaps = Integer(default=0)
+    period_partial = _day()
+    unit_episodes = Integer(default=0)  # the episodes on the same absence, unfiltered
+    known_from = _day()
+    known_until = _day()
+    settled_at = Timestamptz(default=TimestamptzNow())
+
+
 class StatisticsPending(Table):
     """An episode whose facts changed after they were settled, written by the triggers.
     Not a foreign key: the episode may be gone (its facts go with it). Several rows for
@@ -354,6 +379,7 @@ ALL: list[type[Table]] = [
     QuestionnaireInvitation,
     EmployerStatistics,
     StatisticsFact,
+    StatisticsAbsence,
     StatisticsPending,
     BillingTerms,
     InvoiceNumber,

@@ -32,6 +32,13 @@ _pending: contextvars.ContextVar[list[AfterCommit] | None] = contextvars.Context
 _reading: contextvars.ContextVar[bool] = contextvars.ContextVar("practice_read_only", default=False)
 
 
+# Every PostgreSQL session of the app (and of the bench's bare controls): no JIT. PostgreSQL
+# compiles a plan whose estimated cost passes `jit_above_cost`; the statistics' per-absence
+# statement on 100,000 episodes spent 3.4 of its 4.2 s compiling (issue 21, P-4), and no
+# statement of this app runs long enough to win that back.
+POSTGRES_SESSION = {"jit": "off"}
+
+
 def engine() -> Engine:  # type: ignore[type-arg]
     db = engine_finder()
     if db is None:  # pragma: no cover - piccolo_conf always defines DB

@@ -6,20 +6,17 @@ How the statement is built, CTE by CTE:
 
 * ``facts``: the matching episodes (the shared CTE of `reporting.statistics.facts`), every
   referral, screened or not: the screening lateness needs the unscreened ones;
-* ``ab_known``: the sickness records of those episodes' employments, read once, as known
-  today (a recovery after today is not known yet; a record starting after today, or with
-  a recovery not after its first day, cannot be counted);
-* ``ab_flagged``, ``ab_parts``, ``ab_periods``: the law's periods (art. 7:629 lid 10 BW,
-  `practice.absences.sickness_periods`) with window functions: in date order, a record
-  starts a new period unless an earlier record of the employment is still open or the
-  latest recovery before it lies less than four weeks back; the interruption before a part
-  is the days since that recovery (0 for an overlap);
-* ``ab_episodes``: each episode on the absence it treats (its linked record, else the record
-  of its employment starting on the referral's first sick day, else an absence of its own
-  from the referral's first sick day, still running: the absence record is read once),
-  with the first referral's dates and the first begin and last end and follow-up volumes
-  of the absence (window functions over the absence);
-* ``ab_units``: one row per absence, and ``ab_gaps`` the interruptions before its events;
+* ``ab_kept``: from the kept facts, each episode with its kept placement
+  (`reporting.statistics.placement`); an episode whose kept placement holds today, alone on
+  its absence and without interruptions, is its absence's unit as it stands
+  (``ab_settled``), the others (``ab_computed``) go through the CTEs of
+  `reporting.statistics.placement.placement_ctes`: the records read once, the law's
+  periods, each episode placed on its absence (``ab_classed``). From the raw tables every
+  episode goes through them;
+* ``ab_episodes``: the first referral's dates and the first begin and last end and
+  follow-up volumes of each absence (window functions over the absence);
+* ``ab_units``: one row per absence (both halves), and ``ab_gaps`` the interruptions
+  before its events;
 * the final UNION ALL: histograms of days (duration, first paid and first hours), sums of
   volumes, distinct pairs of referral and screening dates, and the counts.
 """
@@ -39,8 +36,10 @@ from reporting.statistics.facts import (
     VOLUME_COLUMN,
     Dialect,
     Filters,
+    Source,
     as_date,
     as_int,
+    current_source,
     dialect,
     facts_cte,
     q,
@@ -51,6 +50,7 @@ from reporting.statistics.figures import Share
 from reporting.statistics.histograms import Histogram, histogram_mean, histogram_percentile
 from reporting.statistics.kaplan_meier import curve_of
 from reporting.statistics.per_absence import AbsenceOutcomes, Lateness, cost_avoided
+from reporting.statistics.placement import kind_of, placement_ctes
 
 _EPISODE_FACTS = (
     "episode_id",
@@ -69,8 +69,6 @@ _EPISODE_FACTS = (
     "vf",
     "cost_cents",
 )
-# Four weeks: `practice.absences.AGGREGATION_GAP`, in days for the SQL.
-_GAP_DAYS = 28
 
 
 def _least(a: str, b: str) -> str:
@@ -80,6 +78,7 @@ def _least(a: str, b: str) -> str:
 
 
 async def _statement(sql: Dialect, filters: Filters, today: date, variant: VolumeVariant) -> Any:
+    kept = current_source() is Source.KEPT
     days = sql.days_between
     unit = "u_emp, u_pno, u_client, u_first"
     by_referral = f"PARTITION BY {unit} ORDER BY referred_on, episode_id"
@@ -96,75 +95,47 @@ async def _statement(sql: Dialect, filters: Filters, today: date, variant: Volum
     any_on = _least(paid_on, "any_ep")
     ctes = [
         await facts_cte(sql, filters, _EPISODE_FACTS, screened_only=False, variant=variant),
-        q(
-            "ab_today AS (SELECT {} AS today)",
-            sql.day(today),
-        ),
-        q(
-            "ab_known AS (SELECT a.id, a.employment, a.first_sick_day AS fd, "
-            "CASE WHEN a.full_recovery_on <= t.today THEN a.full_recovery_on END AS rd, "
-            "CASE WHEN a.partial_recovery_on <= t.today "
-            "AND a.partial_recovery_on >= a.first_sick_day THEN a.partial_recovery_on END AS pd "
-            "FROM absence_episode a CROSS JOIN ab_today t "
-            "WHERE a.absence_type = {} AND a.first_sick_day IS NOT NULL "
-            "AND a.first_sick_day <= t.today "
-            "AND (a.full_recovery_on IS NULL OR a.full_recovery_on > a.first_sick_day) "
-            "AND a.employment IN (SELECT employment_id FROM facts "
-            "WHERE employment_id IS NOT NULL))",
-            "sickness",
-        ),
-        q(
-            "ab_before AS (SELECT ab_known.*, "
-            "MAX(CASE WHEN rd IS NULL THEN 1 ELSE 0 END) OVER w AS open_before, "
-            "MAX(rd) OVER w AS rec_before FROM ab_known "
-            "WINDOW w AS (PARTITION BY employment ORDER BY fd, id "
-            "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))"
-        ),
-        q(
-            "ab_flagged AS (SELECT ab_before.*, "  # noqa: S608 - fixed fragments
-            "CASE WHEN open_before IS NULL THEN 1 WHEN open_before = 1 THEN 0 "
-            f"WHEN {days('rec_before', 'fd')} >= {_GAP_DAYS} THEN 1 ELSE 0 END AS new_period, "
-            f"CASE WHEN open_before = 0 AND {days('rec_before', 'fd')} > 0 "
-            f"AND {days('rec_before', 'fd')} < {_GAP_DAYS} "
-            f"THEN {days('rec_before', 'fd')} ELSE 0 END AS gap FROM ab_before)"
-        ),
-        q(
-            "ab_parts AS (SELECT ab_flagged.*, SUM(new_period) OVER (PARTITION BY employment "
-            "ORDER BY fd, id ROWS UNBOUNDED PRECEDING) AS pno FROM ab_flagged)"
-        ),
-        q(
-            "ab_periods AS (SELECT employment, pno, MIN(fd) AS first_day, "
-            "CASE WHEN MAX(CASE WHEN rd IS NULL THEN 1 ELSE 0 END) = 1 THEN NULL "
-            "ELSE MAX(rd) END AS recovered, SUM(gap) AS gaps, MIN(pd) AS partial "
-            "FROM ab_parts GROUP BY employment, pno)"
-        ),
-        q(
-            "ab_byday AS (SELECT employment, fd, pno, ROW_NUMBER() OVER "
-            "(PARTITION BY employment, fd ORDER BY id) AS rn FROM ab_parts)"
-        ),
-        # Each episode on its absence: the linked record's period, else the period of the
-        # record of its employment starting on the referral's first sick day, else its own.
-        q(
-            "ab_placed AS (SELECT f.*, t.today, "
-            "COALESCE(linked.employment, byday.employment) AS u_emp, "
-            "COALESCE(linked.pno, byday.pno) AS u_pno, pr.first_day AS p_first, "
-            "pr.recovered AS p_recovered, pr.gaps AS p_gaps, pr.partial AS p_partial "
-            "FROM facts f CROSS JOIN ab_today t "
-            "LEFT JOIN ab_parts linked ON linked.id = f.absence_id "
-            "LEFT JOIN ab_byday byday ON linked.id IS NULL AND byday.rn = 1 "
-            "AND byday.employment = f.employment_id AND byday.fd = f.first_sick_day "
-            "LEFT JOIN ab_periods pr ON pr.employment = COALESCE(linked.employment, "
-            "byday.employment) AND pr.pno = COALESCE(linked.pno, byday.pno))"
-        ),
-        q(
-            "ab_classed AS (SELECT ab_placed.*, CASE WHEN u_emp IS NOT NULL THEN 'record' "
-            "WHEN absent = 0 THEN 'not_absent' "
-            "WHEN first_sick_day IS NULL OR first_sick_day > today THEN 'no_first_day' "
-            "ELSE 'own' END AS kind, "
-            "CASE WHEN u_emp IS NULL THEN client_id END AS u_client, "
-            "CASE WHEN u_emp IS NULL THEN first_sick_day END AS u_first, "
-            "COALESCE(p_first, first_sick_day) AS unit_first FROM ab_placed)"
-        ),
+        q("ab_today AS (SELECT {} AS today)", sql.day(today)),
+    ]
+    computed = "facts"
+    if kept:
+        # The episodes whose kept placement holds today and whose absence is theirs alone
+        # (`reporting.statistics.placement`) skip the CTEs below; the rest go through them.
+        ctes += [
+            q(
+                "ab_kept AS MATERIALIZED (SELECT f.*, t.today, sa.unit_employment AS u_emp, "
+                "sa.unit_period AS u_pno, sa.period_first AS p_first, "
+                "sa.period_recovered AS p_recovered, sa.period_partial AS p_partial, "
+                "CASE WHEN sa.episode IS NULL OR sa.known_from > t.today "
+                "OR sa.known_until <= t.today OR sa.unit_episodes > 1 OR sa.period_gaps > 0 "
+                # Linked to another employment's record: its absence is shared.
+                "OR (sa.unit_employment IS NOT NULL AND (f.employment_id IS NULL "
+                "OR sa.unit_employment <> f.employment_id)) "
+                # A pending episode of the client, or one linked to a record here.
+                "OR f.client_id IN (SELECT e.client FROM statistics_pending p "
+                "JOIN treatment_episode e ON e.id = p.episode) "
+                "OR f.employment_id IN (SELECT a.employment FROM statistics_pending p "
+                "JOIN treatment_episode e ON e.id = p.episode "
+                "JOIN absence_episode a ON a.id = e.absence) THEN 1 ELSE 0 END AS computed "
+                "FROM facts f CROSS JOIN ab_today t "
+                "LEFT JOIN statistics_absence sa ON sa.episode = f.episode_id)"
+            ),
+            q(
+                "ab_computed AS MATERIALIZED (SELECT "  # noqa: S608 - fixed names
+                f"{', '.join(_EPISODE_FACTS)} FROM ab_kept WHERE computed = 1)"
+            ),
+            q(
+                "ab_settled AS (SELECT ab_kept.*, "  # noqa: S608 - fixed fragments
+                f"{kind_of('u_emp', 'absent', 'first_sick_day', 'today')} AS kind, "
+                "CASE WHEN u_emp IS NULL THEN client_id END AS u_client, "
+                "CASE WHEN u_emp IS NULL THEN first_sick_day END AS u_first, "
+                "COALESCE(p_first, first_sick_day) AS unit_first "
+                "FROM ab_kept WHERE computed = 0)"
+            ),
+        ]
+        computed = "ab_computed"
+    ctes += [
+        *placement_ctes(sql, computed, "SELECT employment_id FROM facts" if kept else None),
         q(
             "ab_episodes AS (SELECT ab_classed.*, "  # noqa: S608 - fixed fragments
             f"FIRST_VALUE(referred_on) OVER ({by_referral} {whole}) AS first_referred, "
@@ -186,7 +157,19 @@ async def _statement(sql: Dialect, filters: Filters, today: date, variant: Volum
             "MIN(CASE WHEN any_on >= unit_first THEN any_on END) AS any_ep, "
             "MAX(p_recovered) AS recovered, "
             "COALESCE(MAX(p_gaps), 0) AS gaps, MAX(p_partial) AS partial "
-            f"FROM ab_episodes GROUP BY {unit})"
+            f"FROM ab_episodes GROUP BY {unit}"
+            # An absence of one episode, kept: the unit is the episode (no interruption).
+            + (
+                f" UNION ALL SELECT {unit}, today, unit_first, 1, "  # noqa: S608 - fixed names
+                "CASE WHEN started_on <= today THEN 1 ELSE 0 END, referred_on, screened_on, "
+                "cost_cents, vb, ve, vf, "
+                "CASE WHEN partial_on >= unit_first THEN partial_on END, "
+                "CASE WHEN any_on >= unit_first THEN any_on END, p_recovered, 0, p_partial "
+                "FROM ab_settled WHERE kind IN ('record', 'own')"
+                if kept
+                else ""
+            )
+            + ")"
         ),
         q(
             "ab_units AS (SELECT ab_grouped.*, "  # noqa: S608 - fixed fragments
@@ -198,7 +181,7 @@ async def _statement(sql: Dialect, filters: Filters, today: date, variant: Volum
             "SUM(CASE WHEN p.fd < u.paid_on THEN p.gap ELSE 0 END) AS paid_gaps, "
             "SUM(CASE WHEN p.fd < u.any_on THEN p.gap ELSE 0 END) AS any_gaps "
             "FROM ab_units u JOIN ab_parts p ON p.employment = u.u_emp AND p.pno = u.u_pno "
-            "GROUP BY u.u_emp, u.u_pno)"
+            "WHERE u.gaps > 0 GROUP BY u.u_emp, u.u_pno)"
         ),
         q(
             "ab_final AS (SELECT u.*, "  # noqa: S608 - fixed fragments
@@ -216,6 +199,16 @@ async def _statement(sql: Dialect, filters: Filters, today: date, variant: Volum
             "FROM ab_units u LEFT JOIN ab_gaps g ON g.u_emp = u.u_emp AND g.u_pno = u.u_pno)"
         ),
     ]
+    # The episodes' kinds and clients, from both halves.
+    classed = "ab_classed"
+    if kept:
+        ctes.append(
+            q(
+                "ab_all AS (SELECT client_id, kind FROM ab_classed "
+                "UNION ALL SELECT client_id, kind FROM ab_settled)"
+            )
+        )
+        classed = "ab_all"
     none_date = "CAST(NULL AS DATE)"
     none_int = "CAST(NULL AS INTEGER)"
 
@@ -245,11 +238,11 @@ async def _statement(sql: Dialect, filters: Filters, today: date, variant: Volum
         f"UNION ALL SELECT 'begun', NULL, {none_int}, {none_int}, {none_date}, {none_date}, "
         "SUM(begun) FROM ab_final "
         f"UNION ALL SELECT 'clients', NULL, {none_int}, {none_int}, {none_date}, {none_date}, "
-        "COUNT(DISTINCT client_id) FROM ab_episodes "
+        f"COUNT(DISTINCT client_id) FROM {classed} WHERE kind IN ('record', 'own') "
         f"UNION ALL SELECT 'class', NULL, {none_int}, {none_int}, {none_date}, {none_date}, "
-        "COUNT(*) FROM ab_classed WHERE kind = 'not_absent' "
+        f"COUNT(*) FROM {classed} WHERE kind = 'not_absent' "
         f"UNION ALL SELECT 'no_first_day', NULL, {none_int}, {none_int}, {none_date}, "
-        f"{none_date}, COUNT(*) FROM ab_classed WHERE kind = 'no_first_day'"
+        f"{none_date}, COUNT(*) FROM {classed} WHERE kind = 'no_first_day'"
     )
     template = "WITH " + ", ".join("{}" for _ in ctes) + " " + select
     return q(template, *ctes)

@@ -15,6 +15,13 @@ Every pending row deleted in 1 was committed before 1 began, so the raw tables r
 again with a new row, which 1 did not see and leaves: the episode stays pending, its
 figures are computed from the raw tables, and the next batch settles it.
 
+The kept placement of each episode's absence (``statistics_absence``,
+`reporting.statistics.placement`) is settled with them, for every episode of the settled
+episodes' clients (an absence's episodes are one client's), as known on the day of
+settling. A kept placement the passing days have overtaken (today reached a record's day
+after it) is marked pending again by the sweep (`mark_overtaken`); until then the figures
+compute it, as they do a pending one.
+
 Two settlers at once on PostgreSQL would insert the same episode twice (the unique index
 refuses the second): an advisory lock lets one settle at a time. SQLite's writers are
 serialised by its write lock.
@@ -26,9 +33,11 @@ import time
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from practice.platform.clock import today_in
 from practice.platform.db import engine, write_tx
+from reporting.statistics import placement
 from reporting.statistics.facts import dialect, q, run, settle_sql
-from reporting.tables import StatisticsFact, StatisticsPending
+from reporting.tables import StatisticsAbsence, StatisticsFact, StatisticsPending
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +57,14 @@ async def pending_count() -> int:
 
 async def any_pending() -> bool:
     return bool(await StatisticsPending.exists())
+
+
+async def any_overtaken(today: dt.date) -> bool:
+    return bool(
+        await StatisticsAbsence.exists().where(
+            (StatisticsAbsence.known_until <= today) | (StatisticsAbsence.known_from > today)
+        )
+    )
 
 
 async def _lock() -> None:
@@ -71,8 +88,36 @@ async def settle_batch(tz: ZoneInfo, limit: int = BATCH) -> int:
             StatisticsPending.id.is_in([int(row["id"]) for row in rows])
         )
         await StatisticsFact.delete().where(StatisticsFact.episode.is_in(episodes))
-        await run(settle_sql(dialect(tz), episodes, now=dt.datetime.now(dt.UTC)))
+        now = dt.datetime.now(dt.UTC)
+        await run(settle_sql(dialect(tz), episodes, now=now))
+        await _settle_placement(tz, episodes, now)
         return len(episodes)
+
+
+async def _settle_placement(tz: ZoneInfo, episodes: list[int], now: dt.datetime) -> None:
+    """The kept placement of every episode of the clients these episodes touch, again."""
+    clients = sorted(int(row["client"]) for row in await run(placement.clients_sql(episodes)))
+    await StatisticsAbsence.delete().where(
+        StatisticsAbsence.episode.is_in(episodes) | StatisticsAbsence.client_id.is_in(clients)
+        if clients
+        else StatisticsAbsence.episode.is_in(episodes)
+    )
+    if clients:
+        await run(placement.settle_sql(dialect(tz), clients, today_in(tz), now))
+
+
+async def mark_overtaken(today: dt.date) -> int:
+    """Mark pending the episodes whose kept placement no longer holds on `today` (a record's
+    day passed since it was settled); how many."""
+    rows = await StatisticsAbsence.select(StatisticsAbsence.episode).where(
+        (StatisticsAbsence.known_until <= today) | (StatisticsAbsence.known_from > today)
+    )
+    if rows:
+        async with write_tx():
+            await StatisticsPending.insert(
+                *(StatisticsPending(episode=int(row["episode"])) for row in rows)
+            )
+    return len(rows)
 
 
 async def settle_pending(
@@ -81,6 +126,7 @@ async def settle_pending(
     """Settle what is pending, batch after batch, until nothing is or the `budget` is spent
     (the rest is left for the next sweep: a job has a timeout)."""
     settled = 0
+    await mark_overtaken(today_in(tz))
     deadline = time.monotonic() + budget.total_seconds()
     while time.monotonic() < deadline:
         done = await settle_batch(tz)
@@ -90,15 +136,19 @@ async def settle_pending(
     return Settled(settled, await pending_count())
 
 
-async def rebuild(tz: ZoneInfo) -> Settled:
+async def rebuild(tz: ZoneInfo, *, day: dt.date | None = None) -> Settled:
     """Every episode's facts again from the raw tables, in one transaction (`practice
     statistics rebuild`; after a bulk load). What was pending is settled by it: the marks
-    are deleted first, so each was committed before the raw tables are read (see above)."""
+    are deleted first, so each was committed before the raw tables are read (see above).
+    The placements as known on `day` (default: today; the tests choose it)."""
     async with write_tx():
         await _lock()
         await StatisticsPending.delete(force=True)
         await StatisticsFact.delete(force=True)
-        await run(settle_sql(dialect(tz), None, now=dt.datetime.now(dt.UTC)))
+        await StatisticsAbsence.delete(force=True)
+        now = dt.datetime.now(dt.UTC)
+        await run(settle_sql(dialect(tz), None, now=now))
+        await run(placement.settle_sql(dialect(tz), None, day or today_in(tz), now))
         episodes = int(await StatisticsFact.count())
     log.info("statistics facts rebuilt: %d episodes", episodes)
     return Settled(episodes, await pending_count())

@@ -75,6 +75,11 @@ def facts_from(source: Source) -> Iterator[None]:
         _SOURCE.reset(token)
 
 
+def current_source() -> Source:
+    """Where the figures computed now read their facts (`facts_from`; default: kept)."""
+    return _SOURCE.get()
+
+
 @dataclass(frozen=True, slots=True)
 class Filters:
     """Which episodes a figure covers; None means "all". The period is on the referral date

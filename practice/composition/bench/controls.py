@@ -21,7 +21,7 @@ from litestar import Litestar, get
 from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
-from practice.platform.db import engine
+from practice.platform.db import POSTGRES_SESSION, engine
 from practice.platform.settings import Settings
 from practice.platform.templating import make_environment
 
@@ -95,7 +95,9 @@ async def open_replayer(settings: Settings) -> Replayer:
     if settings.is_postgres:
         import asyncpg
 
-        pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2)
+        pool = await asyncpg.create_pool(
+            settings.database_url, min_size=1, max_size=2, server_settings=POSTGRES_SESSION
+        )
         return PostgresReplayer(pool)
     import aiosqlite
 

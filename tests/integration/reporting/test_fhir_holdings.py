@@ -34,6 +34,7 @@ from reporting.tables import (
     MeetingMinutes,
     QuestionnaireInvitation,
     Report,
+    StatisticsAbsence,
     StatisticsFact,
 )
 from scheduling.tables import AppointmentRequest, MeetingProposal, Participant
@@ -65,6 +66,9 @@ NOT_EXPORTED: dict[type[Table], str] = {
     StatisticsFact: _BY_DESIGN + "an episode's statistics facts are computed from the record "
     "(the episode, its sessions, measurements and contracts), which is exported; the row is in "
     "the client's own ZIP",
+    StatisticsAbsence: _BY_DESIGN + "where an episode's absence stands in the statistics is "
+    "computed from the record (the referral, the absence records), which is exported; the row "
+    "is in the client's own ZIP",
     OfferChange: _NOT_YET + "the history of offer changes (the episode carries its current offer)",
     Participant: _NOT_YET + "an appointment's participants besides the client and the therapist",
     MeetingMinutes: _NOT_YET + "the alignment meeting's minutes (shared and internal text)",

@@ -17,6 +17,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from practice.platform.clock import today_in
 from practice.tables import (
     AbsenceEpisode,
     ContractHours,
@@ -30,6 +31,8 @@ from practice.tables import (
     WorkResumptionAgreement,
 )
 from reporting.statistics import facts
+from reporting.statistics.absences import absence_outcomes
+from reporting.statistics.definitions import DEFAULT_VOLUME_VARIANT
 from reporting.statistics.fact_table import pending_count, rebuild, settle_batch, settle_pending
 from reporting.statistics.facts import (
     VARIANTS,
@@ -37,6 +40,7 @@ from reporting.statistics.facts import (
     Source,
     dialect,
     facts_cte,
+    facts_from,
     kept_columns,
     q,
     run,
@@ -337,6 +341,13 @@ async def _assert_the_figures_see_the_raw_facts(employer_id: int) -> None:
                 raw = await _facts(Source.RAW, filters, screened_only, variant)
                 kept = await _facts(Source.KEPT, filters, screened_only, variant)
                 assert kept == raw, (variant, filters, screened_only)
+            if variant == DEFAULT_VOLUME_VARIANT:
+                # The per-absence figures, from the kept placements where they hold.
+                for today in (today_in(AMSTERDAM), DAYS[6]):
+                    kept_absences = await absence_outcomes(filters, today, tz=AMSTERDAM)
+                    with facts_from(Source.RAW):
+                        raw_absences = await absence_outcomes(filters, today, tz=AMSTERDAM)
+                    assert kept_absences == raw_absences, (filters, today)
 
 
 def _plain(value: Any) -> Any:

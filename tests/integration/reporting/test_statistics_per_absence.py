@@ -37,6 +37,7 @@ from reporting.statistics.definitions import (
     Moment,
     VolumeVariant,
 )
+from reporting.statistics.fact_table import rebuild
 from reporting.statistics.facts import MOMENTS, VOLUME_COLUMN, as_date, dialect, facts_cte, q, run
 from reporting.statistics.per_absence import (
     AbsenceFacts,
@@ -47,6 +48,7 @@ from reporting.statistics.per_absence import (
 from reporting.statistics.presentation import compute, dashboard_tables
 from reporting.statistics.sql import Filters
 from reporting.statistics.suppression import Cell
+from reporting.tables import StatisticsAbsence
 from tests.cast import Cast
 from tests.integration.reporting.test_statistics_facts import DAYS, build_random_practice
 from tests.story import ok
@@ -347,12 +349,22 @@ async def _link_and_recover(seed: int) -> None:
             ).where(AbsenceEpisode.id == absence_id)
 
 
-@pytest.mark.parametrize("seed", [3, 11, 31, 37])
+@pytest.mark.parametrize(
+    ("seed", "settled_on"), [(3, None), (11, None), (31, 4), (37, 4), (11, 13)]
+)
 async def test_the_sql_gives_the_references_figures_on_a_random_practice(
-    cast: Cast, seed: int
+    cast: Cast, seed: int, settled_on: int | None
 ) -> None:
+    """Computed from the records (nothing settled), and from the kept placements settled on
+    a day: on that day they all hold; on the later day those a record's day has overtaken
+    are computed again."""
     built = await build_random_practice(seed, cast)
     await _link_and_recover(seed)
+    if settled_on is not None:
+        await rebuild(TZ, day=DAYS[settled_on])
+        assert await StatisticsAbsence.exists().where(
+            (StatisticsAbsence.unit_episodes == 1) & (StatisticsAbsence.period_gaps == 0)
+        )
     seen: list[AbsenceOutcomes] = []
     for today in (DAYS[4], DAYS[-1] + timedelta(days=30)):
         for filters in (
