@@ -60,11 +60,7 @@ async def any_pending() -> bool:
 
 
 async def any_overtaken(today: dt.date) -> bool:
-    return bool(
-        await StatisticsAbsence.exists().where(
-            (StatisticsAbsence.known_until <= today) | (StatisticsAbsence.known_from > today)
-        )
-    )
+    return bool(await StatisticsAbsence.exists().where(StatisticsAbsence.known_until <= today))
 
 
 async def _lock() -> None:
@@ -108,9 +104,10 @@ async def _settle_placement(tz: ZoneInfo, episodes: list[int], now: dt.datetime)
 
 async def mark_overtaken(today: dt.date) -> int:
     """Mark pending the episodes whose kept placement no longer holds on `today` (a record's
-    day passed since it was settled); how many."""
+    day passed since it was settled); how many. (A figure asked for a day before the one
+    settled on computes the placement; only the passing days need settling again.)"""
     rows = await StatisticsAbsence.select(StatisticsAbsence.episode).where(
-        (StatisticsAbsence.known_until <= today) | (StatisticsAbsence.known_from > today)
+        StatisticsAbsence.known_until <= today
     )
     if rows:
         async with write_tx():

@@ -30,10 +30,18 @@ from practice.tables import (
     WorkParticipation,
     WorkResumptionAgreement,
 )
+from reporting.jobs import SETTLE_STATISTICS, due_statistics_facts
 from reporting.statistics import facts
 from reporting.statistics.absences import absence_outcomes
 from reporting.statistics.definitions import DEFAULT_VOLUME_VARIANT
-from reporting.statistics.fact_table import pending_count, rebuild, settle_batch, settle_pending
+from reporting.statistics.fact_table import (
+    any_overtaken,
+    mark_overtaken,
+    pending_count,
+    rebuild,
+    settle_batch,
+    settle_pending,
+)
 from reporting.statistics.facts import (
     VARIANTS,
     Filters,
@@ -432,3 +440,26 @@ async def test_more_pending_episodes_than_a_query_names_are_computed_from_the_re
     employer_id = await _pick(Employer, 0)
     assert employer_id is not None
     await _assert_the_figures_see_the_raw_facts(employer_id)
+
+
+async def test_a_kept_placement_is_settled_again_once_a_recorded_day_has_passed(
+    cast: Cast, settings: Any
+) -> None:
+    await build_random_practice(5, cast)
+    absence = await _pick(AbsenceEpisode, 0)
+    recovered_on = DAYS[-1] + timedelta(days=40)
+    await AbsenceEpisode.update({AbsenceEpisode.full_recovery_on: recovered_on}).where(
+        AbsenceEpisode.id == absence
+    )
+    await rebuild(AMSTERDAM, day=DAYS[-1])
+    # Until the recovery day the kept placement holds; from it, it is computed again and
+    # the sweep settles it again.
+    assert not await any_overtaken(recovered_on - timedelta(days=1))
+    assert await any_overtaken(recovered_on)
+    assert await due_statistics_facts(recovered_on, settings) == [SETTLE_STATISTICS]
+    assert await mark_overtaken(recovered_on) > 0
+    assert await pending_count() > 0
+    for today in (DAYS[-1], recovered_on):
+        kept = await absence_outcomes(Filters(), today, tz=AMSTERDAM)
+        with facts_from(Source.RAW):
+            assert kept == await absence_outcomes(Filters(), today, tz=AMSTERDAM)
