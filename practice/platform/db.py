@@ -97,6 +97,18 @@ async def read_only() -> AsyncIterator[None]:
         _reading.reset(token)
 
 
+async def concurrently(*reads: Callable[[], Awaitable[Any]]) -> tuple[Any, ...]:
+    """Independent reads, at once where the engine allows it: on PostgreSQL outside a
+    transaction each takes a pooled connection of its own, so the server works on them
+    side by side (the statistics' figure groups, P-4). Inside a transaction (one connection:
+    a test's, or a write's) and on SQLite (one connection and snapshot in ``read_only``)
+    one after the other."""
+    db = engine()
+    if db.engine_type == "postgres" and db.current_transaction.get() is None:
+        return tuple(await asyncio.gather(*(read() for read in reads)))
+    return tuple([await read() for read in reads])
+
+
 @contextlib.asynccontextmanager
 async def write_tx() -> AsyncIterator[None]:
     """One business operation: commit on success, roll back on any exception."""

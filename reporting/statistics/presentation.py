@@ -13,7 +13,7 @@ from decimal import Decimal
 from babel.dates import format_date
 
 from practice.labels import CONTRACT_BASIS_LABELS, COUNTED_HOURS_LABELS, OFFER_LABELS
-from practice.platform.db import read_only
+from practice.platform.db import concurrently, read_only
 from practice.platform.i18n import N_, current_locale
 from practice.platform.i18n import gettext as _
 from practice.platform.settings import Settings
@@ -72,20 +72,23 @@ async def compute(
     *,
     variant: VolumeVariant = DEFAULT_VOLUME_VARIANT,
 ) -> Results:
-    """Every figure group: one query each (on SQLite all on one connection and snapshot).
+    """Every figure group: one query each (on SQLite all on one connection and snapshot; on
+    PostgreSQL at once, each on a connection of its own).
     The volume figures (S1, S2, the resumption shares, S10) are computed in `variant`."""
     tz = settings.time_zone
     async with read_only():
         return Results(
-            volumes=await statistics.volumes(filters, tz=tz, variant=variant),
-            after=await statistics.after_treatment(filters, today, tz=tz, variant=variant),
-            sessions=await statistics.sessions(filters, tz=tz),
-            waits=await statistics.wait_times(filters, tz=tz),
-            durations=await statistics.durations(filters, today, benchmark, tz=tz),
-            caseload=await statistics.caseload(filters, today, tz=tz),
-            scores=await statistics.questionnaire_scores(filters, tz=tz),
-            trends=await trends(filters, today, tz=tz),
-            absences=await absence_outcomes(filters, today, tz=tz, variant=variant),
+            *await concurrently(
+                lambda: statistics.volumes(filters, tz=tz, variant=variant),
+                lambda: statistics.after_treatment(filters, today, tz=tz, variant=variant),
+                lambda: statistics.sessions(filters, tz=tz),
+                lambda: statistics.wait_times(filters, tz=tz),
+                lambda: statistics.durations(filters, today, benchmark, tz=tz),
+                lambda: statistics.caseload(filters, today, tz=tz),
+                lambda: statistics.questionnaire_scores(filters, tz=tz),
+                lambda: trends(filters, today, tz=tz),
+                lambda: absence_outcomes(filters, today, tz=tz, variant=variant),
+            )
         )
 
 

@@ -12,6 +12,7 @@ that replays a page's SQL, does the page's pure Python work, and renders its tem
 the same rows.
 """
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -57,6 +58,11 @@ class Replayer:
     async def replay(self, statements: list[Statement]) -> int:
         raise NotImplementedError
 
+    async def replay_at_once(self, statements: list[Statement]) -> int:
+        """The statements side by side where the app runs them so (`db.concurrently`: on
+        PostgreSQL); one after the other on SQLite."""
+        return await self.replay(statements)
+
     async def close(self) -> None:
         raise NotImplementedError
 
@@ -71,6 +77,13 @@ class PostgresReplayer(Replayer):
             for sql, values in statements:
                 rows += len(await connection.fetch(sql, *values))
         return rows
+
+    async def replay_at_once(self, statements: list[Statement]) -> int:
+        async def one(sql: str, values: list[Any]) -> int:
+            async with self.pool.acquire() as connection:
+                return len(await connection.fetch(sql, *values))
+
+        return sum(await asyncio.gather(*(one(sql, values) for sql, values in statements)))
 
     async def close(self) -> None:
         await self.pool.close()
@@ -95,8 +108,9 @@ async def open_replayer(settings: Settings) -> Replayer:
     if settings.is_postgres:
         import asyncpg
 
+        # As many connections as the web process's pool (practice.composition.app).
         pool = await asyncpg.create_pool(
-            settings.database_url, min_size=1, max_size=2, server_settings=POSTGRES_SESSION
+            settings.database_url, min_size=1, max_size=10, server_settings=POSTGRES_SESSION
         )
         return PostgresReplayer(pool)
     import aiosqlite
