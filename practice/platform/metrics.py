@@ -74,7 +74,8 @@ RENDER_SECONDS = Histogram(
 )
 AUDIT_CHAIN_WAIT = Histogram(
     "atwork_audit_chain_wait_seconds",
-    "Wait for the audit hash chain's lock before an audit row is written (PostgreSQL).",
+    "Time to take a free audit hash chain's lock (or wait for one when all are taken) before "
+    "a transaction's first audit row (PostgreSQL).",
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
 )
 
