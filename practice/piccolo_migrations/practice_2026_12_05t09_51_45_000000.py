@@ -10,6 +10,11 @@ chain's start: all of that is one index range each, at any table size.
 Adding the column and the index changes no row, so the append-only triggers on the table
 (``practice_2026_11_23t07_00_00``) do not fire; they refuse an UPDATE of ``chain`` as of
 any other column.
+
+Going back past the previous migration drops ``chain``: the rows of the other chains then
+interleave with chain 0's along the id and ``practice audit verify`` reports a break. Only
+a database whose audit rows are all in chain 0 (SQLite, or PostgreSQL before its first
+audited write since) goes back cleanly.
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
