@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime
 
 from practice.audit import trail as audit
 from practice.audit.guard import append_only_suspended
-from practice.audit.trail import Action, Actor, Channel
+from practice.audit.trail import Action, Actor, Channel, in_chain
 from practice.audit.verify import chain_numbers
 from practice.platform.db import engine, write_tx
 from practice.tables import AuditEvent
@@ -65,14 +65,14 @@ async def _expired(chain: int, cutoff: datetime) -> tuple[int, int, str] | None:
     with a young row."""
     first_young = (
         await AuditEvent.select(AuditEvent.id)
-        .where((AuditEvent.chain == chain) & (AuditEvent.occurred_at >= cutoff))
-        .order_by(AuditEvent.id)
+        .where(in_chain(chain) & (AuditEvent.occurred_at >= cutoff))
+        .order_by(AuditEvent.chain, AuditEvent.id)
         .first()
     )
     old = (
         AuditEvent.select(AuditEvent.id, AuditEvent.row_hash)
-        .where(AuditEvent.chain == chain)
-        .order_by(AuditEvent.id, ascending=False)
+        .where(in_chain(chain))
+        .order_by(AuditEvent.chain, AuditEvent.id, ascending=False)
     )
     if first_young is not None:
         old = old.where(AuditEvent.id < first_young["id"])
@@ -80,9 +80,7 @@ async def _expired(chain: int, cutoff: datetime) -> tuple[int, int, str] | None:
     if last_old is None:
         return None
     boundary = int(last_old["id"])
-    count = await AuditEvent.count().where(
-        (AuditEvent.chain == chain) & (AuditEvent.id <= boundary)
-    )
+    count = await AuditEvent.count().where(in_chain(chain) & (AuditEvent.id <= boundary))
     return boundary, count, str(last_old["row_hash"])
 
 
@@ -102,9 +100,7 @@ async def purge_expired(now: datetime, years: int, *, dry_run: bool = False) -> 
             return PurgeReport(cutoff, purged, anchors)
         async with append_only_suspended():  # joins this transaction
             for chain, (boundary, _, _) in runs.items():
-                await AuditEvent.delete().where(
-                    (AuditEvent.chain == chain) & (AuditEvent.id <= boundary)
-                )
+                await AuditEvent.delete().where(in_chain(chain) & (AuditEvent.id <= boundary))
         await audit.record_many(
             Actor.system(Channel.CLI),
             Action.DELETE,

@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from piccolo.custom_types import Combinable
+
 from practice.audit.chain import GENESIS, keyed_link
 from practice.platform import metrics
 from practice.platform.db import engine, in_write_tx, tx_local
@@ -156,6 +158,24 @@ async def _take_chain() -> int:
         return start
 
 
+def in_chain(chain: int) -> Combinable:
+    """The rows of ``chain``, written so that each engine reads them along the index on
+    (chain, id) when ordered by ``chain, id``.
+
+    PostgreSQL: ``chain = k`` would let the planner drop ``chain`` from the order (it is
+    constant) and walk the primary key filtering on ``chain`` instead, which it estimates
+    from the chain's share of the table: cheap while the chain's rows are spread evenly, a
+    scan of every row since when the chain sat idle (measured: 300,000 rows, 160 ms, for
+    one head read inside an audited write). As a range, ``chain`` stays in the order and only
+    the index on (chain, id) serves it, starting at (k, the id given). SQLite would use that
+    range only for ``chain`` and scan the chain from its start, while with ``chain = k`` it
+    seeks the id itself (all its rows are chain 0 anyway).
+    """
+    if engine().engine_type == "postgres":
+        return (AuditEvent.chain >= chain) & (AuditEvent.chain <= chain)
+    return AuditEvent.chain == chain
+
+
 async def _head(chain: int) -> str:
     """The last hash of ``chain``, read along the index on (chain, id).
 
@@ -165,8 +185,8 @@ async def _head(chain: int) -> str:
     """
     last = (
         await AuditEvent.select(AuditEvent.row_hash)
-        .where(AuditEvent.chain == chain)
-        .order_by(AuditEvent.id, ascending=False)
+        .where(in_chain(chain))
+        .order_by(AuditEvent.chain, AuditEvent.id, ascending=False)
         .first()
     )
     return (last or {}).get("row_hash") or GENESIS

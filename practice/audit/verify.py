@@ -127,13 +127,14 @@ class _Walk:
 async def _walk(walk: _Walk, batch: int, key: bytes, named: set[str]) -> None:
     """Walk one chain to its head or its first broken row; the anchors that verified purge
     rows name go into ``named``."""
+    from practice.audit.trail import in_chain
     from practice.tables import AuditEvent
 
     while True:
         rows = (
             await AuditEvent.select()
-            .where((AuditEvent.chain == walk.chain) & (AuditEvent.id > walk.last_id))
-            .order_by(AuditEvent.id)
+            .where(in_chain(walk.chain) & (AuditEvent.id > walk.last_id))
+            .order_by(AuditEvent.chain, AuditEvent.id)
             .limit(batch)
         )
         if not rows:
@@ -170,7 +171,7 @@ async def _walk(walk: _Walk, batch: int, key: bytes, named: set[str]) -> None:
 async def verify_chain(batch: int = BATCH, key: bytes | None = None) -> AuditReport:
     """Walk every chain with ``key`` (default: this process's ``AUDIT_KEY``)."""
     # Imported here: the CLI imports this module before the engine is configured.
-    from practice.audit.trail import chain_key
+    from practice.audit.trail import chain_key, in_chain
     from practice.tables import AuditEvent
 
     key = chain_key() if key is None else key
@@ -179,8 +180,8 @@ async def verify_chain(batch: int = BATCH, key: bytes | None = None) -> AuditRep
     for number in await chain_numbers():
         first = (
             await AuditEvent.select(AuditEvent.id, AuditEvent.prev_hash)
-            .where(AuditEvent.chain == number)
-            .order_by(AuditEvent.id)
+            .where(in_chain(number))
+            .order_by(AuditEvent.chain, AuditEvent.id)
             .first()
         )
         if first is None:  # emptied since the chains were listed
