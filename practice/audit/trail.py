@@ -47,10 +47,12 @@ from practice.tables import AuditEvent
 # pg_advisory_xact_lock key of chain 0's head ("audt"); chain k's is CHAIN_LOCK + k. Any
 # constants unique to this use.
 CHAIN_LOCK = 0x61756474
-# The chains on PostgreSQL: more than the audited transactions that usually run at once (a
-# web process's few, times the processes), few enough that the verifier's and the retention
-# purge's work per chain stays small. A later change of the number needs no migration:
-# ``verify`` walks whichever chains the table holds.
+# The chains on PostgreSQL. A trade: each lets one more audited transaction be between its
+# first audit row and its commit while the others are; each costs the writers' try one more
+# lock to test when most are taken, and the verifier and the purge one more chain to walk
+# and lock. Eight is issue 21's starting point, and P-10 (``practice bench``) measures
+# whether it is enough. Changing it needs no migration: ``verify`` walks whichever chains
+# the table holds, and the purge locks every chain below ``CHAINS``.
 CHAINS = 8
 _CHAIN = "audit_chain"  # the tx_local key of the chain this transaction holds
 
