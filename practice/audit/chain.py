@@ -5,6 +5,11 @@ Each row's ``row_hash`` is computed over a canonical serialisation of its fields
 first). Changing a field breaks that row's hash; deleting or reordering rows breaks the link
 of the row after. The row id is not hashed: the order along the id is what the links check.
 
+Nor is the row's ``chain`` (the table holds several chains, ``practice.audit.trail``): it
+need not be, since moving a row to another chain breaks the link of the row after it in the
+chain it left and its own link in the chain it joined, and leaving it out kept this format
+(and every row written before there were several chains) as it was.
+
 Two schemes, told apart by the text of ``row_hash`` itself, so no column and no migration
 were needed and every row written before AUD-8 still verifies:
 

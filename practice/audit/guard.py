@@ -12,8 +12,10 @@ when it commits or rolls back, and a crash in between cannot leave them off:
 - SQLite: the triggers are dropped and re-created from their own stored SQL (SQLite cannot
   disable a trigger). DDL is transactional in SQLite too.
 
-Any row change made while suspended breaks the hash chain unless it is a purge of the
-oldest rows, which the verifier is told about; ``practice audit verify`` reports the rest.
+Any row change made while suspended breaks a hash chain unless it is a purge of a chain's
+oldest rows, which the verifier is told about; ``practice audit verify`` reports the rest,
+per chain. Moving a row to another chain (an UPDATE of ``chain``) is refused like any other
+UPDATE, and breaks both chains when done with the triggers off.
 """
 
 import contextlib

@@ -5,13 +5,28 @@ inside its own transaction, so the row and the effect commit together: if the au
 cannot be written, the operation fails (fail closed). Rows hold identifiers and categories,
 never medical content: callers pass an object type and id, not the object.
 
-The rows form a hash chain keyed with ``AUDIT_KEY`` (``practice.audit.chain``; ``practice
-audit verify`` checks it). The key is read from the settings once per process (``chain_key``).
-Appends are serialised so the chain stays linear with concurrent writers: ``record`` runs
-only inside ``write_tx()`` (it raises otherwise), which on SQLite is an IMMEDIATE transaction
-(one writer at a time), and on PostgreSQL it first takes a transaction-level advisory lock,
-held until commit, before reading the last hash. The price: audited transactions on
-PostgreSQL queue behind each other from their first audit row until they commit.
+The rows form hash chains keyed with ``AUDIT_KEY`` (``practice.audit.chain``; ``practice
+audit verify`` checks each). The key is read from the settings once per process
+(``chain_key``). Appends to one chain are serialised so that it stays linear with concurrent
+writers; ``record`` runs only inside ``write_tx()`` (it raises otherwise) so that what
+serialises them lasts until the commit:
+
+- SQLite: ``write_tx()`` is an IMMEDIATE transaction, one writer at a time in the whole
+  database, so one chain (0) is all there is.
+- PostgreSQL: ``CHAINS`` chains, each with its own transaction-level advisory lock
+  (``CHAIN_LOCK + k``). One lock for all of them made every audited transaction of every
+  web process queue behind the others from its first audit row to its commit (issue 21,
+  P-10). A transaction's first audit row now tries the chains' locks without waiting,
+  starting at its connection's number modulo ``CHAINS`` (so concurrent writers start on
+  different chains), and takes the first free one; only when every chain is taken does it
+  wait for one. It then reads that chain's head and links to it. It keeps the lock until it
+  commits and writes all its further audit rows to the same chain (remembered in
+  ``tx_local``), so a transaction's rows stay together and it never waits twice. Ids rise
+  along each chain: a chain's next writer takes its ids only after the previous one
+  committed.
+
+What is left of the queue: a transaction holds its chain from its first audit row to its
+commit, so only with more concurrent audited transactions than chains does one wait.
 """
 
 import enum
@@ -21,14 +36,45 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from piccolo.custom_types import Combinable
+
 from practice.audit.chain import GENESIS, keyed_link
 from practice.platform import metrics
-from practice.platform.db import engine, in_write_tx
+from practice.platform.db import engine, in_write_tx, tx_local
 from practice.platform.settings import Settings
 from practice.tables import AuditEvent
 
-# pg_advisory_xact_lock key of the chain's head ("audt"); any constant unique to this use.
+# pg_advisory_xact_lock key of chain 0's head ("audt"); chain k's is CHAIN_LOCK + k. Any
+# constants unique to this use.
 CHAIN_LOCK = 0x61756474
+# The chains on PostgreSQL. A trade: each lets one more audited transaction be between its
+# first audit row and its commit while the others are; each costs the writers' try one more
+# lock to test when most are taken, and the verifier and the purge one more chain to walk
+# and lock. Eight is issue 21's starting point, and P-10 (``practice bench``) measures
+# whether it is enough. Changing it needs no migration: ``verify`` walks whichever chains
+# the table holds, and the purge locks every chain below ``CHAINS``.
+CHAINS = 8
+_CHAIN = "audit_chain"  # the tx_local key of the chain this transaction holds
+
+
+def _try_chains(chains: int) -> str:
+    """One statement that tries the chains' locks without waiting, from the connection's
+    number modulo ``chains`` on, and answers the first it got (NULL: all taken) and where it
+    started. CASE evaluates its WHENs in order and stops at the first true one, so no
+    second lock is taken. Already holding one of them answers true (the locks are
+    re-entrant within a session)."""
+    tries = " ".join(
+        f"WHEN pg_try_advisory_xact_lock({CHAIN_LOCK} + (s.start + {i}) % {chains}) "
+        f"THEN (s.start + {i}) % {chains}"
+        for i in range(chains)
+    )
+    return (
+        f"SELECT CASE {tries} END AS chain, s.start AS start "  # noqa: S608 - constants only
+        f"FROM (SELECT pg_backend_pid() % {chains} AS start) AS s"
+    )
+
+
+_TRY_CHAINS = _try_chains(CHAINS)
 
 
 @functools.cache
@@ -88,11 +134,64 @@ class Actor:
         return cls(user_id=None, role="system", source=None, channel=channel)
 
 
-async def _chain_lock() -> None:
-    """Take the chain's lock for this transaction, and measure the wait (issue 21: the one
-    lock every audited write takes; on SQLite the transaction's write lock serves)."""
+async def _chain() -> int:
+    """The chain this transaction appends to, its lock held until the commit (PostgreSQL).
+
+    SQLite: always 0, the transaction's write lock serves. PostgreSQL: the chain taken by
+    this transaction's first audit row, or a free one (``_take_chain``).
+    """
+    if engine().engine_type != "postgres":
+        return 0
+    local = tx_local()
+    if (held := local.get(_CHAIN)) is None:
+        held = local[_CHAIN] = await _take_chain()
+    return int(held)
+
+
+async def _take_chain() -> int:
+    """Take a free chain's lock, or wait for the first one tried when none is free; the time
+    this takes is measured (issue 21): a round trip when a chain is free, the wait else."""
     with metrics.AUDIT_CHAIN_WAIT.time():
-        await AuditEvent.raw("SELECT pg_advisory_xact_lock({})", CHAIN_LOCK)
+        tried = (await AuditEvent.raw(_TRY_CHAINS))[0]
+        if tried["chain"] is not None:
+            return int(tried["chain"])
+        start = int(tried["start"])
+        await AuditEvent.raw("SELECT pg_advisory_xact_lock({})", CHAIN_LOCK + start)
+        return start
+
+
+def in_chain(chain: int) -> Combinable:
+    """The rows of ``chain``, written so that each engine reads them along the index on
+    (chain, id) when ordered by ``chain, id``.
+
+    PostgreSQL: ``chain = k`` would let the planner drop ``chain`` from the order (it is
+    constant) and walk the primary key filtering on ``chain`` instead, which it estimates
+    from the chain's share of the table: cheap while the chain's rows are spread evenly, a
+    scan of every row since when the chain sat idle (measured: 300,000 rows, 160 ms, for
+    one head read inside an audited write). As a range, ``chain`` stays in the order and only
+    the index on (chain, id) serves it, starting at (k, the id given). SQLite would use that
+    range only for ``chain`` and scan the chain from its start, while with ``chain = k`` it
+    seeks the id itself (all its rows are chain 0 anyway).
+    """
+    if engine().engine_type == "postgres":
+        return (AuditEvent.chain >= chain) & (AuditEvent.chain <= chain)
+    return AuditEvent.chain == chain
+
+
+async def _head(chain: int) -> str:
+    """The last hash of ``chain``, read along the index on (chain, id).
+
+    A statement of its own, after the one that took the lock: under READ COMMITTED each
+    statement sees the commits made before it started, and one that took the lock itself
+    could miss the row the chain's previous writer committed just before releasing it.
+    """
+    last = (
+        await AuditEvent.select(AuditEvent.row_hash)
+        .where(in_chain(chain))
+        .order_by(AuditEvent.chain, AuditEvent.id, ascending=False)
+        .first()
+    )
+    return (last or {}).get("row_hash") or GENESIS
 
 
 async def record(
@@ -108,14 +207,8 @@ async def record(
     """Append one audit row. Raises if it cannot be written, which aborts the operation."""
     if not in_write_tx():
         raise RuntimeError("audit.record outside write_tx(): the hash chain needs its lock")
-    if engine().engine_type == "postgres":
-        await _chain_lock()
-    last = (
-        await AuditEvent.select(AuditEvent.row_hash)
-        .order_by(AuditEvent.id, ascending=False)
-        .first()
-    )
-    prev_hash = (last or {}).get("row_hash") or GENESIS
+    chain = await _chain()
+    prev_hash = await _head(chain)
     key = chain_key()
     row: dict[str, Any] = {
         "occurred_at": datetime.now(UTC),
@@ -132,7 +225,12 @@ async def record(
     }
     try:
         await AuditEvent.insert(
-            AuditEvent(**row, prev_hash=prev_hash, row_hash=keyed_link(row, prev_hash, key))
+            AuditEvent(
+                **row,
+                chain=chain,
+                prev_hash=prev_hash,
+                row_hash=keyed_link(row, prev_hash, key),
+            )
         )
     except Exception as exc:
         # Whatever the cause (a refusing trigger, a full disk, a lost connection), the
@@ -140,7 +238,7 @@ async def record(
         raise AuditUnavailable(f"audit row not written: {type(exc).__name__}") from exc
 
 
-# Rows per INSERT in ``record_many``: ~13 parameters a row stays far below the bound-parameter
+# Rows per INSERT in ``record_many``: 14 parameters a row stays far below the bound-parameter
 # limits of both engines (32,766 on SQLite, 32,767 on PostgreSQL).
 MANY_PER_STATEMENT = 1000
 
@@ -159,20 +257,15 @@ async def record_many(
     For list pages that name several clients: each client's access log must show the read
     (AUD-9), and the page must not pay one statement per client (P-1, P-7). The rows are
     linked here, in ``items`` order, exactly as ``record`` links one (``keyed_link`` with
-    ``chain_key``) under the same lock, so ``practice audit verify`` sees one chain.
+    ``chain_key``), into this transaction's chain under its lock, so ``practice audit
+    verify`` sees them in that chain.
     """
     if not items:
         return
     if not in_write_tx():
         raise RuntimeError("audit.record_many outside write_tx(): the hash chain needs its lock")
-    if engine().engine_type == "postgres":
-        await _chain_lock()
-    last = (
-        await AuditEvent.select(AuditEvent.row_hash)
-        .order_by(AuditEvent.id, ascending=False)
-        .first()
-    )
-    prev_hash = (last or {}).get("row_hash") or GENESIS
+    chain = await _chain()
+    prev_hash = await _head(chain)
     key = chain_key()
     occurred_at = datetime.now(UTC)
     values: list[tuple[Any, ...]] = []
@@ -191,7 +284,7 @@ async def record_many(
             "outcome": outcome.value,
         }
         row_hash = keyed_link(row, prev_hash, key)
-        values.append((*row.values(), prev_hash, row_hash))
+        values.append((*row.values(), chain, prev_hash, row_hash))
         prev_hash = row_hash
     try:
         # A multi-row VALUES list takes its serial ids in list order on both engines, so
@@ -203,13 +296,13 @@ async def record_many(
 
 
 # The columns ``record_many`` writes, in the order of its rows' values (the row's fields as
-# ``record_many`` builds them, then the two links); the id is the table's serial.
+# ``record_many`` builds them, then the chain and the two links); the id is the table's serial.
 _MANY_INSERT = (
     'INSERT INTO "audit_event" ("occurred_at","actor_id","actor_role","action","object_type",'
-    '"object_id","client_id","purpose","source","channel","outcome","prev_hash","row_hash") '
-    "VALUES "
+    '"object_id","client_id","purpose","source","channel","outcome","chain","prev_hash",'
+    '"row_hash") VALUES '
 )
-_MANY_ROW = "({},{},{},{},{},{},{},{},{},{},{},{},{})"
+_MANY_ROW = "({},{},{},{},{},{},{},{},{},{},{},{},{},{})"
 
 
 async def _insert_rows(rows: Sequence[tuple[Any, ...]]) -> None:

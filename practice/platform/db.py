@@ -30,6 +30,9 @@ _pending: contextvars.ContextVar[list[AfterCommit] | None] = contextvars.Context
     "practice_after_commit", default=None
 )
 _reading: contextvars.ContextVar[bool] = contextvars.ContextVar("practice_read_only", default=False)
+_local: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "practice_write_tx_local", default=None
+)
 
 
 # Every PostgreSQL session of the app (and of the bench's bare controls): no JIT. PostgreSQL
@@ -121,6 +124,7 @@ async def write_tx() -> AsyncIterator[None]:
     # Inside a transaction we did not open (a test's rolled-back one), piccolo makes ours
     # a no-op and "commit" means the end of this block: callbacks run then.
     token = _pending.set([])
+    local_token = _local.set({})
     try:
         transaction = _transaction(db)
         try:
@@ -133,6 +137,7 @@ async def write_tx() -> AsyncIterator[None]:
             raise
         callbacks = _pending.get() or []
     finally:
+        _local.reset(local_token)
         _pending.reset(token)
     for callback in callbacks:
         await _run_safely(callback)
@@ -165,6 +170,16 @@ async def _discard(db: Engine, transaction: Any) -> None:  # type: ignore[type-a
 def in_write_tx() -> bool:
     """Whether the caller runs inside ``write_tx()`` (audit.record requires it)."""
     return _pending.get() is not None
+
+
+def tx_local() -> dict[str, Any]:
+    """State that lives as long as the current ``write_tx()`` and no longer: e.g. which
+    audit chain's lock this transaction holds (``practice.audit.trail``). Each outermost
+    ``write_tx()`` starts it empty; inner blocks share their outer block's."""
+    local = _local.get()
+    if local is None:
+        raise RuntimeError("tx_local outside write_tx(): open a write transaction first")
+    return local
 
 
 def after_commit(callback: AfterCommit) -> None:

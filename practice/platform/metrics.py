@@ -10,7 +10,9 @@ by its function's name; due work by the job kind. The families:
 - ``atwork_due_work`` (gauge: kind): what the last sweep found due, per job kind;
 - ``atwork_queue_depth`` (gauge): the jobs waiting in the queue at the last sweep;
 - ``atwork_pdf_render_duration_seconds`` (histogram): a document's PDF;
-- ``atwork_audit_chain_wait_seconds`` (histogram): the wait for the audit hash chain's lock.
+- ``atwork_audit_chain_wait_seconds`` (histogram): taking an audit hash chain's lock, once per
+  audited transaction on PostgreSQL (a round trip when a chain is free, the wait when all are
+  held).
 
 Served by the web process at ``/metrics`` only with ``METRICS_TOKEN`` set (a bearer token),
 and by the worker on its own loopback port with ``METRICS_PORT`` (see README, Operations).
@@ -74,7 +76,8 @@ RENDER_SECONDS = Histogram(
 )
 AUDIT_CHAIN_WAIT = Histogram(
     "atwork_audit_chain_wait_seconds",
-    "Wait for the audit hash chain's lock before an audit row is written (PostgreSQL).",
+    "Time to take a free audit hash chain's lock (or wait for one when all are taken) before "
+    "a transaction's first audit row (PostgreSQL).",
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
 )
 

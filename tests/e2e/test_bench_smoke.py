@@ -25,7 +25,7 @@ from reporting.documents import RENDER_NICENESS
 # P-3 needs a data set bigger than its 1,000-episode control; every other target is
 # measured on both engines (P-9 by a child bench on SQLite during a PostgreSQL run).
 NOT_MEASURED_ON_A_SMALL_SET = {"P-3"}
-# P-10 (web processes writing through one audit chain) is about PostgreSQL.
+# P-10 (web processes writing audited rows, one chain lock each) is about PostgreSQL.
 NOT_MEASURED_ON_SQLITE = {"P-10"}
 # About 25 s on an idle 2-core machine; the limit leaves room for a machine under load.
 TIME_LIMIT_SECONDS = 240

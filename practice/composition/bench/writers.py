@@ -1,14 +1,16 @@
 """P-10: audited writes as web processes are added (PostgreSQL).
 
-Every audited write appends to one hash chain, under one lock (`practice.audit.trail`,
-``CHAIN_LOCK``) held from the audit row to the commit. Whether that queue caps what more
-processes can do is measured here, with real processes: three uvicorn servers on this data
-set, started alike and side by side — one web process, four, and four whose audit sink is
-a no-op (`bench.stubbed_app`) — loaded in turn by ``wrk`` (Debian's package: a load
-generator in C, in a process of its own, so that the load costs the two cores little) with
-16 connections posting the audited write P-9 uses (a task override: a delete, an insert and
-its audit row in one transaction), the order of the servers reversed every round. Two
-ratios, of the medians of the rounds' throughputs:
+Every audited write appends to one of the audit log's hash chains (8 on PostgreSQL,
+`practice.audit.trail`), holding that chain's lock (``CHAIN_LOCK + k``) from its first audit
+row to its commit; a writer waits only when every chain is held. Before issue 21 there was
+one chain and one lock, and every audited transaction queued behind the others. Whether the
+audit still caps what more processes can do is measured here, with real processes: three
+uvicorn servers on this data set, started alike and side by side — one web process, four,
+and four whose audit sink is a no-op (`bench.stubbed_app`) — loaded in turn by ``wrk``
+(Debian's package: a load generator in C, in a process of its own, so that the load costs
+the two cores little) with 16 connections posting the audited write P-9 uses (a task
+override: a delete, an insert and its audit row in one transaction), the order of the
+servers reversed every round. Two ratios, of the medians of the rounds' throughputs:
 
 * scale: writes per second with 4 processes / with 1 (goal ≥ 1.4×; 2 cores here are shared
   by the web processes, PostgreSQL and the load generator);

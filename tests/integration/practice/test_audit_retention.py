@@ -51,14 +51,15 @@ async def test_the_purge_deletes_only_rows_older_than_the_retention_and_the_chai
     report = await purge_expired(NOW, 20)
 
     assert report.purged == 2
-    assert await kept_object_ids() == ["3", "4", "5", report.anchor]  # + the purge's own row
+    [anchor] = report.anchors.values()  # one chain: the writes ran one after another
+    assert await kept_object_ids() == ["3", "4", "5", anchor]  # + the purge's own row
     purge_row = await AuditEvent.select().order_by(AuditEvent.id, ascending=False).first()
     assert purge_row is not None
     assert (purge_row["action"], purge_row["purpose"]) == ("delete", "retention")
     chain = await verify_chain(batch=2)
     assert chain.broken_at is None, chain.problem
     assert chain.rows == 4
-    assert chain.starts_after == report.anchor
+    assert [c.starts_after for c in chain.chains] == [anchor]
     # A second purge at the same moment finds nothing more that is old enough at the start.
     assert (await purge_expired(NOW, 20)).purged == 0
 
@@ -98,9 +99,16 @@ def practice(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.commits
 async def test_practice_audit_purge_removes_expired_rows_and_verify_still_passes(db: None) -> None:
-    await write_row_at(datetime(1990, 5, 1, tzinfo=UTC), 1)
-    await write_row_at(datetime(1991, 5, 1, tzinfo=UTC), 2)
-    await write_row_at(datetime.now(UTC), 3)
+    # One transaction, so one chain on PostgreSQL too: each committing transaction of a test
+    # has a connection of its own there, and would start on a chain of its own.
+    async with write_tx():
+        for moment, object_id in [
+            (datetime(1990, 5, 1, tzinfo=UTC), 1),
+            (datetime(1991, 5, 1, tzinfo=UTC), 2),
+            (datetime.now(UTC), 3),
+        ]:
+            with time_machine.travel(moment, tick=False):
+                await audit.record(ACTOR, Action.READ, "episode", object_id, purpose="treatment")
 
     refused = await asyncio.to_thread(practice, "audit", "purge", AUDIT_RETENTION_YEARS="4")
     assert refused.returncode != 0
