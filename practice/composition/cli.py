@@ -481,13 +481,14 @@ def statistics_rebuild() -> None:
     """Compute every episode's statistics facts again from the raw tables (after a bulk
     load or a restore from elsewhere; the worker keeps them settled otherwise)."""
     from practice.composition import wiring as composition
-    from reporting.statistics.fact_table import rebuild
+    from reporting.statistics.fact_table import rebuild, vacuum
 
     settings = _settings()
 
     async def run() -> None:
         composition.connect()
         settled = await rebuild(settings.time_zone)
+        await vacuum()
         click.echo(f"statistics facts rebuilt: {settled.episodes} episodes, {settled.left} pending")
 
     asyncio.run(run())

@@ -119,7 +119,7 @@ async def _run(settings: Any, plan: Any, options: dict[str, Any]) -> None:
     from practice.composition.bench.scale import caseload_at_scale
     from practice.composition.bench.writers import audited_writers
     from practice.platform.db import engine
-    from reporting.statistics.fact_table import any_pending, rebuild
+    from reporting.statistics.fact_table import any_pending, rebuild, vacuum
 
     if (engine().engine_type == "postgres") != settings.is_postgres:
         raise click.ClickException("the engine was chosen before --database-url was read")
@@ -139,6 +139,7 @@ async def _run(settings: Any, plan: Any, options: dict[str, Any]) -> None:
     if await any_pending():  # a bulk load (its rows marked by the triggers), or a new table
         settling = time.monotonic()
         settled = await rebuild(settings.time_zone)
+        await vacuum()
         took = time.monotonic() - settling
         click.echo(f"  statistics facts of {settled.episodes:,} episodes in {took:.1f} s", err=True)
     if options["load_only"]:
