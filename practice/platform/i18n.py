@@ -5,6 +5,7 @@ start-up, so no build step and no binary files in git. Message ids are English.
 """
 
 import contextvars
+import functools
 import io
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -13,10 +14,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import NumberPattern, parse_pattern
 from babel.support import Translations
 
 LOCALES = ("nl", "en")
@@ -118,7 +120,19 @@ def format_moment(value: datetime, tz: ZoneInfo, style: str = "medium") -> str:
     return format_datetime(value, style, tzinfo=tz, locale=locale)
 
 
+@functools.cache
+def _number_pattern(digits: int) -> NumberPattern:
+    return parse_pattern(f"#,##0.{'0' * digits}" if digits else "#,##0")
+
+
+@functools.cache
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
 def format_number(value: Decimal | float | int, digits: int = 1) -> str:
-    return format_decimal(
-        value, format=f"#,##0.{'0' * digits}" if digits else "#,##0", locale=current_locale.get()
-    )
+    """The number as this language writes it (``1.234,5``) to `digits` decimals, as babel's
+    ``format_decimal`` writes it (exactly, for a Decimal). The parsed pattern and locale
+    are kept: babel parses both again on every call, and the dashboard writes some 300
+    numbers a view (P-4)."""
+    return str(_number_pattern(digits).apply(value, _locale(current_locale.get())))

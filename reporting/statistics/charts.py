@@ -1,4 +1,6 @@
-"""Server-rendered SVG charts (pygal) for the dashboard page and the PDF report.
+"""Server-rendered SVG charts (pygal): a client's questionnaire totals and work participation
+over time, in the reports and on the client's pages. The dashboard's own charts are drawn as
+plain SVG (`reporting.statistics.dashboard_charts`), which is faster.
 
 What holds for every chart:
 
@@ -26,7 +28,6 @@ from pygal.etree import etree as pygal_etree  # type: ignore[import-untyped]
 from pygal.style import Style  # type: ignore[import-untyped]
 
 from practice.platform.i18n import format_day, format_number
-from reporting.statistics.suppression import Shown
 
 # pygal appends a legacy finder for its map plugins to sys.meta_path (it has no find_spec),
 # so every later failed import warns "ImportWarning: PluginImportFixer.find_spec() not
@@ -84,47 +85,6 @@ def data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-def _value(cell: Shown) -> float | None:
-    """The drawable value of a cell: None for suppressed and empty cells."""
-    if cell.suppressed or cell.value is None:
-        return None
-    return float(cell.value)
-
-
-def _n_text(cells: Sequence[Shown], n_label: str) -> str:
-    return "/".join(cell.text if cell.suppressed else str(cell.n) for cell in cells).join(
-        (f"{n_label} = ", "")
-    )
-
-
-def volume_chart(
-    *,
-    title: str,
-    moment_labels: Sequence[str],
-    ours: Mapping[str, Sequence[Shown]],
-    reference: Mapping[str, Sequence[Decimal]],
-    ours_label: str,
-    reference_label: str,
-    n_label: str = "n",
-) -> str:
-    """S2 as grouped bars: per moment, each diagnosis of ours next to the reference value.
-
-    `ours` maps a (translated) diagnosis label to one cell per moment; `reference` maps the
-    same labels to the benchmark values, where there is one. The legend carries each
-    series' n per moment; suppressed cells have no bar.
-    """
-    chart = pygal.Bar(**_config(title=title, range=(0, 100), include_x_axis=True))
-    chart.x_labels = list(moment_labels)
-    for label, cells in ours.items():
-        chart.add(
-            f"{label} ({ours_label}; {_n_text(cells, n_label)})",
-            [_value(cell) for cell in cells],
-        )
-        if label in reference:
-            chart.add(f"{label} ({reference_label})", [float(value) for value in reference[label]])
-    return _serialise(chart)
-
-
 def client_chart(
     *,
     title: str,
@@ -168,44 +128,4 @@ def client_chart(
         [(day, float(volume)) for day, volume in participation if volume is not None],
         secondary=has_scores,
     )
-    return _serialise(chart)
-
-
-def survival_chart(
-    *,
-    title: str,
-    steps: Sequence[tuple[int, Decimal]],
-    x_title: str,
-    y_title: str,
-    no_data: str,
-) -> str:
-    """A Kaplan-Meier curve as steps: 100 % at day 0, then down at each (day, % left).
-
-    The caller passes only the steps it may show (enough at risk); the x axis is in weeks.
-    """
-    chart = pygal.XY(
-        **_config(
-            title=title,
-            height=320,
-            print_values=False,
-            show_dots=False,
-            show_legend=False,
-            range=(0, 100),
-            xrange=(0, 104),
-            x_title=x_title,
-            y_title=y_title,
-            no_data_text=no_data,
-        )
-    )
-    chart.x_labels = [0, 13, 26, 39, 52, 65, 78, 91, 104]
-    chart.y_labels = list(range(0, 101, 20))
-    points: list[tuple[float, float]] = []
-    if steps:
-        level = 100.0
-        points.append((0.0, level))
-        for day, percent in steps:
-            weeks = day / 7
-            points += [(weeks, level), (weeks, float(percent))]
-            level = float(percent)
-    chart.add(y_title, points)
     return _serialise(chart)

@@ -10,12 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from babel.numbers import format_decimal
-
-from practice.platform.i18n import N_, current_locale
+from practice.platform.i18n import N_, format_number
 from practice.platform.i18n import gettext as _
-from reporting.statistics import charts
-from reporting.statistics import trend_charts as trend_svg
+from reporting.statistics import charts, dashboard_charts
 from reporting.statistics.definitions import DEFINITIONS, UNIT_LABELS, Unit
 from reporting.statistics.suppression import Cell, Shown, shown, suppress_with_total
 
@@ -167,12 +164,6 @@ def suppress(table: RawTable, min_n: int) -> FigureTable:
     )
 
 
-def format_number(value: Decimal | int, digits: int = 1) -> str:
-    """`practice.platform.i18n.format_number` for exact Decimals: no detour through float."""
-    pattern = f"#,##0.{'0' * digits}" if digits else "#,##0"
-    return str(format_decimal(value, format=pattern, locale=current_locale.get()))
-
-
 def display(cell: Shown, digits: int = 1) -> str:
     """A cell as the page and the PDF show it: the figure by locale, or its marker."""
     if cell.value is None:
@@ -187,7 +178,7 @@ def volume_chart(table: FigureTable) -> str:
     ours = {row.label: row.cells for row in table.rows if row.key != TOTAL_ROW}
     reference = {row.label: row.reference for row in table.rows if row.reference is not None}
     return charts.data_uri(
-        charts.volume_chart(
+        dashboard_charts.volume_chart(
             title=table.title,
             moment_labels=table.columns,
             ours=ours,
@@ -224,7 +215,7 @@ def survival_chart(title: str, steps: Sequence[tuple[int, Decimal, int]], min_n:
     beyond that point a step would show what happened to fewer clients than the minimum."""
     shown_steps = [(day, percent) for day, percent, at_risk in steps if at_risk >= min_n]
     return charts.data_uri(
-        charts.survival_chart(
+        dashboard_charts.survival_chart(
             title=title,
             steps=shown_steps,
             x_title=_("weeks since the first sick day"),
@@ -244,7 +235,7 @@ def trend_charts(table: FigureTable) -> tuple[tuple[str, str], ...]:
         (
             referrals_title,
             charts.data_uri(
-                trend_svg.referrals_chart(
+                dashboard_charts.referrals_chart(
                     title=referrals_title,
                     month_labels=months,
                     counts=[row.cells[0] for row in table.rows],
@@ -256,7 +247,7 @@ def trend_charts(table: FigureTable) -> tuple[tuple[str, str], ...]:
         (
             on_time_title,
             charts.data_uri(
-                trend_svg.shares_chart(
+                dashboard_charts.shares_chart(
                     title=on_time_title,
                     month_labels=months,
                     series={

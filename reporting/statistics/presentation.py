@@ -14,7 +14,7 @@ from babel.dates import format_date
 
 from practice.labels import CONTRACT_BASIS_LABELS, COUNTED_HOURS_LABELS, OFFER_LABELS
 from practice.platform.db import concurrently, read_only
-from practice.platform.i18n import N_, current_locale
+from practice.platform.i18n import N_, current_locale, format_number
 from practice.platform.i18n import gettext as _
 from practice.platform.settings import Settings
 from practice.screening import DIAGNOSIS_CATEGORIES
@@ -29,7 +29,7 @@ from reporting.statistics.definitions import (
     Unit,
     VolumeVariant,
 )
-from reporting.statistics.model import RawRow, RawTable, format_number
+from reporting.statistics.model import RawRow, RawTable
 from reporting.statistics.per_absence import AbsenceOutcomes
 from reporting.statistics.reference import SessionsTable
 from reporting.statistics.reference_times import WaitTimes

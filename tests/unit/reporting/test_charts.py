@@ -1,68 +1,11 @@
-"""Charts are self-contained SVG: no script, no external resource, nothing suppressed drawn."""
+"""A client's chart (pygal) is self-contained SVG: no script, no external resource."""
 
 import base64
-import re
 import sys
 from datetime import date
 from decimal import Decimal
 
 from reporting.statistics import charts
-from reporting.statistics.suppression import Cell, shown
-
-BAR = 'class="rect reactive tooltip-trigger"'
-
-
-def _bars(svg: str) -> int:
-    return svg.count(BAR)
-
-
-def _volume(cells: list[Cell], reference: dict[str, list[Decimal]] | None = None) -> str:
-    return charts.volume_chart(
-        title="Werkhervatting",
-        moment_labels=["begin", "eind", "follow-up"],
-        ours={"Angststoornis": [shown(cell) for cell in cells]},
-        reference=reference or {},
-        ours_label="wij",
-        reference_label="HSK",
-    )
-
-
-def test_a_volume_chart_is_svg_without_script_or_external_resources() -> None:
-    svg = _volume([Cell(Decimal("49.0"), 12), Cell(Decimal("91.0"), 12), Cell(Decimal(97), 10)])
-    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
-    assert "<script" not in svg
-    assert not re.search(r'(?:href|src)\s*=\s*"(?!#)', svg)
-    assert "url(http" not in svg and "@import" not in svg
-    assert _bars(svg) == 3
-
-
-def test_suppressed_and_empty_cells_are_not_drawn_and_the_legend_names_n() -> None:
-    svg = _volume([Cell(Decimal("49.0"), 12), Cell(Decimal("91.4"), 3), Cell(None, 0)])
-    assert _bars(svg) == 1
-    assert ">91" not in svg  # the hidden figure is not printed as a bar value
-    assert "Angststoornis (wij; n = 12/&lt; 5/0)" in svg
-
-
-def test_the_reference_series_is_drawn_beside_ours() -> None:
-    svg = _volume(
-        [Cell(Decimal("49.0"), 12), Cell(Decimal("91.0"), 12), Cell(Decimal(97), 10)],
-        {"Angststoornis": [Decimal(49), Decimal(91), Decimal(97)]},
-    )
-    assert _bars(svg) == 6
-    assert "Angststoornis (HSK)" in svg
-
-
-def test_labels_are_escaped_not_interpreted() -> None:
-    svg = charts.volume_chart(
-        title="<script>alert(1)</script>",
-        moment_labels=["a"],
-        ours={"<b>x</b>": [shown(Cell(Decimal(50), 9))]},
-        reference={},
-        ours_label="wij",
-        reference_label="HSK",
-    )
-    assert "<script" not in svg and "&lt;script&gt;" in svg
-    assert "<b>" not in svg
 
 
 def test_a_client_chart_shows_scores_and_participation_over_time() -> None:
@@ -78,7 +21,13 @@ def test_a_client_chart_shows_scores_and_participation_over_time() -> None:
 
 
 def test_a_data_uri_carries_the_svg_unchanged() -> None:
-    svg = _volume([Cell(Decimal(50), 9), Cell(Decimal(60), 9), Cell(Decimal(70), 9)])
+    svg = charts.client_chart(
+        title="Verloop",
+        scores={"PHQ-9": [(date(2026, 1, 5), 18)]},
+        participation=[(date(2026, 1, 5), Decimal(25))],
+        participation_label="volume %",
+        score_label="score",
+    )
     uri = charts.data_uri(svg)
     assert uri.startswith("data:image/svg+xml;base64,")
     assert base64.b64decode(uri.split(",", 1)[1]).decode() == svg
