@@ -13,6 +13,7 @@ the gap shows; every series of S2 names its n in the legend.
 Labels arrive translated; numbers are written with `practice.platform.i18n.format_number`.
 """
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
@@ -273,16 +274,22 @@ def survival_chart(
     and a step beyond its end is not drawn."""
     bottom = HEIGHT - 56
     left = LEFT + 14  # room for the y axis's title
+    # Its title is long ("… since the first sick day (Kaplan-Meier)"): two lines where needed.
+    lines = textwrap.wrap(title, 58, break_on_hyphens=False) or [""]
+    top = TOP + 18 * (len(lines) - 1)
     parts = [
         f'<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>',
-        _text(WIDTH / 2, 22, title, 15, text_anchor="middle", font_weight="bold"),
+        *(
+            _text(WIDTH / 2, 22 + 18 * n, line, 15, text_anchor="middle", font_weight="bold")
+            for n, line in enumerate(lines)
+        ),
         _text(
             14,
-            (TOP + bottom) / 2,
+            (top + bottom) / 2,
             y_title,
             12,
             text_anchor="middle",
-            transform=f"rotate(-90 14 {(TOP + bottom) / 2:.1f})",
+            transform=f"rotate(-90 14 {(top + bottom) / 2:.1f})",
         ),
         _text((left + RIGHT) / 2, HEIGHT - 12, x_title, 12, text_anchor="middle"),
     ]
@@ -291,7 +298,7 @@ def survival_chart(
         return left + (RIGHT - left) * min(weeks, WEEKS) / WEEKS
 
     def y_of(percent: float) -> float:
-        return bottom - (bottom - TOP) * percent / 100
+        return bottom - (bottom - top) * percent / 100
 
     for value in range(0, 101, 20):
         y = y_of(value)
