@@ -5,6 +5,7 @@ queries, not one per episode) and list the overdue ones first.
 """
 
 import dataclasses
+import functools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -22,7 +23,7 @@ from practice.episodes import (
     EpisodeStatus,
 )
 from practice.escalation import stage_of
-from practice.platform.db import among, read_only, write_tx
+from practice.platform.db import among, concurrently, read_only, write_tx
 from practice.queries.access import seat_active_on
 from practice.queries.episodes import PURPOSE, load_facts, task_json
 from practice.tables import CaseAssignment, Therapist, TreatmentEpisode
@@ -81,8 +82,11 @@ async def _entries(actor: Actor, today: date, tz: ZoneInfo) -> list[dict[str, An
     async with read_only():
         rows = await current_episodes(actor, today)
         ids = [int(row["id"]) for row in rows]
-        facts = await load_facts(ids, tz)
-        columns = {name: await source(ids, tz) for name, source in _columns.items()}
+        names = list(_columns)
+        facts, *values = await concurrently(
+            lambda: load_facts(ids, tz), *(functools.partial(_columns[n], ids, tz) for n in names)
+        )
+        columns = dict(zip(names, values, strict=True))
     entries = []
     for row in rows:
         fact, rules = facts[int(row["id"])]

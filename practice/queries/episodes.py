@@ -7,6 +7,7 @@ in ``practice.queries.episode_detail``, the caseload and the monitor in
 """
 
 import dataclasses
+import functools
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date, datetime
@@ -18,7 +19,7 @@ from practice.access_policy import Need
 from practice.audit.trail import Actor
 from practice.deadlines import DayUnit, DeadlineRule
 from practice.episodes import EpisodeStatus, Offer
-from practice.platform.db import among
+from practice.platform.db import among, concurrently
 from practice.queries.access import authorize, authorize_read
 from practice.queries.capacity import capacity_facts
 from practice.queries.milestones import absences_of
@@ -142,48 +143,71 @@ async def load_facts(
         TreatmentEpisode.referral._.employer.as_alias("employer_id"),
     ).where(among(TreatmentEpisode.id, ids))
     employer_ids = list({int(e["employer_id"]) for e in episodes})
-    employers = {
-        int(e["id"]): e for e in await Employer.select().where(among(Employer.id, employer_ids))
-    }
-    consultations = _first_by_episode(
-        await ManagerConsultation.select(
-            ManagerConsultation.episode, ManagerConsultation.held_on
-        ).where(among(ManagerConsultation.episode, ids)),
-        "held_on",
-    )
-    plans = _first_by_episode(
-        await RelapsePreventionPlan.select(
-            RelapsePreventionPlan.episode, RelapsePreventionPlan.drawn_up_on
-        ).where(among(RelapsePreventionPlan.episode, ids)),
-        "drawn_up_on",
-    )
-    follow_ups = await FollowUp.select(FollowUp.episode, FollowUp.kind, FollowUp.held_on).where(
-        among(FollowUp.episode, ids)
-    )
     # The employments' absences: the period of sickness whose Poortwachter milestones the
     # contract may ask interim reports before (practice.milestone_reports).
     employments = sorted({int(e["employment"]) for e in episodes if e["employment"] is not None})
-    absence_rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in (
-        await AbsenceEpisode.select(
+
+    async def absences() -> list[dict[str, Any]]:
+        if not employments:
+            return []
+        return await AbsenceEpisode.select(
             AbsenceEpisode.employment,
             AbsenceEpisode.absence_type,
             AbsenceEpisode.first_sick_day,
             AbsenceEpisode.full_recovery_on,
         ).where(among(AbsenceEpisode.employment, employments))
-        if employments
-        else []
-    ):
+
+    sources = list(_fact_sources.values())
+    # The rest depends only on the episodes: side by side (practice.platform.db.concurrently).
+    (
+        employer_rows,
+        consultation_rows,
+        plan_rows,
+        follow_ups,
+        absence_list,
+        override_rows,
+        capacity,
+        *patches,
+    ) = await concurrently(
+        lambda: Employer.select().where(among(Employer.id, employer_ids)).run(),
+        lambda: (
+            ManagerConsultation.select(ManagerConsultation.episode, ManagerConsultation.held_on)
+            .where(among(ManagerConsultation.episode, ids))
+            .run()
+        ),
+        lambda: (
+            RelapsePreventionPlan.select(
+                RelapsePreventionPlan.episode, RelapsePreventionPlan.drawn_up_on
+            )
+            .where(among(RelapsePreventionPlan.episode, ids))
+            .run()
+        ),
+        lambda: (
+            FollowUp.select(FollowUp.episode, FollowUp.kind, FollowUp.held_on)
+            .where(among(FollowUp.episode, ids))
+            .run()
+        ),
+        absences,
+        lambda: (
+            TaskOverride.select(TaskOverride.episode, TaskOverride.task_key, TaskOverride.reason)
+            .where(among(TaskOverride.episode, ids))
+            .run()
+        ),
+        lambda: capacity_facts(ids),
+        *(functools.partial(source, ids, tz) for source in sources),
+    )
+    employers = {int(e["id"]): e for e in employer_rows}
+    consultations = _first_by_episode(consultation_rows, "held_on")
+    plans = _first_by_episode(plan_rows, "drawn_up_on")
+    absence_rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in absence_list:
         absence_rows[int(row["employment"])].append(row)
     overrides: dict[int, dict[str, str]] = defaultdict(dict)
-    for o in await TaskOverride.select(
-        TaskOverride.episode, TaskOverride.task_key, TaskOverride.reason
-    ).where(among(TaskOverride.episode, ids)):
+    for o in override_rows:
         overrides[int(o["episode"])][o["task_key"]] = o["reason"]
-    capacity = await capacity_facts(ids)
     extra: dict[int, FactPatch] = defaultdict(FactPatch)
-    for source in _fact_sources.values():
-        for episode_id, fields in (await source(ids, tz)).items():
+    for patch in patches:
+        for episode_id, fields in patch.items():
             extra[episode_id].update(fields)
     result: dict[int, tuple[EpisodeFacts, TaskRules]] = {}
     for e in episodes:
