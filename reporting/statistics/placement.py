@@ -186,26 +186,24 @@ def settle_sql(sql: Dialect, clients: Sequence[int] | None, day: date, now: Any)
         q("ab_today AS (SELECT {} AS today)", sql.day(day)),
         # Placed as the unfiltered figures place them: among every episode's employments.
         *placement_ctes(sql, "pl_episodes", "SELECT employment FROM treatment_episode"),
-        # The days of the client's records (and referrals) on either side of `day`: until
-        # today passes one of them, every comparison with today above answers the same.
+        # The employments whose records can place the client's episodes: theirs, and that
+        # of each record they are linked to.
         q(
-            "pl_days AS (SELECT f.client_id, a.first_sick_day AS d FROM pl_episodes f "
-            "JOIN absence_episode a ON a.employment = f.employment_id "
-            "UNION ALL SELECT f.client_id, a.full_recovery_on FROM pl_episodes f "
-            "JOIN absence_episode a ON a.employment = f.employment_id "
-            "UNION ALL SELECT f.client_id, a.partial_recovery_on FROM pl_episodes f "
-            "JOIN absence_episode a ON a.employment = f.employment_id "
-            "UNION ALL SELECT f.client_id, f.first_sick_day FROM pl_episodes f "
-            # The days of the records of the employment of a linked record, too.
-            "UNION ALL SELECT f.client_id, a.first_sick_day FROM pl_episodes f "
-            "JOIN absence_episode l ON l.id = f.absence_id "
-            "JOIN absence_episode a ON a.employment = l.employment "
-            "UNION ALL SELECT f.client_id, a.full_recovery_on FROM pl_episodes f "
-            "JOIN absence_episode l ON l.id = f.absence_id "
-            "JOIN absence_episode a ON a.employment = l.employment "
-            "UNION ALL SELECT f.client_id, a.partial_recovery_on FROM pl_episodes f "
-            "JOIN absence_episode l ON l.id = f.absence_id "
-            "JOIN absence_episode a ON a.employment = l.employment)"
+            "pl_employments AS (SELECT client_id, employment_id AS employment FROM pl_episodes "
+            "WHERE employment_id IS NOT NULL UNION SELECT f.client_id, l.employment "
+            "FROM pl_episodes f JOIN absence_episode l ON l.id = f.absence_id)"
+        ),
+        # The days of those records (and the referrals' first sick days) on either side of
+        # `day`: until today passes one of them, every comparison with today above answers
+        # the same.
+        q(
+            "pl_days AS (SELECT e.client_id, a.first_sick_day AS d FROM pl_employments e "
+            "JOIN absence_episode a ON a.employment = e.employment "
+            "UNION ALL SELECT e.client_id, a.full_recovery_on FROM pl_employments e "
+            "JOIN absence_episode a ON a.employment = e.employment "
+            "UNION ALL SELECT e.client_id, a.partial_recovery_on FROM pl_employments e "
+            "JOIN absence_episode a ON a.employment = e.employment "
+            "UNION ALL SELECT client_id, first_sick_day FROM pl_episodes)"
         ),
         q(
             "pl_bounds AS (SELECT x.client_id, "

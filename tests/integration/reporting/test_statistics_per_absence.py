@@ -387,3 +387,56 @@ async def test_the_sql_gives_the_references_figures_on_a_random_practice(
     assert any(f.absences_with_several_episodes for f in seen)
     assert any(f.duration.n_events for f in seen) and any(f.duration.n_censored for f in seen)
     assert any(f.first_paid.n_events and f.lateness_calendar.late.count for f in seen)
+
+
+async def test_a_kept_placement_holds_until_a_day_of_the_linked_records_employment(
+    cast: Cast,
+) -> None:
+    """An episode linked to a record of another employment may be placed on that record's
+    absence (when a figure's episodes include one of that employment), so that employment's
+    record days bound how long the kept placement holds, as its own employment's do."""
+    employer = await _insert(Employer, Employer(name="Werkgever gekoppeld verzuim"))
+    client = await _insert(Client, Client(name="Cliënt met twee banen"))
+    own_job = await _insert(Employment, Employment(client=client, employer=employer))
+    other_job = await _insert(Employment, Employment(client=client, employer=employer))
+    first_day = date(2026, 1, 5)
+    await _insert(
+        AbsenceEpisode,
+        AbsenceEpisode(
+            employment=own_job,
+            absence_type="sickness",
+            first_sick_day=first_day,
+            full_recovery_on=date(2026, 3, 2),
+        ),
+    )
+    linked = await _insert(
+        AbsenceEpisode,
+        AbsenceEpisode(
+            employment=other_job,
+            absence_type="sickness",
+            first_sick_day=first_day,
+            full_recovery_on=date(2026, 8, 3),  # after the day it is settled on
+        ),
+    )
+    episode = await _episode(
+        client,
+        employer,
+        own_job,
+        linked,
+        date(2026, 1, 20),
+        date(2026, 2, 2),
+        first_sick_day=first_day,
+    )
+    await rebuild(TZ, day=TODAY)
+    kept = await StatisticsAbsence.select(
+        StatisticsAbsence.unit_employment,
+        StatisticsAbsence.known_from,
+        StatisticsAbsence.known_until,
+    ).where(StatisticsAbsence.episode == episode)
+    assert kept == [
+        {
+            "unit_employment": own_job,  # no episode of the other employment: as if unlinked
+            "known_from": date(2026, 3, 2),  # the own employment's recovery
+            "known_until": date(2026, 8, 3),  # the linked record's recovery
+        }
+    ]
