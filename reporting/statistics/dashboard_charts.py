@@ -45,14 +45,9 @@ def _text(x: float, y: float, text: str, size: int = 12, **attributes: str) -> s
     )
 
 
-def _frame(
-    title: str, labels: Sequence[str], top_value: int, step: int, bottom: float
-) -> list[str]:
-    """Title, horizontal grid lines with their values, and the month labels (rotated)."""
-    parts = [
-        f'<rect width="{WIDTH}" height="100%" fill="white"/>',
-        _text(WIDTH / 2, 22, title, 15, text_anchor="middle", font_weight="bold"),
-    ]
+def _frame(labels: Sequence[str], top_value: int, step: int, bottom: float) -> list[str]:
+    """Horizontal grid lines with their values, and the month labels (rotated)."""
+    parts = []
     for value in range(0, top_value + 1, step):
         y = bottom - (bottom - TOP) * value / top_value
         parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{RIGHT}" y2="{y:.1f}" stroke="{GRID}"/>')
@@ -73,11 +68,25 @@ def _frame(
     return parts
 
 
+TITLE_CHARACTERS = 58  # a title line's length at 15 px bold in the chart's width
+
+
 def _svg(title: str, parts: Sequence[str], height: int = HEIGHT) -> str:
+    """The chart with its title over it. The parts are drawn for a one-line title; a longer
+    title (in either language) takes more lines, and the chart moves down and grows by
+    them instead of running off its edge."""
+    lines = textwrap.wrap(title, TITLE_CHARACTERS, break_on_hyphens=False) or [""]
+    extra = 18 * (len(lines) - 1)
+    total = height + extra
+    heading = "".join(
+        _text(WIDTH / 2, 22 + 18 * n, line, 15, text_anchor="middle", font_weight="bold")
+        for n, line in enumerate(lines)
+    )
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
-        f'viewBox="0 0 {WIDTH} {height}" font-family={quoteattr(FONT)} role="img">'
-        f"<title>{escape(title)}</title>{''.join(parts)}</svg>"
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{total}" '
+        f'viewBox="0 0 {WIDTH} {total}" font-family={quoteattr(FONT)} role="img">'
+        f'<title>{escape(title)}</title><rect width="{WIDTH}" height="{total}" fill="white"/>'
+        f'{heading}<g transform="translate(0 {extra})">{"".join(parts)}</g></svg>'
     )
 
 
@@ -107,7 +116,7 @@ def referrals_chart(
     values = [_value(cell) for cell in counts]
     drawn = [v for v in values if v is not None]
     top_value, step = _nice_top(max(drawn, default=0) or 1)
-    parts = _frame(title, month_labels, top_value, step, bottom)
+    parts = _frame(month_labels, top_value, step, bottom)
     slot = (RIGHT - LEFT) / max(1, len(month_labels))
     for index, value in enumerate(values):
         if value is None:
@@ -145,7 +154,7 @@ def shares_chart(
     """Shares per month (0-100 %) as lines with a dot per month; a suppressed month breaks
     the line. The legend, one series a line, sits under the month labels."""
     bottom = HEIGHT - 62 - LEGEND_LINE * len(series)
-    parts = _frame(title, month_labels, 100, 20, bottom)
+    parts = _frame(month_labels, 100, 20, bottom)
     slot = (RIGHT - LEFT) / max(1, len(month_labels))
     anything = False
     for number, cells in enumerate(series.values()):
@@ -227,7 +236,7 @@ def volume_chart(
             )
     height = HEIGHT + LEGEND_LINE * max(0, len(series) - 2)
     bottom = height - 40 - LEGEND_LINE * len(series)
-    parts = _frame(title, [], 100, 20, bottom)
+    parts = _frame([], 100, 20, bottom)
     slot = (RIGHT - LEFT) / max(1, len(moment_labels))
     width = slot * 0.8 / max(1, len(series))
     anything = False
@@ -274,22 +283,14 @@ def survival_chart(
     and a step beyond its end is not drawn."""
     bottom = HEIGHT - 56
     left = LEFT + 14  # room for the y axis's title
-    # Its title is long ("… since the first sick day (Kaplan-Meier)"): two lines where needed.
-    lines = textwrap.wrap(title, 58, break_on_hyphens=False) or [""]
-    top = TOP + 18 * (len(lines) - 1)
     parts = [
-        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>',
-        *(
-            _text(WIDTH / 2, 22 + 18 * n, line, 15, text_anchor="middle", font_weight="bold")
-            for n, line in enumerate(lines)
-        ),
         _text(
             14,
-            (top + bottom) / 2,
+            (TOP + bottom) / 2,
             y_title,
             12,
             text_anchor="middle",
-            transform=f"rotate(-90 14 {(top + bottom) / 2:.1f})",
+            transform=f"rotate(-90 14 {(TOP + bottom) / 2:.1f})",
         ),
         _text((left + RIGHT) / 2, HEIGHT - 12, x_title, 12, text_anchor="middle"),
     ]
@@ -298,7 +299,7 @@ def survival_chart(
         return left + (RIGHT - left) * min(weeks, WEEKS) / WEEKS
 
     def y_of(percent: float) -> float:
-        return bottom - (bottom - top) * percent / 100
+        return bottom - (bottom - TOP) * percent / 100
 
     for value in range(0, 101, 20):
         y = y_of(value)

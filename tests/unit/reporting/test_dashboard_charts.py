@@ -150,3 +150,25 @@ def test_trend_charts_leave_a_suppressed_month_undrawn() -> None:
     )
     _self_contained(lines)
     assert lines.count("<circle") == 3 and "screening" in lines
+
+
+def test_a_long_title_takes_two_lines_and_the_chart_grows_instead_of_running_off() -> None:
+    long_title = "Still absent, by weeks since the first sick day (Kaplan-Meier)"
+    svg = dashboard_charts.survival_chart(
+        title=long_title, steps=[], x_title="weeks", y_title="%", no_data="-"
+    )
+    _self_contained(svg)
+    lines = re.findall(r'font-weight="bold">([^<]*)</text>', svg)
+    assert lines == ["Still absent, by weeks since the first sick day", "(Kaplan-Meier)"]
+    height = int(ET.fromstring(svg).attrib["height"])  # noqa: S314 - our own SVG
+    assert height == dashboard_charts.HEIGHT + 18
+    assert 'transform="translate(0 18)"' in svg
+    short = dashboard_charts.volume_chart(
+        title="Werkhervatting",
+        moment_labels=["begin"],
+        ours={},
+        reference={},
+        ours_label="wij",
+        reference_label="HSK",
+    )
+    assert 'transform="translate(0 0)"' in short
