@@ -19,11 +19,12 @@ serialises them lasts until the commit:
   P-10). A transaction's first audit row now tries the chains' locks without waiting,
   starting at its connection's number modulo ``CHAINS`` (so concurrent writers start on
   different chains), and takes the first free one; only when every chain is taken does it
-  wait for one. It then reads that chain's head and links to it. It keeps the lock until it
-  commits and writes all its further audit rows to the same chain (remembered in
-  ``tx_local``), so a transaction's rows stay together and it never waits twice. Ids rise
-  along each chain: a chain's next writer takes its ids only after the previous one
-  committed.
+  wait for one. It then reads that chain's head and links to it: both in one round trip,
+  a PL/pgSQL function whose head read runs after the lock in a snapshot of its own. It
+  keeps the lock until it commits and writes all its further audit rows to the same chain
+  (remembered in ``tx_local``), so a transaction's rows stay together and it never waits
+  twice. Ids rise along each chain: a chain's next writer takes its ids only after the
+  previous one committed.
 
 What is left of the queue: a transaction holds its chain from its first audit row to its
 commit, so only with more concurrent audited transactions than chains does one wait.
@@ -57,24 +58,11 @@ CHAINS = 8
 _CHAIN = "audit_chain"  # the tx_local key of the chain this transaction holds
 
 
-def _try_chains(chains: int) -> str:
-    """One statement that tries the chains' locks without waiting, from the connection's
-    number modulo ``chains`` on, and answers the first it got (NULL: all taken) and where it
-    started. CASE evaluates its WHENs in order and stops at the first true one, so no
-    second lock is taken. Already holding one of them answers true (the locks are
-    re-entrant within a session)."""
-    tries = " ".join(
-        f"WHEN pg_try_advisory_xact_lock({CHAIN_LOCK} + (s.start + {i}) % {chains}) "
-        f"THEN (s.start + {i}) % {chains}"
-        for i in range(chains)
-    )
-    return (
-        f"SELECT CASE {tries} END AS chain, s.start AS start "  # noqa: S608 - constants only
-        f"FROM (SELECT pg_backend_pid() % {chains} AS start) AS s"
-    )
-
-
-_TRY_CHAINS = _try_chains(CHAINS)
+# The chain's lock and its head in one round trip (``audit_take_chain``, a PL/pgSQL function
+# of migration practice_2026_12_05t13_50_00): the first free chain from the connection's
+# number modulo ``CHAINS`` on, else a wait for that first one; then its head, read in a
+# statement of its own after the lock (the function's docstring says why that matters).
+_TAKE_CHAIN = "SELECT taken, head FROM audit_take_chain({}, {})"
 
 
 @functools.cache
@@ -134,30 +122,23 @@ class Actor:
         return cls(user_id=None, role="system", source=None, channel=channel)
 
 
-async def _chain() -> int:
-    """The chain this transaction appends to, its lock held until the commit (PostgreSQL).
+async def _chain_and_head() -> tuple[int, str]:
+    """The chain this transaction appends to and that chain's last hash.
 
-    SQLite: always 0, the transaction's write lock serves. PostgreSQL: the chain taken by
-    this transaction's first audit row, or a free one (``_take_chain``).
+    SQLite: chain 0, the transaction's write lock serves. PostgreSQL: the chain taken by
+    this transaction's first audit row (its lock held until the commit) and its head read
+    along the index; or, for the first row, a free chain and its head in one round trip
+    (``_TAKE_CHAIN``), timed (issue 21: the chain's wait, a round trip when one is free).
     """
     if engine().engine_type != "postgres":
-        return 0
+        return 0, await _head(0)
     local = tx_local()
-    if (held := local.get(_CHAIN)) is None:
-        held = local[_CHAIN] = await _take_chain()
-    return int(held)
-
-
-async def _take_chain() -> int:
-    """Take a free chain's lock, or wait for the first one tried when none is free; the time
-    this takes is measured (issue 21): a round trip when a chain is free, the wait else."""
+    if (held := local.get(_CHAIN)) is not None:
+        return int(held), await _head(int(held))
     with metrics.AUDIT_CHAIN_WAIT.time():
-        tried = (await AuditEvent.raw(_TRY_CHAINS))[0]
-        if tried["chain"] is not None:
-            return int(tried["chain"])
-        start = int(tried["start"])
-        await AuditEvent.raw("SELECT pg_advisory_xact_lock({})", CHAIN_LOCK + start)
-        return start
+        taken = (await AuditEvent.raw(_TAKE_CHAIN, CHAIN_LOCK, CHAINS))[0]
+    local[_CHAIN] = chain = int(taken["taken"])
+    return chain, taken["head"] or GENESIS
 
 
 def in_chain(chain: int) -> Combinable:
@@ -179,7 +160,8 @@ def in_chain(chain: int) -> Combinable:
 
 
 async def _head(chain: int) -> str:
-    """The last hash of ``chain``, read along the index on (chain, id).
+    """The last hash of ``chain``, read along the index on (chain, id): on SQLite, and on
+    PostgreSQL for a transaction's later rows (it holds the chain's lock since its first).
 
     A statement of its own, after the one that took the lock: under READ COMMITTED each
     statement sees the commits made before it started, and one that took the lock itself
@@ -239,8 +221,7 @@ async def record_many(
         return
     if not in_write_tx():
         raise RuntimeError("an audit row outside write_tx(): the hash chain needs its lock")
-    chain = await _chain()
-    prev_hash = await _head(chain)
+    chain, prev_hash = await _chain_and_head()
     key = chain_key()
     occurred_at = datetime.now(UTC)
     values: list[tuple[Any, ...]] = []

@@ -1,27 +1,15 @@
 """Several audit chains (issue 21, P-10): how a writer picks one, and how the verifier's
 report of all of them reads (no database)."""
 
-import re
-
 from practice.audit import trail as audit
 from practice.audit.chain import GENESIS
 from practice.audit.verify import AuditReport, ChainReport
 
 
-def test_a_writer_tries_every_chain_once_starting_at_its_connections_own() -> None:
-    sql = audit._try_chains(3)
-    tries = re.findall(
-        r"WHEN pg_try_advisory_xact_lock\((\d+) \+ \(s\.start \+ (\d)\) % 3\) "
-        r"THEN \(s\.start \+ (\d)\) % 3",
-        sql,
-    )
-    lock = str(audit.CHAIN_LOCK)
-    assert tries == [(lock, "0", "0"), (lock, "1", "1"), (lock, "2", "2")]
-    assert "FROM (SELECT pg_backend_pid() % 3 AS start)" in sql
-    # the non-blocking try only: waiting is a statement of its own
-    assert "pg_advisory_xact_lock(" not in sql.replace("pg_try_advisory_xact_lock(", "")
+def test_a_writer_takes_its_chain_and_head_with_the_trails_own_lock_base_and_count() -> None:
+    # The function gets the constants from their owner on every call (nothing retyped).
+    assert audit._TAKE_CHAIN == "SELECT taken, head FROM audit_take_chain({}, {})"
     assert audit.CHAINS == 8
-    assert audit._try_chains(8) == audit._TRY_CHAINS
 
 
 def test_the_chains_locks_do_not_overflow_a_postgresql_integer() -> None:
