@@ -7,18 +7,18 @@ How the statement is built, CTE by CTE:
 * ``facts``: the matching episodes (the shared CTE of `reporting.statistics.facts`), every
   referral, screened or not: the screening lateness needs the unscreened ones;
 * ``ab_kept``: from the kept facts, each episode with its kept placement
-  (`reporting.statistics.placement`); an episode whose kept placement holds today, alone on
-  its absence and without interruptions, is its absence's unit as it stands
-  (``ab_settled``), the others (``ab_computed``) go through the CTEs of
+  (`reporting.statistics.placement`). An episode whose kept placement holds today, alone on
+  its absence and without interruptions, is its absence's unit as it stands: its outcome
+  is computed once, in ``ab_settled``. The others (``ab_computed``) go through the CTEs of
   `reporting.statistics.placement.placement_ctes`: the records read once, the law's
   periods, each episode placed on its absence (``ab_classed``). From the raw tables every
   episode goes through them;
 * ``ab_episodes``: the first referral's dates and the first begin and last end and
   follow-up volumes of each absence (window functions over the absence);
-* ``ab_units``: one row per absence (both halves), and ``ab_gaps`` the interruptions
-  before its events;
-* the final UNION ALL: histograms of days (duration, first paid and first hours), sums of
-  volumes, distinct pairs of referral and screening dates, and the counts.
+* ``ab_computed_units``: one row per absence placed here, ``ab_gaps`` the interruptions
+  before its events, ``ab_final`` its outcome; ``ab_units`` both halves' units;
+* the final UNION ALL: histograms of days (duration, first paid and first hours), distinct
+  pairs of referral and screening dates, and the sums and counts of one pass (``ab_sums``).
 """
 
 from collections import defaultdict
@@ -71,15 +71,44 @@ _EPISODE_FACTS = (
 )
 
 
-def _least(a: str, b: str) -> str:
-    """The earlier of two nullable dates (PostgreSQL's LEAST skips NULLs, SQLite's MIN
-    does not: one CASE for both)."""
+def _least(sql: Dialect, a: str, b: str) -> str:
+    """The earlier of two nullable dates. PostgreSQL's LEAST skips NULLs; SQLite's MIN
+    does not, so there a CASE (which names each argument thrice)."""
+    if sql.postgres:
+        return f"LEAST({a}, {b})"
     return f"(CASE WHEN {a} IS NULL THEN {b} WHEN {b} IS NULL OR {a} <= {b} THEN {a} ELSE {b} END)"
+
+
+def _outcomes(
+    sql: Dialect, gaps: str, paid_gaps: str, any_gaps: str, paid_on: str, any_on: str
+) -> str:
+    """A unit's outcome columns from its ``first_day``, ``recovered``, first paid and first
+    hours and interruptions (SQL over the named columns): whether each happened by today,
+    and after how many days absent (the days absent so far when not)."""
+    days = sql.days_between
+    running = f"{days('first_day', 'today')} + 1 - {gaps}"
+    return (
+        "CASE WHEN recovered IS NOT NULL THEN 1 ELSE 0 END AS ended, "
+        f"CASE WHEN recovered IS NOT NULL THEN {days('first_day', 'recovered')} - {gaps} "
+        f"ELSE {running} END AS duration, "
+        f"CASE WHEN {paid_on} <= today THEN 1 ELSE 0 END AS paid, "
+        f"CASE WHEN {paid_on} <= today THEN {days('first_day', paid_on)} - {paid_gaps} "
+        f"ELSE {running} END AS paid_days, "
+        f"CASE WHEN {any_on} <= today THEN 1 ELSE 0 END AS worked, "
+        f"CASE WHEN {any_on} <= today THEN {days('first_day', any_on)} - {any_gaps} "
+        f"ELSE {running} END AS any_days"
+    )
+
+
+# What the final figures read of each unit (``ab_units``: both halves).
+_UNIT_OUT = (
+    "ended, duration, cost, paid, paid_days, worked, any_days, vb, ve, vf, "
+    "first_referred, first_screened, n_episodes, begun"
+)
 
 
 async def _statement(sql: Dialect, filters: Filters, today: date, variant: VolumeVariant) -> Any:
     kept = current_source() is Source.KEPT
-    days = sql.days_between
     unit = "u_emp, u_pno, u_client, u_first"
     by_referral = f"PARTITION BY {unit} ORDER BY referred_on, episode_id"
     whole = "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
@@ -91,8 +120,10 @@ async def _statement(sql: Dialect, filters: Filters, today: date, variant: Volum
             f"episode_id{descending} {whole})"
         )
 
-    paid_on = _least(_least("partial", "paid_ep"), "recovered")
-    any_on = _least(paid_on, "any_ep")
+    def paid_and_any(partial: str, paid_ep: str, recovered: str, any_ep: str, prefix: str) -> str:
+        paid_on = _least(sql, _least(sql, partial, paid_ep), recovered)
+        return f"{paid_on} AS {prefix}paid_on, {_least(sql, paid_on, any_ep)} AS {prefix}any_on"
+
     ctes = [
         await facts_cte(sql, filters, _EPISODE_FACTS, screened_only=False, variant=variant),
         q("ab_today AS (SELECT {} AS today)", sql.day(today)),
@@ -100,13 +131,24 @@ async def _statement(sql: Dialect, filters: Filters, today: date, variant: Volum
     computed = "facts"
     if kept:
         # The episodes whose kept placement holds today and whose absence is theirs alone
-        # (`reporting.statistics.placement`) skip the CTEs below; the rest go through them.
+        # (`reporting.statistics.placement`) are each their absence's unit as it stands:
+        # their outcome is computed here, in the one pass that joins them to their
+        # placement (``ab_settled``). The rest (``ab_computed``) go through the CTEs below.
+        unit_first = "COALESCE(sa.period_first, f.first_sick_day)"
         ctes += [
             q(
-                "ab_kept AS MATERIALIZED (SELECT f.*, t.today, sa.unit_employment AS u_emp, "
-                "sa.unit_period AS u_pno, sa.period_first AS p_first, "
-                "sa.period_recovered AS p_recovered, sa.period_partial AS p_partial, "
-                "CASE WHEN sa.episode IS NULL OR sa.known_from > t.today "
+                "ab_kept AS MATERIALIZED (SELECT f.*, t.today, sa.unit_employment AS u_emp, "  # noqa: S608 - fixed fragments
+                "sa.period_recovered AS recovered, "
+                f"{kind_of('sa.unit_employment', 'f.absent', 'f.first_sick_day', 't.today')} "
+                f"AS kind, {unit_first} AS first_day, "
+                + paid_and_any(
+                    "sa.period_partial",
+                    f"CASE WHEN f.partial_on >= {unit_first} THEN f.partial_on END",
+                    "sa.period_recovered",
+                    f"CASE WHEN f.any_on >= {unit_first} THEN f.any_on END",
+                    "unit_",  # the episode's own any_on is a fact of its own
+                )
+                + ", CASE WHEN sa.episode IS NULL OR sa.known_from > t.today "
                 "OR sa.known_until <= t.today OR sa.unit_episodes > 1 OR sa.period_gaps > 0 "
                 # Linked to another employment's record: its absence is shared.
                 "OR (sa.unit_employment IS NOT NULL AND (f.employment_id IS NULL "
@@ -124,12 +166,14 @@ async def _statement(sql: Dialect, filters: Filters, today: date, variant: Volum
                 "ab_computed AS MATERIALIZED (SELECT "  # noqa: S608 - fixed names
                 f"{', '.join(_EPISODE_FACTS)} FROM ab_kept WHERE computed = 1)"
             ),
+            # One episode on an absence of its own, without interruptions: its outcome
+            # computed once (the figures below read it five times).
             q(
-                "ab_settled AS (SELECT ab_kept.*, "  # noqa: S608 - fixed fragments
-                f"{kind_of('u_emp', 'absent', 'first_sick_day', 'today')} AS kind, "
-                "CASE WHEN u_emp IS NULL THEN client_id END AS u_client, "
-                "CASE WHEN u_emp IS NULL THEN first_sick_day END AS u_first, "
-                "COALESCE(p_first, first_sick_day) AS unit_first "
+                "ab_settled AS MATERIALIZED (SELECT client_id, kind, "  # noqa: S608 - fixed fragments
+                "1 AS n_episodes, CASE WHEN started_on <= today THEN 1 ELSE 0 END AS begun, "
+                "referred_on AS first_referred, screened_on AS first_screened, "
+                "cost_cents AS cost, vb, ve, vf, "
+                f"{_outcomes(sql, '0', '0', '0', 'unit_paid_on', 'unit_any_on')} "
                 "FROM ab_kept WHERE computed = 0)"
             ),
         ]
@@ -157,86 +201,90 @@ async def _statement(sql: Dialect, filters: Filters, today: date, variant: Volum
             "MIN(CASE WHEN any_on >= unit_first THEN any_on END) AS any_ep, "
             "MAX(p_recovered) AS recovered, "
             "COALESCE(MAX(p_gaps), 0) AS gaps, MAX(p_partial) AS partial "
-            f"FROM ab_episodes GROUP BY {unit}"
-            # An absence of one episode, kept: the unit is the episode (no interruption).
-            + (
-                f" UNION ALL SELECT {unit}, today, unit_first, 1, "  # noqa: S608 - fixed names
-                "CASE WHEN started_on <= today THEN 1 ELSE 0 END, referred_on, screened_on, "
-                "cost_cents, vb, ve, vf, "
-                "CASE WHEN partial_on >= unit_first THEN partial_on END, "
-                "CASE WHEN any_on >= unit_first THEN any_on END, p_recovered, 0, p_partial "
-                "FROM ab_settled WHERE kind IN ('record', 'own')"
-                if kept
-                else ""
-            )
-            + ")"
+            f"FROM ab_episodes GROUP BY {unit})"
         ),
         q(
-            "ab_units AS (SELECT ab_grouped.*, "  # noqa: S608 - fixed fragments
-            f"{paid_on} AS paid_on, {any_on} AS any_on FROM ab_grouped)"
+            "ab_computed_units AS (SELECT ab_grouped.*, "  # noqa: S608 - fixed fragments
+            f"{paid_and_any('partial', 'paid_ep', 'recovered', 'any_ep', '')} FROM ab_grouped)"
         ),
         # The interruptions before each event: those of the parts that started before it.
         q(
             "ab_gaps AS (SELECT u.u_emp, u.u_pno, "
             "SUM(CASE WHEN p.fd < u.paid_on THEN p.gap ELSE 0 END) AS paid_gaps, "
             "SUM(CASE WHEN p.fd < u.any_on THEN p.gap ELSE 0 END) AS any_gaps "
-            "FROM ab_units u JOIN ab_parts p ON p.employment = u.u_emp AND p.pno = u.u_pno "
+            "FROM ab_computed_units u JOIN ab_parts p "
+            "ON p.employment = u.u_emp AND p.pno = u.u_pno "
             "WHERE u.gaps > 0 GROUP BY u.u_emp, u.u_pno)"
         ),
         q(
-            "ab_final AS (SELECT u.*, "  # noqa: S608 - fixed fragments
-            "CASE WHEN recovered IS NOT NULL THEN 1 ELSE 0 END AS ended, "
-            f"CASE WHEN recovered IS NOT NULL THEN {days('first_day', 'recovered')} - gaps "
-            f"ELSE {days('first_day', 'today')} + 1 - gaps END AS duration, "
-            "CASE WHEN paid_on <= today THEN 1 ELSE 0 END AS paid, "
-            f"CASE WHEN paid_on <= today THEN {days('first_day', 'paid_on')} "
-            "- COALESCE(g.paid_gaps, 0) "
-            f"ELSE {days('first_day', 'today')} + 1 - gaps END AS paid_days, "
-            "CASE WHEN any_on <= today THEN 1 ELSE 0 END AS worked, "
-            f"CASE WHEN any_on <= today THEN {days('first_day', 'any_on')} "
-            "- COALESCE(g.any_gaps, 0) "
-            f"ELSE {days('first_day', 'today')} + 1 - gaps END AS any_days "
-            "FROM ab_units u LEFT JOIN ab_gaps g ON g.u_emp = u.u_emp AND g.u_pno = u.u_pno)"
+            "ab_final AS (SELECT u.*, "
+            + _outcomes(
+                sql,
+                "gaps",
+                "COALESCE(g.paid_gaps, 0)",
+                "COALESCE(g.any_gaps, 0)",
+                "paid_on",
+                "any_on",
+            )
+            + " "
+            "FROM ab_computed_units u "
+            "LEFT JOIN ab_gaps g ON g.u_emp = u.u_emp AND g.u_pno = u.u_pno)"
         ),
     ]
-    # The episodes' kinds and clients, from both halves.
+    # Every unit, and the episodes' kinds and clients, from both halves.
     classed = "ab_classed"
+    units = "ab_final"
     if kept:
-        ctes.append(
+        ctes += [
             q(
-                "ab_all AS (SELECT client_id, kind FROM ab_classed "
+                f"ab_units AS NOT MATERIALIZED (SELECT {_UNIT_OUT} FROM ab_final "  # noqa: S608 - fixed names
+                f"UNION ALL SELECT {_UNIT_OUT} FROM ab_settled WHERE kind IN ('record', 'own'))"
+            ),
+            q(
+                "ab_all AS NOT MATERIALIZED (SELECT client_id, kind FROM ab_classed "
                 "UNION ALL SELECT client_id, kind FROM ab_settled)"
-            )
-        )
-        classed = "ab_all"
+            ),
+        ]
+        classed, units = "ab_all", "ab_units"
     none_date = "CAST(NULL AS DATE)"
     none_int = "CAST(NULL AS INTEGER)"
 
     def capped(column: str) -> str:
         return f"CASE WHEN {column} > {FULL_TENTHS} THEN {FULL_TENTHS} ELSE {column} END"
 
+    # The sums and counts in one pass over the units, each then a row of its own.
+    sums = ", ".join(
+        f"SUM({capped(column)}) AS {column}_sum, COUNT({column}) AS {column}_n"
+        for column in ("vb", "ve", "vf")
+    )
+    ctes.append(
+        q(
+            f"ab_sums AS (SELECT {sums}, SUM(n_episodes) AS episodes, "  # noqa: S608 - fixed fragments
+            "SUM(CASE WHEN n_episodes > 1 THEN 1 ELSE 0 END) AS several, "
+            f"COUNT(*) AS units, SUM(begun) AS begun FROM {units})"
+        )
+    )
     volumes = " ".join(
-        f"UNION ALL SELECT '{column}', NULL, SUM({capped(column)}), COUNT({column}), "  # noqa: S608
-        f"{none_date}, {none_date}, 0 FROM ab_final"
+        f"UNION ALL SELECT '{column}', NULL, {column}_sum, {column}_n, "  # noqa: S608
+        f"{none_date}, {none_date}, 0 FROM ab_sums"
         for column in ("vb", "ve", "vf")
     )
     select = (
         "SELECT 'duration' AS k, ended AS c, duration AS d, "  # noqa: S608 - fixed fragments
         "CASE WHEN ended = 1 THEN cost END AS x, "
-        f"{none_date} AS referred, {none_date} AS screened, COUNT(*) AS n FROM ab_final "
+        f"{none_date} AS referred, {none_date} AS screened, COUNT(*) AS n FROM {units} "
         "GROUP BY ended, duration, CASE WHEN ended = 1 THEN cost END "
         f"UNION ALL SELECT 'paid', paid, paid_days, {none_int}, {none_date}, {none_date}, "
-        "COUNT(*) FROM ab_final GROUP BY paid, paid_days "
+        f"COUNT(*) FROM {units} GROUP BY paid, paid_days "
         f"UNION ALL SELECT 'any', worked, any_days, {none_int}, {none_date}, {none_date}, "
-        "COUNT(*) FROM ab_final GROUP BY worked, any_days "
+        f"COUNT(*) FROM {units} GROUP BY worked, any_days "
         f"{volumes} "
         f"UNION ALL SELECT 'screening', NULL, {none_int}, {none_int}, first_referred, "
-        "first_screened, COUNT(*) FROM ab_final GROUP BY first_referred, first_screened "
-        "UNION ALL SELECT 'units', NULL, SUM(n_episodes), "
-        "SUM(CASE WHEN n_episodes > 1 THEN 1 ELSE 0 END), "
-        f"{none_date}, {none_date}, COUNT(*) FROM ab_final "
+        f"first_screened, COUNT(*) FROM {units} GROUP BY first_referred, first_screened "
+        "UNION ALL SELECT 'units', NULL, episodes, several, "
+        f"{none_date}, {none_date}, units FROM ab_sums "
         f"UNION ALL SELECT 'begun', NULL, {none_int}, {none_int}, {none_date}, {none_date}, "
-        "SUM(begun) FROM ab_final "
+        "begun FROM ab_sums "
         f"UNION ALL SELECT 'clients', NULL, {none_int}, {none_int}, {none_date}, {none_date}, "
         f"COUNT(DISTINCT client_id) FROM {classed} WHERE kind IN ('record', 'own') "
         f"UNION ALL SELECT 'class', NULL, {none_int}, {none_int}, {none_date}, {none_date}, "
@@ -259,7 +307,7 @@ async def absence_outcomes(
     `variant` says), from one statement that returns histograms."""
     rows = await run(await _statement(dialect(tz), filters, today, variant))
     histograms: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
-    ended_costs: list[tuple[int, int]] = []
+    ended_costs: list[tuple[int, int, int]] = []
     volume_sums: dict[str, tuple[int, int]] = {}
     pairs: list[tuple[date | None, date | None, int]] = []
     counts: dict[str, int] = {}
@@ -269,7 +317,7 @@ async def absence_outcomes(
         if kind in ("duration", "paid", "any"):
             histograms[(kind, as_int(row["c"]))].append((as_int(row["d"]), n))
             if kind == "duration" and row["c"] and row["x"] is not None:
-                ended_costs += [(as_int(row["d"]), as_int(row["x"]))] * n
+                ended_costs.append((as_int(row["d"]), as_int(row["x"]), n))
         elif kind in ("vb", "ve", "vf"):
             volume_sums[kind] = (as_int(row["d"]), as_int(row["x"]))
         elif kind == "screening":

@@ -186,11 +186,22 @@ def test_records_with_impossible_dates_are_left_out_rather_than_failing() -> Non
 def test_the_cost_avoided_counts_each_ended_absence_once_at_its_employers_cost() -> None:
     priced = [replace(e, cost_per_day_cents=25000) for e in EPISODES]
     found = per_absence(priced, ABSENCES, TODAY)
-    assert sorted(found.ended_costs) == [(36, 25000), (91, 25000)]
+    assert found.ended_costs == ((36, 25000, 1), (91, 25000, 1))
     cost = cost_avoided(found, ABSENCE_BENCHMARKS["hsk_business_case"])
     # (180 - 91) + (180 - 36) = 233 days at EUR 250, not A's 89 days twice.
     assert (cost.total_cents, cost.n) == (233 * 25000, 2)
     assert cost.cost_per_day_cents == 25000
+
+
+def test_ended_absences_of_the_same_length_and_cost_are_each_priced_and_counted() -> None:
+    found = replace(
+        per_absence(EPISODES, ABSENCES, TODAY),
+        ended_costs=((36, 25000, 2), (91, 20000, 1)),
+    )
+    cost = cost_avoided(found, ABSENCE_BENCHMARKS["hsk_business_case"])
+    assert cost.n == 3
+    assert cost.total_cents == 2 * (180 - 36) * 25000 + (180 - 91) * 20000
+    assert cost.cost_per_day_cents is None  # two employers' costs: no one cost per day
 
 
 def test_the_curve_agrees_with_the_censored_median_and_reads_between_steps() -> None:
