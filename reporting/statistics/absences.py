@@ -179,7 +179,7 @@ async def _statement(sql: Dialect, filters: Filters, today: date, variant: Volum
         ]
         computed = "ab_computed"
     ctes += [
-        *placement_ctes(sql, computed, "SELECT employment_id FROM facts" if kept else None),
+        *placement_ctes(sql, computed, "SELECT employment_id FROM ab_kept" if kept else None),
         q(
             "ab_episodes AS (SELECT ab_classed.*, "  # noqa: S608 - fixed fragments
             f"FIRST_VALUE(referred_on) OVER ({by_referral} {whole}) AS first_referred, "
@@ -231,37 +231,52 @@ async def _statement(sql: Dialect, filters: Filters, today: date, variant: Volum
             "LEFT JOIN ab_gaps g ON g.u_emp = u.u_emp AND g.u_pno = u.u_pno)"
         ),
     ]
-    # Every unit, and the episodes' kinds and clients, from both halves.
-    classed = "ab_classed"
-    units = "ab_final"
+    # The episodes' kinds and clients, from both halves (``ab_all``); and the units of both
+    # halves: each figure is counted over each half on its own and the
+    # few rows added up (one pass over each; a union of the halves would be read through
+    # two more layers for every figure).
+    classed, halves = "ab_classed", [("ab_final", "")]
     if kept:
-        ctes += [
-            q(
-                f"ab_units AS NOT MATERIALIZED (SELECT {_UNIT_OUT} FROM ab_final "  # noqa: S608 - fixed names
-                f"UNION ALL SELECT {_UNIT_OUT} FROM ab_settled WHERE kind IN ('record', 'own'))"
-            ),
+        halves.append(("ab_settled", " WHERE kind IN ('record', 'own')"))
+        ctes.append(
             q(
                 "ab_all AS NOT MATERIALIZED (SELECT client_id, kind FROM ab_classed "
                 "UNION ALL SELECT client_id, kind FROM ab_settled)"
-            ),
-        ]
-        classed, units = "ab_all", "ab_units"
+            )
+        )
+        classed = "ab_all"
     none_date = "CAST(NULL AS DATE)"
     none_int = "CAST(NULL AS INTEGER)"
 
     def capped(column: str) -> str:
         return f"CASE WHEN {column} > {FULL_TENTHS} THEN {FULL_TENTHS} ELSE {column} END"
 
-    # The sums and counts in one pass over the units, each then a row of its own.
-    sums = ", ".join(
-        f"SUM({capped(column)}) AS {column}_sum, COUNT({column}) AS {column}_n"
-        for column in ("vb", "ve", "vf")
-    )
+    def each_half(columns: str, group_by: str = "") -> str:
+        return " UNION ALL ".join(
+            f"SELECT {columns} FROM {source}{where}{group_by}"  # noqa: S608 - fixed fragments
+            for source, where in halves
+        )
+
+    def histogram(kind: str, columns: str, group_by: str) -> str:
+        """One row per distinct value of the figure, its count over both halves."""
+        return (
+            f"SELECT '{kind}' AS k, c, d, x, referred, screened, SUM(n) AS n FROM ("  # noqa: S608
+            f"{each_half(f'{columns}, COUNT(*) AS n', f' GROUP BY {group_by}')}) h "
+            "GROUP BY c, d, x, referred, screened"
+        )
+
+    # The sums and counts in one pass over each half, each then a row of its own.
+    sums = ["SUM(n_episodes)", "SUM(CASE WHEN n_episodes > 1 THEN 1 ELSE 0 END)"]
+    sums += ["COUNT(*)", "SUM(begun)"]
+    names = ["episodes", "several", "units", "begun"]
+    for column in ("vb", "ve", "vf"):
+        sums += [f"SUM({capped(column)})", f"COUNT({column})"]
+        names += [f"{column}_sum", f"{column}_n"]
+    half_sums = ", ".join(f"{total} AS {name}" for total, name in zip(sums, names, strict=True))
     ctes.append(
         q(
-            f"ab_sums AS (SELECT {sums}, SUM(n_episodes) AS episodes, "  # noqa: S608 - fixed fragments
-            "SUM(CASE WHEN n_episodes > 1 THEN 1 ELSE 0 END) AS several, "
-            f"COUNT(*) AS units, SUM(begun) AS begun FROM {units})"
+            f"ab_sums AS (SELECT {', '.join(f'SUM({name}) AS {name}' for name in names)} "  # noqa: S608 - fixed fragments
+            f"FROM ({each_half(half_sums)}) h)"
         )
     )
     volumes = " ".join(
@@ -269,18 +284,30 @@ async def _statement(sql: Dialect, filters: Filters, today: date, variant: Volum
         f"{none_date}, {none_date}, 0 FROM ab_sums"
         for column in ("vb", "ve", "vf")
     )
-    select = (
-        "SELECT 'duration' AS k, ended AS c, duration AS d, "  # noqa: S608 - fixed fragments
-        "CASE WHEN ended = 1 THEN cost END AS x, "
-        f"{none_date} AS referred, {none_date} AS screened, COUNT(*) AS n FROM {units} "
-        "GROUP BY ended, duration, CASE WHEN ended = 1 THEN cost END "
-        f"UNION ALL SELECT 'paid', paid, paid_days, {none_int}, {none_date}, {none_date}, "
-        f"COUNT(*) FROM {units} GROUP BY paid, paid_days "
-        f"UNION ALL SELECT 'any', worked, any_days, {none_int}, {none_date}, {none_date}, "
-        f"COUNT(*) FROM {units} GROUP BY worked, any_days "
-        f"{volumes} "
-        f"UNION ALL SELECT 'screening', NULL, {none_int}, {none_int}, first_referred, "
-        f"first_screened, COUNT(*) FROM {units} GROUP BY first_referred, first_screened "
+    nothing = f"{none_date} AS referred, {none_date} AS screened"
+    ended_cost = "CASE WHEN ended = 1 THEN cost END"
+    select = " UNION ALL ".join(  # noqa: S608 - fixed fragments
+        [
+            histogram(
+                "duration",
+                f"ended AS c, duration AS d, {ended_cost} AS x, {nothing}",
+                f"ended, duration, {ended_cost}",
+            ),
+            histogram(
+                "paid", f"paid AS c, paid_days AS d, {none_int} AS x, {nothing}", "paid, paid_days"
+            ),
+            histogram(
+                "any", f"worked AS c, any_days AS d, {none_int} AS x, {nothing}", "worked, any_days"
+            ),
+            histogram(
+                "screening",
+                f"{none_int} AS c, {none_int} AS d, {none_int} AS x, "
+                "first_referred AS referred, first_screened AS screened",
+                "first_referred, first_screened",
+            ),
+        ]
+    ) + (
+        f" {volumes} "  # noqa: S608 - fixed fragments
         "UNION ALL SELECT 'units', NULL, episodes, several, "
         f"{none_date}, {none_date}, units FROM ab_sums "
         f"UNION ALL SELECT 'begun', NULL, {none_int}, {none_int}, {none_date}, {none_date}, "
