@@ -133,6 +133,13 @@ def _locale(code: str) -> Locale:
 def format_number(value: Decimal | float | int, digits: int = 1) -> str:
     """The number as this language writes it (``1.234,5``) to `digits` decimals, as babel's
     ``format_decimal`` writes it (exactly, for a Decimal). The parsed pattern and locale
-    are kept: babel parses both again on every call, and the dashboard writes some 300
-    numbers a view (P-4)."""
-    return str(_number_pattern(digits).apply(value, _locale(current_locale.get())))
+    are kept: babel parses both again on every call; and so are the numbers written, which
+    repeat (the dashboard writes some 300 a view, most of them counts and shares: P-4)."""
+    return _formatted(type(value).__name__, value, digits, current_locale.get())
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted(kind: str, value: Decimal | float | int, digits: int, locale: str) -> str:
+    # The type is part of the key: 0.35 == Decimal(0.35), but babel writes a float as its
+    # shortest repr ("0.35", rounded up) and the Decimal as its exact value (rounded down).
+    return str(_number_pattern(digits).apply(value, _locale(locale)))

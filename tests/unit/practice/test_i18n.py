@@ -62,3 +62,34 @@ def test_dates_follow_the_locale() -> None:
         assert i18n.format_day(date(2026, 4, 27), "long") == "April 27, 2026"
     finally:
         i18n.current_locale.reset(token)
+
+
+def test_a_number_is_written_as_babel_writes_it_in_each_language_however_often_it_is_asked() -> (
+    None
+):
+    from decimal import Decimal
+
+    from babel.numbers import format_decimal
+
+    values: list[Decimal | float | int] = [0, 7, 1234, 1234567, Decimal("12.5"), Decimal("0.35")]
+    values += [0.35, 2.5, Decimal("-3.25"), 1e6]
+    for locale in ("nl", "en"):
+        token = i18n.current_locale.set(locale)
+        try:
+            for digits in (0, 1, 2):
+                pattern = f"#,##0.{'0' * digits}" if digits else "#,##0"
+                for value in values * 2:  # the second time from the kept numbers
+                    expected = format_decimal(value, pattern, locale=locale)
+                    assert i18n.format_number(value, digits) == expected, (locale, value)
+        finally:
+            i18n.current_locale.reset(token)
+    # Equal values of two types are written as babel writes each: a float as its shortest
+    # repr, a Decimal exactly (0.35 as a float is 0.3499999…).
+    token = i18n.current_locale.set("en")
+    try:
+        exact = Decimal.from_float(0.35)
+        assert i18n.format_number(exact) == format_decimal(exact, "#,##0.0", locale="en")
+        assert i18n.format_number(0.35) == format_decimal(0.35, "#,##0.0", locale="en")
+        assert i18n.format_number(exact) != i18n.format_number(0.35)
+    finally:
+        i18n.current_locale.reset(token)
