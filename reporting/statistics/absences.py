@@ -16,9 +16,11 @@ How the statement is built, CTE by CTE:
 * ``ab_episodes``: the first referral's dates and the first begin and last end and
   follow-up volumes of each absence (window functions over the absence);
 * ``ab_computed_units``: one row per absence placed here, ``ab_gaps`` the interruptions
-  before its events, ``ab_final`` its outcome; ``ab_units`` both halves' units;
+  before its events, ``ab_final`` its outcome;
 * the final UNION ALL: histograms of days (duration, first paid and first hours), distinct
-  pairs of referral and screening dates, and the sums and counts of one pass (``ab_sums``).
+  pairs of referral and screening dates, and the sums and counts (``ab_sums``), each
+  counted over the two halves of the units (``ab_final``, ``ab_settled``) on their own and
+  the few rows added up.
 """
 
 from collections import defaultdict
@@ -98,13 +100,6 @@ def _outcomes(
         f"CASE WHEN {any_on} <= today THEN {days('first_day', any_on)} - {any_gaps} "
         f"ELSE {running} END AS any_days"
     )
-
-
-# What the final figures read of each unit (``ab_units``: both halves).
-_UNIT_OUT = (
-    "ended, duration, cost, paid, paid_days, worked, any_days, vb, ve, vf, "
-    "first_referred, first_screened, n_episodes, begun"
-)
 
 
 async def _statement(sql: Dialect, filters: Filters, today: date, variant: VolumeVariant) -> Any:
@@ -234,9 +229,8 @@ async def _statement(sql: Dialect, filters: Filters, today: date, variant: Volum
         ),
     ]
     # The episodes' kinds and clients, from both halves (``ab_all``); and the units of both
-    # halves: each figure is counted over each half on its own and the
-    # few rows added up (one pass over each; a union of the halves would be read through
-    # two more layers for every figure).
+    # halves: each figure is counted over each half on its own and the few rows added up
+    # (a union of the halves would carry 90,000 rows through two more layers per figure).
     classed, halves = "ab_classed", [("ab_final", "")]
     if kept:
         # The units: kind 'record' or 'own' (said the long way round for the planner, as

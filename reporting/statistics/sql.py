@@ -9,9 +9,11 @@ sessions):
   matches the `Filters`, with only the columns that figure group needs. A fact from another
   table (latest measurement, held sessions, follow-up, absence) comes from a derived table
   grouped per episode and joined once, not from a subquery per episode: on 100k episodes
-  those subqueries took seconds per figure group. It is ``MATERIALIZED`` (SQLite >= 3.35,
-  PostgreSQL >= 12): otherwise SQLite's flattener copies an expression into every place
-  that uses the column. Window functions (``ROW_NUMBER``, ``LEAD``) need SQLite >= 3.25.
+  those subqueries took seconds per figure group. Computed from the raw tables it is
+  ``MATERIALIZED`` (SQLite >= 3.35, PostgreSQL >= 12): otherwise SQLite's flattener copies
+  an expression into every place that uses the column. Read from the kept facts (plain
+  columns) it is not: a group that reads it once reads the table itself. Window functions
+  (``ROW_NUMBER``, ``LEAD``) need SQLite >= 3.25.
 * Counts, sums and group-bys happen in SQL. Volume percentages are computed in SQL as
   integer tenths of a percent with exact integer arithmetic, rounded half-up like
   `practice.work_participation.volume_percent`, so sums and means are exact on SQLite and
