@@ -72,20 +72,21 @@ async def _timed(side: Side, count: int) -> list[float]:
         return await _calls(side, count)
 
 
-# Requests each side serves before the rounds: on PostgreSQL a page's reads go to up to ten
-# pooled connections, and asyncpg prepares each statement once per connection, so a fresh
-# process's first ten or so requests are a third slower (P-1 on M: 45-60 ms, then 37 ms).
-# The targets are about a process that has been running; two requests left that start-up in
-# the first round, where it decided P-1's p95. (No more than a round's requests: the CI smoke
-# runs rounds of two.)
-WARMUP = 10
+# Requests each side serves before the rounds. On PostgreSQL a page's reads go to up to ten
+# pooled connections; asyncpg prepares each statement once per connection, and PostgreSQL
+# plans a prepared statement afresh for its first executions on each. So a fresh process's
+# first twenty or so caseloads are slower (P-1 on M: 45-60 ms, then 40 ms). The targets are
+# about a process that has been running: two requests left that start-up in the first
+# round, where it decided P-1's p95. (At most three rounds' worth: the CI smoke runs rounds
+# of one.)
+WARMUP = 30
 
 
 async def run_ab(
     control: Side, candidate: Side, *, rounds: int, per_round: int, warmup: int | None = None
 ) -> ABResult:
     if warmup is None:
-        warmup = min(WARMUP, per_round)
+        warmup = min(WARMUP, 3 * per_round)
     await _timed(control, warmup)
     await _timed(candidate, warmup)
     result = ABResult()
