@@ -159,7 +159,7 @@ async def _run(settings: Any, plan: Any, options: dict[str, Any]) -> None:
         ("P-10", audited_writers, "audited writes, 4 processes vs 1", "≥ 1.4×; ≤ 1.15×"),
     ]
     outcomes = []
-    app = create_app(settings)
+    app = create_app(settings, freeze_heap=True)  # as uvicorn's app is
     async with running(app), replaying(settings) as replayer:
         try:
             therapist = await log_in(
