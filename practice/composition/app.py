@@ -118,7 +118,7 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
         if freeze_heap:
             # Every full collection walked the ~200,000 objects of the modules, routes and
             # templates, which live as long as the process: 100 ms, every 75 requests or so
-            # (caseload on M: p99 133 ms; with them set aside 49 ms). Not in tests, where
+            # (caseload on M: p99 133 ms; with them set aside 56 ms). Not in tests, where
             # many apps come and go and a frozen one would never be freed.
             gc.collect()
             gc.freeze()
