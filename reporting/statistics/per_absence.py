@@ -364,8 +364,8 @@ def cost_avoided(found: AbsenceOutcomes, benchmark: Benchmark) -> AbsenceCost:
     costs = found.ended_costs
     per_day = {cost for _, cost, _ in costs}
     total = sum(
-        n * int(((benchmark.value - days) * cost).quantize(Decimal(1), ROUND_HALF_UP))
-        for days, cost, n in costs
+        count * int(((benchmark.value - days) * cost).quantize(Decimal(1), ROUND_HALF_UP))
+        for days, cost, count in costs
     )
-    n = sum(n for _, _, n in costs)
-    return AbsenceCost(total, n, per_day.pop() if len(per_day) == 1 else None)
+    ended = sum(count for _, _, count in costs)
+    return AbsenceCost(total, ended, per_day.pop() if len(per_day) == 1 else None)
