@@ -1,5 +1,6 @@
 """Held sessions: the dates that count toward reports and the alignment meeting."""
 
+import functools
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -42,8 +43,17 @@ async def held_counting_dates(
     return {
         int(r["episode"]): tuple(
             # Same-format UTC text sorts in time order; Piccolo stores Timestamptz in UTC.
-            datetime.fromisoformat(moment).replace(tzinfo=UTC).astimezone(tz).date()
+            _local_day(moment, tz)
             for moment in sorted(r["held"].split(","))
         )
         for r in rows
     }
+
+
+# Sessions start at a few times of day, and every caseload and client page asks again for
+# the same ones (a long treatment's thousand sessions: 6 ms of parsing per page on SQLite,
+# P-1). A few thousand recent moments are kept (about a megabyte).
+@functools.lru_cache(maxsize=4096)
+def _local_day(moment: str, tz: ZoneInfo) -> date:
+    """The local date in ``tz`` of a UTC time as SQLite stores it (ISO text)."""
+    return datetime.fromisoformat(moment).replace(tzinfo=UTC).astimezone(tz).date()

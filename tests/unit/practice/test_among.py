@@ -1,18 +1,35 @@
 """``among``: the id filter the caseload and the client page use instead of ``is_in``."""
 
+import json
+
 import pytest
 
 from practice.platform.db import among
 from practice.tables import TreatmentEpisode
 
 
-def test_among_writes_the_same_in_clause_as_is_in_with_the_ids_as_parameters() -> None:
-    ours = among(TreatmentEpisode.id, [3, 1, 2]).querystring.compile_string("postgres")
-    piccolos = TreatmentEpisode.id.is_in([3, 1, 2]).querystring.compile_string("postgres")
-    assert ours == piccolos
-    assert ours[1] == [3, 1, 2]
+def test_among_binds_all_the_ids_as_one_parameter_of_the_engines_kind() -> None:
+    sql, values = among(TreatmentEpisode.id, [3, 1, 2]).querystring.compile_string(
+        TreatmentEpisode._meta.db.engine_type
+    )
+    assert len(values) == 1
+    if TreatmentEpisode._meta.db.engine_type == "sqlite":
+        assert "IN (SELECT value FROM json_each(?))" in sql
+        assert json.loads(values[0]) == [3, 1, 2]
+    else:
+        assert sql.endswith("= ANY($1)")
+        assert values == [[3, 1, 2]]
+    assert sql.startswith('"treatment_episode"."id"')
 
 
 def test_among_refuses_an_empty_list_as_is_in_does() -> None:
     with pytest.raises(ValueError, match="at least one"):
         among(TreatmentEpisode.id, [])
+
+
+def test_among_keeps_one_parameter_per_id_for_a_column_reached_through_a_join() -> None:
+    # Piccolo adds the join for the columns of a condition, and sees none in raw SQL.
+    _, values = among(TreatmentEpisode.client._.id, [3, 1]).querystring.compile_string(
+        TreatmentEpisode._meta.db.engine_type
+    )
+    assert values == [3, 1]
