@@ -29,6 +29,7 @@ from pypdf import PdfReader
 
 from practice.access_policy import Need
 from practice.accounts import Role
+from practice.audit import trail
 from practice.audit.trail import Outcome
 from practice.audit.verify import verify_chain
 from practice.platform.db import engine
@@ -221,11 +222,21 @@ def statements() -> Iterator[list[str]]:
         sent.append(querystring.compile_string(engine_type=self.engine_type)[0])
         return await original(self, querystring, *args, **kwargs)
 
+    # The audit's many-row INSERT goes to the driver itself (practice.platform.db.insert_plain).
+    names = vars(trail)
+    plain = names["insert_plain"]
+
+    async def plain_spy(prefix: str, width: int, rows: Any) -> None:
+        sent.append(prefix)
+        await plain(prefix, width, rows)
+
     engine_class.run_querystring = spy
+    names["insert_plain"] = plain_spy
     try:
         yield sent
     finally:
         engine_class.run_querystring = original
+        names["insert_plain"] = plain
 
 
 @time_machine.travel("2026-06-15 10:00 +0200", tick=False)

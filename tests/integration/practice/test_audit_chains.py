@@ -17,7 +17,7 @@ from practice.audit.guard import append_only_suspended
 from practice.audit.retention import purge_expired
 from practice.audit.trail import Action, Actor, Channel
 from practice.audit.verify import CUT_OFF, verify_chain
-from practice.platform.db import engine, write_tx
+from practice.platform.db import engine, insert_plain, write_tx
 from practice.tables import AuditEvent
 from tests.integration.practice.test_audit_chain import practice
 
@@ -357,3 +357,40 @@ async def test_practice_audit_verify_prints_every_chains_head_and_names_the_brok
     assert bad.returncode == 1
     assert f"audit chain 5 BROKEN at row {ids[5][1]}" in bad.stderr
     assert f"audit chain 0 intact: 3 rows, head {heads[0]}" in bad.stdout
+
+
+async def test_a_row_written_through_the_driver_reads_back_as_the_same_row_piccolo_writes(
+    db: None,
+) -> None:
+    # record_many's INSERT goes to the driver itself (insert_plain); what verify reads back
+    # must be what Piccolo's own insert stores for the same values, on either engine.
+    values: dict[str, Any] = {
+        "occurred_at": NOW,
+        "actor_id": 1,
+        "actor_role": "therapist",
+        "action": "read",
+        "object_type": "client",
+        "object_id": "7",
+        "client_id": None,
+        "purpose": "treatment",
+        "source": "127.0.0.1",
+        "channel": "web",
+        "outcome": "success",
+        "chain": 0,
+        "prev_hash": "p",
+        "row_hash": "r",
+    }
+    async with write_tx():
+        await AuditEvent.insert(AuditEvent(**values))
+        await insert_plain(audit._MANY_INSERT, len(values), [tuple(values.values())] * 2)
+    rows = await AuditEvent.select(*(getattr(AuditEvent, name) for name in values)).order_by(
+        AuditEvent.id
+    )
+    assert len(rows) == 3
+    assert rows[0] == rows[1] == rows[2] == values
+
+
+@pytest.mark.commits  # outside the test's own transaction
+async def test_the_driver_insert_refuses_to_run_outside_a_transaction(db: None) -> None:
+    with pytest.raises(RuntimeError, match="outside a transaction"):
+        await insert_plain(audit._MANY_INSERT, 14, [tuple(range(14))])
