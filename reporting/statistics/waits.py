@@ -34,6 +34,7 @@ from reporting.statistics.facts import (
 )
 from reporting.statistics.figures import Share
 from reporting.statistics.histograms import histogram_percentile
+from reporting.statistics.one_pass import Count, counts_sql
 from reporting.statistics.reference_times import Durations, WaitTimes
 
 # ---------------------------------------------------------------- S3, S4, S5
@@ -57,24 +58,19 @@ async def wait_times(
     if start_rule.anchor_name not in anchors:
         raise ValueError(f"no episode date for the anchor {start_rule.anchor_name!r}")
     start_anchor = anchors[start_rule.anchor_name]
-    rows = await run(
-        q(
-            "WITH {} "  # noqa: S608 - fixed fragments; values are bound
-            "SELECT 'screening' AS k, referred_on AS a, screened_on AS b, COUNT(*) AS n "
-            "FROM facts GROUP BY referred_on, screened_on "
-            f"UNION ALL SELECT 'start', {start_anchor}, started_on, COUNT(*) "
-            f"FROM facts GROUP BY {start_anchor}, started_on "
-            "UNION ALL SELECT 'sick', first_sick_day, screened_on, COUNT(*) "
-            "FROM facts WHERE absent = 1 GROUP BY first_sick_day, screened_on "
-            "UNION ALL SELECT 'not_absent', NULL, NULL, COUNT(*) FROM facts WHERE absent = 0",
-            await facts_cte(
-                sql,
-                filters,
-                ["absent", "referred_on", "screened_on", "started_on", "first_sick_day"],
-                screened_only=False,
-            ),
-        )
+    counts = [
+        Count("screening", (("a", "referred_on"), ("b", "screened_on"))),
+        Count("start", (("a", start_anchor), ("b", "started_on"))),
+        Count("sick", (("a", "first_sick_day"), ("b", "screened_on")), where="absent = 1"),
+        Count("not_absent", where="absent = 0"),
+    ]
+    facts = await facts_cte(
+        sql,
+        filters,
+        ["absent", "referred_on", "screened_on", "started_on", "first_sick_day"],
+        screened_only=False,
     )
+    rows = await run(q(f"WITH {{}} {counts_sql(sql, 'facts', ('a', 'b'), counts)}", facts))
     pairs: dict[str, list[tuple[date | None, date | None, int]]] = defaultdict(list)
     for row in rows:
         pairs[str(row["k"])].append((as_date(row["a"]), as_date(row["b"]), as_int(row["n"])))
