@@ -74,11 +74,24 @@ def among(column: Column, ids: Iterable[int]) -> Where | WhereRaw:
         return column.is_in(QueryString(", ".join("{}" for _ in values), *values))
     engine_type = column._meta.engine_type
     name = str(column.get_where_string(engine_type=engine_type))
+    return WhereRaw("{}", _one_of(name, values, engine_type))
+
+
+def ids_in(column: str, ids: Iterable[int]) -> QueryString:
+    """``among`` for raw SQL: ``column`` (SQL fixed in code, e.g. ``"episode"``) is one of
+    ``ids``, bound as one parameter."""
+    values = [int(i) for i in ids]
+    if not values:
+        raise ValueError("ids_in() needs at least one id")
+    return _one_of(column, values, engine().engine_type)
+
+
+def _one_of(column: str, values: list[int], engine_type: str) -> QueryString:
     if engine_type == "sqlite":
         # A column name of the table's own (fixed in code); the ids are a bound parameter.
-        raw = f"{name} IN (SELECT value FROM json_each({{}}))"  # noqa: S608
-        return WhereRaw(raw, json.dumps(values))
-    return WhereRaw(f"{name} = ANY({{}})", values)
+        raw = f"{column} IN (SELECT value FROM json_each({{}}))"  # noqa: S608
+        return QueryString(raw, json.dumps(values))
+    return QueryString(f"{column} = ANY({{}})", values)
 
 
 def _transaction(db: Engine) -> Any:  # type: ignore[type-arg]

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from piccolo.querystring import QueryString
 
-from practice.platform.db import engine
+from practice.platform.db import engine, ids_in
 from scheduling.appointments import AppointmentKind, Attendance, counts_toward_reporting
 from scheduling.tables import Appointment
 
@@ -32,9 +32,9 @@ async def held_counting_dates(
     )
     rows = await Appointment.raw(
         f"SELECT episode, {aggregate} AS held FROM appointment"  # noqa: S608 (no user input)
-        " WHERE episode IN ({}) AND attendance = {} AND kind IN ({}) GROUP BY episode",
+        " WHERE {} AND attendance = {} AND kind IN ({}) GROUP BY episode",
         *([tz.key] if postgres else []),
-        QueryString(", ".join("{}" for _ in episode_ids), *map(int, episode_ids)),
+        ids_in("episode", episode_ids),
         Attendance.HELD.value,
         QueryString(", ".join("{}" for _ in counting), *counting),
     )

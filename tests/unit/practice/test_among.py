@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from practice.platform.db import among
+from practice.platform.db import among, ids_in
 from practice.tables import TreatmentEpisode
 
 
@@ -33,3 +33,16 @@ def test_among_keeps_one_parameter_per_id_for_a_column_reached_through_a_join() 
         TreatmentEpisode._meta.db.engine_type
     )
     assert values == [3, 1]
+
+
+def test_ids_in_gives_raw_sql_the_same_one_parameter_and_refuses_an_empty_list() -> None:
+    engine_type = TreatmentEpisode._meta.db.engine_type
+    sql, values = ids_in("episode", [5, 4]).compile_string(engine_type)
+    assert len(values) == 1
+    if engine_type == "sqlite":
+        assert sql == "episode IN (SELECT value FROM json_each(?))"
+        assert json.loads(values[0]) == [5, 4]
+    else:
+        assert sql == "episode = ANY($1)"
+    with pytest.raises(ValueError, match="at least one"):
+        ids_in("episode", [])
