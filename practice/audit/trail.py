@@ -258,7 +258,6 @@ _MANY_INSERT = (
     '"object_id","client_id","purpose","source","channel","outcome","chain","prev_hash",'
     '"row_hash") VALUES '
 )
-_MANY_WIDTH = 14
 
 
 async def _insert_rows(rows: Sequence[tuple[Any, ...]]) -> None:
@@ -267,4 +266,4 @@ async def _insert_rows(rows: Sequence[tuple[Any, ...]]) -> None:
     caseload's sixty clients that was most of ``record_many``'s time (P-1). The values are
     str, int, None and an aware datetime, which both drivers bind as they are (stored as
     Piccolo stores them; ``practice audit verify`` reads them back); still parameters."""
-    await insert_plain(_MANY_INSERT, _MANY_WIDTH, rows)
+    await insert_plain(_MANY_INSERT, rows)

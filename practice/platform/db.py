@@ -208,10 +208,11 @@ def in_write_tx() -> bool:
     return _pending.get() is not None
 
 
-async def insert_plain(prefix: str, width: int, rows: Sequence[tuple[Any, ...]]) -> None:
-    """``prefix`` (``INSERT INTO t (c1, …) VALUES ``) followed by one row of ``width``
-    parameters per row of ``rows``, run on the current transaction's connection with the
-    driver's own placeholders (``?`` on SQLite, ``$n`` on PostgreSQL).
+async def insert_plain(prefix: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """``prefix`` (``INSERT INTO t (c1, …) VALUES ``) followed by one row of parameters per
+    row of ``rows`` (all as long as the prefix's column list), run on the current
+    transaction's connection with the driver's own placeholders (``?`` on SQLite, ``$n`` on
+    PostgreSQL).
 
     For many rows of plain values (str, int, None, aware datetime), which both drivers bind
     as Piccolo would pass them, so the stored values are the same: Piccolo's query builder
@@ -222,6 +223,11 @@ async def insert_plain(prefix: str, width: int, rows: Sequence[tuple[Any, ...]])
     transaction = engine().current_transaction.get()
     if transaction is None:
         raise RuntimeError("insert_plain() outside a transaction")
+    if not rows:
+        return
+    width = len(rows[0])
+    if any(len(row) != width for row in rows):
+        raise ValueError("insert_plain() rows of different lengths")
     values = [value for row in rows for value in row]
     if engine().engine_type == "sqlite":
         row = "(" + ",".join("?" * width) + ")"

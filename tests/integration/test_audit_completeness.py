@@ -226,9 +226,9 @@ def statements() -> Iterator[list[str]]:
     names = vars(trail)
     plain = names["insert_plain"]
 
-    async def plain_spy(prefix: str, width: int, rows: Any) -> None:
+    async def plain_spy(prefix: str, rows: Any) -> None:
         sent.append(prefix)
-        await plain(prefix, width, rows)
+        await plain(prefix, rows)
 
     engine_class.run_querystring = spy
     names["insert_plain"] = plain_spy

@@ -382,7 +382,7 @@ async def test_a_row_written_through_the_driver_reads_back_as_the_same_row_picco
     }
     async with write_tx():
         await AuditEvent.insert(AuditEvent(**values))
-        await insert_plain(audit._MANY_INSERT, len(values), [tuple(values.values())] * 2)
+        await insert_plain(audit._MANY_INSERT, [tuple(values.values())] * 2)
     rows = await AuditEvent.select(*(getattr(AuditEvent, name) for name in values)).order_by(
         AuditEvent.id
     )
@@ -393,4 +393,10 @@ async def test_a_row_written_through_the_driver_reads_back_as_the_same_row_picco
 @pytest.mark.commits  # outside the test's own transaction
 async def test_the_driver_insert_refuses_to_run_outside_a_transaction(db: None) -> None:
     with pytest.raises(RuntimeError, match="outside a transaction"):
-        await insert_plain(audit._MANY_INSERT, 14, [tuple(range(14))])
+        await insert_plain(audit._MANY_INSERT, [tuple(range(14))])
+
+
+async def test_the_driver_insert_refuses_rows_of_different_lengths(db: None) -> None:
+    async with write_tx():
+        with pytest.raises(ValueError, match="different lengths"):
+            await insert_plain(audit._MANY_INSERT, [tuple(range(14)), tuple(range(13))])
