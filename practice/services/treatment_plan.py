@@ -266,9 +266,8 @@ async def override_task(actor: Actor, *, episode_id: int, task_key: str, reason:
         raise InvalidInput({"task_key": "a task key such as screening or interim_report:5"})
     async with write_tx():
         row = await episode_row(episode_id)
-        await TaskOverride.delete().where(
-            (TaskOverride.episode == episode_id) & (TaskOverride.task_key == task_key)
-        )
+        # One override per task (a unique index): silencing it again replaces the reason,
+        # and two requests at once leave one row, the later one's.
         await TaskOverride.insert(
             TaskOverride(
                 episode=episode_id,
@@ -276,6 +275,10 @@ async def override_task(actor: Actor, *, episode_id: int, task_key: str, reason:
                 reason=reason.strip(),
                 created_by=actor.user_id,
             )
+        ).on_conflict(
+            target=(TaskOverride.episode, TaskOverride.task_key),
+            action="DO UPDATE",
+            values=[TaskOverride.reason, TaskOverride.created_at, TaskOverride.created_by],
         )
         await audit.record(
             actor,

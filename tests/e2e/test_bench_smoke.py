@@ -118,6 +118,12 @@ def test_the_bench_on_a_small_data_set_reports_every_target_in_its_table_and_jso
     memory = by_target["P-8"]
     assert memory["render_processes"] >= 1
     assert len(memory["rss_checkpoints"]) >= 2
+    if os.environ.get("TEST_DATABASE_URL"):
+        # P-10 says what the cores allow: how one web process and the rest used them.
+        writers = by_target["P-10"]
+        assert writers["one_process_cores"]["web"] > 0
+        assert writers["ceiling"] > 0
+        assert "the cores allow at most" in writers["note"]
 
 
 def test_the_scale_comparison_interleaves_two_web_workers_on_a_big_and_a_small_database(

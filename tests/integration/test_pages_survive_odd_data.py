@@ -339,11 +339,13 @@ async def seed_history(draw: Any, cast: Cast, episode: int) -> None:
             changed_by=draw(st.sampled_from([None, cast.therapist.id])),
             reason=draw(maybe(texts(5000))),
         )
-    for _ in range(draw(st.integers(0, 2))):
+    # One override per task of an episode (a unique index): distinct keys.
+    task_keys = st.sampled_from([*(t.value for t in TaskKind), "interim_report:5"])
+    for task_key in draw(st.lists(task_keys, max_size=2, unique=True)):
         await insert(
             TaskOverride,
             episode=episode,
-            task_key=draw(st.sampled_from([*(t.value for t in TaskKind), "interim_report:5"])),
+            task_key=task_key,
             reason=draw(texts(5000)),
             created_at=draw(moments),
             created_by=draw(st.sampled_from([None, cast.therapist.id])),

@@ -4,8 +4,11 @@ budget and silenced warnings. Each form posts like a browser, lands back on its 
 shown there; a refused post comes back with the Dutch problem next to its field."""
 
 import re
+import sqlite3
 
+import asyncpg
 import httpx
+import pytest
 import time_machine
 
 from practice.tables import (
@@ -327,3 +330,33 @@ async def test_a_deadline_warning_is_silenced_with_a_reason_next_to_its_task(
     assert refused.status_code == 400
     # only the refused task's form is open with its problem
     assert refused.text.count('class="field-problem"') == 1
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_silencing_a_warning_again_replaces_its_reason_and_keeps_one_override(
+    client, cast: Cast
+) -> None:
+    episode_id = await referred(client, cast)
+    page = f"/episodes/{episode_id}"
+    key = re.search(r'name="task_key" value="([^"]+)"', await section(client, page, "overview"))
+    assert key
+    for reason in ("Cliënt is op vakantie", "Cliënt is ziek, belt terug na 1 juli"):
+        fields = {"task_key": key.group(1), "reason": reason}
+        await posted(client, page, "/task-overrides", fields, "overview")
+
+    rows = await TaskOverride.select(TaskOverride.task_key, TaskOverride.reason)
+    assert rows == [{"task_key": key.group(1), "reason": "Cliënt is ziek, belt terug na 1 juli"}]
+    shown = await section(client, page, "overview")
+    assert "belt terug na 1 juli" in shown and "op vakantie" not in shown
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_the_database_holds_one_override_per_task_of_an_episode(client, cast: Cast) -> None:
+    episode_id = await referred(client, cast)
+    await TaskOverride.insert(TaskOverride(episode=episode_id, task_key="screening", reason="a"))
+    # Straight to the table, past the service's upsert: the unique index is the last line
+    # when two requests race.
+    with pytest.raises((asyncpg.exceptions.UniqueViolationError, sqlite3.IntegrityError)):
+        await TaskOverride.insert(
+            TaskOverride(episode=episode_id, task_key="screening", reason="b")
+        )
