@@ -266,13 +266,27 @@ async def _run_safely(callback: AfterCommit) -> None:
         log.exception("after-commit callback failed; the due-work sweep will retry it")
 
 
+async def keep_session(connection: object) -> None:
+    """What a PostgreSQL connection needs before the pool lends it again: nothing more than
+    asyncpg always does (it rolls back a transaction left open, and forgets listeners).
+
+    asyncpg's default reset sends ``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET
+    ALL`` on every release, a round trip for each statement run outside a transaction: a
+    write of P-10 released eight connections, the caseload twenty-six. This app leaves no
+    session state to undo: its advisory locks are transaction-level
+    (``pg_advisory_xact_lock``, released at commit), it sets no parameter with SET (its one
+    setting, ``POSTGRES_SESSION``, comes with the connection, and RESET ALL would keep it
+    anyway), and it opens no cursor and listens to no channel. A test holds that after the
+    app's own requests (``tests/integration/practice/test_pool_reset.py``)."""
+
+
 async def open_pool(db: Engine, max_size: int) -> None:  # type: ignore[type-arg]
     """PostgreSQL: a connection pool (without one Piccolo connects per query). SQLite: a
     kept connection for single reads and a small pool for transactions
     (``practice.piccolo_conf.PracticeSQLiteEngine``)."""
     if db.engine_type == "postgres":
         # asyncpg's min_size defaults to 10, above a small max_size
-        await db.start_connection_pool(min_size=1, max_size=max_size)  # type: ignore[no-untyped-call, call-arg]
+        await db.start_connection_pool(min_size=1, max_size=max_size, reset=keep_session)  # type: ignore[no-untyped-call, call-arg]
     elif (open_reader := getattr(db, "open_reader", None)) is not None:
         await open_reader()
 
