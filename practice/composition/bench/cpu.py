@@ -26,9 +26,9 @@ from typing import TypeVar
 T = TypeVar("T")
 _PROC = Path("/proc")
 # /proc/stat's first line: user nice system idle iowait irq softirq steal (guest time is
-# counted in user already); idle and iowait are the cores doing nothing.
-_IDLE_FIELDS = (3, 4)
-_BUSY_FIELDS = 8
+# counted in user already). Work done here: user, nice, system, irq and softirq; idle and
+# iowait are the cores doing nothing, steal the time the hypervisor gave another machine.
+_WORK_FIELDS = (0, 1, 2, 5, 6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +40,9 @@ class Split:
 
 
 def busy_ticks(stat_text: str) -> int:
-    """Busy clock ticks of all cores so far, from the text of /proc/stat."""
-    fields = [int(f) for f in stat_text.split("\n", 1)[0].split()[1 : 1 + _BUSY_FIELDS]]
-    return sum(value for index, value in enumerate(fields) if index not in _IDLE_FIELDS)
+    """Clock ticks all cores have worked so far, from the text of /proc/stat."""
+    fields = [int(f) for f in stat_text.split("\n", 1)[0].split()[1:]]
+    return sum(fields[index] for index in _WORK_FIELDS)
 
 
 def process_ticks(stat_text: str) -> tuple[int, int]:

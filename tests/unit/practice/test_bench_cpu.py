@@ -9,8 +9,8 @@ from practice.composition.bench.cpu import Split, busy_ticks, ceiling, process_t
 STAT = "cpu  100 5 50 1000 20 3 2 1 0 0\ncpu0 50 2 25 500 10 1 1 0 0 0\nintr 1 2 3\n"
 
 
-def test_busy_ticks_count_every_core_s_work_and_leave_out_idle_and_waiting_on_disk() -> None:
-    assert busy_ticks(STAT) == 100 + 5 + 50 + 3 + 2 + 1
+def test_busy_ticks_count_the_cores_work_and_leave_out_idle_disk_waits_and_stolen_time() -> None:
+    assert busy_ticks(STAT) == 100 + 5 + 50 + 3 + 2
 
 
 def test_process_ticks_are_user_plus_system_time_with_the_parent_even_for_odd_names() -> None:
