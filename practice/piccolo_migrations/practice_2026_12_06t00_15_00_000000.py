@@ -5,9 +5,9 @@ Written by hand (issue 21). Silencing a task's warning again replaces the earlie
 as a delete and an insert, and two requests at once (a double click on PostgreSQL, where
 neither transaction sees the other's row yet) could both insert: the task then had two
 overrides. The index holds that line, and the service's insert now updates the row it
-meets (``ON CONFLICT … DO UPDATE``). It is also the delete's and the read's path: P-10's
-writes, thousands of overrides on one episode, spent 2.5 ms of PostgreSQL each scanning the
-episode's rows for the one to replace.
+meets (``ON CONFLICT … DO UPDATE``) along it. Before, the delete found its row along the
+index on ``episode`` alone: P-10's writes, thousands of overrides on one episode, spent
+2.5 ms of PostgreSQL each scanning that episode's rows.
 
 A database that already holds two overrides of one task keeps the newer (the one the
 service meant to keep); their audit rows stay.
