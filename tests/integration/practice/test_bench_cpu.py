@@ -29,6 +29,8 @@ async def test_a_busy_grandchild_counts_for_the_server_and_an_idle_one_does_not(
 
     assert result is None
     assert split is not None and quiet is not None
-    assert split.web > 0.6  # one core, less what the scheduler gave the rest
+    # A good share of one core, whatever else the machine runs meanwhile (a test worker on
+    # each core in CI); a shell waiting for its child uses next to none.
+    assert split.web > 0.3
     assert split.rest >= 0
-    assert quiet.web < 0.1
+    assert quiet.web < 0.05
