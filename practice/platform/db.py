@@ -72,9 +72,11 @@ def among(column: Column, ids: Iterable[int]) -> Where | WhereRaw:
         raise ValueError("among() needs at least one id")
     if column._meta.call_chain:
         return column.is_in(QueryString(", ".join("{}" for _ in values), *values))
-    engine_type = column._meta.engine_type
-    name = str(column.get_where_string(engine_type=engine_type))
-    return WhereRaw("{}", _one_of(name, values, engine_type))
+    # The column's full name as ``get_where_string`` gives it (Array alone differs, and is no
+    # id), read from its meta: on a foreign key every method call costs a pass through
+    # Piccolo's ``ForeignKey.__getattribute__``.
+    meta = column._meta
+    return WhereRaw("{}", _one_of(meta.get_full_name(with_alias=False), values, meta.engine_type))
 
 
 def ids_in(column: str, ids: Iterable[int]) -> QueryString:

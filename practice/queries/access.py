@@ -59,6 +59,11 @@ async def has_active_account(client_id: int) -> bool:
     )
 
 
+# Built once: reached through a foreign key, the column copies the user table's columns each
+# time, and every request on an episode asks for it.
+_SEAT_HOLDER_ACTIVE = CaseAssignment.user._.active
+
+
 async def relations(
     user_id: int | None, episode_ids: list[int], on: date, *, role: str | None = None
 ) -> dict[int, Relation]:
@@ -78,7 +83,7 @@ async def relations(
         & (CaseAssignment.user == user_id)
         # A deactivated account is no one: its seats grant nothing (its sessions end at
         # deactivation too; this holds for any other way in, such as a job acting for it).
-        & (CaseAssignment.user._.active == True)  # noqa: E712 - SQL
+        & (_SEAT_HOLDER_ACTIVE == True)  # noqa: E712 - SQL
     ):
         if active_on(row["valid_from"], row["valid_to"], on):
             seats[int(row["episode"])].add(TeamRole(row["team_role"]))

@@ -45,6 +45,21 @@ def register_caseload_column(name: str, source: CaseloadColumn) -> None:
     _columns[name] = source
 
 
+# Built once: a column reached through foreign keys (``._.``) copies every column of each
+# table on the way, and the caseload asks for these on every view (P-1). Piccolo reads a
+# query's columns and never changes them, so one set serves every query.
+_CURRENT_COLUMNS = (
+    TreatmentEpisode.id,
+    TreatmentEpisode.status,
+    TreatmentEpisode.offer,
+    TreatmentEpisode.client._.id.as_alias("client_id"),
+    TreatmentEpisode.client._.name.as_alias("client_name"),
+    TreatmentEpisode.referral._.employer.as_alias("employer_id"),
+    TreatmentEpisode.referral._.employer._.name.as_alias("employer_name"),
+    TreatmentEpisode.referral._.received_at.as_alias("received_at"),
+)
+
+
 async def current_episodes(actor: Actor, today: date) -> list[dict[str, Any]]:
     """The episodes on the therapist's caseload today: their seat is active, the episode is
     not terminal, and a closed one stays while its follow-ups may be due. No audit row: the
@@ -57,16 +72,7 @@ async def current_episodes(actor: Actor, today: date) -> list[dict[str, Any]]:
     ids = sorted({int(a["episode"]) for a in assigned})
     if not ids:
         return []
-    rows: list[dict[str, Any]] = await TreatmentEpisode.select(
-        TreatmentEpisode.id,
-        TreatmentEpisode.status,
-        TreatmentEpisode.offer,
-        TreatmentEpisode.client._.id.as_alias("client_id"),
-        TreatmentEpisode.client._.name.as_alias("client_name"),
-        TreatmentEpisode.referral._.employer.as_alias("employer_id"),
-        TreatmentEpisode.referral._.employer._.name.as_alias("employer_name"),
-        TreatmentEpisode.referral._.received_at.as_alias("received_at"),
-    ).where(
+    rows: list[dict[str, Any]] = await TreatmentEpisode.select(*_CURRENT_COLUMNS).where(
         among(TreatmentEpisode.id, ids)
         & TreatmentEpisode.status.not_in(TERMINAL)
         & (

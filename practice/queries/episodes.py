@@ -129,6 +129,15 @@ def rules_for(employer: dict[str, Any]) -> TaskRules:
     )
 
 
+# Built once (as the caseload's columns, ``practice.queries.caseload``): the joined ones
+# copy the referral's columns each time they are reached.
+_FACT_COLUMNS = (
+    *TreatmentEpisode.all_columns(),
+    TreatmentEpisode.referral._.received_at.as_alias("received_at"),
+    TreatmentEpisode.referral._.employer.as_alias("employer_id"),
+)
+
+
 async def load_facts(
     episode_ids: Sequence[int], tz: ZoneInfo
 ) -> dict[int, tuple[EpisodeFacts, TaskRules]]:
@@ -137,11 +146,7 @@ async def load_facts(
     if not episode_ids:
         return {}
     ids = list(episode_ids)
-    episodes = await TreatmentEpisode.select(
-        *TreatmentEpisode.all_columns(),
-        TreatmentEpisode.referral._.received_at.as_alias("received_at"),
-        TreatmentEpisode.referral._.employer.as_alias("employer_id"),
-    ).where(among(TreatmentEpisode.id, ids))
+    episodes = await TreatmentEpisode.select(*_FACT_COLUMNS).where(among(TreatmentEpisode.id, ids))
     employer_ids = list({int(e["employer_id"]) for e in episodes})
     # The employments' absences: the period of sickness whose Poortwachter milestones the
     # contract may ask interim reports before (practice.milestone_reports).
