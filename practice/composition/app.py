@@ -24,7 +24,13 @@ from redis.asyncio import ConnectionPool
 from practice.composition import wiring as composition
 from practice.composition.worker import embedded
 from practice.platform import i18n, lifeline, metrics, redis_conn
-from practice.platform.db import close_pool, enable_sqlite_wal, engine, open_pool
+from practice.platform.db import (
+    close_pool,
+    enable_sqlite_wal,
+    engine,
+    open_pool,
+    remembering_reads,
+)
 from practice.platform.logs import pin_library_loggers
 from practice.platform.queue import ArqQueue
 from practice.platform.settings import Settings
@@ -199,7 +205,7 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
         before_request=_before_request,
         before_send=[add_security_headers],
         # Each request's duration by route template and status class (practice.platform.metrics).
-        middleware=[metrics.request_metrics],
+        middleware=[metrics.request_metrics, remembering_reads],
         lifespan=[lifespan],
         state=_state(settings=settings, redis=redis, queue=ArqQueue(redis)),
         request_max_body_size=MAX_BODY_BYTES,

@@ -14,7 +14,7 @@ import contextvars
 import json
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from piccolo.columns import Column
@@ -30,12 +30,16 @@ log = logging.getLogger(__name__)
 foreign_keys.install()
 
 AfterCommit = Callable[[], Awaitable[None]]
+ASGIApp = Callable[[Any, Any, Any], Awaitable[None]]
 _pending: contextvars.ContextVar[list[AfterCommit] | None] = contextvars.ContextVar(
     "practice_after_commit", default=None
 )
 _reading: contextvars.ContextVar[bool] = contextvars.ContextVar("practice_read_only", default=False)
 _local: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "practice_write_tx_local", default=None
+)
+_memo: contextvars.ContextVar[dict[Any, Any] | None] = contextvars.ContextVar(
+    "practice_request_memo", default=None
 )
 
 
@@ -159,6 +163,7 @@ async def write_tx() -> AsyncIterator[None]:
         yield
         return
     db = engine()
+    forget_reads()
     # Inside a transaction we did not open (a test's rolled-back one), piccolo makes ours
     # a no-op and "commit" means the end of this block: callbacks run then.
     token = _pending.set([])
@@ -203,6 +208,55 @@ async def _discard(db: Engine, transaction: Any) -> None:  # type: ignore[type-a
         await db.pool.release(connection)  # type: ignore[attr-defined]
     elif not connection.is_closed():
         connection.terminate()
+
+
+# ---------------------------------------------------------------- one request's reads
+#
+# A request may read the same rows twice on its way: the relation guard reads the episode's
+# client and the requester's seats to decide, and the route's own check reads them again a
+# moment later (three statements a write, issue 21). The request's memo lets a later step
+# take what an earlier one read, under two rules: it lives for one request
+# (`remembering_reads`, a middleware), and it is emptied when a write begins, since the write
+# may change what was read. Outside a request (a job, the CLI) and inside a write there is
+# none, and every read goes to the database.
+
+
+@contextlib.contextmanager
+def request_reads() -> Iterator[None]:
+    """A memo of reads for the block (one request): `remembered` gives it."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def remembering_reads(app: ASGIApp) -> ASGIApp:
+    """Middleware: each HTTP request gets a memo of its own (`request_reads`)."""
+
+    async def middleware(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        with request_reads():
+            await app(scope, receive, send)
+
+    return middleware
+
+
+def remembered() -> dict[Any, Any] | None:
+    """This request's memo of reads; None outside a request and inside a write (whose
+    transaction reads afresh)."""
+    if _pending.get() is not None:
+        return None
+    return _memo.get()
+
+
+def forget_reads() -> None:
+    """Empty the request's memo (a write begins)."""
+    memo = _memo.get()
+    if memo:
+        memo.clear()
 
 
 def in_write_tx() -> bool:

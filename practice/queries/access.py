@@ -20,7 +20,7 @@ from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor, Outcome
 from practice.case_team import TeamRole, active_on
 from practice.errors import NotFound
-from practice.platform.db import among, write_tx
+from practice.platform.db import among, remembered, write_tx
 from practice.tables import BreakGlass, CaseAssignment, Client, ClientAccount, TreatmentEpisode
 
 PURPOSE = "treatment"
@@ -186,14 +186,41 @@ async def refuse_route(actor: Actor, route: str, *, write: bool) -> None:
         )
 
 
+def hand_over(actor: Actor, episode_id: int, on: date, client_id: int, held: Relation) -> None:
+    """What the relation guard read to decide (the episode's client, the requester's
+    relation on ``on``), for the route's own check of the same episode in this request
+    (`authorize`, `authorize_read`): it decides again, for its own need, without reading
+    them again. Kept in the request's memo (`practice.platform.db.remembered`): gone at
+    the end of the request and when a write begins; taken once."""
+    memo = remembered()
+    if memo is not None:
+        memo[_handed_key(actor, episode_id, on)] = (client_id, held)
+
+
+def _handed_key(actor: Actor, episode_id: int, on: date) -> tuple[Any, ...]:
+    return ("access", actor.user_id, actor.role, episode_id, on)
+
+
+async def _client_and_relation(
+    actor: Actor, episode_id: int, on: date
+) -> tuple[int | None, Relation]:
+    """The episode's client and ``actor``'s relation to it on ``on`` (none without a client
+    or a role): what the guard handed over in this request, else read."""
+    memo = remembered()
+    handed = memo.pop(_handed_key(actor, episode_id, on), None) if memo else None
+    if handed is not None:
+        client_id, held = handed
+        return client_id, held
+    client_id = await client_of(episode_id)
+    if client_id is None or actor.role is None:
+        return client_id, NO_RELATION
+    return client_id, await relation(actor.user_id, episode_id, on, role=actor.role)
+
+
 async def authorize(actor: Actor, episode_id: int, need: Need, on: date) -> int:
     """The episode's client id when ``actor`` may do ``need`` to it on ``on``; else 404."""
-    client_id = await client_of(episode_id)
-    if (
-        client_id is not None
-        and actor.role is not None
-        and decide(actor.role, need, await relation(actor.user_id, episode_id, on, role=actor.role))
-    ):
+    client_id, held = await _client_and_relation(actor, episode_id, on)
+    if client_id is not None and actor.role is not None and decide(actor.role, need, held):
         return client_id
     raise await refuse(
         actor,
@@ -207,11 +234,9 @@ async def authorize(actor: Actor, episode_id: int, need: Need, on: date) -> int:
 
 async def authorize_read(actor: Actor, episode_id: int, on: date) -> tuple[int, Need]:
     """The client id and the richest read level (record, else overview) granted; else 404."""
-    client_id = await client_of(episode_id)
+    client_id, held = await _client_and_relation(actor, episode_id, on)
     if client_id is not None and actor.role is not None:
-        level = read_level(
-            actor.role, await relation(actor.user_id, episode_id, on, role=actor.role)
-        )
+        level = read_level(actor.role, held)
         if level is not None:
             return client_id, level
     raise await refuse(

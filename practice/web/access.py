@@ -89,16 +89,12 @@ async def relation_guard(
     if found is None:
         raise RuntimeError(f"{handler} declares a need but names no object it can resolve")
     object_type, object_id, episode_id, owner = found
-    if (
-        owner is not None
-        and episode_id is not None
-        and decide(
-            actor.role,
-            need,
-            await access.relation(actor.user_id, episode_id, today, role=actor.role),
-        )
-    ):
-        return
+    if owner is not None and episode_id is not None:
+        held = await access.relation(actor.user_id, episode_id, today, role=actor.role)
+        if decide(actor.role, need, held):
+            # The route's own check of this episode decides again from these reads.
+            access.hand_over(actor, episode_id, today, owner, held)
+            return
     write = need in WRITE_NEEDS
     raise await access.refuse(actor, object_type, object_id, owner, write=write)
 
