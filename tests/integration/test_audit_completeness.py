@@ -15,10 +15,8 @@ the same employer) and anonymously. For each answer:
 The misses are listed in the assertion message; the target is 0.
 """
 
-import contextlib
 import io
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,15 +27,14 @@ from pypdf import PdfReader
 
 from practice.access_policy import Need
 from practice.accounts import Role
-from practice.audit import trail
 from practice.audit.trail import Outcome
 from practice.audit.verify import verify_chain
-from practice.platform.db import engine
 from practice.tables import AuditEvent, Client, Employer
 from practice.web.access import need_of, resolvable
 from tests.cast import Cast, Member
 from tests.integration.test_authorization_matrix import story
 from tests.integration.test_relation_matrix import build_world
+from tests.sql import statements
 from tests.story import ok
 from tests.web import api, login
 
@@ -209,34 +206,6 @@ async def test_every_served_client_and_every_refusal_leaves_an_audit_row_naming_
     # The list pages' rows (one INSERT each) and the single rows form one verifying chain.
     report = await verify_chain()
     assert report.broken_at is None, report
-
-
-@contextlib.contextmanager
-def statements() -> Iterator[list[str]]:
-    """The SQL the app sends while the block runs (the real engine, spied on, not replaced)."""
-    engine_class: Any = type(engine())
-    original = engine_class.run_querystring
-    sent: list[str] = []
-
-    async def spy(self: Any, querystring: Any, *args: Any, **kwargs: Any) -> Any:
-        sent.append(querystring.compile_string(engine_type=self.engine_type)[0])
-        return await original(self, querystring, *args, **kwargs)
-
-    # The audit's many-row INSERT goes to the driver itself (practice.platform.db.insert_plain).
-    names = vars(trail)
-    plain = names["insert_plain"]
-
-    async def plain_spy(prefix: str, rows: Any) -> None:
-        sent.append(prefix)
-        await plain(prefix, rows)
-
-    engine_class.run_querystring = spy
-    names["insert_plain"] = plain_spy
-    try:
-        yield sent
-    finally:
-        engine_class.run_querystring = original
-        names["insert_plain"] = plain
 
 
 @time_machine.travel("2026-06-15 10:00 +0200", tick=False)

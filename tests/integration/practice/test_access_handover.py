@@ -2,8 +2,6 @@
 episode from one read of its client and of the requester's seats (issue 21, P-10), and
 never from a read that a write in the same request may have overtaken."""
 
-import contextlib
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -14,34 +12,17 @@ from practice.access_policy import Need, Relation
 from practice.audit.trail import Actor, Channel
 from practice.case_team import TeamRole
 from practice.errors import NotFound
-from practice.platform.db import engine, request_reads, write_tx
+from practice.platform.db import request_reads, write_tx
 from practice.queries.access import authorize, authorize_read, hand_over
 from practice.tables import CaseAssignment, TreatmentEpisode
 from tests.cast import Cast
+from tests.sql import statements
 from tests.story import ok, refer, setup_parties
 from tests.web import api
 
 NOW = "2026-05-01 08:00 +0200"
 TODAY = date(2026, 5, 1)
 A_SEAT = Relation(seats=frozenset({TeamRole.THERAPIST}))
-
-
-@contextlib.contextmanager
-def statements() -> Iterator[list[str]]:
-    """The SQL the app sends while the block runs (the real engine, spied on)."""
-    engine_class: Any = type(engine())
-    original = engine_class.run_querystring
-    sent: list[str] = []
-
-    async def spy(self: Any, querystring: Any, *args: Any, **kwargs: Any) -> Any:
-        sent.append(querystring.compile_string(engine_type=self.engine_type)[0])
-        return await original(self, querystring, *args, **kwargs)
-
-    engine_class.run_querystring = spy
-    try:
-        yield sent
-    finally:
-        engine_class.run_querystring = original
 
 
 def seat_reads(sent: list[str]) -> int:
