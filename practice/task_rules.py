@@ -12,6 +12,7 @@ what an ended episode no longer owes, applies overrides and sorts. Every reason 
 due date was computed, so the therapist can question the number (pitfall 19).
 """
 
+import bisect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -207,7 +208,10 @@ def _employer_updates(c: RuleContext) -> Iterator[Task]:
     held, rule = c.facts.held_session_dates, c.rules.interim_report_within
     sent = sorted(c.facts.employer_update_sent_on)
     for n in deadlines.interim_reports_due(len(held), c.rules.report_every):
-        done = next((day for day in sent if day >= held[n - 1]), None)
+        # The first update sent on or after session n: a search, not a scan (a long
+        # treatment has hundreds of both).
+        first_after = bisect.bisect_left(sent, held[n - 1])
+        done = sent[first_after] if first_after < len(sent) else None
         after = _after(rule, f"held session {n}", held[n - 1])
         reason = f"non-medical process update to the employer with interim report {n}: {after}"
         due = c.due(held[n - 1], rule)

@@ -1,9 +1,14 @@
 """Dutch and English: every message in the code and templates is translated into Dutch."""
 
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_time
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from practice.platform import i18n
 from practice.platform.templating import TEMPLATE_DIR
@@ -91,5 +96,34 @@ def test_a_number_is_written_as_babel_writes_it_in_each_language_however_often_i
         assert i18n.format_number(exact) == format_decimal(exact, "#,##0.0", locale="en")
         assert i18n.format_number(0.35) == format_decimal(0.35, "#,##0.0", locale="en")
         assert i18n.format_number(exact) != i18n.format_number(0.35)
+    finally:
+        i18n.current_locale.reset(token)
+
+
+@given(
+    # Hypothesis takes naive bounds and attaches the zone itself.
+    moment=st.datetimes(
+        min_value=datetime(2000, 1, 1),  # noqa: DTZ001
+        max_value=datetime(2040, 12, 31),  # noqa: DTZ001
+        timezones=st.just(UTC),
+    ),
+    locale=st.sampled_from(i18n.LOCALES),
+    style=st.sampled_from(["short", "medium", "time"]),
+)
+# The clock hour that happens twice (the night summer time ends), and the night it begins.
+@example(moment=datetime(2026, 10, 25, 0, 30, tzinfo=UTC), locale="nl", style="medium")
+@example(moment=datetime(2026, 10, 25, 1, 30, tzinfo=UTC), locale="en", style="medium")
+@example(moment=datetime(2026, 3, 29, 1, 0, tzinfo=UTC), locale="en", style="short")
+def test_a_moment_is_written_as_babel_writes_it_in_each_language_however_often_it_is_asked(
+    moment: datetime, locale: str, style: str
+) -> None:
+    tz = ZoneInfo("Europe/Amsterdam")
+    day = format_date(moment.astimezone(tz), "medium", locale=locale)
+    clock = format_time(moment, "short", tzinfo=tz, locale=locale)
+    expected = clock if style == "time" else f"{day}, {clock}"
+    token = i18n.current_locale.set(locale)
+    try:
+        assert i18n.format_moment(moment, tz, style) == expected
+        assert i18n.format_moment(moment, tz, style) == expected
     finally:
         i18n.current_locale.reset(token)
