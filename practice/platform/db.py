@@ -14,7 +14,15 @@ import contextvars
 import json
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterable,
+    Iterator,
+    Sequence,
+)
 from typing import Any
 
 from piccolo.columns import Column
@@ -137,6 +145,38 @@ async def read_only() -> AsyncIterator[None]:
         _reading.reset(token)
 
 
+def side_by_side() -> bool:
+    """Whether the server runs this context's statements side by side: PostgreSQL outside a
+    transaction, where each takes a pooled connection of its own."""
+    db = engine()
+    return db.engine_type == "postgres" and db.current_transaction.get() is None
+
+
+@contextlib.asynccontextmanager
+async def alongside(write: Callable[[], Coroutine[Any, Any, None]]) -> AsyncIterator[None]:
+    """The block's reads, and `write` (a write transaction of its own, e.g. the audit row of
+    a read whose object the block then loads) beside them where the server runs statements
+    side by side (`side_by_side`): the reads do not wait for the write's round trips and
+    commit, and the block ends only once the write has committed; if it failed, its error
+    is raised (an audited read stays fail-closed: nothing is returned without its row).
+    Elsewhere (SQLite, a transaction around: one connection) `write` runs after the block.
+
+    Begun beside the reads, the write commits even when a read then fails: an access log
+    may then hold a row for a read that answered with an error, never the reverse."""
+    if not side_by_side():
+        yield
+        await write()
+        return
+    task = asyncio.create_task(write())
+    try:
+        yield
+    except BaseException:
+        # The block's error is the answer; the write is still waited for, not abandoned.
+        await asyncio.gather(task, return_exceptions=True)
+        raise
+    await task
+
+
 async def concurrently(*reads: Callable[[], Awaitable[Any]]) -> tuple[Any, ...]:
     """Independent reads, at once where the engine allows it: on PostgreSQL outside a
     transaction each takes a pooled connection of its own, so the server works on them
@@ -147,7 +187,7 @@ async def concurrently(*reads: Callable[[], Awaitable[Any]]) -> tuple[Any, ...]:
     PostgreSQL (one connection: a test's, or a write's), and in a write, one after the
     other."""
     db = engine()
-    if db.engine_type == "postgres" and db.current_transaction.get() is None:
+    if side_by_side():
         return tuple(await asyncio.gather(*(read() for read in reads)))
     if db.engine_type == "sqlite" and _reading.get() and _pending.get() is None:
         return tuple(await asyncio.gather(*(read() for read in reads)))

@@ -14,7 +14,7 @@ from practice.access_policy import Need, overview_only
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.episodes import EpisodeStatus, allowed_transitions
-from practice.platform.db import write_tx
+from practice.platform.db import alongside, write_tx
 from practice.queries import absences as absence_queries
 from practice.queries.access import authorize_read
 from practice.queries.capacity import capacity_view
@@ -50,6 +50,23 @@ async def episode_detail(
     """Everything about one episode for its therapist (medical parts included), audited."""
     client_id, level = await authorize_read(actor, episode_id, today)
     medical = level is Need.RECORD_READ
+
+    async def audited() -> None:
+        async with write_tx():
+            await audit.record(
+                actor, Action.READ, "episode", episode_id, purpose=PURPOSE, client_id=client_id
+            )
+
+    # The row names what was authorised, known now: it is written while the episode loads,
+    # and the episode is returned once it is committed (P-7).
+    async with alongside(audited):
+        detail = await _detail(episode_id, today, tz, client_id, medical)
+    return detail if medical else overview_only(detail)
+
+
+async def _detail(
+    episode_id: int, today: date, tz: ZoneInfo, client_id: int, medical: bool
+) -> dict[str, Any]:
     e = (
         await TreatmentEpisode.select(
             *TreatmentEpisode.all_columns(),
@@ -198,11 +215,7 @@ async def episode_detail(
         # The client's volume % against the expected curve: medical (it names the diagnosis
         # and the symptom scores), so the therapist's alone, never in the overview.
         detail["work_track"] = work_track_view(facts, rules)
-    async with write_tx():
-        await audit.record(
-            actor, Action.READ, "episode", episode_id, purpose=PURPOSE, client_id=client_id
-        )
-    return detail if medical else overview_only(detail)
+    return detail
 
 
 async def _contract_periods(employment_id: int | None) -> list[dict[str, Any]]:
