@@ -2,8 +2,11 @@
 
 Every service that creates, reads, updates, exports or sends client data calls ``record``
 inside its own transaction, so the row and the effect commit together: if the audit row
-cannot be written, the operation fails (fail closed). Rows hold identifiers and categories,
-never medical content: callers pass an object type and id, not the object.
+cannot be written, the operation fails (fail closed). A read whose rows are known before its
+object is loaded (an episode, the caseload's clients) may write them in a transaction beside
+the loading (``practice.platform.db.alongside``): it returns only once they have committed.
+Rows hold identifiers and categories, never medical content: callers pass an object type
+and id, not the object.
 
 The rows form hash chains keyed with ``AUDIT_KEY`` (``practice.audit.chain``; ``practice
 audit verify`` checks each). The key is read from the settings once per process

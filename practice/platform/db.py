@@ -49,6 +49,12 @@ _local: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
 _memo: contextvars.ContextVar[dict[Any, Any] | None] = contextvars.ContextVar(
     "practice_request_memo", default=None
 )
+# The SQLite engines this process switched to WAL (`enable_sqlite_wal`; `can_write_beside`).
+_in_wal: set[int] = set()
+# The SQLite transaction ``read_only`` opened for its reads (`can_write_beside`).
+_own_reads: contextvars.ContextVar[object | None] = contextvars.ContextVar(
+    "practice_own_reads", default=None
+)
 
 
 # Every PostgreSQL session of the app (and of the bench's bare controls): no JIT. PostgreSQL
@@ -137,8 +143,12 @@ async def read_only() -> AsyncIterator[None]:
     token = _reading.set(True)
     try:
         if db.engine_type == "sqlite" and db.current_transaction.get() is None:
-            async with db.transaction(transaction_type=TransactionType.deferred):
-                yield
+            async with db.transaction(transaction_type=TransactionType.deferred) as reads:
+                own = _own_reads.set(reads)
+                try:
+                    yield
+                finally:
+                    _own_reads.reset(own)
         else:
             yield
     finally:
@@ -152,22 +162,37 @@ def side_by_side() -> bool:
     return db.engine_type == "postgres" and db.current_transaction.get() is None
 
 
+def can_write_beside() -> bool:
+    """Whether a write transaction may run beside this context's reads (`alongside`): no
+    transaction is open here but, on SQLite, the reading one ``read_only`` opened (the write
+    takes a connection of its own; SQLite's WAL lets it commit while those reads keep their
+    snapshot). Not inside a write, nor inside a transaction someone else opened (a test's,
+    rolled back: a write beside it would outlive it, or wait for its lock); on SQLite only
+    in WAL (`enable_sqlite_wal`: the app's start)."""
+    db = engine()
+    if db.engine_type == "sqlite" and id(db) not in _in_wal:
+        return False  # a rollback journal: a reader's lock would hold the write's commit
+    current = db.current_transaction.get()
+    return current is None or current is _own_reads.get()
+
+
 @contextlib.asynccontextmanager
 async def alongside(write: Callable[[], Coroutine[Any, Any, None]]) -> AsyncIterator[None]:
     """The block's reads, and `write` (a write transaction of its own, e.g. the audit row of
-    a read whose object the block then loads) beside them where the server runs statements
-    side by side (`side_by_side`): the reads do not wait for the write's round trips and
-    commit, and the block ends only once the write has committed; if it failed, its error
-    is raised (an audited read stays fail-closed: nothing is returned without its row).
-    Elsewhere (SQLite, a transaction around: one connection) `write` runs after the block.
+    a read whose object the block then loads) beside them where it may (`can_write_beside`):
+    the reads do not wait for the write's round trips and commit, and the block ends only
+    once the write has committed; if it failed, its error is raised (an audited read stays
+    fail-closed: nothing is returned without its row). Elsewhere (inside a transaction
+    around: one connection) `write` runs after the block.
 
     Begun beside the reads, the write commits even when a read then fails: an access log
     may then hold a row for a read that answered with an error, never the reverse."""
-    if not side_by_side():
+    if not can_write_beside():
         yield
         await write()
         return
-    task = asyncio.create_task(write())
+    # A context of its own: none of this one's transaction, reads or memo.
+    task = asyncio.create_task(write(), context=contextvars.Context())
     try:
         yield
     except BaseException:
@@ -410,9 +435,9 @@ async def enable_sqlite_wal(db: Engine) -> None:  # type: ignore[type-arg]
     for attempt in range(WAL_SWITCH_ATTEMPTS):
         try:
             rows = await db.run_ddl("PRAGMA journal_mode")
-            if rows and str(next(iter(rows[0].values()))).lower() == "wal":
-                return
-            await db.run_ddl("PRAGMA journal_mode=WAL")
+            if not rows or str(next(iter(rows[0].values()))).lower() != "wal":
+                await db.run_ddl("PRAGMA journal_mode=WAL")
+            _in_wal.add(id(db))
             return
         except sqlite3.OperationalError as error:
             if "locked" not in str(error) or attempt == WAL_SWITCH_ATTEMPTS - 1:

@@ -23,7 +23,14 @@ from practice.episodes import (
     EpisodeStatus,
 )
 from practice.escalation import stage_of
-from practice.platform.db import among, concurrently, read_only, write_tx
+from practice.platform.db import (
+    alongside,
+    among,
+    can_write_beside,
+    concurrently,
+    read_only,
+    write_tx,
+)
 from practice.queries.access import seat_active_on
 from practice.queries.episodes import PURPOSE, load_facts, task_json
 from practice.tables import CaseAssignment, Therapist, TreatmentEpisode
@@ -83,16 +90,48 @@ async def current_episodes(actor: Actor, today: date) -> list[dict[str, Any]]:
     return rows
 
 
-async def _entries(actor: Actor, today: date, tz: ZoneInfo) -> list[dict[str, Any]]:
-    """Every episode on the caseload with its open tasks and the registered columns."""
+Shown = list[tuple[int, int]]  # (episode, client) of each client a page shows
+
+
+async def _entries(
+    actor: Actor,
+    today: date,
+    tz: ZoneInfo,
+    shown_of: Callable[[list[dict[str, Any]]], Shown | None],
+) -> tuple[list[dict[str, Any]], Shown | None]:
+    """Every episode on the caseload with its open tasks and the registered columns; and
+    the clients audited as shown, when `shown_of` could tell them from the episodes' rows:
+    their audit row is then written beside the rest of the reads (`alongside`: the page's
+    reads do not wait for its commit, P-1). None: the caller records what it shows."""
     async with read_only():
         rows = await current_episodes(actor, today)
-        ids = [int(row["id"]) for row in rows]
-        names = list(_columns)
-        facts, *values = await concurrently(
-            lambda: load_facts(ids, tz), *(functools.partial(_columns[n], ids, tz) for n in names)
-        )
-        columns = dict(zip(names, values, strict=True))
+        shown = shown_of(rows) if can_write_beside() else None
+        if shown is None:
+            facts, columns = await _facts_and_columns(rows, tz)
+        else:
+            async with alongside(functools.partial(_record_shown, actor, shown)):
+                facts, columns = await _facts_and_columns(rows, tz)
+    return _built(rows, facts, columns, today, tz), shown
+
+
+async def _facts_and_columns(
+    rows: list[dict[str, Any]], tz: ZoneInfo
+) -> tuple[Any, dict[str, dict[int, Any]]]:
+    ids = [int(row["id"]) for row in rows]
+    names = list(_columns)
+    facts, *values = await concurrently(
+        lambda: load_facts(ids, tz), *(functools.partial(_columns[n], ids, tz) for n in names)
+    )
+    return facts, dict(zip(names, values, strict=True))
+
+
+def _built(
+    rows: list[dict[str, Any]],
+    facts: Any,
+    columns: dict[str, dict[int, Any]],
+    today: date,
+    tz: ZoneInfo,
+) -> list[dict[str, Any]]:
     entries = []
     for row in rows:
         fact, rules = facts[int(row["id"])]
@@ -115,12 +154,31 @@ async def _entries(actor: Actor, today: date, tz: ZoneInfo) -> list[dict[str, An
     return entries
 
 
-async def _record_shown(actor: Actor, entries: Sequence[Mapping[str, Any]]) -> None:
+def _shown(entries: Sequence[Mapping[str, Any]]) -> Shown:
+    return [(int(e["episode_id"]), int(e["client_id"])) for e in entries]
+
+
+async def _record_shown(actor: Actor, shown: Shown) -> None:
     # One row per client on the page (their access logs show it), in one statement (P-1);
     # an empty caseload still records the search.
-    shown = [(e["episode_id"], e["client_id"]) for e in entries] or [(actor.user_id, None)]
+    rows: Sequence[tuple[int | None, int | None]] = shown or [(actor.user_id, None)]
     async with write_tx():
-        await audit.record_many(actor, Action.SEARCH, "caseload", shown, purpose=PURPOSE)
+        await audit.record_many(actor, Action.SEARCH, "caseload", rows, purpose=PURPOSE)
+
+
+async def _recorded(
+    actor: Actor, recorded: Shown | None, entries: Sequence[Mapping[str, Any]]
+) -> None:
+    """The clients `entries` shows are audited: all of them when nothing was yet, else any
+    the early record missed (none: it was told from the same rows; never fewer rows)."""
+    shown = _shown(entries)
+    if recorded is None:
+        await _record_shown(actor, shown)
+        return
+    early = set(recorded)
+    missed = [item for item in shown if item not in early]
+    if missed:
+        await _record_shown(actor, missed)
 
 
 async def caseload(
@@ -129,10 +187,14 @@ async def caseload(
     tz: ZoneInfo,
 ) -> list[dict[str, Any]]:
     """The therapist's current episodes with open tasks, overdue first."""
-    entries = await _entries(actor, today, tz)
+    entries, recorded = await _entries(actor, today, tz, _every_row)
     entries.sort(key=lambda e: (-e["overdue"], str(e["client_name"])))
-    await _record_shown(actor, entries)
+    await _recorded(actor, recorded, entries)
     return entries
+
+
+def _every_row(rows: list[dict[str, Any]]) -> Shown:
+    return [(int(r["id"]), int(r["client_id"])) for r in rows]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -151,13 +213,11 @@ async def caseload_page(
     actor: Actor, today: date, tz: ZoneInfo, view: CaseloadView
 ) -> CaseloadPage:
     """The caseload narrowed and ordered by ``view``; only the clients shown are audited."""
-    entries = await _entries(actor, today, tz)
+    entries, recorded = await _entries(actor, today, tz, functools.partial(_shown_by, view))
     employers = {int(e["employer_id"]): str(e["employer"]) for e in entries}
-    if view.employer_id not in employers:
-        # Not an employer of this caseload (an old bookmark, a typed number): not a filter.
-        view = dataclasses.replace(view, employer_id=None)
+    view = _applicable(view, set(employers))
     shown = view.apply(entries)
-    await _record_shown(actor, shown)
+    await _recorded(actor, recorded, shown)
     return CaseloadPage(
         view=view,
         entries=shown,
@@ -165,6 +225,26 @@ async def caseload_page(
         total_clients=len({e["client_id"] for e in entries}),
         employers=sorted(employers.items(), key=lambda item: (fold(item[1]), item[0])),
     )
+
+
+def _applicable(view: CaseloadView, employers: set[int]) -> CaseloadView:
+    if view.employer_id not in employers:
+        # Not an employer of this caseload (an old bookmark, a typed number): not a filter.
+        return dataclasses.replace(view, employer_id=None)
+    return view
+
+
+def _shown_by(view: CaseloadView, rows: list[dict[str, Any]]) -> Shown | None:
+    """The clients `view` shows, told from the episodes' rows; None when it needs their
+    tasks (overdue only)."""
+    if view.overdue_only:
+        return None
+    view = _applicable(view, {int(r["employer_id"]) for r in rows})
+    return [
+        (int(r["id"]), int(r["client_id"]))
+        for r in rows
+        if view.matches({**r, "employer_id": int(r["employer_id"])})
+    ]
 
 
 async def deadline_monitor(

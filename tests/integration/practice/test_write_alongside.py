@@ -1,16 +1,26 @@
-"""A write beside a block's reads (`practice.platform.db.alongside`): on PostgreSQL outside a
-transaction it runs while the block reads, and the block ends only once it has committed;
-elsewhere it runs after the block. Either way a failed write fails the block (an audited
-read stays fail-closed). These tests commit: the side-by-side path needs no transaction
-around the test."""
+"""A write beside a block's reads (`practice.platform.db.alongside`): with no transaction
+around (but ``read_only``'s own) it runs while the block reads, and the block ends only once
+it has committed; inside a transaction it runs after the block. Either way a failed write
+fails the block (an audited read stays fail-closed). These tests commit: the path beside
+the reads needs no transaction around the test."""
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 
 import pytest
 
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor, AuditUnavailable, Channel
-from practice.platform.db import alongside, side_by_side, write_tx
+from practice.platform.db import (
+    alongside,
+    can_write_beside,
+    enable_sqlite_wal,
+    engine,
+    read_only,
+    write_tx,
+)
 from practice.tables import AuditEvent
 
 SYSTEM = Actor.system(Channel.WORKER)
@@ -20,10 +30,25 @@ async def _rows(object_type: str) -> int:
     return int(await AuditEvent.count().where(AuditEvent.object_type == object_type))
 
 
+@contextlib.asynccontextmanager
+async def nothing() -> AsyncIterator[None]:
+    yield
+
+
+@pytest.fixture(autouse=True)
+async def _in_wal() -> None:
+    """SQLite in WAL, as the app's start leaves it (a write beside reads needs it)."""
+    await enable_sqlite_wal(engine())
+
+
 @pytest.mark.commits
-async def test_the_write_runs_beside_the_reads_on_postgresql_and_after_them_elsewhere() -> None:
+@pytest.mark.parametrize("around", [nothing, read_only], ids=["alone", "in read_only"])
+async def test_the_write_runs_while_the_block_reads_and_has_committed_when_it_ends(
+    around: Callable[[], AbstractAsyncContextManager[None]],
+) -> None:
     began = asyncio.Event()
     order: list[str] = []
+    before = await _rows("alongside_test")  # the trail is append-only: not emptied
 
     async def write() -> None:
         order.append("write")
@@ -32,17 +57,35 @@ async def test_the_write_runs_beside_the_reads_on_postgresql_and_after_them_else
             await audit.record(SYSTEM, Action.READ, "alongside_test", 1, purpose="test")
         order.append("committed")
 
-    async with alongside(write):
-        if side_by_side():
-            # The block waits for the write to have begun: possible only side by side.
+    async with around():
+        assert can_write_beside()
+        async with alongside(write):
+            # The block waits for the write to have begun: possible only beside it.
             await asyncio.wait_for(began.wait(), timeout=5)
-        else:
-            assert await _rows("alongside_test") == 0
-        order.append("read")
+            order.append("read")  # while the write has its round trips and commit ahead
+            await AuditEvent.count()
 
-    expected = ["write", "read", "committed"] if side_by_side() else ["read", "write", "committed"]
-    assert order == expected
-    assert await _rows("alongside_test") == 1
+    assert order == ["write", "read", "committed"]
+    assert await _rows("alongside_test") == before + 1
+
+
+@pytest.mark.commits
+async def test_inside_a_write_the_write_runs_after_the_block_in_that_transaction() -> None:
+    order: list[str] = []
+    before = await _rows("alongside_after")
+
+    async def write() -> None:
+        order.append("write")
+        async with write_tx():
+            await audit.record(SYSTEM, Action.READ, "alongside_after", 2, purpose="test")
+
+    async with write_tx():
+        assert not can_write_beside()
+        async with alongside(write):
+            assert await _rows("alongside_after") == before
+            order.append("read")
+        assert order == ["read", "write"]
+    assert await _rows("alongside_after") == before + 1
 
 
 @pytest.mark.commits
@@ -66,5 +109,5 @@ async def test_a_block_that_fails_answers_with_its_own_error_and_leaves_no_write
     with pytest.raises(LookupError):
         async with alongside(write):
             raise LookupError("the read failed")
-    # Side by side, the write had begun and was waited for; elsewhere it never began.
-    assert done == (["write"] if side_by_side() else [])
+    # The write had begun beside the block, and was waited for.
+    assert done == ["write"]
