@@ -128,6 +128,13 @@ class PracticeSQLiteEngine(SQLiteEngine):
             engine=self, transaction_type=transaction_type, allow_nested=allow_nested
         )
 
+    def idle_count(self) -> int | None:
+        """The connections of this loop's pool nobody is using; None without a pool (each
+        transaction then opens a connection of its own). See
+        ``practice.platform.db.can_write_beside``."""
+        idle = self._idle.get(asyncio.get_running_loop())
+        return None if idle is None else len(idle)
+
     async def acquire(self) -> aiosqlite.Connection:
         """An idle connection of this loop's pool, or a new one."""
         idle = self._idle.get(asyncio.get_running_loop())

@@ -49,6 +49,9 @@ _local: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
 _memo: contextvars.ContextVar[dict[Any, Any] | None] = contextvars.ContextVar(
     "practice_request_memo", default=None
 )
+# Idle pooled SQLite connections a write beside reads needs (`can_write_beside`): one for it
+# and one left for another request.
+SPARE_FOR_BESIDE = 2
 # The SQLite engines this process switched to WAL (`enable_sqlite_wal`; `can_write_beside`).
 _in_wal: set[int] = set()
 # The SQLite transaction ``read_only`` opened for its reads (`can_write_beside`).
@@ -168,10 +171,17 @@ def can_write_beside() -> bool:
     takes a connection of its own; SQLite's WAL lets it commit while those reads keep their
     snapshot). Not inside a write, nor inside a transaction someone else opened (a test's,
     rolled back: a write beside it would outlive it, or wait for its lock); on SQLite only
-    in WAL (`enable_sqlite_wal`: the app's start)."""
+    in WAL (`enable_sqlite_wal`: the app's start) and with pooled connections to spare."""
     db = engine()
-    if db.engine_type == "sqlite" and id(db) not in _in_wal:
-        return False  # a rollback journal: a reader's lock would hold the write's commit
+    if db.engine_type == "sqlite":
+        if id(db) not in _in_wal:
+            return False  # a rollback journal: a reader's lock would hold the write's commit
+        count = getattr(db, "idle_count", None)
+        idle = None if count is None else count()
+        if idle is not None and idle < SPARE_FOR_BESIDE:
+            # Only while the pool has connections to spare: under load, connections (and
+            # threads) opened and closed for writes beside cost the web process memory (P-8).
+            return False
     current = db.current_transaction.get()
     return current is None or current is _own_reads.get()
 

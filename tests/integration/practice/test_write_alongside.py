@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 import pytest
 
@@ -111,3 +112,19 @@ async def test_a_block_that_fails_answers_with_its_own_error_and_leaves_no_write
             raise LookupError("the read failed")
     # The write had begun beside the block, and was waited for.
     assert done == ["write"]
+
+
+@pytest.mark.commits
+async def test_on_sqlite_a_write_goes_beside_only_while_the_pool_has_connections_to_spare() -> None:
+    db: Any = engine()
+    if db.engine_type != "sqlite":
+        pytest.skip("SQLite's own pool of connections")
+    await db.open_reader()
+    try:
+        assert not can_write_beside()  # a pool with nobody idle: the write waits its turn
+        spare = [await db.acquire() for _ in range(2)]
+        for connection in spare:
+            await db.release(connection, reusable=True)
+        assert can_write_beside()
+    finally:
+        await db.close_reader()
