@@ -105,6 +105,8 @@ async def _entries(
     reads do not wait for its commit, P-1). None: the caller records what it shows."""
     async with read_only():
         rows = await current_episodes(actor, today)
+        # Asked here as well as in `alongside` (no await between, so the same answer): a
+        # row written after the reads must wait until `read_only` has ended.
         shown = shown_of(rows) if can_write_beside() else None
         if shown is None:
             facts, columns = await _facts_and_columns(rows, tz)
@@ -187,14 +189,13 @@ async def caseload(
     tz: ZoneInfo,
 ) -> list[dict[str, Any]]:
     """The therapist's current episodes with open tasks, overdue first."""
-    entries, recorded = await _entries(actor, today, tz, _every_row)
+    # The default view shows every episode: its clients are every row's.
+    entries, recorded = await _entries(
+        actor, today, tz, functools.partial(_shown_by, CaseloadView())
+    )
     entries.sort(key=lambda e: (-e["overdue"], str(e["client_name"])))
     await _recorded(actor, recorded, entries)
     return entries
-
-
-def _every_row(rows: list[dict[str, Any]]) -> Shown:
-    return [(int(r["id"]), int(r["client_id"])) for r in rows]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -240,11 +241,7 @@ def _shown_by(view: CaseloadView, rows: list[dict[str, Any]]) -> Shown | None:
     if view.overdue_only:
         return None
     view = _applicable(view, {int(r["employer_id"]) for r in rows})
-    return [
-        (int(r["id"]), int(r["client_id"]))
-        for r in rows
-        if view.matches({**r, "employer_id": int(r["employer_id"])})
-    ]
+    return [(int(r["id"]), int(r["client_id"])) for r in rows if view.matches(r)]
 
 
 async def deadline_monitor(
