@@ -13,7 +13,7 @@ from reporting.services.employer_statistics import employers_due, publish_due_sn
 from reporting.services.employer_updates import send_due_employer_updates
 from reporting.services.follow_ups import invite_due_follow_ups
 from reporting.services.monitoring import invite_due_questionnaires, remind_open_invitations
-from reporting.statistics import fact_table
+from reporting.statistics import cell_table, fact_table
 
 
 async def deliver_report(ctx: dict[str, Any], report_id: int) -> str:
@@ -75,9 +75,14 @@ SETTLE_STATISTICS = DueJob("settle_statistics", (), "statistics-facts")
 
 
 async def due_statistics_facts(today: date, settings: Settings) -> list[DueJob]:
-    """Settle the statistics facts of the episodes written since (the figures compute them
-    from the raw tables meanwhile: settling keeps the dashboard fast, not correct)."""
-    due = await fact_table.any_pending() or await fact_table.any_overtaken(today)
+    """Settle the statistics facts of the episodes written since, and compute the kept
+    cells of a new day (the figures compute them from the raw tables and the facts
+    meanwhile: settling keeps the dashboard fast, not correct)."""
+    due = (
+        await fact_table.any_pending()
+        or await fact_table.any_overtaken(today)
+        or await cell_table.any_stale(today)
+    )
     return [SETTLE_STATISTICS] if due else []
 
 

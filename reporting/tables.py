@@ -8,6 +8,7 @@ same document cannot be recorded, and every effect is keyed in the database.
 
 from piccolo.columns import (
     JSON,
+    BigInt,
     Boolean,
     Bytea,
     Date,
@@ -257,6 +258,66 @@ class StatisticsPending(Table):
     marked_at = Timestamptz(default=TimestamptzNow())
 
 
+class StatisticsCell(Table):
+    """The rows one figure's statement returns over the settled episodes of one cell (a
+    month of referral, an offer, a diagnosis category), as computed on `day`
+    (reporting.statistics.cells): the dashboard adds up the cells its filters cover
+    whole instead of counting their episodes again. `key` holds the statement's grouping
+    columns (JSON), m0.. its counts and sums in the figure's order; an offer or diagnosis
+    of ``*`` adds up those of every one. Read by an index on (figure, offer, diagnosis,
+    month) (migration reporting_2026_12_06t08_40_37). Medical (diagnosis)."""
+
+    id: Serial
+    day = Date()
+    month = Date(index=True)
+    offer = Varchar(length=32, null=True, default=None)
+    diagnosis = Varchar(length=48, null=True, default=None, secret=True)
+    figure = Varchar(length=32)
+    variant = Varchar(length=2)  # reporting.statistics.facts.variant_key; '' for every one
+    key = Text()
+    m0 = BigInt(default=0)
+    m1 = BigInt(default=0)
+    m2 = BigInt(default=0)
+    m3 = BigInt(default=0)
+    m4 = BigInt(default=0)
+    m5 = BigInt(default=0)
+    m6 = BigInt(default=0)
+    m7 = BigInt(default=0)
+    m8 = BigInt(default=0)
+    m9 = BigInt(default=0)
+    m10 = BigInt(default=0)
+    m11 = BigInt(default=0)
+    m12 = BigInt(default=0)
+    m13 = BigInt(default=0)
+
+
+class StatisticsCellEpisode(Table):
+    """Where each settled episode was counted in the kept cells: its month of referral, and
+    its component (the episodes linked by client, employment or the employment of the
+    absence it treats: their smallest id) with what links it, and whether the component is
+    kept apart from the cells (its episodes lie in more than one cell: a client or an
+    absence would be counted in each). Not a foreign key: a deleted episode's month and
+    links must still be known, to count it again."""
+
+    id: Serial
+    episode = Integer(unique=True, index=True)
+    month = Date()
+    client_id = Integer(index=True)
+    employment_id = Integer(null=True, default=None, index=True)
+    linked_employment = Integer(null=True, default=None, index=True)
+    component = Integer(index=True)
+    apart = Integer(default=0)
+
+
+class StatisticsMonth(Table):
+    """A month of referral whose kept cells were computed for `day` (the figures of a
+    running episode depend on the day: the cells of another day are not read)."""
+
+    id: Serial
+    month = Date(unique=True)
+    day = Date()
+
+
 # ---------------------------------------------------------------- invoicing (issue 22)
 #
 # The employer pays for @Work. Its billing terms (prices, when to bill, payment days) are
@@ -381,6 +442,9 @@ ALL: list[type[Table]] = [
     StatisticsFact,
     StatisticsAbsence,
     StatisticsPending,
+    StatisticsCell,
+    StatisticsCellEpisode,
+    StatisticsMonth,
     BillingTerms,
     InvoiceNumber,
     Invoice,

@@ -25,10 +25,12 @@ How the statement is built, CTE by CTE:
 
 from collections import defaultdict
 from datetime import date
-from typing import Any
 from zoneinfo import ZoneInfo
 
+from piccolo.querystring import QueryString
+
 from practice.deadlines import DEFAULT_SCREENING_RULE, DEFAULT_WORKING_DAYS, due_on
+from reporting.statistics.cells import Figure, figure_rows, needs_today
 from reporting.statistics.definitions import DEFAULT_VOLUME_VARIANT, Benchmark, VolumeVariant
 from reporting.statistics.durations import CostSummary
 from reporting.statistics.facts import (
@@ -42,10 +44,8 @@ from reporting.statistics.facts import (
     as_date,
     as_int,
     current_source,
-    dialect,
     facts_cte,
     q,
-    run,
     tenths_mean,
 )
 from reporting.statistics.figures import Share
@@ -102,7 +102,9 @@ def _outcomes(
     )
 
 
-async def _statement(sql: Dialect, filters: Filters, today: date, variant: VolumeVariant) -> Any:
+async def _statement(
+    sql: Dialect, filters: Filters, today: date, variant: VolumeVariant
+) -> QueryString:
     kept = current_source() is Source.KEPT
     unit = "u_emp, u_pno, u_client, u_first"
     by_referral = f"PARTITION BY {unit} ORDER BY referred_on, episode_id"
@@ -258,7 +260,8 @@ async def _statement(sql: Dialect, filters: Filters, today: date, variant: Volum
     def histogram(kind: str, columns: str, group_by: str) -> str:
         """One row per distinct value of the figure, its count over both halves."""
         return (
-            f"SELECT '{kind}' AS k, c, d, x, referred, screened, SUM(n) AS n FROM ("  # noqa: S608
+            f"SELECT '{kind}' AS k, c, d, x, referred, screened, SUM(n) AS n, "  # noqa: S608
+            "0 AS s1, 0 AS s2 FROM ("
             f"{each_half(f'{columns}, COUNT(*) AS n', f' GROUP BY {group_by}')}) h "
             "GROUP BY c, d, x, referred, screened"
         )
@@ -278,8 +281,8 @@ async def _statement(sql: Dialect, filters: Filters, today: date, variant: Volum
         )
     )
     volumes = " ".join(
-        f"UNION ALL SELECT '{column}', NULL, {column}_sum, {column}_n, "  # noqa: S608
-        f"{none_date}, {none_date}, 0 FROM ab_sums"
+        f"UNION ALL SELECT '{column}', NULL, {none_int}, {none_int}, "  # noqa: S608
+        f"{none_date}, {none_date}, 0, {column}_sum, {column}_n FROM ab_sums"
         for column in ("vb", "ve", "vf")
     )
     nothing = f"{none_date} AS referred, {none_date} AS screened"
@@ -306,19 +309,36 @@ async def _statement(sql: Dialect, filters: Filters, today: date, variant: Volum
         ]
     ) + (
         f" {volumes} "  # noqa: S608 - fixed fragments
-        "UNION ALL SELECT 'units', NULL, episodes, several, "
-        f"{none_date}, {none_date}, units FROM ab_sums "
+        f"UNION ALL SELECT 'units', NULL, {none_int}, {none_int}, "
+        f"{none_date}, {none_date}, units, episodes, several FROM ab_sums "
         f"UNION ALL SELECT 'begun', NULL, {none_int}, {none_int}, {none_date}, {none_date}, "
-        "begun FROM ab_sums "
+        "begun, 0, 0 FROM ab_sums "
         f"UNION ALL SELECT 'clients', NULL, {none_int}, {none_int}, {none_date}, {none_date}, "
-        f"COUNT(DISTINCT client_id) FROM {classed} WHERE kind IN ('record', 'own') "
+        f"COUNT(DISTINCT client_id), 0, 0 FROM {classed} WHERE kind IN ('record', 'own') "
         f"UNION ALL SELECT 'class', NULL, {none_int}, {none_int}, {none_date}, {none_date}, "
-        f"COUNT(*) FROM {classed} WHERE kind = 'not_absent' "
+        f"COUNT(*), 0, 0 FROM {classed} WHERE kind = 'not_absent' "
         f"UNION ALL SELECT 'no_first_day', NULL, {none_int}, {none_int}, {none_date}, "
-        f"{none_date}, COUNT(*) FROM {classed} WHERE kind = 'no_first_day'"
+        f"{none_date}, COUNT(*), 0, 0 FROM {classed} WHERE kind = 'no_first_day'"
     )
     template = "WITH " + ", ".join("{}" for _ in ctes) + " " + select
     return q(template, *ctes)
+
+
+async def _absences_statement(
+    sql: Dialect, filters: Filters, today: date | None, variant: VolumeVariant
+) -> QueryString:
+    return await _statement(sql, filters, needs_today(today), variant)
+
+
+# The sums (s1, s2) of a kind's row: the volumes' sum and count ('vb', 've', 'vf'); the
+# episodes and the absences treated in several ('units').
+ABSENCES = Figure(
+    "absences",
+    ("k", "c", "d", "x", "referred", "screened"),
+    ("n", "s1", "s2"),
+    _absences_statement,
+    by_variant=True,
+)
 
 
 async def absence_outcomes(
@@ -330,7 +350,7 @@ async def absence_outcomes(
 ) -> AbsenceOutcomes:
     """`per_absence.per_absence` over the episodes matching `filters` (volumes computed as
     `variant` says), from one statement that returns histograms."""
-    rows = await run(await _statement(dialect(tz), filters, today, variant))
+    rows = await figure_rows(ABSENCES, filters, today, tz=tz, variant=variant)
     histograms: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
     ended_costs: list[tuple[int, int, int]] = []
     volume_sums: dict[str, tuple[int, int]] = {}
@@ -344,11 +364,11 @@ async def absence_outcomes(
             if kind == "duration" and row["c"] and row["x"] is not None:
                 ended_costs.append((as_int(row["d"]), as_int(row["x"]), n))
         elif kind in ("vb", "ve", "vf"):
-            volume_sums[kind] = (as_int(row["d"]), as_int(row["x"]))
+            volume_sums[kind] = (as_int(row["s1"]), as_int(row["s2"]))
         elif kind == "screening":
             pairs.append((as_date(row["referred"]), as_date(row["screened"]), n))
         elif kind == "units":
-            units, episodes, several = n, as_int(row["d"]), as_int(row["x"])
+            units, episodes, several = n, as_int(row["s1"]), as_int(row["s2"])
         else:
             counts[kind] = n
     ended = histograms[("duration", 1)]

@@ -11,16 +11,18 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from reporting.statistics.definitions import Benchmark, Unit
+from piccolo.querystring import QueryString
+
+from reporting.statistics.cells import Figure, figure_rows, needs_today
+from reporting.statistics.definitions import Benchmark, Unit, VolumeVariant
 from reporting.statistics.facts import (
     FULL_TENTHS,
     HALF,
+    Dialect,
     Filters,
     as_int,
-    dialect,
     facts_cte,
     q,
-    run,
 )
 from reporting.statistics.histograms import histogram_mean, histogram_percentile, histogram_survival
 from reporting.statistics.reference_times import AbsenceDurations, ResumptionTimes
@@ -49,14 +51,10 @@ class DurationResult:
     cost: CostSummary
 
 
-async def durations(
-    filters: Filters, today: date, benchmark: Benchmark, *, tz: ZoneInfo
-) -> DurationResult:
-    """S6 (`outcome_times.time_to_resumption`), S7 (`absence_duration`) and S8
-    (`cost_avoided`) from one query of per-class day histograms."""
-    if benchmark.unit is not Unit.CALENDAR_DAYS:
-        raise ValueError(f"the benchmark must be in calendar days, not {benchmark.unit}")
-    sql = dialect(tz)
+async def _durations_statement(
+    sql: Dialect, filters: Filters, today: date | None, variant: VolumeVariant
+) -> QueryString:
+    today = needs_today(today)
     since_start = {name: sql.days_between("started_on", name) for name in ("partial_on", "full_on")}
     seen = sql.days_between("started_on", "last_seen")
     # Not materialised: each of the three histograms below computes only its own classes
@@ -92,44 +90,55 @@ async def durations(
         sql.day(today),
         sql.day(today),
     )
-    rows = await run(
-        q(
-            "WITH {}, {}, {} "
-            "SELECT 'partial' AS k, partial_class AS c, "
-            "CASE WHEN partial_class = 'event' THEN partial_days "
-            "WHEN partial_class = 'censored' THEN seen_days END AS d, "
-            "CAST(NULL AS INTEGER) AS cost, COUNT(*) AS n FROM classes "
-            "GROUP BY partial_class, CASE WHEN partial_class = 'event' THEN partial_days "
-            "WHEN partial_class = 'censored' THEN seen_days END "
-            "UNION ALL SELECT 'full', full_class, "
-            "CASE WHEN full_class = 'event' THEN full_days "
-            "WHEN full_class = 'censored' THEN seen_days END, "
-            "CAST(NULL AS INTEGER), COUNT(*) FROM classes "
-            "GROUP BY full_class, CASE WHEN full_class = 'event' THEN full_days "
-            "WHEN full_class = 'censored' THEN seen_days END "
-            "UNION ALL SELECT 'absence', absence_class, "
-            "CASE WHEN absence_class = 'ended' THEN absence_days END, "
-            "CASE WHEN absence_class = 'ended' THEN cost_cents END, COUNT(*) FROM classes "
-            "GROUP BY absence_class, CASE WHEN absence_class = 'ended' THEN absence_days END, "
-            "CASE WHEN absence_class = 'ended' THEN cost_cents END",
-            await facts_cte(
-                sql,
-                filters,
-                [
-                    "absent",
-                    "started_on",
-                    "closed_on",
-                    "first_sick_day",
-                    "vb",
-                    "partial_on",
-                    "full_on",
-                    "cost_cents",
-                ],
-            ),
-            dated,
-            classified,
-        )
+    return q(
+        "WITH {}, {}, {} "
+        "SELECT 'partial' AS k, partial_class AS c, "
+        "CASE WHEN partial_class = 'event' THEN partial_days "
+        "WHEN partial_class = 'censored' THEN seen_days END AS d, "
+        "CAST(NULL AS INTEGER) AS cost, COUNT(*) AS n FROM classes "
+        "GROUP BY partial_class, CASE WHEN partial_class = 'event' THEN partial_days "
+        "WHEN partial_class = 'censored' THEN seen_days END "
+        "UNION ALL SELECT 'full', full_class, "
+        "CASE WHEN full_class = 'event' THEN full_days "
+        "WHEN full_class = 'censored' THEN seen_days END, "
+        "CAST(NULL AS INTEGER), COUNT(*) FROM classes "
+        "GROUP BY full_class, CASE WHEN full_class = 'event' THEN full_days "
+        "WHEN full_class = 'censored' THEN seen_days END "
+        "UNION ALL SELECT 'absence', absence_class, "
+        "CASE WHEN absence_class = 'ended' THEN absence_days END, "
+        "CASE WHEN absence_class = 'ended' THEN cost_cents END, COUNT(*) FROM classes "
+        "GROUP BY absence_class, CASE WHEN absence_class = 'ended' THEN absence_days END, "
+        "CASE WHEN absence_class = 'ended' THEN cost_cents END",
+        await facts_cte(
+            sql,
+            filters,
+            [
+                "absent",
+                "started_on",
+                "closed_on",
+                "first_sick_day",
+                "vb",
+                "partial_on",
+                "full_on",
+                "cost_cents",
+            ],
+        ),
+        dated,
+        classified,
     )
+
+
+DURATIONS = Figure("durations", ("k", "c", "d", "cost"), ("n",), _durations_statement)
+
+
+async def durations(
+    filters: Filters, today: date, benchmark: Benchmark, *, tz: ZoneInfo
+) -> DurationResult:
+    """S6 (`outcome_times.time_to_resumption`), S7 (`absence_duration`) and S8
+    (`cost_avoided`) from one query of per-class day histograms."""
+    if benchmark.unit is not Unit.CALENDAR_DAYS:
+        raise ValueError(f"the benchmark must be in calendar days, not {benchmark.unit}")
+    rows = await figure_rows(DURATIONS, filters, today, tz=tz)
     counts: dict[tuple[str, str], int] = defaultdict(int)
     histograms: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
     costs: list[tuple[int, int, int]] = []  # (days, cost per day, count)

@@ -35,9 +35,16 @@ from zoneinfo import ZoneInfo
 
 from practice.platform.clock import today_in
 from practice.platform.db import engine, write_tx
-from reporting.statistics import placement
+from reporting.statistics import cell_table, placement
 from reporting.statistics.facts import dialect, q, run, settle_sql
-from reporting.tables import StatisticsAbsence, StatisticsFact, StatisticsPending
+from reporting.tables import (
+    StatisticsAbsence,
+    StatisticsCell,
+    StatisticsCellEpisode,
+    StatisticsFact,
+    StatisticsMonth,
+    StatisticsPending,
+)
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +94,7 @@ async def settle_batch(tz: ZoneInfo, limit: int = BATCH) -> int:
         now = dt.datetime.now(dt.UTC)
         await run(settle_sql(dialect(tz), episodes, now=now))
         await _settle_placement(tz, episodes, now)
+        await cell_table.refresh(tz, today_in(tz), episodes)
         return len(episodes)
 
 
@@ -123,13 +131,20 @@ async def settle_pending(
     """Settle what is pending, batch after batch, until nothing is or the `budget` is spent
     (the rest is left for the next sweep: a job has a timeout)."""
     settled = 0
-    await mark_overtaken(today_in(tz))
+    today = today_in(tz)
+    await mark_overtaken(today)
     deadline = time.monotonic() + budget.total_seconds()
     while time.monotonic() < deadline:
         done = await settle_batch(tz)
         if done == 0:
             break
         settled += done
+    for month in await cell_table.stale_months(today):
+        if time.monotonic() >= deadline:
+            break
+        async with write_tx():
+            await _lock()
+            await cell_table.compute_month(dialect(tz), today, month)
     return Settled(settled, await pending_count())
 
 
@@ -143,12 +158,30 @@ async def rebuild(tz: ZoneInfo, *, day: dt.date | None = None) -> Settled:
         await StatisticsPending.delete(force=True)
         await StatisticsFact.delete(force=True)
         await StatisticsAbsence.delete(force=True)
+        for kept in (StatisticsCell, StatisticsCellEpisode, StatisticsMonth):
+            await kept.delete(force=True)
         now = dt.datetime.now(dt.UTC)
         await run(settle_sql(dialect(tz), None, now=now))
         await run(placement.settle_sql(dialect(tz), None, day or today_in(tz), now))
+        await cell_table.refresh(tz, day or today_in(tz))
         episodes = int(await StatisticsFact.count())
     log.info("statistics facts rebuilt: %d episodes", episodes)
     return Settled(episodes, await pending_count())
+
+
+async def cells_current(today: dt.date) -> bool:
+    """Whether the kept cells are computed, and for `today` (the bench's check after a
+    data set was loaded on another day)."""
+    return bool(await StatisticsMonth.exists()) and not await StatisticsMonth.exists().where(
+        StatisticsMonth.day != today
+    )
+
+
+async def refresh_cells(tz: ZoneInfo) -> int:
+    """Every month's kept cells again for today, in one transaction; how many months."""
+    async with write_tx():
+        await _lock()
+        return await cell_table.refresh(tz, today_in(tz))
 
 
 async def vacuum() -> None:
@@ -157,4 +190,9 @@ async def vacuum() -> None:
     loaded (1.5 million on M), which every figure's read of the pending episodes then scans
     until autovacuum comes by; and fresh statistics for the planner."""
     if engine().engine_type == "postgres":
-        await run(q("VACUUM ANALYZE statistics_pending, statistics_fact, statistics_absence"))
+        await run(
+            q(
+                "VACUUM ANALYZE statistics_pending, statistics_fact, statistics_absence, "
+                "statistics_cell, statistics_cell_episode, statistics_month"
+            )
+        )

@@ -81,6 +81,26 @@ def current_source() -> Source:
 
 
 @dataclass(frozen=True, slots=True)
+class InCell:
+    """The episodes of one kept cell (`reporting.statistics.cells`) of the month the
+    filters give: those with this offer and diagnosis category (None: without one), not
+    kept apart."""
+
+    offer: str | None
+    diagnosis: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BesideCells:
+    """The matching episodes the kept cells do not count: those referred outside the
+    `runs` of whole months the cells cover (first and last day of each run), and those
+    kept apart (`apart`; None: too many to name, read from their table)."""
+
+    runs: tuple[tuple[date, date], ...]
+    apart: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Filters:
     """Which episodes a figure covers; None means "all". The period is on the referral date
     (the local date the aanmelding was received), both ends included."""
@@ -91,6 +111,9 @@ class Filters:
     employer_id: int | None = None
     therapist_user_id: int | None = None
     diagnosis: str | None = None
+    # Internal (reporting.statistics.cells), never from a request: which part of the
+    # matching episodes a statement counts.
+    cells: InCell | BesideCells | None = None
 
     def __post_init__(self) -> None:
         if (
@@ -474,6 +497,60 @@ def _of_therapist(episode: str, user_id: int) -> QueryString:
     )
 
 
+def _of_cells(
+    sql: Dialect,
+    cells: InCell | BesideCells,
+    episode: str,
+    offer: str,
+    diagnosis: str,
+    *,
+    raw: bool = False,
+) -> QueryString:
+    """The condition on an episode (its SQL columns) of being in a kept cell, or beside
+    them (reporting.statistics.cells); from the kept facts or (`raw`) the raw tables."""
+    # IN, not a correlated EXISTS: the engines read the episodes kept apart once instead of
+    # looking each episode up (PostgreSQL on M: 100,000 probes).
+    every_apart = (
+        f"{episode} IN (SELECT c.episode FROM statistics_cell_episode c "  # noqa: S608 - a fixed column
+        "WHERE c.apart = 1)"
+    )
+    if isinstance(cells, InCell):
+        parts = [q(f"NOT {every_apart}")]
+        for column, value in ((offer, cells.offer), (diagnosis, cells.diagnosis)):
+            parts.append(q(f"{column} IS NULL") if value is None else q(f"{column} = {{}}", value))
+        return join_sql(parts, " AND ")
+    if not cells.runs:
+        return q("1 = 1")
+
+    # Referred before a run's first day or after its last: on the referral's local date
+    # (kept) or its instant (raw: from midnight in the practice's zone).
+    def before(first: date) -> QueryString:
+        if raw:
+            return q("r.received_at < {}", sql.instant(first))
+        return q("f.referred_on < {}", sql.day(first))
+
+    def after(last: date) -> QueryString:
+        if raw:
+            return q("r.received_at >= {}", sql.instant(last + timedelta(1)))
+        return q("f.referred_on > {}", sql.day(last))
+
+    # Named, the episodes kept apart are found by their index, as the days outside the runs
+    # are by theirs: the statement reads those few rows, not every episode.
+    outside = [
+        before(cells.runs[0][0]),
+        *(
+            q("({} AND {})", after(last), before(first))
+            for (_, last), (first, _) in zip(cells.runs, cells.runs[1:], strict=False)
+        ),
+        after(cells.runs[-1][1]),
+    ]
+    if cells.apart is None:
+        outside.append(q(every_apart))
+    elif cells.apart:
+        outside.append(q(f"{episode} IN {{}}", _ids(cells.apart)))
+    return q("({})", join_sql(outside, " OR "))
+
+
 def _where(sql: Dialect, filters: Filters, *, screened_only: bool) -> QueryString:
     parts: list[QueryString] = []
     if screened_only:
@@ -490,6 +567,10 @@ def _where(sql: Dialect, filters: Filters, *, screened_only: bool) -> QueryStrin
         parts.append(_of_therapist("e.id", filters.therapist_user_id))
     if filters.diagnosis is not None:
         parts.append(q("s.diagnosis_category = {}", filters.diagnosis))
+    if filters.cells is not None:
+        parts.append(
+            _of_cells(sql, filters.cells, "e.id", "e.offer", "s.diagnosis_category", raw=True)
+        )
     if not parts:
         return q("")
     return q(" WHERE {}", join_sql(parts, " AND "))
@@ -524,7 +605,7 @@ async def facts_cte(
     if (source or _SOURCE.get()) is Source.RAW:
         ctes, select = _raw(sql, filters, names, screened_only, variant, only=None)
         return join_sql([*ctes, q("facts AS MATERIALIZED ({})", select)], ", ")
-    pending = await _pending()
+    pending = await pending_episodes()
     if pending == ():
         # All settled: the kept rows alone. Plain columns, nothing for SQLite's flattener
         # to copy; not MATERIALIZED, so a statement that reads them once reads the table
@@ -532,7 +613,7 @@ async def facts_cte(
         # twice has them materialised by the engine.
         return q("facts AS ({})", _kept(sql, filters, names, screened_only, variant))
     # The kept rows of exactly the episodes computed (an episode that turns pending after
-    # `_pending` read them keeps its kept row: it is neither lost nor counted twice).
+    # `pending_episodes` read them keeps its kept row: it is neither lost nor counted twice).
     scope = _Scope(pending)
     kept = _kept(sql, filters, names, screened_only, variant, instead=scope)
     ctes, computed = _raw(sql, filters, names, screened_only, variant, only=scope)
@@ -544,7 +625,7 @@ async def facts_cte(
 PENDING_NAMED = 2000
 
 
-async def _pending() -> tuple[int, ...] | None:
+async def pending_episodes() -> tuple[int, ...] | None:
     """The pending episodes, or None when there are more than `PENDING_NAMED`."""
     rows = await run(
         q("SELECT DISTINCT p.episode FROM statistics_pending p LIMIT {}", PENDING_NAMED + 1)
@@ -688,6 +769,8 @@ def _kept(
         parts.append(_of_therapist("f.episode", filters.therapist_user_id))
     if filters.diagnosis is not None:
         parts.append(q("f.diagnosis = {}", filters.diagnosis))
+    if filters.cells is not None:
+        parts.append(_of_cells(sql, filters.cells, "f.episode", "f.offer", "f.diagnosis"))
     return q(
         "SELECT {} FROM statistics_fact f{}{}",
         join_sql([q(f"{column(name)} AS {name}") for name in names], ", "),

@@ -79,10 +79,10 @@ async def compute(
     async with read_only():
         return Results(
             *await concurrently(
-                lambda: statistics.volumes(filters, tz=tz, variant=variant),
+                lambda: statistics.volumes(filters, tz=tz, variant=variant, today=today),
                 lambda: statistics.after_treatment(filters, today, tz=tz, variant=variant),
-                lambda: statistics.sessions(filters, tz=tz),
-                lambda: statistics.wait_times(filters, tz=tz),
+                lambda: statistics.sessions(filters, tz=tz, today=today),
+                lambda: statistics.wait_times(filters, tz=tz, today=today),
                 lambda: statistics.durations(filters, today, benchmark, tz=tz),
                 lambda: statistics.caseload(filters, today, tz=tz),
                 lambda: statistics.questionnaire_scores(filters, tz=tz),

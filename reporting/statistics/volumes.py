@@ -7,9 +7,12 @@ These figures read the episode's volume measurements and its end; they share the
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
+
+from piccolo.querystring import QueryString
 
 from practice.deadlines import (
     FOLLOW_UP_MEASUREMENT_CLOSES_MONTHS,
@@ -17,18 +20,18 @@ from practice.deadlines import (
     add_calendar_months,
 )
 from practice.episodes import Offer
+from reporting.statistics.cells import Figure, figure_rows, needs_today
 from reporting.statistics.definitions import DEFAULT_VOLUME_VARIANT, Moment, VolumeVariant
 from reporting.statistics.facts import (
     FULL_TENTHS,
     HALF,
     MOMENTS,
     VOLUME_COLUMN,
+    Dialect,
     Filters,
     as_int,
-    dialect,
     facts_cte,
     q,
-    run,
     tenths_mean,
 )
 from reporting.statistics.figures import Share
@@ -55,12 +58,7 @@ class VolumeResult:
     shares: dict[Moment, ResumptionShares]
 
 
-async def volumes(
-    filters: Filters, *, tz: ZoneInfo, variant: VolumeVariant = DEFAULT_VOLUME_VARIANT
-) -> VolumeResult:
-    """S1/S2 (`outcomes.volume_by_diagnosis`) and `outcomes.share_resumed` in one query,
-    with volume % computed as the `variant` says (contract basis, AT hours or not)."""
-    sql = dialect(tz)
+def _volume_sums() -> str:
     sums: list[str] = []
     for moment in MOMENTS:
         v = VOLUME_COLUMN[moment]
@@ -70,16 +68,47 @@ async def volumes(
             f"SUM(CASE WHEN {v} >= {FULL_TENTHS} THEN 1 ELSE 0 END) AS full_{v}, "
             f"SUM(CASE WHEN {v} > 0 AND {v} < {FULL_TENTHS} THEN 1 ELSE 0 END) AS part_{v}"
         )
-    rows = await run(
-        q(
-            "WITH {} SELECT diagnosis, absent, COUNT(*) AS n, "  # noqa: S608 - fixed fragments; values are bound
-            + ", ".join(sums)
-            + " FROM facts GROUP BY diagnosis, absent",
-            await facts_cte(
-                sql, filters, ["diagnosis", "absent", "vb", "ve", "vf"], variant=variant
-            ),
-        )
+    return ", ".join(sums)
+
+
+async def _volumes_statement(
+    sql: Dialect, filters: Filters, today: date | None, variant: VolumeVariant
+) -> QueryString:
+    return q(
+        "WITH {} SELECT diagnosis, absent, COUNT(*) AS n, "  # noqa: S608 - fixed fragments; values are bound
+        + _volume_sums()
+        + " FROM facts GROUP BY diagnosis, absent",
+        await facts_cte(sql, filters, ["diagnosis", "absent", "vb", "ve", "vf"], variant=variant),
     )
+
+
+VOLUMES = Figure(
+    "volumes",
+    ("diagnosis", "absent"),
+    (
+        "n",
+        *(
+            f"{kind}_{VOLUME_COLUMN[moment]}"
+            for moment in MOMENTS
+            for kind in ("n", "sum", "full", "part")
+        ),
+    ),
+    _volumes_statement,
+    by_variant=True,
+)
+
+
+async def volumes(
+    filters: Filters,
+    *,
+    tz: ZoneInfo,
+    variant: VolumeVariant = DEFAULT_VOLUME_VARIANT,
+    today: date | None = None,
+) -> VolumeResult:
+    """S1/S2 (`outcomes.volume_by_diagnosis`) and `outcomes.share_resumed` in one query,
+    with volume % computed as the `variant` says (contract basis, AT hours or not). With
+    `today`, the kept cells computed for it are added up where the filters cover them."""
+    rows = await figure_rows(VOLUMES, filters, today, tz=tz, variant=variant)
     excluded = sum(as_int(row["n"]) for row in rows if not as_int(row["absent"]))
     absent_rows = [row for row in rows if as_int(row["absent"])]
     cells: dict[str, dict[Moment, Cell]] = {}
@@ -142,24 +171,16 @@ def _first_day_window_not_closed(today: date, months: int) -> date:
     return day
 
 
-async def after_treatment(
+async def _after_statement(
+    sql: Dialect,
     filters: Filters,
-    today: date,
+    today: date | None,
+    variant: VolumeVariant,
     *,
     opens_after_months: int = FOLLOW_UP_MEASUREMENT_OPENS_MONTHS,
     closes_after_months: int = FOLLOW_UP_MEASUREMENT_CLOSES_MONTHS,
-    tz: ZoneInfo,
-    variant: VolumeVariant = DEFAULT_VOLUME_VARIANT,
-) -> AfterTreatment:
-    """S10 (`outcomes.relapse_rate`) and S11 (`outcomes.follow_up_response_rate`) as of
-    `today`, in one query grouped by the two classifications.
-
-    The 6-12 month window is calendar months after the last session; because adding
-    months is monotone, "opened by today" is "last session on or before a date" computed
-    here once, so SQL compares plain dates. A drop in volume % (S10) is read in the
-    `variant`, as the volume table beside it.
-    """
-    sql = dialect(tz)
+) -> QueryString:
+    today = needs_today(today)
     opened_by = _last_day_window_open(today, opens_after_months)
     still_open_from = _first_day_window_not_closed(today, closes_after_months)
     capped = {
@@ -180,18 +201,69 @@ async def after_treatment(
         sql.day(opened_by),
         sql.day(still_open_from),
     )
-    rows = await run(
-        q(
-            "WITH {}, {} SELECT relapse_state, follow_up_state, COUNT(*) AS n FROM states "
-            "GROUP BY relapse_state, follow_up_state",
-            await facts_cte(
-                sql,
-                filters,
-                ["closed_on", "ve", "vf", "relapse_flag", "fu_response"],
-                variant=variant,
-            ),
-            classified,
-        )
+    return q(
+        "WITH {}, {} SELECT relapse_state, follow_up_state, COUNT(*) AS n FROM states "
+        "GROUP BY relapse_state, follow_up_state",
+        await facts_cte(
+            sql,
+            filters,
+            ["closed_on", "ve", "vf", "relapse_flag", "fu_response"],
+            variant=variant,
+        ),
+        classified,
+    )
+
+
+AFTER_TREATMENT = Figure(
+    "after_treatment",
+    ("relapse_state", "follow_up_state"),
+    ("n",),
+    _after_statement,
+    by_variant=True,
+)
+
+
+def _after_figure(opens_after_months: int, closes_after_months: int) -> Figure:
+    """The kept figure for the practice's windows; another window is computed (no cells)."""
+    if (opens_after_months, closes_after_months) == (
+        FOLLOW_UP_MEASUREMENT_OPENS_MONTHS,
+        FOLLOW_UP_MEASUREMENT_CLOSES_MONTHS,
+    ):
+        return AFTER_TREATMENT
+    return replace(
+        AFTER_TREATMENT,
+        name="after_treatment_other",
+        statement=partial(
+            _after_statement,
+            opens_after_months=opens_after_months,
+            closes_after_months=closes_after_months,
+        ),
+    )
+
+
+async def after_treatment(
+    filters: Filters,
+    today: date,
+    *,
+    opens_after_months: int = FOLLOW_UP_MEASUREMENT_OPENS_MONTHS,
+    closes_after_months: int = FOLLOW_UP_MEASUREMENT_CLOSES_MONTHS,
+    tz: ZoneInfo,
+    variant: VolumeVariant = DEFAULT_VOLUME_VARIANT,
+) -> AfterTreatment:
+    """S10 (`outcomes.relapse_rate`) and S11 (`outcomes.follow_up_response_rate`) as of
+    `today`, in one query grouped by the two classifications.
+
+    The 6-12 month window is calendar months after the last session; because adding
+    months is monotone, "opened by today" is "last session on or before a date" computed
+    here once, so SQL compares plain dates. A drop in volume % (S10) is read in the
+    `variant`, as the volume table beside it.
+    """
+    rows = await figure_rows(
+        _after_figure(opens_after_months, closes_after_months),
+        filters,
+        today,
+        tz=tz,
+        variant=variant,
     )
     relapse: dict[str, int] = defaultdict(int)
     follow: dict[str, int] = defaultdict(int)
@@ -218,19 +290,27 @@ async def after_treatment(
 # ---------------------------------------------------------------- S9
 
 
-async def sessions(filters: Filters, *, tz: ZoneInfo) -> SessionsTable:
+async def _sessions_statement(
+    sql: Dialect, filters: Filters, today: date | None, variant: VolumeVariant
+) -> QueryString:
+    return q(
+        "WITH {} SELECT diagnosis, offer, "
+        "CASE WHEN closed_on IS NULL THEN 1 ELSE 0 END AS still_open, held, COUNT(*) AS n "
+        "FROM facts GROUP BY diagnosis, offer, "
+        "CASE WHEN closed_on IS NULL THEN 1 ELSE 0 END, held",
+        await facts_cte(sql, filters, ["diagnosis", "offer", "closed_on", "held"]),
+    )
+
+
+SESSIONS = Figure(
+    "sessions", ("diagnosis", "offer", "still_open", "held"), ("n",), _sessions_statement
+)
+
+
+async def sessions(filters: Filters, *, tz: ZoneInfo, today: date | None = None) -> SessionsTable:
     """S9 (`outcomes.sessions_per_episode`): a histogram of held sessions per closed episode
     by diagnosis and offer; mean and median from it."""
-    sql = dialect(tz)
-    rows = await run(
-        q(
-            "WITH {} SELECT diagnosis, offer, "
-            "CASE WHEN closed_on IS NULL THEN 1 ELSE 0 END AS still_open, held, COUNT(*) AS n "
-            "FROM facts GROUP BY diagnosis, offer, "
-            "CASE WHEN closed_on IS NULL THEN 1 ELSE 0 END, held",
-            await facts_cte(sql, filters, ["diagnosis", "offer", "closed_on", "held"]),
-        )
-    )
+    rows = await figure_rows(SESSIONS, filters, today, tz=tz)
     still_open = 0
     histograms: dict[str, dict[Offer, list[tuple[int, int]]]] = {}
     for row in rows:

@@ -9,7 +9,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
+from functools import partial
 from zoneinfo import ZoneInfo
+
+from piccolo.querystring import QueryString
 
 from practice.deadlines import (
     DEFAULT_SCREENING_RULE,
@@ -20,17 +23,17 @@ from practice.deadlines import (
     due_on,
 )
 from practice.working_days import WorkingDays
-from reporting.statistics.definitions import Unit
+from reporting.statistics.cells import Figure, figure_rows
+from reporting.statistics.definitions import Unit, VolumeVariant
 from reporting.statistics.facts import (
     HALF,
     P90,
+    Dialect,
     Filters,
     as_date,
     as_int,
-    dialect,
     facts_cte,
     q,
-    run,
 )
 from reporting.statistics.figures import Share
 from reporting.statistics.histograms import histogram_percentile
@@ -40,24 +43,17 @@ from reporting.statistics.reference_times import Durations, WaitTimes
 # ---------------------------------------------------------------- S3, S4, S5
 
 
-async def wait_times(
-    filters: Filters,
-    *,
-    screening_rule: DeadlineRule = DEFAULT_SCREENING_RULE,
-    start_rule: DeadlineRule = DEFAULT_TREATMENT_START_RULE,
-    days: WorkingDays = DEFAULT_WORKING_DAYS,
-    tz: ZoneInfo,
-) -> WaitTimes:
-    """S3-S5 (`outcome_times.wait_times`) over every referral matching the filters.
+_ANCHORS = {"aanmelding": "referred_on", "screening": "screened_on"}
 
-    One query returns, per wait, the distinct (start, end) date pairs with their counts;
-    each pair is measured once in Python in calendar or working days.
-    """
-    sql = dialect(tz)
-    anchors = {"aanmelding": "referred_on", "screening": "screened_on"}
-    if start_rule.anchor_name not in anchors:
-        raise ValueError(f"no episode date for the anchor {start_rule.anchor_name!r}")
-    start_anchor = anchors[start_rule.anchor_name]
+
+async def _waits_statement(
+    sql: Dialect,
+    filters: Filters,
+    today: date | None,
+    variant: VolumeVariant,
+    *,
+    start_anchor: str = _ANCHORS[DEFAULT_TREATMENT_START_RULE.anchor_name],
+) -> QueryString:
     counts = [
         Count("screening", (("a", "referred_on"), ("b", "screened_on"))),
         Count("start", (("a", start_anchor), ("b", "started_on"))),
@@ -70,7 +66,40 @@ async def wait_times(
         ["absent", "referred_on", "screened_on", "started_on", "first_sick_day"],
         screened_only=False,
     )
-    rows = await run(q(f"WITH {{}} {counts_sql(sql, 'facts', ('a', 'b'), counts)}", facts))
+    return q(f"WITH {{}} {counts_sql(sql, 'facts', ('a', 'b'), counts)}", facts)
+
+
+WAITS = Figure("waits", ("k", "a", "b"), ("n",), _waits_statement)
+
+
+def _waits_figure(anchor_name: str) -> Figure:
+    """The kept figure for the practice's start rule; another anchor is computed (no cells)."""
+    if anchor_name not in _ANCHORS:
+        raise ValueError(f"no episode date for the anchor {anchor_name!r}")
+    if anchor_name == DEFAULT_TREATMENT_START_RULE.anchor_name:
+        return WAITS
+    return replace(
+        WAITS,
+        name=f"waits_{anchor_name}",
+        statement=partial(_waits_statement, start_anchor=_ANCHORS[anchor_name]),
+    )
+
+
+async def wait_times(
+    filters: Filters,
+    *,
+    screening_rule: DeadlineRule = DEFAULT_SCREENING_RULE,
+    start_rule: DeadlineRule = DEFAULT_TREATMENT_START_RULE,
+    days: WorkingDays = DEFAULT_WORKING_DAYS,
+    tz: ZoneInfo,
+    today: date | None = None,
+) -> WaitTimes:
+    """S3-S5 (`outcome_times.wait_times`) over every referral matching the filters.
+
+    One query returns, per wait, the distinct (start, end) date pairs with their counts;
+    each pair is measured once in Python in calendar or working days.
+    """
+    rows = await figure_rows(_waits_figure(start_rule.anchor_name), filters, today, tz=tz)
     pairs: dict[str, list[tuple[date | None, date | None, int]]] = defaultdict(list)
     for row in rows:
         pairs[str(row["k"])].append((as_date(row["a"]), as_date(row["b"]), as_int(row["n"])))

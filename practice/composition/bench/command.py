@@ -118,8 +118,15 @@ async def _run(settings: Any, plan: Any, options: dict[str, Any]) -> None:
     )
     from practice.composition.bench.scale import caseload_at_scale
     from practice.composition.bench.writers import audited_writers
+    from practice.platform.clock import today_in
     from practice.platform.db import engine
-    from reporting.statistics.fact_table import any_pending, rebuild, vacuum
+    from reporting.statistics.fact_table import (
+        any_pending,
+        cells_current,
+        rebuild,
+        refresh_cells,
+        vacuum,
+    )
 
     if (engine().engine_type == "postgres") != settings.is_postgres:
         raise click.ClickException("the engine was chosen before --database-url was read")
@@ -142,6 +149,12 @@ async def _run(settings: Any, plan: Any, options: dict[str, Any]) -> None:
         await vacuum()
         took = time.monotonic() - settling
         click.echo(f"  statistics facts of {settled.episodes:,} episodes in {took:.1f} s", err=True)
+    elif not await cells_current(today_in(settings.time_zone)):  # a data set of another day
+        settling = time.monotonic()
+        months = await refresh_cells(settings.time_zone)
+        await vacuum()
+        took = time.monotonic() - settling
+        click.echo(f"  statistics cells of {months} months in {took:.1f} s", err=True)
     if options["load_only"]:
         return
 

@@ -79,6 +79,13 @@ NOT_CLIENT_DATA = {
     "audit_event",  # the legal access log: identifiers and categories only
     # Episode ids whose statistics facts are to be settled again: a number, nothing more.
     "statistics_pending",
+    # The kept cells: each figure added up over a month's episodes by offer and diagnosis,
+    # no client named. An erased episode takes its month's cells with it (a trigger); the
+    # next settling counts the month again without it, and drops where the episode was
+    # counted (its number, its client's and employments' numbers).
+    "statistics_cell",
+    "statistics_month",
+    "statistics_cell_episode",
     "erasure_record",  # the minimal proof of each erasure
     "employer_statistics",  # an employer's monthly figures: aggregates, no client named
     # The employer's invoices are kept for the tax years (art. 52 AWR, seven years; AVG art.

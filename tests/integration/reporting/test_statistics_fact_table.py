@@ -6,8 +6,9 @@ session, a measurement, a contract change on an employment another episode measu
 absence, a follow-up, a screening, a referral's date, an episode's status, an agreement, a
 deletion) interleaved with settling some, all or none of what is pending, or a rebuild.
 After each sequence the figures' facts read from the kept table (with the pending episodes
-computed) equal the raw ones, for every column and filter; settled, nothing is pending and
-every kept row equals its recomputation. The suite runs on SQLite and on PostgreSQL.
+computed) equal the raw ones, for every column and filter, and so does every figure added
+up from the kept cells (`test_statistics_cells`); settled, nothing is pending and every
+kept row equals its recomputation. The suite runs on SQLite and on PostgreSQL.
 """
 
 import random
@@ -17,6 +18,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from practice.episodes import Offer
 from practice.platform.clock import today_in
 from practice.tables import (
     AbsenceEpisode,
@@ -57,6 +59,9 @@ from reporting.tables import StatisticsFact
 from scheduling.appointments import AppointmentKind, Attendance
 from scheduling.tables import Appointment
 from tests.cast import Cast
+from tests.integration.reporting.test_statistics_cells import (
+    assert_the_cells_add_up_to_the_raw_figures,
+)
 from tests.integration.reporting.test_statistics_facts import (
     ALL_FACTS,
     AMSTERDAM,
@@ -277,7 +282,7 @@ async def _close_episode(n: int, operation: str) -> None:
             {
                 TreatmentEpisode.status: "closed",
                 TreatmentEpisode.closed_on: rng.choice(DAYS),
-                TreatmentEpisode.offer: rng.choice(("basic", "compleet")),
+                TreatmentEpisode.offer: rng.choice((Offer.BASIC.value, Offer.COMPLEET.value)),
             }
         ).where(TreatmentEpisode.id == episode)
 
@@ -356,6 +361,8 @@ async def _assert_the_figures_see_the_raw_facts(employer_id: int) -> None:
                     with facts_from(Source.RAW):
                         raw_absences = await absence_outcomes(filters, today, tz=AMSTERDAM)
                     assert kept_absences == raw_absences, (filters, today)
+    # Every figure, added up from the kept cells where they hold (issue 21, P-4).
+    await assert_the_cells_add_up_to_the_raw_figures(today_in(AMSTERDAM), every=False)
 
 
 def _plain(value: Any) -> Any:
@@ -393,7 +400,7 @@ async def test_the_kept_facts_equal_the_raw_ones_after_any_writes_and_settlings(
     # The examples share the test's transaction: each one writes on the practice the ones
     # before it left, which is what a practice does; the property holds in every state.
     if await TreatmentEpisode.count() == 0:
-        await build_random_practice(7, cast)
+        await build_random_practice(7, cast, clients=40)
     for operation, n in steps:
         await _OPERATIONS[operation](n, operation)
     employer_id = await _pick(Employer, 0)

@@ -239,7 +239,9 @@ async def _insert_one(table: Any, row: Any) -> int:
     return int(rows[0]["id"])
 
 
-async def build_random_practice(seed: int, cast: Cast) -> dict[str, list[int]]:
+async def build_random_practice(
+    seed: int, cast: Cast, *, clients: int = 10
+) -> dict[str, list[int]]:
     rng = random.Random(seed)
     employers = [
         await _insert_one(
@@ -250,7 +252,7 @@ async def build_random_practice(seed: int, cast: Cast) -> dict[str, list[int]]:
     second = await make_user(Role.THERAPIST, f"therapeut-{seed}@cast.test")
     therapists = [cast.therapist.id, second.id]
     employments: list[tuple[int, int, int]] = []  # (employment, client, employer)
-    for k in range(10):
+    for k in range(clients):
         client = await _insert_one(Client, Client(name=f"Cliënt {seed}-{k}"))
         employer = rng.choice(employers)
         employment = await _insert_one(Employment, Employment(client=client, employer=employer))
