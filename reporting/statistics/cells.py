@@ -83,6 +83,7 @@ class Figure:
     measures: tuple[str, ...]
     statement: Statement
     by_variant: bool = False  # its rows differ by volume variant (else kept once, as '')
+    kept: bool = True  # its cells are computed (a one-off variant of a figure has none)
 
     def __post_init__(self) -> None:
         if len(self.measures) > MEASURES:
@@ -275,7 +276,7 @@ async def figure_rows(
     cover whole added to the statement over the rest, or the statement over them all.
     Without `today` (a caller that does not know the day) no cell is read."""
     sql = dialect(tz)
-    kept = today is not None and (not figure.by_variant or variant == KEPT_VARIANT)
+    kept = figure.kept and today is not None and (not figure.by_variant or variant == KEPT_VARIANT)
     plan = await _plan(sql, filters, today) if kept and today is not None else None
     if plan is not None and today is not None:
         beside = replace(filters, cells=BesideCells(plan.runs, plan.apart))

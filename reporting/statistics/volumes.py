@@ -233,6 +233,7 @@ def _after_figure(opens_after_months: int, closes_after_months: int) -> Figure:
     return replace(
         AFTER_TREATMENT,
         name="after_treatment_other",
+        kept=False,
         statement=partial(
             _after_statement,
             opens_after_months=opens_after_months,

@@ -81,6 +81,7 @@ def _waits_figure(anchor_name: str) -> Figure:
     return replace(
         WAITS,
         name=f"waits_{anchor_name}",
+        kept=False,
         statement=partial(_waits_statement, start_anchor=_ANCHORS[anchor_name]),
     )
 

@@ -3,9 +3,11 @@ its filters cover whole and computed over the rest equals the figure computed fr
 tables, for any filter, after writes, before and after settling, on a new day, with
 clients kept apart; and the cells are read where they hold. Both engines."""
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
+from practice.deadlines import DEFAULT_TREATMENT_START_RULE
 from practice.episodes import Offer
 from practice.platform.clock import today_in
 from practice.tables import Client, Employer, Referral, Screening, TreatmentEpisode
@@ -28,6 +30,7 @@ from tests.integration.reporting.test_statistics_facts import (
 
 BENCHMARK = ABSENCE_BENCHMARKS["hsk_business_case"]
 OTHER_VARIANT = VARIANTS[-1]  # at referral, with the therapeutic hours
+OTHER_START_RULE = replace(DEFAULT_TREATMENT_START_RULE, anchor_name="aanmelding")
 
 
 def _filters(employer_id: int) -> list[Filters]:
@@ -64,6 +67,13 @@ async def _figures(filters: Filters, today: date, *, variants: bool) -> tuple[An
         *found,
         await statistics.volumes(filters, tz=AMSTERDAM, today=today, variant=OTHER_VARIANT),
         await absence_outcomes(filters, today, tz=AMSTERDAM, variant=OTHER_VARIANT),
+        # A figure asked in another way than the dashboard's has no cells: all from the facts.
+        await statistics.after_treatment(
+            filters, today, opens_after_months=3, closes_after_months=9, tz=AMSTERDAM
+        ),
+        await statistics.wait_times(
+            filters, start_rule=OTHER_START_RULE, tz=AMSTERDAM, today=today
+        ),
     )
 
 
