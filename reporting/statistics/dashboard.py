@@ -251,13 +251,15 @@ async def build_dashboard(
 
 
 async def filter_choices() -> dict[str, Any]:
+    """The filter form's options; an employer and a therapist as (id as text, name): a
+    practice's thousands of employers are a select's options, rendered on every view."""
     employers = await Employer.select(Employer.id, Employer.name).order_by(Employer.name)
     therapists = await Therapist.select(
         Therapist.user.as_alias("user_id"), Therapist.user._.display_name.as_alias("name")
     ).order_by(Therapist.user._.display_name)
     return {
-        "employers": employers,
-        "therapists": therapists,
+        "employers": [(str(row["id"]), row["name"]) for row in employers],
+        "therapists": [(str(row["user_id"]), row["name"]) for row in therapists],
         "offers": [(o.value, _(OFFER_LABELS[o])) for o in Offer],
         "diagnoses": [(code, _(label)) for code, label in DIAGNOSIS_CATEGORIES.items()],
         "benchmarks": [(key, _(b.name)) for key, b in ABSENCE_BENCHMARKS.items()],
@@ -268,8 +270,8 @@ async def filter_choices() -> dict[str, Any]:
 
 def filter_summary(filters: Filters, choices: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The filters in words, shown above every figure (the period and offer included)."""
-    employers = {int(e["id"]): e["name"] for e in choices["employers"]}
-    therapists = {int(t["user_id"]): t["name"] for t in choices["therapists"]}
+    employers = {int(key): name for key, name in choices["employers"]}
+    therapists = {int(key): name for key, name in choices["therapists"]}
     every = _("all")
     period = _("%(start)s to %(end)s") % {
         "start": filters.referred_from.isoformat() if filters.referred_from else "…",

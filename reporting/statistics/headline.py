@@ -17,6 +17,11 @@ from reporting.statistics.definitions import MOMENT_LABELS, Benchmark, Moment
 from reporting.statistics.presentation import Results, month_label
 from reporting.statistics.suppression import Cell, Shown, shown
 
+# The caseloads the page shows at a glance: the fullest, so that a practice of hundreds of
+# therapists reads its problems first (every therapist is in the table "Caseload per
+# therapist", and in the JSON's headline).
+AT_A_GLANCE = 8
+
 
 @dataclass(frozen=True, slots=True)
 class TherapistLoad:
@@ -40,6 +45,14 @@ class TherapistLoad:
         return min(100, round(100 * self.active.value / self.capacity))
 
 
+def _fullest_first(load: TherapistLoad) -> tuple[bool, bool, int, int, str]:
+    """Over capacity first, then by the share of capacity in use, then by the count; a
+    withheld count last, by name alone (ordering by it would tell what is withheld)."""
+    active = load.active.value if isinstance(load.active.value, int) else -1
+    percent = load.percent_of_capacity
+    return (not load.over_capacity, percent is None, -(percent or 0), -active, load.therapist)
+
+
 @dataclass(frozen=True, slots=True)
 class ResumptionFigure:
     moment: Moment
@@ -61,6 +74,15 @@ class Headline:
     started_on_time: Shown
     caseload: tuple[TherapistLoad, ...]
     resumption: tuple[ResumptionFigure, ...]
+
+    @property
+    def fullest(self) -> tuple[TherapistLoad, ...]:
+        """The caseloads shown at a glance (`AT_A_GLANCE`), the fullest first."""
+        return tuple(sorted(self.caseload, key=_fullest_first)[:AT_A_GLANCE])
+
+    @property
+    def over_capacity(self) -> int:
+        return sum(1 for load in self.caseload if load.over_capacity)
 
 
 def headline_of(
