@@ -27,8 +27,11 @@ The cells are computed by `reporting.statistics.cell_table` (settling, rebuildin
 nightly refresh for the new day).
 """
 
+import asyncio
+import contextlib
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -182,8 +185,37 @@ class Plan:
     stamp: int
 
 
+# The plans of one view's figures (`one_plan`), by filters and day: each figure's statement
+# checks its plan still holds, so the figures of a view may share one.
+_plans: ContextVar[dict[tuple[Filters, date], "asyncio.Future[Plan | None]"] | None] = ContextVar(
+    "statistics_plans", default=None
+)
+
+
+@contextlib.contextmanager
+def one_plan() -> Iterator[None]:
+    """The figures computed in the block share one plan per filters and day (a dashboard's
+    nine figure groups asked the same three questions nine times)."""
+    token = _plans.set({})
+    try:
+        yield
+    finally:
+        _plans.reset(token)
+
+
 async def _plan(sql: Dialect, filters: Filters, today: date) -> Plan | None:
-    """Which kept cells the figure adds up (None: compute it all from the facts)."""
+    """Which kept cells the figure adds up (None: compute it all from the facts); inside
+    `one_plan`, the plan another figure made for the same filters and day."""
+    shared = _plans.get()
+    if shared is None:
+        return await _made_plan(sql, filters, today)
+    made = shared.get((filters, today))
+    if made is None:
+        made = shared[(filters, today)] = asyncio.ensure_future(_made_plan(sql, filters, today))
+    return await asyncio.shield(made)
+
+
+async def _made_plan(sql: Dialect, filters: Filters, today: date) -> Plan | None:
     if (
         filters.cells is not None
         or filters.employer_id is not None

@@ -21,6 +21,7 @@ from practice.screening import DIAGNOSIS_CATEGORIES
 from reporting.statistics import sql as statistics
 from reporting.statistics.absence_tables import absence_tables
 from reporting.statistics.absences import absence_outcomes, cost_summary
+from reporting.statistics.cells import one_plan
 from reporting.statistics.definitions import (
     DEFAULT_VOLUME_VARIANT,
     MOMENT_LABELS,
@@ -77,19 +78,20 @@ async def compute(
     The volume figures (S1, S2, the resumption shares, S10) are computed in `variant`."""
     tz = settings.time_zone
     async with read_only():
-        return Results(
-            *await concurrently(
-                lambda: statistics.volumes(filters, tz=tz, variant=variant, today=today),
-                lambda: statistics.after_treatment(filters, today, tz=tz, variant=variant),
-                lambda: statistics.sessions(filters, tz=tz, today=today),
-                lambda: statistics.wait_times(filters, tz=tz, today=today),
-                lambda: statistics.durations(filters, today, benchmark, tz=tz),
-                lambda: statistics.caseload(filters, today, tz=tz),
-                lambda: statistics.questionnaire_scores(filters, tz=tz),
-                lambda: trends(filters, today, tz=tz),
-                lambda: absence_outcomes(filters, today, tz=tz, variant=variant),
+        with one_plan():
+            return Results(
+                *await concurrently(
+                    lambda: statistics.volumes(filters, tz=tz, variant=variant, today=today),
+                    lambda: statistics.after_treatment(filters, today, tz=tz, variant=variant),
+                    lambda: statistics.sessions(filters, tz=tz, today=today),
+                    lambda: statistics.wait_times(filters, tz=tz, today=today),
+                    lambda: statistics.durations(filters, today, benchmark, tz=tz),
+                    lambda: statistics.caseload(filters, today, tz=tz),
+                    lambda: statistics.questionnaire_scores(filters, tz=tz),
+                    lambda: trends(filters, today, tz=tz),
+                    lambda: absence_outcomes(filters, today, tz=tz, variant=variant),
+                )
             )
-        )
 
 
 def diagnosis_label(code: str) -> str:

@@ -261,3 +261,16 @@ async def test_a_deleted_episode_takes_the_cells_of_its_month_with_it(cast: Cast
     )
     assert await _runs(Filters(), today) == ((date(2025, 1, 1), date(2025, 5, 31)),)
     await assert_the_cells_add_up_to_the_raw_figures(today)
+
+
+async def test_the_figures_of_one_view_share_one_plan(cast: Cast) -> None:
+    await build_random_practice(16, cast, clients=10)
+    today = today_in(AMSTERDAM)
+    await rebuild(AMSTERDAM)
+    sql = dialect(AMSTERDAM)
+    with cells.one_plan():
+        first = await cells._plan(sql, Filters(), today)
+        assert first is not None
+        assert await cells._plan(sql, Filters(), today) is first
+        assert await cells._plan(sql, Filters(offer=Offer.BASIC), today) is not first
+    assert await cells._plan(sql, Filters(), today) is not first
