@@ -16,6 +16,7 @@ from practice.episodes import Offer
 from practice.errors import InvalidInput, one_of
 from practice.labels import CONTRACT_BASIS_LABELS, COUNTED_HOURS_LABELS, OFFER_LABELS
 from practice.platform.clock import today_in
+from practice.platform.db import concurrently
 from practice.platform.i18n import gettext as _
 from practice.platform.settings import Settings
 from practice.screening import DIAGNOSIS_CATEGORIES
@@ -248,6 +249,15 @@ async def build_dashboard(
         variant,
         as_of,
     )
+
+
+async def dashboard_and_choices(
+    request: Request[Any, Any, Any], query: Query
+) -> tuple[Dashboard, dict[str, Any]]:
+    """The dashboard and its filter's options, the options read while the figures'
+    statements run (on PostgreSQL side by side: 5 ms of a view on M)."""
+    board, choices = await concurrently(lambda: build_dashboard(request, query), filter_choices)
+    return board, choices
 
 
 async def filter_choices() -> dict[str, Any]:

@@ -41,6 +41,7 @@ from reporting.statistics.dashboard import (
     HEADLINE_CODES,
     active_filters,
     build_dashboard,
+    dashboard_and_choices,
     filter_choices,
     filter_summary,
     query_of,
@@ -102,8 +103,7 @@ async def dashboard_page(
         basis,
         hours,
     )
-    board = await build_dashboard(request, query)
-    choices = await filter_choices()
+    board, choices = await dashboard_and_choices(request, query)
     summary = filter_summary(board.filters, choices)
     return page(
         request,
@@ -259,8 +259,7 @@ async def dashboard_pdf(
         basis,
         hours,
     )
-    board = await build_dashboard(request, query)
-    choices = await filter_choices()
+    board, choices = await dashboard_and_choices(request, query)
     title = _("Outcome statistics")
     settings: Settings = request.app.state.settings
     html = render_report_html(
