@@ -27,16 +27,13 @@ The cells are computed by `reporting.statistics.cell_table` (settling, rebuildin
 nightly refresh for the new day).
 """
 
-import asyncio
-import contextlib
-import json
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from contextvars import ContextVar
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import msgspec
 from piccolo.querystring import QueryString
 
 from reporting.statistics.definitions import DEFAULT_VOLUME_VARIANT, VolumeVariant
@@ -51,6 +48,7 @@ from reporting.statistics.facts import (
     current_source,
     dialect,
     join_sql,
+    once_per_view,
     pending_episodes,
     q,
     run,
@@ -61,6 +59,7 @@ MEASURES = 14  # statistics_cell's m0..m13: the most counts and sums one figure 
 # The offer or diagnosis of a cell that adds up those of every offer or diagnosis (a filter
 # on neither reads a month's rows once, not once per offer and diagnosis).
 EVERY = "*"
+_decode_key = msgspec.json.Decoder(list[Any]).decode
 # The cells hold the dashboard's default volume variant; the figures of another are
 # computed from the facts (a fourfold cost of settling for a choice made now and then).
 KEPT_VARIANT = DEFAULT_VOLUME_VARIANT
@@ -185,34 +184,10 @@ class Plan:
     stamp: int
 
 
-# The plans of one view's figures (`one_plan`), by filters and day: each figure's statement
-# checks its plan still holds, so the figures of a view may share one.
-_plans: ContextVar[dict[tuple[Filters, date], "asyncio.Future[Plan | None]"] | None] = ContextVar(
-    "statistics_plans", default=None
-)
-
-
-@contextlib.contextmanager
-def one_plan() -> Iterator[None]:
-    """The figures computed in the block share one plan per filters and day (a dashboard's
-    nine figure groups asked the same three questions nine times)."""
-    token = _plans.set({})
-    try:
-        yield
-    finally:
-        _plans.reset(token)
-
-
 async def _plan(sql: Dialect, filters: Filters, today: date) -> Plan | None:
     """Which kept cells the figure adds up (None: compute it all from the facts); inside
-    `one_plan`, the plan another figure made for the same filters and day."""
-    shared = _plans.get()
-    if shared is None:
-        return await _made_plan(sql, filters, today)
-    made = shared.get((filters, today))
-    if made is None:
-        made = shared[(filters, today)] = asyncio.ensure_future(_made_plan(sql, filters, today))
-    return await asyncio.shield(made)
+    `facts.one_view`, the plan another figure made for the same filters and day."""
+    return await once_per_view(("plan", filters, today), lambda: _made_plan(sql, filters, today))
 
 
 async def _made_plan(sql: Dialect, filters: Filters, today: date) -> Plan | None:
@@ -324,12 +299,22 @@ async def figure_rows(
             )
         )
         if not any(row["key"] is None and as_int(row["m0"]) for row in rows):
-            return [_unpacked(figure, row) for row in rows if row["key"] is not None]
+            return _unpacked(figure, rows)
     return await run(await figure.statement(sql, filters, today, variant))
 
 
-def _unpacked(figure: Figure, row: dict[str, Any]) -> dict[str, Any]:
-    found: dict[str, Any] = dict(zip(figure.keys, json.loads(row["key"]), strict=True))
-    for i, measure in enumerate(figure.measures):
-        found[measure] = row[f"m{i}"]
+def _unpacked(figure: Figure, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows as the figure's statement returns them: its keys out of the JSON text
+    (msgspec: a figure of date pairs has thousands of rows, and json.loads took a
+    quarter of the dashboard's Python on S), its measures by name."""
+    keys, measures = figure.keys, figure.measures
+    columns = [f"m{i}" for i in range(len(measures))]
+    found = []
+    for row in rows:
+        key = row["key"]
+        if key is None:  # the guard row
+            continue
+        unpacked = dict(zip(keys, _decode_key(key), strict=True))
+        unpacked.update(zip(measures, (row[column] for column in columns), strict=True))
+        found.append(unpacked)
     return found

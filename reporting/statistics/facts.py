@@ -6,15 +6,16 @@ clause, so every figure covers exactly the same episodes for the same filters. S
 `reporting.statistics.sql` for how the work is split between the database and Python.
 """
 
+import asyncio
 import contextlib
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from piccolo.querystring import QueryString
@@ -78,6 +79,40 @@ def facts_from(source: Source) -> Iterator[None]:
 def current_source() -> Source:
     """Where the figures computed now read their facts (`facts_from`; default: kept)."""
     return _SOURCE.get()
+
+
+T = TypeVar("T")
+
+# What the figures of one view read alike (`one_view`): the pending episodes, the plan of
+# the cells they add up. Each figure's statement holds whatever was read for it (pending
+# episodes are computed from the raw tables and their kept rows left out; a plan checks it
+# still holds), so the figures of a view may share one reading.
+_VIEW: ContextVar[dict[Hashable, "asyncio.Future[Any]"] | None] = ContextVar(
+    "statistics_view", default=None
+)
+
+
+@contextlib.contextmanager
+def one_view() -> Iterator[None]:
+    """The figures computed in the block share what they read alike (a dashboard's nine
+    figure groups asked the same questions nine times each)."""
+    token = _VIEW.set({})
+    try:
+        yield
+    finally:
+        _VIEW.reset(token)
+
+
+async def once_per_view(key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
+    """`read()`, or inside `one_view` the reading another figure made under the same key."""
+    shared = _VIEW.get()
+    if shared is None:
+        return await read()
+    made = shared.get(key)
+    if made is None:
+        made = shared[key] = asyncio.ensure_future(read())
+    found: T = await asyncio.shield(made)
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -626,7 +661,12 @@ PENDING_NAMED = 2000
 
 
 async def pending_episodes() -> tuple[int, ...] | None:
-    """The pending episodes, or None when there are more than `PENDING_NAMED`."""
+    """The pending episodes, or None when there are more than `PENDING_NAMED` (one reading
+    per view, `one_view`)."""
+    return await once_per_view("pending", _pending_episodes)
+
+
+async def _pending_episodes() -> tuple[int, ...] | None:
     rows = await run(
         q("SELECT DISTINCT p.episode FROM statistics_pending p LIMIT {}", PENDING_NAMED + 1)
     )

@@ -21,7 +21,6 @@ from practice.screening import DIAGNOSIS_CATEGORIES
 from reporting.statistics import sql as statistics
 from reporting.statistics.absence_tables import absence_tables
 from reporting.statistics.absences import absence_outcomes, cost_summary
-from reporting.statistics.cells import one_plan
 from reporting.statistics.definitions import (
     DEFAULT_VOLUME_VARIANT,
     MOMENT_LABELS,
@@ -30,6 +29,7 @@ from reporting.statistics.definitions import (
     Unit,
     VolumeVariant,
 )
+from reporting.statistics.facts import one_view
 from reporting.statistics.model import RawRow, RawTable
 from reporting.statistics.per_absence import AbsenceOutcomes
 from reporting.statistics.reference import SessionsTable
@@ -78,7 +78,7 @@ async def compute(
     The volume figures (S1, S2, the resumption shares, S10) are computed in `variant`."""
     tz = settings.time_zone
     async with read_only():
-        with one_plan():
+        with one_view():
             return Results(
                 *await concurrently(
                     lambda: statistics.volumes(filters, tz=tz, variant=variant, today=today),

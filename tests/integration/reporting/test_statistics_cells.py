@@ -16,7 +16,16 @@ from reporting.statistics import sql as statistics
 from reporting.statistics.absences import absence_outcomes
 from reporting.statistics.definitions import ABSENCE_BENCHMARKS
 from reporting.statistics.fact_table import pending_count, rebuild, settle_pending
-from reporting.statistics.facts import VARIANTS, Filters, Source, dialect, facts_from, q, run
+from reporting.statistics.facts import (
+    VARIANTS,
+    Filters,
+    Source,
+    dialect,
+    facts_from,
+    one_view,
+    q,
+    run,
+)
 from reporting.tables import StatisticsCell, StatisticsCellEpisode, StatisticsMonth
 from scheduling.appointments import Attendance
 from scheduling.tables import Appointment
@@ -268,7 +277,7 @@ async def test_the_figures_of_one_view_share_one_plan(cast: Cast) -> None:
     today = today_in(AMSTERDAM)
     await rebuild(AMSTERDAM)
     sql = dialect(AMSTERDAM)
-    with cells.one_plan():
+    with one_view():
         first = await cells._plan(sql, Filters(), today)
         assert first is not None
         assert await cells._plan(sql, Filters(), today) is first
