@@ -179,7 +179,9 @@ async def refresh(tz: ZoneInfo, today: date, episodes: Iterable[int] | None = No
     if episodes is None:
         months |= {member.month for member in found.values()}
         for row in await StatisticsMonth.select(StatisticsMonth.month):
-            months.add(_month((as_date(row["month"]),)))
+            month = as_date(row["month"])
+            if month is not None:  # a NOT NULL column
+                months.add(month)
     else:
         for episode in episodes:
             if episode in found:
