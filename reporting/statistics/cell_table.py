@@ -28,7 +28,6 @@ from practice.platform.db import insert_plain
 from reporting.statistics.absences import ABSENCES
 from reporting.statistics.cells import (
     EVERY,
-    KEPT_VARIANT,
     MEASURES,
     Figure,
     key_sql,
@@ -253,10 +252,11 @@ async def compute_month(sql: Dialect, today: date, month: date) -> None:
             referred_from=month, referred_to=month_end(month), cells=InCell(offer, diagnosis)
         )
         for figure in FIGURES:
-            statement = await figure.statement(sql, filters, today, KEPT_VARIANT)
-            await run(
-                _insert_sql(sql, figure, statement, today, month, offer, diagnosis, KEPT_VARIANT)
-            )
+            for variant in figure.variants:
+                statement = await figure.statement(sql, filters, today, variant)
+                await run(
+                    _insert_sql(sql, figure, statement, today, month, offer, diagnosis, variant)
+                )
     await _add_up(sql, month)
     await StatisticsMonth.insert(StatisticsMonth(month=month, day=today))
 

@@ -389,7 +389,7 @@ async def _raw_rows() -> list[tuple[Any, ...]]:
 
 
 @settings(
-    max_examples=60,
+    max_examples=40,  # each settles its months in every variant: 60 took 4.5 min on SQLite
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
