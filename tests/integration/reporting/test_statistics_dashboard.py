@@ -31,6 +31,7 @@ from pypdf import PdfReader
 
 from practice.audit.trail import Action
 from practice.tables import Therapist
+from reporting.statistics import headline as headline_module
 from reporting.statistics.caseload import CaseloadRow
 from reporting.statistics.definitions import HSK_REFERENCE, Moment
 from reporting.statistics.export import headline_json
@@ -348,3 +349,28 @@ def test_no_headline_figure_is_counted_over_fewer_than_the_minimum(drawn) -> Non
         cell = results.volumes.overall[moment]
         if 0 < cell.n < min_n:
             assert f"{cell.value}" not in text
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_at_a_glance_the_fullest_caseloads_stand_for_every_therapists_in_the_table(
+    client, cast: Cast, monkeypatch: Any
+) -> None:
+    # Two therapists stand in for a practice of hundreds: one caseload at a glance.
+    monkeypatch.setattr(headline_module, "AT_A_GLANCE", 1)
+    await dashboard_world(cast)
+    await login(client, cast.practice_manager.email)
+    data = await ok(
+        await client.get("/api/statistics/outcomes", headers={"accept": "application/json"})
+    )
+    loads = {load["capacity"]: load["therapist"] for load in data["headline"]["caseload"]}
+    over, other = loads[8], loads[25]  # the JSON holds every caseload
+    page = (await client.get("/statistics/outcomes")).text
+    glance = page[page.index('data-section="headline"') : page.index('data-section="trends"')]
+    assert "De 1 volste caseloads van 2 behandelaars; 1 boven capaciteit." in glance
+    assert re.findall(r'class="who">([^<]*)<', glance) == [over]
+    table = page[page.index('id="figure-caseload"') :]
+    assert {over, other} <= set(re.findall(r'<th scope="row">([^<]*)</th>', table[:4000]))
+    pdf = PdfReader(io.BytesIO((await client.get("/statistics/outcomes.pdf")).content))
+    text = " ".join((sheet.extract_text() or "") for sheet in pdf.pages)
+    assert "De 1 volste caseloads van 2 behandelaars; 1 boven capaciteit." in " ".join(text.split())
+    assert " ".join(text.split()).count("Lopende trajecten:") == 1
