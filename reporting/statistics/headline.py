@@ -81,7 +81,7 @@ class Headline:
         return tuple(sorted(self.caseload, key=_fullest_first)[:AT_A_GLANCE])
 
     @property
-    def over_capacity(self) -> int:
+    def over_capacity_count(self) -> int:
         return sum(1 for load in self.caseload if load.over_capacity)
 
 

@@ -33,7 +33,7 @@ def test_the_caseloads_over_capacity_come_first_then_the_fullest_share() -> None
         "Anna",
         "Daan",
     ]
-    assert headline.over_capacity == 2
+    assert headline.over_capacity_count == 2
 
 
 def test_a_withheld_count_comes_last_by_name_whatever_it_withholds() -> None:
