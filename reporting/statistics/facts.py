@@ -95,12 +95,17 @@ _VIEW: ContextVar[dict[Hashable, "asyncio.Future[Any]"] | None] = ContextVar(
 @contextlib.contextmanager
 def one_view() -> Iterator[None]:
     """The figures computed in the block share what they read alike (a dashboard's nine
-    figure groups asked the same questions nine times each)."""
-    token = _VIEW.set({})
+    figure groups asked the same questions nine times each). A reading still running when
+    the block ends (a figure failed first, and the view with it) is cancelled: nothing
+    awaits it any more, and it would hold a connection for nothing."""
+    shared: dict[Hashable, asyncio.Future[Any]] = {}
+    token = _VIEW.set(shared)
     try:
         yield
     finally:
         _VIEW.reset(token)
+        for made in shared.values():
+            made.cancel()  # a no-op for one that finished
 
 
 async def once_per_view(key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
