@@ -24,6 +24,7 @@ Digests go out on working days only (the practice reads them at work); a task th
 overrode with a reason is silenced here as it is on the task list (pitfall 19).
 """
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -146,3 +147,26 @@ def digests(
 
 def _order(e: Escalation) -> tuple[bool, date, str, int]:
     return (e.stage is not Stage.LAPSED, e.due_on, e.kind.value, e.episode_id)
+
+
+# ---------------------------------------------------------------- erasure
+
+# A digest's item as ``templates/practice/escalation/body.txt`` writes it: its line, "- A.J.
+# (episode 12): …" ("traject" in Dutch; initials hold no parenthesis), and for a therapist
+# the link to the episode on a line of its own.
+_ITEM_LINE = re.compile(r"- [^(\n]*\(\w+ (\d+)\):")
+_LINK_LINE = re.compile(r"\s+\S*/episodes/(\d+)\s*")
+
+
+def without_episodes(body: str, episode_ids: Iterable[int]) -> str:
+    """A digest's text without the items of these episodes: their client's record was
+    erased, and the stored copy of a digest must not keep the client's initials and
+    episode number (``practice.services.escalation.erase_from_digests``). Every other line
+    stays as it was written."""
+    erased = {str(episode_id) for episode_id in episode_ids}
+
+    def names_erased(line: str) -> bool:
+        found = _ITEM_LINE.match(line) or _LINK_LINE.fullmatch(line)
+        return found is not None and found.group(1) in erased
+
+    return "\n".join(line for line in body.split("\n") if not names_erased(line))

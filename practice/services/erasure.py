@@ -4,9 +4,11 @@ Everything held about the client is destroyed: the rows ``practice.client_data``
 same list the data-subject export reads: record, episodes, clinical notes, agreements, work
 participation, consents, appointments, reports, documents with their PDFs, deliveries,
 employer updates, minutes, questionnaires and the outbox messages about them), in one
-transaction, so a failure leaves nothing half-erased. What stays is the minimal proof: an
-``ErasureRecord`` (identifiers, dates, who) and one audit row. The audit trail itself stays:
-it is the legal access log and holds identifiers and categories only.
+transaction, so a failure leaves nothing half-erased. The escalation digests, each about
+several clients, lose the client's items (initials and episode number) instead. What stays
+is the minimal proof: an ``ErasureRecord`` (identifiers, dates, who) and one audit row.
+The audit trail itself stays: it is the legal access log and holds identifiers and
+categories only.
 
 Documents are stored in the database (``reporting.tables.Document.pdf``), not as files, so
 destroying their rows destroys them. On SQLite the transaction turns on ``secure_delete``,
@@ -42,6 +44,7 @@ from practice.platform.db import after_commit, engine, write_tx
 from practice.platform.queue import DueJob
 from practice.platform.settings import Settings
 from practice.retention import RetentionDecision
+from practice.services import escalation
 from practice.tables import (
     AuditEvent,
     Client,
@@ -240,6 +243,9 @@ async def _erase(
                 ClientAccount.client == client_id
             )
         ]
+        # A digest (issue 19) names several clients by initials and episode number: not a
+        # row of this client's to destroy, so the client's items are taken out of it.
+        await escalation.erase_from_digests(client_id, found.ids(TreatmentEpisode))
         destroyed = 0
         for table in reversed(client_data.tables()):
             destroyed += await _destroy(table, found.ids(table))

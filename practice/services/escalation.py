@@ -38,7 +38,7 @@ from practice.privacy import initials
 from practice.queries.access import seat_active_on
 from practice.queries.episodes import PURPOSE, load_facts
 from practice.services import disclosure
-from practice.tables import CaseAssignment, OutboundMessage, TreatmentEpisode, User
+from practice.tables import AuditEvent, CaseAssignment, OutboundMessage, TreatmentEpisode, User
 from practice.tasks import derive_tasks
 
 TEMPLATES = "practice/escalation"
@@ -196,3 +196,30 @@ def _item(
 def _environment(tz: ZoneInfo) -> jinja2.Environment:
     """One template environment per zone, kept (compiling them per digest is wasted work)."""
     return make_environment(tz)
+
+
+async def erase_from_digests(client_id: int, episode_ids: Sequence[int]) -> int:
+    """Take the client's items out of every stored digest that named them (the audit rows
+    ``queue_digests`` wrote say which): run by the erasure, in its transaction. A digest
+    not sent yet goes out without them; a sent one keeps its copy of the other clients'
+    items only. Returns how many digests changed."""
+    if not episode_ids:
+        return 0
+    named = await AuditEvent.select(AuditEvent.object_id).where(
+        (AuditEvent.client_id == client_id) & (AuditEvent.object_type == OBJECT_TYPE)
+    )
+    message_ids = sorted({int(r["object_id"]) for r in named if str(r["object_id"]).isdigit()})
+    if not message_ids:
+        return 0
+    digests = await OutboundMessage.select(OutboundMessage.id, OutboundMessage.body_text).where(
+        OutboundMessage.id.is_in(message_ids)
+    )
+    changed = 0
+    for digest in digests:
+        body = escalation.without_episodes(str(digest["body_text"]), episode_ids)
+        if body != digest["body_text"]:
+            await OutboundMessage.update({OutboundMessage.body_text: body}).where(
+                OutboundMessage.id == digest["id"]
+            )
+            changed += 1
+    return changed

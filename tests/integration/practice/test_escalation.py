@@ -25,9 +25,9 @@ from practice.deadlines import DEFAULT_WORKING_DAYS
 from practice.disclosure import Addressee, Sender
 from practice.platform import outbox, redis_conn
 from practice.platform.settings import Settings
-from practice.services import disclosure
+from practice.services import disclosure, erasure
 from practice.services.escalation import OBJECT_TYPE, digest_key
-from practice.tables import AuditEvent, OutboundMessage
+from practice.tables import AuditEvent, OutboundMessage, TreatmentEpisode
 from tests.cast import Cast, make_user
 from tests.mailbox import Mailbox
 from tests.story import ok, refer, setup_parties
@@ -236,3 +236,39 @@ async def test_only_a_sender_needing_no_consent_is_cleared_for_a_message_about_s
     )
     assert isinstance(doctor, disclosure.Refusal)
     assert "the one client it is about" in doctor.reason
+
+
+@time_machine.travel("2026-05-01 08:00 +0200", tick=False)
+async def test_an_erased_clients_items_leave_every_stored_digest_and_the_other_clients_stay(
+    client: Any, cast: Cast, settings: Settings, mailbox: Mailbox
+) -> None:
+    mail = smtp(settings, mailbox)
+    parties = await setup_parties(client, cast)
+    erased_episode = await refer(client, cast, parties)
+    kept_episode = await refer(client, cast, parties)
+    await practice_jobs.due_escalation_digests(LAPSED_DAY, mail)
+    await send_all(mail)
+    sent = digest_texts(mailbox)
+    assert all(f"(traject {erased_episode})" in text for text in sent.values())
+    erased_client = await TreatmentEpisode.select(TreatmentEpisode.client).where(
+        TreatmentEpisode.id == erased_episode
+    )
+
+    await erasure.erase_on_request(
+        int(erased_client[0]["client"]),
+        request_ref="AVG-2026-019",
+        by_email=cast.practice_manager.email,
+        requested_on=LAPSED_DAY,
+    )
+
+    stored = [
+        str(r["body_text"])
+        for r in await OutboundMessage.select(OutboundMessage.body_text).where(
+            OutboundMessage.key.like(digest_key(LAPSED_DAY, "%"))
+        )
+    ]
+    assert len(stored) == len(sent) == 2  # the therapist's and the practice manager's
+    for body in stored:
+        assert f"(traject {erased_episode})" not in body
+        assert mail.link(f"/episodes/{erased_episode}") not in body
+        assert f"A.J. (traject {kept_episode}): Screening, uiterlijk 30 april 2026" in body
