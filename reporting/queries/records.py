@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from practice.case_team import active_on
+from practice.case_team import TeamRole, active_on
 from practice.consent import ConsentRecord, Purpose, Recipient, why_not_sendable
 from practice.platform.db import among
 from practice.privacy import AgreementView, EmployerView, ParticipationView
@@ -42,6 +42,33 @@ async def team_members(episode_id: int, role: str, on: date) -> list[int]:
         CaseAssignment.user, CaseAssignment.valid_from, CaseAssignment.valid_to
     ).where((CaseAssignment.episode == episode_id) & (CaseAssignment.team_role == role))
     return [int(r["user"]) for r in rows if active_on(r["valid_from"], r["valid_to"], on)]
+
+
+# Who reads an employer's updates of a case: its managers, then its HR advisers.
+EMPLOYER_CONTACT_ROLES = (TeamRole.MANAGER.value, TeamRole.HR_ADVISER.value)
+
+
+async def employer_contacts(episode_ids: Sequence[int], on: date) -> dict[int, list[int]]:
+    """``team_members`` of every ``EMPLOYER_CONTACT_ROLES`` role for many episodes in one
+    read, by episode (managers first): the sweep asked two statements per open episode."""
+    if not episode_ids:
+        return {}
+    rows = await CaseAssignment.select(
+        CaseAssignment.episode,
+        CaseAssignment.team_role,
+        CaseAssignment.user,
+        CaseAssignment.valid_from,
+        CaseAssignment.valid_to,
+    ).where(
+        among(CaseAssignment.episode, episode_ids)
+        & CaseAssignment.team_role.is_in(list(EMPLOYER_CONTACT_ROLES))
+    )
+    contacts: dict[int, list[int]] = {}
+    for role in EMPLOYER_CONTACT_ROLES:
+        for r in rows:
+            if r["team_role"] == role and active_on(r["valid_from"], r["valid_to"], on):
+                contacts.setdefault(int(r["episode"]), []).append(int(r["user"]))
+    return contacts
 
 
 async def consent_problem(

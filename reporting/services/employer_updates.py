@@ -29,11 +29,12 @@ from reporting.employer_updates import employer_update_key as employer_update_ke
 from reporting.employer_updates import update_reason
 from reporting.interim_reports import INTERIM_REPORT
 from reporting.queries.records import (
+    EMPLOYER_CONTACT_ROLES,
     build_employer_view,
     client_of,
     consent_problem,
+    employer_contacts,
     employer_view_source,
-    team_members,
 )
 from reporting.tables import Document, EmployerUpdate
 
@@ -60,13 +61,11 @@ async def send_due_employer_updates(today: date, tz: ZoneInfo) -> list[int]:
         Document.episode, Document.created_at, Document.report._.ordinal.as_alias("ordinal")
     ).where(Document.kind == INTERIM_REPORT):
         reports_sent.setdefault(int(r["episode"]), []).append((int(r["ordinal"]), r["created_at"]))
+    contacts_of = await employer_contacts([int(e["id"]) for e in episodes], today)
     messages: list[int] = []
     for episode in episodes:
         episode_id = int(episode["id"])
-        contacts = [
-            *await team_members(episode_id, "manager", today),
-            *await team_members(episode_id, "hr_adviser", today),
-        ]
+        contacts = contacts_of.get(episode_id, [])
         if not contacts or await consent_problem(
             int(episode["client"]), Recipient.EMPLOYER, Purpose.PROCESS_UPDATES, now, None
         ):
@@ -117,7 +116,7 @@ async def record_past_employer_updates(
     source = await employer_view_source(episode_id, tz)
     seats = await CaseAssignment.select(CaseAssignment.valid_from, CaseAssignment.valid_to).where(
         (CaseAssignment.episode == episode_id)
-        & CaseAssignment.team_role.is_in(["manager", "hr_adviser"])
+        & CaseAssignment.team_role.is_in(list(EMPLOYER_CONTACT_ROLES))
     )
     reports_sent = [
         (int(r["ordinal"]), r["created_at"])

@@ -20,7 +20,7 @@ from practice.platform.db import among, write_tx
 from practice.platform.settings import Settings
 from practice.platform.templating import make_environment
 from practice.queries.access import episodes_of_client
-from practice.queries.episodes import addressee_of, load_facts
+from practice.queries.episodes import addressee_of, client_has_address, load_facts
 from practice.services import disclosure
 from practice.tables import TreatmentEpisode
 from reporting import monitoring
@@ -41,10 +41,12 @@ def token_hash(token: str) -> str:
 async def invite_due_questionnaires(today: date, settings: Settings) -> list[int]:
     """Invite every client with a due moment (see ``reporting.monitoring``); the messages
     created now, for the sweep to send."""
+    # Only a client with an address is invited (``_invite``; without one the therapist
+    # records the questionnaire in the session): the others' facts are not loaded.
     episodes = [
         int(e["id"])
         for e in await TreatmentEpisode.select(TreatmentEpisode.id).where(
-            TreatmentEpisode.status.is_in(_STATUSES)
+            TreatmentEpisode.status.is_in(_STATUSES) & client_has_address()
         )
     ]
     if not episodes:

@@ -25,7 +25,7 @@ from practice.platform.templating import make_environment, render_email
 from practice.services import disclosure
 from practice.tables import User
 from reporting.documents import render_html, render_pdf_async
-from reporting.queries.records import build_employer_view, client_of, team_members
+from reporting.queries.records import build_employer_view, client_of, employer_contacts
 from reporting.reintegration import TITLE, extract, notice_key
 
 PURPOSE = "reporting"
@@ -69,10 +69,7 @@ async def send_extract(actor: Actor, episode_id: int, today: date, settings: Set
     through the gate, so only with the client's consent; once a day per contact (the outbox
     key), however often the therapist presses. Refused with the reason when no one can be
     told; returns the messages queued now."""
-    contacts = [
-        *await team_members(episode_id, "manager", today),
-        *await team_members(episode_id, "hr_adviser", today),
-    ]
+    contacts = (await employer_contacts([episode_id], today)).get(episode_id, [])
     if not contacts:
         raise Conflict(NO_CONTACT)
     client_id = await client_of(episode_id)

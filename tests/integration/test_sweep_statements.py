@@ -1,0 +1,62 @@
+"""The sweep's finders look at every open and closed episode every five minutes: what they
+read must not grow with the episodes when nothing is due. On 100,000 episodes (bench M) a
+finder that read one statement per episode kept the sweep busy for minutes (564 s in all),
+far past the worker's 30 s job timeout, so the finders after it never ran."""
+
+import contextlib
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from practice.composition import wiring
+from practice.composition.demo import load_demo
+from practice.platform.db import engine
+from practice.platform.settings import Settings
+from practice.tables import TreatmentEpisode
+from reporting import jobs
+
+# Not yet ``due_employer_updates``: it builds the employer's view of every episode with a
+# contact and the client's consent (some ten statements each) to compare its agreements
+# with the last update's; only the contacts are read for all episodes at once.
+FINDERS = (
+    jobs.due_reports,
+    jobs.due_follow_up_invitations,
+    jobs.due_questionnaire_invitations,
+)
+# Each finder's reads when nothing is due, whatever the number of episodes: the episodes
+# and their facts (a statement per table, ``load_facts``), what was done before.
+MOST_STATEMENTS = 40
+
+
+@contextlib.contextmanager
+def counted() -> Iterator[list[str]]:
+    """The statements the app sends while the block runs."""
+    engine_class: Any = type(engine())  # engines have __slots__: wrapped on the class
+    original = engine_class.run_querystring
+    sent: list[str] = []
+
+    async def counting(self: Any, querystring: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(querystring.compile_string(engine_type=self.engine_type)[0])
+        return await original(self, querystring, *args, **kwargs)
+
+    engine_class.run_querystring = counting
+    try:
+        yield sent
+    finally:
+        engine_class.run_querystring = original
+
+
+async def test_a_sweep_with_nothing_due_reads_a_fixed_number_of_statements_per_finder(
+    db: None, settings: Settings
+) -> None:
+    wiring.connect()  # the worker's start-up: fact sources and labels
+    today = datetime.now(settings.time_zone).date()
+    await load_demo(today=today, tz=settings.time_zone)
+    for finder in FINDERS:  # the first sweep does what is due (drafts, invitations)
+        await finder(today, settings)
+    episodes = await TreatmentEpisode.count()
+
+    for finder in FINDERS:
+        with counted() as sent:
+            await finder(today, settings)
+        assert len(sent) <= MOST_STATEMENTS < episodes, (finder.__name__, len(sent), episodes)
