@@ -3,14 +3,11 @@ read must not grow with the episodes when nothing is due. On 100,000 episodes (b
 finder that read one statement per episode kept the sweep busy for minutes (564 s in all),
 far past the worker's 30 s job timeout, so the finders after it never ran."""
 
-import contextlib
-from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
 
 from practice.composition import wiring
+from practice.composition.bench.controls import capture
 from practice.composition.demo import load_demo
-from practice.platform.db import engine
 from practice.platform.settings import Settings
 from practice.tables import TreatmentEpisode
 from reporting import jobs
@@ -28,24 +25,6 @@ FINDERS = (
 MOST_STATEMENTS = 40
 
 
-@contextlib.contextmanager
-def counted() -> Iterator[list[str]]:
-    """The statements the app sends while the block runs."""
-    engine_class: Any = type(engine())  # engines have __slots__: wrapped on the class
-    original = engine_class.run_querystring
-    sent: list[str] = []
-
-    async def counting(self: Any, querystring: Any, *args: Any, **kwargs: Any) -> Any:
-        sent.append(querystring.compile_string(engine_type=self.engine_type)[0])
-        return await original(self, querystring, *args, **kwargs)
-
-    engine_class.run_querystring = counting
-    try:
-        yield sent
-    finally:
-        engine_class.run_querystring = original
-
-
 async def test_a_sweep_with_nothing_due_reads_a_fixed_number_of_statements_per_finder(
     db: None, settings: Settings
 ) -> None:
@@ -57,6 +36,6 @@ async def test_a_sweep_with_nothing_due_reads_a_fixed_number_of_statements_per_f
     episodes = await TreatmentEpisode.count()
 
     for finder in FINDERS:
-        with counted() as sent:
+        with capture() as sent:  # the reads the app sends (the bench's P-4 capture)
             await finder(today, settings)
         assert len(sent) <= MOST_STATEMENTS < episodes, (finder.__name__, len(sent), episodes)
