@@ -87,10 +87,12 @@ async def sweep_due_work(ctx: dict[str, Any]) -> dict[str, int]:
     counts: dict[str, int] = {}
     found: dict[str, int] = {}
     for sweep in SWEEPS:
+        name = getattr(sweep, "__name__", str(sweep))
         try:
-            due = await sweep(today, settings)
+            with metrics.SWEEP_FINDER_SECONDS.labels(name).time():
+                due = await sweep(today, settings)
         except Exception:  # one broken finder must not stop the others
-            log.exception("sweep %s failed", getattr(sweep, "__name__", sweep))
+            log.exception("sweep %s failed", name)
             continue
         for job in due:
             found[job.name] = found.get(job.name, 0) + 1

@@ -69,6 +69,13 @@ QUEUE_DEPTH = Gauge(
     "Jobs waiting in the queue at the last sweep.",
     multiprocess_mode="livemax",
 )
+SWEEP_FINDER_SECONDS = Histogram(
+    "atwork_sweep_finder_duration_seconds",
+    "Time each of the sweep's finders took to find its due work: the sweep runs them one "
+    "after another under the worker's job timeout (30 s), so one slow finder starves the rest.",
+    ("finder",),
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30),
+)
 RENDER_SECONDS = Histogram(
     "atwork_pdf_render_duration_seconds",
     "Time to render one document's PDF.",

@@ -30,6 +30,7 @@ FAMILIES = {
     "atwork_queue_depth",
     "atwork_pdf_render_duration_seconds",
     "atwork_audit_chain_wait_seconds",
+    "atwork_sweep_finder_duration_seconds",
 }
 
 
@@ -83,7 +84,7 @@ async def test_a_scraper_with_the_token_reads_every_family_and_no_label_names_an
     }
     assert "/episodes/{episode_id}" in values  # the route's template, not its path
     assert "987654" not in scraped.text
-    assert {"4xx", "GET", "sweep_due_work", "_a_failing_job"} <= values
+    assert {"4xx", "GET", "sweep_due_work", "_a_failing_job", "due_reports"} <= values
     for value in values:
         assert "@" not in value, value  # no e-mail address
         assert not re.search(r"\d{3,}", value), value  # no id
