@@ -5,7 +5,8 @@ report, so its scores are in the report) and at the end of treatment.
 A moment is due on its day and stays due for ``RECENT_DAYS``: a moment further back is
 history (the practice switched monitoring on, or loaded its past) and is not mailed. A
 moment whose questionnaire the therapist already recorded around that day is not asked
-again. The follow-up measurement has its own invitation (``reporting.services.follow_ups``).
+again. The follow-up measurement has its own invitation (``reporting.services.follow_ups``),
+sent once its window opened (``follow_up_window_opened``).
 
 Pure: the facts come from ``practice.queries.episodes.load_facts``.
 """
@@ -14,8 +15,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from practice import deadlines
 from practice.episodes import EpisodeStatus
-from practice.tasks import EpisodeFacts
+from practice.tasks import EpisodeFacts, TaskRules, derive_tasks
 
 RECENT_DAYS = 14
 # A link is valid for two weeks: long enough for a client who reads mail once a week, short
@@ -68,3 +70,28 @@ def due_moments(
         if today - timedelta(days=RECENT_DAYS) <= m.due_on <= today
         and not any(kind == m.moment and abs(day - m.due_on) <= window for kind, day in answered)
     ]
+
+
+def follow_up_window_opened(facts: EpisodeFacts, rules: TaskRules, today: date) -> bool:
+    """Whether the client is asked for the follow-up measurement now: the task rules owe it
+    and its window (months after the last held session, or the closing) has opened. The
+    invitation goes once (``reporting.services.follow_ups``)."""
+    task = next(
+        (
+            t
+            for t in derive_tasks(facts, today, rules)
+            if t.kind == "follow_up_measurement" and t.done_on is None
+        ),
+        None,
+    )
+    if task is None or task.due_on is None:
+        return False
+    last = facts.held_session_dates[-1] if facts.held_session_dates else facts.closed_on
+    if last is None:
+        return False
+    opens_on = deadlines.follow_up_measurement_window(
+        last,
+        rules.follow_up_measurement_opens_months,
+        rules.follow_up_measurement_closes_months,
+    ).opens_on
+    return today >= opens_on

@@ -7,7 +7,6 @@ Its own module because it is a sweep of closed episodes by the task rules
 import secrets
 from datetime import UTC, date, datetime, timedelta
 
-from practice import deadlines
 from practice.disclosure import Addressee, Sender
 from practice.episodes import EpisodeStatus
 from practice.platform import outbox
@@ -17,7 +16,6 @@ from practice.platform.templating import make_environment
 from practice.queries.episodes import addressees_of, client_has_address, load_facts
 from practice.services import disclosure
 from practice.tables import FollowUp, OutboundMessage, TreatmentEpisode
-from practice.tasks import EpisodeFacts, TaskRules, derive_tasks
 from reporting import monitoring
 from reporting.services import monitoring as monitoring_service
 
@@ -26,29 +24,6 @@ def follow_up_invitation_key(episode_id: int | str) -> str:
     """The outbox key of the follow-up invitation of an episode (one per episode);
     ``episode_id="%"`` gives the LIKE pattern of them all."""
     return f"follow-up-invitation:{episode_id}"
-
-
-def _window_opened(facts: EpisodeFacts, rules: TaskRules, today: date) -> bool:
-    """Whether the episode's follow-up measurement is owed and its window has opened."""
-    task = next(
-        (
-            t
-            for t in derive_tasks(facts, today, rules)
-            if t.kind == "follow_up_measurement" and t.done_on is None
-        ),
-        None,
-    )
-    if task is None or task.due_on is None:
-        return False
-    last = facts.held_session_dates[-1] if facts.held_session_dates else facts.closed_on
-    if last is None:
-        return False
-    opens_on = deadlines.follow_up_measurement_window(
-        last,
-        rules.follow_up_measurement_opens_months,
-        rules.follow_up_measurement_closes_months,
-    ).opens_on
-    return today >= opens_on
 
 
 async def invite_due_follow_ups(today: date, settings: Settings) -> list[int]:
@@ -88,7 +63,7 @@ async def invite_due_follow_ups(today: date, settings: Settings) -> list[int]:
     opened = [
         episode_id
         for episode_id, (facts, rules) in loaded.items()
-        if _window_opened(facts, rules, today)
+        if monitoring.follow_up_window_opened(facts, rules, today)
     ]
     clients = await addressees_of(opened) if opened else {}
     env = make_environment(tz)
