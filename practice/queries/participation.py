@@ -4,10 +4,12 @@ Its own module because two readers need it, the episode detail and the reports
 (``reporting``), and it needs nothing of the episode but its employment.
 """
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from practice.platform.db import among
 from practice.tables import ContractHours, WorkParticipation
 from practice.work_participation import (
     ContractPeriod,
@@ -27,28 +29,45 @@ async def participation_series(employment_id: int | None, episode_id: int) -> li
     """Volume % per measurement, against the contract then and the original contract."""
     if employment_id is None:
         return []
+    return (await participation_series_of([employment_id])).get(employment_id, [])
+
+
+async def participation_series_of(employment_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """`participation_series` of many employments in two reads, by employment (the sweep
+    and the employer portal make the view of many episodes at once)."""
+    if not employment_ids:
+        return {}
     # The service refuses a second period starting on the same day, but the table can hold
     # one (no unique key); the rule refuses to guess, so the read keeps the last one recorded,
     # which corrected the earlier, rather than fail every page that shows the series.
-    latest: dict[date, int] = {}
+    latest: dict[int, dict[date, int]] = {}
     for c in (
         await ContractHours.select()
-        .where(ContractHours.employment == employment_id)
+        .where(among(ContractHours.employment, employment_ids))
         .order_by(ContractHours.id)
     ):
-        latest[c["valid_from"]] = c["minutes_per_week"]
+        latest.setdefault(int(c["employment"]), {})[c["valid_from"]] = c["minutes_per_week"]
+    # In date order, ties by id: the series (a stable sort by date) keeps this order, so
+    # each point is told with the row it came from (hours by kind, source, moment).
+    rows_of: dict[int, list[dict[str, Any]]] = {}
+    for row in (
+        await WorkParticipation.select()
+        .where(among(WorkParticipation.employment, employment_ids))
+        .order_by(WorkParticipation.measured_on)
+        .order_by(WorkParticipation.id)
+    ):
+        rows_of.setdefault(int(row["employment"]), []).append(row)
+    return {
+        employment_id: _series(latest.get(employment_id, {}), rows)
+        for employment_id, rows in rows_of.items()
+    }
+
+
+def _series(latest: dict[date, int], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     contracts = [
         ContractPeriod(valid_from=valid_from, hours_per_week=_hours(minutes))
         for valid_from, minutes in latest.items()
     ]
-    # In date order, ties by id: the series (a stable sort by date) keeps this order, so
-    # each point is told with the row it came from (hours by kind, source, moment).
-    rows = (
-        await WorkParticipation.select()
-        .where(WorkParticipation.employment == employment_id)
-        .order_by(WorkParticipation.measured_on)
-        .order_by(WorkParticipation.id)
-    )
     measurements = [
         ParticipationMeasurement(
             measured_on=m["measured_on"],

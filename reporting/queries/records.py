@@ -15,8 +15,8 @@ from practice.case_team import TeamRole, active_on
 from practice.consent import ConsentRecord, Purpose, Recipient, why_not_sendable
 from practice.platform.db import among
 from practice.privacy import AgreementView, EmployerView, ParticipationView
-from practice.queries.episodes import participation_series
 from practice.queries.milestones import absences_of, period_milestones
+from practice.queries.participation import participation_series_of
 from practice.tables import (
     AbsenceEpisode,
     CaseAssignment,
@@ -81,16 +81,25 @@ async def consent_problem(
 
 async def consent_records(client_id: int) -> list[ConsentRecord]:
     """Every consent decision of the client, as stored."""
-    return [
-        ConsentRecord.as_stored(
-            recipient=Recipient(r["recipient"]),
-            purpose=Purpose(r["purpose"]),
-            given_at=r["given_at"],
-            withdrawn_at=r["withdrawn_at"],
-            recipient_person_id=r["recipient_user"],
+    return (await consent_records_of([client_id])).get(client_id, [])
+
+
+async def consent_records_of(client_ids: Sequence[int]) -> dict[int, list[ConsentRecord]]:
+    """`consent_records` of many clients in one read, by client."""
+    if not client_ids:
+        return {}
+    found: dict[int, list[ConsentRecord]] = {}
+    for r in await Consent.select().where(among(Consent.client, client_ids)):
+        found.setdefault(int(r["client"]), []).append(
+            ConsentRecord.as_stored(
+                recipient=Recipient(r["recipient"]),
+                purpose=Purpose(r["purpose"]),
+                given_at=r["given_at"],
+                withdrawn_at=r["withdrawn_at"],
+                recipient_person_id=r["recipient_user"],
+            )
         )
-        for r in await Consent.select().where(Consent.client == client_id)
-    ]
+    return found
 
 
 @dataclass(frozen=True)
@@ -152,50 +161,78 @@ async def build_employer_view(
     return withhold_refused((await employer_view_source(episode_id, tz)).view(at, tz, past=past))
 
 
+async def build_employer_views(
+    episode_ids: Sequence[int], at: datetime, tz: ZoneInfo
+) -> dict[int, EmployerView]:
+    """`build_employer_view` at ``at`` of many episodes, read together, by episode."""
+    sources = await employer_view_sources(episode_ids, tz)
+    return {key: withhold_refused(source.view(at, tz)) for key, source in sources.items()}
+
+
 async def employer_view_source(episode_id: int, tz: ZoneInfo) -> EmployerViewSource:
-    """What the employer view of one episode is made of (one query per concern)."""
-    e = (
-        await TreatmentEpisode.select(
-            TreatmentEpisode.id,
-            TreatmentEpisode.client,
-            TreatmentEpisode.employment,
-            TreatmentEpisode.client._.name.as_alias("name"),
-            TreatmentEpisode.referral._.employer.as_alias("employer_id"),
-        )
-        .where(TreatmentEpisode.id == episode_id)
-        .first()
-    )
-    if e is None:
+    """What the employer view of one episode is made of."""
+    found = await employer_view_sources([episode_id], tz)
+    if episode_id not in found:
         raise LookupError(episode_id)
-    agreements = [
-        (
-            a["agreed_on"],
-            AgreementView(
-                agreed_on=a["agreed_on"],
-                description=a["description"],
-                hours_per_week=None
-                if a["hours_per_week_minutes"] is None
-                else Decimal(a["hours_per_week_minutes"]) / 60,
-                starts_on=a["starts_on"],
-                status=a["status"],
-            ),
-        )
-        for a in await WorkResumptionAgreement.select()
-        .where(WorkResumptionAgreement.episode == episode_id)
+    return found[episode_id]
+
+
+async def employer_view_sources(
+    episode_ids: Sequence[int], tz: ZoneInfo
+) -> dict[int, EmployerViewSource]:
+    """What the employer views of many episodes are made of, by episode: one query per
+    concern for all of them (the sweep and a large employer's portal asked about ten per
+    episode). An id with no episode is left out."""
+    if not episode_ids:
+        return {}
+    episodes = await TreatmentEpisode.select(
+        TreatmentEpisode.id,
+        TreatmentEpisode.client,
+        TreatmentEpisode.employment,
+        TreatmentEpisode.client._.name.as_alias("name"),
+        TreatmentEpisode.referral._.employer.as_alias("employer_id"),
+    ).where(among(TreatmentEpisode.id, episode_ids))
+    if not episodes:
+        return {}
+    ids = [int(e["id"]) for e in episodes]
+    employments = sorted({int(e["employment"]) for e in episodes if e["employment"] is not None})
+    agreements: dict[int, list[tuple[date, AgreementView]]] = {}
+    for a in (
+        await WorkResumptionAgreement.select()
+        .where(among(WorkResumptionAgreement.episode, ids))
         .order_by(WorkResumptionAgreement.agreed_on)
-    ]
-    # Against the contract valid on each measurement date, and saying so with its hours.
-    participation = [
-        ParticipationView(
-            measured_on=p["measured_on"],
-            volume_percent=p["volume_percent"],
-            contract_hours=p["contract_hours"],
-            basis=ContractBasis.MEASUREMENT_DATE,
+    ):
+        agreements.setdefault(int(a["episode"]), []).append(
+            (
+                a["agreed_on"],
+                AgreementView(
+                    agreed_on=a["agreed_on"],
+                    description=a["description"],
+                    hours_per_week=None
+                    if a["hours_per_week_minutes"] is None
+                    else Decimal(a["hours_per_week_minutes"]) / 60,
+                    starts_on=a["starts_on"],
+                    status=a["status"],
+                ),
+            )
         )
-        for p in await participation_series(e["employment"], episode_id)
-    ]
-    meetings = await Appointment.select(Appointment.id, Appointment.starts_at).where(
-        (Appointment.episode == episode_id)
+    # Against the contract valid on each measurement date, and saying so with its hours.
+    participation = {
+        employment: tuple(
+            ParticipationView(
+                measured_on=p["measured_on"],
+                volume_percent=p["volume_percent"],
+                contract_hours=p["contract_hours"],
+                basis=ContractBasis.MEASUREMENT_DATE,
+            )
+            for p in series
+        )
+        for employment, series in (await participation_series_of(employments)).items()
+    }
+    meetings = await Appointment.select(
+        Appointment.id, Appointment.episode, Appointment.starts_at
+    ).where(
+        among(Appointment.episode, ids)
         & (Appointment.kind == AppointmentKind.ALIGNMENT_MEETING.value)
         & (Appointment.attendance == Attendance.HELD.value)
     )
@@ -209,49 +246,55 @@ async def employer_view_source(episode_id: int, tz: ZoneInfo) -> EmployerViewSou
             else []
         )
     }
-    plan = (
-        await RelapsePreventionPlan.select(
+    meetings_of: dict[int, list[tuple[datetime, str | None]]] = {}
+    for m in sorted(meetings, key=lambda meeting: meeting["starts_at"]):
+        meetings_of.setdefault(int(m["episode"]), []).append(
+            (m["starts_at"], minutes.get(int(m["id"])))
+        )
+    work_sections = {
+        int(p["episode"]): str(p["work_situation"])
+        for p in await RelapsePreventionPlan.select(
+            RelapsePreventionPlan.episode,
             RelapsePreventionPlan.work_situation,
             RelapsePreventionPlan.share_work_section_with_employer,
+        ).where(among(RelapsePreventionPlan.episode, ids))
+        if p["share_work_section_with_employer"]
+    }
+    consents = await consent_records_of([int(e["client"]) for e in episodes])
+    updates: dict[int, list[datetime]] = {}
+    for u in await EmployerUpdate.select(EmployerUpdate.episode, EmployerUpdate.created_at).where(
+        among(EmployerUpdate.episode, ids)
+    ):
+        updates.setdefault(int(u["episode"]), []).append(u["created_at"])
+    absences: dict[int, list[dict[str, Any]]] = {}
+    if employments:
+        for row in await AbsenceEpisode.select(
+            AbsenceEpisode.employment,
+            AbsenceEpisode.absence_type,
+            AbsenceEpisode.first_sick_day,
+            AbsenceEpisode.full_recovery_on,
+        ).where(among(AbsenceEpisode.employment, employments)):
+            absences.setdefault(int(row["employment"]), []).append(row)
+    held = await held_counting_dates(ids, tz)
+    sources = {}
+    for e in episodes:
+        episode_id, client_id = int(e["id"]), int(e["client"])
+        employment = None if e["employment"] is None else int(e["employment"])
+        sources[episode_id] = EmployerViewSource(
+            episode_id=episode_id,
+            client_id=client_id,
+            employee_name=str(e["name"]),
+            employer_id=int(e["employer_id"]),
+            held=tuple(held.get(episode_id, ())),
+            agreements=tuple(agreements.get(episode_id, ())),
+            participation=participation.get(employment, ()) if employment is not None else (),
+            meetings=tuple(meetings_of.get(episode_id, ())),
+            work_section=work_sections.get(episode_id),
+            consents=tuple(consents.get(client_id, ())),
+            updates=tuple(sorted(updates.get(episode_id, ()))),
+            absences=tuple(absences_of(absences.get(employment, ()) if employment else ())),
         )
-        .where(RelapsePreventionPlan.episode == episode_id)
-        .first()
-    )
-    client_id = int(e["client"])
-    updates = await EmployerUpdate.select(EmployerUpdate.created_at).where(
-        EmployerUpdate.episode == episode_id
-    )
-    return EmployerViewSource(
-        episode_id=episode_id,
-        client_id=client_id,
-        employee_name=str(e["name"]),
-        employer_id=int(e["employer_id"]),
-        held=tuple((await held_counting_dates([episode_id], tz)).get(episode_id, ())),
-        agreements=tuple(agreements),
-        participation=tuple(participation),
-        meetings=tuple(
-            sorted(
-                ((m["starts_at"], minutes.get(int(m["id"]))) for m in meetings),
-                key=lambda meeting: meeting[0],
-            )
-        ),
-        work_section=str(plan["work_situation"])
-        if plan is not None and plan["share_work_section_with_employer"]
-        else None,
-        consents=tuple(await consent_records(client_id)),
-        updates=tuple(sorted(u["created_at"] for u in updates)),
-        absences=tuple(
-            absences_of(
-                await AbsenceEpisode.select(
-                    AbsenceEpisode.absence_type,
-                    AbsenceEpisode.first_sick_day,
-                    AbsenceEpisode.full_recovery_on,
-                ).where(AbsenceEpisode.employment == e["employment"])
-                if e["employment"] is not None
-                else []
-            )
-        ),
-    )
+    return sources
 
 
 async def employer_episodes(contact_user_id: int, on: date) -> list[int]:

@@ -21,7 +21,7 @@ from practice.consent import Purpose, Recipient, why_not_sendable
 from practice.disclosure import Addressee, Sender
 from practice.episodes import REPORTING_STATUSES
 from practice.platform import outbox
-from practice.platform.db import write_tx
+from practice.platform.db import among, write_tx
 from practice.platform.templating import make_environment, render_email
 from practice.services import disclosure
 from practice.tables import CaseAssignment, Employer, TreatmentEpisode, User
@@ -30,15 +30,17 @@ from reporting.employer_updates import update_reason
 from reporting.interim_reports import INTERIM_REPORT
 from reporting.queries.records import (
     EMPLOYER_CONTACT_ROLES,
-    build_employer_view,
+    build_employer_views,
     client_of,
-    consent_problem,
+    consent_records_of,
     employer_contacts,
     employer_view_source,
 )
 from reporting.tables import Document, EmployerUpdate
 
 PURPOSE = "reporting"
+# Episodes whose employer view the sweep makes at once (`send_due_employer_updates`).
+VIEWS_AT_ONCE = 500
 SYSTEM = Actor.system(Channel.WORKER)
 
 
@@ -62,36 +64,66 @@ async def send_due_employer_updates(today: date, tz: ZoneInfo) -> list[int]:
     ).where(Document.kind == INTERIM_REPORT):
         reports_sent.setdefault(int(r["episode"]), []).append((int(r["ordinal"]), r["created_at"]))
     contacts_of = await employer_contacts([int(e["id"]) for e in episodes], today)
+    with_contacts = [e for e in episodes if contacts_of.get(int(e["id"]))]
+    consents = await consent_records_of(sorted({int(e["client"]) for e in with_contacts}))
+    consenting = [
+        e
+        for e in with_contacts
+        if not why_not_sendable(
+            consents.get(int(e["client"]), []),
+            Recipient.EMPLOYER,
+            Purpose.PROCESS_UPDATES,
+            now,
+            None,
+        )
+    ]
     messages: list[int] = []
-    for episode in episodes:
-        episode_id = int(episode["id"])
-        contacts = contacts_of.get(episode_id, [])
-        if not contacts or await consent_problem(
-            int(episode["client"]), Recipient.EMPLOYER, Purpose.PROCESS_UPDATES, now, None
-        ):
-            continue
-        view = await build_employer_view(episode_id, now, tz)
-        last = (
-            await EmployerUpdate.select(EmployerUpdate.created_at, EmployerUpdate.content)
-            .where(EmployerUpdate.episode == episode_id)
-            .order_by(EmployerUpdate.created_at, ascending=False)
-            .order_by(EmployerUpdate.id, ascending=False)
-            .first()
-        )
-        told = _as_json(last["content"]).get("agreements") if last else None
-        trigger = update_reason(
-            reports_sent=reports_sent.get(episode_id, []),
-            last_update_at=last["created_at"] if last else None,
-            last_update_on=view.last_update_on,
-            agreements=view.agreements,
-            agreements_told=told == _as_json(msgspec.json.encode(view)).get("agreements"),
-            every_days=employers[int(episode["employer_id"])]["employer_update_every_days"],
-            today=today,
-            closed_on=episode["closed_on"],
-        )
-        if trigger is not None:
-            messages.extend(await _employer_update(episode_id, trigger, view, contacts, tz))
+    # In slices: the views of every case of a large practice need not be held at once.
+    for first in range(0, len(consenting), VIEWS_AT_ONCE):
+        part = consenting[first : first + VIEWS_AT_ONCE]
+        ids = [int(e["id"]) for e in part]
+        views = await build_employer_views(ids, now, tz)
+        last_of = await _last_updates(ids)
+        for episode in part:
+            episode_id = int(episode["id"])
+            view, last = views[episode_id], last_of.get(episode_id)
+            told = _as_json(last["content"]).get("agreements") if last else None
+            trigger = update_reason(
+                reports_sent=reports_sent.get(episode_id, []),
+                last_update_at=last["created_at"] if last else None,
+                last_update_on=view.last_update_on,
+                agreements=view.agreements,
+                agreements_told=told == _as_json(msgspec.json.encode(view)).get("agreements"),
+                every_days=employers[int(episode["employer_id"])]["employer_update_every_days"],
+                today=today,
+                closed_on=episode["closed_on"],
+            )
+            if trigger is not None:
+                messages.extend(
+                    await _employer_update(episode_id, trigger, view, contacts_of[episode_id], tz)
+                )
     return messages
+
+
+async def _last_updates(episode_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The last update sent of each episode (its time and content), by episode: the times
+    of all, then the content of the last ones only."""
+    last: dict[int, tuple[datetime, int]] = {}
+    for u in await EmployerUpdate.select(
+        EmployerUpdate.id, EmployerUpdate.episode, EmployerUpdate.created_at
+    ).where(among(EmployerUpdate.episode, episode_ids)):
+        key = (u["created_at"], int(u["id"]))
+        episode_id = int(u["episode"])
+        if episode_id not in last or key > last[episode_id]:
+            last[episode_id] = key
+    if not last:
+        return {}
+    return {
+        int(u["episode"]): u
+        for u in await EmployerUpdate.select(
+            EmployerUpdate.episode, EmployerUpdate.created_at, EmployerUpdate.content
+        ).where(among(EmployerUpdate.id, [update_id for _, update_id in last.values()]))
+    }
 
 
 async def record_past_employer_updates(

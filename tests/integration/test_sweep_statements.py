@@ -12,11 +12,12 @@ from practice.platform.settings import Settings
 from practice.tables import TreatmentEpisode
 from reporting import jobs
 
-# Not yet ``due_employer_updates``: it builds the employer's view of every episode with a
-# contact and the client's consent (some ten statements each) to compare its agreements
-# with the last update's; only the contacts are read for all episodes at once.
 FINDERS = (
     jobs.due_reports,
+    # It compares the employer's view of every episode with a contact and the client's
+    # consent with the last update's (some ten statements each, before they were read
+    # together).
+    jobs.due_employer_updates,
     jobs.due_follow_up_invitations,
     jobs.due_questionnaire_invitations,
 )
