@@ -27,6 +27,13 @@ async def due_reports(today: date, settings: Settings) -> list[DueJob]:
     return [services.deliver_job(report_id) for report_id in await services.approved_undelivered()]
 
 
+async def due_reports_of_episode(episode_id: int, today: date, settings: Settings) -> list[DueJob]:
+    """Draft what became due on one episode (a session was held there); delivery waits for
+    the therapist's approval, as in the sweep."""
+    await services.draft_due_reports(today, settings.time_zone, of=[episode_id])
+    return []
+
+
 async def due_employer_updates(today: date, settings: Settings) -> list[DueJob]:
     return [
         send_job(message_id)

@@ -30,7 +30,7 @@ from practice.platform import metrics, outbox
 from practice.platform.db import close_pool, engine, open_pool
 from practice.platform.logs import pin_library_loggers
 from practice.platform.metrics import timed_job
-from practice.platform.queue import ArqQueue, DueJob
+from practice.platform.queue import SWEEP_EPISODE, ArqQueue, DueJob
 from practice.platform.settings import Settings
 from reporting import jobs as reporting_jobs
 from reporting.documents import shutdown_render_pool
@@ -63,7 +63,13 @@ SWEEPS: list[Sweep] = [
     practice_jobs.due_expired_records,
 ]
 
-# Job functions, in flow order (besides the sweep itself).
+EpisodeSweep = Callable[[int, date, Settings], Awaitable[list[DueJob]]]
+
+# What a write may make due on its own episode, found at once by `sweep_episode` rather than
+# at the next sweep of every episode (a held session: its interim report's draft).
+EPISODE_SWEEPS: list[EpisodeSweep] = [reporting_jobs.due_reports_of_episode]
+
+# Job functions, in flow order (besides the sweeps themselves).
 # Each is timed and its failures counted under its name (practice.platform.metrics).
 JOBS: list[Any] = [
     # A short timeout: after a crash arq blocks the job id for timeout + 10 s (no heartbeat).
@@ -102,6 +108,20 @@ async def sweep_due_work(ctx: dict[str, Any]) -> dict[str, int]:
     return counts
 
 
+@timed_job
+async def sweep_episode(ctx: dict[str, Any], episode_id: int) -> dict[str, int]:
+    """Enqueue what the database says is due on one episode (`EPISODE_SWEEPS`): what a
+    sweep of every episode would find there, at the cost of that one episode."""
+    settings: Settings = ctx["settings"]
+    today = datetime.now(settings.time_zone).date()
+    queue = ArqQueue(ctx["redis"])
+    counts: dict[str, int] = {}
+    for sweep in EPISODE_SWEEPS:
+        for job in await sweep(episode_id, today, settings):
+            counts[job.name] = counts.get(job.name, 0) + int(await queue.enqueue(job))
+    return counts
+
+
 async def _gauge_the_backlog(redis: ArqRedis, found: dict[str, int]) -> None:
     """The metrics of what is due (per job kind, 0 for a kind with nothing) and queued."""
     for job in JOBS:
@@ -126,7 +146,11 @@ async def _shutdown(ctx: dict[str, Any]) -> None:
 
 def worker_options(settings: Settings) -> dict[str, Any]:
     return {
-        "functions": [func(sweep_due_work, keep_result=0), *JOBS],
+        "functions": [
+            func(sweep_due_work, keep_result=0),
+            func(sweep_episode, name=SWEEP_EPISODE, keep_result=0),
+            *JOBS,
+        ],
         "cron_jobs": [
             cron(sweep_due_work, minute=SWEEP_MINUTES, run_at_startup=True, keep_result=0)
         ],

@@ -20,6 +20,16 @@ class DueJob:
     job_id: str
 
 
+# The job that sweeps one episode's due work at once (`practice.composition.worker`): a
+# package whose write may make work due (a held session: an interim report) names it here,
+# without knowing the packages downstream that find the work.
+SWEEP_EPISODE = "sweep_episode"
+
+
+def sweep_episode_job(episode_id: int, job_id: str) -> DueJob:
+    return DueJob(SWEEP_EPISODE, (episode_id,), job_id)
+
+
 class JobQueue(Protocol):
     async def enqueue(self, job: DueJob) -> bool:
         """True if queued now, False if the same job id was already waiting."""

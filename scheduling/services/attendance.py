@@ -18,7 +18,7 @@ from practice.errors import Conflict, InvalidInput, Message, NotFound, one_of
 from practice.platform import outbox
 from practice.platform.db import among, write_tx
 from practice.platform.i18n import N_
-from practice.platform.queue import DueJob, JobQueue, enqueue_after_commit
+from practice.platform.queue import JobQueue, enqueue_after_commit, sweep_episode_job
 from practice.services import disclosure
 from practice.tables import TreatmentEpisode
 from scheduling.appointments import (
@@ -56,7 +56,7 @@ def cancellation_key(appointment_id: int) -> str:
 
 
 def held_sweep_job_id(appointment_id: int) -> str:
-    """The queue job id of the due-work sweep a held appointment starts."""
+    """The queue job id of the sweep of its episode a held appointment starts."""
     return f"sweep:held:{appointment_id}"
 
 
@@ -186,10 +186,12 @@ async def record_attendance(
         if target is Attendance.HELD:
             await propose_alignment_meetings([int(row["episode"])])
             if queue is not None:
-                # A held session may make an interim report due: sweep now rather than at
-                # the next five-minute mark, so the draft waits on the client page already.
+                # A held session may make an interim report due: sweep its episode now
+                # rather than wait for the next five-minute sweep of every episode, so the
+                # draft waits on the client page already.
                 enqueue_after_commit(
-                    queue, DueJob("sweep_due_work", (), held_sweep_job_id(appointment_id))
+                    queue,
+                    sweep_episode_job(int(row["episode"]), held_sweep_job_id(appointment_id)),
                 )
         await audit.record(
             actor,

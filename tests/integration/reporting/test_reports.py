@@ -28,8 +28,13 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 SESSION_DAYS = [4, 6, 11, 13, 18, 20, 22, 26, 27, 29]  # May 2026, ten held sessions
 
 
-async def episode_with_ten_held_sessions(client: httpx.AsyncClient, cast: Cast) -> int:
-    episode_id = await refer(client, cast, await setup_parties(client, cast))
+async def episode_with_ten_held_sessions(
+    client: httpx.AsyncClient,
+    cast: Cast,
+    parties: dict[str, int] | None = None,
+    at: str = "10:00",
+) -> int:
+    episode_id = await refer(client, cast, parties or await setup_parties(client, cast))
     path = f"/api/episodes/{episode_id}"
     await ok(
         await api(
@@ -57,7 +62,7 @@ async def episode_with_ten_held_sessions(client: httpx.AsyncClient, cast: Cast) 
                 client,
                 "POST",
                 f"{path}/appointments",
-                {"kind": "treatment_session", "starts_at": f"2026-05-{day:02d}T10:00:00+02:00"},
+                {"kind": "treatment_session", "starts_at": f"2026-05-{day:02d}T{at}:00+02:00"},
             ),
             201,
         )
@@ -367,3 +372,57 @@ async def test_a_client_is_invited_once_when_the_follow_up_window_opens(
     assert message is not None
     assert message["to_address"] == "anna.jansen@example.org"
     assert "werk" in message["body_text"]
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_a_held_session_drafts_its_episodes_reports_at_once_and_sweeps_no_other_episode(
+    client, cast: Cast, settings: Settings, redis: Any
+) -> None:
+    from arq.connections import ArqRedis
+    from arq.constants import default_queue_name
+    from arq.worker import func
+    from redis.asyncio import ConnectionPool
+
+    from practice.composition import worker
+    from practice.platform import redis_conn
+    from practice.platform.queue import SWEEP_EPISODE
+
+    parties = await setup_parties(client, cast)
+    other = await episode_with_ten_held_sessions(client, cast, parties)
+    # The other episode's sweeps lost (the login's session kept): it waits for the sweep.
+    await redis.delete(default_queue_name, *await redis.keys("arq:job:*"))
+    episode_id = await episode_with_ten_held_sessions(client, cast, parties, at="14:00")
+    queued = await redis.keys("arq:job:sweep:held:*")
+    assert len(queued) == len(SESSION_DAYS)  # one per held session, named after it
+    assert await reports() == []
+    pool = ArqRedis(connection_pool=ConnectionPool.from_url(redis_conn.redis_url(settings)))
+    try:
+        runner = worker.make_worker(
+            settings,
+            pool,
+            burst=True,
+            handle_signals=False,
+            poll_delay=0.05,
+            cron_jobs=[],
+            on_startup=None,
+            on_shutdown=None,
+            ctx={"settings": settings},
+            max_jobs=1,  # every job shares this test's (rolled-back) connection
+            functions=[func(worker.sweep_episode, name=SWEEP_EPISODE)],
+        )
+        try:
+            await runner.main()
+        finally:
+            await runner.close()
+    finally:
+        await pool.aclose(close_connection_pool=True)
+    drafted = await Report.select(Report.episode, Report.ordinal).where(
+        Report.kind == "interim_report"
+    )
+    assert sorted((r["episode"], r["ordinal"]) for r in drafted) == [
+        (episode_id, 5),  # after the 5th and the 10th held session
+        (episode_id, 10),
+    ]
+    await reporting_jobs.due_reports(TODAY, settings)  # the sweep of every episode
+    assert len(await reports()) == 4
+    assert {r["episode"] for r in await Report.select(Report.episode)} == {episode_id, other}
