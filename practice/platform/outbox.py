@@ -13,7 +13,7 @@ withdrawn in between is stamped blocked with the reason and never sent, nor retr
 """
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +27,9 @@ from practice.tables import OutboundMessage
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
+# Keys asked about in one statement (`existing_keys`): well under either engine's limit of
+# bound parameters.
+KEYS_AT_ONCE = 500
 
 
 async def queue_message(
@@ -65,6 +68,22 @@ async def queue_message(
         .returning(OutboundMessage.id)
     )
     return int(rows[0]["id"]) if rows else None
+
+
+async def existing_keys(keys: Iterable[str]) -> set[str]:
+    """Which of ``keys`` name a message already made (a finder skips those before clearing
+    and rendering them again; `queue_message` would make none of them anyway)."""
+    wanted = sorted(set(keys))
+    found: set[str] = set()
+    for first in range(0, len(wanted), KEYS_AT_ONCE):
+        part = wanted[first : first + KEYS_AT_ONCE]
+        found.update(
+            str(r["key"])
+            for r in await OutboundMessage.select(OutboundMessage.key).where(
+                OutboundMessage.key.is_in(part)
+            )
+        )
+    return found
 
 
 # "invoice:12" -> the files to attach, made at sending by the package that owns them.

@@ -7,12 +7,14 @@ care) is written in one place; every message goes through the outbox, keyed, onc
 
 import functools
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
 
 from practice.disclosure import Addressee, Sender
 from practice.platform import outbox
+from practice.platform.db import among
 from practice.platform.queue import JobQueue, enqueue_after_commit
 from practice.platform.templating import make_environment, render_email
 from practice.services import disclosure
@@ -116,18 +118,25 @@ async def queue_due_reminders(now: datetime, lead: timedelta, tz: ZoneInfo) -> l
         & (Appointment.starts_at > now)
         & (Appointment.starts_at <= now + lead)
     )
-    created: list[int] = []
-    for row in rows:
-        recipients = [("client", row["client_name"], row["client_email"], None, Addressee.client())]
-        for p in await Participant.select(
+    participants: dict[int, list[dict[str, Any]]] = {}
+    for p in (
+        await Participant.select(
             Participant.id,
+            Participant.appointment,
             Participant.role,
             Participant.user,
             Participant.name,
             Participant.email,
             Participant.user._.locale.as_alias("locale"),
-        ).where(Participant.appointment == row["id"]):
-            recipients.append(
+        ).where(among(Participant.appointment, [int(row["id"]) for row in rows]))
+        if rows
+        else []
+    ):
+        participants.setdefault(int(p["appointment"]), []).append(p)
+    recipients_of = {
+        int(row["id"]): [
+            ("client", row["client_name"], row["client_email"], None, Addressee.client()),
+            *(
                 (
                     f"participant:{p['id']}",
                     p["name"],
@@ -135,9 +144,22 @@ async def queue_due_reminders(now: datetime, lead: timedelta, tz: ZoneInfo) -> l
                     p["locale"],
                     Addressee.seat(str(p["role"]), p["user"]),
                 )
-            )
-        for who, name, email, locale, addressee in recipients:
-            if not email:
+                for p in participants.get(int(row["id"]), [])
+            ),
+        ]
+        for row in rows
+    }
+    # The reminders made by an earlier sweep, read once: each appointment of the next day
+    # is seen by every sweep of that day, and would be cleared and rendered again for nothing.
+    made = await outbox.existing_keys(
+        reminder_key(appointment_id, recipient[0])
+        for appointment_id, recipients in recipients_of.items()
+        for recipient in recipients
+    )
+    created: list[int] = []
+    for row in rows:
+        for who, name, email, locale, addressee in recipients_of[int(row["id"])]:
+            if not email or reminder_key(int(row["id"]), who) in made:
                 continue
             clearance = await disclosure.clear(
                 Sender.APPOINTMENT_REMINDER, int(row["client_id"]), addressee, now

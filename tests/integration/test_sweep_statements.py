@@ -3,14 +3,18 @@ read must not grow with the episodes when nothing is due. On 100,000 episodes (b
 finder that read one statement per episode kept the sweep busy for minutes (564 s in all),
 far past the worker's 30 s job timeout, so the finders after it never ran."""
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
+from practice.accounts import Role
 from practice.composition import wiring
 from practice.composition.bench.controls import capture
 from practice.composition.demo import load_demo
 from practice.platform.settings import Settings
 from practice.tables import TreatmentEpisode
 from reporting import jobs
+from scheduling import jobs as scheduling_jobs
+from scheduling.tables import Appointment
+from tests.cast import make_user
 
 FINDERS = (
     jobs.due_reports,
@@ -40,3 +44,36 @@ async def test_a_sweep_with_nothing_due_reads_a_fixed_number_of_statements_per_f
         with capture() as sent:  # the reads the app sends (the bench's P-4 capture)
             await finder(today, settings)
         assert len(sent) <= MOST_STATEMENTS < episodes, (finder.__name__, len(sent), episodes)
+
+
+async def test_the_reminder_finder_reads_as_much_for_many_appointments_as_for_a_few(
+    db: None, settings: Settings
+) -> None:
+    wiring.connect()
+    now = datetime.now(UTC)
+    today = now.astimezone(settings.time_zone).date()
+    await load_demo(today=today, tz=settings.time_zone)
+
+    async def second_sweep_reads() -> int:
+        await scheduling_jobs.due_reminders(today, settings)  # makes what is due
+        with capture() as sent:
+            assert await scheduling_jobs.due_reminders(today, settings) == []
+        return len(sent)
+
+    few = await second_sweep_reads()
+    session = await Appointment.select().where(Appointment.kind == "treatment_session").first()
+    assert session is not None
+    therapist = await make_user(Role.THERAPIST, "reminders@cast.test")  # a free calendar
+    await Appointment.insert(  # twenty more tomorrow, each with its client to remind
+        *(
+            Appointment(
+                episode=session["episode"],
+                therapist=therapist.id,
+                kind="treatment_session",
+                starts_at=now + timedelta(hours=2, minutes=10 * n),
+                ends_at=now + timedelta(hours=2, minutes=10 * n + 10),
+            )
+            for n in range(20)
+        )
+    )
+    assert await second_sweep_reads() == few
