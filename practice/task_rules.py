@@ -451,3 +451,11 @@ RULES: tuple[Rule, ...] = (
     _follow_up_conversation, _follow_up_measurement, _session_gap, _session_budget,
     _advice_conflicts, _work_behind, _safety, _symptoms_not_on_track, _report_withheld,
 )  # fmt: skip
+
+# The rule of each kind a caller may ask for alone (`derive_tasks(kinds=...)`): the sweep
+# that drafts the reports needs these three of the nineteen rules, for every episode.
+RULE_OF_KIND: dict[TaskKind, Rule] = {
+    TaskKind.COMPANY_DOCTOR_BRIEFING: _briefing,
+    TaskKind.INTERIM_REPORT: _interim_reports,
+    TaskKind.MILESTONE_REPORT: _milestone_reports,
+}

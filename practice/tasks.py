@@ -13,7 +13,7 @@ imports the rules inside `derive_tasks` rather than at the top: one direction at
 time, no cycle, and no third module for the types.
 """
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -283,13 +283,21 @@ def derive_tasks(
     today: date,
     rules: TaskRules = DEFAULT_TASK_RULES,
     days: WorkingDays = deadlines.DEFAULT_WORKING_DAYS,
+    *,
+    kinds: Collection[TaskKind] | None = None,
 ) -> list[Task]:
-    """The episode's tasks and alerts on `today`, done ones included, overdue ones first."""
+    """The episode's tasks and alerts on `today`, done ones included, overdue ones first;
+    with `kinds`, only those of these kinds (each in `task_rules.RULE_OF_KIND`), the other
+    rules not run."""
     # Imported here, not at the top: task_rules imports this module's types (see its docstring).
-    from practice.task_rules import RULES, RuleContext
+    from practice.task_rules import RULE_OF_KIND, RULES, RuleContext
 
     context = RuleContext(facts, today, rules, days)
-    tasks = [task for rule in RULES for task in rule(context)]
+    if kinds is None:
+        tasks = [task for rule in RULES for task in rule(context)]
+    else:
+        chosen = dict.fromkeys(RULE_OF_KIND[kind] for kind in kinds)
+        tasks = [task for rule in chosen for task in rule(context) if task.kind in kinds]
     if is_terminal(facts.status):
         tasks = [task for task in tasks if _survives_the_end(task, facts.closed_on, today)]
     tasks = [_with_override(task, facts.overrides.get(task.key)) for task in tasks]

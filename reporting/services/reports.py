@@ -36,7 +36,7 @@ from practice.platform.templating import make_environment, render_email
 from practice.queries.episodes import load_facts
 from practice.services import disclosure
 from practice.tables import CaseAssignment, Consent, Screening, TreatmentEpisode, User
-from practice.tasks import derive_tasks
+from practice.tasks import TaskKind, derive_tasks
 from reporting import interim_reports
 from reporting.documents import letterhead, render_html, render_pdf_async
 from reporting.interim_reports import (
@@ -60,6 +60,9 @@ DOCUMENT_TEMPLATE = "reporting/interim-report/document.html"
 
 
 # ---------------------------------------------------------------- drafting (the sweep)
+
+# The tasks whose report the sweep drafts (only their rules run, for every episode).
+DRAFTED = (TaskKind.COMPANY_DOCTOR_BRIEFING, TaskKind.INTERIM_REPORT, TaskKind.MILESTONE_REPORT)
 
 
 async def draft_due_reports(
@@ -87,7 +90,7 @@ async def draft_due_reports(
     }
     created: list[int] = []
     for episode_id, (facts, rules) in (await load_facts(ids, tz)).items():
-        for task in derive_tasks(facts, today, rules):
+        for task in derive_tasks(facts, today, rules, kinds=DRAFTED):
             if task.done_on is not None:
                 continue
             if task.kind == "company_doctor_briefing":

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from practice.deadlines import DayUnit, DeadlineRule
 from practice.episodes import EpisodeStatus, Offer
+from practice.task_rules import RULE_OF_KIND
 from practice.tasks import (
     EpisodeFacts,
     SafetySignal,
@@ -537,6 +538,10 @@ def test_derived_tasks_have_unique_keys_and_report_ordinals_on_the_cadence(
     ordinals = [task.ordinal for task in tasks if task.kind is TaskKind.INTERIM_REPORT]
     assert all(n is not None and n % every == 0 and n <= held for n in ordinals)
     assert [task.key for task in derive_tasks(episode, today, rules)] == keys
+    # Asked for some kinds alone (the sweep's drafts), their rules give the same tasks.
+    for kinds in ({TaskKind.INTERIM_REPORT}, set(RULE_OF_KIND)):
+        alone = derive_tasks(episode, today, rules, kinds=kinds)
+        assert alone == [task for task in tasks if task.kind in kinds]
 
 
 def test_a_first_session_before_the_screening_does_not_count_as_a_timely_treatment_start() -> None:
