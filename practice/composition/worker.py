@@ -1,10 +1,10 @@
 """Every background job and schedule, in flow order: the one place to read what runs when.
 
 Jobs are at-least-once (arq reruns a job after a crash or restart); their effects are
-exactly-once because each job checks and records its effect in the database. The
-``sweep_due_work`` cron asks each package what is due *according to the database* and
-enqueues one job per item under a deterministic id, so a flushed or restarted Redis loses
-nothing: the next sweep puts the work back.
+exactly-once because each job checks and records its effect in the database. Every five
+minutes a cron job per finder (``finder_crons``) asks a package what is due *according to
+the database* and enqueues one job per item under a deterministic id, so a flushed or
+restarted Redis loses nothing: the next sweep puts the work back.
 """
 
 import asyncio
@@ -22,6 +22,8 @@ from typing import Any
 from arq import cron
 from arq.connections import ArqRedis, RedisSettings
 from arq.constants import default_queue_name
+from arq.cron import CronJob
+from arq.typing import WorkerCoroutine
 from arq.worker import Worker, func
 
 from practice import jobs as practice_jobs
@@ -82,29 +84,80 @@ JOBS: list[Any] = [
 ]
 
 SWEEP_MINUTES = set(range(0, 60, 5))
+# What each finder found due on its last run in this process, by job kind: the backlog
+# gauges add them up (a kind such as send_message comes from several finders).
+_found: dict[str, dict[str, int]] = {}
+
+
+def finder_name(sweep: Sweep) -> str:
+    return getattr(sweep, "__name__", str(sweep))
+
+
+async def find_due_work(ctx: dict[str, Any], sweep: Sweep) -> dict[str, int]:
+    """Run one finder and enqueue what it found (each job under its deterministic id);
+    how many of each kind were queued now."""
+    settings: Settings = ctx["settings"]
+    today = datetime.now(settings.time_zone).date()
+    queue = ArqQueue(ctx["redis"])
+    name = finder_name(sweep)
+    with metrics.SWEEP_FINDER_SECONDS.labels(name).time():
+        due = await sweep(today, settings)
+    counts: dict[str, int] = {}
+    found: dict[str, int] = {}
+    for job in due:
+        found[job.name] = found.get(job.name, 0) + 1
+        queued = await queue.enqueue(job)
+        counts[job.name] = counts.get(job.name, 0) + int(queued)
+    _found[name] = found
+    await _gauge_the_backlog(ctx["redis"])
+    return counts
+
+
+def finder_crons() -> list[CronJob]:
+    """One cron job per finder, every five minutes, a few seconds apart: each runs within
+    its own job timeout, so a finder slowed by the size of the practice is cut short alone
+    and the others still run (one sweep of them all took 564 s on bench M once, and arq
+    cancelled it every time, with every finder after the slow one). Kept apart by the
+    second they start at, so they do not all reach for the database at once; at start-up
+    each runs at once (the worker may have been down)."""
+
+    def job(sweep: Sweep) -> WorkerCoroutine:
+        async def run(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> dict[str, int]:
+            return await find_due_work(ctx, sweep)
+
+        run.__name__ = run.__qualname__ = f"sweep:{finder_name(sweep)}"
+        return timed_job(run)
+
+    return [
+        cron(
+            job(sweep),
+            name=f"sweep:{finder_name(sweep)}",
+            minute=SWEEP_MINUTES,
+            second=(FINDER_SECONDS_APART * index) % 60,
+            run_at_startup=True,
+            keep_result=0,
+        )
+        for index, sweep in enumerate(SWEEPS)
+    ]
+
+
+# Seconds between the finders' starts (12 finders: within the first minute of each five).
+FINDER_SECONDS_APART = 4
 
 
 @timed_job
 async def sweep_due_work(ctx: dict[str, Any]) -> dict[str, int]:
-    """Enqueue everything the database says is due and not yet done."""
-    settings: Settings = ctx["settings"]
-    today = datetime.now(settings.time_zone).date()
-    queue = ArqQueue(ctx["redis"])
+    """Every finder in turn, in flow order: what the crons (`finder_crons`) do within five
+    minutes, in one call (the tests sweep so)."""
     counts: dict[str, int] = {}
-    found: dict[str, int] = {}
     for sweep in SWEEPS:
-        name = getattr(sweep, "__name__", str(sweep))
         try:
-            with metrics.SWEEP_FINDER_SECONDS.labels(name).time():
-                due = await sweep(today, settings)
+            queued = await find_due_work(ctx, sweep)
         except Exception:  # one broken finder must not stop the others
-            log.exception("sweep %s failed", name)
+            log.exception("sweep %s failed", finder_name(sweep))
             continue
-        for job in due:
-            found[job.name] = found.get(job.name, 0) + 1
-            queued = await queue.enqueue(job)
-            counts[job.name] = counts.get(job.name, 0) + int(queued)
-    await _gauge_the_backlog(ctx["redis"], found)
+        for name, count in queued.items():
+            counts[name] = counts.get(name, 0) + count
     return counts
 
 
@@ -122,10 +175,11 @@ async def sweep_episode(ctx: dict[str, Any], episode_id: int) -> dict[str, int]:
     return counts
 
 
-async def _gauge_the_backlog(redis: ArqRedis, found: dict[str, int]) -> None:
+async def _gauge_the_backlog(redis: ArqRedis) -> None:
     """The metrics of what is due (per job kind, 0 for a kind with nothing) and queued."""
     for job in JOBS:
-        metrics.DUE_WORK.labels(job.name).set(found.get(job.name, 0))
+        due = sum(found.get(job.name, 0) for found in _found.values())
+        metrics.DUE_WORK.labels(job.name).set(due)
     try:
         metrics.QUEUE_DEPTH.set(await redis.zcard(default_queue_name))
     except Exception:  # a metric must never fail the sweep
@@ -151,9 +205,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
             func(sweep_episode, name=SWEEP_EPISODE, keep_result=0),
             *JOBS,
         ],
-        "cron_jobs": [
-            cron(sweep_due_work, minute=SWEEP_MINUTES, run_at_startup=True, keep_result=0)
-        ],
+        "cron_jobs": finder_crons(),
         "ctx": {"settings": settings},
         "keep_result": 0,  # dedupe by job id only while waiting; the DB records results
         # arq blocks a crashed job's id for (the longest timeout of any function) + 10 s, as

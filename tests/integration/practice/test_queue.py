@@ -1,5 +1,6 @@
 """The queue: after-commit enqueueing, the due-work sweep, and the worker running jobs once."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
@@ -98,6 +99,48 @@ async def test_one_broken_finder_does_not_stop_the_others(
     assert await worker.sweep_due_work({"settings": settings, "redis": pool}) == {
         "record_effect": 1
     }
+
+
+async def test_a_finder_past_its_time_is_cut_short_alone_and_the_others_still_queue_their_work(
+    settings: Settings, pool: ArqRedis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ran.clear()
+
+    async def slow(today: date, settings: Settings) -> list[DueJob]:
+        await asyncio.sleep(5)  # past the job timeout below: cancelled
+        return [DueJob("record_effect", (4,), "record-effect:4")]
+
+    async def quick(today: date, settings: Settings) -> list[DueJob]:
+        return [DueJob("record_effect", (5,), "record-effect:5")]
+
+    monkeypatch.setattr(worker, "SWEEPS", [slow, quick])
+    crons = worker.finder_crons()
+    assert [c.name for c in crons] == ["sweep:slow", "sweep:quick"]  # one cron job per finder
+    runner = worker.make_worker(
+        settings,
+        pool,
+        burst=True,
+        handle_signals=False,
+        poll_delay=0.05,
+        functions=[record_effect],
+        cron_jobs=crons,  # each runs at once at start-up
+        job_timeout=1,
+        on_startup=None,
+        on_shutdown=None,
+    )
+    try:
+        await runner.main()
+    finally:
+        await runner.close()
+    assert ran == [5]
+    assert runner.jobs_failed == 1  # the slow finder, alone
+
+
+def test_the_worker_starts_a_cron_job_per_finder_at_its_own_second(settings: Settings) -> None:
+    crons = worker.worker_options(settings)["cron_jobs"]
+    assert [c.name for c in crons] == [f"sweep:{worker.finder_name(s)}" for s in worker.SWEEPS]
+    assert len({c.second for c in crons}) == len(crons)
+    assert all(c.run_at_startup and c.minute == worker.SWEEP_MINUTES for c in crons)
 
 
 class RecordingQueue:
