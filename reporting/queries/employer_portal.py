@@ -9,18 +9,12 @@ import msgspec
 
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
-from practice.consent import Purpose, Recipient, why_not_sendable
 from practice.errors import NotFound
-from practice.platform.db import among, write_tx
+from practice.platform.db import write_tx
 from practice.privacy import EmployerView
 from practice.queries import access
-from practice.tables import TreatmentEpisode
 from reporting.queries.employer_texts import withhold_refused
-from reporting.queries.records import (
-    build_employer_views,
-    consent_records_of,
-    employer_episodes,
-)
+from reporting.queries.records import build_employer_views, consenting_clients, employer_episodes
 from reporting.tables import EmployerUpdate
 
 PURPOSE = "reporting"
@@ -47,28 +41,6 @@ async def employer_views(actor: Actor, today: date, tz: ZoneInfo) -> list[Employ
 async def consenting_client(episode_id: int, now: datetime) -> int | None:
     """The episode's client id when the client consents to process updates to the employer."""
     return (await consenting_clients([episode_id], now)).get(episode_id)
-
-
-async def consenting_clients(episode_ids: list[int], now: datetime) -> dict[int, int]:
-    """The client id of each episode whose client consents to process updates to the
-    employer, by episode (the others left out)."""
-    if not episode_ids:
-        return {}
-    rows = await TreatmentEpisode.select(TreatmentEpisode.id, TreatmentEpisode.client).where(
-        among(TreatmentEpisode.id, episode_ids)
-    )
-    consents = await consent_records_of(sorted({int(r["client"]) for r in rows}))
-    return {
-        int(r["id"]): int(r["client"])
-        for r in rows
-        if not why_not_sendable(
-            consents.get(int(r["client"]), []),
-            Recipient.EMPLOYER,
-            Purpose.PROCESS_UPDATES,
-            now,
-            None,
-        )
-    }
 
 
 async def employer_updates(actor: Actor, today: date) -> list[dict[str, Any]]:

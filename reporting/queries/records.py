@@ -102,6 +102,28 @@ async def consent_records_of(client_ids: Sequence[int]) -> dict[int, list[Consen
     return found
 
 
+async def consenting_clients(episode_ids: list[int], now: datetime) -> dict[int, int]:
+    """The client id of each episode whose client consents to process updates to the
+    employer, by episode (the others left out)."""
+    if not episode_ids:
+        return {}
+    rows = await TreatmentEpisode.select(TreatmentEpisode.id, TreatmentEpisode.client).where(
+        among(TreatmentEpisode.id, episode_ids)
+    )
+    consents = await consent_records_of(sorted({int(r["client"]) for r in rows}))
+    return {
+        int(r["id"]): int(r["client"])
+        for r in rows
+        if not why_not_sendable(
+            consents.get(int(r["client"]), []),
+            Recipient.EMPLOYER,
+            Purpose.PROCESS_UPDATES,
+            now,
+            None,
+        )
+    }
+
+
 @dataclass(frozen=True)
 class EmployerViewSource:
     """Everything one episode's employer view is made of, read once: ``view`` makes the

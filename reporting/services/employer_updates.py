@@ -32,7 +32,7 @@ from reporting.queries.records import (
     EMPLOYER_CONTACT_ROLES,
     build_employer_views,
     client_of,
-    consent_records_of,
+    consenting_clients,
     employer_contacts,
     employer_view_source,
 )
@@ -65,18 +65,8 @@ async def send_due_employer_updates(today: date, tz: ZoneInfo) -> list[int]:
         reports_sent.setdefault(int(r["episode"]), []).append((int(r["ordinal"]), r["created_at"]))
     contacts_of = await employer_contacts([int(e["id"]) for e in episodes], today)
     with_contacts = [e for e in episodes if contacts_of.get(int(e["id"]))]
-    consents = await consent_records_of(sorted({int(e["client"]) for e in with_contacts}))
-    consenting = [
-        e
-        for e in with_contacts
-        if not why_not_sendable(
-            consents.get(int(e["client"]), []),
-            Recipient.EMPLOYER,
-            Purpose.PROCESS_UPDATES,
-            now,
-            None,
-        )
-    ]
+    clients = await consenting_clients([int(e["id"]) for e in with_contacts], now)
+    consenting = [e for e in with_contacts if int(e["id"]) in clients]
     messages: list[int] = []
     # In slices: the views of every case of a large practice need not be held at once.
     for first in range(0, len(consenting), VIEWS_AT_ONCE):

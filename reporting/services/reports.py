@@ -23,7 +23,7 @@ import msgspec
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor, Channel, Outcome
 from practice.case_team import active_on
-from practice.consent import ConsentRecord, Purpose, Recipient, why_not_sendable
+from practice.consent import Purpose, Recipient, why_not_sendable
 from practice.disclosure import Addressee, Audience, Sender
 from practice.episodes import REPORTING_STATUSES
 from practice.errors import Conflict, InvalidInput, Message, NotFound
@@ -35,7 +35,7 @@ from practice.platform.settings import Settings
 from practice.platform.templating import make_environment, render_email
 from practice.queries.episodes import load_facts
 from practice.services import disclosure
-from practice.tables import CaseAssignment, Consent, Screening, TreatmentEpisode, User
+from practice.tables import CaseAssignment, Screening, TreatmentEpisode, User
 from practice.tasks import TaskKind, derive_tasks
 from reporting import interim_reports
 from reporting.documents import letterhead, render_html, render_pdf_async
@@ -47,7 +47,7 @@ from reporting.interim_reports import (
     ReportStatus,
 )
 from reporting.labels import REPORT_STATUS_LABELS
-from reporting.queries.records import client_of, team_members
+from reporting.queries.records import client_of, consent_records_of, team_members
 from reporting.queries.report_record import author, client_header, report_record
 from reporting.services import report_review
 from reporting.statistics import charts
@@ -365,17 +365,7 @@ async def record_past_reports(settings: Settings, past: Sequence[PastReport]) ->
         ).where(
             among(CaseAssignment.episode, episodes) & (CaseAssignment.team_role == "company_doctor")
         )
-        consents: dict[int, list[ConsentRecord]] = {}
-        for c in await Consent.select().where(among(Consent.client, sorted(set(clients.values())))):
-            consents.setdefault(int(c["client"]), []).append(
-                ConsentRecord.as_stored(
-                    recipient=Recipient(c["recipient"]),
-                    purpose=Purpose(c["purpose"]),
-                    given_at=c["given_at"],
-                    withdrawn_at=c["withdrawn_at"],
-                    recipient_person_id=c["recipient_user"],
-                )
-            )
+        consents = await consent_records_of(sorted(set(clients.values())))
         approved: dict[int, list[tuple[int | str | None, int | None]]] = {}
         documents: list[Document] = []
         doctors: dict[int, int] = {}

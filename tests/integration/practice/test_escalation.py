@@ -32,6 +32,7 @@ from tests.cast import Cast, make_user
 from tests.mailbox import Mailbox
 from tests.story import ok, refer, setup_parties
 from tests.web import api, login
+from tests.worker import burst_worker
 
 DAY_BEFORE, LAPSED_DAY, NEXT_WORKING_DAY = date(2026, 4, 29), date(2026, 5, 1), date(2026, 5, 4)
 # What a digest may never hold: the client's name, and what the referral says of the case.
@@ -151,17 +152,7 @@ async def test_the_digest_is_sent_once_a_day_however_often_the_sweep_runs(
     mail = smtp(settings, mailbox)
     await refer(client, cast, await setup_parties(client, cast))
     pool = ArqRedis(connection_pool=ConnectionPool.from_url(redis_conn.redis_url(settings)))
-    runner = worker.make_worker(
-        mail,
-        pool,
-        burst=True,
-        handle_signals=False,
-        poll_delay=0.05,
-        cron_jobs=[],
-        on_startup=None,
-        on_shutdown=None,
-        ctx={"settings": mail},
-    )
+    runner = burst_worker(mail, pool)
     try:
         ctx = {"settings": mail, "redis": pool}
         for _ in range(3):

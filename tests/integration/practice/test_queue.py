@@ -18,6 +18,7 @@ from practice.platform.queue import ArqQueue, DueJob, enqueue_after_commit
 from practice.platform.settings import Settings
 from practice.tables import User
 from tests.cast import make_user
+from tests.worker import run_burst
 
 ran: list[int] = []
 
@@ -34,21 +35,7 @@ async def pool(settings: Settings, redis: Any) -> AsyncIterator[ArqRedis]:
 
 
 async def _run_burst(settings: Settings, pool: ArqRedis) -> None:
-    runner = worker.make_worker(
-        settings,
-        pool,
-        burst=True,
-        handle_signals=False,
-        poll_delay=0.05,
-        functions=[record_effect],
-        cron_jobs=[],
-        on_startup=None,
-        on_shutdown=None,
-    )
-    try:
-        await runner.main()
-    finally:
-        await runner.close()
+    await run_burst(settings, pool, functions=[record_effect])
 
 
 async def test_the_sweep_enqueues_each_due_item_once_and_the_worker_runs_it(
@@ -116,22 +103,13 @@ async def test_a_finder_past_its_time_is_cut_short_alone_and_the_others_still_qu
     monkeypatch.setattr(worker, "SWEEPS", [slow, quick])
     crons = worker.finder_crons()
     assert [c.name for c in crons] == ["sweep:slow", "sweep:quick"]  # one cron job per finder
-    runner = worker.make_worker(
+    runner = await run_burst(
         settings,
         pool,
-        burst=True,
-        handle_signals=False,
-        poll_delay=0.05,
         functions=[record_effect],
         cron_jobs=crons,  # each runs at once at start-up
         job_timeout=1,
-        on_startup=None,
-        on_shutdown=None,
     )
-    try:
-        await runner.main()
-    finally:
-        await runner.close()
     assert ran == [5]
     assert runner.jobs_failed == 1  # the slow finder, alone
 

@@ -40,6 +40,7 @@ from tests.integration.reporting.test_reports import TODAY, episode_with_ten_hel
 from tests.mailbox import Mailbox
 from tests.story import ok
 from tests.web import api, csrf_token, login
+from tests.worker import burst_worker
 
 JSON = {"accept": "application/json"}
 UNAVAILABLE_NL = "Probeer het over een moment opnieuw."
@@ -125,16 +126,9 @@ async def run_worker_once(settings: Settings, url: str) -> None:
     shares this test's rolled-back connection)."""
     pool = ArqRedis(connection_pool=ConnectionPool.from_url(url))
     try:
-        runner = worker.make_worker(
+        runner = burst_worker(
             settings,
             pool,
-            burst=True,
-            handle_signals=False,
-            poll_delay=0.05,
-            cron_jobs=[],
-            on_startup=None,
-            on_shutdown=None,
-            ctx={"settings": settings},
             max_jobs=1,
             functions=[
                 reporting_jobs.deliver_report,

@@ -21,6 +21,7 @@ from tests.cast import Cast
 from tests.conftest import make_client
 from tests.story import ok, refer, setup_parties
 from tests.web import api, audit_rows, csrf_token, login
+from tests.worker import run_burst
 
 JSON = {"accept": "application/json"}
 TODAY = date(2026, 6, 15)
@@ -264,22 +265,14 @@ async def test_a_flushed_queue_loses_no_report(
     try:
         counts = await worker.sweep_due_work({"settings": settings, "redis": pool})
         assert counts["deliver_report"] == 1  # the database knew it was due
-        runner = worker.make_worker(
+        await run_burst(
             settings,
             pool,
-            burst=True,
-            handle_signals=False,
-            poll_delay=0.05,
-            cron_jobs=[],
-            on_startup=None,
-            on_shutdown=None,
-            ctx={"settings": settings},
             # One job at a time: every job shares this test's (rolled-back) connection.
             # Only the delivery runs; the e-mails are another test's subject.
             max_jobs=1,
             functions=[reporting_jobs.deliver_report],
         )
-        await runner.main()
     finally:
         await pool.aclose(close_connection_pool=True)
     assert (await reports())[0]["status"] == "sent"
@@ -397,23 +390,12 @@ async def test_a_held_session_drafts_its_episodes_reports_at_once_and_sweeps_no_
     assert await reports() == []
     pool = ArqRedis(connection_pool=ConnectionPool.from_url(redis_conn.redis_url(settings)))
     try:
-        runner = worker.make_worker(
+        await run_burst(
             settings,
             pool,
-            burst=True,
-            handle_signals=False,
-            poll_delay=0.05,
-            cron_jobs=[],
-            on_startup=None,
-            on_shutdown=None,
-            ctx={"settings": settings},
             max_jobs=1,  # every job shares this test's (rolled-back) connection
             functions=[func(worker.sweep_episode, name=SWEEP_EPISODE)],
         )
-        try:
-            await runner.main()
-        finally:
-            await runner.close()
     finally:
         await pool.aclose(close_connection_pool=True)
     drafted = await Report.select(Report.episode, Report.ordinal).where(

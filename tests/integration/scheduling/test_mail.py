@@ -19,6 +19,7 @@ from tests.cast import Cast
 from tests.mailbox import Mailbox
 from tests.story import ok, refer, setup_parties
 from tests.web import api
+from tests.worker import burst_worker
 
 MEDICAL_WORDS = (
     "depressie",
@@ -144,17 +145,7 @@ async def test_a_lost_queue_is_refilled_and_the_worker_sends_each_message_once(
         await pool.flushdb()  # Redis lost everything
         counts = await worker.sweep_due_work(ctx)
         assert counts["send_message"] == 2  # the flush lost both jobs; the sweep queues them again
-        runner = worker.make_worker(
-            mail,
-            pool,
-            burst=True,
-            handle_signals=False,
-            poll_delay=0.05,
-            cron_jobs=[],
-            on_startup=None,
-            on_shutdown=None,
-            ctx={"settings": mail},
-        )
+        runner = burst_worker(mail, pool)
         await runner.main()
         await worker.sweep_due_work(ctx)
         await runner.main()
