@@ -84,6 +84,8 @@ JOBS: list[Any] = [
 ]
 
 SWEEP_MINUTES = set(range(0, 60, 5))
+# Seconds between the finders' starts (12 finders: within the first minute of each five).
+FINDER_SECONDS_APART = 4
 # What each finder found due on its last run in this process, by job kind: the backlog
 # gauges add them up (a kind such as send_message comes from several finders).
 _found: dict[str, dict[str, int]] = {}
@@ -139,10 +141,6 @@ def finder_crons() -> list[CronJob]:
         )
         for index, sweep in enumerate(SWEEPS)
     ]
-
-
-# Seconds between the finders' starts (12 finders: within the first minute of each five).
-FINDER_SECONDS_APART = 4
 
 
 @timed_job
