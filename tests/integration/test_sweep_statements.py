@@ -64,7 +64,7 @@ async def test_the_reminder_finder_reads_as_much_for_many_appointments_as_for_a_
     session = await Appointment.select().where(Appointment.kind == "treatment_session").first()
     assert session is not None
     therapist = await make_user(Role.THERAPIST, "reminders@cast.test")  # a free calendar
-    await Appointment.insert(  # twenty more tomorrow, each with its client to remind
+    await Appointment.insert(  # twenty more in the next hours, the client reminded of each
         *(
             Appointment(
                 episode=session["episode"],
