@@ -452,10 +452,12 @@ RULES: tuple[Rule, ...] = (
     _advice_conflicts, _work_behind, _safety, _symptoms_not_on_track, _report_withheld,
 )  # fmt: skip
 
-# The rule of each kind a caller may ask for alone (`derive_tasks(kinds=...)`): the sweep
-# that drafts the reports needs these three of the nineteen rules, for every episode.
+# The rule of each kind a caller may ask for alone (`derive_tasks(kinds=...)`): the sweep's
+# finders need a few of the nineteen rules, for every episode (the report drafts three, the
+# follow-up invitation one).
 RULE_OF_KIND: dict[TaskKind, Rule] = {
     TaskKind.COMPANY_DOCTOR_BRIEFING: _briefing,
     TaskKind.INTERIM_REPORT: _interim_reports,
     TaskKind.MILESTONE_REPORT: _milestone_reports,
+    TaskKind.FOLLOW_UP_MEASUREMENT: _follow_up_measurement,
 }

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 from practice import deadlines
 from practice.episodes import EpisodeStatus
-from practice.tasks import EpisodeFacts, TaskRules, derive_tasks
+from practice.tasks import EpisodeFacts, TaskKind, TaskRules, derive_tasks
 
 RECENT_DAYS = 14
 # A link is valid for two weeks: long enough for a client who reads mail once a week, short
@@ -79,8 +79,8 @@ def follow_up_window_opened(facts: EpisodeFacts, rules: TaskRules, today: date) 
     task = next(
         (
             t
-            for t in derive_tasks(facts, today, rules)
-            if t.kind == "follow_up_measurement" and t.done_on is None
+            for t in derive_tasks(facts, today, rules, kinds={TaskKind.FOLLOW_UP_MEASUREMENT})
+            if t.done_on is None
         ),
         None,
     )

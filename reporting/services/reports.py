@@ -61,8 +61,14 @@ DOCUMENT_TEMPLATE = "reporting/interim-report/document.html"
 
 # ---------------------------------------------------------------- drafting (the sweep)
 
-# The tasks whose report the sweep drafts (only their rules run, for every episode).
-DRAFTED = (TaskKind.COMPANY_DOCTOR_BRIEFING, TaskKind.INTERIM_REPORT, TaskKind.MILESTONE_REPORT)
+# The report the sweep drafts for each kind of task (only their rules run, for every
+# episode). A briefing is one per episode (ordinal 0); an interim report is numbered by its
+# held session, a milestone report by the milestone's week (the task's ordinal).
+REPORT_OF_TASK = {
+    TaskKind.COMPANY_DOCTOR_BRIEFING: BRIEFING,
+    TaskKind.INTERIM_REPORT: INTERIM_REPORT,
+    TaskKind.MILESTONE_REPORT: MILESTONE_REPORT,
+}
 
 
 async def draft_due_reports(
@@ -81,7 +87,7 @@ async def draft_due_reports(
         return []
     # The reports drafted before, in one read: a task the rules still see as open (not yet
     # sent) cost a transaction per sweep to find its draft there (on bench M, 90,000).
-    kinds = Report.kind.is_in([BRIEFING, INTERIM_REPORT, MILESTONE_REPORT])
+    kinds = Report.kind.is_in(list(REPORT_OF_TASK.values()))
     drafted = {
         (int(r["episode"]), str(r["kind"]), int(r["ordinal"]))
         for r in await Report.select(Report.episode, Report.kind, Report.ordinal).where(
@@ -90,16 +96,10 @@ async def draft_due_reports(
     }
     created: list[int] = []
     for episode_id, (facts, rules) in (await load_facts(ids, tz)).items():
-        for task in derive_tasks(facts, today, rules, kinds=DRAFTED):
-            if task.done_on is not None:
-                continue
-            if task.kind == "company_doctor_briefing":
-                kind, ordinal = BRIEFING, 0
-            elif task.kind == "interim_report" and task.ordinal is not None:
-                kind, ordinal = INTERIM_REPORT, task.ordinal
-            elif task.kind == "milestone_report" and task.ordinal is not None:
-                kind, ordinal = MILESTONE_REPORT, task.ordinal  # the milestone's week
-            else:
+        for task in derive_tasks(facts, today, rules, kinds=REPORT_OF_TASK):
+            kind = REPORT_OF_TASK[task.kind]
+            ordinal = 0 if kind == BRIEFING else task.ordinal
+            if task.done_on is not None or ordinal is None:
                 continue
             if (episode_id, kind, ordinal) in drafted:
                 continue
