@@ -28,6 +28,7 @@ from practice.services.break_glass import notice_key
 from practice.services.capacity import notice_keys_of
 from practice.services.case_team import handover_keys_of
 from practice.services.client_accounts import client_account_keys_of
+from practice.services.episodes import screened_sweep_job_id
 from practice.tables import (
     AbsenceEpisode,
     Advice,
@@ -203,7 +204,10 @@ JobIds = Callable[[Found], list[str]]
 
 
 def _practice_job_ids(found: Found) -> list[str]:
-    return [send_job_id(message_id) for message_id in found.ids(OutboundMessage)]
+    """The outbox's send jobs, and the sweep a recorded screening queues for its episode."""
+    return [send_job_id(message_id) for message_id in found.ids(OutboundMessage)] + [
+        screened_sweep_job_id(episode_id) for episode_id in found.ids(TreatmentEpisode)
+    ]
 
 
 _parts: dict[str, tuple[tuple[Holding, ...], JobIds | None]] = {

@@ -28,8 +28,8 @@ async def due_reports(today: date, settings: Settings) -> list[DueJob]:
 
 
 async def due_reports_of_episode(episode_id: int, today: date, settings: Settings) -> list[DueJob]:
-    """Draft what became due on one episode (a session was held there); delivery waits for
-    the therapist's approval, as in the sweep."""
+    """Draft what became due on one episode (a session was held, a screening recorded);
+    delivery waits for the therapist's approval, as in the sweep."""
     await services.draft_due_reports(today, settings.time_zone, of=[episode_id])
     return []
 

@@ -68,7 +68,8 @@ SWEEPS: list[Sweep] = [
 EpisodeSweep = Callable[[int, date, Settings], Awaitable[list[DueJob]]]
 
 # What a write may make due on its own episode, found at once by `sweep_episode` rather than
-# at the next sweep of every episode (a held session: its interim report's draft).
+# at the next sweep of every episode (a held session: its interim report's draft; a recorded
+# screening: the company doctor's briefing).
 EPISODE_SWEEPS: list[EpisodeSweep] = [reporting_jobs.due_reports_of_episode]
 
 # Job functions, in flow order (besides the sweeps themselves).

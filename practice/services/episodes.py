@@ -18,6 +18,7 @@ from practice.errors import Conflict, InvalidInput, Message, NotFound, one_of
 from practice.labels import OFFER_LABELS, STATUS_LABELS
 from practice.platform.db import write_tx
 from practice.platform.i18n import N_
+from practice.platform.queue import JobQueue, enqueue_after_commit, sweep_episode_job
 from practice.screening import Proposal, screening_problems
 from practice.tables import (
     EmployerContact,
@@ -195,6 +196,11 @@ async def plan_screening(
         )
 
 
+def screened_sweep_job_id(episode_id: int) -> str:
+    """The queue job id of the sweep of its episode a recorded screening starts."""
+    return f"sweep:screened:{episode_id}"
+
+
 async def record_screening(
     actor: Actor,
     *,
@@ -212,6 +218,7 @@ async def record_screening(
     late_reason: str | None = None,
     today: date | None = None,
     tz: ZoneInfo | None = None,
+    queue: JobQueue | None = None,
 ) -> None:
     """The Screening's findings; the episode becomes screened (planned first if needed)."""
     problems = screening_problems(
@@ -267,6 +274,13 @@ async def record_screening(
         if proposal in {Proposal.ATWORK_BASIC, Proposal.ATWORK_COMPLEET, Proposal.PREVENTIVE}:
             changes[TreatmentEpisode.offer] = proposal
         await TreatmentEpisode.update(changes).where(TreatmentEpisode.id == episode_id)  # type: ignore[arg-type]
+        if queue is not None:
+            # The screening makes the company doctor's briefing due: sweep the episode now,
+            # so its draft waits on the client page rather than for the next five-minute
+            # run of the report finder.
+            enqueue_after_commit(
+                queue, sweep_episode_job(episode_id, screened_sweep_job_id(episode_id))
+            )
         await audit.record(
             actor, Action.CREATE, "screening", episode_id, purpose=PURPOSE, client_id=client_of(row)
         )

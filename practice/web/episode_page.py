@@ -243,6 +243,8 @@ def episode_form(
 
     # A service that checks dates against the episode's timeline takes today and the zone.
     wants_clock = "today" in inspect.signature(service).parameters
+    # A service that may make work due at once (a report's draft) queues it after commit.
+    wants_queue = "queue" in inspect.signature(service).parameters
 
     async def handler(
         request: Request[Any, Any, Any], episode_id: FromPath[int], data: FormData
@@ -253,7 +255,8 @@ def episode_form(
         try:
             fields = fields_of(form_struct(request_type, data))
             when = clock(request) if wants_clock else {}
-            await service(actor, episode_id=episode_id, **ids, **fields, **when)
+            queue = {"queue": request.app.state.queue} if wants_queue else {}
+            await service(actor, episode_id=episode_id, **ids, **fields, **when, **queue)
         except (InvalidInput, Conflict) as exc:
             return await refused_on_episode(request, episode_id, section, data, exc)
         return back_to_episode(episode_id, section)

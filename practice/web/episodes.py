@@ -175,7 +175,11 @@ async def post_screening(
     """The Screening's findings (medical); a late screening is recorded with its reason."""
     actor = await episode_writer(request, episode_id)
     await episodes.record_screening(
-        actor, episode_id=episode_id, **fields_of(data), **clock(request)
+        actor,
+        episode_id=episode_id,
+        **fields_of(data),
+        **clock(request),
+        queue=request.app.state.queue,
     )
     return Done()
 

@@ -13,6 +13,7 @@ from practice.client_data import Found
 from practice.platform.outbox import send_job_id
 from practice.services.break_glass import notice_key
 from practice.services.case_team import handover_key
+from practice.services.episodes import screened_sweep_job_id
 from practice.tables import BreakGlass, OutboundMessage, TreatmentEpisode
 from reporting import client_data as reporting_data
 from reporting.services.employer_updates import employer_update_key
@@ -76,7 +77,12 @@ def _message_keys(row: int) -> list[str]:
 
 
 def _queued_job_ids(row: int) -> list[str]:
-    return [send_job_id(row), held_sweep_job_id(row), deliver_job_id(row)]
+    return [
+        send_job_id(row),
+        screened_sweep_job_id(row),
+        held_sweep_job_id(row),
+        deliver_job_id(row),
+    ]
 
 
 def test_every_outbox_key_a_writer_builds_for_the_client_is_found_by_erasure() -> None:

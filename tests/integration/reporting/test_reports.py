@@ -20,7 +20,7 @@ from reporting.tables import Delivery, Document, Report
 from tests.cast import Cast
 from tests.conftest import make_client
 from tests.story import ok, refer, setup_parties
-from tests.web import api, audit_rows, csrf_token, login
+from tests.web import api, audit_rows, csrf_token, login, post_form
 from tests.worker import run_burst
 
 JSON = {"accept": "application/json"}
@@ -387,6 +387,9 @@ async def test_a_held_session_drafts_its_episodes_reports_at_once_and_sweeps_no_
     episode_id = await episode_with_ten_held_sessions(client, cast, parties, at="14:00")
     queued = await redis.keys("arq:job:sweep:held:*")
     assert len(queued) == len(SESSION_DAYS)  # one per held session, named after it
+    assert await redis.keys("arq:job:sweep:screened:*") == [
+        f"arq:job:sweep:screened:{episode_id}".encode()  # and the screening's
+    ]
     assert await reports() == []
     pool = ArqRedis(connection_pool=ConnectionPool.from_url(redis_conn.redis_url(settings)))
     try:
@@ -408,3 +411,44 @@ async def test_a_held_session_drafts_its_episodes_reports_at_once_and_sweeps_no_
     await reporting_jobs.due_reports(TODAY, settings)  # the sweep of every episode
     assert len(await reports()) == 4
     assert {r["episode"] for r in await Report.select(Report.episode)} == {episode_id, other}
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_a_screening_recorded_on_the_client_page_drafts_the_briefing_at_once(
+    client, cast: Cast, settings: Settings, redis: Any
+) -> None:
+    from arq.connections import ArqRedis
+    from arq.worker import func
+    from redis.asyncio import ConnectionPool
+
+    from practice.composition import worker
+    from practice.platform import redis_conn
+    from practice.platform.queue import SWEEP_EPISODE
+
+    episode_id = await refer(client, cast, await setup_parties(client, cast))
+    page = f"/episodes/{episode_id}"
+    answered = await post_form(
+        client,
+        f"{page}/screening",
+        {
+            "held_on": "2026-06-12",
+            "suitable": "true",
+            "diagnosis_category": "angststoornis",
+            "proposal": "atwork_basic",
+        },
+        token_from=page,
+    )
+    assert answered.status_code == 303, answered.text[:500]
+    assert await redis.keys("arq:job:sweep:*") == [f"arq:job:sweep:screened:{episode_id}".encode()]
+    assert await reports("briefing") == []
+    pool = ArqRedis(connection_pool=ConnectionPool.from_url(redis_conn.redis_url(settings)))
+    try:
+        await run_burst(
+            settings, pool, max_jobs=1, functions=[func(worker.sweep_episode, name=SWEEP_EPISODE)]
+        )
+    finally:
+        await pool.aclose(close_connection_pool=True)
+    assert [(r["ordinal"], r["status"]) for r in await reports("briefing")] == [(0, "draft")]
+    shown = await client.get(page, params={"section": "reports"})
+    assert shown.status_code == 200
+    assert "Concept bewerken" in shown.text  # the draft waits for the therapist there
