@@ -77,6 +77,13 @@ EPISODE_SWEEPS: list[EpisodeSweep] = [reporting_jobs.due_reports_of_episode]
 JOBS: list[Any] = [
     # A short timeout: after a crash arq blocks the job id for timeout + 10 s (no heartbeat).
     func(timed_job(reporting_jobs.deliver_report), max_tries=8, timeout=10),
+    # A block of the report sweep that its finder had no time for (reporting.jobs).
+    func(
+        timed_job(reporting_jobs.draft_reports),
+        name=reporting_jobs.DRAFT_REPORTS,
+        max_tries=8,
+        timeout=25,
+    ),
     func(timed_job(practice_jobs.send_message), max_tries=8),
     func(timed_job(reporting_jobs.publish_employer_statistics), max_tries=8),
     func(timed_job(reporting_jobs.settle_statistics), max_tries=8, timeout=25),

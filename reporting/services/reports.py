@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import msgspec
+from piccolo.custom_types import Combinable
 
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor, Channel, Outcome
@@ -71,27 +72,46 @@ REPORT_OF_TASK = {
 }
 
 
+async def reporting_episode_ids() -> list[int]:
+    """The episodes whose reports the sweep drafts (`REPORTING_STATUSES`), in id order."""
+    rows = (
+        await TreatmentEpisode.select(TreatmentEpisode.id)
+        .where(TreatmentEpisode.status.is_in([s.value for s in REPORTING_STATUSES]))
+        .order_by(TreatmentEpisode.id)
+    )
+    return [int(row["id"]) for row in rows]
+
+
 async def draft_due_reports(
-    today: date, tz: ZoneInfo, of: Sequence[int] | None = None
+    today: date,
+    tz: ZoneInfo,
+    of: Sequence[int] | None = None,
+    *,
+    between: tuple[int, int] | None = None,
 ) -> list[int]:
     """Create the draft of every report that the task rules say is due and has no draft;
-    of the episodes ``of`` only, when given (a held session's sweep of its episode)."""
+    of the episodes ``of`` only, when given (a held session's sweep of its episode); of
+    those with an id from ``between[0]`` to ``between[1]``, when given (a block of the
+    sweep, `reporting.jobs.draft_reports`)."""
     if of is not None and not of:
         return []
-    reporting = TreatmentEpisode.status.is_in([s.value for s in REPORTING_STATUSES])
-    episodes = await TreatmentEpisode.select(TreatmentEpisode.id).where(
-        reporting if of is None else reporting & among(TreatmentEpisode.id, of)
-    )
+    scope: Combinable = TreatmentEpisode.status.is_in([s.value for s in REPORTING_STATUSES])
+    if of is not None:
+        scope &= among(TreatmentEpisode.id, of)
+    if between is not None:
+        scope &= (TreatmentEpisode.id >= between[0]) & (TreatmentEpisode.id <= between[1])
+    episodes = await TreatmentEpisode.select(TreatmentEpisode.id).where(scope)
     ids = [int(e["id"]) for e in episodes]
     if not ids:
         return []
     # The reports drafted before, in one read: a task the rules still see as open (not yet
     # sent) cost a transaction per sweep to find its draft there (on bench M, 90,000).
     kinds = Report.kind.is_in(list(REPORT_OF_TASK.values()))
+    everything = of is None and between is None
     drafted = {
         (int(r["episode"]), str(r["kind"]), int(r["ordinal"]))
         for r in await Report.select(Report.episode, Report.kind, Report.ordinal).where(
-            kinds if of is None else kinds & among(Report.episode, ids)
+            kinds if everything else kinds & among(Report.episode, ids)
         )
     }
     created: list[int] = []

@@ -452,3 +452,53 @@ async def test_a_screening_recorded_on_the_client_page_drafts_the_briefing_at_on
     shown = await client.get(page, params={"section": "reports"})
     assert shown.status_code == 200
     assert "Concept bewerken" in shown.text  # the draft waits for the therapist there
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_blocks_the_report_sweep_has_no_time_for_are_drafted_by_jobs_each_queued_once(
+    client, cast: Cast, settings: Settings, redis: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from arq.connections import ArqRedis
+    from arq.constants import default_queue_name
+    from redis.asyncio import ConnectionPool
+
+    from practice.composition import worker
+    from practice.platform import redis_conn
+    from practice.platform.queue import ArqQueue
+
+    parties = await setup_parties(client, cast)
+    episodes = [
+        await episode_with_ten_held_sessions(client, cast, parties, at=at)
+        for at in ("10:00", "14:00")
+    ]
+    await redis.delete(default_queue_name, *await redis.keys("arq:job:*"))  # the held sweeps
+    monkeypatch.setattr(reporting_jobs, "DRAFT_BLOCK", 1)  # an episode a block
+    # A sweep with no time of its own: every block is left to a job, none drafted here.
+    left = await reporting_jobs.due_reports(TODAY, settings, seconds=0)
+    assert [(job.name, job.args) for job in left] == [
+        ("draft_reports", (episode, episode)) for episode in sorted(episodes)
+    ]
+    assert await reports() == []
+    pool = ArqRedis(connection_pool=ConnectionPool.from_url(redis_conn.redis_url(settings)))
+    try:
+        queue = ArqQueue(pool)
+        assert [await queue.enqueue(job) for job in left] == [True, True]
+        again = await reporting_jobs.due_reports(TODAY, settings, seconds=0)
+        assert [await queue.enqueue(job) for job in again] == [False, False]  # still waiting
+        await run_burst(
+            settings,
+            pool,
+            max_jobs=1,  # every job shares this test's (rolled-back) connection
+            # The job as the worker registers it.
+            functions=[f for f in worker.JOBS if f.name == reporting_jobs.DRAFT_REPORTS],
+        )
+    finally:
+        await pool.aclose(close_connection_pool=True)
+    drafted = await Report.select(Report.episode, Report.ordinal).where(
+        Report.kind == "interim_report"
+    )
+    assert sorted((r["episode"], r["ordinal"]) for r in drafted) == sorted(
+        (episode, ordinal) for episode in episodes for ordinal in (5, 10)
+    )
+    # With its time, the sweep drafts every block itself and leaves nothing to a job.
+    assert await reporting_jobs.due_reports(TODAY, settings) == []
