@@ -22,9 +22,10 @@ from practice.deadlines import (
     add_calendar_months,
 )
 from practice.working_days import WorkingDays
-from reporting.statistics.facts import Filters, as_date, as_int, dialect, facts_cte, q, run
+from reporting.statistics.cells import figure_rows
+from reporting.statistics.facts import Filters, as_date, as_int
 from reporting.statistics.figures import Share
-from reporting.statistics.waits import pair_durations
+from reporting.statistics.waits import pair_durations, waits_figure
 
 TREND_MONTHS = 12
 RECENT_MONTHS = 3  # the headline's waits: this month and the two before it
@@ -33,6 +34,7 @@ RECENT_MONTHS = 3  # the headline's waits: this month and the two before it
 LEAD_IN = timedelta(days=62)
 
 Pairs = list[tuple[date | None, date | None, int]]
+TRENDS = ("screening", "start")  # of the wait figure's pairs, those of the trend
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +93,8 @@ async def trends(
     days: WorkingDays = DEFAULT_WORKING_DAYS,
     tz: ZoneInfo,
 ) -> Trends:
-    """One query over the referrals of the months shown (and a lead-in for the starts)."""
+    """The wait figure's pairs over the referrals of the months shown (and a lead-in for
+    the starts)."""
     months = months_shown(filters, today)
     first, last = months[0], months[-1]
     end = add_calendar_months(last, 1) - timedelta(days=1)
@@ -102,34 +105,17 @@ async def trends(
         start = max(start, filters.referred_from)
     end = max(end, start)  # a period after the months shown reads nothing that is shown
     window = replace(filters, referred_from=start, referred_to=end)
-    anchors = {"aanmelding": "referred_on", "screening": "screened_on"}
-    if start_rule.anchor_name not in anchors:
-        raise ValueError(f"no episode date for the anchor {start_rule.anchor_name!r}")
-    anchor = anchors[start_rule.anchor_name]
-    sql = dialect(tz)
-    rows = await run(
-        q(
-            "WITH {} "  # noqa: S608 - fixed fragments; values are bound
-            "SELECT 'screening' AS k, referred_on AS a, screened_on AS b, COUNT(*) AS n "
-            "FROM facts GROUP BY referred_on, screened_on "
-            f"UNION ALL SELECT 'start', {anchor}, started_on, COUNT(*) FROM facts "
-            f"WHERE {anchor} IS NOT NULL GROUP BY {anchor}, started_on",
-            await facts_cte(
-                sql,
-                window,
-                ["referred_on", "screened_on", "started_on"],
-                screened_only=False,
-            ),
-        )
-    )
+    # The pairs of dates the wait times count (S3, S4), over the window: the kept cells of
+    # its whole months and the facts of its other days, as for the wait times themselves.
+    rows = await figure_rows(waits_figure(start_rule.anchor_name), window, today, tz=tz)
     shown = set(months)
     referrals: dict[date, int] = defaultdict(int)
     pairs: dict[tuple[str, date], Pairs] = defaultdict(list)
     for row in rows:
-        began = as_date(row["a"])
-        if began is None or month_of(began) not in shown:
+        kind, began = str(row["k"]), as_date(row["a"])
+        if kind not in TRENDS or began is None or month_of(began) not in shown:
             continue
-        kind, count = str(row["k"]), as_int(row["n"])
+        count = as_int(row["n"])
         if kind == "screening":
             referrals[month_of(began)] += count
         pairs[(kind, month_of(began))].append((began, as_date(row["b"]), count))

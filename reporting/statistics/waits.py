@@ -72,7 +72,7 @@ async def _waits_statement(
 WAITS = Figure("waits", ("k", "a", "b"), ("n",), _waits_statement)
 
 
-def _waits_figure(anchor_name: str) -> Figure:
+def waits_figure(anchor_name: str) -> Figure:
     """The kept figure for the practice's start rule; another anchor is computed (no cells)."""
     if anchor_name not in _ANCHORS:
         raise ValueError(f"no episode date for the anchor {anchor_name!r}")
@@ -100,7 +100,7 @@ async def wait_times(
     One query returns, per wait, the distinct (start, end) date pairs with their counts;
     each pair is measured once in Python in calendar or working days.
     """
-    rows = await figure_rows(_waits_figure(start_rule.anchor_name), filters, today, tz=tz)
+    rows = await figure_rows(waits_figure(start_rule.anchor_name), filters, today, tz=tz)
     pairs: dict[str, list[tuple[date | None, date | None, int]]] = defaultdict(list)
     for row in rows:
         pairs[str(row["k"])].append((as_date(row["a"]), as_date(row["b"]), as_int(row["n"])))

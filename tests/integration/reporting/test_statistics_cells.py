@@ -26,6 +26,7 @@ from reporting.statistics.facts import (
     q,
     run,
 )
+from reporting.statistics.trends import trends
 from reporting.tables import StatisticsCell, StatisticsCellEpisode, StatisticsMonth
 from scheduling.appointments import Attendance
 from scheduling.tables import Appointment
@@ -69,6 +70,7 @@ async def _figures(filters: Filters, today: date, *, variants: bool) -> tuple[An
         await statistics.wait_times(filters, tz=AMSTERDAM, today=today),
         await statistics.durations(filters, today, BENCHMARK, tz=AMSTERDAM),
         await absence_outcomes(filters, today, tz=AMSTERDAM),
+        await trends(filters, today, tz=AMSTERDAM),
     )
     if not variants:
         return found
