@@ -21,7 +21,7 @@ report was withheld and nothing of it.
 
 Every page visited must load without a console error or a failed request (the favicon
 included) and is kept as full-page screenshots at 1366 and 768 px under
-``test-artefacts/screenshots`` (``{language}-{nnn}-{role}-{page}-{width}.png``); every
+``test-artefacts/screenshots`` (``{language}-{nnn}-{role}-{page}-{width}.jpg``); every
 section of the client's workspace and every portal's main page is checked with axe-core
 (no serious or critical violations).
 """
