@@ -119,7 +119,7 @@ async def test_an_agreement_over_the_advised_hours_is_a_task_and_a_notice_until_
     # The company doctor's inbox says it, and links the case's page.
     await login(client, cast.company_doctor.email)
     inbox = await client.get("/company-doctor", headers=HTML)
-    assert "1 open strijdigheden" in inbox.text
+    assert "1 open strijdigheid" in inbox.text
     assert f'href="/episodes/{episode_id}/capacity"' in inbox.text
     # Resolved with a note from the company doctor's page: shown back, audited, task done.
     page = f"/episodes/{episode_id}/capacity"
@@ -132,7 +132,10 @@ async def test_an_agreement_over_the_advised_hours_is_a_task_and_a_notice_until_
     assert resolved.status_code == 303, resolved.text
     shown = await client.get(page, headers=HTML)
     assert "Afgesproken: eerst 16 uur, over 3 weken 24" in shown.text
-    assert "geen open strijdigheden" in (await client.get("/company-doctor", headers=HTML)).text
+    inbox = await client.get("/company-doctor", headers=HTML)
+    assert "open strijdigheid" not in inbox.text  # the case has folded among the settled
+    assert "1 cliënt zonder open strijdigheden" in inbox.text
+    assert f'href="/episodes/{episode_id}/capacity"' in inbox.text
     assert await AuditEvent.exists().where(
         (AuditEvent.object_type == "advice_conflict_resolution")
         & (AuditEvent.action == Action.CREATE.value)
@@ -278,4 +281,4 @@ async def test_without_the_consent_to_interim_reports_the_company_doctor_gets_no
     assert await notices() == []
     # The inbox still shows it: their own page, not a message leaving the practice.
     await login(client, cast.company_doctor.email)
-    assert "1 open strijdigheden" in (await client.get("/company-doctor", headers=HTML)).text
+    assert "1 open strijdigheid" in (await client.get("/company-doctor", headers=HTML)).text
