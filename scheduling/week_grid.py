@@ -54,10 +54,40 @@ class Row:
 
 
 @dataclass(frozen=True, slots=True)
+class AgendaDay:
+    """One day of the week as a list: what a phone shows instead of the grid."""
+
+    day: Day
+    entries: tuple[Mapping[str, Any], ...]  # the day's appointments, in the grid's order
+    free: tuple[datetime, ...]  # the bookable starts (local), earliest first
+
+
+@dataclass(frozen=True, slots=True)
 class WeekGrid:
     days: tuple[Day, ...]
     rows: tuple[Row, ...]
     free_count: int
+
+    @property
+    def agenda(self) -> tuple[AgendaDay, ...]:
+        """The same week read down each column: no time may differ between the two views."""
+        return tuple(
+            AgendaDay(
+                day=day,
+                entries=tuple(
+                    entry
+                    for row in self.rows
+                    if (cell := row.cells[i]) is not None
+                    for entry in cell.entries
+                ),
+                free=tuple(
+                    cell.free_at
+                    for row in self.rows
+                    if (cell := row.cells[i]) is not None and cell.free_at is not None
+                ),
+            )
+            for i, day in enumerate(self.days)
+        )
 
 
 def _local(day: date, at: time, tz: ZoneInfo) -> datetime:

@@ -243,6 +243,15 @@ class Portal:
         """At 375 px (a phone) nothing runs off the side either; wide tables scroll in place."""
         self.assert_fits(name, "phone", 375, 800)
 
+    @contextmanager
+    def on_a_phone(self) -> Iterator[None]:
+        """The window at a phone's width for a while (the stylesheet's phone layout)."""
+        self._resize(375, 800)
+        try:
+            yield
+        finally:
+            self._resize(WIDE, HEIGHT)
+
     def assert_fits(self, name: str, device: str, width: int, height: int) -> None:
         self._resize(width, height)
         # Measure once the page has laid itself out at the new width (a frame later).

@@ -445,6 +445,11 @@ def calendar(therapist: Portal, client_name: str, first: date) -> None:
     # The week of the first sessions shows them.
     therapist.goto(f"/calendar?start={first.isoformat()}", "calendar-first-sessions")
     assert page.locator(".week a", has_text=client_name).count() >= 1
+    # On a phone the week is a list of days: the same sessions, no grid to scroll sideways.
+    therapist.assert_readable_on_a_phone("calendar-week")
+    with therapist.on_a_phone():
+        assert not page.locator(".cal-scroll.week").is_visible()
+        assert page.locator(".cal-agenda a.cal-appt", has_text=client_name).first.is_visible()
 
 
 def start_pages(browser: Any, served: Served, language: str) -> None:

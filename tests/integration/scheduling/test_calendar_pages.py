@@ -124,6 +124,12 @@ async def test_a_free_slot_clicked_is_booked_for_the_chosen_client_and_back_in_t
     week = (await client.get("/calendar", headers=HTML)).text
     assert f'href="/appointments/{row["id"]}"' in week and "Anna Jansen" in week
     assert "2026-06-02T10:00" not in free_links(week)
+    # The week as a list (what a phone shows): the same appointment and free times per day.
+    tuesday = week.split('class="cal-agenda"', 1)[1].split('data-day="2026-06-02"', 1)[1]
+    tuesday = tuesday.split("</section>", 1)[0]
+    assert f'href="/appointments/{row["id"]}"' in tuesday and "Anna Jansen" in tuesday
+    assert "2026-06-02T11:00" in free_links(tuesday)
+    assert "2026-06-02T10:00" not in free_links(tuesday)
 
     again = await post_page_form(client, form_page, "/calendar/book", data)
     assert again.status_code == 409

@@ -121,6 +121,21 @@ def test_the_grid_widens_for_an_appointment_outside_its_hours() -> None:
     assert cell(g, 3, time(21)).rowspan == 2
 
 
+def test_the_week_as_a_list_holds_each_days_appointments_and_free_times_as_the_grid_does() -> None:
+    late, early = appointment(1, 14), appointment(1, 10)
+    g = grid(appointments=[late, early, appointment(2, 9)])
+    agenda = g.agenda
+    assert [a.day for a in agenda] == list(g.days)
+    assert agenda[1].entries == (early, late)  # top to bottom, whatever the order read
+    assert agenda[0].entries == ()
+    assert at(1, 10) not in agenda[1].free and at(1, 11) in agenda[1].free
+    assert list(agenda[1].free) == sorted(agenda[1].free)
+    assert agenda[5].free == () and not agenda[5].day.open  # Saturday
+    # Nothing differs from the grid: the same free times, the same appointments.
+    assert sum(len(a.free) for a in agenda) == g.free_count
+    assert sum(len(a.entries) for a in agenda) == 3
+
+
 def test_before_a_session_begins_only_a_cancellation_is_offered_after_it_held_first() -> None:
     planned = Attendance.PLANNED
     assert attendance_choices(planned, started=False) == (
