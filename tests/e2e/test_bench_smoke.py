@@ -115,6 +115,12 @@ def test_the_bench_on_a_small_data_set_reports_every_target_in_its_table_and_jso
     assert rendering["renders"] > 0
     assert rendering["render_niceness"]
     assert min(rendering["render_niceness"]) >= min(19, os.nice(0) + RENDER_NICENESS)
+    # P-4 says where the dashboard's time goes beyond its SQL (issue 21).
+    split = by_target["P-4"]["breakdown"]
+    assert split["requests"] >= 10
+    assert split["figures_ms"] > 0 and split["template_ms"] > 0 and split["sql_ms"] > 0
+    assert split["floor_ratio"] >= 1
+    assert "where the page's" in by_target["P-4"]["note"]
     memory = by_target["P-8"]
     assert memory["render_processes"] >= 1
     assert len(memory["rss_checkpoints"]) >= 2

@@ -11,6 +11,7 @@ crossing for ``bench.**`` (pyproject.toml). Nothing in the service imports it.
 * `bench.timing`: interleaved A/B rounds, medians and p95;
 * `bench.controls`: the bare controls (a bare Litestar route, replayed raw SQL);
 * `bench.measurements`: P-1, P-2, P-4, P-7, P-9, one function each;
+* `bench.breakdown`: where P-4's page spends the time its SQL does not;
 * `bench.rendering`: P-5 and P-6, the PDF renders; `bench.scale`: P-3;
   `bench.memory`: P-8, a real uvicorn worker; `bench.writers`: P-10, three uvicorn servers
   under wrk, with `bench.cpu` saying what the cores allow;
