@@ -17,7 +17,9 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from practice.audit.trail import Actor
+from practice.errors import Conflict, InvalidInput
 from practice.queries.episodes import load_facts
+from practice.web.episode_page import refused_on_episode
 from practice.web.episode_sections import EpisodeSection, back_to_episode
 from practice.web.forms import FormData, form_struct
 from practice.web.portal import page
@@ -116,6 +118,17 @@ async def book(
 ) -> Redirect | Template:
     """One appointment or a weekly series; a refused occurrence is shown with its reason."""
     actor = await _writer(request, episode_id)
+    try:
+        return await _booked(request, actor, episode_id, data)
+    except (InvalidInput, Conflict) as exc:
+        # A taken time, a closed day, a time outside opening hours: the sessions section
+        # again, with what was typed and the problem next to its field.
+        return await refused_on_episode(request, episode_id, SECTION_NAME, data, exc)
+
+
+async def _booked(
+    request: Request[Any, Any, Any], actor: Actor, episode_id: int, data: FormData
+) -> Redirect | Template:
     tz: ZoneInfo = request.app.state.settings.time_zone
     form = form_struct(BookingForm, data, tz=tz)
     starts_at = form.starts_at
