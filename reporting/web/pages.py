@@ -113,15 +113,18 @@ SECTION_TITLES: dict[str, str] = {
 async def edit_section(
     request: Request[Any, Any, Any], report_id: FromPath[int], data: FormData
 ) -> Redirect:
-    """Save one section (the PATCH door's request type, from a form): back to the page at
-    that section, which shows what was saved (post/redirect/get)."""
+    """Save the sections posted (the PATCH door's request type, from the page's one form):
+    back to the page at the section whose button was pressed, which shows what was saved
+    (post/redirect/get)."""
     actor = await _writer(request, await report_episode(report_id))
+    pressed = str(flat(data).get("section", ""))
+    data.pop("section", None)  # the button, not a field of the report
     posted = [name for name in SECTION_TITLES if name in data]
     # An emptied textarea posts "", which the form parser reads as "not given": it is given.
     cleared = {name: "" for name in posted if not str(flat(data)[name]).strip()}
     text = msgspec.structs.replace(form_struct(services.ReportText, data), **cleared)
     await services.edit_report(actor, report_id=report_id, text=text)
-    section = posted[0] if posted else ""
+    section = pressed if pressed in posted else (posted[0] if posted else "")
     return Redirect(
         path=f"/reports/{report_id}/edit?saved={section}#section-{section}", status_code=303
     )

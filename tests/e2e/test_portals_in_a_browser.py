@@ -342,11 +342,11 @@ def report(therapist: Portal) -> None:
     therapist.assert_readable_on_a_tablet("therapist-client")
     therapist.assert_readable_on_a_phone("therapist-client")
 
-    # Edit the draft, section by section.
+    # Edit the draft: one form, a save button in each section.
     therapist.follow(draft.first.locator('a[href$="/edit"]'), "report-edit")
     therapist.check_accessibility()
     text = f"Cliënt werkt twee ochtenden ({language})"
-    first_section = page.locator('form[action$="/edit"]').first
+    first_section = page.locator('form[action$="/edit"] section').first
     first_section.locator("textarea").fill(text)
     with page.expect_navigation():
         first_section.locator('button[type="submit"]').click()

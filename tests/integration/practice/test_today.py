@@ -79,7 +79,8 @@ async def test_the_drafts_to_approve_are_the_own_clients_reports_in_draft(
 ) -> None:
     panel = section(await today(client), "today-drafts-title")
     assert names(workload, panel) == ["Carla"]
-    assert f'href="/reports/{workload.drafts["Carla"]}/preview"' in panel
+    # To the review page (preview, edit, approve), not the bare document.
+    assert f'href="/reports/{workload.drafts["Carla"]}/approval"' in panel
     assert "Briefing" in panel or "briefing" in panel
     assert f"/reports/{workload.drafts['Eva']}/" not in panel
 
@@ -131,7 +132,7 @@ async def test_another_therapists_clients_never_appear_and_theirs_see_none_of_mi
         assert name not in theirs
     # The colleague's appointment at 11:00 and draft are on their own page.
     assert ">11:00<" in section(theirs, "today-appointments-title")
-    assert f"/reports/{workload.drafts['Eva']}/preview" in theirs
+    assert f"/reports/{workload.drafts['Eva']}/approval" in theirs
 
 
 async def test_the_start_view_audits_every_client_it_names_once(client, workload: Workload) -> None:
