@@ -30,6 +30,7 @@ MAX_WEEK_HOURS = Decimal(80)
 # but not by this factor: 60 hours against a 20-hour contract is a typing error.
 CONTRACT_FACTOR = Decimal("1.5")
 FUTURE_MONTHS = 24  # a planned date further ahead than this is a typing error
+EARLIEST_DAY = date(1900, 1, 1)  # no record or search of this practice reaches before it
 
 # What happens in an episode, and the message that says it cannot precede the referral.
 BEFORE_REFERRAL = {
@@ -48,6 +49,7 @@ BEFORE_REFERRAL = {
     "setback": N_("A setback cannot be before the referral (%(day)s)."),
 }
 TOO_FAR_AHEAD = N_("This date is too far in the future (after %(day)s).")
+TOO_LONG_AGO = N_("This date is too long ago (before %(day)s).")
 START_BEFORE_SCREENING = N_("Treatment cannot start before the screening (%(day)s).")
 FOLLOW_UP_BEFORE_CLOSING = N_("A follow-up comes after the episode was closed (%(day)s).")
 BIRTH_IN_FUTURE = N_("A birth date cannot be in the future.")
@@ -64,6 +66,15 @@ OVER_CONTRACT = N_(
     "Own and adapted work together are more than %(factor)s times the contract hours "
     "(%(hours)s a week)."
 )
+
+
+def plausible_day(field: str, day: date, today: date) -> Problems:
+    """A date a filter or a record may hold: not before ``EARLIEST_DAY``, not more than
+    ``FUTURE_MONTHS`` ahead (a search up to 9999-12-31 is a typing error, and past it
+    the calendar arithmetic of every figure overflows)."""
+    if day < EARLIEST_DAY:
+        return {field: Message(TOO_LONG_AGO, day=EARLIEST_DAY)}
+    return not_too_far_ahead(field, day, today)
 
 
 def latest_plausible(today: date) -> date:

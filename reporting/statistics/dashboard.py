@@ -5,8 +5,8 @@ Shared by the HTML, JSON, CSV and PDF routes so that all four show the same figu
 the same query, at the same minimum cell size.
 """
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -17,10 +17,12 @@ from practice.errors import InvalidInput, one_of
 from practice.labels import CONTRACT_BASIS_LABELS, COUNTED_HOURS_LABELS, OFFER_LABELS
 from practice.platform.clock import today_in
 from practice.platform.db import concurrently
+from practice.platform.i18n import N_
 from practice.platform.i18n import gettext as _
 from practice.platform.settings import Settings
 from practice.screening import DIAGNOSIS_CATEGORIES
 from practice.tables import Employer, Therapist
+from practice.timeline import plausible_day
 from reporting.statistics.definitions import (
     ABSENCE_BENCHMARKS,
     DEFAULT_VOLUME_VARIANT,
@@ -45,6 +47,7 @@ from reporting.statistics.suppression import MIN_CELL_DEFAULT
 DEFAULT_BENCHMARK = "hsk_business_case"
 # The definitions behind the headline figures, in the order the headline shows them.
 HEADLINE_CODES = ("trends", "S3", "S4", "S1", "S2", "caseload")
+ENDS_BEFORE_IT_STARTS = N_("The end date lies before the start date.")
 REFERENCES: Mapping[str, Mapping[str, Mapping[Moment, Benchmark]]] = {"hsk": HSK_REFERENCE}
 
 
@@ -63,7 +66,7 @@ class Query:
     basis: str | None = None  # a ContractBasis; none: the contract on the measurement date
     hours: str | None = None  # a CountedHours; none: hours on wage value
 
-    def filters(self) -> Filters:
+    def filters(self, today: date) -> Filters:
         """Allow-listed filters; every bad value is named in one 400."""
         problems: dict[str, str] = {}
 
@@ -71,10 +74,13 @@ class Query:
             if not value:
                 return None
             try:
-                return date.fromisoformat(value)
+                found = date.fromisoformat(value)
             except ValueError:
                 problems[name] = "a date like 2026-01-31"
                 return None
+            implausible = plausible_day(name, found, today)
+            problems.update(implausible)
+            return None if implausible else found
 
         def number(name: str, value: str | None) -> int | None:
             if not value:
@@ -105,7 +111,7 @@ class Query:
         if self.reference and self.reference not in (*REFERENCES, "none"):
             problems["reference"] = one_of((*REFERENCES, "none"))
         if referred_from and referred_to and referred_to < referred_from:
-            problems["referred_to"] = "lies before referred_from"
+            problems["referred_to"] = ENDS_BEFORE_IT_STARTS
         if self.basis and self.basis not in {b.value for b in ContractBasis}:
             problems["basis"] = one_of(b.value for b in ContractBasis)
         if self.hours and self.hours not in {h.value for h in CountedHours}:
@@ -136,6 +142,11 @@ class Query:
     @property
     def reference_table(self) -> Mapping[str, Mapping[Moment, Benchmark]] | None:
         return None if self.reference == "none" else REFERENCES[self.reference or "hsk"]
+
+    def without(self, names: Iterable[str]) -> "Query":
+        """The query with these parameters left out (those a refusal named)."""
+        kept = {f.name for f in fields(self)}
+        return replace(self, **{name: None for name in names if name in kept})
 
     def as_query_string(self) -> str:
         from urllib.parse import urlencode
@@ -224,8 +235,8 @@ async def build_dashboard(
     request: Request[Any, Any, Any], query: Query, *, with_charts: bool = True
 ) -> Dashboard:
     settings: Settings = request.app.state.settings
-    filters = query.filters()
     today = today_in(settings.time_zone)
+    filters = query.filters(today)
     as_of = datetime.now(UTC)
     min_n = await _min_n(filters)
     variant = query.variant

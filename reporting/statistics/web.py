@@ -18,6 +18,7 @@ import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Template
+from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 
 from practice.access_policy import Need
 from practice.accounts import Role
@@ -103,11 +104,21 @@ async def dashboard_page(
         basis,
         hours,
     )
-    board, choices = await dashboard_and_choices(request, query)
+    problems: dict[str, str] = {}
+    try:
+        board, choices = await dashboard_and_choices(request, query)
+    except InvalidInput as exc:
+        # A filter that cannot be applied (a range that ends before it starts, a date
+        # beyond the plausible, a hand-typed value): the figures without it, the form as
+        # typed and the problem next to its field.
+        problems = {name: _(problem) for name, problem in exc.fields.items()}
+        board, choices = await dashboard_and_choices(request, query.without(exc.fields))
     summary = filter_summary(board.filters, choices)
     return page(
         request,
         "reporting/statistics/dashboard.html",
+        status=HTTP_400_BAD_REQUEST if problems else HTTP_200_OK,
+        problems=problems,
         board=board,
         form=query,
         choices=choices,
@@ -291,7 +302,7 @@ async def episodes_page(
     """The episodes behind the figures (drill-down); the search is audited."""
     settings: Settings = request.app.state.settings
     query = query_of(referred_from, referred_to, offer, employer_id, therapist_user_id, diagnosis)
-    filters = query.filters()
+    filters = query.filters(today_in(settings.time_zone))
     if page_number < 1 or page_number > 100_000:
         raise InvalidInput({"page_number": "a page number from 1"})
     total, lines = await statistics.episode_list(

@@ -711,6 +711,42 @@ async def test_bad_filters_are_refused_with_400_naming_them(client, cast: Cast, 
 
 
 @time_machine.travel("2026-06-01 10:00 +0200", tick=False)
+async def test_a_range_that_ends_before_it_starts_comes_back_on_the_dashboard_next_to_its_field(
+    client, cast: Cast, world
+) -> None:
+    await login(client, cast.practice_manager.email)
+    path = "/statistics/outcomes?referred_from=2026-05-01&referred_to=2026-01-01&offer=compleet"
+
+    dutch = await client.get(path)
+
+    assert dutch.status_code == 400
+    assert '<p class="field-problem" id="referred_to-problem">' in dutch.text
+    assert "De einddatum ligt vóór de begindatum." in dutch.text
+    assert 'value="2026-01-01" aria-invalid="true"' in dutch.text  # as typed
+    assert 'id="headline-title"' in dutch.text  # the figures, without the bad filter
+    client.cookies.set("lang", "en")
+    english = (await client.get(path)).text
+    assert "The end date lies before the start date." in english
+    assert "referred_from" not in english.split('id="referred_to-problem">')[1][:200]
+
+
+@time_machine.travel("2026-06-01 10:00 +0200", tick=False)
+async def test_dates_beyond_the_plausible_are_refused_not_an_error_of_the_figures(
+    client, cast: Cast, world
+) -> None:
+    await login(client, cast.practice_manager.email)
+    for query, named in (
+        ("referred_to=9999-12-31", "referred_to"),
+        ("referred_from=0001-01-01&referred_to=0001-12-31", "referred_from"),
+    ):
+        page = await client.get(f"/statistics/outcomes?{query}")
+        assert page.status_code == 400, (query, page.text[-500:])
+        assert f'id="{named}-problem"' in page.text
+        for door in ("/statistics/outcomes.csv?table=volume&", "/statistics/outcomes.pdf?"):
+            assert (await client.get(door + query)).status_code == 400, (door, query)
+
+
+@time_machine.travel("2026-06-01 10:00 +0200", tick=False)
 async def test_the_drill_down_lists_the_episodes_of_a_diagnosis_and_is_audited(
     client, cast: Cast, world
 ) -> None:

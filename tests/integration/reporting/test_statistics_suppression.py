@@ -78,6 +78,7 @@ def _dashboard_html(board: Dashboard) -> str:
         csrf_input="",
         user=None,
         board=board,
+        problems={},
         form=Query(),
         choices={
             "offers": [],
