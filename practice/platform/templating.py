@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -93,6 +94,28 @@ def option_tags(choices: Iterable[tuple[object, object]], chosen: object | None)
     )
 
 
+# A query longer than any the pages make (a pasted 10,000-character search) is left out of
+# the language switch rather than echoed into every page.
+LONGEST_RETURN_QUERY = 200
+
+
+def return_path(request: Any) -> str:
+    """Where the language switch returns to: the page as it is, with its query (a month, a
+    section, a filter). A page that answers a refused form (a POST shown again with its
+    problems) returns to the page the form was on, from the Referer when it is this site's:
+    the POST's own path would answer a GET with 405."""
+    url = request.url
+    if getattr(request, "method", "GET") in ("GET", "HEAD"):
+        path, query = str(url.path), str(getattr(url, "query", "") or "")
+    else:
+        referer = urlsplit(str(request.headers.get("referer", "")))
+        own = referer.netloc == getattr(url, "netloc", referer.netloc)
+        path, query = (referer.path, referer.query) if own and referer.path else ("/", "")
+    if query and len(query) <= LONGEST_RETURN_QUERY:
+        return f"{path}?{query}"
+    return path
+
+
 def make_environment(time_zone: ZoneInfo) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
@@ -123,6 +146,7 @@ def make_environment(time_zone: ZoneInfo) -> jinja2.Environment:
     env.globals["label"] = label
     env.globals["label_codes"] = label_codes
     env.globals["option_tags"] = option_tags
+    env.globals["return_path"] = return_path
     return env
 
 

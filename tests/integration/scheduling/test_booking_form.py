@@ -10,7 +10,7 @@ import time_machine
 from scheduling.tables import Appointment
 from tests.cast import Cast
 from tests.story import refer, setup_parties
-from tests.web import post_form
+from tests.web import csrf_token, post_form
 
 REFERRED = "2026-04-20T09:00:00+02:00"
 
@@ -76,3 +76,29 @@ async def test_a_time_already_taken_comes_back_as_a_conflict_above_the_kept_form
     assert taken.status_code == 409
     assert 'class="form-problems"' in taken.text and 'value="2026-05-04T10:00"' in taken.text
     assert await Appointment.count() == booked
+
+
+@time_machine.travel("2026-04-22 10:00 +0200", tick=False)
+async def test_the_language_switch_on_a_refused_form_returns_to_the_page_the_form_was_on(
+    client, cast: Cast
+) -> None:
+    episode_id = await refer(client, cast, await setup_parties(client, cast), received_at=REFERRED)
+    page = f"/episodes/{episode_id}?section=sessions"
+    token = await csrf_token(client, page)
+    form = {"kind": "treatment_session", "starts_at": "2026-05-04T02:00", "_csrf_token": token}
+
+    refused = await client.post(
+        f"/episodes/{episode_id}/appointments",
+        data=form,
+        headers={"referer": f"https://testserver{page}"},
+    )
+    elsewhere = await client.post(
+        f"/episodes/{episode_id}/appointments",
+        data=form,
+        headers={"referer": f"https://evil.example{page}"},
+    )
+
+    assert refused.status_code == 400
+    # Not the POST's own path, which a GET answers with 405.
+    assert f'name="next" value="{page}"' in refused.text.replace("&amp;", "&")
+    assert 'name="next" value="/"' in elsewhere.text
