@@ -193,9 +193,11 @@ async def test_the_error_page_names_the_field_by_its_dutch_label(
     episode = await _episode(client, cast)
     page = f"/episodes/{episode}"
     token = await csrf_token(client, page)
+    # The proposed alignment meeting's one-click form (the booking form comes back on the
+    # client page itself: tests/integration/scheduling/test_booking_form.py).
     response = await client.post(
-        f"{page}/appointments",
-        data={"kind": "treatment_session", "starts_at": "2026-05-06T03:00", "_csrf_token": token},
+        f"{page}/alignment-meeting",
+        data={"starts_at": "2026-05-06T03:00", "_csrf_token": token},
         headers=HTML,
     )
     assert response.status_code == 400
