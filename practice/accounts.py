@@ -3,6 +3,7 @@
 import enum
 import re
 
+from practice.errors import Message
 from practice.platform.i18n import N_
 
 
@@ -47,6 +48,9 @@ LOGIN_PURPOSE = "authentication"
 
 PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 128  # argon2 takes any length; the cap stops hashing megabytes
+PASSWORD_TOO_SHORT = N_("Use at least %(num)s characters.")
+PASSWORD_TOO_LONG = N_("Use at most %(num)s characters.")
+EMAIL_TAKEN = N_("An account with this e-mail address already exists.")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -54,9 +58,9 @@ def password_problem(password: str) -> str | None:
     """Why a new password is refused, or None. Length only: composition rules weaken
     passwords (NIST 800-63B); the breached-list check comes with the 2FA work."""
     if len(password) < PASSWORD_MIN_LENGTH:
-        return f"at least {PASSWORD_MIN_LENGTH} characters"
+        return Message(PASSWORD_TOO_SHORT, num=PASSWORD_MIN_LENGTH)
     if len(password) > PASSWORD_MAX_LENGTH:
-        return f"at most {PASSWORD_MAX_LENGTH} characters"
+        return Message(PASSWORD_TOO_LONG, num=PASSWORD_MAX_LENGTH)
     return None
 
 

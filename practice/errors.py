@@ -74,9 +74,14 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     """The request clashes with the current state; ``allowed`` lists what would be accepted."""
 
-    def __init__(self, message: str, allowed: list[str] | None = None) -> None:
+    def __init__(
+        self, message: str, allowed: list[str] | None = None, *, field: str | None = None
+    ) -> None:
         super().__init__(message)
         self.allowed = allowed or []
+        # The form field the clash is about (an e-mail address already in use): a page
+        # shows the message next to it; the JSON door still answers 409.
+        self.field = field
 
 
 class Gone(DomainError):

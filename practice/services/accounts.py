@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from practice.accounts import (
     ACCOUNT_PURPOSE,
+    EMAIL_TAKEN,
     LOGIN_PURPOSE,
     STAFF_ROLES,
     Role,
@@ -49,7 +50,7 @@ async def create_user(
     password_hash = await hash_password(password)  # before the transaction: it takes ~150 ms
     async with write_tx():
         if await User.exists().where(User.email == email):
-            raise Conflict("An account with this e-mail address already exists.")
+            raise Conflict(EMAIL_TAKEN, field="email")  # the page shows it beside the field
         rows = await User.insert(
             User(
                 email=email,
@@ -191,7 +192,7 @@ async def update_user(
         if row is None:
             raise NotFound("No such account.")
         if await User.exists().where((User.email == email) & (User.id != user_id)):
-            raise InvalidInput({"email": "An account with this e-mail address already exists."})
+            raise InvalidInput({"email": EMAIL_TAKEN})
         role_changed = row["role"] != role
         if role_changed and await _tied_to_role(user_id):
             raise InvalidInput({"role": ROLE_TIED})

@@ -212,9 +212,12 @@ def field_of(message: str) -> str:
 
 def refusal_state(action: str, data: Mapping[str, Any], exc: InvalidInput | Conflict) -> FormState:
     """The page's state after a service refused the form at ``action``: a bad value (each
-    problem beside its field) or a state conflict (the message above the form)."""
+    problem beside its field) or a state conflict (the message above the form, or beside
+    the field it names)."""
     if isinstance(exc, InvalidInput):
         return refused(action, data, exc.fields)
+    if exc.field is not None:
+        return refused(action, data, {exc.field: exc.message})
     return refused(action, data, {}, exc.message)
 
 

@@ -171,8 +171,29 @@ async def test_a_new_account_form_that_is_refused_keeps_the_fields_but_not_the_p
     assert response.status_code == 400
     assert 'value="nieuw@cast.test"' in response.text
     assert 'value="kort"' not in response.text
-    assert 'id="password-problem"' in response.text
+    assert 'id="password-problem">Gebruik minstens 12 tekens.<' in response.text  # in Dutch
     assert await User.count().where(User.email == "nieuw@cast.test") == 0
+
+
+async def test_an_address_already_in_use_is_named_next_to_the_e_mail_field(
+    client, db: None
+) -> None:
+    admin = await make_user(Role.ADMINISTRATOR, "beheer@cast.test")
+    await login(client, admin.email)
+    form = {
+        "display_name": "Tweede",
+        "email": "BEHEER@cast.test",
+        "role": "therapist",
+        "locale": "nl",
+        "password": "long enough password",
+    }
+
+    response = await post_page_form(client, "/admin/users", "/admin/users", form)
+
+    assert response.status_code == 409
+    assert 'id="email-problem">Er bestaat al een account met dit e-mailadres.<' in response.text
+    assert 'value="Tweede"' in response.text
+    assert await User.count().where(User.email == "beheer@cast.test") == 1
 
 
 async def test_an_unknown_account_is_a_404(client, cast: Cast) -> None:
