@@ -124,6 +124,10 @@ async def _reports(today: date, tz: ZoneInfo, settings: Settings) -> int:
         day = draft["due_on"] - timedelta(days=rng.randint(0, 3))
         day = min(max(day, event + timedelta(days=1)), today - timedelta(days=1))
         at = _at(day, rng.randint(9, 16), tz) + timedelta(minutes=rng.randrange(0, 60, 5))
+        # Drafted back then: its text tells the record of that day, as its document does.
+        await reports.redraft_as_of(
+            report_id, episode_id, draft["kind"], int(draft["ordinal"]), day
+        )
         past.append(reports.PastReport(report_id, therapist, at, at + timedelta(minutes=2)))
     results = await reports.record_past_reports(settings, past)
     return sum(1 for outcome in results.values() if outcome == ReportStatus.SENT)

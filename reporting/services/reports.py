@@ -13,7 +13,7 @@ relapse-prevention plan).
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -179,6 +179,24 @@ async def _facts(episode_id: int, kind: str, ordinal: int) -> ReportFacts:
         screening_summary=summary,
         treatment_advice=screening["intervention_need"] if screening else None,
     )
+
+
+async def redraft_as_of(
+    report_id: int, episode_id: int, kind: str, ordinal: int, day: date
+) -> None:
+    """A draft's starting text again, from the record as it stood at the end of `day`: a
+    report of a history loaded afterwards (the demo) was drafted back then, and its text
+    said 8 sessions held beside a record of 5."""
+    facts = await _facts(episode_id, kind, ordinal)
+    text = interim_reports.draft(replace(facts, record=facts.record.as_of(day)))
+    async with write_tx():
+        await Report.update(
+            {
+                Report.progress: text.progress,
+                Report.work_participation: text.work_participation,
+                Report.advice: text.advice,
+            }
+        ).where(_still_a_draft(report_id))
 
 
 # ---------------------------------------------------------------- the therapist's part

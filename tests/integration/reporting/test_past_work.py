@@ -117,3 +117,25 @@ async def _sent_in_the_past(episode_id: int, cast: Cast, settings: Settings) -> 
     past = services.PastReport(report["id"], cast.therapist.id, SENT_AT, SENT_AT)
     assert await services.record_past_reports(settings, [past]) == {report["id"]: "sent"}
     return int(report["id"])
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_a_draft_of_the_past_tells_the_record_of_its_day_as_its_document_does(
+    client: httpx.AsyncClient, cast: Cast, settings: Settings
+) -> None:
+    episode_id = await episode_with_ten_held_sessions(client, cast)
+    await services.draft_due_reports(TODAY, settings.time_zone)
+    report = (
+        await Report.select(Report.id, Report.progress)
+        .where((Report.episode == episode_id) & (Report.ordinal == 5))
+        .first()
+    )
+    assert report is not None
+    assert "10" in report["progress"].splitlines()[0]  # drafted today: ten held
+
+    await services.redraft_as_of(report["id"], episode_id, "interim_report", 5, date(2026, 5, 20))
+
+    redrafted = await Report.select(Report.progress).where(Report.id == report["id"]).first()
+    assert redrafted is not None
+    # By 20 May: 4, 6, 11, 13, 18 and 20 May.
+    assert redrafted["progress"].splitlines()[0] == "Gehouden sessies: 6."
