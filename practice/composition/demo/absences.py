@@ -2,6 +2,8 @@
 (the sick report, to whom, when the manager knew, the cause), one client whose sickness came
 back within four weeks (a chain, counted as one period), one whose complaints returned seven
 weeks after full recovery (a relapse: a new period), and care leave before a sick report.
+A closed episode's client back at their whole contract in their own work has recovered
+fully on that day (``back_at_work``); the others' sickness goes on.
 
 Deterministic: each choice follows the plan's order and working-day counts, nothing random;
 written through the absence service, so the rules and the audit trail apply.
@@ -56,6 +58,8 @@ async def record_absences(
         if (plan, episode_id) in (chain, relapse):
             assert plan.closed is not None
             recovered = calendar.day(plan.closed)
+        elif (back := back_at_work(plan)) is not None:
+            recovered = calendar.day(back)
         await absences.update_absence(
             actor,
             episode_id=episode_id,
@@ -80,7 +84,7 @@ async def record_absences(
                 today=today,
                 tz=tz,
             )
-        if recovered is None:
+        if recovered is None or (plan, episode_id) not in (chain, relapse):
             continue
         if (plan, episode_id) == chain:
             # Sick again twelve days after full recovery, with another complaint: one period.
@@ -105,6 +109,21 @@ async def record_absences(
             today=today,
             tz=tz,
         )
+
+
+def back_at_work(plan: EpisodePlan) -> int | None:
+    """The day (a working-day count) a closed episode's client worked their whole contract
+    in their own work again: their full recovery, as the company doctor records it. None for
+    one still treated or not fully back (their sickness goes on, and so do its milestones)."""
+    if plan.status != "closed" or plan.closed is None:
+        return None
+    for measure in sorted(plan.measures, key=lambda m: m.day):
+        hours = plan.contract_hours
+        if plan.contract_change is not None and measure.day >= plan.contract_change[0]:
+            hours = plan.contract_change[1]
+        if measure.day <= plan.closed and measure.own >= hours:
+            return measure.day
+    return None
 
 
 async def _absence_of(episode_id: int) -> tuple[int, date] | None:
