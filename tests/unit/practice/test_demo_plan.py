@@ -2,9 +2,11 @@
 plausible (the domain brief's distributions)."""
 
 from collections import Counter
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from statistics import mean
 
+from practice.composition.demo.absences import back_at_work
 from practice.composition.demo.plan import (
     BOOKED_AHEAD,
     CURVES,
@@ -147,3 +149,20 @@ def test_a_closed_treatment_has_its_relapse_plan_and_the_follow_ups_whose_time_c
             if f.kind == "measurement":  # 6 to 12 months after the last session
                 gap = PLAN.calendar.day(f.day) - PLAN.calendar.day(e.closed)
                 assert timedelta(days=183) <= gap <= timedelta(days=365)
+
+
+def test_a_closed_client_back_at_their_whole_contract_recovers_on_that_day_and_no_one_else() -> (
+    None
+):
+    recovered = [(p, back_at_work(p)) for p in PLAN.episodes if back_at_work(p) is not None]
+    assert recovered, "no client of the demo is back at their whole contract"
+    for plan, day in recovered:
+        assert plan.status == "closed" and plan.closed is not None and day is not None
+        assert day <= plan.closed
+        measure = next(m for m in plan.measures if m.day == day)
+        assert measure.own >= plan.contract_hours or plan.contract_change is not None
+    treated = next(p for p in PLAN.episodes if p.status == "in_treatment" and p.measures)
+    assert back_at_work(treated) is None  # still treated: the sickness goes on
+    plan, day = next((p, d) for p, d in recovered if p.contract_change is None)
+    short = tuple(replace(m, own=min(m.own, plan.contract_hours - 1)) for m in plan.measures)
+    assert back_at_work(replace(plan, measures=short)) is None
