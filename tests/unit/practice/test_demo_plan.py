@@ -151,9 +151,7 @@ def test_a_closed_treatment_has_its_relapse_plan_and_the_follow_ups_whose_time_c
                 assert timedelta(days=183) <= gap <= timedelta(days=365)
 
 
-def test_a_closed_client_back_at_their_whole_contract_recovers_on_that_day_and_no_one_else() -> (
-    None
-):
+def test_only_a_closed_client_back_at_the_whole_contract_recovers_on_that_day() -> None:
     recovered = [(p, back_at_work(p)) for p in PLAN.episodes if back_at_work(p) is not None]
     assert recovered, "no client of the demo is back at their whole contract"
     for plan, day in recovered:
