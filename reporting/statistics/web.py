@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
-from litestar.response import Template
+from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 
 from practice.access_policy import Need
@@ -298,7 +298,7 @@ async def episodes_page(
     therapist_user_id: FromQuery[str | None] = None,
     diagnosis: FromQuery[str | None] = None,
     page_number: FromQuery[int] = 1,
-) -> Template:
+) -> Template | Redirect:
     """The episodes behind the figures (drill-down); the search is audited."""
     settings: Settings = request.app.state.settings
     query = query_of(referred_from, referred_to, offer, employer_id, therapist_user_id, diagnosis)
@@ -311,6 +311,15 @@ async def episodes_page(
         offset=(page_number - 1) * PAGE_SIZE,
         tz=settings.time_zone,
     )
+    pages = max(1, -(-total // PAGE_SIZE))
+    if page_number > pages:
+        # Past the end (an old link, a typed number): the last page, not "nothing matches"
+        # beside a count of 195.
+        last = f"page_number={pages}"
+        rest = query.as_query_string()
+        return Redirect(
+            path=f"/statistics/episodes?{rest + '&' if rest else ''}{last}", status_code=303
+        )
     await record_episode_search(actor_of(request))
     choices = await filter_choices()
     return page(
@@ -319,7 +328,7 @@ async def episodes_page(
         lines=lines,
         total=total,
         page_number=page_number,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        pages=pages,
         summary=filter_summary(filters, choices),
         query_string=query.as_query_string(),
         diagnosis_labels=DIAGNOSIS_CATEGORIES,

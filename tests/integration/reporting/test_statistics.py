@@ -759,6 +759,19 @@ async def test_the_drill_down_lists_the_episodes_of_a_diagnosis_and_is_audited(
     await assert_audited(actor_id=cast.practice_manager.id, action=Action.SEARCH.value)
 
 
+@time_machine.travel("2026-06-01 10:00 +0200", tick=False)
+async def test_a_page_past_the_end_of_the_drill_down_leads_to_its_last_page(
+    client, cast: Cast, world
+) -> None:
+    await login(client, cast.practice_manager.email)
+
+    past = await client.get("/statistics/episodes?diagnosis=angststoornis&page_number=999")
+
+    assert past.status_code == 303
+    assert past.headers["location"] == "/statistics/episodes?diagnosis=angststoornis&page_number=1"
+    assert (await client.get(past.headers["location"])).status_code == 200
+
+
 @pytest.mark.parametrize("role", [Role.THERAPIST, Role.EMPLOYER_CONTACT, Role.COMPANY_DOCTOR])
 async def test_only_the_practice_manager_reaches_the_statistics(client, cast: Cast, role) -> None:
     await login(client, cast.by_role(role).email)
