@@ -3,8 +3,8 @@ plausible (the domain brief's distributions)."""
 
 from collections import Counter
 from dataclasses import replace
-from decimal import Decimal
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from statistics import mean
 
 from practice.composition.demo.absences import back_at_work
