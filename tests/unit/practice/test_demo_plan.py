@@ -163,5 +163,6 @@ def test_only_a_closed_client_back_at_the_whole_contract_recovers_on_that_day() 
     treated = next(p for p in PLAN.episodes if p.status == "in_treatment" and p.measures)
     assert back_at_work(treated) is None  # still treated: the sickness goes on
     plan, day = next((p, d) for p, d in recovered if p.contract_change is None)
-    short = tuple(replace(m, own=min(m.own, Decimal(plan.contract_hours - 1))) for m in plan.measures)
+    below = Decimal(plan.contract_hours - 1)
+    short = tuple(replace(m, own=min(m.own, below)) for m in plan.measures)
     assert back_at_work(replace(plan, measures=short)) is None
