@@ -22,6 +22,9 @@ AUDIT_RETENTION_MIN_YEARS = 5
 # The letterhead of documents until the operator sets PRACTICE_*: the demo practice's.
 DEFAULT_PRACTICE_NAME = "Praktijk @Work (demo)"
 DEFAULT_PRACTICE_ADDRESS = ("Stationsplein 1", "3511 ED Utrecht")
+# The number a client calls when the portal cannot take their request (less than a day
+# before an appointment): the demo practice's, a made-up Utrecht number.
+DEFAULT_PRACTICE_PHONE = "030 800 12 34"
 DEFAULT_PRACTICE_AGB_CODE = "94000000"
 # What an invoice names besides the letterhead (issue 22): demo values until the operator
 # sets PRACTICE_KVK, PRACTICE_IBAN, PRACTICE_VAT_NUMBER. The IBAN is the well-known example
@@ -134,6 +137,7 @@ class Settings:
     # the demo logo in templates/static). Demo values until the operator sets them.
     practice_name: str = DEFAULT_PRACTICE_NAME
     practice_address: tuple[str, ...] = DEFAULT_PRACTICE_ADDRESS
+    practice_phone: str = DEFAULT_PRACTICE_PHONE
     practice_agb_code: str = DEFAULT_PRACTICE_AGB_CODE
     practice_logo: Path = DEFAULT_PRACTICE_LOGO
     # Invoicing (reporting.billing): the Chamber of Commerce number, the account paid into,
@@ -222,6 +226,7 @@ class Settings:
             trusted_proxies=_trusted_proxies(env),
             practice_name=(env.get("PRACTICE_NAME") or "").strip() or DEFAULT_PRACTICE_NAME,
             practice_address=_practice_address(env),
+            practice_phone=(env.get("PRACTICE_PHONE") or "").strip()[:40] or DEFAULT_PRACTICE_PHONE,
             practice_agb_code=_agb_code(env),
             practice_logo=_logo(env),
             practice_kvk=_kvk(env),

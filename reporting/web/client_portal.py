@@ -76,6 +76,7 @@ async def _home(
         "reporting/client-portal/home.html",
         status=status,
         tab="home",
+        practice_phone=request.app.state.settings.practice_phone,
         reviews=reviews,
         request_kinds=REQUEST_LABELS,
         in_time=lambda starts_at: in_time(starts_at, now),

@@ -301,6 +301,8 @@ async def test_the_client_asks_to_move_an_appointment_once_and_the_therapist_hea
     again = await client.post(action, data={"kind": "cancel", "_csrf_token": token})
 
     assert odd.status_code == 400 and f'id="kind-{ids["appointment_id"]}-problem"' in odd.text
+    # The form reads as a sentence, and says what to call when it is too late for it.
+    assert "Ik vraag de praktijk" in odd.text and "belt u de praktijk: 030 800 12 34" in odd.text
     assert asked.status_code == 303
     assert again.status_code == 409
     assert 'data-testid="asked"' in (await client.get("/my")).text
