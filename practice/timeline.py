@@ -31,6 +31,8 @@ MAX_WEEK_HOURS = Decimal(80)
 CONTRACT_FACTOR = Decimal("1.5")
 FUTURE_MONTHS = 24  # a planned date further ahead than this is a typing error
 EARLIEST_DAY = date(1900, 1, 1)  # no record or search of this practice reaches before it
+PAST_MONTHS = 24  # a referral entered today was received at most this long ago
+SICK_YEARS = 5  # a referred client's sickness began at most this long before the referral
 
 # What happens in an episode, and the message that says it cannot precede the referral.
 BEFORE_REFERRAL = {
@@ -68,13 +70,28 @@ OVER_CONTRACT = N_(
 )
 
 
+def not_before(field: str, day: date, earliest: date) -> Problems:
+    """A date on or after `earliest` (a referral received in 2000 is a typing error, and put
+    its client on top of every list, 9,827 days overdue)."""
+    return {field: Message(TOO_LONG_AGO, day=earliest)} if day < earliest else {}
+
+
+def earliest_referral(today: date) -> date:
+    """The first day a referral entered today may have been received."""
+    return add_calendar_months(today, -PAST_MONTHS)
+
+
+def earliest_sick_day(received_on: date) -> date:
+    """The first day a referred client's sickness may have begun (the law's two years of
+    sickness, generously)."""
+    return add_calendar_months(received_on, -12 * SICK_YEARS)
+
+
 def plausible_day(field: str, day: date, today: date) -> Problems:
     """A date a filter or a record may hold: not before ``EARLIEST_DAY``, not more than
     ``FUTURE_MONTHS`` ahead (a search up to 9999-12-31 is a typing error, and past it
     the calendar arithmetic of every figure overflows)."""
-    if day < EARLIEST_DAY:
-        return {field: Message(TOO_LONG_AGO, day=EARLIEST_DAY)}
-    return not_too_far_ahead(field, day, today)
+    return not_before(field, day, EARLIEST_DAY) or not_too_far_ahead(field, day, today)
 
 
 def latest_plausible(today: date) -> date:

@@ -423,6 +423,7 @@ async def register_client(
     if date_of_birth is not None and today is not None:
         problems.update(timeline.birth_date_problems("date_of_birth", date_of_birth, today))
     problems.update(timeline.week_hours_problems("contract_hours", contract_hours))
+    problems.update(timeline.not_before("contract_from", contract_from, timeline.EARLIEST_DAY))
     if email is not None and "@" not in email:
         problems["email"] = "not a valid e-mail address"
     try:
@@ -477,6 +478,7 @@ async def change_contract_hours(
             problems["days_per_week"] = Message(DAYS_PER_WEEK)
     if today is not None:
         problems |= timeline.not_too_far_ahead("valid_from", valid_from, today)
+        problems |= timeline.not_before("valid_from", valid_from, timeline.EARLIEST_DAY)
     if problems:
         raise InvalidInput(problems)
     minutes = hours_to_minutes(hours, "hours")

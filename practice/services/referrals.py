@@ -3,6 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
+from practice import timeline
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.case_team import TeamRole, conflict_of_interest
@@ -63,6 +64,10 @@ def referral_problems(
         problems["received_at"] = "give a time zone (e.g. 2026-03-02T09:00:00+01:00)"
     elif received_at.date() > today:
         problems["received_at"] = "lies in the future"
+    else:
+        problems |= timeline.not_before(
+            "received_at", received_at.date(), timeline.earliest_referral(today)
+        )
     if referrer_type not in REFERRER_TYPES:
         problems["referrer_type"] = one_of(REFERRER_TYPES)
     if requested_offer not in {o.value for o in Offer}:
@@ -75,6 +80,9 @@ def referral_problems(
         problems["first_sick_day"] = "required when the client is absent"
     if first_sick_day is not None and first_sick_day > today:
         problems["first_sick_day"] = "lies in the future"
+    elif first_sick_day is not None:
+        earliest = timeline.earliest_sick_day(received_at.date())
+        problems |= timeline.not_before("first_sick_day", first_sick_day, earliest)
     return problems
 
 

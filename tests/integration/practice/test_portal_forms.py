@@ -121,6 +121,33 @@ async def test_a_referral_form_with_bad_fields_names_them_and_writes_nothing(
     assert await TreatmentEpisode.count() == 0
 
 
+@time_machine.travel(NOW, tick=False)
+async def test_a_referral_dated_decades_back_is_refused_naming_each_date_and_writes_nothing(
+    client, cast: Cast
+) -> None:
+    parties = await setup_parties(client, cast)
+    await login(client, cast.therapist.email)
+
+    async def problem_of(field: str, **dated: str) -> str:
+        form = referral_form(parties, **dated)
+        response = await post_page_form(client, "/referrals/new", "/referrals", form)
+        assert response.status_code == 400, (dated, response.text[-400:])
+        found = re.search(rf'id="{field}-problem">([^<]*)<', response.text)
+        assert found, (field, dated)
+        return found.group(1)
+
+    # Received two years back at most; sick five years before the referral at most.
+    assert await problem_of("received_at", received_at="2000-01-01T09:00") == (
+        "Deze datum ligt te ver in het verleden (vóór 15 jun 2024)."
+    )
+    assert await problem_of("first_sick_day", first_sick_day="1999-01-01") == (
+        "Deze datum ligt te ver in het verleden (vóór 10 jun 2021)."
+    )
+    assert "1900" in await problem_of("contract_from", contract_from="1899-12-31")
+    # (That a refused referral leaves no client behind: the test after this one.)
+    assert await TreatmentEpisode.count() == 0
+
+
 @pytest.mark.commits  # real transactions: the rollback of the client is what is tested
 @time_machine.travel(NOW, tick=False)
 async def test_a_referral_the_rules_refuse_leaves_no_client_behind(client, cast: Cast) -> None:
