@@ -31,7 +31,9 @@ MAX_WEEK_HOURS = Decimal(80)
 CONTRACT_FACTOR = Decimal("1.5")
 FUTURE_MONTHS = 24  # a planned date further ahead than this is a typing error
 EARLIEST_DAY = date(1900, 1, 1)  # no record or search of this practice reaches before it
-PAST_MONTHS = 24  # a referral entered today was received at most this long ago
+# A referral entered today was received at most this long ago (a history loaded afterwards,
+# the demo's, reaches two years back).
+PAST_MONTHS = 36
 SICK_YEARS = 5  # a referred client's sickness began at most this long before the referral
 
 # What happens in an episode, and the message that says it cannot precede the referral.

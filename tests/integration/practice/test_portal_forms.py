@@ -136,9 +136,9 @@ async def test_a_referral_dated_decades_back_is_refused_naming_each_date_and_wri
         assert found, (field, dated)
         return found.group(1)
 
-    # Received two years back at most; sick five years before the referral at most.
+    # Received three years back at most; sick five years before the referral at most.
     assert await problem_of("received_at", received_at="2000-01-01T09:00") == (
-        "Deze datum ligt te ver in het verleden (vóór 15 jun 2024)."
+        "Deze datum ligt te ver in het verleden (vóór 15 jun 2023)."
     )
     assert await problem_of("first_sick_day", first_sick_day="1999-01-01") == (
         "Deze datum ligt te ver in het verleden (vóór 10 jun 2021)."
