@@ -312,8 +312,8 @@ def sessions(therapist: Portal) -> date:
     first = _days_ago(42)
     first += timedelta(days=(3 - first.weekday()) % 7)  # a Thursday, within the last 6 weeks
     hour = 16 if therapist.language == "nl" else 17  # beside the demo's sessions, and each other's
-    page.fill("#starts_at", f"{first.isoformat()}T{hour}:00")
-    page.fill("#count", "6")
+    page.fill("#booking_starts_at", f"{first.isoformat()}T{hour}:00")
+    page.fill("#booking_count", "6")
     therapist.submit("/appointments", "sessions-booked")
     if "/episodes/" not in page.url:  # a refused week (a holiday): the result page says why
         therapist.follow(page.locator('main a[href^="/episodes/"]').first, "back-to-sessions")
