@@ -72,6 +72,14 @@ OVER_CONTRACT = N_(
 )
 
 
+def session_length_problems(duration_minutes: int) -> Problems:
+    """A session of a sane length (``SESSION_MINUTES``)."""
+    shortest, longest = SESSION_MINUTES
+    if shortest <= duration_minutes <= longest:
+        return {}
+    return {"duration_minutes": Message(SESSION_LENGTH, shortest=shortest, longest=longest)}
+
+
 def not_before(field: str, day: date, earliest: date) -> Problems:
     """A date on or after `earliest` (a referral received in 2000 is a typing error, and put
     its client on top of every list, 9,827 days overdue)."""
@@ -166,10 +174,8 @@ def session_problems(
     not absurdly far ahead. Judged in the practice's zone, whatever offset the client sent."""
     local = starts_at.astimezone(tz)
     problems = after_referral("session", field, local.date(), referred_on, today)
-    shortest, longest = SESSION_MINUTES
-    if not shortest <= duration_minutes <= longest:
-        problems["duration_minutes"] = Message(SESSION_LENGTH, shortest=shortest, longest=longest)
-        return problems
+    if length := session_length_problems(duration_minutes):
+        return problems | length
     if field in problems:
         return problems
     ends = local + timedelta(minutes=duration_minutes)

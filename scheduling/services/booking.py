@@ -58,8 +58,7 @@ def _check(booking: Booking, starts_at: datetime) -> dict[str, str]:
     problems: dict[str, str] = {}
     if booking.kind not in {k.value for k in AppointmentKind}:
         problems["kind"] = one_of(k.value for k in AppointmentKind)
-    if not 10 <= booking.duration_minutes <= 480:
-        problems["duration_minutes"] = "between 10 and 480"
+    problems |= timeline.session_length_problems(booking.duration_minutes)
     if starts_at.tzinfo is None:
         problems["starts_at"] = "give a time zone (e.g. 2026-05-04T10:00:00+02:00)"
     if booking.video_link and not booking.video_link.startswith("https://"):

@@ -56,6 +56,7 @@ async def test_a_too_short_booking_names_the_duration_in_english(client, cast: C
 
     assert refused.status_code == 400
     assert _problems(refused.text) == ["booking_duration_minutes"]
+    assert "A session lasts between 10 and 480 minutes." in refused.text
     assert "Not saved." in refused.text and 'value="5"' in refused.text
 
 
