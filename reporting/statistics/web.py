@@ -104,15 +104,19 @@ async def dashboard_page(
         basis,
         hours,
     )
+    # A filter that cannot be applied (a range that ends before it starts, a date beyond
+    # the plausible, an employer that is not there): the figures without it, the form as
+    # typed and the problem next to its field. The employer is checked after the dates, so
+    # a second refusal may name what the first did not.
     problems: dict[str, str] = {}
-    try:
-        board, choices = await dashboard_and_choices(request, query)
-    except InvalidInput as exc:
-        # A filter that cannot be applied (a range that ends before it starts, a date
-        # beyond the plausible, a hand-typed value): the figures without it, the form as
-        # typed and the problem next to its field.
-        problems = {name: _(problem) for name, problem in exc.fields.items()}
-        board, choices = await dashboard_and_choices(request, query.without(exc.fields))
+    while True:
+        try:
+            board, choices = await dashboard_and_choices(request, query.without(problems))
+            break
+        except InvalidInput as exc:
+            if set(exc.fields) <= set(problems):
+                raise
+            problems |= {name: _(problem) for name, problem in exc.fields.items()}
     summary = filter_summary(board.filters, choices)
     return page(
         request,

@@ -744,6 +744,11 @@ async def test_dates_beyond_the_plausible_are_refused_not_an_error_of_the_figure
         assert f'id="{named}-problem"' in page.text
         for door in ("/statistics/outcomes.csv?table=volume&", "/statistics/outcomes.pdf?"):
             assert (await client.get(door + query)).status_code == 400, (door, query)
+    # A bad date and an employer that is not there: both named, the figures without both.
+    both = await client.get("/statistics/outcomes?referred_to=9999-12-31&employer_id=999999")
+    assert both.status_code == 400
+    assert 'id="referred_to-problem"' in both.text and 'id="employer_id-problem"' in both.text
+    assert 'id="headline-title"' in both.text
 
 
 @time_machine.travel("2026-06-01 10:00 +0200", tick=False)
