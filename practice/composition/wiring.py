@@ -59,10 +59,14 @@ def connect() -> None:
     register_labels(scheduling_labels.LABELS)
     register_labels(reporting_labels.LABELS)
     register_caseload_column("next_appointment", scheduling_queries.next_appointments)
-    # The therapist's start view: today's appointments, then the drafts to approve.
+    # The therapist's start view: today's appointments, the clients' requests to move or
+    # cancel one, then the drafts to approve.
     register_today_panel(
         "appointments",
         TodayPanel("scheduling/today-appointments.html", scheduling_today.todays_appointments),
+    )
+    register_today_panel(
+        "requests", TodayPanel("scheduling/today-requests.html", scheduling_today.open_requests)
     )
     register_today_panel(
         "drafts", TodayPanel("reporting/today-drafts.html", reporting_today.drafts_to_approve)

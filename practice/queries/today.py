@@ -62,6 +62,9 @@ class ShownPanel:
 class TodayView:
     panels: list[ShownPanel]
     overdue: list[dict[str, Any]]  # open tasks past due, the longest overdue first
+    # Open tasks due today, not overridden: a report the client withheld or a safety item
+    # answered today is due the same day, and would otherwise show only from tomorrow.
+    due_today: list[dict[str, Any]]
     new_referrals: list[dict[str, Any]]  # awaiting the screening, the nearest deadline first
     # Screenings and treatment starts in today's escalation digest (practice.escalation):
     # due on the next working day or lapsed since the previous one, lapsed first.
@@ -79,6 +82,7 @@ async def today_view(actor: Actor, today: date, tz: ZoneInfo) -> TodayView:
             for name, panel in _panels.items()
         ]
     overdue: list[dict[str, Any]] = []
+    due_today: list[dict[str, Any]] = []
     referrals: list[dict[str, Any]] = []
     escalated: list[dict[str, Any]] = []
     for episode in episodes:
@@ -97,6 +101,8 @@ async def today_view(actor: Actor, today: date, tz: ZoneInfo) -> TodayView:
                 escalated.append({**row, "stage": stage.value})
             if status.is_overdue:
                 overdue.append({**row, "days_overdue": -status.days_left})
+            elif task.due_on == today and task.override_reason is None:
+                due_today.append(row)
             if task.kind is TaskKind.SCREENING and episode["status"] in AWAITING_SCREENING:
                 referrals.append(
                     {
@@ -108,14 +114,21 @@ async def today_view(actor: Actor, today: date, tz: ZoneInfo) -> TodayView:
                     }
                 )
     overdue.sort(key=lambda r: (-r["days_overdue"], str(r["client_name"]), r["kind"]))
+    due_today.sort(key=lambda r: (str(r["client_name"]), r["kind"]))
     referrals.sort(key=lambda r: (r["due_on"], str(r["client_name"])))
     escalated.sort(key=lambda r: (r["stage"] != Stage.LAPSED, r["due_on"], str(r["client_name"])))
     named = {
         (int(r["episode_id"]), int(r["client_id"]))
-        for rows in (*(p.rows for p in panels), overdue, referrals, escalated)
+        for rows in (*(p.rows for p in panels), overdue, due_today, referrals, escalated)
         for r in rows
     }
     shown: list[tuple[int | str | None, int | None]] = [*sorted(named)] or [(actor.user_id, None)]
     async with write_tx():
         await audit.record_many(actor, Action.SEARCH, "today", shown, purpose=PURPOSE)
-    return TodayView(panels=panels, overdue=overdue, new_referrals=referrals, escalated=escalated)
+    return TodayView(
+        panels=panels,
+        overdue=overdue,
+        due_today=due_today,
+        new_referrals=referrals,
+        escalated=escalated,
+    )

@@ -181,6 +181,18 @@ async def episode_appointments(
     ]
 
 
+async def open_request_kinds(episode_id: int) -> dict[int, str]:
+    """The clients' open requests on the episode's planned appointments: appointment id ->
+    the request's kind (``scheduling.requests.RequestKind``); the words are on its page."""
+    rows = await AppointmentRequest.select(
+        AppointmentRequest.appointment, AppointmentRequest.kind
+    ).where(
+        (AppointmentRequest.appointment._.episode == episode_id)
+        & (AppointmentRequest.appointment._.attendance == Attendance.PLANNED.value)
+    )
+    return {int(r["appointment"]): str(r["kind"]) for r in rows}
+
+
 async def therapist_free_slots(
     therapist_user_id: int,
     day_from: date,

@@ -109,6 +109,86 @@ async def test_overdue_work_names_each_late_task_with_its_days_overdue(
     assert "Anna" not in names(workload, panel)
 
 
+async def appointment_of(episode_id: int, starts_at: str) -> int:
+    from datetime import datetime
+
+    from scheduling.tables import Appointment
+
+    moment = datetime.fromisoformat(f"{starts_at}:00+02:00")
+    row = (
+        await Appointment.select(Appointment.id)
+        .where((Appointment.episode == episode_id) & (Appointment.starts_at == moment))
+        .first()
+    )
+    assert row is not None
+    return int(row["id"])
+
+
+async def test_a_clients_request_to_move_an_appointment_waits_on_today_until_it_is_answered(
+    client, workload: Workload
+) -> None:
+    from scheduling.tables import AppointmentRequest
+
+    wednesday = await appointment_of(workload.episodes["Carla"], "2026-06-17T10:00")
+    theirs = await appointment_of(workload.episodes["Eva"], "2026-06-15T11:00")
+    await AppointmentRequest.insert(
+        AppointmentRequest(appointment=wednesday, kind="move", message="Liever 's middags"),
+        AppointmentRequest(appointment=theirs, kind="cancel", message="Ik ben ziek"),
+    )
+
+    panel = section(await today(client), "today-requests-title")
+    assert names(workload, panel) == ["Carla"]  # not the colleague's client
+    assert f'href="/appointments/{wednesday}"' in panel
+    assert "vraagt in het portaal hem te verzetten naar een ander moment" in panel
+    assert "Liever &#39;s middags" in panel
+    sessions = await client.get(f"/episodes/{workload.episodes['Carla']}?section=sessions")
+    assert 'data-testid="client-request"' in sessions.text
+    assert "De cliënt vraagt hem te verzetten naar een ander moment" in sessions.text
+
+    # Cancelled (or moved: cancelled and rebooked), the request is answered.
+    body = {"attendance": "cancelled_by_client", "reason": "op verzoek"}
+    await ok(await api(client, "POST", f"/api/appointments/{wednesday}/attendance", body))
+    answered = section(await today(client), "today-requests-title")
+    assert 'data-testid="client-request"' not in answered
+    assert "Geen cliënt vraagt" in answered
+    sessions = await client.get(f"/episodes/{workload.episodes['Carla']}?section=sessions")
+    assert 'data-testid="client-request"' not in sessions.text
+
+
+async def test_a_report_the_client_withheld_today_is_due_today_not_first_tomorrow(
+    client, cast: Cast, workload: Workload
+) -> None:
+    from datetime import UTC, datetime
+
+    from reporting.tables import Report
+
+    daan = workload.episodes["Daan"]
+    await Report.insert(
+        Report(
+            episode=daan,
+            kind="briefing",
+            ordinal=0,
+            status="blocked",
+            review_decision="withheld",
+            reviewed_at=datetime(2026, 6, 15, 7, 30, tzinfo=UTC),
+            review_comment="Dit klopt niet",
+        )
+    )
+
+    page = await today(client)
+    due = section(page, "due-today-title")
+    item = due.split(f'data-episode="{daan}"', 1)[1].split("</li>", 1)[0]
+    assert "De cliënt hield een rapportage tegen" in item
+    assert "Dit klopt niet" not in page  # the client's words are on the reports tab
+    withheld = "De cliënt hield een rapportage tegen"
+    assert withheld not in section(page, "overdue-title")
+    with time_machine.travel("2026-06-16 10:00 +0200", tick=False):
+        await login(client, cast.therapist.email)  # yesterday's session has lapsed
+        tomorrow = await today(client)
+    assert withheld in section(tomorrow, "overdue-title")
+    assert withheld not in section(tomorrow, "due-today-title")
+
+
 async def test_the_new_referrals_show_their_screening_clock(client, workload: Workload) -> None:
     panel = section(await today(client), "referrals-title")
     assert names(workload, panel) == ["Bram", "Anna"]  # the nearest deadline first
@@ -150,6 +230,8 @@ async def test_an_empty_day_says_so_in_every_list(frozen: None, client, cast: Ca
     page = await today(client)
     for empty in (
         "Vandaag geen afspraken.",
+        "Geen cliënt vraagt een afspraak te verzetten of af te zeggen.",
+        "Verder is er vandaag niets te doen.",
         "Geen concepten die op uw goedkeuring wachten.",
         "Niets is te laat.",
         "Geen aanmeldingen die op hun screening wachten.",

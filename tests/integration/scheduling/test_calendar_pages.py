@@ -281,7 +281,7 @@ async def test_the_proposed_alignment_meeting_is_shown_where_it_is_due_and_booke
 
 
 @time_machine.travel(NOW, tick=False)
-async def test_a_future_session_offers_only_cancellation_and_a_past_one_defaults_to_held(
+async def test_a_future_session_asks_who_cancelled_it_and_a_past_one_defaults_to_held(
     client, cast: Cast
 ) -> None:
     episode_id = await _compleet_in_treatment(client, cast, "atwork_basic")
@@ -292,10 +292,17 @@ async def test_a_future_session_offers_only_cancellation_and_a_past_one_defaults
     )
     page = f"/episodes/{episode_id}?section=sessions"
     sessions = (await client.get(page, headers=HTML)).text
+    # Who cancelled is chosen, never a default: a cancellation is not one stray click.
     assert options_of(sessions, f"attendance-{future['id']}") == [
-        ("cancelled_by_client", True),
+        ("", True),
+        ("cancelled_by_client", False),
         ("cancelled_by_practice", False),
     ]
+    assert f'id="attendance-{future["id"]}" name="attendance" required>' in sessions
+    unchosen = await post_page_form(
+        client, page, f"/appointments/{future['id']}/attendance", {"attendance": ""}
+    )
+    assert unchosen.status_code == 400
     assert options_of(sessions, f"attendance-{past['id']}")[0] == ("held", True)
     assert "0 van 10" in sessions.split('data-testid="session-budget"', 1)[1][:80]
 
