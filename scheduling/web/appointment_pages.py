@@ -14,12 +14,13 @@ import msgspec
 from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_200_OK
 
 from practice.access_policy import Need, decide
-from practice.errors import NotFound
+from practice.errors import Conflict, InvalidInput, NotFound
 from practice.platform.clock import today_in
 from practice.queries import access
-from practice.web.forms import FormData, form_struct
+from practice.web.forms import FormData, FormState, form_struct, refusal_state, refusal_status
 from practice.web.portal import actor_of, page
 from scheduling.appointments import AppointmentKind, Attendance, ParticipantRole, attendance_choices
 from scheduling.queries import appointments as queries
@@ -44,6 +45,17 @@ async def appointment_page(
     request: Request[Any, Any, Any], appointment_id: FromPath[int]
 ) -> Template:
     """The appointment and what may be done with it now (the therapist of record)."""
+    return await render_appointment(request, appointment_id)
+
+
+async def render_appointment(
+    request: Request[Any, Any, Any],
+    appointment_id: int,
+    *,
+    form_state: FormState | None = None,
+    status: int = HTTP_200_OK,
+) -> Template:
+    """The page, or the page again after one of its forms was refused (``form_state``)."""
     actor = actor_of(request)
     tz: ZoneInfo = request.app.state.settings.time_zone
     found = await queries.appointment_detail(actor, appointment_id, tz)
@@ -57,9 +69,11 @@ async def appointment_page(
     late = await services.late_screenings(
         int(found["episode"]), [(appointment_id, found["kind"], found["starts_at"])], tz
     )
+    extra = {} if form_state is None else {"form_state": form_state}
     return page(
         request,
         "scheduling/appointment.html",
+        status,
         a=found,
         read_only=read_only,
         started=started,
@@ -69,24 +83,42 @@ async def appointment_page(
         meeting=found["kind"] == AppointmentKind.ALIGNMENT_MEETING.value,
         roles=OTHER_PARTICIPANTS,
         late_screening=late.get(appointment_id),
+        **extra,
+    )
+
+
+async def refused_on_appointment(
+    request: Request[Any, Any, Any],
+    appointment_id: int,
+    data: FormData,
+    exc: InvalidInput | Conflict,
+) -> Template:
+    """A form of the appointment's page that was refused: the page again, what was typed
+    kept, the problem next to its field (400) or above the form (409)."""
+    state = refusal_state(request.url.path, data, exc)
+    return await render_appointment(
+        request, appointment_id, form_state=state, status=refusal_status(exc)
     )
 
 
 @post("/appointments/{appointment_id:int}/rebooking", opt=THERAPIST, include_in_schema=False)
 async def rebook(
     request: Request[Any, Any, Any], appointment_id: FromPath[int], data: FormData
-) -> Redirect:
+) -> Redirect | Template:
     """A new time for a cancelled appointment; on to the new appointment's page."""
     actor = await _writer(request, await episode_of(appointment_id))
     tz: ZoneInfo = request.app.state.settings.time_zone
-    form = form_struct(RebookIn, data, tz=tz)
-    new_id = await services.rebook(
-        actor,
-        appointment_id=appointment_id,
-        starts_at=form.starts_at,
-        tz=tz,
-        queue=request.app.state.queue,
-    )
+    try:
+        form = form_struct(RebookIn, data, tz=tz)
+        new_id = await services.rebook(
+            actor,
+            appointment_id=appointment_id,
+            starts_at=form.starts_at,
+            tz=tz,
+            queue=request.app.state.queue,
+        )
+    except (InvalidInput, Conflict) as exc:
+        return await refused_on_appointment(request, appointment_id, data, exc)
     return to_appointment(new_id)
 
 
@@ -102,34 +134,41 @@ class MoveForm(msgspec.Struct, forbid_unknown_fields=True):
 @post("/appointments/{appointment_id:int}/move", opt=THERAPIST, include_in_schema=False)
 async def move(
     request: Request[Any, Any, Any], appointment_id: FromPath[int], data: FormData
-) -> Redirect:
+) -> Redirect | Template:
     """A planned appointment to another time: cancelled (by whom, why) and rebooked at once."""
     actor = await _writer(request, await episode_of(appointment_id))
     tz: ZoneInfo = request.app.state.settings.time_zone
-    form = form_struct(MoveForm, data, tz=tz)
-    new_id = await services.move(
-        actor,
-        appointment_id=appointment_id,
-        starts_at=form.starts_at,
-        cancelled_by=form.attendance,
-        reason=form.reason,
-        tz=tz,
-        queue=request.app.state.queue,
-        client_told_by_phone=form.client_told_by_phone,
-    )
+    try:
+        form = form_struct(MoveForm, data, tz=tz)
+        new_id = await services.move(
+            actor,
+            appointment_id=appointment_id,
+            starts_at=form.starts_at,
+            cancelled_by=form.attendance,
+            reason=form.reason,
+            tz=tz,
+            queue=request.app.state.queue,
+            client_told_by_phone=form.client_told_by_phone,
+        )
+    except (InvalidInput, Conflict) as exc:
+        # A taken time, a closed day, nobody chosen: the page again, the new time kept.
+        return await refused_on_appointment(request, appointment_id, data, exc)
     return to_appointment(new_id)
 
 
 @post("/appointments/{appointment_id:int}/participants", opt=THERAPIST, include_in_schema=False)
 async def add_participant(
     request: Request[Any, Any, Any], appointment_id: FromPath[int], data: FormData
-) -> Redirect:
+) -> Redirect | Template:
     """A manager, HR adviser or company doctor at the table, required or optional."""
     actor = await _writer(request, await episode_of(appointment_id))
-    form = form_struct(ParticipantIn, data)
-    await attendance_services.add_participant(
-        actor, appointment_id=appointment_id, **msgspec.structs.asdict(form)
-    )
+    try:
+        form = form_struct(ParticipantIn, data)
+        await attendance_services.add_participant(
+            actor, appointment_id=appointment_id, **msgspec.structs.asdict(form)
+        )
+    except (InvalidInput, Conflict) as exc:
+        return await refused_on_appointment(request, appointment_id, data, exc)
     return Redirect(path=f"/appointments/{appointment_id}#participants-title", status_code=303)
 
 

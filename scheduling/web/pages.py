@@ -164,42 +164,52 @@ async def _booked(
 @post("/episodes/{episode_id:int}/alignment-meeting", opt=THERAPIST, include_in_schema=False)
 async def book_proposal(
     request: Request[Any, Any, Any], episode_id: FromPath[int], data: FormData
-) -> Redirect:
+) -> Redirect | Template:
     """The proposed alignment meeting booked in one click (at the suggested time, or the
     time given): the JSON door's request type with the kind fixed."""
     actor = await _writer(request, episode_id)
     tz: ZoneInfo = request.app.state.settings.time_zone
     redirect = back_to(data, episode_id)
-    form = form_struct(AppointmentIn, data, tz=tz, kind="alignment_meeting")
-    booking = Booking(
-        episode_id=episode_id,
-        therapist_user_id=actor.user_id or 0,
-        kind=form.kind,
-        duration_minutes=form.duration_minutes,
-        online=form.online,
-    )
-    await services.book(actor, booking, form.starts_at, tz, request.app.state.queue)
+    try:
+        form = form_struct(AppointmentIn, data, tz=tz, kind="alignment_meeting")
+        booking = Booking(
+            episode_id=episode_id,
+            therapist_user_id=actor.user_id or 0,
+            kind=form.kind,
+            duration_minutes=form.duration_minutes,
+            online=form.online,
+        )
+        await services.book(actor, booking, form.starts_at, tz, request.app.state.queue)
+    except (InvalidInput, Conflict) as exc:
+        # From the client page or the calendar: the sessions section with the proposal,
+        # the problem next to the time or above the form, what was typed kept.
+        return await refused_on_episode(request, episode_id, SECTION_NAME, data, exc)
     return redirect
 
 
 @post("/appointments/{appointment_id:int}/attendance", opt=THERAPIST, include_in_schema=False)
 async def record_attendance(
     request: Request[Any, Any, Any], appointment_id: FromPath[int], data: FormData
-) -> Redirect:
+) -> Redirect | Template:
     """Held, no-show or cancelled (with a reason), from the sessions or the appointment page."""
     episode_id = await episode_of(appointment_id)
     actor = await _writer(request, episode_id)
     redirect = back_to(data, episode_id, appointment_id)
-    form = form_struct(AttendanceIn, data)
-    await attendance.record_attendance(
-        actor,
-        appointment_id=appointment_id,
-        attendance=form.attendance,
-        tz=request.app.state.settings.time_zone,
-        reason=form.reason,
-        queue=request.app.state.queue,
-        client_told_by_phone=form.client_told_by_phone,
-    )
+    try:
+        form = form_struct(AttendanceIn, data)
+        await attendance.record_attendance(
+            actor,
+            appointment_id=appointment_id,
+            attendance=form.attendance,
+            tz=request.app.state.settings.time_zone,
+            reason=form.reason,
+            queue=request.app.state.queue,
+            client_told_by_phone=form.client_told_by_phone,
+        )
+    except (InvalidInput, Conflict) as exc:
+        # From the sessions table too: the appointment's own page has the whole form, where
+        # the problem stands next to its field and what was typed is kept.
+        return await appointment_pages.refused_on_appointment(request, appointment_id, data, exc)
     return redirect
 
 

@@ -4,9 +4,10 @@ a 400 naming the field, in the user's language on a page, and nothing written.""
 import httpx
 import time_machine
 
+from practice.accounts import Role
 from tests.cast import Cast
 from tests.story import ok, refer, setup_parties
-from tests.web import api, csrf_token
+from tests.web import api, csrf_token, login
 
 # The story's referral arrives on 2026-04-20; today is two weeks later.
 TODAY = "2026-05-04 10:00 +0200"
@@ -188,19 +189,17 @@ async def test_the_screening_form_refuses_1990_in_dutch_and_keeps_nothing(
 async def test_the_error_page_names_the_field_by_its_dutch_label(
     client: httpx.AsyncClient, cast: Cast
 ) -> None:
-    """A refusal outside the client page's own forms gets the error page: the field by its
-    label and the problem in Dutch, never the raw field name."""
-    episode = await _episode(client, cast)
-    page = f"/episodes/{episode}"
-    token = await csrf_token(client, page)
-    # The proposed alignment meeting's one-click form (the booking form comes back on the
-    # client page itself: tests/integration/scheduling/test_booking_form.py).
+    """A refusal that no form of a page shows again gets the error page: the field by its
+    label and the problem in Dutch, never the raw field name. (The forms of the client page,
+    the appointment page and the calendar come back themselves, the problem next to the
+    field: tests/integration/scheduling/test_booking_form.py and test_calendar_pages.py.)"""
+    await login(client, cast.by_role(Role.ADMINISTRATOR).email)
+    token = await csrf_token(client, "/admin/users")
     response = await client.post(
-        f"{page}/alignment-meeting",
-        data={"starts_at": "2026-05-06T03:00", "_csrf_token": token},
+        f"/admin/users/{cast.therapist.id}/registration",
+        data={"registration": "9" * 65, "_csrf_token": token},
         headers=HTML,
     )
     assert response.status_code == 400
-    assert "Een sessie vindt plaats tussen 07:00 en 22:00." in response.text
-    assert "starts_at" not in response.text.split("<main")[1]
-    assert "<strong>begin</strong>" in response.text
+    assert "registration" not in response.text.split("<main")[1]
+    assert "<strong>registratienummer</strong>" in response.text

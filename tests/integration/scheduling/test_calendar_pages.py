@@ -192,8 +192,16 @@ async def test_moving_a_planned_appointment_cancels_it_and_books_the_new_time_or
         {"starts_at": "2026-06-03T10:00", "attendance": "cancelled_by_client", "reason": "x"},
     )
     assert clash.status_code == 409
+    # The page again: the taken time above the form, the new time as typed.
+    form = clash.text.split('id="move-title"', 1)[1].split("</form>", 1)[0]
+    assert "Niet opgeslagen." in form
+    typed = 'id="move-starts-at" name="starts_at" type="datetime-local" value="2026-06-03T10:00"'
+    assert typed in form
     row = await Appointment.select().where(Appointment.id == first["id"]).first()
     assert row is not None and row["attendance"] == "planned"  # nothing changed
+    # Who asked for the move is chosen, never a default (the client's request makes it theirs).
+    shown = (await client.get(page, headers=HTML)).text
+    assert options_of(shown, "move-attendance")[0] == ("", False)
     moved = await post_page_form(
         client,
         page,
@@ -234,6 +242,38 @@ async def test_participants_of_an_alignment_meeting_are_added_by_form_and_shown_
         client, page, f"{page}/participants", {"role": "neighbour", "name": "X"}
     )
     assert wrong.status_code == 400
+    assert 'id="participant-role-problem"' in wrong.text  # next to the field, on the page
+    assert 'id="participant-name" name="name" type="text" value="X"' in wrong.text
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_a_refused_proposal_comes_back_on_the_sessions_with_the_problem_and_the_time_kept(
+    client, cast: Cast
+) -> None:
+    episode_id = await _compleet_in_treatment(client, cast, "atwork_compleet")
+    await held_sessions(client, episode_id, [4, 6, 11, 13])
+    sessions_path = f"/episodes/{episode_id}?section=sessions"
+    action = f"/episodes/{episode_id}/alignment-meeting"
+
+    # No working hours, so no time is suggested: the therapist types one, at night.
+    night = await post_page_form(
+        client, sessions_path, action, {"starts_at": "2026-06-03T03:00", "back": "sessions"}
+    )
+    assert night.status_code == 400
+    form = night.text.split('data-testid="alignment-proposal"', 1)[1].split("</form>", 1)[0]
+    assert "Niet opgeslagen." in form
+    assert 'id="proposal-starts-at-problem"' in form
+    assert "Een sessie vindt plaats tussen 07:00 en 22:00." in form
+    assert 'value="2026-06-03T03:00"' in form
+
+    # A time that is taken by then: the conflict above the form (409), nothing booked.
+    await ok(await book(client, episode_id, "2026-06-03T10:00:00+02:00"), 201)
+    taken = await post_page_form(
+        client, sessions_path, action, {"starts_at": "2026-06-03T10:00", "back": "sessions"}
+    )
+    assert taken.status_code == 409
+    assert "Niet opgeslagen." in taken.text.split('data-testid="alignment-proposal"', 1)[1]
+    assert not await Appointment.exists().where(Appointment.kind == "alignment_meeting")
 
 
 @time_machine.travel(NOW, tick=False)
