@@ -1,6 +1,8 @@
 """The demo's client with an account (issue 20), so the client portal is not empty: a
-client in treatment with Tessa de Therapeut, with coming sessions, answered questionnaires
-and an interim report that waits for the client's review.
+client in treatment with Tessa de Therapeut, with coming sessions, answered questionnaires,
+an interim report that waits for the client's review, and a request to move their last
+coming session (so the therapist's Vandaag shows one; the earlier sessions stay free to ask
+about from the portal).
 
 Runs after ``reporting.demo`` (``practice.composition.cli._load_demo``). The login is
 ``client@demo.atwork.nl`` with the demo password and, like every demo account, no second
@@ -21,7 +23,8 @@ from reporting.monitoring import Moment
 from reporting.services import monitoring as monitoring_service
 from reporting.services import report_review
 from reporting.tables import QuestionnaireResponse, Report
-from scheduling.tables import Appointment
+from scheduling.requests import HOURS_BEFORE, RequestKind
+from scheduling.tables import Appointment, AppointmentRequest
 
 DEMO_CLIENT_EMAIL = "client@demo.atwork.nl"
 
@@ -108,6 +111,25 @@ async def load_demo_client(settings: Settings, password: str) -> int | None:
             now.date() + timedelta(days=monitoring.VALID_DAYS),
             settings,
         )
+        last = (
+            await Appointment.select(Appointment.id)
+            .where(
+                (Appointment.episode == episode_id)
+                & (Appointment.attendance == "planned")
+                & (Appointment.starts_at > now + timedelta(hours=HOURS_BEFORE))
+            )
+            .order_by(Appointment.starts_at, ascending=False)
+            .first()
+        )
+        if last is not None:
+            await AppointmentRequest.insert(
+                AppointmentRequest(
+                    appointment=int(last["id"]),
+                    kind=RequestKind.MOVE.value,
+                    message="Die ochtend heb ik een overleg op het werk; kan het een uur later?",
+                    created_at=now - timedelta(hours=3),
+                )
+            )
         report_id = drafts.get(episode_id)
         if report_id is not None:
             until = await report_review.review_deadline(episode_id, now, settings)

@@ -94,7 +94,9 @@ async def _practice_manager(client: httpx.AsyncClient, today: date) -> None:
 
 
 async def _therapist(client: httpx.AsyncClient, today: date) -> None:
-    await _start_page(client, THERAPIST)
+    page = await _start_page(client, THERAPIST)
+    # The demo client asked from the portal to move their last coming session.
+    assert 'data-testid="client-request"' in page.text, "Vandaag shows no client's request"
     caseload = (await client.get("/api/caseload", headers=JSON)).json()
     long_overdue = [
         f"{entry['client_name']}: {task['kind']} due {task['due_on']}"
