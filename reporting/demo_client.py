@@ -127,7 +127,7 @@ async def load_demo_client(settings: Settings, password: str) -> int | None:
                     appointment=int(last["id"]),
                     kind=RequestKind.MOVE.value,
                     message="Die ochtend heb ik een overleg op het werk; kan het een uur later?",
-                    created_at=now - timedelta(hours=3),
+                    created_at=now - timedelta(days=1),
                 )
             )
         report_id = drafts.get(episode_id)
