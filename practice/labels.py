@@ -61,6 +61,7 @@ TASK_LABELS: dict[str, str] = {
     TaskKind.WORK_BEHIND: N_("Work resumption behind the expected curve"),
     TaskKind.SAFETY: N_("Safety: contact the client today"),
     TaskKind.REPORT_WITHHELD: N_("The client withheld a report"),
+    TaskKind.FULL_RECOVERY: N_("Record the full recovery"),
     TaskKind.SYMPTOMS_NOT_ON_TRACK: N_("Symptoms not reliably improving"),
 }
 

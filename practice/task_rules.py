@@ -28,6 +28,7 @@ from practice.episodes import (
 )
 from practice.poortwachter import MilestoneKind
 from practice.tasks import EpisodeFacts, SymptomCheck, Task, TaskKind, TaskRules
+from practice.work_participation import WHOLE_CONTRACT, AbsenceType
 from practice.work_track import CurveSource, NextStep, judge, next_step
 from practice.working_days import WorkingDays
 
@@ -407,6 +408,41 @@ def _report_withheld(c: RuleContext) -> Iterator[Task]:
         yield c.task(TaskKind.REPORT_WITHHELD, report.withheld_on, None, reason, key)
 
 
+def _full_recovery(c: RuleContext) -> Iterator[Task]:
+    # The latest period of sickness, once the treatment closed or a measurement shows the
+    # whole contract worked: its full recovery is recorded (done) or the therapist overrides
+    # the task with why the absence runs on. A preventive client has no sickness to end.
+    facts = c.facts
+    sick = [
+        (a.first_sick_day, a)
+        for a in facts.absences
+        if a.absence_type is AbsenceType.SICKNESS
+        and a.first_sick_day is not None
+        and a.first_sick_day <= c.today
+    ]
+    if not sick:
+        return
+    first_sick_day, absence = max(sick, key=lambda pair: pair[0])
+    since: list[tuple[date, str]] = []
+    # An absence that began after the closing (sick again later) is not the treatment's.
+    closed_on = facts.closed_on
+    if facts.status is EpisodeStatus.CLOSED and closed_on and closed_on >= first_sick_day:
+        since.append((closed_on, "the treatment closed"))
+    track = facts.work_track
+    if track is not None and track.volume >= WHOLE_CONTRACT and track.measured_on >= first_sick_day:
+        since.append((track.measured_on, f"a measurement showed {track.volume} %"))
+    if not since:
+        return
+    on, what = min(since)
+    rule = c.rules.full_recovery_within
+    reason = (
+        f"record the full recovery (hersteldmelding) of the absence since {first_sick_day},"
+        f" or why it runs on: {_after(rule, what, on)}"
+    )
+    key = f"full_recovery:{first_sick_day}"
+    yield c.task(TaskKind.FULL_RECOVERY, c.due(on, rule), absence.full_recovery_on, reason, key)
+
+
 def _symptoms_not_on_track(c: RuleContext) -> Iterator[Task]:
     # In treatment only, and only for a client whose symptoms are measured at all: without
     # a first score there is nothing to judge, and the screening task asks for one.
@@ -450,6 +486,7 @@ RULES: tuple[Rule, ...] = (
     _interim_reports, _milestone_reports, _alignment_meeting, _employer_updates, _relapse_plan,
     _follow_up_conversation, _follow_up_measurement, _session_gap, _session_budget,
     _advice_conflicts, _work_behind, _safety, _symptoms_not_on_track, _report_withheld,
+    _full_recovery,
 )  # fmt: skip
 
 # The rule of each kind a caller may ask for alone (`derive_tasks(kinds=...)`): the sweep's

@@ -51,6 +51,7 @@ class TaskKind(StrEnum):
     SAFETY = "safety"  # a safety item answered above 0: act today
     SYMPTOMS_NOT_ON_TRACK = "symptoms_not_on_track"  # no reliable improvement by session N
     REPORT_WITHHELD = "report_withheld"  # the client withheld a report at their review
+    FULL_RECOVERY = "full_recovery"  # back at the whole contract or closed: record recovery
 
 
 # Alerts whose very existence is medical (a safety answer, symptom scores not improving):
@@ -73,6 +74,13 @@ DEFAULT_REBOOKING_RULE = DeadlineRule(2, DayUnit.WORKING, "practice cancellation
 # Falling behind the expected curve asks for an alignment meeting or a work step soon, not
 # at once: five working days after the measurement that showed it, as for a briefing.
 DEFAULT_WORK_BEHIND_RULE = DeadlineRule(5, DayUnit.WORKING, "measurement behind the curve")
+# The day of full recovery (hersteldmelding) ends the law's period of sickness and is a
+# figure of the outcome statistics, and nothing else asks for it: ten working days after
+# the treatment closed, or after a measurement at the whole contract, leave time to hear it
+# from the client or the company doctor.
+DEFAULT_FULL_RECOVERY_RULE = DeadlineRule(
+    10, DayUnit.WORKING, "the closing or a measurement at the whole contract"
+)
 # Questionnaires are taken with every 5th session, for the interim report: no reliable
 # improvement by then is the moment to rethink the treatment, with the report and the
 # alignment meeting that follow (routine outcome monitoring; issue 20).
@@ -108,6 +116,7 @@ class TaskRules:
     # The held session by which a reliable improvement on a questionnaire is expected.
     symptoms_checked_at_session: int = DEFAULT_SYMPTOMS_CHECKED_AT_SESSION
     not_on_track_within: DeadlineRule = DEFAULT_NOT_ON_TRACK_RULE
+    full_recovery_within: DeadlineRule = DEFAULT_FULL_RECOVERY_RULE
 
     def __post_init__(self) -> None:
         # Rules come from configuration: fail when it is loaded, not on some therapist's page.
@@ -310,6 +319,8 @@ def _survives_the_end(task: Task, ended_on: date | None, today: date) -> bool:
     if task.done_on is not None:
         return True
     if task.kind is TaskKind.SAFETY:  # acted on and noted, never silenced by the end
+        return True
+    if task.kind is TaskKind.FULL_RECOVERY:  # asked for by the end itself
         return True
     late = due is not None and due < today and due <= (ended_on or today)
     return task.kind in _REPORT_KINDS and late

@@ -21,6 +21,8 @@ from practice.errors import InvalidInput
 
 _ONE_DECIMAL = Decimal("0.1")
 _HUNDRED = Decimal(100)
+# The volume % of one who works their whole contract again.
+WHOLE_CONTRACT = _HUNDRED
 
 
 def hours_to_minutes(hours: Decimal, field: str) -> int:

@@ -3,7 +3,8 @@
 back within four weeks (a chain, counted as one period), one whose complaints returned seven
 weeks after full recovery (a relapse: a new period), and care leave before a sick report.
 A closed episode's client back at their whole contract in their own work has recovered
-fully on that day (``back_at_work``); the others' sickness goes on.
+fully on that day (``back_at_work``); the others' sickness goes on, and their therapist
+noted so on the task that asks for the full recovery (``STILL_ABSENT``).
 
 Deterministic: each choice follows the plan's order and working-day counts, nothing random;
 written through the absence service, so the rules and the audit trail apply.
@@ -17,6 +18,7 @@ from practice.absences import AbsenceLink, LeaveKind, ReportedTo
 from practice.audit.trail import Actor
 from practice.composition.demo.plan import Calendar, EpisodePlan
 from practice.services import absences
+from practice.services.treatment_plan import override_task
 from practice.tables import TreatmentEpisode
 
 # Why the client is absent, in the words a company doctor writes down (medical).
@@ -26,6 +28,10 @@ CAUSES = {
     "somatische_symptoomstoornis": "Vermoeidheid en pijnklachten bij overbelasting",
     "other": "Spanningsklachten na conflict op het werk",
 }
+# The therapist's note on the full-recovery task of a client closed while still absent.
+STILL_ABSENT = (
+    "Bij de afsluiting nog niet volledig hersteld; de bedrijfsarts volgt de re-integratie."
+)
 
 
 async def record_absences(
@@ -73,6 +79,10 @@ async def record_absences(
             today=today,
             tz=tz,
         )
+        if recovered is None and plan.status == "closed":
+            await override_task(
+                actor, episode_id=episode_id, task_key=f"full_recovery:{first}", reason=STILL_ABSENT
+            )
         if index == 0 and first - timedelta(days=15) < today:
             # Care leave ran out before the sick report (TNO case 5): leave is not sickness.
             await absences.record_leave(
