@@ -6,7 +6,6 @@ stage, an employer that is not a number, a sort nobody offers): a filter that ca
 filters nothing, and the page never fails on it.
 """
 
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,14 +13,12 @@ from enum import StrEnum
 from typing import Any
 
 from practice.episodes import TERMINAL_STATUSES, EpisodeStatus
+from practice.name_search import fold, name_matches, parse_search
 
 # The stages an episode can have while it is on a caseload (a terminal one leaves at once).
 CASELOAD_STAGES: tuple[EpisodeStatus, ...] = tuple(
     s for s in EpisodeStatus if s not in TERMINAL_STATUSES
 )
-# A client's name is at most 200 characters (practice.tables.Client); a longer search can
-# match nothing, so it is cut there rather than carried around the page.
-SEARCH_MAX_LENGTH = 200
 
 
 class CaseloadSort(StrEnum):
@@ -32,12 +29,6 @@ class CaseloadSort(StrEnum):
 
 
 _SORTS = frozenset(s.value for s in CaseloadSort)
-
-
-def fold(text: str) -> str:
-    """Case and accents folded, so that "ozturk" finds "Öztürk" and "JANSEN" finds "Jansen"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +53,7 @@ class CaseloadView:
             stage=EpisodeStatus(stage) if stage in CASELOAD_STAGES else None,
             employer_id=employer_id if employer_id is not None and employer_id < 2**31 else None,
             overdue_only=query.get("overdue", "") in ("1", "true", "on"),
-            search=" ".join(query.get("q", "").split())[:SEARCH_MAX_LENGTH],
+            search=parse_search(query.get("q", "")),
             sort=CaseloadSort(sort) if sort in _SORTS else CaseloadSort.DEADLINE,
         )
 
@@ -77,7 +68,7 @@ class CaseloadView:
             return False
         if self.overdue_only and not entry["overdue"]:
             return False
-        return not self.search or fold(self.search) in fold(str(entry["client_name"]))
+        return name_matches(self.search, entry["client_name"])
 
     def apply(self, entries: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         """The entries this view shows, in its order."""

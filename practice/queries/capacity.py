@@ -23,6 +23,7 @@ from practice.capacity import (
     Resolution,
 )
 from practice.case_team import TeamRole
+from practice.name_search import name_matches
 from practice.platform.db import among, write_tx
 from practice.queries.access import authorize, relations, seat_active_on
 from practice.tables import (
@@ -206,10 +207,10 @@ async def read_capacity(actor: Actor, episode_id: int, today: date) -> dict[str,
     return {"id": episode_id, "client": {"id": client_id, "name": row["client_name"]}, **view}
 
 
-async def doctor_cases(actor: Actor, today: date) -> list[dict[str, Any]]:
+async def doctor_cases(actor: Actor, today: date, search: str = "") -> list[dict[str, Any]]:
     """Every case the company doctor may read the advice of today, with its conflicts still
-    open: the inbox's notice, linking each case's page, documents sent or not. Each client
-    it names gets an audit row."""
+    open: the inbox's notice, linking each case's page, documents sent or not (with
+    ``search``, of the clients whose name holds it). Each client it names gets an audit row."""
     seats = await CaseAssignment.select(CaseAssignment.episode).where(
         (CaseAssignment.user == actor.user_id)
         & (CaseAssignment.team_role == TeamRole.COMPANY_DOCTOR.value)
@@ -227,6 +228,9 @@ async def doctor_cases(actor: Actor, today: date) -> list[dict[str, Any]]:
         TreatmentEpisode.client.as_alias("client_id"),
         TreatmentEpisode.client._.name.as_alias("client_name"),
     ).where(among(TreatmentEpisode.id, ids))
+    rows = [r for r in rows if name_matches(search, r["client_name"])]
+    if not rows:
+        return []
     async with write_tx():
         await audit.record_many(
             actor,

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from practice.access_policy import overview_only
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
-from practice.caseload_view import CaseloadView, fold
+from practice.caseload_view import CaseloadView
 from practice.deadlines import DEFAULT_WORKING_DAYS
 from practice.episodes import (
     ENDED_STATUSES,
@@ -23,6 +23,7 @@ from practice.episodes import (
     EpisodeStatus,
 )
 from practice.escalation import stage_of
+from practice.name_search import fold
 from practice.platform.db import (
     alongside,
     among,

@@ -11,7 +11,8 @@ from litestar import Request, Router, get
 from litestar.response import Template
 
 from practice.accounts import Role
-from practice.caseload_view import CASELOAD_STAGES, SEARCH_MAX_LENGTH, CaseloadSort, CaseloadView
+from practice.caseload_view import CASELOAD_STAGES, CaseloadSort, CaseloadView
+from practice.name_search import SEARCH_MAX_LENGTH
 from practice.queries import caseload as caseload_queries
 from practice.queries import today as today_queries
 from practice.web.auth import roles

@@ -10,6 +10,7 @@ import msgspec
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.errors import NotFound
+from practice.name_search import name_matches
 from practice.platform.db import write_tx
 from practice.privacy import EmployerView
 from practice.queries import access
@@ -20,13 +21,17 @@ from reporting.tables import EmployerUpdate
 PURPOSE = "reporting"
 
 
-async def employer_views(actor: Actor, today: date, tz: ZoneInfo) -> list[EmployerView]:
-    """The contact's employees in treatment, as EmployerViews, with the client's consent."""
+async def employer_views(
+    actor: Actor, today: date, tz: ZoneInfo, search: str = ""
+) -> list[EmployerView]:
+    """The contact's employees in treatment, as EmployerViews, with the client's consent;
+    with ``search``, only those whose name holds it (the others are not audited)."""
     now = datetime.now(UTC)
     episodes = await employer_episodes(actor.user_id or 0, today)
     clients = await consenting_clients(episodes, now)
     # Read together: an HR adviser of a large employer follows many cases.
     built = await build_employer_views([e for e in episodes if e in clients], now, tz)
+    built = {e: v for e, v in built.items() if name_matches(search, v.employee_name)}
     views = [built[e] for e in episodes if e in built]
     shown: list[tuple[int | str | None, int | None]] = [
         (e, clients[e]) for e in episodes if e in built
@@ -43,8 +48,9 @@ async def consenting_client(episode_id: int, now: datetime) -> int | None:
     return (await consenting_clients([episode_id], now)).get(episode_id)
 
 
-async def employer_updates(actor: Actor, today: date) -> list[dict[str, Any]]:
-    """The process updates sent about the contact's employees, newest first."""
+async def employer_updates(actor: Actor, today: date, search: str = "") -> list[dict[str, Any]]:
+    """The process updates sent about the contact's employees, newest first; with ``search``,
+    about those whose name holds it."""
     episodes = await employer_episodes(actor.user_id or 0, today)
     if not episodes:
         return []
@@ -59,6 +65,10 @@ async def employer_updates(actor: Actor, today: date) -> list[dict[str, Any]]:
         .where(EmployerUpdate.episode.is_in(episodes))
         .order_by(EmployerUpdate.created_at, ascending=False)
     )
+    names = {
+        int(r["id"]): msgspec.convert(_json(r["content"]), EmployerView).employee_name for r in rows
+    }
+    rows = [r for r in rows if name_matches(search, names[int(r["id"])])]
     # The list names the employee of each update: one row per client, in one statement.
     shown = sorted({(int(r["episode"]), int(r["client_id"])) for r in rows})
     async with write_tx():
@@ -67,7 +77,7 @@ async def employer_updates(actor: Actor, today: date) -> list[dict[str, Any]]:
         {
             "id": r["id"],
             "created_at": r["created_at"],
-            "employee_name": msgspec.convert(_json(r["content"]), EmployerView).employee_name,
+            "employee_name": names[int(r["id"])],
         }
         for r in rows
     ]

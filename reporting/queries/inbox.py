@@ -7,6 +7,7 @@ from typing import Any
 from practice.access_policy import NO_RELATION, Need, decide
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
+from practice.name_search import name_matches
 from practice.platform.db import write_tx
 from practice.queries import access
 from reporting.tables import Delivery
@@ -14,9 +15,9 @@ from reporting.tables import Delivery
 PURPOSE = "reporting"
 
 
-async def doctor_inbox(actor: Actor, today: date) -> list[dict[str, Any]]:
-    """The deliveries to ``actor``, newest first, that they may read today; every client the
-    list names gets an audit row."""
+async def doctor_inbox(actor: Actor, today: date, search: str = "") -> list[dict[str, Any]]:
+    """The deliveries to ``actor``, newest first, that they may read today (with ``search``,
+    of the clients whose name holds it); every client the list names gets an audit row."""
     rows = (
         await Delivery.select(
             Delivery.document,
@@ -37,6 +38,7 @@ async def doctor_inbox(actor: Actor, today: date) -> list[dict[str, Any]]:
         r
         for r in rows
         if decide(actor.role or "", Need.DOCUMENT_READ, held.get(int(r["episode_id"]), NO_RELATION))
+        and name_matches(search, r["client_name"])
     ]
     # One row per client the inbox names (their access logs show it), in one statement.
     shown: list[tuple[int | str | None, int | None]] = [

@@ -14,6 +14,7 @@ from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.disclosure import Addressee, Sender
 from practice.errors import Conflict, InvalidInput, Message, NotFound, one_of
+from practice.name_search import name_matches
 from practice.platform import outbox
 from practice.platform.db import write_tx
 from practice.platform.i18n import N_
@@ -296,9 +297,10 @@ async def _decide(
     return chosen
 
 
-async def withheld_for_doctor(actor: Actor, today: Any) -> list[dict[str, Any]]:
-    """The reports withheld by the client on the cases ``actor`` is company doctor of today:
-    that one was withheld, and when; nothing of its content, nor the client's comment."""
+async def withheld_for_doctor(actor: Actor, today: Any, search: str = "") -> list[dict[str, Any]]:
+    """The reports withheld by the client on the cases ``actor`` is company doctor of today
+    (with ``search``, of the clients whose name holds it): that one was withheld, and when;
+    nothing of its content, nor the client's comment."""
     episodes = CaseAssignment.select(CaseAssignment.episode).where(
         (CaseAssignment.user == actor.user_id)
         & (CaseAssignment.team_role == "company_doctor")
@@ -317,6 +319,7 @@ async def withheld_for_doctor(actor: Actor, today: Any) -> list[dict[str, Any]]:
         .where(Report.episode.is_in(episodes) & (Report.review_decision == Decision.WITHHELD.value))
         .order_by(Report.reviewed_at, ascending=False)
     )
+    rows = [r for r in rows if name_matches(search, r["client_name"])]
     if rows:
         shown: list[tuple[int | str | None, int | None]] = sorted(
             {(int(r["id"]), int(r["client_id"])) for r in rows}

@@ -18,6 +18,7 @@ from practice.access_policy import Need
 from practice.accounts import Role
 from practice.audit.trail import Actor
 from practice.errors import NotFound
+from practice.name_search import SEARCH_MAX_LENGTH, parse_search
 from practice.platform import i18n
 from practice.platform.clock import today_in
 from practice.platform.csv_safe import csv_text
@@ -214,7 +215,8 @@ async def download(request: Request[Any, Any, Any], document_id: FromPath[int]) 
 async def doctor_inbox(request: Request[Any, Any, Any]) -> Template:
     """The company doctor's inbox: what is new, then per client a timeline of what was sent."""
     today = _today(request)
-    documents = await inbox_of(actor_of(request), today)
+    search = parse_search(request.query_params.get("q"))
+    documents = await inbox_of(actor_of(request), today, search)
     timelines: dict[int, list[dict[str, Any]]] = {}
     for d in sorted(documents, key=lambda d: d["delivered_at"]):
         timelines.setdefault(int(d["episode_id"]), []).append(d)
@@ -228,9 +230,11 @@ async def doctor_inbox(request: Request[Any, Any, Any]) -> Template:
         milestones=await episodes_milestones(sorted(timelines), today),
         # Every case the doctor is on today, with the conflicts with their capacity advice
         # still open: the notice that the advisers are not in line (practice.capacity).
-        cases=await doctor_cases(actor_of(request), today),
+        cases=await doctor_cases(actor_of(request), today, search),
         # Reports the client withheld at their review: that they were, never what they say.
-        withheld=await report_review.withheld_for_doctor(actor_of(request), today),
+        withheld=await report_review.withheld_for_doctor(actor_of(request), today, search),
+        search=search,
+        search_max_length=SEARCH_MAX_LENGTH,
     )
 
 
@@ -246,11 +250,14 @@ async def doctor_documents(request: Request[Any, Any, Any]) -> list[dict[str, An
 async def employer_home(request: Request[Any, Any, Any]) -> Template:
     """The employer portal: sessions held and agreements about work resumption, nothing else."""
     actor = actor_of(request)
+    search = parse_search(request.query_params.get("q"))
     return page(
         request,
         "reporting/employer/home.html",
-        views=await employer_views(actor, _today(request), _zone(request)),
-        updates=await employer_updates(actor, _today(request)),
+        views=await employer_views(actor, _today(request), _zone(request), search),
+        updates=await employer_updates(actor, _today(request), search),
+        search=search,
+        search_max_length=SEARCH_MAX_LENGTH,
     )
 
 

@@ -3,8 +3,9 @@
 from datetime import UTC, date, datetime
 from typing import Any
 
-from practice.caseload_view import CaseloadSort, CaseloadView, fold, most_urgent_days_left
+from practice.caseload_view import CaseloadSort, CaseloadView, most_urgent_days_left
 from practice.episodes import EpisodeStatus
+from practice.name_search import fold
 
 
 def entry(name: str, **fields: Any) -> dict[str, Any]:
