@@ -16,6 +16,7 @@ from practice.audit.trail import Action, Actor
 from practice.platform.db import write_tx
 from practice.queries.access import episodes_of_client
 from reporting.queries.documents import client_documents
+from reporting.queries.episode_section import content_of
 from reporting.tables import Delivery, Document, EmployerUpdate, QuestionnaireInvitation
 from scheduling.tables import Appointment, AppointmentRequest
 
@@ -81,7 +82,7 @@ async def home(actor: Actor, client_id: int, now: datetime) -> dict[str, Any]:
 
 async def shared(client_id: int) -> dict[str, Any]:
     """What left the practice about the client: each document to whom and when, and each
-    update to the employer (the date; its content is on the employer's page)."""
+    update to the employer with what it told them (the client's right to see it)."""
     deliveries = (
         await Delivery.select(
             Delivery.delivered_at,
@@ -99,11 +100,14 @@ async def shared(client_id: int) -> dict[str, Any]:
         )
         .order_by(Delivery.delivered_at, ascending=False)
     )
-    updates = (
-        await EmployerUpdate.select(EmployerUpdate.id, EmployerUpdate.created_at)
+    updates = [
+        {**row, "content": content_of(row["content"])}
+        for row in await EmployerUpdate.select(
+            EmployerUpdate.id, EmployerUpdate.created_at, EmployerUpdate.content
+        )
         .where(_own(EmployerUpdate.episode, client_id))
         .order_by(EmployerUpdate.created_at, ascending=False)
-    )
+    ]
     return {"deliveries": deliveries, "updates": updates}
 
 

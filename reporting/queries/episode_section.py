@@ -46,15 +46,12 @@ async def employer_updates(episode_id: int) -> list[dict[str, Any]]:
             if user_ids
             else {}
         )
-        content = row["content"]
-        if isinstance(content, str | bytes):
-            content = json.loads(content)
         updates.append(
             {
                 "id": row["id"],
                 "created_at": row["created_at"],
                 "reason": reason_of(str(row["trigger"])),
-                "content": content if isinstance(content, dict) else {},
+                "content": content_of(row["content"]),
                 "recipients": [
                     {
                         "name": names.get(user_id, ""),
@@ -66,6 +63,12 @@ async def employer_updates(episode_id: int) -> list[dict[str, Any]]:
             }
         )
     return updates
+
+
+def content_of(stored: object) -> dict[str, Any]:
+    """An update's content as sent (the EmployerView's JSON; SQLite hands back the text)."""
+    content = json.loads(stored) if isinstance(stored, str | bytes) else stored
+    return content if isinstance(content, dict) else {}
 
 
 def reason_of(trigger: str) -> dict[str, Any]:

@@ -272,6 +272,30 @@ async def test_erasing_the_client_erases_their_login_too(client, cast: Cast) -> 
 
 
 @time_machine.travel(NOW, tick=False)
+async def test_the_client_reads_what_each_update_told_their_employer(client, cast: Cast) -> None:
+    from reporting.tables import EmployerUpdate
+
+    episode_id = await client_with_account(client, cast)
+    told = {
+        "employee_name": "Anna",
+        "episode_id": episode_id,
+        "sessions_held": 5,
+        "agreements": [{"agreed_on": "2026-06-01", "description": "Twee ochtenden per week"}],
+        "participation": [],
+    }
+    await EmployerUpdate.insert(
+        EmployerUpdate(episode=episode_id, trigger="interim_report:5", content=json.dumps(told))
+    )
+
+    page = await client.get("/my/shared")
+
+    assert page.status_code == 200
+    updates = page.text.split('data-testid="shared-updates"', 1)[1].split("</ul>\n", 1)[0]
+    assert "wat uw werkgever te horen kreeg" in updates
+    assert "Twee ochtenden per week" in updates and "<dd>5</dd>" in updates
+
+
+@time_machine.travel(NOW, tick=False)
 async def test_shared_with_whom_lists_the_access_log_of_the_record(client, cast: Cast) -> None:
     await client_with_account(client, cast)
 
