@@ -111,7 +111,8 @@ def referrals_chart(
     series_label: str,
     no_data: str = "–",
 ) -> str:
-    """Referrals per month as bars, each with its count above it; suppressed months empty."""
+    """Referrals per month as bars, each with its count above it; a suppressed month has no
+    bar but its marker ("< 5") on the axis, so it does not read as a month without any."""
     bottom = HEIGHT - 62
     values = [_value(cell) for cell in counts]
     drawn = [v for v in values if v is not None]
@@ -120,6 +121,10 @@ def referrals_chart(
     slot = (RIGHT - LEFT) / max(1, len(month_labels))
     for index, value in enumerate(values):
         if value is None:
+            if drawn and counts[index].suppressed:
+                centre = LEFT + slot * (index + 0.5)
+                marker = counts[index].text
+                parts.append(_text(centre, bottom - 4, marker, 11, text_anchor="middle"))
             continue
         height = (bottom - TOP) * value / top_value
         x = LEFT + slot * index + slot * 0.2

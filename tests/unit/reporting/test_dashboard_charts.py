@@ -133,7 +133,7 @@ def test_a_step_beyond_two_years_is_not_drawn_past_the_axis() -> None:
     assert points is not None and len(points.group(1).split()) == 3
 
 
-def test_trend_charts_leave_a_suppressed_month_undrawn() -> None:
+def test_trend_charts_leave_a_suppressed_month_undrawn_and_the_bars_mark_it() -> None:
     months = ["jan", "feb", "mrt"]
     bars = dashboard_charts.referrals_chart(
         title="Aanmeldingen",
@@ -143,6 +143,8 @@ def test_trend_charts_leave_a_suppressed_month_undrawn() -> None:
     )
     _self_contained(bars)
     assert bars.count("<rect x=") == 2 and "jan" in bars and "feb" in bars
+    # Its marker stands on the axis, so the month does not read as one without referrals.
+    assert bars.count(">&lt; 5</text>") == 1
     lines = dashboard_charts.shares_chart(
         title="Op tijd",
         month_labels=months,
