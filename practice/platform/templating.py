@@ -53,8 +53,14 @@ def label_codes(kind: str) -> list[str]:
 MISSING = "–"
 
 
-def day(value: date | None, style: str = "medium") -> str:
-    """A calendar date in the current language; "–" when there is none."""
+def day(value: date | str | None, style: str = "medium") -> str:
+    """A calendar date in the current language; "–" when there is none. A stored JSON's date
+    arrives as ISO text (a process update as sent); text that is no date is shown as it is."""
+    if isinstance(value, str):
+        try:
+            return i18n.format_day(date.fromisoformat(value), style)
+        except ValueError:
+            return value
     return MISSING if value is None else i18n.format_day(value, style)
 
 

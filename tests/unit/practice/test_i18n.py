@@ -127,3 +127,15 @@ def test_a_moment_is_written_as_babel_writes_it_in_each_language_however_often_i
         assert i18n.format_moment(moment, tz, style) == expected
     finally:
         i18n.current_locale.reset(token)
+
+
+def test_a_stored_iso_date_is_written_as_a_date_and_other_text_as_it_is() -> None:
+    from practice.platform.templating import day
+
+    token = i18n.current_locale.set("nl")
+    try:
+        assert day("2026-11-02") == day(datetime(2026, 11, 2, tzinfo=UTC).date()) == "2 nov 2026"
+        assert day("binnenkort") == "binnenkort"
+        assert day(None) == "–"
+    finally:
+        i18n.current_locale.reset(token)
