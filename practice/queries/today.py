@@ -101,9 +101,12 @@ async def today_view(actor: Actor, today: date, tz: ZoneInfo) -> TodayView:
                 escalated.append({**row, "stage": stage.value})
             if status.is_overdue:
                 overdue.append({**row, "days_overdue": -status.days_left})
-            elif task.due_on == today and task.override_reason is None:
+            # A new referral's screening clock has its own list; not again under "due today".
+            awaiting = task.kind is TaskKind.SCREENING and episode["status"] in AWAITING_SCREENING
+            due_now = task.due_on == today and task.override_reason is None
+            if due_now and not status.is_overdue and not awaiting:
                 due_today.append(row)
-            if task.kind is TaskKind.SCREENING and episode["status"] in AWAITING_SCREENING:
+            if awaiting:
                 referrals.append(
                     {
                         **row,

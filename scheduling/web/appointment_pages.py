@@ -69,7 +69,22 @@ async def render_appointment(
     late = await services.late_screenings(
         int(found["episode"]), [(appointment_id, found["kind"], found["starts_at"])], tz
     )
-    extra = {} if form_state is None else {"form_state": form_state}
+    choices = [c.value for c in attendance_choices(current, started=started)]
+    can_move = current is Attendance.PLANNED and not started
+    can_rebook = current.value.startswith("cancelled") and found["rebooked_as"] is None
+    meeting = found["kind"] == AppointmentKind.ALIGNMENT_MEETING.value
+    # The forms the page shows now; a refusal of one it no longer shows (rebooked or moved
+    # meanwhile, in another tab) is said above them instead of being lost.
+    shown = {
+        "attendance": bool(choices),
+        "move": can_move,
+        "rebooking": can_rebook,
+        "participants": meeting or bool(found["participants"]),
+    }
+    extra: dict[str, Any] = {} if form_state is None else {"form_state": form_state}
+    action = (form_state.action or "") if form_state is not None else ""
+    if form_state is not None and (read_only or not shown.get(action.rsplit("/", 1)[-1])):
+        extra["orphan"] = form_state
     return page(
         request,
         "scheduling/appointment.html",
@@ -77,10 +92,10 @@ async def render_appointment(
         a=found,
         read_only=read_only,
         started=started,
-        choices=[c.value for c in attendance_choices(current, started=started)],
-        can_move=current is Attendance.PLANNED and not started,
-        can_rebook=current.value.startswith("cancelled") and found["rebooked_as"] is None,
-        meeting=found["kind"] == AppointmentKind.ALIGNMENT_MEETING.value,
+        choices=choices,
+        can_move=can_move,
+        can_rebook=can_rebook,
+        meeting=meeting,
         roles=OTHER_PARTICIPANTS,
         late_screening=late.get(appointment_id),
         **extra,

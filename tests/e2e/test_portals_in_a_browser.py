@@ -437,7 +437,8 @@ def calendar(therapist: Portal, client_name: str, first: date) -> None:
     if "/appointments/" not in page.url:
         appointment = page.locator("a.cal-appt", has_text=client_name).first
         therapist.follow(appointment, "booked-appointment")
-    # Cancel it, then rebook it at the time it had.
+    # Cancel it (who cancelled is chosen, never a default), then rebook it at the time it had.
+    page.select_option("#attendance", "cancelled_by_client")
     page.fill("#reason", "Cliënt is verhinderd")
     therapist.submit("/attendance", "appointment-cancelled")
     page.fill("#rebook-starts-at", booked_at)

@@ -148,8 +148,10 @@ async def test_an_appointment_is_cancelled_with_its_reason_and_rebooked_from_its
     created = await ok(await book(client, episode_id, "2026-06-02T10:00:00+02:00"), 201)
     page = f"/appointments/{created['id']}"
     shown = (await client.get(page, headers=HTML)).text
+    # Who cancelled is chosen, never a default (nobody asked in the portal).
     assert options_of(shown, "attendance") == [
-        ("cancelled_by_client", True),
+        ("", False),
+        ("cancelled_by_client", False),
         ("cancelled_by_practice", False),
     ]
     cancelled = await post_page_form(
@@ -172,6 +174,13 @@ async def test_an_appointment_is_cancelled_with_its_reason_and_rebooked_from_its
     assert f'href="{page}"' in new  # rebooked from the cancelled one
     old = (await client.get(page, headers=HTML)).text
     assert f'href="{new_page}"' in old and 'id="rebook-title"' not in old
+    # Rebooked again from a tab left open: the form is gone, its refusal is said all the same.
+    twice = await post_page_form(
+        client, new_page, f"{page}/rebooking", {"starts_at": "2026-06-05T11:00"}
+    )
+    assert twice.status_code == 409
+    refusal = twice.text.split('data-testid="refusal"', 1)[1].split("</div>", 1)[0]
+    assert "Niet opgeslagen." in refusal and "al opnieuw geboekt" in refusal
     sessions = (await client.get(f"/episodes/{episode_id}?section=sessions", headers=HTML)).text
     assert "griep" in sessions
 
