@@ -55,6 +55,7 @@ class Sender(StrEnum):
     SAFETY_NOTICE = "safety_notice"
     CLIENT_ACCOUNT = "client_account"
     APPOINTMENT_REQUEST_NOTICE = "appointment_request_notice"
+    APPOINTMENT_REQUEST_ANSWER = "appointment_request_answer"
     REPORT_REVIEW_INVITATION = "report_review_invitation"
     INVOICE = "invoice"
 
@@ -170,6 +171,11 @@ RULES: Mapping[Sender, Rule] = MappingProxyType(
             "on the appointment's page)",
             {Audience.PRACTICE_STAFF: _STAFF},
         ),
+        Sender.APPOINTMENT_REQUEST_ANSWER: Rule(
+            "the client hears that their request to cancel or move an appointment was answered "
+            "by keeping it (the moment only; the therapist's words are in the portal)",
+            {Audience.CLIENT: _CLIENT},
+        ),
         Sender.CLIENT_ACCOUNT: Rule(
             "the client's own account: the invitation to set it up (a single-use link) and "
             "the login code by e-mail; nothing about the treatment",
@@ -241,6 +247,7 @@ SENDER_MODULES: Mapping[Sender, str] = MappingProxyType(
         Sender.SAFETY_NOTICE: "reporting/services/safety_notice.py",
         Sender.CLIENT_ACCOUNT: "practice/services/client_accounts.py",
         Sender.APPOINTMENT_REQUEST_NOTICE: "scheduling/services/requests.py",
+        Sender.APPOINTMENT_REQUEST_ANSWER: "scheduling/services/requests.py",
         Sender.REPORT_REVIEW_INVITATION: "reporting/services/report_review.py",
         Sender.INVOICE: "reporting/services/invoice_sending.py",
     }

@@ -194,6 +194,13 @@ def check_attendance_change(current: Attendance, target: Attendance) -> None:
 _BEFORE_START = frozenset({_A.CANCELLED_BY_CLIENT, _A.CANCELLED_BY_PRACTICE})
 
 
+def cancellation_default(asked: bool) -> str:
+    """Who cancelled, as a cancel or move form starts: the client when they asked for it in
+    the portal (an open request), else nobody, so that one stray click cannot record a
+    practice's cancellation as the client's (no e-mail, no rebooking task, a late fee)."""
+    return Attendance.CANCELLED_BY_CLIENT.value if asked else ""
+
+
 def attendance_choices(current: Attendance, *, started: bool) -> tuple[Attendance, ...]:
     """What the therapist may record now, the safe default first: for an appointment that
     has begun "held" (the common case), before it only a cancellation."""

@@ -6,12 +6,14 @@ calls the practice (and a late cancellation is the therapist's to record).
 """
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from practice.platform.i18n import N_
+from scheduling.appointments import Attendance
 
 HOURS_BEFORE = 24
-MESSAGE_MAX = 1000
+MESSAGE_MAX = 1000  # the client's words, and the therapist's reply
 
 
 class RequestKind(enum.StrEnum):
@@ -33,3 +35,11 @@ TOO_LATE = N_(
 def in_time(starts_at: datetime, now: datetime) -> bool:
     """Whether the client may still ask (at least ``HOURS_BEFORE`` hours ahead)."""
     return starts_at - now >= timedelta(hours=HOURS_BEFORE)
+
+
+def is_open(request: Mapping[str, object] | None, attendance: str) -> bool:
+    """Whether a request still waits for the therapist: it exists, was not answered by keeping
+    the appointment, and the appointment is still planned (moving or cancelling it answers it)."""
+    if request is None or request.get("kept_at") is not None:
+        return False
+    return attendance == Attendance.PLANNED.value

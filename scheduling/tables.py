@@ -107,6 +107,11 @@ class AppointmentRequest(Table):
     kind = Varchar(length=16)  # scheduling.requests.RequestKind
     message = Text(default="", secret=True)  # the client's words, for the therapist only
     created_at = Timestamptz(default=TimestamptzNow())
+    # Answered by keeping the appointment as it is (after a talk, say); moving or cancelling
+    # the appointment answers it too, and needs no mark here.
+    kept_at = Timestamptz(null=True, default=None)
+    kept_by = _fk(User, null=True)
+    reply = Text(default="", secret=True)  # the therapist's words to the client, in the portal
 
 
 class Participant(Table):

@@ -127,6 +127,7 @@ FIELD_LABELS: dict[str, str] = {
     "referred_to": N_("referred until"),
     "referrer_type": N_("referred by"),
     "registration": N_("registration number"),
+    "reply": N_("your words for the client"),
     "report_every": N_("report every (sessions)"),
     "report_review": N_("reads reports before they are sent"),
     "reported_on": N_("reported on"),

@@ -54,7 +54,11 @@ async def home(actor: Actor, client_id: int, now: datetime) -> dict[str, Any]:
     asked = {
         int(r["appointment"]): r
         for r in await AppointmentRequest.select(
-            AppointmentRequest.appointment, AppointmentRequest.kind, AppointmentRequest.created_at
+            AppointmentRequest.appointment,
+            AppointmentRequest.kind,
+            AppointmentRequest.created_at,
+            AppointmentRequest.kept_at,
+            AppointmentRequest.reply,
         ).where(AppointmentRequest.appointment.is_in([a["id"] for a in appointments] or [0]))
     }
     for appointment in appointments:

@@ -182,13 +182,15 @@ async def episode_appointments(
 
 
 async def open_request_kinds(episode_id: int) -> dict[int, str]:
-    """The clients' open requests on the episode's planned appointments: appointment id ->
+    """The clients' open requests on the episode's planned appointments (not answered by
+    keeping the appointment either; ``scheduling.requests.is_open``): appointment id ->
     the request's kind (``scheduling.requests.RequestKind``); the words are on its page."""
     rows = await AppointmentRequest.select(
         AppointmentRequest.appointment, AppointmentRequest.kind
     ).where(
         (AppointmentRequest.appointment._.episode == episode_id)
         & (AppointmentRequest.appointment._.attendance == Attendance.PLANNED.value)
+        & AppointmentRequest.kept_at.is_null()
     )
     return {int(r["appointment"]): str(r["kind"]) for r in rows}
 
@@ -341,7 +343,12 @@ async def appointment_detail(
     # The client's request from the portal to cancel or move it, with their words.
     request = (
         await AppointmentRequest.select(
-            AppointmentRequest.kind, AppointmentRequest.message, AppointmentRequest.created_at
+            AppointmentRequest.kind,
+            AppointmentRequest.message,
+            AppointmentRequest.created_at,
+            AppointmentRequest.kept_at,
+            AppointmentRequest.kept_by._.display_name.as_alias("kept_by"),
+            AppointmentRequest.reply,
         )
         .where(AppointmentRequest.appointment == appointment_id)
         .first()

@@ -59,8 +59,9 @@ async def open_requests(
 ) -> list[dict[str, Any]]:
     """The clients' requests from the portal to move or cancel one of the actor's own
     appointments (the therapist the request was mailed to) that are still open: the
-    appointment is still planned and has not begun. Moving it (cancel and rebook) or
-    cancelling it answers the request, and it leaves the list. The oldest request first."""
+    appointment is still planned and has not begun. Moving it (cancel and rebook),
+    cancelling it or keeping it as it is answers the request, and it leaves the list. The
+    oldest request first."""
     if not episode_ids or actor.user_id is None:
         return []
     rows = (
@@ -79,6 +80,7 @@ async def open_requests(
             (AppointmentRequest.appointment._.therapist == actor.user_id)
             & among(AppointmentRequest.appointment._.episode, episode_ids)
             & (AppointmentRequest.appointment._.attendance == Attendance.PLANNED.value)
+            & AppointmentRequest.kept_at.is_null()
             & (AppointmentRequest.appointment._.starts_at > datetime.now(UTC))
         )
         .order_by(AppointmentRequest.created_at)

@@ -1,10 +1,15 @@
 """The client's request to cancel or move an appointment (``scheduling.requests``): stored
 with its audit row, and the therapist of the appointment told by e-mail in the same
 transaction (initials, the kind and the moment; never the client's words, which may be
-medical: they are on the appointment's page)."""
+medical: they are on the appointment's page).
+
+The therapist answers it by moving or cancelling the appointment, or by keeping it as it is
+(``keep``: after a talk, say); then the client hears by e-mail that the appointment stands,
+and reads the therapist's words in the portal."""
 
 from datetime import UTC, datetime
 
+from practice.accounts import HOME_PATH, Role
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.disclosure import Addressee, Sender
@@ -20,10 +25,13 @@ from practice.queries.access import episodes_of_client
 from practice.services import disclosure
 from practice.tables import Client, User
 from scheduling import requests as rules
+from scheduling.services.notices import client_contact, render_notice
 from scheduling.tables import Appointment, AppointmentRequest
 
 PURPOSE = "treatment"
 ALREADY_ASKED = N_("You have already sent a request about this appointment.")
+NO_REQUEST = N_("The client has not asked to cancel or move this appointment.")
+ALREADY_KEPT = N_("This request has already been answered: the appointment stands.")
 NOT_PLANNED = N_("This appointment is no longer planned.")
 MESSAGE_TOO_LONG = N_("Keep the message under %(count)s characters.")
 
@@ -31,6 +39,11 @@ MESSAGE_TOO_LONG = N_("Keep the message under %(count)s characters.")
 def request_key(appointment_id: int) -> str:
     """The outbox key of the therapist's notice of a request (one per appointment)."""
     return f"appointment-request:{appointment_id}"
+
+
+def answer_key(appointment_id: int) -> str:
+    """The outbox key of the client's notice that the appointment stands (one per request)."""
+    return f"appointment-request-answer:{appointment_id}"
 
 
 async def ask(
@@ -138,6 +151,89 @@ async def _tell_therapist(
         clearance,
         key=request_key(int(str(appointment["id"]))),
         to_address=str(therapist["email"]),
+        subject=subject,
+        body_text=body,
+    )
+    if message_id is not None and queue is not None:
+        enqueue_after_commit(queue, outbox.send_job(message_id))
+
+
+async def keep(
+    actor: Actor,
+    *,
+    appointment_id: int,
+    reply: str,
+    settings: Settings,
+    queue: JobQueue | None = None,
+) -> None:
+    """Answer the client's open request by keeping the appointment as it is, with the
+    therapist's words for the client (optional). The caller has checked the actor may write
+    the appointment's record."""
+    text = reply.strip()
+    if len(text) > rules.MESSAGE_MAX:
+        raise InvalidInput({"reply": Message(MESSAGE_TOO_LONG, count=rules.MESSAGE_MAX)})
+    async with write_tx():
+        found = (
+            await AppointmentRequest.select(
+                AppointmentRequest.id,
+                AppointmentRequest.kept_at,
+                AppointmentRequest.appointment._.attendance.as_alias("attendance"),
+                AppointmentRequest.appointment._.starts_at.as_alias("starts_at"),
+                AppointmentRequest.appointment._.episode._.client.as_alias("client_id"),
+            )
+            .where(AppointmentRequest.appointment == appointment_id)
+            .first()
+        )
+        if found is None:
+            raise Conflict(NO_REQUEST)
+        if found["kept_at"] is not None:
+            raise Conflict(ALREADY_KEPT)
+        if not rules.is_open(found, str(found["attendance"])):
+            raise Conflict(NOT_PLANNED)
+        await AppointmentRequest.update(
+            {
+                AppointmentRequest.kept_at: datetime.now(UTC),
+                AppointmentRequest.kept_by: actor.user_id,
+                AppointmentRequest.reply: text,
+            }
+        ).where(AppointmentRequest.id == found["id"])
+        client_id = int(found["client_id"])
+        await audit.record(
+            actor,
+            Action.UPDATE,
+            "appointment_request",
+            int(found["id"]),
+            purpose=PURPOSE,
+            client_id=client_id,
+        )
+        await _tell_client(appointment_id, found["starts_at"], client_id, settings, queue)
+
+
+async def _tell_client(
+    appointment_id: int,
+    starts_at: datetime,
+    client_id: int,
+    settings: Settings,
+    queue: JobQueue | None,
+) -> None:
+    """The moment only: the therapist's words are for the portal, behind the client's login."""
+    name, email = await client_contact(client_id)
+    clearance = await disclosure.clear(
+        Sender.APPOINTMENT_REQUEST_ANSWER, client_id, Addressee.client(), datetime.now(UTC)
+    )
+    if not email or isinstance(clearance, disclosure.Refusal):
+        return
+    subject, body = render_notice(
+        "request-kept",
+        settings.time_zone,
+        name=name,
+        starts_at=starts_at,
+        link=settings.link(f"{HOME_PATH[Role.CLIENT]}#appointment-{appointment_id}"),
+    )
+    message_id = await outbox.queue_message(
+        clearance,
+        key=answer_key(appointment_id),
+        to_address=email,
         subject=subject,
         body_text=body,
     )

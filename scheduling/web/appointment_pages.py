@@ -22,10 +22,18 @@ from practice.platform.clock import today_in
 from practice.queries import access
 from practice.web.forms import FormData, FormState, form_struct, refusal_state, refusal_status
 from practice.web.portal import actor_of, page
-from scheduling.appointments import AppointmentKind, Attendance, ParticipantRole, attendance_choices
+from scheduling import requests
+from scheduling.appointments import (
+    AppointmentKind,
+    Attendance,
+    ParticipantRole,
+    attendance_choices,
+    cancellation_default,
+)
 from scheduling.queries import appointments as queries
 from scheduling.services import attendance as attendance_services
 from scheduling.services import booking as services
+from scheduling.services import requests as request_services
 from scheduling.web.api import THERAPIST, ParticipantIn, RebookIn, Short, _writer, episode_of
 
 # Who else may sit at the table (the client and the therapist are there anyway).
@@ -73,6 +81,7 @@ async def render_appointment(
     can_move = current is Attendance.PLANNED and not started
     can_rebook = current.value.startswith("cancelled") and found["rebooked_as"] is None
     meeting = found["kind"] == AppointmentKind.ALIGNMENT_MEETING.value
+    asked = requests.is_open(found["request"], current.value)
     # The forms the page shows now; a refusal of one it no longer shows (rebooked or moved
     # meanwhile, in another tab) is said above them instead of being lost.
     shown = {
@@ -80,6 +89,7 @@ async def render_appointment(
         "move": can_move,
         "rebooking": can_rebook,
         "participants": meeting or bool(found["participants"]),
+        "kept": asked,
     }
     extra: dict[str, Any] = {} if form_state is None else {"form_state": form_state}
     action = (form_state.action or "") if form_state is not None else ""
@@ -96,6 +106,8 @@ async def render_appointment(
         can_move=can_move,
         can_rebook=can_rebook,
         meeting=meeting,
+        asked=asked,
+        cancelled_by=cancellation_default(asked),
         roles=OTHER_PARTICIPANTS,
         late_screening=late.get(appointment_id),
         **extra,
@@ -187,4 +199,28 @@ async def add_participant(
     return Redirect(path=f"/appointments/{appointment_id}#participants-title", status_code=303)
 
 
-HANDLERS = [appointment_page, rebook, move, add_participant]
+class KeptForm(msgspec.Struct, forbid_unknown_fields=True):
+    reply: str = ""
+
+
+@post("/appointments/{appointment_id:int}/kept", opt=THERAPIST, include_in_schema=False)
+async def keep(
+    request: Request[Any, Any, Any], appointment_id: FromPath[int], data: FormData
+) -> Redirect | Template:
+    """The client's request answered by keeping the appointment, with words for the client."""
+    actor = await _writer(request, await episode_of(appointment_id))
+    try:
+        form = form_struct(KeptForm, data)
+        await request_services.keep(
+            actor,
+            appointment_id=appointment_id,
+            reply=form.reply,
+            settings=request.app.state.settings,
+            queue=request.app.state.queue,
+        )
+    except (InvalidInput, Conflict) as exc:
+        return await refused_on_appointment(request, appointment_id, data, exc)
+    return Redirect(path=f"/appointments/{appointment_id}#client-request", status_code=303)
+
+
+HANDLERS = [appointment_page, rebook, move, add_participant, keep]

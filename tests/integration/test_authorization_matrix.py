@@ -220,6 +220,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/appointments/{appointment_id:int}/notes"): {T},
     ("GET", "/appointments/{appointment_id:int}"): {T},
     ("POST", "/appointments/{appointment_id:int}/move"): {T},
+    ("POST", "/appointments/{appointment_id:int}/kept"): {T},
     ("POST", "/appointments/{appointment_id:int}/participants"): {T},
     ("POST", "/appointments/{appointment_id:int}/rebooking"): {T},
     ("POST", "/episodes/{episode_id:int}/alignment-meeting"): {T},

@@ -22,7 +22,7 @@ from tests.integration.practice.workload import (
     section,
 )
 from tests.story import ok
-from tests.web import api, audit_rows, login
+from tests.web import api, audit_rows, csrf_token, login
 
 
 @pytest.fixture
@@ -153,6 +153,64 @@ async def test_a_clients_request_to_move_an_appointment_waits_on_today_until_it_
     assert "Geen cliënt vraagt" in answered
     sessions = await client.get(f"/episodes/{workload.episodes['Carla']}?section=sessions")
     assert 'data-testid="client-request"' not in sessions.text
+
+
+async def test_a_request_answered_by_keeping_the_appointment_leaves_today_and_tells_the_client(
+    client, workload: Workload
+) -> None:
+    from practice.tables import Client, OutboundMessage, TreatmentEpisode
+    from scheduling.services.requests import answer_key
+    from scheduling.tables import AppointmentRequest
+
+    carla = workload.episodes["Carla"]
+    wednesday = await appointment_of(carla, "2026-06-17T10:00")
+    their = TreatmentEpisode.select(TreatmentEpisode.client).where(TreatmentEpisode.id == carla)
+    await Client.update({Client.email: "carla@example.test"}).where(Client.id.is_in(their))
+    await AppointmentRequest.insert(
+        AppointmentRequest(appointment=wednesday, kind="move", message="Liever 's middags")
+    )
+    page = f"/appointments/{wednesday}"
+    shown = await client.get(page, headers=HTML)
+    assert "De afspraak laten staan" in shown.text
+    assert 'value="cancelled_by_client" selected' in shown.text  # the request is the default
+
+    # Words past the limit: refused next to the field, nothing answered.
+    token = await csrf_token(client, page)
+    long = await client.post(
+        f"{page}/kept", data={"reply": "x" * 1001, "_csrf_token": token}, headers=HTML
+    )
+    assert long.status_code == 400
+    assert "Houd het bericht onder" in long.text
+    assert await AppointmentRequest.count().where(AppointmentRequest.kept_at.is_not_null()) == 0
+
+    reply = "Zoals besproken aan de telefoon: we houden woensdag 10:00 aan."
+    kept = await client.post(
+        f"{page}/kept", data={"reply": reply, "_csrf_token": token}, headers=HTML
+    )
+    assert kept.status_code == 303, kept.text[:300]
+    answered = (await client.get(page, headers=HTML)).text
+    assert 'data-testid="request-kept"' in answered
+    assert "de afspraak blijft staan" in answered and "we houden woensdag 10:00 aan" in answered
+    assert "De afspraak laten staan" not in answered  # answered once
+    # Cancelling it after all is the therapist's choice again, never the client's by default.
+    assert 'value="cancelled_by_client" selected' not in answered
+
+    assert 'data-testid="client-request"' not in section(
+        await today(client), "today-requests-title"
+    )
+    sessions = await client.get(f"/episodes/{carla}?section=sessions", headers=HTML)
+    assert 'data-testid="client-request"' not in sessions.text
+    [mail] = await OutboundMessage.select().where(OutboundMessage.key == answer_key(wednesday))
+    assert mail["to_address"] == "carla@example.test"
+    assert "blijft staan" in mail["body_text"]
+    assert reply not in mail["body_text"]  # the words wait behind the client's login
+    assert await audit_rows(action=Action.UPDATE.value, object_type="appointment_request")
+
+    again = await client.post(
+        f"{page}/kept", data={"reply": "", "_csrf_token": token}, headers=HTML
+    )
+    assert again.status_code == 409
+    assert "Dit verzoek is al beantwoord" in again.text
 
 
 async def test_a_report_the_client_withheld_today_is_due_today_not_first_tomorrow(

@@ -26,6 +26,7 @@ from tests.integration.practice.test_client_accounts import (
     client_with_account,
     invitation_path,
     invite,
+    log_in_with_code,
     set_up,
 )
 from tests.integration.practice.test_portal_forms import (
@@ -342,6 +343,21 @@ async def test_the_client_asks_to_move_an_appointment_once_and_the_therapist_hea
     await login(client, cast.therapist.email)
     page = await client.get(f"/appointments/{ids['appointment_id']}")
     assert 'data-testid="client-request"' in page.text and "Liever dinsdag" in page.text
+
+    # The therapist keeps it, after a call; the client reads the answer in the portal.
+    token = await csrf_token(client, f"/appointments/{ids['appointment_id']}")
+    kept = await client.post(
+        f"/appointments/{ids['appointment_id']}/kept",
+        data={"reply": "Dinsdag zit vol; woensdag blijft staan.", "_csrf_token": token},
+    )
+    assert kept.status_code == 303
+    client.cookies.clear()
+    await log_in_with_code(client)
+    home = (await client.get("/my")).text
+    answer = home.split('data-testid="kept"', 1)[1].split("</div>", 1)[0]
+    assert "de afspraak blijft staan" in answer
+    assert "Dinsdag zit vol; woensdag blijft staan." in answer
+    assert 'data-testid="asked"' not in home
 
 
 @time_machine.travel(NOW, tick=False)
