@@ -5,6 +5,7 @@ Each service is one write transaction (``write_tx``) and records its audit rows 
 
 from dataclasses import dataclass
 
+from practice import registrations
 from practice.accounts import (
     ACCOUNT_PURPOSE,
     EMAIL_TAKEN,
@@ -17,12 +18,11 @@ from practice.accounts import (
 )
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor, Outcome
-from practice.errors import Conflict, InvalidInput, Message, NotFound, one_of
+from practice.errors import Conflict, InvalidInput, NotFound, one_of
 from practice.platform.db import write_tx
 from practice.platform.i18n import N_
 from practice.platform.passwords import hash_password, verify_password
 from practice.services import client_accounts
-from practice.services.registrations import MAX_REGISTRATION_LENGTH
 from practice.tables import CaseAssignment, CompanyDoctor, EmployerContact, Therapist, User
 from practice.totp import SecondFactor, second_factor
 
@@ -176,11 +176,9 @@ async def update_user(
         problems["role"] = one_of(sorted(r.value for r in STAFF_ROLES))
     if locale not in {"nl", "en"}:
         problems["locale"] = "nl or en"
-    value = " ".join((registration or "").split()) or None
-    if value is not None and len(value) > MAX_REGISTRATION_LENGTH:
-        problems["registration"] = Message(
-            "at most %(count)s characters", count=MAX_REGISTRATION_LENGTH
-        )
+    value = registrations.normalised(registration)
+    if registration_problem := registrations.problem(value):
+        problems["registration"] = registration_problem
     if problems:
         raise InvalidInput(problems)
     async with write_tx():

@@ -37,6 +37,7 @@ from practice.web.forms import (
 from practice.web.parties import CompanyDoctorIn, ContactIn, DepartmentIn, EmployerIn, TherapistIn
 from practice.web.portal import page
 from practice.web.treatment_plan import HandoverIn
+from practice.web.users import refused_on_account
 from practice.work_track import DEFAULT_BEHIND_MARGIN
 
 ADMINISTRATOR = roles(Role.ADMINISTRATOR)
@@ -320,11 +321,16 @@ class RegistrationIn(msgspec.Struct, forbid_unknown_fields=True):
 @post("/admin/users/{user_id:int}/registration", opt=ADMINISTRATOR, include_in_schema=False)
 async def set_registration(
     request: Request[Any, Any, Any], user_id: FromPath[int], data: FormData
-) -> Redirect:
+) -> Redirect | Template:
     """The registration an author signs documents with, set on the users page."""
     actor, _today, _settings = request_context(request)
-    fields = form_struct(RegistrationIn, data)
-    await registrations.set_registration(actor, user_id=user_id, registration=fields.registration)
+    try:
+        fields = form_struct(RegistrationIn, data)
+        await registrations.set_registration(
+            actor, user_id=user_id, registration=fields.registration
+        )
+    except (InvalidInput, Conflict) as exc:
+        return await refused_on_account(request, user_id, data, exc)
     return Redirect(path=f"/admin/users#user-{user_id}", status_code=303)
 
 

@@ -16,6 +16,7 @@ FIELD_LABELS: dict[str, str] = {
     "absence_type": N_("kind of absence"),
     "achieved_on": N_("achieved on"),
     "actions": N_("actions"),
+    "active": N_("active"),
     "adapted_work_hours": N_("adapted work (hours a week)"),
     "administered_on": N_("filled in on"),
     "agreed_on": N_("agreed on"),

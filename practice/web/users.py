@@ -121,6 +121,18 @@ async def _user_page(
     )
 
 
+async def refused_on_account(
+    request: Request[Any, Any, Any],
+    user_id: int,
+    data: FormData,
+    exc: InvalidInput | Conflict,
+) -> Template:
+    """A refused change of the account: its page again, the account's form holding what was
+    typed and the problem next to its field (the users page's rows have no room for it)."""
+    state = refusal_state(f"/admin/users/{user_id}", data, exc)
+    return await _user_page(request, user_id, state, refusal_status(exc))
+
+
 @post("/admin/users/{user_id:int}", opt=ADMINISTRATOR, include_in_schema=False)
 async def update_user(
     request: Request[Any, Any, Any], user_id: FromPath[int], data: FormData
@@ -128,16 +140,13 @@ async def update_user(
     """Name, e-mail address, role, language and registration. A new role ends the account's
     sessions: its next login sees the new role's pages only."""
     actor, _, _ = request_context(request)
-    action = f"/admin/users/{user_id}"
     try:
         form = form_struct(UserEdit, data)
         change = await account_services.update_user(
             actor, user_id=user_id, **(fields_of(form) | {"role": form.role.value})
         )
     except (InvalidInput, Conflict) as exc:
-        return await _user_page(
-            request, user_id, refusal_state(action, data, exc), refusal_status(exc)
-        )
+        return await refused_on_account(request, user_id, data, exc)
     if change.role_changed:
         await end_sessions_of(request.app.state.redis, user_id)
     return Redirect(path=f"/admin/users#user-{user_id}", status_code=303)

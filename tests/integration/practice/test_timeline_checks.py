@@ -190,16 +190,21 @@ async def test_the_error_page_names_the_field_by_its_dutch_label(
     client: httpx.AsyncClient, cast: Cast
 ) -> None:
     """A refusal that no form of a page shows again gets the error page: the field by its
-    label and the problem in Dutch, never the raw field name. (The forms of the client page,
-    the appointment page and the calendar come back themselves, the problem next to the
-    field: tests/integration/scheduling/test_booking_form.py and test_calendar_pages.py.)"""
+    label and the problem in Dutch, never the raw field name. (The forms a person fills in
+    come back themselves, the problem next to the field: the client page, the appointment
+    page and the calendar in tests/integration/scheduling/test_booking_form.py and
+    test_calendar_pages.py, an account's registration in test_report_pages.py.) Here an
+    employer's activation switch sent with a value no browser sends."""
+    parties = await setup_parties(client, cast)
     await login(client, cast.by_role(Role.ADMINISTRATOR).email)
-    token = await csrf_token(client, "/admin/users")
+    token = await csrf_token(client, "/admin/employers")
     response = await client.post(
-        f"/admin/users/{cast.therapist.id}/registration",
-        data={"registration": "9" * 65, "_csrf_token": token},
+        f"/admin/employers/{parties['employer']}/activation",
+        data={"active": "misschien", "_csrf_token": token},
         headers=HTML,
     )
     assert response.status_code == 400
-    assert "registration" not in response.text.split("<main")[1]
-    assert "<strong>registratienummer</strong>" in response.text
+    main = response.text.split("<main")[1]
+    assert "active" not in main
+    assert "Kies ja of nee." in main
+    assert "<strong>actief</strong>" in response.text

@@ -264,3 +264,17 @@ async def test_an_administrator_sets_a_therapists_registration_on_the_users_page
     )
     row = await User.select(User.registration).where(User.id == cast.therapist.id).first()
     assert row == {"registration": None}
+
+    # A number without its register: the account's page, the problem next to the field and
+    # what was typed kept; nothing written.
+    refused = await client.post(
+        f"/admin/users/{cast.therapist.id}/registration",
+        data={"_csrf_token": token, "registration": "49012345625"},
+        headers={"accept": "text/html"},
+    )
+    assert refused.status_code == 400
+    assert 'id="registration-problem"' in refused.text
+    assert "Schrijf het register en het nummer" in refused.text
+    assert 'value="49012345625"' in refused.text
+    row = await User.select(User.registration).where(User.id == cast.therapist.id).first()
+    assert row == {"registration": None}

@@ -1,0 +1,51 @@
+"""A professional registration, the number an author signs documents with: BIG (the
+register of the Wet BIG, eleven digits), NIP or LVVP (the psychologists' associations). Pure.
+
+Written as the register's name and its number ("BIG 49012345625"), several separated by a
+comma: a document names both, and a number alone does not say where to look it up."""
+
+import re
+
+from practice.errors import Message
+from practice.platform.i18n import N_
+
+REGISTERS = ("BIG", "NIP", "LVVP")
+MAX_LENGTH = 64
+BIG_DIGITS = 11
+
+TOO_LONG = N_("at most %(count)s characters")
+UNREADABLE = N_("Write the register and the number, e.g. BIG 49012345625 (BIG, NIP or LVVP).")
+BIG_LENGTH = N_("A BIG number has %(count)s digits.")
+
+_ONE = re.compile(r"(?P<register>[A-Za-z]+)\s*:?\s*(?P<number>\d[\d .-]*)")
+
+
+def normalised(text: str | None) -> str | None:
+    """Runs of spaces made one, the registers' names in capitals; empty is None (cleared)."""
+    value = " ".join((text or "").split())
+    if not value:
+        return None
+    return ", ".join(_tidy(part) for part in value.split(","))
+
+
+def problem(value: str | None) -> Message | None:
+    """What is wrong with a normalised registration, or None (empty clears it)."""
+    if value is None:
+        return None
+    if len(value) > MAX_LENGTH:
+        return Message(TOO_LONG, count=MAX_LENGTH)
+    for part in value.split(","):
+        found = _ONE.fullmatch(part.strip())
+        if found is None or found["register"].upper() not in REGISTERS:
+            return Message(UNREADABLE)
+        digits = re.sub(r"\D", "", found["number"])
+        if found["register"].upper() == "BIG" and len(digits) != BIG_DIGITS:
+            return Message(BIG_LENGTH, count=BIG_DIGITS)
+    return None
+
+
+def _tidy(part: str) -> str:
+    found = _ONE.fullmatch(part.strip())
+    if found is None or found["register"].upper() not in REGISTERS:
+        return part.strip()
+    return f"{found['register'].upper()} {found['number'].strip()}"
