@@ -423,6 +423,9 @@ def _full_recovery(c: RuleContext) -> Iterator[Task]:
     if not sick:
         return
     first_sick_day, absence = max(sick, key=lambda pair: pair[0])
+    recovered_on = absence.full_recovery_on
+    if recovered_on is not None and recovered_on < facts.referred_on:
+        return  # over before the referral: the employment's history, not this treatment's
     since: list[tuple[date, str]] = []
     # An absence that began after the closing (sick again later) is not the treatment's.
     closed_on = facts.closed_on

@@ -99,3 +99,13 @@ def test_the_latest_absence_is_the_one_asked_about() -> None:
         t for t in derive_tasks(episode, date(2026, 5, 1)) if t.kind is TaskKind.FULL_RECOVERY
     ]
     assert task.key == f"full_recovery:{SICK_SINCE}" and task.is_open
+
+
+def test_an_absence_over_before_the_referral_is_not_the_treatments_to_ask_about() -> None:
+    referred = in_treatment(8).referred_on
+    over = AbsenceEpisode(date(2025, 3, 1), referred - timedelta(days=30), AbsenceType.SICKNESS)
+    episode = replace(in_treatment(8), absences=(over,), status=S.CLOSED, closed_on=CLOSED)
+
+    assert [
+        t for t in derive_tasks(episode, date(2026, 5, 1)) if t.kind is TaskKind.FULL_RECOVERY
+    ] == []
