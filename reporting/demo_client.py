@@ -111,36 +111,23 @@ async def load_demo_client(settings: Settings, password: str) -> int | None:
             now.date() + timedelta(days=monitoring.VALID_DAYS),
             settings,
         )
-        coming = [
-            int(r["id"])
-            for r in await Appointment.select(Appointment.id)
+        last = (
+            await Appointment.select(Appointment.id)
             .where(
                 (Appointment.episode == episode_id)
                 & (Appointment.attendance == "planned")
                 & (Appointment.starts_at > now + timedelta(hours=HOURS_BEFORE))
             )
             .order_by(Appointment.starts_at, ascending=False)
-        ]
-        if coming:  # the last coming session: a request to move it, open on Vandaag
+            .first()
+        )
+        if last is not None:
             await AppointmentRequest.insert(
                 AppointmentRequest(
-                    appointment=coming[0],
+                    appointment=int(last["id"]),
                     kind=RequestKind.MOVE.value,
                     message="Die ochtend heb ik een overleg op het werk; kan het een uur later?",
                     created_at=now - timedelta(days=1),
-                )
-            )
-        if len(coming) >= 3:  # the one before it: a request answered by keeping it
-            await AppointmentRequest.insert(
-                AppointmentRequest(
-                    appointment=coming[1],
-                    kind=RequestKind.CANCEL.value,
-                    message="Ik zie op tegen dit gesprek en wil het liever overslaan.",
-                    created_at=now - timedelta(days=3),
-                    kept_at=now - timedelta(days=2),
-                    kept_by=int(therapist["id"]),
-                    reply="Fijn dat u het liet weten. Zoals aan de telefoon besproken houden we"
-                    " deze afspraak aan; we nemen er rustig de tijd voor.",
                 )
             )
         report_id = drafts.get(episode_id)
