@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Router, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_409_CONFLICT
 
@@ -23,6 +23,7 @@ from practice.access_policy import Need
 from practice.accounts import Role
 from practice.audit.trail import Actor
 from practice.errors import Conflict, DomainError, InvalidInput
+from practice.platform.i18n import N_
 from practice.queries import capacity as capacity_queries
 from practice.queries.access import authorize
 from practice.services import capacity
@@ -130,6 +131,12 @@ async def post_consultation(
 # ---------------------------------------------------------------- the portal
 
 PAGE = "practice/capacity.html"
+# What the page says after each of its forms saved (``?saved=``: post/redirect/get).
+SAVED = {
+    "capacity-advice": N_("The capacity advice is saved."),
+    "advice-conflict-resolutions": N_("How the conflict was resolved is saved."),
+    "company-doctor-consultations": N_("The consultation is saved."),
+}
 
 
 def capacity_path(episode_id: int) -> str:
@@ -141,6 +148,7 @@ async def _page(
     episode_id: int,
     form_state: FormState | None = None,
     status: int = HTTP_200_OK,
+    saved: str = "",
 ) -> Template:
     actor, today, _ = request_context(request)
     view = await capacity_queries.read_capacity(actor, episode_id, today)
@@ -151,13 +159,16 @@ async def _page(
         e={"id": episode_id, "client": view["client"], "capacity": view},
         today=today,
         form_state=form_state or FormState(),
+        saved=SAVED.get(saved, ""),
     )
 
 
 @get("/episodes/{episode_id:int}/capacity", opt=READ, include_in_schema=False)
-async def capacity_page(request: Request[Any, Any, Any], episode_id: FromPath[int]) -> Template:
+async def capacity_page(
+    request: Request[Any, Any, Any], episode_id: FromPath[int], saved: FromQuery[str] = ""
+) -> Template:
     """The capacity advice of one case on a page of its own: the company doctor's view."""
-    return await _page(request, episode_id)
+    return await _page(request, episode_id, saved=saved)
 
 
 def _therapist(request: Request[Any, Any, Any]) -> bool:
@@ -194,7 +205,7 @@ def _form(path: str, request_type: type[msgspec.Struct], service: Any) -> Any:
             return await _refused(request, episode_id, data, exc)
         if _therapist(request):
             return back_to_episode(episode_id, SECTION)
-        return Redirect(path=capacity_path(episode_id), status_code=303)
+        return Redirect(path=f"{capacity_path(episode_id)}?saved={path[1:]}", status_code=303)
 
     name = path.strip("/").replace("-", "_")
     handler.__name__ = handler.__qualname__ = f"post_{name}_form"

@@ -44,7 +44,10 @@ async def advised(client: httpx.AsyncClient, cast: Cast, episode_id: int) -> Non
         },
     )
     assert response.status_code == 303, response.text
-    assert response.headers["location"] == page
+    assert response.headers["location"] == f"{page}?saved=capacity-advice"
+    shown = await client.get(response.headers["location"], headers=HTML)
+    assert 'data-testid="saved"' in shown.text
+    assert "Het belastbaarheidsadvies is opgeslagen." in shown.text
 
 
 async def capacity(client: httpx.AsyncClient, episode_id: int) -> dict[str, Any]:
