@@ -18,13 +18,14 @@ _READS = ("SELECT", "WITH")
 # Idle connections a process keeps for its transactions (per event loop); more at once open
 # new ones, which are closed at the end instead of kept.
 POOL_SIZE = 4
-# Prepared statements each kept connection keeps (sqlite3's LRU; Python's default is 128).
-# SQLite plans a statistics statement in up to a tenth of a second and runs it in a
-# millisecond: the per-absence figure's ~100 ms are all preparation on S. The kept reading
-# connection serves every page's reads, so 128 texts were too few to keep them between a
-# worker's settlings or a test's figures: the facts property test took 150 s at 128, 38 s
-# at 512. The texts are bounded (values are bound, not written in), and a big one costs
-# about half a megabyte; P-8's memory did not move.
+# Prepared statements each connection keeps (sqlite3's LRU, Python's default 128; asyncpg's,
+# default 100). SQLite plans a statistics statement in up to a tenth of a second and runs it
+# in a millisecond: the per-absence figure's ~100 ms on S are all preparation. The kept
+# connections serve every page and job, so the defaults were too few to keep the cells' and
+# figures' statements between a worker's settlings or a test's figures: the facts property
+# test took 150 s at 128 and 38 s at 512 on SQLite, 53 s and 27 s on PostgreSQL (where a
+# backend's memory grew by 4 MB of 300). The texts are bounded (values are bound, never
+# written in), and a big one costs SQLite about half a megabyte; P-8's memory did not move.
 STATEMENT_CACHE = 512
 
 
@@ -180,7 +181,11 @@ class PracticeSQLiteEngine(SQLiteEngine):
 def make_engine(settings: Settings) -> Engine:  # type: ignore[type-arg]
     if settings.is_postgres:
         return PostgresEngine(
-            config={"dsn": settings.database_url, "server_settings": POSTGRES_SESSION}
+            config={
+                "dsn": settings.database_url,
+                "server_settings": POSTGRES_SESSION,
+                "statement_cache_size": STATEMENT_CACHE,
+            }
         )
     settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     # timeout is sqlite3's busy timeout: writers wait for each other instead of failing.
