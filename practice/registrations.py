@@ -17,7 +17,8 @@ TOO_LONG = N_("at most %(count)s characters")
 UNREADABLE = N_("Write the register and the number, e.g. BIG 49012345625 (BIG, NIP or LVVP).")
 BIG_LENGTH = N_("A BIG number has %(count)s digits.")
 
-_ONE = re.compile(r"(?P<register>[A-Za-z]+)\s*:?\s*(?P<number>\d[\d .-]*)")
+# "BIG 49012345625", "BIG: …", "BIG-…", "big49012345625"; ASCII digits only.
+_ONE = re.compile(r"(?P<register>[A-Za-z]+)\s*[:-]?\s*(?P<number>[0-9][0-9 .-]*)")
 
 
 def normalised(text: str | None) -> str | None:
@@ -25,7 +26,7 @@ def normalised(text: str | None) -> str | None:
     value = " ".join((text or "").split())
     if not value:
         return None
-    return ", ".join(_tidy(part) for part in value.split(","))
+    return ", ".join(_tidy(part) for part in value.split(",") if part.strip()) or None
 
 
 def problem(value: str | None) -> Message | None:
@@ -38,7 +39,7 @@ def problem(value: str | None) -> Message | None:
         found = _ONE.fullmatch(part.strip())
         if found is None or found["register"].upper() not in REGISTERS:
             return Message(UNREADABLE)
-        digits = re.sub(r"\D", "", found["number"])
+        digits = re.sub(r"[^0-9]", "", found["number"])
         if found["register"].upper() == "BIG" and len(digits) != BIG_DIGITS:
             return Message(BIG_LENGTH, count=BIG_DIGITS)
     return None

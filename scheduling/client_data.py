@@ -8,12 +8,12 @@ from practice.client_data import Found, Holding, linked, messages
 from practice.tables import TreatmentEpisode
 from scheduling.services.attendance import cancellation_key, held_sweep_job_id
 from scheduling.services.notices import confirmation_key, reminder_key
-from scheduling.services.requests import request_key
+from scheduling.services.requests import answer_key, request_key
 from scheduling.tables import Appointment, AppointmentRequest, MeetingProposal, Participant
 
 
 def _message_keys(found: Found) -> list[str]:
-    # The keys scheduling.services.notices and scheduling.services.attendance write, per
+    # The keys scheduling.services.notices, .attendance and .requests write, per
     # appointment, built by their writers' own key functions.
     keys: list[str] = []
     for appointment_id in found.ids(Appointment):
@@ -22,6 +22,7 @@ def _message_keys(found: Found) -> list[str]:
             cancellation_key(appointment_id),
             reminder_key(appointment_id, "%"),
             request_key(appointment_id),
+            answer_key(appointment_id),
         ]
     return keys
 
@@ -34,7 +35,7 @@ def job_ids(found: Found) -> list[str]:
 HOLDINGS: tuple[Holding, ...] = (
     linked(Appointment, "episode", changed=("starts_at", "created_at")),
     linked(Participant, "appointment"),
-    linked(AppointmentRequest, "appointment", changed=("created_at",)),
+    linked(AppointmentRequest, "appointment", changed=("created_at", "kept_at")),
     linked(MeetingProposal, "episode", changed=("proposed_at",)),
     messages((Appointment, TreatmentEpisode), _message_keys),
 )

@@ -177,7 +177,11 @@ async def update_user(
     if locale not in {"nl", "en"}:
         problems["locale"] = "nl or en"
     value = registrations.normalised(registration)
-    if registration_problem := registrations.problem(value):
+    # Judged when it changes: a registration written before the rule stays until it is edited,
+    # and does not stop a new name, role or language.
+    stored = await User.select(User.registration).where(User.id == user_id).first()
+    changed = stored is None or value != stored["registration"]
+    if changed and (registration_problem := registrations.problem(value)):
         problems["registration"] = registration_problem
     if problems:
         raise InvalidInput(problems)

@@ -32,6 +32,7 @@ PURPOSE = "treatment"
 ALREADY_ASKED = N_("You have already sent a request about this appointment.")
 NO_REQUEST = N_("The client has not asked to cancel or move this appointment.")
 ALREADY_KEPT = N_("This request has already been answered: the appointment stands.")
+BEGUN = N_("This appointment has begun: record its attendance instead.")
 NOT_PLANNED = N_("This appointment is no longer planned.")
 MESSAGE_TOO_LONG = N_("Keep the message under %(count)s characters.")
 
@@ -190,13 +191,24 @@ async def keep(
             raise Conflict(ALREADY_KEPT)
         if not rules.is_open(found, str(found["attendance"])):
             raise Conflict(NOT_PLANNED)
-        await AppointmentRequest.update(
-            {
-                AppointmentRequest.kept_at: datetime.now(UTC),
-                AppointmentRequest.kept_by: actor.user_id,
-                AppointmentRequest.reply: text,
-            }
-        ).where(AppointmentRequest.id == found["id"])
+        now = datetime.now(UTC)
+        if found["starts_at"] <= now:  # the client would be told a past moment "stands"
+            raise Conflict(BEGUN)
+        # Only while unanswered: a second answer in another tab (on PostgreSQL, whose
+        # transactions do not queue as SQLite's do) is refused, not written over the first.
+        kept = (
+            await AppointmentRequest.update(
+                {
+                    AppointmentRequest.kept_at: now,
+                    AppointmentRequest.kept_by: actor.user_id,
+                    AppointmentRequest.reply: text,
+                }
+            )
+            .where((AppointmentRequest.id == found["id"]) & AppointmentRequest.kept_at.is_null())
+            .returning(AppointmentRequest.id)
+        )
+        if not kept:
+            raise Conflict(ALREADY_KEPT)
         client_id = int(found["client_id"])
         await audit.record(
             actor,
@@ -206,13 +218,16 @@ async def keep(
             purpose=PURPOSE,
             client_id=client_id,
         )
-        await _tell_client(appointment_id, found["starts_at"], client_id, settings, queue)
+        await _tell_client(
+            appointment_id, found["starts_at"], client_id, bool(text), settings, queue
+        )
 
 
 async def _tell_client(
     appointment_id: int,
     starts_at: datetime,
     client_id: int,
+    replied: bool,
     settings: Settings,
     queue: JobQueue | None,
 ) -> None:
@@ -228,6 +243,7 @@ async def _tell_client(
         settings.time_zone,
         name=name,
         starts_at=starts_at,
+        replied=replied,
         link=settings.link(f"{HOME_PATH[Role.CLIENT]}#appointment-{appointment_id}"),
     )
     message_id = await outbox.queue_message(

@@ -81,7 +81,7 @@ async def render_appointment(
     can_move = current is Attendance.PLANNED and not started
     can_rebook = current.value.startswith("cancelled") and found["rebooked_as"] is None
     meeting = found["kind"] == AppointmentKind.ALIGNMENT_MEETING.value
-    asked = requests.is_open(found["request"], current.value)
+    asked = requests.is_open(found["request"], current.value) and not started
     # The forms the page shows now; a refusal of one it no longer shows (rebooked or moved
     # meanwhile, in another tab) is said above them instead of being lost.
     shown = {
@@ -107,6 +107,7 @@ async def render_appointment(
         can_rebook=can_rebook,
         meeting=meeting,
         asked=asked,
+        reply_max=requests.MESSAGE_MAX,
         cancelled_by=cancellation_default(asked),
         roles=OTHER_PARTICIPANTS,
         late_screening=late.get(appointment_id),

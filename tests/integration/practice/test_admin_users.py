@@ -62,6 +62,28 @@ async def test_an_administrator_changes_name_address_language_and_registration_o
     assert [r["object_id"] for r in updates] == [str(cast.therapist.id)]
 
 
+async def test_a_registration_written_before_the_rule_does_not_stop_other_changes_until_edited(
+    client, cast: Cast
+) -> None:
+    await User.update({User.registration: "GZ-psycholoog"}).where(User.id == cast.therapist.id)
+    await login(client, cast.administrator.email)
+    fields = {"email": "therapist@cast.test", "role": "therapist", "locale": "nl"}
+
+    kept = await _edit(
+        client, cast.therapist.id, display_name="Thea", registration="GZ-psycholoog", **fields
+    )
+    changed = await _edit(
+        client, cast.therapist.id, display_name="Thea", registration="GZ psycholoog", **fields
+    )
+
+    assert kept.status_code == 303
+    assert changed.status_code == 400 and 'id="registration-problem"' in changed.text
+    row = await User.select(User.display_name, User.registration).where(
+        User.id == cast.therapist.id
+    )
+    assert row == [{"display_name": "Thea", "registration": "GZ-psycholoog"}]
+
+
 async def test_a_refused_edit_keeps_what_was_typed_and_names_each_problem_by_its_field(
     client, cast: Cast
 ) -> None:

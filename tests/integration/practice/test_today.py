@@ -181,6 +181,8 @@ async def test_a_request_answered_by_keeping_the_appointment_leaves_today_and_te
     )
     assert long.status_code == 400
     assert "Houd het bericht onder" in long.text
+    assert "x" * 1001 + "</textarea>" in long.text  # what was typed, in the form opened
+    assert "<details open>" in long.text
     assert await AppointmentRequest.count().where(AppointmentRequest.kept_at.is_not_null()) == 0
 
     reply = "Zoals besproken aan de telefoon: we houden woensdag 10:00 aan."
@@ -204,13 +206,43 @@ async def test_a_request_answered_by_keeping_the_appointment_leaves_today_and_te
     assert mail["to_address"] == "carla@example.test"
     assert "blijft staan" in mail["body_text"]
     assert reply not in mail["body_text"]  # the words wait behind the client's login
-    assert await audit_rows(action=Action.UPDATE.value, object_type="appointment_request")
+    assert "Lees het antwoord in het cliëntportaal" in mail["body_text"]
+    assert len(await audit_rows(action=Action.UPDATE.value, object_type="appointment_request")) == 1
 
     again = await client.post(
         f"{page}/kept", data={"reply": "", "_csrf_token": token}, headers=HTML
     )
     assert again.status_code == 409
     assert "Dit verzoek is al beantwoord" in again.text
+
+
+async def test_only_an_open_request_of_an_appointment_still_to_come_is_kept(
+    client, cast: Cast, workload: Workload
+) -> None:
+    from scheduling.tables import AppointmentRequest
+
+    unasked = await appointment_of(workload.episodes["Carla"], "2026-06-17T10:00")
+    token = await csrf_token(client, f"/appointments/{unasked}")
+    refused = await client.post(
+        f"/appointments/{unasked}/kept", data={"_csrf_token": token}, headers=HTML
+    )
+    assert refused.status_code == 409
+    assert "De cliënt heeft niet gevraagd deze afspraak te annuleren" in refused.text
+
+    # Asked about, and the session began before the therapist answered.
+    await AppointmentRequest.insert(AppointmentRequest(appointment=unasked, kind="cancel"))
+    with time_machine.travel("2026-06-17 10:05 +0200", tick=False):
+        await login(client, cast.therapist.email)  # the Monday's session has lapsed
+        page = await client.get(f"/appointments/{unasked}", headers=HTML)
+        assert 'data-testid="client-request"' in page.text
+        assert "De afspraak laten staan" not in page.text
+        token = await csrf_token(client, f"/appointments/{unasked}")
+        begun = await client.post(
+            f"/appointments/{unasked}/kept", data={"_csrf_token": token}, headers=HTML
+        )
+    assert begun.status_code == 409
+    assert "Deze afspraak is al begonnen" in begun.text
+    assert await AppointmentRequest.count().where(AppointmentRequest.kept_at.is_not_null()) == 0
 
 
 async def test_a_report_the_client_withheld_today_is_due_today_not_first_tomorrow(

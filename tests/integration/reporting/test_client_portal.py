@@ -358,6 +358,7 @@ async def test_the_client_asks_to_move_an_appointment_once_and_the_therapist_hea
     assert "de afspraak blijft staan" in answer
     assert "Dinsdag zit vol; woensdag blijft staan." in answer
     assert 'data-testid="asked"' not in home
+    assert f'action="/my/appointments/{ids["appointment_id"]}/request"' not in home  # once
 
 
 @time_machine.travel(NOW, tick=False)

@@ -43,8 +43,9 @@ from reporting.services.reports import deliver_job
 from reporting.tables import ALL as REPORTING_TABLES
 from reporting.tables import Document, Report
 from scheduling import jobs as scheduling_jobs
+from scheduling.services import requests as request_services
 from scheduling.tables import ALL as SCHEDULING_TABLES
-from scheduling.tables import Appointment
+from scheduling.tables import Appointment, AppointmentRequest
 from tests.cast import Cast
 from tests.integration.reporting.test_privacy_canary import (
     MARKERS,
@@ -188,7 +189,7 @@ async def client_with_markers(client: httpx.AsyncClient, cast: Cast, settings: S
     )
     await approve_and_deliver(client, settings)
     await reporting_jobs.due_employer_updates(TODAY, settings)
-    await ok(
+    booked = await ok(
         await api(
             client,
             "POST",
@@ -198,6 +199,13 @@ async def client_with_markers(client: httpx.AsyncClient, cast: Cast, settings: S
         201,
     )
     await scheduling_jobs.due_reminders(TODAY, settings)
+    # The client asked to move it, and the therapist kept it: the answer's e-mail too.
+    await AppointmentRequest.insert(
+        AppointmentRequest(appointment=booked["id"], kind="move", message=f"asked {MARKER}")
+    )
+    await request_services.keep(
+        _system(), appointment_id=booked["id"], reply=f"kept {MARKER}", settings=settings
+    )
     return client_id
 
 

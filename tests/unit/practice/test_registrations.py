@@ -11,6 +11,9 @@ from practice.registrations import normalised, problem
         ("  big  49012345625 ", "BIG 49012345625"),
         ("NIP 12345", "NIP 12345"),
         ("BIG: 49012345625,  lvvp 3456", "BIG 49012345625, LVVP 3456"),
+        ("big49012345625", "BIG 49012345625"),
+        ("BIG-490 1234 5625", "BIG 490 1234 5625"),
+        ("NIP 12345, ", "NIP 12345"),
         ("", None),
         ("   ", None),
         (None, None),
@@ -32,6 +35,8 @@ def test_a_registration_is_stored_with_the_register_in_capitals_and_single_space
         ("BIG 4901234562", "A BIG number has 11 digits."),
         ("BIG 49012345625, NIP", "Write the register and the number"),
         ("NIP " + "9" * 70, "at most 64 characters"),
+        ("NIP \u0661\u0662\u0663", "Write the register and the number"),  # ASCII digits only
+        ("BIG-nummer 49012345625", "Write the register and the number"),
     ],
 )
 def test_a_registration_without_its_register_or_with_a_short_big_number_is_refused(
