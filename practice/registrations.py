@@ -36,17 +36,23 @@ def problem(value: str | None) -> Message | None:
     if len(value) > MAX_LENGTH:
         return Message(TOO_LONG, count=MAX_LENGTH)
     for part in value.split(","):
-        found = _ONE.fullmatch(part.strip())
-        if found is None or found["register"].upper() not in REGISTERS:
+        found = _parsed(part)
+        if found is None:
             return Message(UNREADABLE)
-        digits = re.sub(r"[^0-9]", "", found["number"])
-        if found["register"].upper() == "BIG" and len(digits) != BIG_DIGITS:
+        register, number = found
+        if register == "BIG" and len(re.sub(r"[^0-9]", "", number)) != BIG_DIGITS:
             return Message(BIG_LENGTH, count=BIG_DIGITS)
     return None
 
 
 def _tidy(part: str) -> str:
+    found = _parsed(part)
+    return part.strip() if found is None else f"{found[0]} {found[1]}"
+
+
+def _parsed(part: str) -> tuple[str, str] | None:
+    """A part's register (in capitals) and number, or None when it is not one of ours."""
     found = _ONE.fullmatch(part.strip())
     if found is None or found["register"].upper() not in REGISTERS:
-        return part.strip()
-    return f"{found['register'].upper()} {found['number'].strip()}"
+        return None
+    return found["register"].upper(), found["number"].strip()

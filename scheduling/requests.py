@@ -37,9 +37,25 @@ def in_time(starts_at: datetime, now: datetime) -> bool:
     return starts_at - now >= timedelta(hours=HOURS_BEFORE)
 
 
-def is_open(request: Mapping[str, object] | None, attendance: str) -> bool:
-    """Whether a request still waits for the therapist: it exists, was not answered by keeping
-    the appointment, and the appointment is still planned (moving or cancelling it answers it)."""
-    if request is None or request.get("kept_at") is not None:
-        return False
-    return attendance == Attendance.PLANNED.value
+NO_REQUEST = N_("The client has not asked to cancel or move this appointment.")
+ALREADY_KEPT = N_("This request has already been answered: the appointment stands.")
+NOT_PLANNED = N_("This appointment is no longer planned.")
+BEGUN = N_("This appointment has begun: record its attendance instead.")
+
+
+def keep_refusal(
+    request: Mapping[str, object] | None, attendance: str, starts_at: datetime, now: datetime
+) -> str | None:
+    """Why the therapist cannot answer the request by keeping the appointment now, or None
+    when the request is open: it exists, was not kept already, the appointment is still
+    planned (moving or cancelling it answers it) and has not begun (the client would be
+    told a past moment "stands")."""
+    if request is None:
+        return NO_REQUEST
+    if request.get("kept_at") is not None:
+        return ALREADY_KEPT
+    if attendance != Attendance.PLANNED.value:
+        return NOT_PLANNED
+    if starts_at <= now:
+        return BEGUN
+    return None

@@ -182,9 +182,9 @@ async def episode_appointments(
 
 
 async def open_request_kinds(episode_id: int) -> dict[int, str]:
-    """The clients' open requests on the episode's planned appointments (not answered by
-    keeping the appointment either; ``scheduling.requests.is_open``): appointment id ->
-    the request's kind (``scheduling.requests.RequestKind``); the words are on its page."""
+    """The clients' requests on the episode's planned appointments not answered by keeping
+    them (``scheduling.requests.keep_refusal``): appointment id -> the request's kind
+    (``scheduling.requests.RequestKind``); the words are on its page."""
     rows = await AppointmentRequest.select(
         AppointmentRequest.appointment, AppointmentRequest.kind
     ).where(

@@ -30,10 +30,6 @@ from scheduling.tables import Appointment, AppointmentRequest
 
 PURPOSE = "treatment"
 ALREADY_ASKED = N_("You have already sent a request about this appointment.")
-NO_REQUEST = N_("The client has not asked to cancel or move this appointment.")
-ALREADY_KEPT = N_("This request has already been answered: the appointment stands.")
-BEGUN = N_("This appointment has begun: record its attendance instead.")
-NOT_PLANNED = N_("This appointment is no longer planned.")
 MESSAGE_TOO_LONG = N_("Keep the message under %(count)s characters.")
 
 
@@ -82,7 +78,7 @@ async def ask(
     if appointment is None:
         raise NotFound("No such appointment.")
     if appointment["attendance"] != "planned":
-        raise Conflict(NOT_PLANNED)
+        raise Conflict(rules.NOT_PLANNED)
     if not rules.in_time(appointment["starts_at"], now):
         problems["kind"] = rules.TOO_LATE
     if problems:
@@ -185,15 +181,12 @@ async def keep(
             .where(AppointmentRequest.appointment == appointment_id)
             .first()
         )
-        if found is None:
-            raise Conflict(NO_REQUEST)
-        if found["kept_at"] is not None:
-            raise Conflict(ALREADY_KEPT)
-        if not rules.is_open(found, str(found["attendance"])):
-            raise Conflict(NOT_PLANNED)
         now = datetime.now(UTC)
-        if found["starts_at"] <= now:  # the client would be told a past moment "stands"
-            raise Conflict(BEGUN)
+        if found is None:
+            raise Conflict(rules.NO_REQUEST)
+        refusal = rules.keep_refusal(found, str(found["attendance"]), found["starts_at"], now)
+        if refusal is not None:
+            raise Conflict(refusal)
         # Only while unanswered: a second answer in another tab (on PostgreSQL, whose
         # transactions do not queue as SQLite's do) is refused, not written over the first.
         kept = (
@@ -208,7 +201,7 @@ async def keep(
             .returning(AppointmentRequest.id)
         )
         if not kept:
-            raise Conflict(ALREADY_KEPT)
+            raise Conflict(rules.ALREADY_KEPT)
         client_id = int(found["client_id"])
         await audit.record(
             actor,

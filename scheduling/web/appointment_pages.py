@@ -72,7 +72,8 @@ async def render_appointment(
     today = today_in(tz)
     held = await access.relation(actor.user_id, int(found["episode"]), today, role=actor.role)
     read_only = actor.role is None or not decide(actor.role, Need.RECORD_WRITE, held)
-    started = found["starts_at"] <= datetime.now(UTC)
+    now = datetime.now(UTC)
+    started = found["starts_at"] <= now
     current = Attendance(found["attendance"])
     late = await services.late_screenings(
         int(found["episode"]), [(appointment_id, found["kind"], found["starts_at"])], tz
@@ -81,7 +82,8 @@ async def render_appointment(
     can_move = current is Attendance.PLANNED and not started
     can_rebook = current.value.startswith("cancelled") and found["rebooked_as"] is None
     meeting = found["kind"] == AppointmentKind.ALIGNMENT_MEETING.value
-    asked = requests.is_open(found["request"], current.value) and not started
+    # An open request: the client's words are the forms' default, and keeping it is offered.
+    asked = requests.keep_refusal(found["request"], current.value, found["starts_at"], now) is None
     # The forms the page shows now; a refusal of one it no longer shows (rebooked or moved
     # meanwhile, in another tab) is said above them instead of being lost.
     shown = {
