@@ -4,7 +4,7 @@ import enum
 import re
 
 from practice.errors import Message
-from practice.platform.i18n import N_
+from practice.platform.i18n import N_, Count
 
 
 class Role(enum.StrEnum):
@@ -60,7 +60,7 @@ def password_problem(password: str) -> str | None:
     if len(password) < PASSWORD_MIN_LENGTH:
         return Message(PASSWORD_TOO_SHORT, num=PASSWORD_MIN_LENGTH)
     if len(password) > PASSWORD_MAX_LENGTH:
-        return Message(PASSWORD_TOO_LONG, num=PASSWORD_MAX_LENGTH)
+        return Message(PASSWORD_TOO_LONG, num=Count(PASSWORD_MAX_LENGTH))
     return None
 
 

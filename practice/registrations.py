@@ -17,8 +17,15 @@ TOO_LONG = N_("at most %(count)s characters")
 UNREADABLE = N_("Write the register and the number, e.g. BIG 49012345625 (BIG, NIP or LVVP).")
 BIG_LENGTH = N_("A BIG number has %(count)s digits.")
 
-# "BIG 49012345625", "BIG: …", "BIG-…", "big49012345625"; ASCII digits only.
-_ONE = re.compile(r"(?P<register>[A-Za-z]+)\s*[:-]?\s*(?P<number>[0-9][0-9 .-]*)")
+# "BIG 49012345625", "BIG: …", "BIG-…", "big49012345625", and the register's word for its
+# number as people write it ("BIG-nummer …", "BIG-registratienummer …", "NIP-lidnummer …",
+# "LVVP nr. …"); ASCII digits only.
+_ONE = re.compile(
+    rf"(?P<register>{'|'.join(REGISTERS)})"
+    r"(?:[ -]?(?:registratie|lid)?(?:nummer|number|nr\.?|no\.?))?"
+    r"\s*[:-]?\s*(?P<number>[0-9][0-9 .-]*)",
+    re.IGNORECASE,
+)
 
 
 def normalised(text: str | None) -> str | None:

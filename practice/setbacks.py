@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from practice import timeline
 from practice.errors import Message, one_of
-from practice.platform.i18n import N_
+from practice.platform.i18n import N_, Count
 
 NOTE_MAX_LENGTH = 5_000
 
@@ -43,5 +43,5 @@ def setback_problems(
     if "occurred_on" not in problems and occurred_on > today:
         problems["occurred_on"] = Message(SETBACK_IN_FUTURE, day=today)
     if len(note) > NOTE_MAX_LENGTH:
-        problems["medical_note"] = Message(NOTE_TOO_LONG, count=NOTE_MAX_LENGTH)
+        problems["medical_note"] = Message(NOTE_TOO_LONG, count=Count(NOTE_MAX_LENGTH))
     return problems

@@ -82,6 +82,14 @@ def gettext(message: str) -> str:
         return str.__str__(message)
 
 
+class Count(int):
+    """A number of things in a message (``Message(…, count=Count(1000))``), written as this
+    language writes numbers: "1.000 tekens", "1,000 characters". A plain int stays as given:
+    it may be a year, a week or an ordinal, which take no separator."""
+
+    __slots__ = ()
+
+
 def _in_locale(value: Any) -> Any:
     """A message's value as this language writes it: a message (a label) translated, dates
     and numbers formatted; the rest as given."""
@@ -91,6 +99,8 @@ def _in_locale(value: Any) -> Any:
         return format_datetime(value, "medium", locale=current_locale.get())
     if isinstance(value, date):
         return format_day(value)
+    if isinstance(value, Count):
+        return format_number(int(value), 0)
     if isinstance(value, Decimal | float) and not isinstance(value, bool):
         exact = Decimal(value).normalize()
         digits = max(0, -int(exact.as_tuple().exponent))

@@ -17,7 +17,7 @@ from practice.errors import Conflict, InvalidInput, Message, NotFound, one_of
 from practice.name_search import name_matches
 from practice.platform import outbox
 from practice.platform.db import write_tx
-from practice.platform.i18n import N_
+from practice.platform.i18n import N_, Count
 from practice.platform.queue import JobQueue, enqueue_after_commit
 from practice.platform.settings import Settings
 from practice.platform.templating import make_environment, render_email
@@ -258,7 +258,7 @@ async def _decide(
         problems["decision"] = one_of(d.value for d in Decision)
     text = comment.strip()
     if len(text) > rules.COMMENT_MAX:
-        problems["comment"] = Message(COMMENT_TOO_LONG, count=rules.COMMENT_MAX)
+        problems["comment"] = Message(COMMENT_TOO_LONG, count=Count(rules.COMMENT_MAX))
     if problems:
         raise InvalidInput(problems)
     chosen = Decision(decision)

@@ -181,17 +181,24 @@ async def episode_appointments(
     ]
 
 
-async def open_request_kinds(episode_id: int) -> dict[int, str]:
-    """The clients' requests on the episode's planned appointments not answered by keeping
-    them (``scheduling.requests.keep_refusal``): appointment id -> the request's kind
-    (``scheduling.requests.RequestKind``); the words are on its page."""
+def open_request(now: datetime) -> Any:
+    """The clause of a client's request that is still open (``scheduling.requests.keep_refusal``
+    as a query): not answered by keeping it, its appointment still planned (moving or
+    cancelling it answers it) and not begun. Vandaag and the sessions table ask the same."""
+    return (
+        (AppointmentRequest.appointment._.attendance == Attendance.PLANNED.value)
+        & AppointmentRequest.kept_at.is_null()
+        & (AppointmentRequest.appointment._.starts_at > now)
+    )
+
+
+async def open_request_kinds(episode_id: int, now: datetime) -> dict[int, str]:
+    """The clients' open requests on the episode's appointments (`open_request`):
+    appointment id -> the request's kind (``scheduling.requests.RequestKind``); the words are
+    on its page."""
     rows = await AppointmentRequest.select(
         AppointmentRequest.appointment, AppointmentRequest.kind
-    ).where(
-        (AppointmentRequest.appointment._.episode == episode_id)
-        & (AppointmentRequest.appointment._.attendance == Attendance.PLANNED.value)
-        & AppointmentRequest.kept_at.is_null()
-    )
+    ).where((AppointmentRequest.appointment._.episode == episode_id) & open_request(now))
     return {int(r["appointment"]): str(r["kind"]) for r in rows}
 
 

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from practice.audit.trail import Actor
 from practice.platform.db import among
-from scheduling.appointments import LIVE, Attendance
+from scheduling.appointments import LIVE
+from scheduling.queries.appointments import open_request
 from scheduling.tables import Appointment, AppointmentRequest
 
 
@@ -79,9 +80,7 @@ async def open_requests(
         .where(
             (AppointmentRequest.appointment._.therapist == actor.user_id)
             & among(AppointmentRequest.appointment._.episode, episode_ids)
-            & (AppointmentRequest.appointment._.attendance == Attendance.PLANNED.value)
-            & AppointmentRequest.kept_at.is_null()
-            & (AppointmentRequest.appointment._.starts_at > datetime.now(UTC))
+            & open_request(datetime.now(UTC))
         )
         .order_by(AppointmentRequest.created_at)
     )

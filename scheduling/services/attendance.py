@@ -17,7 +17,7 @@ from practice.episodes import TREATING_STATUSES, Offer
 from practice.errors import Conflict, InvalidInput, Message, NotFound, one_of
 from practice.platform import outbox
 from practice.platform.db import among, write_tx
-from practice.platform.i18n import N_
+from practice.platform.i18n import N_, Count
 from practice.platform.queue import JobQueue, enqueue_after_commit, sweep_episode_job
 from practice.services import disclosure
 from practice.tables import TreatmentEpisode
@@ -64,7 +64,7 @@ async def record_notes(actor: Actor, *, appointment_id: int, notes: str) -> None
     """The therapist's session notes (medical: shown to the therapist of record only)."""
     if len(notes) > NOTES_MAX_LENGTH:
         raise InvalidInput(
-            {"notes": Message("at most %(count)s characters", count=NOTES_MAX_LENGTH)}
+            {"notes": Message("at most %(count)s characters", count=Count(NOTES_MAX_LENGTH))}
         )
     async with write_tx():
         row = (

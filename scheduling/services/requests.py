@@ -16,7 +16,7 @@ from practice.disclosure import Addressee, Sender
 from practice.errors import Conflict, InvalidInput, Message, NotFound, one_of
 from practice.platform import i18n, outbox
 from practice.platform.db import write_tx
-from practice.platform.i18n import N_
+from practice.platform.i18n import N_, Count
 from practice.platform.queue import JobQueue, enqueue_after_commit
 from practice.platform.settings import Settings
 from practice.platform.templating import make_environment, render_email
@@ -60,7 +60,7 @@ async def ask(
         problems["kind"] = one_of(k.value for k in rules.RequestKind)
     text = message.strip()
     if len(text) > rules.MESSAGE_MAX:
-        problems["message"] = Message(MESSAGE_TOO_LONG, count=rules.MESSAGE_MAX)
+        problems["message"] = Message(MESSAGE_TOO_LONG, count=Count(rules.MESSAGE_MAX))
     appointment = (
         await Appointment.select(
             Appointment.id,
@@ -168,7 +168,7 @@ async def keep(
     the appointment's record."""
     text = reply.strip()
     if len(text) > rules.MESSAGE_MAX:
-        raise InvalidInput({"reply": Message(MESSAGE_TOO_LONG, count=rules.MESSAGE_MAX)})
+        raise InvalidInput({"reply": Message(MESSAGE_TOO_LONG, count=Count(rules.MESSAGE_MAX))})
     async with write_tx():
         found = (
             await AppointmentRequest.select(

@@ -93,7 +93,7 @@ async def appointments_section(
         "counting_held": len(fact.held_session_dates) if fact else 0,
         "budget": fact.sessions_authorised if fact else None,
         "notes": await attendance.session_notes(episode_id, [a["id"] for a in appointments]),
-        "requests": await queries.open_request_kinds(episode_id),
+        "requests": await queries.open_request_kinds(episode_id, now),
         "proposal": proposal,
         "meeting_minutes": MEETING_MINUTES,
         "episode_id": episode_id,

@@ -172,6 +172,7 @@ async def test_a_request_answered_by_keeping_the_appointment_leaves_today_and_te
     page = f"/appointments/{wednesday}"
     shown = await client.get(page, headers=HTML)
     assert "De afspraak laten staan" in shown.text
+    assert "De cliënt vraagt in het portaal om" in shown.text
     assert 'value="cancelled_by_client" selected' in shown.text  # the request is the default
 
     # Words past the limit: refused next to the field, nothing answered.
@@ -194,6 +195,7 @@ async def test_a_request_answered_by_keeping_the_appointment_leaves_today_and_te
     assert 'data-testid="request-kept"' in answered
     assert "de afspraak blijft staan" in answered and "we houden woensdag 10:00 aan" in answered
     assert "De afspraak laten staan" not in answered  # answered once
+    assert "De cliënt vroeg in het portaal om" in answered  # past: answered
     # Cancelling it after all is the therapist's choice again, never the client's by default.
     assert 'value="cancelled_by_client" selected' not in answered
 
@@ -236,6 +238,11 @@ async def test_only_an_open_request_of_an_appointment_still_to_come_is_kept(
         page = await client.get(f"/appointments/{unasked}", headers=HTML)
         assert 'data-testid="client-request"' in page.text
         assert "De afspraak laten staan" not in page.text
+        # Vandaag and the sessions table no longer call it open either: its attendance is due.
+        assert "Geen cliënt vraagt" in section(await today(client), "today-requests-title")
+        carla = workload.episodes["Carla"]
+        sessions = await client.get(f"/episodes/{carla}?section=sessions", headers=HTML)
+        assert "De cliënt vraagt" not in sessions.text
         token = await csrf_token(client, f"/appointments/{unasked}")
         begun = await client.post(
             f"/appointments/{unasked}/kept", data={"_csrf_token": token}, headers=HTML

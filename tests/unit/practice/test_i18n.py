@@ -69,6 +69,24 @@ def test_dates_follow_the_locale() -> None:
         i18n.current_locale.reset(token)
 
 
+def test_a_count_in_a_message_is_written_with_the_languages_separator_and_a_year_is_not() -> None:
+    from practice.errors import Message
+
+    for locale, written in (
+        ("nl", "Houd het bericht onder 1.000 tekens."),
+        ("en", "Keep the message under 1,000 characters."),
+    ):
+        token = i18n.current_locale.set(locale)
+        try:
+            message = Message(
+                "Keep the message under %(count)s characters.", count=i18n.Count(1000)
+            )
+            assert i18n.gettext(message) == written
+            assert str(i18n.gettext(Message("%(count)s", count=2026))) == "2026"
+        finally:
+            i18n.current_locale.reset(token)
+
+
 def test_a_number_is_written_as_babel_writes_it_in_each_language_however_often_it_is_asked() -> (
     None
 ):

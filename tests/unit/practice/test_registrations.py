@@ -14,6 +14,9 @@ from practice.registrations import normalised, problem
         ("big49012345625", "BIG 49012345625"),
         ("BIG-490 1234 5625", "BIG 490 1234 5625"),
         ("NIP 12345, ", "NIP 12345"),
+        ("BIG-nummer 49012345625", "BIG 49012345625"),
+        ("BIG-registratienummer: 49012345625", "BIG 49012345625"),
+        ("NIP-lidnummer 12345, LVVP nr. 3456", "NIP 12345, LVVP 3456"),
         ("", None),
         ("   ", None),
         (None, None),
@@ -36,7 +39,8 @@ def test_a_registration_is_stored_with_the_register_in_capitals_and_single_space
         ("BIG 49012345625, NIP", "Write the register and the number"),
         ("NIP " + "9" * 70, "at most 64 characters"),
         ("NIP \u0661\u0662\u0663", "Write the register and the number"),  # ASCII digits only
-        ("BIG-nummer 49012345625", "Write the register and the number"),
+        ("BIGGER 49012345625", "Write the register and the number"),
+        ("BIG-nummer 4901234562", "A BIG number has 11 digits."),
     ],
 )
 def test_a_registration_without_its_register_or_with_a_short_big_number_is_refused(
