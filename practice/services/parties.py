@@ -33,7 +33,7 @@ from practice.work_participation import hours_to_minutes
 PURPOSE = "practice_administration"
 CARE_PURPOSE = "treatment"
 CONTACT_ROLES = ("manager", "hr_adviser", "other")
-# What the unique index on employer_contact.user raises, on either engine.
+# What a unique index raises (employer_contact.user, contract_hours_once), on either engine.
 _UNIQUE_VIOLATION = (asyncpg.exceptions.UniqueViolationError, sqlite3.IntegrityError)
 
 
@@ -42,6 +42,7 @@ def _require(problems: dict[str, str]) -> None:
         raise InvalidInput(problems)
 
 
+PERIOD_TAKEN = N_("A contract period already starts on that date.")
 INACTIVE_EMPLOYER = N_("This employer is deactivated: it takes no new referrals.")
 MILESTONE_DAYS = N_(
     "Give the working days before the milestone, from 0 to 60, or leave it empty for no"
@@ -491,15 +492,18 @@ async def change_contract_hours(
         if await ContractHours.exists().where(
             (ContractHours.employment == employment_id) & (ContractHours.valid_from == valid_from)
         ):
-            raise Conflict("A contract period already starts on that date.")
-        await ContractHours.insert(
-            ContractHours(
-                employment=employment_id,
-                valid_from=valid_from,
-                minutes_per_week=minutes,
-                half_days_per_week=None if half_days is None else int(half_days),
+            raise Conflict(PERIOD_TAKEN)
+        try:
+            await ContractHours.insert(
+                ContractHours(
+                    employment=employment_id,
+                    valid_from=valid_from,
+                    minutes_per_week=minutes,
+                    half_days_per_week=None if half_days is None else int(half_days),
+                )
             )
-        )
+        except _UNIQUE_VIOLATION as exc:  # another request wrote that day's period just now
+            raise Conflict(PERIOD_TAKEN) from exc
         await audit.record(
             actor,
             Action.UPDATE,

@@ -3,8 +3,12 @@ each form goes back to its section (303), stores its row and is shown back there
 form answers 400 with the Dutch message beside the field and what was typed kept."""
 
 import html
+import sqlite3
+from datetime import date
 
+import asyncpg
 import httpx
+import pytest
 import time_machine
 
 from practice.tables import (
@@ -59,6 +63,28 @@ async def test_changed_contract_hours_are_kept_beside_the_first_and_shown_on_the
     shown = await section(client, episode_id, "work")
     table = shown.split('data-testid="contract-periods"', 1)[1].split("</table>", 1)[0]
     assert "32" in table and "24" in table and "12 jun 2026" in table
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_a_second_contract_period_on_the_same_day_is_refused_and_the_table_holds_one(
+    client, cast: Cast
+) -> None:
+    episode_id = await referred(client, cast)
+    fields = {"hours": "24", "valid_from": "2026-06-12"}
+    back_to(await posted(client, episode_id, "work", "/contract-hours", fields), episode_id, "work")
+    again = await posted(client, episode_id, "work", "/contract-hours", {**fields, "hours": "20"})
+    assert again.status_code == 409
+    assert "Op die datum begint al een contractperiode" in html.unescape(again.text)
+    assert 'value="20"' in again.text  # what was typed, kept
+    [period] = await ContractHours.select().where(ContractHours.valid_from == date(2026, 6, 12))
+    # Straight to the table, past the service's check: the unique index is the last line when
+    # two requests race (neither sees the other's row before it commits).
+    with pytest.raises((asyncpg.exceptions.UniqueViolationError, sqlite3.IntegrityError)):
+        await ContractHours.insert(
+            ContractHours(
+                employment=period["employment"], valid_from=date(2026, 6, 12), minutes_per_week=1
+            )
+        )
 
 
 @time_machine.travel(NOW, tick=False)
