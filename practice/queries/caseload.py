@@ -286,6 +286,9 @@ async def deadline_monitor(
                         "therapist": therapists.get(int(row["id"])),
                         # The overview's rule: no free-text reasons (they may name scores).
                         **overview_only(task_json(t)),
+                        # Its warning silenced by the therapist: still open, no longer
+                        # overdue; the reason is free text, so only that there is one.
+                        "silenced": t.override_reason is not None,
                         "escalation": stage_of(t, today, DEFAULT_WORKING_DAYS),
                     }
                 )

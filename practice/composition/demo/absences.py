@@ -2,9 +2,10 @@
 (the sick report, to whom, when the manager knew, the cause), one client whose sickness came
 back within four weeks (a chain, counted as one period), one whose complaints returned seven
 weeks after full recovery (a relapse: a new period), and care leave before a sick report.
-A closed episode's client back at their whole contract in their own work has recovered
-fully on that day (``back_at_work``); the others' sickness goes on, and their therapist
-noted so on the task that asks for the full recovery (``STILL_ABSENT``).
+A closed episode's client back at their whole contract in their own work, by the closing or
+at the follow-up measurement, has recovered fully on that day (``back_at_work``); the
+others' sickness goes on, and their therapist noted so on the task that asks for the full
+recovery (``STILL_ABSENT``).
 
 Deterministic: each choice follows the plan's order and working-day counts, nothing random;
 written through the absence service, so the rules and the audit trail apply.
@@ -123,15 +124,16 @@ async def record_absences(
 
 def back_at_work(plan: EpisodePlan) -> int | None:
     """The day (a working-day count) a closed episode's client worked their whole contract
-    in their own work again: their full recovery, as the company doctor records it. None for
-    one still treated or not fully back (their sickness goes on, and so do its milestones)."""
+    in their own work again, by the closing or at the follow-up measurement since: their
+    full recovery, as the company doctor records it. None for one still treated or not fully
+    back (their sickness goes on, and so do its milestones)."""
     if plan.status != "closed" or plan.closed is None:
         return None
     for measure in sorted(plan.measures, key=lambda m: m.day):
         hours = plan.contract_hours
         if plan.contract_change is not None and measure.day >= plan.contract_change[0]:
             hours = plan.contract_change[1]
-        if measure.day <= plan.closed and measure.own >= hours:
+        if measure.own >= hours:
             return measure.day
     return None
 

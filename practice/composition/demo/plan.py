@@ -749,8 +749,10 @@ class _Builder:
         diagnosis = plan.diagnosis or "other"
         begin_pct, end_pct, fu_pct = CURVES[diagnosis]
         begin = max(0.0, min(100.0, rng.gauss(begin_pct, 15)))
-        end = max(begin, min(100.0, rng.gauss(end_pct, 10)))
-        later = max(0.0, min(100.0, rng.gauss(fu_pct, 8)))
+        end = _whole(max(begin, min(100.0, rng.gauss(end_pct, 10))), 95.0)
+        # Half the clients measured at the follow-up work their whole contract again (and
+        # have recovered fully), the others less: the brochure's mean, not everyone at 97 %.
+        later = _whole(max(0.0, min(100.0, rng.gauss(fu_pct, 8))), float(fu_pct))
         contract = float(plan.contract_hours)
         closed = plan.status == "closed"
         measures: list[Measure] = []
@@ -862,6 +864,12 @@ class _Builder:
             goals=tuple(goals),
             follow_ups=tuple(follow_ups),
         )
+
+
+def _whole(pct: float, from_pct: float) -> float:
+    """A share of the contract from ``from_pct`` on is the whole contract: people go back to
+    their hours, not to 97 % of them. No draw, so the rest of the plan stays as it was."""
+    return 100.0 if pct >= from_pct else pct
 
 
 def _replace(plan: EpisodePlan, **changes: Any) -> EpisodePlan:

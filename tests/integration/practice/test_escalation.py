@@ -122,6 +122,11 @@ async def test_an_overridden_deadline_is_not_escalated(
         )
     )
     assert await practice_jobs.due_escalation_digests(LAPSED_DAY, settings) == []
+    # The monitor still lists it, late, with the warning silenced (never "-1 days left").
+    await login(client, cast.practice_manager.email)
+    monitor = (await client.get("/monitor")).text
+    assert "dag te laat; <span data-testid=\"silenced\">de behandelaar zette de" in monitor
+    assert "nog -" not in monitor
 
 
 @time_machine.travel("2026-05-01 08:00 +0200", tick=False)
