@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from practice.platform.i18n import N_
+
 
 class Recipient(StrEnum):
     """Who receives information about the client."""
@@ -31,6 +33,46 @@ class Purpose(StrEnum):
     PROCESS_UPDATES = "process_updates"  # non-medical updates to the employer
     RELAPSE_PLAN_WORK_SECTION = "relapse_plan_work_section"  # only if the client chooses
     FOLLOW_UP_RESULTS = "follow_up_results"
+
+
+# What each recipient may be sent, so what a consent may be given for. Nothing medical ever
+# goes to the employer (domain brief §2.2): a consent to send it interim reports would read
+# as a promise the practice does not keep, and a send on it would be refused anyway.
+PURPOSES_OF: dict[Recipient, tuple[Purpose, ...]] = {
+    Recipient.COMPANY_DOCTOR: (
+        Purpose.BRIEFING,
+        Purpose.INTERIM_REPORTS,
+        Purpose.FOLLOW_UP_RESULTS,
+    ),
+    Recipient.EMPLOYER: (Purpose.PROCESS_UPDATES, Purpose.RELAPSE_PLAN_WORK_SECTION),
+    Recipient.GENERAL_PRACTITIONER: (
+        Purpose.BRIEFING,
+        Purpose.INTERIM_REPORTS,
+        Purpose.FOLLOW_UP_RESULTS,
+    ),
+}
+
+
+# Why a purpose is refused for a recipient, naming what it may be sent instead.
+WRONG_PURPOSE: dict[Recipient, str] = {
+    Recipient.COMPANY_DOCTOR: N_(
+        "The company doctor is sent the briefing, interim reports and follow-up results: "
+        "choose one of those."
+    ),
+    Recipient.EMPLOYER: N_(
+        "Nothing medical goes to the employer: choose the non-medical process updates or the "
+        "work section of the relapse-prevention plan."
+    ),
+    Recipient.GENERAL_PRACTITIONER: N_(
+        "The general practitioner is sent the briefing, interim reports and follow-up "
+        "results: choose one of those."
+    ),
+}
+
+
+def fits(recipient: Recipient, purpose: Purpose) -> bool:
+    """Whether ``purpose`` is something ``recipient`` may be sent (``PURPOSES_OF``)."""
+    return purpose in PURPOSES_OF[recipient]
 
 
 def _require_aware(name: str, moment: datetime) -> None:

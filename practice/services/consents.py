@@ -4,8 +4,8 @@ from datetime import datetime
 
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
-from practice.consent import Purpose, Recipient
-from practice.errors import Conflict, InvalidInput, NotFound, one_of
+from practice.consent import WRONG_PURPOSE, Purpose, Recipient, fits
+from practice.errors import Conflict, InvalidInput, Message, NotFound, one_of
 from practice.platform.db import write_tx
 from practice.platform.i18n import N_
 from practice.tables import Client, Consent, TreatmentEpisode
@@ -31,6 +31,8 @@ async def give_consent(
         problems["purpose"] = one_of(p.value for p in Purpose)
     if given_at.tzinfo is None:
         problems["given_at"] = "give a time zone"
+    if not problems and not fits(Recipient(recipient), Purpose(purpose)):
+        problems["purpose"] = Message(WRONG_PURPOSE[Recipient(recipient)])
     if problems:
         raise InvalidInput(problems)
     async with write_tx():

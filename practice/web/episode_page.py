@@ -23,6 +23,7 @@ from practice.access_policy import Need, decide
 from practice.accounts import Role
 from practice.break_glass import MONITOR_DAYS
 from practice.client_accounts import REVIEW_CHOICE_LABELS
+from practice.consent import PURPOSES_OF, Recipient
 from practice.episodes import EpisodeStatus, Offer, gates
 from practice.errors import Conflict, DomainError, InvalidInput
 from practice.queries import access, timeline
@@ -192,6 +193,7 @@ async def render_episode(
         timeline_more=more or (limit is not None and len(ordered) > limit),
         successors=successors,
         consent_history=consent_history,
+        consent_purposes={r.value: [p.value for p in PURPOSES_OF[r]] for r in Recipient},
         client_account=client_account,
         review_choices=REVIEW_CHOICE_LABELS,
         # Which words of a stored employer text the guard refuses now (withheld from the

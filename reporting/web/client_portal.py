@@ -22,7 +22,7 @@ from practice.access_policy import Need
 from practice.accounts import Role
 from practice.audit.trail import Actor
 from practice.client_accounts import MY_REVIEW_CHOICE_LABELS
-from practice.consent import Purpose, Recipient
+from practice.consent import PURPOSES_OF, Purpose, Recipient
 from practice.errors import Conflict, InvalidInput, NotFound
 from practice.queries import access, audit_log
 from practice.queries import consents as consent_queries
@@ -267,6 +267,7 @@ async def _consents_page(
         tab="consents",
         history=history,
         givable=GIVABLE,
+        consent_purposes={r.value: [p.value for p in PURPOSES_OF[r]] for r in GIVABLE},
         purposes=list(Purpose),
         review_choice=await client_accounts.review_choice_of(client_id),
         review_choices=MY_REVIEW_CHOICE_LABELS,

@@ -125,7 +125,7 @@ async def test_an_overridden_deadline_is_not_escalated(
     # The monitor still lists it, late, with the warning silenced (never "-1 days left").
     await login(client, cast.practice_manager.email)
     monitor = (await client.get("/monitor")).text
-    assert "dag te laat; <span data-testid=\"silenced\">de behandelaar zette de" in monitor
+    assert 'dag te laat; <span data-testid="silenced">de behandelaar zette de' in monitor
     assert "nog -" not in monitor
 
 

@@ -2,6 +2,7 @@
 documents, consents and what was shared with whom, downloads their record, and reaches
 nothing of another client's (404, audited) and nothing a therapist keeps internal."""
 
+import html
 import io
 import json
 import zipfile
@@ -174,7 +175,19 @@ async def test_a_consent_withdrawn_in_the_portal_blocks_the_next_employer_update
     client, cast: Cast
 ) -> None:
     episode_id = await client_with_account(client, cast)
+    page = await client.get("/my/consents")
+    assert 'data-testid="consent-purposes"' in page.text  # what goes where, under the form
+    consents_before = await Consent.count()
     token = await csrf_token(client, "/my/consents")
+    # Nothing medical is given to the employer: refused beside the purpose, nothing stored.
+    medical = await client.post(
+        "/my/consents",
+        data={"recipient": "employer", "purpose": "interim_reports", "_csrf_token": token},
+    )
+    assert medical.status_code == 400
+    assert 'id="purpose-problem"' in medical.text
+    assert "Naar de werkgever gaat nooit iets medisch" in html.unescape(medical.text)
+    assert await Consent.count() == consents_before
     given = await client.post(
         "/my/consents",
         data={"recipient": "employer", "purpose": "process_updates", "_csrf_token": token},
