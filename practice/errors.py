@@ -32,9 +32,13 @@ class Message(str):
         return made
 
 
+ONE_OF = "one of %(choices)s"
+
+
 def one_of(codes: Iterable[object]) -> Message:
-    """The field takes one of these codes (a list for API clients; the form offers choices)."""
-    return Message("one of %(choices)s", choices=", ".join(str(code) for code in codes))
+    """The field takes one of these codes (a list for API clients; the form offers choices,
+    so a page says "choose one of the options" instead: ``practice.web.forms.in_words``)."""
+    return Message(ONE_OF, choices=", ".join(str(code) for code in codes))
 
 
 def between(low: object, high: object) -> Message:

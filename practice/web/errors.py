@@ -38,7 +38,7 @@ from practice.platform.i18n import N_
 from practice.platform.i18n import gettext as _
 from practice.web.auth import CurrentUser
 from practice.web.field_labels import field_label
-from practice.web.forms import field_of, problem_of
+from practice.web.forms import field_of, in_words, problem_of
 from practice.web.security import without_token
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,9 @@ def _respond(
                 # page shows them in the reader's language, each field by its label (the
                 # JSON keeps the ids, the English text and the field names for API clients).
                 "detail": _(detail),
-                "fields": {field_label(name): _(problem) for name, problem in fields.items()},
+                "fields": {
+                    field_label(name): in_words(problem) for name, problem in fields.items()
+                },
                 "allowed": allowed or [],
                 "back": _back_path(request),
                 "break_glass": _break_glass_offer(request, status),

@@ -20,7 +20,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 
-from practice.errors import Conflict, InvalidInput
+from practice.errors import ONE_OF, Conflict, InvalidInput
 from practice.platform.i18n import N_
 from practice.platform.i18n import gettext as _
 
@@ -186,6 +186,17 @@ class FormState:
         return self.problems.get(name) if self.here else None
 
 
+CHOOSE_AN_OPTION = N_("Choose one of the options offered.")
+
+
+def in_words(problem: str) -> str:
+    """A field's problem in the user's language, for a person: the codes a field takes
+    (``practice.errors.one_of``) are the API's, and a person chooses from the form's options."""
+    if getattr(problem, "id", None) == ONE_OF:
+        return _(CHOOSE_AN_OPTION)
+    return _(problem)
+
+
 def refused(
     action: str, data: Mapping[str, Any], problems: Mapping[str, str], message: str = ""
 ) -> FormState:
@@ -194,7 +205,7 @@ def refused(
     return FormState(
         action=action,
         values=flat(data),
-        problems={name: _(problem) for name, problem in problems.items()},
+        problems={name: in_words(problem) for name, problem in problems.items()},
         message=_(message) if message else "",
     )
 

@@ -57,6 +57,7 @@ async def home(actor: Actor, client_id: int, now: datetime) -> dict[str, Any]:
             AppointmentRequest.appointment,
             AppointmentRequest.kind,
             AppointmentRequest.created_at,
+            AppointmentRequest.message,  # their own words, shown back to them
             AppointmentRequest.kept_at,
             AppointmentRequest.reply,
         ).where(AppointmentRequest.appointment.is_in([a["id"] for a in appointments] or [0]))

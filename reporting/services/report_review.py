@@ -159,6 +159,7 @@ _REVIEW_FIELDS = (
     Report.review_until,
     Report.review_decision,
     Report.reviewed_at,
+    Report.review_comment,  # the client's own words, shown back to them
 )
 
 

@@ -40,7 +40,7 @@ from reporting.services import documents as document_services
 from reporting.services import monitoring, report_review
 from scheduling.ics import CalendarEntry, calendar
 from scheduling.requests import KIND_LABELS as REQUEST_LABELS
-from scheduling.requests import in_time
+from scheduling.requests import MESSAGE_MAX, in_time
 from scheduling.services import requests as appointment_requests
 
 CLIENT = roles(Role.CLIENT)
@@ -79,6 +79,7 @@ async def _home(
         practice_phone=request.app.state.settings.practice_phone,
         reviews=reviews,
         request_kinds=REQUEST_LABELS,
+        message_max=MESSAGE_MAX,
         in_time=lambda starts_at: in_time(starts_at, now),
         form_state=form_state or FormState(),
         **data,
@@ -110,7 +111,10 @@ async def appointment_ics(
 
 class RequestForm(msgspec.Struct):
     kind: Annotated[str, msgspec.Meta(max_length=16)] = ""
-    message: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+    # Only a bound against megabytes: the service says, beside the field, that the message
+    # is over MESSAGE_MAX and keeps what was typed; a bound here would answer with the
+    # error page and lose it.
+    message: Annotated[str, msgspec.Meta(max_length=100 * MESSAGE_MAX)] = ""
 
 
 @post(

@@ -333,17 +333,27 @@ async def test_the_client_asks_to_move_an_appointment_once_and_the_therapist_hea
     token = await csrf_token(client, "/my")
 
     odd = await client.post(action, data={"kind": "vanish", "_csrf_token": token})
+    # Far past the limit: the problem beside the field, what was typed kept (no error page).
+    long = await client.post(
+        action, data={"kind": "move", "message": "x" * 5000, "_csrf_token": token}
+    )
+    assert long.status_code == 400
+    assert "Houd het bericht onder 1.000 tekens." in long.text and "x" * 5000 in long.text
     asked = await client.post(
         action, data={"kind": "move", "message": "Liever dinsdag", "_csrf_token": token}
     )
     again = await client.post(action, data={"kind": "cancel", "_csrf_token": token})
 
     assert odd.status_code == 400 and f'id="kind-{ids["appointment_id"]}-problem"' in odd.text
+    assert "Kies een van de mogelijkheden." in odd.text and "cancel, move" not in odd.text
     # The form reads as a sentence, and says what to call when it is too late for it.
     assert "Ik vraag de praktijk" in odd.text and "belt u de praktijk: 030 800 12 34" in odd.text
     assert asked.status_code == 303
     assert again.status_code == 409
-    assert 'data-testid="asked"' in (await client.get("/my")).text
+    assert "U hebt over deze afspraak al een verzoek gestuurd." in again.text  # said, not silent
+    home = (await client.get("/my")).text
+    assert 'data-testid="asked"' in home
+    assert 'data-testid="your-message"' in home and "Liever dinsdag" in home  # shown back
     assert await AppointmentRequest.count() == 1
     notice = (
         await OutboundMessage.select()

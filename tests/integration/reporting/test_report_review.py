@@ -89,6 +89,9 @@ async def test_a_withheld_report_is_not_sent_and_the_next_one_agreed_is_sent_onc
     assert page.status_code == 200 and "GEHEIME-VOORTGANG" in page.text
     withheld = await decide(client, first["id"], "withheld", "Dit klopt niet: GEHEIM-COMMENTAAR")
     assert withheld.status_code == 303
+    # What the client wrote is shown back to them, under what they decided.
+    after = (await client.get(f"/my/reports/{first['id']}")).text
+    assert 'data-testid="your-comment"' in after and "GEHEIM-COMMENTAAR" in after
     assert await deliver_all(settings) == []
     assert await Document.count() == 0
 
