@@ -31,7 +31,7 @@ from practice.platform.db import write_tx
 from practice.platform.settings import Settings
 from practice.queries.episodes import load_facts, participation_series
 from practice.services import treatment_plan
-from practice.tables import CaseAssignment, Consent, TreatmentEpisode
+from practice.tables import CaseAssignment, Consent, Screening, TreatmentEpisode
 from practice.tasks import EpisodeFacts, Task, TaskKind, TaskRules, derive_tasks
 from reporting.interim_reports import BRIEFING, INTERIM_REPORT, ReportStatus
 from reporting.questionnaires import INSTRUMENTS
@@ -290,6 +290,14 @@ async def _questionnaires(today: date, tz: ZoneInfo) -> int:
     }
     rows = await TreatmentEpisode.select(TreatmentEpisode.id, TreatmentEpisode.employment)
     employment = {int(r["id"]): r["employment"] for r in rows}
+    # The score the therapist wrote on the screening is the questionnaire's at the screening:
+    # one client, one GAD-7 that day, in the record and in the documents alike.
+    screened = {
+        (int(r["episode"]), str(r["complaint_instrument"])): int(r["complaint_score"])
+        for r in await Screening.select(
+            Screening.episode, Screening.complaint_instrument, Screening.complaint_score
+        ).where(Screening.complaint_score.is_not_null())
+    }
     batch: list[questionnaires.Completed] = []
     for episode_id, (facts, _rules) in (await _facts(tz)).items():
         if episode_id in answered or facts.screening_held_on is None:
@@ -305,8 +313,13 @@ async def _questionnaires(today: date, tz: ZoneInfo) -> int:
         rng = _rng(episode_id, "scores")
         for instrument, (low, high) in START_SCORES.items():
             start = rng.randint(low, high)
+            written = screened.get((episode_id, instrument))
+            if written is not None:
+                start = written
             for moment, day, progress in moments:
                 total = _score(start, _volume_on(series, day), progress, rng)
+                if written is not None and moment == "screening":
+                    total = written
                 batch.append(
                     questionnaires.Completed(
                         episode_id=episode_id,

@@ -128,6 +128,8 @@ async def test_every_role_finds_content_on_its_demo_start_page_whatever_the_week
     moment = datetime.combine(today, time(9, 30), settings.time_zone)
     with time_machine.travel(moment, tick=True):
         assert await _load_demo(settings, today) > 0
+        if mismatched := await _screening_scores_the_documents_contradict():
+            failures["company doctor"] = f"documents contradict the screening: {mismatched[:3]}"
         for number, (role, check) in enumerate(ROLES.items(), start=1):
             async with make_client(app, ip=f"10.17.0.{number}") as client:
                 try:
@@ -137,6 +139,30 @@ async def test_every_role_finds_content_on_its_demo_start_page_whatever_the_week
     assert not failures, f"on {today:%A %d %B %Y}: " + " | ".join(
         f"{role}: {why}" for role, why in failures.items()
     )
+
+
+async def _screening_scores_the_documents_contradict() -> list[tuple[int, str, int, int]]:
+    """(episode, instrument, written, answered) where the score the therapist wrote on the
+    screening and the questionnaire's total that day differ (a briefing prints the latter)."""
+    from practice.tables import Screening
+    from reporting.tables import QuestionnaireResponse
+
+    written = {
+        (int(r["episode"]), str(r["complaint_instrument"])): int(r["complaint_score"])
+        for r in await Screening.select(
+            Screening.episode, Screening.complaint_instrument, Screening.complaint_score
+        ).where(Screening.complaint_score.is_not_null())
+    }
+    answered = await QuestionnaireResponse.select(
+        QuestionnaireResponse.episode, QuestionnaireResponse.instrument, QuestionnaireResponse.total
+    ).where(QuestionnaireResponse.moment == "screening")
+    assert answered, "the demo has no questionnaire at a screening"
+    return [
+        (key[0], key[1], written[key], int(r["total"]))
+        for r in answered
+        if (key := (int(r["episode"]), str(r["instrument"]))) in written
+        and written[key] != int(r["total"])
+    ]
 
 
 def _first_line(failure: AssertionError) -> str:
