@@ -18,7 +18,7 @@ from practice.episodes import EpisodeStatus, Offer, ReferralOutcome
 from practice.platform.i18n import N_
 from practice.poortwachter import REASONS as MILESTONE_REASONS
 from practice.poortwachter import MilestoneKind, MilestoneStatus
-from practice.screening import Proposal
+from practice.screening import DIAGNOSIS_CATEGORIES, Proposal
 from practice.setbacks import SetbackKind
 from practice.tasks import TaskKind
 from practice.work_participation import AbsenceType, ContractBasis, CountedHours, NoVolume
@@ -257,6 +257,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
     "setback_kind": SETBACK_KIND_LABELS,
     "task": TASK_LABELS,
     "proposal": PROPOSAL_LABELS,
+    "diagnosis": DIAGNOSIS_CATEGORIES,
     "referrer": REFERRER_LABELS,
     "referral_outcome": REFERRAL_OUTCOME_LABELS,
     "advice_author": ADVICE_AUTHOR_LABELS,

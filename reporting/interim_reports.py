@@ -87,6 +87,22 @@ class PartyAdvice:
 
 
 @dataclass(frozen=True)
+class Findings:
+    """The screening's findings and the treatment advice that follows from them: what a
+    briefing reports "onder meer over ons behandeladvies". The screening's free texts are
+    the therapist's draft (``ReportFacts.screening_summary``), edited before it leaves."""
+
+    held_on: date
+    diagnosis: str | None  # practice.screening.DIAGNOSIS_CATEGORIES
+    instrument: str | None
+    score: int | None
+    proposal: str | None  # practice.screening.Proposal
+    offer: str | None  # the offer agreed on the episode
+    planned_start_on: date | None
+    sessions_authorised: int | None
+
+
+@dataclass(frozen=True)
 class ReportRecord:
     """What the record says, for the document's sections: read when the document is shown
     or rendered, beside the therapist's own text (``Draft``)."""
@@ -97,6 +113,7 @@ class ReportRecord:
     agreements: Sequence[Agreement] = ()
     scores: Sequence[Score] = ()
     advice: Sequence[PartyAdvice] = ()
+    screening: Findings | None = None
 
     @property
     def goals_achieved(self) -> int:
@@ -125,6 +142,9 @@ class ReportRecord:
             agreements=tuple(a for a in self.agreements if a.agreed_on <= day),
             scores=tuple(s for s in self.scores if s.administered_on <= day),
             advice=tuple(a for a in self.advice if a.given_on <= day),
+            screening=self.screening
+            if self.screening is not None and self.screening.held_on <= day
+            else None,
         )
 
 
@@ -164,9 +184,12 @@ def draft(facts: ReportFacts) -> Draft:
     The record itself (goals, sessions, hours worked, scores, each party's advice) is shown in
     the document beside this text, so the draft summarises it instead of repeating it."""
     record = facts.record
-    lines = [_("Sessions held: %(n)d.") % {"n": len(record.held_sessions)}]
-    if facts.kind == BRIEFING and facts.screening_summary:
-        lines.append(facts.screening_summary)
+    # A briefing follows the screening: its findings are its news (the record's screening
+    # section shows the diagnosis, the score and the advice), not a count of no sessions.
+    if facts.kind == BRIEFING:
+        lines = [facts.screening_summary] if facts.screening_summary else []
+    else:
+        lines = [_("Sessions held: %(n)d.") % {"n": len(record.held_sessions)}]
     if record.goals:
         lines.append(
             _("%(achieved)d of %(all)d work goals achieved.")

@@ -11,12 +11,20 @@ from zoneinfo import ZoneInfo
 from practice.queries.episodes import participation_series
 from practice.tables import (
     Advice,
+    Screening,
     TreatmentEpisode,
     User,
     WorkGoal,
     WorkResumptionAgreement,
 )
-from reporting.interim_reports import Agreement, Goal, PartyAdvice, ReportRecord, Score
+from reporting.interim_reports import (
+    Agreement,
+    Findings,
+    Goal,
+    PartyAdvice,
+    ReportRecord,
+    Score,
+)
 from reporting.questionnaires import changes_since_first
 from reporting.tables import QuestionnaireResponse
 from scheduling.queries.sessions import held_counting_dates
@@ -25,8 +33,25 @@ from scheduling.queries.sessions import held_counting_dates
 async def report_record(episode_id: int, tz: ZoneInfo) -> ReportRecord:
     """The record of one episode as its reports show it (dates local to ``tz``)."""
     episode = (
-        await TreatmentEpisode.select(TreatmentEpisode.employment)
+        await TreatmentEpisode.select(
+            TreatmentEpisode.employment,
+            TreatmentEpisode.offer,
+            TreatmentEpisode.planned_start_on,
+            TreatmentEpisode.sessions_authorised,
+        )
         .where(TreatmentEpisode.id == episode_id)
+        .first()
+    )
+    screening = (
+        await Screening.select(
+            Screening.held_on,
+            Screening.diagnosis_category,
+            Screening.complaint_instrument,
+            Screening.complaint_score,
+            Screening.proposal,
+            exclude_secrets=False,
+        )
+        .where(Screening.episode == episode_id)
         .first()
     )
     goals = (
@@ -95,6 +120,18 @@ async def report_record(episode_id: int, tz: ZoneInfo) -> ReportRecord:
                 changes_since_first([(s["instrument"], int(s["total"])) for s in scores]),
                 strict=True,
             )
+        ),
+        screening=None
+        if screening is None or episode is None
+        else Findings(
+            held_on=screening["held_on"],
+            diagnosis=screening["diagnosis_category"] or None,
+            instrument=screening["complaint_instrument"],
+            score=screening["complaint_score"],
+            proposal=screening["proposal"] or None,
+            offer=episode["offer"],
+            planned_start_on=episode["planned_start_on"],
+            sessions_authorised=episode["sessions_authorised"],
         ),
         advice=tuple(
             PartyAdvice(

@@ -30,6 +30,7 @@ from practice.episodes import REPORTING_STATUSES
 from practice.errors import Conflict, InvalidInput, Message, NotFound
 from practice.platform import outbox
 from practice.platform.db import among, write_tx
+from practice.platform.i18n import N_
 from practice.platform.i18n import gettext as _
 from practice.platform.queue import JobQueue, enqueue_after_commit
 from practice.platform.settings import Settings
@@ -157,6 +158,14 @@ async def _draft(episode_id: int, kind: str, ordinal: int, due_on: date | None) 
         return int(rows[0]["id"])
 
 
+# The screening's free texts in a briefing's draft, by the names the screening form gives
+# them; the need for intervention is the draft's advice (the treatment advice).
+SCREENING_TEXTS = {
+    "work_factors": N_("Work factors"),
+    "functioning_impact": N_("Impact on functioning"),
+}
+
+
 async def _facts(episode_id: int, kind: str, ordinal: int) -> ReportFacts:
     screening = (
         await Screening.select(
@@ -170,7 +179,12 @@ async def _facts(episode_id: int, kind: str, ordinal: int) -> ReportFacts:
     )
     summary = None
     if screening:
-        summary = "\n".join(str(v) for v in screening.values() if v)
+        # Each finding under its name, as the screening form asks for it.
+        summary = "\n".join(
+            f"{_(text)}: {screening[name]}"
+            for name, text in SCREENING_TEXTS.items()
+            if screening[name]
+        )
     # Only the number of held sessions is drafted, not their dates: any zone counts them.
     return ReportFacts(
         kind=kind,

@@ -2,6 +2,7 @@
 exactly once with consent; the company doctor reads them in the portal."""
 
 import asyncio
+import html
 import io
 from datetime import date
 from typing import Any
@@ -434,6 +435,9 @@ async def test_a_screening_recorded_on_the_client_page_drafts_the_briefing_at_on
             "held_on": "2026-06-12",
             "suitable": "true",
             "diagnosis_category": "angststoornis",
+            "complaint_instrument": "GAD-7",
+            "complaint_score": "19",
+            "work_factors": "Hoge werkdruk na een reorganisatie",
             "proposal": "atwork_basic",
         },
         token_from=page,
@@ -452,6 +456,17 @@ async def test_a_screening_recorded_on_the_client_page_drafts_the_briefing_at_on
     shown = await client.get(page, params={"section": "reports"})
     assert shown.status_code == 200
     assert "Concept bewerken" in shown.text  # the draft waits for the therapist there
+    # The briefing tells what the screening found and advises: the diagnosis, the score the
+    # therapist wrote, the proposal; the draft names each finding; no count of no sessions.
+    [draft] = await Report.select(Report.id, Report.progress, exclude_secrets=False).where(
+        Report.kind == "briefing"
+    )
+    assert draft["progress"] == "Werkfactoren: Hoge werkdruk na een reorganisatie"
+    preview = html.unescape((await client.get(f"/reports/{draft['id']}/preview")).text)
+    findings = preview.split('data-testid="screening-findings"', 1)[1].split("</table>", 1)[0]
+    for shown_fact in ("12 juni 2026", "Angststoornis", "GAD-7: 19", "Voorstel</th><td>@Work"):
+        assert shown_fact in findings, shown_fact
+    assert "Er zijn nog geen sessies gehouden" not in preview
 
 
 @time_machine.travel("2026-06-15 10:00 +0200", tick=False)

@@ -210,13 +210,14 @@ async def _change_contract(n: int, operation: str) -> None:
             {ContractHours.minutes_per_week: rng.choice((0, 1200, 2400))}
         ).where(ContractHours.id == contracts[n % len(contracts)]["id"])
     else:
+        # One period per employment and day (contract_hours_once): a day taken is left be.
         await ContractHours.insert(
             ContractHours(
                 employment=employment["employment"],
                 valid_from=rng.choice(DAYS[:4]),
                 minutes_per_week=rng.choice((0, 1500, 2400)),
             )
-        )
+        ).on_conflict(action="DO NOTHING")
 
 
 async def _add_absence(n: int, operation: str) -> None:
