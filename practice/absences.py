@@ -132,6 +132,12 @@ PARTIAL_BEFORE_SICK = N_("Partial recovery comes after the first sick day (%(day
 RECOVERY_BEFORE_SICK = N_("Full recovery comes after the first sick day (%(day)s).")
 RECOVERY_BEFORE_PARTIAL = N_("Full recovery comes after the partial recovery (%(day)s).")
 LEAVE_ENDS_BEFORE_START = N_("The leave cannot end before it starts (%(day)s).")
+RECOVERY_AHEAD = N_(
+    "A recovery is recorded once it is known: at most %(days)s days ahead (until %(day)s)."
+)
+# A recovery told for the coming days ("hersteld per maandag") is recorded ahead; one months
+# away is a guess or a typing error, and it would end the period of sickness in the figures.
+RECOVERY_AHEAD_DAYS = 14
 
 
 def record_problems(
@@ -169,6 +175,21 @@ def record_problems(
         ):
             problems["full_recovery_on"] = Message(RECOVERY_BEFORE_PARTIAL, day=partial_recovery_on)
     return problems
+
+
+def recovery_ahead_problems(
+    today: date, *, partial_recovery_on: date | None, full_recovery_on: date | None
+) -> Problems:
+    """A recovery at most ``RECOVERY_AHEAD_DAYS`` after ``today``."""
+    latest = today + timedelta(days=RECOVERY_AHEAD_DAYS)
+    return {
+        field: Message(RECOVERY_AHEAD, days=RECOVERY_AHEAD_DAYS, day=latest)
+        for field, day in (
+            ("partial_recovery_on", partial_recovery_on),
+            ("full_recovery_on", full_recovery_on),
+        )
+        if day is not None and day > latest
+    }
 
 
 def leave_problems(starts_on: date, ends_on: date | None) -> Problems:

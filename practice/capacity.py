@@ -24,6 +24,9 @@ from datetime import date
 CAPACITY_AUTHOR = "company_doctor"
 # An agreement that was revised or abandoned no longer plans anything.
 _SETTLED_AGREEMENTS = frozenset({"revised", "abandoned"})
+# An agreement that still plans the hours to come (a met one is history: its hours worked
+# are checked as hours).
+_RUNNING_AGREEMENTS = frozenset({"agreed", "in_progress"})
 
 
 class ConflictKind(enum.StrEnum):
@@ -169,12 +172,27 @@ def _over(
 
 
 def _agreements(facts: CapacityFacts, today: date) -> Iterator[AdviceConflict]:
-    # A planned start is judged now against the advice as known: it is about to happen.
+    # A planned start is judged now against the advice as known: it is about to happen. An
+    # agreement still running (agreed, in progress) is judged again on each later advice's
+    # day too: a lower advice does not leave an agreement of more hours standing unseen.
     for a in facts.agreements:
-        if a.status not in _SETTLED_AGREEMENTS and a.agreed_on <= today:
-            yield from _over(
-                ConflictKind.AGREEMENT, a.id, a.on, a.hours_per_week_minutes, facts, today
-            )
+        if a.status in _SETTLED_AGREEMENTS or a.agreed_on > today:
+            continue
+        days = {a.on}
+        if a.status in _RUNNING_AGREEMENTS:
+            days |= {
+                advice.given_on
+                for advice in facts.advice
+                if advice.author_role == CAPACITY_AUTHOR and a.on < advice.given_on <= today
+            }
+        seen: set[str] = set()
+        for day in sorted(days):
+            for conflict in _over(
+                ConflictKind.AGREEMENT, a.id, day, a.hours_per_week_minutes, facts, today
+            ):
+                if conflict.key not in seen:
+                    seen.add(conflict.key)
+                    yield conflict
 
 
 def _hours(facts: CapacityFacts, today: date) -> Iterator[AdviceConflict]:

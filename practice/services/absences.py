@@ -25,6 +25,7 @@ from practice.absences import (
     leave_problems,
     link_refusal,
     record_problems,
+    recovery_ahead_problems,
 )
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
@@ -204,6 +205,11 @@ def _field_problems(
     for field, day in dates.items():
         if day is not None:
             problems |= timeline.not_too_far_ahead(field, day, today)
+    problems |= recovery_ahead_problems(
+        today,
+        partial_recovery_on=dates.get("partial_recovery_on"),
+        full_recovery_on=dates.get("full_recovery_on"),
+    )
     problems |= {
         k: v
         for k, v in record_problems(
@@ -403,6 +409,9 @@ async def record_recovery(
         ):
             if value is not None:
                 problems |= timeline.not_too_far_ahead(field, value, day)
+        problems |= recovery_ahead_problems(
+            day, partial_recovery_on=partial_recovery_on, full_recovery_on=full_recovery_on
+        )
         problems |= {
             k: v
             for k, v in record_problems(

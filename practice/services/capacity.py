@@ -48,6 +48,7 @@ from practice.work_participation import hours_to_minutes
 MAX_DAY_HOURS = Decimal(24)
 NO_CAPACITY = N_("Give the hours a day, the hours a week or the task limits.")
 DAY_HOURS = N_("A day has at most %(hours)s hours.")
+DAY_OVER_WEEK = N_("More hours a day than the %(hours)s hours a week: check both.")
 ENDS_BEFORE_START = N_("The advice cannot end before it is given (%(day)s).")
 NOT_A_CONFLICT = N_("There is no such conflict with the capacity advice.")
 ALREADY_RESOLVED = N_("This conflict was already resolved on %(day)s.")
@@ -82,6 +83,8 @@ def advice_hours(
                 week = hours_to_minutes(hours_per_week, "hours_per_week")
             except InvalidInput as exc:
                 problems.update(exc.fields)
+    if day is not None and week is not None and day > week:
+        problems["hours_per_day"] = Message(DAY_OVER_WEEK, hours=hours_per_week)
     return problems, day, week
 
 

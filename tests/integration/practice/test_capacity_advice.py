@@ -240,6 +240,14 @@ async def test_a_refused_form_comes_back_with_the_problem_beside_its_field_and_w
     )
     assert response.status_code == 400
     assert "Een dag heeft hoogstens 24 uur." in response.text
+    response = await post_page_form(
+        client,
+        page,
+        f"/episodes/{episode_id}/capacity-advice",
+        {"given_on": "2026-06-12", "hours_per_day": "10", "hours_per_week": "5"},
+    )
+    assert response.status_code == 400
+    assert "Meer uren per dag dan de 5 uur per week: controleer beide." in response.text
     assert await Advice.count() == 0
 
 

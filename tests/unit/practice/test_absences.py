@@ -189,3 +189,20 @@ def test_on_every_sick_day_the_days_counted_are_the_days_since_the_aggregated_fi
     for before, after in pairwise(periods):
         assert before.full_recovery_on is not None
         assert (after.first_sick_day - before.full_recovery_on) >= timedelta(weeks=4)
+
+
+def test_a_recovery_is_recorded_at_most_two_weeks_ahead() -> None:
+    from practice.absences import recovery_ahead_problems
+
+    today = date(2026, 12, 7)
+    assert (
+        recovery_ahead_problems(
+            today, partial_recovery_on=date(2026, 12, 21), full_recovery_on=today
+        )
+        == {}
+    )
+    problems = recovery_ahead_problems(
+        today, partial_recovery_on=None, full_recovery_on=date(2027, 5, 1)
+    )
+    assert list(problems) == ["full_recovery_on"]
+    assert "at most 14 days ahead (until 2026-12-21)" in problems["full_recovery_on"]

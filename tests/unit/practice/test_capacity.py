@@ -70,6 +70,26 @@ def test_an_agreement_is_checked_against_the_advice_in_force_on_the_day_it_start
     assert conflict.key == "agreement:10:1"
 
 
+def test_a_lower_advice_later_is_a_conflict_with_an_agreement_still_running_not_a_met_one() -> None:
+    facts = CapacityFacts(
+        advice=[doctor(1, date(2026, 5, 1), 2400), doctor(2, date(2026, 6, 10), 300)],
+        agreements=[
+            # 33 h from 2 June, within the 40 h then; the 5 h advised on 10 June is lower.
+            AgreementFact(10, date(2026, 6, 1), date(2026, 6, 2), 1980),
+            # Met: its hours worked are checked as hours, the agreement is history.
+            AgreementFact(11, date(2026, 5, 20), None, 1980, "met"),
+        ],
+    )
+    [conflict] = conflicts(facts, TODAY)
+    assert (conflict.kind, conflict.subject_id, conflict.advice_id) == (
+        ConflictKind.AGREEMENT,
+        10,
+        2,
+    )
+    assert conflict.on == date(2026, 6, 10)
+    assert (conflict.found_minutes, conflict.advised_minutes) == (1980, 300)
+
+
 def test_an_agreement_made_after_today_is_not_judged_yet() -> None:
     facts = CapacityFacts(
         advice=[doctor(1, date(2026, 5, 1))],
