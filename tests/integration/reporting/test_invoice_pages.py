@@ -71,6 +71,9 @@ async def test_the_practice_manager_sets_terms_sends_records_a_payment_and_credi
     detail = await client.get(f"/invoices/{package['id']}")
     assert detail.status_code == 200
     assert "€ 1.295,00" in detail.text and "A.J." in detail.text and "PO-7" in detail.text
+    # Not sent yet: it says so, where it goes, and what will be owed (not "€ 0,00 owed").
+    assert "Te versturen aan" in detail.text and "Verstuurd aan" not in detail.text
+    assert "Nog niet verstuurd: verschuldigd zodra het is verstuurd (€ 1.295,00)." in detail.text
 
     sent = await post_page_form(
         client, f"/invoices/{package['id']}", f"/invoices/{package['id']}/sending", {}
@@ -110,6 +113,10 @@ async def test_the_practice_manager_sets_terms_sends_records_a_payment_and_credi
     assert credited.status_code == 303
     credit_page = await client.get(credited.headers["location"])
     assert "Creditnota 2026-00003" in credit_page.text and "Dubbel gefactureerd" in credit_page.text
+    assert 'data-testid="total">€ -1.295,00<' in credit_page.text  # negative, as in its PDF
+    listed = (await client.get("/invoices")).text
+    row = listed.split('data-invoice="2026-00003"', 1)[1].split("</tr>", 1)[0]
+    assert "€ -1.295,00" in row and "corrigeert 2026-00002" in row
     again = await post_page_form(
         client,
         f"/invoices/{package['id']}",
