@@ -138,6 +138,8 @@ def format_moment(value: datetime, tz: ZoneInfo, style: str = "medium") -> str:
     page shows one date format beside its days (babel's own short style is "03-12-2026")."""
     # babel treats naive datetimes as UTC; ours are always aware (Timestamptz).
     locale = current_locale.get()
+    if style == "date":  # the local day alone, as ``format_day`` writes it
+        return _day(value.astimezone(tz).date(), "medium", locale)
     if style in ("short", "medium", "time"):
         local = value.astimezone(tz)
         clock = _clock(local.hour, local.minute, locale)

@@ -221,12 +221,26 @@ async def test_every_episode_link_opens_an_html_page_without_client_details(
     assert "/api/episodes" not in dashboard.text
 
     episode_id = world.episode_ids[200]
+    # It ended, just before midnight UTC: the page names the day it was in the Netherlands.
+    from datetime import UTC, datetime
+
+    from practice.tables import StatusChange
+
+    await StatusChange.insert(
+        StatusChange(
+            episode=episode_id,
+            from_status="in_treatment",
+            to_status="dropped_out",
+            changed_at=datetime(2026, 6, 10, 22, 30, tzinfo=UTC),
+        )
+    )
     page = await client.get(f"/statistics/episodes/{episode_id}")
     assert page.status_code == 200, page.text
     assert page.headers["content-type"].startswith("text/html")
     assert f"Traject {episode_id}" in page.text
     assert "Cliënt 200" not in page.text  # the client's name stays on the therapist's page
     assert "depressie" not in page.text.lower()  # nothing medical
+    assert '<span class="muted" data-testid="status-since">(sinds 11 jun 2026)' in page.text
     await assert_audited(
         actor_id=cast.practice_manager.id, action=Action.READ.value, object_id=str(episode_id)
     )
