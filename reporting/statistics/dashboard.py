@@ -256,7 +256,7 @@ async def build_dashboard(
         figure_tables(raw, min_n, with_charts=with_charts),
         min_n,
         today,
-        headline_of(results, min_n, query.reference_table),
+        headline_of(results, min_n, query.reference_table, filters.diagnosis),
         variant,
         as_of,
     )

@@ -58,9 +58,11 @@ class ResumptionFigure:
     moment: Moment
     label: str
     ours: Shown
-    # HSK's lowest and highest figure over its three diagnoses; None without a reference.
+    # HSK's lowest and highest figure over its three diagnoses, or the chosen diagnosis's
+    # (low = high); None without a reference.
     reference_low: Decimal | None
     reference_high: Decimal | None
+    diagnosis: str | None = None  # the filter's: the figure and its reference are its own
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,13 +91,21 @@ def headline_of(
     results: Results,
     min_n: int,
     reference: Mapping[str, Mapping[Moment, Benchmark]] | None,
+    diagnosis: str | None = None,
 ) -> Headline:
     trends = results.trends
     recent = trends.recent_months
     last = trends.last_month
+    # With a diagnosis chosen, the figures are its clients' and so is the reference beside
+    # them (none where HSK gives none for it).
+    compared = (
+        (reference or {})
+        if diagnosis is None
+        else {name: by_moment for name, by_moment in (reference or {}).items() if name == diagnosis}
+    )
     resumption = []
     for moment in (Moment.END, Moment.FOLLOW_UP):
-        values = [by_moment[moment].value for by_moment in (reference or {}).values()]
+        values = [by_moment[moment].value for by_moment in compared.values()]
         resumption.append(
             ResumptionFigure(
                 moment,
@@ -103,6 +113,7 @@ def headline_of(
                 shown(results.volumes.overall[moment], min_n),
                 min(values) if values else None,
                 max(values) if values else None,
+                diagnosis,
             )
         )
     return Headline(

@@ -129,7 +129,9 @@ async def dashboard_page(
         summary=summary,
         active_filters=active_filters(board.filters, summary),
         headline_definitions=definitions_of(HEADLINE_CODES),
-        query_string=query.as_query_string(),
+        # The exports and the episodes behind the figures carry the filter the figures were
+        # made with: a refused part left out, as it was from the figures.
+        query_string=query.without(problems).as_query_string(),
         display=display,
     )
 

@@ -123,6 +123,13 @@ async def test_the_headline_figures_are_those_computed_by_hand(client, cast: Cas
     assert loads[8]["active"]["value"] == "10" and loads[8]["over_capacity"] is True
     assert loads[25]["active"]["value"] == "8" and loads[25]["over_capacity"] is False
 
+    # With a diagnosis chosen, the cards say whose figure it is and compare with its own HSK
+    # figure (depression: 77 % at the end), not "all diagnoses, 77–91 %".
+    page = await client.get("/statistics/outcomes?diagnosis=depressie")
+    card = page.text.split('data-figure="resumption_end"', 1)[1].split("</div>", 1)[0]
+    assert "van de contracturen, Depressie" in card and "HSK: 77 %" in card
+    assert "alle diagnoses" not in card
+
     trends = next(t for t in data["tables"] if t["key"] == "trends")
     months = {row["key"]: row["cells"] for row in trends["rows"]}
     assert len(months) == 12 and list(months)[-1] == "2026-06"
