@@ -251,6 +251,17 @@ AUDIT_OUTCOME_LABELS: dict[str, str] = {
     Outcome.FAILED.value: N_("failed"),
 }
 
+# Where the treatment stands as the employer may know it (practice.privacy.PHASE_OF_STATUS).
+EMPLOYER_PHASE_LABELS: dict[str, str] = {
+    "referred": N_("referred, not yet screened"),
+    "screening": N_("screening"),
+    "treatment": N_("in treatment"),
+    "paused": N_("treatment paused"),
+    "completed": N_("treatment completed"),
+    "ended_early": N_("treatment ended early"),
+    "not_started": N_("no treatment at the practice"),
+}
+
 LABELS: Mapping[str, Mapping[str, str]] = {
     "episode_status": STATUS_LABELS,
     "offer": OFFER_LABELS,
@@ -258,6 +269,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
     "task": TASK_LABELS,
     "proposal": PROPOSAL_LABELS,
     "diagnosis": DIAGNOSIS_CATEGORIES,
+    "employer_phase": EMPLOYER_PHASE_LABELS,
     "referrer": REFERRER_LABELS,
     "referral_outcome": REFERRAL_OUTCOME_LABELS,
     "advice_author": ADVICE_AUTHOR_LABELS,

@@ -30,6 +30,23 @@ from practice.poortwachter import MilestoneKind, MilestoneStatus
 from practice.work_participation import ContractBasis
 
 AgreementStatus = Literal["agreed", "in_progress", "met", "revised", "abandoned"]
+# Where the treatment stands, as the employer may know it: the phase of the process, never
+# why it ended (a drop-out, a client who declined and a referral elsewhere all read "ended
+# without a course of treatment" or "ended early"; the reason may be medical).
+EmployerPhase = Literal[
+    "referred", "screening", "treatment", "paused", "completed", "ended_early", "not_started"
+]
+PHASE_OF_STATUS: dict[str, EmployerPhase] = {
+    "referred": "referred",
+    "screening_planned": "screening",
+    "screened": "screening",
+    "in_treatment": "treatment",
+    "paused": "paused",
+    "closed": "completed",
+    "dropped_out": "ended_early",
+    "declined": "not_started",
+    "referred_elsewhere": "not_started",
+}
 
 
 class _View(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -124,6 +141,11 @@ class EmployerView(_View, frozen=True):
     # The Poortwachter milestones of the running period of sickness: the employer's own
     # duties (plan of approach, 42nd-week notification, ...), dated from the first sick day.
     milestones: tuple[MilestoneView, ...] = ()
+    # Where the treatment stands and since when (``PHASE_OF_STATUS``): the employer plans
+    # the work resumption around it, and a finished or stopped treatment must not read as
+    # one still running. None: an update made before the phase was told.
+    phase: EmployerPhase | None = None
+    phase_since: dt.date | None = None
 
     def __post_init__(self) -> None:
         if self.sessions_held < 0:
@@ -143,6 +165,8 @@ EMPLOYER_FIELDS: frozenset[str] = frozenset(
         "relapse_plan_work_section",
         "last_update_on",
         "milestones",
+        "phase",
+        "phase_since",
     }
 )
 
@@ -172,6 +196,8 @@ class CompanyDoctorView(_View, frozen=True):
     interim_evaluation: str | None = None
     last_update_on: dt.date | None = None
     milestones: tuple[MilestoneView, ...] = ()
+    phase: EmployerPhase | None = None
+    phase_since: dt.date | None = None
 
 
 COMPANY_DOCTOR_FIELDS: frozenset[str] = frozenset(

@@ -11,7 +11,13 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from practice.poortwachter import Milestone
-from practice.privacy import AgreementView, EmployerView, MilestoneView, ParticipationView
+from practice.privacy import (
+    AgreementView,
+    EmployerPhase,
+    EmployerView,
+    MilestoneView,
+    ParticipationView,
+)
 
 
 def employer_update_key(update_id: int, user_id: int | str) -> str:
@@ -33,6 +39,8 @@ def employer_view(
     relapse_plan_work_section: str | None,
     last_update_on: date | None,
     milestones: Sequence[Milestone] = (),
+    phase: EmployerPhase | None = None,
+    phase_since: date | None = None,
 ) -> EmployerView:
     return EmployerView(
         episode_id=episode_id,
@@ -46,6 +54,8 @@ def employer_view(
         relapse_plan_work_section=relapse_plan_work_section or None,
         last_update_on=last_update_on,
         milestones=milestone_views(milestones),
+        phase=phase,
+        phase_since=phase_since,
     )
 
 

@@ -14,7 +14,13 @@ from zoneinfo import ZoneInfo
 from practice.case_team import TeamRole, active_on
 from practice.consent import ConsentRecord, Purpose, Recipient, why_not_sendable
 from practice.platform.db import among
-from practice.privacy import AgreementView, EmployerView, ParticipationView
+from practice.privacy import (
+    PHASE_OF_STATUS,
+    AgreementView,
+    EmployerPhase,
+    EmployerView,
+    ParticipationView,
+)
 from practice.queries.milestones import absences_of, period_milestones
 from practice.queries.participation import participation_series_of
 from practice.tables import (
@@ -22,6 +28,7 @@ from practice.tables import (
     CaseAssignment,
     Consent,
     RelapsePreventionPlan,
+    StatusChange,
     TreatmentEpisode,
     WorkResumptionAgreement,
 )
@@ -143,6 +150,9 @@ class EmployerViewSource:
     updates: Sequence[datetime]  # when each update was sent, oldest first
     # The employment's absences: the Poortwachter milestones on the view's day come from them.
     absences: Sequence[Absence] = ()
+    # The episode's status changes, oldest first (when, the status it moved to): the phase
+    # the employer may know (``practice.privacy.PHASE_OF_STATUS``) on the view's day.
+    statuses: Sequence[tuple[datetime, str]] = ()
 
     def view(self, at: datetime, tz: ZoneInfo, *, past: bool = False) -> EmployerView:
         """The view at ``at``; with ``past``, as it stood then (an update of the past,
@@ -154,6 +164,8 @@ class EmployerViewSource:
             return not past or on is None or on <= day
 
         meetings = [(when, text) for when, text in self.meetings if not past or when <= at]
+        statuses = [(when, status) for when, status in self.statuses if not past or when <= at]
+        phase, since = _phase(statuses, tz)
         updates = [when for when in self.updates if not past or when <= at]
         shared = self.work_section is not None and not why_not_sendable(
             self.consents, Recipient.EMPLOYER, Purpose.RELAPSE_PLAN_WORK_SECTION, at, None
@@ -171,7 +183,25 @@ class EmployerViewSource:
             last_update_on=max(updates).astimezone(tz).date() if updates else None,
             # As known on the view's day (an absence or recovery recorded later is not).
             milestones=period_milestones(self.absences, day),
+            phase=phase,
+            phase_since=since,
         )
+
+
+def _phase(
+    statuses: Sequence[tuple[datetime, str]], tz: ZoneInfo
+) -> tuple[EmployerPhase | None, date | None]:
+    """The employer's phase after the last change, and since the first change into it (two
+    statuses of one phase, screening planned and screened, are one phase to them)."""
+    if not statuses:
+        return None, None
+    phase = PHASE_OF_STATUS.get(statuses[-1][1])
+    since = statuses[-1][0]
+    for when, status in reversed(statuses):
+        if PHASE_OF_STATUS.get(status) != phase:
+            break
+        since = when
+    return phase, since.astimezone(tz).date()
 
 
 async def build_employer_view(
@@ -297,6 +327,18 @@ async def employer_view_sources(
             AbsenceEpisode.full_recovery_on,
         ).where(among(AbsenceEpisode.employment, employments)):
             absences.setdefault(int(row["employment"]), []).append(row)
+    statuses: dict[int, list[tuple[datetime, str]]] = {}
+    for change in (
+        await StatusChange.select(
+            StatusChange.episode, StatusChange.changed_at, StatusChange.to_status
+        )
+        .where(among(StatusChange.episode, ids))
+        .order_by(StatusChange.changed_at)
+        .order_by(StatusChange.id)
+    ):
+        statuses.setdefault(int(change["episode"]), []).append(
+            (change["changed_at"], str(change["to_status"]))
+        )
     held = await held_counting_dates(ids, tz)
     sources = {}
     for e in episodes:
@@ -315,6 +357,7 @@ async def employer_view_sources(
             consents=tuple(consents.get(client_id, ())),
             updates=tuple(sorted(updates.get(episode_id, ()))),
             absences=tuple(absences_of(absences.get(employment, ()) if employment else ())),
+            statuses=tuple(statuses.get(episode_id, ())),
         )
     return sources
 

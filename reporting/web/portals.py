@@ -280,6 +280,9 @@ async def employer_csv(request: Request[Any, Any, Any]) -> Response[str]:
             # What the percentage is of: the contract hours and which contract they are.
             "latest_contract_hours",
             "latest_volume_basis",
+            # Where the treatment stands and since when (practice.privacy.PHASE_OF_STATUS).
+            "phase",
+            "phase_since",
         ]
     ]
     for view in await employer_views(actor_of(request), _today(request), _zone(request)):
@@ -293,6 +296,8 @@ async def employer_csv(request: Request[Any, Any, Any]) -> Response[str]:
                 view.alignment_meeting_on,
                 "" if latest is None or latest.contract_hours is None else latest.contract_hours,
                 "" if latest is None else latest.basis.value,
+                view.phase or "",
+                view.phase_since or "",
             ]
         )
     return Response(

@@ -34,6 +34,9 @@ PINNED_EMPLOYER_FIELDS = {
     "relapse_plan_work_section",
     "last_update_on",
     "milestones",
+    # Where the treatment stands and since when, never why it ended (PHASE_OF_STATUS).
+    "phase",
+    "phase_since",
 }
 
 MINIMAL: dict[str, Any] = {
