@@ -130,6 +130,8 @@ class EmployerView(_View, frozen=True):
     participation: tuple[ParticipationView, ...] = ()
     # The manager takes part in the afstemmingsoverleg, so its date is known to them.
     alignment_meeting_on: dt.date | None = None
+    # The next one planned (its moment): they are invited to it.
+    alignment_meeting_planned_at: dt.datetime | None = None
     # The non-medical minutes of the afstemmingsoverleg (expectations, status, obstacles,
     # what the workplace can do); never the therapist's internal notes of it.
     shared_minutes: str | None = None
@@ -161,6 +163,7 @@ EMPLOYER_FIELDS: frozenset[str] = frozenset(
         "agreements",
         "participation",
         "alignment_meeting_on",
+        "alignment_meeting_planned_at",
         "shared_minutes",
         "relapse_plan_work_section",
         "last_update_on",
@@ -188,6 +191,7 @@ class CompanyDoctorView(_View, frozen=True):
     agreements: tuple[AgreementView, ...] = ()
     participation: tuple[ParticipationView, ...] = ()
     alignment_meeting_on: dt.date | None = None
+    alignment_meeting_planned_at: dt.datetime | None = None
     shared_minutes: str | None = None
     # The briefing "spoedig na de Screening": a written summary, not the raw findings.
     screening_summary: str | None = None

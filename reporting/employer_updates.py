@@ -41,6 +41,7 @@ def employer_view(
     milestones: Sequence[Milestone] = (),
     phase: EmployerPhase | None = None,
     phase_since: date | None = None,
+    alignment_meeting_planned_at: datetime | None = None,
 ) -> EmployerView:
     return EmployerView(
         episode_id=episode_id,
@@ -50,6 +51,7 @@ def employer_view(
         agreements=tuple(agreements),
         participation=tuple(participation),
         alignment_meeting_on=alignment_meeting_on,
+        alignment_meeting_planned_at=alignment_meeting_planned_at,
         shared_minutes=shared_minutes or None,
         relapse_plan_work_section=relapse_plan_work_section or None,
         last_update_on=last_update_on,

@@ -153,6 +153,8 @@ class EmployerViewSource:
     # The episode's status changes, oldest first (when, the status it moved to): the phase
     # the employer may know (``practice.privacy.PHASE_OF_STATUS``) on the view's day.
     statuses: Sequence[tuple[datetime, str]] = ()
+    # Alignment meetings still planned, their moments, soonest first.
+    planned_meetings: Sequence[datetime] = ()
 
     def view(self, at: datetime, tz: ZoneInfo, *, past: bool = False) -> EmployerView:
         """The view at ``at``; with ``past``, as it stood then (an update of the past,
@@ -185,6 +187,11 @@ class EmployerViewSource:
             milestones=period_milestones(self.absences, day),
             phase=phase,
             phase_since=since,
+            # The next one planned after the view's moment; a view of the past does not
+            # know what was planned then, so it tells none.
+            alignment_meeting_planned_at=None
+            if past
+            else next((when for when in self.planned_meetings if when > at), None),
         )
 
 
@@ -298,6 +305,17 @@ async def employer_view_sources(
             else []
         )
     }
+    planned: dict[int, list[datetime]] = {}
+    for m in (
+        await Appointment.select(Appointment.episode, Appointment.starts_at)
+        .where(
+            among(Appointment.episode, ids)
+            & (Appointment.kind == AppointmentKind.ALIGNMENT_MEETING.value)
+            & (Appointment.attendance == Attendance.PLANNED.value)
+        )
+        .order_by(Appointment.starts_at)
+    ):
+        planned.setdefault(int(m["episode"]), []).append(m["starts_at"])
     meetings_of: dict[int, list[tuple[datetime, str | None]]] = {}
     for m in sorted(meetings, key=lambda meeting: meeting["starts_at"]):
         meetings_of.setdefault(int(m["episode"]), []).append(
@@ -358,6 +376,7 @@ async def employer_view_sources(
             updates=tuple(sorted(updates.get(episode_id, ()))),
             absences=tuple(absences_of(absences.get(employment, ()) if employment else ())),
             statuses=tuple(statuses.get(episode_id, ())),
+            planned_meetings=tuple(planned.get(episode_id, ())),
         )
     return sources
 

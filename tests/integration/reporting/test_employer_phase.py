@@ -3,9 +3,11 @@ of the process (practice.privacy.PHASE_OF_STATUS), never why a treatment ended o
 start."""
 
 import html
+from datetime import UTC, datetime
 
 import time_machine
 
+from scheduling.tables import Appointment
 from tests.cast import Cast
 from tests.story import ok, refer, setup_parties
 from tests.web import api, login
@@ -28,8 +30,20 @@ async def test_the_employer_reads_where_the_treatment_stands_and_never_why_it_di
         "given_at": "2026-06-15T09:00:00+02:00",
     }
     await ok(await api(client, "POST", f"/api/episodes/{episode_id}/consents", consent), 201)
-    phase, _ = await phase_on_the_employer_page(client, cast)
+    # The afstemmingsoverleg planned: the manager is invited, so the portal says when.
+    await Appointment.insert(
+        Appointment(
+            episode=episode_id,
+            therapist=cast.therapist.id,
+            kind="alignment_meeting",
+            starts_at=datetime(2026, 6, 19, 8, 0, tzinfo=UTC),
+            ends_at=datetime(2026, 6, 19, 9, 0, tzinfo=UTC),
+        )
+    )
+    phase, page = await phase_on_the_employer_page(client, cast)
     assert "aangemeld, nog niet gescreend" in phase and "sinds 15 jun 2026" in phase
+    assert "gepland: 19 jun 2026, 10:00" in page
+    assert 'data-testid="meeting-planned">Afstemmingsoverleg gepland: 19 jun 2026, 10:00' in page
 
     await login(client, cast.therapist.email)
     reason = "Cliënt zoekt liever eerst hulp bij de GGZ voor de paniekaanvallen"

@@ -30,6 +30,8 @@ PINNED_EMPLOYER_FIELDS = {
     "agreements",
     "participation",
     "alignment_meeting_on",
+    # The next one planned: the manager is invited to it.
+    "alignment_meeting_planned_at",
     "shared_minutes",
     "relapse_plan_work_section",
     "last_update_on",
