@@ -262,6 +262,37 @@ EMPLOYER_PHASE_LABELS: dict[str, str] = {
     "not_started": N_("no treatment at the practice"),
 }
 
+# What an audit row of a client's record is about, in words the client reads on "who looked
+# at your record" (the object types of the audit trail; another type reads as the record).
+AUDIT_OBJECT_LABELS: dict[str, str] = {
+    "appointment": N_("an appointment"),
+    "appointment_request": N_("your request about an appointment"),
+    "deadline_monitor": N_("the practice's list of deadlines"),
+    "questionnaire_response": N_("a questionnaire"),
+    "work_participation": N_("your hours worked"),
+    "employer_update": N_("an update to your employer"),
+    "employer_view": N_("your progress as your employer sees it"),
+    "episode": N_("your treatment"),
+    "report": N_("a report"),
+    "document": N_("a document"),
+    "work_goal": N_("a work goal"),
+    "agreement": N_("an agreement about work"),
+    "client": N_("your details"),
+    "referral": N_("the referral"),
+    "absence": N_("your absence"),
+    "consent": N_("a consent"),
+    "manager_consultation": N_("the talk with your manager"),
+    "screening": N_("the screening"),
+    "relapse_prevention_plan": N_("the relapse-prevention plan"),
+    "task": N_("a task of your treatment"),
+    "follow_up": N_("a follow-up"),
+    "employment": N_("your employment"),
+    "access_log": N_("this list"),
+    "advice": N_("an advice"),
+    "setback": N_("a setback"),
+    "leave": N_("a leave"),
+}
+
 LABELS: Mapping[str, Mapping[str, str]] = {
     "episode_status": STATUS_LABELS,
     "offer": OFFER_LABELS,
@@ -270,6 +301,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
     "proposal": PROPOSAL_LABELS,
     "diagnosis": DIAGNOSIS_CATEGORIES,
     "employer_phase": EMPLOYER_PHASE_LABELS,
+    "audit_object": AUDIT_OBJECT_LABELS,
     "referrer": REFERRER_LABELS,
     "referral_outcome": REFERRAL_OUTCOME_LABELS,
     "advice_author": ADVICE_AUTHOR_LABELS,

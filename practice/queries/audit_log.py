@@ -16,8 +16,16 @@ MAX_PAGE = 1000
 
 
 async def client_access_log(
-    actor: Actor, client_id: int, *, limit: int, before: int | None, export: bool = False
+    actor: Actor,
+    client_id: int,
+    *,
+    limit: int,
+    before: int | None,
+    export: bool = False,
+    others_only: bool = False,
 ) -> list[dict[str, Any]]:
+    """The audit rows about a client, newest first; ``others_only``: not the reader's own
+    (the client's "who looked at your record": their own reading is no news to them)."""
     limit = max(1, min(limit, MAX_PAGE))
     if not await Client.exists().where(Client.id == client_id):
         # Outside the transaction below: the refusal's audit row must commit (AUD-9).
@@ -40,6 +48,10 @@ async def client_access_log(
         ).where(AuditEvent.client_id == client_id)
         if before is not None:
             query = query.where(AuditEvent.id < before)
+        if others_only and actor.user_id is not None:
+            query = query.where(
+                AuditEvent.actor_id.is_null() | (AuditEvent.actor_id != actor.user_id)
+            )
         rows: list[dict[str, Any]] = await query.order_by(AuditEvent.id, ascending=False).limit(
             limit
         )

@@ -24,6 +24,7 @@ from practice.audit.trail import Actor
 from practice.client_accounts import MY_REVIEW_CHOICE_LABELS
 from practice.consent import PURPOSES_OF, Purpose, Recipient
 from practice.errors import Conflict, InvalidInput, NotFound
+from practice.labels import AUDIT_OBJECT_LABELS
 from practice.queries import access, audit_log
 from practice.queries import consents as consent_queries
 from practice.queries.access import own_client
@@ -184,8 +185,17 @@ async def shared(request: Request[Any, Any, Any]) -> Template:
     """What was shared with whom and when, and who looked at the record."""
     actor, client_id = await _client(request)
     data = await client_portal.shared(client_id)
-    log = await audit_log.client_access_log(actor, client_id, limit=ACCESS_LOG_SHOWN, before=None)
-    return page(request, "reporting/client-portal/shared.html", tab="shared", log=log, **data)
+    log = await audit_log.client_access_log(
+        actor, client_id, limit=ACCESS_LOG_SHOWN, before=None, others_only=True
+    )
+    return page(
+        request,
+        "reporting/client-portal/shared.html",
+        tab="shared",
+        log=log,
+        audit_objects=AUDIT_OBJECT_LABELS,
+        **data,
+    )
 
 
 # ---------------------------------------------------------------- reviewing a report
