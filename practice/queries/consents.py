@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from practice.audit.trail import Action, Outcome
-from practice.consent import ConsentRecord, Purpose, Recipient, Standing, standing
+from practice.consent import ConsentRecord, Purpose, Recipient, Standing, fits, standing
 from practice.platform.db import among
 from practice.tables import AuditEvent, Consent, User
 
@@ -98,8 +98,14 @@ async def consent_history(client_id: int, at: datetime) -> ConsentHistory:
         else:
             persons.setdefault(key, {})[int(r["recipient_user"])] = r["person"]
     standings: list[StandingRow] = []
+    recorded = role_wide | set(persons)
     for recipient in Recipient:
-        for purpose in Purpose:
+        # What the recipient may be sent, and any other purpose a consent was recorded for
+        # (before the rule refused it: it still stands where it stands).
+        purposes = [
+            p for p in Purpose if fits(recipient, p) or (recipient.value, p.value) in recorded
+        ]
+        for purpose in purposes:
             key = (recipient.value, purpose.value)
             if key in role_wide or key not in persons:
                 standings.append(

@@ -198,7 +198,7 @@ def consents(therapist: Portal) -> None:
     therapist.submit("/consents", "consent-given")
     # A second consent, given by mistake, is withdrawn again (with its confirmation box).
     page.select_option("#recipient", "employer")
-    page.select_option("#purpose", "follow_up_results")
+    page.select_option("#purpose", "relapse_plan_work_section")
     page.fill("#given_at", f"{_days_ago(40).isoformat()}T10:00")
     therapist.submit("/consents", "second-consent-given")
     withdrawable = page.locator("tr[data-consent]").filter(
