@@ -155,6 +155,10 @@ class EmployerViewSource:
     statuses: Sequence[tuple[datetime, str]] = ()
     # Alignment meetings still planned, their moments, soonest first.
     planned_meetings: Sequence[datetime] = ()
+    # The days the treatment started and closed, as the therapist recorded them: a change
+    # recorded later than it took effect counts from its day, not from the recording.
+    started_on: date | None = None
+    closed_on: date | None = None
 
     def view(self, at: datetime, tz: ZoneInfo, *, past: bool = False) -> EmployerView:
         """The view at ``at``; with ``past``, as it stood then (an update of the past,
@@ -168,6 +172,9 @@ class EmployerViewSource:
         meetings = [(when, text) for when, text in self.meetings if not past or when <= at]
         statuses = [(when, status) for when, status in self.statuses if not past or when <= at]
         phase, since = _phase(statuses, tz)
+        effective = {"treatment": self.started_on, "completed": self.closed_on}.get(phase or "")
+        if effective is not None and known(effective):
+            since = effective
         updates = [when for when in self.updates if not past or when <= at]
         shared = self.work_section is not None and not why_not_sendable(
             self.consents, Recipient.EMPLOYER, Purpose.RELAPSE_PLAN_WORK_SECTION, at, None
@@ -248,6 +255,8 @@ async def employer_view_sources(
         TreatmentEpisode.id,
         TreatmentEpisode.client,
         TreatmentEpisode.employment,
+        TreatmentEpisode.started_on,
+        TreatmentEpisode.closed_on,
         TreatmentEpisode.client._.name.as_alias("name"),
         TreatmentEpisode.referral._.employer.as_alias("employer_id"),
     ).where(among(TreatmentEpisode.id, episode_ids))
@@ -377,6 +386,8 @@ async def employer_view_sources(
             absences=tuple(absences_of(absences.get(employment, ()) if employment else ())),
             statuses=tuple(statuses.get(episode_id, ())),
             planned_meetings=tuple(planned.get(episode_id, ())),
+            started_on=e["started_on"],
+            closed_on=e["closed_on"],
         )
     return sources
 

@@ -556,7 +556,12 @@ def test_a_referral_travels_through_all_four_portals_in_a_real_browser(
     employer = Portal(browser, served, language, EMPLOYER)
     section = employer.page.locator("section.employee", has_text=client_name)
     assert section.count() == 1, employer.page.locator("main").inner_text()[:2000]
-    assert "5" in section.locator("strong").first.inner_text()
+    held = section.locator("p", has_text=_said(language, "Gehouden sessies", "Sessions held"))
+    assert "5" in held.locator("strong").inner_text()
+    # Where the treatment stands, from the day it started (45 days ago), not the recording.
+    started = _said(language, "in behandeling sinds", "in treatment since")
+    phase = section.locator("p", has_text=started).inner_text()
+    assert str(_days_ago(45).day) in phase and str(_days_ago(45).year) in phase
     assert "Twee ochtenden per week" in section.inner_text()
     whole_page = employer.page.content().lower()
     assert marker.lower() not in whole_page
