@@ -841,6 +841,7 @@ def test_the_client_sets_up_an_account_answers_questionnaires_and_withholds_a_re
     client.assert_readable_on_a_phone("consents")
     employer_consent = client.page.locator('[data-testid="my-consents"] li', has_text="werkgever")
     action = employer_consent.first.locator("form").get_attribute("action")
+    employer_consent.first.locator("summary").click()  # what it means first, then the button
     client.submit(str(action), "consent-withdrawn")
     assert "Ingetrokken" in client.page.locator('[data-testid="my-consents"]').inner_text()
     client.follow(client.page.locator('nav.portal-nav a[href="/my/shared"]'), "shared")
