@@ -249,8 +249,12 @@ async def deadline_monitor(
     actor: Actor,
     today: date,
     tz: ZoneInfo,
+    *,
+    therapist: str | None = None,
+    overdue_only: bool = False,
 ) -> list[dict[str, Any]]:
-    """For practice managers: every open deadline across therapists, overdue first.
+    """For practice managers: every open deadline across therapists, overdue first; with
+    ``therapist`` (a name as listed), only theirs; with ``overdue_only``, only the late.
 
     Each row says whether today's escalation digests carry it (``escalation``: due on the
     next working day, lapsed, or None), by the same rule (``practice.escalation``)."""
@@ -293,6 +297,11 @@ async def deadline_monitor(
                     }
                 )
     items.sort(key=lambda i: (not i["overdue"], i["due_on"]))
+    # The manager's filter, before the audit: only the clients listed are recorded as seen.
+    if therapist is not None:
+        items = [i for i in items if i["therapist"] == therapist]
+    if overdue_only:
+        items = [i for i in items if i["overdue"]]
     # One row per client the monitor names, in one statement.
     listed = {int(i["episode_id"]) for i in items}
     shown = [(r["id"], r["client"]) for r in rows if int(r["id"]) in listed] or [(None, None)]

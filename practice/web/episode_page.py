@@ -425,16 +425,29 @@ async def _register_referral(request: Request[Any, Any, Any], data: FormData) ->
 
 
 @get("/monitor", opt=roles(Role.PRACTICE_MANAGER), include_in_schema=False)
-async def monitor_page(request: Request[Any, Any, Any]) -> Template:
+async def monitor_page(
+    request: Request[Any, Any, Any],
+    therapist: FromQuery[str | None] = None,
+    overdue: FromQuery[bool] = False,
+) -> Template:
     """Deadlines across therapists (overdue first), each therapist's free capacity, and the
-    break-glass events of the last days (who opened which record without a seat, and why)."""
+    break-glass events of the last days (who opened which record without a seat, and why).
+    ``?therapist=`` (a name as the capacity table lists it) and ``?overdue=true`` narrow the
+    deadlines: a practice's list runs to hundreds."""
     actor, today, settings = request_context(request)
-    rows = await caseload_queries.deadline_monitor(actor, today, settings.time_zone)
+    capacity = await caseload_queries.therapist_capacity(today)
+    names = [str(t["name"]) for t in capacity]
+    chosen = therapist if therapist in names else None
+    rows = await caseload_queries.deadline_monitor(
+        actor, today, settings.time_zone, therapist=chosen, overdue_only=overdue
+    )
     return page(
         request,
         "practice/monitor.html",
         rows=rows,
-        capacity=await caseload_queries.therapist_capacity(today),
+        therapists=names,
+        chosen={"therapist": chosen, "overdue": overdue},
+        capacity=capacity,
         break_glass=await break_glass_queries.recent(actor, today),
         break_glass_days=MONITOR_DAYS,
     )

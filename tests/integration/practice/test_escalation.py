@@ -127,6 +127,12 @@ async def test_an_overridden_deadline_is_not_escalated(
     monitor = (await client.get("/monitor")).text
     assert 'dag te laat; <span data-testid="silenced">de behandelaar zette de' in monitor
     assert "nog -" not in monitor
+    assert f'href="/statistics/episodes/{episode_id}"' in monitor  # the manager's overview
+    # Narrowed to the late ones: a silenced warning is no longer overdue, so it is not there.
+    late = (await client.get("/monitor", params={"overdue": "true"})).text
+    assert 'data-testid="silenced"' not in late
+    other = (await client.get("/monitor", params={"therapist": "Nobody by this name"})).text
+    assert 'data-testid="silenced"' in other  # an unknown name narrows nothing
 
 
 @time_machine.travel("2026-05-01 08:00 +0200", tick=False)
