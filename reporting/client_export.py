@@ -18,6 +18,8 @@ from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.errors import NotFound
 from practice.platform.db import write_tx
+from practice.platform.i18n import N_
+from practice.platform.i18n import gettext as _
 from practice.platform.settings import Settings
 from practice.tables import AuditEvent, Client
 from reporting.services.documents import render_pending_documents
@@ -55,6 +57,37 @@ def _without(rows: list[dict[str, Any]], columns: frozenset[str]) -> list[dict[s
     return [{k: v for k, v in row.items() if k not in columns} for row in rows]
 
 
+README_NAME = N_("README.txt")
+
+
+def readme(files: dict[str, str], documents: int, *, for_client: bool) -> str:
+    """What is in the download, in the reader's language: the documents to read, and the
+    records as the practice keeps them (JSON, the format the law asks for to take them
+    elsewhere), with how many of each there are."""
+    counts = {name: len(json.loads(content)) for name, content in files.items()}
+    lines = [
+        _("Everything the practice holds about you."),
+        "",
+        _("documents/: the documents written about you, as PDF files (%(n)s).") % {"n": documents},
+        _(
+            "data/: your record as the practice keeps it, one file per kind of record, in JSON "
+            "(a format other systems can read, so you can take it elsewhere). Dates are in "
+            "ISO form (2026-12-07) and moments in UTC."
+        ),
+        _("data/access_log.json: who looked at or changed your record, when and why."),
+    ]
+    if for_client:
+        lines.append(
+            _(
+                "Left out: your therapist's personal working notes, which are not part of the "
+                "record."
+            )
+        )
+    lines += ["", _("Files in data/ (number of records):")]
+    lines += [f"  {name}: {n}" for name, n in sorted(counts.items()) if n]
+    return "\n".join(lines) + "\n"
+
+
 async def export_client(actor: Actor, client_id: int, *, for_client: bool = False) -> bytes:
     """The ZIP of everything about the client; the export itself is audited. ``for_client``:
     the client's own download from the portal, without what the therapist keeps internal."""
@@ -77,6 +110,7 @@ async def export_client(actor: Actor, client_id: int, *, for_client: bool = Fals
     documents = list(found.rows.get(Document, {}).values())
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(_(README_NAME), readme(files, len(documents), for_client=for_client))
         for name, content in files.items():
             archive.writestr(f"data/{name}", content)
         for document in documents:

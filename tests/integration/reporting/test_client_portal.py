@@ -255,6 +255,11 @@ async def test_the_clients_download_holds_the_record_without_internal_notes_or_c
     assert "gedeeld" in everything and "SESSIENOTITIE" in everything
     assert "INTERN-GEHEIM" not in everything
     assert "argon2" not in everything and "password_hash" not in everything
+    # A note in the client's language says what is where, and how many of each.
+    readme = archive.read("LEESMIJ.txt").decode("utf-8")
+    assert "documents/: de documenten die over u zijn geschreven" in readme
+    assert "werkaantekeningen van uw behandelaar" in readme
+    assert "  client_account.json: 1" in readme
     bundle = await client.get("/my/record.fhir.json")
     assert bundle.status_code == 200 and bundle.json()["resourceType"] == "Bundle"
     assert "INTERN-GEHEIM" not in bundle.text
