@@ -194,7 +194,9 @@ async def read_capacity(actor: Actor, episode_id: int, today: date) -> dict[str,
     of the case); 404 (audited) for anyone else, the read audited naming the client."""
     client_id = await authorize(actor, episode_id, Need.ADVICE_READ, today)
     row = (
-        await TreatmentEpisode.select(TreatmentEpisode.client._.name.as_alias("client_name"))
+        await TreatmentEpisode.select(
+            TreatmentEpisode.status, TreatmentEpisode.client._.name.as_alias("client_name")
+        )
         .where(TreatmentEpisode.id == episode_id)
         .first()
     )
@@ -204,7 +206,12 @@ async def read_capacity(actor: Actor, episode_id: int, today: date) -> dict[str,
         await audit.record(
             actor, Action.READ, "capacity_advice", episode_id, purpose=PURPOSE, client_id=client_id
         )
-    return {"id": episode_id, "client": {"id": client_id, "name": row["client_name"]}, **view}
+    return {
+        "id": episode_id,
+        "status": row["status"],
+        "client": {"id": client_id, "name": row["client_name"]},
+        **view,
+    }
 
 
 async def doctor_cases(actor: Actor, today: date, search: str = "") -> list[dict[str, Any]]:
@@ -225,6 +232,7 @@ async def doctor_cases(actor: Actor, today: date, search: str = "") -> list[dict
     facts = await capacity_facts(ids)
     rows = await TreatmentEpisode.select(
         TreatmentEpisode.id,
+        TreatmentEpisode.status,
         TreatmentEpisode.client.as_alias("client_id"),
         TreatmentEpisode.client._.name.as_alias("client_name"),
     ).where(among(TreatmentEpisode.id, ids))
@@ -244,6 +252,8 @@ async def doctor_cases(actor: Actor, today: date, search: str = "") -> list[dict
             {
                 "episode_id": int(r["id"]),
                 "client_name": r["client_name"],
+                # Where the treatment stands: a case that ended reads as ended.
+                "status": r["status"],
                 "open_conflicts": len(capacity.open_conflicts(facts[int(r["id"])], today)),
             }
             for r in rows

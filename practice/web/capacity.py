@@ -156,7 +156,7 @@ async def _page(
         request,
         PAGE,
         status=status,
-        e={"id": episode_id, "client": view["client"], "capacity": view},
+        e={"id": episode_id, "status": view["status"], "client": view["client"], "capacity": view},
         today=today,
         form_state=form_state or FormState(),
         saved=SAVED.get(saved, ""),

@@ -123,6 +123,9 @@ async def test_an_agreement_over_the_advised_hours_is_a_task_and_a_notice_until_
     await login(client, cast.company_doctor.email)
     inbox = await client.get("/company-doctor", headers=HTML)
     assert "1 open strijdigheid" in inbox.text
+    capacity_page = await client.get(f"/episodes/{episode_id}/capacity", headers=HTML)
+    assert 'data-testid="case-status">Traject: <strong>' in capacity_page.text
+    assert 'data-testid="ended"' not in capacity_page.text  # still running
     assert f'href="/episodes/{episode_id}/capacity"' in inbox.text
     # Resolved with a note from the company doctor's page: shown back, audited, task done.
     page = f"/episodes/{episode_id}/capacity"
@@ -138,6 +141,7 @@ async def test_an_agreement_over_the_advised_hours_is_a_task_and_a_notice_until_
     inbox = await client.get("/company-doctor", headers=HTML)
     assert "open strijdigheid" not in inbox.text  # the case has folded among the settled
     assert "1 cliënt zonder open strijdigheden" in inbox.text
+    assert 'data-testid="case-status">(aangemeld)' in inbox.text  # where it stands
     assert f'href="/episodes/{episode_id}/capacity"' in inbox.text
     assert await AuditEvent.exists().where(
         (AuditEvent.object_type == "advice_conflict_resolution")
