@@ -41,6 +41,11 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
+# The media type of every CSV download; Litestar adds "; charset=utf-8" itself (a type
+# that names it already got it twice).
+CSV_MEDIA_TYPE = "text/csv"
+
+
 def csv_text(rows: Iterable[Iterable[object]]) -> str:
     """The rows (a header row first, if any) as CSV with CRLF line ends, every cell safe."""
     buffer = io.StringIO()

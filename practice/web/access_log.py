@@ -11,7 +11,7 @@ from litestar.response import Template
 from practice.access_policy import Need
 from practice.accounts import Role
 from practice.audit.trail import Outcome
-from practice.platform.csv_safe import csv_text
+from practice.platform.csv_safe import CSV_MEDIA_TYPE, csv_text
 from practice.queries import audit_log
 from practice.web.auth import roles
 from practice.web.portal import actor_of, page
@@ -91,7 +91,7 @@ async def access_log_csv(
     table: list[list[Any]] = [COLUMNS, *([row.get(column) for column in COLUMNS] for row in rows)]
     return Response(
         content=csv_text(table),
-        media_type="text/csv; charset=utf-8",
+        media_type=CSV_MEDIA_TYPE,
         headers={
             "Content-Disposition": f'attachment; filename="access-log-client-{client_id}.csv"'
         },

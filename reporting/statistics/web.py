@@ -24,6 +24,7 @@ from practice.access_policy import Need
 from practice.accounts import Role
 from practice.errors import InvalidInput, NotFound, one_of
 from practice.platform.clock import today_in
+from practice.platform.csv_safe import CSV_MEDIA_TYPE
 from practice.platform.i18n import current_locale
 from practice.platform.i18n import gettext as _
 from practice.platform.settings import Settings
@@ -244,7 +245,7 @@ async def dashboard_csv(
     found = next(t for t in board.tables if t.key == table)
     return Response(
         content=table_csv(found),
-        media_type="text/csv; charset=utf-8",
+        media_type=CSV_MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="outcomes-{table}.csv"'},
     )
 

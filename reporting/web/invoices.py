@@ -20,7 +20,7 @@ from practice import money
 from practice.accounts import Role
 from practice.audit.trail import Action, Actor
 from practice.errors import Conflict, InvalidInput, NotFound
-from practice.platform.csv_safe import csv_text
+from practice.platform.csv_safe import CSV_MEDIA_TYPE, csv_text
 from practice.web.auth import roles
 from practice.web.episode_common import request_context
 from practice.web.forms import (
@@ -179,7 +179,7 @@ async def invoice_lines_csv(
     filename = f"factuurregels-{period.start.isoformat()}-{period.end.isoformat()}.csv"
     return Response(
         csv_text(rows),
-        media_type="text/csv; charset=utf-8",
+        media_type=CSV_MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 

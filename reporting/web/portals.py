@@ -21,7 +21,7 @@ from practice.errors import NotFound
 from practice.name_search import SEARCH_MAX_LENGTH, parse_search
 from practice.platform import i18n
 from practice.platform.clock import today_in
-from practice.platform.csv_safe import csv_text
+from practice.platform.csv_safe import CSV_MEDIA_TYPE, csv_text
 from practice.platform.settings import Settings
 from practice.platform.templating import TEMPLATE_DIR
 from practice.privacy import EmployerView
@@ -302,7 +302,7 @@ async def employer_csv(request: Request[Any, Any, Any]) -> Response[str]:
         )
     return Response(
         csv_text(rows),
-        media_type="text/csv; charset=utf-8",
+        media_type=CSV_MEDIA_TYPE,
         headers={"Content-Disposition": 'attachment; filename="medewerkers.csv"'},
     )
 
