@@ -18,7 +18,7 @@ Pure: the facts are loaded by ``practice.queries.capacity``; ``today`` is passed
 import enum
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 
 # Who gives the capacity advice; the other authors' advice is checked against it.
 CAPACITY_AUTHOR = "company_doctor"
@@ -173,26 +173,37 @@ def _over(
 
 def _agreements(facts: CapacityFacts, today: date) -> Iterator[AdviceConflict]:
     # A planned start is judged now against the advice as known: it is about to happen. An
-    # agreement still running (agreed, in progress) is judged again on each later advice's
-    # day too: a lower advice does not leave an agreement of more hours standing unseen.
+    # agreement still running (agreed, in progress) is judged again on each day the advice
+    # in force changes after it (a new advice, or the day after one ends): a lower advice
+    # does not leave an agreement of more hours standing unseen. A conflict found so that
+    # was resolved stays in the list once the agreement is met.
     for a in facts.agreements:
         if a.status in _SETTLED_AGREEMENTS or a.agreed_on > today:
             continue
-        days = {a.on}
-        if a.status in _RUNNING_AGREEMENTS:
-            days |= {
-                advice.given_on
-                for advice in facts.advice
-                if advice.author_role == CAPACITY_AUTHOR and a.on < advice.given_on <= today
-            }
+        changes = {
+            day
+            for advice in facts.advice
+            if advice.author_role == CAPACITY_AUTHOR
+            for day in (
+                advice.given_on,
+                None if advice.valid_until is None else advice.valid_until + timedelta(days=1),
+            )
+            if day is not None and a.on < day <= today
+        }
         seen: set[str] = set()
-        for day in sorted(days):
+        for day in sorted({a.on} | changes):
             for conflict in _over(
                 ConflictKind.AGREEMENT, a.id, day, a.hours_per_week_minutes, facts, today
             ):
-                if conflict.key not in seen:
-                    seen.add(conflict.key)
-                    yield conflict
+                later = day != a.on
+                if conflict.key in seen or (
+                    later
+                    and a.status not in _RUNNING_AGREEMENTS
+                    and conflict.key not in facts.resolutions
+                ):
+                    continue
+                seen.add(conflict.key)
+                yield conflict
 
 
 def _hours(facts: CapacityFacts, today: date) -> Iterator[AdviceConflict]:

@@ -257,8 +257,7 @@ EMPLOYER_PHASE_LABELS: dict[str, str] = {
     "screening": N_("in the screening phase"),
     "treatment": N_("in treatment"),
     "paused": N_("treatment paused"),
-    "completed": N_("treatment completed"),
-    "ended_early": N_("treatment ended early"),
+    "ended": N_("treatment ended"),
     "not_started": N_("no treatment at the practice"),
 }
 
@@ -272,6 +271,9 @@ AUDIT_OBJECT_LABELS: dict[str, str] = {
     "today": N_("your practitioner's day overview"),
     "calendar": N_("your practitioner's calendar"),
     "capacity_cases": N_("the company doctor's list of clients"),
+    "capacity_advice": N_("the capacity advice"),
+    "absence_record": N_("your absence record"),
+    "reports": N_("the reports about you"),
     "inbox": N_("the company doctor's reports"),
     "employer_updates": N_("the updates to your employer"),
     "withheld_report": N_("a report you withheld"),

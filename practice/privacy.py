@@ -31,22 +31,27 @@ from practice.work_participation import ContractBasis
 
 AgreementStatus = Literal["agreed", "in_progress", "met", "revised", "abandoned"]
 # Where the treatment stands, as the employer may know it: the phase of the process, never
-# why it ended (a drop-out, a client who declined and a referral elsewhere all read "ended
-# without a course of treatment" or "ended early"; the reason may be medical).
-EmployerPhase = Literal[
-    "referred", "screening", "treatment", "paused", "completed", "ended_early", "not_started"
-]
+# why it ended. Every end reads alike: a treatment that began and was closed, dropped out or
+# referred elsewhere "ended"; one that never began (declined, referred elsewhere or dropped
+# out before the start) is "no treatment at the practice". A drop-out and a referral
+# elsewhere may say something medical; "completed" beside "ended" would tell them apart.
+EmployerPhase = Literal["referred", "screening", "treatment", "paused", "ended", "not_started"]
 PHASE_OF_STATUS: dict[str, EmployerPhase] = {
     "referred": "referred",
     "screening_planned": "screening",
     "screened": "screening",
     "in_treatment": "treatment",
     "paused": "paused",
-    "closed": "completed",
-    "dropped_out": "ended_early",
-    "declined": "not_started",
-    "referred_elsewhere": "not_started",
 }
+ENDED: frozenset[str] = frozenset({"closed", "dropped_out", "declined", "referred_elsewhere"})
+
+
+def employer_phase(status: str, treatment_began: bool) -> EmployerPhase | None:
+    """The phase of ``status``; an end by whether the treatment had begun. None for a status
+    this table does not know (a new one shows nothing rather than something wrong)."""
+    if status in ENDED:
+        return "ended" if treatment_began else "not_started"
+    return PHASE_OF_STATUS.get(status)
 
 
 class _View(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

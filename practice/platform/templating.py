@@ -136,7 +136,10 @@ def make_environment(time_zone: ZoneInfo) -> jinja2.Environment:
         i18n.gettext, i18n.ngettext, newstyle=True
     )
 
-    def moment(value: datetime | None, style: str = "medium") -> str:
+    def moment(value: datetime | str | None, style: str = "medium") -> str:
+        # A stored JSON's moment arrives as ISO text (a process update as sent), as its days do.
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
         return MISSING if value is None else i18n.format_moment(value, time_zone, style)
 
     filters: dict[str, Callable[..., Any]] = {

@@ -205,11 +205,6 @@ def _field_problems(
     for field, day in dates.items():
         if day is not None:
             problems |= timeline.not_too_far_ahead(field, day, today)
-    problems |= recovery_ahead_problems(
-        today,
-        partial_recovery_on=dates.get("partial_recovery_on"),
-        full_recovery_on=dates.get("full_recovery_on"),
-    )
     problems |= {
         k: v
         for k, v in record_problems(
@@ -354,6 +349,19 @@ async def update_absence(
         client_id, employment_id = await _episode(episode_id)
         await _lock_employment(employment_id)
         row = await _absence(absence_id, employment_id, "absence_id")
+        # A recovery far ahead is refused when it is typed, not when an old record holding
+        # one is edited for another field.
+        refuse(
+            recovery_ahead_problems(
+                day,
+                partial_recovery_on=None
+                if partial_recovery_on == row["partial_recovery_on"]
+                else partial_recovery_on,
+                full_recovery_on=None
+                if full_recovery_on == row["full_recovery_on"]
+                else full_recovery_on,
+            )
+        )
         try:
             rule = Absence(first_sick_day, full_recovery_on, AbsenceType(row["absence_type"]))
         except ValueError:

@@ -22,6 +22,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_409_CONFLICT
 from practice.access_policy import Need
 from practice.accounts import Role
 from practice.audit.trail import Actor
+from practice.episodes import ENDED_STATUSES, EpisodeStatus
 from practice.errors import Conflict, DomainError, InvalidInput
 from practice.platform.i18n import N_
 from practice.queries import capacity as capacity_queries
@@ -157,6 +158,7 @@ async def _page(
         PAGE,
         status=status,
         e={"id": episode_id, "status": view["status"], "client": view["client"], "capacity": view},
+        ended=EpisodeStatus(view["status"]) in ENDED_STATUSES,
         today=today,
         form_state=form_state or FormState(),
         saved=SAVED.get(saved, ""),

@@ -86,6 +86,7 @@ class InvoiceSummary:
     standing: billing.Standing
     credits_id: int | None
     credit_note_id: int | None
+    credits_number: str | None = None  # the number of the invoice a credit note corrects
 
     @property
     def outstanding_cents(self) -> int:
@@ -115,6 +116,7 @@ async def invoice_summaries(
         Invoice.total_cents,
         Invoice.status,
         Invoice.credits,
+        Invoice.credits.number.as_alias("credits_number"),
     ).order_by(Invoice.id, ascending=False)
     if employer_ids is not None:
         ids = list(employer_ids)
@@ -170,6 +172,7 @@ async def invoice_summaries(
                 ),
                 credits_id=None if row["credits"] is None else int(row["credits"]),
                 credit_note_id=credit_note_of.get(invoice_id),
+                credits_number=None if row["credits"] is None else str(row["credits_number"]),
             )
         )
     return summaries

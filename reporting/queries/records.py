@@ -15,11 +15,11 @@ from practice.case_team import TeamRole, active_on
 from practice.consent import ConsentRecord, Purpose, Recipient, why_not_sendable
 from practice.platform.db import among
 from practice.privacy import (
-    PHASE_OF_STATUS,
     AgreementView,
     EmployerPhase,
     EmployerView,
     ParticipationView,
+    employer_phase,
 )
 from practice.queries.milestones import absences_of, period_milestones
 from practice.queries.participation import participation_series_of
@@ -171,10 +171,19 @@ class EmployerViewSource:
 
         meetings = [(when, text) for when, text in self.meetings if not past or when <= at]
         statuses = [(when, status) for when, status in self.statuses if not past or when <= at]
-        phase, since = _phase(statuses, tz)
-        effective = {"treatment": self.started_on, "completed": self.closed_on}.get(phase or "")
-        if effective is not None and known(effective):
-            since = effective
+        began = self.started_on is not None and known(self.started_on)
+        phase, since = _phase(statuses, began, tz)
+        # A change entered later than it took effect counts from its day: the first start
+        # from the day the treatment started, a closing from the day it closed.
+        if phase == "treatment" and began and _first_start(statuses):
+            since = self.started_on
+        elif (
+            phase == "ended"
+            and statuses[-1][1] == "closed"
+            and self.closed_on is not None
+            and known(self.closed_on)
+        ):
+            since = self.closed_on
         updates = [when for when in self.updates if not past or when <= at]
         shared = self.work_section is not None and not why_not_sendable(
             self.consents, Recipient.EMPLOYER, Purpose.RELAPSE_PLAN_WORK_SECTION, at, None
@@ -203,19 +212,24 @@ class EmployerViewSource:
 
 
 def _phase(
-    statuses: Sequence[tuple[datetime, str]], tz: ZoneInfo
+    statuses: Sequence[tuple[datetime, str]], began: bool, tz: ZoneInfo
 ) -> tuple[EmployerPhase | None, date | None]:
     """The employer's phase after the last change, and since the first change into it (two
     statuses of one phase, screening planned and screened, are one phase to them)."""
     if not statuses:
         return None, None
-    phase = PHASE_OF_STATUS.get(statuses[-1][1])
+    phase = employer_phase(statuses[-1][1], began)
     since = statuses[-1][0]
     for when, status in reversed(statuses):
-        if PHASE_OF_STATUS.get(status) != phase:
+        if employer_phase(status, began) != phase:
             break
         since = when
     return phase, since.astimezone(tz).date()
+
+
+def _first_start(statuses: Sequence[tuple[datetime, str]]) -> bool:
+    """Whether the treatment runs since its first start (no pause in between)."""
+    return [status for _, status in statuses].count("in_treatment") == 1
 
 
 async def build_employer_view(

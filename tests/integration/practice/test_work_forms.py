@@ -228,6 +228,11 @@ async def test_a_recovery_before_the_first_sick_day_is_refused_beside_its_field_
     assert "Volledig herstel komt na de eerste ziektedag (1 mei 2026)." in text
     assert 'value="2026-04-01"' in text
     assert (await AbsenceEpisode.select().first() or {})["full_recovery_on"] is None
+    # Months ahead: a guess or a typing error, refused beside the field.
+    ahead = await posted(client, episode_id, "work", path, {"full_recovery_on": "2027-05-01"})
+    assert ahead.status_code == 400
+    assert "hoogstens 14 dagen vooruit" in html.unescape(ahead.text)
+    assert (await AbsenceEpisode.select().first() or {})["full_recovery_on"] is None
 
 
 @time_machine.travel(NOW, tick=False)

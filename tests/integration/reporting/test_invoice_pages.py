@@ -73,7 +73,7 @@ async def test_the_practice_manager_sets_terms_sends_records_a_payment_and_credi
     assert "€ 1.295,00" in detail.text and "A.J." in detail.text and "PO-7" in detail.text
     # Not sent yet: it says so, where it goes, and what will be owed (not "€ 0,00 owed").
     assert "Te versturen aan" in detail.text and "Verstuurd aan" not in detail.text
-    assert "Nog niet verstuurd: verschuldigd zodra het is verstuurd (€ 1.295,00)." in detail.text
+    assert "Nog niet verstuurd: verschuldigd zodra die is verstuurd (€ 1.295,00)." in detail.text
 
     sent = await post_page_form(
         client, f"/invoices/{package['id']}", f"/invoices/{package['id']}/sending", {}

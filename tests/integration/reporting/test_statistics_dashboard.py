@@ -127,7 +127,7 @@ async def test_the_headline_figures_are_those_computed_by_hand(client, cast: Cas
     # figure (depression: 77 % at the end), not "all diagnoses, 77–91 %".
     page = await client.get("/statistics/outcomes?diagnosis=depressie")
     card = page.text.split('data-figure="resumption_end"', 1)[1].split("</div>", 1)[0]
-    assert "van de contracturen, Depressie" in card and "HSK: 77 %" in card
+    assert "van de contracturen, depressie" in card and "HSK: 77 %" in card
     assert "alle diagnoses" not in card
 
     trends = next(t for t in data["tables"] if t["key"] == "trends")

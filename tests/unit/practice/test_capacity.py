@@ -90,6 +90,34 @@ def test_a_lower_advice_later_is_a_conflict_with_an_agreement_still_running_not_
     assert (conflict.found_minutes, conflict.advised_minutes) == (1980, 300)
 
 
+def test_when_a_higher_advice_ends_the_lower_one_in_force_again_is_judged_too() -> None:
+    facts = CapacityFacts(
+        advice=[
+            doctor(1, date(2026, 5, 1), 720),  # 12 h, open-ended
+            doctor(2, date(2026, 5, 20), 1200, valid_until=date(2026, 6, 10)),  # 20 h
+        ],
+        agreements=[AgreementFact(10, date(2026, 5, 25), date(2026, 6, 1), 960)],  # 16 h
+    )
+    [conflict] = conflicts(facts, TODAY)
+    assert (conflict.advice_id, conflict.on) == (1, date(2026, 6, 11))
+
+
+def test_a_resolved_conflict_with_a_later_advice_stays_listed_once_the_agreement_is_met() -> None:
+    running = AgreementFact(10, date(2026, 6, 1), date(2026, 6, 2), 1980)
+    advice = [doctor(1, date(2026, 5, 1), 2400), doctor(2, date(2026, 6, 10), 300)]
+    resolution = Resolution(date(2026, 6, 12), "Afgesproken: eerst 5 uur")
+    met = CapacityFacts(
+        advice=advice,
+        agreements=[AgreementFact(10, date(2026, 6, 1), date(2026, 6, 2), 1980, "met")],
+        resolutions={"agreement:10:2": resolution},
+    )
+    [kept] = conflicts(met, TODAY)
+    assert kept.key == "agreement:10:2" and not kept.is_open
+    # Unresolved, it no longer asks for anything once met.
+    assert conflicts(CapacityFacts(advice=advice, agreements=[running]), TODAY)
+    assert conflicts(CapacityFacts(advice=advice, agreements=[met.agreements[0]]), TODAY) == []
+
+
 def test_an_agreement_made_after_today_is_not_judged_yet() -> None:
     facts = CapacityFacts(
         advice=[doctor(1, date(2026, 5, 1))],
