@@ -301,6 +301,9 @@ async def test_the_client_reads_what_each_update_told_their_employer(client, cas
         "sessions_held": 5,
         "agreements": [{"agreed_on": "2026-06-01", "description": "Twee ochtenden per week"}],
         "participation": [],
+        "phase": "treatment",
+        "phase_since": "2026-06-01",
+        "alignment_meeting_planned_at": "2026-06-19T08:00:00+00:00",
     }
     await EmployerUpdate.insert(
         EmployerUpdate(episode=episode_id, trigger="interim_report:5", content=json.dumps(told))
@@ -312,6 +315,9 @@ async def test_the_client_reads_what_each_update_told_their_employer(client, cas
     updates = page.text.split('data-testid="shared-updates"', 1)[1].split("</ul>\n", 1)[0]
     assert "wat uw werkgever te horen kreeg" in updates
     assert "Twee ochtenden per week" in updates and "<dd>5</dd>" in updates
+    # Where the treatment stood and the meeting it named: all the employer was told.
+    assert "in behandeling (sinds 1 jun 2026)" in updates
+    assert "19 jun 2026, 10:00" in updates
 
 
 @time_machine.travel(NOW, tick=False)
