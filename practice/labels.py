@@ -251,7 +251,7 @@ AUDIT_OUTCOME_LABELS: dict[str, str] = {
     Outcome.FAILED.value: N_("failed"),
 }
 
-# Where the treatment stands as the employer may know it (practice.privacy.PHASE_OF_STATUS).
+# Where the treatment stands as the employer may know it (practice.privacy.employer_phase).
 EMPLOYER_PHASE_LABELS: dict[str, str] = {
     "referred": N_("referred, not yet screened"),
     "screening": N_("in the screening phase"),

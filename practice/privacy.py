@@ -25,6 +25,7 @@ from typing import Any, Literal, final
 
 import msgspec
 
+from practice.episodes import ENDED_STATUSES, EpisodeStatus
 from practice.errors import Message
 from practice.poortwachter import MilestoneKind, MilestoneStatus
 from practice.work_participation import ContractBasis
@@ -36,20 +37,21 @@ AgreementStatus = Literal["agreed", "in_progress", "met", "revised", "abandoned"
 # out before the start) is "no treatment at the practice". A drop-out and a referral
 # elsewhere may say something medical; "completed" beside "ended" would tell them apart.
 EmployerPhase = Literal["referred", "screening", "treatment", "paused", "ended", "not_started"]
+# A status is a str (StrEnum): the table is read with the stored text.
 PHASE_OF_STATUS: dict[str, EmployerPhase] = {
-    "referred": "referred",
-    "screening_planned": "screening",
-    "screened": "screening",
-    "in_treatment": "treatment",
-    "paused": "paused",
+    EpisodeStatus.REFERRED: "referred",
+    EpisodeStatus.SCREENING_PLANNED: "screening",
+    EpisodeStatus.SCREENED: "screening",
+    EpisodeStatus.IN_TREATMENT: "treatment",
+    EpisodeStatus.PAUSED: "paused",
 }
-ENDED: frozenset[str] = frozenset({"closed", "dropped_out", "declined", "referred_elsewhere"})
 
 
 def employer_phase(status: str, treatment_began: bool) -> EmployerPhase | None:
-    """The phase of ``status``; an end by whether the treatment had begun. None for a status
-    this table does not know (a new one shows nothing rather than something wrong)."""
-    if status in ENDED:
+    """The phase of ``status``; an end (``ENDED_STATUSES``) by whether the treatment had
+    begun. None for a status this table does not know (a new one shows nothing rather than
+    something wrong)."""
+    if status in ENDED_STATUSES:
         return "ended" if treatment_began else "not_started"
     return PHASE_OF_STATUS.get(status)
 
@@ -148,7 +150,7 @@ class EmployerView(_View, frozen=True):
     # The Poortwachter milestones of the running period of sickness: the employer's own
     # duties (plan of approach, 42nd-week notification, ...), dated from the first sick day.
     milestones: tuple[MilestoneView, ...] = ()
-    # Where the treatment stands and since when (``PHASE_OF_STATUS``): the employer plans
+    # Where the treatment stands and since when (``employer_phase``): the employer plans
     # the work resumption around it, and a finished or stopped treatment must not read as
     # one still running. None: an update made before the phase was told.
     phase: EmployerPhase | None = None

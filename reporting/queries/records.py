@@ -151,7 +151,7 @@ class EmployerViewSource:
     # The employment's absences: the Poortwachter milestones on the view's day come from them.
     absences: Sequence[Absence] = ()
     # The episode's status changes, oldest first (when, the status it moved to): the phase
-    # the employer may know (``practice.privacy.PHASE_OF_STATUS``) on the view's day.
+    # the employer may know (``practice.privacy.employer_phase``) on the view's day.
     statuses: Sequence[tuple[datetime, str]] = ()
     # Alignment meetings still planned, their moments, soonest first.
     planned_meetings: Sequence[datetime] = ()

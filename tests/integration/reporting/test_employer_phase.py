@@ -1,5 +1,5 @@
 """The employer reads where the treatment of its employee stands, and since when: the phase
-of the process (practice.privacy.PHASE_OF_STATUS), never why a treatment ended or did not
+of the process (practice.privacy.employer_phase), never why a treatment ended or did not
 start."""
 
 import html

@@ -36,7 +36,7 @@ PINNED_EMPLOYER_FIELDS = {
     "relapse_plan_work_section",
     "last_update_on",
     "milestones",
-    # Where the treatment stands and since when, never why it ended (PHASE_OF_STATUS).
+    # Where the treatment stands and since when, never why it ended (employer_phase).
     "phase",
     "phase_since",
 }
