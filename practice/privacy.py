@@ -25,35 +25,12 @@ from typing import Any, Literal, final
 
 import msgspec
 
-from practice.episodes import ENDED_STATUSES, EpisodeStatus
+from practice.employer_phase import EmployerPhase
 from practice.errors import Message
 from practice.poortwachter import MilestoneKind, MilestoneStatus
 from practice.work_participation import ContractBasis
 
 AgreementStatus = Literal["agreed", "in_progress", "met", "revised", "abandoned"]
-# Where the treatment stands, as the employer may know it: the phase of the process, never
-# why it ended. Every end reads alike: a treatment that began and was closed, dropped out or
-# referred elsewhere "ended"; one that never began (declined, referred elsewhere or dropped
-# out before the start) is "no treatment at the practice". A drop-out and a referral
-# elsewhere may say something medical; "completed" beside "ended" would tell them apart.
-EmployerPhase = Literal["referred", "screening", "treatment", "paused", "ended", "not_started"]
-# A status is a str (StrEnum): the table is read with the stored text.
-PHASE_OF_STATUS: dict[str, EmployerPhase] = {
-    EpisodeStatus.REFERRED: "referred",
-    EpisodeStatus.SCREENING_PLANNED: "screening",
-    EpisodeStatus.SCREENED: "screening",
-    EpisodeStatus.IN_TREATMENT: "treatment",
-    EpisodeStatus.PAUSED: "paused",
-}
-
-
-def employer_phase(status: str, treatment_began: bool) -> EmployerPhase | None:
-    """The phase of ``status``; an end (``ENDED_STATUSES``) by whether the treatment had
-    begun. None for a status this table does not know (a new one shows nothing rather than
-    something wrong)."""
-    if status in ENDED_STATUSES:
-        return "ended" if treatment_began else "not_started"
-    return PHASE_OF_STATUS.get(status)
 
 
 class _View(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -150,7 +127,7 @@ class EmployerView(_View, frozen=True):
     # The Poortwachter milestones of the running period of sickness: the employer's own
     # duties (plan of approach, 42nd-week notification, ...), dated from the first sick day.
     milestones: tuple[MilestoneView, ...] = ()
-    # Where the treatment stands and since when (``employer_phase``): the employer plans
+    # Where the treatment stands and since when (``practice.employer_phase``): the employer plans
     # the work resumption around it, and a finished or stopped treatment must not read as
     # one still running. None: an update made before the phase was told.
     phase: EmployerPhase | None = None

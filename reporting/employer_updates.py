@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
+from practice.employer_phase import EmployerPhase
 from practice.poortwachter import Milestone
 from practice.privacy import (
     AgreementView,
-    EmployerPhase,
     EmployerView,
     MilestoneView,
     ParticipationView,

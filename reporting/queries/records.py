@@ -13,14 +13,9 @@ from zoneinfo import ZoneInfo
 
 from practice.case_team import TeamRole, active_on
 from practice.consent import ConsentRecord, Purpose, Recipient, why_not_sendable
+from practice.employer_phase import phase_and_since
 from practice.platform.db import among
-from practice.privacy import (
-    AgreementView,
-    EmployerPhase,
-    EmployerView,
-    ParticipationView,
-    employer_phase,
-)
+from practice.privacy import AgreementView, EmployerView, ParticipationView
 from practice.queries.milestones import absences_of, period_milestones
 from practice.queries.participation import participation_series_of
 from practice.tables import (
@@ -151,7 +146,7 @@ class EmployerViewSource:
     # The employment's absences: the Poortwachter milestones on the view's day come from them.
     absences: Sequence[Absence] = ()
     # The episode's status changes, oldest first (when, the status it moved to): the phase
-    # the employer may know (``practice.privacy.employer_phase``) on the view's day.
+    # the employer may know (``practice.employer_phase``) on the view's day.
     statuses: Sequence[tuple[datetime, str]] = ()
     # Alignment meetings still planned, their moments, soonest first.
     planned_meetings: Sequence[datetime] = ()
@@ -171,19 +166,12 @@ class EmployerViewSource:
 
         meetings = [(when, text) for when, text in self.meetings if not past or when <= at]
         statuses = [(when, status) for when, status in self.statuses if not past or when <= at]
-        began = self.started_on is not None and known(self.started_on)
-        phase, since = _phase(statuses, began, tz)
-        # A change entered later than it took effect counts from its day: the first start
-        # from the day the treatment started, a closing from the day it closed.
-        if phase == "treatment" and began and _first_start(statuses):
-            since = self.started_on
-        elif (
-            phase == "ended"
-            and statuses[-1][1] == "closed"
-            and self.closed_on is not None
-            and known(self.closed_on)
-        ):
-            since = self.closed_on
+        phase, since = phase_and_since(
+            statuses,
+            tz,
+            started_on=self.started_on if known(self.started_on) else None,
+            closed_on=self.closed_on if known(self.closed_on) else None,
+        )
         updates = [when for when in self.updates if not past or when <= at]
         shared = self.work_section is not None and not why_not_sendable(
             self.consents, Recipient.EMPLOYER, Purpose.RELAPSE_PLAN_WORK_SECTION, at, None
@@ -209,27 +197,6 @@ class EmployerViewSource:
             if past
             else next((when for when in self.planned_meetings if when > at), None),
         )
-
-
-def _phase(
-    statuses: Sequence[tuple[datetime, str]], began: bool, tz: ZoneInfo
-) -> tuple[EmployerPhase | None, date | None]:
-    """The employer's phase after the last change, and since the first change into it (two
-    statuses of one phase, screening planned and screened, are one phase to them)."""
-    if not statuses:
-        return None, None
-    phase = employer_phase(statuses[-1][1], began)
-    since = statuses[-1][0]
-    for when, status in reversed(statuses):
-        if employer_phase(status, began) != phase:
-            break
-        since = when
-    return phase, since.astimezone(tz).date()
-
-
-def _first_start(statuses: Sequence[tuple[datetime, str]]) -> bool:
-    """Whether the treatment runs since its first start (no pause in between)."""
-    return [status for _, status in statuses].count("in_treatment") == 1
 
 
 async def build_employer_view(

@@ -280,7 +280,7 @@ async def employer_csv(request: Request[Any, Any, Any]) -> Response[str]:
             # What the percentage is of: the contract hours and which contract they are.
             "latest_contract_hours",
             "latest_volume_basis",
-            # Where the treatment stands and since when (practice.privacy.employer_phase).
+            # Where the treatment stands and since when (practice.employer_phase).
             "phase",
             "phase_since",
         ]
