@@ -44,6 +44,8 @@ class Sender(StrEnum):
     APPOINTMENT_CONFIRMATION = "appointment_confirmation"
     APPOINTMENT_REMINDER = "appointment_reminder"
     APPOINTMENT_CANCELLATION = "appointment_cancellation"
+    PARTICIPANT_INVITATION = "participant_invitation"
+    PARTICIPANT_CANCELLATION = "participant_cancellation"
     BRIEFING_NOTICE = "briefing_notice"
     INTERIM_REPORT_NOTICE = "interim_report_notice"
     EMPLOYER_UPDATE_NOTICE = "employer_update_notice"
@@ -141,6 +143,17 @@ RULES: Mapping[Sender, Rule] = MappingProxyType(
             "the client's notice that the practice cancelled an appointment",
             {Audience.CLIENT: _CLIENT},
         ),
+        Sender.PARTICIPANT_INVITATION: Rule(
+            "an invitation with its .ics to a participant of a meeting (the manager, HR "
+            "adviser or company doctor at the afstemmingsoverleg) when they are added to it: "
+            "the moment, the client's initials, never the location; only with the client's "
+            "consent to share with them, as the reminder",
+            {Audience.COMPANY_DOCTOR: _DOCTOR, Audience.EMPLOYER_CONTACT: _EMPLOYER},
+        ),
+        Sender.PARTICIPANT_CANCELLATION: Rule(
+            "the notice to an invited participant of a meeting that it is cancelled or moved",
+            {Audience.COMPANY_DOCTOR: _DOCTOR, Audience.EMPLOYER_CONTACT: _EMPLOYER},
+        ),
         Sender.BRIEFING_NOTICE: Rule(
             "the company doctor is told a briefing waits in their portal",
             {Audience.COMPANY_DOCTOR: NeedsConsent(Recipient.COMPANY_DOCTOR, Purpose.BRIEFING)},
@@ -236,6 +249,8 @@ SENDER_MODULES: Mapping[Sender, str] = MappingProxyType(
         Sender.APPOINTMENT_CONFIRMATION: "scheduling/services/notices.py",
         Sender.APPOINTMENT_REMINDER: "scheduling/services/notices.py",
         Sender.APPOINTMENT_CANCELLATION: "scheduling/services/attendance.py",
+        Sender.PARTICIPANT_INVITATION: "scheduling/services/invitations.py",
+        Sender.PARTICIPANT_CANCELLATION: "scheduling/services/invitations.py",
         Sender.BRIEFING_NOTICE: "reporting/services/reports.py",
         Sender.INTERIM_REPORT_NOTICE: "reporting/services/reports.py",
         Sender.EMPLOYER_UPDATE_NOTICE: "reporting/services/employer_updates.py",

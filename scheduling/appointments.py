@@ -223,3 +223,17 @@ def needs_client_notification(new_attendance: Attendance) -> bool:
     (pitfall 20). A client's own cancellation or a no-show needs no message from us.
     """
     return new_attendance is Attendance.CANCELLED_BY_PRACTICE
+
+
+# The outbox keys of the participants' invitations (scheduling.services.invitations), here
+# so that the appointment page can read what was sent.
+def invitation_key(appointment_id: int, participant: int | str) -> str:
+    """The outbox key of one participant's invitation to a meeting; ``participant="%"``
+    gives the LIKE pattern of all of the meeting's."""
+    return f"participant-invitation:{appointment_id}:{participant}"
+
+
+def invitation_cancelled_key(appointment_id: int, participant: int | str) -> str:
+    """The outbox key of the notice to one participant that the meeting is cancelled;
+    ``participant="%"`` gives the LIKE pattern of all of the meeting's."""
+    return f"participant-cancellation:{appointment_id}:{participant}"

@@ -6,6 +6,7 @@ and the erasure of a client both read this list.
 
 from practice.client_data import Found, Holding, linked, messages
 from practice.tables import TreatmentEpisode
+from scheduling.appointments import invitation_cancelled_key, invitation_key
 from scheduling.services.attendance import cancellation_key, held_sweep_job_id
 from scheduling.services.notices import confirmation_key, reminder_key
 from scheduling.services.requests import answer_key, request_key
@@ -13,7 +14,7 @@ from scheduling.tables import Appointment, AppointmentRequest, MeetingProposal, 
 
 
 def _message_keys(found: Found) -> list[str]:
-    # The keys scheduling.services.notices, .attendance and .requests write, per
+    # The keys scheduling.services.notices, .attendance, .invitations and .requests write, per
     # appointment, built by their writers' own key functions.
     keys: list[str] = []
     for appointment_id in found.ids(Appointment):
@@ -21,6 +22,8 @@ def _message_keys(found: Found) -> list[str]:
             confirmation_key(appointment_id),
             cancellation_key(appointment_id),
             reminder_key(appointment_id, "%"),
+            invitation_key(appointment_id, "%"),
+            invitation_cancelled_key(appointment_id, "%"),
             request_key(appointment_id),
             answer_key(appointment_id),
         ]

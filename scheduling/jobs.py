@@ -6,7 +6,7 @@ from practice.platform import outbox
 from practice.platform.db import write_tx
 from practice.platform.queue import DueJob
 from practice.platform.settings import Settings
-from scheduling.services import attendance, notices
+from scheduling.services import attendance, invitations, notices
 
 
 async def due_reminders(today: date, settings: Settings) -> list[DueJob]:
@@ -15,6 +15,13 @@ async def due_reminders(today: date, settings: Settings) -> list[DueJob]:
         created = await notices.queue_due_reminders(
             datetime.now(UTC), timedelta(hours=settings.reminder_hours), settings.time_zone
         )
+    return [outbox.send_job(message_id) for message_id in created]
+
+
+async def due_invitations(today: date, settings: Settings) -> list[DueJob]:
+    """Invite the participants of a meeting ahead whom the client's consent now allows."""
+    async with write_tx():
+        created = await invitations.queue_due_invitations(datetime.now(UTC), settings.time_zone)
     return [outbox.send_job(message_id) for message_id in created]
 
 

@@ -47,6 +47,8 @@ Sweep = Callable[[date, Settings], Awaitable[list[DueJob]]]
 SWEEPS: list[Sweep] = [
     scheduling_jobs.due_alignment_meetings,
     scheduling_jobs.due_reminders,
+    # A meeting's participants whom the client's consent came to allow after they were added.
+    scheduling_jobs.due_invitations,
     reporting_jobs.due_reports,
     reporting_jobs.due_employer_updates,
     reporting_jobs.due_follow_up_invitations,
@@ -92,7 +94,7 @@ JOBS: list[Any] = [
 ]
 
 SWEEP_MINUTES = set(range(0, 60, 5))
-# Seconds between the finders' starts (12 finders: within the first minute of each five).
+# Seconds between the finders' starts (13 finders: within the first minute of each five).
 FINDER_SECONDS_APART = 4
 # What each finder found due on its last run in this process, by job kind: the backlog
 # gauges add them up (a kind such as send_message comes from several finders).

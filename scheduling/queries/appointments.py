@@ -11,8 +11,16 @@ from piccolo.query.functions.aggregate import Count
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.platform.db import among, write_tx
+from practice.tables import OutboundMessage
 from practice.tasks import FactPatch
-from scheduling.appointments import KIND_LABELS, LIVE, AppointmentKind, Attendance
+from scheduling.appointments import (
+    KIND_LABELS,
+    LIVE,
+    AppointmentKind,
+    Attendance,
+    invitation_cancelled_key,
+    invitation_key,
+)
 from scheduling.calendars import Slot, free_slots, occupied
 from scheduling.ics import CalendarEntry, calendar, initials
 from scheduling.queries.availability import therapist_absences, weekly_hours, working_days
@@ -307,6 +315,32 @@ async def open_proposals(episode_ids: Sequence[int]) -> dict[int, datetime]:
     }
 
 
+async def _invitations(appointment_id: int) -> dict[int, dict[str, Any]]:
+    """Per participant, their invitation's state: queued (``created_at``), ``sent_at``,
+    ``blocked_at`` (a consent withdrawn before sending), and ``cancelled_at`` when the
+    meeting's cancellation was queued for them."""
+    patterns = (
+        invitation_key(appointment_id, "%"),
+        invitation_cancelled_key(appointment_id, "%"),
+    )
+    rows = await OutboundMessage.select(
+        OutboundMessage.key,
+        OutboundMessage.created_at,
+        OutboundMessage.sent_at,
+        OutboundMessage.blocked_at,
+    ).where(OutboundMessage.key.like(patterns[0]) | OutboundMessage.key.like(patterns[1]))
+    found: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        participant = int(str(row["key"]).rsplit(":", 1)[1])
+        if str(row["key"]).startswith(patterns[0][:-1]):
+            found.setdefault(participant, {}).update(
+                created_at=row["created_at"], sent_at=row["sent_at"], blocked_at=row["blocked_at"]
+            )
+        else:
+            found.setdefault(participant, {})["cancelled_at"] = row["created_at"]
+    return found
+
+
 async def appointment_detail(
     actor: Actor, appointment_id: int, tz: ZoneInfo
 ) -> dict[str, Any] | None:
@@ -347,6 +381,9 @@ async def appointment_detail(
         .where(Participant.appointment == appointment_id)
         .order_by(Participant.id)
     )  # fmt: skip
+    # What each was sent (scheduling.services.invitations): shown back beside them.
+    invitations = await _invitations(appointment_id)
+    participants = [{**p, "invitation": invitations.get(int(p["id"]))} for p in participants]
     # The client's request from the portal to cancel or move it, with their words.
     request = (
         await AppointmentRequest.select(

@@ -22,6 +22,7 @@ from practice.platform.queue import JobQueue, enqueue_after_commit, sweep_episod
 from practice.services import disclosure
 from practice.tables import TreatmentEpisode
 from scheduling.appointments import (
+    LIVE,
     Attendance,
     InvalidAttendanceChange,
     ParticipantRole,
@@ -32,6 +33,7 @@ from scheduling.appointments import (
 )
 from scheduling.ics import CalendarEntry, calendar
 from scheduling.queries.sessions import held_counting_dates
+from scheduling.services.invitations import cancel_invitations, invite_participants
 from scheduling.services.notices import client_contact, render_notice
 from scheduling.tables import Appointment, MeetingProposal, Participant
 
@@ -183,6 +185,10 @@ async def record_attendance(
                 )
                 if message_id is not None and queue is not None:
                     enqueue_after_commit(queue, outbox.send_job(message_id))
+        if target.value not in LIVE:
+            # Whoever was invited to the meeting hears it is off (a move books it anew,
+            # with new invitations).
+            await cancel_invitations(appointment_id, tz, queue)
         if target is Attendance.HELD:
             await propose_alignment_meetings([int(row["episode"])])
             if queue is not None:
@@ -240,8 +246,11 @@ async def add_participant(
     email: str | None = None,
     required: bool = True,
     user_id: int | None = None,
+    tz: ZoneInfo,
+    queue: JobQueue | None = None,
 ) -> int:
-    """Someone else at the table: manager, HR adviser or company doctor."""
+    """Someone else at the table: manager, HR adviser or company doctor; invited by e-mail
+    when the meeting is still ahead (``scheduling.services.invitations``)."""
     if role not in {r.value for r in ParticipantRole} or role in {"client", "therapist"}:
         raise InvalidInput({"role": "manager, hr_adviser or company_doctor"})
     if not name.strip():
@@ -264,5 +273,7 @@ async def add_participant(
                 required=required,
             )
         ).returning(Participant.id)
+        participant_id = int(rows[0]["id"])
+        await invite_participants(appointment_id, tz, queue, participant_id=participant_id)
         await audit.record(actor, Action.UPDATE, "appointment", appointment_id, purpose=PURPOSE)
-    return int(rows[0]["id"])
+    return participant_id

@@ -35,6 +35,7 @@ from scheduling.appointments import LIVE, AppointmentKind, Attendance, Participa
 from scheduling.calendars import Slot, occupied, plan_series, weekly_series
 from scheduling.queries.availability import therapist_absences, working_days
 from scheduling.services.attendance import PURPOSE, record_attendance
+from scheduling.services.invitations import invite_participants
 from scheduling.services.notices import confirm_booking
 from scheduling.tables import Appointment, MeetingProposal, Participant
 
@@ -198,6 +199,7 @@ async def book(
         await confirm_booking(
             appointment_id, int(str(episode["client"])), slot, booking.online, tz, queue
         )
+        await invite_participants(appointment_id, tz, queue)
         await audit.record(
             actor,
             Action.CREATE,
@@ -355,7 +357,35 @@ async def rebook(
         await Appointment.update({Appointment.rebooked_as: new_id}).where(
             Appointment.id == appointment_id
         )
+        if await _carry_participants(appointment_id, new_id):
+            await invite_participants(new_id, tz, queue)
     return new_id
+
+
+async def _carry_participants(old_id: int, new_id: int) -> bool:
+    """The participants the therapist added by hand to the old meeting, at the new one too
+    (the case team's are there already, read again for the new day); True if any came."""
+    present = {
+        (p["user"], p["email"])
+        for p in await Participant.select(Participant.user, Participant.email).where(
+            Participant.appointment == new_id
+        )
+    }
+    carried = [
+        Participant(
+            appointment=new_id,
+            role=p["role"],
+            user=p["user"],
+            name=p["name"],
+            email=p["email"],
+            required=p["required"],
+        )
+        for p in await Participant.select().where(Participant.appointment == old_id)
+        if (p["user"], p["email"]) not in present
+    ]
+    if carried:
+        await Participant.insert(*carried)
+    return bool(carried)
 
 
 CANCELLATIONS = (Attendance.CANCELLED_BY_CLIENT.value, Attendance.CANCELLED_BY_PRACTICE.value)

@@ -356,7 +356,11 @@ async def participant(
     actor = await _writer(request, await episode_of(appointment_id))
     return Created(
         await attendance_services.add_participant(
-            actor, appointment_id=appointment_id, **msgspec.structs.asdict(data)
+            actor,
+            appointment_id=appointment_id,
+            tz=request.app.state.settings.time_zone,
+            queue=request.app.state.queue,
+            **msgspec.structs.asdict(data),
         )
     )
 

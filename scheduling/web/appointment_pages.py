@@ -195,7 +195,11 @@ async def add_participant(
     try:
         form = form_struct(ParticipantIn, data)
         await attendance_services.add_participant(
-            actor, appointment_id=appointment_id, **msgspec.structs.asdict(form)
+            actor,
+            appointment_id=appointment_id,
+            tz=request.app.state.settings.time_zone,
+            queue=request.app.state.queue,
+            **msgspec.structs.asdict(form),
         )
     except (InvalidInput, Conflict) as exc:
         return await refused_on_appointment(request, appointment_id, data, exc)

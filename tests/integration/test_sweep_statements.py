@@ -24,6 +24,8 @@ FINDERS = (
     jobs.due_employer_updates,
     jobs.due_follow_up_invitations,
     jobs.due_questionnaire_invitations,
+    # The participants of the meetings ahead whom no invitation reached yet.
+    scheduling_jobs.due_invitations,
 )
 # Each finder's reads when nothing is due, whatever the number of episodes: the episodes
 # and their facts (a statement per table, ``load_facts``), what was done before.

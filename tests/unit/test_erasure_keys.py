@@ -21,6 +21,7 @@ from reporting.services.follow_ups import follow_up_invitation_key
 from reporting.services.reports import deliver_job_id, document_notification_key
 from reporting.tables import Document, EmployerUpdate, Report
 from scheduling import client_data as scheduling_data
+from scheduling.appointments import invitation_cancelled_key, invitation_key
 from scheduling.services.attendance import cancellation_key, held_sweep_job_id
 from scheduling.services.notices import confirmation_key, reminder_key
 from scheduling.tables import Appointment
@@ -70,6 +71,8 @@ def _message_keys(row: int) -> list[str]:
         cancellation_key(row),
         reminder_key(row, "client"),
         reminder_key(row, "participant:3"),
+        invitation_key(row, 3),
+        invitation_cancelled_key(row, 3),
         employer_update_key(row, 6),
         document_notification_key(row, 6),
         follow_up_invitation_key(row),
