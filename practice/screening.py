@@ -6,7 +6,7 @@ therapist and, through written reports, the company doctor, never the employer.
 
 from enum import StrEnum
 
-from practice.errors import between, one_of
+from practice.errors import Message, between, one_of
 from practice.platform.i18n import N_
 
 # The brochure reports outcomes for these three; "other" keeps the list closed but complete.
@@ -59,3 +59,17 @@ def screening_problems(
         elif not bounds[0] <= complaint_score <= bounds[1]:
             problems["complaint_score"] = between(bounds[0], bounds[1])
     return problems
+
+
+def follow_up_score_problems(
+    complaint_score: int | None, instrument: str | None
+) -> dict[str, Message]:
+    """A follow-up's complaint score on the screening's instrument, within its range; with
+    no instrument recorded, within the widest of them (a score of 60 fits none)."""
+    if complaint_score is None:
+        return {}
+    low, high = COMPLAINT_INSTRUMENTS.get(instrument or "") or (
+        0,
+        max(high for _, high in COMPLAINT_INSTRUMENTS.values()),
+    )
+    return {} if low <= complaint_score <= high else {"complaint_score": between(low, high)}

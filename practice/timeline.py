@@ -54,6 +54,7 @@ BEFORE_REFERRAL = {
 }
 TOO_FAR_AHEAD = N_("This date is too far in the future (after %(day)s).")
 TOO_LONG_AGO = N_("This date is too long ago (before %(day)s).")
+NOT_YET_HELD = N_("This has taken place, so its date cannot be after today (%(day)s).")
 START_BEFORE_SCREENING = N_("Treatment cannot start before the screening (%(day)s).")
 FOLLOW_UP_BEFORE_CLOSING = N_("A follow-up comes after the episode was closed (%(day)s).")
 BIRTH_IN_FUTURE = N_("A birth date cannot be in the future.")
@@ -125,6 +126,16 @@ def after_referral(
     return not_too_far_ahead(field, day, today) if today is not None else {}
 
 
+def held(event: str, field: str, day: date, referred_on: date, today: date) -> Problems:
+    """``day`` of an ``event`` that has taken place (a screening held, a follow-up done or
+    tried): after the referral and not after ``today``. A screening "held" on a day still to
+    come was saved, and then refused the treatment's start before it."""
+    problems = after_referral(event, field, day, referred_on)
+    if not problems and day > today:
+        problems[field] = Message(NOT_YET_HELD, day=today)
+    return problems
+
+
 def treatment_start_problems(
     field: str, started_on: date, referred_on: date, screened_on: date | None, today: date
 ) -> Problems:
@@ -138,8 +149,9 @@ def treatment_start_problems(
 def follow_up_problems(
     field: str, held_on: date, referred_on: date, closed_on: date | None, today: date
 ) -> Problems:
-    """A follow-up after the referral, after the closing of the episode, not far ahead."""
-    problems = after_referral("follow_up", field, held_on, referred_on, today)
+    """A follow-up (done, or tried and the client unreachable or declining) after the
+    referral, after the closing of the episode, and not after today."""
+    problems = held("follow_up", field, held_on, referred_on, today)
     if not problems and closed_on is not None and held_on < closed_on:
         problems[field] = Message(FOLLOW_UP_BEFORE_CLOSING, day=closed_on)
     return problems

@@ -233,9 +233,9 @@ async def record_screening(
     async with write_tx():
         row = await episode_row(episode_id)
         referred_on = (await episode_dates(episode_id, zone)).referred_on
-        timing = timeline.after_referral("screening", "held_on", held_on, referred_on, day)
+        timing = timeline.held("screening", "held_on", held_on, referred_on, day)
         if discussed_with_client_on is not None:
-            timing |= timeline.after_referral(
+            timing |= timeline.held(
                 "screening", "discussed_with_client_on", discussed_with_client_on, referred_on, day
             )
         refuse(timing)
@@ -305,7 +305,7 @@ async def record_manager_consultation(
     async with write_tx():
         row = await episode_row(episode_id)
         referred_on = (await episode_dates(episode_id, zone)).referred_on
-        refuse(timeline.after_referral("consultation", "held_on", held_on, referred_on, day))
+        refuse(timeline.held("consultation", "held_on", held_on, referred_on, day))
         if contact_id is not None:
             referral = (
                 await TreatmentEpisode.select(

@@ -15,6 +15,7 @@ from practice.audit.trail import Action, Actor
 from practice.episodes import EpisodeStatus
 from practice.errors import Conflict, InvalidInput, NotFound, one_of
 from practice.platform.db import write_tx
+from practice.screening import follow_up_score_problems
 from practice.services import capacity
 from practice.services.employer_text import refuse_medical
 from practice.services.episodes import (
@@ -25,7 +26,14 @@ from practice.services.episodes import (
     episode_row,
     refuse,
 )
-from practice.tables import Advice, FollowUp, RelapsePreventionPlan, TaskOverride, WorkGoal
+from practice.tables import (
+    Advice,
+    FollowUp,
+    RelapsePreventionPlan,
+    Screening,
+    TaskOverride,
+    WorkGoal,
+)
 
 ADVICE_AUTHORS = ("company_doctor", "therapist", "gp", "other")
 FOLLOW_UP_KINDS = ("conversation", "measurement")
@@ -234,8 +242,16 @@ async def record_follow_up(
             )
         day, zone = clock(today, tz)
         dates = await episode_dates(episode_id, zone)
+        screening = (
+            await Screening.select(Screening.complaint_instrument)
+            .where(Screening.episode == episode_id)
+            .first()
+        )
         refuse(
             timeline.follow_up_problems("held_on", held_on, dates.referred_on, dates.closed_on, day)
+            | follow_up_score_problems(
+                complaint_score, screening["complaint_instrument"] if screening else None
+            )
         )
         rows = await FollowUp.insert(
             FollowUp(

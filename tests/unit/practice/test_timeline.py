@@ -64,6 +64,16 @@ def test_a_follow_up_comes_after_the_closing() -> None:
     assert timeline.follow_up_problems("held_on", closed, REFERRED, closed, TODAY) == {}
 
 
+def test_a_screening_or_follow_up_held_after_today_is_refused_and_today_is_fine() -> None:
+    ahead = timeline.held("screening", "held_on", date(2026, 3, 19), REFERRED, TODAY)
+    assert ahead["held_on"].id == timeline.NOT_YET_HELD
+    assert ahead["held_on"].params == {"day": TODAY}
+    assert timeline.held("screening", "held_on", TODAY, REFERRED, TODAY) == {}
+    closed = date(2026, 3, 10)
+    problems = timeline.follow_up_problems("held_on", date(2027, 3, 9), REFERRED, closed, TODAY)
+    assert problems["held_on"].id == timeline.NOT_YET_HELD
+
+
 def test_a_birth_date_in_2030_is_in_the_future() -> None:
     problems = timeline.birth_date_problems("date_of_birth", date(2030, 1, 1), TODAY)
     assert problems["date_of_birth"].id == timeline.BIRTH_IN_FUTURE
