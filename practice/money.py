@@ -80,6 +80,9 @@ def _ungrouped(text: str, sign: str) -> str:
     """Digits grouped by ``sign`` in threes ("1.250.000"), without the signs; refused when
     the groups are not threes ("12.50.0")."""
     groups = text.split(sign)
+    if groups[0].startswith("0") and len(groups) == 2:
+        # "0,001" is no thousand: a tenth of a cent (it was read as one euro).
+        raise InvalidAmount(TOO_MANY_DECIMALS)
     if not groups[0] or len(groups[0]) > 3 or any(len(g) != 3 for g in groups[1:]):
         raise InvalidAmount(NOT_AN_AMOUNT)
     return "".join(groups)

@@ -26,7 +26,7 @@ from typing import Any, Literal, final
 import msgspec
 
 from practice.employer_phase import EmployerPhase
-from practice.errors import Message
+from practice.errors import Message, between
 from practice.poortwachter import MilestoneKind, MilestoneStatus
 from practice.work_participation import ContractBasis
 
@@ -334,6 +334,7 @@ def assert_employer_safe(obj_type: type) -> None:
 # records. An employer's contract may raise it (``Employer.min_cell_size``), never lower it;
 # the database holds the same line (the CHECK of migration 2026-12-04T01:38:35).
 MIN_CELL_FLOOR = 5
+MAX_CELL_SIZE = 1000  # a larger smallest cell hides every figure: a typing error
 
 
 def cell_size_problem(min_cell_size: int) -> Message | None:
@@ -342,6 +343,8 @@ def cell_size_problem(min_cell_size: int) -> Message | None:
         return Message(
             "at least %(floor)s: a smaller group can identify an employee", floor=MIN_CELL_FLOOR
         )
+    if min_cell_size > MAX_CELL_SIZE:
+        return between(MIN_CELL_FLOOR, MAX_CELL_SIZE)
     return None
 
 

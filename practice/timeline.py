@@ -51,6 +51,8 @@ BEFORE_REFERRAL = {
     "advice": N_("Advice cannot be given before the referral (%(day)s)."),
     "plan": N_("The relapse-prevention plan cannot be drawn up before the referral (%(day)s)."),
     "setback": N_("A setback cannot be before the referral (%(day)s)."),
+    "planned_start": N_("The treatment cannot start before the referral (%(day)s)."),
+    "briefing": N_("The briefing cannot be before the referral (%(day)s)."),
 }
 TOO_FAR_AHEAD = N_("This date is too far in the future (after %(day)s).")
 TOO_LONG_AGO = N_("This date is too long ago (before %(day)s).")

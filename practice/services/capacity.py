@@ -66,7 +66,9 @@ def advice_hours(
     problems: dict[str, str] = {}
     day = week = None
     if hours_per_day is not None:
-        if hours_per_day < 0:
+        if not hours_per_day.is_finite():  # "NaN" parses as a Decimal, and compares as an error
+            problems["hours_per_day"] = Message(timeline.NOT_A_NUMBER)
+        elif hours_per_day < 0:
             problems["hours_per_day"] = Message(timeline.NEGATIVE_HOURS)
         elif hours_per_day > MAX_DAY_HOURS:
             problems["hours_per_day"] = Message(DAY_HOURS, hours=MAX_DAY_HOURS)

@@ -14,7 +14,7 @@ from practice import timeline
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.episodes import EpisodeStatus, InvalidTransition, Offer, check_transition
-from practice.errors import Conflict, InvalidInput, Message, NotFound, one_of
+from practice.errors import Conflict, InvalidInput, Message, NotFound, between, one_of
 from practice.labels import OFFER_LABELS, STATUS_LABELS
 from practice.platform.db import write_tx
 from practice.platform.i18n import N_
@@ -30,6 +30,8 @@ from practice.tables import (
 )
 
 PURPOSE = "treatment"
+# The sessions a plan may authorise (the plan form says so too): more is a typing error.
+MAX_SESSIONS = 200
 
 
 def clock(today: date | None, tz: ZoneInfo | None) -> tuple[date, ZoneInfo]:
@@ -380,10 +382,13 @@ async def update_plan(
     planned_start_on: date | None = None,
     sessions_authorised: int | None = None,
     briefing_sent_on: date | None = None,
+    today: date | None = None,
+    tz: ZoneInfo | None = None,
 ) -> None:
     """Planned start, session budget and a briefing given outside the service (e.g. by phone)."""
-    if sessions_authorised is not None and sessions_authorised < 0:
-        raise InvalidInput({"sessions_authorised": "not negative"})
+    if sessions_authorised is not None and not 0 <= sessions_authorised <= MAX_SESSIONS:
+        # A budget of 10^9 sessions was saved and read "6 van 1000000000" on every tab.
+        raise InvalidInput({"sessions_authorised": between(0, MAX_SESSIONS)})
     changes: dict[object, object] = {}
     if planned_start_on is not None:
         changes[TreatmentEpisode.planned_start_on] = planned_start_on
@@ -393,8 +398,20 @@ async def update_plan(
         changes[TreatmentEpisode.briefing_sent_on] = briefing_sent_on
     if not changes:
         raise InvalidInput({"body": "nothing to change"})
+    day, zone = clock(today, tz)
     async with write_tx():
         row = await episode_row(episode_id)
+        referred_on = (await episode_dates(episode_id, zone)).referred_on
+        problems: timeline.Problems = {}
+        if planned_start_on is not None:
+            problems |= timeline.after_referral(
+                "planned_start", "planned_start_on", planned_start_on, referred_on, day
+            )
+        if briefing_sent_on is not None:
+            problems |= timeline.held(
+                "briefing", "briefing_sent_on", briefing_sent_on, referred_on, day
+            )
+        refuse(problems)
         await TreatmentEpisode.update(changes).where(TreatmentEpisode.id == episode_id)  # type: ignore[arg-type]
         await audit.record(
             actor, Action.UPDATE, "episode", episode_id, purpose=PURPOSE, client_id=client_of(row)

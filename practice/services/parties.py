@@ -6,12 +6,12 @@ from decimal import Decimal
 
 import asyncpg
 
-from practice import timeline
+from practice import money, timeline
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.deadlines import DayUnit
 from practice.episodes import Offer
-from practice.errors import Conflict, InvalidInput, Message, NotFound, one_of
+from practice.errors import Conflict, InvalidInput, Message, NotFound, between, one_of
 from practice.milestone_reports import MAX_DAYS_BEFORE
 from practice.platform.db import write_tx
 from practice.platform.i18n import N_
@@ -63,6 +63,9 @@ REVIEW_DAYS = N_(
     "client agreed) to 15, or leave it empty for the practice's default."
 )
 MAX_REVIEW_DAYS = 15
+MAX_COST_PER_DAY_CENTS = 1_000_000  # € 10.000 a day: more is a typing error
+MAX_REPORT_EVERY = 50  # an interim report after every 50th session at most
+MAX_UPDATE_EVERY_DAYS = 365  # an update to the employer at least once a year
 DAYS_PER_WEEK = N_("Give the days a week in half days, from 0.5 to 7 (e.g. 4 or 4.5).")
 
 
@@ -86,12 +89,20 @@ def employer_problems(
         problems["name"] = "required"
     if default_offer not in {o.value for o in Offer}:
         problems["default_offer"] = one_of(o.value for o in Offer)
+    # Upper bounds too: a setting of 10^9 days was saved, and then every caseload and the
+    # monitor failed to compute its deadlines (a date past the calendar's end).
     if cost_per_absence_day_cents < 0:
         problems["cost_per_absence_day_cents"] = "not negative"
-    if report_every < 1:
-        problems["report_every"] = "at least 1"
-    if employer_update_every_days is not None and employer_update_every_days < 1:
-        problems["employer_update_every_days"] = "at least 1, or empty"
+    elif cost_per_absence_day_cents > MAX_COST_PER_DAY_CENTS:
+        problems["cost_per_absence_day_cents"] = Message(
+            money.TOO_LARGE, amount=money.format_euros(MAX_COST_PER_DAY_CENTS, "nl")
+        )
+    if not 1 <= report_every <= MAX_REPORT_EVERY:
+        problems["report_every"] = between(1, MAX_REPORT_EVERY)
+    if employer_update_every_days is not None and not (
+        1 <= employer_update_every_days <= MAX_UPDATE_EVERY_DAYS
+    ):
+        problems["employer_update_every_days"] = between(1, MAX_UPDATE_EVERY_DAYS)
     if milestone_report_days_before is not None and not (
         0 <= milestone_report_days_before <= MAX_DAYS_BEFORE
     ):
@@ -475,7 +486,12 @@ async def change_contract_hours(
     half_days = None
     if days_per_week is not None:
         half_days = days_per_week * 2
-        if not (1 <= half_days <= 14) or half_days != half_days.to_integral_value():
+        # NaN compares as an error rather than False: checked first.
+        if (
+            not half_days.is_finite()
+            or not (1 <= half_days <= 14)
+            or half_days != half_days.to_integral_value()
+        ):
             problems["days_per_week"] = Message(DAYS_PER_WEEK)
     if today is not None:
         problems |= timeline.not_too_far_ahead("valid_from", valid_from, today)

@@ -234,7 +234,7 @@ async def patch_plan(
 ) -> Done:
     """Planned start, session budget, or a briefing given outside the service."""
     actor = await episode_writer(request, episode_id)
-    await episodes.update_plan(actor, episode_id=episode_id, **fields_of(data))
+    await episodes.update_plan(actor, episode_id=episode_id, **fields_of(data), **clock(request))
     return Done()
 
 

@@ -213,8 +213,13 @@ def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[An
 
 
 def out_of_range(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """A number too large for the database (e.g. an id in a URL): no such record exists."""
-    return _respond(request, HTTP_404_NOT_FOUND, _("Not found"))
+    """A number too large for the database or the calendar: in a URL read (an id), no such
+    record exists; in a write, a value of the form is out of range (a form field without an
+    upper bound of its own; logged, so that it gets one)."""
+    if request.method in ("GET", "HEAD"):
+        return _respond(request, HTTP_404_NOT_FOUND, _("Not found"))
+    log.warning("a value out of range: %s %s", request.method, without_token(request.url.path))
+    return _respond(request, HTTP_400_BAD_REQUEST, _("A value is out of range."))
 
 
 def invalid_value(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

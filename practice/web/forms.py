@@ -8,10 +8,14 @@ language. A page that can show the form again does so (``FormState``): the typed
 and each problem next to its field; other forms fall back to the error page.
 """
 
+import contextlib
+import functools
 import re
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -30,6 +34,9 @@ S = TypeVar("S", bound=msgspec.Struct)
 
 # What <input type="datetime-local"> sends: a moment without a zone.
 _LOCAL_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
+# A number typed with a decimal comma, as Dutch writes it ("7,5"): the request types read
+# a decimal point. Only a lone comma between digits: "1,250" stays as typed (and is refused).
+_DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d{1,2}\s*$")
 # Fields a form carries besides the request type's own: the CSRF token.
 _FORM_ONLY = frozenset({"_csrf_token"})
 
@@ -49,8 +56,12 @@ def form_struct(
             value = value[-1] if value else ""
         if isinstance(value, str) and not value.strip():
             continue  # an empty field: the type's default applies
+        if isinstance(value, str) and _DECIMAL_COMMA.match(value) and name in _numbers(struct_type):
+            value = value.replace(",", ".")
         if tz is not None and isinstance(value, str) and _LOCAL_MOMENT.match(value):
-            value = datetime.fromisoformat(value).replace(tzinfo=tz).isoformat()
+            # 29 February 2027 at 10:00 is left as typed, and refused beside its field.
+            with contextlib.suppress(ValueError):
+                value = datetime.fromisoformat(value).replace(tzinfo=tz).isoformat()
         values[name] = value
     values.update(extra)
     try:
@@ -58,6 +69,16 @@ def form_struct(
     except msgspec.ValidationError as exc:
         first = {field_of(str(exc)): problem_of(str(exc))}
         raise InvalidInput(every_problem(struct_type, values) or first) from None
+
+
+@functools.cache
+def _numbers(struct_type: type[msgspec.Struct]) -> frozenset[str]:
+    """The fields of ``struct_type`` that take a fractional number (Decimal or float)."""
+    return frozenset(
+        f.encode_name
+        for f in msgspec.structs.fields(struct_type)
+        if any(t in (Decimal, float) for t in (f.type, *typing.get_args(f.type)))
+    )
 
 
 def every_problem(struct_type: type[msgspec.Struct], values: Mapping[str, Any]) -> dict[str, str]:

@@ -53,6 +53,8 @@ def test_an_amount_is_read_the_way_people_type_euros(typed: str, cents: int) -> 
         ("12,505", None),  # three digits after one separator: thousands, so valid
         ("12,5055", TOO_MANY_DECIMALS),
         ("1.250,505", TOO_MANY_DECIMALS),
+        ("0,001", TOO_MANY_DECIMALS),  # no thousand: it was read as one euro
+        ("0.001", TOO_MANY_DECIMALS),
         ("-5", NEGATIVE),
         ("- 5,00", NEGATIVE),
     ],
