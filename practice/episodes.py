@@ -141,7 +141,18 @@ def check_transition(current: EpisodeStatus, target: EpisodeStatus) -> None:
 # What the therapist may record in each status: the episode page shows a form only when its
 # gate is open, so a page never retypes the state machine's status lists.
 _SCREENING_OPEN = frozenset({EpisodeStatus.REFERRED, EpisodeStatus.SCREENING_PLANNED})
-_CONSULTATION_OPEN = frozenset({EpisodeStatus.SCREENED, EpisodeStatus.IN_TREATMENT})
+# The consultation with the manager belongs to the screening phase and is due with the
+# screening (``practice.task_rules``): open from the referral, so a task that is due can be
+# done (it opened only after the screening, while the task was already overdue), and on
+# into the treatment.
+_CONSULTATION_OPEN = frozenset(
+    {
+        EpisodeStatus.REFERRED,
+        EpisodeStatus.SCREENING_PLANNED,
+        EpisodeStatus.SCREENED,
+        EpisodeStatus.IN_TREATMENT,
+    }
+)
 
 
 def can_plan_screening(status: EpisodeStatus) -> bool:
@@ -150,7 +161,7 @@ def can_plan_screening(status: EpisodeStatus) -> bool:
 
 
 def can_record_manager_consultation(status: EpisodeStatus) -> bool:
-    """The consultation with the manager follows the screening, during treatment."""
+    """The consultation with the manager: in the screening phase, and during treatment."""
     return status in _CONSULTATION_OPEN
 
 

@@ -27,6 +27,7 @@ from practice.tables import (
     CaseAssignment,
     Consent,
     ContractHours,
+    Employment,
     FollowUp,
     ManagerConsultation,
     OfferChange,
@@ -91,6 +92,17 @@ async def _detail(
     assert e is not None  # access_episode found it
     facts, rules = (await load_facts([episode_id], tz))[episode_id]
     tasks = derive_tasks(facts, today, rules)
+    # The employment the referral is about: what the referral form took is shown back.
+    employment = (
+        await Employment.select(
+            Employment.job_title,
+            Employment.personnel_number,
+            Employment.department._.name.as_alias("department"),
+        )
+        .where((Employment.client == client_id) & (Employment.employer == e["employer_id"]))
+        .order_by(Employment.id, ascending=False)
+        .first()
+    )
     detail: dict[str, Any] = {
         "id": episode_id,
         "client": {
@@ -110,6 +122,7 @@ async def _detail(
         },
         "employer": e["employer_name"],
         "employer_id": e["employer_id"],
+        "employment": employment or {},
         "status": e["status"],
         "allowed_transitions": sorted(
             s.value for s in allowed_transitions(EpisodeStatus(e["status"]))
