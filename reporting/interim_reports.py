@@ -13,7 +13,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from practice.consent import Purpose
-from practice.platform.i18n import format_day, format_number
+from practice.platform.i18n import N_, format_day, format_number
 from practice.platform.i18n import gettext as _
 
 BRIEFING = "briefing"
@@ -166,6 +166,15 @@ class Draft:
 
 # The sections the therapist writes, in the document's order: each is edited on its own.
 SECTIONS = ("progress", "work_participation", "advice")
+# Approval is refused while every part is blank (the company doctor would get a report of
+# empty headings); a part left blank is a warning on the approval page (the advice may be
+# none yet).
+EMPTY_REPORT = N_("The report is empty: write it before approving it.")
+
+
+def blank_sections(report: Mapping[str, object]) -> list[str]:
+    """The sections of ``report`` (a row) that hold no text, in the document's order."""
+    return [name for name in SECTIONS if not str(report.get(name) or "").strip()]
 
 
 def title(kind: str, ordinal: int) -> str:

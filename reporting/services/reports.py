@@ -276,6 +276,9 @@ async def approve_report(
     see ``record_past_deliveries``); the task rules date the report's work by it."""
     async with write_tx():
         row = await _report(report_id)
+        blank = interim_reports.blank_sections(row)
+        if approved_at is None and len(blank) == len(interim_reports.SECTIONS):
+            raise InvalidInput(dict.fromkeys(blank, Message(interim_reports.EMPTY_REPORT)))
         # One conditional update decides: of two approvals at once, only the first finds a
         # draft (the second waits for its row lock on PostgreSQL, for the write lock on
         # SQLite, then updates nothing), so there is one approval, one audit row, one job.

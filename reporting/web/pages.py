@@ -20,7 +20,12 @@ from practice.web.episode_page import refused_on_episode
 from practice.web.episode_sections import EpisodeSection, back_to_episode, episode_path
 from practice.web.forms import FormData, flat, form_struct
 from practice.web.portal import page
-from reporting.interim_reports import INTERIM_REPORT, MILESTONE_REPORT, consent_purpose
+from reporting.interim_reports import (
+    INTERIM_REPORT,
+    MILESTONE_REPORT,
+    blank_sections,
+    consent_purpose,
+)
 from reporting.queries import episode_section as section_queries
 from reporting.queries.documents import episode_documents
 from reporting.queries.records import client_of, consent_problem, episode_reports, report_count
@@ -157,6 +162,8 @@ async def approval_page(request: Request[Any, Any, Any], report_id: FromPath[int
         report_name=_report_name(row),
         recipient=recipient,
         problem=problem,
+        # Parts left empty: approval waits until they are written.
+        blank=[SECTION_TITLES[name] for name in blank_sections(row)],
         episode_path=episode_path(episode_id, SECTION_NAME),
     )
 

@@ -119,6 +119,32 @@ async def test_approval_asks_first_naming_the_company_doctor_and_sends_only_on_c
     assert "Confirm" not in again.text and "Bevestigen" not in again.text
 
 
+@time_machine.travel(NOW, tick=False)
+async def test_an_empty_report_is_not_approved_and_an_empty_part_is_named_before_approval(
+    client: httpx.AsyncClient, cast: Cast, settings: Settings
+) -> None:
+    await episode_with_ten_held_sessions(client, cast)
+    report_id = await first_draft(settings)
+    token = await csrf_token(client, f"/reports/{report_id}/edit")
+    await client.post(f"/reports/{report_id}/edit", data={"_csrf_token": token, "advice": "   "})
+    confirm = await client.get(f"/reports/{report_id}/approval")
+    blank = confirm.text.split('data-testid="blank-sections"', 1)[1].split("</div>", 1)[0]
+    assert "Advies voor de belastbaarheid" in blank and "Doelen en voortgang" not in blank
+    assert f'<form method="post" action="/reports/{report_id}/approval"' in confirm.text
+    await client.post(
+        f"/reports/{report_id}/edit",
+        data={"_csrf_token": token, "progress": " ", "work_participation": "", "advice": ""},
+    )
+    confirm = await client.get(f"/reports/{report_id}/approval")
+    assert "De rapportage is leeg" in confirm.text
+    assert f'<form method="post" action="/reports/{report_id}/approval"' not in confirm.text
+    token = await csrf_token(client, f"/reports/{report_id}/approval")
+    refused = await client.post(f"/reports/{report_id}/approval", data={"_csrf_token": token})
+    assert refused.status_code == 400  # an approval posted anyway (an older page)
+    status = await Report.select(Report.status).where(Report.id == report_id).first()
+    assert status == {"status": "draft"}
+
+
 async def give_update_consent_and_an_agreement(client: httpx.AsyncClient, episode_id: int) -> None:
     path = f"/api/episodes/{episode_id}"
     await ok(
