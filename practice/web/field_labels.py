@@ -107,6 +107,7 @@ FIELD_LABELS: dict[str, str] = {
     "outcome": N_("outcome"),
     "own_work_hours": N_("own work (hours a week)"),
     "package_basic_cents": N_("package price"),
+    "page": N_("page"),
     "page_number": N_("page"),
     "paid_on": N_("received on"),
     "partial_recovery_on": N_("partial recovery"),
@@ -121,6 +122,7 @@ FIELD_LABELS: dict[str, str] = {
     "productive_hours": N_("productive elsewhere (hours a week)"),
     "proposal": N_("proposal"),
     "purpose": N_("purpose"),
+    "q": N_("search term"),
     "reason": N_("reason"),
     "received_at": N_("received at"),
     "recipient": N_("recipient"),
@@ -144,6 +146,7 @@ FIELD_LABELS: dict[str, str] = {
     "sessions_authorised": N_("session budget"),
     "set_on": N_("set on"),
     "source": N_("told by"),
+    "start": N_("from"),
     "starts_at": N_("start"),
     "starts_on": N_("starts on"),
     "status": N_("status"),
@@ -163,6 +166,7 @@ FIELD_LABELS: dict[str, str] = {
     "withdrawn_at": N_("withdrawn at"),
     "work_behind_margin": N_("margin behind the expected curve (percentage points)"),
     "work_situation": N_("work situation"),
+    "year": N_("year"),
 }
 
 

@@ -21,7 +21,7 @@ from practice.errors import Conflict, InvalidInput
 from practice.web.episode_common import THERAPIST, episode_writer, request_context
 from practice.web.episode_page import refused_on_episode
 from practice.web.episode_sections import EpisodeSection, back_to_episode
-from practice.web.forms import FormData, flat, form_struct
+from practice.web.forms import FormData, flat, form_struct, problem_of
 from reporting.questionnaires import INSTRUMENTS
 from reporting.services.questionnaires import MOMENTS, record_questionnaire
 from reporting.statistics.measurements import questionnaire_scores
@@ -49,6 +49,15 @@ def questionnaire_of(data: FormData) -> QuestionnaireIn:
     """The request type from the posted form: ``answers.<item>`` fields become ``answers``."""
     values = flat(data)
     answers = {k.removeprefix(ANSWER): v for k, v in values.items() if k.startswith(ANSWER)}
+    # An answer is a whole number; "1,5" is named beside its question (as one dict, the
+    # request type would name only "answers", which no field of the form is).
+    fractional = {
+        ANSWER + item: problem_of("Expected `int`")
+        for item, value in answers.items()
+        if value.strip() and not value.strip().lstrip("-").isdigit()
+    }
+    if fractional:
+        raise InvalidInput(fractional)
     fields: dict[str, Any] = {k: v for k, v in values.items() if not k.startswith(ANSWER)}
     return form_struct(QuestionnaireIn, {**fields, "answers": answers})
 

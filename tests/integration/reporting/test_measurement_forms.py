@@ -84,3 +84,15 @@ async def test_a_questionnaire_dated_in_the_future_is_refused_beside_its_date(
     assert 'id="administered_on_phq9-problem">Deze datum ligt in de toekomst.</p>' in text
     assert 'value="2026-07-01"' in text
     assert await QuestionnaireResponse.count() == 0
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_a_fractional_answer_is_refused_beside_its_question(client, cast: Cast) -> None:
+    episode_id = await referred(client, cast)
+    page = f"/episodes/{episode_id}?section=measurements"
+    form = {**phq9("1"), "answers.phq9_2": "1,5"}
+    response = await post_page_form(client, page, f"/episodes/{episode_id}/questionnaires", form)
+    assert response.status_code == 400
+    text = html.unescape(response.text)
+    assert 'id="phq9_phq9_2-problem">Vul een geheel getal in.</p>' in text
+    assert await QuestionnaireResponse.count() == 0
