@@ -46,6 +46,13 @@ class Attendance(StrEnum):
     NO_SHOW = "no_show"
 
 
+# The appointments that belong after the end of a treatment (HSK's follow-up within half a
+# year and the measurement later): every other kind still planned then is left over.
+AFTER_THE_END = frozenset(
+    {AppointmentKind.FOLLOW_UP_CONVERSATION.value, AppointmentKind.FOLLOW_UP_MEASUREMENT.value}
+)
+
+
 # The appointments that hold their slot: a cancelled one frees it for another booking.
 LIVE = (Attendance.PLANNED.value, Attendance.HELD.value, Attendance.NO_SHOW.value)
 

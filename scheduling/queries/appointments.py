@@ -14,6 +14,7 @@ from practice.platform.db import among, write_tx
 from practice.tables import OutboundMessage
 from practice.tasks import FactPatch
 from scheduling.appointments import (
+    AFTER_THE_END,
     KIND_LABELS,
     LIVE,
     AppointmentKind,
@@ -418,3 +419,19 @@ async def appointment_detail(
         "participants": participants,
         "request": request,
     }
+
+
+async def left_after_end(episode_id: int, now: datetime) -> list[datetime]:
+    """When each appointment of the episode still planned after ``now`` begins, the
+    follow-ups excepted (``AFTER_THE_END``): for an ended treatment, what is left over."""
+    rows = (
+        await Appointment.select(Appointment.starts_at)
+        .where(
+            (Appointment.episode == episode_id)
+            & (Appointment.attendance == Attendance.PLANNED.value)
+            & (Appointment.starts_at > now)
+            & Appointment.kind.not_in(list(AFTER_THE_END))
+        )
+        .order_by(Appointment.starts_at)
+    )
+    return [row["starts_at"] for row in rows]

@@ -13,15 +13,17 @@ from piccolo.columns import Column
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.disclosure import Addressee, Sender
-from practice.episodes import TREATING_STATUSES, Offer
+from practice.episodes import ENDED_STATUSES, TREATING_STATUSES, Offer
 from practice.errors import Conflict, InvalidInput, Message, NotFound, one_of
 from practice.platform import outbox
 from practice.platform.db import among, write_tx
 from practice.platform.i18n import N_, Count
+from practice.platform.i18n import gettext as _
 from practice.platform.queue import JobQueue, enqueue_after_commit, sweep_episode_job
 from practice.services import disclosure
 from practice.tables import TreatmentEpisode
 from scheduling.appointments import (
+    AFTER_THE_END,
     LIVE,
     Attendance,
     InvalidAttendanceChange,
@@ -277,3 +279,53 @@ async def add_participant(
         await invite_participants(appointment_id, tz, queue, participant_id=participant_id)
         await audit.record(actor, Action.UPDATE, "appointment", appointment_id, purpose=PURPOSE)
     return participant_id
+
+
+# Why the appointments left after the end were cancelled, as their reason shows it.
+TREATMENT_ENDED = N_("The treatment has ended.")
+NOT_ENDED = N_("The treatment has not ended: cancel its appointments one by one.")
+
+
+async def cancel_after_end(
+    actor: Actor, *, episode_id: int, tz: ZoneInfo, queue: JobQueue | None = None
+) -> int:
+    """Every appointment still planned ahead of an ended treatment cancelled by the
+    practice, the follow-ups excepted (``AFTER_THE_END``); how many. Closing left them in
+    the calendar, and the client was reminded of sessions after the end. No e-mail to the
+    client (the therapist tells them at the closing: the cancellation's message promises a
+    new appointment); the invited participants of a meeting are told it is off."""
+    async with write_tx():
+        episode = (
+            await TreatmentEpisode.select(TreatmentEpisode.client, TreatmentEpisode.status)
+            .where(TreatmentEpisode.id == episode_id)
+            .first()
+        )
+        if episode is None:
+            raise NotFound("No such episode.")
+        if episode["status"] not in ENDED_STATUSES:
+            raise Conflict(NOT_ENDED)
+        now = datetime.now(UTC)
+        left = await Appointment.select(Appointment.id).where(
+            (Appointment.episode == episode_id)
+            & (Appointment.attendance == Attendance.PLANNED.value)
+            & (Appointment.starts_at > now)
+            & Appointment.kind.not_in(list(AFTER_THE_END))
+        )
+        for row in left:
+            await Appointment.update(
+                {
+                    Appointment.attendance: Attendance.CANCELLED_BY_PRACTICE.value,
+                    Appointment.attendance_reason: _(TREATMENT_ENDED),
+                    Appointment.attendance_at: now,
+                }
+            ).where(Appointment.id == row["id"])
+            await cancel_invitations(int(row["id"]), tz, queue)
+            await audit.record(
+                actor,
+                Action.UPDATE,
+                "appointment",
+                row["id"],
+                purpose=PURPOSE,
+                client_id=int(episode["client"]),
+            )
+    return len(left)

@@ -17,6 +17,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from practice.audit.trail import Actor
+from practice.episodes import ENDED_STATUSES
 from practice.errors import Conflict, InvalidInput
 from practice.queries.episodes import load_facts
 from practice.web.episode_page import refused_on_episode
@@ -86,6 +87,9 @@ async def appointments_section(
     late = await services.late_screenings(
         episode_id, [(a["id"], a["kind"], a["starts_at"]) for a in appointments], tz
     )
+    # Appointments still planned after the treatment ended (the follow-ups belong there).
+    ended = fact is not None and fact.status in ENDED_STATUSES
+    left_after_end = await queries.left_after_end(episode_id, now) if ended else []
     return {
         "appointments": appointments,
         "late_screenings": late,
@@ -96,6 +100,7 @@ async def appointments_section(
         "requests": await queries.open_request_kinds(episode_id, now),
         "proposal": proposal,
         "meeting_minutes": MEETING_MINUTES,
+        "left_after_end": [a.astimezone(tz) for a in left_after_end],
         "episode_id": episode_id,
         "today": today,
     }
@@ -213,6 +218,23 @@ async def record_attendance(
     return redirect
 
 
+@post(
+    "/episodes/{episode_id:int}/appointments/cancellation",
+    opt=THERAPIST,
+    include_in_schema=False,
+)
+async def cancel_after_end(request: Request[Any, Any, Any], episode_id: FromPath[int]) -> Redirect:
+    """The appointments still planned after the treatment ended, cancelled at once."""
+    actor = await _writer(request, episode_id)
+    await attendance.cancel_after_end(
+        actor,
+        episode_id=episode_id,
+        tz=request.app.state.settings.time_zone,
+        queue=request.app.state.queue,
+    )
+    return back_to_sessions(episode_id)
+
+
 class NotesForm(msgspec.Struct, forbid_unknown_fields=True):
     notes: str = ""
 
@@ -235,6 +257,7 @@ router = Router(
         book,
         book_proposal,
         record_attendance,
+        cancel_after_end,
         record_notes,
         *calendar_pages.HANDLERS,
         *appointment_pages.HANDLERS,

@@ -194,6 +194,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/episodes/{episode_id:int}/consents/{consent_id:int}/withdrawal"): {T},
     ("POST", "/episodes/{episode_id:int}/questionnaires"): {T},
     ("POST", "/episodes/{episode_id:int}/appointments"): {T},
+    ("POST", "/episodes/{episode_id:int}/appointments/cancellation"): {T},
     ("GET", "/episodes/{episode_id:int}/break-glass"): {T},
     ("POST", "/episodes/{episode_id:int}/break-glass"): {T},
     ("POST", "/episodes/{episode_id:int}/consents"): {T},
