@@ -84,6 +84,10 @@ class PartyAdvice:
     content: str
     conflicts: bool
     conflict_note: str | None
+    # The structured capacity advice (practice.capacity): its words may be empty.
+    hours_per_day_minutes: int | None = None
+    hours_per_week_minutes: int | None = None
+    task_limits: str | None = None
 
 
 @dataclass(frozen=True)
@@ -212,8 +216,12 @@ def draft(facts: ReportFacts) -> Draft:
         )
     work.extend(f"- {agreement.description}" for agreement in record.agreements)
     own_advice = [a.content for a in record.advice if a.author_role == "therapist"]
+    # The briefing's advice is the treatment advice of the screening; a later report's is
+    # the therapist's own latest advice on capacity (it was the screening's advice too:
+    # "Werkgerichte CGT, 8 sessies" under "Advies voor de belastbaarheid").
+    treatment_advice = facts.treatment_advice if facts.kind == BRIEFING else None
     return Draft(
         progress="\n".join(lines),
         work_participation="\n".join(work),
-        advice=facts.treatment_advice or (own_advice[-1] if own_advice else ""),
+        advice=treatment_advice or (own_advice[-1] if own_advice else ""),
     )

@@ -140,6 +140,9 @@ async def report_record(episode_id: int, tz: ZoneInfo) -> ReportRecord:
                 content=a["content"],
                 conflicts=bool(a["conflicts_with_other_advice"]),
                 conflict_note=a["conflict_note"] or None,
+                hours_per_day_minutes=a["hours_per_day_minutes"],
+                hours_per_week_minutes=a["hours_per_week_minutes"],
+                task_limits=a["task_limits"] or None,
             )
             for a in advice
         ),

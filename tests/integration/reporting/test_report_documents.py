@@ -82,6 +82,16 @@ async def record_the_treatment(client: httpx.AsyncClient, episode_id: int) -> No
         ),
         201,
     )
+    # The capacity advice in hours, with no words of its own besides its task limits.
+    await ok(
+        await api(
+            client,
+            "POST",
+            f"{path}/capacity-advice",
+            {"given_on": "2026-05-12", "hours_per_day": "4", "task_limits": "Geen nachtdiensten"},
+        ),
+        201,
+    )
 
 
 async def first_interim_report(settings: Settings) -> dict[str, Any]:
@@ -151,6 +161,7 @@ async def test_the_interim_report_is_drafted_from_the_record_section_by_section(
     assert "PHQ-9" in text
     # Advice per party
     assert "Opbouw in eigen werk, 4 uur per week erbij" in text
+    assert "4 uur per dag" in text and "Geen nachtdiensten" in text  # it read as empty
     assert "Nog geen advies" not in text
 
 
