@@ -456,6 +456,8 @@ async def record_leave(
     problems: dict[str, Message | str] = {}
     _choices(problems, "kind", kind, LeaveKind)
     problems |= timeline.not_too_far_ahead("starts_on", starts_on, day)
+    # Leave of 1900 was taken: the leave beside an absence begins within its years.
+    problems |= timeline.not_before("starts_on", starts_on, timeline.earliest_sick_day(day))
     if ends_on is not None:
         problems |= timeline.not_too_far_ahead("ends_on", ends_on, day)
     problems |= {k: v for k, v in leave_problems(starts_on, ends_on).items() if k not in problems}

@@ -1,7 +1,8 @@
 """Consent per recipient and purpose: given, withdrawn, and checked before every send."""
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
+from practice import timeline
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.consent import WRONG_PURPOSE, Purpose, Recipient, fits
@@ -13,6 +14,9 @@ from practice.tables import Client, Consent, TreatmentEpisode
 PURPOSE = "consent_management"
 ALREADY_WITHDRAWN = N_("This consent was already withdrawn.")
 WITHDRAWN_BEFORE_GIVEN = N_("A consent can only be withdrawn after it was given.")
+GIVEN_LATER = N_("A consent is recorded once it is given: this moment is still to come.")
+# A moment typed on another device may run a little ahead of the server's clock.
+CLOCK_SKEW = timedelta(minutes=10)
 
 
 async def give_consent(
@@ -31,6 +35,11 @@ async def give_consent(
         problems["purpose"] = one_of(p.value for p in Purpose)
     if given_at.tzinfo is None:
         problems["given_at"] = "give a time zone"
+    elif given_at > datetime.now(UTC) + CLOCK_SKEW:
+        # A consent is recorded once given: one of 2099 would count from then.
+        problems["given_at"] = Message(GIVEN_LATER)
+    elif given_at.date() < timeline.EARLIEST_DAY:
+        problems["given_at"] = Message(timeline.TOO_LONG_AGO, day=timeline.EARLIEST_DAY)
     if not problems and not fits(Recipient(recipient), Purpose(purpose)):
         problems["purpose"] = Message(WRONG_PURPOSE[Recipient(recipient)])
     if problems:

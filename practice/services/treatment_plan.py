@@ -134,8 +134,13 @@ async def record_advice(
         problems["conflict_note"] = "say what the advice conflicts with"
     if problems:
         raise InvalidInput(problems)
+    day, zone = clock(today, tz)
     async with write_tx():
         row = await episode_row(episode_id)
+        # Advice that was given: after the referral, not after today (1900 and 2099 were
+        # taken, and a capacity advice of 2099 would rule every agreement until then).
+        referred_on = (await episode_dates(episode_id, zone)).referred_on
+        refuse(timeline.held("advice", "given_on", given_on, referred_on, day))
         rows = await Advice.insert(
             Advice(
                 episode=episode_id,

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import NamedTuple
 
+from practice import timeline
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.errors import InvalidInput, NotFound, one_of
@@ -72,6 +73,11 @@ async def record_questionnaire(
     problems = _problems(instrument, moment)
     if today is not None and administered_on > today:
         problems["administered_on"] = IN_THE_FUTURE
+    elif today is not None:
+        # One of 1900 was taken and became the client's baseline score.
+        problems |= timeline.not_before(
+            "administered_on", administered_on, timeline.earliest_referral(today)
+        )
     if problems:
         raise InvalidInput(problems)
     total, band = _scored(INSTRUMENTS[instrument], answers)

@@ -170,3 +170,43 @@ async def test_a_screening_dated_after_today_is_refused(
         ),
         201,
     )
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_dates_of_1900_or_2099_are_refused_where_they_were_taken(
+    client: httpx.AsyncClient, cast: Cast
+) -> None:
+    episode_id = await _compleet_in_treatment(client, cast, "atwork_basic")
+    path = f"/api/episodes/{episode_id}"
+    refusals = {
+        "advice": {"author_role": "therapist", "given_on": "2099-12-31", "content": "Opbouwen"},
+        "consents": {
+            "recipient": "employer",
+            "purpose": "process_updates",
+            "given_at": "2099-12-31T09:00:00+01:00",
+        },
+        "questionnaires": {
+            "instrument": "PHQ-9",
+            "moment": "interim",
+            "administered_on": "1900-01-01",
+            "answers": {f"phq9_{i}": 1 for i in range(1, 10)},
+        },
+        "leave": {"kind": "care", "starts_on": "1900-01-01"},
+    }
+    dated = {
+        "advice": "given_on",
+        "consents": "given_at",
+        "questionnaires": "administered_on",
+        "leave": "starts_on",
+    }
+    for door, body in refusals.items():
+        response = await api(client, "POST", f"{path}/{door}", body)
+        assert response.status_code == 400, (door, response.text)
+        assert set(response.json()["fields"]) == {dated[door]}, (door, response.text)
+    fine = await api(
+        client,
+        "POST",
+        f"{path}/advice",
+        {"author_role": "therapist", "given_on": "2026-05-20", "content": "Opbouwen"},
+    )
+    assert fine.status_code == 201, fine.text
