@@ -117,13 +117,17 @@ async def test_a_start_on_a_saturday_books_the_coming_two_weeks_and_mails_nothin
         & (Appointment.attendance == "planned")
     )
     assert eva == 1
-    # Confirmations went out only for appointments still to come, one each.
-    messages = await OutboundMessage.select(OutboundMessage.key)
-    assert messages and all(m["key"].startswith("confirmation:") for m in messages)
-    confirmed = [int(m["key"].split(":")[1]) for m in messages]
+    # Confirmations went out only for appointments still to come, one each; invitations
+    # only to the participants of meetings still to come.
+    keys = [str(m["key"]) for m in await OutboundMessage.select(OutboundMessage.key)]
+    assert keys and all(k.startswith(("confirmation:", "participant-invitation:")) for k in keys)
+    confirmed = [int(k.split(":")[1]) for k in keys if k.startswith("confirmation:")]
+    invited = [int(k.split(":")[1]) for k in keys if k.startswith("participant-invitation:")]
     starts = await Appointment.select(Appointment.starts_at).where(Appointment.id.is_in(confirmed))
     now = datetime.now(UTC)
     assert all(s["starts_at"] > now - timedelta(minutes=5) for s in starts)
+    meetings = await Appointment.select(Appointment.starts_at).where(Appointment.id.is_in(invited))
+    assert invited and all(m["starts_at"] > now for m in meetings)
     coming = [r for r in rows if r["attendance"] == "planned" and r["starts_at"] > now]
     assert len(starts) == len(coming)
 

@@ -28,38 +28,41 @@ async def test_a_referral_goes_from_aanmelding_to_follow_up(client, cast: Cast) 
     assert {c["purpose"] for c in detail["consents"]} == {"briefing", "interim_reports"}
 
     await ok(await api(client, "POST", f"{path}/screening-plan", {"planned_on": "2026-04-28"}))
-    await ok(
-        await api(
-            client,
-            "POST",
-            f"{path}/screening",
-            {
-                "held_on": "2026-04-29",
-                "suitable": True,
-                "diagnosis_category": "angststoornis",
-                "complaint_instrument": "GAD-7",
-                "complaint_score": 14,
-                "proposal": "atwork_basic",
-                "discussed_with_client_on": "2026-04-29",
-            },
-        ),
-        201,
-    )
-    await ok(
-        await api(
-            client,
-            "POST",
-            f"{path}/manager-consultations",
-            {
-                "held_on": "2026-04-30",
-                "contact_id": parties["contact"],
-                "recovery_view": "Ziet mogelijkheden",
-                "existing_agreements": "Nog geen",
-                "advice_to_manager": "Wekelijks kort contact",
-            },
-        ),
-        201,
-    )
+    # What took place is recorded on or after its day (practice.timeline.held).
+    with time_machine.travel("2026-04-30 17:00 +0200", tick=False):
+        await login(client, cast.therapist.email)
+        await ok(
+            await api(
+                client,
+                "POST",
+                f"{path}/screening",
+                {
+                    "held_on": "2026-04-29",
+                    "suitable": True,
+                    "diagnosis_category": "angststoornis",
+                    "complaint_instrument": "GAD-7",
+                    "complaint_score": 14,
+                    "proposal": "atwork_basic",
+                    "discussed_with_client_on": "2026-04-29",
+                },
+            ),
+            201,
+        )
+        await ok(
+            await api(
+                client,
+                "POST",
+                f"{path}/manager-consultations",
+                {
+                    "held_on": "2026-04-30",
+                    "contact_id": parties["contact"],
+                    "recovery_view": "Ziet mogelijkheden",
+                    "existing_agreements": "Nog geen",
+                    "advice_to_manager": "Wekelijks kort contact",
+                },
+            ),
+            201,
+        )
 
     with time_machine.travel("2026-05-04 10:00 +0200", tick=False):
         await login(client, cast.therapist.email)  # days later: a new session
@@ -171,15 +174,22 @@ async def test_a_referral_goes_from_aanmelding_to_follow_up(client, cast: Cast) 
     assert follow_up["due_on"] == "2026-12-24"  # Compleet: half a year after the last session
     assert task(detail, "relapse_prevention_plan")["done_on"] == "2026-06-20"
 
-    await ok(
-        await api(
-            client,
-            "POST",
-            f"{path}/follow-ups",
-            {"kind": "conversation", "held_on": "2026-11-20", "response": "done", "relapse": False},
-        ),
-        201,
-    )
+    with time_machine.travel("2026-11-20 17:00 +0100", tick=False):
+        await login(client, cast.therapist.email)
+        await ok(
+            await api(
+                client,
+                "POST",
+                f"{path}/follow-ups",
+                {
+                    "kind": "conversation",
+                    "held_on": "2026-11-20",
+                    "response": "done",
+                    "relapse": False,
+                },
+            ),
+            201,
+        )
     history = (
         await StatusChange.select(StatusChange.to_status)
         .where(StatusChange.episode == episode_id)
