@@ -269,6 +269,15 @@ class Task:
         return self.done_on is None
 
     @property
+    def after_session(self) -> int | None:
+        """The held session an interim report or its employer update follows (its ordinal),
+        so a list can say which one is meant; None for every other task."""
+        per_session = self.kind is TaskKind.INTERIM_REPORT or (
+            self.kind is TaskKind.EMPLOYER_UPDATE and ":periodic:" not in self.key
+        )
+        return self.ordinal if per_session else None
+
+    @property
     def is_overdue(self) -> bool:
         """Past due and not done; never true for an overridden task."""
         return self.status is not None and self.status.is_overdue

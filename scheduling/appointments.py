@@ -46,10 +46,15 @@ class Attendance(StrEnum):
     NO_SHOW = "no_show"
 
 
-# The appointments that belong after the end of a treatment (HSK's follow-up within half a
-# year and the measurement later): every other kind still planned then is left over.
+# The appointments that may belong after the end of a treatment: the relapse-prevention
+# session (the plan is drawn up until after the end), HSK's follow-up within half a year and
+# the measurement later. Every other kind still planned then is left over.
 AFTER_THE_END = frozenset(
-    {AppointmentKind.FOLLOW_UP_CONVERSATION.value, AppointmentKind.FOLLOW_UP_MEASUREMENT.value}
+    {
+        AppointmentKind.RELAPSE_PREVENTION_SESSION.value,
+        AppointmentKind.FOLLOW_UP_CONVERSATION.value,
+        AppointmentKind.FOLLOW_UP_MEASUREMENT.value,
+    }
 )
 
 

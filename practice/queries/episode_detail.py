@@ -92,15 +92,14 @@ async def _detail(
     assert e is not None  # access_episode found it
     facts, rules = (await load_facts([episode_id], tz))[episode_id]
     tasks = derive_tasks(facts, today, rules)
-    # The employment the referral is about: what the referral form took is shown back.
+    # The episode's own employment: what the referral form took is shown back.
     employment = (
         await Employment.select(
             Employment.job_title,
             Employment.personnel_number,
             Employment.department._.name.as_alias("department"),
         )
-        .where((Employment.client == client_id) & (Employment.employer == e["employer_id"]))
-        .order_by(Employment.id, ascending=False)
+        .where(Employment.id == e["employment"])
         .first()
     )
     detail: dict[str, Any] = {

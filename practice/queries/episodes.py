@@ -293,6 +293,7 @@ def task_json(task: Task) -> dict[str, Any]:
         "done_late": False if status is None else status.is_done_late,
         "reason": task.reason,
         "override_reason": task.override_reason,
+        "after_session": task.after_session,
     }
 
 

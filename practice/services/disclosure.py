@@ -65,20 +65,26 @@ def genuine(clearance: object) -> bool:
 
 
 async def clear(
-    sender: Sender, client_id: int | None, recipient: Addressee, at: datetime
+    sender: Sender,
+    client_id: int | None,
+    recipient: Addressee,
+    at: datetime,
+    *,
+    quiet: bool = False,
 ) -> Clearance | Refusal:
     """May ``sender`` tell ``recipient`` about client ``client_id`` at ``at``? (None: about
-    several clients at once, as a staff digest is)"""
+    several clients at once, as a staff digest is). ``quiet``: a refusal is not logged (a
+    sweep that asks again every five minutes until a consent comes)."""
     role: str | None = None
     if recipient.user_id is not None:
         row = await User.select(User.role).where(User.id == recipient.user_id).first()
         role = None if row is None else str(row["role"])
     placed = place(recipient, role)
     if not isinstance(placed, Audience):  # an Audience is a str too: ask for it
-        return _refuse(sender, placed)
+        return _refuse(sender, placed, quiet)
     reason = await recheck(sender, client_id, placed, recipient.user_id, at)
     if reason is not None:
-        return _refuse(sender, reason)
+        return _refuse(sender, reason, quiet)
     return Clearance(sender, client_id, placed, recipient.user_id, at, seal=_SEAL)
 
 
@@ -141,6 +147,7 @@ async def _consent_records(
     return records
 
 
-def _refuse(sender: Sender, reason: str) -> Refusal:
-    log.info("not sent: %s: %s", sender, reason)
+def _refuse(sender: Sender, reason: str, quiet: bool = False) -> Refusal:
+    if not quiet:
+        log.info("not sent: %s: %s", sender, reason)
     return Refusal(sender, reason)

@@ -485,10 +485,11 @@ async def change_contract_hours(
     problems = timeline.week_hours_problems("hours", hours)
     half_days = None
     if days_per_week is not None:
-        half_days = days_per_week * 2
-        # NaN compares as an error rather than False: checked first.
+        # NaN compares as an error rather than False, and sNaN fails even to multiply:
+        # checked first.
+        half_days = days_per_week * 2 if days_per_week.is_finite() else None
         if (
-            not half_days.is_finite()
+            half_days is None
             or not (1 <= half_days <= 14)
             or half_days != half_days.to_integral_value()
         ):

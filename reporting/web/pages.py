@@ -23,6 +23,7 @@ from practice.web.portal import page
 from reporting.interim_reports import (
     INTERIM_REPORT,
     MILESTONE_REPORT,
+    SECTIONS,
     blank_sections,
     consent_purpose,
 )
@@ -164,6 +165,7 @@ async def approval_page(request: Request[Any, Any, Any], report_id: FromPath[int
         problem=problem,
         # Parts left empty: approval waits until they are written.
         blank=[SECTION_TITLES[name] for name in blank_sections(row)],
+        empty=len(blank_sections(row)) == len(SECTIONS),
         episode_path=episode_path(episode_id, SECTION_NAME),
     )
 

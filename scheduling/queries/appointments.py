@@ -10,6 +10,7 @@ from piccolo.query.functions.aggregate import Count
 
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
+from practice.episodes import ENDED_STATUSES
 from practice.platform.db import among, write_tx
 from practice.tables import OutboundMessage
 from practice.tasks import FactPatch
@@ -421,17 +422,31 @@ async def appointment_detail(
     }
 
 
+def left_over(episode_id: int, now: datetime) -> Any:
+    """The condition of the episode's appointments still planned after ``now`` that do not
+    belong after the end of a treatment (``AFTER_THE_END``): once it ended, left over."""
+    return (
+        (Appointment.episode == episode_id)
+        & (Appointment.attendance == Attendance.PLANNED.value)
+        & (Appointment.starts_at > now)
+        & Appointment.kind.not_in(list(AFTER_THE_END))
+    )
+
+
+def still_belongs() -> Any:
+    """The condition of appointments that still belong to their treatment: it has not ended,
+    or they are of a kind that belongs after the end. Only those are reminded of, and their
+    participants invited."""
+    return Appointment.episode._.status.not_in([s.value for s in ENDED_STATUSES]) | (
+        Appointment.kind.is_in(list(AFTER_THE_END))
+    )
+
+
 async def left_after_end(episode_id: int, now: datetime) -> list[datetime]:
-    """When each appointment of the episode still planned after ``now`` begins, the
-    follow-ups excepted (``AFTER_THE_END``): for an ended treatment, what is left over."""
+    """When each appointment ``left_over`` begins, soonest first."""
     rows = (
         await Appointment.select(Appointment.starts_at)
-        .where(
-            (Appointment.episode == episode_id)
-            & (Appointment.attendance == Attendance.PLANNED.value)
-            & (Appointment.starts_at > now)
-            & Appointment.kind.not_in(list(AFTER_THE_END))
-        )
+        .where(left_over(episode_id, now))
         .order_by(Appointment.starts_at)
     )
     return [row["starts_at"] for row in rows]

@@ -23,7 +23,6 @@ from practice.platform.queue import JobQueue, enqueue_after_commit, sweep_episod
 from practice.services import disclosure
 from practice.tables import TreatmentEpisode
 from scheduling.appointments import (
-    AFTER_THE_END,
     LIVE,
     Attendance,
     InvalidAttendanceChange,
@@ -34,6 +33,7 @@ from scheduling.appointments import (
     too_early,
 )
 from scheduling.ics import CalendarEntry, calendar
+from scheduling.queries.appointments import left_over
 from scheduling.queries.sessions import held_counting_dates
 from scheduling.services.invitations import cancel_invitations, invite_participants
 from scheduling.services.notices import client_contact, render_notice
@@ -305,12 +305,7 @@ async def cancel_after_end(
         if episode["status"] not in ENDED_STATUSES:
             raise Conflict(NOT_ENDED)
         now = datetime.now(UTC)
-        left = await Appointment.select(Appointment.id).where(
-            (Appointment.episode == episode_id)
-            & (Appointment.attendance == Attendance.PLANNED.value)
-            & (Appointment.starts_at > now)
-            & Appointment.kind.not_in(list(AFTER_THE_END))
-        )
+        left = await Appointment.select(Appointment.id).where(left_over(episode_id, now))
         for row in left:
             await Appointment.update(
                 {

@@ -363,11 +363,12 @@ async def rebook(
 
 
 async def _carry_participants(old_id: int, new_id: int) -> bool:
-    """The participants the therapist added by hand to the old meeting, at the new one too
-    (the case team's are there already, read again for the new day); True if any came."""
+    """The participants the therapist added by hand to the old meeting (no account: the
+    case team's come with theirs, and are read again for the new day, so someone who left
+    the team is not carried along), at the new one too; True if any came."""
     present = {
-        (p["user"], p["email"])
-        for p in await Participant.select(Participant.user, Participant.email).where(
+        p["email"]
+        for p in await Participant.select(Participant.email).where(
             Participant.appointment == new_id
         )
     }
@@ -375,13 +376,14 @@ async def _carry_participants(old_id: int, new_id: int) -> bool:
         Participant(
             appointment=new_id,
             role=p["role"],
-            user=p["user"],
             name=p["name"],
             email=p["email"],
             required=p["required"],
         )
-        for p in await Participant.select().where(Participant.appointment == old_id)
-        if (p["user"], p["email"]) not in present
+        for p in await Participant.select().where(
+            (Participant.appointment == old_id) & Participant.user.is_null()
+        )
+        if p["email"] is None or p["email"] not in present
     ]
     if carried:
         await Participant.insert(*carried)

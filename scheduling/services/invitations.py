@@ -15,16 +15,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from practice.disclosure import Addressee, Sender
-from practice.platform import outbox
+from practice.platform import i18n, outbox
 from practice.platform.queue import JobQueue, enqueue_after_commit
 from practice.services import disclosure
 from scheduling.appointments import (
     AppointmentKind,
     Attendance,
+    employer_label,
     invitation_cancelled_key,
     invitation_key,
 )
 from scheduling.ics import CalendarEntry, calendar, initials
+from scheduling.queries.appointments import still_belongs
 from scheduling.services.notices import render_notice
 from scheduling.tables import Appointment, Participant
 
@@ -58,17 +60,18 @@ async def _meeting(appointment_id: int, participant_id: int | None) -> tuple[Any
     return row, [] if row is None else await query.order_by(Participant.id)
 
 
-def _entry(meeting: Any, *, cancelled: bool = False) -> CalendarEntry:
-    # The same event as the client's (one uid), titled by its kind and the client's
-    # initials: a calendar is easily seen over someone's shoulder.
-    word = (
-        "Afstemmingsoverleg" if meeting["kind"] == AppointmentKind.ALIGNMENT_MEETING else "Overleg"
-    )
+def _entry(meeting: Any, locale: str | None, *, cancelled: bool = False) -> CalendarEntry:
+    # The same event as the client's (one uid), titled in the reader's language by what an
+    # invited participant may know of it (``employer_label``: the afstemmingsoverleg by
+    # name, any other kind by a neutral word) and the client's initials: a calendar is
+    # easily seen over someone's shoulder.
+    language = i18n.translations(locale if locale in i18n.LOCALES else i18n.DEFAULT_LOCALE)
+    word = language.gettext(employer_label(AppointmentKind(meeting["kind"]), viewer_attends=True))
     return CalendarEntry(
         f"appointment-{meeting['id']}@atwork",
         meeting["starts_at"],
         meeting["ends_at"],
-        f"{word} {initials(str(meeting['client_name']))}",
+        f"{word[:1].upper()}{word[1:]} {initials(str(meeting['client_name']))}",
         cancelled=cancelled,
     )
 
@@ -81,12 +84,14 @@ async def _queue(
     folder: str,
     tz: ZoneInfo,
     queue: JobQueue | None,
+    quiet: bool = False,
 ) -> int | None:
     clearance = await disclosure.clear(
         sender,
         int(meeting["client_id"]),
         Addressee.seat(str(participant["role"]), participant["user"]),
         datetime.now(UTC),
+        quiet=quiet,
     )
     if isinstance(clearance, disclosure.Refusal):
         return None
@@ -109,7 +114,8 @@ async def _queue(
         subject=subject,
         body_text=body,
         ics=calendar(
-            [_entry(meeting, cancelled=cancelled)], method="CANCEL" if cancelled else "REQUEST"
+            [_entry(meeting, participant["locale"], cancelled=cancelled)],
+            method="CANCEL" if cancelled else "REQUEST",
         ),
     )
     if message_id is not None and queue is not None:
@@ -123,6 +129,7 @@ async def invite_participants(
     queue: JobQueue | None,
     *,
     participant_id: int | None = None,
+    quiet: bool = False,
 ) -> list[int]:
     """An invitation to each participant with an address (or to ``participant_id`` only),
     as far as the client's consent lets the gate clear them; once each. None for a meeting
@@ -132,6 +139,10 @@ async def invite_participants(
         meeting is None
         or meeting["starts_at"] <= datetime.now(UTC)
         or meeting["attendance"] != Attendance.PLANNED
+        # A meeting of a treatment that ended would tell an employer it still runs.
+        or not await Appointment.exists().where(
+            (Appointment.id == appointment_id) & still_belongs()
+        )
     ):
         return []
     made = await outbox.existing_keys(invitation_key(appointment_id, p["id"]) for p in participants)
@@ -148,6 +159,7 @@ async def invite_participants(
             "participant-invitation",
             tz,
             queue,
+            quiet,
         )
         if message_id is not None:
             created.append(message_id)
@@ -192,6 +204,7 @@ async def queue_due_invitations(now: datetime, tz: ZoneInfo) -> list[int]:
         (Participant.appointment._.attendance == Attendance.PLANNED.value)
         & (Participant.appointment._.starts_at > now)
         & Participant.email.is_not_null()
+        & Participant.appointment.is_in(Appointment.select(Appointment.id).where(still_belongs()))
     )
     if not rows:
         return []
@@ -207,5 +220,6 @@ async def queue_due_invitations(now: datetime, tz: ZoneInfo) -> list[int]:
     )
     created: list[int] = []
     for appointment_id in owed:
-        created += await invite_participants(appointment_id, tz, None)
+        # Asked again every five minutes until a consent comes: a refusal is not logged.
+        created += await invite_participants(appointment_id, tz, None, quiet=True)
     return created

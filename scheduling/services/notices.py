@@ -13,16 +13,16 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from practice.disclosure import Addressee, Sender
-from practice.episodes import ENDED_STATUSES
 from practice.platform import outbox
 from practice.platform.db import among
 from practice.platform.queue import JobQueue, enqueue_after_commit
 from practice.platform.templating import make_environment, render_email
 from practice.services import disclosure
 from practice.tables import Client
-from scheduling.appointments import AFTER_THE_END, Attendance
+from scheduling.appointments import Attendance
 from scheduling.calendars import Slot
 from scheduling.ics import CalendarEntry, calendar
+from scheduling.queries.appointments import still_belongs
 from scheduling.tables import Appointment, Participant
 
 
@@ -120,10 +120,7 @@ async def queue_due_reminders(now: datetime, lead: timedelta, tz: ZoneInfo) -> l
         & (Appointment.starts_at <= now + lead)
         # Not a session of a treatment that has ended (a follow-up belongs after the end):
         # a client was reminded of sessions weeks after the closing.
-        & (
-            Appointment.episode._.status.not_in([s.value for s in ENDED_STATUSES])
-            | Appointment.kind.is_in(list(AFTER_THE_END))
-        )
+        & still_belongs()
     )
     participants: dict[int, list[dict[str, Any]]] = {}
     for p in (

@@ -26,6 +26,7 @@ from tests.integration.scheduling.test_calendar_pages import HTML, post_page_for
 from tests.integration.scheduling.test_mail import assert_nothing_medical
 from tests.mailbox import Mailbox
 from tests.story import ok
+from tests.web import api
 
 NOW = "2026-06-01 10:00 +0200"  # a Monday
 SYSTEM = Actor.system(Channel.WORKER)
@@ -185,7 +186,7 @@ async def test_a_moved_meeting_tells_the_invited_it_is_off_and_invites_them_to_t
 
 
 @time_machine.travel(NOW, tick=False)
-async def test_the_invitation_arrives_by_smtp_with_its_calendar_entry_in_the_readers_language(
+async def test_the_invitation_arrives_by_smtp_with_its_calendar_entry(
     client: httpx.AsyncClient, cast: Cast, settings: Settings, mailbox: Mailbox
 ) -> None:
     _, meeting = await _meeting(client, cast, "2026-06-10T13:00:00+02:00")
@@ -199,3 +200,23 @@ async def test_the_invitation_arrives_by_smtp_with_its_calendar_entry_in_the_rea
     assert len(calendars) == 1
     payload = calendars[0].get_payload(decode=True)
     assert isinstance(payload, bytes) and b"SUMMARY:Afstemmingsoverleg A.J." in payload
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_no_invitation_goes_out_for_a_meeting_of_a_treatment_that_ended(
+    client: httpx.AsyncClient, cast: Cast, settings: Settings
+) -> None:
+    episode_id, meeting = await _meeting(client, cast, "2026-06-10T13:00:00+02:00")
+    await ok(
+        await api(
+            client,
+            "POST",
+            f"/api/episodes/{episode_id}/transitions",
+            {"to_status": "closed", "on": "2026-06-01"},
+        )
+    )
+    # The employer's consent comes after the closing: the sweep would tell the manager of a
+    # meeting that says the treatment still runs.
+    await _employer_consent(episode_id)
+    assert await scheduling_jobs.due_invitations(date(2026, 6, 1), settings) == []
+    assert set(await _sent(invitation_key(meeting, "%"))) == {"company_doctor"}

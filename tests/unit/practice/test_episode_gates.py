@@ -23,7 +23,7 @@ def test_the_screening_is_planned_and_recorded_only_before_it_is_held() -> None:
     assert _open_in(can_plan_screening) == {S.REFERRED, S.SCREENING_PLANNED}
 
 
-def test_the_manager_consultation_is_recorded_after_the_screening_and_during_treatment() -> None:
+def test_the_manager_consultation_is_recorded_from_the_referral_through_the_treatment() -> None:
     # From the referral: the task is due with the screening, so it can be done by then.
     assert _open_in(can_record_manager_consultation) == {
         S.REFERRED,

@@ -177,6 +177,14 @@ def test_each_interim_report_brings_an_employer_update_due_with_it() -> None:
     assert "non-medical" in update.reason
 
 
+def test_a_report_and_its_update_name_the_session_they_follow_and_other_tasks_none() -> None:
+    tasks = by_key(derive_tasks(in_treatment(10), today=date(2026, 3, 24)))
+
+    assert tasks["interim_report:10"].after_session == 10
+    assert tasks["employer_update:5"].after_session == 5
+    assert tasks["treatment_start"].after_session is None
+
+
 def test_an_employer_update_sent_after_the_fifth_session_ticks_off_its_update() -> None:
     episode = in_treatment(5, employer_update_sent_on=(date(2026, 2, 2), date(2026, 2, 18)))
     update = by_key(derive_tasks(episode, today=date(2026, 2, 20)))["employer_update:5"]
