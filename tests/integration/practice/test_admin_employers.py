@@ -69,7 +69,8 @@ async def test_the_contract_settings_of_an_employer_are_changed_and_audited(
     ("typed", "problem"),
     [
         ("twaalf", "Vul een bedrag in euro's in, bijvoorbeeld 125,50."),
-        ("12,345", None),  # three digits after the separator: thousands (12.345 euros)
+        ("1,345", None),  # three digits after the separator: thousands (1.345 euros)
+        ("12.345", "Dit bedrag is te groot (hoogstens € 10.000,00)."),  # a day, not a year
         ("12,3456", "Gebruik hoogstens twee decimalen (centen)."),
         ("-5", "Een bedrag kan niet negatief zijn."),
         ("", "Vul dit veld in."),
