@@ -300,7 +300,7 @@ async def test_the_session_budget_is_set_from_the_plan_and_shown_back(client, ca
         client, f"{page}?section=plan", page + "/plan", {"sessions_authorised": "-3"}
     )
     assert refused.status_code == 400
-    assert field_problem(refused.text, "plan_sessions_authorised") == "niet negatief"
+    assert field_problem(refused.text, "plan_sessions_authorised") == "tussen 0 en 200"
     assert 'value="-3"' in refused.text
 
 
