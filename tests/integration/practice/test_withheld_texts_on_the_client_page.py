@@ -79,6 +79,8 @@ async def test_a_text_kept_with_the_client_is_not_withheld_nor_named(client, cas
     end = await section(client, episode_id, "end")
     plan = end.split('data-testid="relapse-plan"', 1)[1].split("</dl>", 1)[0]
     assert STORED in plan and "Achtergehouden" not in plan
-    assert f'action="/episodes/{episode_id}/relapse-prevention-plan"' not in end
+    # A plan drawn up is changed from a folded form of its own, not asked for again.
+    folded = end.split('data-testid="change-relapse-plan"', 1)
+    assert len(folded) == 2 and '/relapse-prevention-plan"' not in folded[0].split("<section")[-1]
     summary = end.split('data-testid="summary"', 1)[1].split("</dl>", 1)[0]
     assert "?section=end" not in summary  # only the agreement is named there
