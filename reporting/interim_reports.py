@@ -191,6 +191,18 @@ def title(kind: str, ordinal: int) -> str:
     return _("Interim evaluation after session %(n)d") % {"n": ordinal}
 
 
+def short_title(kind: str, ordinal: int) -> str:
+    """The report's name in a list or a question, in the words of its document's title:
+    what it follows ("Tussenevaluatie na sessie 5", where the lists said "Tussenrapportage
+    5", a number that read as the report's own), the milestone's week, the briefing. The
+    templates name it alike (``templates/reporting/_report_name.html``)."""
+    if kind == BRIEFING:
+        return _("Briefing")
+    if kind == MILESTONE_REPORT:
+        return _("Interim report before week %(num)d of sickness") % {"num": ordinal}
+    return _("Interim evaluation after session %(n)d") % {"n": ordinal}
+
+
 def draft(facts: ReportFacts) -> Draft:
     """A starting text; every sentence is meant to be checked and rewritten by the therapist.
 

@@ -12,6 +12,7 @@ from practice.audit.trail import Actor
 from practice.platform.i18n import gettext as _
 from practice.platform.templating import label
 from practice.queries.timeline import SummaryFact, TimelineEvent
+from reporting.interim_reports import short_title
 from reporting.tables import Document, EmployerUpdate, Report
 
 
@@ -21,14 +22,6 @@ async def summary(actor: Actor, episode_id: int, today: date, tz: ZoneInfo) -> l
     if not drafts:
         return []
     return [SummaryFact(_("Reports to review"), str(drafts), "reports", warn=True)]
-
-
-def _report_name(kind: str, ordinal: int) -> str:
-    if kind == "interim_report":
-        return _("Interim report %(num)d") % {"num": ordinal}
-    if kind == "milestone_report":
-        return _("Interim report before week %(num)d of sickness") % {"num": ordinal}
-    return _("Briefing")
 
 
 async def timeline(
@@ -49,7 +42,7 @@ async def timeline(
         Report.drafted_at,
     )
     for r in reports:
-        name = _report_name(r["kind"], r["ordinal"])
+        name = short_title(r["kind"], r["ordinal"])
         events.append(
             TimelineEvent(r["drafted_at"], _("%(report)s drafted") % {"report": name}, "reports")
         )

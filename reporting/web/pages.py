@@ -15,17 +15,15 @@ from practice.audit.trail import Actor
 from practice.consent import Recipient
 from practice.errors import Conflict, InvalidInput, NotFound
 from practice.platform.i18n import N_
-from practice.platform.i18n import gettext as _
 from practice.web.episode_page import refused_on_episode
 from practice.web.episode_sections import EpisodeSection, back_to_episode, episode_path
 from practice.web.forms import FormData, flat, form_struct
 from practice.web.portal import page
 from reporting.interim_reports import (
-    INTERIM_REPORT,
-    MILESTONE_REPORT,
     SECTIONS,
     blank_sections,
     consent_purpose,
+    short_title,
 )
 from reporting.queries import episode_section as section_queries
 from reporting.queries.documents import episode_documents
@@ -68,11 +66,7 @@ SECTION_NAME = "reports"  # as registered by practice.composition.wiring
 
 
 def _report_name(row: dict[str, Any]) -> str:
-    if row["kind"] == INTERIM_REPORT:
-        return _("Interim report %(num)d") % {"num": row["ordinal"]}
-    if row["kind"] == MILESTONE_REPORT:
-        return _("Interim report before week %(num)d of sickness") % {"num": row["ordinal"]}
-    return _("Briefing")
+    return short_title(str(row["kind"]), int(row["ordinal"]))
 
 
 async def _report_page(

@@ -413,9 +413,9 @@ async def test_a_neglected_record_shows_its_most_urgent_tasks_and_latest_reports
     shown = await whole_record(client, page)
     reports = (await client.get(page + "?section=reports", headers=HTML)).text
     assert "11 van 14 rapportages: de laatste, en elke die nog beoordeeld moet worden." in reports
-    assert "Tussenrapportage 1<" in reports  # the draft, however old
-    assert "Tussenrapportage 2<" not in reports
-    assert "Tussenrapportage 14<" in reports
+    assert "Tussenevaluatie na sessie 1<" in reports  # the draft, however old
+    assert "Tussenevaluatie na sessie 2<" not in reports
+    assert "Tussenevaluatie na sessie 14<" in reports
     assert "Eerste sessie" not in shown  # the first session's row is not on the page
     assert "De laatste 10 van 12 documenten." in reports
     assert "Document 12<" in reports and "Document 02<" not in reports
@@ -423,7 +423,7 @@ async def test_a_neglected_record_shows_its_most_urgent_tasks_and_latest_reports
     start, end = everything.index('id="tasks-title"'), everything.index('id="timeline-title"')
     tasks = everything[start:end]
     assert tasks.count("<li ") == open_tasks
-    assert "Tussenrapportage 2<" in everything
+    assert "Tussenevaluatie na sessie 2<" in everything
     assert "Eerste sessie: kennismaking" in everything
     assert "Document 02<" in everything
 

@@ -104,7 +104,7 @@ async def test_approval_asks_first_naming_the_company_doctor_and_sends_only_on_c
     assert f'<form method="post" action="/reports/{report_id}/approval"' not in section
     confirm = await client.get(f"/reports/{report_id}/approval")
     assert confirm.status_code == 200, confirm.text[:2000]
-    assert "Tussenrapportage 5 versturen naar B. Arts (Arbo Noord)?" in confirm.text
+    assert "Tussenevaluatie na sessie 5 versturen naar B. Arts (Arbo Noord)?" in confirm.text
     assert f'<form method="post" action="/reports/{report_id}/approval"' in confirm.text
     assert (await Report.select(Report.status).where(Report.id == report_id).first()) == {
         "status": "draft"
