@@ -107,6 +107,13 @@ def plausible_day(field: str, day: date, today: date) -> Problems:
     return not_before(field, day, EARLIEST_DAY) or not_too_far_ahead(field, day, today)
 
 
+def within_the_practice(field: str, day: date, today: date) -> Problems:
+    """A date of the practice's own records (a closing day, a therapist's absence, billing
+    terms): no further back than the referrals it takes (``PAST_MONTHS``), no further ahead
+    than ``FUTURE_MONTHS``. A closing day of 1900 and an absence until 2099 were taken."""
+    return not_before(field, day, earliest_referral(today)) or not_too_far_ahead(field, day, today)
+
+
 def latest_plausible(today: date) -> date:
     """The last date a planned event may have before it is surely a typing error."""
     return add_calendar_months(today, FUTURE_MONTHS)

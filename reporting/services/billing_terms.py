@@ -5,8 +5,9 @@ with, and a charge is priced by the terms in force on its own day (``reporting.b
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
+from practice import timeline
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.errors import InvalidInput, NotFound
@@ -76,6 +77,10 @@ def problems_of(terms: TermsIn) -> dict[str, str]:
 async def record_terms(actor: Actor, employer_id: int, terms: TermsIn) -> int:
     """New terms for the employer from ``valid_from`` on; the earlier ones stay on record."""
     problems = problems_of(terms)
+    # Terms of 1900 or 2099 were taken (the UTC day is near enough for bounds of years).
+    problems |= timeline.within_the_practice(
+        "valid_from", terms.valid_from, datetime.now(UTC).date()
+    )
     if problems:
         raise InvalidInput(problems)
     async with write_tx():

@@ -6,8 +6,9 @@ booking; nothing here books or moves an appointment.
 """
 
 from collections.abc import Sequence
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
+from practice import timeline
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.errors import Conflict, InvalidInput, Message, one_of
@@ -53,6 +54,12 @@ async def add_absence(
         raise InvalidInput({"reason": one_of(r.value for r in AbsenceReason)})
     if starts_at.tzinfo is None or ends_at.tzinfo is None or ends_at <= starts_at:
         raise InvalidInput({"ends_at": "aware times, the end after the start"})
+    # The UTC day is near enough for bounds of years.
+    today = datetime.now(UTC).date()
+    problems = timeline.within_the_practice("starts_at", starts_at.date(), today)
+    problems |= timeline.within_the_practice("ends_at", ends_at.date(), today)
+    if problems:
+        raise InvalidInput(problems)
     async with write_tx():
         rows = await TherapistAbsence.insert(
             TherapistAbsence(
@@ -89,6 +96,9 @@ async def create_location(
 
 
 async def add_closing_day(actor: Actor, *, day: date, reason: str = "") -> None:
+    problems = timeline.within_the_practice("day", day, datetime.now(UTC).date())
+    if problems:
+        raise InvalidInput(problems)
     async with write_tx():
         await ClosingDay.insert(ClosingDay(day=day, reason=reason)).on_conflict(
             target=ClosingDay.day, action="DO NOTHING"

@@ -210,3 +210,27 @@ async def test_dates_of_1900_or_2099_are_refused_where_they_were_taken(
         {"author_role": "therapist", "given_on": "2026-05-20", "content": "Opbouwen"},
     )
     assert fine.status_code == 201, fine.text
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_the_practices_own_dates_of_1900_or_2099_are_refused(
+    client: httpx.AsyncClient, cast: Cast
+) -> None:
+    await _compleet_in_treatment(client, cast, "atwork_basic")  # the therapist logged in
+    absence = await api(
+        client,
+        "POST",
+        "/api/absences",
+        {
+            "starts_at": "2026-06-08T09:00:00+02:00",
+            "ends_at": "2099-12-31T17:00:00+01:00",
+            "reason": "leave",
+        },
+    )
+    assert absence.status_code == 400, absence.text
+    assert set(absence.json()["fields"]) == {"ends_at"}
+    await login(client, cast.practice_manager.email)
+    closing = await api(client, "POST", "/api/closing-days", {"day": "1900-01-01"})
+    assert closing.status_code == 400, closing.text
+    fine = await api(client, "POST", "/api/closing-days", {"day": "2026-12-24"})
+    assert fine.status_code == 200, fine.text
