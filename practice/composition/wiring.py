@@ -8,16 +8,20 @@ from practice import client_data
 from practice import labels as practice_labels
 from practice.platform import outbox
 from practice.platform.i18n import N_
-from practice.platform.templating import register_labels
+from practice.platform.templating import register_global, register_labels
 from practice.queries.access import episode_of
 from practice.queries.caseload import register_caseload_column
 from practice.queries.episodes import register_fact_source
 from practice.queries.today import TodayPanel, register_today_panel
 from practice.web.access import register_object
 from practice.web.episode_sections import (
+    MEASUREMENTS,
+    REPORTS,
+    SESSIONS,
     register_episode_section,
     register_summary_source,
     register_timeline_source,
+    task_href,
 )
 from reporting import client_data as reporting_client_data
 from reporting import labels as reporting_labels
@@ -72,9 +76,10 @@ def connect() -> None:
         "drafts", TodayPanel("reporting/today-drafts.html", reporting_today.drafts_to_approve)
     )
     # The client page's sections, summary lines and timeline events of the packages downstream.
-    register_episode_section("sessions", scheduling_pages.SECTION, N_("Sessions"))
-    register_episode_section("reports", reporting_pages.SECTION, N_("Reports"))
-    register_episode_section("measurements", statistics_pages.SECTION, N_("Measurements"))
+    register_episode_section(SESSIONS, scheduling_pages.SECTION, N_("Sessions"))
+    register_episode_section(REPORTS, reporting_pages.SECTION, N_("Reports"))
+    register_episode_section(MEASUREMENTS, statistics_pages.SECTION, N_("Measurements"))
+    register_global("task_href", task_href)
     register_summary_source("scheduling", scheduling_workspace.summary)
     register_summary_source("reporting", reporting_workspace.summary)
     # Stored texts the employer-text guard refuses now: withheld, and named to the therapist.

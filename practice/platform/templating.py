@@ -35,6 +35,15 @@ def register_labels(kinds: Mapping[str, Mapping[str, str]]) -> None:
         _LABELS[kind] = labels
 
 
+# Functions a package lends every template (where a task is done, say), registered at
+# start-up like the labels, before the first environment is made.
+_GLOBALS: dict[str, Callable[..., Any]] = {}
+
+
+def register_global(name: str, function: Callable[..., Any]) -> None:
+    _GLOBALS[name] = function
+
+
 def label(kind: str, code: str) -> str:
     """The translated label of a code; an unknown kind fails loudly, an unknown code (an old
     or free-text value) is shown as it is rather than hidden."""
@@ -153,6 +162,7 @@ def make_environment(time_zone: ZoneInfo) -> jinja2.Environment:
     env.globals["current_locale"] = i18n.current_locale.get
     env.globals["locales"] = i18n.LOCALES
     env.globals["label"] = label
+    env.globals.update(_GLOBALS)
     env.globals["label_codes"] = label_codes
     env.globals["option_tags"] = option_tags
     env.globals["return_path"] = return_path

@@ -96,7 +96,12 @@ async def today_view(actor: Actor, today: date, tz: ZoneInfo) -> TodayView:
             status = task.status
             if task.done_on is not None or status is None or task.due_on is None:
                 continue
-            row = {**who, "kind": task.kind.value, "due_on": task.due_on}
+            row = {
+                **who,
+                "kind": task.kind.value,
+                "due_on": task.due_on,
+                "after_session": task.after_session,
+            }
             if (stage := stage_of(task, today, DEFAULT_WORKING_DAYS)) is not None:
                 escalated.append({**row, "stage": stage.value})
             if status.is_overdue:

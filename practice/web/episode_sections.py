@@ -7,7 +7,7 @@ imports them. A section is one page: ``/episodes/{id}?section=<name>``; a form p
 comes back to it (post/redirect/get), or, when refused, shows it again with the problems.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,6 +18,7 @@ from litestar.response import Redirect
 from practice.audit.trail import Actor
 from practice.platform.i18n import N_
 from practice.queries.timeline import SummaryFact, TimelineEvent
+from practice.tasks import TaskKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,44 @@ OWN_SECTIONS: dict[str, tuple[str, str]] = {
     "end": ("practice/episode/end.html", N_("End and follow-up")),
 }
 DEFAULT_SECTION = "overview"
+# The sections the packages downstream register (``practice.composition.wiring``), named here
+# so that a task can point at them (`TASK_PLACES`).
+SESSIONS, REPORTS, MEASUREMENTS = "sessions", "reports", "measurements"
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where on the client page a kind of task is done: its section and the heading there."""
+
+    section: str
+    anchor: str  # the id of the heading of the part where it is done
+
+
+# Every task links to where it is done: a list said "Procesupdate aan de werkgever, 5 dagen
+# te laat" and left the therapist to find where an update is sent and why it was not (the
+# reports section says when the client's consent is missing).
+TASK_PLACES: Mapping[TaskKind, Place] = {
+    TaskKind.SCREENING: Place("intake", "screening-title"),
+    TaskKind.MANAGER_CONSULTATION: Place("intake", "consultation-title"),
+    TaskKind.COMPANY_DOCTOR_BRIEFING: Place(REPORTS, "reports-title"),
+    TaskKind.TREATMENT_START: Place(SESSIONS, "sessions-title"),
+    TaskKind.REBOOKING: Place(SESSIONS, "sessions-title"),
+    TaskKind.INTERIM_REPORT: Place(REPORTS, "reports-title"),
+    TaskKind.MILESTONE_REPORT: Place(REPORTS, "reports-title"),
+    TaskKind.ALIGNMENT_MEETING: Place(SESSIONS, "sessions-title"),
+    TaskKind.EMPLOYER_UPDATE: Place(REPORTS, "employer-updates-title"),
+    TaskKind.RELAPSE_PREVENTION_PLAN: Place("end", "end-title"),
+    TaskKind.FOLLOW_UP_CONVERSATION: Place("end", "follow-up-title"),
+    TaskKind.FOLLOW_UP_MEASUREMENT: Place("end", "follow-up-title"),
+    TaskKind.SESSION_GAP: Place(SESSIONS, "sessions-title"),
+    TaskKind.SESSION_BUDGET: Place("plan", "budget-title"),
+    TaskKind.WORK_BEHIND: Place("work", "participation-title"),
+    TaskKind.ADVICE_CONFLICT: Place("plan", "conflicts-title"),
+    TaskKind.SAFETY: Place(MEASUREMENTS, "measurements-title"),
+    TaskKind.SYMPTOMS_NOT_ON_TRACK: Place(MEASUREMENTS, "measurements-title"),
+    TaskKind.REPORT_WITHHELD: Place(REPORTS, "reports-title"),
+    TaskKind.FULL_RECOVERY: Place("work", "absence-title"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +146,12 @@ def episode_path(episode_id: int, section: str = DEFAULT_SECTION) -> str:
     if section == DEFAULT_SECTION:
         return f"/episodes/{episode_id}"
     return f"/episodes/{episode_id}?section={section}"
+
+
+def task_href(episode_id: int, kind: str) -> str:
+    """The address of the part of the client page where a task of `kind` is done."""
+    place = TASK_PLACES[TaskKind(kind)]
+    return f"{episode_path(episode_id, place.section)}#{place.anchor}"
 
 
 def back_to_episode(episode_id: int, section: str = DEFAULT_SECTION) -> Redirect:

@@ -1,7 +1,12 @@
 """The client page as a workspace: a summary header, sections, a timeline of every event."""
 
+import re
+
 import time_machine
 
+from practice.platform.templating import TEMPLATE_DIR
+from practice.tasks import TaskKind
+from practice.web import episode_sections
 from tests.cast import Cast
 from tests.integration.practice.test_portal_forms import (
     HTML,
@@ -110,3 +115,39 @@ async def test_a_long_timeline_shows_the_newest_events_and_links_to_all(
     assert "Aanmelding ontvangen" not in timeline  # the oldest event waits behind the link
     everything = (await client.get(page + "?everything=true", headers=HTML)).text
     assert "Aanmelding ontvangen" in everything[everything.index('id="timeline-title"') :]
+
+
+def _source_with_includes(name: str) -> str:
+    """A template's text with the text of every template it includes, recursively."""
+    text = (TEMPLATE_DIR / name).read_text()
+    included = re.findall(r'{%-? include "([^"]+)"', text)
+    return text + "".join(_source_with_includes(other) for other in included)
+
+
+async def test_every_kind_of_task_points_at_a_heading_of_a_section_of_the_client_page(
+    client,
+) -> None:
+    sections = {tab.name: tab.template for tab in episode_sections.tabs()}  # the app's, wired
+    assert set(episode_sections.TASK_PLACES) == set(TaskKind)
+    for kind, place in episode_sections.TASK_PLACES.items():
+        assert place.section in sections, kind
+        assert f'id="{place.anchor}"' in _source_with_includes(sections[place.section]), kind
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_an_open_task_links_to_where_it_is_done_on_the_page_the_caseload_and_today(
+    client, cast: Cast
+) -> None:
+    episode_id = await referred(client, cast)
+    href = f'href="/episodes/{episode_id}?section=intake#screening-title"'
+    overview = (await client.get(f"/episodes/{episode_id}", headers=HTML)).text
+    tasks = overview[overview.index('id="tasks-title"') : overview.index("</section>")]
+    assert href in tasks
+    assert f'href="/episodes/{episode_id}?section=intake#consultation-title"' in tasks
+    caseload = (await client.get("/caseload", headers=HTML)).text
+    assert href in caseload
+    with time_machine.travel("2026-07-15T10:00:00+02:00", tick=False):  # the screening is late
+        await login(client, cast.therapist.email)  # a month on, the session has ended
+        today = (await client.get("/today", headers=HTML)).text
+    overdue = today[today.index('id="overdue-title"') :]
+    assert href in overdue
