@@ -49,9 +49,10 @@ class RuleContext:
         return deadlines.due_on(anchor_on, rule, self.days)
 
     def task(self, kind: TaskKind, due: date | None, done: date | None, reason: str,
-             key: str | None = None, ordinal: int | None = None) -> Task:  # fmt: skip
+             key: str | None = None, ordinal: int | None = None,
+             waits_for: tuple[TaskKind, int] | None = None) -> Task:  # fmt: skip
         status = None if due is None else deadlines.deadline_status(due, done, self.today)
-        return Task(kind, key or kind.value, due, done, status, reason, None, ordinal)
+        return Task(kind, key or kind.value, due, done, status, reason, None, ordinal, waits_for)
 
 
 def _after(rule: DeadlineRule, anchor: str, on: date) -> str:
@@ -216,7 +217,11 @@ def _employer_updates(c: RuleContext) -> Iterator[Task]:
         after = _after(rule, f"held session {n}", held[n - 1])
         reason = f"non-medical process update to the employer with interim report {n}: {after}"
         due = c.due(held[n - 1], rule)
-        yield c.task(TaskKind.EMPLOYER_UPDATE, due, done, reason, f"employer_update:{n}", n)
+        # It goes out with the report: until that is sent, the update waits for it.
+        report_sent = n in c.facts.interim_reports_done
+        waits = None if done is not None or report_sent else (TaskKind.INTERIM_REPORT, n)
+        key = f"employer_update:{n}"
+        yield c.task(TaskKind.EMPLOYER_UPDATE, due, done, reason, key, n, waits)
     yield from _periodic_updates(c, sent)
 
 

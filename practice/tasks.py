@@ -262,6 +262,10 @@ class Task:
     reason: str
     override_reason: str | None = None
     ordinal: int | None = None
+    # The task this one cannot be done before, by kind and ordinal: the process update owed
+    # with interim report 5 goes out when that report is sent, and an overdue one only said
+    # "5 dagen te laat".
+    waits_for: tuple[TaskKind, int] | None = None
 
     @property
     def is_open(self) -> bool:

@@ -294,6 +294,10 @@ def task_json(task: Task) -> dict[str, Any]:
         "reason": task.reason,
         "override_reason": task.override_reason,
         "after_session": task.after_session,
+        # As a task's name is shown: its kind and the held session it follows.
+        "waits_for": None
+        if task.waits_for is None
+        else {"kind": task.waits_for[0].value, "after_session": task.waits_for[1]},
     }
 
 

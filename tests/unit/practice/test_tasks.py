@@ -185,6 +185,20 @@ def test_a_report_and_its_update_name_the_session_they_follow_and_other_tasks_no
     assert tasks["treatment_start"].after_session is None
 
 
+def test_an_employer_update_owed_with_a_report_waits_for_that_report_until_it_is_sent() -> None:
+    today = date(2026, 3, 24)
+    waiting = by_key(derive_tasks(in_treatment(10), today=today))
+    sent = by_key(
+        derive_tasks(in_treatment(10, interim_reports_done={5: date(2026, 2, 17)}), today=today)
+    )
+
+    assert waiting["employer_update:5"].waits_for == (TaskKind.INTERIM_REPORT, 5)
+    assert waiting["employer_update:10"].waits_for == (TaskKind.INTERIM_REPORT, 10)
+    assert sent["employer_update:5"].waits_for is None  # sent: the update is the sweep's now
+    assert sent["employer_update:10"].waits_for == (TaskKind.INTERIM_REPORT, 10)
+    assert waiting["interim_report:5"].waits_for is None
+
+
 def test_an_employer_update_sent_after_the_fifth_session_ticks_off_its_update() -> None:
     episode = in_treatment(5, employer_update_sent_on=(date(2026, 2, 2), date(2026, 2, 18)))
     update = by_key(derive_tasks(episode, today=date(2026, 2, 20)))["employer_update:5"]
