@@ -10,6 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from practice.platform.csv_safe import csv_text
+from practice.platform.i18n import gettext as _
+from practice.platform.spreadsheet import Sheet, workbook
 from reporting.documents import render_html
 from reporting.statistics import sql as statistics
 from reporting.statistics.dashboard import Dashboard
@@ -26,6 +28,12 @@ def _figure(cell: Shown) -> object:
 
 def table_csv(table: FigureTable) -> str:
     """One table as CSV: per column the figure and its n; suppressed cells as "< 5"."""
+    return csv_text(table_rows(table))
+
+
+def table_rows(table: FigureTable) -> list[list[object]]:
+    """One table's rows as its CSV and its workbook's sheet hold them: a header, per row the
+    figure and its n of each column, then the notes, the sources and the basis."""
     header: list[object] = [table.title]
     for column in table.columns:
         header += [column, "n"]
@@ -42,7 +50,32 @@ def table_csv(table: FigureTable) -> str:
     rows += [[source] for source in table.sources]
     if table.basis:
         rows.append([table.basis])
-    return csv_text(rows)
+    return rows
+
+
+def dashboard_workbook(
+    board: Dashboard, summary: Sequence[tuple[str, str]], title: str, *, tz: ZoneInfo
+) -> bytes:
+    """Every table of the dashboard as a sheet of one workbook, after a sheet that says what
+    the figures are about: the filters in words, the moment, the smallest cell shown."""
+    about: list[list[object]] = [[title, ""]]
+    about += [[label, value] for label, value in summary]
+    if board.as_of is not None:
+        about.append([_("Figures as of"), board.as_of.astimezone(tz).strftime("%Y-%m-%d %H:%M")])
+    about.append([board.volume_basis, ""])
+    about.append(
+        [
+            _(
+                "Figures over fewer than %(min_n)s clients are not shown; the cell reads "
+                "< %(min_n)s."
+            )
+            % {"min_n": board.min_n},
+            "",
+        ]
+    )
+    sheets = [Sheet(_("Filters"), about)]
+    sheets += [Sheet(table.title, table_rows(table)) for table in board.tables]
+    return workbook(sheets)
 
 
 def cell_json(cell: Shown) -> dict[str, Any]:

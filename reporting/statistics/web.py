@@ -28,6 +28,7 @@ from practice.platform.csv_safe import CSV_MEDIA_TYPE
 from practice.platform.i18n import current_locale
 from practice.platform.i18n import gettext as _
 from practice.platform.settings import Settings
+from practice.platform.spreadsheet import MEDIA_TYPE as SPREADSHEET_MEDIA_TYPE
 from practice.queries.episode_detail import episode_detail
 from practice.queries.episodes import access_episode
 from practice.screening import DIAGNOSIS_CATEGORIES
@@ -57,6 +58,7 @@ from reporting.statistics.employer_view import (
     month_param,
 )
 from reporting.statistics.export import (
+    dashboard_workbook,
     headline_json,
     render_report_html,
     table_csv,
@@ -295,6 +297,49 @@ async def dashboard_pdf(
     )
 
 
+@get("/statistics/outcomes.xlsx", opt=MANAGER, include_in_schema=False)
+async def dashboard_xlsx(
+    request: Request[Any, Any, Any],
+    referred_from: FromQuery[str | None] = None,
+    referred_to: FromQuery[str | None] = None,
+    offer: FromQuery[str | None] = None,
+    employer_id: FromQuery[str | None] = None,
+    therapist_user_id: FromQuery[str | None] = None,
+    diagnosis: FromQuery[str | None] = None,
+    benchmark: FromQuery[str | None] = None,
+    reference: FromQuery[str | None] = None,
+    basis: FromQuery[str | None] = None,
+    hours: FromQuery[str | None] = None,
+) -> Response[bytes]:
+    """Every table as a sheet of one workbook, which Excel opens in Dutch as in English (a
+    CSV's commas and decimal points it reads by the reader's locale)."""
+    query = query_of(
+        referred_from,
+        referred_to,
+        offer,
+        employer_id,
+        therapist_user_id,
+        diagnosis,
+        benchmark,
+        reference,
+        basis,
+        hours,
+    )
+    board, choices = await dashboard_and_choices(request, query)
+    settings: Settings = request.app.state.settings
+    content = dashboard_workbook(
+        board,
+        filter_summary(board.filters, choices),
+        _("Outcome statistics"),
+        tz=settings.time_zone,
+    )
+    return Response(
+        content=content,
+        media_type=SPREADSHEET_MEDIA_TYPE,
+        headers={"Content-Disposition": 'attachment; filename="outcome-statistics.xlsx"'},
+    )
+
+
 @get("/statistics/episodes", opt=MANAGER, include_in_schema=False)
 async def episodes_page(
     request: Request[Any, Any, Any],
@@ -492,6 +537,7 @@ router = Router(
         dashboard_json,
         dashboard_csv,
         dashboard_pdf,
+        dashboard_xlsx,
         episodes_page,
         episode_overview_page,
         employer_statistics,

@@ -285,6 +285,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/statistics/outcomes"): {PM},
     ("GET", "/statistics/outcomes.csv"): {PM},
     ("GET", "/statistics/outcomes.pdf"): {PM},
+    ("GET", "/statistics/outcomes.xlsx"): {PM},
 }
 
 

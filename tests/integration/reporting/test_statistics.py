@@ -22,11 +22,13 @@ import pytest
 import time_machine
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from practice.accounts import Role
 from practice.audit.trail import Action
 from practice.episodes import Offer
+from practice.platform.spreadsheet import MEDIA_TYPE as SPREADSHEET_MEDIA_TYPE
 from practice.tables import (
     AbsenceEpisode,
     CaseAssignment,
@@ -681,6 +683,45 @@ async def test_every_table_has_a_csv_and_an_unknown_table_is_a_400(
 
 
 @time_machine.travel("2026-06-01 10:00 +0200", tick=False)
+async def test_the_whole_dashboard_downloads_as_one_workbook_that_holds_each_tables_csv(
+    client, cast: Cast, world
+) -> None:
+    await login(client, cast.practice_manager.email)
+    response = await client.get("/statistics/outcomes.xlsx?diagnosis=angststoornis")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(SPREADSHEET_MEDIA_TYPE)
+    book = load_workbook(io.BytesIO(response.content))
+    first = [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+    assert first[0][0] == "Uitkomststatistieken"
+    assert ["Diagnose", "angststoornis"] in first or any(
+        row[0] == "Diagnose" and "angst" in str(row[1]).lower() for row in first
+    )
+    tables = (
+        await ok(
+            await client.get(
+                "/api/statistics/outcomes?diagnosis=angststoornis",
+                headers={"accept": "application/json"},
+            )
+        )
+    )["tables"]
+    assert len(book.worksheets) == 1 + len(tables)
+    volume_csv = await client.get("/statistics/outcomes.csv?table=volume&diagnosis=angststoornis")
+    expected = list(csv.reader(io.StringIO(volume_csv.text)))
+    sheet = next(s for s in book.worksheets[1:] if s.cell(1, 1).value == expected[0][0])
+    read = [["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)]
+    assert len(read) == len(expected)
+    for got, want in zip(read, expected, strict=True):
+        assert all(v == "" for v in got[len(want) :])  # a sheet's rows are as wide as its widest
+        got = got[: len(want)] + [""] * (len(want) - len(got))
+        for value, text in zip(got, want, strict=True):
+            if isinstance(value, int | float):  # a number in the sheet, its digits in the CSV
+                assert float(text) == value, (got, want)
+            else:
+                assert str(value) == text, (got, want)
+    assert any(isinstance(v, int | float) for row in read[1:] for v in row)
+
+
+@time_machine.travel("2026-06-01 10:00 +0200", tick=False)
 async def test_an_employer_filter_suppresses_below_that_employers_minimum(
     client, cast: Cast, world
 ) -> None:
@@ -748,7 +789,11 @@ async def test_dates_beyond_the_plausible_are_refused_not_an_error_of_the_figure
         page = await client.get(f"/statistics/outcomes?{query}")
         assert page.status_code == 400, (query, page.text[-500:])
         assert f'id="{named}-problem"' in page.text
-        for door in ("/statistics/outcomes.csv?table=volume&", "/statistics/outcomes.pdf?"):
+        for door in (
+            "/statistics/outcomes.csv?table=volume&",
+            "/statistics/outcomes.pdf?",
+            "/statistics/outcomes.xlsx?",
+        ):
             assert (await client.get(door + query)).status_code == 400, (door, query)
     # A bad date and an employer that is not there: both named, the figures without both.
     both = await client.get("/statistics/outcomes?referred_to=9999-12-31&employer_id=999999")
@@ -791,6 +836,7 @@ async def test_only_the_practice_manager_reaches_the_statistics(client, cast: Ca
         "/api/statistics/outcomes",
         "/statistics/outcomes.csv?table=volume",
         "/statistics/outcomes.pdf",
+        "/statistics/outcomes.xlsx",
         "/statistics/episodes",
     ):
         response = await client.get(path, headers={"accept": "application/json"})
