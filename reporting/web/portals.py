@@ -22,8 +22,11 @@ from practice.name_search import SEARCH_MAX_LENGTH, parse_search
 from practice.platform import i18n
 from practice.platform.clock import today_in
 from practice.platform.csv_safe import CSV_MEDIA_TYPE, csv_text
+from practice.platform.i18n import gettext as _
 from practice.platform.settings import Settings
-from practice.platform.templating import TEMPLATE_DIR
+from practice.platform.spreadsheet import MEDIA_TYPE as SPREADSHEET_MEDIA_TYPE
+from practice.platform.spreadsheet import Sheet, workbook
+from practice.platform.templating import TEMPLATE_DIR, label
 from practice.privacy import EmployerView
 from practice.queries.capacity import doctor_cases
 from practice.queries.episodes import access_episode
@@ -307,6 +310,45 @@ async def employer_csv(request: Request[Any, Any, Any]) -> Response[str]:
     )
 
 
+@get("/employer/employees.xlsx", opt=EMPLOYER, include_in_schema=False)
+async def employer_workbook(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The same employees for a person: the page's words in the reader's language, numbers
+    and days as Excel's own (the CSV's columns are a program's, and Dutch Excel put each of
+    its lines in one cell)."""
+    header: list[object] = [
+        _("Employee"),
+        _("Treatment"),
+        _("Since"),
+        _("Sessions held"),
+        _("Agreements about work"),
+        _("Work resumption (% of contract hours)"),
+        _("Contract hours"),
+        _("Counted over"),
+        _("Alignment meeting"),
+    ]
+    rows = [header]
+    for view in await employer_views(actor_of(request), _today(request), _zone(request)):
+        latest = view.participation[-1] if view.participation else None
+        rows.append(
+            [
+                view.employee_name,
+                label("employer_phase", view.phase) if view.phase else None,
+                view.phase_since,
+                view.sessions_held,
+                "\n".join(a.description for a in view.agreements) or None,
+                None if latest is None else latest.volume_percent,
+                None if latest is None else latest.contract_hours,
+                None if latest is None else label("contract_basis", latest.basis.value),
+                view.alignment_meeting_on,
+            ]
+        )
+    return Response(
+        workbook([Sheet(_("Employees"), rows)]),
+        media_type=SPREADSHEET_MEDIA_TYPE,
+        headers={"Content-Disposition": 'attachment; filename="medewerkers.xlsx"'},
+    )
+
+
 @get(
     "/employer/updates/{update_id:int}",
     opt=roles(Role.EMPLOYER_CONTACT, need=Need.PROGRESS_READ),
@@ -412,6 +454,7 @@ router = Router(
         employer_home,
         employer_employees,
         employer_csv,
+        employer_workbook,
         employer_update_pdf,
         therapist_reintegration_extract,
         employer_reintegration_extract,

@@ -76,6 +76,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/company-doctors"): {A, PM, T},
     ("GET", "/api/employer/employees"): {E},
     ("GET", "/api/employer/employees.csv"): {E},
+    ("GET", "/employer/employees.xlsx"): {E},
     ("GET", "/api/employer/statistics"): {E},
     ("GET", "/api/employers"): {A, PM, T},
     ("POST", "/api/employers"): {A, PM},

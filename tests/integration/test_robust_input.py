@@ -16,10 +16,12 @@ import httpx
 import pytest
 import time_machine
 from litestar import Litestar
+from openpyxl import load_workbook
 
 from practice.accounts import Role
 from practice.platform.csv_safe import FORMULA_PREFIXES
 from practice.platform.settings import Settings
+from practice.platform.spreadsheet import MEDIA_TYPE as SPREADSHEET_MEDIA_TYPE
 from practice.request_limits import MAX_BODY_BYTES, MAX_JSON_DEPTH
 from practice.tables import Client, Employer, Referral, User
 from practice.web.limits import BODY_METHODS
@@ -331,4 +333,34 @@ async def test_no_csv_of_the_service_holds_a_cell_a_spreadsheet_would_run_as_a_f
         "/api/clients/{client_id:int}/access-log.csv": {"user"},
         "/statistics/outcomes.csv": {"user"},
         "/invoices/lines.csv": {"employer"},
+    }
+
+
+@time_machine.travel("2026-06-15 10:00 +0200", tick=False)
+async def test_no_workbook_of_the_service_holds_a_formula_and_planted_text_stays_text(
+    app: Litestar, client: httpx.AsyncClient, cast: Cast, settings: Settings
+) -> None:
+    ids = await seed(client, cast, settings)
+    xlsx_doors = [d for d in doors(app, frozenset({"GET"})) if d.path.endswith(".xlsx")]
+    assert len(xlsx_doors) >= 2
+    planted: dict[str, set[str]] = {}
+    async for door in as_each_role(client, cast, xlsx_doors):
+        path, known = fill(door.path, ids)
+        assert known, f"seed an id for {door.path}"
+        response = await client.get(path)
+        assert response.status_code == 200, (door, response.text)
+        assert response.headers["content-type"].startswith(SPREADSHEET_MEDIA_TYPE)
+        book = load_workbook(io.BytesIO(response.content))
+        cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+        assert [c.coordinate for c in cells if c.data_type == "f"] == [], door.path
+        planted[door.path] = {
+            name
+            for name, formula in FORMULAS.items()
+            for cell in cells
+            if isinstance(cell.value, str) and cell.value.startswith(formula)
+        }
+    # Each workbook carried planted text, as its text (the test would prove nothing otherwise).
+    assert planted == {
+        "/employer/employees.xlsx": {"client", "agreement"},
+        "/statistics/outcomes.xlsx": {"user"},
     }
