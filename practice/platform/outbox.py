@@ -42,8 +42,11 @@ async def queue_message(
     ics: str | None = None,
     send_after: datetime | None = None,
     attachments: str | None = None,
+    sent_at: datetime | None = None,
 ) -> int | None:
     """Create the message unless one with this key exists; returns its id when created.
+    With `sent_at`: a message of a history loaded afterwards (the demo), recorded as sent
+    then and never sent again, so that what it was sent to is shown as for any other.
 
     Refuses (``ForgedClearance``) anything but a clearance the gate made."""
     if not disclosure.genuine(clearance):
@@ -57,7 +60,8 @@ async def queue_message(
                 body_text=body_text,
                 ics=ics,
                 attachments=attachments,
-                send_after=send_after or datetime.now(UTC),
+                send_after=send_after or sent_at or datetime.now(UTC),
+                sent_at=sent_at,
                 sender=clearance.sender.value,
                 client_id=clearance.client_id,
                 audience=clearance.audience.value,

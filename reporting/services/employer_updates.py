@@ -123,8 +123,10 @@ async def record_past_employer_updates(
     recorded as sent then: for loading a practice's history afterwards (the demo). The
     same rule as the sweep (``update_reason``), the team and the consent at each moment;
     the content is the employer's view as it stood then. No notice is e-mailed: the
-    contacts were told back then, and a notice today would announce an old update as new.
-    The episode is read once for all moments. Returns the number recorded."""
+    contacts were told back then, and a notice today would announce an old update as new;
+    each contact's notice is recorded as sent then, so that the update says whom it went to
+    (it said "nobody"). The episode is read once for all moments. Returns the number
+    recorded."""
     episode = (
         await TreatmentEpisode.select(
             TreatmentEpisode.referral._.employer._.employer_update_every_days.as_alias("every"),
@@ -136,10 +138,17 @@ async def record_past_employer_updates(
     if episode is None or not moments:
         return 0
     source = await employer_view_source(episode_id, tz)
-    seats = await CaseAssignment.select(CaseAssignment.valid_from, CaseAssignment.valid_to).where(
+    seats = await CaseAssignment.select(
+        CaseAssignment.valid_from,
+        CaseAssignment.valid_to,
+        CaseAssignment.user,
+        CaseAssignment.user._.email.as_alias("email"),
+        CaseAssignment.user._.locale.as_alias("locale"),
+    ).where(
         (CaseAssignment.episode == episode_id)
         & CaseAssignment.team_role.is_in(list(EMPLOYER_CONTACT_ROLES))
     )
+    env = make_environment(tz)
     reports_sent = [
         (int(r["ordinal"]), r["created_at"])
         for r in await Document.select(
@@ -183,10 +192,34 @@ async def record_past_employer_updates(
                 EmployerUpdate(episode=episode_id, trigger=trigger, content=content, created_at=at)
             ).returning(EmployerUpdate.id)
             recorded.append((int(rows[0]["id"]), source.client_id))
+            for seat in (s for s in seats if active_on(s["valid_from"], s["valid_to"], day)):
+                await _past_notice(env, int(rows[0]["id"]), source.client_id, seat, at)
             told[trigger] = (at, content.get("agreements"))
             source = replace(source, updates=(*source.updates, at))
         await audit.record_many(SYSTEM, Action.SEND, "employer_update", recorded, purpose=PURPOSE)
     return len(recorded)
+
+
+async def _past_notice(
+    env: Any, update_id: int, client_id: int, seat: dict[str, Any], at: datetime
+) -> None:
+    """The notice of an update of the past to one contact, recorded as sent at `at` through
+    the gate as it stood then (`record_past_employer_updates`)."""
+    user_id = int(seat["user"])
+    clearance = await disclosure.clear(
+        Sender.EMPLOYER_UPDATE_NOTICE, client_id, Addressee.account(user_id), at, quiet=True
+    )
+    if isinstance(clearance, disclosure.Refusal):
+        return
+    subject, body = render_email(env, "reporting/employer-update-notice", {}, seat["locale"])
+    await outbox.queue_message(
+        clearance,
+        key=employer_update_key(update_id, user_id),
+        to_address=seat["email"],
+        subject=subject,
+        body_text=body,
+        sent_at=at,
+    )
 
 
 def _as_json(content: Any) -> dict[str, Any]:

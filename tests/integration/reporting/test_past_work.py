@@ -94,9 +94,19 @@ async def test_an_employer_update_of_the_past_is_recorded_then_as_the_view_stood
     again = await employer_updates.record_past_employer_updates(episode_id, [told_at], AMSTERDAM)
 
     assert (recorded, again) == (1, 0)
-    assert await OutboundMessage.count() == messages_before
     update = await EmployerUpdate.select().where(EmployerUpdate.episode == episode_id).first()
     assert update is not None
+    # Its notice to the case's manager is recorded as sent then, so the update says whom it
+    # went to (it said "nobody"), and nothing is left for the outbox to send today.
+    notices = await OutboundMessage.select().where(
+        OutboundMessage.key.like(f"employer-update:{update['id']}:%")
+    )
+    assert [(n["to_address"], n["sent_at"]) for n in notices] == [
+        (cast.employer_contact.email, told_at.astimezone(UTC))
+    ]
+    assert await OutboundMessage.count() == messages_before + 1
+    section = (await client.get(f"/episodes/{episode_id}?section=reports")).text
+    assert "Verstuurd aan" in section and cast.employer_contact.email in section
     assert update["trigger"] == "interim_report:5", report_id
     assert update["created_at"] == told_at.astimezone(UTC)
     content = update["content"]
