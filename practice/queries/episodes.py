@@ -294,11 +294,17 @@ def task_json(task: Task) -> dict[str, Any]:
         "reason": task.reason,
         "override_reason": task.override_reason,
         "after_session": task.after_session,
-        # As a task's name is shown: its kind and the held session it follows.
-        "waits_for": None
-        if task.waits_for is None
-        else {"kind": task.waits_for[0].value, "after_session": task.waits_for[1]},
+        "waits_for": waits_for_json(task),
     }
+
+
+def waits_for_json(task: Task) -> dict[str, Any] | None:
+    """The task an open task waits for, as a task's name is shown (its kind and the held
+    session it follows) and as its link is made."""
+    if task.waits_for is None:
+        return None
+    kind, ordinal = task.waits_for
+    return {"kind": kind.value, "after_session": ordinal}
 
 
 async def episode_tasks(episode_id: int, today: date, tz: ZoneInfo) -> list[Task]:

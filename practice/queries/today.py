@@ -21,7 +21,7 @@ from practice.episodes import EpisodeStatus
 from practice.escalation import Stage, stage_of
 from practice.platform.db import read_only, write_tx
 from practice.queries.caseload import current_episodes
-from practice.queries.episodes import PURPOSE, load_facts
+from practice.queries.episodes import PURPOSE, load_facts, waits_for_json
 from practice.tasks import TaskKind, derive_tasks
 
 # The statuses of a referral that waits for its screening (the 10-day clock runs).
@@ -101,6 +101,7 @@ async def today_view(actor: Actor, today: date, tz: ZoneInfo) -> TodayView:
                 "kind": task.kind.value,
                 "due_on": task.due_on,
                 "after_session": task.after_session,
+                "waits_for": waits_for_json(task),
             }
             if (stage := stage_of(task, today, DEFAULT_WORKING_DAYS)) is not None:
                 escalated.append({**row, "stage": stage.value})

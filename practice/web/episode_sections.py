@@ -69,7 +69,7 @@ TASK_PLACES: Mapping[TaskKind, Place] = {
     TaskKind.MANAGER_CONSULTATION: Place("intake", "consultation-title"),
     TaskKind.COMPANY_DOCTOR_BRIEFING: Place(REPORTS, "reports-title"),
     TaskKind.TREATMENT_START: Place(SESSIONS, "sessions-title"),
-    TaskKind.REBOOKING: Place(SESSIONS, "sessions-title"),
+    TaskKind.REBOOKING: Place(SESSIONS, "to-rebook-title"),
     TaskKind.INTERIM_REPORT: Place(REPORTS, "reports-title"),
     TaskKind.MILESTONE_REPORT: Place(REPORTS, "reports-title"),
     TaskKind.ALIGNMENT_MEETING: Place(SESSIONS, "sessions-title"),
@@ -81,9 +81,10 @@ TASK_PLACES: Mapping[TaskKind, Place] = {
     TaskKind.SESSION_BUDGET: Place("plan", "budget-title"),
     TaskKind.WORK_BEHIND: Place("work", "participation-title"),
     TaskKind.ADVICE_CONFLICT: Place("plan", "conflicts-title"),
-    TaskKind.SAFETY: Place(MEASUREMENTS, "measurements-title"),
+    # Acted on by noting it on the task itself, as a withheld report is: the task's own form.
+    TaskKind.SAFETY: Place(DEFAULT_SECTION, "tasks-title"),
     TaskKind.SYMPTOMS_NOT_ON_TRACK: Place(MEASUREMENTS, "measurements-title"),
-    TaskKind.REPORT_WITHHELD: Place(REPORTS, "reports-title"),
+    TaskKind.REPORT_WITHHELD: Place(DEFAULT_SECTION, "tasks-title"),
     TaskKind.FULL_RECOVERY: Place("work", "absence-title"),
 }
 

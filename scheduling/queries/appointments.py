@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from piccolo.custom_types import Combinable
 from piccolo.query.functions.aggregate import Count
 
 from practice.audit import trail as audit
@@ -57,11 +58,7 @@ async def episode_facts(episode_ids: Sequence[int], tz: ZoneInfo) -> dict[int, F
             )
         cancelled = (
             await Appointment.select(Appointment.episode, Appointment.starts_at)
-            .where(
-                among(Appointment.episode, episode_ids)
-                & (Appointment.attendance == Attendance.CANCELLED_BY_PRACTICE.value)
-                & Appointment.rebooked_as.is_null()
-            )
+            .where(among(Appointment.episode, episode_ids) & _unrebooked())
             .order_by(Appointment.starts_at)
         )
         for c in cancelled:
@@ -71,6 +68,24 @@ async def episode_facts(episode_ids: Sequence[int], tz: ZoneInfo) -> dict[int, F
                 c["starts_at"].astimezone(tz).date(),
             )
     return facts
+
+
+def _unrebooked() -> Combinable:
+    """Cancelled by the practice and not yet rebooked: the client is owed a new date (the
+    rebooking task)."""
+    return (Appointment.attendance == Attendance.CANCELLED_BY_PRACTICE.value) & (
+        Appointment.rebooked_as.is_null()
+    )
+
+
+async def to_rebook(episode_id: int) -> list[dict[str, Any]]:
+    """The episode's appointments the practice cancelled and has not rebooked, soonest first
+    (the sessions section lists them where the rebooking task points)."""
+    return list(
+        await Appointment.select(Appointment.id, Appointment.starts_at)
+        .where((Appointment.episode == episode_id) & _unrebooked())
+        .order_by(Appointment.starts_at)
+    )
 
 
 async def next_appointments(episode_ids: Sequence[int], tz: ZoneInfo) -> dict[int, datetime]:

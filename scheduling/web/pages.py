@@ -101,6 +101,10 @@ async def appointments_section(
         "proposal": proposal,
         "meeting_minutes": MEETING_MINUTES,
         "left_after_end": [a.astimezone(tz) for a in left_after_end],
+        # Cancelled by the practice, a new date owed (the rebooking task points here); an
+        # ended treatment owes none, and offers no rebooking either.
+        "ended": ended,
+        "to_rebook": [] if ended else await queries.to_rebook(episode_id),
         "episode_id": episode_id,
         "today": today,
     }

@@ -307,13 +307,14 @@ async def test_an_administrator_sets_a_therapists_registration_on_the_users_page
 
 
 @time_machine.travel(NOW, tick=False)
-async def test_an_open_process_update_says_it_waits_for_its_report_and_links_to_the_updates(
+async def test_an_open_process_update_says_it_waits_for_its_report_and_links_to_the_report(
     client: httpx.AsyncClient, cast: Cast
 ) -> None:
     episode_id = await episode_with_ten_held_sessions(client, cast)
     overview = (await client.get(f"/episodes/{episode_id}")).text
     tasks = overview[overview.index('id="tasks-title"') : overview.index("</section>")]
-    link = f'<a href="/episodes/{episode_id}?section=reports#employer-updates-title">'
+    # What there is to do is the report's approval: the update goes out with it.
+    link = f'<a href="/episodes/{episode_id}?section=reports#reports-title">'
     update = tasks[tasks.index(f"{link}Procesinformatie naar werkgever na sessie 5") :]
     update = update[: update.index("</li>")]
     assert "wacht op: Tussenevaluatie na sessie 5" in update

@@ -78,7 +78,10 @@ async def test_a_closed_treatments_sessions_get_no_reminder_and_are_cancelled_in
         assert rows[cancelled]["attendance"] == "cancelled_by_practice"
         assert rows[cancelled]["attendance_reason"] == "De behandeling is beëindigd."
     assert rows[ids["follow_up"]]["attendance"] == "planned"  # a follow-up belongs after it
-    assert 'data-testid="left-after-end"' not in (await client.get(page, headers=HTML)).text
+    after = (await client.get(page, headers=HTML)).text
+    assert 'data-testid="left-after-end"' not in after
+    # Cancelled because the treatment ended: no date is owed, and none is offered.
+    assert "#rebook-title" not in after and 'id="to-rebook-title"' not in after
     # No e-mail to the client: its cancellation text promises a new appointment.
     assert not await OutboundMessage.exists().where(OutboundMessage.key.like("cancellation:%"))
 

@@ -502,6 +502,13 @@ async def test_a_practice_cancellation_creates_a_rebooking_task_until_rebooked(
     detail = await ok(await client.get(f"/api/episodes/{episode_id}", headers=JSON))
     rebooking = task(detail, "rebooking:2026-06-02")
     assert rebooking["due_on"] == "2026-06-04"
+    # The task points at the sessions' list of what is owed a new date, each with its rebook.
+    overview = (await client.get(f"/episodes/{episode_id}")).text
+    assert f'href="/episodes/{episode_id}?section=sessions#to-rebook-title"' in overview
+    sessions = (await client.get(f"/episodes/{episode_id}?section=sessions")).text
+    owed = sessions[sessions.index('id="to-rebook-title"') :]
+    owed = owed[: owed.index("</ul>")]
+    assert f'href="/appointments/{created["id"]}#rebook-title"' in owed
     new = await ok(
         await api(
             client,
@@ -514,6 +521,8 @@ async def test_a_practice_cancellation_creates_a_rebooking_task_until_rebooked(
     assert new["id"] != created["id"]
     detail = await ok(await client.get(f"/api/episodes/{episode_id}", headers=JSON))
     assert not [t for t in detail["tasks"] if t["key"].startswith("rebooking")]
+    sessions = (await client.get(f"/episodes/{episode_id}?section=sessions")).text
+    assert 'id="to-rebook-title"' not in sessions
     again = await api(
         client,
         "POST",
