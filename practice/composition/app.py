@@ -23,7 +23,7 @@ from redis.asyncio import ConnectionPool
 
 from practice.composition import wiring as composition
 from practice.composition.worker import embedded
-from practice.platform import i18n, lifeline, metrics, redis_conn
+from practice.platform import lifeline, metrics, redis_conn
 from practice.platform.db import (
     close_pool,
     enable_sqlite_wal,
@@ -57,11 +57,10 @@ from practice.web.access import audited_role_guard, relation_guard
 from practice.web.auth import (
     PUBLIC,
     SESSION_NAMESPACE,
-    CurrentUser,
     csrf_bound_to_session,
     make_session_auth,
 )
-from practice.web.errors import EXCEPTION_HANDLERS
+from practice.web.errors import EXCEPTION_HANDLERS, choose_locale
 from practice.web.limits import refuse_deep_json
 from practice.web.security import add_security_headers
 from reporting.documents import shutdown_render_pool
@@ -87,19 +86,8 @@ def _template_config(settings: Settings) -> TemplateConfig[Any]:
     return TemplateConfig(engine=Engine.from_environment(make_environment(settings.time_zone)))
 
 
-async def _choose_locale(request: Request[Any, Any, Any]) -> None:
-    user = request.scope.get("user")
-    i18n.current_locale.set(
-        i18n.pick_locale(
-            request.cookies.get("lang"),
-            user.locale if isinstance(user, CurrentUser) else None,
-            request.headers.get("accept-language"),
-        )
-    )
-
-
 async def _before_request(request: Request[Any, Any, Any]) -> None:
-    await _choose_locale(request)
+    choose_locale(request)
     # After the locale, so the refusal is in the caller's language.
     await refuse_deep_json(request)
 

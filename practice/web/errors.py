@@ -11,6 +11,7 @@ cannot be written (the operation rolls back, so no client data leaves: fail clos
 
 import logging
 import traceback
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,7 +35,7 @@ from practice.audit.trail import AuditUnavailable
 from practice.break_glass import offer_on_not_found
 from practice.employer_text import MedicalText
 from practice.errors import Conflict, DomainError, Gone, InvalidInput, NotFound
-from practice.platform.i18n import N_
+from practice.platform.i18n import N_, current_locale, pick_locale
 from practice.platform.i18n import gettext as _
 from practice.web.auth import CurrentUser
 from practice.web.field_labels import field_label
@@ -80,6 +81,20 @@ def _break_glass_offer(request: Request[Any, Any, Any], status: int) -> str | No
     return offer_on_not_found(request.url.path)
 
 
+def choose_locale(request: Request[Any, Any, Any]) -> None:
+    """The reader's language for this request: the cookie, else the account's, else the
+    browser's. Chosen before each handler, and again by every error page: a guard's refusal
+    and a path no route serves come before the handler's hooks, and were always Dutch."""
+    user = request.scope.get("user")
+    current_locale.set(
+        pick_locale(
+            request.cookies.get("lang"),
+            user.locale if isinstance(user, CurrentUser) else None,
+            request.headers.get("accept-language"),
+        )
+    )
+
+
 def wants_html(request: Request[Any, Any, Any]) -> bool:
     if request.url.path.startswith("/api/"):
         return False
@@ -95,6 +110,7 @@ def _respond(
     headers: dict[str, str] | None = None,
 ) -> Response[Any]:
     fields = fields or {}
+    choose_locale(request)
     if wants_html(request):
         return Template(
             template_name="errors/page.html",
@@ -153,7 +169,13 @@ def http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Respo
         detail = _("Check the fields: %(names)s") % {"names": names or "body"}
         return _respond(request, HTTP_400_BAD_REQUEST, detail, fields)
     headers = dict(exc.headers or {})
-    return _respond(request, exc.status_code, _(exc.detail) if exc.detail else "", headers=headers)
+    # Litestar's own refusals (no such path, another method) carry the status's English
+    # phrase ("Not Found"): a page's title already says it, in the reader's language; the
+    # JSON keeps it for API clients.
+    plain = exc.detail == HTTPStatus(exc.status_code).phrase and wants_html(request)
+    choose_locale(request)
+    detail = "" if plain or not exc.detail else _(exc.detail)
+    return _respond(request, exc.status_code, detail, headers=headers)
 
 
 def invalid_status(exc: InvalidInput) -> int:

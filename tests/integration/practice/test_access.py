@@ -21,6 +21,26 @@ async def test_an_employer_contact_gets_403_on_a_therapist_route(client, cast: C
     assert "Geen toegang" in response.text
 
 
+async def test_a_refusal_and_an_unknown_path_speak_the_readers_language(client, cast: Cast) -> None:
+    await login(client, cast.employer_contact.email)
+    client.cookies.set("lang", "en")
+    refused = await client.get(THERAPIST_ROUTE, headers={"accept": "text/html"})
+    assert refused.status_code == 403
+    assert "No access" in refused.text and "Geen toegang" not in refused.text
+    assert "Your role does not give access to this page." in refused.text
+    for path, status, title in (
+        ("/no-such-page", 404, "Not found"),
+        ("/logout", 405, "Not allowed"),
+    ):
+        page = await client.get(path, headers={"accept": "text/html"})
+        assert page.status_code == status, path
+        assert f"<h1>{title}</h1>" in page.text, path
+        assert "Not Found" not in page.text and "Method Not Allowed" not in page.text
+    client.cookies.set("lang", "nl")
+    unknown = await client.get("/no-such-page", headers={"accept": "text/html"})
+    assert "<h1>Niet gevonden</h1>" in unknown.text
+
+
 @pytest.mark.parametrize("role", list(Role))
 async def test_each_role_lands_on_its_own_portal_and_nowhere_else(
     client, cast: Cast, role: Role
