@@ -266,6 +266,9 @@ EMPLOYER_PHASE_LABELS: dict[str, str] = {
 AUDIT_OBJECT_LABELS: dict[str, str] = {
     "appointment": N_("an appointment"),
     "appointment_request": N_("your request about an appointment"),
+    "appointments": N_("your appointments"),
+    "appointment_series": N_("a series of appointments"),
+    "reintegration_extract": N_("the contribution to your re-integration report"),
     "deadline_monitor": N_("the practice's list of deadlines"),
     "caseload": N_("your practitioner's list of clients"),
     "today": N_("your practitioner's day overview"),
@@ -291,6 +294,7 @@ AUDIT_OBJECT_LABELS: dict[str, str] = {
     "work_goal": N_("a work goal"),
     "agreement": N_("an agreement about work"),
     "client": N_("your details"),
+    "client_account": N_("your account for this portal"),
     "referral": N_("the referral"),
     "absence": N_("your absence"),
     "consent": N_("a consent"),

@@ -336,6 +336,38 @@ async def test_shared_with_whom_lists_the_access_log_of_the_record(client, cast:
 
 
 @time_machine.travel(NOW, tick=False)
+async def test_the_access_log_names_the_re_integration_extract_the_employer_downloaded(
+    client, cast: Cast
+) -> None:
+    from practice.audit import trail as audit
+    from practice.audit.trail import Action, Actor, Channel
+    from practice.platform.db import write_tx
+    from practice.tables import TreatmentEpisode
+    from reporting.reintegration import TITLE
+
+    episode_id = await client_with_account(client, cast)
+    client_id = (
+        await TreatmentEpisode.select(TreatmentEpisode.client)
+        .where(TreatmentEpisode.id == episode_id)
+        .first()
+    )
+    assert client_id is not None
+    manager = Actor(cast.employer_contact.id, "employer_contact", "127.0.0.1", Channel.WEB)
+    async with write_tx():
+        await audit.record(
+            manager, Action.EXPORT, TITLE, episode_id, purpose="reporting",
+            client_id=int(client_id["client"]),
+        )  # fmt: skip
+
+    page = await client.get("/my/shared")
+
+    log = page.text.split('data-testid="shared-log"', 1)[1].split("</ul>", 1)[0]
+    # Not "uw dossier: gedownload", which read as the employer taking the whole record.
+    line = next(item for item in log.split("<li>") if "contactpersoon werkgever" in item)
+    assert "de bijdrage aan uw re-integratieverslag: " in line, line
+
+
+@time_machine.travel(NOW, tick=False)
 async def test_the_client_asks_to_move_an_appointment_once_and_the_therapist_hears(
     client, cast: Cast
 ) -> None:
