@@ -20,6 +20,7 @@ from practice.platform.db import concurrently
 from practice.platform.i18n import N_
 from practice.platform.i18n import gettext as _
 from practice.platform.settings import Settings
+from practice.platform.templating import day
 from practice.screening import DIAGNOSIS_CATEGORIES
 from practice.tables import Employer, Therapist
 from practice.timeline import plausible_day
@@ -294,9 +295,10 @@ def filter_summary(filters: Filters, choices: Mapping[str, Any]) -> list[tuple[s
     employers = {int(key): name for key, name in choices["employers"]}
     therapists = {int(key): name for key, name in choices["therapists"]}
     every = _("all")
+    # Days as the page writes them ("30 nov 2026"), not as the query string does.
     period = _("%(start)s to %(end)s") % {
-        "start": filters.referred_from.isoformat() if filters.referred_from else "…",
-        "end": filters.referred_to.isoformat() if filters.referred_to else "…",
+        "start": day(filters.referred_from) if filters.referred_from else "…",
+        "end": day(filters.referred_to) if filters.referred_to else "…",
     }
     return [
         (_("Referred"), period),
