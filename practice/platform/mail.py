@@ -8,6 +8,7 @@ from email.utils import format_datetime, make_msgid
 from urllib.parse import urlsplit
 
 import aiosmtplib
+from icalendar import Calendar, vCalAddress
 
 from practice.platform.settings import Settings
 
@@ -49,12 +50,13 @@ def build(
     message["Subject"] = subject
     message.set_content(body_text)
     if ics is not None:
+        ics, method = addressed(ics, settings.mail_from, to_address)
         message.add_attachment(
             ics.encode(),
             maintype="text",
             subtype="calendar",
             filename="afspraak.ics",
-            params={"method": "REQUEST"},
+            params={"method": method} if method else {},
         )
     for attachment in attachments:
         maintype, _, subtype = attachment.media_type.partition("/")
@@ -62,6 +64,26 @@ def build(
             attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename
         )
     return message
+
+
+def addressed(ics: str, organizer: str, attendee: str) -> tuple[str, str | None]:
+    """The invitation with whom it is from and to, and its method: RFC 5546 asks a REQUEST
+    or CANCEL for an ORGANIZER and the ATTENDEE it is for (calendar programs refused ours
+    without them), and the attachment's method must be the calendar's own (a cancellation
+    went out labelled REQUEST). Made here, where the sender and the address are known."""
+    cal = Calendar.from_ical(ics)
+    method = str(cal["method"]).upper() if "method" in cal else None
+    if method in ("REQUEST", "CANCEL"):
+        for event in cal.walk("VEVENT"):
+            if "organizer" not in event:
+                event.add("organizer", vCalAddress(f"mailto:{organizer}"))
+            if "attendee" not in event:
+                event.add(
+                    "attendee",
+                    vCalAddress(f"mailto:{attendee}"),
+                    parameters={"ROLE": "REQ-PARTICIPANT", "RSVP": "FALSE"},
+                )
+    return cal.to_ical().decode(), method
 
 
 async def send(settings: Settings, message: EmailMessage) -> None:

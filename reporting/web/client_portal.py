@@ -105,7 +105,7 @@ async def appointment_ics(
     )
     return Response(
         calendar([entry]),
-        media_type="text/calendar; charset=utf-8",
+        media_type="text/calendar",  # Litestar adds the charset
         headers={"Content-Disposition": f'attachment; filename="appointment-{appointment_id}.ics"'},
     )
 

@@ -410,7 +410,7 @@ async def feed(token: FromPath[str]) -> Response[str]:
     body = await queries.feed_ics(token.removesuffix(".ics"))
     if body is None:
         raise NotFoundException()
-    return Response(body, media_type="text/calendar; charset=utf-8")
+    return Response(body, media_type="text/calendar")  # Litestar adds "; charset=utf-8"
 
 
 router = Router(

@@ -200,6 +200,12 @@ async def test_the_invitation_arrives_by_smtp_with_its_calendar_entry(
     assert len(calendars) == 1
     payload = calendars[0].get_payload(decode=True)
     assert isinstance(payload, bytes) and b"SUMMARY:Afstemmingsoverleg A.J." in payload
+    # RFC 5546: a REQUEST names its organizer and the attendee it is for, and the part's
+    # method is the calendar's own.
+    assert calendars[0].get_param("method") == "REQUEST"
+    text = payload.decode().replace("\r\n ", "")
+    assert f"ORGANIZER:mailto:{settings.mail_from}" in text
+    assert f"mailto:{cast.company_doctor.email}" in text.split("ATTENDEE", 1)[1]
 
 
 @time_machine.travel(NOW, tick=False)
