@@ -50,9 +50,13 @@ class RuleContext:
 
     def task(self, kind: TaskKind, due: date | None, done: date | None, reason: str,
              key: str | None = None, ordinal: int | None = None,
-             waits_for: tuple[TaskKind, int] | None = None) -> Task:  # fmt: skip
+             waits_for: tuple[TaskKind, int] | None = None,
+             not_before: date | None = None) -> Task:  # fmt: skip
         status = None if due is None else deadlines.deadline_status(due, done, self.today)
-        return Task(kind, key or kind.value, due, done, status, reason, None, ordinal, waits_for)
+        return Task(
+            kind, key or kind.value, due, done, status, reason, None, ordinal, waits_for,
+            not_before,
+        )  # fmt: skip
 
 
 def _after(rule: DeadlineRule, anchor: str, on: date) -> str:
@@ -295,7 +299,10 @@ def _follow_up_measurement(c: RuleContext) -> Iterator[Task]:
     done = c.facts.follow_up_measurement_done_on
     if done is not None and done < window.opens_on:
         reason, done = f"{reason}; the measurement on {done} was too early to count", None
-    yield c.task(TaskKind.FOLLOW_UP_MEASUREMENT, window.closes_on, done, reason)
+    yield c.task(
+        TaskKind.FOLLOW_UP_MEASUREMENT, window.closes_on, done, reason,
+        not_before=window.opens_on,
+    )  # fmt: skip
 
 
 def _session_gap(c: RuleContext) -> Iterator[Task]:

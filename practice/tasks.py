@@ -266,6 +266,9 @@ class Task:
     # with interim report 5 goes out when that report is sent, and an overdue one only said
     # "5 dagen te laat".
     waits_for: tuple[TaskKind, int] | None = None
+    # The first day it counts when done: the follow-up measurement's window opens half a
+    # year after the last session, and one recorded before was kept without a word.
+    not_before: date | None = None
 
     @property
     def is_open(self) -> bool:

@@ -295,6 +295,7 @@ def task_json(task: Task) -> dict[str, Any]:
         "override_reason": task.override_reason,
         "after_session": task.after_session,
         "waits_for": waits_for_json(task),
+        "not_before": task.not_before,
     }
 
 

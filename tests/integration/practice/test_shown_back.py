@@ -86,3 +86,25 @@ async def test_a_relapse_prevention_plan_is_changed_from_its_own_words(
     assert [r["warning_signs"] for r in rows][-1] == "Slecht slapen; piekeren"
     end = (await client.get(f"{page}?section=end", headers=HTML)).text
     assert "Slecht slapen; piekeren" in end.split('data-testid="relapse-plan"', 1)[1]
+
+
+@time_machine.travel(NOW, tick=False)
+async def test_a_follow_up_measurement_before_its_window_is_kept_and_said_to_count_not(
+    client: httpx.AsyncClient, cast: Cast
+) -> None:
+    page = await _referred(client, cast)
+    await post_steps(client, page, IN_TREATMENT)
+    await post_steps(
+        client,
+        page,
+        [
+            ("/transitions", {"to_status": "closed", "on": "2026-06-14"}),
+            ("/follow-ups", {"kind": "measurement", "held_on": "2026-06-15", "response": "done"}),
+        ],
+    )
+    end = (await client.get(f"{page}?section=end", headers=HTML)).text
+    too_early = end.split('data-testid="too-early"', 1)[1].split("</strong>", 1)[0]
+    assert "Te vroeg om als follow-upmeting te tellen: die kan vanaf 14 dec 2026" in too_early
+    assert "Een follow-upmeting telt vanaf 14 dec 2026." in end  # the form's hint
+    overview = (await client.get(page, headers=HTML)).text
+    assert "telt vanaf 14 dec 2026" in overview  # on the task it left open
