@@ -324,6 +324,7 @@ async def employer_workbook(request: Request[Any, Any, Any]) -> Response[bytes]:
         _("Work resumption (% of contract hours)"),
         _("Contract hours"),
         _("Counted over"),
+        _("Alignment meeting planned"),
         _("Alignment meeting"),
     ]
     rows = [header]
@@ -339,6 +340,11 @@ async def employer_workbook(request: Request[Any, Any, Any]) -> Response[bytes]:
                 None if latest is None else latest.volume_percent,
                 None if latest is None else latest.contract_hours,
                 None if latest is None else label("contract_basis", latest.basis.value),
+                None
+                if view.alignment_meeting_planned_at is None
+                else view.alignment_meeting_planned_at.astimezone(_zone(request)).strftime(
+                    "%Y-%m-%d %H:%M"
+                ),
                 view.alignment_meeting_on,
             ]
         )

@@ -16,6 +16,7 @@ from typing import Any
 import facturx
 import httpx
 import time_machine
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from practice.audit.trail import Actor, Channel
@@ -235,6 +236,15 @@ def pdf_text(content: bytes) -> str:
     return "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
+def workbook_text(content: bytes) -> str:
+    """Every cell of every sheet, as a person opening the workbook reads it."""
+    book = load_workbook(io.BytesIO(content))
+    cells = [
+        v for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for v in row
+    ]
+    return "\n".join(str(value) for value in cells if value is not None)
+
+
 def leaks(text: str) -> list[str]:
     return [m for m in (*MARKERS.values(), *DIAGNOSIS_WORDS) if m in text]
 
@@ -293,6 +303,9 @@ async def test_no_medical_marker_reaches_any_employer_surface(
     csv = await client.get("/api/employer/employees.csv")
     assert csv.status_code == 200
     surfaces["employer CSV"] = csv.text
+    workbook = await client.get("/employer/employees.xlsx")
+    assert workbook.status_code == 200
+    surfaces["employer workbook"] = workbook_text(workbook.content)
     updates = await EmployerUpdate.select(EmployerUpdate.id)
     assert updates, "an employer update was sent"
     for update in updates:
@@ -587,6 +600,7 @@ async def test_lexicon_words_seeded_into_every_employer_bound_text_are_refused_a
         "employer page": (await client.get("/employer")).text,
         "employer JSON": (await client.get("/api/employer/employees", headers=JSON)).text,
         "employer CSV": (await client.get("/api/employer/employees.csv")).text,
+        "employer workbook": workbook_text((await client.get("/employer/employees.xlsx")).content),
     }
     for update in await EmployerUpdate.select(EmployerUpdate.id):
         pdf = await client.get(f"/employer/updates/{update['id']}")
@@ -716,6 +730,7 @@ async def test_a_text_stored_past_the_guard_never_reaches_an_employer_and_is_nam
         "employer page": (await client.get("/employer")).text,
         "employer JSON": (await client.get("/api/employer/employees", headers=JSON)).text,
         "employer CSV": (await client.get("/api/employer/employees.csv")).text,
+        "employer workbook": workbook_text((await client.get("/employer/employees.xlsx")).content),
     }
     updates = await EmployerUpdate.select(EmployerUpdate.id, EmployerUpdate.trigger)
     assert "before-the-guard" in {u["trigger"] for u in updates} and len(updates) >= 2
