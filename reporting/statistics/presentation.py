@@ -363,10 +363,13 @@ def _absence_table(found: AbsenceOutcomes) -> RawTable:
 
 def _cost_table(cost: statistics.CostSummary) -> RawTable:
     total = Decimal(cost.total_cents) / 100 if cost.n else None
+    # One practice-wide amount, or each employer's own (it read "per werkgever het eigen
+    # bedrag euro" with the amount's words around it).
     per_day = (
-        format_number(Decimal(cost.cost_per_day_cents) / 100, 2)
+        _("Cost per absence day: %(amount)s euro")
+        % {"amount": format_number(Decimal(cost.cost_per_day_cents) / 100, 2)}
         if cost.cost_per_day_cents is not None
-        else _("each employer's own")
+        else _("Cost per absence day: each employer's own amount")
     )
     benchmark = cost.benchmark
     return RawTable(
@@ -388,7 +391,13 @@ def _cost_table(cost: statistics.CostSummary) -> RawTable:
                 "source": benchmark.source,
                 "year": benchmark.year,
             },
-            _("Cost per absence day: %(amount)s euro") % {"amount": per_day},
+            per_day,
+            # Below zero the absences lasted longer than the benchmark's: no cost was avoided.
+            *(
+                [_("Below zero: the absences lasted longer than the benchmark's days.")]
+                if total is not None and total < 0
+                else []
+            ),
         ),
         digits=2,
     )
