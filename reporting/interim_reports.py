@@ -5,12 +5,13 @@ drafts it from the record; the therapist edits and approves it; nothing medical 
 without that approval and a valid consent (domain pitfall 4).
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Any
 
 from practice.consent import Purpose
 from practice.platform.i18n import N_, format_day, format_number
@@ -201,6 +202,23 @@ def short_title(kind: str, ordinal: int) -> str:
     if kind == MILESTONE_REPORT:
         return _("Interim report before week %(num)d of sickness") % {"num": ordinal}
     return _("Interim evaluation after session %(n)d") % {"n": ordinal}
+
+
+def document_name(kind: str, ordinal: int | None, title: str) -> str:
+    """A stored document's name in a list, in the reader's language: a report's by what it
+    follows (`short_title`; its stored title is in the language it was written in, and an
+    English page listed "Tussenevaluatie na sessie 10"), any other by its own title."""
+    if kind in (BRIEFING, INTERIM_REPORT, MILESTONE_REPORT) and ordinal is not None:
+        return short_title(kind, ordinal)
+    return title
+
+
+def named(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of documents (``kind``, ``ordinal``, ``title``) with their ``name`` added."""
+    return [
+        {**row, "name": document_name(str(row["kind"]), row["ordinal"], str(row["title"]))}
+        for row in rows
+    ]
 
 
 def draft(facts: ReportFacts) -> Draft:

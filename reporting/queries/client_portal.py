@@ -15,6 +15,7 @@ from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
 from practice.platform.db import write_tx
 from practice.queries.access import episodes_of_client
+from reporting.interim_reports import named
 from reporting.queries.documents import client_documents
 from reporting.queries.episode_section import content_of
 from reporting.tables import Delivery, Document, EmployerUpdate, QuestionnaireInvitation
@@ -95,6 +96,8 @@ async def shared(client_id: int) -> dict[str, Any]:
             Delivery.read_at,
             Delivery.document.as_alias("document_id"),
             Delivery.document._.title.as_alias("title"),
+            Delivery.document._.kind.as_alias("kind"),
+            Delivery.document._.report._.ordinal.as_alias("ordinal"),
             Delivery.recipient._.display_name.as_alias("recipient"),
             Delivery.recipient._.role.as_alias("recipient_role"),
         )
@@ -113,7 +116,7 @@ async def shared(client_id: int) -> dict[str, Any]:
         .where(_own(EmployerUpdate.episode, client_id))
         .order_by(EmployerUpdate.created_at, ascending=False)
     ]
-    return {"deliveries": deliveries, "updates": updates}
+    return {"deliveries": named(deliveries), "updates": updates}
 
 
 async def own_appointment(

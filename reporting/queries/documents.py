@@ -14,7 +14,7 @@ from practice.consent import Recipient
 from practice.errors import NotFound
 from practice.queries.access import own_client
 from practice.queries.episodes import access_episode
-from reporting.interim_reports import consent_purpose
+from reporting.interim_reports import consent_purpose, named
 from reporting.queries.records import consent_problem, team_members
 from reporting.tables import Delivery, Document
 
@@ -25,12 +25,19 @@ async def episode_documents(
     """The episode's stored documents, oldest first (only the ``latest`` ones when given),
     and how many there are in all."""
     query = (
-        Document.select(Document.id, Document.title, Document.created_at)
+        Document.select(
+            Document.id,
+            Document.title,
+            Document.kind,
+            Document.created_at,
+            Document.report._.ordinal.as_alias("ordinal"),
+        )
         .where(Document.episode == episode_id)
         .order_by(Document.id, ascending=False)
     )
     rows = await (query if latest is None else query.limit(latest))
-    return list(reversed(rows)), await Document.count().where(Document.episode == episode_id)
+    count = await Document.count().where(Document.episode == episode_id)
+    return named(reversed(rows)), count
 
 
 async def stored_document(document_id: int) -> dict[str, Any] | None:
@@ -105,11 +112,17 @@ async def client_documents(client_id: int) -> list[dict[str, Any]]:
     """The documents the client may open (``client_may_read``), newest first."""
     delivered = Delivery.select(Delivery.document)
     rows: list[dict[str, Any]] = (
-        await Document.select(Document.id, Document.title, Document.kind, Document.created_at)
+        await Document.select(
+            Document.id,
+            Document.title,
+            Document.kind,
+            Document.created_at,
+            Document.report._.ordinal.as_alias("ordinal"),
+        )
         .where(
             (Document.episode._.client == client_id)
             & (Document.kind.is_in(sorted(CLIENT_KINDS)) | Document.id.is_in(delivered))
         )
         .order_by(Document.id, ascending=False)
     )
-    return rows
+    return named(rows)

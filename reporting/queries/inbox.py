@@ -10,6 +10,7 @@ from practice.audit.trail import Action, Actor
 from practice.name_search import name_matches
 from practice.platform.db import write_tx
 from practice.queries import access
+from reporting.interim_reports import named
 from reporting.tables import Delivery
 
 PURPOSE = "reporting"
@@ -24,6 +25,8 @@ async def doctor_inbox(actor: Actor, today: date, search: str = "") -> list[dict
             Delivery.delivered_at,
             Delivery.read_at,
             Delivery.document._.title.as_alias("title"),
+            Delivery.document._.kind.as_alias("kind"),
+            Delivery.document._.report._.ordinal.as_alias("ordinal"),
             Delivery.document._.episode._.client._.name.as_alias("client_name"),
             Delivery.document._.episode.as_alias("episode_id"),
             Delivery.document._.episode._.client.as_alias("client_id"),
@@ -46,4 +49,4 @@ async def doctor_inbox(actor: Actor, today: date, search: str = "") -> list[dict
     ] or [(actor.user_id, None)]
     async with write_tx():
         await audit.record_many(actor, Action.SEARCH, "inbox", shown, purpose=PURPOSE)
-    return rows
+    return named(rows)

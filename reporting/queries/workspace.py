@@ -12,7 +12,7 @@ from practice.audit.trail import Actor
 from practice.platform.i18n import gettext as _
 from practice.platform.templating import label
 from practice.queries.timeline import SummaryFact, TimelineEvent
-from reporting.interim_reports import short_title
+from reporting.interim_reports import named, short_title
 from reporting.tables import Document, EmployerUpdate, Report
 
 
@@ -56,11 +56,16 @@ async def timeline(
                 )
             )
     documents = await newest(
-        Document.select(Document.title, Document.created_at).where(Document.episode == episode_id),
+        Document.select(
+            Document.title,
+            Document.kind,
+            Document.report._.ordinal.as_alias("ordinal"),
+            Document.created_at,
+        ).where(Document.episode == episode_id),
         Document.created_at,
     )
-    for d in documents:
-        events.append(TimelineEvent(d["created_at"], _("Document stored"), "reports", d["title"]))
+    for d in named(documents):
+        events.append(TimelineEvent(d["created_at"], _("Document stored"), "reports", d["name"]))
     updates = await newest(
         EmployerUpdate.select(EmployerUpdate.created_at).where(
             EmployerUpdate.episode == episode_id

@@ -120,6 +120,14 @@ async def test_a_withheld_report_is_not_sent_and_the_next_one_agreed_is_sent_onc
     assert await Document.count() == 1
     again = await decide(client, second["id"], "withheld")
     assert again.status_code == 409
+    # Its name in the lists is in the reader's language; the PDF keeps its own title.
+    client.cookies.set("lang", "en")
+    assert "Interim evaluation after session 10" in (await client.get("/my")).text
+    assert "Interim evaluation after session 10" in (await client.get("/my/shared")).text
+    await login(client, cast.company_doctor.email)
+    inbox = (await client.get("/company-doctor")).text
+    assert "Interim evaluation after session 10" in inbox
+    assert "Tussenevaluatie na sessie 10" not in inbox
 
 
 @time_machine.travel(NOW, tick=False)
