@@ -58,6 +58,22 @@ AFTER_THE_END = frozenset(
 )
 
 
+def rebooking_refusal(
+    kind: str, attendance: str, rebooked_as: int | None, *, treatment_ended: bool
+) -> str | None:
+    """Why a cancelled appointment cannot be given a new date now (None: it can). A
+    treatment that has ended books no session again, but what belongs after its end (a
+    follow-up) still is; the sessions list, the appointment's page and the service ask here.
+    """
+    if not attendance.startswith("cancelled"):
+        return N_("Only a cancelled appointment is rebooked.")
+    if rebooked_as is not None:
+        return N_("This appointment was already rebooked.")
+    if treatment_ended and kind not in AFTER_THE_END:
+        return N_("The treatment has ended: only what belongs after its end is booked again.")
+    return None
+
+
 # The appointments that hold their slot: a cancelled one frees it for another booking.
 LIVE = (Attendance.PLANNED.value, Attendance.HELD.value, Attendance.NO_SHOW.value)
 

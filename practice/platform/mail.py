@@ -1,16 +1,19 @@
 """The one outbound-mail adapter: SMTP through aiosmtplib, called only from jobs."""
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 from urllib.parse import urlsplit
 
 import aiosmtplib
 from icalendar import Calendar, vCalAddress
 
 from practice.platform.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def mail_domain(settings: Settings) -> str:
@@ -68,21 +71,35 @@ def build(
 
 def addressed(ics: str, organizer: str, attendee: str) -> tuple[str, str | None]:
     """The invitation with whom it is from and to, and its method: RFC 5546 asks a REQUEST
-    or CANCEL for an ORGANIZER and the ATTENDEE it is for (calendar programs refused ours
-    without them), and the attachment's method must be the calendar's own (a cancellation
-    went out labelled REQUEST). Made here, where the sender and the address are known."""
-    cal = Calendar.from_ical(ics)
+    or CANCEL for an ORGANIZER, the ATTENDEE it is for and a SEQUENCE (calendar programs
+    refused ours without them), and the attachment's method must be the calendar's own (a
+    cancellation went out labelled REQUEST). Made here, where the sender and the address
+    are known; `organizer` may carry a name ("Praktijk <post@x.nl>"). A calendar this cannot
+    read goes out as it was, never held back."""
+    try:
+        cal = Calendar.from_ical(ics)
+    except ValueError:
+        log.warning("an invitation's calendar could not be read; sent as it was")
+        return ics, None
     method = str(cal["method"]).upper() if "method" in cal else None
-    if method in ("REQUEST", "CANCEL"):
-        for event in cal.walk("VEVENT"):
-            if "organizer" not in event:
-                event.add("organizer", vCalAddress(f"mailto:{organizer}"))
-            if "attendee" not in event:
-                event.add(
-                    "attendee",
-                    vCalAddress(f"mailto:{attendee}"),
-                    parameters={"ROLE": "REQ-PARTICIPANT", "RSVP": "FALSE"},
-                )
+    if method not in ("REQUEST", "CANCEL"):
+        return ics, method
+    name, address = parseaddr(organizer)
+    for event in cal.walk("VEVENT"):
+        if "organizer" not in event:
+            event.add(
+                "organizer",
+                vCalAddress(f"mailto:{address}"),
+                parameters={"CN": name} if name else {},
+            )
+        if "attendee" not in event:
+            event.add(
+                "attendee",
+                vCalAddress(f"mailto:{attendee}"),
+                parameters={"ROLE": "REQ-PARTICIPANT", "RSVP": "FALSE"},
+            )
+        if "sequence" not in event:
+            event.add("sequence", 0)
     return cal.to_ical().decode(), method
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import xlsxwriter
 
@@ -33,13 +34,16 @@ class Sheet:
 
 def _number(value: object) -> float | int | None:
     """A finite number as Excel stores it; anything else None (written as text)."""
-    if isinstance(value, bool):
-        return None
     if isinstance(value, Decimal):
         return float(value) if value.is_finite() else None
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     return value if isinstance(value, int) else None
+
+
+def local(moment: datetime, tz: ZoneInfo) -> datetime:
+    """A moment as the practice's clock read it, for a cell (Excel keeps no zone)."""
+    return moment.astimezone(tz).replace(tzinfo=None)
 
 
 def sheet_names(names: Iterable[str]) -> list[str]:
@@ -71,22 +75,31 @@ def workbook(sheets: Sequence[Sheet]) -> bytes:
     )
     bold = book.add_format({"bold": True})
     day = book.add_format({"num_format": "yyyy-mm-dd"})
+    moment = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    lines = book.add_format({"text_wrap": True, "valign": "top"})
     for sheet, name in zip(sheets, sheet_names(s.name for s in sheets), strict=True):
         page = book.add_worksheet(name)
         widths: dict[int, int] = {}
         for r, row in enumerate(sheet.rows):
             for c, value in enumerate(row):
-                widths[c] = max(widths.get(c, 0), len(str(value or "")))
-                number = _number(value)
+                widths[c] = max(widths.get(c, 0), *map(len, str(value or "").split("\n")))
                 if value is None or value == "":
                     continue
+                if isinstance(value, bool):  # would read True/False in English
+                    raise TypeError("a yes or no goes in as words of the reader's language")
+                number = _number(value)
                 if number is not None:
                     page.write_number(r, c, number, bold if r == 0 else None)
-                elif isinstance(value, date) and not isinstance(value, datetime):
+                elif isinstance(value, datetime):
+                    if value.tzinfo is not None:  # Excel has no zones: the reader's local time
+                        raise TypeError("a moment goes in as the practice's local time")
+                    page.write_datetime(r, c, value, moment)
+                elif isinstance(value, date):
                     page.write_datetime(r, c, value, day)  # a calendar day: no time, no zone
                 else:
-                    text = value.isoformat() if isinstance(value, datetime) else str(value)
-                    page.write_string(r, c, text, bold if r == 0 else None)
+                    text = str(value)
+                    format_ = bold if r == 0 else lines if "\n" in text else None
+                    page.write_string(r, c, text, format_)
         for c, width in widths.items():
             page.set_column(c, c, min(60, max(8, width + 2)))
     book.close()

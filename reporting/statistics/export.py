@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from practice.platform.csv_safe import csv_text
 from practice.platform.i18n import gettext as _
-from practice.platform.spreadsheet import Sheet, workbook
+from practice.platform.spreadsheet import Sheet, local, workbook
 from reporting.documents import render_html
 from reporting.statistics import sql as statistics
 from reporting.statistics.dashboard import Dashboard
@@ -61,7 +61,7 @@ def dashboard_workbook(
     about: list[list[object]] = [[title, ""]]
     about += [[label, value] for label, value in summary]
     if board.as_of is not None:
-        about.append([_("Figures as of"), board.as_of.astimezone(tz).strftime("%Y-%m-%d %H:%M")])
+        about.append([_("Figures as of"), local(board.as_of, tz)])
     about.append([board.volume_basis, ""])
     about.append(
         [

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, Router, get, post
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
@@ -49,6 +50,7 @@ from reporting.statistics.dashboard import (
     filter_summary,
     query_of,
 )
+from reporting.statistics.dashboard import Query as DashboardQuery
 from reporting.statistics.definitions import DEFINITIONS
 from reporting.statistics.employer_view import (
     EmployerMonth,
@@ -80,9 +82,7 @@ PAGE_SIZE = 100
 # ---------------------------------------------------------------- routes: practice manager
 
 
-@get("/statistics/outcomes", opt=MANAGER, include_in_schema=False)
-async def dashboard_page(
-    request: Request[Any, Any, Any],
+async def dashboard_query(
     referred_from: FromQuery[str | None] = None,
     referred_to: FromQuery[str | None] = None,
     offer: FromQuery[str | None] = None,
@@ -93,9 +93,10 @@ async def dashboard_page(
     reference: FromQuery[str | None] = None,
     basis: FromQuery[str | None] = None,
     hours: FromQuery[str | None] = None,
-) -> Template:
-    """The return-to-work dashboard: every figure with its definition and n."""
-    query = query_of(
+) -> DashboardQuery:
+    """The dashboard's query as given, for the page and each of its exports alike (each
+    route listed the ten parameters itself)."""
+    return DashboardQuery(
         referred_from,
         referred_to,
         offer,
@@ -107,6 +108,18 @@ async def dashboard_page(
         basis,
         hours,
     )
+
+
+# As "asked": "query" is Litestar's own name for the query string's mapping.
+DASHBOARD_QUERY = {"asked": Provide(dashboard_query)}
+
+
+@get("/statistics/outcomes", opt=MANAGER, include_in_schema=False, dependencies=DASHBOARD_QUERY)
+async def dashboard_page(
+    request: Request[Any, Any, Any],
+    asked: NamedDependency[DashboardQuery],
+) -> Template:
+    """The return-to-work dashboard: every figure with its definition and n."""
     # A filter that cannot be applied (a range that ends before it starts, a date beyond
     # the plausible, an employer that is not there): the figures without it, the form as
     # typed and the problem next to its field. The employer is checked after the dates, so
@@ -114,7 +127,7 @@ async def dashboard_page(
     problems: dict[str, str] = {}
     while True:
         try:
-            board, choices = await dashboard_and_choices(request, query.without(problems))
+            board, choices = await dashboard_and_choices(request, asked.without(problems))
             break
         except InvalidInput as exc:
             if set(exc.fields) <= set(problems):
@@ -127,46 +140,25 @@ async def dashboard_page(
         status=HTTP_400_BAD_REQUEST if problems else HTTP_200_OK,
         problems=problems,
         board=board,
-        form=query,
+        form=asked,
         choices=choices,
         summary=summary,
         active_filters=active_filters(board.filters, summary),
         headline_definitions=definitions_of(HEADLINE_CODES),
         # The exports and the episodes behind the figures carry the filter the figures were
         # made with: a refused part left out, as it was from the figures.
-        query_string=query.without(problems).as_query_string(),
+        query_string=asked.without(problems).as_query_string(),
         display=display,
     )
 
 
-@get("/api/statistics/outcomes", opt=MANAGER)
+@get("/api/statistics/outcomes", opt=MANAGER, dependencies=DASHBOARD_QUERY)
 async def dashboard_json(
     request: Request[Any, Any, Any],
-    referred_from: FromQuery[str | None] = None,
-    referred_to: FromQuery[str | None] = None,
-    offer: FromQuery[str | None] = None,
-    employer_id: FromQuery[str | None] = None,
-    therapist_user_id: FromQuery[str | None] = None,
-    diagnosis: FromQuery[str | None] = None,
-    benchmark: FromQuery[str | None] = None,
-    reference: FromQuery[str | None] = None,
-    basis: FromQuery[str | None] = None,
-    hours: FromQuery[str | None] = None,
+    asked: NamedDependency[DashboardQuery],
 ) -> dict[str, Any]:
     """The dashboard's figures as JSON: the same cells, suppressed cells as text only."""
-    query = query_of(
-        referred_from,
-        referred_to,
-        offer,
-        employer_id,
-        therapist_user_id,
-        diagnosis,
-        benchmark,
-        reference,
-        basis,
-        hours,
-    )
-    board = await build_dashboard(request, query, with_charts=False)
+    board = await build_dashboard(request, asked, with_charts=False)
     return {
         "today": board.today.isoformat(),
         "min_n": board.min_n,
@@ -213,37 +205,16 @@ TABLE_NAMES = (
 )
 
 
-@get("/statistics/outcomes.csv", opt=MANAGER, include_in_schema=False)
+@get("/statistics/outcomes.csv", opt=MANAGER, include_in_schema=False, dependencies=DASHBOARD_QUERY)
 async def dashboard_csv(
     request: Request[Any, Any, Any],
     table: FromQuery[str],
-    referred_from: FromQuery[str | None] = None,
-    referred_to: FromQuery[str | None] = None,
-    offer: FromQuery[str | None] = None,
-    employer_id: FromQuery[str | None] = None,
-    therapist_user_id: FromQuery[str | None] = None,
-    diagnosis: FromQuery[str | None] = None,
-    benchmark: FromQuery[str | None] = None,
-    reference: FromQuery[str | None] = None,
-    basis: FromQuery[str | None] = None,
-    hours: FromQuery[str | None] = None,
+    asked: NamedDependency[DashboardQuery],
 ) -> Response[str]:
     """One table of the dashboard as CSV (suppressed cells as "< 5")."""
     if table not in TABLE_NAMES:
         raise InvalidInput({"table": one_of(TABLE_NAMES)})
-    query = query_of(
-        referred_from,
-        referred_to,
-        offer,
-        employer_id,
-        therapist_user_id,
-        diagnosis,
-        benchmark,
-        reference,
-        basis,
-        hours,
-    )
-    board = await build_dashboard(request, query, with_charts=False)
+    board = await build_dashboard(request, asked, with_charts=False)
     found = next(t for t in board.tables if t.key == table)
     return Response(
         content=table_csv(found),
@@ -252,34 +223,13 @@ async def dashboard_csv(
     )
 
 
-@get("/statistics/outcomes.pdf", opt=MANAGER, include_in_schema=False)
+@get("/statistics/outcomes.pdf", opt=MANAGER, include_in_schema=False, dependencies=DASHBOARD_QUERY)
 async def dashboard_pdf(
     request: Request[Any, Any, Any],
-    referred_from: FromQuery[str | None] = None,
-    referred_to: FromQuery[str | None] = None,
-    offer: FromQuery[str | None] = None,
-    employer_id: FromQuery[str | None] = None,
-    therapist_user_id: FromQuery[str | None] = None,
-    diagnosis: FromQuery[str | None] = None,
-    benchmark: FromQuery[str | None] = None,
-    reference: FromQuery[str | None] = None,
-    basis: FromQuery[str | None] = None,
-    hours: FromQuery[str | None] = None,
+    asked: NamedDependency[DashboardQuery],
 ) -> Response[bytes]:
     """The management report: every table and the chart, as PDF."""
-    query = query_of(
-        referred_from,
-        referred_to,
-        offer,
-        employer_id,
-        therapist_user_id,
-        diagnosis,
-        benchmark,
-        reference,
-        basis,
-        hours,
-    )
-    board, choices = await dashboard_and_choices(request, query)
+    board, choices = await dashboard_and_choices(request, asked)
     title = _("Outcome statistics")
     settings: Settings = request.app.state.settings
     html = render_report_html(
@@ -297,35 +247,18 @@ async def dashboard_pdf(
     )
 
 
-@get("/statistics/outcomes.xlsx", opt=MANAGER, include_in_schema=False)
+@get(
+    "/statistics/outcomes.xlsx", opt=MANAGER, include_in_schema=False, dependencies=DASHBOARD_QUERY
+)
 async def dashboard_xlsx(
     request: Request[Any, Any, Any],
-    referred_from: FromQuery[str | None] = None,
-    referred_to: FromQuery[str | None] = None,
-    offer: FromQuery[str | None] = None,
-    employer_id: FromQuery[str | None] = None,
-    therapist_user_id: FromQuery[str | None] = None,
-    diagnosis: FromQuery[str | None] = None,
-    benchmark: FromQuery[str | None] = None,
-    reference: FromQuery[str | None] = None,
-    basis: FromQuery[str | None] = None,
-    hours: FromQuery[str | None] = None,
+    asked: NamedDependency[DashboardQuery],
 ) -> Response[bytes]:
     """Every table as a sheet of one workbook, which Excel opens in Dutch as in English (a
     CSV's commas and decimal points it reads by the reader's locale)."""
-    query = query_of(
-        referred_from,
-        referred_to,
-        offer,
-        employer_id,
-        therapist_user_id,
-        diagnosis,
-        benchmark,
-        reference,
-        basis,
-        hours,
-    )
-    board, choices = await dashboard_and_choices(request, query)
+    # The tables without their charts, which a sheet has no place for.
+    board = await build_dashboard(request, asked, with_charts=False)
+    choices = await filter_choices()
     settings: Settings = request.app.state.settings
     content = dashboard_workbook(
         board,

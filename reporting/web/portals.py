@@ -25,7 +25,7 @@ from practice.platform.csv_safe import CSV_MEDIA_TYPE, csv_text
 from practice.platform.i18n import gettext as _
 from practice.platform.settings import Settings
 from practice.platform.spreadsheet import MEDIA_TYPE as SPREADSHEET_MEDIA_TYPE
-from practice.platform.spreadsheet import Sheet, workbook
+from practice.platform.spreadsheet import Sheet, local, workbook
 from practice.platform.templating import TEMPLATE_DIR, label
 from practice.privacy import EmployerView
 from practice.queries.capacity import doctor_cases
@@ -321,7 +321,7 @@ async def employer_workbook(request: Request[Any, Any, Any]) -> Response[bytes]:
         _("Since"),
         _("Sessions held"),
         _("Agreements about work"),
-        _("Work resumption (% of contract hours)"),
+        _("Percentage of contract hours"),
         _("Contract hours"),
         _("Counted over"),
         _("Alignment meeting planned"),
@@ -342,9 +342,7 @@ async def employer_workbook(request: Request[Any, Any, Any]) -> Response[bytes]:
                 None if latest is None else label("contract_basis", latest.basis.value),
                 None
                 if view.alignment_meeting_planned_at is None
-                else view.alignment_meeting_planned_at.astimezone(_zone(request)).strftime(
-                    "%Y-%m-%d %H:%M"
-                ),
+                else local(view.alignment_meeting_planned_at, _zone(request)),
                 view.alignment_meeting_on,
             ]
         )

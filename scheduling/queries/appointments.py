@@ -186,6 +186,7 @@ async def episode_appointments(
         Appointment.attendance,
         Appointment.attendance_reason,
         Appointment.online,
+        Appointment.rebooked_as,
         Appointment.client_told_by._.display_name.as_alias("client_told_by"),
         Appointment.client_told_at,
     ).where(Appointment.episode == episode_id)
@@ -379,6 +380,7 @@ async def appointment_detail(
             Appointment.client_told_at,
             Appointment.episode._.client.as_alias("client_id"),
             Appointment.episode._.client._.name.as_alias("client_name"),
+            Appointment.episode._.status.as_alias("episode_status"),
         )
         .where(Appointment.id == appointment_id)
         .first()

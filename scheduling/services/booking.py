@@ -21,7 +21,7 @@ import asyncpg
 from practice import deadlines, timeline
 from practice.audit import trail as audit
 from practice.audit.trail import Action, Actor
-from practice.episodes import TERMINAL_STATUSES, EpisodeStatus
+from practice.episodes import ENDED_STATUSES, TERMINAL_STATUSES, EpisodeStatus
 from practice.errors import Conflict, InvalidInput, Message, NotFound, between, one_of
 from practice.platform.clock import today_in
 from practice.platform.db import write_tx
@@ -31,7 +31,13 @@ from practice.queries.access import seat_active_on
 from practice.queries.episodes import load_facts
 from practice.services.episodes import episode_dates, refuse
 from practice.tables import CaseAssignment, TreatmentEpisode
-from scheduling.appointments import LIVE, AppointmentKind, Attendance, ParticipantRole
+from scheduling.appointments import (
+    LIVE,
+    AppointmentKind,
+    Attendance,
+    ParticipantRole,
+    rebooking_refusal,
+)
 from scheduling.calendars import Slot, occupied, plan_series, weekly_series
 from scheduling.queries.availability import therapist_absences, working_days
 from scheduling.services.attendance import PURPOSE, record_attendance
@@ -338,10 +344,17 @@ async def rebook(
     row = await Appointment.select().where(Appointment.id == appointment_id).first()
     if row is None:
         raise NotFound("No such appointment.")
-    if not str(row["attendance"]).startswith("cancelled"):
-        raise Conflict(N_("Only a cancelled appointment is rebooked."))
-    if row["rebooked_as"] is not None:
-        raise Conflict(N_("This appointment was already rebooked."))
+    status = (
+        await TreatmentEpisode.select(TreatmentEpisode.status)
+        .where(TreatmentEpisode.id == row["episode"])
+        .first()
+    )
+    ended = status is not None and status["status"] in ENDED_STATUSES
+    refusal = rebooking_refusal(
+        str(row["kind"]), str(row["attendance"]), row["rebooked_as"], treatment_ended=ended
+    )
+    if refusal is not None:
+        raise Conflict(refusal)
     minutes = int((row["ends_at"] - row["starts_at"]).total_seconds() // 60)
     booking = Booking(
         episode_id=int(row["episode"]),

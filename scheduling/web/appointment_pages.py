@@ -17,6 +17,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK
 
 from practice.access_policy import Need, decide
+from practice.episodes import ENDED_STATUSES
 from practice.errors import Conflict, InvalidInput, NotFound
 from practice.platform.clock import today_in
 from practice.queries import access
@@ -29,6 +30,7 @@ from scheduling.appointments import (
     ParticipantRole,
     attendance_choices,
     cancellation_default,
+    rebooking_refusal,
 )
 from scheduling.queries import appointments as queries
 from scheduling.services import attendance as attendance_services
@@ -80,7 +82,15 @@ async def render_appointment(
     )
     choices = [c.value for c in attendance_choices(current, started=started)]
     can_move = current is Attendance.PLANNED and not started
-    can_rebook = current.value.startswith("cancelled") and found["rebooked_as"] is None
+    can_rebook = (
+        rebooking_refusal(
+            str(found["kind"]),
+            current.value,
+            found["rebooked_as"],
+            treatment_ended=found["episode_status"] in ENDED_STATUSES,
+        )
+        is None
+    )
     meeting = found["kind"] == AppointmentKind.ALIGNMENT_MEETING.value
     # An open request: the client's words are the forms' default, and keeping it is offered.
     asked = requests.keep_refusal(found["request"], current.value, found["starts_at"], now) is None

@@ -24,7 +24,7 @@ from practice.web.episode_page import refused_on_episode
 from practice.web.episode_sections import EpisodeSection, back_to_episode
 from practice.web.forms import FormData, form_struct
 from practice.web.portal import page
-from scheduling.appointments import Attendance, attendance_choices
+from scheduling.appointments import Attendance, attendance_choices, rebooking_refusal
 from scheduling.queries import appointments as queries
 from scheduling.queries.proposals import MEETING_MINUTES, due_proposals, suggested_time
 from scheduling.services import attendance
@@ -71,14 +71,19 @@ async def appointments_section(
         actor, episode_id, client_id, tz, latest=latest
     )
     now = datetime.now(UTC)
+    facts = await load_facts([episode_id], tz)
+    fact = facts[episode_id][0] if episode_id in facts else None
+    ended = fact is not None and fact.status in ENDED_STATUSES
     for a in appointments:
         started = a["starts_at"] <= now
         a["started"] = started
         a["choices"] = [
             c.value for c in attendance_choices(Attendance(a["attendance"]), started=started)
         ]
-    facts = await load_facts([episode_id], tz)
-    fact = facts[episode_id][0] if episode_id in facts else None
+        refusal = rebooking_refusal(
+            a["kind"], a["attendance"], a["rebooked_as"], treatment_ended=ended
+        )
+        a["rebookable"] = refusal is None
     proposal = (await due_proposals([episode_id], today, tz)).get(episode_id)
     if proposal is not None and actor.user_id is not None:
         proposal["suggested"] = await suggested_time(
@@ -88,7 +93,6 @@ async def appointments_section(
         episode_id, [(a["id"], a["kind"], a["starts_at"]) for a in appointments], tz
     )
     # Appointments still planned after the treatment ended (the follow-ups belong there).
-    ended = fact is not None and fact.status in ENDED_STATUSES
     left_after_end = await queries.left_after_end(episode_id, now) if ended else []
     return {
         "appointments": appointments,
@@ -102,8 +106,7 @@ async def appointments_section(
         "meeting_minutes": MEETING_MINUTES,
         "left_after_end": [a.astimezone(tz) for a in left_after_end],
         # Cancelled by the practice, a new date owed (the rebooking task points here); an
-        # ended treatment owes none, and offers no rebooking either.
-        "ended": ended,
+        # ended treatment owes none (its task ends with it).
         "to_rebook": [] if ended else await queries.to_rebook(episode_id),
         "episode_id": episode_id,
         "today": today,

@@ -104,7 +104,9 @@ async def test_a_follow_up_measurement_before_its_window_is_kept_and_said_to_cou
     )
     end = (await client.get(f"{page}?section=end", headers=HTML)).text
     too_early = end.split('data-testid="too-early"', 1)[1].split("</strong>", 1)[0]
-    assert "Te vroeg om als follow-upmeting te tellen: die kan vanaf 14 dec 2026" in too_early
+    assert (
+        "Te vroeg om als follow-upmeting te tellen: de termijn begint op 14 dec 2026" in too_early
+    )
     assert "Een follow-upmeting telt vanaf 14 dec 2026." in end  # the form's hint
     overview = (await client.get(page, headers=HTML)).text
     assert "telt vanaf 14 dec 2026" in overview  # on the task it left open

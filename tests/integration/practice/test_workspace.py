@@ -124,7 +124,7 @@ def _source_with_includes(name: str) -> str:
     return text + "".join(_source_with_includes(other) for other in included)
 
 
-async def test_every_kind_of_task_points_at_a_heading_of_a_section_of_the_client_page(
+async def test_every_kind_of_task_points_at_a_section_whose_template_holds_its_heading(
     client,
 ) -> None:
     sections = {tab.name: tab.template for tab in episode_sections.tabs()}  # the app's, wired

@@ -336,7 +336,7 @@ async def test_shared_with_whom_lists_the_access_log_of_the_record(client, cast:
 
 
 @time_machine.travel(NOW, tick=False)
-async def test_the_access_log_names_the_re_integration_extract_the_employer_downloaded(
+async def test_the_access_log_names_an_export_of_the_re_integration_extract_in_words(
     client, cast: Cast
 ) -> None:
     from practice.audit import trail as audit

@@ -357,7 +357,7 @@ async def test_one_more_consenting_employee_does_not_change_the_figures_until_fi
     latest = await client.get("/employer/statistics")
     assert "Cijfers per 30 november 2026" in latest.text
     # The whole organisation, where a manager's own list holds their cases only.
-    assert "niet alleen die op uw lijst" in latest.text
+    assert "niet alleen de medewerkers op uw lijst" in latest.text
 
 
 @time_machine.travel("2026-12-04 10:00 +0100", tick=False)

@@ -10,6 +10,7 @@ import httpx
 import time_machine
 from pypdf import PdfReader
 
+from practice.platform import outbox
 from practice.platform.settings import Settings
 from practice.tables import OutboundMessage
 from reporting.services import employer_updates
@@ -105,6 +106,8 @@ async def test_an_employer_update_of_the_past_is_recorded_then_as_the_view_stood
         (cast.employer_contact.email, told_at.astimezone(UTC))
     ]
     assert await OutboundMessage.count() == messages_before + 1
+    due = {job.args[0] for job in await outbox.due_messages()}
+    assert not due & {int(n["id"]) for n in notices}  # the sweep never sends it
     section = (await client.get(f"/episodes/{episode_id}?section=reports")).text
     assert "Verstuurd aan" in section and cast.employer_contact.email in section
     assert update["trigger"] == "interim_report:5", report_id

@@ -125,9 +125,9 @@ async def test_a_withheld_report_is_not_sent_and_the_next_one_agreed_is_sent_onc
     assert "Interim evaluation after session 10" in (await client.get("/my")).text
     assert "Interim evaluation after session 10" in (await client.get("/my/shared")).text
     await login(client, cast.company_doctor.email)
-    inbox = (await client.get("/company-doctor")).text
-    assert "Interim evaluation after session 10" in inbox
-    assert "Tussenevaluatie na sessie 10" not in inbox
+    listed = (await client.get("/company-doctor")).text
+    assert "Interim evaluation after session 10" in listed
+    assert "Tussenevaluatie na sessie 10" not in listed
 
 
 @time_machine.travel(NOW, tick=False)

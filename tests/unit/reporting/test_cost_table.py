@@ -22,5 +22,5 @@ def test_one_amount_is_named_in_euros_and_employers_of_their_own_are_said_so() -
 
 def test_a_total_below_zero_says_the_absences_outlasted_the_benchmark() -> None:
     below = _sources(25000, -61678500)
-    assert "Onder nul: de verzuimgevallen duurden langer dan de dagen van de benchmark." in below
+    assert "Onder nul: de verzuimgevallen duurden langer dan de benchmark aangeeft." in below
     assert not any(line.startswith("Onder nul") for line in _sources(25000, 100))
