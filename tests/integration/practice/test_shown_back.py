@@ -77,6 +77,9 @@ async def test_a_relapse_prevention_plan_is_changed_from_its_own_words(
     end = (await client.get(f"{page}?section=end", headers=HTML)).text
     change = end.split('data-testid="change-relapse-plan"', 1)[1].split("</details>", 1)[0]
     assert "Plan wijzigen" in change and "Slecht slapen" in change  # the form holds the plan
+    # Sharing the work section says what it waits for: the consent to process updates.
+    assert 'data-testid="share-needs-consent"' in change
+    assert "alleen zolang de toestemming van de cliënt" in change
     await post_steps(
         client,
         page,
