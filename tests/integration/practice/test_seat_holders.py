@@ -6,6 +6,7 @@ manager or HR seat only to a contact of the episode's own employer; an account i
 contact of one employer only. The rule itself is tabled in tests/unit/practice/test_case_team.py.
 """
 
+import io
 import sqlite3
 from typing import Any
 
@@ -13,6 +14,7 @@ import asyncpg
 import httpx
 import pytest
 import time_machine
+from openpyxl import load_workbook
 
 from practice.accounts import Role
 from practice.tables import (
@@ -96,6 +98,15 @@ async def employees_seen_by(client: httpx.AsyncClient, member: Member) -> list[A
     return employees
 
 
+async def workbook_names_seen_by(client: httpx.AsyncClient, member: Member) -> list[Any]:
+    """The employees in the contact's workbook download, by name (its first column)."""
+    await login(client, member.email)
+    response = await client.get("/employer/employees.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    return [row[0] for row in list(sheet.iter_rows(values_only=True))[1:]]
+
+
 async def seats_of(user_id: int) -> list[dict[str, Any]]:
     return await CaseAssignment.select().where(CaseAssignment.user == user_id)
 
@@ -147,6 +158,9 @@ async def test_a_manager_seat_goes_to_another_contact_of_the_same_employer(
         case["episode"]
     ]
     assert await employees_seen_by(client, cast.employer_contact) == []
+    # The workbook follows the seat as the list does.
+    assert len(await workbook_names_seen_by(client, colleague)) == 1
+    assert await workbook_names_seen_by(client, cast.employer_contact) == []
 
 
 @time_machine.travel(NOW, tick=False)
